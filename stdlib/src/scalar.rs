@@ -1,0 +1,221 @@
+//! Python's scalar arithmetic where it differs from the machine's: floor
+//! division and modulo toward negative infinity, integer powers, rounding.
+//! Integers are int64 and wrap on overflow, as in Numba and NumPy.
+//!
+//! Functions that can fail return `None` (or a [`ScalarError`]) and leave the
+//! exception to the caller, so both tiers raise the same Python error.
+
+/// A Python exception raised by a scalar kernel: (exception name, message).
+pub type ScalarError = (&'static str, &'static str);
+
+pub const INT_DIV_ZERO: ScalarError = ("ZeroDivisionError", "integer division or modulo by zero");
+pub const INT_MOD_ZERO: ScalarError = ("ZeroDivisionError", "integer modulo by zero");
+pub const DIV_ZERO: ScalarError = ("ZeroDivisionError", "division by zero");
+pub const FLOAT_DIV_ZERO: ScalarError = ("ZeroDivisionError", "float division by zero");
+pub const FLOAT_FLOORDIV_ZERO: ScalarError = ("ZeroDivisionError", "float floor division by zero");
+pub const FLOAT_MOD_ZERO: ScalarError = ("ZeroDivisionError", "float modulo");
+pub const ZERO_NEG_POW: ScalarError = ("ZeroDivisionError", "0.0 cannot be raised to a negative power");
+pub const NEG_INT_POW: ScalarError = ("ValueError", "Integers to negative integer powers are not allowed.");
+pub const NEG_SHIFT: ScalarError = ("ValueError", "negative shift count");
+pub const NAN_TO_INT: ScalarError = ("ValueError", "cannot convert float NaN to integer");
+pub const INF_TO_INT: ScalarError = ("OverflowError", "cannot convert float infinity to integer");
+pub const BIG_TO_INT: ScalarError = ("OverflowError", "float is too large to convert to int64");
+
+/// `a // b` on int64 (b != 0).
+#[inline]
+pub fn floordiv_i64(a: i64, b: i64) -> i64 {
+    let q = a.wrapping_div(b);
+    if (a.wrapping_rem(b) != 0) && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// `a % b` on int64 (b != 0): the result takes the divisor's sign.
+#[inline]
+pub fn mod_i64(a: i64, b: i64) -> i64 {
+    let r = a.wrapping_rem(b);
+    if r != 0 && ((r < 0) != (b < 0)) {
+        r + b
+    } else {
+        r
+    }
+}
+
+/// Python's float divmod (b != 0): (floor quotient, modulo with b's sign).
+pub fn divmod_f64(a: f64, b: f64) -> (f64, f64) {
+    let mut m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) {
+            m += b;
+            div -= 1.0;
+        }
+    } else {
+        m = 0.0f64.copysign(b);
+    }
+    let q = if div != 0.0 {
+        let f = div.floor();
+        if div - f > 0.5 {
+            f + 1.0
+        } else {
+            f
+        }
+    } else {
+        0.0f64.copysign(a / b)
+    };
+    (q, m)
+}
+
+pub extern "C" fn floordiv_f64(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    divmod_f64(a, b).0
+}
+
+pub extern "C" fn mod_f64(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    divmod_f64(a, b).1
+}
+
+/// `a ** b` on int64 with b >= 0, wrapping.
+pub fn pow_i64(mut a: i64, mut b: i64) -> Result<i64, ScalarError> {
+    if b < 0 {
+        return Err(NEG_INT_POW);
+    }
+    let mut r: i64 = 1;
+    while b > 0 {
+        if b & 1 == 1 {
+            r = r.wrapping_mul(a);
+        }
+        b >>= 1;
+        if b > 0 {
+            a = a.wrapping_mul(a);
+        }
+    }
+    Ok(r)
+}
+
+/// `a ** b` on floats with Python's errors.
+pub fn pow_f64(a: f64, b: f64) -> Result<f64, ScalarError> {
+    if a == 0.0 && b < 0.0 && b.is_finite() {
+        return Err(ZERO_NEG_POW);
+    }
+    Ok(a.powf(b))
+}
+
+/// `a << b` on int64, wrapping (shifts past 63 give 0).
+pub fn shl_i64(a: i64, b: i64) -> Result<i64, ScalarError> {
+    match b {
+        _ if b < 0 => Err(NEG_SHIFT),
+        0..=63 => Ok(a.wrapping_shl(b as u32)),
+        _ => Ok(0),
+    }
+}
+
+/// `a >> b` on int64, arithmetic (shifts past 63 give 0 or -1).
+pub fn shr_i64(a: i64, b: i64) -> Result<i64, ScalarError> {
+    match b {
+        _ if b < 0 => Err(NEG_SHIFT),
+        0..=63 => Ok(a >> b),
+        _ => Ok(if a < 0 { -1 } else { 0 }),
+    }
+}
+
+/// float → int64 as `int(x)`: truncation, with Python's errors for nan/inf.
+pub fn f64_to_i64(x: f64) -> Result<i64, ScalarError> {
+    if x.is_nan() {
+        return Err(NAN_TO_INT);
+    }
+    if x.is_infinite() {
+        return Err(INF_TO_INT);
+    }
+    let t = x.trunc();
+    // 2^63 is exactly representable; anything at or beyond it does not fit.
+    if !(-9.223372036854775808e18..9.223372036854775808e18).contains(&t) {
+        return Err(BIG_TO_INT);
+    }
+    Ok(t as i64)
+}
+
+/// `round(x)`: half to even, to int.
+pub fn round_i64(x: f64) -> Result<i64, ScalarError> {
+    f64_to_i64(x.round_ties_even())
+}
+
+/// `round(x, n)`: the float nearest to x correctly rounded to n decimals,
+/// ties to even on the exact binary value (so `round(2.675, 2) == 2.67`).
+pub fn round_f64(x: f64, n: i64) -> f64 {
+    if !x.is_finite() || n > 323 {
+        return x;
+    }
+    if n < -308 {
+        return 0.0 * x;
+    }
+    if n >= 0 {
+        // Rust's fixed-precision formatting is exact and rounds ties to even.
+        let s = format!("{:.*}", n as usize, x);
+        let r: f64 = s.parse().unwrap_or(x);
+        return if r == 0.0 { 0.0f64.copysign(x) } else { r };
+    }
+    let p = 10f64.powi((-n) as i32);
+    let r = (x / p).round_ties_even() * p;
+    if r == 0.0 {
+        0.0f64.copysign(x)
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_floor_semantics() {
+        for a in -7i64..=7 {
+            for b in [-3i64, -2, -1, 1, 2, 3] {
+                let (q, r) = (floordiv_i64(a, b), mod_i64(a, b));
+                assert_eq!(q * b + r, a);
+                assert!(r == 0 || (r < 0) == (b < 0), "{a} % {b} = {r}");
+                assert_eq!(q, (a as f64 / b as f64).floor() as i64);
+            }
+        }
+        assert_eq!(floordiv_i64(i64::MIN, -1), i64::MIN);
+        assert_eq!(mod_i64(i64::MIN, -1), 0);
+    }
+
+    #[test]
+    fn float_floor_semantics() {
+        assert_eq!(floordiv_f64(7.5, 2.0), 3.0);
+        assert_eq!(floordiv_f64(-7.5, 2.0), -4.0);
+        assert_eq!(mod_f64(-7.5, 2.0), 0.5);
+        assert_eq!(mod_f64(7.5, -2.0), -0.5);
+        assert!(mod_f64(0.0, -1.0).is_sign_negative());
+        assert!(floordiv_f64(-0.0, 1.0).is_sign_negative());
+        assert_eq!(floordiv_f64(1.0, 0.1), 9.0);
+        assert_eq!(mod_f64(1.0, 0.1), 0.09999999999999995);
+        assert_eq!(mod_f64(5.0, f64::INFINITY), 5.0);
+        assert_eq!(mod_f64(-5.0, f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn powers_and_rounding() {
+        assert_eq!(pow_i64(3, 39), Ok(4052555153018976267));
+        assert_eq!(pow_i64(-2, 3), Ok(-8));
+        assert_eq!(pow_i64(0, 0), Ok(1));
+        assert!(pow_i64(2, -1).is_err());
+        assert_eq!(pow_f64(0.0, -1.0), Err(ZERO_NEG_POW));
+        assert_eq!(round_i64(2.5), Ok(2));
+        assert_eq!(round_i64(-0.5), Ok(0));
+        assert_eq!(round_f64(2.675, 2), 2.67);
+        assert_eq!(round_f64(0.125, 2), 0.12);
+        assert_eq!(f64_to_i64(f64::NAN), Err(NAN_TO_INT));
+        assert_eq!(f64_to_i64(-2.9), Ok(-2));
+        assert_eq!(f64_to_i64(1e19), Err(BIG_TO_INT));
+    }
+}

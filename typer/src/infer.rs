@@ -1,0 +1,1485 @@
+//! Type inference: from the syntax tree to one typed [`TFunc`] per
+//! specialisation (function × argument types), like Numba's dispatcher.
+//!
+//! Inference is a fixpoint. A specialisation's return type starts
+//! [`Type::Unknown`]; operations on unknowns give unknowns and never errors.
+//! Every specialisation is re-inferred until no return type or local type
+//! changes; then a specialisation that still returns an unknown can never
+//! return (unbounded recursion) and gets int64, and the loop runs once more.
+//! Locals keep one type per specialisation: the union of all assignments.
+
+use std::rc::Rc;
+
+use hashbrown::{HashMap, HashSet};
+
+use crate::ast::*;
+use crate::builtins::{self, Math1, ModuleKind};
+use crate::diag::{DiagKind, Diagnostic, Result, Span};
+use crate::tir::*;
+use crate::types::Type;
+
+/// Where a name imported at module level points.
+#[derive(Clone, Debug)]
+enum Import {
+    Module(ModuleKind),
+    /// `from math import sqrt` and the like: (module, attribute).
+    Member(ModuleKind, String),
+}
+
+/// Which function a specialisation is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FuncRef {
+    Module,
+    Def(usize),
+}
+
+pub struct Spec {
+    pub func: FuncRef,
+    pub args: Vec<Type>,
+    pub ret: Type,
+    pub body: Option<TFunc>,
+    error: Option<Diagnostic>,
+    locals: Vec<Local>,
+}
+
+/// A whole program being typed: its definitions and all specialisations.
+pub struct Program {
+    module: Rc<Vec<Stmt>>,
+    funcs: Vec<Rc<FuncDef>>,
+    func_index: HashMap<String, usize>,
+    consts: HashMap<String, Const>,
+    /// Names assigned at module level that are not constants.
+    module_vars: HashSet<String>,
+    imports: HashMap<String, Import>,
+    pub specs: Vec<Spec>,
+    spec_index: HashMap<(FuncRef, Vec<Type>), SpecId>,
+}
+
+/// Most specialisations one program may create (runaway recursion on types).
+const MAX_SPECS: usize = 4096;
+const MAX_ROUNDS: usize = 64;
+
+impl Program {
+    /// Collects definitions, imports and module constants.
+    pub fn new(module: Module) -> Result<Program> {
+        let mut p = Program {
+            module: Rc::new(Vec::new()),
+            funcs: Vec::new(),
+            func_index: HashMap::new(),
+            consts: HashMap::new(),
+            module_vars: HashSet::new(),
+            imports: HashMap::new(),
+            specs: Vec::new(),
+            spec_index: HashMap::new(),
+        };
+        let mut assign_counts: HashMap<String, usize> = HashMap::new();
+        count_assignments(&module.body, &mut assign_counts);
+        for stmt in &module.body {
+            match &stmt.kind {
+                StmtKind::FunctionDef(f) => {
+                    check_decorators(f, &p.imports)?;
+                    if let Some(&prev) = p.func_index.get(&f.name) {
+                        return Err(Diagnostic::new(DiagKind::Unsupported, f.name_span, format!("function '{}' is defined twice", f.name))
+                            .note(p.funcs[prev].name_span, "first defined here")
+                            .help("give the functions different names"));
+                    }
+                    if assign_counts.contains_key(&f.name) {
+                        return Err(Diagnostic::new(DiagKind::Unsupported, f.name_span, format!("'{}' is both a function and a variable", f.name)));
+                    }
+                    p.func_index.insert(f.name.clone(), p.funcs.len());
+                    p.funcs.push(Rc::new((**f).clone()));
+                }
+                StmtKind::Import(names) => {
+                    for (m, alias) in names {
+                        let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
+                        p.imports.insert(alias.clone().unwrap_or_else(|| m.clone()), Import::Module(kind));
+                    }
+                }
+                StmtKind::ImportFrom(m, names) => {
+                    let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
+                    for (n, alias) in names {
+                        p.imports.insert(alias.clone().unwrap_or_else(|| n.clone()), Import::Member(kind, n.clone()));
+                    }
+                }
+                StmtKind::Assign { targets, value } if targets.len() == 1 => {
+                    if let ExprKind::Name(n) = &targets[0].kind {
+                        if assign_counts.get(n) == Some(&1) {
+                            if let Some(c) = p.const_eval(value) {
+                                p.consts.insert(n.clone(), c);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for name in assign_counts.keys() {
+            if !p.consts.contains_key(name) {
+                p.module_vars.insert(name.clone());
+            }
+        }
+        check_nested(&module.body, false)?;
+        p.module = Rc::new(module.body);
+        Ok(p)
+    }
+
+    /// Names of the top-level functions, in definition order.
+    pub fn function_names(&self) -> impl Iterator<Item = &str> {
+        self.funcs.iter().map(|f| f.name.as_str())
+    }
+
+    pub fn function_def(&self, name: &str) -> Option<&FuncDef> {
+        self.func_index.get(name).map(|&i| &*self.funcs[i])
+    }
+
+    /// The specialisation of the module's top-level code (always id 0 once requested).
+    pub fn module_spec(&mut self) -> SpecId {
+        self.spec_for(FuncRef::Module, Vec::new())
+    }
+
+    /// Requests the specialisation of a top-level function for argument
+    /// types (as a host call would), and types it with everything it reaches.
+    pub fn specialise(&mut self, name: &str, args: Vec<Type>) -> std::result::Result<SpecId, String> {
+        let Some(&f) = self.func_index.get(name) else {
+            return Err(format!("no function named '{name}'"));
+        };
+        let def = &self.funcs[f];
+        let (min, max) = arity(def);
+        if args.len() < min || args.len() > max {
+            return Err(format!("{}() takes {} arguments but {} were given", name, arity_text(min, max), args.len()));
+        }
+        let mut args = args;
+        for p in &def.params[args.len()..] {
+            let c = p.default.as_ref().and_then(|d| self.const_eval(d)).ok_or("default is not a constant")?;
+            args.push(const_type(&c));
+        }
+        Ok(self.spec_for(FuncRef::Def(f), args))
+    }
+
+    fn spec_for(&mut self, func: FuncRef, args: Vec<Type>) -> SpecId {
+        if let Some(&id) = self.spec_index.get(&(func, args.clone())) {
+            return id;
+        }
+        let id = self.specs.len() as SpecId;
+        self.spec_index.insert((func, args.clone()), id);
+        self.specs.push(Spec {
+            func,
+            args,
+            ret: Type::Unknown,
+            body: None,
+            error: None,
+            locals: Vec::new(),
+        });
+        id
+    }
+
+    /// Runs inference to its fixpoint over every specialisation requested so far
+    /// (and those they reach). Returns the first error.
+    pub fn solve(&mut self) -> Result<()> {
+        let mut defaulted = false;
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = false;
+            let mut i = 0;
+            while i < self.specs.len() {
+                let before = self.specs.len();
+                let (body, ret, locals, error) = self.infer_spec(i as SpecId);
+                let spec = &mut self.specs[i];
+                if spec.ret != ret || spec.locals.iter().map(|l| &l.ty).ne(locals.iter().map(|l| &l.ty)) {
+                    changed = true;
+                }
+                spec.ret = ret;
+                spec.locals = locals;
+                spec.body = Some(body);
+                spec.error = error;
+                changed |= self.specs.len() != before;
+                if self.specs.len() > MAX_SPECS {
+                    return Err(Diagnostic::new(DiagKind::Limit, self.spec_span(i), "too many specialisations: argument types keep changing in recursive calls"));
+                }
+                i += 1;
+            }
+            if changed {
+                continue;
+            }
+            // Converged. A specialisation whose return type is still unknown
+            // returns only what it returns itself: it can never return, so any
+            // type is sound; int64 lets its callers type-check.
+            let mut any = false;
+            for s in &mut self.specs {
+                if s.ret.is_unknown() {
+                    s.ret = default_unknown(&s.ret);
+                    any = true;
+                }
+            }
+            if any && !defaulted {
+                defaulted = true;
+                continue;
+            }
+            for s in &self.specs {
+                if let Some(e) = &s.error {
+                    return Err(e.clone());
+                }
+            }
+            for s in &self.specs {
+                if let Some(sp) = find_unknown(s.body.as_ref().unwrap()) {
+                    return Err(Diagnostic::new(DiagKind::Type, sp, "cannot infer a type for this expression"));
+                }
+            }
+            return Ok(());
+        }
+        let sp = self.spec_span(0);
+        Err(Diagnostic::new(DiagKind::Limit, sp, "type inference did not converge"))
+    }
+
+    fn spec_span(&self, id: usize) -> Span {
+        match self.specs[id].func {
+            FuncRef::Module => Span::default(),
+            FuncRef::Def(f) => self.funcs[f].name_span,
+        }
+    }
+
+    pub fn spec(&self, id: SpecId) -> &TFunc {
+        self.specs[id as usize].body.as_ref().expect("spec typed by solve()")
+    }
+
+    fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>) {
+        let spec = &self.specs[id as usize];
+        let func = spec.func;
+        let args = spec.args.clone();
+        let prev_locals = spec.locals.clone();
+        let (name, params, body, span): (String, Vec<Param>, Rc<Vec<Stmt>>, Span) = match func {
+            FuncRef::Module => ("<module>".into(), Vec::new(), self.module.clone(), Span::default()),
+            FuncRef::Def(f) => {
+                let d = self.funcs[f].clone();
+                (d.name.clone(), d.params.clone(), Rc::new(d.body.clone()), d.span)
+            }
+        };
+        let mut assigned = HashSet::new();
+        for p in &params {
+            assigned.insert(p.name.clone());
+        }
+        collect_assigned(&body, &mut assigned);
+        let mut locals = prev_locals;
+        if locals.is_empty() {
+            for (p, t) in params.iter().zip(&args) {
+                locals.push(Local {
+                    name: p.name.clone(),
+                    ty: t.clone(),
+                    span: p.span,
+                });
+            }
+        }
+        // Local fixpoint: re-run until no local's type widens during a pass;
+        // that pass saw only final types, so its output is the result.
+        let mut result = None;
+        for _ in 0..MAX_ROUNDS {
+            let mut cx = Cx {
+                prog: self,
+                is_module: func == FuncRef::Module,
+                assigned: &assigned,
+                locals: locals.clone(),
+                ret: None,
+                loops: 0,
+            };
+            let r = cx.block(&body);
+            let (mut ret, new_locals) = (cx.ret.take(), cx.locals);
+            let (stmts, mut err) = match r {
+                Ok(s) => (s, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            if !terminates(&body) {
+                ret = match ret {
+                    None => Some((Type::None, span)),
+                    Some((t, sp)) if t != Type::None && !t.is_unknown() && err.is_none() => {
+                        err = Some(
+                            Diagnostic::new(
+                                DiagKind::Type,
+                                span,
+                                format!("function '{name}' returns {t} on some paths and falls off its end (returning None) on others"),
+                            )
+                            .note(sp, "returns a value here")
+                            .help("add a return statement at the end of the function"),
+                        );
+                        Some((t, sp))
+                    }
+                    r => r,
+                };
+            }
+            let stable = new_locals.len() == locals.len() && new_locals.iter().map(|l| &l.ty).eq(locals.iter().map(|l| &l.ty));
+            locals = new_locals;
+            result = Some((stmts, ret.map_or(Type::Unknown, |(t, _)| t), err));
+            if stable {
+                break;
+            }
+        }
+        let (stmts, ret_ty, err) = result.unwrap();
+        let tf = TFunc {
+            name,
+            args,
+            params: (0..params.len() as LocalId).collect(),
+            locals: locals.clone(),
+            ret: ret_ty.clone(),
+            body: stmts,
+            span,
+        };
+        (tf, ret_ty, locals, err)
+    }
+
+    /// Evaluates a module-level constant expression.
+    fn const_eval(&self, e: &Expr) -> Option<Const> {
+        Some(match &e.kind {
+            ExprKind::Int(v) => Const::Int(*v),
+            ExprKind::Float(v) => Const::Float(*v),
+            ExprKind::Bool(b) => Const::Bool(*b),
+            ExprKind::Str(s) => Const::Str(s.clone()),
+            ExprKind::None => Const::None,
+            ExprKind::Name(n) => self.consts.get(n)?.clone(),
+            ExprKind::Attribute(m, attr) => match &m.kind {
+                ExprKind::Name(n) => match self.imports.get(n) {
+                    Some(Import::Module(ModuleKind::Math | ModuleKind::Numpy)) => Const::Float(builtins::math_constant(attr)?),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            ExprKind::Unary(op, x) => match (op, self.const_eval(x)?) {
+                (UnaryOp::Neg, Const::Int(v)) => Const::Int(v.wrapping_neg()),
+                (UnaryOp::Neg, Const::Float(v)) => Const::Float(-v),
+                (UnaryOp::Pos, c @ (Const::Int(_) | Const::Float(_))) => c,
+                (UnaryOp::Invert, Const::Int(v)) => Const::Int(!v),
+                _ => return None,
+            },
+            ExprKind::Binary(op, l, r) => {
+                let (l, r) = (self.const_eval(l)?, self.const_eval(r)?);
+                match (l, r) {
+                    (Const::Int(a), Const::Int(b)) => match op {
+                        BinOp::Add => Const::Int(a.wrapping_add(b)),
+                        BinOp::Sub => Const::Int(a.wrapping_sub(b)),
+                        BinOp::Mul => Const::Int(a.wrapping_mul(b)),
+                        BinOp::Pow if (0..64).contains(&b) => Const::Int(a.wrapping_pow(b as u32)),
+                        BinOp::Div if b != 0 => Const::Float(a as f64 / b as f64),
+                        BinOp::FloorDiv if b > 0 => Const::Int(a.div_euclid(b)),
+                        BinOp::Mod if b > 0 => Const::Int(a.rem_euclid(b)),
+                        BinOp::LShift if (0..64).contains(&b) => Const::Int(a.wrapping_shl(b as u32)),
+                        BinOp::RShift if (0..64).contains(&b) => Const::Int(a >> b),
+                        BinOp::BitAnd => Const::Int(a & b),
+                        BinOp::BitOr => Const::Int(a | b),
+                        BinOp::BitXor => Const::Int(a ^ b),
+                        _ => return None,
+                    },
+                    (a, b) => {
+                        let a = const_f64(&a)?;
+                        let b = const_f64(&b)?;
+                        match op {
+                            BinOp::Add => Const::Float(a + b),
+                            BinOp::Sub => Const::Float(a - b),
+                            BinOp::Mul => Const::Float(a * b),
+                            BinOp::Div if b != 0.0 => Const::Float(a / b),
+                            _ => return None,
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn const_f64(c: &Const) -> Option<f64> {
+    match c {
+        Const::Int(v) => Some(*v as f64),
+        Const::Float(v) => Some(*v),
+        _ => None,
+    }
+}
+
+pub fn const_type(c: &Const) -> Type {
+    match c {
+        Const::None => Type::None,
+        Const::Bool(_) => Type::Bool,
+        Const::Int(_) => Type::Int,
+        Const::Float(_) => Type::Float,
+        Const::Str(_) => Type::Str,
+    }
+}
+
+fn default_unknown(t: &Type) -> Type {
+    match t {
+        Type::Unknown => Type::Int,
+        Type::Tuple(items) => Type::tuple(items.iter().map(default_unknown).collect()),
+        t => t.clone(),
+    }
+}
+
+fn no_module(span: Span, m: &str) -> Diagnostic {
+    Diagnostic::new(DiagKind::Unsupported, span, format!("module '{m}' is not available in Kiln"))
+        .help("Kiln programs may import numpy, math and numba")
+}
+
+fn arity(f: &FuncDef) -> (usize, usize) {
+    let min = f.params.iter().filter(|p| p.default.is_none()).count();
+    (min, f.params.len())
+}
+
+fn arity_text(min: usize, max: usize) -> String {
+    if min == max {
+        format!("{min}")
+    } else {
+        format!("from {min} to {max}")
+    }
+}
+
+/// Decorators from numba are accepted and ignored; anything else is not.
+fn check_decorators(f: &FuncDef, imports: &HashMap<String, Import>) -> Result<()> {
+    for d in &f.decorators {
+        let target = match &d.kind {
+            ExprKind::Call { func, .. } => func,
+            _ => d,
+        };
+        let ok = match &target.kind {
+            ExprKind::Name(n) => matches!(imports.get(n), Some(Import::Member(ModuleKind::Numba, _))),
+            ExprKind::Attribute(m, _) => {
+                matches!(&m.kind, ExprKind::Name(n) if matches!(imports.get(n), Some(Import::Module(ModuleKind::Numba))))
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(Diagnostic::new(DiagKind::Unsupported, d.span, "only numba decorators (@njit, @jit) are accepted")
+                .help("Kiln compiles every function; numba decorators are accepted and ignored"));
+        }
+    }
+    Ok(())
+}
+
+/// Rejects nested function definitions and imports inside functions.
+fn check_nested(body: &[Stmt], in_func: bool) -> Result<()> {
+    for s in body {
+        match &s.kind {
+            StmtKind::FunctionDef(f) => {
+                if in_func {
+                    return Err(Diagnostic::new(DiagKind::Unsupported, f.span, "nested functions (closures) are not supported in Kiln")
+                        .help("define the function at module level and pass what it needs as arguments"));
+                }
+                check_nested(&f.body, true)?;
+            }
+            StmtKind::Import(_) | StmtKind::ImportFrom(..) if in_func => {
+                return Err(Diagnostic::new(DiagKind::Unsupported, s.span, "imports inside functions are not supported in Kiln")
+                    .help("import at the top of the file"));
+            }
+            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+                check_nested(body, in_func)?;
+                check_nested(orelse, in_func)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn target_names<'a>(t: &'a Expr, out: &mut Vec<&'a str>) {
+    match &t.kind {
+        ExprKind::Name(n) => out.push(n),
+        ExprKind::Tuple(items) => items.iter().for_each(|i| target_names(i, out)),
+        _ => {}
+    }
+}
+
+fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
+    let mut names = Vec::new();
+    for s in body {
+        names.clear();
+        match &s.kind {
+            StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target_names(t, &mut names)),
+            StmtKind::AugAssign { target, .. } => target_names(target, &mut names),
+            StmtKind::AnnAssign { target, value: Some(_), .. } => target_names(target, &mut names),
+            StmtKind::For { target, body, orelse, .. } => {
+                target_names(target, &mut names);
+                count_assignments(body, counts);
+                count_assignments(orelse, counts);
+            }
+            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } => {
+                count_assignments(body, counts);
+                count_assignments(orelse, counts);
+            }
+            _ => {}
+        }
+        for n in &names {
+            *counts.entry(n.to_string()).or_default() += 1;
+        }
+    }
+}
+
+fn collect_assigned(body: &[Stmt], out: &mut HashSet<String>) {
+    let mut counts = HashMap::new();
+    count_assignments(body, &mut counts);
+    out.extend(counts.into_keys());
+}
+
+/// Does control never reach the end of this block?
+fn terminates(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Return(_) | StmtKind::Raise(_) => true,
+        StmtKind::If { body, orelse, .. } => terminates(body) && terminates(orelse),
+        StmtKind::While { test, body, .. } => is_const_true(test) && !has_break(body),
+        StmtKind::Assert { test, .. } => matches!(test.kind, ExprKind::Bool(false)),
+        _ => false,
+    })
+}
+
+fn is_const_true(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::Bool(true)) || matches!(e.kind, ExprKind::Int(v) if v != 0)
+}
+
+fn has_break(body: &[Stmt]) -> bool {
+    body.iter().any(|s| match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::If { body, orelse, .. } => has_break(body) || has_break(orelse),
+        _ => false,
+    })
+}
+
+fn find_unknown(f: &TFunc) -> Option<Span> {
+    fn expr(e: &TExpr) -> Option<Span> {
+        if e.ty.is_unknown() {
+            return Some(e.span);
+        }
+        None
+    }
+    fn stmts(b: &[TStmt]) -> Option<Span> {
+        for s in b {
+            let r = match &s.kind {
+                TStmtKind::Expr(e) | TStmtKind::Assign(_, e) => expr(e),
+                TStmtKind::If(c, a, b) => expr(c).or_else(|| stmts(a)).or_else(|| stmts(b)),
+                TStmtKind::While { cond, body, orelse } => expr(cond).or_else(|| stmts(body)).or_else(|| stmts(orelse)),
+                TStmtKind::ForRange { body, orelse, .. } => stmts(body).or_else(|| stmts(orelse)),
+                TStmtKind::Return(Some(e)) => expr(e),
+                TStmtKind::Print { args, .. } => args.iter().find_map(expr),
+                _ => None,
+            };
+            if r.is_some() {
+                return r;
+            }
+        }
+        None
+    }
+    stmts(&f.body)
+}
+
+/// Inference state for one pass over one specialisation's body.
+struct Cx<'a> {
+    prog: &'a mut Program,
+    is_module: bool,
+    assigned: &'a HashSet<String>,
+    locals: Vec<Local>,
+    ret: Option<(Type, Span)>,
+    loops: usize,
+}
+
+fn texpr(kind: TExprKind, ty: Type, span: Span) -> TExpr {
+    TExpr { kind, ty, span }
+}
+
+fn unknown(span: Span) -> TExpr {
+    texpr(TExprKind::Const(Const::None), Type::Unknown, span)
+}
+
+fn type_err(span: Span, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(DiagKind::Type, span, msg)
+}
+
+fn py_name(t: &Type) -> String {
+    match t {
+        Type::Int => "int".into(),
+        Type::Float => "float".into(),
+        Type::Bool => "bool".into(),
+        Type::Str => "str".into(),
+        Type::None => "NoneType".into(),
+        Type::Tuple(_) => "tuple".into(),
+        t => t.to_string(),
+    }
+}
+
+impl Cx<'_> {
+    fn local(&mut self, name: &str, span: Span) -> LocalId {
+        if let Some(i) = self.locals.iter().position(|l| l.name == name) {
+            return i as LocalId;
+        }
+        self.locals.push(Local {
+            name: name.to_string(),
+            ty: Type::Unknown,
+            span,
+        });
+        (self.locals.len() - 1) as LocalId
+    }
+
+    fn assign_local(&mut self, name: &str, ty: &Type, span: Span) -> Result<LocalId> {
+        let id = self.local(name, span);
+        let l = &mut self.locals[id as usize];
+        if l.ty == Type::Unknown {
+            l.ty = ty.clone();
+            l.span = span;
+        } else if !ty.is_unknown() {
+            match Type::unify(&l.ty, ty) {
+                Some(t) => l.ty = t,
+                None => {
+                    return Err(type_err(span, format!("variable '{name}' is assigned a {ty} here, but a {} elsewhere", l.ty))
+                        .note(l.span, format!("'{name}' is {} here", l.ty))
+                        .help("a variable keeps one type in a function; use another name"))
+                }
+            }
+        }
+        Ok(id)
+    }
+
+    fn block(&mut self, body: &[Stmt]) -> Result<Vec<TStmt>> {
+        let mut out = Vec::with_capacity(body.len());
+        for s in body {
+            if let Some(t) = self.stmt(s)? {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
+        let span = s.span;
+        let kind = match &s.kind {
+            StmtKind::FunctionDef(_) | StmtKind::Import(_) | StmtKind::ImportFrom(..) | StmtKind::Pass => return Ok(None),
+            StmtKind::Expr(e) => {
+                if let ExprKind::Call { func, args, kwargs } = &e.kind {
+                    if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n)) {
+                        return Ok(Some(TStmt {
+                            kind: self.print(args, kwargs)?,
+                            span,
+                        }));
+                    }
+                }
+                if let ExprKind::Str(_) = e.kind {
+                    return Ok(None); // docstring
+                }
+                TStmtKind::Expr(self.expr(e)?)
+            }
+            StmtKind::Assign { targets, value } => {
+                let v = self.expr(value)?;
+                if targets.len() == 1 {
+                    let (t, v) = self.bind(&targets[0], v)?;
+                    TStmtKind::Assign(t, v)
+                } else {
+                    // `a = b = v`: evaluate once into the first target, copy to the rest.
+                    let (first, v) = self.bind(&targets[0], v)?;
+                    let mut out = vec![TStmt {
+                        kind: TStmtKind::Assign(first.clone(), v),
+                        span,
+                    }];
+                    let src = target_as_expr(&first, &self.locals, targets[0].span);
+                    for t in &targets[1..] {
+                        let (tt, vv) = self.bind(t, src.clone())?;
+                        out.push(TStmt {
+                            kind: TStmtKind::Assign(tt, vv),
+                            span,
+                        });
+                    }
+                    let cond = texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span);
+                    TStmtKind::If(cond, out, Vec::new())
+                }
+            }
+            StmtKind::AnnAssign { target, value, .. } => match value {
+                None => return Ok(None),
+                Some(value) => {
+                    let v = self.expr(value)?;
+                    let (t, v) = self.bind(target, v)?;
+                    TStmtKind::Assign(t, v)
+                }
+            },
+            StmtKind::AugAssign { target, op, value } => match &target.kind {
+                ExprKind::Name(_) => {
+                    let cur = self.expr(target)?;
+                    let rhs = self.expr(value)?;
+                    let v = self.binary(*op, cur, rhs, span)?;
+                    let (t, v) = self.bind(target, v)?;
+                    TStmtKind::Assign(t, v)
+                }
+                _ => return Err(unsupported_target(target)),
+            },
+            StmtKind::If { test, body, orelse } => {
+                let c = self.cond(test)?;
+                TStmtKind::If(c, self.block(body)?, self.block(orelse)?)
+            }
+            StmtKind::While { test, body, orelse } => {
+                let cond = self.cond(test)?;
+                self.loops += 1;
+                let body = self.block(body);
+                self.loops -= 1;
+                TStmtKind::While {
+                    cond,
+                    body: body?,
+                    orelse: self.block(orelse)?,
+                }
+            }
+            StmtKind::For { target, iter, body, orelse } => self.for_stmt(target, iter, body, orelse)?,
+            StmtKind::Break | StmtKind::Continue => {
+                if self.loops == 0 {
+                    let w = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
+                    return Err(Diagnostic::new(DiagKind::Syntax, span, format!("'{w}' outside loop")));
+                }
+                if matches!(s.kind, StmtKind::Break) {
+                    TStmtKind::Break
+                } else {
+                    TStmtKind::Continue
+                }
+            }
+            StmtKind::Return(value) => {
+                if self.is_module {
+                    return Err(Diagnostic::new(DiagKind::Syntax, span, "'return' outside function"));
+                }
+                let v = match value {
+                    Some(v) => Some(self.expr(v)?),
+                    None => None,
+                };
+                let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
+                let vspan = v.as_ref().map_or(span, |v| v.span);
+                self.ret = Some(match self.ret.take() {
+                    None => (t, vspan),
+                    Some((old, osp)) => match Type::unify(&old, &t) {
+                        Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
+                        None => {
+                            return Err(type_err(vspan, format!("this returns {t}, but the function returns {old} elsewhere"))
+                                .note(osp, format!("returns {old} here"))
+                                .help("return one type from every path"))
+                        }
+                    },
+                });
+                TStmtKind::Return(v)
+            }
+            StmtKind::Raise(e) => {
+                let Some(e) = e else {
+                    return Err(Diagnostic::new(DiagKind::Unsupported, span, "bare 'raise' is not supported in Kiln (there is no exception to re-raise)"));
+                };
+                let (name, msg) = self.exception(e)?;
+                TStmtKind::Raise(name, msg)
+            }
+            StmtKind::Assert { test, msg } => {
+                let c = self.cond(test)?;
+                let m = match msg {
+                    None => None,
+                    Some(m) => Some(self.str_literal(m, "an assert message")?),
+                };
+                TStmtKind::Assert(c, m)
+            }
+        };
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn str_literal(&self, e: &Expr, what: &str) -> Result<String> {
+        match &e.kind {
+            ExprKind::Str(s) => Ok(s.clone()),
+            ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.consts.get(n) {
+                Some(Const::Str(s)) => Ok(s.clone()),
+                _ => Err(Diagnostic::new(DiagKind::Unsupported, e.span, format!("{what} must be a string literal"))),
+            },
+            _ => Err(Diagnostic::new(DiagKind::Unsupported, e.span, format!("{what} must be a string literal"))),
+        }
+    }
+
+    fn exception(&mut self, e: &Expr) -> Result<(String, String)> {
+        let (name, args, span) = match &e.kind {
+            ExprKind::Name(n) => (n, &[][..], e.span),
+            ExprKind::Call { func, args, kwargs } if kwargs.is_empty() => match &func.kind {
+                ExprKind::Name(n) => (n, &args[..], func.span),
+                _ => return Err(bad_raise(e.span)),
+            },
+            _ => return Err(bad_raise(e.span)),
+        };
+        if !builtins::EXCEPTIONS.contains(&name.as_str()) {
+            return Err(Diagnostic::new(DiagKind::Name, span, format!("'{name}' is not a builtin exception Kiln knows"))
+                .help(format!("use one of: {}", builtins::EXCEPTIONS.join(", "))));
+        }
+        let msg = match args {
+            [] => String::new(),
+            [m] => self.str_literal(m, "an exception message")?,
+            _ => return Err(Diagnostic::new(DiagKind::Unsupported, e.span, "exceptions take one string message in Kiln")),
+        };
+        Ok((name.clone(), msg))
+    }
+
+    fn print(&mut self, args: &[Expr], kwargs: &[Keyword]) -> Result<TStmtKind> {
+        let mut sep = " ".to_string();
+        let mut end = "\n".to_string();
+        for k in kwargs {
+            let slot = match k.name.as_str() {
+                "sep" => &mut sep,
+                "end" => &mut end,
+                _ => {
+                    return Err(Diagnostic::new(DiagKind::Unsupported, k.name_span, format!("print() keyword '{}' is not supported in Kiln", k.name))
+                        .help("print accepts sep= and end="))
+                }
+            };
+            match &k.value.kind {
+                ExprKind::None => {}
+                _ => *slot = self.str_literal(&k.value, &format!("print's {}=", k.name))?,
+            }
+        }
+        let mut targs = Vec::with_capacity(args.len());
+        for a in args {
+            let t = self.expr(a)?;
+            if matches!(t.ty, Type::Array(_)) {
+                // Arrays print through the runtime; nothing to check here.
+            }
+            targs.push(t);
+        }
+        Ok(TStmtKind::Print { args: targs, sep, end })
+    }
+
+    fn for_stmt(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Result<TStmtKind> {
+        let ExprKind::Name(var) = &target.kind else {
+            return Err(Diagnostic::new(DiagKind::Unsupported, target.span, "a for loop's target must be a single name in Kiln"));
+        };
+        let is_range = |f: &Expr| matches!(&f.kind, ExprKind::Name(n) if n == "range");
+        let (start, stop, step) = match &iter.kind {
+            ExprKind::Call { func, args, kwargs } if is_range(func) => {
+                if !kwargs.is_empty() {
+                    return Err(Diagnostic::new(DiagKind::Arity, kwargs[0].name_span, "range() takes no keyword arguments"));
+                }
+                let mut a = Vec::new();
+                for x in args {
+                    let t = self.expr(x)?;
+                    if !t.ty.is_unknown() && !t.ty.is_intlike() {
+                        return Err(type_err(t.span, format!("range() arguments must be integers, not {}", t.ty)));
+                    }
+                    a.push(t.cast(&Type::Int));
+                }
+                let zero = |sp| texpr(TExprKind::Const(Const::Int(0)), Type::Int, sp);
+                let one = |sp| texpr(TExprKind::Const(Const::Int(1)), Type::Int, sp);
+                let mut it = a.into_iter();
+                match (it.next(), it.next(), it.next(), it.next()) {
+                    (Some(stop), None, None, None) => (zero(iter.span), stop, one(iter.span)),
+                    (Some(start), Some(stop), None, None) => (start, stop, one(iter.span)),
+                    (Some(start), Some(stop), Some(step), None) => (start, stop, step),
+                    _ => return Err(Diagnostic::new(DiagKind::Arity, iter.span, format!("range expected 1 to 3 arguments, got {}", args.len()))),
+                }
+            }
+            _ => {
+                return Err(Diagnostic::new(DiagKind::Unsupported, iter.span, "for loops iterate over range(...) in Kiln")
+                    .help("write `for i in range(n):`"))
+            }
+        };
+        let var = self.assign_local(var, &Type::Int, target.span)?;
+        self.loops += 1;
+        let b = self.block(body);
+        self.loops -= 1;
+        Ok(TStmtKind::ForRange {
+            var,
+            start,
+            stop,
+            step,
+            body: b?,
+            orelse: self.block(orelse)?,
+        })
+    }
+
+    /// Binds a value to an assignment target, casting it to the target's type.
+    fn bind(&mut self, target: &Expr, v: TExpr) -> Result<(Target, TExpr)> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                let id = self.assign_local(n, &v.ty, target.span)?;
+                let ty = self.locals[id as usize].ty.clone();
+                Ok((Target::Local(id), v.cast(&ty)))
+            }
+            ExprKind::Tuple(items) => {
+                let tys: Vec<Type> = match &v.ty {
+                    Type::Tuple(t) if t.len() == items.len() => t.to_vec(),
+                    Type::Tuple(t) => {
+                        return Err(type_err(v.span, format!("cannot unpack a tuple of {} values into {} names", t.len(), items.len())))
+                    }
+                    Type::Unknown => vec![Type::Unknown; items.len()],
+                    t => return Err(type_err(v.span, format!("cannot unpack a non-tuple value of type {t}"))),
+                };
+                let mut targets = Vec::new();
+                let mut out_tys = Vec::new();
+                for (item, ty) in items.iter().zip(&tys) {
+                    let dummy = texpr(TExprKind::Const(Const::None), ty.clone(), item.span);
+                    let (t, d) = self.bind(item, dummy)?;
+                    out_tys.push(d.ty.clone());
+                    targets.push(t);
+                }
+                let want = Type::tuple(out_tys);
+                Ok((Target::Tuple(targets), v.cast(&want)))
+            }
+            _ => Err(unsupported_target(target)),
+        }
+    }
+
+    /// A condition: any scalar, converted to bool by truth value.
+    fn cond(&mut self, e: &Expr) -> Result<TExpr> {
+        let t = self.expr(e)?;
+        self.truth(t)
+    }
+
+    fn truth(&mut self, t: TExpr) -> Result<TExpr> {
+        match &t.ty {
+            Type::Bool | Type::Unknown => Ok(t),
+            ty if ty.is_number() => {
+                let span = t.span;
+                Ok(texpr(TExprKind::Truth(Box::new(t)), Type::Bool, span))
+            }
+            Type::None => Ok(texpr(TExprKind::Const(Const::Bool(false)), Type::Bool, t.span)),
+            Type::Array(_) => Err(type_err(t.span, "the truth value of an array is ambiguous")
+                .help("use a.any() or a.all(), or compare an element")),
+            ty => Err(type_err(t.span, format!("a {ty} cannot be used as a condition"))),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<TExpr> {
+        let span = e.span;
+        Ok(match &e.kind {
+            ExprKind::Int(v) => texpr(TExprKind::Const(Const::Int(*v)), Type::Int, span),
+            ExprKind::Float(v) => texpr(TExprKind::Const(Const::Float(*v)), Type::Float, span),
+            ExprKind::Bool(v) => texpr(TExprKind::Const(Const::Bool(*v)), Type::Bool, span),
+            ExprKind::Str(s) => texpr(TExprKind::Const(Const::Str(s.clone())), Type::Str, span),
+            ExprKind::None => texpr(TExprKind::Const(Const::None), Type::None, span),
+            ExprKind::Name(n) => self.name(n, span)?,
+            ExprKind::Unary(op, x) => {
+                let x = self.expr(x)?;
+                self.unary(*op, x, span)?
+            }
+            ExprKind::Binary(op, l, r) => {
+                let l = self.expr(l)?;
+                let r = self.expr(r)?;
+                self.binary(*op, l, r, span)?
+            }
+            ExprKind::BoolOp(op, l, r) => {
+                let l = self.expr(l)?;
+                let r = self.expr(r)?;
+                if l.ty.is_unknown() || r.ty.is_unknown() {
+                    return Ok(unknown(span));
+                }
+                let ty = if l.ty == r.ty {
+                    l.ty.clone()
+                } else if l.ty.is_number() && r.ty.is_number() {
+                    Type::promote_scalars(&l.ty, &r.ty).unwrap()
+                } else {
+                    return Err(type_err(span, format!("the operands of '{}' have different types: {} and {}", if *op == BoolOp::And { "and" } else { "or" }, l.ty, r.ty)));
+                };
+                if !ty.is_number() {
+                    return Err(type_err(span, format!("'and'/'or' on {ty} values is not supported in Kiln")));
+                }
+                let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
+                let kind = if *op == BoolOp::And { TExprKind::And(l, r) } else { TExprKind::Or(l, r) };
+                texpr(kind, ty, span)
+            }
+            ExprKind::Compare(first, rest) => {
+                let mut operands = vec![self.expr(first)?];
+                let mut ops = Vec::new();
+                for (op, r) in rest {
+                    let r = self.expr(r)?;
+                    let l = operands.last().unwrap();
+                    if l.ty.is_unknown() || r.ty.is_unknown() {
+                        ops.push((*op, Type::Unknown));
+                    } else if l.ty.is_number() && r.ty.is_number() {
+                        ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
+                    } else {
+                        return Err(type_err(l.span.to(r.span), format!("'{}' is not supported between {} and {}", op.symbol(), l.ty, r.ty)));
+                    }
+                    operands.push(r);
+                }
+                if ops.iter().any(|(_, t)| t.is_unknown()) {
+                    return Ok(unknown(span));
+                }
+                texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
+            }
+            ExprKind::IfExp { test, body, orelse } => {
+                let c = self.cond(test)?;
+                let a = self.expr(body)?;
+                let b = self.expr(orelse)?;
+                let ty = match Type::unify(&a.ty, &b.ty) {
+                    Some(t) => t,
+                    None => {
+                        return Err(type_err(span, format!("the branches of this conditional expression have types {} and {}", a.ty, b.ty))
+                            .note(a.span, format!("{}", a.ty))
+                            .note(b.span, format!("{}", b.ty)))
+                    }
+                };
+                if a.ty.is_unknown() || b.ty.is_unknown() {
+                    return Ok(unknown(span));
+                }
+                let (a, b) = (a.cast(&ty), b.cast(&ty));
+                texpr(TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)), ty, span)
+            }
+            ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span)?,
+            ExprKind::Attribute(m, attr) => self.attribute(m, attr, span)?,
+            ExprKind::Subscript(v, idx) => {
+                let v = self.expr(v)?;
+                match &v.ty {
+                    Type::Tuple(items) => {
+                        let n = items.len() as i64;
+                        let i = match self.prog.const_eval(idx) {
+                            Some(Const::Int(i)) => i,
+                            _ => return Err(type_err(idx.span, "a tuple index must be a constant integer")),
+                        };
+                        let j = if i < 0 { i + n } else { i };
+                        if !(0..n).contains(&j) {
+                            return Err(type_err(idx.span, format!("tuple index {i} is out of range for a tuple of {n}")));
+                        }
+                        let ty = items[j as usize].clone();
+                        texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
+                    }
+                    Type::Unknown => unknown(span),
+                    t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
+                }
+            }
+            ExprKind::Slice(..) => return Err(Diagnostic::new(DiagKind::Unsupported, span, "a slice is only valid inside an array subscript")),
+            ExprKind::Tuple(items) => {
+                let mut t = Vec::new();
+                for i in items {
+                    t.push(self.expr(i)?);
+                }
+                let ty = Type::tuple(t.iter().map(|e| e.ty.clone()).collect());
+                texpr(TExprKind::Tuple(t), ty, span)
+            }
+            ExprKind::List(_) => {
+                return Err(Diagnostic::new(DiagKind::Unsupported, span, "lists are not supported in Kiln")
+                    .help("use a tuple, or np.array([...]) for an array of constants"))
+            }
+        })
+    }
+
+    fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {
+        if self.assigned.contains(n) {
+            let id = self.local(n, span);
+            let ty = self.locals[id as usize].ty.clone();
+            return Ok(texpr(TExprKind::Local(id), ty, span));
+        }
+        if let Some(c) = self.prog.consts.get(n) {
+            return Ok(texpr(TExprKind::Const(c.clone()), const_type(c), span));
+        }
+        if self.prog.module_vars.contains(n) {
+            return Err(Diagnostic::new(DiagKind::Name, span, format!("module-level variable '{n}' is not a constant, so functions cannot read it"))
+                .help("pass it as an argument, or assign it exactly once at module level to a constant"));
+        }
+        if self.prog.func_index.contains_key(n) {
+            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("function '{n}' used as a value; Kiln functions can only be called")));
+        }
+        if let Some(imp) = self.prog.imports.get(n) {
+            if let Import::Member(ModuleKind::Math | ModuleKind::Numpy, m) = imp {
+                if let Some(v) = builtins::math_constant(m) {
+                    return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
+                }
+            }
+            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("'{n}' can only be called or used as `{n}.name`")));
+        }
+        if builtins::BUILTIN_FUNCS.contains(&n) || builtins::EXCEPTIONS.contains(&n) {
+            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("builtin '{n}' used as a value; it can only be called")));
+        }
+        Err(Diagnostic::new(DiagKind::Name, span, format!("name '{n}' is not defined")).help(
+            if self.is_module { "assign it before this line" } else { "assign it in this function, pass it as a parameter, or define it at module level" },
+        ))
+    }
+
+    fn attribute(&mut self, m: &Expr, attr: &str, span: Span) -> Result<TExpr> {
+        if let ExprKind::Name(n) = &m.kind {
+            if !self.assigned.contains(n) {
+                if let Some(Import::Module(kind)) = self.prog.imports.get(n) {
+                    if matches!(kind, ModuleKind::Math | ModuleKind::Numpy) {
+                        if let Some(v) = builtins::math_constant(attr) {
+                            return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
+                        }
+                    }
+                    return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("'{n}.{attr}' is not supported in Kiln here")));
+                }
+            }
+        }
+        let v = self.expr(m)?;
+        if v.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        Err(type_err(span, format!("{} has no attribute '{attr}' in Kiln", v.ty)))
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: TExpr, span: Span) -> Result<TExpr> {
+        if x.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        if !x.ty.is_number() {
+            let sym = match op {
+                UnaryOp::Neg => "-",
+                UnaryOp::Pos => "+",
+                UnaryOp::Invert => "~",
+                UnaryOp::Not => "not",
+            };
+            if op == UnaryOp::Not {
+                let t = self.truth(x)?;
+                return Ok(texpr(TExprKind::Not(Box::new(t)), Type::Bool, span));
+            }
+            return Err(type_err(span, format!("bad operand type for unary {sym}: '{}'", py_name(&x.ty))));
+        }
+        let arith_ty = if x.ty == Type::Bool { Type::Int } else { x.ty.clone() };
+        Ok(match op {
+            UnaryOp::Not => {
+                let t = self.truth(x)?;
+                texpr(TExprKind::Not(Box::new(t)), Type::Bool, span)
+            }
+            UnaryOp::Pos => {
+                let mut e = x.cast(&arith_ty);
+                e.span = span;
+                e
+            }
+            UnaryOp::Neg => texpr(TExprKind::Neg(Box::new(x.cast(&arith_ty))), arith_ty, span),
+            UnaryOp::Invert => {
+                if x.ty.is_float() {
+                    return Err(type_err(span, format!("bad operand type for unary ~: '{}'", py_name(&x.ty))));
+                }
+                texpr(TExprKind::Invert(Box::new(x.cast(&arith_ty))), arith_ty, span)
+            }
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, l: TExpr, r: TExpr, span: Span) -> Result<TExpr> {
+        if l.ty.is_unknown() || r.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        let bad = || {
+            type_err(span, format!("unsupported operand type(s) for {}: '{}' and '{}'", op.symbol(), py_name(&l.ty), py_name(&r.ty)))
+        };
+        if !l.ty.is_number() || !r.ty.is_number() {
+            return Err(bad());
+        }
+        let t = Type::promote_scalars(&l.ty, &r.ty).ok_or_else(bad)?;
+        let bitwise = matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::LShift | BinOp::RShift);
+        let (compute, result) = match op {
+            BinOp::MatMul => return Err(bad()),
+            _ if bitwise => {
+                if t.is_float() {
+                    return Err(bad());
+                }
+                let keep_bool = t == Type::Bool && !matches!(op, BinOp::LShift | BinOp::RShift);
+                let c = if t == Type::Bool && !keep_bool { Type::Int } else { t };
+                (c.clone(), c)
+            }
+            BinOp::Div => {
+                let f = match &t {
+                    Type::Scalar(d) if !d.is_float() => Type::Scalar(crate::types::DType::F64),
+                    Type::Scalar(_) => t.clone(),
+                    _ => Type::Float,
+                };
+                (f.clone(), f)
+            }
+            BinOp::Pow => {
+                let c = if t == Type::Bool { Type::Int } else { t };
+                if c == Type::Int && is_negative_const(&r) {
+                    (Type::Float, Type::Float)
+                } else {
+                    (c.clone(), c)
+                }
+            }
+            _ => {
+                let c = match t {
+                    Type::Bool => Type::Int,
+                    Type::Scalar(crate::types::DType::Bool) => {
+                        return Err(type_err(span, format!("arithmetic '{}' on NumPy bools is not supported in Kiln", op.symbol())))
+                    }
+                    t => t,
+                };
+                (c.clone(), c)
+            }
+        };
+        let (l, r) = (l.cast(&compute), r.cast(&compute));
+        Ok(texpr(TExprKind::Binary(op, Box::new(l), Box::new(r)), result, span))
+    }
+
+    fn call(&mut self, func: &Expr, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+        match &func.kind {
+            ExprKind::Name(n) if !self.assigned.contains(n) => {
+                if let Some(&f) = self.prog.func_index.get(n) {
+                    return self.call_def(f, args, kwargs, span);
+                }
+                if let Some(Import::Member(kind, m)) = self.prog.imports.get(n).cloned() {
+                    return self.call_module(kind, &m, func.span, args, kwargs, span);
+                }
+                if builtins::BUILTIN_FUNCS.contains(&n.as_str()) {
+                    return self.call_builtin(n, func.span, args, kwargs, span);
+                }
+                if builtins::EXCEPTIONS.contains(&n.as_str()) {
+                    return Err(Diagnostic::new(DiagKind::Unsupported, span, "exceptions can only be raised (`raise ValueError(\"...\")`)"));
+                }
+                self.name(n, func.span)?;
+                Err(Diagnostic::new(DiagKind::Unsupported, func.span, format!("'{n}' is not callable")))
+            }
+            ExprKind::Attribute(m, attr) => {
+                if let ExprKind::Name(n) = &m.kind {
+                    if !self.assigned.contains(n) {
+                        if let Some(Import::Module(kind)) = self.prog.imports.get(n).cloned() {
+                            return self.call_module(kind, attr, func.span, args, kwargs, span);
+                        }
+                    }
+                }
+                let v = self.expr(m)?;
+                if v.ty.is_unknown() {
+                    return Ok(unknown(span));
+                }
+                Err(type_err(func.span, format!("{} has no method '{attr}' in Kiln", v.ty)))
+            }
+            _ => Err(Diagnostic::new(DiagKind::Unsupported, func.span, "only named functions can be called in Kiln")),
+        }
+    }
+
+    fn call_def(&mut self, f: usize, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+        let def = self.prog.funcs[f].clone();
+        let (min, max) = arity(&def);
+        if args.len() > max {
+            return Err(Diagnostic::new(DiagKind::Arity, span, format!("{}() takes {} positional arguments but {} were given", def.name, arity_text(min, max), args.len()))
+                .note(def.name_span, "defined here"));
+        }
+        let mut slots: Vec<Option<TExpr>> = vec![None; def.params.len()];
+        for (i, a) in args.iter().enumerate() {
+            slots[i] = Some(self.expr(a)?);
+        }
+        for k in kwargs {
+            let Some(i) = def.params.iter().position(|p| p.name == k.name) else {
+                return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{}() got an unexpected keyword argument '{}'", def.name, k.name))
+                    .note(def.name_span, "defined here"));
+            };
+            if slots[i].is_some() {
+                return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{}() got multiple values for argument '{}'", def.name, k.name)));
+            }
+            slots[i] = Some(self.expr(&k.value)?);
+        }
+        let mut targs = Vec::new();
+        for (i, s) in slots.into_iter().enumerate() {
+            let p = &def.params[i];
+            targs.push(match s {
+                Some(e) => e,
+                None => match &p.default {
+                    Some(d) => {
+                        let c = self.prog.const_eval(d).ok_or_else(|| {
+                            Diagnostic::new(DiagKind::Unsupported, d.span, "a default value must be a constant in Kiln")
+                        })?;
+                        texpr(TExprKind::Const(c.clone()), const_type(&c), span)
+                    }
+                    None => {
+                        return Err(Diagnostic::new(DiagKind::Arity, span, format!("{}() missing required argument '{}'", def.name, p.name))
+                            .note(def.name_span, "defined here"))
+                    }
+                },
+            });
+        }
+        if targs.iter().any(|a| a.ty.is_unknown()) {
+            return Ok(unknown(span));
+        }
+        for a in &targs {
+            if matches!(a.ty, Type::None) {
+                return Err(type_err(a.span, "None cannot be passed as an argument in Kiln"));
+            }
+        }
+        let id = self.prog.spec_for(FuncRef::Def(f), targs.iter().map(|a| a.ty.clone()).collect());
+        let ret = self.prog.specs[id as usize].ret.clone();
+        Ok(texpr(TExprKind::Call(id, targs), ret, span))
+    }
+
+    fn args_exact(&mut self, name: &str, args: &[Expr], kwargs: &[Keyword], n: std::ops::RangeInclusive<usize>, span: Span) -> Result<Vec<TExpr>> {
+        if let Some(k) = kwargs.first() {
+            return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{name}() takes no keyword arguments in Kiln")));
+        }
+        if !n.contains(&args.len()) {
+            let want = if n.start() == n.end() { format!("{}", n.start()) } else { format!("{} to {}", n.start(), n.end()) };
+            return Err(Diagnostic::new(DiagKind::Arity, span, format!("{name}() takes {want} arguments ({} given)", args.len())));
+        }
+        args.iter().map(|a| self.expr(a)).collect()
+    }
+
+    fn need_number(&self, name: &str, a: &TExpr) -> Result<()> {
+        if a.ty.is_number() || a.ty.is_unknown() {
+            Ok(())
+        } else {
+            Err(type_err(a.span, format!("{name}() needs a number, not {}", a.ty)))
+        }
+    }
+
+    fn call_builtin(&mut self, n: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+        match n {
+            "print" => Err(Diagnostic::new(DiagKind::Unsupported, span, "print() can only be used as a statement")),
+            "range" => Err(Diagnostic::new(DiagKind::Unsupported, span, "range() can only be used in a for loop in Kiln")),
+            "len" => {
+                let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
+                match &a[0].ty {
+                    Type::Tuple(t) => Ok(texpr(TExprKind::Const(Const::Int(t.len() as i64)), Type::Int, span)),
+                    Type::Unknown => Ok(unknown(span)),
+                    t => Err(type_err(a[0].span, format!("object of type {t} has no len()"))),
+                }
+            }
+            "abs" => {
+                let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
+                self.need_number(n, &a[0])?;
+                let ty = if a[0].ty == Type::Bool { Type::Int } else { a[0].ty.clone() };
+                let a = a.into_iter().map(|x| x.cast(&ty)).collect();
+                Ok(texpr(TExprKind::Intrinsic(Intrinsic::Abs, a), ty, span))
+            }
+            "min" | "max" => {
+                let a = self.args_exact(n, args, kwargs, 1..=64, span)?;
+                if a.len() == 1 {
+                    return Err(type_err(a[0].span, format!("{n}() of one argument needs an array; give two or more numbers")));
+                }
+                let mut ty = Type::Unknown;
+                for x in &a {
+                    self.need_number(n, x)?;
+                    ty = Type::unify(&ty, &x.ty).unwrap_or(Type::Unknown);
+                }
+                if a.iter().any(|x| x.ty.is_unknown()) {
+                    return Ok(unknown(span));
+                }
+                let a = a.into_iter().map(|x| x.cast(&ty)).collect();
+                let which = if n == "min" { Intrinsic::Min } else { Intrinsic::Max };
+                Ok(texpr(TExprKind::Intrinsic(which, a), ty, span))
+            }
+            "int" | "float" | "bool" => {
+                let a = self.args_exact(n, args, kwargs, 0..=1, span)?;
+                let ty = match n {
+                    "int" => Type::Int,
+                    "float" => Type::Float,
+                    _ => Type::Bool,
+                };
+                let Some(x) = a.into_iter().next() else {
+                    let c = match n {
+                        "int" => Const::Int(0),
+                        "float" => Const::Float(0.0),
+                        _ => Const::Bool(false),
+                    };
+                    return Ok(texpr(TExprKind::Const(c), ty, span));
+                };
+                if let (TExprKind::Const(Const::Str(s)), "float") = (&x.kind, n) {
+                    let v = match s.trim().to_ascii_lowercase().as_str() {
+                        "inf" | "+inf" | "infinity" => f64::INFINITY,
+                        "-inf" | "-infinity" => f64::NEG_INFINITY,
+                        "nan" | "+nan" | "-nan" => f64::NAN,
+                        t => t.parse().map_err(|_| type_err(x.span, format!("could not convert string to float: {s:?}")))?,
+                    };
+                    return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
+                }
+                self.need_number(n, &x)?;
+                if n == "bool" {
+                    let mut t = self.truth(x)?;
+                    t.span = span;
+                    return Ok(t);
+                }
+                let mut e = x.cast(&ty);
+                e.span = span;
+                if !matches!(e.kind, TExprKind::Cast(_)) {
+                    e = texpr(e.kind, ty, span);
+                }
+                Ok(e)
+            }
+            "round" => {
+                let a = self.args_exact(n, args, kwargs, 1..=2, span)?;
+                for x in &a {
+                    self.need_number(n, x)?;
+                }
+                if a.iter().any(|x| x.ty.is_unknown()) {
+                    return Ok(unknown(span));
+                }
+                let mut it = a.into_iter();
+                let x = it.next().unwrap();
+                match it.next() {
+                    None if x.ty.is_float() => Ok(texpr(TExprKind::Intrinsic(Intrinsic::Round, vec![x.cast(&Type::Float)]), Type::Int, span)),
+                    None => Ok(x.cast(&Type::Int)),
+                    Some(nd) => {
+                        if !nd.ty.is_intlike() {
+                            return Err(type_err(nd.span, "round()'s ndigits must be an integer"));
+                        }
+                        if !x.ty.is_float() {
+                            return Err(Diagnostic::new(DiagKind::Unsupported, span, "round(int, ndigits) is not supported in Kiln"));
+                        }
+                        let ty = x.ty.clone();
+                        Ok(texpr(TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd.cast(&Type::Int)]), ty, span))
+                    }
+                }
+            }
+            _ => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("builtin '{n}' is not supported in Kiln"))),
+        }
+    }
+
+    fn call_module(&mut self, kind: ModuleKind, name: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+        match kind {
+            ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
+            ModuleKind::Numpy => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("np.{name} is not supported in Kiln yet"))),
+            ModuleKind::Numba => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("numba.{name} can only be used as a decorator"))),
+        }
+    }
+
+    fn call_math(&mut self, name: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+        let full = format!("math.{name}");
+        let float_args = |cx: &mut Cx, a: Vec<TExpr>| -> Result<Vec<TExpr>> {
+            for x in &a {
+                cx.need_number(&full, x)?;
+            }
+            Ok(a.into_iter().map(|x| x.cast(&Type::Float)).collect())
+        };
+        if let Some(m) = Math1::from_name(name) {
+            let a = self.args_exact(&full, args, kwargs, 1..=1, span)?;
+            if m == Math1::Trunc {
+                self.need_number(&full, &a[0])?;
+                let mut e = a.into_iter().next().unwrap().cast(&Type::Int);
+                e.span = span;
+                return Ok(e);
+            }
+            let a = float_args(self, a)?;
+            return Ok(texpr(TExprKind::Intrinsic(Intrinsic::Math1(m), a), Type::Float, span));
+        }
+        let (intr, n, ty) = match name {
+            "atan2" => (Intrinsic::Atan2, 2, Type::Float),
+            "floor" => (Intrinsic::Floor, 1, Type::Int),
+            "ceil" => (Intrinsic::Ceil, 1, Type::Int),
+            "isnan" => (Intrinsic::IsNan, 1, Type::Bool),
+            "isinf" => (Intrinsic::IsInf, 1, Type::Bool),
+            "isfinite" => (Intrinsic::IsFinite, 1, Type::Bool),
+            "pow" => {
+                let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
+                let a = float_args(self, a)?;
+                let mut it = a.into_iter();
+                let (x, y) = (it.next().unwrap(), it.next().unwrap());
+                return Ok(texpr(TExprKind::Binary(BinOp::Pow, Box::new(x), Box::new(y)), Type::Float, span));
+            }
+            _ => {
+                return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
+                    .help("supported: sqrt exp log log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh floor ceil fabs trunc pow isnan isinf isfinite"))
+            }
+        };
+        let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
+        if matches!(intr, Intrinsic::Floor | Intrinsic::Ceil) && a[0].ty.is_intlike() {
+            let mut e = a.into_iter().next().unwrap().cast(&Type::Int);
+            e.span = span;
+            return Ok(e);
+        }
+        let a = float_args(self, a)?;
+        Ok(texpr(TExprKind::Intrinsic(intr, a), ty, span))
+    }
+}
+
+fn is_negative_const(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Const(Const::Int(v)) => *v < 0,
+        TExprKind::Neg(x) => matches!(x.kind, TExprKind::Const(Const::Int(v)) if v > 0),
+        TExprKind::Cast(x) => is_negative_const(x),
+        _ => false,
+    }
+}
+
+fn target_as_expr(t: &Target, locals: &[Local], span: Span) -> TExpr {
+    match t {
+        Target::Local(id) => texpr(TExprKind::Local(*id), locals[*id as usize].ty.clone(), span),
+        Target::Tuple(items) => {
+            let items: Vec<TExpr> = items.iter().map(|i| target_as_expr(i, locals, span)).collect();
+            let ty = Type::tuple(items.iter().map(|e| e.ty.clone()).collect());
+            texpr(TExprKind::Tuple(items), ty, span)
+        }
+    }
+}
+
+fn unsupported_target(t: &Expr) -> Diagnostic {
+    let what = match &t.kind {
+        ExprKind::Attribute(..) => "assigning to an attribute",
+        ExprKind::Subscript(..) => "assigning to an element",
+        _ => "this assignment target",
+    };
+    Diagnostic::new(DiagKind::Unsupported, t.span, format!("{what} is not supported in Kiln"))
+}
+
+fn bad_raise(span: Span) -> Diagnostic {
+    Diagnostic::new(DiagKind::Unsupported, span, "Kiln raises builtin exceptions with a literal message: raise ValueError(\"...\")")
+}

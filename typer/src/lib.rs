@@ -1,0 +1,30 @@
+//! Kiln's front end: the lexer, the parser, Kiln's types and type inference,
+//! and the diagnostics every stage reports through.
+//!
+//! The input is Python source in Kiln's subset; the output is a [`Program`]
+//! whose specialisations ([`tir::TFunc`]) are fully typed and ready for the
+//! bytecode compiler. This crate knows nothing about bytecode, memory or
+//! execution: it only decides what a program means and whether it is valid.
+
+pub mod ast;
+pub mod builtins;
+pub mod diag;
+pub mod infer;
+pub mod lexer;
+pub mod parser;
+pub mod tir;
+pub mod types;
+
+pub use diag::{DiagKind, Diagnostic, Source, Span};
+pub use infer::Program;
+pub use types::{DType, Type};
+
+/// Parses and types a whole program from its module code, reaching every
+/// function it calls.
+pub fn check(text: &str) -> Result<Program, Diagnostic> {
+    let module = parser::parse(text)?;
+    let mut p = Program::new(module)?;
+    p.module_spec();
+    p.solve()?;
+    Ok(p)
+}

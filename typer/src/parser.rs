@@ -1,0 +1,977 @@
+//! A recursive-descent parser for Kiln's subset of Python 3.
+//!
+//! Constructs that are valid Python but outside the subset (classes, lambdas,
+//! try, with, comprehensions, ...) are recognised by their first token and
+//! rejected with an `Unsupported` diagnostic that names them.
+
+use crate::ast::*;
+use crate::diag::{DiagKind, Diagnostic, Result, Span};
+use crate::lexer::{tokenize, Tok, Token, MAX_NESTING};
+
+pub fn parse(text: &str) -> Result<Module> {
+    let toks = tokenize(text)?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
+    let mut body = Vec::new();
+    while !p.at_eof() {
+        if p.eat_p("\n") {
+            continue;
+        }
+        body.push(p.statement()?);
+    }
+    Ok(Module { body })
+}
+
+/// Longest chain of one binary operator (`a + b + c ...`) accepted.
+const MAX_CHAIN: usize = 1000;
+
+struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    /// Current expression/statement nesting, bounded by `MAX_NESTING` so that
+    /// adversarial input cannot exhaust the native stack.
+    depth: usize,
+}
+
+fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(DiagKind::Unsupported, span, format!("{what} not supported in Kiln"))
+}
+
+impl Parser {
+    fn tok(&self) -> &Tok {
+        &self.toks[self.pos].tok
+    }
+    fn span(&self) -> Span {
+        self.toks[self.pos].span
+    }
+    fn prev_span(&self) -> Span {
+        self.toks[self.pos.saturating_sub(1)].span
+    }
+    fn at_eof(&self) -> bool {
+        matches!(self.tok(), Tok::Eof)
+    }
+    fn is_p(&self, p: &str) -> bool {
+        matches!(self.tok(), Tok::P(q) if *q == p)
+    }
+    fn peek_is_p(&self, n: usize, p: &str) -> bool {
+        matches!(self.toks.get(self.pos + n).map(|t| &t.tok), Some(Tok::P(q)) if *q == p)
+    }
+    fn bump(&mut self) -> Token {
+        let t = self.toks[self.pos].clone();
+        if !matches!(t.tok, Tok::Eof) {
+            self.pos += 1;
+        }
+        t
+    }
+    /// Consumes punctuation/keyword `p` (or a NEWLINE for "\n") if present.
+    fn eat_p(&mut self, p: &str) -> bool {
+        let hit = if p == "\n" {
+            matches!(self.tok(), Tok::Newline)
+        } else {
+            self.is_p(p)
+        };
+        if hit {
+            self.bump();
+        }
+        hit
+    }
+    fn expect_p(&mut self, p: &str, ctx: &str) -> Result<Span> {
+        if self.eat_p(p) {
+            return Ok(self.prev_span());
+        }
+        Err(self.unexpected(&format!("expected '{p}' {ctx}")))
+    }
+    fn unexpected(&self, msg: &str) -> Diagnostic {
+        let found = match self.tok() {
+            Tok::Name(n) => format!("name '{n}'"),
+            Tok::Int(_) | Tok::Float(_) => "a number".into(),
+            Tok::Str(_) => "a string".into(),
+            Tok::Newline => "end of line".into(),
+            Tok::Indent => "an indent".into(),
+            Tok::Dedent => "an unindent".into(),
+            Tok::Eof => "end of file".into(),
+            Tok::P(p) => format!("'{p}'"),
+        };
+        Diagnostic::new(DiagKind::Syntax, self.span(), format!("{msg}, found {found}"))
+    }
+    fn name(&mut self, ctx: &str) -> Result<(String, Span)> {
+        if let Tok::Name(n) = self.tok() {
+            let n = n.clone();
+            let sp = self.bump().span;
+            return Ok((n, sp));
+        }
+        Err(self.unexpected(&format!("expected a name {ctx}")))
+    }
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(Diagnostic::new(DiagKind::Limit, self.span(), "expression or block nested too deeply")
+                .help("split it into smaller expressions or functions"));
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn statement(&mut self) -> Result<Stmt> {
+        self.enter()?;
+        let r = self.statement_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn statement_inner(&mut self) -> Result<Stmt> {
+        let start = self.span();
+        match self.tok() {
+            Tok::P("def") => return self.funcdef(Vec::new(), start),
+            Tok::P("@") => {
+                let mut decos = Vec::new();
+                while self.eat_p("@") {
+                    decos.push(self.expr()?);
+                    self.expect_p("\n", "after a decorator")?;
+                }
+                if !self.is_p("def") {
+                    if self.is_p("class") {
+                        return Err(unsupported(self.span(), "classes are"));
+                    }
+                    return Err(self.unexpected("expected 'def' after decorators"));
+                }
+                return self.funcdef(decos, start);
+            }
+            Tok::P("if") => {
+                self.bump();
+                return self.if_rest(start);
+            }
+            Tok::P("while") => {
+                self.bump();
+                let test = self.named_expr()?;
+                let body = self.block("after 'while' condition")?;
+                let orelse = self.else_block()?;
+                return Ok(Stmt {
+                    span: start.to(self.prev_span()),
+                    kind: StmtKind::While { test, body, orelse },
+                });
+            }
+            Tok::P("for") => {
+                self.bump();
+                let target = self.target_list()?;
+                self.expect_p("in", "in a for statement")?;
+                let iter = self.expr_list()?;
+                let body = self.block("after the for header")?;
+                let orelse = self.else_block()?;
+                return Ok(Stmt {
+                    span: start.to(self.prev_span()),
+                    kind: StmtKind::For {
+                        target,
+                        iter,
+                        body,
+                        orelse,
+                    },
+                });
+            }
+            Tok::P("class") => return Err(unsupported(start, "classes are")),
+            Tok::P("try") => return Err(unsupported(start, "try/except is")),
+            Tok::P("with") => return Err(unsupported(start, "'with' statements are")),
+            Tok::P("async") => return Err(unsupported(start, "async functions are")),
+            Tok::P("elif") | Tok::P("else") => {
+                return Err(self.unexpected("'elif'/'else' without a matching 'if', 'for' or 'while'"))
+            }
+            Tok::P("except") | Tok::P("finally") => return Err(unsupported(start, "try/except is")),
+            Tok::Indent => return Err(Diagnostic::new(DiagKind::Syntax, start, "unexpected indent")),
+            _ => {}
+        }
+        let s = self.simple_stmt()?;
+        if self.eat_p(";") {
+            if !matches!(self.tok(), Tok::Newline) {
+                return Err(Diagnostic::new(DiagKind::Unsupported, self.prev_span(), "several statements on one line are not supported in Kiln")
+                    .help("put each statement on its own line"));
+            }
+        }
+        self.expect_p("\n", "at the end of the statement")?;
+        Ok(s)
+    }
+
+    fn if_rest(&mut self, start: Span) -> Result<Stmt> {
+        let test = self.named_expr()?;
+        let body = self.block("after 'if' condition")?;
+        let orelse = if self.is_p("elif") {
+            let s = self.span();
+            self.bump();
+            self.enter()?;
+            let r = self.if_rest(s);
+            self.depth -= 1;
+            vec![r?]
+        } else {
+            self.else_block()?
+        };
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind: StmtKind::If { test, body, orelse },
+        })
+    }
+
+    fn else_block(&mut self) -> Result<Vec<Stmt>> {
+        if self.eat_p("else") {
+            self.block("after 'else'")
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    /// `: NEWLINE INDENT stmts DEDENT` or `: simple_stmt`.
+    fn block(&mut self, ctx: &str) -> Result<Vec<Stmt>> {
+        self.expect_p(":", ctx)?;
+        if !self.eat_p("\n") {
+            return Ok(vec![self.statement()?]);
+        }
+        if !matches!(self.tok(), Tok::Indent) {
+            return Err(Diagnostic::new(DiagKind::Syntax, self.span(), "expected an indented block"));
+        }
+        self.bump();
+        let mut body = Vec::new();
+        while !matches!(self.tok(), Tok::Dedent | Tok::Eof) {
+            if self.eat_p("\n") {
+                continue;
+            }
+            body.push(self.statement()?);
+        }
+        self.bump();
+        Ok(body)
+    }
+
+    fn funcdef(&mut self, decorators: Vec<Expr>, start: Span) -> Result<Stmt> {
+        self.expect_p("def", "")?;
+        let (name, name_span) = self.name("after 'def'")?;
+        self.expect_p("(", "after the function name")?;
+        let mut params: Vec<Param> = Vec::new();
+        while !self.is_p(")") {
+            if self.is_p("*") || self.is_p("**") || self.is_p("/") {
+                return Err(unsupported(self.span(), "'*args', '**kwargs' and positional-only markers are"));
+            }
+            let (pname, pspan) = self.name("for a parameter")?;
+            if params.iter().any(|p| p.name == pname) {
+                return Err(Diagnostic::new(DiagKind::Syntax, pspan, format!("duplicate parameter '{pname}'")));
+            }
+            let annotation = if self.eat_p(":") { Some(self.expr()?) } else { None };
+            let default = if self.eat_p("=") {
+                Some(self.expr()?)
+            } else {
+                if params.last().is_some_and(|p| p.default.is_some()) {
+                    return Err(Diagnostic::new(DiagKind::Syntax, pspan, "a parameter without a default follows one with a default"));
+                }
+                None
+            };
+            params.push(Param {
+                name: pname,
+                span: pspan,
+                default,
+                annotation,
+            });
+            if !self.eat_p(",") {
+                break;
+            }
+        }
+        self.expect_p(")", "to close the parameter list")?;
+        let returns = if self.eat_p("->") { Some(self.expr()?) } else { None };
+        let body = self.block("after the function signature")?;
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind: StmtKind::FunctionDef(Box::new(FuncDef {
+                name,
+                name_span,
+                params,
+                body,
+                decorators,
+                returns,
+                span: start.to(name_span),
+            })),
+        })
+    }
+
+    fn simple_stmt(&mut self) -> Result<Stmt> {
+        let start = self.span();
+        let kind = match self.tok() {
+            Tok::P("pass") => {
+                self.bump();
+                StmtKind::Pass
+            }
+            Tok::P("break") => {
+                self.bump();
+                StmtKind::Break
+            }
+            Tok::P("continue") => {
+                self.bump();
+                StmtKind::Continue
+            }
+            Tok::P("return") => {
+                self.bump();
+                if matches!(self.tok(), Tok::Newline) || self.is_p(";") {
+                    StmtKind::Return(None)
+                } else {
+                    StmtKind::Return(Some(self.expr_list()?))
+                }
+            }
+            Tok::P("raise") => {
+                self.bump();
+                if matches!(self.tok(), Tok::Newline) {
+                    StmtKind::Raise(None)
+                } else {
+                    let e = self.expr()?;
+                    if self.is_p("from") {
+                        return Err(unsupported(self.span(), "'raise ... from' is"));
+                    }
+                    StmtKind::Raise(Some(e))
+                }
+            }
+            Tok::P("assert") => {
+                self.bump();
+                let test = self.expr()?;
+                let msg = if self.eat_p(",") { Some(self.expr()?) } else { None };
+                StmtKind::Assert { test, msg }
+            }
+            Tok::P("import") => {
+                self.bump();
+                let mut names = Vec::new();
+                loop {
+                    let m = self.dotted()?;
+                    let alias = if self.eat_p("as") { Some(self.name("after 'as'")?.0) } else { None };
+                    names.push((m, alias));
+                    if !self.eat_p(",") {
+                        break;
+                    }
+                }
+                StmtKind::Import(names)
+            }
+            Tok::P("from") => {
+                self.bump();
+                if self.is_p(".") {
+                    return Err(unsupported(self.span(), "relative imports are"));
+                }
+                let m = self.dotted()?;
+                self.expect_p("import", "in a from-import")?;
+                if self.is_p("*") {
+                    return Err(unsupported(self.span(), "'import *' is"));
+                }
+                let paren = self.eat_p("(");
+                let mut names = Vec::new();
+                loop {
+                    let n = self.name("to import")?.0;
+                    let alias = if self.eat_p("as") { Some(self.name("after 'as'")?.0) } else { None };
+                    names.push((n, alias));
+                    if !self.eat_p(",") || (paren && self.is_p(")")) {
+                        break;
+                    }
+                }
+                if paren {
+                    self.expect_p(")", "to close the import list")?;
+                }
+                StmtKind::ImportFrom(m, names)
+            }
+            Tok::P("global") | Tok::P("nonlocal") => {
+                return Err(unsupported(start, "'global' and 'nonlocal' are")
+                    .help("pass the value as an argument and return the new value"))
+            }
+            Tok::P("del") => return Err(unsupported(start, "'del' is")),
+            Tok::P("yield") => return Err(unsupported(start, "generators ('yield') are")),
+            _ => return self.expr_or_assign(),
+        };
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind,
+        })
+    }
+
+    fn dotted(&mut self) -> Result<String> {
+        let mut m = self.name("for a module")?.0;
+        while self.eat_p(".") {
+            m.push('.');
+            m.push_str(&self.name("after '.'")?.0);
+        }
+        Ok(m)
+    }
+
+    fn expr_or_assign(&mut self) -> Result<Stmt> {
+        let start = self.span();
+        let first = self.expr_list()?;
+        if self.eat_p(":") {
+            let annotation = self.expr()?;
+            let value = if self.eat_p("=") { Some(self.expr_list()?) } else { None };
+            return Ok(Stmt {
+                span: start.to(self.prev_span()),
+                kind: StmtKind::AnnAssign {
+                    target: first,
+                    annotation,
+                    value,
+                },
+            });
+        }
+        if let Tok::P(p) = self.tok() {
+            if let Some(op) = BinOp::from_aug(p) {
+                self.bump();
+                let value = self.expr_list()?;
+                return Ok(Stmt {
+                    span: start.to(self.prev_span()),
+                    kind: StmtKind::AugAssign {
+                        target: first,
+                        op,
+                        value,
+                    },
+                });
+            }
+        }
+        if self.is_p("=") {
+            let mut targets = vec![first];
+            let mut value;
+            loop {
+                self.bump();
+                value = self.expr_list()?;
+                if !self.is_p("=") {
+                    break;
+                }
+                targets.push(value);
+            }
+            return Ok(Stmt {
+                span: start.to(self.prev_span()),
+                kind: StmtKind::Assign { targets, value },
+            });
+        }
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind: StmtKind::Expr(first),
+        })
+    }
+
+    // --------------------------------------------------------------- expressions
+
+    /// `a, b` (a tuple) or a single expression.
+    fn expr_list(&mut self) -> Result<Expr> {
+        let first = self.expr()?;
+        if !self.is_p(",") {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.eat_p(",") {
+            if self.ends_expr_list() {
+                break;
+            }
+            items.push(self.expr()?);
+        }
+        let span = items[0].span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::Tuple(items),
+            span,
+        })
+    }
+
+    fn ends_expr_list(&self) -> bool {
+        matches!(self.tok(), Tok::Newline | Tok::Eof | Tok::P("=" | ")" | "]" | ":" | ";" | "in"))
+            || matches!(self.tok(), Tok::P(p) if BinOp::from_aug(p).is_some())
+    }
+
+    /// A for-loop target: names and tuples of names, parsed below comparisons
+    /// so that `in` is not taken as an operator.
+    fn target_list(&mut self) -> Result<Expr> {
+        let first = self.bitor()?;
+        if !self.is_p(",") {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.eat_p(",") {
+            if self.is_p("in") {
+                break;
+            }
+            items.push(self.bitor()?);
+        }
+        let span = items[0].span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::Tuple(items),
+            span,
+        })
+    }
+
+    fn named_expr(&mut self) -> Result<Expr> {
+        let e = self.expr()?;
+        if self.is_p(":=") {
+            return Err(unsupported(self.span(), "assignment expressions (':=') are"));
+        }
+        Ok(e)
+    }
+
+    fn expr(&mut self) -> Result<Expr> {
+        self.enter()?;
+        let r = self.ternary();
+        self.depth -= 1;
+        r
+    }
+
+    fn ternary(&mut self) -> Result<Expr> {
+        if self.is_p("lambda") {
+            return Err(unsupported(self.span(), "lambdas are").help("define a function with 'def'"));
+        }
+        if self.is_p("yield") || self.is_p("await") {
+            return Err(unsupported(self.span(), "'yield' and 'await' are"));
+        }
+        let body = self.or_test()?;
+        if self.eat_p("if") {
+            let test = self.or_test()?;
+            self.expect_p("else", "in a conditional expression")?;
+            let orelse = self.expr()?;
+            let span = body.span.to(orelse.span);
+            return Ok(Expr {
+                kind: ExprKind::IfExp {
+                    test: Box::new(test),
+                    body: Box::new(body),
+                    orelse: Box::new(orelse),
+                },
+                span,
+            });
+        }
+        Ok(body)
+    }
+
+    fn or_test(&mut self) -> Result<Expr> {
+        let mut l = self.and_test()?;
+        while self.eat_p("or") {
+            let r = self.and_test()?;
+            l = bool_op(BoolOp::Or, l, r);
+        }
+        Ok(l)
+    }
+
+    fn and_test(&mut self) -> Result<Expr> {
+        let mut l = self.not_test()?;
+        while self.eat_p("and") {
+            let r = self.not_test()?;
+            l = bool_op(BoolOp::And, l, r);
+        }
+        Ok(l)
+    }
+
+    fn not_test(&mut self) -> Result<Expr> {
+        if self.is_p("not") {
+            let start = self.bump().span;
+            self.enter()?;
+            let e = self.not_test();
+            self.depth -= 1;
+            let e = e?;
+            let span = start.to(e.span);
+            return Ok(Expr {
+                kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)),
+                span,
+            });
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> Result<Expr> {
+        let first = self.bitor()?;
+        let mut rest = Vec::new();
+        loop {
+            let op = match self.tok() {
+                Tok::P("==") => CmpOp::Eq,
+                Tok::P("!=") => CmpOp::Ne,
+                Tok::P("<") => CmpOp::Lt,
+                Tok::P("<=") => CmpOp::Le,
+                Tok::P(">") => CmpOp::Gt,
+                Tok::P(">=") => CmpOp::Ge,
+                Tok::P("in") => return Err(unsupported(self.span(), "the 'in' operator is")),
+                Tok::P("is") => {
+                    return Err(unsupported(self.span(), "the 'is' operator is").help("compare values with '=='"))
+                }
+                Tok::P("not") if self.peek_is_p(1, "in") => return Err(unsupported(self.span(), "the 'not in' operator is")),
+                _ => break,
+            };
+            self.bump();
+            rest.push((op, self.bitor()?));
+        }
+        if rest.is_empty() {
+            return Ok(first);
+        }
+        let span = first.span.to(rest.last().unwrap().1.span);
+        Ok(Expr {
+            kind: ExprKind::Compare(Box::new(first), rest),
+            span,
+        })
+    }
+
+    fn binary_level(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Parser) -> Result<Expr>) -> Result<Expr> {
+        let mut l = next(self)?;
+        let mut chain = 0;
+        'outer: loop {
+            for (t, op) in ops {
+                if self.is_p(t) {
+                    // A left-nested chain `1 + 1 + ...` is a deep tree for
+                    // the passes after parsing, so it counts toward a limit.
+                    chain += 1;
+                    if chain > MAX_CHAIN {
+                        return Err(Diagnostic::new(DiagKind::Limit, self.span(), "expression is too long")
+                            .help("split it into several statements"));
+                    }
+                    self.bump();
+                    let r = next(self)?;
+                    let span = l.span.to(r.span);
+                    l = Expr {
+                        kind: ExprKind::Binary(*op, Box::new(l), Box::new(r)),
+                        span,
+                    };
+                    continue 'outer;
+                }
+            }
+            return Ok(l);
+        }
+    }
+
+    fn bitor(&mut self) -> Result<Expr> {
+        self.binary_level(&[("|", BinOp::BitOr)], Parser::bitxor)
+    }
+    fn bitxor(&mut self) -> Result<Expr> {
+        self.binary_level(&[("^", BinOp::BitXor)], Parser::bitand)
+    }
+    fn bitand(&mut self) -> Result<Expr> {
+        self.binary_level(&[("&", BinOp::BitAnd)], Parser::shift)
+    }
+    fn shift(&mut self) -> Result<Expr> {
+        self.binary_level(&[("<<", BinOp::LShift), (">>", BinOp::RShift)], Parser::arith)
+    }
+    fn arith(&mut self) -> Result<Expr> {
+        self.binary_level(&[("+", BinOp::Add), ("-", BinOp::Sub)], Parser::term)
+    }
+    fn term(&mut self) -> Result<Expr> {
+        self.binary_level(
+            &[
+                ("*", BinOp::Mul),
+                ("/", BinOp::Div),
+                ("//", BinOp::FloorDiv),
+                ("%", BinOp::Mod),
+                ("@", BinOp::MatMul),
+            ],
+            Parser::factor,
+        )
+    }
+
+    fn factor(&mut self) -> Result<Expr> {
+        let op = match self.tok() {
+            Tok::P("-") => UnaryOp::Neg,
+            Tok::P("+") => UnaryOp::Pos,
+            Tok::P("~") => UnaryOp::Invert,
+            _ => return self.power(),
+        };
+        let start = self.bump().span;
+        self.enter()?;
+        let e = self.factor();
+        self.depth -= 1;
+        let e = e?;
+        let span = start.to(e.span);
+        Ok(Expr {
+            kind: ExprKind::Unary(op, Box::new(e)),
+            span,
+        })
+    }
+
+    fn power(&mut self) -> Result<Expr> {
+        let base = self.primary()?;
+        if self.eat_p("**") {
+            self.enter()?;
+            let exp = self.factor();
+            self.depth -= 1;
+            let exp = exp?;
+            let span = base.span.to(exp.span);
+            return Ok(Expr {
+                kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
+                span,
+            });
+        }
+        Ok(base)
+    }
+
+    fn primary(&mut self) -> Result<Expr> {
+        let mut e = self.atom()?;
+        loop {
+            if self.eat_p(".") {
+                let (n, sp) = self.name("after '.'")?;
+                let span = e.span.to(sp);
+                e = Expr {
+                    kind: ExprKind::Attribute(Box::new(e), n),
+                    span,
+                };
+            } else if self.is_p("(") {
+                self.bump();
+                self.enter()?;
+                let r = self.call_args();
+                self.depth -= 1;
+                let (args, kwargs) = r?;
+                let end = self.expect_p(")", "to close the call")?;
+                let span = e.span.to(end);
+                e = Expr {
+                    kind: ExprKind::Call {
+                        func: Box::new(e),
+                        args,
+                        kwargs,
+                    },
+                    span,
+                };
+            } else if self.is_p("[") {
+                self.bump();
+                self.enter()?;
+                let r = self.subscript();
+                self.depth -= 1;
+                let idx = r?;
+                let end = self.expect_p("]", "to close the subscript")?;
+                let span = e.span.to(end);
+                e = Expr {
+                    kind: ExprKind::Subscript(Box::new(e), Box::new(idx)),
+                    span,
+                };
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<Keyword>)> {
+        let mut args = Vec::new();
+        let mut kwargs: Vec<Keyword> = Vec::new();
+        while !self.is_p(")") {
+            if self.is_p("*") || self.is_p("**") {
+                return Err(unsupported(self.span(), "argument unpacking ('*args', '**kwargs') is"));
+            }
+            if matches!(self.tok(), Tok::Name(_)) && self.peek_is_p(1, "=") {
+                let (name, name_span) = self.name("")?;
+                self.bump();
+                let value = self.expr()?;
+                if kwargs.iter().any(|k| k.name == name) {
+                    return Err(Diagnostic::new(DiagKind::Syntax, name_span, format!("keyword argument '{name}' repeated")));
+                }
+                kwargs.push(Keyword {
+                    name,
+                    name_span,
+                    value,
+                });
+            } else {
+                let e = self.expr()?;
+                if self.is_p("for") {
+                    return Err(unsupported(self.span(), "generator expressions are"));
+                }
+                if !kwargs.is_empty() {
+                    return Err(Diagnostic::new(DiagKind::Syntax, e.span, "positional argument follows keyword argument"));
+                }
+                args.push(e);
+            }
+            if !self.eat_p(",") {
+                break;
+            }
+        }
+        Ok((args, kwargs))
+    }
+
+    /// The inside of `[...]`: an index, a slice, or a tuple of them.
+    fn subscript(&mut self) -> Result<Expr> {
+        let first = self.slice_item()?;
+        if !self.is_p(",") {
+            return Ok(first);
+        }
+        let mut items = vec![first];
+        while self.eat_p(",") {
+            if self.is_p("]") {
+                break;
+            }
+            items.push(self.slice_item()?);
+        }
+        let span = items[0].span.to(self.prev_span());
+        Ok(Expr {
+            kind: ExprKind::Tuple(items),
+            span,
+        })
+    }
+
+    fn slice_item(&mut self) -> Result<Expr> {
+        let start = self.span();
+        let lo = if self.is_p(":") { None } else { Some(Box::new(self.expr()?)) };
+        if !self.eat_p(":") {
+            return Ok(*lo.unwrap());
+        }
+        let bound = |p: &mut Parser| -> Result<Option<Box<Expr>>> {
+            if p.is_p(":") || p.is_p(",") || p.is_p("]") {
+                Ok(None)
+            } else {
+                Ok(Some(Box::new(p.expr()?)))
+            }
+        };
+        let hi = bound(self)?;
+        let step = if self.eat_p(":") { bound(self)? } else { None };
+        Ok(Expr {
+            kind: ExprKind::Slice(lo, hi, step),
+            span: start.to(self.prev_span()),
+        })
+    }
+
+    fn atom(&mut self) -> Result<Expr> {
+        let t = self.bump();
+        let span = t.span;
+        let kind = match t.tok {
+            Tok::Name(n) => ExprKind::Name(n),
+            Tok::Int(v) => ExprKind::Int(v),
+            Tok::Float(v) => ExprKind::Float(v),
+            Tok::Str(mut s) => {
+                // Adjacent literals concatenate, as in Python.
+                let mut span = span;
+                while let Tok::Str(more) = self.tok() {
+                    s.push_str(more);
+                    span = span.to(self.bump().span);
+                }
+                return Ok(Expr {
+                    kind: ExprKind::Str(s),
+                    span,
+                });
+            }
+            Tok::P("True") => ExprKind::Bool(true),
+            Tok::P("False") => ExprKind::Bool(false),
+            Tok::P("None") => ExprKind::None,
+            Tok::P("(") => {
+                if self.eat_p(")") {
+                    return Ok(Expr {
+                        kind: ExprKind::Tuple(Vec::new()),
+                        span: span.to(self.prev_span()),
+                    });
+                }
+                let first = self.expr()?;
+                if self.is_p("for") {
+                    return Err(unsupported(self.span(), "generator expressions are"));
+                }
+                if self.eat_p(")") {
+                    // Parenthesised expression: widen the span to the parens so
+                    // carets cover what the user wrote.
+                    return Ok(Expr {
+                        kind: first.kind,
+                        span: span.to(self.prev_span()),
+                    });
+                }
+                let mut items = vec![first];
+                while self.eat_p(",") {
+                    if self.is_p(")") {
+                        break;
+                    }
+                    items.push(self.expr()?);
+                }
+                let end = self.expect_p(")", "to close the tuple")?;
+                return Ok(Expr {
+                    kind: ExprKind::Tuple(items),
+                    span: span.to(end),
+                });
+            }
+            Tok::P("[") => {
+                let mut items = Vec::new();
+                while !self.is_p("]") {
+                    items.push(self.expr()?);
+                    if self.is_p("for") {
+                        return Err(unsupported(self.span(), "list comprehensions are"));
+                    }
+                    if !self.eat_p(",") {
+                        break;
+                    }
+                }
+                let end = self.expect_p("]", "to close the list")?;
+                return Ok(Expr {
+                    kind: ExprKind::List(items),
+                    span: span.to(end),
+                });
+            }
+            Tok::P("{") => return Err(unsupported(span, "dicts and sets are")),
+            Tok::P("...") => return Err(unsupported(span, "Ellipsis ('...') is")),
+            Tok::P("lambda") => return Err(unsupported(span, "lambdas are").help("define a function with 'def'")),
+            Tok::P("yield") | Tok::P("await") => return Err(unsupported(span, "'yield' and 'await' are")),
+            _ => {
+                self.pos -= 1;
+                return Err(self.unexpected("expected an expression"));
+            }
+        };
+        Ok(Expr { kind, span })
+    }
+}
+
+fn bool_op(op: BoolOp, l: Expr, r: Expr) -> Expr {
+    let span = l.span.to(r.span);
+    Expr {
+        kind: ExprKind::BoolOp(op, Box::new(l), Box::new(r)),
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(s: &str) -> Expr {
+        let m = parse(s).unwrap();
+        match &m.body[0].kind {
+            StmtKind::Expr(e) => e.clone(),
+            k => panic!("not an expression: {k:?}"),
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        // -2 ** 4 is -(2 ** 4); 2 ** 3 ** 2 is 2 ** (3 ** 2)
+        match expr("-2 ** 4").kind {
+            ExprKind::Unary(UnaryOp::Neg, e) => assert!(matches!(e.kind, ExprKind::Binary(BinOp::Pow, ..))),
+            k => panic!("{k:?}"),
+        }
+        match expr("2 ** 3 ** 2").kind {
+            ExprKind::Binary(BinOp::Pow, l, r) => {
+                assert!(matches!(l.kind, ExprKind::Int(2)));
+                assert!(matches!(r.kind, ExprKind::Binary(BinOp::Pow, ..)));
+            }
+            k => panic!("{k:?}"),
+        }
+        match expr("1 + 2 * 3 < 4 < 5").kind {
+            ExprKind::Compare(first, rest) => {
+                assert!(matches!(first.kind, ExprKind::Binary(BinOp::Add, ..)));
+                assert_eq!(rest.len(), 2);
+            }
+            k => panic!("{k:?}"),
+        }
+    }
+
+    #[test]
+    fn statements() {
+        let m = parse("@njit\ndef f(a, b=2):\n    a, b = b, a\n    return a\nx: int = 0\nx += 1\nfor i in range(3):\n    pass\nelse:\n    pass\n").unwrap();
+        assert_eq!(m.body.len(), 4);
+        assert!(matches!(&m.body[0].kind, StmtKind::FunctionDef(f) if f.params.len() == 2 && f.decorators.len() == 1));
+        assert!(matches!(&m.body[2].kind, StmtKind::AugAssign { op: BinOp::Add, .. }));
+        assert!(matches!(&m.body[3].kind, StmtKind::For { orelse, .. } if orelse.len() == 1));
+    }
+
+    #[test]
+    fn unsupported_constructs_are_named() {
+        for (src, what) in [
+            ("class A:\n    pass\n", "classes"),
+            ("f = lambda x: x\n", "lambdas"),
+            ("try:\n    pass\nexcept:\n    pass\n", "try/except"),
+            ("with f() as g:\n    pass\n", "'with'"),
+            ("x = {}\n", "dicts"),
+            ("x = [i for i in range(3)]\n", "list comprehensions"),
+            ("global x\n", "'global'"),
+            ("def g():\n    yield 1\n", "generators"),
+            ("x = 1 if y in z else 2\n", "'in'"),
+        ] {
+            let e = parse(src).unwrap_err();
+            assert_eq!(e.kind, DiagKind::Unsupported, "{src}");
+            assert!(e.message.contains(what), "{src}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        assert!(parse(&src).is_err());
+        let src = format!("x = {}1\n", "-".repeat(100_000));
+        assert!(parse(&src).is_err());
+        let src = format!("x = 1{}\n", " + 1".repeat(900));
+        assert!(parse(&src).is_ok());
+        let src = format!("x = 1{}\n", " + 1".repeat(100_000));
+        assert!(parse(&src).is_err());
+    }
+}

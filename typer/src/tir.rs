@@ -1,0 +1,166 @@
+//! The typed IR: one [`TFunc`] per specialisation, every expression carrying
+//! its type, names resolved to locals, calls resolved to specialisations and
+//! implicit conversions made explicit as [`TExprKind::Cast`] nodes. This is
+//! what the bytecode compiler consumes; it never has to infer anything.
+
+use crate::ast::{BinOp, CmpOp};
+use crate::diag::Span;
+use crate::types::Type;
+
+pub type LocalId = u32;
+pub type SpecId = u32;
+
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub ty: Type,
+    /// Where the local first got its type (for diagnostics).
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct TFunc {
+    /// `<module>` for the top-level code.
+    pub name: String,
+    pub args: Vec<Type>,
+    pub params: Vec<LocalId>,
+    pub locals: Vec<Local>,
+    pub ret: Type,
+    pub body: Vec<TStmt>,
+    /// The `def` line (or the start of the file).
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Local(LocalId),
+    Tuple(Vec<Target>),
+}
+
+#[derive(Clone, Debug)]
+pub struct TStmt {
+    pub kind: TStmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TStmtKind {
+    Expr(TExpr),
+    Assign(Target, TExpr),
+    If(TExpr, Vec<TStmt>, Vec<TStmt>),
+    While {
+        cond: TExpr,
+        body: Vec<TStmt>,
+        orelse: Vec<TStmt>,
+    },
+    /// `for var in range(start, stop, step)`; all three are int64.
+    ForRange {
+        var: LocalId,
+        start: TExpr,
+        stop: TExpr,
+        step: TExpr,
+        body: Vec<TStmt>,
+        orelse: Vec<TStmt>,
+    },
+    Break,
+    Continue,
+    Return(Option<TExpr>),
+    Assert(TExpr, Option<String>),
+    /// `raise Name("message")`.
+    Raise(String, String),
+    Print {
+        args: Vec<TExpr>,
+        sep: String,
+        end: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct TExpr {
+    pub kind: TExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// Scalar built-in functions, each one kernel or one opcode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Intrinsic {
+    /// A float → float math function from the runtime's kernel table.
+    Math1(crate::builtins::Math1),
+    /// `math.atan2(y, x)`.
+    Atan2,
+    Abs,
+    Min,
+    Max,
+    /// `round(x)`: half to even, to int.
+    Round,
+    /// `round(x, n)`: correctly rounded, stays float.
+    RoundN,
+    /// `math.floor` / `math.ceil`: float to int.
+    Floor,
+    Ceil,
+    IsNan,
+    IsInf,
+    IsFinite,
+}
+
+#[derive(Clone, Debug)]
+pub enum TExprKind {
+    Const(Const),
+    Local(LocalId),
+    /// `-x`, `~x` (operand already of the result type).
+    Neg(Box<TExpr>),
+    Invert(Box<TExpr>),
+    /// `not x` on a bool operand.
+    Not(Box<TExpr>),
+    /// Truth value of a scalar (`bool(x)`, `if x:`): the operand is any scalar.
+    Truth(Box<TExpr>),
+    /// Arithmetic/bitwise; both operands have the type the operation computes
+    /// in (the node's type, except `/` on ints which computes in float).
+    Binary(BinOp, Box<TExpr>, Box<TExpr>),
+    /// `a < b <= c`: operands evaluated once, left to right, short-circuit.
+    /// Each comparison carries the type both sides are converted to.
+    Compare(Vec<TExpr>, Vec<(CmpOp, Type)>),
+    /// `a and b` / `a or b` with both sides of the node's type.
+    And(Box<TExpr>, Box<TExpr>),
+    Or(Box<TExpr>, Box<TExpr>),
+    IfExp(Box<TExpr>, Box<TExpr>, Box<TExpr>),
+    Call(SpecId, Vec<TExpr>),
+    Intrinsic(Intrinsic, Vec<TExpr>),
+    /// Convert the operand to the node's type (int→float, bool→int,
+    /// float→int truncating, and between NumPy scalar types).
+    Cast(Box<TExpr>),
+    Tuple(Vec<TExpr>),
+    TupleGet(Box<TExpr>, usize),
+}
+
+impl TExpr {
+    pub fn cast(self, to: &Type) -> TExpr {
+        if &self.ty == to || self.ty == Type::Unknown || *to == Type::Unknown {
+            return self;
+        }
+        if let (TExprKind::Tuple(items), Type::Tuple(tys)) = (&self.kind, to) {
+            let items = items.iter().cloned().zip(tys.iter()).map(|(e, t)| e.cast(t)).collect();
+            return TExpr {
+                kind: TExprKind::Tuple(items),
+                ty: to.clone(),
+                span: self.span,
+            };
+        }
+        let span = self.span;
+        TExpr {
+            kind: TExprKind::Cast(Box::new(self)),
+            ty: to.clone(),
+            span,
+        }
+    }
+}
