@@ -1,1 +1,238 @@
-fn main() {}
+//! The `vm` command-line tool: run, check and inspect Kiln programs.
+//!
+//! Exit status: 0 on success, 1 when the script fails (a compile error or an
+//! uncaught exception), 2 on a usage error.
+
+use std::process::ExitCode;
+
+use kiln::{Config, Error, Tier, Vm};
+
+const USAGE: &str = "\
+vm — run, check and inspect Kiln programs (typed array code in a Numba-compatible subset of Python)
+
+Usage:
+    vm run FILE [--tier interp|jit|auto] [--recursion-limit N] [--fuel N]
+    vm check FILE
+    vm dis FILE
+    vm help [COMMAND]
+
+Commands:
+    run     Run a program's top-level code
+    check   Parse and type-check everything the program reaches; run nothing
+    dis     Print the bytecode of every compiled function with its source lines
+
+Run `vm COMMAND --help` for a command's options.
+";
+
+const RUN_HELP: &str = "\
+vm run FILE [options]
+
+Runs FILE's top-level code. Program output goes to stdout; an uncaught
+exception prints a traceback to stderr and exits with status 1.
+
+Options:
+    --tier interp|jit|auto   Which tier runs the code (default: auto).
+                             The native-code tier is not built yet: jit and
+                             auto run the interpreter.
+    --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
+    --fuel N                 Stop after N loop iterations and calls (default: no limit)
+    -h, --help               Show this help
+";
+
+const CHECK_HELP: &str = "\
+vm check FILE
+
+Parses and type-checks FILE and every function its top-level code reaches,
+without running anything. Prints `ok` and exits 0, or prints the first error
+(file:line:col, the source line, a caret) and exits 1.
+";
+
+const DIS_HELP: &str = "\
+vm dis FILE
+
+Compiles FILE and prints the register bytecode of every specialisation:
+a header with its argument types, return type and frame size, then each
+instruction under the source line it came from.
+";
+
+struct Usage(String);
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(code) => code,
+        Err(Usage(msg)) => {
+            eprintln!("vm: {msg}");
+            eprintln!("Run `vm --help` for usage.");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn real_main() -> Result<ExitCode, Usage> {
+    let mut args = std::env::args().skip(1);
+    let Some(cmd) = args.next() else {
+        print!("{USAGE}");
+        return Ok(ExitCode::from(2));
+    };
+    let rest: Vec<String> = args.collect();
+    match cmd.as_str() {
+        "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "-V" | "--version" => {
+            println!("vm (kiln) {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        "help" => {
+            let text = match rest.first().map(String::as_str) {
+                None => USAGE,
+                Some("run") => RUN_HELP,
+                Some("check") => CHECK_HELP,
+                Some("dis") => DIS_HELP,
+                Some(other) => return Err(Usage(format!("no command '{other}'"))),
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "run" => run(&rest),
+        "check" => check(&rest),
+        "dis" => dis(&rest),
+        other => Err(Usage(format!("no command '{other}'"))),
+    }
+}
+
+struct Opts {
+    file: String,
+    config: Config,
+}
+
+fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opts>, Usage> {
+    let mut file = None;
+    let mut config = Config::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| -> Result<String, Usage> {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Usage(format!("{name} needs a value")))
+        };
+        match a.as_str() {
+            "-h" | "--help" => {
+                print!("{help}");
+                return Ok(None);
+            }
+            "--tier" if allow_run => {
+                let v = value("--tier")?;
+                config.tier = Tier::parse(&v)
+                    .ok_or_else(|| Usage(format!("--tier takes interp, jit or auto, not '{v}'")))?;
+            }
+            "--recursion-limit" if allow_run => {
+                let v = value("--recursion-limit")?;
+                config.limits.max_depth =
+                    v.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
+                        Usage(format!(
+                            "--recursion-limit takes a positive number, not '{v}'"
+                        ))
+                    })?;
+            }
+            "--fuel" if allow_run => {
+                let v = value("--fuel")?;
+                config.limits.fuel =
+                    Some(v.parse().ok().filter(|&n: &u64| n > 0).ok_or_else(|| {
+                        Usage(format!("--fuel takes a positive number, not '{v}'"))
+                    })?);
+            }
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Usage(format!("unknown option '{s}'")))
+            }
+            s => {
+                if file.replace(s.to_string()).is_some() {
+                    return Err(Usage("give exactly one FILE".into()));
+                }
+            }
+        }
+    }
+    let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
+    Ok(Some(Opts { file, config }))
+}
+
+fn read_source(path: &str) -> Result<String, ExitCode> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("vm: cannot read {path}: {e}");
+            return Err(ExitCode::from(2));
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            eprintln!(
+                "{path}: syntax error: the file is not valid UTF-8 (bad byte at offset {at})"
+            );
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+fn load(opts: &Opts, vm: &mut Vm) -> Result<kiln::Module, ExitCode> {
+    let text = read_source(&opts.file)?;
+    vm.load(&opts.file, &text).map_err(|e| {
+        eprint!("{e}");
+        ExitCode::from(1)
+    })
+}
+
+fn run(args: &[String]) -> Result<ExitCode, Usage> {
+    let Some(opts) = parse_opts(args, RUN_HELP, true)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut vm = Vm::new(opts.config.clone());
+    let m = match load(&opts, &mut vm) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    Ok(match vm.run_main(&m) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(1)
+        }
+    })
+}
+
+fn report(e: &Error) {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprint!("{e}");
+}
+
+fn check(args: &[String]) -> Result<ExitCode, Usage> {
+    let Some(opts) = parse_opts(args, CHECK_HELP, false)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut vm = Vm::new(opts.config.clone());
+    Ok(match load(&opts, &mut vm) {
+        Ok(_) => {
+            println!("ok");
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    })
+}
+
+fn dis(args: &[String]) -> Result<ExitCode, Usage> {
+    let Some(opts) = parse_opts(args, DIS_HELP, false)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut vm = Vm::new(opts.config.clone());
+    Ok(match load(&opts, &mut vm) {
+        Ok(m) => {
+            print!("{}", m.disassemble());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    })
+}

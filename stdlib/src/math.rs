@@ -9,7 +9,7 @@ macro_rules! kernels {
         $(extern "C" fn $name(x: f64) -> f64 { ($f)(x) })*
         /// In `Math1` order: sqrt exp log log2 log10 sin cos tan asin acos
         /// atan sinh cosh tanh fabs trunc.
-        pub static MATH1: [Math1Fn; 16] = [$($name),*];
+        pub const MATH1: [Math1Fn; 16] = [$($name),*];
     };
 }
 
@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(MATH1[15](-2.5), -2.0);
         assert!(math1_error(-1.0, MATH1[0](-1.0)).is_some());
         assert!(math1_error(0.0, MATH1[2](0.0)).is_some());
-        assert_eq!(math1_error(1000.0, MATH1[1](1000.0)).unwrap().0, "OverflowError");
+        assert_eq!(
+            math1_error(1000.0, MATH1[1](1000.0)).unwrap().0,
+            "OverflowError"
+        );
         assert!(math1_error(f64::NAN, f64::NAN).is_none());
     }
 }

@@ -14,8 +14,14 @@ pub const DIV_ZERO: ScalarError = ("ZeroDivisionError", "division by zero");
 pub const FLOAT_DIV_ZERO: ScalarError = ("ZeroDivisionError", "float division by zero");
 pub const FLOAT_FLOORDIV_ZERO: ScalarError = ("ZeroDivisionError", "float floor division by zero");
 pub const FLOAT_MOD_ZERO: ScalarError = ("ZeroDivisionError", "float modulo");
-pub const ZERO_NEG_POW: ScalarError = ("ZeroDivisionError", "0.0 cannot be raised to a negative power");
-pub const NEG_INT_POW: ScalarError = ("ValueError", "Integers to negative integer powers are not allowed.");
+pub const ZERO_NEG_POW: ScalarError = (
+    "ZeroDivisionError",
+    "0.0 cannot be raised to a negative power",
+);
+pub const NEG_INT_POW: ScalarError = (
+    "ValueError",
+    "Integers to negative integer powers are not allowed.",
+);
 pub const NEG_SHIFT: ScalarError = ("ValueError", "negative shift count");
 pub const NAN_TO_INT: ScalarError = ("ValueError", "cannot convert float NaN to integer");
 pub const INF_TO_INT: ScalarError = ("OverflowError", "cannot convert float infinity to integer");

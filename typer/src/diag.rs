@@ -91,7 +91,10 @@ impl Source {
     pub fn snippet(&self, span: Span, indent: &str) -> String {
         let (line, col) = self.line_col(span.start);
         let text = self.line_text(line);
-        let shown: String = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let shown: String = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         let (end_line, end_col) = self.line_col(span.end);
         let width = if end_line == line {
             end_col.saturating_sub(col).max(1)

@@ -79,26 +79,41 @@ impl Program {
                 StmtKind::FunctionDef(f) => {
                     check_decorators(f, &p.imports)?;
                     if let Some(&prev) = p.func_index.get(&f.name) {
-                        return Err(Diagnostic::new(DiagKind::Unsupported, f.name_span, format!("function '{}' is defined twice", f.name))
-                            .note(p.funcs[prev].name_span, "first defined here")
-                            .help("give the functions different names"));
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            f.name_span,
+                            format!("function '{}' is defined twice", f.name),
+                        )
+                        .note(p.funcs[prev].name_span, "first defined here")
+                        .help("give the functions different names"));
                     }
                     if assign_counts.contains_key(&f.name) {
-                        return Err(Diagnostic::new(DiagKind::Unsupported, f.name_span, format!("'{}' is both a function and a variable", f.name)));
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            f.name_span,
+                            format!("'{}' is both a function and a variable", f.name),
+                        ));
                     }
                     p.func_index.insert(f.name.clone(), p.funcs.len());
                     p.funcs.push(Rc::new((**f).clone()));
                 }
                 StmtKind::Import(names) => {
                     for (m, alias) in names {
-                        let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
-                        p.imports.insert(alias.clone().unwrap_or_else(|| m.clone()), Import::Module(kind));
+                        let kind =
+                            builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
+                        p.imports.insert(
+                            alias.clone().unwrap_or_else(|| m.clone()),
+                            Import::Module(kind),
+                        );
                     }
                 }
                 StmtKind::ImportFrom(m, names) => {
                     let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
                     for (n, alias) in names {
-                        p.imports.insert(alias.clone().unwrap_or_else(|| n.clone()), Import::Member(kind, n.clone()));
+                        p.imports.insert(
+                            alias.clone().unwrap_or_else(|| n.clone()),
+                            Import::Member(kind, n.clone()),
+                        );
                     }
                 }
                 StmtKind::Assign { targets, value } if targets.len() == 1 => {
@@ -139,18 +154,31 @@ impl Program {
 
     /// Requests the specialisation of a top-level function for argument
     /// types (as a host call would), and types it with everything it reaches.
-    pub fn specialise(&mut self, name: &str, args: Vec<Type>) -> std::result::Result<SpecId, String> {
+    pub fn specialise(
+        &mut self,
+        name: &str,
+        args: Vec<Type>,
+    ) -> std::result::Result<SpecId, String> {
         let Some(&f) = self.func_index.get(name) else {
             return Err(format!("no function named '{name}'"));
         };
         let def = &self.funcs[f];
         let (min, max) = arity(def);
         if args.len() < min || args.len() > max {
-            return Err(format!("{}() takes {} arguments but {} were given", name, arity_text(min, max), args.len()));
+            return Err(format!(
+                "{}() takes {} arguments but {} were given",
+                name,
+                arity_text(min, max),
+                args.len()
+            ));
         }
         let mut args = args;
         for p in &def.params[args.len()..] {
-            let c = p.default.as_ref().and_then(|d| self.const_eval(d)).ok_or("default is not a constant")?;
+            let c = p
+                .default
+                .as_ref()
+                .and_then(|d| self.const_eval(d))
+                .ok_or("default is not a constant")?;
             args.push(const_type(&c));
         }
         Ok(self.spec_for(FuncRef::Def(f), args))
@@ -184,7 +212,13 @@ impl Program {
                 let before = self.specs.len();
                 let (body, ret, locals, error) = self.infer_spec(i as SpecId);
                 let spec = &mut self.specs[i];
-                if spec.ret != ret || spec.locals.iter().map(|l| &l.ty).ne(locals.iter().map(|l| &l.ty)) {
+                if spec.ret != ret
+                    || spec
+                        .locals
+                        .iter()
+                        .map(|l| &l.ty)
+                        .ne(locals.iter().map(|l| &l.ty))
+                {
                     changed = true;
                 }
                 spec.ret = ret;
@@ -193,7 +227,11 @@ impl Program {
                 spec.error = error;
                 changed |= self.specs.len() != before;
                 if self.specs.len() > MAX_SPECS {
-                    return Err(Diagnostic::new(DiagKind::Limit, self.spec_span(i), "too many specialisations: argument types keep changing in recursive calls"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Limit,
+                        self.spec_span(i),
+                        "too many specialisations: argument types keep changing in recursive calls",
+                    ));
                 }
                 i += 1;
             }
@@ -221,13 +259,21 @@ impl Program {
             }
             for s in &self.specs {
                 if let Some(sp) = find_unknown(s.body.as_ref().unwrap()) {
-                    return Err(Diagnostic::new(DiagKind::Type, sp, "cannot infer a type for this expression"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Type,
+                        sp,
+                        "cannot infer a type for this expression",
+                    ));
                 }
             }
             return Ok(());
         }
         let sp = self.spec_span(0);
-        Err(Diagnostic::new(DiagKind::Limit, sp, "type inference did not converge"))
+        Err(Diagnostic::new(
+            DiagKind::Limit,
+            sp,
+            "type inference did not converge",
+        ))
     }
 
     fn spec_span(&self, id: usize) -> Span {
@@ -238,7 +284,10 @@ impl Program {
     }
 
     pub fn spec(&self, id: SpecId) -> &TFunc {
-        self.specs[id as usize].body.as_ref().expect("spec typed by solve()")
+        self.specs[id as usize]
+            .body
+            .as_ref()
+            .expect("spec typed by solve()")
     }
 
     fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>) {
@@ -247,10 +296,20 @@ impl Program {
         let args = spec.args.clone();
         let prev_locals = spec.locals.clone();
         let (name, params, body, span): (String, Vec<Param>, Rc<Vec<Stmt>>, Span) = match func {
-            FuncRef::Module => ("<module>".into(), Vec::new(), self.module.clone(), Span::default()),
+            FuncRef::Module => (
+                "<module>".into(),
+                Vec::new(),
+                self.module.clone(),
+                Span::default(),
+            ),
             FuncRef::Def(f) => {
                 let d = self.funcs[f].clone();
-                (d.name.clone(), d.params.clone(), Rc::new(d.body.clone()), d.span)
+                (
+                    d.name.clone(),
+                    d.params.clone(),
+                    Rc::new(d.body.clone()),
+                    d.span,
+                )
             }
         };
         let mut assigned = HashSet::new();
@@ -304,7 +363,11 @@ impl Program {
                     r => r,
                 };
             }
-            let stable = new_locals.len() == locals.len() && new_locals.iter().map(|l| &l.ty).eq(locals.iter().map(|l| &l.ty));
+            let stable = new_locals.len() == locals.len()
+                && new_locals
+                    .iter()
+                    .map(|l| &l.ty)
+                    .eq(locals.iter().map(|l| &l.ty));
             locals = new_locals;
             result = Some((stmts, ret.map_or(Type::Unknown, |(t, _)| t), err));
             if stable {
@@ -335,7 +398,9 @@ impl Program {
             ExprKind::Name(n) => self.consts.get(n)?.clone(),
             ExprKind::Attribute(m, attr) => match &m.kind {
                 ExprKind::Name(n) => match self.imports.get(n) {
-                    Some(Import::Module(ModuleKind::Math | ModuleKind::Numpy)) => Const::Float(builtins::math_constant(attr)?),
+                    Some(Import::Module(ModuleKind::Math | ModuleKind::Numpy)) => {
+                        Const::Float(builtins::math_constant(attr)?)
+                    }
                     _ => return None,
                 },
                 _ => return None,
@@ -358,7 +423,9 @@ impl Program {
                         BinOp::Div if b != 0 => Const::Float(a as f64 / b as f64),
                         BinOp::FloorDiv if b > 0 => Const::Int(a.div_euclid(b)),
                         BinOp::Mod if b > 0 => Const::Int(a.rem_euclid(b)),
-                        BinOp::LShift if (0..64).contains(&b) => Const::Int(a.wrapping_shl(b as u32)),
+                        BinOp::LShift if (0..64).contains(&b) => {
+                            Const::Int(a.wrapping_shl(b as u32))
+                        }
                         BinOp::RShift if (0..64).contains(&b) => Const::Int(a >> b),
                         BinOp::BitAnd => Const::Int(a & b),
                         BinOp::BitOr => Const::Int(a | b),
@@ -410,8 +477,12 @@ fn default_unknown(t: &Type) -> Type {
 }
 
 fn no_module(span: Span, m: &str) -> Diagnostic {
-    Diagnostic::new(DiagKind::Unsupported, span, format!("module '{m}' is not available in Kiln"))
-        .help("Kiln programs may import numpy, math and numba")
+    Diagnostic::new(
+        DiagKind::Unsupported,
+        span,
+        format!("module '{m}' is not available in Kiln"),
+    )
+    .help("Kiln programs may import numpy, math and numba")
 }
 
 fn arity(f: &FuncDef) -> (usize, usize) {
@@ -435,15 +506,21 @@ fn check_decorators(f: &FuncDef, imports: &HashMap<String, Import>) -> Result<()
             _ => d,
         };
         let ok = match &target.kind {
-            ExprKind::Name(n) => matches!(imports.get(n), Some(Import::Member(ModuleKind::Numba, _))),
+            ExprKind::Name(n) => {
+                matches!(imports.get(n), Some(Import::Member(ModuleKind::Numba, _)))
+            }
             ExprKind::Attribute(m, _) => {
                 matches!(&m.kind, ExprKind::Name(n) if matches!(imports.get(n), Some(Import::Module(ModuleKind::Numba))))
             }
             _ => false,
         };
         if !ok {
-            return Err(Diagnostic::new(DiagKind::Unsupported, d.span, "only numba decorators (@njit, @jit) are accepted")
-                .help("Kiln compiles every function; numba decorators are accepted and ignored"));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                d.span,
+                "only numba decorators (@njit, @jit) are accepted",
+            )
+            .help("Kiln compiles every function; numba decorators are accepted and ignored"));
         }
     }
     Ok(())
@@ -455,16 +532,28 @@ fn check_nested(body: &[Stmt], in_func: bool) -> Result<()> {
         match &s.kind {
             StmtKind::FunctionDef(f) => {
                 if in_func {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, f.span, "nested functions (closures) are not supported in Kiln")
-                        .help("define the function at module level and pass what it needs as arguments"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        f.span,
+                        "nested functions (closures) are not supported in Kiln",
+                    )
+                    .help(
+                        "define the function at module level and pass what it needs as arguments",
+                    ));
                 }
                 check_nested(&f.body, true)?;
             }
             StmtKind::Import(_) | StmtKind::ImportFrom(..) if in_func => {
-                return Err(Diagnostic::new(DiagKind::Unsupported, s.span, "imports inside functions are not supported in Kiln")
-                    .help("import at the top of the file"));
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    s.span,
+                    "imports inside functions are not supported in Kiln",
+                )
+                .help("import at the top of the file"));
             }
-            StmtKind::If { body, orelse, .. } | StmtKind::While { body, orelse, .. } | StmtKind::For { body, orelse, .. } => {
+            StmtKind::If { body, orelse, .. }
+            | StmtKind::While { body, orelse, .. }
+            | StmtKind::For { body, orelse, .. } => {
                 check_nested(body, in_func)?;
                 check_nested(orelse, in_func)?;
             }
@@ -487,10 +576,21 @@ fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
     for s in body {
         names.clear();
         match &s.kind {
-            StmtKind::Assign { targets, .. } => targets.iter().for_each(|t| target_names(t, &mut names)),
+            StmtKind::Assign { targets, .. } => {
+                targets.iter().for_each(|t| target_names(t, &mut names))
+            }
             StmtKind::AugAssign { target, .. } => target_names(target, &mut names),
-            StmtKind::AnnAssign { target, value: Some(_), .. } => target_names(target, &mut names),
-            StmtKind::For { target, body, orelse, .. } => {
+            StmtKind::AnnAssign {
+                target,
+                value: Some(_),
+                ..
+            } => target_names(target, &mut names),
+            StmtKind::For {
+                target,
+                body,
+                orelse,
+                ..
+            } => {
                 target_names(target, &mut names);
                 count_assignments(body, counts);
                 count_assignments(orelse, counts);
@@ -548,7 +648,9 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
             let r = match &s.kind {
                 TStmtKind::Expr(e) | TStmtKind::Assign(_, e) => expr(e),
                 TStmtKind::If(c, a, b) => expr(c).or_else(|| stmts(a)).or_else(|| stmts(b)),
-                TStmtKind::While { cond, body, orelse } => expr(cond).or_else(|| stmts(body)).or_else(|| stmts(orelse)),
+                TStmtKind::While { cond, body, orelse } => {
+                    expr(cond).or_else(|| stmts(body)).or_else(|| stmts(orelse))
+                }
                 TStmtKind::ForRange { body, orelse, .. } => stmts(body).or_else(|| stmts(orelse)),
                 TStmtKind::Return(Some(e)) => expr(e),
                 TStmtKind::Print { args, .. } => args.iter().find_map(expr),
@@ -620,9 +722,15 @@ impl Cx<'_> {
             match Type::unify(&l.ty, ty) {
                 Some(t) => l.ty = t,
                 None => {
-                    return Err(type_err(span, format!("variable '{name}' is assigned a {ty} here, but a {} elsewhere", l.ty))
-                        .note(l.span, format!("'{name}' is {} here", l.ty))
-                        .help("a variable keeps one type in a function; use another name"))
+                    return Err(type_err(
+                        span,
+                        format!(
+                            "variable '{name}' is assigned a {ty} here, but a {} elsewhere",
+                            l.ty
+                        ),
+                    )
+                    .note(l.span, format!("'{name}' is {} here", l.ty))
+                    .help("a variable keeps one type in a function; use another name"))
                 }
             }
         }
@@ -642,10 +750,14 @@ impl Cx<'_> {
     fn stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
         let span = s.span;
         let kind = match &s.kind {
-            StmtKind::FunctionDef(_) | StmtKind::Import(_) | StmtKind::ImportFrom(..) | StmtKind::Pass => return Ok(None),
+            StmtKind::FunctionDef(_)
+            | StmtKind::Import(_)
+            | StmtKind::ImportFrom(..)
+            | StmtKind::Pass => return Ok(None),
             StmtKind::Expr(e) => {
                 if let ExprKind::Call { func, args, kwargs } = &e.kind {
-                    if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n)) {
+                    if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n))
+                    {
                         return Ok(Some(TStmt {
                             kind: self.print(args, kwargs)?,
                             span,
@@ -714,11 +826,24 @@ impl Cx<'_> {
                     orelse: self.block(orelse)?,
                 }
             }
-            StmtKind::For { target, iter, body, orelse } => self.for_stmt(target, iter, body, orelse)?,
+            StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+            } => self.for_stmt(target, iter, body, orelse)?,
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {
-                    let w = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
-                    return Err(Diagnostic::new(DiagKind::Syntax, span, format!("'{w}' outside loop")));
+                    let w = if matches!(s.kind, StmtKind::Break) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    return Err(Diagnostic::new(
+                        DiagKind::Syntax,
+                        span,
+                        format!("'{w}' outside loop"),
+                    ));
                 }
                 if matches!(s.kind, StmtKind::Break) {
                     TStmtKind::Break
@@ -728,7 +853,11 @@ impl Cx<'_> {
             }
             StmtKind::Return(value) => {
                 if self.is_module {
-                    return Err(Diagnostic::new(DiagKind::Syntax, span, "'return' outside function"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Syntax,
+                        span,
+                        "'return' outside function",
+                    ));
                 }
                 let v = match value {
                     Some(v) => Some(self.expr(v)?),
@@ -736,22 +865,30 @@ impl Cx<'_> {
                 };
                 let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
                 let vspan = v.as_ref().map_or(span, |v| v.span);
-                self.ret = Some(match self.ret.take() {
-                    None => (t, vspan),
-                    Some((old, osp)) => match Type::unify(&old, &t) {
-                        Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
-                        None => {
-                            return Err(type_err(vspan, format!("this returns {t}, but the function returns {old} elsewhere"))
-                                .note(osp, format!("returns {old} here"))
-                                .help("return one type from every path"))
-                        }
-                    },
-                });
+                self.ret =
+                    Some(match self.ret.take() {
+                        None => (t, vspan),
+                        Some((old, osp)) => match Type::unify(&old, &t) {
+                            Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
+                            None => return Err(type_err(
+                                vspan,
+                                format!(
+                                    "this returns {t}, but the function returns {old} elsewhere"
+                                ),
+                            )
+                            .note(osp, format!("returns {old} here"))
+                            .help("return one type from every path")),
+                        },
+                    });
                 TStmtKind::Return(v)
             }
             StmtKind::Raise(e) => {
                 let Some(e) = e else {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, span, "bare 'raise' is not supported in Kiln (there is no exception to re-raise)"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "bare 'raise' is not supported in Kiln (there is no exception to re-raise)",
+                    ));
                 };
                 let (name, msg) = self.exception(e)?;
                 TStmtKind::Raise(name, msg)
@@ -773,9 +910,17 @@ impl Cx<'_> {
             ExprKind::Str(s) => Ok(s.clone()),
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.consts.get(n) {
                 Some(Const::Str(s)) => Ok(s.clone()),
-                _ => Err(Diagnostic::new(DiagKind::Unsupported, e.span, format!("{what} must be a string literal"))),
+                _ => Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    format!("{what} must be a string literal"),
+                )),
             },
-            _ => Err(Diagnostic::new(DiagKind::Unsupported, e.span, format!("{what} must be a string literal"))),
+            _ => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                format!("{what} must be a string literal"),
+            )),
         }
     }
 
@@ -789,13 +934,23 @@ impl Cx<'_> {
             _ => return Err(bad_raise(e.span)),
         };
         if !builtins::EXCEPTIONS.contains(&name.as_str()) {
-            return Err(Diagnostic::new(DiagKind::Name, span, format!("'{name}' is not a builtin exception Kiln knows"))
-                .help(format!("use one of: {}", builtins::EXCEPTIONS.join(", "))));
+            return Err(Diagnostic::new(
+                DiagKind::Name,
+                span,
+                format!("'{name}' is not a builtin exception Kiln knows"),
+            )
+            .help(format!("use one of: {}", builtins::EXCEPTIONS.join(", "))));
         }
         let msg = match args {
             [] => String::new(),
             [m] => self.str_literal(m, "an exception message")?,
-            _ => return Err(Diagnostic::new(DiagKind::Unsupported, e.span, "exceptions take one string message in Kiln")),
+            _ => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    "exceptions take one string message in Kiln",
+                ))
+            }
         };
         Ok((name.clone(), msg))
     }
@@ -808,8 +963,12 @@ impl Cx<'_> {
                 "sep" => &mut sep,
                 "end" => &mut end,
                 _ => {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, k.name_span, format!("print() keyword '{}' is not supported in Kiln", k.name))
-                        .help("print accepts sep= and end="))
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        k.name_span,
+                        format!("print() keyword '{}' is not supported in Kiln", k.name),
+                    )
+                    .help("print accepts sep= and end="))
                 }
             };
             match &k.value.kind {
@@ -825,24 +984,45 @@ impl Cx<'_> {
             }
             targs.push(t);
         }
-        Ok(TStmtKind::Print { args: targs, sep, end })
+        Ok(TStmtKind::Print {
+            args: targs,
+            sep,
+            end,
+        })
     }
 
-    fn for_stmt(&mut self, target: &Expr, iter: &Expr, body: &[Stmt], orelse: &[Stmt]) -> Result<TStmtKind> {
+    fn for_stmt(
+        &mut self,
+        target: &Expr,
+        iter: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Result<TStmtKind> {
         let ExprKind::Name(var) = &target.kind else {
-            return Err(Diagnostic::new(DiagKind::Unsupported, target.span, "a for loop's target must be a single name in Kiln"));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                target.span,
+                "a for loop's target must be a single name in Kiln",
+            ));
         };
         let is_range = |f: &Expr| matches!(&f.kind, ExprKind::Name(n) if n == "range");
         let (start, stop, step) = match &iter.kind {
             ExprKind::Call { func, args, kwargs } if is_range(func) => {
                 if !kwargs.is_empty() {
-                    return Err(Diagnostic::new(DiagKind::Arity, kwargs[0].name_span, "range() takes no keyword arguments"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        kwargs[0].name_span,
+                        "range() takes no keyword arguments",
+                    ));
                 }
                 let mut a = Vec::new();
                 for x in args {
                     let t = self.expr(x)?;
                     if !t.ty.is_unknown() && !t.ty.is_intlike() {
-                        return Err(type_err(t.span, format!("range() arguments must be integers, not {}", t.ty)));
+                        return Err(type_err(
+                            t.span,
+                            format!("range() arguments must be integers, not {}", t.ty),
+                        ));
                     }
                     a.push(t.cast(&Type::Int));
                 }
@@ -853,12 +1033,22 @@ impl Cx<'_> {
                     (Some(stop), None, None, None) => (zero(iter.span), stop, one(iter.span)),
                     (Some(start), Some(stop), None, None) => (start, stop, one(iter.span)),
                     (Some(start), Some(stop), Some(step), None) => (start, stop, step),
-                    _ => return Err(Diagnostic::new(DiagKind::Arity, iter.span, format!("range expected 1 to 3 arguments, got {}", args.len()))),
+                    _ => {
+                        return Err(Diagnostic::new(
+                            DiagKind::Arity,
+                            iter.span,
+                            format!("range expected 1 to 3 arguments, got {}", args.len()),
+                        ))
+                    }
                 }
             }
             _ => {
-                return Err(Diagnostic::new(DiagKind::Unsupported, iter.span, "for loops iterate over range(...) in Kiln")
-                    .help("write `for i in range(n):`"))
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    iter.span,
+                    "for loops iterate over range(...) in Kiln",
+                )
+                .help("write `for i in range(n):`"))
             }
         };
         let var = self.assign_local(var, &Type::Int, target.span)?;
@@ -887,10 +1077,22 @@ impl Cx<'_> {
                 let tys: Vec<Type> = match &v.ty {
                     Type::Tuple(t) if t.len() == items.len() => t.to_vec(),
                     Type::Tuple(t) => {
-                        return Err(type_err(v.span, format!("cannot unpack a tuple of {} values into {} names", t.len(), items.len())))
+                        return Err(type_err(
+                            v.span,
+                            format!(
+                                "cannot unpack a tuple of {} values into {} names",
+                                t.len(),
+                                items.len()
+                            ),
+                        ))
                     }
                     Type::Unknown => vec![Type::Unknown; items.len()],
-                    t => return Err(type_err(v.span, format!("cannot unpack a non-tuple value of type {t}"))),
+                    t => {
+                        return Err(type_err(
+                            v.span,
+                            format!("cannot unpack a non-tuple value of type {t}"),
+                        ))
+                    }
                 };
                 let mut targets = Vec::new();
                 let mut out_tys = Vec::new();
@@ -920,10 +1122,17 @@ impl Cx<'_> {
                 let span = t.span;
                 Ok(texpr(TExprKind::Truth(Box::new(t)), Type::Bool, span))
             }
-            Type::None => Ok(texpr(TExprKind::Const(Const::Bool(false)), Type::Bool, t.span)),
+            Type::None => Ok(texpr(
+                TExprKind::Const(Const::Bool(false)),
+                Type::Bool,
+                t.span,
+            )),
             Type::Array(_) => Err(type_err(t.span, "the truth value of an array is ambiguous")
                 .help("use a.any() or a.all(), or compare an element")),
-            ty => Err(type_err(t.span, format!("a {ty} cannot be used as a condition"))),
+            ty => Err(type_err(
+                t.span,
+                format!("a {ty} cannot be used as a condition"),
+            )),
         }
     }
 
@@ -956,13 +1165,28 @@ impl Cx<'_> {
                 } else if l.ty.is_number() && r.ty.is_number() {
                     Type::promote_scalars(&l.ty, &r.ty).unwrap()
                 } else {
-                    return Err(type_err(span, format!("the operands of '{}' have different types: {} and {}", if *op == BoolOp::And { "and" } else { "or" }, l.ty, r.ty)));
+                    return Err(type_err(
+                        span,
+                        format!(
+                            "the operands of '{}' have different types: {} and {}",
+                            if *op == BoolOp::And { "and" } else { "or" },
+                            l.ty,
+                            r.ty
+                        ),
+                    ));
                 };
                 if !ty.is_number() {
-                    return Err(type_err(span, format!("'and'/'or' on {ty} values is not supported in Kiln")));
+                    return Err(type_err(
+                        span,
+                        format!("'and'/'or' on {ty} values is not supported in Kiln"),
+                    ));
                 }
                 let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
-                let kind = if *op == BoolOp::And { TExprKind::And(l, r) } else { TExprKind::Or(l, r) };
+                let kind = if *op == BoolOp::And {
+                    TExprKind::And(l, r)
+                } else {
+                    TExprKind::Or(l, r)
+                };
                 texpr(kind, ty, span)
             }
             ExprKind::Compare(first, rest) => {
@@ -976,7 +1200,15 @@ impl Cx<'_> {
                     } else if l.ty.is_number() && r.ty.is_number() {
                         ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
                     } else {
-                        return Err(type_err(l.span.to(r.span), format!("'{}' is not supported between {} and {}", op.symbol(), l.ty, r.ty)));
+                        return Err(type_err(
+                            l.span.to(r.span),
+                            format!(
+                                "'{}' is not supported between {} and {}",
+                                op.symbol(),
+                                l.ty,
+                                r.ty
+                            ),
+                        ));
                     }
                     operands.push(r);
                 }
@@ -989,19 +1221,28 @@ impl Cx<'_> {
                 let c = self.cond(test)?;
                 let a = self.expr(body)?;
                 let b = self.expr(orelse)?;
-                let ty = match Type::unify(&a.ty, &b.ty) {
-                    Some(t) => t,
-                    None => {
-                        return Err(type_err(span, format!("the branches of this conditional expression have types {} and {}", a.ty, b.ty))
-                            .note(a.span, format!("{}", a.ty))
-                            .note(b.span, format!("{}", b.ty)))
-                    }
-                };
+                let ty =
+                    match Type::unify(&a.ty, &b.ty) {
+                        Some(t) => t,
+                        None => return Err(type_err(
+                            span,
+                            format!(
+                                "the branches of this conditional expression have types {} and {}",
+                                a.ty, b.ty
+                            ),
+                        )
+                        .note(a.span, format!("{}", a.ty))
+                        .note(b.span, format!("{}", b.ty))),
+                    };
                 if a.ty.is_unknown() || b.ty.is_unknown() {
                     return Ok(unknown(span));
                 }
                 let (a, b) = (a.cast(&ty), b.cast(&ty));
-                texpr(TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)), ty, span)
+                texpr(
+                    TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)),
+                    ty,
+                    span,
+                )
             }
             ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span)?,
             ExprKind::Attribute(m, attr) => self.attribute(m, attr, span)?,
@@ -1012,11 +1253,19 @@ impl Cx<'_> {
                         let n = items.len() as i64;
                         let i = match self.prog.const_eval(idx) {
                             Some(Const::Int(i)) => i,
-                            _ => return Err(type_err(idx.span, "a tuple index must be a constant integer")),
+                            _ => {
+                                return Err(type_err(
+                                    idx.span,
+                                    "a tuple index must be a constant integer",
+                                ))
+                            }
                         };
                         let j = if i < 0 { i + n } else { i };
                         if !(0..n).contains(&j) {
-                            return Err(type_err(idx.span, format!("tuple index {i} is out of range for a tuple of {n}")));
+                            return Err(type_err(
+                                idx.span,
+                                format!("tuple index {i} is out of range for a tuple of {n}"),
+                            ));
                         }
                         let ty = items[j as usize].clone();
                         texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
@@ -1025,7 +1274,13 @@ impl Cx<'_> {
                     t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
                 }
             }
-            ExprKind::Slice(..) => return Err(Diagnostic::new(DiagKind::Unsupported, span, "a slice is only valid inside an array subscript")),
+            ExprKind::Slice(..) => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    span,
+                    "a slice is only valid inside an array subscript",
+                ))
+            }
             ExprKind::Tuple(items) => {
                 let mut t = Vec::new();
                 for i in items {
@@ -1035,8 +1290,12 @@ impl Cx<'_> {
                 texpr(TExprKind::Tuple(t), ty, span)
             }
             ExprKind::List(_) => {
-                return Err(Diagnostic::new(DiagKind::Unsupported, span, "lists are not supported in Kiln")
-                    .help("use a tuple, or np.array([...]) for an array of constants"))
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    span,
+                    "lists are not supported in Kiln",
+                )
+                .help("use a tuple, or np.array([...]) for an array of constants"))
             }
         })
     }
@@ -1051,11 +1310,23 @@ impl Cx<'_> {
             return Ok(texpr(TExprKind::Const(c.clone()), const_type(c), span));
         }
         if self.prog.module_vars.contains(n) {
-            return Err(Diagnostic::new(DiagKind::Name, span, format!("module-level variable '{n}' is not a constant, so functions cannot read it"))
-                .help("pass it as an argument, or assign it exactly once at module level to a constant"));
+            return Err(Diagnostic::new(
+                DiagKind::Name,
+                span,
+                format!(
+                    "module-level variable '{n}' is not a constant, so functions cannot read it"
+                ),
+            )
+            .help(
+                "pass it as an argument, or assign it exactly once at module level to a constant",
+            ));
         }
         if self.prog.func_index.contains_key(n) {
-            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("function '{n}' used as a value; Kiln functions can only be called")));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!("function '{n}' used as a value; Kiln functions can only be called"),
+            ));
         }
         if let Some(imp) = self.prog.imports.get(n) {
             if let Import::Member(ModuleKind::Math | ModuleKind::Numpy, m) = imp {
@@ -1063,10 +1334,18 @@ impl Cx<'_> {
                     return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                 }
             }
-            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("'{n}' can only be called or used as `{n}.name`")));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!("'{n}' can only be called or used as `{n}.name`"),
+            ));
         }
         if builtins::BUILTIN_FUNCS.contains(&n) || builtins::EXCEPTIONS.contains(&n) {
-            return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("builtin '{n}' used as a value; it can only be called")));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!("builtin '{n}' used as a value; it can only be called"),
+            ));
         }
         Err(Diagnostic::new(DiagKind::Name, span, format!("name '{n}' is not defined")).help(
             if self.is_module { "assign it before this line" } else { "assign it in this function, pass it as a parameter, or define it at module level" },
@@ -1082,7 +1361,11 @@ impl Cx<'_> {
                             return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                         }
                     }
-                    return Err(Diagnostic::new(DiagKind::Unsupported, span, format!("'{n}.{attr}' is not supported in Kiln here")));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        format!("'{n}.{attr}' is not supported in Kiln here"),
+                    ));
                 }
             }
         }
@@ -1090,7 +1373,10 @@ impl Cx<'_> {
         if v.ty.is_unknown() {
             return Ok(unknown(span));
         }
-        Err(type_err(span, format!("{} has no attribute '{attr}' in Kiln", v.ty)))
+        Err(type_err(
+            span,
+            format!("{} has no attribute '{attr}' in Kiln", v.ty),
+        ))
     }
 
     fn unary(&mut self, op: UnaryOp, x: TExpr, span: Span) -> Result<TExpr> {
@@ -1108,9 +1394,16 @@ impl Cx<'_> {
                 let t = self.truth(x)?;
                 return Ok(texpr(TExprKind::Not(Box::new(t)), Type::Bool, span));
             }
-            return Err(type_err(span, format!("bad operand type for unary {sym}: '{}'", py_name(&x.ty))));
+            return Err(type_err(
+                span,
+                format!("bad operand type for unary {sym}: '{}'", py_name(&x.ty)),
+            ));
         }
-        let arith_ty = if x.ty == Type::Bool { Type::Int } else { x.ty.clone() };
+        let arith_ty = if x.ty == Type::Bool {
+            Type::Int
+        } else {
+            x.ty.clone()
+        };
         Ok(match op {
             UnaryOp::Not => {
                 let t = self.truth(x)?;
@@ -1124,9 +1417,16 @@ impl Cx<'_> {
             UnaryOp::Neg => texpr(TExprKind::Neg(Box::new(x.cast(&arith_ty))), arith_ty, span),
             UnaryOp::Invert => {
                 if x.ty.is_float() {
-                    return Err(type_err(span, format!("bad operand type for unary ~: '{}'", py_name(&x.ty))));
+                    return Err(type_err(
+                        span,
+                        format!("bad operand type for unary ~: '{}'", py_name(&x.ty)),
+                    ));
                 }
-                texpr(TExprKind::Invert(Box::new(x.cast(&arith_ty))), arith_ty, span)
+                texpr(
+                    TExprKind::Invert(Box::new(x.cast(&arith_ty))),
+                    arith_ty,
+                    span,
+                )
             }
         })
     }
@@ -1136,13 +1436,24 @@ impl Cx<'_> {
             return Ok(unknown(span));
         }
         let bad = || {
-            type_err(span, format!("unsupported operand type(s) for {}: '{}' and '{}'", op.symbol(), py_name(&l.ty), py_name(&r.ty)))
+            type_err(
+                span,
+                format!(
+                    "unsupported operand type(s) for {}: '{}' and '{}'",
+                    op.symbol(),
+                    py_name(&l.ty),
+                    py_name(&r.ty)
+                ),
+            )
         };
         if !l.ty.is_number() || !r.ty.is_number() {
             return Err(bad());
         }
         let t = Type::promote_scalars(&l.ty, &r.ty).ok_or_else(bad)?;
-        let bitwise = matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::LShift | BinOp::RShift);
+        let bitwise = matches!(
+            op,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::LShift | BinOp::RShift
+        );
         let (compute, result) = match op {
             BinOp::MatMul => return Err(bad()),
             _ if bitwise => {
@@ -1150,7 +1461,11 @@ impl Cx<'_> {
                     return Err(bad());
                 }
                 let keep_bool = t == Type::Bool && !matches!(op, BinOp::LShift | BinOp::RShift);
-                let c = if t == Type::Bool && !keep_bool { Type::Int } else { t };
+                let c = if t == Type::Bool && !keep_bool {
+                    Type::Int
+                } else {
+                    t
+                };
                 (c.clone(), c)
             }
             BinOp::Div => {
@@ -1173,7 +1488,13 @@ impl Cx<'_> {
                 let c = match t {
                     Type::Bool => Type::Int,
                     Type::Scalar(crate::types::DType::Bool) => {
-                        return Err(type_err(span, format!("arithmetic '{}' on NumPy bools is not supported in Kiln", op.symbol())))
+                        return Err(type_err(
+                            span,
+                            format!(
+                                "arithmetic '{}' on NumPy bools is not supported in Kiln",
+                                op.symbol()
+                            ),
+                        ))
                     }
                     t => t,
                 };
@@ -1181,10 +1502,20 @@ impl Cx<'_> {
             }
         };
         let (l, r) = (l.cast(&compute), r.cast(&compute));
-        Ok(texpr(TExprKind::Binary(op, Box::new(l), Box::new(r)), result, span))
+        Ok(texpr(
+            TExprKind::Binary(op, Box::new(l), Box::new(r)),
+            result,
+            span,
+        ))
     }
 
-    fn call(&mut self, func: &Expr, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+    fn call(
+        &mut self,
+        func: &Expr,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
         match &func.kind {
             ExprKind::Name(n) if !self.assigned.contains(n) => {
                 if let Some(&f) = self.prog.func_index.get(n) {
@@ -1197,10 +1528,18 @@ impl Cx<'_> {
                     return self.call_builtin(n, func.span, args, kwargs, span);
                 }
                 if builtins::EXCEPTIONS.contains(&n.as_str()) {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, span, "exceptions can only be raised (`raise ValueError(\"...\")`)"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "exceptions can only be raised (`raise ValueError(\"...\")`)",
+                    ));
                 }
                 self.name(n, func.span)?;
-                Err(Diagnostic::new(DiagKind::Unsupported, func.span, format!("'{n}' is not callable")))
+                Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    func.span,
+                    format!("'{n}' is not callable"),
+                ))
             }
             ExprKind::Attribute(m, attr) => {
                 if let ExprKind::Name(n) = &m.kind {
@@ -1214,18 +1553,40 @@ impl Cx<'_> {
                 if v.ty.is_unknown() {
                     return Ok(unknown(span));
                 }
-                Err(type_err(func.span, format!("{} has no method '{attr}' in Kiln", v.ty)))
+                Err(type_err(
+                    func.span,
+                    format!("{} has no method '{attr}' in Kiln", v.ty),
+                ))
             }
-            _ => Err(Diagnostic::new(DiagKind::Unsupported, func.span, "only named functions can be called in Kiln")),
+            _ => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                func.span,
+                "only named functions can be called in Kiln",
+            )),
         }
     }
 
-    fn call_def(&mut self, f: usize, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+    fn call_def(
+        &mut self,
+        f: usize,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
         let def = self.prog.funcs[f].clone();
         let (min, max) = arity(&def);
         if args.len() > max {
-            return Err(Diagnostic::new(DiagKind::Arity, span, format!("{}() takes {} positional arguments but {} were given", def.name, arity_text(min, max), args.len()))
-                .note(def.name_span, "defined here"));
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                span,
+                format!(
+                    "{}() takes {} positional arguments but {} were given",
+                    def.name,
+                    arity_text(min, max),
+                    args.len()
+                ),
+            )
+            .note(def.name_span, "defined here"));
         }
         let mut slots: Vec<Option<TExpr>> = vec![None; def.params.len()];
         for (i, a) in args.iter().enumerate() {
@@ -1233,11 +1594,25 @@ impl Cx<'_> {
         }
         for k in kwargs {
             let Some(i) = def.params.iter().position(|p| p.name == k.name) else {
-                return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{}() got an unexpected keyword argument '{}'", def.name, k.name))
-                    .note(def.name_span, "defined here"));
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!(
+                        "{}() got an unexpected keyword argument '{}'",
+                        def.name, k.name
+                    ),
+                )
+                .note(def.name_span, "defined here"));
             };
             if slots[i].is_some() {
-                return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{}() got multiple values for argument '{}'", def.name, k.name)));
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!(
+                        "{}() got multiple values for argument '{}'",
+                        def.name, k.name
+                    ),
+                ));
             }
             slots[i] = Some(self.expr(&k.value)?);
         }
@@ -1249,13 +1624,21 @@ impl Cx<'_> {
                 None => match &p.default {
                     Some(d) => {
                         let c = self.prog.const_eval(d).ok_or_else(|| {
-                            Diagnostic::new(DiagKind::Unsupported, d.span, "a default value must be a constant in Kiln")
+                            Diagnostic::new(
+                                DiagKind::Unsupported,
+                                d.span,
+                                "a default value must be a constant in Kiln",
+                            )
                         })?;
                         texpr(TExprKind::Const(c.clone()), const_type(&c), span)
                     }
                     None => {
-                        return Err(Diagnostic::new(DiagKind::Arity, span, format!("{}() missing required argument '{}'", def.name, p.name))
-                            .note(def.name_span, "defined here"))
+                        return Err(Diagnostic::new(
+                            DiagKind::Arity,
+                            span,
+                            format!("{}() missing required argument '{}'", def.name, p.name),
+                        )
+                        .note(def.name_span, "defined here"))
                     }
                 },
             });
@@ -1265,21 +1648,46 @@ impl Cx<'_> {
         }
         for a in &targs {
             if matches!(a.ty, Type::None) {
-                return Err(type_err(a.span, "None cannot be passed as an argument in Kiln"));
+                return Err(type_err(
+                    a.span,
+                    "None cannot be passed as an argument in Kiln",
+                ));
             }
         }
-        let id = self.prog.spec_for(FuncRef::Def(f), targs.iter().map(|a| a.ty.clone()).collect());
+        let id = self.prog.spec_for(
+            FuncRef::Def(f),
+            targs.iter().map(|a| a.ty.clone()).collect(),
+        );
         let ret = self.prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
 
-    fn args_exact(&mut self, name: &str, args: &[Expr], kwargs: &[Keyword], n: std::ops::RangeInclusive<usize>, span: Span) -> Result<Vec<TExpr>> {
+    fn args_exact(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        n: std::ops::RangeInclusive<usize>,
+        span: Span,
+    ) -> Result<Vec<TExpr>> {
         if let Some(k) = kwargs.first() {
-            return Err(Diagnostic::new(DiagKind::Arity, k.name_span, format!("{name}() takes no keyword arguments in Kiln")));
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                k.name_span,
+                format!("{name}() takes no keyword arguments in Kiln"),
+            ));
         }
         if !n.contains(&args.len()) {
-            let want = if n.start() == n.end() { format!("{}", n.start()) } else { format!("{} to {}", n.start(), n.end()) };
-            return Err(Diagnostic::new(DiagKind::Arity, span, format!("{name}() takes {want} arguments ({} given)", args.len())));
+            let want = if n.start() == n.end() {
+                format!("{}", n.start())
+            } else {
+                format!("{} to {}", n.start(), n.end())
+            };
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                span,
+                format!("{name}() takes {want} arguments ({} given)", args.len()),
+            ));
         }
         args.iter().map(|a| self.expr(a)).collect()
     }
@@ -1288,33 +1696,65 @@ impl Cx<'_> {
         if a.ty.is_number() || a.ty.is_unknown() {
             Ok(())
         } else {
-            Err(type_err(a.span, format!("{name}() needs a number, not {}", a.ty)))
+            Err(type_err(
+                a.span,
+                format!("{name}() needs a number, not {}", a.ty),
+            ))
         }
     }
 
-    fn call_builtin(&mut self, n: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+    fn call_builtin(
+        &mut self,
+        n: &str,
+        fspan: Span,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
         match n {
-            "print" => Err(Diagnostic::new(DiagKind::Unsupported, span, "print() can only be used as a statement")),
-            "range" => Err(Diagnostic::new(DiagKind::Unsupported, span, "range() can only be used in a for loop in Kiln")),
+            "print" => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "print() can only be used as a statement",
+            )),
+            "range" => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "range() can only be used in a for loop in Kiln",
+            )),
             "len" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
                 match &a[0].ty {
-                    Type::Tuple(t) => Ok(texpr(TExprKind::Const(Const::Int(t.len() as i64)), Type::Int, span)),
+                    Type::Tuple(t) => Ok(texpr(
+                        TExprKind::Const(Const::Int(t.len() as i64)),
+                        Type::Int,
+                        span,
+                    )),
                     Type::Unknown => Ok(unknown(span)),
-                    t => Err(type_err(a[0].span, format!("object of type {t} has no len()"))),
+                    t => Err(type_err(
+                        a[0].span,
+                        format!("object of type {t} has no len()"),
+                    )),
                 }
             }
             "abs" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
                 self.need_number(n, &a[0])?;
-                let ty = if a[0].ty == Type::Bool { Type::Int } else { a[0].ty.clone() };
+                let ty = if a[0].ty == Type::Bool {
+                    Type::Int
+                } else {
+                    a[0].ty.clone()
+                };
                 let a = a.into_iter().map(|x| x.cast(&ty)).collect();
                 Ok(texpr(TExprKind::Intrinsic(Intrinsic::Abs, a), ty, span))
             }
             "min" | "max" => {
                 let a = self.args_exact(n, args, kwargs, 1..=64, span)?;
                 if a.len() == 1 {
-                    return Err(type_err(a[0].span, format!("{n}() of one argument needs an array; give two or more numbers")));
+                    return Err(type_err(
+                        a[0].span,
+                        format!("{n}() of one argument needs an array; give two or more numbers"),
+                    ));
                 }
                 let mut ty = Type::Unknown;
                 for x in &a {
@@ -1325,7 +1765,11 @@ impl Cx<'_> {
                     return Ok(unknown(span));
                 }
                 let a = a.into_iter().map(|x| x.cast(&ty)).collect();
-                let which = if n == "min" { Intrinsic::Min } else { Intrinsic::Max };
+                let which = if n == "min" {
+                    Intrinsic::Min
+                } else {
+                    Intrinsic::Max
+                };
                 Ok(texpr(TExprKind::Intrinsic(which, a), ty, span))
             }
             "int" | "float" | "bool" => {
@@ -1348,7 +1792,9 @@ impl Cx<'_> {
                         "inf" | "+inf" | "infinity" => f64::INFINITY,
                         "-inf" | "-infinity" => f64::NEG_INFINITY,
                         "nan" | "+nan" | "-nan" => f64::NAN,
-                        t => t.parse().map_err(|_| type_err(x.span, format!("could not convert string to float: {s:?}")))?,
+                        t => t.parse().map_err(|_| {
+                            type_err(x.span, format!("could not convert string to float: {s:?}"))
+                        })?,
                     };
                     return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                 }
@@ -1376,33 +1822,72 @@ impl Cx<'_> {
                 let mut it = a.into_iter();
                 let x = it.next().unwrap();
                 match it.next() {
-                    None if x.ty.is_float() => Ok(texpr(TExprKind::Intrinsic(Intrinsic::Round, vec![x.cast(&Type::Float)]), Type::Int, span)),
+                    None if x.ty.is_float() => Ok(texpr(
+                        TExprKind::Intrinsic(Intrinsic::Round, vec![x.cast(&Type::Float)]),
+                        Type::Int,
+                        span,
+                    )),
                     None => Ok(x.cast(&Type::Int)),
                     Some(nd) => {
                         if !nd.ty.is_intlike() {
                             return Err(type_err(nd.span, "round()'s ndigits must be an integer"));
                         }
                         if !x.ty.is_float() {
-                            return Err(Diagnostic::new(DiagKind::Unsupported, span, "round(int, ndigits) is not supported in Kiln"));
+                            return Err(Diagnostic::new(
+                                DiagKind::Unsupported,
+                                span,
+                                "round(int, ndigits) is not supported in Kiln",
+                            ));
                         }
                         let ty = x.ty.clone();
-                        Ok(texpr(TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd.cast(&Type::Int)]), ty, span))
+                        Ok(texpr(
+                            TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd.cast(&Type::Int)]),
+                            ty,
+                            span,
+                        ))
                     }
                 }
             }
-            _ => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("builtin '{n}' is not supported in Kiln"))),
+            _ => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                fspan,
+                format!("builtin '{n}' is not supported in Kiln"),
+            )),
         }
     }
 
-    fn call_module(&mut self, kind: ModuleKind, name: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+    fn call_module(
+        &mut self,
+        kind: ModuleKind,
+        name: &str,
+        fspan: Span,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
-            ModuleKind::Numpy => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("np.{name} is not supported in Kiln yet"))),
-            ModuleKind::Numba => Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("numba.{name} can only be used as a decorator"))),
+            ModuleKind::Numpy => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                fspan,
+                format!("np.{name} is not supported in Kiln yet"),
+            )),
+            ModuleKind::Numba => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                fspan,
+                format!("numba.{name} can only be used as a decorator"),
+            )),
         }
     }
 
-    fn call_math(&mut self, name: &str, fspan: Span, args: &[Expr], kwargs: &[Keyword], span: Span) -> Result<TExpr> {
+    fn call_math(
+        &mut self,
+        name: &str,
+        fspan: Span,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
         let full = format!("math.{name}");
         let float_args = |cx: &mut Cx, a: Vec<TExpr>| -> Result<Vec<TExpr>> {
             for x in &a {
@@ -1419,7 +1904,11 @@ impl Cx<'_> {
                 return Ok(e);
             }
             let a = float_args(self, a)?;
-            return Ok(texpr(TExprKind::Intrinsic(Intrinsic::Math1(m), a), Type::Float, span));
+            return Ok(texpr(
+                TExprKind::Intrinsic(Intrinsic::Math1(m), a),
+                Type::Float,
+                span,
+            ));
         }
         let (intr, n, ty) = match name {
             "atan2" => (Intrinsic::Atan2, 2, Type::Float),
@@ -1464,7 +1953,10 @@ fn target_as_expr(t: &Target, locals: &[Local], span: Span) -> TExpr {
     match t {
         Target::Local(id) => texpr(TExprKind::Local(*id), locals[*id as usize].ty.clone(), span),
         Target::Tuple(items) => {
-            let items: Vec<TExpr> = items.iter().map(|i| target_as_expr(i, locals, span)).collect();
+            let items: Vec<TExpr> = items
+                .iter()
+                .map(|i| target_as_expr(i, locals, span))
+                .collect();
             let ty = Type::tuple(items.iter().map(|e| e.ty.clone()).collect());
             texpr(TExprKind::Tuple(items), ty, span)
         }
@@ -1477,9 +1969,17 @@ fn unsupported_target(t: &Expr) -> Diagnostic {
         ExprKind::Subscript(..) => "assigning to an element",
         _ => "this assignment target",
     };
-    Diagnostic::new(DiagKind::Unsupported, t.span, format!("{what} is not supported in Kiln"))
+    Diagnostic::new(
+        DiagKind::Unsupported,
+        t.span,
+        format!("{what} is not supported in Kiln"),
+    )
 }
 
 fn bad_raise(span: Span) -> Diagnostic {
-    Diagnostic::new(DiagKind::Unsupported, span, "Kiln raises builtin exceptions with a literal message: raise ValueError(\"...\")")
+    Diagnostic::new(
+        DiagKind::Unsupported,
+        span,
+        "Kiln raises builtin exceptions with a literal message: raise ValueError(\"...\")",
+    )
 }

@@ -24,17 +24,17 @@ pub struct Token {
 }
 
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-    "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-    "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// Operators, longest first so that maximal munch is a linear scan.
 const OPERATORS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", "+=", "-=", "*=", "/=", "%=", "@=", "&=", "|=",
-    "^=", "**", "//", "<<", ">>", "<=", ">=", "==", "!=", ":=", "+", "-", "*", "/", "%", "@",
-    "&", "|", "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=",
+    "**=", "//=", ">>=", "<<=", "...", "->", "+=", "-=", "*=", "/=", "%=", "@=", "&=", "|=", "^=",
+    "**", "//", "<<", ">>", "<=", ">=", "==", "!=", ":=", "+", "-", "*", "/", "%", "@", "&", "|",
+    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "=",
 ];
 
 /// Deepest bracket nesting and indentation accepted; beyond this the input
@@ -100,7 +100,10 @@ impl Lexer<'_> {
                     }
                 }
                 b'#' => {
-                    while self.pos < self.s.len() && self.s[self.pos] != b'\n' && self.s[self.pos] != b'\r' {
+                    while self.pos < self.s.len()
+                        && self.s[self.pos] != b'\n'
+                        && self.s[self.pos] != b'\r'
+                    {
                         self.pos += 1;
                     }
                 }
@@ -114,11 +117,19 @@ impl Lexer<'_> {
                                 self.pos += 1;
                             }
                         }
-                        _ => return Err(err(start, start + 1, "unexpected character after line continuation character")),
+                        _ => {
+                            return Err(err(
+                                start,
+                                start + 1,
+                                "unexpected character after line continuation character",
+                            ))
+                        }
                     }
                 }
                 b'0'..=b'9' => self.number()?,
-                b'.' if self.s.get(self.pos + 1).is_some_and(u8::is_ascii_digit) => self.number()?,
+                b'.' if self.s.get(self.pos + 1).is_some_and(u8::is_ascii_digit) => {
+                    self.number()?
+                }
                 b'"' | b'\'' => self.string(start, false)?,
                 c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => self.name()?,
                 _ => self.operator()?,
@@ -171,10 +182,18 @@ impl Lexer<'_> {
         let here = self.pos;
         if w8 > top8 {
             if w1 <= top1 {
-                return Err(err(start, here, "inconsistent use of tabs and spaces in indentation"));
+                return Err(err(
+                    start,
+                    here,
+                    "inconsistent use of tabs and spaces in indentation",
+                ));
             }
             if self.indents.len() > MAX_NESTING {
-                return Err(Diagnostic::new(DiagKind::Limit, Span::new(start, here), "too many levels of indentation"));
+                return Err(Diagnostic::new(
+                    DiagKind::Limit,
+                    Span::new(start, here),
+                    "too many levels of indentation",
+                ));
             }
             self.indents.push((w8, w1));
             self.push(Tok::Indent, start, here);
@@ -185,10 +204,18 @@ impl Lexer<'_> {
             }
             let &(t8, t1) = self.indents.last().unwrap();
             if t8 != w8 {
-                return Err(err(start, here, "unindent does not match any outer indentation level"));
+                return Err(err(
+                    start,
+                    here,
+                    "unindent does not match any outer indentation level",
+                ));
             }
             if t1 != w1 {
-                return Err(err(start, here, "inconsistent use of tabs and spaces in indentation"));
+                return Err(err(
+                    start,
+                    here,
+                    "inconsistent use of tabs and spaces in indentation",
+                ));
             }
         }
         Ok(false)
@@ -208,15 +235,31 @@ impl Lexer<'_> {
         // Stop on a char boundary (pos only advanced over whole UTF-8 sequences
         // because every continuation byte is >= 0x80).
         let word = &self.text[start..self.pos];
-        if let Some(q) = self.s.get(self.pos).copied().filter(|&q| q == b'"' || q == b'\'') {
+        if let Some(q) = self
+            .s
+            .get(self.pos)
+            .copied()
+            .filter(|&q| q == b'"' || q == b'\'')
+        {
             let lower = word.to_ascii_lowercase();
-            if matches!(lower.as_str(), "r" | "b" | "u" | "f" | "rb" | "br" | "fr" | "rf") {
+            if matches!(
+                lower.as_str(),
+                "r" | "b" | "u" | "f" | "rb" | "br" | "fr" | "rf"
+            ) {
                 if lower.contains('f') {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, Span::new(start, self.pos + 1), "f-strings are not supported")
-                        .help("print the values as separate arguments: print(\"x =\", x)"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        Span::new(start, self.pos + 1),
+                        "f-strings are not supported",
+                    )
+                    .help("print the values as separate arguments: print(\"x =\", x)"));
                 }
                 if lower.contains('b') {
-                    return Err(Diagnostic::new(DiagKind::Unsupported, Span::new(start, self.pos + 1), "bytes literals are not supported"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        Span::new(start, self.pos + 1),
+                        "bytes literals are not supported",
+                    ));
                 }
                 let _ = q;
                 return self.string(start, lower.contains('r'));
@@ -226,7 +269,11 @@ impl Lexer<'_> {
             self.push(Tok::P(k), start, self.pos);
         } else {
             if !word.chars().all(|c| c == '_' || c.is_alphanumeric()) {
-                return Err(err(start, self.pos, format!("invalid character in identifier: {word:?}")));
+                return Err(err(
+                    start,
+                    self.pos,
+                    format!("invalid character in identifier: {word:?}"),
+                ));
             }
             self.push(Tok::Name(word.to_string()), start, self.pos);
         }
@@ -239,7 +286,11 @@ impl Lexer<'_> {
         while let Some(&c) = self.s.get(self.pos) {
             if c == b'_' {
                 if last_us || out.is_empty() && radix == 10 {
-                    return Err(err(self.pos, self.pos + 1, "invalid use of '_' in a number"));
+                    return Err(err(
+                        self.pos,
+                        self.pos + 1,
+                        "invalid use of '_' in a number",
+                    ));
                 }
                 last_us = true;
             } else if (c as char).is_digit(radix) {
@@ -258,7 +309,10 @@ impl Lexer<'_> {
 
     fn number(&mut self) -> Result<()> {
         let start = self.pos;
-        let radix = match (self.s[self.pos], self.s.get(self.pos + 1).map(u8::to_ascii_lowercase)) {
+        let radix = match (
+            self.s[self.pos],
+            self.s.get(self.pos + 1).map(u8::to_ascii_lowercase),
+        ) {
             (b'0', Some(b'x')) => 16,
             (b'0', Some(b'o')) => 8,
             (b'0', Some(b'b')) => 2,
@@ -306,20 +360,37 @@ impl Lexer<'_> {
                 is_float = true;
             } else {
                 self.pos = save;
-                return Err(err(start, self.pos + 1, "invalid float literal: exponent has no digits"));
+                return Err(err(
+                    start,
+                    self.pos + 1,
+                    "invalid float literal: exponent has no digits",
+                ));
             }
         }
         if matches!(self.s.get(self.pos), Some(b'j' | b'J')) {
-            return Err(Diagnostic::new(DiagKind::Unsupported, Span::new(start, self.pos + 1), "complex numbers are not supported"));
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                Span::new(start, self.pos + 1),
+                "complex numbers are not supported",
+            ));
         }
         self.check_number_end(start)?;
         if is_float {
-            let v: f64 = text.parse().map_err(|_| err(start, self.pos, "invalid float literal"))?;
+            let v: f64 = text
+                .parse()
+                .map_err(|_| err(start, self.pos, "invalid float literal"))?;
             self.push(Tok::Float(v), start, self.pos);
         } else {
-            if int_part.len() > 1 && int_part.starts_with('0') && int_part.bytes().any(|b| b != b'0') {
-                return Err(err(start, self.pos, "leading zeros in decimal integer literals are not permitted")
-                    .help("use an 0o prefix for octal integers"));
+            if int_part.len() > 1
+                && int_part.starts_with('0')
+                && int_part.bytes().any(|b| b != b'0')
+            {
+                return Err(err(
+                    start,
+                    self.pos,
+                    "leading zeros in decimal integer literals are not permitted",
+                )
+                .help("use an 0o prefix for octal integers"));
             }
             let v: i64 = int_part.parse().map_err(|_| too_large(start, self.pos))?;
             self.push(Tok::Int(v), start, self.pos);
@@ -388,7 +459,13 @@ impl Lexer<'_> {
                         let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
                         match ch {
                             Some(ch) if hex.len() == n => out.push(ch),
-                            _ => return Err(err(self.pos - 2, self.pos + n.min(self.s.len() - self.pos), "invalid escape sequence")),
+                            _ => {
+                                return Err(err(
+                                    self.pos - 2,
+                                    self.pos + n.min(self.s.len() - self.pos),
+                                    "invalid escape sequence",
+                                ))
+                            }
                         }
                         self.pos += n;
                     }
@@ -417,13 +494,21 @@ impl Lexer<'_> {
         let rest = &self.s[self.pos..];
         let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(op.as_bytes())) else {
             let ch = self.text[self.pos..].chars().next().unwrap_or('?');
-            return Err(err(start, start + ch.len_utf8(), format!("invalid character {ch:?} in source")));
+            return Err(err(
+                start,
+                start + ch.len_utf8(),
+                format!("invalid character {ch:?} in source"),
+            ));
         };
         self.pos += op.len();
         match *op {
             "(" | "[" | "{" => {
                 if self.parens.len() >= MAX_NESTING {
-                    return Err(Diagnostic::new(DiagKind::Limit, Span::new(start, self.pos), "too many nested brackets"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Limit,
+                        Span::new(start, self.pos),
+                        "too many nested brackets",
+                    ));
                 }
                 self.parens.push((op.as_bytes()[0], start));
             }
@@ -436,8 +521,12 @@ impl Lexer<'_> {
                 match self.parens.pop() {
                     Some((o, _)) if o == open => {}
                     Some((o, at)) => {
-                        return Err(err(start, self.pos, format!("closing '{}' does not match opening '{}'", op, o as char))
-                            .note(Span::new(at, at + 1), "opened here"))
+                        return Err(err(
+                            start,
+                            self.pos,
+                            format!("closing '{}' does not match opening '{}'", op, o as char),
+                        )
+                        .note(Span::new(at, at + 1), "opened here"))
                     }
                     None => return Err(err(start, self.pos, format!("unmatched '{op}'"))),
                 }
@@ -450,8 +539,12 @@ impl Lexer<'_> {
 }
 
 fn too_large(start: usize, end: usize) -> Diagnostic {
-    Diagnostic::new(DiagKind::Limit, Span::new(start, end), "integer literal is too large for int64")
-        .help("Kiln integers are 64-bit; use a float literal for larger magnitudes")
+    Diagnostic::new(
+        DiagKind::Limit,
+        Span::new(start, end),
+        "integer literal is too large for int64",
+    )
+    .help("Kiln integers are 64-bit; use a float literal for larger magnitudes")
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -37,7 +37,11 @@ struct Parser {
 }
 
 fn unsupported(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(DiagKind::Unsupported, span, format!("{what} not supported in Kiln"))
+    Diagnostic::new(
+        DiagKind::Unsupported,
+        span,
+        format!("{what} not supported in Kiln"),
+    )
 }
 
 impl Parser {
@@ -95,7 +99,11 @@ impl Parser {
             Tok::Eof => "end of file".into(),
             Tok::P(p) => format!("'{p}'"),
         };
-        Diagnostic::new(DiagKind::Syntax, self.span(), format!("{msg}, found {found}"))
+        Diagnostic::new(
+            DiagKind::Syntax,
+            self.span(),
+            format!("{msg}, found {found}"),
+        )
     }
     fn name(&mut self, ctx: &str) -> Result<(String, Span)> {
         if let Tok::Name(n) = self.tok() {
@@ -108,8 +116,12 @@ impl Parser {
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            return Err(Diagnostic::new(DiagKind::Limit, self.span(), "expression or block nested too deeply")
-                .help("split it into smaller expressions or functions"));
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                self.span(),
+                "expression or block nested too deeply",
+            )
+            .help("split it into smaller expressions or functions"));
         }
         Ok(())
     }
@@ -177,17 +189,31 @@ impl Parser {
             Tok::P("with") => return Err(unsupported(start, "'with' statements are")),
             Tok::P("async") => return Err(unsupported(start, "async functions are")),
             Tok::P("elif") | Tok::P("else") => {
-                return Err(self.unexpected("'elif'/'else' without a matching 'if', 'for' or 'while'"))
+                return Err(
+                    self.unexpected("'elif'/'else' without a matching 'if', 'for' or 'while'")
+                )
             }
-            Tok::P("except") | Tok::P("finally") => return Err(unsupported(start, "try/except is")),
-            Tok::Indent => return Err(Diagnostic::new(DiagKind::Syntax, start, "unexpected indent")),
+            Tok::P("except") | Tok::P("finally") => {
+                return Err(unsupported(start, "try/except is"))
+            }
+            Tok::Indent => {
+                return Err(Diagnostic::new(
+                    DiagKind::Syntax,
+                    start,
+                    "unexpected indent",
+                ))
+            }
             _ => {}
         }
         let s = self.simple_stmt()?;
         if self.eat_p(";") {
             if !matches!(self.tok(), Tok::Newline) {
-                return Err(Diagnostic::new(DiagKind::Unsupported, self.prev_span(), "several statements on one line are not supported in Kiln")
-                    .help("put each statement on its own line"));
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    self.prev_span(),
+                    "several statements on one line are not supported in Kiln",
+                )
+                .help("put each statement on its own line"));
             }
         }
         self.expect_p("\n", "at the end of the statement")?;
@@ -228,7 +254,11 @@ impl Parser {
             return Ok(vec![self.statement()?]);
         }
         if !matches!(self.tok(), Tok::Indent) {
-            return Err(Diagnostic::new(DiagKind::Syntax, self.span(), "expected an indented block"));
+            return Err(Diagnostic::new(
+                DiagKind::Syntax,
+                self.span(),
+                "expected an indented block",
+            ));
         }
         self.bump();
         let mut body = Vec::new();
@@ -249,18 +279,33 @@ impl Parser {
         let mut params: Vec<Param> = Vec::new();
         while !self.is_p(")") {
             if self.is_p("*") || self.is_p("**") || self.is_p("/") {
-                return Err(unsupported(self.span(), "'*args', '**kwargs' and positional-only markers are"));
+                return Err(unsupported(
+                    self.span(),
+                    "'*args', '**kwargs' and positional-only markers are",
+                ));
             }
             let (pname, pspan) = self.name("for a parameter")?;
             if params.iter().any(|p| p.name == pname) {
-                return Err(Diagnostic::new(DiagKind::Syntax, pspan, format!("duplicate parameter '{pname}'")));
+                return Err(Diagnostic::new(
+                    DiagKind::Syntax,
+                    pspan,
+                    format!("duplicate parameter '{pname}'"),
+                ));
             }
-            let annotation = if self.eat_p(":") { Some(self.expr()?) } else { None };
+            let annotation = if self.eat_p(":") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
             let default = if self.eat_p("=") {
                 Some(self.expr()?)
             } else {
                 if params.last().is_some_and(|p| p.default.is_some()) {
-                    return Err(Diagnostic::new(DiagKind::Syntax, pspan, "a parameter without a default follows one with a default"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Syntax,
+                        pspan,
+                        "a parameter without a default follows one with a default",
+                    ));
                 }
                 None
             };
@@ -275,7 +320,11 @@ impl Parser {
             }
         }
         self.expect_p(")", "to close the parameter list")?;
-        let returns = if self.eat_p("->") { Some(self.expr()?) } else { None };
+        let returns = if self.eat_p("->") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
         let body = self.block("after the function signature")?;
         Ok(Stmt {
             span: start.to(self.prev_span()),
@@ -329,7 +378,11 @@ impl Parser {
             Tok::P("assert") => {
                 self.bump();
                 let test = self.expr()?;
-                let msg = if self.eat_p(",") { Some(self.expr()?) } else { None };
+                let msg = if self.eat_p(",") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
                 StmtKind::Assert { test, msg }
             }
             Tok::P("import") => {
@@ -337,7 +390,11 @@ impl Parser {
                 let mut names = Vec::new();
                 loop {
                     let m = self.dotted()?;
-                    let alias = if self.eat_p("as") { Some(self.name("after 'as'")?.0) } else { None };
+                    let alias = if self.eat_p("as") {
+                        Some(self.name("after 'as'")?.0)
+                    } else {
+                        None
+                    };
                     names.push((m, alias));
                     if !self.eat_p(",") {
                         break;
@@ -359,7 +416,11 @@ impl Parser {
                 let mut names = Vec::new();
                 loop {
                     let n = self.name("to import")?.0;
-                    let alias = if self.eat_p("as") { Some(self.name("after 'as'")?.0) } else { None };
+                    let alias = if self.eat_p("as") {
+                        Some(self.name("after 'as'")?.0)
+                    } else {
+                        None
+                    };
                     names.push((n, alias));
                     if !self.eat_p(",") || (paren && self.is_p(")")) {
                         break;
@@ -398,7 +459,11 @@ impl Parser {
         let first = self.expr_list()?;
         if self.eat_p(":") {
             let annotation = self.expr()?;
-            let value = if self.eat_p("=") { Some(self.expr_list()?) } else { None };
+            let value = if self.eat_p("=") {
+                Some(self.expr_list()?)
+            } else {
+                None
+            };
             return Ok(Stmt {
                 span: start.to(self.prev_span()),
                 kind: StmtKind::AnnAssign {
@@ -467,8 +532,10 @@ impl Parser {
     }
 
     fn ends_expr_list(&self) -> bool {
-        matches!(self.tok(), Tok::Newline | Tok::Eof | Tok::P("=" | ")" | "]" | ":" | ";" | "in"))
-            || matches!(self.tok(), Tok::P(p) if BinOp::from_aug(p).is_some())
+        matches!(
+            self.tok(),
+            Tok::Newline | Tok::Eof | Tok::P("=" | ")" | "]" | ":" | ";" | "in")
+        ) || matches!(self.tok(), Tok::P(p) if BinOp::from_aug(p).is_some())
     }
 
     /// A for-loop target: names and tuples of names, parsed below comparisons
@@ -495,7 +562,10 @@ impl Parser {
     fn named_expr(&mut self) -> Result<Expr> {
         let e = self.expr()?;
         if self.is_p(":=") {
-            return Err(unsupported(self.span(), "assignment expressions (':=') are"));
+            return Err(unsupported(
+                self.span(),
+                "assignment expressions (':=') are",
+            ));
         }
         Ok(e)
     }
@@ -509,7 +579,9 @@ impl Parser {
 
     fn ternary(&mut self) -> Result<Expr> {
         if self.is_p("lambda") {
-            return Err(unsupported(self.span(), "lambdas are").help("define a function with 'def'"));
+            return Err(
+                unsupported(self.span(), "lambdas are").help("define a function with 'def'")
+            );
         }
         if self.is_p("yield") || self.is_p("await") {
             return Err(unsupported(self.span(), "'yield' and 'await' are"));
@@ -579,9 +651,12 @@ impl Parser {
                 Tok::P(">=") => CmpOp::Ge,
                 Tok::P("in") => return Err(unsupported(self.span(), "the 'in' operator is")),
                 Tok::P("is") => {
-                    return Err(unsupported(self.span(), "the 'is' operator is").help("compare values with '=='"))
+                    return Err(unsupported(self.span(), "the 'is' operator is")
+                        .help("compare values with '=='"))
                 }
-                Tok::P("not") if self.peek_is_p(1, "in") => return Err(unsupported(self.span(), "the 'not in' operator is")),
+                Tok::P("not") if self.peek_is_p(1, "in") => {
+                    return Err(unsupported(self.span(), "the 'not in' operator is"))
+                }
                 _ => break,
             };
             self.bump();
@@ -597,7 +672,11 @@ impl Parser {
         })
     }
 
-    fn binary_level(&mut self, ops: &[(&str, BinOp)], next: fn(&mut Parser) -> Result<Expr>) -> Result<Expr> {
+    fn binary_level(
+        &mut self,
+        ops: &[(&str, BinOp)],
+        next: fn(&mut Parser) -> Result<Expr>,
+    ) -> Result<Expr> {
         let mut l = next(self)?;
         let mut chain = 0;
         'outer: loop {
@@ -607,8 +686,12 @@ impl Parser {
                     // the passes after parsing, so it counts toward a limit.
                     chain += 1;
                     if chain > MAX_CHAIN {
-                        return Err(Diagnostic::new(DiagKind::Limit, self.span(), "expression is too long")
-                            .help("split it into several statements"));
+                        return Err(Diagnostic::new(
+                            DiagKind::Limit,
+                            self.span(),
+                            "expression is too long",
+                        )
+                        .help("split it into several statements"));
                     }
                     self.bump();
                     let r = next(self)?;
@@ -634,7 +717,10 @@ impl Parser {
         self.binary_level(&[("&", BinOp::BitAnd)], Parser::shift)
     }
     fn shift(&mut self) -> Result<Expr> {
-        self.binary_level(&[("<<", BinOp::LShift), (">>", BinOp::RShift)], Parser::arith)
+        self.binary_level(
+            &[("<<", BinOp::LShift), (">>", BinOp::RShift)],
+            Parser::arith,
+        )
     }
     fn arith(&mut self) -> Result<Expr> {
         self.binary_level(&[("+", BinOp::Add), ("-", BinOp::Sub)], Parser::term)
@@ -736,14 +822,21 @@ impl Parser {
         let mut kwargs: Vec<Keyword> = Vec::new();
         while !self.is_p(")") {
             if self.is_p("*") || self.is_p("**") {
-                return Err(unsupported(self.span(), "argument unpacking ('*args', '**kwargs') is"));
+                return Err(unsupported(
+                    self.span(),
+                    "argument unpacking ('*args', '**kwargs') is",
+                ));
             }
             if matches!(self.tok(), Tok::Name(_)) && self.peek_is_p(1, "=") {
                 let (name, name_span) = self.name("")?;
                 self.bump();
                 let value = self.expr()?;
                 if kwargs.iter().any(|k| k.name == name) {
-                    return Err(Diagnostic::new(DiagKind::Syntax, name_span, format!("keyword argument '{name}' repeated")));
+                    return Err(Diagnostic::new(
+                        DiagKind::Syntax,
+                        name_span,
+                        format!("keyword argument '{name}' repeated"),
+                    ));
                 }
                 kwargs.push(Keyword {
                     name,
@@ -756,7 +849,11 @@ impl Parser {
                     return Err(unsupported(self.span(), "generator expressions are"));
                 }
                 if !kwargs.is_empty() {
-                    return Err(Diagnostic::new(DiagKind::Syntax, e.span, "positional argument follows keyword argument"));
+                    return Err(Diagnostic::new(
+                        DiagKind::Syntax,
+                        e.span,
+                        "positional argument follows keyword argument",
+                    ));
                 }
                 args.push(e);
             }
@@ -789,7 +886,11 @@ impl Parser {
 
     fn slice_item(&mut self) -> Result<Expr> {
         let start = self.span();
-        let lo = if self.is_p(":") { None } else { Some(Box::new(self.expr()?)) };
+        let lo = if self.is_p(":") {
+            None
+        } else {
+            Some(Box::new(self.expr()?))
+        };
         if !self.eat_p(":") {
             return Ok(*lo.unwrap());
         }
@@ -881,8 +982,12 @@ impl Parser {
             }
             Tok::P("{") => return Err(unsupported(span, "dicts and sets are")),
             Tok::P("...") => return Err(unsupported(span, "Ellipsis ('...') is")),
-            Tok::P("lambda") => return Err(unsupported(span, "lambdas are").help("define a function with 'def'")),
-            Tok::P("yield") | Tok::P("await") => return Err(unsupported(span, "'yield' and 'await' are")),
+            Tok::P("lambda") => {
+                return Err(unsupported(span, "lambdas are").help("define a function with 'def'"))
+            }
+            Tok::P("yield") | Tok::P("await") => {
+                return Err(unsupported(span, "'yield' and 'await' are"))
+            }
             _ => {
                 self.pos -= 1;
                 return Err(self.unexpected("expected an expression"));
@@ -916,7 +1021,9 @@ mod tests {
     fn precedence() {
         // -2 ** 4 is -(2 ** 4); 2 ** 3 ** 2 is 2 ** (3 ** 2)
         match expr("-2 ** 4").kind {
-            ExprKind::Unary(UnaryOp::Neg, e) => assert!(matches!(e.kind, ExprKind::Binary(BinOp::Pow, ..))),
+            ExprKind::Unary(UnaryOp::Neg, e) => {
+                assert!(matches!(e.kind, ExprKind::Binary(BinOp::Pow, ..)))
+            }
             k => panic!("{k:?}"),
         }
         match expr("2 ** 3 ** 2").kind {
@@ -939,8 +1046,13 @@ mod tests {
     fn statements() {
         let m = parse("@njit\ndef f(a, b=2):\n    a, b = b, a\n    return a\nx: int = 0\nx += 1\nfor i in range(3):\n    pass\nelse:\n    pass\n").unwrap();
         assert_eq!(m.body.len(), 4);
-        assert!(matches!(&m.body[0].kind, StmtKind::FunctionDef(f) if f.params.len() == 2 && f.decorators.len() == 1));
-        assert!(matches!(&m.body[2].kind, StmtKind::AugAssign { op: BinOp::Add, .. }));
+        assert!(
+            matches!(&m.body[0].kind, StmtKind::FunctionDef(f) if f.params.len() == 2 && f.decorators.len() == 1)
+        );
+        assert!(matches!(
+            &m.body[2].kind,
+            StmtKind::AugAssign { op: BinOp::Add, .. }
+        ));
         assert!(matches!(&m.body[3].kind, StmtKind::For { orelse, .. } if orelse.len() == 1));
     }
 

@@ -149,7 +149,12 @@ impl TExpr {
             return self;
         }
         if let (TExprKind::Tuple(items), Type::Tuple(tys)) = (&self.kind, to) {
-            let items = items.iter().cloned().zip(tys.iter()).map(|(e, t)| e.cast(t)).collect();
+            let items = items
+                .iter()
+                .cloned()
+                .zip(tys.iter())
+                .map(|(e, t)| e.cast(t))
+                .collect();
             return TExpr {
                 kind: TExprKind::Tuple(items),
                 ty: to.clone(),

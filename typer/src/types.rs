@@ -240,10 +240,16 @@ impl Type {
         Some(match (a, b) {
             (Unknown, t) | (t, Unknown) => t.clone(),
             (Tuple(x), Tuple(y)) if x.len() == y.len() => {
-                let items: Option<Vec<Type>> = x.iter().zip(y.iter()).map(|(p, q)| Type::unify(p, q)).collect();
+                let items: Option<Vec<Type>> = x
+                    .iter()
+                    .zip(y.iter())
+                    .map(|(p, q)| Type::unify(p, q))
+                    .collect();
                 Type::tuple(items?)
             }
-            (Array(x), Array(y)) if x.dtype == y.dtype && x.ndim == y.ndim && x.class == y.class => {
+            (Array(x), Array(y))
+                if x.dtype == y.dtype && x.ndim == y.ndim && x.class == y.class =>
+            {
                 Array(Rc::new(ArrayType {
                     layout: Layout::A,
                     ..(**x).clone()
@@ -312,11 +318,26 @@ mod tests {
 
     #[test]
     fn weak_scalars() {
-        assert_eq!(Type::promote_scalars(&Type::Scalar(I32), &Type::Int), Some(Type::Scalar(I32)));
-        assert_eq!(Type::promote_scalars(&Type::Scalar(I32), &Type::Float), Some(Type::Scalar(F64)));
-        assert_eq!(Type::promote_scalars(&Type::Scalar(F32), &Type::Float), Some(Type::Scalar(F32)));
-        assert_eq!(Type::promote_scalars(&Type::Int, &Type::Float), Some(Type::Float));
-        assert_eq!(Type::promote_scalars(&Type::Bool, &Type::Bool), Some(Type::Bool));
+        assert_eq!(
+            Type::promote_scalars(&Type::Scalar(I32), &Type::Int),
+            Some(Type::Scalar(I32))
+        );
+        assert_eq!(
+            Type::promote_scalars(&Type::Scalar(I32), &Type::Float),
+            Some(Type::Scalar(F64))
+        );
+        assert_eq!(
+            Type::promote_scalars(&Type::Scalar(F32), &Type::Float),
+            Some(Type::Scalar(F32))
+        );
+        assert_eq!(
+            Type::promote_scalars(&Type::Int, &Type::Float),
+            Some(Type::Float)
+        );
+        assert_eq!(
+            Type::promote_scalars(&Type::Bool, &Type::Bool),
+            Some(Type::Bool)
+        );
     }
 
     #[test]

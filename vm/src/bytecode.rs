@@ -1,0 +1,257 @@
+//! The instruction set, defined once in [`ops!`]: every opcode with its
+//! operands and a one-line meaning. The macro derives the `Op` enum, the
+//! names, and the operand lists the disassembler and verifier walk.
+//!
+//! Registers are 64-bit slots of a frame (`R[a]`); every opcode is
+//! specialised by type, so nothing checks a type at run time: `I` ops read
+//! int64 (bools are 0/1 ints), `F` ops read float64 bit patterns.
+//! An instruction is 8 bytes: an opcode byte and up to three 16-bit operands
+//! (or one register and a 32-bit immediate).
+
+/// Operand kinds: `R` register, `L` code address, `K` index into the
+/// function's constants, `N` a plain number (count, function id, kind),
+/// `I` a signed 32-bit immediate.
+pub type R = u16;
+pub type L = u16;
+pub type K = u16;
+pub type N = u16;
+pub type I = i32;
+
+macro_rules! ops {
+    ($( $(#[doc = $doc:literal])+ $name:ident { $($f:ident : $k:ident),* } )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Op {
+            $( $(#[doc = $doc])+ $name { $($f: $k),* }, )*
+        }
+
+        impl Op {
+            /// Every opcode's name, in definition order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            pub fn name(&self) -> &'static str {
+                match self { $(Op::$name { .. } => stringify!($name),)* }
+            }
+
+            /// The operands as (kind, value), kind being "R", "L", "K", "N" or "I".
+            pub fn operands(&self) -> smallvec::SmallVec<[(&'static str, i64); 3]> {
+                match *self {
+                    $(Op::$name { $($f),* } => smallvec::smallvec![$((stringify!($k), $f as i64)),*],)*
+                }
+            }
+
+            /// The one-line meaning from the table.
+            pub fn doc(name: &str) -> &'static str {
+                match name {
+                    $(stringify!($name) => concat!($($doc),+),)*
+                    _ => "",
+                }
+            }
+        }
+    };
+}
+
+ops! {
+    /// R[a] = R[b]
+    Mov { a: R, b: R }
+    /// R[a] = v (sign-extended)
+    LoadI { a: R, v: I }
+    /// R[a] = K[k] (64 bits)
+    LoadK { a: R, k: K }
+
+    /// R[a] = R[b] + R[c] (int64, wrapping)
+    AddI { a: R, b: R, c: R }
+    /// R[a] = R[b] - R[c] (int64, wrapping)
+    SubI { a: R, b: R, c: R }
+    /// R[a] = R[b] * R[c] (int64, wrapping)
+    MulI { a: R, b: R, c: R }
+    /// R[a] = R[b] // R[c], floored; ZeroDivisionError on 0
+    FloorDivI { a: R, b: R, c: R }
+    /// R[a] = R[b] % R[c], sign of divisor; ZeroDivisionError on 0
+    ModI { a: R, b: R, c: R }
+    /// R[a] = float(R[b]) / float(R[c]); ZeroDivisionError on 0
+    DivI { a: R, b: R, c: R }
+    /// R[a] = R[b] ** R[c] (wrapping); ValueError if R[c] < 0
+    PowI { a: R, b: R, c: R }
+    /// R[a] = R[b] << R[c] (wrapping); ValueError if R[c] < 0
+    ShlI { a: R, b: R, c: R }
+    /// R[a] = R[b] >> R[c] (arithmetic); ValueError if R[c] < 0
+    ShrI { a: R, b: R, c: R }
+    /// R[a] = R[b] & R[c]
+    AndI { a: R, b: R, c: R }
+    /// R[a] = R[b] | R[c]
+    OrI { a: R, b: R, c: R }
+    /// R[a] = R[b] ^ R[c]
+    XorI { a: R, b: R, c: R }
+    /// R[a] = -R[b] (wrapping)
+    NegI { a: R, b: R }
+    /// R[a] = ~R[b]
+    InvI { a: R, b: R }
+    /// R[a] = |R[b]| (wrapping)
+    AbsI { a: R, b: R }
+    /// R[a] = R[c] if R[c] < R[b] else R[b] (Python's min)
+    MinI { a: R, b: R, c: R }
+    /// R[a] = R[c] if R[c] > R[b] else R[b] (Python's max)
+    MaxI { a: R, b: R, c: R }
+
+    /// R[a] = R[b] + R[c] (float64)
+    AddF { a: R, b: R, c: R }
+    /// R[a] = R[b] - R[c]
+    SubF { a: R, b: R, c: R }
+    /// R[a] = R[b] * R[c]
+    MulF { a: R, b: R, c: R }
+    /// R[a] = R[b] / R[c]; ZeroDivisionError on 0.0
+    DivF { a: R, b: R, c: R }
+    /// R[a] = R[b] // R[c] (Python floor); ZeroDivisionError on 0.0
+    FloorDivF { a: R, b: R, c: R }
+    /// R[a] = R[b] % R[c] (Python modulo); ZeroDivisionError on 0.0
+    ModF { a: R, b: R, c: R }
+    /// R[a] = R[b] ** R[c]; ZeroDivisionError for 0.0 ** negative
+    PowF { a: R, b: R, c: R }
+    /// R[a] = -R[b]
+    NegF { a: R, b: R }
+    /// R[a] = |R[b]|
+    AbsF { a: R, b: R }
+    /// R[a] = R[c] if R[c] < R[b] else R[b] (Python's min, nan-order kept)
+    MinF { a: R, b: R, c: R }
+    /// R[a] = R[c] if R[c] > R[b] else R[b] (Python's max)
+    MaxF { a: R, b: R, c: R }
+    /// R[a] = MATH1[f](R[b]) with Python math's ValueError/OverflowError
+    Math1 { a: R, b: R, f: N }
+    /// R[a] = atan2(R[b], R[c])
+    Atan2 { a: R, b: R, c: R }
+    /// R[a] = round(R[b]) to int64, half to even
+    RoundFI { a: R, b: R }
+    /// R[a] = round(R[b], R[c]) as float
+    RoundFN { a: R, b: R, c: R }
+    /// R[a] = floor(R[b]) to int64
+    FloorFI { a: R, b: R }
+    /// R[a] = ceil(R[b]) to int64
+    CeilFI { a: R, b: R }
+    /// R[a] = isnan(R[b]) / isinf / isfinite as selected by k (0, 1, 2)
+    ClassF { a: R, b: R, k: N }
+
+    /// R[a] = R[b] == R[c] (int64)
+    EqI { a: R, b: R, c: R }
+    /// R[a] = R[b] != R[c]
+    NeI { a: R, b: R, c: R }
+    /// R[a] = R[b] < R[c]
+    LtI { a: R, b: R, c: R }
+    /// R[a] = R[b] <= R[c]
+    LeI { a: R, b: R, c: R }
+    /// R[a] = R[b] == R[c] (float64)
+    EqF { a: R, b: R, c: R }
+    /// R[a] = R[b] != R[c]
+    NeF { a: R, b: R, c: R }
+    /// R[a] = R[b] < R[c]
+    LtF { a: R, b: R, c: R }
+    /// R[a] = R[b] <= R[c]
+    LeF { a: R, b: R, c: R }
+
+    /// R[a] = float(R[b])
+    IToF { a: R, b: R }
+    /// R[a] = int(R[b]), truncating; ValueError/OverflowError on nan/inf/too big
+    FToI { a: R, b: R }
+    /// R[a] = R[b] != 0
+    IToB { a: R, b: R }
+    /// R[a] = R[b] != 0.0
+    FToB { a: R, b: R }
+    /// R[a] = 1 - R[b] (bool not)
+    NotB { a: R, b: R }
+
+    /// pc = t
+    Jmp { t: L }
+    /// if R[a] != 0: pc = t
+    JmpT { a: R, t: L }
+    /// if R[a] == 0: pc = t
+    JmpF { a: R, t: L }
+    /// if R[a] < R[b] (int64): pc = t
+    JLtI { a: R, b: R, t: L }
+    /// if R[a] <= R[b] (int64): pc = t
+    JLeI { a: R, b: R, t: L }
+    /// if R[a] == R[b] (int64): pc = t
+    JEqI { a: R, b: R, t: L }
+    /// if R[a] != R[b] (int64): pc = t
+    JNeI { a: R, b: R, t: L }
+    /// range loop setup: R[a], R[a+1], R[a+2] = start, stop, step; R[a+1] becomes
+    /// the trip count; if 0, pc = t, else R[v] = start. ValueError if step == 0
+    ForPrep { a: R, v: R, t: L }
+    /// range loop step: if --R[a+1] > 0: R[a] += R[a+2]; R[v] = R[a]; pc = t
+    ForLoop { a: R, v: R, t: L }
+
+    /// call function f with its frame at R[a]: arguments in R[a..], results to R[a..]
+    Call { a: R, f: N }
+    /// return R[a..a+n] to the caller
+    Ret { a: R, n: N }
+
+    /// print R[a] formatted as kind f (0 int, 1 float, 2 bool, 3 str index, 4 float32)
+    Print { a: R, f: N }
+    /// print string constant s of the module
+    PrintK { s: N }
+    /// raise exception e (index into EXCEPTIONS) with message string s
+    Raise { e: N, s: N }
+}
+
+/// `Print` kinds.
+pub mod pfmt {
+    pub const INT: u16 = 0;
+    pub const FLOAT: u16 = 1;
+    pub const BOOL: u16 = 2;
+    pub const STR: u16 = 3;
+    pub const FLOAT32: u16 = 4;
+}
+
+impl Op {
+    /// Does control never fall through to the next instruction?
+    pub fn is_terminator(&self) -> bool {
+        matches!(self, Op::Jmp { .. } | Op::Ret { .. } | Op::Raise { .. })
+    }
+    /// The jump target, for ops that have one.
+    pub fn target(&self) -> Option<L> {
+        match *self {
+            Op::Jmp { t }
+            | Op::JmpT { t, .. }
+            | Op::JmpF { t, .. }
+            | Op::JLtI { t, .. }
+            | Op::JLeI { t, .. }
+            | Op::JEqI { t, .. }
+            | Op::JNeI { t, .. }
+            | Op::ForPrep { t, .. }
+            | Op::ForLoop { t, .. } => Some(t),
+            _ => None,
+        }
+    }
+    pub fn set_target(&mut self, to: L) {
+        match self {
+            Op::Jmp { t }
+            | Op::JmpT { t, .. }
+            | Op::JmpF { t, .. }
+            | Op::JLtI { t, .. }
+            | Op::JLeI { t, .. }
+            | Op::JEqI { t, .. }
+            | Op::JNeI { t, .. }
+            | Op::ForPrep { t, .. }
+            | Op::ForLoop { t, .. } => *t = to,
+            _ => panic!("set_target on {}", self.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_are_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Op>(), 8);
+    }
+
+    #[test]
+    fn table_is_complete() {
+        for name in Op::NAMES {
+            assert!(!Op::doc(name).is_empty(), "{name} has no meaning");
+        }
+        let op = Op::AddI { a: 1, b: 2, c: 3 };
+        assert_eq!(op.name(), "AddI");
+        assert_eq!(op.operands().as_slice(), &[("R", 1), ("R", 2), ("R", 3)]);
+    }
+}

@@ -1,0 +1,1076 @@
+//! The bytecode compiler: typed IR to register bytecode, one [`Proto`] per
+//! specialisation.
+//!
+//! Registers are assigned statically: parameters first (so a caller's
+//! argument block is the callee's R[0..]), then the other locals, then
+//! temporaries, allocated as a stack per statement. A tuple occupies
+//! consecutive registers, one per element, so no value is ever boxed.
+
+use std::rc::Rc;
+
+use hashbrown::HashMap;
+use typer::ast::{BinOp, CmpOp};
+use typer::tir::*;
+use typer::{DiagKind, Diagnostic, Program, Source, Span, Type};
+
+use crate::bytecode::{pfmt, Op, L, R};
+use crate::error::exception_index;
+use crate::module::{Module, Proto};
+
+/// Registers a value of this type occupies.
+pub fn width(t: &Type) -> u16 {
+    match t {
+        Type::None | Type::Unknown => 0,
+        Type::Tuple(items) => items.iter().map(width).sum(),
+        _ => 1,
+    }
+}
+
+/// Compiles every specialisation of a solved program.
+pub fn compile(prog: &Program, source: Rc<Source>) -> Result<Module, Diagnostic> {
+    let mut strings = Strings::default();
+    let mut protos = Vec::with_capacity(prog.specs.len());
+    for id in 0..prog.specs.len() {
+        protos.push(compile_spec(prog, id as SpecId, &mut strings)?);
+    }
+    let m = Module {
+        protos,
+        strings: strings.list,
+        source,
+    };
+    m.verify().map_err(|e| {
+        Diagnostic::new(
+            DiagKind::Limit,
+            Span::default(),
+            format!("internal compiler error: {e}"),
+        )
+    })?;
+    Ok(m)
+}
+
+/// Compiles specialisations `from..` of a program into an existing module
+/// (specialisations requested after the module was first compiled).
+pub fn compile_more(prog: &Program, m: &mut Module) -> Result<(), Diagnostic> {
+    let mut strings = Strings {
+        index: m
+            .strings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u16))
+            .collect(),
+        list: std::mem::take(&mut m.strings),
+    };
+    for id in m.protos.len()..prog.specs.len() {
+        let p = compile_spec(prog, id as SpecId, &mut strings);
+        match p {
+            Ok(p) => m.protos.push(p),
+            Err(e) => {
+                m.strings = strings.list;
+                return Err(e);
+            }
+        }
+    }
+    m.strings = strings.list;
+    m.verify().map_err(|e| {
+        Diagnostic::new(
+            DiagKind::Limit,
+            Span::default(),
+            format!("internal compiler error: {e}"),
+        )
+    })
+}
+
+#[derive(Default)]
+struct Strings {
+    index: HashMap<String, u16>,
+    list: Vec<String>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> u16 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.list.len() as u16;
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
+fn limit(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(DiagKind::Limit, span, format!("function too large: {what}"))
+        .help("split it into smaller functions")
+}
+
+fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Proto, Diagnostic> {
+    let f = prog.spec(id);
+    let mut g = Gen {
+        f,
+        strings,
+        code: Vec::new(),
+        spans: Vec::new(),
+        consts: Vec::new(),
+        local_regs: Vec::new(),
+        top: 0,
+        max: 1,
+        loops: Vec::new(),
+        error: None,
+    };
+    // Parameters first, in order, so the caller's argument block lines up.
+    let mut next: u32 = 0;
+    for l in &f.locals {
+        g.local_regs.push(next as R);
+        next += width(&l.ty) as u32;
+    }
+    if next > u16::MAX as u32 / 2 {
+        return Err(limit(f.span, "too many variables"));
+    }
+    g.top = next as u16;
+    g.max = g.top.max(1);
+    let nargs: u16 = f
+        .params
+        .iter()
+        .map(|&p| width(&f.locals[p as usize].ty))
+        .sum();
+    // A parameter whose local type is wider than its argument (an int
+    // parameter later assigned a float) is converted on entry.
+    for (i, &p) in f.params.iter().enumerate() {
+        let (from, to) = (&f.args[i], &f.locals[p as usize].ty);
+        if from != to {
+            let r = g.local_regs[p as usize];
+            g.convert(r, from, r, to, f.span);
+        }
+    }
+    g.block(&f.body);
+    // Falling off the end returns None; the typer rejects it for functions
+    // that return values, so there the end is unreachable.
+    if width(&f.ret) == 0 {
+        g.emit(Op::Ret { a: 0, n: 0 }, f.span);
+    } else {
+        let s = g.strings.intern("function ended without returning a value");
+        g.emit(
+            Op::Raise {
+                e: exception_index("RuntimeError"),
+                s,
+            },
+            f.span,
+        );
+    }
+    if let Some(e) = g.error {
+        return Err(e);
+    }
+    if g.code.len() > u16::MAX as usize {
+        return Err(limit(f.span, "more than 65535 instructions"));
+    }
+    Ok(Proto {
+        name: f.name.clone(),
+        code: g.code,
+        spans: g.spans,
+        consts: g.consts,
+        nregs: g.max,
+        nargs,
+        nret: width(&f.ret),
+        args: f.args.clone(),
+        ret: f.ret.clone(),
+    })
+}
+
+struct Loop {
+    breaks: Vec<usize>,
+    continues: Vec<usize>,
+}
+
+struct Gen<'a> {
+    f: &'a TFunc,
+    strings: &'a mut Strings,
+    code: Vec<Op>,
+    spans: Vec<Span>,
+    consts: Vec<u64>,
+    local_regs: Vec<R>,
+    top: u16,
+    max: u16,
+    loops: Vec<Loop>,
+    error: Option<Diagnostic>,
+}
+
+/// How a scalar is held in a register.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Rep {
+    I,
+    F,
+}
+
+fn rep(t: &Type) -> Rep {
+    if t.is_float() {
+        Rep::F
+    } else {
+        Rep::I
+    }
+}
+
+impl Gen<'_> {
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        self.code.push(op);
+        self.spans.push(span);
+        self.code.len() - 1
+    }
+    fn here(&self) -> L {
+        self.code.len().min(u16::MAX as usize) as L
+    }
+    fn patch(&mut self, at: usize, to: L) {
+        self.code[at].set_target(to);
+    }
+    fn patch_here(&mut self, list: Vec<usize>) {
+        let h = self.here();
+        for at in list {
+            self.patch(at, h);
+        }
+    }
+    fn alloc(&mut self, n: u16) -> R {
+        let r = self.top;
+        match self.top.checked_add(n) {
+            Some(t) if t < u16::MAX - 4 => {
+                self.top = t;
+                self.max = self.max.max(t);
+            }
+            _ => {
+                if self.error.is_none() {
+                    self.error = Some(limit(self.f.span, "too many registers"));
+                }
+            }
+        }
+        r
+    }
+    fn unsupported(&mut self, span: Span, what: &str) {
+        if self.error.is_none() {
+            self.error = Some(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!("{what} is not supported by the compiler yet"),
+            ));
+        }
+    }
+
+    fn konst(&mut self, bits: u64) -> u16 {
+        if let Some(i) = self.consts.iter().position(|&c| c == bits) {
+            return i as u16;
+        }
+        self.consts.push(bits);
+        (self.consts.len() - 1) as u16
+    }
+
+    fn load_int(&mut self, dst: R, v: i64, span: Span) {
+        if let Ok(v) = i32::try_from(v) {
+            self.emit(Op::LoadI { a: dst, v }, span);
+        } else {
+            let k = self.konst(v as u64);
+            self.emit(Op::LoadK { a: dst, k }, span);
+        }
+    }
+
+    fn load_const(&mut self, c: &Const, ty: &Type, dst: R, span: Span) {
+        match c {
+            Const::None => {}
+            Const::Bool(b) => self.load_int(dst, *b as i64, span),
+            Const::Int(v) if ty.is_float() => self.load_float(dst, *v as f64, span),
+            Const::Int(v) => self.load_int(dst, *v, span),
+            Const::Float(v) => self.load_float(dst, *v, span),
+            Const::Str(s) => {
+                let i = self.strings.intern(s);
+                self.load_int(dst, i as i64, span)
+            }
+        }
+    }
+
+    fn load_float(&mut self, dst: R, v: f64, span: Span) {
+        if v.to_bits() == 0 {
+            self.emit(Op::LoadI { a: dst, v: 0 }, span);
+        } else {
+            let k = self.konst(v.to_bits());
+            self.emit(Op::LoadK { a: dst, k }, span);
+        }
+    }
+
+    // ------------------------------------------------------------ statements
+
+    fn block(&mut self, body: &[TStmt]) {
+        for s in body {
+            let mark = self.top;
+            self.stmt(s);
+            self.top = mark;
+        }
+    }
+
+    fn stmt(&mut self, s: &TStmt) {
+        let span = s.span;
+        match &s.kind {
+            TStmtKind::Expr(e) => {
+                let w = width(&e.ty);
+                let t = self.alloc(w);
+                self.expr_to(e, t);
+            }
+            TStmtKind::Assign(target, v) => self.assign(target, v),
+            TStmtKind::If(c, a, b) => {
+                let mut to_else = Vec::new();
+                self.cond_jump(c, false, &mut to_else);
+                self.block(a);
+                if b.is_empty() {
+                    self.patch_here(to_else);
+                } else {
+                    let j = self.emit(Op::Jmp { t: 0 }, span);
+                    self.patch_here(to_else);
+                    self.block(b);
+                    self.patch_here(vec![j]);
+                }
+            }
+            TStmtKind::While { cond, body, orelse } => {
+                // Test at the bottom: one jump per iteration instead of two.
+                let entry = self.emit(Op::Jmp { t: 0 }, span);
+                let top = self.here();
+                self.loops.push(Loop {
+                    breaks: Vec::new(),
+                    continues: Vec::new(),
+                });
+                self.block(body);
+                let lp = self.loops.pop().unwrap();
+                self.patch_here(lp.continues);
+                self.patch_here(vec![entry]);
+                let mut back = Vec::new();
+                self.cond_jump(cond, true, &mut back);
+                for b in back {
+                    self.patch(b, top);
+                }
+                self.block(orelse);
+                self.patch_here(lp.breaks);
+            }
+            TStmtKind::ForRange {
+                var,
+                start,
+                stop,
+                step,
+                body,
+                orelse,
+            } => {
+                let base = self.alloc(3);
+                self.expr_to(start, base);
+                self.expr_to(stop, base + 1);
+                self.expr_to(step, base + 2);
+                let v = self.local_regs[*var as usize];
+                let prep = self.emit(Op::ForPrep { a: base, v, t: 0 }, span);
+                let top = self.here();
+                self.loops.push(Loop {
+                    breaks: Vec::new(),
+                    continues: Vec::new(),
+                });
+                self.block(body);
+                let lp = self.loops.pop().unwrap();
+                self.patch_here(lp.continues);
+                self.emit(Op::ForLoop { a: base, v, t: top }, span);
+                self.patch_here(vec![prep]);
+                self.block(orelse);
+                self.patch_here(lp.breaks);
+            }
+            TStmtKind::Break => {
+                let j = self.emit(Op::Jmp { t: 0 }, span);
+                self.loops.last_mut().unwrap().breaks.push(j);
+            }
+            TStmtKind::Continue => {
+                let j = self.emit(Op::Jmp { t: 0 }, span);
+                self.loops.last_mut().unwrap().continues.push(j);
+            }
+            TStmtKind::Return(v) => {
+                let n = width(&self.f.ret);
+                match v {
+                    Some(v) if n > 0 => {
+                        let r = self.expr_reg(v);
+                        self.emit(Op::Ret { a: r, n }, span);
+                    }
+                    Some(v) => {
+                        let t = self.alloc(width(&v.ty));
+                        self.expr_to(v, t);
+                        self.emit(Op::Ret { a: 0, n: 0 }, span);
+                    }
+                    None => {
+                        self.emit(Op::Ret { a: 0, n: 0 }, span);
+                    }
+                }
+            }
+            TStmtKind::Assert(c, msg) => {
+                let mut ok = Vec::new();
+                self.cond_jump(c, true, &mut ok);
+                let s = self.strings.intern(msg.as_deref().unwrap_or(""));
+                self.emit(
+                    Op::Raise {
+                        e: exception_index("AssertionError"),
+                        s,
+                    },
+                    span,
+                );
+                self.patch_here(ok);
+            }
+            TStmtKind::Raise(name, msg) => {
+                let s = self.strings.intern(msg);
+                self.emit(
+                    Op::Raise {
+                        e: exception_index(name),
+                        s,
+                    },
+                    span,
+                );
+            }
+            TStmtKind::Print { args, sep, end } => self.print(args, sep, end, span),
+        }
+    }
+
+    fn assign(&mut self, target: &Target, v: &TExpr) {
+        if let Target::Local(id) = target {
+            let r = self.local_regs[*id as usize];
+            if width(&v.ty) <= 1 && !writes_before_reading_all(v) {
+                self.expr_to(v, r);
+                return;
+            }
+        }
+        let t = self.alloc(width(&v.ty));
+        self.expr_to(v, t);
+        self.distribute(target, t, &v.ty, v.span);
+    }
+
+    /// Moves a value held in registers `src..` into a (possibly nested) target.
+    fn distribute(&mut self, target: &Target, src: R, ty: &Type, span: Span) {
+        match target {
+            Target::Local(id) => {
+                let r = self.local_regs[*id as usize];
+                for i in 0..width(ty) {
+                    if r + i != src + i {
+                        self.emit(
+                            Op::Mov {
+                                a: r + i,
+                                b: src + i,
+                            },
+                            span,
+                        );
+                    }
+                }
+            }
+            Target::Tuple(items) => {
+                let Type::Tuple(tys) = ty else {
+                    unreachable!("typer binds tuples to tuple targets")
+                };
+                let mut off = 0;
+                for (t, ty) in items.iter().zip(tys.iter()) {
+                    self.distribute(t, src + off, ty, span);
+                    off += width(ty);
+                }
+            }
+        }
+    }
+
+    fn print(&mut self, args: &[TExpr], sep: &str, end: &str, span: Span) {
+        // Python evaluates every argument before printing any.
+        let regs: Vec<Option<R>> = args
+            .iter()
+            .map(|a| match a.kind {
+                TExprKind::Const(_) => None,
+                _ => Some(self.expr_reg(a)),
+            })
+            .collect();
+        let mut pending = String::new();
+        for (i, (a, r)) in args.iter().zip(regs).enumerate() {
+            if i > 0 {
+                pending.push_str(sep);
+            }
+            match (r, &a.kind) {
+                (_, TExprKind::Const(c)) => print_const(c, &a.ty, &mut pending, false),
+                (Some(r), _) => self.print_reg(r, &a.ty, &mut pending, false, span),
+                (None, _) => unreachable!(),
+            }
+        }
+        pending.push_str(end);
+        self.flush_text(&mut pending, span);
+    }
+
+    fn flush_text(&mut self, pending: &mut String, span: Span) {
+        if !pending.is_empty() {
+            let s = self.strings.intern(pending);
+            self.emit(Op::PrintK { s }, span);
+            pending.clear();
+        }
+    }
+
+    /// Prints the value of type `ty` held in registers `r..`; constant text
+    /// accumulates in `pending` so separators and literals become one `PrintK`.
+    fn print_reg(&mut self, r: R, ty: &Type, pending: &mut String, in_tuple: bool, span: Span) {
+        let f = match ty {
+            Type::Int => pfmt::INT,
+            Type::Float => pfmt::FLOAT,
+            Type::Bool => pfmt::BOOL,
+            Type::Str if in_tuple => {
+                pending.push('\'');
+                self.flush_text(pending, span);
+                self.emit(Op::Print { a: r, f: pfmt::STR }, span);
+                pending.push('\'');
+                return;
+            }
+            Type::Str => pfmt::STR,
+            Type::Scalar(typer::DType::F32) => pfmt::FLOAT32,
+            Type::Scalar(typer::DType::F64) => pfmt::FLOAT,
+            Type::Scalar(typer::DType::Bool) => pfmt::BOOL,
+            Type::Scalar(_) => pfmt::INT,
+            Type::None => {
+                pending.push_str("None");
+                return;
+            }
+            Type::Tuple(items) => {
+                pending.push('(');
+                let mut off = 0;
+                for (i, t) in items.iter().enumerate() {
+                    if i > 0 {
+                        pending.push_str(", ");
+                    }
+                    self.print_reg(r + off, t, pending, true, span);
+                    off += width(t);
+                }
+                if items.len() == 1 {
+                    pending.push(',');
+                }
+                pending.push(')');
+                return;
+            }
+            t => {
+                let t = t.clone();
+                self.unsupported(span, &format!("printing a {t}"));
+                return;
+            }
+        };
+        self.flush_text(pending, span);
+        self.emit(Op::Print { a: r, f }, span);
+    }
+
+    // ----------------------------------------------------------- expressions
+
+    /// A register holding the value of `e`: a local's own register when `e`
+    /// is a local, else a fresh temporary.
+    fn expr_reg(&mut self, e: &TExpr) -> R {
+        if let TExprKind::Local(id) = e.kind {
+            return self.local_regs[id as usize];
+        }
+        let t = self.alloc(width(&e.ty));
+        self.expr_to(e, t);
+        t
+    }
+
+    /// Evaluates `e` into registers `dst..dst+width`.
+    fn expr_to(&mut self, e: &TExpr, dst: R) {
+        let span = e.span;
+        match &e.kind {
+            TExprKind::Const(c) => self.load_const(c, &e.ty, dst, span),
+            TExprKind::Local(id) => {
+                let r = self.local_regs[*id as usize];
+                for i in 0..width(&e.ty) {
+                    if r + i != dst + i {
+                        self.emit(
+                            Op::Mov {
+                                a: dst + i,
+                                b: r + i,
+                            },
+                            span,
+                        );
+                    }
+                }
+            }
+            TExprKind::Neg(x) => {
+                let b = self.expr_reg(x);
+                let op = match rep(&e.ty) {
+                    Rep::I => Op::NegI { a: dst, b },
+                    Rep::F => Op::NegF { a: dst, b },
+                };
+                self.emit(op, span);
+            }
+            TExprKind::Invert(x) => {
+                let b = self.expr_reg(x);
+                self.emit(Op::InvI { a: dst, b }, span);
+            }
+            TExprKind::Not(x) => {
+                let b = self.expr_reg(x);
+                self.emit(Op::NotB { a: dst, b }, span);
+            }
+            TExprKind::Truth(x) => {
+                let b = self.expr_reg(x);
+                let op = match rep(&x.ty) {
+                    Rep::I => Op::IToB { a: dst, b },
+                    Rep::F => Op::FToB { a: dst, b },
+                };
+                self.emit(op, span);
+            }
+            TExprKind::Binary(op, l, r) => {
+                let mark = self.top;
+                let b = self.expr_reg(l);
+                let c = self.expr_reg(r);
+                self.top = mark;
+                self.binary(*op, &l.ty, dst, b, c, span);
+            }
+            TExprKind::Compare(operands, ops) => self.compare_to(operands, ops, dst, span),
+            TExprKind::And(l, r) | TExprKind::Or(l, r) => {
+                let is_and = matches!(e.kind, TExprKind::And(..));
+                self.expr_to(l, dst);
+                let mut skip = Vec::new();
+                let t = self.truth_reg(dst, &l.ty, span);
+                let j = if is_and {
+                    Op::JmpF { a: t, t: 0 }
+                } else {
+                    Op::JmpT { a: t, t: 0 }
+                };
+                skip.push(self.emit(j, span));
+                self.expr_to(r, dst);
+                self.patch_here(skip);
+            }
+            TExprKind::IfExp(c, a, b) => {
+                let mut to_else = Vec::new();
+                self.cond_jump(c, false, &mut to_else);
+                self.expr_to(a, dst);
+                let j = self.emit(Op::Jmp { t: 0 }, span);
+                self.patch_here(to_else);
+                self.expr_to(b, dst);
+                self.patch_here(vec![j]);
+            }
+            TExprKind::Call(spec, args) => {
+                let ret_w = width(&e.ty);
+                let arg_w: u16 = args.iter().map(|a| width(&a.ty)).sum();
+                let mark = self.top;
+                let base = self.alloc(ret_w.max(arg_w).max(1));
+                let mut off = 0;
+                for a in args {
+                    self.expr_to(a, base + off);
+                    off += width(&a.ty);
+                }
+                // The callee's frame starts at `base`: it may overwrite any
+                // register from there up, none of which is live here.
+                self.emit(
+                    Op::Call {
+                        a: base,
+                        f: *spec as u16,
+                    },
+                    span,
+                );
+                for i in 0..ret_w {
+                    if base + i != dst + i {
+                        self.emit(
+                            Op::Mov {
+                                a: dst + i,
+                                b: base + i,
+                            },
+                            span,
+                        );
+                    }
+                }
+                self.top = mark;
+            }
+            TExprKind::Intrinsic(which, args) => self.intrinsic(*which, args, &e.ty, dst, span),
+            TExprKind::Cast(x) => {
+                let b = self.expr_reg(x);
+                self.convert(dst, &x.ty, b, &e.ty, span);
+            }
+            TExprKind::Tuple(items) => {
+                let mut off = 0;
+                for it in items {
+                    self.expr_to(it, dst + off);
+                    off += width(&it.ty);
+                }
+            }
+            TExprKind::TupleGet(t, i) => {
+                let Type::Tuple(tys) = &t.ty else {
+                    unreachable!()
+                };
+                let off: u16 = tys[..*i].iter().map(width).sum();
+                let r = self.expr_reg(t);
+                for k in 0..width(&e.ty) {
+                    self.emit(
+                        Op::Mov {
+                            a: dst + k,
+                            b: r + off + k,
+                        },
+                        span,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A register holding the truth value of the value in `r` (of type `ty`):
+    /// ints are their own truth value for jumps; floats need a compare
+    /// (-0.0 is false but its bits are not zero).
+    fn truth_reg(&mut self, r: R, ty: &Type, span: Span) -> R {
+        match rep(ty) {
+            Rep::I => r,
+            Rep::F => {
+                let t = self.alloc(1);
+                self.emit(Op::FToB { a: t, b: r }, span);
+                t
+            }
+        }
+    }
+
+    /// Converts the scalar in `src` of type `from` into `dst` as type `to`.
+    fn convert(&mut self, dst: R, from: &Type, src: R, to: &Type, span: Span) {
+        if let (Type::Tuple(a), Type::Tuple(b)) = (from, to) {
+            let (mut so, mut doff) = (0, 0);
+            for (x, y) in a.iter().zip(b.iter()) {
+                self.convert(dst + doff, x, src + so, y, span);
+                so += width(x);
+                doff += width(y);
+            }
+            return;
+        }
+        if !from.is_number() || !to.is_number() {
+            if from == to {
+                for i in 0..width(from) {
+                    if dst + i != src + i {
+                        self.emit(
+                            Op::Mov {
+                                a: dst + i,
+                                b: src + i,
+                            },
+                            span,
+                        );
+                    }
+                }
+            } else {
+                self.unsupported(span, &format!("converting {from} to {to}"));
+            }
+            return;
+        }
+        if matches!(from, Type::Scalar(_)) || matches!(to, Type::Scalar(_)) {
+            self.unsupported(span, "NumPy scalar conversion");
+            return;
+        }
+        let op = match (rep(from), rep(to), to) {
+            (_, _, Type::Bool) if *from != Type::Bool => match rep(from) {
+                Rep::I => Op::IToB { a: dst, b: src },
+                Rep::F => Op::FToB { a: dst, b: src },
+            },
+            (Rep::I, Rep::F, _) => Op::IToF { a: dst, b: src },
+            (Rep::F, Rep::I, _) => Op::FToI { a: dst, b: src },
+            _ => {
+                if dst != src {
+                    self.emit(Op::Mov { a: dst, b: src }, span);
+                }
+                return;
+            }
+        };
+        self.emit(op, span);
+    }
+
+    fn binary(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {
+        if matches!(ty, Type::Scalar(_)) {
+            self.unsupported(span, "arithmetic on NumPy scalars");
+            return;
+        }
+        let o = match (rep(ty), op) {
+            (Rep::I, BinOp::Add) => Op::AddI { a, b, c },
+            (Rep::I, BinOp::Sub) => Op::SubI { a, b, c },
+            (Rep::I, BinOp::Mul) => Op::MulI { a, b, c },
+            (Rep::I, BinOp::Div) => Op::DivI { a, b, c },
+            (Rep::I, BinOp::FloorDiv) => Op::FloorDivI { a, b, c },
+            (Rep::I, BinOp::Mod) => Op::ModI { a, b, c },
+            (Rep::I, BinOp::Pow) => Op::PowI { a, b, c },
+            (Rep::I, BinOp::LShift) => Op::ShlI { a, b, c },
+            (Rep::I, BinOp::RShift) => Op::ShrI { a, b, c },
+            (Rep::I, BinOp::BitAnd) => Op::AndI { a, b, c },
+            (Rep::I, BinOp::BitOr) => Op::OrI { a, b, c },
+            (Rep::I, BinOp::BitXor) => Op::XorI { a, b, c },
+            (Rep::F, BinOp::Add) => Op::AddF { a, b, c },
+            (Rep::F, BinOp::Sub) => Op::SubF { a, b, c },
+            (Rep::F, BinOp::Mul) => Op::MulF { a, b, c },
+            (Rep::F, BinOp::Div) => Op::DivF { a, b, c },
+            (Rep::F, BinOp::FloorDiv) => Op::FloorDivF { a, b, c },
+            (Rep::F, BinOp::Mod) => Op::ModF { a, b, c },
+            (Rep::F, BinOp::Pow) => Op::PowF { a, b, c },
+            (_, op) => {
+                self.unsupported(span, &format!("operator {} on {ty}", op.symbol()));
+                return;
+            }
+        };
+        self.emit(o, span);
+    }
+
+    /// Emits `dst = l <op> r` for one comparison, converting operands to `ty`.
+    fn compare_one(
+        &mut self,
+        op: CmpOp,
+        ty: &Type,
+        l: (R, &Type),
+        r: (R, &Type),
+        dst: R,
+        span: Span,
+    ) {
+        let lr = self.coerce(l.0, l.1, ty, span);
+        let rr = self.coerce(r.0, r.1, ty, span);
+        let (x, y) = match op {
+            CmpOp::Gt | CmpOp::Ge => (rr, lr),
+            _ => (lr, rr),
+        };
+        let o = match (rep(ty), op) {
+            (Rep::I, CmpOp::Eq) => Op::EqI { a: dst, b: x, c: y },
+            (Rep::I, CmpOp::Ne) => Op::NeI { a: dst, b: x, c: y },
+            (Rep::I, CmpOp::Lt | CmpOp::Gt) => Op::LtI { a: dst, b: x, c: y },
+            (Rep::I, CmpOp::Le | CmpOp::Ge) => Op::LeI { a: dst, b: x, c: y },
+            (Rep::F, CmpOp::Eq) => Op::EqF { a: dst, b: x, c: y },
+            (Rep::F, CmpOp::Ne) => Op::NeF { a: dst, b: x, c: y },
+            (Rep::F, CmpOp::Lt | CmpOp::Gt) => Op::LtF { a: dst, b: x, c: y },
+            (Rep::F, CmpOp::Le | CmpOp::Ge) => Op::LeF { a: dst, b: x, c: y },
+        };
+        self.emit(o, span);
+    }
+
+    /// A register holding `r` (of type `from`) as type `to`.
+    fn coerce(&mut self, r: R, from: &Type, to: &Type, span: Span) -> R {
+        if rep(from) == rep(to) {
+            return r;
+        }
+        let t = self.alloc(1);
+        self.convert(t, from, r, to, span);
+        t
+    }
+
+    fn compare_to(&mut self, operands: &[TExpr], ops: &[(CmpOp, Type)], dst: R, span: Span) {
+        let mark = self.top;
+        let mut prev = self.expr_reg(&operands[0]);
+        let mut exits = Vec::new();
+        for (i, (op, ty)) in ops.iter().enumerate() {
+            let rhs = &operands[i + 1];
+            let r = self.expr_reg(rhs);
+            self.compare_one(*op, ty, (prev, &operands[i].ty), (r, &rhs.ty), dst, span);
+            if i + 1 < ops.len() {
+                exits.push(self.emit(Op::JmpF { a: dst, t: 0 }, span));
+            }
+            prev = r;
+        }
+        self.patch_here(exits);
+        self.top = mark;
+    }
+
+    /// Jumps (patch sites pushed to `out`) when the truth of `e` equals `when`;
+    /// falls through otherwise.
+    fn cond_jump(&mut self, e: &TExpr, when: bool, out: &mut Vec<usize>) {
+        let span = e.span;
+        let mark = self.top;
+        match &e.kind {
+            TExprKind::Const(Const::Bool(b)) => {
+                if *b == when {
+                    out.push(self.emit(Op::Jmp { t: 0 }, span));
+                }
+            }
+            TExprKind::Not(x) => self.cond_jump(x, !when, out),
+            TExprKind::And(l, r) if e.ty == Type::Bool => {
+                if when {
+                    let mut skip = Vec::new();
+                    self.cond_jump(l, false, &mut skip);
+                    self.cond_jump(r, true, out);
+                    self.patch_here(skip);
+                } else {
+                    self.cond_jump(l, false, out);
+                    self.cond_jump(r, false, out);
+                }
+            }
+            TExprKind::Or(l, r) if e.ty == Type::Bool => {
+                if when {
+                    self.cond_jump(l, true, out);
+                    self.cond_jump(r, true, out);
+                } else {
+                    let mut skip = Vec::new();
+                    self.cond_jump(l, true, &mut skip);
+                    self.cond_jump(r, false, out);
+                    self.patch_here(skip);
+                }
+            }
+            TExprKind::Compare(operands, ops)
+                if ops.len() == 1
+                    && rep(&ops[0].1) == Rep::I
+                    && !matches!(ops[0].1, Type::Scalar(_)) =>
+            {
+                let l = self.expr_reg(&operands[0]);
+                let r = self.expr_reg(&operands[1]);
+                let op = if when { ops[0].0 } else { negate(ops[0].0) };
+                let j = match op {
+                    CmpOp::Lt => Op::JLtI { a: l, b: r, t: 0 },
+                    CmpOp::Le => Op::JLeI { a: l, b: r, t: 0 },
+                    CmpOp::Gt => Op::JLtI { a: r, b: l, t: 0 },
+                    CmpOp::Ge => Op::JLeI { a: r, b: l, t: 0 },
+                    CmpOp::Eq => Op::JEqI { a: l, b: r, t: 0 },
+                    CmpOp::Ne => Op::JNeI { a: l, b: r, t: 0 },
+                };
+                out.push(self.emit(j, span));
+            }
+            TExprKind::Truth(x) if rep(&x.ty) == Rep::I => {
+                let r = self.expr_reg(x);
+                let j = if when {
+                    Op::JmpT { a: r, t: 0 }
+                } else {
+                    Op::JmpF { a: r, t: 0 }
+                };
+                out.push(self.emit(j, span));
+            }
+            _ => {
+                let r = self.expr_reg(e);
+                let r = self.truth_reg(r, &e.ty, span);
+                let j = if when {
+                    Op::JmpT { a: r, t: 0 }
+                } else {
+                    Op::JmpF { a: r, t: 0 }
+                };
+                out.push(self.emit(j, span));
+            }
+        }
+        self.top = mark;
+    }
+
+    fn intrinsic(&mut self, which: Intrinsic, args: &[TExpr], ty: &Type, dst: R, span: Span) {
+        let mark = self.top;
+        let regs: Vec<R> = args.iter().map(|a| self.expr_reg(a)).collect();
+        self.top = mark;
+        let f = rep(ty) == Rep::F;
+        let b = regs[0];
+        match which {
+            Intrinsic::Math1(m) => {
+                self.emit(
+                    Op::Math1 {
+                        a: dst,
+                        b,
+                        f: m as u16,
+                    },
+                    span,
+                );
+            }
+            Intrinsic::Atan2 => {
+                self.emit(
+                    Op::Atan2 {
+                        a: dst,
+                        b,
+                        c: regs[1],
+                    },
+                    span,
+                );
+            }
+            Intrinsic::Abs => {
+                self.emit(
+                    if f {
+                        Op::AbsF { a: dst, b }
+                    } else {
+                        Op::AbsI { a: dst, b }
+                    },
+                    span,
+                );
+            }
+            Intrinsic::Min | Intrinsic::Max => {
+                // Python's min/max fold left: keep the first unless a later one is
+                // strictly smaller (larger).
+                let mut acc = b;
+                for (i, &c) in regs[1..].iter().enumerate() {
+                    let out = if i + 2 == regs.len() {
+                        dst
+                    } else {
+                        self.alloc(1)
+                    };
+                    let op = match (which, f) {
+                        (Intrinsic::Min, false) => Op::MinI { a: out, b: acc, c },
+                        (Intrinsic::Min, true) => Op::MinF { a: out, b: acc, c },
+                        (_, false) => Op::MaxI { a: out, b: acc, c },
+                        (_, true) => Op::MaxF { a: out, b: acc, c },
+                    };
+                    self.emit(op, span);
+                    acc = out;
+                }
+            }
+            Intrinsic::Round => {
+                self.emit(Op::RoundFI { a: dst, b }, span);
+            }
+            Intrinsic::RoundN => {
+                self.emit(
+                    Op::RoundFN {
+                        a: dst,
+                        b,
+                        c: regs[1],
+                    },
+                    span,
+                );
+            }
+            Intrinsic::Floor => {
+                self.emit(Op::FloorFI { a: dst, b }, span);
+            }
+            Intrinsic::Ceil => {
+                self.emit(Op::CeilFI { a: dst, b }, span);
+            }
+            Intrinsic::IsNan | Intrinsic::IsInf | Intrinsic::IsFinite => {
+                let k = match which {
+                    Intrinsic::IsNan => 0,
+                    Intrinsic::IsInf => 1,
+                    _ => 2,
+                };
+                self.emit(Op::ClassF { a: dst, b, k }, span);
+            }
+        }
+    }
+}
+
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Ge => CmpOp::Lt,
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+    }
+}
+
+/// Would evaluating `e` straight into a local's register clobber that local
+/// before `e` has read it? Only constructs that write their destination and
+/// then evaluate more operands can.
+fn writes_before_reading_all(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::And(..) | TExprKind::Or(..) | TExprKind::Tuple(_) => true,
+        TExprKind::Compare(_, ops) => ops.len() > 1,
+        TExprKind::Intrinsic(Intrinsic::Min | Intrinsic::Max, args) => args.len() > 2,
+        _ => false,
+    }
+}
+
+/// Appends a constant as `print` shows it.
+fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
+    match c {
+        Const::Str(s) if in_tuple => out.push_str(&py_str_repr(s)),
+        Const::Str(s) => out.push_str(s),
+        Const::None => out.push_str("None"),
+        Const::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Const::Int(v) if !ty.is_float() => out.push_str(&v.to_string()),
+        Const::Int(v) => stdlib::fmt::write_float(out, *v as f64),
+        Const::Float(v) => stdlib::fmt::write_float(out, *v),
+    }
+}
+
+/// Python's `repr` of a string (for strings printed inside tuples).
+fn py_str_repr(s: &str) -> String {
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::new();
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    out
+}

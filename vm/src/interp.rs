@@ -1,0 +1,529 @@
+//! The interpreter: one loop over typed register bytecode.
+//!
+//! Script calls do not recurse on the native stack: a call pushes a
+//! [`Frame`] record and switches the current function, so recursion depth is
+//! bounded by [`Limits::max_depth`] (a `RecursionError`), never by the
+//! host's stack. Registers live in one growable slot array; a frame is a
+//! window into it starting at the caller's argument block.
+
+use std::io::Write;
+use std::ptr;
+
+use stdlib::scalar::{self, ScalarError};
+
+use crate::bytecode::{pfmt, Op};
+use crate::error::{Exception, TraceEntry, EXCEPTIONS};
+use crate::module::Module;
+use crate::runtime::RUNTIME;
+
+/// Bounds on a run, so that an embedded script cannot exhaust its host.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deepest call nesting before `RecursionError` (CPython's default: 1000).
+    pub max_depth: usize,
+    /// Loop iterations plus calls a run may make before it is stopped;
+    /// `None` for no bound.
+    pub fuel: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 1000,
+            fuel: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    proto: u32,
+    /// Where to resume in the caller (one past its `Call`).
+    pc: u32,
+    base: u32,
+}
+
+/// Execution state that outlives one call: the register stack, the frame
+/// records and the output buffer.
+pub struct Machine {
+    stack: Vec<u64>,
+    frames: Vec<Frame>,
+    out: String,
+    sink: Box<dyn Write>,
+    pub limits: Limits,
+    /// Fuel left for the current run (refilled at each top-level call).
+    fuel: u64,
+}
+
+/// Output is buffered and handed to the sink in chunks of about this size.
+const OUT_CHUNK: usize = 1 << 14;
+
+#[inline(always)]
+fn i(x: u64) -> i64 {
+    x as i64
+}
+#[inline(always)]
+fn f(x: u64) -> f64 {
+    f64::from_bits(x)
+}
+#[inline(always)]
+fn fb(x: f64) -> u64 {
+    x.to_bits()
+}
+#[inline(always)]
+fn ib(x: i64) -> u64 {
+    x as u64
+}
+
+type Raised = (&'static str, String);
+
+fn raised(e: ScalarError) -> Raised {
+    (e.0, e.1.to_string())
+}
+
+impl Machine {
+    pub fn new(sink: Box<dyn Write>, limits: Limits) -> Machine {
+        Machine {
+            stack: vec![0; 1024],
+            frames: Vec::new(),
+            out: String::new(),
+            sink,
+            limits,
+            fuel: u64::MAX,
+        }
+    }
+
+    /// Hands buffered output to the sink.
+    pub fn flush(&mut self) {
+        if !self.out.is_empty() {
+            // Output errors (a closed pipe) cannot be reported to the script;
+            // dropping the text is what Python does after EPIPE too.
+            let _ = self.sink.write_all(self.out.as_bytes());
+            let _ = self.sink.flush();
+            self.out.clear();
+        }
+    }
+
+    /// Calls function `f` of `m` with flattened argument registers and
+    /// returns its flattened result registers.
+    pub fn call(&mut self, m: &Module, func: u32, args: &[u64]) -> Result<Vec<u64>, Exception> {
+        let p = &m.protos[func as usize];
+        assert_eq!(
+            args.len(),
+            p.nargs as usize,
+            "argument registers for {}",
+            p.name
+        );
+        self.fuel = self.limits.fuel.unwrap_or(u64::MAX);
+        self.frames.clear();
+        let need = p.nregs as usize;
+        if self.stack.len() < need {
+            self.stack.resize(need, 0);
+        }
+        self.stack[..args.len()].copy_from_slice(args);
+        let r = self.exec(m, func, 0);
+        if self.out.len() >= OUT_CHUNK {
+            self.flush();
+        }
+        r.map(|()| self.stack[..p.nret as usize].to_vec())
+    }
+
+    /// The interpreter loop: runs `entry` with its frame at slot `fbase`
+    /// until it returns.
+    fn exec(&mut self, m: &Module, entry: u32, mut fbase: usize) -> Result<(), Exception> {
+        let protos = &m.protos;
+        let mut pi = entry as usize;
+        let mut code: &[crate::bytecode::Op] = &protos[pi].code;
+        let mut consts: &[u64] = &protos[pi].consts;
+        let mut pc = 0usize;
+        let mut fuel = self.fuel;
+        let depth0 = self.frames.len();
+        let max_depth = self.limits.max_depth;
+        let mut base: *mut u64 = self.stack[fbase..].as_mut_ptr();
+
+        // SAFETY (the one place registers are touched): `Module::verify`
+        // checked that every register operand of every instruction is below
+        // its function's `nregs`, and the stack holds at least `fbase + nregs`
+        // slots of the current function (checked by `call` for the entry and
+        // at every `Call` below, which also re-derives `base` after growing
+        // the stack). So `base.add(r)` is in bounds of `self.stack` for every
+        // operand `r`, and nothing else holds a reference into the stack.
+        macro_rules! reg {
+            ($r:expr) => {
+                unsafe { *base.add($r as usize) }
+            };
+        }
+        macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                unsafe { *base.add($r as usize) = v }
+            }};
+        }
+        macro_rules! tick {
+            () => {
+                fuel = fuel.wrapping_sub(1);
+                if fuel == 0 {
+                    break (
+                        "RuntimeError",
+                        format!(
+                            "instruction fuel exhausted (limit {})",
+                            self.limits.fuel.unwrap_or(0)
+                        ),
+                    );
+                }
+            };
+        }
+
+        let err: Raised = loop {
+            let op = code[pc];
+            pc += 1;
+            match op {
+                Op::Mov { a, b } => set!(a, reg!(b)),
+                Op::LoadI { a, v } => set!(a, ib(v as i64)),
+                Op::LoadK { a, k } => set!(a, consts[k as usize]),
+
+                Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
+                Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
+                Op::MulI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_mul(i(reg!(c))))),
+                Op::FloorDivI { a, b, c } => {
+                    let d = i(reg!(c));
+                    if d == 0 {
+                        break raised(scalar::INT_DIV_ZERO);
+                    }
+                    set!(a, ib(scalar::floordiv_i64(i(reg!(b)), d)))
+                }
+                Op::ModI { a, b, c } => {
+                    let d = i(reg!(c));
+                    if d == 0 {
+                        break raised(scalar::INT_MOD_ZERO);
+                    }
+                    set!(a, ib(scalar::mod_i64(i(reg!(b)), d)))
+                }
+                Op::DivI { a, b, c } => {
+                    let d = i(reg!(c));
+                    if d == 0 {
+                        break raised(scalar::DIV_ZERO);
+                    }
+                    set!(a, fb(i(reg!(b)) as f64 / d as f64))
+                }
+                Op::PowI { a, b, c } => match scalar::pow_i64(i(reg!(b)), i(reg!(c))) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::ShlI { a, b, c } => match scalar::shl_i64(i(reg!(b)), i(reg!(c))) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::ShrI { a, b, c } => match scalar::shr_i64(i(reg!(b)), i(reg!(c))) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::AndI { a, b, c } => set!(a, reg!(b) & reg!(c)),
+                Op::OrI { a, b, c } => set!(a, reg!(b) | reg!(c)),
+                Op::XorI { a, b, c } => set!(a, reg!(b) ^ reg!(c)),
+                Op::NegI { a, b } => set!(a, ib(i(reg!(b)).wrapping_neg())),
+                Op::InvI { a, b } => set!(a, !reg!(b)),
+                Op::AbsI { a, b } => set!(a, ib(i(reg!(b)).wrapping_abs())),
+                Op::MinI { a, b, c } => {
+                    let (x, y) = (i(reg!(b)), i(reg!(c)));
+                    set!(a, ib(if y < x { y } else { x }))
+                }
+                Op::MaxI { a, b, c } => {
+                    let (x, y) = (i(reg!(b)), i(reg!(c)));
+                    set!(a, ib(if y > x { y } else { x }))
+                }
+
+                Op::AddF { a, b, c } => set!(a, fb(f(reg!(b)) + f(reg!(c)))),
+                Op::SubF { a, b, c } => set!(a, fb(f(reg!(b)) - f(reg!(c)))),
+                Op::MulF { a, b, c } => set!(a, fb(f(reg!(b)) * f(reg!(c)))),
+                Op::DivF { a, b, c } => {
+                    let d = f(reg!(c));
+                    if d == 0.0 {
+                        break raised(scalar::FLOAT_DIV_ZERO);
+                    }
+                    set!(a, fb(f(reg!(b)) / d))
+                }
+                Op::FloorDivF { a, b, c } => {
+                    let d = f(reg!(c));
+                    if d == 0.0 {
+                        break raised(scalar::FLOAT_FLOORDIV_ZERO);
+                    }
+                    set!(a, fb((RUNTIME.floordiv_f64)(f(reg!(b)), d)))
+                }
+                Op::ModF { a, b, c } => {
+                    let d = f(reg!(c));
+                    if d == 0.0 {
+                        break raised(scalar::FLOAT_MOD_ZERO);
+                    }
+                    set!(a, fb((RUNTIME.mod_f64)(f(reg!(b)), d)))
+                }
+                Op::PowF { a, b, c } => match scalar::pow_f64(f(reg!(b)), f(reg!(c))) {
+                    Ok(v) => set!(a, fb(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::NegF { a, b } => set!(a, fb(-f(reg!(b)))),
+                Op::AbsF { a, b } => set!(a, fb(f(reg!(b)).abs())),
+                Op::MinF { a, b, c } => {
+                    let (x, y) = (f(reg!(b)), f(reg!(c)));
+                    set!(a, fb(if y < x { y } else { x }))
+                }
+                Op::MaxF { a, b, c } => {
+                    let (x, y) = (f(reg!(b)), f(reg!(c)));
+                    set!(a, fb(if y > x { y } else { x }))
+                }
+                Op::Math1 { a, b, f: k } => {
+                    let x = f(reg!(b));
+                    let y = (RUNTIME.math1[k as usize])(x);
+                    if let Some(e) = stdlib::math::math1_error(x, y) {
+                        break raised(e);
+                    }
+                    set!(a, fb(y))
+                }
+                Op::Atan2 { a, b, c } => set!(a, fb((RUNTIME.atan2)(f(reg!(b)), f(reg!(c))))),
+                Op::RoundFI { a, b } => match scalar::round_i64(f(reg!(b))) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::RoundFN { a, b, c } => set!(a, fb(scalar::round_f64(f(reg!(b)), i(reg!(c))))),
+                Op::FloorFI { a, b } => match scalar::f64_to_i64(f(reg!(b)).floor()) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::CeilFI { a, b } => match scalar::f64_to_i64(f(reg!(b)).ceil()) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::ClassF { a, b, k } => {
+                    let x = f(reg!(b));
+                    let v = match k {
+                        0 => x.is_nan(),
+                        1 => x.is_infinite(),
+                        _ => x.is_finite(),
+                    };
+                    set!(a, v as u64)
+                }
+
+                Op::EqI { a, b, c } => set!(a, (reg!(b) == reg!(c)) as u64),
+                Op::NeI { a, b, c } => set!(a, (reg!(b) != reg!(c)) as u64),
+                Op::LtI { a, b, c } => set!(a, (i(reg!(b)) < i(reg!(c))) as u64),
+                Op::LeI { a, b, c } => set!(a, (i(reg!(b)) <= i(reg!(c))) as u64),
+                Op::EqF { a, b, c } => set!(a, (f(reg!(b)) == f(reg!(c))) as u64),
+                Op::NeF { a, b, c } => set!(a, (f(reg!(b)) != f(reg!(c))) as u64),
+                Op::LtF { a, b, c } => set!(a, (f(reg!(b)) < f(reg!(c))) as u64),
+                Op::LeF { a, b, c } => set!(a, (f(reg!(b)) <= f(reg!(c))) as u64),
+
+                Op::IToF { a, b } => set!(a, fb(i(reg!(b)) as f64)),
+                Op::FToI { a, b } => match scalar::f64_to_i64(f(reg!(b))) {
+                    Ok(v) => set!(a, ib(v)),
+                    Err(e) => break raised(e),
+                },
+                Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
+                Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
+                Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
+
+                Op::Jmp { t } => {
+                    if (t as usize) < pc {
+                        tick!();
+                    }
+                    pc = t as usize;
+                }
+                Op::JmpT { a, t } => {
+                    if reg!(a) != 0 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JmpF { a, t } => {
+                    if reg!(a) == 0 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JLtI { a, b, t } => {
+                    if i(reg!(a)) < i(reg!(b)) {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JLeI { a, b, t } => {
+                    if i(reg!(a)) <= i(reg!(b)) {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JEqI { a, b, t } => {
+                    if reg!(a) == reg!(b) {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JNeI { a, b, t } => {
+                    if reg!(a) != reg!(b) {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::ForPrep { a, v, t } => {
+                    let (start, stop, step) = (i(reg!(a)), i(reg!(a + 1)), i(reg!(a + 2)));
+                    let count = match range_len(start, stop, step) {
+                        Some(n) => n,
+                        None => break ("ValueError", "range() arg 3 must not be zero".into()),
+                    };
+                    if count == 0 {
+                        pc = t as usize;
+                    } else {
+                        set!(a + 1, count);
+                        set!(v, ib(start));
+                    }
+                }
+                Op::ForLoop { a, v, t } => {
+                    let left = reg!(a + 1) - 1;
+                    set!(a + 1, left);
+                    if left > 0 {
+                        tick!();
+                        let x = i(reg!(a)).wrapping_add(i(reg!(a + 2)));
+                        set!(a, ib(x));
+                        set!(v, ib(x));
+                        pc = t as usize;
+                    }
+                }
+
+                Op::Call { a, f: callee } => {
+                    if self.frames.len() - depth0 + 1 >= max_depth {
+                        break ("RecursionError", "maximum recursion depth exceeded".into());
+                    }
+                    tick!();
+                    self.frames.push(Frame {
+                        proto: pi as u32,
+                        pc: pc as u32,
+                        base: fbase as u32,
+                    });
+                    fbase += a as usize;
+                    pi = callee as usize;
+                    let p = &protos[pi];
+                    code = &p.code;
+                    consts = &p.consts;
+                    pc = 0;
+                    let need = fbase + p.nregs as usize;
+                    if need > self.stack.len() {
+                        self.stack.resize(need.max(self.stack.len() * 2), 0);
+                    }
+                    base = self.stack[fbase..].as_mut_ptr();
+                }
+                Op::Ret { a, n } => {
+                    if a != 0 {
+                        // SAFETY: verify() checked a + n <= nregs of this frame.
+                        unsafe { ptr::copy(base.add(a as usize), base, n as usize) };
+                    }
+                    if self.frames.len() == depth0 {
+                        self.fuel = fuel;
+                        return Ok(());
+                    }
+                    let fr = self.frames.pop().unwrap();
+                    pi = fr.proto as usize;
+                    pc = fr.pc as usize;
+                    fbase = fr.base as usize;
+                    code = &protos[pi].code;
+                    consts = &protos[pi].consts;
+                    base = self.stack[fbase..].as_mut_ptr();
+                }
+
+                Op::Print { a, f: kind } => {
+                    let x = reg!(a);
+                    match kind {
+                        pfmt::INT => {
+                            use std::fmt::Write as _;
+                            let _ = write!(self.out, "{}", i(x));
+                        }
+                        pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
+                        pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
+                        pfmt::FLOAT32 => stdlib::fmt::write_float32(&mut self.out, f(x) as f32),
+                        _ => self
+                            .out
+                            .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
+                    }
+                }
+                Op::PrintK { s } => {
+                    self.out.push_str(&m.strings[s as usize]);
+                    if self.out.len() >= OUT_CHUNK {
+                        self.flush();
+                    }
+                }
+                Op::Raise { e, s } => {
+                    break (EXCEPTIONS[e as usize], m.strings[s as usize].clone())
+                }
+            }
+        };
+
+        // Unwind: record every frame of this run, innermost last.
+        self.fuel = fuel;
+        let mut tb: Vec<TraceEntry> = self.frames[depth0..]
+            .iter()
+            .map(|fr| TraceEntry {
+                func: protos[fr.proto as usize].name.clone(),
+                span: protos[fr.proto as usize].spans[fr.pc as usize - 1],
+            })
+            .collect();
+        tb.push(TraceEntry {
+            func: protos[pi].name.clone(),
+            span: protos[pi].spans[pc - 1],
+        });
+        self.frames.truncate(depth0);
+        Err(Exception {
+            kind: err.0.to_string(),
+            message: err.1,
+            traceback: tb,
+            source: Some(m.source.clone()),
+        })
+    }
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Trip count of `range(start, stop, step)`; `None` when step is 0.
+fn range_len(start: i64, stop: i64, step: i64) -> Option<u64> {
+    if step == 0 {
+        return None;
+    }
+    let (lo, hi, s) = if step > 0 {
+        (start as i128, stop as i128, step as i128)
+    } else {
+        (stop as i128, start as i128, -(step as i128))
+    };
+    Some(if lo < hi {
+        ((hi - lo - 1) / s + 1) as u64
+    } else {
+        0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range_len;
+
+    #[test]
+    fn range_lengths() {
+        assert_eq!(range_len(0, 10, 1), Some(10));
+        assert_eq!(range_len(10, 0, -3), Some(4));
+        assert_eq!(range_len(5, 5, 1), Some(0));
+        assert_eq!(range_len(0, 10, 20), Some(1));
+        assert_eq!(range_len(i64::MIN, i64::MAX, 1), Some(u64::MAX));
+        assert_eq!(range_len(0, 1, 0), None);
+    }
+}

@@ -1,0 +1,105 @@
+//! A compiled program: one [`Proto`] per specialisation, the module's string
+//! table and its source, and the verifier that establishes the invariants the
+//! interpreter's unchecked register access relies on.
+
+use std::rc::Rc;
+
+use typer::{Source, Span, Type};
+
+use crate::bytecode::Op;
+
+/// One compiled specialisation.
+#[derive(Debug, Clone)]
+pub struct Proto {
+    pub name: String,
+    pub code: Vec<Op>,
+    /// The line table: the source span of each instruction.
+    pub spans: Vec<Span>,
+    pub consts: Vec<u64>,
+    /// Registers the frame needs.
+    pub nregs: u16,
+    /// Registers holding the (flattened) arguments on entry: R[0..nargs].
+    pub nargs: u16,
+    /// Registers returned.
+    pub nret: u16,
+    pub args: Vec<Type>,
+    pub ret: Type,
+}
+
+#[derive(Debug)]
+pub struct Module {
+    pub protos: Vec<Proto>,
+    pub strings: Vec<String>,
+    pub source: Rc<Source>,
+}
+
+impl Module {
+    /// Checks every instruction against the bounds the interpreter assumes
+    /// without checking: registers inside the frame, jump targets inside the
+    /// code, constants, strings and callees that exist, and no path running
+    /// off the end of the code. Compiled code always passes; this guards the
+    /// unchecked accesses against a compiler bug.
+    pub fn verify(&self) -> Result<(), String> {
+        for (pi, p) in self.protos.iter().enumerate() {
+            let err =
+                |pc: usize, what: &str| Err(format!("{} (proto {pi}) pc {pc}: {what}", p.name));
+            if p.code.is_empty() || !p.code.last().unwrap().is_terminator() {
+                return err(p.code.len(), "code does not end in a terminator");
+            }
+            if p.spans.len() != p.code.len() {
+                return err(0, "line table length differs from code length");
+            }
+            if p.nargs > p.nregs || p.nret > p.nregs {
+                return err(0, "argument registers exceed the frame");
+            }
+            for (pc, op) in p.code.iter().enumerate() {
+                for (kind, v) in op.operands() {
+                    let ok = match kind {
+                        "R" => v < p.nregs as i64,
+                        "L" => (v as usize) < p.code.len(),
+                        "K" => (v as usize) < p.consts.len(),
+                        _ => true,
+                    };
+                    if !ok {
+                        return err(
+                            pc,
+                            &format!("operand {kind}{v} out of range in {}", op.name()),
+                        );
+                    }
+                }
+                match *op {
+                    Op::Ret { a, n } if a as usize + n as usize > p.nregs as usize => {
+                        return err(pc, "return block outside frame")
+                    }
+                    Op::ForPrep { a, .. } | Op::ForLoop { a, .. }
+                        if a as usize + 2 >= p.nregs as usize =>
+                    {
+                        return err(pc, "loop registers outside frame")
+                    }
+                    Op::Ret { n, .. } if n != p.nret => {
+                        return err(pc, "return arity differs from the function's")
+                    }
+                    Op::Call { a, f } => {
+                        let Some(callee) = self.protos.get(f as usize) else {
+                            return err(pc, "call to unknown function");
+                        };
+                        if a as usize + callee.nargs.max(callee.nret) as usize > p.nregs as usize {
+                            return err(pc, "call arguments or results outside frame");
+                        }
+                    }
+                    Op::PrintK { s } | Op::Raise { s, .. } if s as usize >= self.strings.len() => {
+                        return err(pc, "unknown string")
+                    }
+                    Op::Math1 { f, .. } if f as usize >= stdlib::math::MATH1.len() => {
+                        return err(pc, "unknown math kernel")
+                    }
+                    Op::Raise { e, .. } if e as usize >= crate::error::EXCEPTIONS.len() => {
+                        return err(pc, "unknown exception")
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
