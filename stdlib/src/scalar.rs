@@ -142,7 +142,8 @@ pub fn f64_to_i64(x: f64) -> Result<i64, ScalarError> {
     }
     let t = x.trunc();
     // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if !(-9.223372036854775808e18..9.223372036854775808e18).contains(&t) {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if !(-TWO_63..TWO_63).contains(&t) {
         return Err(BIG_TO_INT);
     }
     Ok(t as i64)

@@ -865,21 +865,22 @@ impl Cx<'_> {
                 };
                 let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
                 let vspan = v.as_ref().map_or(span, |v| v.span);
-                self.ret =
-                    Some(match self.ret.take() {
-                        None => (t, vspan),
-                        Some((old, osp)) => match Type::unify(&old, &t) {
-                            Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
-                            None => return Err(type_err(
+                self.ret = Some(match self.ret.take() {
+                    None => (t, vspan),
+                    Some((old, osp)) => match Type::unify(&old, &t) {
+                        Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
+                        None => {
+                            return Err(type_err(
                                 vspan,
                                 format!(
                                     "this returns {t}, but the function returns {old} elsewhere"
                                 ),
                             )
                             .note(osp, format!("returns {old} here"))
-                            .help("return one type from every path")),
-                        },
-                    });
+                            .help("return one type from every path"))
+                        }
+                    },
+                });
                 TStmtKind::Return(v)
             }
             StmtKind::Raise(e) => {
@@ -1195,6 +1196,17 @@ impl Cx<'_> {
                 for (op, r) in rest {
                     let r = self.expr(r)?;
                     let l = operands.last().unwrap();
+                    if let (
+                        TExprKind::Const(Const::Str(a)),
+                        TExprKind::Const(Const::Str(b)),
+                        CmpOp::Eq | CmpOp::Ne,
+                        true,
+                    ) = (&l.kind, &r.kind, op, rest.len() == 1)
+                    {
+                        // `__name__ == "__main__"` and other comparisons of literals.
+                        let v = (a == b) == (*op == CmpOp::Eq);
+                        return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
+                    }
                     if l.ty.is_unknown() || r.ty.is_unknown() {
                         ops.push((*op, Type::Unknown));
                     } else if l.ty.is_number() && r.ty.is_number() {
@@ -1221,10 +1233,10 @@ impl Cx<'_> {
                 let c = self.cond(test)?;
                 let a = self.expr(body)?;
                 let b = self.expr(orelse)?;
-                let ty =
-                    match Type::unify(&a.ty, &b.ty) {
-                        Some(t) => t,
-                        None => return Err(type_err(
+                let ty = match Type::unify(&a.ty, &b.ty) {
+                    Some(t) => t,
+                    None => {
+                        return Err(type_err(
                             span,
                             format!(
                                 "the branches of this conditional expression have types {} and {}",
@@ -1232,8 +1244,9 @@ impl Cx<'_> {
                             ),
                         )
                         .note(a.span, format!("{}", a.ty))
-                        .note(b.span, format!("{}", b.ty))),
-                    };
+                        .note(b.span, format!("{}", b.ty)))
+                    }
+                };
                 if a.ty.is_unknown() || b.ty.is_unknown() {
                     return Ok(unknown(span));
                 }
@@ -1308,6 +1321,14 @@ impl Cx<'_> {
         }
         if let Some(c) = self.prog.consts.get(n) {
             return Ok(texpr(TExprKind::Const(c.clone()), const_type(c), span));
+        }
+        if n == "__name__" {
+            // Programs always run as the main module.
+            return Ok(texpr(
+                TExprKind::Const(Const::Str("__main__".into())),
+                Type::Str,
+                span,
+            ));
         }
         if self.prog.module_vars.contains(n) {
             return Err(Diagnostic::new(

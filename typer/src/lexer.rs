@@ -80,10 +80,20 @@ impl Lexer<'_> {
         let mut at_line_start = true;
         while self.pos < self.s.len() {
             if at_line_start && self.parens.is_empty() {
-                at_line_start = false;
                 if self.indentation()? {
+                    // A blank or comment-only line: no tokens at all.
+                    while self.pos < self.s.len() && !matches!(self.s[self.pos], b'\n' | b'\r') {
+                        self.pos += 1;
+                    }
+                    if self.s.get(self.pos) == Some(&b'\r') {
+                        self.pos += 1;
+                    }
+                    if self.s.get(self.pos) == Some(&b'\n') {
+                        self.pos += 1;
+                    }
                     continue;
                 }
+                at_line_start = false;
             }
             let c = self.s[self.pos];
             let start = self.pos;

@@ -206,15 +206,13 @@ impl Parser {
             _ => {}
         }
         let s = self.simple_stmt()?;
-        if self.eat_p(";") {
-            if !matches!(self.tok(), Tok::Newline) {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    self.prev_span(),
-                    "several statements on one line are not supported in Kiln",
-                )
-                .help("put each statement on its own line"));
-            }
+        if self.eat_p(";") && !matches!(self.tok(), Tok::Newline) {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                self.prev_span(),
+                "several statements on one line are not supported in Kiln",
+            )
+            .help("put each statement on its own line"));
         }
         self.expect_p("\n", "at the end of the statement")?;
         Ok(s)

@@ -161,6 +161,25 @@ impl TExpr {
                 span: self.span,
             };
         }
+        // Fold conversions of Python-scalar constants, so `x * 2` on a float
+        // carries the constant 2.0 instead of a run-time conversion.
+        if let TExprKind::Const(c) = &self.kind {
+            let folded = match (c, to) {
+                (Const::Int(v), Type::Float) => Some(Const::Float(*v as f64)),
+                (Const::Bool(b), Type::Float) => Some(Const::Float(*b as i64 as f64)),
+                (Const::Bool(b), Type::Int) => Some(Const::Int(*b as i64)),
+                (Const::Int(v), Type::Bool) => Some(Const::Bool(*v != 0)),
+                (Const::Float(v), Type::Bool) => Some(Const::Bool(*v != 0.0)),
+                _ => None,
+            };
+            if let Some(c) = folded {
+                return TExpr {
+                    kind: TExprKind::Const(c),
+                    ty: to.clone(),
+                    span: self.span,
+                };
+            }
+        }
         let span = self.span;
         TExpr {
             kind: TExprKind::Cast(Box::new(self)),

@@ -116,6 +116,7 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
         max: 1,
         loops: Vec::new(),
         error: None,
+        const_regs: HashMap::new(),
     };
     // Parameters first, in order, so the caller's argument block lines up.
     let mut next: u32 = 0;
@@ -128,6 +129,15 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
     }
     g.top = next as u16;
     g.max = g.top.max(1);
+    // Operand constants live in registers loaded once on entry, so loops
+    // do not reload them (the interpreter has no constant-operand opcodes).
+    let mut consts = Vec::new();
+    collect_consts(&f.body, &mut consts);
+    for bits in consts {
+        let r = g.alloc(1);
+        g.load_int(r, bits as i64, f.span);
+        g.const_regs.insert(bits, r);
+    }
     let nargs: u16 = f
         .params
         .iter()
@@ -192,6 +202,8 @@ struct Gen<'a> {
     max: u16,
     loops: Vec<Loop>,
     error: Option<Diagnostic>,
+    /// Constants used as operands, loaded once on entry: bits → register.
+    const_regs: HashMap<u64, R>,
 }
 
 /// How a scalar is held in a register.
@@ -552,8 +564,14 @@ impl Gen<'_> {
     /// A register holding the value of `e`: a local's own register when `e`
     /// is a local, else a fresh temporary.
     fn expr_reg(&mut self, e: &TExpr) -> R {
-        if let TExprKind::Local(id) = e.kind {
-            return self.local_regs[id as usize];
+        match &e.kind {
+            TExprKind::Local(id) => return self.local_regs[*id as usize],
+            TExprKind::Const(c) => {
+                if let Some(&r) = const_bits(c, &e.ty).and_then(|b| self.const_regs.get(&b)) {
+                    return r;
+                }
+            }
+            _ => {}
         }
         let t = self.alloc(width(&e.ty));
         self.expr_to(e, t);
@@ -638,7 +656,14 @@ impl Gen<'_> {
                 let ret_w = width(&e.ty);
                 let arg_w: u16 = args.iter().map(|a| width(&a.ty)).sum();
                 let mark = self.top;
-                let base = self.alloc(ret_w.max(arg_w).max(1));
+                // Place the frame at `dst` when nothing live lies above it, so
+                // the result needs no move.
+                let base = if dst + ret_w == self.top && ret_w > 0 {
+                    self.top = dst;
+                    self.alloc(ret_w.max(arg_w))
+                } else {
+                    self.alloc(ret_w.max(arg_w).max(1))
+                };
                 let mut off = 0;
                 for a in args {
                     self.expr_to(a, base + off);
@@ -795,17 +820,8 @@ impl Gen<'_> {
     }
 
     /// Emits `dst = l <op> r` for one comparison, converting operands to `ty`.
-    fn compare_one(
-        &mut self,
-        op: CmpOp,
-        ty: &Type,
-        l: (R, &Type),
-        r: (R, &Type),
-        dst: R,
-        span: Span,
-    ) {
-        let lr = self.coerce(l.0, l.1, ty, span);
-        let rr = self.coerce(r.0, r.1, ty, span);
+    /// Emits `dst = x <op> y` for one comparison of registers already in `ty`.
+    fn compare_one(&mut self, op: CmpOp, ty: &Type, lr: R, rr: R, dst: R, span: Span) {
         let (x, y) = match op {
             CmpOp::Gt | CmpOp::Ge => (rr, lr),
             _ => (lr, rr),
@@ -835,19 +851,48 @@ impl Gen<'_> {
 
     fn compare_to(&mut self, operands: &[TExpr], ops: &[(CmpOp, Type)], dst: R, span: Span) {
         let mark = self.top;
-        let mut prev = self.expr_reg(&operands[0]);
+        // Each operand is evaluated once, in order, and only if the chain
+        // has not already failed; constants are taken in each pair's type.
+        let mut prev = self.value_reg(&operands[0]);
         let mut exits = Vec::new();
         for (i, (op, ty)) in ops.iter().enumerate() {
             let rhs = &operands[i + 1];
-            let r = self.expr_reg(rhs);
-            self.compare_one(*op, ty, (prev, &operands[i].ty), (r, &rhs.ty), dst, span);
+            let cur = self.value_reg(rhs);
+            let l = self.typed(prev, &operands[i], ty);
+            let r = self.typed(cur, rhs, ty);
+            self.compare_one(*op, ty, l, r, dst, span);
             if i + 1 < ops.len() {
                 exits.push(self.emit(Op::JmpF { a: dst, t: 0 }, span));
             }
-            prev = r;
+            prev = cur;
         }
         self.patch_here(exits);
         self.top = mark;
+    }
+
+    /// Evaluates a non-constant expression to a register; constants wait
+    /// until the type they are used at is known.
+    fn value_reg(&mut self, e: &TExpr) -> Option<R> {
+        match e.kind {
+            TExprKind::Const(_) => None,
+            _ => Some(self.expr_reg(e)),
+        }
+    }
+
+    /// A register holding `e` (already evaluated to `raw` unless constant) as type `ty`.
+    fn typed(&mut self, raw: Option<R>, e: &TExpr, ty: &Type) -> R {
+        match (raw, &e.kind) {
+            (Some(r), _) => self.coerce(r, &e.ty, ty, e.span),
+            (None, TExprKind::Const(c)) => {
+                if let Some(&r) = const_bits(c, ty).and_then(|b| self.const_regs.get(&b)) {
+                    return r;
+                }
+                let t = self.alloc(1);
+                self.load_const(c, ty, t, e.span);
+                t
+            }
+            (None, _) => unreachable!("only constants are evaluated late"),
+        }
     }
 
     /// Jumps (patch sites pushed to `out`) when the truth of `e` equals `when`;
@@ -1009,6 +1054,118 @@ impl Gen<'_> {
                 };
                 self.emit(Op::ClassF { a: dst, b, k }, span);
             }
+        }
+    }
+}
+
+/// The register bits of a scalar constant used as type `ty`.
+fn const_bits(c: &Const, ty: &Type) -> Option<u64> {
+    let f = ty.is_float();
+    Some(match c {
+        Const::Int(v) if f => (*v as f64).to_bits(),
+        Const::Int(v) => *v as u64,
+        Const::Bool(b) if f => (*b as i64 as f64).to_bits(),
+        Const::Bool(b) => *b as u64,
+        Const::Float(v) if f => v.to_bits(),
+        _ => return None,
+    })
+}
+
+/// Most constants one function keeps in registers.
+const MAX_CONST_REGS: usize = 32;
+
+/// Collects the constants that appear as operands of arithmetic,
+/// comparisons and intrinsics, in first-use order, deduplicated.
+fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
+    fn add(out: &mut Vec<u64>, e: &TExpr, ty: &Type) {
+        if let TExprKind::Const(c) = &e.kind {
+            if let Some(b) = const_bits(c, ty) {
+                if !out.contains(&b) && out.len() < MAX_CONST_REGS {
+                    out.push(b);
+                }
+            }
+        }
+    }
+    fn expr(e: &TExpr, out: &mut Vec<u64>) {
+        match &e.kind {
+            TExprKind::Binary(_, l, r) => {
+                add(out, l, &l.ty);
+                add(out, r, &r.ty);
+                expr(l, out);
+                expr(r, out);
+            }
+            TExprKind::Compare(operands, ops) => {
+                for (i, o) in operands.iter().enumerate() {
+                    let ty = if ops[i.saturating_sub(1)].1.is_float()
+                        || ops.get(i).is_some_and(|p| p.1.is_float())
+                    {
+                        Type::Float
+                    } else {
+                        Type::Int
+                    };
+                    add(out, o, &ty);
+                    expr(o, out);
+                }
+            }
+            TExprKind::Intrinsic(_, args) => {
+                for a in args {
+                    add(out, a, &a.ty);
+                    expr(a, out);
+                }
+            }
+            TExprKind::Neg(x)
+            | TExprKind::Invert(x)
+            | TExprKind::Not(x)
+            | TExprKind::Truth(x)
+            | TExprKind::Cast(x)
+            | TExprKind::TupleGet(x, _) => expr(x, out),
+            TExprKind::And(l, r) | TExprKind::Or(l, r) => {
+                expr(l, out);
+                expr(r, out);
+            }
+            TExprKind::IfExp(c, a, b) => {
+                expr(c, out);
+                expr(a, out);
+                expr(b, out);
+            }
+            TExprKind::Call(_, args) | TExprKind::Tuple(args) => {
+                args.iter().for_each(|a| expr(a, out))
+            }
+            TExprKind::Const(_) | TExprKind::Local(_) => {}
+        }
+    }
+    for s in body {
+        match &s.kind {
+            TStmtKind::Expr(e) | TStmtKind::Assign(_, e) | TStmtKind::Return(Some(e)) => {
+                expr(e, out)
+            }
+            TStmtKind::If(c, a, b) => {
+                expr(c, out);
+                collect_consts(a, out);
+                collect_consts(b, out);
+            }
+            TStmtKind::While { cond, body, orelse } => {
+                expr(cond, out);
+                collect_consts(body, out);
+                collect_consts(orelse, out);
+            }
+            TStmtKind::ForRange {
+                start,
+                stop,
+                step,
+                body,
+                orelse,
+                ..
+            } => {
+                expr(start, out);
+                expr(stop, out);
+                expr(step, out);
+                collect_consts(body, out);
+                collect_consts(orelse, out);
+            }
+            TStmtKind::Assert(c, _) => expr(c, out),
+            TStmtKind::Print { args, .. } => args.iter().for_each(|a| expr(a, out)),
+            _ => {}
         }
     }
 }

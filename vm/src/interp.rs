@@ -175,6 +175,11 @@ impl Machine {
         }
 
         let err: Raised = loop {
+            // SAFETY: verify() checked that every jump target is inside the
+            // code and that the last instruction is a terminator, so
+            // sequential execution and jumps keep `pc` in bounds; `Call`
+            // starts at 0 and `Ret` resumes one past a `Call`, which is
+            // never the last instruction.
             let op = code[pc];
             pc += 1;
             match op {
