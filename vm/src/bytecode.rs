@@ -107,6 +107,18 @@ ops! {
     ModF { a: R, b: R, c: R }
     /// R[a] = R[b] ** R[c]; ZeroDivisionError for 0.0 ** negative
     PowF { a: R, b: R, c: R }
+    /// R[a] = R[b] + float(R[c]) (float plus int, Python's implicit promotion)
+    AddFI { a: R, b: R, c: R }
+    /// R[a] = R[b] - float(R[c])
+    SubFI { a: R, b: R, c: R }
+    /// R[a] = float(R[b]) - R[c]
+    SubIF { a: R, b: R, c: R }
+    /// R[a] = R[b] * float(R[c])
+    MulFI { a: R, b: R, c: R }
+    /// R[a] = R[b] / float(R[c]); ZeroDivisionError on 0
+    DivFI { a: R, b: R, c: R }
+    /// R[a] = float(R[b]) / R[c]; ZeroDivisionError on 0.0
+    DivIF { a: R, b: R, c: R }
     /// R[a] = -R[b]
     NegF { a: R, b: R }
     /// R[a] = |R[b]|

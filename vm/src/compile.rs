@@ -129,14 +129,14 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
     }
     g.top = next as u16;
     g.max = g.top.max(1);
-    // Operand constants live in registers loaded once on entry, so loops
-    // do not reload them (the interpreter has no constant-operand opcodes).
-    let mut consts = Vec::new();
-    collect_consts(&f.body, &mut consts);
-    for bits in consts {
-        let r = g.alloc(1);
-        g.load_int(r, bits as i64, f.span);
-        g.const_regs.insert(bits, r);
+    // Operand constants live in a block of registers that every call fills
+    // on entry (one copy, no instructions), so neither loops nor recursive
+    // calls reload them; no instruction ever writes them.
+    let mut kvals = Vec::new();
+    collect_consts(&f.body, &mut kvals);
+    let kbase = g.alloc(kvals.len() as u16);
+    for (i, &bits) in kvals.iter().enumerate() {
+        g.const_regs.insert(bits, kbase + i as u16);
     }
     let nargs: u16 = f
         .params
@@ -178,6 +178,8 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
         code: g.code,
         spans: g.spans,
         consts: g.consts,
+        kbase,
+        kvals,
         nregs: g.max,
         nargs,
         nret: width(&f.ret),
@@ -621,6 +623,7 @@ impl Gen<'_> {
                 };
                 self.emit(op, span);
             }
+            TExprKind::Binary(op, l, r) if self.mixed_binary(*op, l, r, dst, span) => {}
             TExprKind::Binary(op, l, r) => {
                 let mark = self.top;
                 let b = self.expr_reg(l);
@@ -784,6 +787,50 @@ impl Gen<'_> {
             }
         };
         self.emit(op, span);
+    }
+
+    /// Float arithmetic with an operand converted from a Python int (`i * dx`)
+    /// is one instruction. Returns false when `l op r` is not of that shape.
+    fn mixed_binary(&mut self, op: BinOp, l: &TExpr, r: &TExpr, dst: R, span: Span) -> bool {
+        fn from_int(e: &TExpr) -> Option<&TExpr> {
+            match &e.kind {
+                TExprKind::Cast(x)
+                    if e.ty == Type::Float && matches!(x.ty, Type::Int | Type::Bool) =>
+                {
+                    Some(x)
+                }
+                _ => None,
+            }
+        }
+        if l.ty != Type::Float || !matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
+            return false;
+        }
+        let (li, ri) = (from_int(l), from_int(r));
+        let mark = self.top;
+        let o = match (li, ri) {
+            (None, Some(ri)) => {
+                let (b, c) = (self.expr_reg(l), self.expr_reg(ri));
+                match op {
+                    BinOp::Add => Op::AddFI { a: dst, b, c },
+                    BinOp::Sub => Op::SubFI { a: dst, b, c },
+                    BinOp::Mul => Op::MulFI { a: dst, b, c },
+                    _ => Op::DivFI { a: dst, b, c },
+                }
+            }
+            (Some(li), None) => {
+                let (b, c) = (self.expr_reg(li), self.expr_reg(r));
+                match op {
+                    BinOp::Add => Op::AddFI { a: dst, b: c, c: b },
+                    BinOp::Sub => Op::SubIF { a: dst, b, c },
+                    BinOp::Mul => Op::MulFI { a: dst, b: c, c: b },
+                    _ => Op::DivIF { a: dst, b, c },
+                }
+            }
+            _ => return false,
+        };
+        self.top = mark;
+        self.emit(o, span);
+        true
     }
 
     fn binary(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {

@@ -7,7 +7,6 @@
 //! window into it starting at the caller's argument block.
 
 use std::io::Write;
-use std::ptr;
 
 use stdlib::scalar::{self, ScalarError};
 
@@ -35,8 +34,12 @@ impl Default for Limits {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Frame {
+/// A suspended caller: what `Ret` needs to resume it without looking
+/// anything up.
+#[derive(Clone, Copy)]
+struct Frame<'m> {
+    code: &'m [Op],
+    consts: &'m [u64],
     proto: u32,
     /// Where to resume in the caller (one past its `Call`).
     pc: u32,
@@ -47,7 +50,6 @@ struct Frame {
 /// records and the output buffer.
 pub struct Machine {
     stack: Vec<u64>,
-    frames: Vec<Frame>,
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
@@ -85,7 +87,6 @@ impl Machine {
     pub fn new(sink: Box<dyn Write>, limits: Limits) -> Machine {
         Machine {
             stack: vec![0; 1024],
-            frames: Vec::new(),
             out: String::new(),
             sink,
             limits,
@@ -115,12 +116,13 @@ impl Machine {
             p.name
         );
         self.fuel = self.limits.fuel.unwrap_or(u64::MAX);
-        self.frames.clear();
         let need = p.nregs as usize;
         if self.stack.len() < need {
             self.stack.resize(need, 0);
         }
         self.stack[..args.len()].copy_from_slice(args);
+        let kb = p.kbase as usize;
+        self.stack[kb..kb + p.kvals.len()].copy_from_slice(&p.kvals);
         let r = self.exec(m, func, 0);
         if self.out.len() >= OUT_CHUNK {
             self.flush();
@@ -133,11 +135,12 @@ impl Machine {
     fn exec(&mut self, m: &Module, entry: u32, mut fbase: usize) -> Result<(), Exception> {
         let protos = &m.protos;
         let mut pi = entry as usize;
-        let mut code: &[crate::bytecode::Op] = &protos[pi].code;
+        let mut code: &[Op] = &protos[pi].code;
         let mut consts: &[u64] = &protos[pi].consts;
         let mut pc = 0usize;
         let mut fuel = self.fuel;
-        let depth0 = self.frames.len();
+        let mut frames: Vec<Frame> = Vec::with_capacity(32);
+        let mut depth = 0usize;
         let max_depth = self.limits.max_depth;
         let mut base: *mut u64 = self.stack[fbase..].as_mut_ptr();
 
@@ -266,6 +269,24 @@ impl Machine {
                     Ok(v) => set!(a, fb(v)),
                     Err(e) => break raised(e),
                 },
+                Op::AddFI { a, b, c } => set!(a, fb(f(reg!(b)) + i(reg!(c)) as f64)),
+                Op::SubFI { a, b, c } => set!(a, fb(f(reg!(b)) - i(reg!(c)) as f64)),
+                Op::SubIF { a, b, c } => set!(a, fb(i(reg!(b)) as f64 - f(reg!(c)))),
+                Op::MulFI { a, b, c } => set!(a, fb(f(reg!(b)) * i(reg!(c)) as f64)),
+                Op::DivFI { a, b, c } => {
+                    let d = i(reg!(c));
+                    if d == 0 {
+                        break raised(scalar::FLOAT_DIV_ZERO);
+                    }
+                    set!(a, fb(f(reg!(b)) / d as f64))
+                }
+                Op::DivIF { a, b, c } => {
+                    let d = f(reg!(c));
+                    if d == 0.0 {
+                        break raised(scalar::FLOAT_DIV_ZERO);
+                    }
+                    set!(a, fb(i(reg!(b)) as f64 / d))
+                }
                 Op::NegF { a, b } => set!(a, fb(-f(reg!(b)))),
                 Op::AbsF { a, b } => set!(a, fb(f(reg!(b)).abs())),
                 Op::MinF { a, b, c } => {
@@ -406,15 +427,25 @@ impl Machine {
                 }
 
                 Op::Call { a, f: callee } => {
-                    if self.frames.len() - depth0 + 1 >= max_depth {
+                    if depth + 1 >= max_depth {
                         break ("RecursionError", "maximum recursion depth exceeded".into());
                     }
                     tick!();
-                    self.frames.push(Frame {
+                    let fr = Frame {
+                        code,
+                        consts,
                         proto: pi as u32,
                         pc: pc as u32,
                         base: fbase as u32,
-                    });
+                    };
+                    // Frame records are reused across calls: push only when
+                    // this depth was never reached before.
+                    if depth < frames.len() {
+                        frames[depth] = fr;
+                    } else {
+                        frames.push(fr);
+                    }
+                    depth += 1;
                     fbase += a as usize;
                     pi = callee as usize;
                     let p = &protos[pi];
@@ -425,24 +456,45 @@ impl Machine {
                     if need > self.stack.len() {
                         self.stack.resize(need.max(self.stack.len() * 2), 0);
                     }
-                    base = self.stack[fbase..].as_mut_ptr();
+                    // SAFETY: fbase < need <= stack.len(), just ensured.
+                    base = unsafe { self.stack.as_mut_ptr().add(fbase) };
+                    // SAFETY: verify() checked kbase + kvals.len() <= nregs,
+                    // and the stack holds nregs slots from base (just ensured).
+                    // (A plain loop: these blocks are a few words.)
+                    unsafe {
+                        let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
+                        let end = src.add(p.kvals.len());
+                        while src < end {
+                            *dst = *src;
+                            src = src.add(1);
+                            dst = dst.add(1);
+                        }
+                    }
                 }
                 Op::Ret { a, n } => {
-                    if a != 0 {
-                        // SAFETY: verify() checked a + n <= nregs of this frame.
-                        unsafe { ptr::copy(base.add(a as usize), base, n as usize) };
+                    // Results move down to R[0..n]; a >= 0 so copying upward
+                    // in order never overwrites a value not yet moved.
+                    if n == 1 {
+                        set!(0, reg!(a));
+                    } else {
+                        for k in 0..n {
+                            set!(k, reg!(a + k));
+                        }
                     }
-                    if self.frames.len() == depth0 {
+                    if depth == 0 {
                         self.fuel = fuel;
                         return Ok(());
                     }
-                    let fr = self.frames.pop().unwrap();
+                    depth -= 1;
+                    let fr = frames[depth];
                     pi = fr.proto as usize;
                     pc = fr.pc as usize;
                     fbase = fr.base as usize;
-                    code = &protos[pi].code;
-                    consts = &protos[pi].consts;
-                    base = self.stack[fbase..].as_mut_ptr();
+                    code = fr.code;
+                    consts = fr.consts;
+                    // SAFETY: the caller's frame was in bounds when it called,
+                    // and the stack never shrinks.
+                    base = unsafe { self.stack.as_mut_ptr().add(fbase) };
                 }
 
                 Op::Print { a, f: kind } => {
@@ -474,7 +526,7 @@ impl Machine {
 
         // Unwind: record every frame of this run, innermost last.
         self.fuel = fuel;
-        let mut tb: Vec<TraceEntry> = self.frames[depth0..]
+        let mut tb: Vec<TraceEntry> = frames[..depth]
             .iter()
             .map(|fr| TraceEntry {
                 func: protos[fr.proto as usize].name.clone(),
@@ -485,7 +537,6 @@ impl Machine {
             func: protos[pi].name.clone(),
             span: protos[pi].spans[pc - 1],
         });
-        self.frames.truncate(depth0);
         Err(Exception {
             kind: err.0.to_string(),
             message: err.1,

@@ -16,6 +16,10 @@ pub struct Proto {
     /// The line table: the source span of each instruction.
     pub spans: Vec<Span>,
     pub consts: Vec<u64>,
+    /// Constant registers: R[kbase..kbase+kvals.len()] hold `kvals` from
+    /// entry on (the caller's frame setup copies them in).
+    pub kbase: u16,
+    pub kvals: Vec<u64>,
     /// Registers the frame needs.
     pub nregs: u16,
     /// Registers holding the (flattened) arguments on entry: R[0..nargs].
@@ -48,6 +52,9 @@ impl Module {
             }
             if p.spans.len() != p.code.len() {
                 return err(0, "line table length differs from code length");
+            }
+            if p.kbase as usize + p.kvals.len() > p.nregs as usize {
+                return err(0, "constant registers exceed the frame");
             }
             if p.nargs > p.nregs || p.nret > p.nregs {
                 return err(0, "argument registers exceed the frame");
