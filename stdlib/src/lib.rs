@@ -7,6 +7,7 @@
 //! allocation through the VM, no knowledge of bytecode. Kernels that JIT code
 //! calls directly are `extern "C"`.
 
+pub mod arrayfmt;
 pub mod fmt;
 pub mod math;
 pub mod scalar;
