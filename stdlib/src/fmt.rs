@@ -91,6 +91,62 @@ pub fn float_repr(x: f64) -> String {
     s
 }
 
+/// Python's `str.isprintable()` for one character, without Unicode tables:
+/// controls, separators other than the space, format characters and
+/// private-use characters are not printable.
+fn printable(c: char) -> bool {
+    let v = c as u32;
+    if c == ' ' {
+        return true;
+    }
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(v, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f | 0x202a..=0x202e)
+        || matches!(v, 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff)
+        || matches!(v, 0xe0001 | 0xe0020..=0xe007f | 0xf0000..=0x10ffff))
+}
+
+/// Python's `repr()` of a string: single quotes unless the text has a
+/// single quote and no double quote; backslash escapes for the quote,
+/// backslash and control characters.
+pub fn str_repr(s: &str) -> String {
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if !printable(c) => {
+                let v = c as u32;
+                if v <= 0xff {
+                    out.push_str(&format!("\\x{v:02x}"));
+                } else if v <= 0xffff {
+                    out.push_str(&format!("\\u{v:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{v:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +180,14 @@ mod tests {
         for &(x, want) in cases {
             assert_eq!(float_repr(x), want, "repr of {x:e}");
         }
+    }
+
+    #[test]
+    fn string_repr() {
+        assert_eq!(str_repr("it's"), "\"it's\"");
+        assert_eq!(str_repr("a\tb"), "'a\\tb'");
+        assert_eq!(str_repr("both ' and \""), "'both \\' and \"'");
+        assert_eq!(str_repr("back\\slash\x01"), "'back\\\\slash\\x01'");
     }
 
     #[test]

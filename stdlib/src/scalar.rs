@@ -169,13 +169,48 @@ pub fn round_f64(x: f64, n: i64) -> f64 {
         let r: f64 = s.parse().unwrap_or(x);
         return if r == 0.0 { 0.0f64.copysign(x) } else { r };
     }
-    let p = 10f64.powi((-n) as i32);
-    let r = (x / p).round_ties_even() * p;
-    if r == 0.0 {
-        0.0f64.copysign(x)
+    // Round the exact decimal expansion of |x| to a multiple of 10^k, ties
+    // to even, then read the digits back (correctly rounded). 60 fractional
+    // digits hold any double >= 1 exactly; smaller ones round to zero anyway.
+    let k = (-n) as usize;
+    let exact = format!("{:.60}", x.abs());
+    let (int, frac) = exact.split_once('.').unwrap_or((&exact, ""));
+    let r = if int.len() < k {
+        // |x| < 10^(k-1), less than half of 10^k.
+        0.0
     } else {
-        r
-    }
+        let (keep, cut) = int.split_at(int.len() - k);
+        let first = cut.bytes().next().unwrap_or(b'0');
+        let rest_nonzero =
+            cut.bytes().skip(1).any(|b| b != b'0') || frac.bytes().any(|b| b != b'0');
+        let last_odd = keep.bytes().last().is_some_and(|b| (b - b'0') % 2 == 1);
+        let up = first > b'5' || (first == b'5' && (rest_nonzero || last_odd));
+        let mut digits: Vec<u8> = if keep.is_empty() {
+            vec![b'0']
+        } else {
+            keep.bytes().collect()
+        };
+        if up {
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, b'1');
+                    break;
+                }
+                i -= 1;
+                if digits[i] == b'9' {
+                    digits[i] = b'0';
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+        }
+        let mut s = String::from_utf8(digits).unwrap_or_default();
+        s.push_str(&"0".repeat(k));
+        s.parse().unwrap_or(f64::INFINITY)
+    };
+    r.copysign(x)
 }
 
 #[cfg(test)]
@@ -221,6 +256,13 @@ mod tests {
         assert_eq!(round_i64(-0.5), Ok(0));
         assert_eq!(round_f64(2.675, 2), 2.67);
         assert_eq!(round_f64(0.125, 2), 0.12);
+        assert_eq!(round_f64(1e300, -299), 1e300);
+        assert_eq!(round_f64(7.77e100, -98), 7.77e100);
+        assert_eq!(round_f64(14.6, -1), 10.0);
+        assert_eq!(round_f64(15.0, -1), 20.0);
+        assert_eq!(round_f64(25.0, -1), 20.0);
+        assert_eq!(round_f64(-951.0, -2), -1000.0);
+        assert!(round_f64(-0.7, -1).is_sign_negative());
         assert_eq!(f64_to_i64(f64::NAN), Err(NAN_TO_INT));
         assert_eq!(f64_to_i64(-2.9), Ok(-2));
         assert_eq!(f64_to_i64(1e19), Err(BIG_TO_INT));

@@ -40,6 +40,9 @@ pub struct Spec {
     pub body: Option<TFunc>,
     error: Option<Diagnostic>,
     locals: Vec<Local>,
+    /// The return type was never inferable (the function cannot return) and
+    /// was defaulted; later rounds keep the default.
+    defaulted: bool,
 }
 
 /// A whole program being typed: its definitions and all specialisations.
@@ -197,6 +200,7 @@ impl Program {
             body: None,
             error: None,
             locals: Vec::new(),
+            defaulted: false,
         });
         id
     }
@@ -210,8 +214,11 @@ impl Program {
             let mut i = 0;
             while i < self.specs.len() {
                 let before = self.specs.len();
-                let (body, ret, locals, error) = self.infer_spec(i as SpecId);
+                let (body, mut ret, locals, error) = self.infer_spec(i as SpecId);
                 let spec = &mut self.specs[i];
+                if spec.defaulted && ret.is_unknown() {
+                    ret = default_unknown(&ret);
+                }
                 if spec.ret != ret
                     || spec
                         .locals
@@ -245,6 +252,7 @@ impl Program {
             for s in &mut self.specs {
                 if s.ret.is_unknown() {
                     s.ret = default_unknown(&s.ret);
+                    s.defaulted = true;
                     any = true;
                 }
             }
@@ -345,7 +353,11 @@ impl Program {
                 Ok(s) => (s, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
-            if !terminates(&body) {
+            if ret.is_none() {
+                // No return statement: the function returns None, whether it
+                // falls off its end or only ever raises.
+                ret = Some((Type::None, span));
+            } else if !terminates(&body) {
                 ret = match ret {
                     None => Some((Type::None, span)),
                     Some((t, sp)) if t != Type::None && !t.is_unknown() && err.is_none() => {

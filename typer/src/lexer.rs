@@ -42,6 +42,9 @@ const OPERATORS: &[&str] = &[
 pub const MAX_NESTING: usize = 100;
 
 pub fn tokenize(text: &str) -> Result<Vec<Token>> {
+    if let Some(at) = text.find('\0') {
+        return Err(err(at, at + 1, "source code cannot contain null bytes"));
+    }
     Lexer {
         s: text.as_bytes(),
         text,
@@ -637,6 +640,7 @@ mod tests {
             "1j",
             "  x\n y\n",
             "x = )",
+            "print('a\0b')",
         ] {
             assert!(tokenize(bad).is_err(), "{bad:?} should not lex");
         }

@@ -195,7 +195,7 @@ ops! {
     /// return R[a..a+n] to the caller
     Ret { a: R, n: N }
 
-    /// print R[a] formatted as kind f (0 int, 1 float, 2 bool, 3 str index, 4 float32)
+    /// print R[a] formatted as kind f (see `pfmt`)
     Print { a: R, f: N }
     /// print string constant s of the module
     PrintK { s: N }
@@ -210,6 +210,8 @@ pub mod pfmt {
     pub const BOOL: u16 = 2;
     pub const STR: u16 = 3;
     pub const FLOAT32: u16 = 4;
+    /// A string index, printed as Python's repr (inside tuples).
+    pub const STR_REPR: u16 = 5;
 }
 
 impl Op {

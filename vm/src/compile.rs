@@ -424,7 +424,13 @@ impl Gen<'_> {
                 self.patch_here(ok);
             }
             TStmtKind::Raise(name, msg) => {
-                let s = self.strings.intern(msg);
+                // KeyError shows its argument's repr, as Python does.
+                let text = if name == "KeyError" {
+                    stdlib::fmt::str_repr(msg)
+                } else {
+                    msg.clone()
+                };
+                let s = self.strings.intern(&text);
                 self.emit(
                     Op::Raise {
                         e: exception_index(name),
@@ -519,13 +525,7 @@ impl Gen<'_> {
             Type::Int => pfmt::INT,
             Type::Float => pfmt::FLOAT,
             Type::Bool => pfmt::BOOL,
-            Type::Str if in_tuple => {
-                pending.push('\'');
-                self.flush_text(pending, span);
-                self.emit(Op::Print { a: r, f: pfmt::STR }, span);
-                pending.push('\'');
-                return;
-            }
+            Type::Str if in_tuple => pfmt::STR_REPR,
             Type::Str => pfmt::STR,
             Type::Scalar(typer::DType::F32) => pfmt::FLOAT32,
             Type::Scalar(typer::DType::F64) => pfmt::FLOAT,
@@ -1243,7 +1243,7 @@ fn writes_before_reading_all(e: &TExpr) -> bool {
 /// Appends a constant as `print` shows it.
 fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
     match c {
-        Const::Str(s) if in_tuple => out.push_str(&py_str_repr(s)),
+        Const::Str(s) if in_tuple => out.push_str(&stdlib::fmt::str_repr(s)),
         Const::Str(s) => out.push_str(s),
         Const::None => out.push_str("None"),
         Const::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
@@ -1251,30 +1251,4 @@ fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
         Const::Int(v) => stdlib::fmt::write_float(out, *v as f64),
         Const::Float(v) => stdlib::fmt::write_float(out, *v),
     }
-}
-
-/// Python's `repr` of a string (for strings printed inside tuples).
-fn py_str_repr(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::new();
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
 }

@@ -507,6 +507,10 @@ impl Machine {
                         pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
                         pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
                         pfmt::FLOAT32 => stdlib::fmt::write_float32(&mut self.out, f(x) as f32),
+                        pfmt::STR_REPR => {
+                            let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
+                            self.out.push_str(&stdlib::fmt::str_repr(s));
+                        }
                         _ => self
                             .out
                             .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
