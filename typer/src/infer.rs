@@ -18,6 +18,8 @@ use crate::diag::{DiagKind, Diagnostic, Result, Span};
 use crate::tir::*;
 use crate::types::Type;
 
+mod arrays;
+
 /// Where a name imported at module level points.
 #[derive(Clone, Debug)]
 enum Import {
@@ -353,7 +355,11 @@ impl Program {
                 Ok(s) => (s, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
-            if ret.is_none() {
+            if err.is_some() {
+                // A failed pass says nothing about the return type; unknown
+                // keeps callers from reporting follow-on errors first.
+                ret = Some((Type::Unknown, span));
+            } else if ret.is_none() {
                 // No return statement: the function returns None, whether it
                 // falls off its end or only ever raises.
                 ret = Some((Type::None, span));
@@ -472,6 +478,7 @@ fn const_f64(c: &Const) -> Option<f64> {
 
 pub fn const_type(c: &Const) -> Type {
     match c {
+        Const::DType(d) => Type::DTypeObj(*d),
         Const::None => Type::None,
         Const::Bool(_) => Type::Bool,
         Const::Int(_) => Type::Int,
@@ -781,6 +788,15 @@ impl Cx<'_> {
                 }
                 TStmtKind::Expr(self.expr(e)?)
             }
+            StmtKind::Assign { targets, value }
+                if targets.len() == 1 && has_subscript(&targets[0]) =>
+            {
+                let v = self.expr(value)?;
+                match &targets[0].kind {
+                    ExprKind::Tuple(items) => self.unpack_to_targets(items, v, span)?,
+                    _ => self.setitem(&targets[0], None, v, span)?,
+                }
+            }
             StmtKind::Assign { targets, value } => {
                 let v = self.expr(value)?;
                 if targets.len() == 1 {
@@ -814,9 +830,19 @@ impl Cx<'_> {
                 }
             },
             StmtKind::AugAssign { target, op, value } => match &target.kind {
+                ExprKind::Subscript(..) => {
+                    let v = self.expr(value)?;
+                    self.setitem(target, Some(*op), v, span)?
+                }
                 ExprKind::Name(_) => {
                     let cur = self.expr(target)?;
                     let rhs = self.expr(value)?;
+                    if cur.ty.as_array().is_some() {
+                        return Ok(Some(TStmt {
+                            kind: self.inplace(*op, cur, rhs, span)?,
+                            span,
+                        }));
+                    }
                     let v = self.binary(*op, cur, rhs, span)?;
                     let (t, v) = self.bind(target, v)?;
                     TStmtKind::Assign(t, v)
@@ -1056,12 +1082,16 @@ impl Cx<'_> {
                 }
             }
             _ => {
+                let it = self.expr(iter)?;
+                if it.ty.as_array().is_some() {
+                    return self.for_array(var, target, it, body, orelse);
+                }
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     iter.span,
-                    "for loops iterate over range(...) in Kiln",
+                    "for loops iterate over range(...) or an array in Kiln",
                 )
-                .help("write `for i in range(n):`"))
+                .help("write `for i in range(n):`"));
             }
         };
         let var = self.assign_local(var, &Type::Int, target.span)?;
@@ -1207,6 +1237,19 @@ impl Cx<'_> {
                 let mut ops = Vec::new();
                 for (op, r) in rest {
                     let r = self.expr(r)?;
+                    if r.ty.as_array().is_some() || operands.last().unwrap().ty.as_array().is_some()
+                    {
+                        if rest.len() == 1 {
+                            let l = operands.pop().unwrap();
+                            return self.ufunc(arrays::cmp_ufunc(*op), vec![l, r], span);
+                        }
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            span,
+                            "chained comparisons of arrays are not supported in Kiln",
+                        )
+                        .help("combine elementwise comparisons with &"));
+                    }
                     let l = operands.last().unwrap();
                     if let (
                         TExprKind::Const(Const::Str(a)),
@@ -1274,6 +1317,7 @@ impl Cx<'_> {
             ExprKind::Subscript(v, idx) => {
                 let v = self.expr(v)?;
                 match &v.ty {
+                    Type::Array(_) => return self.subscript_array(v, idx, span),
                     Type::Tuple(items) => {
                         let n = items.len() as i64;
                         let i = match self.prog.const_eval(idx) {
@@ -1394,6 +1438,17 @@ impl Cx<'_> {
                             return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                         }
                     }
+                    if *kind == ModuleKind::Numpy {
+                        let dt = crate::types::DType::from_name(attr)
+                            .filter(|_| attr != "int" && attr != "float");
+                        if let Some(d) = dt {
+                            return Ok(texpr(
+                                TExprKind::Const(Const::DType(d)),
+                                Type::DTypeObj(d),
+                                span,
+                            ));
+                        }
+                    }
                     return Err(Diagnostic::new(
                         DiagKind::Unsupported,
                         span,
@@ -1406,6 +1461,9 @@ impl Cx<'_> {
         if v.ty.is_unknown() {
             return Ok(unknown(span));
         }
+        if v.ty.as_array().is_some() {
+            return self.array_attr(v, attr, span);
+        }
         Err(type_err(
             span,
             format!("{} has no attribute '{attr}' in Kiln", v.ty),
@@ -1415,6 +1473,15 @@ impl Cx<'_> {
     fn unary(&mut self, op: UnaryOp, x: TExpr, span: Span) -> Result<TExpr> {
         if x.ty.is_unknown() {
             return Ok(unknown(span));
+        }
+        if x.ty.as_array().is_some() {
+            return match op {
+                UnaryOp::Neg => self.ufunc(Ufunc::Negative, vec![x], span),
+                UnaryOp::Invert => self.ufunc(Ufunc::Invert, vec![x], span),
+                UnaryOp::Pos => Ok(x),
+                UnaryOp::Not => Err(type_err(span, "the truth value of an array is ambiguous")
+                    .help("use np.logical_not(a) or ~a for an elementwise not")),
+            };
         }
         if !x.ty.is_number() {
             let sym = match op {
@@ -1467,6 +1534,12 @@ impl Cx<'_> {
     fn binary(&mut self, op: BinOp, l: TExpr, r: TExpr, span: Span) -> Result<TExpr> {
         if l.ty.is_unknown() || r.ty.is_unknown() {
             return Ok(unknown(span));
+        }
+        if l.ty.as_array().is_some() || r.ty.as_array().is_some() {
+            if op == BinOp::MatMul {
+                return self.dot(l, r, span);
+            }
+            return self.ufunc(arrays::binop_ufunc(op).unwrap(), vec![l, r], span);
         }
         let bad = || {
             type_err(
@@ -1585,6 +1658,9 @@ impl Cx<'_> {
                 let v = self.expr(m)?;
                 if v.ty.is_unknown() {
                     return Ok(unknown(span));
+                }
+                if v.ty.as_array().is_some() {
+                    return self.array_method(v, attr, args, kwargs, span);
                 }
                 Err(type_err(
                     func.span,
@@ -1758,6 +1834,7 @@ impl Cx<'_> {
             "len" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
                 match &a[0].ty {
+                    Type::Array(_) => Ok(texpr(TExprKind::Rt(RtOp::Len, a), Type::Int, span)),
                     Type::Tuple(t) => Ok(texpr(
                         TExprKind::Const(Const::Int(t.len() as i64)),
                         Type::Int,
@@ -1772,6 +1849,9 @@ impl Cx<'_> {
             }
             "abs" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
+                if a[0].ty.as_array().is_some() {
+                    return self.ufunc(Ufunc::Absolute, a, span);
+                }
                 self.need_number(n, &a[0])?;
                 let ty = if a[0].ty == Type::Bool {
                     Type::Int
@@ -1900,11 +1980,7 @@ impl Cx<'_> {
     ) -> Result<TExpr> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
-            ModuleKind::Numpy => Err(Diagnostic::new(
-                DiagKind::Unsupported,
-                fspan,
-                format!("np.{name} is not supported in Kiln yet"),
-            )),
+            ModuleKind::Numpy => self.call_numpy(name, fspan, args, kwargs, span),
             ModuleKind::Numba => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 fspan,
@@ -1993,6 +2069,14 @@ fn target_as_expr(t: &Target, locals: &[Local], span: Span) -> TExpr {
             let ty = Type::tuple(items.iter().map(|e| e.ty.clone()).collect());
             texpr(TExprKind::Tuple(items), ty, span)
         }
+    }
+}
+
+fn has_subscript(t: &Expr) -> bool {
+    match &t.kind {
+        ExprKind::Subscript(..) => true,
+        ExprKind::Tuple(items) => items.iter().any(has_subscript),
+        _ => false,
     }
 }
 

@@ -34,6 +34,8 @@ pub struct TFunc {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Const {
     None,
+    /// A dtype object (`np.float64`, `a.dtype`).
+    DType(crate::types::DType),
     Bool(bool),
     Int(i64),
     Float(f64),
@@ -113,6 +115,141 @@ pub enum Intrinsic {
     IsFinite,
 }
 
+/// NumPy ufuncs: elementwise functions over broadcast operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ufunc {
+    Add,
+    Subtract,
+    Multiply,
+    TrueDivide,
+    FloorDivide,
+    Remainder,
+    Power,
+    Negative,
+    Absolute,
+    /// A float function (`np.sqrt`, `np.sin`, ...), one kernel of the math table.
+    Float1(crate::builtins::Math1),
+    Floor,
+    Ceil,
+    Arctan2,
+    Minimum,
+    Maximum,
+    Fmin,
+    Fmax,
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    BitwiseAnd,
+    BitwiseOr,
+    BitwiseXor,
+    Invert,
+    LeftShift,
+    RightShift,
+    LogicalAnd,
+    LogicalOr,
+    LogicalNot,
+}
+
+/// Reductions over a whole array or one axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduction {
+    Sum,
+    Prod,
+    Min,
+    Max,
+    Mean,
+    ArgMin,
+    ArgMax,
+}
+
+/// How a runtime operation receives one operand: an array (of a dtype) or a
+/// scalar register holding a value of a dtype (int64 bits or float64 bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arg {
+    Array(crate::types::DType),
+    Scalar(crate::types::DType),
+}
+
+/// What fills a new array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fill {
+    Empty,
+    Zeros,
+    Ones,
+    /// The last argument is the fill value.
+    Value,
+}
+
+/// One subscript item: an integer index (one register) or a slice whose
+/// present bounds each take a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Idx {
+    Int,
+    Slice { lo: bool, hi: bool, step: bool },
+}
+
+/// An operation the runtime performs on arrays, with everything known
+/// statically about it. Its operands are the node's arguments, flattened
+/// into consecutive registers in order; the result type is the node's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RtOp {
+    /// `np.empty/zeros/ones/full(shape)`: args are the shape's ints [, fill].
+    New(Fill),
+    /// `np.empty_like` and friends: args are the array [, fill].
+    NewLike(Fill),
+    /// `np.arange(start, stop, step)` in the result's dtype.
+    Arange,
+    /// `np.linspace(start, stop, num)`.
+    Linspace,
+    /// `np.array([...])`: args are the elements, row-major, already of the dtype.
+    FromElems(Vec<usize>),
+    /// A C-contiguous copy (`np.copy`, `a.copy()`), same class and dtype.
+    Copy,
+    /// `a.astype(dtype)`: a copy converted to the result's dtype.
+    Astype,
+    /// `a.reshape(shape)`: args are the array and the new shape's ints (-1 allowed).
+    Reshape,
+    /// `a.T`: a view with the axes reversed.
+    Transpose,
+    /// An elementwise ufunc computing in `dt` on the given operands.
+    Ufunc {
+        f: Ufunc,
+        dt: crate::types::DType,
+        args: Vec<Arg>,
+    },
+    /// `a op= b` in place: the first operand is also the output.
+    InPlace {
+        f: Ufunc,
+        dt: crate::types::DType,
+        args: Vec<Arg>,
+    },
+    /// `np.where(c, x, y)`.
+    Where(Vec<Arg>),
+    /// A reduction accumulating in `acc`, over all elements or one axis.
+    Reduce {
+        f: Reduction,
+        axis: Option<u8>,
+        acc: crate::types::DType,
+    },
+    /// `np.dot(a, b)` / `a @ b` computing in `dt`.
+    Dot(crate::types::DType),
+    /// `a[...]`: an element (all indices integers) or a view.
+    GetItem(Vec<Idx>),
+    /// `a[...] = v`: the last argument is the value (scalar or array).
+    SetItem(Vec<Idx>, Arg),
+    /// `a.fill(v)`.
+    FillWith,
+    /// `len(a)` (the first axis).
+    Len,
+    /// `a.shape` as a tuple of ints.
+    Shape,
+    /// `a.size`.
+    Size,
+}
+
 #[derive(Clone, Debug)]
 pub enum TExprKind {
     Const(Const),
@@ -141,6 +278,8 @@ pub enum TExprKind {
     Cast(Box<TExpr>),
     Tuple(Vec<TExpr>),
     TupleGet(Box<TExpr>, usize),
+    /// An array operation of the runtime.
+    Rt(RtOp, Vec<TExpr>),
 }
 
 impl TExpr {

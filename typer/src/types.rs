@@ -4,8 +4,10 @@
 use std::fmt;
 use std::rc::Rc;
 
-/// An array element type (and the type of a NumPy scalar).
+/// An array element type (and the type of a NumPy scalar). One byte in
+/// array headers, which compiled code reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum DType {
     Bool,
     I8,
@@ -180,9 +182,29 @@ pub enum Type {
     Str,
     Tuple(Rc<[Type]>),
     Array(Rc<ArrayType>),
+    /// A dtype object (`np.float64`, `a.dtype`): a compile-time constant.
+    DTypeObj(DType),
 }
 
 impl Type {
+    pub fn array(dtype: DType, ndim: u8, layout: Layout) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype,
+            ndim,
+            layout,
+            class: 0,
+        }))
+    }
+    pub fn as_array(&self) -> Option<&ArrayType> {
+        match self {
+            Type::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    /// The NumPy scalar type of an element of this dtype as Kiln types it.
+    pub fn of_dtype(d: DType) -> Type {
+        Type::Scalar(d)
+    }
     pub fn tuple(items: Vec<Type>) -> Type {
         Type::Tuple(items.into())
     }
@@ -295,6 +317,7 @@ impl fmt::Display for Type {
                 f.write_str(")")
             }
             Type::Array(a) => write!(f, "array({}, {}d, {:?})", a.dtype, a.ndim, a.layout),
+            Type::DTypeObj(d) => write!(f, "dtype({d})"),
         }
     }
 }

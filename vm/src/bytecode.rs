@@ -190,6 +190,18 @@ ops! {
     /// range loop step: if --R[a+1] > 0: R[a] += R[a+2]; R[v] = R[a]; pc = t
     ForLoop { a: R, v: R, t: L }
 
+    /// R[a] = R[b] normalised to NumPy scalar dtype k (wrap to a narrow int, round to float32)
+    Norm { a: R, b: R, k: N }
+
+    /// R[a] = R[b], adding a reference to the array (R[a] held nothing owned)
+    Dup { a: R, b: R }
+    /// drop the array reference in R[a], then R[a] = R[b] (moving R[b]'s reference)
+    Store { a: R, b: R }
+    /// drop the array reference in R[a] (if any); R[a] = 0
+    Drop { a: R }
+    /// runtime array operation d of the module on the register window R[a..]
+    Rt { a: R, d: N }
+
     /// call function f with its frame at R[a]: arguments in R[a..], results to R[a..]
     Call { a: R, f: N }
     /// return R[a..a+n] to the caller
@@ -212,6 +224,10 @@ pub mod pfmt {
     pub const FLOAT32: u16 = 4;
     /// A string index, printed as Python's repr (inside tuples).
     pub const STR_REPR: u16 = 5;
+    /// An array (NumPy's str).
+    pub const ARRAY: u16 = 6;
+    /// A dtype object's name (a string index).
+    pub const DTYPE: u16 = 7;
 }
 
 impl Op {

@@ -16,26 +16,53 @@ use typer::{DiagKind, Diagnostic, Program, Source, Span, Type};
 use crate::bytecode::{pfmt, Op, L, R};
 use crate::error::exception_index;
 use crate::module::{Module, Proto};
+use crate::rt::RtDesc;
 
 /// Registers a value of this type occupies.
 pub fn width(t: &Type) -> u16 {
     match t {
-        Type::None | Type::Unknown => 0,
+        Type::None | Type::Unknown | Type::DTypeObj(_) => 0,
         Type::Tuple(items) => items.iter().map(width).sum(),
         _ => 1,
+    }
+}
+
+/// Offsets (from the value's first register) of the array references
+/// inside a value of type `t`.
+pub fn ref_offsets(t: &Type, base: u16, out: &mut Vec<u16>) {
+    match t {
+        Type::Array(_) => out.push(base),
+        Type::Tuple(items) => {
+            let mut off = base;
+            for i in items.iter() {
+                ref_offsets(i, off, out);
+                off += width(i);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_refs(t: &Type) -> bool {
+    match t {
+        Type::Array(_) => true,
+        Type::Tuple(items) => items.iter().any(has_refs),
+        _ => false,
     }
 }
 
 /// Compiles every specialisation of a solved program.
 pub fn compile(prog: &Program, source: Rc<Source>) -> Result<Module, Diagnostic> {
     let mut strings = Strings::default();
+    let mut rtops = Vec::new();
     let mut protos = Vec::with_capacity(prog.specs.len());
     for id in 0..prog.specs.len() {
-        protos.push(compile_spec(prog, id as SpecId, &mut strings)?);
+        protos.push(compile_spec(prog, id as SpecId, &mut strings, &mut rtops)?);
     }
     let m = Module {
         protos,
         strings: strings.list,
+        rtops,
         source,
     };
     m.verify().map_err(|e| {
@@ -61,7 +88,7 @@ pub fn compile_more(prog: &Program, m: &mut Module) -> Result<(), Diagnostic> {
         list: std::mem::take(&mut m.strings),
     };
     for id in m.protos.len()..prog.specs.len() {
-        let p = compile_spec(prog, id as SpecId, &mut strings);
+        let p = compile_spec(prog, id as SpecId, &mut strings, &mut m.rtops);
         match p {
             Ok(p) => m.protos.push(p),
             Err(e) => {
@@ -103,11 +130,20 @@ fn limit(span: Span, what: &str) -> Diagnostic {
         .help("split it into smaller functions")
 }
 
-fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Proto, Diagnostic> {
+fn compile_spec(
+    prog: &Program,
+    id: SpecId,
+    strings: &mut Strings,
+    rtops: &mut Vec<RtDesc>,
+) -> Result<Proto, Diagnostic> {
     let f = prog.spec(id);
     let mut g = Gen {
         f,
         strings,
+        rtops,
+        live: Vec::new(),
+        mapped: Vec::new(),
+        stackmap: Vec::new(),
         code: Vec::new(),
         spans: Vec::new(),
         consts: Vec::new(),
@@ -126,6 +162,14 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
     }
     if next > u16::MAX as u32 / 2 {
         return Err(limit(f.span, "too many variables"));
+    }
+    let (mut ref_locals, mut zero_locals) = (Vec::new(), Vec::new());
+    for (i, l) in f.locals.iter().enumerate() {
+        let before = ref_locals.len();
+        ref_offsets(&l.ty, g.local_regs[i], &mut ref_locals);
+        if i >= f.params.len() {
+            zero_locals.extend_from_slice(&ref_locals[before..]);
+        }
     }
     g.top = next as u16;
     g.max = g.top.max(1);
@@ -185,6 +229,9 @@ fn compile_spec(prog: &Program, id: SpecId, strings: &mut Strings) -> Result<Pro
         nret: width(&f.ret),
         args: f.args.clone(),
         ret: f.ret.clone(),
+        ref_locals,
+        zero_locals,
+        stackmap: g.stackmap,
     })
 }
 
@@ -196,6 +243,12 @@ struct Loop {
 struct Gen<'a> {
     f: &'a TFunc,
     strings: &'a mut Strings,
+    rtops: &'a mut Vec<RtDesc>,
+    /// Temporaries holding an owned array reference right now.
+    live: Vec<R>,
+    /// The live set last written to the stack map.
+    mapped: Vec<R>,
+    stackmap: Vec<(u32, Vec<u16>)>,
     code: Vec<Op>,
     spans: Vec<Span>,
     consts: Vec<u64>,
@@ -225,6 +278,11 @@ fn rep(t: &Type) -> Rep {
 
 impl Gen<'_> {
     fn emit(&mut self, op: Op, span: Span) -> usize {
+        if self.live != self.mapped {
+            self.mapped = self.live.clone();
+            self.stackmap
+                .push((self.code.len() as u32, self.live.clone()));
+        }
         self.code.push(op);
         self.spans.push(span);
         self.code.len() - 1
@@ -256,6 +314,37 @@ impl Gen<'_> {
         }
         r
     }
+    /// The array references of the value at `r` are now owned temporaries.
+    fn own(&mut self, r: R, ty: &Type) {
+        let mut offs = Vec::new();
+        ref_offsets(ty, r, &mut offs);
+        for o in offs {
+            if !self.live.contains(&o) {
+                self.live.push(o);
+            }
+        }
+    }
+
+    /// The array references of the value at `r` have been handed on.
+    fn disown(&mut self, r: R, ty: &Type) {
+        let mut offs = Vec::new();
+        ref_offsets(ty, r, &mut offs);
+        self.live.retain(|x| !offs.contains(x));
+    }
+
+    /// Drops the owned array references of a temporary value at `r` (a no-op
+    /// for locals, which are never owned temporaries).
+    fn release(&mut self, r: R, ty: &Type, span: Span) {
+        let mut offs = Vec::new();
+        ref_offsets(ty, r, &mut offs);
+        for o in offs {
+            if let Some(i) = self.live.iter().position(|&x| x == o) {
+                self.emit(Op::Drop { a: o }, span);
+                self.live.remove(i);
+            }
+        }
+    }
+
     fn unsupported(&mut self, span: Span, what: &str) {
         if self.error.is_none() {
             self.error = Some(Diagnostic::new(
@@ -285,7 +374,7 @@ impl Gen<'_> {
 
     fn load_const(&mut self, c: &Const, ty: &Type, dst: R, span: Span) {
         match c {
-            Const::None => {}
+            Const::None | Const::DType(_) => {}
             Const::Bool(b) => self.load_int(dst, *b as i64, span),
             Const::Int(v) if ty.is_float() => self.load_float(dst, *v as f64, span),
             Const::Int(v) => self.load_int(dst, *v, span),
@@ -323,6 +412,7 @@ impl Gen<'_> {
                 let w = width(&e.ty);
                 let t = self.alloc(w);
                 self.expr_to(e, t);
+                self.release(t, &e.ty, span);
             }
             TStmtKind::Assign(target, v) => self.assign(target, v),
             TStmtKind::If(c, a, b) => {
@@ -396,6 +486,14 @@ impl Gen<'_> {
             TStmtKind::Return(v) => {
                 let n = width(&self.f.ret);
                 match v {
+                    Some(v) if has_refs(&v.ty) => {
+                        // The frame's array locals are released on return:
+                        // the result must hold references of its own.
+                        let t = self.alloc(n);
+                        self.expr_to(v, t);
+                        self.disown(t, &v.ty);
+                        self.emit(Op::Ret { a: t, n }, span);
+                    }
                     Some(v) if n > 0 => {
                         let r = self.expr_reg(v);
                         self.emit(Op::Ret { a: r, n }, span);
@@ -446,7 +544,7 @@ impl Gen<'_> {
     fn assign(&mut self, target: &Target, v: &TExpr) {
         if let Target::Local(id) = target {
             let r = self.local_regs[*id as usize];
-            if width(&v.ty) <= 1 && !writes_before_reading_all(v) {
+            if width(&v.ty) <= 1 && !has_refs(&v.ty) && !writes_before_reading_all(v) {
                 self.expr_to(v, r);
                 return;
             }
@@ -454,6 +552,7 @@ impl Gen<'_> {
         let t = self.alloc(width(&v.ty));
         self.expr_to(v, t);
         self.distribute(target, t, &v.ty, v.span);
+        self.disown(t, &v.ty);
     }
 
     /// Moves a value held in registers `src..` into a (possibly nested) target.
@@ -461,8 +560,19 @@ impl Gen<'_> {
         match target {
             Target::Local(id) => {
                 let r = self.local_regs[*id as usize];
+                let mut refs = Vec::new();
+                ref_offsets(ty, 0, &mut refs);
                 for i in 0..width(ty) {
-                    if r + i != src + i {
+                    if refs.contains(&i) {
+                        // Release the old array, take over the new reference.
+                        self.emit(
+                            Op::Store {
+                                a: r + i,
+                                b: src + i,
+                            },
+                            span,
+                        );
+                    } else if r + i != src + i {
                         self.emit(
                             Op::Mov {
                                 a: r + i,
@@ -495,6 +605,7 @@ impl Gen<'_> {
                 _ => Some(self.expr_reg(a)),
             })
             .collect();
+        let regs2 = regs.clone();
         let mut pending = String::new();
         for (i, (a, r)) in args.iter().zip(regs).enumerate() {
             if i > 0 {
@@ -508,6 +619,11 @@ impl Gen<'_> {
         }
         pending.push_str(end);
         self.flush_text(&mut pending, span);
+        for (a, r) in args.iter().zip(regs2) {
+            if let Some(r) = r {
+                self.release(r, &a.ty, span);
+            }
+        }
     }
 
     fn flush_text(&mut self, pending: &mut String, span: Span) {
@@ -531,6 +647,7 @@ impl Gen<'_> {
             Type::Scalar(typer::DType::F64) => pfmt::FLOAT,
             Type::Scalar(typer::DType::Bool) => pfmt::BOOL,
             Type::Scalar(_) => pfmt::INT,
+            Type::Array(_) => pfmt::ARRAY,
             Type::None => {
                 pending.push_str("None");
                 return;
@@ -587,8 +704,18 @@ impl Gen<'_> {
             TExprKind::Const(c) => self.load_const(c, &e.ty, dst, span),
             TExprKind::Local(id) => {
                 let r = self.local_regs[*id as usize];
+                let mut refs = Vec::new();
+                ref_offsets(&e.ty, 0, &mut refs);
                 for i in 0..width(&e.ty) {
-                    if r + i != dst + i {
+                    if refs.contains(&i) {
+                        self.emit(
+                            Op::Dup {
+                                a: dst + i,
+                                b: r + i,
+                            },
+                            span,
+                        );
+                    } else if r + i != dst + i {
                         self.emit(
                             Op::Mov {
                                 a: dst + i,
@@ -598,6 +725,7 @@ impl Gen<'_> {
                         );
                     }
                 }
+                self.own(dst, &e.ty);
             }
             TExprKind::Neg(x) => {
                 let b = self.expr_reg(x);
@@ -649,8 +777,12 @@ impl Gen<'_> {
             TExprKind::IfExp(c, a, b) => {
                 let mut to_else = Vec::new();
                 self.cond_jump(c, false, &mut to_else);
+                // Each branch starts from the same owned set: what one
+                // branch produced does not exist on the other path.
+                let saved = self.live.clone();
                 self.expr_to(a, dst);
                 let j = self.emit(Op::Jmp { t: 0 }, span);
+                self.live = saved;
                 self.patch_here(to_else);
                 self.expr_to(b, dst);
                 self.patch_here(vec![j]);
@@ -670,6 +802,12 @@ impl Gen<'_> {
                 let mut off = 0;
                 for a in args {
                     self.expr_to(a, base + off);
+                    off += width(&a.ty);
+                }
+                // The callee owns its arguments' array references.
+                let mut off = 0;
+                for a in args {
+                    self.disown(base + off, &a.ty);
                     off += width(&a.ty);
                 }
                 // The callee's frame starts at `base`: it may overwrite any
@@ -692,13 +830,24 @@ impl Gen<'_> {
                         );
                     }
                 }
+                self.own(dst, &e.ty);
                 self.top = mark;
             }
             TExprKind::Intrinsic(which, args) => self.intrinsic(*which, args, &e.ty, dst, span),
+            TExprKind::Cast(x) if has_refs(&e.ty) => {
+                // Arrays differing only in layout share a representation:
+                // the converted value takes over the references.
+                let t = self.alloc(width(&x.ty));
+                self.expr_to(x, t);
+                self.convert(dst, &x.ty, t, &e.ty, span);
+                self.disown(t, &x.ty);
+                self.own(dst, &e.ty);
+            }
             TExprKind::Cast(x) => {
                 let b = self.expr_reg(x);
                 self.convert(dst, &x.ty, b, &e.ty, span);
             }
+            TExprKind::Rt(op, args) => self.rt(op, args, &e.ty, dst, span),
             TExprKind::Tuple(items) => {
                 let mut off = 0;
                 for it in items {
@@ -712,17 +861,99 @@ impl Gen<'_> {
                 };
                 let off: u16 = tys[..*i].iter().map(width).sum();
                 let r = self.expr_reg(t);
+                let owned = self.live.iter().any(|x| (r..r + width(&t.ty)).contains(x));
+                let mut refs = Vec::new();
+                ref_offsets(&e.ty, 0, &mut refs);
                 for k in 0..width(&e.ty) {
-                    self.emit(
+                    let op = if refs.contains(&k) && !owned {
+                        Op::Dup {
+                            a: dst + k,
+                            b: r + off + k,
+                        }
+                    } else {
                         Op::Mov {
                             a: dst + k,
                             b: r + off + k,
+                        }
+                    };
+                    self.emit(op, span);
+                }
+                if owned {
+                    // Take the element's references; drop the rest of the tuple.
+                    self.disown(r + off, &e.ty);
+                    self.release(r, &t.ty, span);
+                }
+                self.own(dst, &e.ty);
+            }
+        }
+    }
+
+    /// A runtime array operation: operands are evaluated, copied (borrowed)
+    /// into a window, the operation runs there and leaves its result at the
+    /// window's start, which moves to `dst`.
+    fn rt(&mut self, op: &RtOp, args: &[TExpr], ty: &Type, dst: R, span: Span) {
+        let mark = self.top;
+        let regs: Vec<R> = args.iter().map(|a| self.expr_reg(a)).collect();
+        let desc = RtDesc {
+            op: op.clone(),
+            args: args.iter().map(|a| a.ty.clone()).collect(),
+            ret: ty.clone(),
+        };
+        let win = desc.window() as u16;
+        let d = match self
+            .rtops
+            .iter()
+            .position(|x| x.op == desc.op && x.args == desc.args && x.ret == desc.ret)
+        {
+            Some(i) => i,
+            None => {
+                self.rtops.push(desc);
+                self.rtops.len() - 1
+            }
+        };
+        if d > u16::MAX as usize {
+            if self.error.is_none() {
+                self.error = Some(limit(span, "too many array operations"));
+            }
+            return;
+        }
+        let base = self.alloc(win);
+        let mut off = 0;
+        for (a, &r) in args.iter().zip(&regs) {
+            for k in 0..width(&a.ty) {
+                if r + k != base + off + k {
+                    self.emit(
+                        Op::Mov {
+                            a: base + off + k,
+                            b: r + k,
                         },
                         span,
                     );
                 }
             }
+            off += width(&a.ty);
         }
+        self.emit(
+            Op::Rt {
+                a: base,
+                d: d as u16,
+            },
+            span,
+        );
+        for (a, &r) in args.iter().zip(&regs) {
+            self.release(r, &a.ty, span);
+        }
+        for k in 0..width(ty) {
+            self.emit(
+                Op::Mov {
+                    a: dst + k,
+                    b: base + k,
+                },
+                span,
+            );
+        }
+        self.own(dst, ty);
+        self.top = mark;
     }
 
     /// A register holding the truth value of the value in `r` (of type `ty`):
@@ -751,7 +982,8 @@ impl Gen<'_> {
             return;
         }
         if !from.is_number() || !to.is_number() {
-            if from == to {
+            let same_rep = from == to || (from.as_array().is_some() && to.as_array().is_some());
+            if same_rep {
                 for i in 0..width(from) {
                     if dst + i != src + i {
                         self.emit(
@@ -768,25 +1000,47 @@ impl Gen<'_> {
             }
             return;
         }
-        if matches!(from, Type::Scalar(_)) || matches!(to, Type::Scalar(_)) {
-            self.unsupported(span, "NumPy scalar conversion");
-            return;
-        }
         let op = match (rep(from), rep(to), to) {
-            (_, _, Type::Bool) if *from != Type::Bool => match rep(from) {
-                Rep::I => Op::IToB { a: dst, b: src },
-                Rep::F => Op::FToB { a: dst, b: src },
-            },
+            (_, _, Type::Bool | Type::Scalar(typer::DType::Bool))
+                if !matches!(from, Type::Bool | Type::Scalar(typer::DType::Bool)) =>
+            {
+                match rep(from) {
+                    Rep::I => Op::IToB { a: dst, b: src },
+                    Rep::F => Op::FToB { a: dst, b: src },
+                }
+            }
             (Rep::I, Rep::F, _) => Op::IToF { a: dst, b: src },
             (Rep::F, Rep::I, _) => Op::FToI { a: dst, b: src },
             _ => {
                 if dst != src {
                     self.emit(Op::Mov { a: dst, b: src }, span);
                 }
+                self.normalise(dst, to, span);
                 return;
             }
         };
         self.emit(op, span);
+        self.normalise(dst, to, span);
+    }
+
+    /// Brings a computed value into the range of a NumPy scalar type:
+    /// narrow integers wrap, float32 rounds. Other types need nothing.
+    fn normalise(&mut self, r: R, ty: &Type, span: Span) {
+        if let Type::Scalar(d) = ty {
+            if matches!(
+                d,
+                typer::DType::F32
+                    | typer::DType::I8
+                    | typer::DType::I16
+                    | typer::DType::I32
+                    | typer::DType::U8
+                    | typer::DType::U16
+                    | typer::DType::U32
+            ) {
+                let k = typer::DType::ALL.iter().position(|x| x == d).unwrap() as u16;
+                self.emit(Op::Norm { a: r, b: r, k }, span);
+            }
+        }
     }
 
     /// Float arithmetic with an operand converted from a Python int (`i * dx`)
@@ -834,10 +1088,13 @@ impl Gen<'_> {
     }
 
     fn binary(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {
-        if matches!(ty, Type::Scalar(_)) {
-            self.unsupported(span, "arithmetic on NumPy scalars");
-            return;
+        self.binary_raw(op, ty, a, b, c, span);
+        if !matches!(op, BinOp::Div) {
+            self.normalise(a, ty, span);
         }
+    }
+
+    fn binary_raw(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {
         let o = match (rep(ty), op) {
             (Rep::I, BinOp::Add) => Op::AddI { a, b, c },
             (Rep::I, BinOp::Sub) => Op::SubI { a, b, c },
@@ -1175,7 +1432,7 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
                 expr(a, out);
                 expr(b, out);
             }
-            TExprKind::Call(_, args) | TExprKind::Tuple(args) => {
+            TExprKind::Call(_, args) | TExprKind::Tuple(args) | TExprKind::Rt(_, args) => {
                 args.iter().for_each(|a| expr(a, out))
             }
             TExprKind::Const(_) | TExprKind::Local(_) => {}
@@ -1246,6 +1503,7 @@ fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
         Const::Str(s) if in_tuple => out.push_str(&stdlib::fmt::str_repr(s)),
         Const::Str(s) => out.push_str(s),
         Const::None => out.push_str("None"),
+        Const::DType(d) => out.push_str(d.name()),
         Const::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
         Const::Int(v) if !ty.is_float() => out.push_str(&v.to_string()),
         Const::Int(v) => stdlib::fmt::write_float(out, *v as f64),

@@ -10,6 +10,7 @@ use std::io::Write;
 
 use stdlib::scalar::{self, ScalarError};
 
+use crate::array::{self, Array};
 use crate::bytecode::{pfmt, Op};
 use crate::error::{Exception, TraceEntry, EXCEPTIONS};
 use crate::module::Module;
@@ -50,6 +51,8 @@ struct Frame<'m> {
 /// records and the output buffer.
 pub struct Machine {
     stack: Vec<u64>,
+    /// What array operations need: the allocators.
+    pub rt: crate::rt::RtCtx,
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
@@ -77,7 +80,10 @@ fn ib(x: i64) -> u64 {
     x as u64
 }
 
-type Raised = (&'static str, String);
+type Raised = crate::array::Raised;
+
+/// `Norm` operands index this table.
+pub const DTYPES: [typer::DType; 11] = typer::DType::ALL;
 
 fn raised(e: ScalarError) -> Raised {
     (e.0, e.1.to_string())
@@ -87,6 +93,9 @@ impl Machine {
     pub fn new(sink: Box<dyn Write>, limits: Limits) -> Machine {
         Machine {
             stack: vec![0; 1024],
+            rt: crate::rt::RtCtx {
+                default_alloc: crate::meminfo::Allocator::system(),
+            },
             out: String::new(),
             sink,
             limits,
@@ -123,6 +132,9 @@ impl Machine {
         self.stack[..args.len()].copy_from_slice(args);
         let kb = p.kbase as usize;
         self.stack[kb..kb + p.kvals.len()].copy_from_slice(&p.kvals);
+        for &r in &p.zero_locals {
+            self.stack[r as usize] = 0;
+        }
         let r = self.exec(m, func, 0);
         if self.out.len() >= OUT_CHUNK {
             self.flush();
@@ -426,6 +438,48 @@ impl Machine {
                     }
                 }
 
+                Op::Norm { a, b, k } => {
+                    let d = DTYPES[k as usize];
+                    let x = reg!(b);
+                    set!(
+                        a,
+                        if d.is_float() {
+                            fb(f(x) as f32 as f64)
+                        } else {
+                            ib(array::wrap(i(x), d))
+                        }
+                    )
+                }
+                Op::Dup { a, b } => {
+                    let x = reg!(b);
+                    // SAFETY: array registers hold null or a live header.
+                    unsafe { array::retain(x as *mut Array) };
+                    set!(a, x)
+                }
+                Op::Store { a, b } => {
+                    let old = reg!(a);
+                    set!(a, reg!(b));
+                    // SAFETY: the local held null or an owned reference.
+                    unsafe { array::release(old as *mut Array) };
+                }
+                Op::Drop { a } => {
+                    let old = reg!(a);
+                    set!(a, 0);
+                    // SAFETY: the temporary held an owned reference.
+                    unsafe { array::release(old as *mut Array) };
+                }
+                Op::Rt { a, d } => {
+                    let desc = &m.rtops[d as usize];
+                    // SAFETY: verify() checked a + window <= nregs, and the
+                    // stack holds nregs slots from base; no other reference
+                    // into the stack is alive during the operation.
+                    let win = unsafe {
+                        std::slice::from_raw_parts_mut(base.add(a as usize), desc.window())
+                    };
+                    if let Err(e) = crate::rt::exec(&self.rt, desc, win) {
+                        break e;
+                    }
+                }
                 Op::Call { a, f: callee } => {
                     if depth + 1 >= max_depth {
                         break ("RecursionError", "maximum recursion depth exceeded".into());
@@ -461,6 +515,9 @@ impl Machine {
                     // SAFETY: verify() checked kbase + kvals.len() <= nregs,
                     // and the stack holds nregs slots from base (just ensured).
                     // (A plain loop: these blocks are a few words.)
+                    for &r in &p.zero_locals {
+                        set!(r, 0);
+                    }
                     unsafe {
                         let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
                         let end = src.add(p.kvals.len());
@@ -472,6 +529,12 @@ impl Machine {
                     }
                 }
                 Op::Ret { a, n } => {
+                    for &r in &protos[pi].ref_locals {
+                        let x = reg!(r);
+                        set!(r, 0);
+                        // SAFETY: array registers hold null or an owned reference.
+                        unsafe { array::release(x as *mut Array) };
+                    }
                     // Results move down to R[0..n]; a >= 0 so copying upward
                     // in order never overwrites a value not yet moved.
                     if n == 1 {
@@ -506,7 +569,20 @@ impl Machine {
                         }
                         pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
                         pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
-                        pfmt::FLOAT32 => stdlib::fmt::write_float32(&mut self.out, f(x) as f32),
+                        pfmt::FLOAT32 => self.out.push_str(&stdlib::arrayfmt::scalar_str(
+                            stdlib::arrayfmt::Elem::F32(f(x) as f32),
+                        )),
+                        pfmt::ARRAY => {
+                            let p = x as *const Array;
+                            if p.is_null() {
+                                break (
+                                    "UnboundLocalError",
+                                    "an array variable was used before it was assigned".into(),
+                                );
+                            }
+                            // SAFETY: a non-null array register holds a live header.
+                            self.out.push_str(&crate::rt::array_str(unsafe { &*p }));
+                        }
                         pfmt::STR_REPR => {
                             let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
                             self.out.push_str(&stdlib::fmt::str_repr(s));
@@ -528,7 +604,28 @@ impl Machine {
             }
         };
 
-        // Unwind: record every frame of this run, innermost last.
+        // Unwind: release what every frame owns (its array locals and the
+        // temporaries live at its pc), innermost first, so nothing leaks.
+        let release_frame = |stack: &mut [u64], proto: usize, fbase: usize, pc: usize| {
+            let p = &protos[proto];
+            for &r in p.ref_locals.iter().chain(p.live_at(pc)) {
+                let slot = &mut stack[fbase + r as usize];
+                let x = std::mem::replace(slot, 0);
+                // SAFETY: per the stack map and the frame layout these slots
+                // hold null or owned references.
+                unsafe { array::release(x as *mut Array) };
+            }
+        };
+        release_frame(&mut self.stack, pi, fbase, pc - 1);
+        for fr in frames[..depth].iter().rev() {
+            release_frame(
+                &mut self.stack,
+                fr.proto as usize,
+                fr.base as usize,
+                fr.pc as usize - 1,
+            );
+        }
+        // Record every frame of this run, innermost last.
         self.fuel = fuel;
         let mut tb: Vec<TraceEntry> = frames[..depth]
             .iter()

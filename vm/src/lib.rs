@@ -6,12 +6,15 @@
 //! `typer`) and does not generate machine code (that is `jit`, which lowers
 //! the same bytecode and calls the same runtime table).
 
+pub mod array;
 pub mod bytecode;
 pub mod compile;
 pub mod dis;
 pub mod error;
 pub mod interp;
+pub mod meminfo;
 pub mod module;
+pub mod rt;
 pub mod runtime;
 
 use std::rc::Rc;

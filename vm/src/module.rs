@@ -28,12 +28,34 @@ pub struct Proto {
     pub nret: u16,
     pub args: Vec<Type>,
     pub ret: Type,
+    /// Registers of array locals (parameters included): released on return
+    /// and when an exception unwinds the frame.
+    pub ref_locals: Vec<u16>,
+    /// Array locals that are not parameters: zeroed on entry.
+    pub zero_locals: Vec<u16>,
+    /// Owned array temporaries live at each instruction, as (first pc, registers)
+    /// in pc order: the entry with the greatest pc <= the faulting pc applies.
+    pub stackmap: Vec<(u32, Vec<u16>)>,
+}
+
+impl Proto {
+    /// The owned temporaries live at `pc`.
+    pub fn live_at(&self, pc: usize) -> &[u16] {
+        let i = self.stackmap.partition_point(|(p, _)| *p as usize <= pc);
+        if i == 0 {
+            &[]
+        } else {
+            &self.stackmap[i - 1].1
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct Module {
     pub protos: Vec<Proto>,
     pub strings: Vec<String>,
+    /// The runtime operation of every `Rt` instruction.
+    pub rtops: Vec<crate::rt::RtDesc>,
     pub source: Rc<Source>,
 }
 
@@ -52,6 +74,13 @@ impl Module {
             }
             if p.spans.len() != p.code.len() {
                 return err(0, "line table length differs from code length");
+            }
+            let regs_ok = |rs: &[u16]| rs.iter().all(|&r| r < p.nregs);
+            if !regs_ok(&p.ref_locals)
+                || !regs_ok(&p.zero_locals)
+                || !p.stackmap.iter().all(|(_, rs)| regs_ok(rs))
+            {
+                return err(0, "reference registers outside the frame");
             }
             if p.kbase as usize + p.kvals.len() > p.nregs as usize {
                 return err(0, "constant registers exceed the frame");

@@ -1,0 +1,1287 @@
+//! Typing of arrays: NumPy constructors, ufuncs and operators with NEP 50
+//! promotion, reductions, indexing and views, attributes and methods. Every
+//! array operation becomes one [`RtOp`] node for the runtime.
+
+use super::*;
+use crate::types::{ArrayType, DType, Layout};
+
+/// A NumPy function known to the typer.
+enum NpFn {
+    New(Fill),
+    Like(Fill),
+    Arange,
+    Linspace,
+    Array,
+    Copy,
+    Ufunc(Ufunc, usize),
+    Reduce(Reduction),
+    Dot,
+    Where,
+}
+
+fn np_fn(name: &str) -> Option<NpFn> {
+    use Ufunc::*;
+    Some(match name {
+        "empty" => NpFn::New(Fill::Empty),
+        "zeros" => NpFn::New(Fill::Zeros),
+        "ones" => NpFn::New(Fill::Ones),
+        "full" => NpFn::New(Fill::Value),
+        "empty_like" => NpFn::Like(Fill::Empty),
+        "zeros_like" => NpFn::Like(Fill::Zeros),
+        "ones_like" => NpFn::Like(Fill::Ones),
+        "full_like" => NpFn::Like(Fill::Value),
+        "arange" => NpFn::Arange,
+        "linspace" => NpFn::Linspace,
+        "array" | "asarray" => NpFn::Array,
+        "copy" => NpFn::Copy,
+        "sum" => NpFn::Reduce(Reduction::Sum),
+        "prod" => NpFn::Reduce(Reduction::Prod),
+        "min" | "amin" => NpFn::Reduce(Reduction::Min),
+        "max" | "amax" => NpFn::Reduce(Reduction::Max),
+        "mean" => NpFn::Reduce(Reduction::Mean),
+        "argmin" => NpFn::Reduce(Reduction::ArgMin),
+        "argmax" => NpFn::Reduce(Reduction::ArgMax),
+        "dot" | "matmul" => NpFn::Dot,
+        "where" => NpFn::Where,
+        "add" => NpFn::Ufunc(Add, 2),
+        "subtract" => NpFn::Ufunc(Subtract, 2),
+        "multiply" => NpFn::Ufunc(Multiply, 2),
+        "divide" | "true_divide" => NpFn::Ufunc(TrueDivide, 2),
+        "floor_divide" => NpFn::Ufunc(FloorDivide, 2),
+        "remainder" | "mod" => NpFn::Ufunc(Remainder, 2),
+        "power" => NpFn::Ufunc(Power, 2),
+        "negative" => NpFn::Ufunc(Negative, 1),
+        "absolute" | "abs" => NpFn::Ufunc(Absolute, 1),
+        "floor" => NpFn::Ufunc(Floor, 1),
+        "ceil" => NpFn::Ufunc(Ceil, 1),
+        "arctan2" => NpFn::Ufunc(Arctan2, 2),
+        "minimum" => NpFn::Ufunc(Minimum, 2),
+        "maximum" => NpFn::Ufunc(Maximum, 2),
+        "fmin" => NpFn::Ufunc(Fmin, 2),
+        "fmax" => NpFn::Ufunc(Fmax, 2),
+        "equal" => NpFn::Ufunc(Equal, 2),
+        "not_equal" => NpFn::Ufunc(NotEqual, 2),
+        "less" => NpFn::Ufunc(Less, 2),
+        "less_equal" => NpFn::Ufunc(LessEqual, 2),
+        "greater" => NpFn::Ufunc(Greater, 2),
+        "greater_equal" => NpFn::Ufunc(GreaterEqual, 2),
+        "bitwise_and" => NpFn::Ufunc(BitwiseAnd, 2),
+        "bitwise_or" => NpFn::Ufunc(BitwiseOr, 2),
+        "bitwise_xor" => NpFn::Ufunc(BitwiseXor, 2),
+        "invert" | "bitwise_not" => NpFn::Ufunc(Invert, 1),
+        "left_shift" => NpFn::Ufunc(LeftShift, 2),
+        "right_shift" => NpFn::Ufunc(RightShift, 2),
+        "logical_and" => NpFn::Ufunc(LogicalAnd, 2),
+        "logical_or" => NpFn::Ufunc(LogicalOr, 2),
+        "logical_not" => NpFn::Ufunc(LogicalNot, 1),
+        _ => {
+            let m = match name {
+                "arctan" => Math1::Atan,
+                "arcsin" => Math1::Asin,
+                "arccos" => Math1::Acos,
+                "trunc" => Math1::Trunc,
+                n => Math1::from_name(n).filter(|m| *m != Math1::Fabs)?,
+            };
+            NpFn::Ufunc(Ufunc::Float1(m), 1)
+        }
+    })
+}
+
+pub(super) fn ufunc_name(f: Ufunc) -> String {
+    use Ufunc::*;
+    match f {
+        Add => "add",
+        Subtract => "subtract",
+        Multiply => "multiply",
+        TrueDivide => "divide",
+        FloorDivide => "floor_divide",
+        Remainder => "remainder",
+        Power => "power",
+        Negative => "negative",
+        Absolute => "absolute",
+        Float1(m) => return m.name().to_string(),
+        Floor => "floor",
+        Ceil => "ceil",
+        Arctan2 => "arctan2",
+        Minimum => "minimum",
+        Maximum => "maximum",
+        Fmin => "fmin",
+        Fmax => "fmax",
+        Equal => "equal",
+        NotEqual => "not_equal",
+        Less => "less",
+        LessEqual => "less_equal",
+        Greater => "greater",
+        GreaterEqual => "greater_equal",
+        BitwiseAnd => "bitwise_and",
+        BitwiseOr => "bitwise_or",
+        BitwiseXor => "bitwise_xor",
+        Invert => "invert",
+        LeftShift => "left_shift",
+        RightShift => "right_shift",
+        LogicalAnd => "logical_and",
+        LogicalOr => "logical_or",
+        LogicalNot => "logical_not",
+    }
+    .to_string()
+}
+
+/// The ufunc an operator stands for.
+pub(super) fn binop_ufunc(op: BinOp) -> Option<Ufunc> {
+    Some(match op {
+        BinOp::Add => Ufunc::Add,
+        BinOp::Sub => Ufunc::Subtract,
+        BinOp::Mul => Ufunc::Multiply,
+        BinOp::Div => Ufunc::TrueDivide,
+        BinOp::FloorDiv => Ufunc::FloorDivide,
+        BinOp::Mod => Ufunc::Remainder,
+        BinOp::Pow => Ufunc::Power,
+        BinOp::BitAnd => Ufunc::BitwiseAnd,
+        BinOp::BitOr => Ufunc::BitwiseOr,
+        BinOp::BitXor => Ufunc::BitwiseXor,
+        BinOp::LShift => Ufunc::LeftShift,
+        BinOp::RShift => Ufunc::RightShift,
+        BinOp::MatMul => return None,
+    })
+}
+
+pub(super) fn cmp_ufunc(op: CmpOp) -> Ufunc {
+    match op {
+        CmpOp::Eq => Ufunc::Equal,
+        CmpOp::Ne => Ufunc::NotEqual,
+        CmpOp::Lt => Ufunc::Less,
+        CmpOp::Le => Ufunc::LessEqual,
+        CmpOp::Gt => Ufunc::Greater,
+        CmpOp::Ge => Ufunc::GreaterEqual,
+    }
+}
+
+/// NumPy 2's result dtype of mixed operands (NEP 50): array dtypes and NumPy
+/// scalars are strong and promote; Python scalars are weak and only lift the
+/// kind (a Python float with integers gives float64).
+pub(super) fn result_dtype(inputs: &[Type]) -> Option<DType> {
+    let mut strong: Option<DType> = None;
+    for t in inputs {
+        let d = match t {
+            Type::Array(a) => a.dtype,
+            Type::Scalar(d) => *d,
+            _ => continue,
+        };
+        strong = Some(strong.map_or(d, |s| DType::promote(s, d)));
+    }
+    let mut r = match strong {
+        Some(s) => s,
+        None => {
+            // Only Python scalars: NumPy takes them as int64/float64/bool.
+            let mut r = DType::Bool;
+            for t in inputs {
+                r = match (r, t) {
+                    (_, Type::Float) | (DType::F64, _) => DType::F64,
+                    (_, Type::Int) | (DType::I64, _) => DType::I64,
+                    (r, _) => r,
+                };
+            }
+            return Some(r);
+        }
+    };
+    for t in inputs {
+        if t.is_python_scalar() {
+            r = crate::types::weak_promote(r, t);
+        } else if !matches!(t, Type::Array(_) | Type::Scalar(_)) {
+            return None;
+        }
+    }
+    Some(r)
+}
+
+/// The dtype a float function computes in for an input dtype; `None` where
+/// NumPy would compute in float16, which Kiln does not have.
+fn float_fn_dtype(d: DType) -> Option<DType> {
+    match d {
+        DType::Bool | DType::I8 | DType::U8 => None,
+        DType::I16 | DType::U16 | DType::F32 => Some(DType::F32),
+        _ => Some(DType::F64),
+    }
+}
+
+/// The loop dtype and output dtype of a ufunc on these input types.
+pub(super) fn ufunc_sig(f: Ufunc, inputs: &[Type]) -> std::result::Result<(DType, DType), String> {
+    use Ufunc::*;
+    let c = result_dtype(inputs).ok_or_else(|| "operands are not numbers or arrays".to_string())?;
+    let float16 = || {
+        format!("its NumPy result would be float16 (from {c}), which Kiln does not support; convert with .astype(np.float32) first")
+    };
+    Ok(match f {
+        Add | Multiply | Maximum | Minimum | Fmax | Fmin | Absolute => (c, c),
+        Subtract | Negative if c == DType::Bool => {
+            return Err(
+                "NumPy does not support subtracting or negating booleans; use ^ or ~ instead"
+                    .into(),
+            )
+        }
+        Subtract | Negative => (c, c),
+        FloorDivide | Remainder | Power if c == DType::Bool => (DType::I8, DType::I8),
+        FloorDivide | Remainder | Power => (c, c),
+        TrueDivide => {
+            let d = if c.is_float() { c } else { DType::F64 };
+            (d, d)
+        }
+        Float1(_) | Arctan2 | Floor | Ceil => {
+            let d = if c.is_float() {
+                c
+            } else {
+                float_fn_dtype(c).ok_or_else(float16)?
+            };
+            (d, d)
+        }
+        Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => (c, DType::Bool),
+        BitwiseAnd | BitwiseOr | BitwiseXor | Invert | LeftShift | RightShift => {
+            if c.is_float() {
+                return Err(format!(
+                    "bitwise operations need integer or boolean operands, not {c}"
+                ));
+            }
+            let d = if matches!(f, LeftShift | RightShift) && c == DType::Bool {
+                DType::I8
+            } else {
+                c
+            };
+            (d, d)
+        }
+        LogicalAnd | LogicalOr | LogicalNot => (c, DType::Bool),
+    })
+}
+
+fn arg_of(t: &Type) -> Option<Arg> {
+    Some(match t {
+        Type::Array(a) => Arg::Array(a.dtype),
+        t => Arg::Scalar(t.scalar_dtype()?),
+    })
+}
+
+fn ndim_of(t: &Type) -> u8 {
+    t.as_array().map_or(0, |a| a.ndim)
+}
+
+/// The accumulator dtype of a reduction, as NumPy picks it.
+fn reduce_acc(f: Reduction, d: DType) -> DType {
+    match f {
+        Reduction::Sum | Reduction::Prod => match d {
+            DType::Bool | DType::I8 | DType::I16 | DType::I32 => DType::I64,
+            DType::U8 | DType::U16 | DType::U32 => DType::U64,
+            d => d,
+        },
+        Reduction::Mean => {
+            if d == DType::F32 {
+                DType::F32
+            } else {
+                DType::F64
+            }
+        }
+        Reduction::ArgMin | Reduction::ArgMax => DType::I64,
+        Reduction::Min | Reduction::Max => d,
+    }
+}
+
+fn rt(op: RtOp, args: Vec<TExpr>, ty: Type, span: Span) -> TExpr {
+    texpr(TExprKind::Rt(op, args), ty, span)
+}
+
+impl Cx<'_> {
+    /// A dtype named by an expression: `np.float64`, `np.int32`, `bool`,
+    /// `float`, `int`, `"float32"`, `a.dtype`.
+    pub(super) fn dtype_expr(&mut self, e: &Expr) -> Result<DType> {
+        let name = match &e.kind {
+            ExprKind::Attribute(m, attr) => match &m.kind {
+                ExprKind::Name(n)
+                    if matches!(
+                        self.prog.imports.get(n),
+                        Some(Import::Module(ModuleKind::Numpy))
+                    ) =>
+                {
+                    Some(attr.clone())
+                }
+                _ => None,
+            },
+            ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.imports.get(n) {
+                Some(Import::Member(ModuleKind::Numpy, m)) => Some(m.clone()),
+                _ => Some(n.clone()),
+            },
+            ExprKind::Str(s) => Some(s.clone()),
+            _ => None,
+        };
+        if let Some(d) = name.as_deref().and_then(DType::from_name) {
+            return Ok(d);
+        }
+        if name.as_deref() == Some("float16") {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                "float16 is not supported in Kiln",
+            ));
+        }
+        if name.is_none() {
+            let t = self.expr(e)?;
+            if let Type::DTypeObj(d) = t.ty {
+                return Ok(d);
+            }
+        }
+        Err(type_err(
+            e.span,
+            "expected a dtype such as np.float64, np.int32 or np.bool_",
+        ))
+    }
+
+    fn dtype_kwarg(
+        &mut self,
+        kwargs: &[Keyword],
+        allowed: &[&str],
+        fname: &str,
+    ) -> Result<Option<DType>> {
+        let mut dt = None;
+        for k in kwargs {
+            if k.name == "dtype" {
+                dt = Some(self.dtype_expr(&k.value)?);
+            } else if !allowed.contains(&k.name.as_str()) {
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!(
+                        "np.{fname}() got an unexpected keyword argument '{}' in Kiln",
+                        k.name
+                    ),
+                ));
+            }
+        }
+        Ok(dt)
+    }
+
+    /// A shape argument: an int, or a tuple of ints; returns the expression
+    /// cast to ints and the number of dimensions.
+    fn shape_arg(&mut self, e: &Expr) -> Result<(TExpr, u8)> {
+        let t = self.expr(e)?;
+        match &t.ty {
+            ty if ty.is_intlike() => Ok((t.cast(&Type::Int), 1)),
+            Type::Tuple(items) if items.iter().all(Type::is_intlike) => {
+                let n = items.len() as u8;
+                let want = Type::tuple(vec![Type::Int; n as usize]);
+                Ok((t.cast(&want), n))
+            }
+            Type::Unknown => Ok((t, 1)),
+            ty => Err(type_err(
+                t.span,
+                format!("a shape must be an int or a tuple of ints, not {ty}"),
+            )),
+        }
+    }
+
+    pub(super) fn call_numpy(
+        &mut self,
+        name: &str,
+        fspan: Span,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
+        let Some(f) = np_fn(name) else {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                fspan,
+                format!("np.{name} is not supported in Kiln"),
+            ));
+        };
+        let full = format!("np.{name}");
+        match f {
+            NpFn::New(fill) => {
+                let want = if fill == Fill::Value { 2 } else { 1 };
+                if args.len() != want {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        format!("{full}() takes {want} positional arguments"),
+                    ));
+                }
+                let (shape, nd) = self.shape_arg(&args[0])?;
+                let dt = self.dtype_kwarg(kwargs, &[], name)?;
+                let mut targs = vec![shape];
+                let dtype = if fill == Fill::Value {
+                    let v = self.expr(&args[1])?;
+                    let d = dt
+                        .or_else(|| result_dtype(std::slice::from_ref(&v.ty)))
+                        .ok_or_else(|| type_err(v.span, "the fill value must be a number"))?;
+                    targs.push(v);
+                    d
+                } else {
+                    dt.unwrap_or(DType::F64)
+                };
+                Ok(rt(
+                    RtOp::New(fill),
+                    targs,
+                    Type::array(dtype, nd, Layout::C),
+                    span,
+                ))
+            }
+            NpFn::Like(fill) => {
+                let want = if fill == Fill::Value { 2 } else { 1 };
+                let a = self.args_exact(&full, args, &[], want..=want, span)?;
+                let dt = self.dtype_kwarg(kwargs, &[], name)?;
+                let Some(at) = a[0].ty.as_array().cloned() else {
+                    return self.unknown_or(&a[0], &format!("{full}() needs an array"));
+                };
+                let ty = Type::Array(Rc::new(ArrayType {
+                    dtype: dt.unwrap_or(at.dtype),
+                    layout: Layout::C,
+                    ..at
+                }));
+                Ok(rt(RtOp::NewLike(fill), a, ty, span))
+            }
+            NpFn::Arange => {
+                let a = self.args_exact(&full, args, &[], 1..=3, span)?;
+                let dt = self.dtype_kwarg(kwargs, &[], name)?;
+                for x in &a {
+                    self.need_number(&full, x)?;
+                }
+                if a.iter().any(|x| x.ty.is_unknown()) {
+                    return Ok(unknown(span));
+                }
+                let d = dt.unwrap_or_else(|| {
+                    result_dtype(&a.iter().map(|x| x.ty.clone()).collect::<Vec<_>>())
+                        .unwrap_or(DType::I64)
+                });
+                let d = if d == DType::Bool { DType::I64 } else { d };
+                // Compute the range in int64 or float64, whichever the dtype needs.
+                let st = if d.is_float() || a.iter().any(|x| x.ty.is_float()) {
+                    Type::Float
+                } else {
+                    Type::Int
+                };
+                let mut it = a.into_iter().map(|x| x.cast(&st));
+                let c = |v: f64| {
+                    if st == Type::Float {
+                        texpr(TExprKind::Const(Const::Float(v)), Type::Float, span)
+                    } else {
+                        texpr(TExprKind::Const(Const::Int(v as i64)), Type::Int, span)
+                    }
+                };
+                let (x, y, z) = (it.next().unwrap(), it.next(), it.next());
+                let (start, stop, step) = match (y, z) {
+                    (None, _) => (c(0.0), x, c(1.0)),
+                    (Some(y), None) => (x, y, c(1.0)),
+                    (Some(y), Some(z)) => (x, y, z),
+                };
+                Ok(rt(
+                    RtOp::Arange,
+                    vec![start, stop, step],
+                    Type::array(d, 1, Layout::C),
+                    span,
+                ))
+            }
+            NpFn::Linspace => {
+                let a = self.args_exact(&full, args, &[], 2..=3, span)?;
+                let dt = self.dtype_kwarg(kwargs, &["num"], name)?;
+                let mut a: Vec<TExpr> = a;
+                if a.len() == 2 {
+                    match kwargs.iter().find(|k| k.name == "num") {
+                        Some(k) => a.push(self.expr(&k.value)?),
+                        None => a.push(texpr(TExprKind::Const(Const::Int(50)), Type::Int, span)),
+                    }
+                }
+                if !a[2].ty.is_intlike() && !a[2].ty.is_unknown() {
+                    return Err(type_err(a[2].span, "np.linspace's num must be an integer"));
+                }
+                let num = a.pop().unwrap().cast(&Type::Int);
+                let mut v: Vec<TExpr> = a.into_iter().map(|x| x.cast(&Type::Float)).collect();
+                v.push(num);
+                Ok(rt(
+                    RtOp::Linspace,
+                    v,
+                    Type::array(dt.unwrap_or(DType::F64), 1, Layout::C),
+                    span,
+                ))
+            }
+            NpFn::Array => {
+                if args.len() != 1 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        "np.array() takes one list",
+                    ));
+                }
+                let dt = self.dtype_kwarg(kwargs, &[], name)?;
+                self.array_literal(&args[0], dt, span)
+            }
+            NpFn::Copy => {
+                let a = self.args_exact(&full, args, kwargs, 1..=1, span)?;
+                self.copy_of(a.into_iter().next().unwrap(), span)
+            }
+            NpFn::Ufunc(u, n) => {
+                if let Some(k) = kwargs.first() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        k.name_span,
+                        format!("{full}() keyword arguments are not supported in Kiln"),
+                    ));
+                }
+                let a = self.args_exact(&full, args, &[], n..=n, span)?;
+                self.ufunc(u, a, span)
+            }
+            NpFn::Reduce(r) => {
+                let a = self.args_exact(&full, args, &[], 1..=1, span)?;
+                let axis = self.axis_kwarg(kwargs, &full)?;
+                self.reduce(r, a.into_iter().next().unwrap(), axis, span)
+            }
+            NpFn::Dot => {
+                let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
+                let mut it = a.into_iter();
+                self.dot(it.next().unwrap(), it.next().unwrap(), span)
+            }
+            NpFn::Where => {
+                let a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
+                if a.iter().any(|x| x.ty.is_unknown()) {
+                    return Ok(unknown(span));
+                }
+                let kinds: Option<Vec<Arg>> = a.iter().map(|x| arg_of(&x.ty)).collect();
+                let kinds =
+                    kinds.ok_or_else(|| type_err(span, "np.where() needs arrays or numbers"))?;
+                let d = result_dtype(&[a[1].ty.clone(), a[2].ty.clone()]).unwrap_or(DType::F64);
+                let nd = a.iter().map(|x| ndim_of(&x.ty)).max().unwrap_or(0);
+                if nd == 0 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "np.where() on scalars only is not supported in Kiln",
+                    ));
+                }
+                Ok(rt(
+                    RtOp::Where(kinds),
+                    a,
+                    Type::array(d, nd, Layout::C),
+                    span,
+                ))
+            }
+        }
+    }
+
+    fn unknown_or(&self, e: &TExpr, msg: &str) -> Result<TExpr> {
+        if e.ty.is_unknown() {
+            Ok(unknown(e.span))
+        } else {
+            Err(type_err(e.span, format!("{msg}, not {}", e.ty)))
+        }
+    }
+
+    fn axis_kwarg(&mut self, kwargs: &[Keyword], full: &str) -> Result<Option<i64>> {
+        let mut axis = None;
+        for k in kwargs {
+            if k.name != "axis" {
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!(
+                        "{full}() got an unexpected keyword argument '{}' in Kiln",
+                        k.name
+                    ),
+                ));
+            }
+            match self.prog.const_eval(&k.value) {
+                Some(Const::Int(v)) => axis = Some(v),
+                Some(Const::None) => axis = None,
+                _ => {
+                    return Err(type_err(
+                        k.value.span,
+                        "axis must be a constant integer in Kiln",
+                    ))
+                }
+            }
+        }
+        Ok(axis)
+    }
+
+    /// `np.array([...])` with scalar elements, nested lists for 2-D and up.
+    fn array_literal(&mut self, e: &Expr, dt: Option<DType>, span: Span) -> Result<TExpr> {
+        fn walk(
+            cx: &mut Cx,
+            e: &Expr,
+            depth: usize,
+            shape: &mut Vec<usize>,
+            out: &mut Vec<TExpr>,
+        ) -> Result<()> {
+            match &e.kind {
+                ExprKind::List(items) | ExprKind::Tuple(items) => {
+                    if shape.len() == depth {
+                        shape.push(items.len());
+                    } else if shape[depth] != items.len() || shape.len() < depth {
+                        return Err(type_err(
+                            e.span,
+                            "np.array() needs a rectangular nested list",
+                        ));
+                    }
+                    for i in items {
+                        walk(cx, i, depth + 1, shape, out)?;
+                    }
+                    Ok(())
+                }
+                _ => {
+                    if shape.len() != depth {
+                        return Err(type_err(
+                            e.span,
+                            "np.array() needs a rectangular nested list",
+                        ));
+                    }
+                    let t = cx.expr(e)?;
+                    if !t.ty.is_number() && !t.ty.is_unknown() {
+                        return Err(type_err(
+                            t.span,
+                            format!("np.array() elements must be numbers, not {}", t.ty),
+                        ));
+                    }
+                    out.push(t);
+                    Ok(())
+                }
+            }
+        }
+        if !matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
+            let t = self.expr(e)?;
+            if t.ty.as_array().is_some() {
+                return self.copy_of(t, span);
+            }
+            return Err(type_err(
+                e.span,
+                "np.array() takes a list of numbers in Kiln",
+            ));
+        }
+        let mut shape = Vec::new();
+        let mut elems = Vec::new();
+        walk(self, e, 0, &mut shape, &mut elems)?;
+        if elems.iter().any(|x| x.ty.is_unknown()) {
+            return Ok(unknown(span));
+        }
+        if shape.len() > 32 {
+            return Err(type_err(span, "too many dimensions"));
+        }
+        let d = match dt {
+            Some(d) => d,
+            None if elems.is_empty() => DType::F64,
+            None => {
+                let tys: Vec<Type> = elems.iter().map(|x| x.ty.clone()).collect();
+                result_dtype(&tys).unwrap_or(DType::F64)
+            }
+        };
+        let st = if d.is_float() { Type::Float } else { Type::Int };
+        let elems = elems
+            .into_iter()
+            .map(|x| {
+                if x.ty.is_float() && !d.is_float() {
+                    x
+                } else {
+                    x.cast(&st)
+                }
+            })
+            .collect();
+        let nd = shape.len() as u8;
+        Ok(rt(
+            RtOp::FromElems(shape),
+            elems,
+            Type::array(d, nd, Layout::C),
+            span,
+        ))
+    }
+
+    fn copy_of(&mut self, a: TExpr, span: Span) -> Result<TExpr> {
+        let Some(at) = a.ty.as_array().cloned() else {
+            return self.unknown_or(&a, "np.copy() needs an array");
+        };
+        let ty = Type::Array(Rc::new(ArrayType {
+            layout: Layout::C,
+            ..at
+        }));
+        Ok(rt(RtOp::Copy, vec![a], ty, span))
+    }
+
+    /// An elementwise ufunc on arrays and/or scalars.
+    pub(super) fn ufunc(&mut self, f: Ufunc, args: Vec<TExpr>, span: Span) -> Result<TExpr> {
+        if args.iter().any(|x| x.ty.is_unknown()) {
+            return Ok(unknown(span));
+        }
+        let tys: Vec<Type> = args.iter().map(|x| x.ty.clone()).collect();
+        let kinds: Option<Vec<Arg>> = tys.iter().map(arg_of).collect();
+        let names = tys
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let kinds = kinds.ok_or_else(|| {
+            type_err(
+                span,
+                format!(
+                    "ufunc '{}' is not supported for the input types ({names})",
+                    ufunc_name(f)
+                ),
+            )
+        })?;
+        let (dt, out) = ufunc_sig(f, &tys)
+            .map_err(|m| type_err(span, format!("ufunc '{}' on ({names}): {m}", ufunc_name(f))))?;
+        let nd = tys.iter().map(ndim_of).max().unwrap_or(0);
+        let ty = if nd == 0 {
+            Type::Scalar(out)
+        } else {
+            Type::array(out, nd, Layout::C)
+        };
+        Ok(rt(RtOp::Ufunc { f, dt, args: kinds }, args, ty, span))
+    }
+
+    fn reduce(&mut self, f: Reduction, a: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+        let Some(at) = a.ty.as_array().cloned() else {
+            return self.unknown_or(&a, "a reduction needs an array");
+        };
+        let acc = reduce_acc(f, at.dtype);
+        let out = match f {
+            Reduction::Min | Reduction::Max => at.dtype,
+            _ => acc,
+        };
+        let (axis, ty) = match axis {
+            None => (None, Type::Scalar(out)),
+            Some(k) => {
+                let n = at.ndim as i64;
+                let k2 = if k < 0 { k + n } else { k };
+                if !(0..n).contains(&k2) {
+                    return Err(type_err(
+                        span,
+                        format!("axis {k} is out of bounds for array of dimension {n}"),
+                    ));
+                }
+                let ty = if n == 1 {
+                    Type::Scalar(out)
+                } else {
+                    Type::array(out, at.ndim - 1, Layout::C)
+                };
+                (Some(k2 as u8), ty)
+            }
+        };
+        Ok(rt(RtOp::Reduce { f, axis, acc }, vec![a], ty, span))
+    }
+
+    pub(super) fn dot(&mut self, a: TExpr, b: TExpr, span: Span) -> Result<TExpr> {
+        if a.ty.is_unknown() || b.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        let (Some(x), Some(y)) = (a.ty.as_array().cloned(), b.ty.as_array().cloned()) else {
+            return Err(type_err(
+                span,
+                format!("np.dot and @ need two arrays, not {} and {}", a.ty, b.ty),
+            ));
+        };
+        if x.ndim > 2 || y.ndim > 2 {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "np.dot and @ support 1-D and 2-D arrays in Kiln",
+            ));
+        }
+        let d = DType::promote(x.dtype, y.dtype);
+        let d = if d == DType::Bool { DType::Bool } else { d };
+        let ty = match (x.ndim, y.ndim) {
+            (1, 1) => Type::Scalar(d),
+            (2, 2) => Type::array(d, 2, Layout::C),
+            _ => Type::array(d, 1, Layout::C),
+        };
+        Ok(rt(RtOp::Dot(d), vec![a, b], ty, span))
+    }
+
+    /// Typing of `a[...]` on an array.
+    pub(super) fn subscript_array(&mut self, a: TExpr, idx: &Expr, span: Span) -> Result<TExpr> {
+        let at = a.ty.as_array().cloned().unwrap();
+        let (kinds, mut args) = self.index_items(idx, at.ndim)?;
+        let ints = kinds.iter().filter(|k| matches!(k, Idx::Int)).count() as u8;
+        let ty = if ints == at.ndim && kinds.len() == at.ndim as usize {
+            Type::Scalar(at.dtype)
+        } else {
+            Type::Array(Rc::new(ArrayType {
+                ndim: at.ndim - ints,
+                layout: Layout::A,
+                ..at
+            }))
+        };
+        args.insert(0, a);
+        Ok(rt(RtOp::GetItem(kinds), args, ty, span))
+    }
+
+    /// The items of a subscript: their kinds and the int expressions they need.
+    pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<(Vec<Idx>, Vec<TExpr>)> {
+        let items: Vec<&Expr> = match &idx.kind {
+            ExprKind::Tuple(items) => items.iter().collect(),
+            _ => vec![idx],
+        };
+        if items.len() > ndim as usize {
+            return Err(type_err(
+                idx.span,
+                format!(
+                    "too many indices for array: array is {ndim}-dimensional, but {} were indexed",
+                    items.len()
+                ),
+            ));
+        }
+        let mut kinds = Vec::new();
+        let mut args = Vec::new();
+        for it in items {
+            match &it.kind {
+                ExprKind::Slice(lo, hi, step) => {
+                    for b in [lo, hi, step].into_iter().flatten() {
+                        let t = self.expr(b)?;
+                        if !t.ty.is_intlike() && !t.ty.is_unknown() {
+                            return Err(type_err(
+                                t.span,
+                                format!("slice indices must be integers, not {}", t.ty),
+                            ));
+                        }
+                        args.push(t.cast(&Type::Int));
+                    }
+                    kinds.push(Idx::Slice {
+                        lo: lo.is_some(),
+                        hi: hi.is_some(),
+                        step: step.is_some(),
+                    });
+                }
+                _ => {
+                    let t = self.expr(it)?;
+                    if !t.ty.is_intlike() && !t.ty.is_unknown() {
+                        let what = if t.ty.as_array().is_some() {
+                            "arrays as indices (fancy indexing) are"
+                        } else {
+                            ""
+                        };
+                        if !what.is_empty() {
+                            return Err(Diagnostic::new(
+                                DiagKind::Unsupported,
+                                t.span,
+                                format!("{what} not supported in Kiln"),
+                            ));
+                        }
+                        return Err(type_err(
+                            t.span,
+                            format!("array indices must be integers or slices, not {}", t.ty),
+                        ));
+                    }
+                    args.push(t.cast(&Type::Int));
+                    kinds.push(Idx::Int);
+                }
+            }
+        }
+        Ok((kinds, args))
+    }
+
+    /// `a[...] = v` (and, with `aug`, `a[...] op= v`) as a statement.
+    pub(super) fn setitem(
+        &mut self,
+        target: &Expr,
+        aug: Option<BinOp>,
+        v: TExpr,
+        span: Span,
+    ) -> Result<TStmtKind> {
+        let ExprKind::Subscript(base, idx) = &target.kind else {
+            unreachable!()
+        };
+        let a = self.expr(base)?;
+        if a.ty.is_unknown() {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        }
+        let Some(at) = a.ty.as_array().cloned() else {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                target.span,
+                format!(
+                    "assigning to an element of a {} is not supported in Kiln",
+                    a.ty
+                ),
+            ));
+        };
+        // Evaluate the array and the indices once, into hidden locals, so
+        // that `a[f()] += 1` calls f once.
+        let mut pre = Vec::new();
+        let a = self.hidden(a, "arr", &mut pre)?;
+        let (kinds, idx_args) = self.index_items(idx, at.ndim)?;
+        let mut idx_locals = Vec::new();
+        for x in idx_args {
+            idx_locals.push(self.hidden(x, "idx", &mut pre)?);
+        }
+        let is_elem =
+            kinds.iter().all(|k| matches!(k, Idx::Int)) && kinds.len() == at.ndim as usize;
+        let mut get_args = vec![a.clone()];
+        get_args.extend(idx_locals.iter().cloned());
+        let v = match aug {
+            None => v,
+            Some(op) if is_elem => {
+                let cur = rt(
+                    RtOp::GetItem(kinds.clone()),
+                    get_args,
+                    Type::Scalar(at.dtype),
+                    span,
+                );
+                self.binary(op, cur, v, span)?
+            }
+            Some(op) => {
+                // A slice: the operation is in place on the view.
+                let ty = Type::Array(Rc::new(ArrayType {
+                    ndim: at.ndim - kinds.iter().filter(|k| matches!(k, Idx::Int)).count() as u8,
+                    layout: Layout::A,
+                    ..at.clone()
+                }));
+                let view = rt(RtOp::GetItem(kinds.clone()), get_args, ty, span);
+                let stmt = self.inplace(op, view, v, span)?;
+                pre.push(TStmt { kind: stmt, span });
+                return Ok(self.seq(pre, span));
+            }
+        };
+        if v.ty.is_unknown() {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        }
+        let vk = arg_of(&v.ty)
+            .ok_or_else(|| type_err(v.span, format!("cannot assign a {} into an array", v.ty)))?;
+        if let (Arg::Scalar(_), false) = (vk, is_elem) {
+            // Broadcast a scalar over the selection.
+        }
+        let mut args = vec![a];
+        args.extend(idx_locals);
+        args.push(v);
+        pre.push(TStmt {
+            kind: TStmtKind::Expr(rt(RtOp::SetItem(kinds, vk), args, Type::None, span)),
+            span,
+        });
+        Ok(self.seq(pre, span))
+    }
+
+    /// `x, a[i] = ...`: the value goes to a hidden local, then each target
+    /// is assigned its element in order.
+    pub(super) fn unpack_to_targets(
+        &mut self,
+        items: &[Expr],
+        v: TExpr,
+        span: Span,
+    ) -> Result<TStmtKind> {
+        let tys: Vec<Type> = match &v.ty {
+            Type::Tuple(t) if t.len() == items.len() => t.to_vec(),
+            Type::Unknown => return Ok(TStmtKind::Expr(unknown(span))),
+            t => {
+                return Err(type_err(
+                    v.span,
+                    format!("cannot unpack a {t} into {} targets", items.len()),
+                ))
+            }
+        };
+        let mut pre = Vec::new();
+        let tup = self.hidden_always(v, "tuple", &mut pre)?;
+        for (k, (item, ty)) in items.iter().zip(tys).enumerate() {
+            let elem = texpr(TExprKind::TupleGet(Box::new(tup.clone()), k), ty, item.span);
+            let kind = if let ExprKind::Subscript(..) = item.kind {
+                self.setitem(item, None, elem, span)?
+            } else {
+                let (t, e) = self.bind(item, elem)?;
+                TStmtKind::Assign(t, e)
+            };
+            pre.push(TStmt { kind, span });
+        }
+        Ok(self.seq(pre, span))
+    }
+
+    /// Several statements where one is expected.
+    fn seq(&self, mut stmts: Vec<TStmt>, span: Span) -> TStmtKind {
+        if stmts.len() == 1 {
+            return stmts.pop().unwrap().kind;
+        }
+        TStmtKind::If(
+            texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span),
+            stmts,
+            Vec::new(),
+        )
+    }
+
+    /// Stores a value in a fresh hidden local (named so no program can
+    /// refer to it) and returns a reference to it.
+    fn hidden(&mut self, v: TExpr, what: &str, pre: &mut Vec<TStmt>) -> Result<TExpr> {
+        if let TExprKind::Local(_) | TExprKind::Const(_) = v.kind {
+            return Ok(v);
+        }
+        let name = format!("${what}{}", v.span.start + pre.len() as u32 * 7919);
+        let id = self.assign_local(&name, &v.ty, v.span)?;
+        let ty = self.locals[id as usize].ty.clone();
+        let span = v.span;
+        pre.push(TStmt {
+            kind: TStmtKind::Assign(Target::Local(id), v.cast(&ty)),
+            span,
+        });
+        Ok(texpr(TExprKind::Local(id), ty, span))
+    }
+
+    /// `a op= v` on an array: computes in place into `a`, which every alias sees.
+    pub(super) fn inplace(
+        &mut self,
+        op: BinOp,
+        a: TExpr,
+        v: TExpr,
+        span: Span,
+    ) -> Result<TStmtKind> {
+        let Some(f) = binop_ufunc(op) else {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "in-place @= is not supported in Kiln",
+            ));
+        };
+        if v.ty.is_unknown() {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        }
+        let at = a.ty.as_array().cloned().unwrap();
+        let tys = [a.ty.clone(), v.ty.clone()];
+        let (dt, out) = ufunc_sig(f, &tys).map_err(|m| {
+            type_err(
+                span,
+                format!("{}= on ({}, {}): {m}", op.symbol(), a.ty, v.ty),
+            )
+        })?;
+        if !can_cast_same_kind(out, at.dtype) {
+            return Err(type_err(span, format!("Cannot cast ufunc '{}' output from dtype('{out}') to dtype('{}') with casting rule 'same_kind'", ufunc_name(f), at.dtype))
+                .help("assign the result to a new name, or convert with .astype() first"));
+        }
+        let kinds = vec![
+            Arg::Array(at.dtype),
+            arg_of(&v.ty).ok_or_else(|| type_err(v.span, "expected a number or an array"))?,
+        ];
+        Ok(TStmtKind::Expr(rt(
+            RtOp::InPlace { f, dt, args: kinds },
+            vec![a, v],
+            Type::None,
+            span,
+        )))
+    }
+
+    /// `for x in arr`: iterates the first axis through hidden locals.
+    pub(super) fn for_array(
+        &mut self,
+        var: &str,
+        target: &Expr,
+        it: TExpr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+    ) -> Result<TStmtKind> {
+        let at = it.ty.as_array().cloned().unwrap();
+        let span = it.span;
+        let mut pre = Vec::new();
+        let arr = self.hidden_always(it, "iter", &mut pre)?;
+        let len = rt(RtOp::Len, vec![arr.clone()], Type::Int, span);
+        let ivar = self.assign_local(&format!("$i{}", span.start), &Type::Int, span)?;
+        let elem_ty = if at.ndim == 1 {
+            Type::Scalar(at.dtype)
+        } else {
+            Type::Array(Rc::new(ArrayType {
+                ndim: at.ndim - 1,
+                layout: Layout::A,
+                ..at
+            }))
+        };
+        let elem = rt(
+            RtOp::GetItem(vec![Idx::Int]),
+            vec![arr, texpr(TExprKind::Local(ivar), Type::Int, span)],
+            elem_ty,
+            span,
+        );
+        let (t, v) = self.bind(target, elem)?;
+        let _ = var;
+        self.loops += 1;
+        let b = self.block(body);
+        self.loops -= 1;
+        let mut stmts = vec![TStmt {
+            kind: TStmtKind::Assign(t, v),
+            span,
+        }];
+        stmts.extend(b?);
+        let zero = texpr(TExprKind::Const(Const::Int(0)), Type::Int, span);
+        let one = texpr(TExprKind::Const(Const::Int(1)), Type::Int, span);
+        pre.push(TStmt {
+            kind: TStmtKind::ForRange {
+                var: ivar,
+                start: zero,
+                stop: len,
+                step: one,
+                body: stmts,
+                orelse: self.block(orelse)?,
+            },
+            span,
+        });
+        Ok(self.seq(pre, span))
+    }
+
+    fn hidden_always(&mut self, v: TExpr, what: &str, pre: &mut Vec<TStmt>) -> Result<TExpr> {
+        if let TExprKind::Local(_) = v.kind {
+            return Ok(v);
+        }
+        self.hidden(v, what, pre)
+    }
+
+    /// Attributes of arrays.
+    pub(super) fn array_attr(&mut self, a: TExpr, attr: &str, span: Span) -> Result<TExpr> {
+        let at = a.ty.as_array().cloned().unwrap();
+        Ok(match attr {
+            "shape" => rt(
+                RtOp::Shape,
+                vec![a],
+                Type::tuple(vec![Type::Int; at.ndim as usize]),
+                span,
+            ),
+            "size" => rt(RtOp::Size, vec![a], Type::Int, span),
+            "ndim" => texpr(
+                TExprKind::Const(Const::Int(at.ndim as i64)),
+                Type::Int,
+                span,
+            ),
+            "dtype" => texpr(
+                TExprKind::Const(Const::DType(at.dtype)),
+                Type::DTypeObj(at.dtype),
+                span,
+            ),
+            "T" => {
+                let layout = match at.layout {
+                    Layout::C => Layout::F,
+                    Layout::F => Layout::C,
+                    Layout::A => Layout::A,
+                };
+                rt(
+                    RtOp::Transpose,
+                    vec![a],
+                    Type::Array(Rc::new(ArrayType { layout, ..at })),
+                    span,
+                )
+            }
+            "itemsize" => texpr(
+                TExprKind::Const(Const::Int(at.dtype.itemsize() as i64)),
+                Type::Int,
+                span,
+            ),
+            _ => {
+                return Err(type_err(
+                    span,
+                    format!("arrays have no attribute '{attr}' in Kiln"),
+                ))
+            }
+        })
+    }
+
+    /// Methods of arrays.
+    pub(super) fn array_method(
+        &mut self,
+        a: TExpr,
+        name: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
+        let at = a.ty.as_array().cloned().unwrap();
+        let full = format!("ndarray.{name}");
+        let red = match name {
+            "sum" => Some(Reduction::Sum),
+            "prod" => Some(Reduction::Prod),
+            "min" => Some(Reduction::Min),
+            "max" => Some(Reduction::Max),
+            "mean" => Some(Reduction::Mean),
+            "argmin" => Some(Reduction::ArgMin),
+            "argmax" => Some(Reduction::ArgMax),
+            _ => None,
+        };
+        if let Some(r) = red {
+            let mut axis = self.axis_kwarg(kwargs, &full)?;
+            if let Some(x) = args.first() {
+                match self.prog.const_eval(x) {
+                    Some(Const::Int(v)) if args.len() == 1 => axis = Some(v),
+                    _ => return Err(type_err(x.span, "axis must be a constant integer in Kiln")),
+                }
+            }
+            return self.reduce(r, a, axis, span);
+        }
+        match name {
+            "copy" => {
+                self.args_exact(&full, args, kwargs, 0..=0, span)?;
+                self.copy_of(a, span)
+            }
+            "astype" => {
+                if args.len() != 1 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        "astype() takes one dtype",
+                    ));
+                }
+                let d = self.dtype_expr(&args[0])?;
+                let ty = Type::Array(Rc::new(ArrayType {
+                    dtype: d,
+                    layout: Layout::C,
+                    ..at
+                }));
+                Ok(rt(RtOp::Astype, vec![a], ty, span))
+            }
+            "fill" => {
+                let v = self.args_exact(&full, args, kwargs, 1..=1, span)?;
+                let v = v.into_iter().next().unwrap();
+                self.need_number(&full, &v)?;
+                Ok(rt(RtOp::FillWith, vec![a, v], Type::None, span))
+            }
+            "reshape" => {
+                if let Some(k) = kwargs.first() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        k.name_span,
+                        "reshape() takes no keyword arguments in Kiln",
+                    ));
+                }
+                let (shape, nd) = if args.len() == 1 {
+                    self.shape_arg(&args[0])?
+                } else {
+                    let mut items = Vec::new();
+                    for x in args {
+                        let t = self.expr(x)?;
+                        if !t.ty.is_intlike() && !t.ty.is_unknown() {
+                            return Err(type_err(t.span, "reshape() takes integers"));
+                        }
+                        items.push(t.cast(&Type::Int));
+                    }
+                    let ty = Type::tuple(vec![Type::Int; items.len()]);
+                    let n = items.len() as u8;
+                    (texpr(TExprKind::Tuple(items), ty, span), n)
+                };
+                if nd == 0 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        "reshape() needs a shape",
+                    ));
+                }
+                let ty = Type::Array(Rc::new(ArrayType {
+                    ndim: nd,
+                    layout: Layout::A,
+                    ..at
+                }));
+                Ok(rt(RtOp::Reshape, vec![a, shape], ty, span))
+            }
+            _ => Err(type_err(
+                span,
+                format!("arrays have no method '{name}' in Kiln"),
+            )),
+        }
+    }
+}
+
+/// NumPy's 'same_kind' casting: within a kind any size, and up the order
+/// bool < unsigned < signed < float.
+fn can_cast_same_kind(from: DType, to: DType) -> bool {
+    let kind = |d: DType| {
+        if d == DType::Bool {
+            0
+        } else if d.is_float() {
+            3
+        } else if d.is_unsigned() {
+            1
+        } else {
+            2
+        }
+    };
+    let (a, b) = (kind(from), kind(to));
+    a <= b
+}

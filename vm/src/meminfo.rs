@@ -1,0 +1,212 @@
+//! Reference-counted memory blocks (`MemInfo`) and the allocators behind
+//! them, laid out as Numba's NRT lays them out so that an external
+//! allocator written for Numba (`ExternalMemAllocator`) works unchanged.
+//!
+//! One allocation holds the header and the data:
+//!
+//! ```text
+//! base ─► MemInfo (48 bytes) │ padding │ data (aligned to `align`) │ slack
+//! ```
+//!
+//! The allocator is asked for `size_of::<MemInfo>() + size + 2 * align`
+//! bytes (Numba's formula: 48 + 32 + 64 = 144 for four int64 at align 32),
+//! and the matching `free` gets `base` back, with the same `opaque_data`,
+//! exactly once, when the last reference goes.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::rc::Rc;
+
+pub type MallocFn = unsafe extern "C" fn(size: usize, opaque: *mut c_void) -> *mut c_void;
+pub type ReallocFn =
+    unsafe extern "C" fn(ptr: *mut c_void, new_size: usize, opaque: *mut c_void) -> *mut c_void;
+pub type FreeFn = unsafe extern "C" fn(ptr: *mut c_void, opaque: *mut c_void);
+
+/// Byte for byte Numba's `nrt_external.h` allocator table.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ExternalMemAllocator {
+    pub malloc: MallocFn,
+    pub realloc: Option<ReallocFn>,
+    pub free: FreeFn,
+    pub opaque_data: *mut c_void,
+}
+
+/// Allocation statistics of one allocator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AllocStats {
+    pub allocs: u64,
+    pub frees: u64,
+    /// Bytes requested from the allocator (headers and padding included).
+    pub bytes_allocated: u64,
+    pub bytes_freed: u64,
+}
+
+impl AllocStats {
+    pub fn live(&self) -> u64 {
+        self.allocs - self.frees
+    }
+}
+
+/// An allocator as the VM holds it: the C table plus its statistics. Every
+/// block keeps its allocator alive (a strong count), so a block freed after
+/// the VM is gone still reaches the right `free`.
+pub struct Allocator {
+    pub name: String,
+    pub table: ExternalMemAllocator,
+    stats: Cell<AllocStats>,
+}
+
+impl Allocator {
+    pub fn new(name: impl Into<String>, table: ExternalMemAllocator) -> Rc<Allocator> {
+        Rc::new(Allocator {
+            name: name.into(),
+            table,
+            stats: Cell::new(AllocStats::default()),
+        })
+    }
+
+    /// The C library's malloc and free.
+    pub fn system() -> Rc<Allocator> {
+        Allocator::new(
+            "system",
+            ExternalMemAllocator {
+                malloc: sys_malloc,
+                realloc: None,
+                free: sys_free,
+                opaque_data: std::ptr::null_mut(),
+            },
+        )
+    }
+
+    pub fn stats(&self) -> AllocStats {
+        self.stats.get()
+    }
+}
+
+extern "C" {
+    fn malloc(size: usize) -> *mut c_void;
+    fn free(ptr: *mut c_void);
+}
+
+unsafe extern "C" fn sys_malloc(size: usize, _opaque: *mut c_void) -> *mut c_void {
+    // SAFETY: plain C malloc; any size is valid to ask for.
+    unsafe { malloc(size) }
+}
+
+unsafe extern "C" fn sys_free(ptr: *mut c_void, _opaque: *mut c_void) {
+    // SAFETY: `ptr` came from `sys_malloc` (the only allocator that frees
+    // through this function) and is freed once.
+    unsafe { free(ptr) }
+}
+
+/// Numba's MemInfo, field for field.
+#[repr(C)]
+pub struct MemInfo {
+    pub refct: usize,
+    pub dtor: Option<unsafe extern "C" fn(*mut c_void, usize, *mut c_void)>,
+    /// The owning `Allocator` (an `Rc` turned into a raw pointer).
+    pub dtor_info: *mut c_void,
+    pub data: *mut u8,
+    pub size: usize,
+    pub external_allocator: *const ExternalMemAllocator,
+}
+
+/// Bytes asked of the allocator for `size` data bytes at `align`.
+pub fn block_size(size: usize, align: usize) -> Option<usize> {
+    size.checked_add(std::mem::size_of::<MemInfo>())?
+        .checked_add(align.checked_mul(2)?)
+}
+
+/// Allocates a block of `size` data bytes aligned to `align` (a power of
+/// two) through `alloc`. `Err` carries the byte count that failed.
+pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut MemInfo, usize> {
+    let align = align.max(8).next_power_of_two();
+    let total = block_size(size, align).ok_or(usize::MAX)?;
+    let t = &alloc.table;
+    // SAFETY: calling the allocator's malloc as its C contract says.
+    let base = unsafe { (t.malloc)(total, t.opaque_data) } as *mut u8;
+    if base.is_null() {
+        return Err(total);
+    }
+    let header = std::mem::size_of::<MemInfo>();
+    let addr = base as usize + header;
+    let data_off = ((addr + align - 1) & !(align - 1)) - base as usize;
+    let mi = base as *mut MemInfo;
+    // SAFETY: the block has `total` bytes: the header fits at its start
+    // (malloc returns memory aligned for any C type) and data_off + size
+    // <= header + align + size <= total.
+    unsafe {
+        mi.write(MemInfo {
+            refct: 1,
+            dtor: None,
+            dtor_info: Rc::into_raw(alloc.clone()) as *mut c_void,
+            data: base.add(data_off),
+            size,
+            external_allocator: &alloc.table,
+        });
+    }
+    let mut s = alloc.stats.get();
+    s.allocs += 1;
+    s.bytes_allocated += total as u64;
+    alloc.stats.set(s);
+    Ok(mi)
+}
+
+/// Adds a reference.
+///
+/// # Safety
+/// `mi` is a live MemInfo from [`alloc`].
+pub unsafe fn incref(mi: *mut MemInfo) {
+    unsafe { (*mi).refct += 1 };
+}
+
+/// Drops a reference, freeing the block through its allocator at zero.
+///
+/// # Safety
+/// `mi` is a live MemInfo from [`alloc`] and the caller owns one reference.
+pub unsafe fn decref(mi: *mut MemInfo) {
+    unsafe {
+        (*mi).refct -= 1;
+        if (*mi).refct != 0 {
+            return;
+        }
+        let alloc = Rc::from_raw((*mi).dtor_info as *const Allocator);
+        let total = block_size((*mi).size, 32).unwrap_or(0);
+        let t = alloc.table;
+        (t.free)(mi as *mut c_void, t.opaque_data);
+        let mut s = alloc.stats.get();
+        s.frees += 1;
+        s.bytes_freed += total as u64;
+        alloc.stats.set(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_numbas_layout() {
+        assert_eq!(std::mem::size_of::<MemInfo>(), 48);
+        assert_eq!(std::mem::size_of::<ExternalMemAllocator>(), 32);
+        assert_eq!(block_size(32, 32), Some(144));
+    }
+
+    #[test]
+    fn alloc_free_counts_and_alignment() {
+        let a = Allocator::system();
+        let mi = alloc(&a, 100, 32).unwrap();
+        unsafe {
+            assert_eq!((*mi).data as usize % 32, 0);
+            (*mi).data.write_bytes(7, 100);
+            incref(mi);
+            decref(mi);
+            assert_eq!(a.stats().frees, 0);
+            decref(mi);
+        }
+        let s = a.stats();
+        assert_eq!((s.allocs, s.frees), (1, 1));
+        assert_eq!(s.bytes_allocated, s.bytes_freed);
+    }
+}

@@ -1,0 +1,1228 @@
+//! The runtime's array operations: what an `Rt` instruction does, for both
+//! tiers. Each operation reads its operands from a window of registers
+//! (arrays are borrowed, scalars are int64 or float64 bits), writes its
+//! result to the start of that window (new arrays are owned references) and
+//! allocates every array through the array class's allocator.
+
+use std::rc::Rc;
+
+use typer::tir::{Arg, Fill, Idx, Reduction, RtOp, Ufunc};
+use typer::{DType, Type};
+
+use crate::array::{
+    self, broadcast, broadcast_strides, for_each_offset, load, new_array, shape_str, store, Array,
+    Raised, Val, MAX_NDIM,
+};
+use crate::compile::width;
+use crate::meminfo::Allocator;
+
+/// One `Rt` call site: the operation and the types of its operands and result.
+#[derive(Debug, Clone)]
+pub struct RtDesc {
+    pub op: RtOp,
+    pub args: Vec<Type>,
+    pub ret: Type,
+}
+
+impl RtDesc {
+    /// Registers the call site's window spans (operands or result, the larger).
+    pub fn window(&self) -> usize {
+        let a: u16 = self.args.iter().map(width).sum();
+        a.max(width(&self.ret)).max(1) as usize
+    }
+}
+
+/// What runtime operations need from the VM: the allocators of array classes.
+pub struct RtCtx {
+    pub default_alloc: Rc<Allocator>,
+}
+
+impl RtCtx {
+    fn alloc_for(&self, _class: u32) -> &Rc<Allocator> {
+        &self.default_alloc
+    }
+}
+
+/// Decoded operands.
+enum Opnd {
+    Arr(*mut Array),
+    Scalar(Val, DType),
+    Ints(Vec<i64>),
+}
+
+fn decode(d: &RtDesc, regs: &[u64]) -> Result<Vec<Opnd>, Raised> {
+    let mut out = Vec::with_capacity(d.args.len());
+    let mut k = 0;
+    for t in &d.args {
+        match t {
+            Type::Array(_) => {
+                let p = regs[k] as *mut Array;
+                if p.is_null() {
+                    return Err(unbound());
+                }
+                out.push(Opnd::Arr(p));
+                k += 1;
+            }
+            Type::Tuple(items) => {
+                out.push(Opnd::Ints(
+                    regs[k..k + items.len()].iter().map(|&v| v as i64).collect(),
+                ));
+                k += items.len();
+            }
+            t => {
+                let dt = t.scalar_dtype().unwrap_or(DType::I64);
+                out.push(Opnd::Scalar(Val::from_bits(regs[k], dt), dt));
+                k += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn unbound() -> Raised {
+    (
+        "UnboundLocalError",
+        "an array variable was used before it was assigned".into(),
+    )
+}
+
+/// Borrows the header behind an operand.
+fn arr<'a>(o: &Opnd) -> &'a Array {
+    match o {
+        // SAFETY: array registers hold null or a live header the frame owns
+        // a reference to (the compiler's ownership discipline), null was
+        // rejected by `decode`, and the header outlives this operation.
+        Opnd::Arr(p) => unsafe { &**p },
+        _ => unreachable!("operand is not an array"),
+    }
+}
+
+fn ints(o: &Opnd) -> Vec<i64> {
+    match o {
+        Opnd::Ints(v) => v.clone(),
+        Opnd::Scalar(v, _) => vec![v.as_i64()],
+        Opnd::Arr(_) => unreachable!("operand is not a shape"),
+    }
+}
+
+fn scalar(o: &Opnd) -> (Val, DType) {
+    match o {
+        Opnd::Scalar(v, d) => (*v, *d),
+        _ => unreachable!("operand is not a scalar"),
+    }
+}
+
+fn out_dtype(t: &Type) -> DType {
+    match t {
+        Type::Array(a) => a.dtype,
+        t => t.scalar_dtype().unwrap_or(DType::I64),
+    }
+}
+
+fn shape_of(v: &[i64]) -> Result<Vec<usize>, Raised> {
+    v.iter()
+        .map(|&d| {
+            usize::try_from(d).map_err(|_| {
+                (
+                    "ValueError",
+                    "negative dimensions are not allowed".to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Writes an owned array result.
+fn put_arr(regs: &mut [u64], a: *mut Array) {
+    regs[0] = a as u64;
+}
+
+/// Runs one runtime operation on its register window.
+pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
+    let ops = decode(d, regs)?;
+    match &d.op {
+        RtOp::New(fill) => {
+            let shape = shape_of(&ints(&ops[0]))?;
+            let dt = out_dtype(&d.ret);
+            let a = new_array(cx.alloc_for(0), 0, dt, &shape, *fill == Fill::Zeros)?;
+            fill_new(a, *fill, ops.get(1));
+            put_arr(regs, a);
+        }
+        RtOp::NewLike(fill) => {
+            let src = arr(&ops[0]);
+            let dt = out_dtype(&d.ret);
+            let a = new_array(
+                cx.alloc_for(src.class),
+                src.class,
+                dt,
+                src.shape(),
+                *fill == Fill::Zeros,
+            )?;
+            fill_new(a, *fill, ops.get(1));
+            put_arr(regs, a);
+        }
+        RtOp::Arange => {
+            let dt = out_dtype(&d.ret);
+            let (s, e, st) = (scalar(&ops[0]).0, scalar(&ops[1]).0, scalar(&ops[2]).0);
+            let n = match (s, e, st) {
+                (Val::I(s), Val::I(e), Val::I(st)) => {
+                    if st == 0 {
+                        return Err(("ZeroDivisionError", "division by zero".into()));
+                    }
+                    let n = (e as i128 - s as i128 + st as i128 - st.signum() as i128) / st as i128;
+                    n.max(0) as usize
+                }
+                _ => {
+                    let (s, e, st) = (s.as_f64(), e.as_f64(), st.as_f64());
+                    if st == 0.0 {
+                        return Err(("ZeroDivisionError", "division by zero".into()));
+                    }
+                    let n = ((e - s) / st).ceil();
+                    if n.is_nan() {
+                        return Err(("ValueError", "arange: cannot compute length".into()));
+                    }
+                    n.max(0.0) as usize
+                }
+            };
+            let a = new_array(cx.alloc_for(0), 0, dt, &[n], false)?;
+            let a_ref = unsafe { &*a };
+            for i in 0..n {
+                let v = match (s, st) {
+                    (Val::I(s), Val::I(st)) => Val::I(s.wrapping_add((i as i64).wrapping_mul(st))),
+                    _ => Val::F(s.as_f64() + i as f64 * st.as_f64()),
+                };
+                // SAFETY: i < n elements of a fresh C array.
+                unsafe { store(dt, a_ref.data.add(i * dt.itemsize()), v) };
+            }
+            put_arr(regs, a);
+        }
+        RtOp::Linspace => {
+            let dt = out_dtype(&d.ret);
+            let (s, e) = (scalar(&ops[0]).0.as_f64(), scalar(&ops[1]).0.as_f64());
+            let num = scalar(&ops[2]).0.as_i64();
+            if num < 0 {
+                return Err((
+                    "ValueError",
+                    format!("Number of samples, {num}, must be non-negative."),
+                ));
+            }
+            let n = num as usize;
+            let a = new_array(cx.alloc_for(0), 0, dt, &[n], false)?;
+            let a_ref = unsafe { &*a };
+            let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
+            let step = (e - s) / div;
+            for i in 0..n {
+                let mut v = if n > 1 && i == n - 1 {
+                    e
+                } else {
+                    i as f64 * step + s
+                };
+                if !dt.is_float() {
+                    v = v.floor();
+                }
+                // SAFETY: i < n elements of a fresh C array.
+                unsafe { store(dt, a_ref.data.add(i * dt.itemsize()), Val::F(v)) };
+            }
+            put_arr(regs, a);
+        }
+        RtOp::FromElems(shape) => {
+            let dt = out_dtype(&d.ret);
+            let a = new_array(cx.alloc_for(0), 0, dt, shape, false)?;
+            let a_ref = unsafe { &*a };
+            for (i, o) in ops.iter().enumerate() {
+                // SAFETY: one operand per element of the fresh array.
+                unsafe { store(dt, a_ref.data.add(i * dt.itemsize()), scalar(o).0) };
+            }
+            put_arr(regs, a);
+        }
+        RtOp::Copy | RtOp::Astype => {
+            let src = arr(&ops[0]);
+            let dt = out_dtype(&d.ret);
+            let a = copy_as(cx, src, dt)?;
+            put_arr(regs, a);
+        }
+        RtOp::Reshape => {
+            let src_p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let src = arr(&ops[0]);
+            let want = ints(&ops[1]);
+            let size = src.size();
+            let shape = reshape_dims(size, &want)?;
+            let a = if src.is_c_contiguous() {
+                let st = array::c_strides(&shape, src.itemsize());
+                // SAFETY: same elements, same block, contiguous layout.
+                unsafe { array::view(src_p, src.data, &shape, &st[..shape.len()]) }
+            } else {
+                let c = copy_as(cx, src, src.dtype)?;
+                let cr = unsafe { &*c };
+                let st = array::c_strides(&shape, cr.itemsize());
+                let v = unsafe { array::view(c, cr.data, &shape, &st[..shape.len()]) };
+                unsafe { array::release(c) };
+                v
+            };
+            put_arr(regs, a);
+        }
+        RtOp::Transpose => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let src = arr(&ops[0]);
+            let mut shape: Vec<usize> = src.shape().to_vec();
+            let mut strides: Vec<isize> = src.strides().to_vec();
+            shape.reverse();
+            strides.reverse();
+            // SAFETY: a permutation of the same elements.
+            let v = unsafe { array::view(p, src.data, &shape, &strides) };
+            put_arr(regs, v);
+        }
+        RtOp::Ufunc { f, dt, args } => {
+            let out_dt = out_dtype(&d.ret);
+            if d.ret.as_array().is_none() {
+                // All operands scalars: compute once.
+                let vals: Vec<Val> = ops.iter().map(|o| scalar(o).0.to(*dt)).collect();
+                let v = apply(*f, *dt, &vals)?;
+                regs[0] = v.to_bits(out_dt);
+                return Ok(());
+            }
+            let a = ufunc_array(cx, *f, *dt, out_dt, args, &ops, None)?;
+            put_arr(regs, a);
+        }
+        RtOp::InPlace { f, dt, args } => {
+            let target = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            ufunc_array(cx, *f, *dt, arr(&ops[0]).dtype, args, &ops, Some(target))?;
+        }
+        RtOp::Where(args) => {
+            let out_dt = out_dtype(&d.ret);
+            let a = where_array(cx, out_dt, args, &ops)?;
+            put_arr(regs, a);
+        }
+        RtOp::Reduce { f, axis, acc } => {
+            let src = arr(&ops[0]);
+            let out_dt = out_dtype(&d.ret);
+            match axis {
+                None => {
+                    let v = reduce_all(*f, *acc, src)?;
+                    regs[0] = v.to_bits(out_dt);
+                }
+                Some(ax) if src.ndim == 1 => {
+                    let _ = ax;
+                    let v = reduce_all(*f, *acc, src)?;
+                    regs[0] = v.to_bits(out_dt);
+                }
+                Some(ax) => {
+                    let a = reduce_axis(cx, *f, *acc, out_dt, src, *ax as usize)?;
+                    put_arr(regs, a);
+                }
+            }
+        }
+        RtOp::Dot(dt) => {
+            let (x, y) = (arr(&ops[0]), arr(&ops[1]));
+            let out_dt = out_dtype(&d.ret);
+            match dot(cx, *dt, out_dt, x, y)? {
+                Ok(v) => regs[0] = v.to_bits(out_dt),
+                Err(a) => put_arr(regs, a),
+            }
+        }
+        RtOp::GetItem(kinds) => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let src = arr(&ops[0]);
+            let idx: Vec<i64> = ops[1..].iter().map(|o| scalar(o).0.as_i64()).collect();
+            let sel = select(src, kinds, &idx)?;
+            if d.ret.as_array().is_none() {
+                // SAFETY: `select` bounds-checked every index.
+                let v = unsafe { load(src.dtype, sel.data) };
+                regs[0] = v.to_bits(src.dtype);
+            } else {
+                // SAFETY: `select` keeps the view inside the array.
+                let v = unsafe { array::view(p, sel.data, &sel.shape, &sel.strides) };
+                put_arr(regs, v);
+            }
+        }
+        RtOp::SetItem(kinds, vk) => {
+            let dst = arr(&ops[0]);
+            let n = ops.len();
+            let idx: Vec<i64> = ops[1..n - 1].iter().map(|o| scalar(o).0.as_i64()).collect();
+            let sel = select(dst, kinds, &idx)?;
+            match (vk, &ops[n - 1]) {
+                (Arg::Scalar(_), Opnd::Scalar(v, _)) => {
+                    for_each_offset(&sel.shape, [&sel.strides], |_, [o]| {
+                        // SAFETY: offsets of the selection, inside the array.
+                        unsafe { store(dst.dtype, sel.data.offset(o), *v) }
+                    });
+                }
+                (_, Opnd::Arr(_)) => {
+                    let src = arr(&ops[n - 1]);
+                    assign_from(dst.dtype, &sel, src)?;
+                }
+                _ => unreachable!(),
+            }
+        }
+        RtOp::FillWith => {
+            let dst = arr(&ops[0]);
+            let (v, _) = scalar(&ops[1]);
+            for_each_offset(dst.shape(), [dst.strides()], |_, [o]| {
+                // SAFETY: offsets inside the array.
+                unsafe { store(dst.dtype, dst.data.offset(o), v) }
+            });
+        }
+        RtOp::Len => {
+            let a = arr(&ops[0]);
+            if a.ndim == 0 {
+                return Err(("TypeError", "len() of unsized object".into()));
+            }
+            regs[0] = a.shape[0] as u64;
+        }
+        RtOp::Shape => {
+            let a = arr(&ops[0]);
+            for (k, &s) in a.shape().iter().enumerate() {
+                regs[k] = s as u64;
+            }
+        }
+        RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
+    }
+    Ok(())
+}
+
+fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
+    let a = unsafe { &*a };
+    let v = match (fill, value) {
+        (Fill::Ones, _) => Val::I(1),
+        (Fill::Value, Some(o)) => scalar(o).0,
+        _ => return,
+    };
+    for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+        // SAFETY: offsets inside the fresh array.
+        unsafe { store(a.dtype, a.data.offset(o), v) }
+    });
+}
+
+/// A C-contiguous copy of `src` converted to `dt`, of the same class.
+fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
+    let a = new_array(cx.alloc_for(src.class), src.class, dt, src.shape(), false)?;
+    let out = unsafe { &*a };
+    let sd = src.dtype;
+    for_each_offset(src.shape(), [src.strides(), out.strides()], |_, [i, o]| {
+        // SAFETY: offsets inside both arrays, which have the same shape.
+        unsafe { store(dt, out.data.offset(o), load(sd, src.data.offset(i))) }
+    });
+    Ok(a)
+}
+
+fn reshape_dims(size: usize, want: &[i64]) -> Result<Vec<usize>, Raised> {
+    let bad = || {
+        let s: Vec<String> = want.iter().map(|d| d.to_string()).collect();
+        let shape = if s.len() == 1 {
+            format!("({},)", s[0])
+        } else {
+            format!("({})", s.join(","))
+        };
+        (
+            "ValueError",
+            format!("cannot reshape array of size {size} into shape {shape}"),
+        )
+    };
+    let unknown = want.iter().filter(|&&d| d == -1).count();
+    if unknown > 1 {
+        return Err((
+            "ValueError",
+            "can only specify one unknown dimension".into(),
+        ));
+    }
+    if want.iter().any(|&d| d < -1) {
+        return Err(("ValueError", "negative dimensions not allowed".into()));
+    }
+    let known: usize = want
+        .iter()
+        .filter(|&&d| d != -1)
+        .map(|&d| d as usize)
+        .product();
+    let mut out: Vec<usize> = want.iter().map(|&d| d.max(0) as usize).collect();
+    if unknown == 1 {
+        if known == 0 || size % known != 0 {
+            return Err(bad());
+        }
+        let i = want.iter().position(|&d| d == -1).unwrap();
+        out[i] = size / known;
+    } else if known != size {
+        return Err(bad());
+    }
+    if out.len() > MAX_NDIM {
+        return Err(("ValueError", "too many dimensions".into()));
+    }
+    Ok(out)
+}
+
+/// A selection inside an array: where it starts and how it is laid out.
+struct Sel {
+    data: *mut u8,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+}
+
+/// Applies integer indices and slices (Python's rules, every index checked).
+fn select(a: &Array, kinds: &[Idx], idx: &[i64]) -> Result<Sel, Raised> {
+    let mut data = a.data;
+    let mut shape = Vec::new();
+    let mut strides = Vec::new();
+    let mut k = 0;
+    let mut next = || {
+        let v = idx[k];
+        k += 1;
+        v
+    };
+    for (axis, kind) in kinds.iter().enumerate() {
+        let n = a.shape[axis] as i64;
+        let st = a.strides[axis];
+        match kind {
+            Idx::Int => {
+                let i = next();
+                let j = if i < 0 { i + n } else { i };
+                if !(0..n).contains(&j) {
+                    return Err((
+                        "IndexError",
+                        format!("index {i} is out of bounds for axis {axis} with size {n}"),
+                    ));
+                }
+                // SAFETY (pointer arithmetic): 0 <= j < n along this axis.
+                data = data.wrapping_offset(j as isize * st);
+            }
+            Idx::Slice { lo, hi, step } => {
+                let lo = if *lo { Some(next()) } else { None };
+                let hi = if *hi { Some(next()) } else { None };
+                let step = if *step { next() } else { 1 };
+                if step == 0 {
+                    return Err(("ValueError", "slice step cannot be zero".into()));
+                }
+                let (start, len) = slice_indices(n, lo, hi, step);
+                data = data.wrapping_offset(start as isize * st);
+                shape.push(len as usize);
+                strides.push(st * step as isize);
+            }
+        }
+    }
+    for axis in kinds.len()..a.ndim as usize {
+        shape.push(a.shape[axis]);
+        strides.push(a.strides[axis]);
+    }
+    Ok(Sel {
+        data,
+        shape,
+        strides,
+    })
+}
+
+/// Python's `slice.indices`: the first index and the number of elements.
+fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i64) {
+    let clamp = |v: i64, lower: i64, upper: i64| {
+        let v = if v < 0 { v + n } else { v };
+        v.clamp(lower, upper)
+    };
+    let (start, stop) = if step > 0 {
+        (
+            lo.map_or(0, |v| clamp(v, 0, n)),
+            hi.map_or(n, |v| clamp(v, 0, n)),
+        )
+    } else {
+        (
+            lo.map_or(n - 1, |v| clamp(v, -1, n - 1)),
+            hi.map_or(-1, |v| clamp(v, -1, n - 1)),
+        )
+    };
+    let len = if step > 0 {
+        if stop > start {
+            (stop - start + step - 1) / step
+        } else {
+            0
+        }
+    } else if start > stop {
+        (start - stop + (-step) - 1) / (-step)
+    } else {
+        0
+    };
+    (start, len)
+}
+
+/// Copies `src` (broadcast) into the selection, through a temporary when the
+/// two share memory so that overlapping assignments read the old values.
+fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
+    let ok = src.ndim as usize <= sel.shape.len()
+        && src
+            .shape()
+            .iter()
+            .rev()
+            .zip(sel.shape.iter().rev())
+            .all(|(&s, &t)| s == t || s == 1);
+    if !ok {
+        return Err((
+            "ValueError",
+            format!(
+                "could not broadcast input array from shape {} into shape {}",
+                shape_str(src.shape()),
+                shape_str(&sel.shape)
+            ),
+        ));
+    }
+    let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);
+    let mut vals = Vec::with_capacity(sel.shape.iter().product());
+    for_each_offset(&sel.shape, [&sst[..sel.shape.len()]], |_, [o]| {
+        // SAFETY: broadcast offsets inside `src`.
+        vals.push(unsafe { load(src.dtype, src.data.offset(o)) })
+    });
+    for_each_offset(&sel.shape, [&sel.strides], |k, [o]| {
+        // SAFETY: offsets of the selection inside the destination.
+        unsafe { store(dt, sel.data.offset(o), vals[k]) }
+    });
+    Ok(())
+}
+
+/// Elementwise ufunc over broadcast operands into a new array, or into
+/// `out` (in place, whose shape must be the broadcast shape).
+fn ufunc_array(
+    cx: &RtCtx,
+    f: Ufunc,
+    dt: DType,
+    out_dt: DType,
+    kinds: &[Arg],
+    ops: &[Opnd],
+    out: Option<*mut Array>,
+) -> Result<*mut Array, Raised> {
+    let shapes: Vec<&[usize]> = ops
+        .iter()
+        .filter_map(|o| {
+            if let Opnd::Arr(_) = o {
+                Some(arr(o).shape())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let shape = broadcast(&shapes)?;
+    let class = ops
+        .iter()
+        .find_map(|o| {
+            if let Opnd::Arr(_) = o {
+                Some(arr(o).class)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(0);
+    let target = match out {
+        Some(t) => {
+            let tr = unsafe { &*t };
+            if tr.shape() != shape.as_slice() {
+                return Err((
+                    "ValueError",
+                    format!("non-broadcastable output operand with shape {} doesn't match the broadcast shape {}", shape_str(tr.shape()), shape_str(&shape)),
+                ));
+            }
+            t
+        }
+        None => new_array(cx.alloc_for(class), class, out_dt, &shape, false)?,
+    };
+    let o = unsafe { &*target };
+    let _ = kinds;
+    // Inputs are read in full before the output is written when they share
+    // memory with it (in-place `a += a[::-1]`).
+    let overlap = out.is_some()
+        && ops
+            .iter()
+            .skip(1)
+            .any(|x| matches!(x, Opnd::Arr(_)) && arr(x).meminfo == o.meminfo);
+    let n: usize = shape.iter().product();
+    let nd = shape.len();
+    let mut ins: Vec<(Option<&Array>, [isize; MAX_NDIM], Val)> = Vec::new();
+    for x in ops {
+        match x {
+            Opnd::Arr(_) => {
+                let a = arr(x);
+                ins.push((
+                    Some(a),
+                    broadcast_strides(a.shape(), a.strides(), &shape),
+                    Val::I(0),
+                ));
+            }
+            Opnd::Scalar(v, _) => ins.push((None, [0; MAX_NDIM], v.to(dt))),
+            Opnd::Ints(_) => unreachable!(),
+        }
+    }
+    let mut results = if overlap {
+        Vec::with_capacity(n)
+    } else {
+        Vec::new()
+    };
+    let mut vals = [Val::I(0); 3];
+    let mut err = None;
+    // Offsets of each input, then the output, per element.
+    let mut offs: Vec<[isize; MAX_NDIM]> = ins.iter().map(|i| i.1).collect();
+    offs.push({
+        let mut s = [0isize; MAX_NDIM];
+        s[..nd].copy_from_slice(o.strides());
+        s
+    });
+    let strides: Vec<&[isize]> = offs.iter().map(|s| &s[..nd]).collect();
+    visit(&shape, &strides, |k, off| {
+        for (j, (a, _, v)) in ins.iter().enumerate() {
+            vals[j] = match a {
+                // SAFETY: broadcast offsets inside the input array.
+                Some(a) => unsafe { load(a.dtype, a.data.offset(off[j])) }.to(dt),
+                None => *v,
+            };
+        }
+        match apply(f, dt, &vals[..ins.len()]) {
+            Ok(r) => {
+                if overlap {
+                    results.push(r);
+                } else {
+                    // SAFETY: offset inside the output array.
+                    unsafe { store(o.dtype, o.data.offset(off[ins.len()]), r) }
+                }
+            }
+            Err(e) => {
+                if err.is_none() {
+                    err = Some(e);
+                }
+            }
+        }
+        let _ = k;
+    });
+    if let Some(e) = err {
+        if out.is_none() {
+            unsafe { array::release(target) };
+        }
+        return Err(e);
+    }
+    if overlap {
+        for_each_offset(&shape, [o.strides()], |k, [off]| {
+            // SAFETY: offsets inside the output array.
+            unsafe { store(o.dtype, o.data.offset(off), results[k]) }
+        });
+    }
+    let _ = n;
+    Ok(target)
+}
+
+/// Visits broadcast offsets for any number of operands.
+fn visit(shape: &[usize], strides: &[&[isize]], mut f: impl FnMut(usize, &[isize])) {
+    let total: usize = shape.iter().product();
+    if total == 0 {
+        return;
+    }
+    let nd = shape.len();
+    let m = strides.len();
+    let mut idx = [0usize; MAX_NDIM];
+    let mut off = vec![0isize; m];
+    for k in 0..total {
+        f(k, &off);
+        let mut d = nd;
+        while d > 0 {
+            d -= 1;
+            idx[d] += 1;
+            for j in 0..m {
+                off[j] += strides[j][d];
+            }
+            if idx[d] < shape[d] {
+                break;
+            }
+            for j in 0..m {
+                off[j] -= strides[j][d] * shape[d] as isize;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// One element of a ufunc, on operands already in the loop dtype's kind.
+pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
+    use Ufunc::*;
+    let x = v[0];
+    let y = v.get(1).copied().unwrap_or(Val::I(0));
+    Ok(match (x, y) {
+        (Val::F(a), Val::F(b)) if dt.is_float() => match f {
+            Add => Val::F(a + b),
+            Subtract => Val::F(a - b),
+            Multiply => Val::F(a * b),
+            TrueDivide => Val::F(a / b),
+            FloorDivide => Val::F(if b == 0.0 {
+                a / b
+            } else {
+                stdlib::scalar::floordiv_f64(a, b)
+            }),
+            Remainder => Val::F(if b == 0.0 {
+                f64::NAN
+            } else {
+                stdlib::scalar::mod_f64(a, b)
+            }),
+            Power => Val::F(a.powf(b)),
+            Negative => Val::F(-a),
+            Absolute => Val::F(a.abs()),
+            Float1(m) => Val::F((crate::runtime::RUNTIME.math1[m as usize])(a)),
+            Floor => Val::F(a.floor()),
+            Ceil => Val::F(a.ceil()),
+            Arctan2 => Val::F(a.atan2(b)),
+            Minimum => Val::F(if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else {
+                a.min(b)
+            }),
+            Maximum => Val::F(if a.is_nan() || b.is_nan() {
+                f64::NAN
+            } else {
+                a.max(b)
+            }),
+            Fmin => Val::F(a.min(b)),
+            Fmax => Val::F(a.max(b)),
+            Equal => Val::I((a == b) as i64),
+            NotEqual => Val::I((a != b) as i64),
+            Less => Val::I((a < b) as i64),
+            LessEqual => Val::I((a <= b) as i64),
+            Greater => Val::I((a > b) as i64),
+            GreaterEqual => Val::I((a >= b) as i64),
+            LogicalAnd => Val::I((a != 0.0 && b != 0.0) as i64),
+            LogicalOr => Val::I((a != 0.0 || b != 0.0) as i64),
+            LogicalNot => Val::I((a == 0.0) as i64),
+            BitwiseAnd | BitwiseOr | BitwiseXor | Invert | LeftShift | RightShift => {
+                unreachable!("typer rejects bitwise ops on floats")
+            }
+        },
+        (Val::U(a), Val::U(b)) => match f {
+            Add => Val::U(a.wrapping_add(b)),
+            Subtract => Val::U(a.wrapping_sub(b)),
+            Multiply => Val::U(a.wrapping_mul(b)),
+            FloorDivide => Val::U(a.checked_div(b).unwrap_or(0)),
+            Remainder => Val::U(a.checked_rem(b).unwrap_or(0)),
+            Power => Val::U(a.wrapping_pow(b.min(u32::MAX as u64) as u32)),
+            Negative => Val::U(a.wrapping_neg()),
+            Absolute => Val::U(a),
+            Minimum | Fmin => Val::U(a.min(b)),
+            Maximum | Fmax => Val::U(a.max(b)),
+            Equal => Val::I((a == b) as i64),
+            NotEqual => Val::I((a != b) as i64),
+            Less => Val::I((a < b) as i64),
+            LessEqual => Val::I((a <= b) as i64),
+            Greater => Val::I((a > b) as i64),
+            GreaterEqual => Val::I((a >= b) as i64),
+            BitwiseAnd => Val::U(a & b),
+            BitwiseOr => Val::U(a | b),
+            BitwiseXor => Val::U(a ^ b),
+            Invert => Val::U(!a),
+            LeftShift => Val::U(if b < 64 { a << b } else { 0 }),
+            RightShift => Val::U(if b < 64 { a >> b } else { 0 }),
+            LogicalAnd => Val::I((a != 0 && b != 0) as i64),
+            LogicalOr => Val::I((a != 0 || b != 0) as i64),
+            LogicalNot => Val::I((a == 0) as i64),
+            TrueDivide | Float1(_) | Floor | Ceil | Arctan2 => unreachable!("float loops"),
+        },
+        (a, b) => {
+            let (a, b) = (a.as_i64(), b.as_i64());
+            let boolean = dt == DType::Bool;
+            match f {
+                Add if boolean => Val::I((a != 0 || b != 0) as i64),
+                Multiply if boolean => Val::I((a != 0 && b != 0) as i64),
+                Add => Val::I(a.wrapping_add(b)),
+                Subtract => Val::I(a.wrapping_sub(b)),
+                Multiply => Val::I(a.wrapping_mul(b)),
+                FloorDivide => Val::I(if b == 0 {
+                    0
+                } else {
+                    stdlib::scalar::floordiv_i64(a, b)
+                }),
+                Remainder => Val::I(if b == 0 {
+                    0
+                } else {
+                    stdlib::scalar::mod_i64(a, b)
+                }),
+                Power => {
+                    if b < 0 {
+                        return Err((
+                            "ValueError",
+                            "Integers to negative integer powers are not allowed.".into(),
+                        ));
+                    }
+                    Val::I(stdlib::scalar::pow_i64(a, b).unwrap_or(0))
+                }
+                Negative => Val::I(a.wrapping_neg()),
+                Absolute => Val::I(a.wrapping_abs()),
+                Minimum | Fmin => Val::I(a.min(b)),
+                Maximum | Fmax => Val::I(a.max(b)),
+                Equal => Val::I((a == b) as i64),
+                NotEqual => Val::I((a != b) as i64),
+                Less => Val::I((a < b) as i64),
+                LessEqual => Val::I((a <= b) as i64),
+                Greater => Val::I((a > b) as i64),
+                GreaterEqual => Val::I((a >= b) as i64),
+                BitwiseAnd => Val::I(a & b),
+                BitwiseOr => Val::I(a | b),
+                BitwiseXor => Val::I(a ^ b),
+                Invert if boolean => Val::I((a == 0) as i64),
+                Invert => Val::I(!a),
+                LeftShift => Val::I(if (0..64).contains(&b) {
+                    a.wrapping_shl(b as u32)
+                } else {
+                    0
+                }),
+                RightShift => Val::I(if (0..64).contains(&b) {
+                    a >> b
+                } else if a < 0 {
+                    -1
+                } else {
+                    0
+                }),
+                LogicalAnd => Val::I((a != 0 && b != 0) as i64),
+                LogicalOr => Val::I((a != 0 || b != 0) as i64),
+                LogicalNot => Val::I((a == 0) as i64),
+                TrueDivide | Float1(_) | Floor | Ceil | Arctan2 => unreachable!("float loops"),
+            }
+        }
+    })
+}
+
+fn where_array(
+    cx: &RtCtx,
+    out_dt: DType,
+    kinds: &[Arg],
+    ops: &[Opnd],
+) -> Result<*mut Array, Raised> {
+    let _ = kinds;
+    let shapes: Vec<&[usize]> = ops
+        .iter()
+        .filter_map(|o| {
+            if let Opnd::Arr(_) = o {
+                Some(arr(o).shape())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let shape = broadcast(&shapes)?;
+    let a = new_array(cx.alloc_for(0), 0, out_dt, &shape, false)?;
+    let o = unsafe { &*a };
+    let nd = shape.len();
+    let mut st: Vec<[isize; MAX_NDIM]> = ops
+        .iter()
+        .map(|x| match x {
+            Opnd::Arr(_) => broadcast_strides(arr(x).shape(), arr(x).strides(), &shape),
+            _ => [0; MAX_NDIM],
+        })
+        .collect();
+    st.push({
+        let mut s = [0isize; MAX_NDIM];
+        s[..nd].copy_from_slice(o.strides());
+        s
+    });
+    let strides: Vec<&[isize]> = st.iter().map(|s| &s[..nd]).collect();
+    let get = |j: usize, off: isize| match &ops[j] {
+        // SAFETY: broadcast offsets inside the operand.
+        Opnd::Arr(_) => unsafe { load(arr(&ops[j]).dtype, arr(&ops[j]).data.offset(off)) },
+        Opnd::Scalar(v, _) => *v,
+        Opnd::Ints(_) => unreachable!(),
+    };
+    visit(&shape, &strides, |_, off| {
+        let v = if get(0, off[0]).truthy() {
+            get(1, off[1])
+        } else {
+            get(2, off[2])
+        };
+        // SAFETY: offset inside the output.
+        unsafe { store(out_dt, o.data.offset(off[3]), v) }
+    });
+    Ok(a)
+}
+
+/// NumPy's pairwise summation (the order `np.add.reduce` uses on a
+/// contiguous run), so float sums round as NumPy's do.
+fn pairwise_sum(v: &[f64], f32_acc: bool) -> f64 {
+    let add = |a: f64, b: f64| {
+        if f32_acc {
+            (a as f32 + b as f32) as f64
+        } else {
+            a + b
+        }
+    };
+    let n = v.len();
+    if n < 8 {
+        let mut s = if f32_acc { -0.0f32 as f64 } else { -0.0 };
+        for &x in v {
+            s = add(s, x);
+        }
+        s
+    } else if n <= 128 {
+        let mut r = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] = add(r[j], v[i + j]);
+            }
+            i += 8;
+        }
+        let mut res = add(
+            add(add(r[0], r[1]), add(r[2], r[3])),
+            add(add(r[4], r[5]), add(r[6], r[7])),
+        );
+        while i < n {
+            res = add(res, v[i]);
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        add(
+            pairwise_sum(&v[..n2], f32_acc),
+            pairwise_sum(&v[n2..], f32_acc),
+        )
+    }
+}
+
+fn reduce_values(f: Reduction, acc: DType, vals: &[Val], what: &str) -> Result<Val, Raised> {
+    let n = vals.len();
+    Ok(match f {
+        Reduction::Sum if acc.is_float() => {
+            let v: Vec<f64> = vals.iter().map(|x| x.as_f64()).collect();
+            Val::F(if n == 0 {
+                0.0
+            } else {
+                pairwise_sum(&v, acc == DType::F32)
+            })
+        }
+        Reduction::Sum if acc.is_unsigned() => {
+            Val::U(vals.iter().fold(0u64, |s, x| s.wrapping_add(x.as_u64())))
+        }
+        Reduction::Sum => Val::I(vals.iter().fold(0i64, |s, x| s.wrapping_add(x.as_i64()))),
+        Reduction::Prod if acc.is_float() => Val::F(vals.iter().fold(1.0, |s, x| s * x.as_f64())),
+        Reduction::Prod if acc.is_unsigned() => {
+            Val::U(vals.iter().fold(1u64, |s, x| s.wrapping_mul(x.as_u64())))
+        }
+        Reduction::Prod => Val::I(vals.iter().fold(1i64, |s, x| s.wrapping_mul(x.as_i64()))),
+        Reduction::Mean => {
+            let v: Vec<f64> = vals.iter().map(|x| x.as_f64()).collect();
+            let s = if n == 0 {
+                0.0
+            } else {
+                pairwise_sum(&v, acc == DType::F32)
+            };
+            Val::F(s / n as f64)
+        }
+        Reduction::Min | Reduction::Max | Reduction::ArgMin | Reduction::ArgMax => {
+            if n == 0 {
+                let name = match f {
+                    Reduction::Min => {
+                        "zero-size array to reduction operation minimum which has no identity"
+                            .to_string()
+                    }
+                    Reduction::Max => {
+                        "zero-size array to reduction operation maximum which has no identity"
+                            .to_string()
+                    }
+                    _ => format!("attempt to get {what} of an empty sequence"),
+                };
+                return Err(("ValueError", name));
+            }
+            let is_min = matches!(f, Reduction::Min | Reduction::ArgMin);
+            let mut best = 0;
+            for i in 1..n {
+                let (a, b) = (vals[best], vals[i]);
+                let better = match (a, b) {
+                    (Val::F(a), _) if a.is_nan() => false,
+                    (_, Val::F(b)) if b.is_nan() => true,
+                    (Val::F(a), Val::F(b)) => {
+                        if is_min {
+                            b < a
+                        } else {
+                            b > a
+                        }
+                    }
+                    (Val::U(a), Val::U(b)) => {
+                        if is_min {
+                            b < a
+                        } else {
+                            b > a
+                        }
+                    }
+                    (a, b) => {
+                        let (a, b) = (a.as_i64(), b.as_i64());
+                        if is_min {
+                            b < a
+                        } else {
+                            b > a
+                        }
+                    }
+                };
+                if better {
+                    best = i;
+                }
+            }
+            match f {
+                Reduction::ArgMin | Reduction::ArgMax => Val::I(best as i64),
+                _ => vals[best],
+            }
+        }
+    })
+}
+
+fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
+    let mut vals = Vec::with_capacity(a.size());
+    for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+        // SAFETY: offsets inside the array.
+        vals.push(unsafe { load(a.dtype, a.data.offset(o)) })
+    });
+    let what = if f == Reduction::ArgMin {
+        "argmin"
+    } else {
+        "argmax"
+    };
+    reduce_values(f, acc, &vals, what)
+}
+
+fn reduce_axis(
+    cx: &RtCtx,
+    f: Reduction,
+    acc: DType,
+    out_dt: DType,
+    a: &Array,
+    axis: usize,
+) -> Result<*mut Array, Raised> {
+    let mut oshape: Vec<usize> = a.shape().to_vec();
+    oshape.remove(axis);
+    let mut ostr: Vec<isize> = a.strides().to_vec();
+    ostr.remove(axis);
+    let out = new_array(cx.alloc_for(a.class), a.class, out_dt, &oshape, false)?;
+    let o = unsafe { &*out };
+    let n = a.shape[axis];
+    let st = a.strides[axis];
+    let what = if f == Reduction::ArgMin {
+        "argmin"
+    } else {
+        "argmax"
+    };
+    let mut err = None;
+    for_each_offset(&oshape, [&ostr, o.strides()], |_, [i, w]| {
+        let vals: Vec<Val> = (0..n)
+            // SAFETY: offsets along the reduced axis, inside the array.
+            .map(|k| unsafe { load(a.dtype, a.data.offset(i + k as isize * st)) })
+            .collect();
+        match reduce_values(f, acc, &vals, what) {
+            // SAFETY: offset inside the output.
+            Ok(v) => unsafe { store(out_dt, o.data.offset(w), v) },
+            Err(e) => err = err.take().or(Some(e)),
+        }
+    });
+    if let Some(e) = err {
+        unsafe { array::release(out) };
+        return Err(e);
+    }
+    Ok(out)
+}
+
+/// `np.dot`: a scalar for two vectors, else a new array.
+fn dot(
+    cx: &RtCtx,
+    dt: DType,
+    out_dt: DType,
+    x: &Array,
+    y: &Array,
+) -> Result<Result<Val, *mut Array>, Raised> {
+    let not_aligned = |a: usize, da: usize, b: usize, db: usize| {
+        (
+            "ValueError",
+            format!(
+                "shapes {} and {} not aligned: {a} (dim {da}) != {b} (dim {db})",
+                shape_str(x.shape()),
+                shape_str(y.shape())
+            ),
+        )
+    };
+    let get = |a: &Array, off: isize| unsafe { load(a.dtype, a.data.offset(off)) }.to(dt);
+    let mul_add = |s: Val, p: Val, q: Val| match (s, p, q) {
+        (Val::F(s), Val::F(p), Val::F(q)) => Val::F(s + p * q),
+        (Val::U(s), Val::U(p), Val::U(q)) => Val::U(s.wrapping_add(p.wrapping_mul(q))),
+        (s, p, q) => {
+            if dt == DType::Bool {
+                Val::I((s.truthy() || (p.truthy() && q.truthy())) as i64)
+            } else {
+                Val::I(s.as_i64().wrapping_add(p.as_i64().wrapping_mul(q.as_i64())))
+            }
+        }
+    };
+    let zero = Val::I(0).to(dt);
+    // Inner product along x's last axis and y's first (or only) axis.
+    let (xn, yn) = (x.shape[x.ndim as usize - 1], y.shape[0]);
+    let ylen_axis = if y.ndim == 1 { 0 } else { y.ndim as usize - 2 };
+    let yk = y.shape[ylen_axis];
+    if xn != yk {
+        return Err(not_aligned(xn, x.ndim as usize - 1, yk, ylen_axis));
+    }
+    let _ = yn;
+    let xs = x.strides[x.ndim as usize - 1];
+    let ys = y.strides[ylen_axis];
+    let inner = |xo: isize, yo: isize| {
+        let mut s = zero;
+        for k in 0..xn as isize {
+            s = mul_add(s, get(x, xo + k * xs), get(y, yo + k * ys));
+        }
+        s
+    };
+    match (x.ndim, y.ndim) {
+        (1, 1) => Ok(Ok(inner(0, 0))),
+        _ => {
+            let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
+            let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
+            let shape: Vec<usize> = match (x.ndim, y.ndim) {
+                (2, 2) => vec![rows, cols],
+                (2, 1) => vec![rows],
+                _ => vec![cols],
+            };
+            let out = new_array(cx.alloc_for(x.class), x.class, out_dt, &shape, false)?;
+            let o = unsafe { &*out };
+            let xr = if x.ndim == 2 { x.strides[0] } else { 0 };
+            let yc = if y.ndim == 2 { y.strides[1] } else { 0 };
+            let mut k = 0;
+            for i in 0..rows {
+                for j in 0..cols {
+                    let v = inner(i as isize * xr, j as isize * yc);
+                    // SAFETY: k < rows * cols elements of the fresh C array.
+                    unsafe { store(out_dt, o.data.add(k * out_dt.itemsize()), v) };
+                    k += 1;
+                }
+            }
+            Ok(Err(out))
+        }
+    }
+}
+
+/// `str(a)` of an array, as NumPy prints it.
+pub fn array_str(a: &Array) -> String {
+    let shape = a.shape().to_vec();
+    let get = |idx: &[usize]| {
+        let off: isize = idx
+            .iter()
+            .zip(a.strides())
+            .map(|(&i, &s)| i as isize * s)
+            .sum();
+        // SAFETY: the formatter asks only for indices inside the shape.
+        let v = unsafe { load(a.dtype, a.data.offset(off)) };
+        elem(v, a.dtype)
+    };
+    stdlib::arrayfmt::array_str(a.dtype, &shape, &get)
+}
+
+/// A scalar for the formatter.
+pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
+    use stdlib::arrayfmt::Elem;
+    match (dt, v) {
+        (DType::Bool, v) => Elem::Bool(v.truthy()),
+        (DType::F32, v) => Elem::F32(v.as_f64() as f32),
+        (DType::F64, v) => Elem::F64(v.as_f64()),
+        (d, v) if d.is_unsigned() => Elem::UInt(v.as_u64()),
+        (_, v) => Elem::Int(v.as_i64()),
+    }
+}
