@@ -745,7 +745,7 @@ fn visit(shape: &[usize], strides: &[&[isize]], mut f: impl FnMut(usize, &[isize
 pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
     use Ufunc::*;
     let x = v[0];
-    let y = v.get(1).copied().unwrap_or(Val::I(0));
+    let y = v.get(1).copied().unwrap_or(Val::I(0).to(dt));
     Ok(match (x, y) {
         (Val::F(a), Val::F(b)) if dt.is_float() => match f {
             Add => Val::F(a + b),
