@@ -447,7 +447,7 @@ fn reshape_dims(size: usize, want: &[i64]) -> Result<Vec<usize>, Raised> {
         .product();
     let mut out: Vec<usize> = want.iter().map(|&d| d.max(0) as usize).collect();
     if unknown == 1 {
-        if known == 0 || size % known != 0 {
+        if known == 0 || !size.is_multiple_of(known) {
             return Err(bad());
         }
         let i = want.iter().position(|&d| d == -1).unwrap();
