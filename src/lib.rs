@@ -19,6 +19,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 pub use typer::{DType, Diagnostic, Source, Type};
+pub use vm::meminfo::AllocStats;
 pub use vm::{Exception, Limits};
 
 /// Which tier runs compiled code.
@@ -177,6 +178,12 @@ impl Vm {
         let r = self.machine.call(&code, 0, &[]);
         self.machine.flush();
         r.map(|_| ()).map_err(Error::Runtime)
+    }
+
+    /// Allocation statistics of every allocator this VM has used, by name.
+    pub fn alloc_stats(&self) -> Vec<(String, vm::meminfo::AllocStats)> {
+        let a = &self.machine.rt.default_alloc;
+        vec![(a.name.clone(), a.stats())]
     }
 
     /// Calls a top-level function with arguments, specialising it for their

@@ -11,7 +11,7 @@ const USAGE: &str = "\
 vm — run, check and inspect Kiln programs (typed array code in a Numba-compatible subset of Python)
 
 Usage:
-    vm run FILE [--tier interp|jit|auto] [--recursion-limit N] [--fuel N]
+    vm run FILE [--tier interp|jit|auto] [--stats] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
     vm help [COMMAND]
@@ -34,6 +34,10 @@ Options:
     --tier interp|jit|auto   Which tier runs the code (default: auto).
                              The native-code tier is not built yet: jit and
                              auto run the interpreter.
+    --stats                  After the run (also after an uncaught exception), print
+                             allocation statistics per allocator to stderr, one line
+                             each: `kiln stats: allocator NAME: allocs=N frees=N
+                             bytes_allocated=N bytes_freed=N live=N`
     --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
     --fuel N                 Stop after N loop iterations and calls (default: no limit)
     -h, --help               Show this help
@@ -105,11 +109,13 @@ fn real_main() -> Result<ExitCode, Usage> {
 struct Opts {
     file: String,
     config: Config,
+    stats: bool,
 }
 
 fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opts>, Usage> {
     let mut file = None;
     let mut config = Config::default();
+    let mut stats = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<String, Usage> {
@@ -136,6 +142,7 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
                         ))
                     })?;
             }
+            "--stats" if allow_run => stats = true,
             "--fuel" if allow_run => {
                 let v = value("--fuel")?;
                 config.limits.fuel =
@@ -154,7 +161,11 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
         }
     }
     let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
-    Ok(Some(Opts { file, config }))
+    Ok(Some(Opts {
+        file,
+        config,
+        stats,
+    }))
 }
 
 fn read_source(path: &str) -> Result<String, ExitCode> {
@@ -194,12 +205,26 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
-    Ok(match vm.run_main(&m) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            report(&e);
-            ExitCode::from(1)
+    let r = vm.run_main(&m);
+    if let Err(e) = &r {
+        report(e);
+    }
+    if opts.stats {
+        for (name, s) in vm.alloc_stats() {
+            eprintln!(
+                "kiln stats: allocator {name}: allocs={} frees={} bytes_allocated={} bytes_freed={} live={}",
+                s.allocs,
+                s.frees,
+                s.bytes_allocated,
+                s.bytes_freed,
+                s.live()
+            );
         }
+    }
+    Ok(if r.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
