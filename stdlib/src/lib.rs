@@ -11,3 +11,4 @@ pub mod arrayfmt;
 pub mod fmt;
 pub mod math;
 pub mod scalar;
+pub mod ufunc;

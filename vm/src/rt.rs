@@ -631,6 +631,9 @@ fn ufunc_array(
     };
     let o = unsafe { &*target };
     let _ = kinds;
+    if typed_loop(f, dt, ops, o, &shape, out.is_some()) {
+        return Ok(target);
+    }
     // Inputs are read in full before the output is written when they share
     // memory with it (in-place `a += a[::-1]`).
     let overlap = out.is_some()
@@ -709,6 +712,100 @@ fn ufunc_array(
     }
     let _ = n;
     Ok(target)
+}
+
+/// Runs the ufunc through a typed inner loop of `stdlib::ufunc` when every
+/// array operand already has the loop dtype (and the output does too, or is
+/// bool for a comparison): one call per row of the last axis. Returns false
+/// when the operands do not fit, leaving the work to the converting path.
+fn typed_loop(
+    f: Ufunc,
+    dt: DType,
+    ops: &[Opnd],
+    o: &Array,
+    shape: &[usize],
+    in_place: bool,
+) -> bool {
+    let arrays_fit = ops.iter().all(|x| match x {
+        Opnd::Arr(_) => {
+            arr(x).dtype == dt
+                && !(in_place && arr(x).meminfo == o.meminfo && !std::ptr::eq(arr(x), o))
+        }
+        _ => true,
+    });
+    if !arrays_fit || (o.dtype != dt && o.dtype != DType::Bool) || shape.is_empty() {
+        return false;
+    }
+    // Scalars become one element of the loop dtype, read with stride 0.
+    let mut scal = [[0u8; 8]; 2];
+    let mut ptrs = [std::ptr::null::<u8>(); 2];
+    let mut strides = [[0isize; MAX_NDIM]; 2];
+    for (j, x) in ops.iter().enumerate().take(2) {
+        match x {
+            Opnd::Arr(_) => {
+                let a = arr(x);
+                ptrs[j] = a.data;
+                strides[j] = broadcast_strides(a.shape(), a.strides(), shape);
+            }
+            Opnd::Scalar(v, _) => {
+                // SAFETY: the buffer has room for any dtype (8 bytes).
+                unsafe { store(dt, scal[j].as_mut_ptr(), v.to(dt)) };
+                ptrs[j] = scal[j].as_ptr();
+            }
+            Opnd::Ints(_) => return false,
+        }
+    }
+    let nd = shape.len();
+    let inner = shape[nd - 1];
+    let outer = &shape[..nd - 1];
+    match ops.len() {
+        2 => {
+            let Some(k) = stdlib::ufunc::loop2(f, dt) else {
+                return false;
+            };
+            let (s0, s1) = (&strides[0][..nd - 1], &strides[1][..nd - 1]);
+            for_each_offset(outer, [s0, s1, &o.strides()[..nd - 1]], |_, [p, q, w]| {
+                // SAFETY: each row lies inside its (broadcast) operand.
+                unsafe {
+                    k(
+                        inner,
+                        ptrs[0].offset(p),
+                        strides[0][nd - 1],
+                        ptrs[1].offset(q),
+                        strides[1][nd - 1],
+                        o.data.offset(w),
+                        o.strides[nd - 1],
+                    )
+                }
+            });
+        }
+        1 => {
+            let Some(k) = stdlib::ufunc::loop1(f, dt) else {
+                return false;
+            };
+            if o.dtype != dt {
+                return false;
+            }
+            for_each_offset(
+                outer,
+                [&strides[0][..nd - 1], &o.strides()[..nd - 1]],
+                |_, [p, w]| {
+                    // SAFETY: each row lies inside its operand and the output.
+                    unsafe {
+                        k(
+                            inner,
+                            ptrs[0].offset(p),
+                            strides[0][nd - 1],
+                            o.data.offset(w),
+                            o.strides[nd - 1],
+                        )
+                    }
+                },
+            );
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// Visits broadcast offsets for any number of operands.

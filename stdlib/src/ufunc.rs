@@ -1,0 +1,248 @@
+//! Typed inner loops of the common ufuncs, in NumPy's loop shape: `n`
+//! elements, each operand a pointer and a byte stride. A loop checks its
+//! strides once and runs a contiguous path the compiler vectorises, a path
+//! for a broadcast scalar operand (stride 0), or the general strided path.
+//!
+//! The runtime calls these for operands that already have the loop's dtype;
+//! everything else takes its generic (converting) path.
+
+use typer::tir::Ufunc;
+use typer::DType;
+
+/// A binary inner loop.
+pub type Loop2 = unsafe extern "C" fn(
+    n: usize,
+    a: *const u8,
+    sa: isize,
+    b: *const u8,
+    sb: isize,
+    out: *mut u8,
+    so: isize,
+);
+/// A unary inner loop.
+pub type Loop1 = unsafe extern "C" fn(n: usize, a: *const u8, sa: isize, out: *mut u8, so: isize);
+
+macro_rules! loop2 {
+    ($name:ident, $t:ty, $o:ty, |$x:ident, $y:ident| $e:expr) => {
+        /// # Safety
+        /// Each operand has `n` elements at its pointer and stride.
+        unsafe extern "C" fn $name(n: usize, a: *const u8, sa: isize, b: *const u8, sb: isize, out: *mut u8, so: isize) {
+            let f = |$x: $t, $y: $t| -> $o { $e };
+            let (ts, os) = (std::mem::size_of::<$t>() as isize, std::mem::size_of::<$o>() as isize);
+            unsafe {
+                let aligned = (a as usize) % std::mem::align_of::<$t>() == 0
+                    && (b as usize) % std::mem::align_of::<$t>() == 0
+                    && (out as usize) % std::mem::align_of::<$o>() == 0;
+                if aligned && sa == ts && sb == ts && so == os {
+                    let (x, y) = (std::slice::from_raw_parts(a as *const $t, n), std::slice::from_raw_parts(b as *const $t, n));
+                    let o = std::slice::from_raw_parts_mut(out as *mut $o, n);
+                    for i in 0..n {
+                        o[i] = f(x[i], y[i]);
+                    }
+                } else if aligned && sa == ts && sb == 0 && so == os {
+                    let (x, yv) = (std::slice::from_raw_parts(a as *const $t, n), (b as *const $t).read());
+                    let o = std::slice::from_raw_parts_mut(out as *mut $o, n);
+                    for i in 0..n {
+                        o[i] = f(x[i], yv);
+                    }
+                } else {
+                    for i in 0..n as isize {
+                        let xv = (a.offset(i * sa) as *const $t).read_unaligned();
+                        let yv = (b.offset(i * sb) as *const $t).read_unaligned();
+                        (out.offset(i * so) as *mut $o).write_unaligned(f(xv, yv));
+                    }
+                }
+            }
+        }
+    };
+}
+
+macro_rules! loop1 {
+    ($name:ident, $t:ty, |$x:ident| $e:expr) => {
+        /// # Safety
+        /// Each operand has `n` elements at its pointer and stride.
+        unsafe extern "C" fn $name(n: usize, a: *const u8, sa: isize, out: *mut u8, so: isize) {
+            let f = |$x: $t| -> $t { $e };
+            let ts = std::mem::size_of::<$t>() as isize;
+            unsafe {
+                let aligned = (a as usize) % std::mem::align_of::<$t>() == 0 && (out as usize) % std::mem::align_of::<$t>() == 0;
+                if aligned && sa == ts && so == ts {
+                    let x = std::slice::from_raw_parts(a as *const $t, n);
+                    let o = std::slice::from_raw_parts_mut(out as *mut $t, n);
+                    for i in 0..n {
+                        o[i] = f(x[i]);
+                    }
+                } else {
+                    for i in 0..n as isize {
+                        let xv = (a.offset(i * sa) as *const $t).read_unaligned();
+                        (out.offset(i * so) as *mut $t).write_unaligned(f(xv));
+                    }
+                }
+            }
+        }
+    };
+}
+
+loop2!(add_f64, f64, f64, |x, y| x + y);
+loop2!(sub_f64, f64, f64, |x, y| x - y);
+loop2!(mul_f64, f64, f64, |x, y| x * y);
+loop2!(div_f64, f64, f64, |x, y| x / y);
+loop2!(min_f64, f64, f64, |x, y| if x.is_nan() || y.is_nan() {
+    f64::NAN
+} else {
+    x.min(y)
+});
+loop2!(max_f64, f64, f64, |x, y| if x.is_nan() || y.is_nan() {
+    f64::NAN
+} else {
+    x.max(y)
+});
+loop2!(add_f32, f32, f32, |x, y| x + y);
+loop2!(sub_f32, f32, f32, |x, y| x - y);
+loop2!(mul_f32, f32, f32, |x, y| x * y);
+loop2!(div_f32, f32, f32, |x, y| x / y);
+loop2!(add_i64, i64, i64, |x, y| x.wrapping_add(y));
+loop2!(sub_i64, i64, i64, |x, y| x.wrapping_sub(y));
+loop2!(mul_i64, i64, i64, |x, y| x.wrapping_mul(y));
+loop2!(min_i64, i64, i64, |x, y| x.min(y));
+loop2!(max_i64, i64, i64, |x, y| x.max(y));
+loop2!(add_i32, i32, i32, |x, y| x.wrapping_add(y));
+loop2!(sub_i32, i32, i32, |x, y| x.wrapping_sub(y));
+loop2!(mul_i32, i32, i32, |x, y| x.wrapping_mul(y));
+loop2!(lt_f64, f64, u8, |x, y| (x < y) as u8);
+loop2!(le_f64, f64, u8, |x, y| (x <= y) as u8);
+loop2!(gt_f64, f64, u8, |x, y| (x > y) as u8);
+loop2!(ge_f64, f64, u8, |x, y| (x >= y) as u8);
+loop2!(eq_f64, f64, u8, |x, y| (x == y) as u8);
+loop2!(ne_f64, f64, u8, |x, y| (x != y) as u8);
+loop2!(lt_i64, i64, u8, |x, y| (x < y) as u8);
+loop2!(le_i64, i64, u8, |x, y| (x <= y) as u8);
+loop2!(gt_i64, i64, u8, |x, y| (x > y) as u8);
+loop2!(ge_i64, i64, u8, |x, y| (x >= y) as u8);
+loop2!(eq_i64, i64, u8, |x, y| (x == y) as u8);
+loop2!(ne_i64, i64, u8, |x, y| (x != y) as u8);
+
+loop1!(sqrt_f64, f64, |x| x.sqrt());
+loop1!(exp_f64, f64, |x| x.exp());
+loop1!(log_f64, f64, |x| x.ln());
+loop1!(sin_f64, f64, |x| x.sin());
+loop1!(cos_f64, f64, |x| x.cos());
+loop1!(abs_f64, f64, |x| x.abs());
+loop1!(neg_f64, f64, |x| -x);
+loop1!(sqrt_f32, f32, |x| x.sqrt());
+loop1!(neg_i64, i64, |x| x.wrapping_neg());
+loop1!(abs_i64, i64, |x| x.wrapping_abs());
+
+/// The typed loop of a binary ufunc whose operands (and, but for
+/// comparisons, output) have dtype `dt`.
+pub fn loop2(f: Ufunc, dt: DType) -> Option<Loop2> {
+    use Ufunc::*;
+    Some(match (f, dt) {
+        (Add, DType::F64) => add_f64,
+        (Subtract, DType::F64) => sub_f64,
+        (Multiply, DType::F64) => mul_f64,
+        (TrueDivide, DType::F64) => div_f64,
+        (Minimum, DType::F64) => min_f64,
+        (Maximum, DType::F64) => max_f64,
+        (Add, DType::F32) => add_f32,
+        (Subtract, DType::F32) => sub_f32,
+        (Multiply, DType::F32) => mul_f32,
+        (TrueDivide, DType::F32) => div_f32,
+        (Add, DType::I64) => add_i64,
+        (Subtract, DType::I64) => sub_i64,
+        (Multiply, DType::I64) => mul_i64,
+        (Minimum, DType::I64) => min_i64,
+        (Maximum, DType::I64) => max_i64,
+        (Add, DType::I32) => add_i32,
+        (Subtract, DType::I32) => sub_i32,
+        (Multiply, DType::I32) => mul_i32,
+        (Less, DType::F64) => lt_f64,
+        (LessEqual, DType::F64) => le_f64,
+        (Greater, DType::F64) => gt_f64,
+        (GreaterEqual, DType::F64) => ge_f64,
+        (Equal, DType::F64) => eq_f64,
+        (NotEqual, DType::F64) => ne_f64,
+        (Less, DType::I64) => lt_i64,
+        (LessEqual, DType::I64) => le_i64,
+        (Greater, DType::I64) => gt_i64,
+        (GreaterEqual, DType::I64) => ge_i64,
+        (Equal, DType::I64) => eq_i64,
+        (NotEqual, DType::I64) => ne_i64,
+        _ => return None,
+    })
+}
+
+/// The typed loop of a unary ufunc on dtype `dt`.
+pub fn loop1(f: Ufunc, dt: DType) -> Option<Loop1> {
+    use typer::builtins::Math1;
+    use Ufunc::*;
+    Some(match (f, dt) {
+        (Float1(Math1::Sqrt), DType::F64) => sqrt_f64,
+        (Float1(Math1::Exp), DType::F64) => exp_f64,
+        (Float1(Math1::Log), DType::F64) => log_f64,
+        (Float1(Math1::Sin), DType::F64) => sin_f64,
+        (Float1(Math1::Cos), DType::F64) => cos_f64,
+        (Absolute, DType::F64) => abs_f64,
+        (Negative, DType::F64) => neg_f64,
+        (Float1(Math1::Sqrt), DType::F32) => sqrt_f32,
+        (Negative, DType::I64) => neg_i64,
+        (Absolute, DType::I64) => abs_i64,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contiguous_broadcast_and_strided_paths_agree() {
+        let a: Vec<f64> = (0..10).map(|i| i as f64).collect();
+        let b: Vec<f64> = (0..10).map(|i| (i * i) as f64).collect();
+        let add = loop2(Ufunc::Add, DType::F64).unwrap();
+        let mut out = vec![0.0f64; 10];
+        unsafe {
+            add(
+                10,
+                a.as_ptr() as _,
+                8,
+                b.as_ptr() as _,
+                8,
+                out.as_mut_ptr() as _,
+                8,
+            )
+        };
+        assert_eq!(out[3], 12.0);
+        let two = 2.0f64;
+        unsafe {
+            add(
+                10,
+                a.as_ptr() as _,
+                8,
+                &two as *const f64 as _,
+                0,
+                out.as_mut_ptr() as _,
+                8,
+            )
+        };
+        assert_eq!(out[9], 11.0);
+        let mut out2 = vec![0.0f64; 5];
+        unsafe {
+            add(
+                5,
+                a.as_ptr() as _,
+                16,
+                b.as_ptr() as _,
+                16,
+                out2.as_mut_ptr() as _,
+                8,
+            )
+        };
+        assert_eq!(out2, vec![0.0, 6.0, 20.0, 42.0, 72.0]);
+        let lt = loop2(Ufunc::Less, DType::I64).unwrap();
+        let (x, y) = ([1i64, 5], [3i64, 2]);
+        let mut o = [9u8; 2];
+        unsafe { lt(2, x.as_ptr() as _, 8, y.as_ptr() as _, 8, o.as_mut_ptr(), 1) };
+        assert_eq!(o, [1, 0]);
+    }
+}
