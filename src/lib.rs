@@ -132,6 +132,11 @@ impl Module {
     pub fn disassemble(&self) -> String {
         vm::dis::disassemble(&self.code.borrow())
     }
+    /// Every compiled specialisation as annotated source (`--inspect-types`).
+    pub fn inspect_types(&self) -> String {
+        typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
+    }
+
     pub fn source(&self) -> &Source {
         &self.source
     }

@@ -11,7 +11,7 @@ const USAGE: &str = "\
 vm — run, check and inspect Kiln programs (typed array code in a Numba-compatible subset of Python)
 
 Usage:
-    vm run FILE [--tier interp|jit|auto] [--stats] [--recursion-limit N] [--fuel N]
+    vm run FILE [--tier interp|jit|auto] [--stats] [--inspect-types] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
     vm help [COMMAND]
@@ -38,6 +38,9 @@ Options:
                              allocation statistics per allocator to stderr, one line
                              each: `kiln stats: allocator NAME: allocs=N frees=N
                              bytes_allocated=N bytes_freed=N live=N`
+    --inspect-types          Before running, print every compiled specialisation as
+                             annotated source: each line under its typed IR
+                             statements (`$1 = a * 2 :: array(int64, 1d, C)`)
     --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
     --fuel N                 Stop after N loop iterations and calls (default: no limit)
     -h, --help               Show this help
@@ -110,12 +113,14 @@ struct Opts {
     file: String,
     config: Config,
     stats: bool,
+    inspect: bool,
 }
 
 fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opts>, Usage> {
     let mut file = None;
     let mut config = Config::default();
     let mut stats = false;
+    let mut inspect = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| -> Result<String, Usage> {
@@ -143,6 +148,7 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
                     })?;
             }
             "--stats" if allow_run => stats = true,
+            "--inspect-types" if allow_run => inspect = true,
             "--fuel" if allow_run => {
                 let v = value("--fuel")?;
                 config.limits.fuel =
@@ -165,6 +171,7 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
         file,
         config,
         stats,
+        inspect,
     }))
 }
 
@@ -205,6 +212,9 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
+    if opts.inspect {
+        print!("{}", m.inspect_types());
+    }
     let r = vm.run_main(&m);
     if let Err(e) = &r {
         report(e);

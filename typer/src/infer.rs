@@ -19,6 +19,7 @@ use crate::tir::*;
 use crate::types::Type;
 
 mod arrays;
+pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
 #[derive(Clone, Debug)]

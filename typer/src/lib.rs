@@ -10,6 +10,7 @@ pub mod ast;
 pub mod builtins;
 pub mod diag;
 pub mod infer;
+pub mod inspect;
 pub mod lexer;
 pub mod parser;
 pub mod tir;

@@ -87,7 +87,8 @@ fn np_fn(name: &str) -> Option<NpFn> {
     })
 }
 
-pub(super) fn ufunc_name(f: Ufunc) -> String {
+/// NumPy's name of a ufunc.
+pub fn ufunc_name(f: Ufunc) -> String {
     use Ufunc::*;
     match f {
         Add => "add",
