@@ -198,6 +198,36 @@ pub unsafe fn release(a: *mut Array) {
     }
 }
 
+/// The address of element `idx` (one index per axis, negatives counting
+/// from the end) of the array behind register bits `p`, bounds-checked with
+/// NumPy's message.
+///
+/// # Safety
+/// `p` is null or a live header.
+pub unsafe fn elem_ptr(p: u64, idx: &[i64]) -> Result<(*mut u8, DType), Raised> {
+    let a = p as *const Array;
+    if a.is_null() {
+        return Err((
+            "UnboundLocalError",
+            "an array variable was used before it was assigned".into(),
+        ));
+    }
+    let a = unsafe { &*a };
+    let mut ptr = a.data;
+    for (axis, &i) in idx.iter().enumerate() {
+        let n = a.shape[axis] as i64;
+        let j = if i < 0 { i + n } else { i };
+        if !(0..n).contains(&j) {
+            return Err((
+                "IndexError",
+                format!("index {i} is out of bounds for axis {axis} with size {n}"),
+            ));
+        }
+        ptr = ptr.wrapping_offset(j as isize * a.strides[axis]);
+    }
+    Ok((ptr, a.dtype))
+}
+
 /// An element value as loops compute with it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {

@@ -199,6 +199,18 @@ ops! {
     Store { a: R, b: R }
     /// drop the array reference in R[a] (if any); R[a] = 0
     Drop { a: R }
+    /// R[a] = R[b][R[c]] (1-D array element, bounds-checked, as its dtype's register bits)
+    GetE { a: R, b: R, c: R }
+    /// R[a] = R[b][R[c], R[c+1]] (2-D array element)
+    GetE2 { a: R, b: R, c: R }
+    /// R[a][R[b]] = R[c], an int64 value (converted to the dtype)
+    SetEI { a: R, b: R, c: R }
+    /// R[a][R[b]] = R[c], a float64 value
+    SetEF { a: R, b: R, c: R }
+    /// R[a][R[b], R[b+1]] = R[c], an int64 value
+    SetE2I { a: R, b: R, c: R }
+    /// R[a][R[b], R[b+1]] = R[c], a float64 value
+    SetE2F { a: R, b: R, c: R }
     /// runtime array operation d of the module on the register window R[a..]
     Rt { a: R, d: N }
 

@@ -408,6 +408,46 @@ impl Gen<'_> {
     fn stmt(&mut self, s: &TStmt) {
         let span = s.span;
         match &s.kind {
+            TStmtKind::Expr(TExpr {
+                kind: TExprKind::Rt(RtOp::SetItem(kinds, Arg::Scalar(_)), args),
+                ..
+            }) if kinds.len() <= 2
+                && kinds.iter().all(|k| *k == Idx::Int)
+                && args[0]
+                    .ty
+                    .as_array()
+                    .is_some_and(|a| a.ndim as usize == kinds.len()) =>
+            {
+                // A whole-index element write: one bounds-checked instruction.
+                let arr = self.expr_reg(&args[0]);
+                let idx = self.index_regs(&args[1..=kinds.len()]);
+                let v = &args[kinds.len() + 1];
+                let val = self.expr_reg(v);
+                let op = match (kinds.len(), rep(&v.ty)) {
+                    (1, Rep::I) => Op::SetEI {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
+                    (1, Rep::F) => Op::SetEF {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
+                    (_, Rep::I) => Op::SetE2I {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
+                    (_, Rep::F) => Op::SetE2F {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
+                };
+                self.emit(op, span);
+                self.release(arr, &args[0].ty, span);
+            }
             TStmtKind::Expr(e) => {
                 let w = width(&e.ty);
                 let t = self.alloc(w);
@@ -680,6 +720,19 @@ impl Gen<'_> {
 
     // ----------------------------------------------------------- expressions
 
+    /// Registers holding element indices: one index anywhere, several in
+    /// consecutive registers.
+    fn index_regs(&mut self, idx: &[TExpr]) -> R {
+        if idx.len() == 1 {
+            return self.expr_reg(&idx[0]);
+        }
+        let r = self.alloc(idx.len() as u16);
+        for (k, x) in idx.iter().enumerate() {
+            self.expr_to(x, r + k as u16);
+        }
+        r
+    }
+
     /// A register holding the value of `e`: a local's own register when `e`
     /// is a local, else a fresh temporary.
     fn expr_reg(&mut self, e: &TExpr) -> R {
@@ -846,6 +899,32 @@ impl Gen<'_> {
             TExprKind::Cast(x) => {
                 let b = self.expr_reg(x);
                 self.convert(dst, &x.ty, b, &e.ty, span);
+            }
+            TExprKind::Rt(RtOp::GetItem(kinds), args)
+                if kinds.len() <= 2
+                    && kinds.iter().all(|k| *k == Idx::Int)
+                    && e.ty.as_array().is_none() =>
+            {
+                // A whole-index element read: one bounds-checked instruction.
+                let mark = self.top;
+                let arr = self.expr_reg(&args[0]);
+                let idx = self.index_regs(&args[1..=kinds.len()]);
+                let op = if kinds.len() == 1 {
+                    Op::GetE {
+                        a: dst,
+                        b: arr,
+                        c: idx,
+                    }
+                } else {
+                    Op::GetE2 {
+                        a: dst,
+                        b: arr,
+                        c: idx,
+                    }
+                };
+                self.emit(op, span);
+                self.release(arr, &args[0].ty, span);
+                self.top = mark;
             }
             TExprKind::Rt(op, args) => self.rt(op, args, &e.ty, dst, span),
             TExprKind::Tuple(items) => {
@@ -1432,7 +1511,13 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
                 expr(a, out);
                 expr(b, out);
             }
-            TExprKind::Call(_, args) | TExprKind::Tuple(args) | TExprKind::Rt(_, args) => {
+            TExprKind::Rt(_, args) => {
+                for a in args {
+                    add(out, a, &a.ty);
+                    expr(a, out);
+                }
+            }
+            TExprKind::Call(_, args) | TExprKind::Tuple(args) => {
                 args.iter().for_each(|a| expr(a, out))
             }
             TExprKind::Const(_) | TExprKind::Local(_) => {}

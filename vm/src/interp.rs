@@ -468,6 +468,44 @@ impl Machine {
                     // SAFETY: the temporary held an owned reference.
                     unsafe { array::release(old as *mut Array) };
                 }
+                Op::GetE { a, b, c } => {
+                    let (p, x) = (reg!(b), i(reg!(c)));
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem_ptr(p, &[x]) } {
+                        // SAFETY: elem_ptr checked the index against the shape.
+                        Ok((e, dt)) => set!(a, unsafe { array::load(dt, e) }.to_bits(dt)),
+                        Err(e) => break e,
+                    }
+                }
+                Op::GetE2 { a, b, c } => {
+                    let (p, x, y) = (reg!(b), i(reg!(c)), i(reg!(c + 1)));
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem_ptr(p, &[x, y]) } {
+                        // SAFETY: elem_ptr checked both indices.
+                        Ok((e, dt)) => set!(a, unsafe { array::load(dt, e) }.to_bits(dt)),
+                        Err(e) => break e,
+                    }
+                }
+                Op::SetEI { a, b, c }
+                | Op::SetEF { a, b, c }
+                | Op::SetE2I { a, b, c }
+                | Op::SetE2F { a, b, c } => {
+                    let two = matches!(op, Op::SetE2I { .. } | Op::SetE2F { .. });
+                    let v = if matches!(op, Op::SetEF { .. } | Op::SetE2F { .. }) {
+                        array::Val::F(f(reg!(c)))
+                    } else {
+                        array::Val::I(i(reg!(c)))
+                    };
+                    let p = reg!(a);
+                    let (x, y) = (i(reg!(b)), if two { i(reg!(b + 1)) } else { 0 });
+                    let idx = [x, y];
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem_ptr(p, &idx[..1 + two as usize]) } {
+                        // SAFETY: elem_ptr checked the indices.
+                        Ok((e, dt)) => unsafe { array::store(dt, e, v) },
+                        Err(e) => break e,
+                    }
+                }
                 Op::Rt { a, d } => {
                     let desc = &m.rtops[d as usize];
                     // SAFETY: verify() checked a + window <= nregs, and the
