@@ -4,7 +4,7 @@
 //! This crate is the facade a host program uses: it wires the front end
 //! (`typer`), the bytecode VM (`vm`), the native kernels (`stdlib`) and the
 //! JIT (`jit`) behind one [`Vm`] type, and it owns the `vm` command-line
-//! tool. It adds no semantics of its own.
+//! tool and the C API ([`capi`]). It adds no semantics of its own.
 //!
 //! ```
 //! use kiln::{Value, Vm};
@@ -12,15 +12,35 @@
 //! let m = vm.load("example.py", "def add(a, b):\n    return a + b\n").unwrap();
 //! assert_eq!(vm.call(&m, "add", &[Value::Int(2), Value::Float(0.5)]).unwrap(), Value::Float(2.5));
 //! ```
+//!
+//! Arrays go in without copying and come back owning their memory:
+//!
+//! ```
+//! use kiln::{Value, Vm, NDARRAY};
+//! let mut vm = Vm::new(kiln::Config::default());
+//! let m = vm.load("s.py", "def scale(a, k):\n    return a * k\n").unwrap();
+//! let a = vm.array_from_vec(vec![1.0f64, 2.0, 3.0], &[3], NDARRAY);
+//! let Value::Array(r) = vm.call(&m, "scale", &[Value::Array(a), Value::Float(2.0)]).unwrap() else { panic!() };
+//! assert_eq!(r.to_vec_f64(), vec![2.0, 4.0, 6.0]);
+//! assert_eq!(r.to_string(), "[2. 4. 6.]");
+//! ```
+
+pub mod capi;
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
 
+pub use typer::classes::UfuncHook;
 pub use typer::{DType, Diagnostic, Source, Type};
-pub use vm::meminfo::AllocStats;
+pub use vm::classmethods::{AllocRequest, Classmethod, NativeAllocate};
+pub use vm::meminfo::{AllocStats, Allocator, ExternalMemAllocator, MemInfo};
 pub use vm::{Exception, Limits};
+
+use typer::classes::{Classes, ClassesRef};
+use typer::types::{ArrayType, Layout};
+use vm::array::{self, Array};
 
 /// Which tier runs compiled code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -49,8 +69,120 @@ impl Tier {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub tier: Tier,
+    /// Recursion depth and instruction fuel.
     pub limits: Limits,
+    /// Most bytes of array memory live at once (all allocators together);
+    /// an allocation beyond it is a `MemoryError`.
+    pub max_memory: Option<u64>,
 }
+
+/// An array class: [`NDARRAY`] or a subtype from [`Vm::register_array_type`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClassId(pub u32);
+
+/// The plain NumPy array class.
+pub const NDARRAY: ClassId = ClassId(0);
+
+/// A reference to an array shared with scripts. Dropping the last reference
+/// (here or in a script) frees the memory through its class's allocator.
+pub struct ArrayRef {
+    ptr: *mut Array,
+}
+
+impl ArrayRef {
+    fn get(&self) -> &Array {
+        // SAFETY: an ArrayRef always holds one reference to a live header.
+        unsafe { &*self.ptr }
+    }
+    pub fn dtype(&self) -> DType {
+        self.get().dtype
+    }
+    pub fn shape(&self) -> Vec<usize> {
+        self.get().shape().to_vec()
+    }
+    pub fn class(&self) -> ClassId {
+        ClassId(self.get().class)
+    }
+    /// The elements in C order, converted to f64.
+    pub fn to_vec_f64(&self) -> Vec<f64> {
+        self.collect(|v| v.as_f64())
+    }
+    /// The elements in C order, converted to i64.
+    pub fn to_vec_i64(&self) -> Vec<i64> {
+        self.collect(|v| v.as_i64())
+    }
+    fn collect<T>(&self, f: impl Fn(array::Val) -> T) -> Vec<T> {
+        let a = self.get();
+        let mut out = Vec::with_capacity(a.size());
+        array::for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the live array.
+            out.push(f(unsafe { array::load(a.dtype, a.data.offset(o)) }))
+        });
+        out
+    }
+    fn ty(&self, classes: &Classes) -> Type {
+        let a = self.get();
+        Type::Array(Rc::new(ArrayType {
+            dtype: a.dtype,
+            ndim: a.ndim,
+            layout: if a.is_c_contiguous() {
+                Layout::C
+            } else {
+                Layout::A
+            },
+            class: a.class,
+            class_name: if a.class == 0 {
+                None
+            } else {
+                Some(classes.name(a.class))
+            },
+        }))
+    }
+}
+
+impl Clone for ArrayRef {
+    fn clone(&self) -> ArrayRef {
+        // SAFETY: the header is live while self is.
+        unsafe { array::retain(self.ptr) };
+        ArrayRef { ptr: self.ptr }
+    }
+}
+
+impl Drop for ArrayRef {
+    fn drop(&mut self) {
+        // SAFETY: this handle owns one reference.
+        unsafe { array::release(self.ptr) };
+    }
+}
+
+impl PartialEq for ArrayRef {
+    /// The same array object.
+    fn eq(&self, other: &ArrayRef) -> bool {
+        self.ptr == other.ptr
+    }
+}
+
+impl fmt::Display for ArrayRef {
+    /// NumPy's `str()` of the array.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&vm::rt::array_str(self.get()))
+    }
+}
+
+impl fmt::Debug for ArrayRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "array({}, shape={:?})", self.dtype(), self.shape())
+    }
+}
+
+/// Element types a host array can be built from.
+pub trait Element: Copy + 'static {
+    const DTYPE: DType;
+}
+macro_rules! element {
+    ($($t:ty => $d:ident),*) => { $(impl Element for $t { const DTYPE: DType = DType::$d; })* };
+}
+element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64);
 
 /// A value passed to or returned from a script function.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,18 +192,21 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Tuple(Vec<Value>),
+    Array(ArrayRef),
 }
 
 impl Value {
-    fn ty(&self) -> Type {
+    fn ty(&self, classes: &Classes) -> Type {
         match self {
             Value::None => Type::None,
             Value::Bool(_) => Type::Bool,
             Value::Int(_) => Type::Int,
             Value::Float(_) => Type::Float,
-            Value::Tuple(items) => Type::tuple(items.iter().map(Value::ty).collect()),
+            Value::Tuple(items) => Type::tuple(items.iter().map(|v| v.ty(classes)).collect()),
+            Value::Array(a) => a.ty(classes),
         }
     }
+    /// Registers for a call; arrays get a new reference the callee owns.
     fn flatten(&self, out: &mut Vec<u64>) {
         match self {
             Value::None => {}
@@ -79,16 +214,29 @@ impl Value {
             Value::Int(v) => out.push(*v as u64),
             Value::Float(v) => out.push(v.to_bits()),
             Value::Tuple(items) => items.iter().for_each(|i| i.flatten(out)),
+            Value::Array(a) => {
+                // SAFETY: the handle keeps the header live.
+                unsafe { array::retain(a.ptr) };
+                out.push(a.ptr as u64);
+            }
         }
     }
+    /// Values from result registers; array results' references move into
+    /// the returned handles.
     fn unflatten(ty: &Type, regs: &mut impl Iterator<Item = u64>) -> Value {
         match ty {
-            Type::Bool => Value::Bool(regs.next().unwrap_or(0) != 0),
+            Type::Bool | Type::Scalar(DType::Bool) => Value::Bool(regs.next().unwrap_or(0) != 0),
             Type::Int => Value::Int(regs.next().unwrap_or(0) as i64),
-            Type::Float => Value::Float(f64::from_bits(regs.next().unwrap_or(0))),
+            Type::Float | Type::Scalar(DType::F64) | Type::Scalar(DType::F32) => {
+                Value::Float(f64::from_bits(regs.next().unwrap_or(0)))
+            }
+            Type::Scalar(_) => Value::Int(regs.next().unwrap_or(0) as i64),
             Type::Tuple(items) => {
                 Value::Tuple(items.iter().map(|t| Value::unflatten(t, regs)).collect())
             }
+            Type::Array(_) => Value::Array(ArrayRef {
+                ptr: regs.next().unwrap_or(0) as *mut Array,
+            }),
             _ => Value::None,
         }
     }
@@ -102,7 +250,7 @@ pub enum Error {
         diagnostic: Diagnostic,
         rendered: String,
     },
-    /// A Python exception escaped the script.
+    /// A Python exception escaped the script (with its traceback).
     Runtime(Exception),
     /// The host called something that does not exist or with wrong arguments.
     Call(String),
@@ -136,15 +284,16 @@ impl Module {
     pub fn inspect_types(&self) -> String {
         typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
     }
-
     pub fn source(&self) -> &Source {
         &self.source
     }
 }
 
-/// A Kiln virtual machine: configuration plus execution state.
+/// A Kiln virtual machine: configuration, array classes with their
+/// classmethods, and execution state.
 pub struct Vm {
     config: Config,
+    classes: ClassesRef,
     machine: vm::Machine,
 }
 
@@ -156,18 +305,86 @@ impl Vm {
 
     /// A VM whose scripts print to `out`.
     pub fn with_output(config: Config, out: Box<dyn Write>) -> Vm {
-        let machine = vm::Machine::new(out, config.limits.clone());
-        Vm { config, machine }
+        let classes = Classes::shared();
+        let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
+        machine.rt.table.mem_limit = config.max_memory;
+        Vm {
+            config,
+            classes,
+            machine,
+        }
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// Registers an array subtype of `base` with the memory model of a plain
+    /// array, and its typing hook (`__array_ufunc__` at type level): given a
+    /// ufunc name, the method and the input types, it returns the result
+    /// class or declines with `None`.
+    pub fn register_array_type(
+        &mut self,
+        name: &str,
+        base: ClassId,
+        hook: Option<UfuncHook>,
+    ) -> ClassId {
+        ClassId(self.classes.borrow_mut().register(name, base.0, hook))
+    }
+
+    /// The display name of a class (`MyArray`).
+    pub fn class_name(&self, c: ClassId) -> String {
+        self.classes.borrow().name(c.0).to_string()
+    }
+
+    /// Overrides classmethod `name` (`"_allocate"`) of an array class, for
+    /// both tiers; it takes effect at the next allocation, even in code
+    /// already compiled. Subtypes without their own inherit it.
+    pub fn overload_classmethod(&mut self, class: ClassId, name: &str, imp: Classmethod) {
+        self.machine.rt.table.set(class.0, name, imp);
+    }
+
+    /// Routes the arrays of `class` to an external allocator (the C table of
+    /// Numba's `nrt_external.h`), and returns its handle for statistics.
+    pub fn use_external_allocator(
+        &mut self,
+        class: ClassId,
+        name: &str,
+        table: ExternalMemAllocator,
+    ) -> Rc<Allocator> {
+        let a = Allocator::new(name, table);
+        self.overload_classmethod(class, "_allocate", Classmethod::External(a.clone()));
+        a
+    }
+
+    /// An array over the host's vector (moved in, not copied) with the given
+    /// C-order shape, tagged with its array class.
+    ///
+    /// # Panics
+    /// When the shape does not match the vector's length.
+    pub fn array_from_vec<T: Element>(
+        &mut self,
+        data: Vec<T>,
+        shape: &[usize],
+        class: ClassId,
+    ) -> ArrayRef {
+        assert_eq!(
+            shape.iter().product::<usize>(),
+            data.len(),
+            "shape does not match the data"
+        );
+        let mut data = data.into_boxed_slice();
+        let ptr = data.as_mut_ptr() as *mut u8;
+        let keep: Box<dyn std::any::Any> = Box::new(data);
+        ArrayRef {
+            ptr: array::from_host(ptr, T::DTYPE, shape, class.0, keep),
+        }
+    }
+
     /// Parses, types and compiles a program.
     pub fn load(&mut self, name: &str, text: &str) -> Result<Module, Error> {
         let source = Rc::new(Source::new(name, text));
-        match vm::load(source.clone()) {
+        match vm::load(source.clone(), self.classes.clone()) {
             Ok((prog, code)) => Ok(Module {
                 prog: RefCell::new(prog),
                 code: RefCell::new(code),
@@ -185,16 +402,13 @@ impl Vm {
         r.map(|_| ()).map_err(Error::Runtime)
     }
 
-    /// Allocation statistics of every allocator this VM has used, by name.
-    pub fn alloc_stats(&self) -> Vec<(String, vm::meminfo::AllocStats)> {
-        let a = &self.machine.rt.default_alloc;
-        vec![(a.name.clone(), a.stats())]
-    }
-
     /// Calls a top-level function with arguments, specialising it for their
     /// types on first use.
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
-        let tys: Vec<Type> = args.iter().map(Value::ty).collect();
+        let tys: Vec<Type> = {
+            let classes = self.classes.borrow();
+            args.iter().map(|a| a.ty(&classes)).collect()
+        };
         let id = {
             let mut prog = m.prog.borrow_mut();
             let id = prog.specialise(name, tys).map_err(Error::Call)?;
@@ -205,21 +419,42 @@ impl Vm {
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
-        let mut regs = Vec::new();
-        for a in args {
-            a.flatten(&mut regs);
-        }
-        // Defaults the host did not pass are constants of the signature.
-        if regs.len() != p.nargs as usize {
+        let want: usize = p.nargs as usize;
+        let given: usize = args
+            .iter()
+            .map(|a| vm::compile::width(&a.ty(&self.classes.borrow())) as usize)
+            .sum();
+        if given != want {
+            // Defaults the host did not pass are not supplied from here.
             return Err(Error::Call(format!(
                 "{name}: pass every argument explicitly from the host"
             )));
+        }
+        let mut regs = Vec::new();
+        for a in args {
+            a.flatten(&mut regs);
         }
         let ret = p.ret.clone();
         let out = self.machine.call(&code, id, &regs);
         self.machine.flush();
         let out = out.map_err(Error::Runtime)?;
         Ok(Value::unflatten(&ret, &mut out.into_iter()))
+    }
+
+    /// Allocation statistics of every allocator this VM routes arrays to.
+    pub fn alloc_stats(&self) -> Vec<(String, AllocStats)> {
+        self.machine
+            .rt
+            .table
+            .allocators()
+            .iter()
+            .map(|a| (a.name.clone(), a.stats()))
+            .collect()
+    }
+
+    /// Flushes what scripts printed to the output.
+    pub fn flush(&mut self) {
+        self.machine.flush();
     }
 }
 
@@ -229,4 +464,10 @@ fn compile_error(d: Diagnostic, source: &Source) -> Error {
         diagnostic: d,
         rendered,
     }
+}
+
+/// A MemInfo allocated through an external allocator table, for native
+/// `_allocate` implementations.
+pub fn meminfo_alloc(allocator: &Rc<Allocator>, size: usize, align: usize) -> *mut MemInfo {
+    vm::meminfo::alloc(allocator, size, align).unwrap_or(std::ptr::null_mut())
 }

@@ -59,6 +59,8 @@ pub struct Program {
     imports: HashMap<String, Import>,
     pub specs: Vec<Spec>,
     spec_index: HashMap<(FuncRef, Vec<Type>), SpecId>,
+    /// Array classes and their typing hooks.
+    pub classes: crate::classes::ClassesRef,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -77,6 +79,7 @@ impl Program {
             imports: HashMap::new(),
             specs: Vec::new(),
             spec_index: HashMap::new(),
+            classes: crate::classes::Classes::shared(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);

@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod classes;
 pub mod diag;
 pub mod infer;
 pub mod inspect;
@@ -23,8 +24,14 @@ pub use types::{DType, Type};
 /// Parses and types a whole program from its module code, reaching every
 /// function it calls.
 pub fn check(text: &str) -> Result<Program, Diagnostic> {
+    check_with(text, classes::Classes::shared())
+}
+
+/// Like [`check`], with the array classes a host registered.
+pub fn check_with(text: &str, classes: classes::ClassesRef) -> Result<Program, Diagnostic> {
     let module = parser::parse(text)?;
     let mut p = Program::new(module)?;
+    p.classes = classes;
     p.module_spec();
     p.solve()?;
     Ok(p)

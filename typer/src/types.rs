@@ -163,6 +163,8 @@ pub struct ArrayType {
     pub ndim: u8,
     pub layout: Layout,
     pub class: u32,
+    /// The class's name for display (`MyArray(1, int64, C)`); None for ndarray.
+    pub class_name: Option<Rc<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -193,6 +195,7 @@ impl Type {
             ndim,
             layout,
             class: 0,
+            class_name: None,
         }))
     }
     pub fn as_array(&self) -> Option<&ArrayType> {
@@ -316,7 +319,10 @@ impl fmt::Display for Type {
                 }
                 f.write_str(")")
             }
-            Type::Array(a) => write!(f, "array({}, {}d, {:?})", a.dtype, a.ndim, a.layout),
+            Type::Array(a) => match &a.class_name {
+                Some(n) => write!(f, "{n}({}, {}, {:?})", a.ndim, a.dtype, a.layout),
+                None => write!(f, "array({}, {}d, {:?})", a.dtype, a.ndim, a.layout),
+            },
             Type::DTypeObj(d) => write!(f, "dtype({d})"),
         }
     }

@@ -5,11 +5,10 @@
 //! owned by its references (`refct`); the header owns one reference to its
 //! MemInfo. Views are new headers on the same MemInfo.
 
-use std::rc::Rc;
-
 use typer::DType;
 
-use crate::meminfo::{self, Allocator, MemInfo};
+use crate::classmethods::ClassTable;
+use crate::meminfo::{self, MemInfo};
 
 /// Most dimensions an array may have.
 pub const MAX_NDIM: usize = 8;
@@ -84,10 +83,10 @@ pub fn shape_str(shape: &[usize]) -> String {
     }
 }
 
-/// Allocates a new C-contiguous array through `alloc` (the class's
-/// `_allocate`). Data is uninitialised unless `zero`.
+/// Allocates a new C-contiguous array through its class's `_allocate`.
+/// Data is uninitialised unless `zero`.
 pub fn new_array(
-    alloc: &Rc<Allocator>,
+    table: &ClassTable,
     class: u32,
     dtype: DType,
     shape: &[usize],
@@ -116,12 +115,7 @@ pub fn new_array(
         .checked_mul(dtype.itemsize())
         .filter(|&s| s <= isize::MAX as usize / 2)
         .ok_or_else(too_big)?;
-    let mi = meminfo::alloc(alloc, size, ALIGN).map_err(|n| {
-        (
-            "MemoryError",
-            format!("Requested allocation of {n} bytes failed."),
-        )
-    })?;
+    let mi = table.allocate(class, dtype, shape.len(), size, ALIGN)?;
     // SAFETY: `alloc` returned a live block with `size` data bytes.
     let data = unsafe { (*mi).data };
     if zero {
@@ -140,6 +134,31 @@ pub fn new_array(
         shape: shp,
         strides: c_strides(shape, dtype.itemsize()),
     })))
+}
+
+/// An array over host memory (no copy): `data` stays valid while `keep`
+/// lives, and `keep` lives until the last reference to the array goes.
+pub fn from_host(
+    data: *mut u8,
+    dtype: DType,
+    shape: &[usize],
+    class: u32,
+    keep: Box<dyn std::any::Any>,
+) -> *mut Array {
+    let size = shape.iter().product::<usize>() * dtype.itemsize();
+    let mi = meminfo::host_block(data, size, keep);
+    let mut shp = [0usize; MAX_NDIM];
+    shp[..shape.len()].copy_from_slice(shape);
+    Box::into_raw(Box::new(Array {
+        refct: 1,
+        meminfo: mi,
+        data,
+        dtype,
+        ndim: shape.len() as u8,
+        class,
+        shape: shp,
+        strides: c_strides(shape, dtype.itemsize()),
+    }))
 }
 
 /// A new header viewing `base`'s memory.
@@ -466,8 +485,9 @@ mod tests {
 
     #[test]
     fn arrays_free_their_memory_once() {
-        let a = Allocator::system();
-        let x = new_array(&a, 0, DType::F64, &[2, 3], true).unwrap();
+        let t = ClassTable::new(typer::classes::Classes::shared());
+        let a = t.allocators()[0].clone();
+        let x = new_array(&t, 0, DType::F64, &[2, 3], true).unwrap();
         unsafe {
             assert!((*x).is_c_contiguous());
             let v = view(x, (*x).data, &[3], &[16]);

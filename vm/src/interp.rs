@@ -90,11 +90,15 @@ fn raised(e: ScalarError) -> Raised {
 }
 
 impl Machine {
-    pub fn new(sink: Box<dyn Write>, limits: Limits) -> Machine {
+    pub fn new(
+        sink: Box<dyn Write>,
+        limits: Limits,
+        classes: typer::classes::ClassesRef,
+    ) -> Machine {
         Machine {
             stack: vec![0; 1024],
             rt: crate::rt::RtCtx {
-                default_alloc: crate::meminfo::Allocator::system(),
+                table: crate::classmethods::ClassTable::new(classes),
             },
             out: String::new(),
             sink,

@@ -8,6 +8,7 @@
 
 pub mod array;
 pub mod bytecode;
+pub mod classmethods;
 pub mod compile;
 pub mod dis;
 pub mod error;
@@ -28,7 +29,10 @@ use typer::{Diagnostic, Program, Source};
 pub const MAX_SOURCE: usize = typer::diag::MAX_SOURCE_BYTES;
 
 /// Parses, types and compiles a program from its module code.
-pub fn load(source: Rc<Source>) -> Result<(Program, Module), Diagnostic> {
+pub fn load(
+    source: Rc<Source>,
+    classes: typer::classes::ClassesRef,
+) -> Result<(Program, Module), Diagnostic> {
     if source.text.len() > MAX_SOURCE {
         return Err(Diagnostic::new(
             typer::DiagKind::Limit,
@@ -36,7 +40,7 @@ pub fn load(source: Rc<Source>) -> Result<(Program, Module), Diagnostic> {
             "source file is too large",
         ));
     }
-    let prog = typer::check(&source.text)?;
+    let prog = typer::check_with(&source.text, classes)?;
     let module = compile::compile(&prog, source)?;
     Ok((prog, module))
 }

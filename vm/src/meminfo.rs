@@ -112,6 +112,33 @@ pub struct MemInfo {
     pub external_allocator: *const ExternalMemAllocator,
 }
 
+/// A MemInfo over memory the host owns (passed in without copying): the
+/// header is a Rust allocation and `keep` is dropped with it, when the last
+/// reference goes.
+pub fn host_block(data: *mut u8, size: usize, keep: Box<dyn std::any::Any>) -> *mut MemInfo {
+    #[repr(C)]
+    struct HostBlock {
+        mi: MemInfo,
+        keep: Box<dyn std::any::Any>,
+    }
+    unsafe extern "C" fn drop_host(mi: *mut c_void, _size: usize, _info: *mut c_void) {
+        // SAFETY: `mi` is the first field of a boxed HostBlock made below.
+        drop(unsafe { Box::from_raw(mi as *mut HostBlock) });
+    }
+    let b = Box::new(HostBlock {
+        mi: MemInfo {
+            refct: 1,
+            dtor: Some(drop_host),
+            dtor_info: std::ptr::null_mut(),
+            data,
+            size,
+            external_allocator: std::ptr::null(),
+        },
+        keep,
+    });
+    Box::into_raw(b) as *mut MemInfo
+}
+
 /// Bytes asked of the allocator for `size` data bytes at `align`.
 pub fn block_size(size: usize, align: usize) -> Option<usize> {
     size.checked_add(std::mem::size_of::<MemInfo>())?
@@ -169,6 +196,11 @@ pub unsafe fn decref(mi: *mut MemInfo) {
     unsafe {
         (*mi).refct -= 1;
         if (*mi).refct != 0 {
+            return;
+        }
+        if let Some(dtor) = (*mi).dtor {
+            // Host memory: its owner's destructor frees everything.
+            dtor(mi as *mut c_void, (*mi).size, (*mi).dtor_info);
             return;
         }
         let alloc = Rc::from_raw((*mi).dtor_info as *const Allocator);

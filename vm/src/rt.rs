@@ -4,8 +4,6 @@
 //! result to the start of that window (new arrays are owned references) and
 //! allocates every array through the array class's allocator.
 
-use std::rc::Rc;
-
 use typer::tir::{Arg, Fill, Idx, Reduction, RtOp, Ufunc};
 use typer::{DType, Type};
 
@@ -13,8 +11,8 @@ use crate::array::{
     self, broadcast, broadcast_strides, for_each_offset, load, new_array, shape_str, store, Array,
     Raised, Val, MAX_NDIM,
 };
+use crate::classmethods::ClassTable;
 use crate::compile::width;
-use crate::meminfo::Allocator;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
@@ -32,15 +30,10 @@ impl RtDesc {
     }
 }
 
-/// What runtime operations need from the VM: the allocators of array classes.
+/// What runtime operations need from the VM: the classmethod table, through
+/// which every array is allocated.
 pub struct RtCtx {
-    pub default_alloc: Rc<Allocator>,
-}
-
-impl RtCtx {
-    fn alloc_for(&self, _class: u32) -> &Rc<Allocator> {
-        &self.default_alloc
-    }
+    pub table: ClassTable,
 }
 
 /// Decoded operands.
@@ -144,20 +137,14 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::New(fill) => {
             let shape = shape_of(&ints(&ops[0]))?;
             let dt = out_dtype(&d.ret);
-            let a = new_array(cx.alloc_for(0), 0, dt, &shape, *fill == Fill::Zeros)?;
+            let a = new_array(&cx.table, 0, dt, &shape, *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
         RtOp::NewLike(fill) => {
             let src = arr(&ops[0]);
             let dt = out_dtype(&d.ret);
-            let a = new_array(
-                cx.alloc_for(src.class),
-                src.class,
-                dt,
-                src.shape(),
-                *fill == Fill::Zeros,
-            )?;
+            let a = new_array(&cx.table, src.class, dt, src.shape(), *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
@@ -184,7 +171,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     n.max(0.0) as usize
                 }
             };
-            let a = new_array(cx.alloc_for(0), 0, dt, &[n], false)?;
+            let a = new_array(&cx.table, 0, dt, &[n], false)?;
             let a_ref = unsafe { &*a };
             for i in 0..n {
                 let v = match (s, st) {
@@ -207,7 +194,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 ));
             }
             let n = num as usize;
-            let a = new_array(cx.alloc_for(0), 0, dt, &[n], false)?;
+            let a = new_array(&cx.table, 0, dt, &[n], false)?;
             let a_ref = unsafe { &*a };
             let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
             let step = (e - s) / div;
@@ -227,7 +214,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         }
         RtOp::FromElems(shape) => {
             let dt = out_dtype(&d.ret);
-            let a = new_array(cx.alloc_for(0), 0, dt, shape, false)?;
+            let a = new_array(&cx.table, 0, dt, shape, false)?;
             let a_ref = unsafe { &*a };
             for (i, o) in ops.iter().enumerate() {
                 // SAFETY: one operand per element of the fresh array.
@@ -287,7 +274,8 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 regs[0] = v.to_bits(out_dt);
                 return Ok(());
             }
-            let a = ufunc_array(cx, *f, *dt, out_dt, args, &ops, None)?;
+            let class = d.ret.as_array().map_or(0, |a| a.class);
+            let a = ufunc_array(cx, *f, *dt, out_dt, class, args, &ops, None)?;
             put_arr(regs, a);
         }
         RtOp::InPlace { f, dt, args } => {
@@ -295,7 +283,17 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 Opnd::Arr(p) => p,
                 _ => unreachable!(),
             };
-            ufunc_array(cx, *f, *dt, arr(&ops[0]).dtype, args, &ops, Some(target))?;
+            let class = arr(&ops[0]).class;
+            ufunc_array(
+                cx,
+                *f,
+                *dt,
+                arr(&ops[0]).dtype,
+                class,
+                args,
+                &ops,
+                Some(target),
+            )?;
         }
         RtOp::Where(args) => {
             let out_dt = out_dtype(&d.ret);
@@ -407,7 +405,7 @@ fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
 
 /// A C-contiguous copy of `src` converted to `dt`, of the same class.
 fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
-    let a = new_array(cx.alloc_for(src.class), src.class, dt, src.shape(), false)?;
+    let a = new_array(&cx.table, src.class, dt, src.shape(), false)?;
     let out = unsafe { &*a };
     let sd = src.dtype;
     for_each_offset(src.shape(), [src.strides(), out.strides()], |_, [i, o]| {
@@ -586,11 +584,13 @@ fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
 
 /// Elementwise ufunc over broadcast operands into a new array, or into
 /// `out` (in place, whose shape must be the broadcast shape).
+#[allow(clippy::too_many_arguments)]
 fn ufunc_array(
     cx: &RtCtx,
     f: Ufunc,
     dt: DType,
     out_dt: DType,
+    class: u32,
     kinds: &[Arg],
     ops: &[Opnd],
     out: Option<*mut Array>,
@@ -606,16 +606,6 @@ fn ufunc_array(
         })
         .collect();
     let shape = broadcast(&shapes)?;
-    let class = ops
-        .iter()
-        .find_map(|o| {
-            if let Opnd::Arr(_) = o {
-                Some(arr(o).class)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(0);
     let target = match out {
         Some(t) => {
             let tr = unsafe { &*t };
@@ -627,7 +617,7 @@ fn ufunc_array(
             }
             t
         }
-        None => new_array(cx.alloc_for(class), class, out_dt, &shape, false)?,
+        None => new_array(&cx.table, class, out_dt, &shape, false)?,
     };
     let o = unsafe { &*target };
     let _ = kinds;
@@ -1001,7 +991,7 @@ fn where_array(
         })
         .collect();
     let shape = broadcast(&shapes)?;
-    let a = new_array(cx.alloc_for(0), 0, out_dt, &shape, false)?;
+    let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
     let o = unsafe { &*a };
     let nd = shape.len();
     let mut st: Vec<[isize; MAX_NDIM]> = ops
@@ -1192,7 +1182,7 @@ fn reduce_axis(
     oshape.remove(axis);
     let mut ostr: Vec<isize> = a.strides().to_vec();
     ostr.remove(axis);
-    let out = new_array(cx.alloc_for(a.class), a.class, out_dt, &oshape, false)?;
+    let out = new_array(&cx.table, a.class, out_dt, &oshape, false)?;
     let o = unsafe { &*out };
     let n = a.shape[axis];
     let st = a.strides[axis];
@@ -1278,7 +1268,7 @@ fn dot(
                 (2, 1) => vec![rows],
                 _ => vec![cols],
             };
-            let out = new_array(cx.alloc_for(x.class), x.class, out_dt, &shape, false)?;
+            let out = new_array(&cx.table, x.class, out_dt, &shape, false)?;
             let o = unsafe { &*out };
             let xr = if x.ndim == 2 { x.strides[0] } else { 0 };
             let yc = if y.ndim == 2 { y.strides[1] } else { 0 };

@@ -726,9 +726,71 @@ impl Cx<'_> {
         let ty = if nd == 0 {
             Type::Scalar(out)
         } else {
-            Type::array(out, nd, Layout::C)
+            let (class, class_name) = self.result_class(f, &tys, span)?;
+            Type::Array(Rc::new(ArrayType {
+                dtype: out,
+                ndim: nd,
+                layout: Layout::C,
+                class,
+                class_name,
+            }))
         };
         Ok(rt(RtOp::Ufunc { f, dt, args: kinds }, args, ty, span))
+    }
+
+    /// The class of a ufunc's result: the inputs' array subtypes are asked,
+    /// through their typing hooks, in NumPy's order (subclasses before their
+    /// bases, otherwise left to right); the first that accepts decides. With
+    /// no subtype inputs the result is a plain ndarray.
+    fn result_class(
+        &mut self,
+        f: Ufunc,
+        tys: &[Type],
+        span: Span,
+    ) -> Result<(u32, Option<Rc<str>>)> {
+        let classes = self.prog.classes.clone();
+        let classes = classes.borrow();
+        let mut order: Vec<u32> = Vec::new();
+        for t in tys {
+            let Some(a) = t.as_array() else { continue };
+            if a.class == 0 || order.contains(&a.class) {
+                continue;
+            }
+            let at = order
+                .iter()
+                .position(|&o| o != a.class && classes.is_subclass(a.class, o))
+                .unwrap_or(order.len());
+            order.insert(at, a.class);
+        }
+        if order.is_empty() {
+            return Ok((0, None));
+        }
+        let name = ufunc_name(f);
+        let mut asked = false;
+        for &c in &order {
+            if let Some(hook) = classes.hook(c) {
+                asked = true;
+                if let Some(rc) = hook(&name, "__call__", tys) {
+                    let n = if rc == 0 {
+                        None
+                    } else {
+                        Some(classes.name(rc))
+                    };
+                    return Ok((rc, n));
+                }
+            }
+        }
+        if !asked {
+            // Subtypes without a hook keep their class, like NumPy's wrapping.
+            return Ok((order[0], Some(classes.name(order[0]))));
+        }
+        let names = tys
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(type_err(span, format!("ufunc '{name}' is not supported for ({names}): every array type's __array_ufunc__ hook declined it"))
+            .help("make the array type's hook accept these input types"))
     }
 
     fn reduce(&mut self, f: Reduction, a: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {

@@ -1,0 +1,200 @@
+//! The classmethod dispatch table: per array class, classmethods by name,
+//! inherited from the base class when a class does not override one.
+//!
+//! `_allocate(allocsize, align)` is the classmethod every array allocation
+//! of a class goes through. Both tiers look it up at allocation time, so an
+//! override registered after code was compiled (or ran) takes effect at the
+//! next allocation with nothing recompiled.
+
+use std::ffi::c_void;
+use std::rc::Rc;
+
+use hashbrown::HashMap;
+use typer::classes::ClassesRef;
+use typer::DType;
+
+use crate::array::Raised;
+use crate::meminfo::{self, Allocator, MemInfo};
+
+/// What an `_allocate` is asked for, beyond size and alignment (Numba's
+/// `_allocate` sees only the class; Kiln's also sees the array type).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct AllocRequest {
+    pub class: u32,
+    pub dtype: u8,
+    pub ndim: u32,
+}
+
+/// A native `_allocate`: returns a new MemInfo (see [`meminfo::alloc`]) owning
+/// at least `allocsize` bytes aligned to `align`, or null for MemoryError.
+pub type NativeAllocate = unsafe extern "C" fn(
+    allocsize: usize,
+    align: u32,
+    req: *const AllocRequest,
+    user: *mut c_void,
+) -> *mut MemInfo;
+
+/// An implementation of a classmethod.
+#[derive(Clone)]
+pub enum Classmethod {
+    /// `_allocate` through an external allocator table (Numba's
+    /// `NRT_MemInfo_alloc_safe_aligned_external` route).
+    External(Rc<Allocator>),
+    /// `_allocate` by a host function.
+    Native {
+        f: NativeAllocate,
+        user: *mut c_void,
+    },
+}
+
+pub struct ClassTable {
+    classes: ClassesRef,
+    methods: Vec<HashMap<String, Classmethod>>,
+    allocators: Vec<Rc<Allocator>>,
+    /// Cap on bytes live across all allocators, for embedded use.
+    pub mem_limit: Option<u64>,
+}
+
+impl ClassTable {
+    /// A table where ndarray allocates with the system allocator.
+    pub fn new(classes: ClassesRef) -> ClassTable {
+        let system = Allocator::system();
+        let mut t = ClassTable {
+            classes,
+            methods: Vec::new(),
+            allocators: vec![system.clone()],
+            mem_limit: None,
+        };
+        t.set(0, "_allocate", Classmethod::External(system));
+        t
+    }
+
+    pub fn classes(&self) -> &ClassesRef {
+        &self.classes
+    }
+
+    /// Overrides classmethod `name` of `class` (Numba's `overload_classmethod`).
+    pub fn set(&mut self, class: u32, name: &str, m: Classmethod) {
+        if let Classmethod::External(a) = &m {
+            if !self.allocators.iter().any(|x| Rc::ptr_eq(x, a)) {
+                self.allocators.push(a.clone());
+            }
+        }
+        let c = class as usize;
+        if self.methods.len() <= c {
+            self.methods.resize_with(c + 1, HashMap::new);
+        }
+        self.methods[c].insert(name.to_string(), m);
+    }
+
+    /// The classmethod `name` of `class`, or of its nearest base that has one.
+    pub fn lookup(&self, class: u32, name: &str) -> Option<&Classmethod> {
+        let classes = self.classes.borrow();
+        let mut k = Some(class);
+        while let Some(c) = k {
+            if let Some(m) = self.methods.get(c as usize).and_then(|t| t.get(name)) {
+                return Some(m);
+            }
+            k = classes.defs.get(c as usize).and_then(|d| d.base);
+        }
+        None
+    }
+
+    /// Every allocator the table has routed memory to, the system one first.
+    pub fn allocators(&self) -> &[Rc<Allocator>] {
+        &self.allocators
+    }
+
+    /// Allocates `size` data bytes for an array of `class` through its
+    /// `_allocate`.
+    pub fn allocate(
+        &self,
+        class: u32,
+        dtype: DType,
+        ndim: usize,
+        size: usize,
+        align: usize,
+    ) -> Result<*mut MemInfo, Raised> {
+        let failed = |n: usize| {
+            (
+                "MemoryError",
+                format!("Requested allocation of {n} bytes failed."),
+            )
+        };
+        if let Some(limit) = self.mem_limit {
+            let live: u64 = self
+                .allocators
+                .iter()
+                .map(|a| a.stats().bytes_allocated - a.stats().bytes_freed)
+                .sum();
+            let want = meminfo::block_size(size, align).unwrap_or(usize::MAX) as u64;
+            if live.saturating_add(want) > limit {
+                return Err(("MemoryError", format!("memory limit of {limit} bytes exceeded (requested {want} bytes with {live} in use)")));
+            }
+        }
+        match self.lookup(class, "_allocate") {
+            Some(Classmethod::External(a)) => meminfo::alloc(a, size, align).map_err(failed),
+            Some(Classmethod::Native { f, user }) => {
+                let req = AllocRequest {
+                    class,
+                    dtype: dtype as u8,
+                    ndim: ndim as u32,
+                };
+                // SAFETY: calling the host's allocate function as its C
+                // contract says; it returns a MemInfo made by `meminfo::alloc`.
+                let mi = unsafe { f(size, align as u32, &req, *user) };
+                if mi.is_null() {
+                    Err(failed(size))
+                } else {
+                    Ok(mi)
+                }
+            }
+            None => Err((
+                "TypeError",
+                format!(
+                    "array type {} has no _allocate",
+                    self.classes.borrow().name(class)
+                ),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typer::classes::Classes;
+
+    #[test]
+    fn subtypes_inherit_and_override_allocate() {
+        let classes = Classes::shared();
+        let sub = classes.borrow_mut().register("Sub", 0, None);
+        let subsub = classes.borrow_mut().register("SubSub", sub, None);
+        let mut t = ClassTable::new(classes);
+        // Inherited from ndarray.
+        assert!(
+            matches!(t.lookup(subsub, "_allocate"), Some(Classmethod::External(a)) if a.name == "system")
+        );
+        let mine = Allocator::system();
+        t.set(sub, "_allocate", Classmethod::External(mine.clone()));
+        let mi = t.allocate(subsub, DType::I64, 1, 32, 32).unwrap();
+        assert_eq!(mine.stats().allocs, 1);
+        unsafe { meminfo::decref(mi) };
+        assert_eq!(mine.stats().frees, 1);
+        // ndarray still allocates with the system allocator.
+        let mi = t.allocate(0, DType::I64, 1, 32, 32).unwrap();
+        unsafe { meminfo::decref(mi) };
+        assert_eq!(mine.stats().allocs, 1);
+    }
+
+    #[test]
+    fn memory_limit_is_a_memory_error() {
+        let mut t = ClassTable::new(Classes::shared());
+        t.mem_limit = Some(1000);
+        assert_eq!(
+            t.allocate(0, DType::F64, 1, 10_000, 32).unwrap_err().0,
+            "MemoryError"
+        );
+    }
+}
