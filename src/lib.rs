@@ -65,7 +65,19 @@ impl Tier {
     }
 }
 
-/// How a [`Vm`] runs programs.
+/// How a [`Vm`] runs programs. Limits stop a runaway script with an error
+/// instead of hanging or exhausting the host:
+///
+/// ```
+/// use kiln::{Config, Error, Vm};
+/// let mut cfg = Config::default();
+/// cfg.limits.fuel = Some(10_000);
+/// cfg.max_memory = Some(1 << 20);
+/// let mut vm = Vm::new(cfg);
+/// let m = vm.load("t.py", "def spin():\n    while True:\n        pass\n").unwrap();
+/// let Err(Error::Runtime(e)) = vm.call(&m, "spin", &[]) else { panic!() };
+/// assert!(e.message.contains("fuel"));
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub tier: Tier,
@@ -323,6 +335,20 @@ impl Vm {
     /// array, and its typing hook (`__array_ufunc__` at type level): given a
     /// ufunc name, the method and the input types, it returns the result
     /// class or declines with `None`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use kiln::{Type, Value, Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // Results of ufuncs on Celsius arrays are Celsius arrays (class 1).
+    /// let hook: kiln::UfuncHook = Rc::new(|_ufunc: &str, _method: &str, _inputs: &[Type]| Some(1));
+    /// let celsius = vm.register_array_type("Celsius", NDARRAY, Some(hook));
+    /// let m = vm.load("t.py", "def warm(t):\n    return t + 1.5\n").unwrap();
+    /// let t = vm.array_from_vec(vec![20.0f64, 21.0], &[2], celsius);
+    /// let Value::Array(r) = vm.call(&m, "warm", &[Value::Array(t)]).unwrap() else { panic!() };
+    /// assert_eq!(vm.class_name(r.class()), "Celsius");
+    /// assert!(m.inspect_types().contains("Celsius(1, float64, C)"));
+    /// ```
     pub fn register_array_type(
         &mut self,
         name: &str,
@@ -346,6 +372,23 @@ impl Vm {
 
     /// Routes the arrays of `class` to an external allocator (the C table of
     /// Numba's `nrt_external.h`), and returns its handle for statistics.
+    ///
+    /// ```
+    /// use std::ffi::c_void;
+    /// use kiln::{ExternalMemAllocator, Value, Vm, NDARRAY};
+    /// extern "C" { fn malloc(n: usize) -> *mut c_void; fn free(p: *mut c_void); }
+    /// unsafe extern "C" fn my_malloc(n: usize, _: *mut c_void) -> *mut c_void { unsafe { malloc(n) } }
+    /// unsafe extern "C" fn my_free(p: *mut c_void, _: *mut c_void) { unsafe { free(p) } }
+    ///
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// let table = ExternalMemAllocator { malloc: my_malloc, realloc: None, free: my_free, opaque_data: std::ptr::null_mut() };
+    /// let counted = vm.use_external_allocator(NDARRAY, "counted", table);
+    /// let m = vm.load("t.py", "import numpy as np\ndef make(n):\n    return np.zeros(n) + 1\n").unwrap();
+    /// let r = vm.call(&m, "make", &[Value::Int(8)]).unwrap();
+    /// assert_eq!((counted.stats().allocs, counted.stats().frees), (2, 1));
+    /// drop(r);
+    /// assert_eq!(counted.stats().frees, 2);
+    /// ```
     pub fn use_external_allocator(
         &mut self,
         class: ClassId,
