@@ -14,12 +14,14 @@ Usage:
     vm run FILE [--tier interp|jit|auto] [--stats] [--inspect-types] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
+    vm bench FILE [--tier interp|jit|auto|all] [--runs N] [--json]
     vm help [COMMAND]
 
 Commands:
     run     Run a program's top-level code
     check   Parse and type-check everything the program reaches; run nothing
     dis     Print the bytecode of every compiled function with its source lines
+    bench   Time a program per tier: first run (compile included), then repeated runs
 
 Run `vm COMMAND --help` for a command's options.
 ";
@@ -62,6 +64,24 @@ a header with its argument types, return type and frame size, then each
 instruction under the source line it came from.
 ";
 
+const BENCH_HELP: &str = "\
+vm bench FILE [options]
+
+Times FILE per tier. The first run loads the program (parse, type, compile)
+and runs its top-level code: the time to first result. Then, after one
+warm-up run, the top-level code runs N more times on the compiled program
+with its output discarded; the median, min and max of those are reported.
+Prints one line per tier, or JSON with --json.
+
+Options:
+    --tier interp|jit|auto|all   Tiers to time (default: all)
+    --runs N                     Timed runs per tier (default 10)
+    --json                       Machine-readable output:
+                                 {\"file\": F, \"tiers\": [{\"tier\": T, \"compile_s\": x,
+                                 \"first_run_s\": x, \"jit_compile_s\": x, \"runs\": N,
+                                 \"median_s\": x, \"min_s\": x, \"max_s\": x}]}
+";
+
 struct Usage(String);
 
 fn main() -> ExitCode {
@@ -97,6 +117,7 @@ fn real_main() -> Result<ExitCode, Usage> {
                 Some("run") => RUN_HELP,
                 Some("check") => CHECK_HELP,
                 Some("dis") => DIS_HELP,
+                Some("bench") => BENCH_HELP,
                 Some(other) => return Err(Usage(format!("no command '{other}'"))),
             };
             print!("{text}");
@@ -105,6 +126,7 @@ fn real_main() -> Result<ExitCode, Usage> {
         "run" => run(&rest),
         "check" => check(&rest),
         "dis" => dis(&rest),
+        "bench" => bench(&rest),
         other => Err(Usage(format!("no command '{other}'"))),
     }
 }
@@ -270,4 +292,162 @@ fn dis(args: &[String]) -> Result<ExitCode, Usage> {
         }
         Err(code) => code,
     })
+}
+
+struct BenchResult {
+    tier: &'static str,
+    compile_s: f64,
+    first_run_s: f64,
+    times: Vec<f64>,
+}
+
+fn bench(args: &[String]) -> Result<ExitCode, Usage> {
+    let mut file = None;
+    let mut tiers: Vec<(&'static str, Tier)> = vec![
+        ("interp", Tier::Interp),
+        ("jit", Tier::Jit),
+        ("auto", Tier::Auto),
+    ];
+    let mut runs = 10usize;
+    let mut json = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-h" | "--help" => {
+                print!("{BENCH_HELP}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            "--json" => json = true,
+            "--runs" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| Usage("--runs needs a value".into()))?;
+                runs =
+                    v.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
+                        Usage(format!("--runs takes a positive number, not '{v}'"))
+                    })?;
+            }
+            "--tier" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| Usage("--tier needs a value".into()))?;
+                tiers = match v.as_str() {
+                    "all" => tiers,
+                    "interp" => vec![("interp", Tier::Interp)],
+                    "jit" => vec![("jit", Tier::Jit)],
+                    "auto" => vec![("auto", Tier::Auto)],
+                    _ => {
+                        return Err(Usage(format!(
+                            "--tier takes interp, jit, auto or all, not '{v}'"
+                        )))
+                    }
+                };
+            }
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Usage(format!("unknown option '{s}'")))
+            }
+            s => {
+                if file.replace(s.to_string()).is_some() {
+                    return Err(Usage("give exactly one FILE".into()));
+                }
+            }
+        }
+    }
+    let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
+    let text = match read_source(&file) {
+        Ok(t) => t,
+        Err(code) => return Ok(code),
+    };
+    let progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut results = Vec::new();
+    for (name, tier) in tiers {
+        let config = Config {
+            tier,
+            ..Config::default()
+        };
+        // Output is discarded: the benchmark times the program, not the terminal.
+        let mut vm = Vm::with_output(config, Box::new(std::io::sink()));
+        let t0 = std::time::Instant::now();
+        let m = match vm.load(&file, &text) {
+            Ok(m) => m,
+            Err(e) => {
+                eprint!("{e}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        let compile_s = t0.elapsed().as_secs_f64();
+        if let Err(e) = vm.run_main(&m) {
+            report(&e);
+            return Ok(ExitCode::from(1));
+        }
+        let first_run_s = t0.elapsed().as_secs_f64();
+        let _ = vm.run_main(&m);
+        let mut times = Vec::with_capacity(runs);
+        for k in 0..runs {
+            if progress {
+                eprint!("\r{name}: run {}/{runs}", k + 1);
+            }
+            let t = std::time::Instant::now();
+            let _ = vm.run_main(&m);
+            times.push(t.elapsed().as_secs_f64());
+        }
+        if progress {
+            eprint!("\r\x1b[K");
+        }
+        results.push(BenchResult {
+            tier: name,
+            compile_s,
+            first_run_s,
+            times,
+        });
+    }
+    let stats = |t: &[f64]| {
+        let mut v = t.to_vec();
+        v.sort_by(f64::total_cmp);
+        let median = if v.len() % 2 == 1 {
+            v[v.len() / 2]
+        } else {
+            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        };
+        (median, v[0], v[v.len() - 1])
+    };
+    if json {
+        let items: Vec<String> = results
+            .iter()
+            .map(|r| {
+                let (med, min, max) = stats(&r.times);
+                format!(
+                    "{{\"tier\": \"{}\", \"compile_s\": {:.6}, \"first_run_s\": {:.6}, \"jit_compile_s\": 0.0, \"runs\": {}, \"median_s\": {:.6}, \"min_s\": {:.6}, \"max_s\": {:.6}}}",
+                    r.tier,
+                    r.compile_s,
+                    r.first_run_s,
+                    r.times.len(),
+                    med,
+                    min,
+                    max
+                )
+            })
+            .collect();
+        println!(
+            "{{\"file\": {:?}, \"tiers\": [{}]}}",
+            file,
+            items.join(", ")
+        );
+    } else {
+        println!("{file}");
+        for r in &results {
+            let (med, min, max) = stats(&r.times);
+            println!(
+                "  {:<6}  first run {:>9.3} ms (compile {:.3} ms, JIT compile 0 ms)   median {:>9.3} ms   min {:>9.3} ms   max {:>9.3} ms   ({} runs)",
+                r.tier,
+                r.first_run_s * 1e3,
+                r.compile_s * 1e3,
+                med * 1e3,
+                min * 1e3,
+                max * 1e3,
+                r.times.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
