@@ -91,8 +91,35 @@ extern "C" {
 
 unsafe extern "C" fn sys_malloc(size: usize, _opaque: *mut c_void) -> *mut c_void {
     // SAFETY: plain C malloc; any size is valid to ask for.
-    unsafe { malloc(size) }
+    let p = unsafe { malloc(size) };
+    if !p.is_null() && size >= HUGE_BLOCK {
+        advise_huge(p, size);
+    }
+    p
 }
+
+/// Blocks this large ask the kernel for huge pages, as NumPy does: a fresh
+/// multi-megabyte array otherwise costs a page fault per 4 KiB on first touch.
+const HUGE_BLOCK: usize = 4 << 20;
+
+#[cfg(target_os = "linux")]
+fn advise_huge(p: *mut c_void, size: usize) {
+    extern "C" {
+        fn madvise(addr: *mut c_void, len: usize, advice: i32) -> i32;
+    }
+    const MADV_HUGEPAGE: i32 = 14;
+    let page = 4096usize;
+    let start = (p as usize).div_ceil(page) * page;
+    let end = (p as usize + size) / page * page;
+    if end > start {
+        // SAFETY: the range lies inside the block just allocated; the advice
+        // is only a hint and its failure is harmless.
+        unsafe { madvise(start as *mut c_void, end - start, MADV_HUGEPAGE) };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge(_p: *mut c_void, _size: usize) {}
 
 unsafe extern "C" fn sys_free(ptr: *mut c_void, _opaque: *mut c_void) {
     // SAFETY: `ptr` came from `sys_malloc` (the only allocator that frees
