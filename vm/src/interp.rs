@@ -512,14 +512,14 @@ impl Machine {
                 }
                 Op::Rt { a, d } => {
                     let desc = &m.rtops[d as usize];
+                    let mut raised = None;
+                    // Through the runtime table, as native code calls it.
                     // SAFETY: verify() checked a + window <= nregs, and the
-                    // stack holds nregs slots from base; no other reference
-                    // into the stack is alive during the operation.
-                    let win = unsafe {
-                        std::slice::from_raw_parts_mut(base.add(a as usize), desc.window())
-                    };
-                    if let Err(e) = crate::rt::exec(&self.rt, desc, win) {
-                        break e;
+                    // stack holds nregs slots from base; nothing else refers
+                    // into the stack during the operation.
+                    let status = unsafe { (RUNTIME.rt_exec)(&self.rt, desc, base.add(a as usize), desc.window(), &mut raised) };
+                    if status != 0 {
+                        break raised.unwrap_or(("SystemError", "runtime operation failed".into()));
                     }
                 }
                 Op::Call { a, f: callee } => {

@@ -5,6 +5,17 @@
 
 use stdlib::math::Math1Fn;
 
+use crate::array::Raised;
+use crate::rt::{RtCtx, RtDesc};
+
+/// Where a runtime operation called from native code leaves its exception.
+pub type RaisedSlot = Option<Raised>;
+
+/// An array operation (`Rt` instruction): the context (allocation through
+/// the classmethod table), the call site, its register window and length.
+/// Returns 0 on success; otherwise the exception is in `*raised`.
+pub type RtExecFn = unsafe extern "C" fn(ctx: *const RtCtx, desc: *const RtDesc, regs: *mut u64, nregs: usize, raised: *mut RaisedSlot) -> u32;
+
 #[repr(C)]
 pub struct Runtime {
     /// Unary float kernels, indexed by `Math1` operands.
@@ -12,6 +23,8 @@ pub struct Runtime {
     pub atan2: extern "C" fn(f64, f64) -> f64,
     pub floordiv_f64: extern "C" fn(f64, f64) -> f64,
     pub mod_f64: extern "C" fn(f64, f64) -> f64,
+    /// Every array operation, allocation included.
+    pub rt_exec: RtExecFn,
 }
 
 pub static RUNTIME: Runtime = Runtime {
@@ -19,7 +32,25 @@ pub static RUNTIME: Runtime = Runtime {
     atan2: stdlib::math::atan2,
     floordiv_f64: stdlib::scalar::floordiv_f64,
     mod_f64: stdlib::scalar::mod_f64,
+    rt_exec,
 };
+
+/// The C-ABI entry of `rt::exec`.
+///
+/// # Safety
+/// `ctx` and `desc` are live; `regs` points to `nregs` registers of the
+/// calling frame, at least the call site's window; `raised` is writable.
+unsafe extern "C" fn rt_exec(ctx: *const RtCtx, desc: *const RtDesc, regs: *mut u64, nregs: usize, raised: *mut RaisedSlot) -> u32 {
+    let (ctx, desc) = unsafe { (&*ctx, &*desc) };
+    let window = unsafe { std::slice::from_raw_parts_mut(regs, nregs) };
+    match crate::rt::exec(ctx, desc, window) {
+        Ok(()) => 0,
+        Err(e) => {
+            unsafe { *raised = Some(e) };
+            1
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -29,7 +60,7 @@ mod tests {
     fn table_layout_is_stable() {
         // JIT code addresses fields by offset: keep them pointer-sized and in order.
         let p = std::mem::size_of::<usize>();
-        assert_eq!(std::mem::size_of::<Runtime>(), 19 * p);
+        assert_eq!(std::mem::size_of::<Runtime>(), 20 * p);
         assert_eq!(std::mem::offset_of!(Runtime, atan2), 16 * p);
         assert_eq!((RUNTIME.math1[0])(9.0), 3.0);
     }
