@@ -1541,7 +1541,7 @@ impl Cx<'_> {
         }
         if l.ty.as_array().is_some() || r.ty.as_array().is_some() {
             if op == BinOp::MatMul {
-                return self.dot(l, r, span);
+                return self.dot(l, r, span, true);
             }
             return self.ufunc(arrays::binop_ufunc(op).unwrap(), vec![l, r], span);
         }

@@ -313,7 +313,8 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
                 format!("{f:?}").to_lowercase()
             )
         }
-        RtOp::Dot(_) => format!("np.dot({args})"),
+        RtOp::Dot(_, false) => format!("np.dot({args})"),
+        RtOp::Dot(_, true) => format!("np.matmul({args})"),
         RtOp::GetItem(_) => format!("getitem({args})"),
         RtOp::SetItem(..) => format!("setitem({args})"),
         RtOp::FillWith => format!("fill({args})"),

@@ -234,8 +234,9 @@ pub enum RtOp {
         axis: Option<u8>,
         acc: crate::types::DType,
     },
-    /// `np.dot(a, b)` / `a @ b` computing in `dt`.
-    Dot(crate::types::DType),
+    /// `np.dot(a, b)` computing in `dt`; `true` for `a @ b` / `np.matmul`
+    /// (same result here, NumPy words its errors differently).
+    Dot(crate::types::DType, bool),
     /// `a[...]`: an element (all indices integers) or a view.
     GetItem(Vec<Idx>),
     /// `a[...] = v`: the last argument is the value (scalar or array).

@@ -688,6 +688,10 @@ impl Gen<'_> {
             Type::Scalar(typer::DType::Bool) => pfmt::BOOL,
             Type::Scalar(_) => pfmt::INT,
             Type::Array(_) => pfmt::ARRAY,
+            Type::DTypeObj(d) => {
+                pending.push_str(d.name());
+                return;
+            }
             Type::None => {
                 pending.push_str("None");
                 return;
@@ -1168,9 +1172,7 @@ impl Gen<'_> {
 
     fn binary(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {
         self.binary_raw(op, ty, a, b, c, span);
-        if !matches!(op, BinOp::Div) {
-            self.normalise(a, ty, span);
-        }
+        self.normalise(a, ty, span);
     }
 
     fn binary_raw(&mut self, op: BinOp, ty: &Type, a: R, b: R, c: R, span: Span) {

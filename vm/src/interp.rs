@@ -517,16 +517,52 @@ impl Machine {
                     // SAFETY: verify() checked a + window <= nregs, and the
                     // stack holds nregs slots from base; nothing else refers
                     // into the stack during the operation.
-                    let status = unsafe { (RUNTIME.rt_exec)(&self.rt, desc, base.add(a as usize), desc.window(), &mut raised) };
+                    let status = unsafe {
+                        (RUNTIME.rt_exec)(
+                            &self.rt,
+                            desc,
+                            base.add(a as usize),
+                            desc.window(),
+                            &mut raised,
+                        )
+                    };
                     if status != 0 {
                         break raised.unwrap_or(("SystemError", "runtime operation failed".into()));
                     }
                 }
                 Op::Call { a, f: callee } => {
-                    if depth + 1 >= max_depth {
-                        break ("RecursionError", "maximum recursion depth exceeded".into());
+                    let refused = if depth + 1 >= max_depth {
+                        Some((
+                            "RecursionError",
+                            "maximum recursion depth exceeded".to_string(),
+                        ))
+                    } else {
+                        fuel = fuel.wrapping_sub(1);
+                        (fuel == 0).then(|| {
+                            (
+                                "RuntimeError",
+                                format!(
+                                    "instruction fuel exhausted (limit {})",
+                                    self.limits.fuel.unwrap_or(0)
+                                ),
+                            )
+                        })
+                    };
+                    if let Some(e) = refused {
+                        // The callee owns its arguments but never ran: release
+                        // the arrays among them here.
+                        for &r in protos[callee as usize]
+                            .ref_locals
+                            .iter()
+                            .filter(|&&r| r < protos[callee as usize].nargs)
+                        {
+                            let x = reg!(a + r);
+                            set!(a + r, 0);
+                            // SAFETY: argument registers of array type hold owned references.
+                            unsafe { array::release(x as *mut Array) };
+                        }
+                        break e;
                     }
-                    tick!();
                     let fr = Frame {
                         code,
                         consts,

@@ -319,10 +319,10 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 }
             }
         }
-        RtOp::Dot(dt) => {
+        RtOp::Dot(dt, matmul) => {
             let (x, y) = (arr(&ops[0]), arr(&ops[1]));
             let out_dt = out_dtype(&d.ret);
-            match dot(cx, *dt, out_dt, x, y)? {
+            match dot(cx, *dt, out_dt, x, y, *matmul)? {
                 Ok(v) => regs[0] = v.to_bits(out_dt),
                 Err(a) => put_arr(regs, a),
             }
@@ -417,7 +417,16 @@ fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
 
 fn reshape_dims(size: usize, want: &[i64]) -> Result<Vec<usize>, Raised> {
     let bad = || {
-        let s: Vec<String> = want.iter().map(|d| d.to_string()).collect();
+        let s: Vec<String> = want
+            .iter()
+            .map(|&d| {
+                if d == -1 {
+                    "newaxis".to_string()
+                } else {
+                    d.to_string()
+                }
+            })
+            .collect();
         let shape = if s.len() == 1 {
             format!("({},)", s[0])
         } else {
@@ -605,7 +614,15 @@ fn ufunc_array(
             }
         })
         .collect();
-    let shape = broadcast(&shapes)?;
+    let shape = match out {
+        // In place, NumPy's message lists the output operand too.
+        Some(t) => {
+            let mut with_out = shapes.clone();
+            with_out.push(unsafe { &*t }.shape());
+            broadcast(&with_out).and_then(|_| broadcast(&shapes))?
+        }
+        None => broadcast(&shapes)?,
+    };
     let target = match out {
         Some(t) => {
             let tr = unsafe { &*t };
@@ -907,7 +924,8 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             LogicalAnd => Val::I((a != 0 && b != 0) as i64),
             LogicalOr => Val::I((a != 0 || b != 0) as i64),
             LogicalNot => Val::I((a == 0) as i64),
-            TrueDivide | Float1(_) | Floor | Ceil | Arctan2 => unreachable!("float loops"),
+            Floor | Ceil => Val::U(a),
+            TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
         },
         (a, b) => {
             let (a, b) = (a.as_i64(), b.as_i64());
@@ -967,7 +985,8 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 LogicalAnd => Val::I((a != 0 && b != 0) as i64),
                 LogicalOr => Val::I((a != 0 || b != 0) as i64),
                 LogicalNot => Val::I((a == 0) as i64),
-                TrueDivide | Float1(_) | Floor | Ceil | Arctan2 => unreachable!("float loops"),
+                Floor | Ceil => Val::I(a),
+                TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
             }
         }
     })
@@ -1217,8 +1236,15 @@ fn dot(
     out_dt: DType,
     x: &Array,
     y: &Array,
+    matmul: bool,
 ) -> Result<Result<Val, *mut Array>, Raised> {
     let not_aligned = |a: usize, da: usize, b: usize, db: usize| {
+        if matmul {
+            return (
+                "ValueError",
+                format!("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size {b} is different from {a})"),
+            );
+        }
         (
             "ValueError",
             format!(

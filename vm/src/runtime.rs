@@ -14,7 +14,13 @@ pub type RaisedSlot = Option<Raised>;
 /// An array operation (`Rt` instruction): the context (allocation through
 /// the classmethod table), the call site, its register window and length.
 /// Returns 0 on success; otherwise the exception is in `*raised`.
-pub type RtExecFn = unsafe extern "C" fn(ctx: *const RtCtx, desc: *const RtDesc, regs: *mut u64, nregs: usize, raised: *mut RaisedSlot) -> u32;
+pub type RtExecFn = unsafe extern "C" fn(
+    ctx: *const RtCtx,
+    desc: *const RtDesc,
+    regs: *mut u64,
+    nregs: usize,
+    raised: *mut RaisedSlot,
+) -> u32;
 
 #[repr(C)]
 pub struct Runtime {
@@ -40,7 +46,13 @@ pub static RUNTIME: Runtime = Runtime {
 /// # Safety
 /// `ctx` and `desc` are live; `regs` points to `nregs` registers of the
 /// calling frame, at least the call site's window; `raised` is writable.
-unsafe extern "C" fn rt_exec(ctx: *const RtCtx, desc: *const RtDesc, regs: *mut u64, nregs: usize, raised: *mut RaisedSlot) -> u32 {
+unsafe extern "C" fn rt_exec(
+    ctx: *const RtCtx,
+    desc: *const RtDesc,
+    regs: *mut u64,
+    nregs: usize,
+    raised: *mut RaisedSlot,
+) -> u32 {
     let (ctx, desc) = unsafe { (&*ctx, &*desc) };
     let window = unsafe { std::slice::from_raw_parts_mut(regs, nregs) };
     match crate::rt::exec(ctx, desc, window) {

@@ -15,7 +15,7 @@ enum NpFn {
     Copy,
     Ufunc(Ufunc, usize),
     Reduce(Reduction),
-    Dot,
+    Dot(bool),
     Where,
 }
 
@@ -41,7 +41,8 @@ fn np_fn(name: &str) -> Option<NpFn> {
         "mean" => NpFn::Reduce(Reduction::Mean),
         "argmin" => NpFn::Reduce(Reduction::ArgMin),
         "argmax" => NpFn::Reduce(Reduction::ArgMax),
-        "dot" | "matmul" => NpFn::Dot,
+        "dot" => NpFn::Dot(false),
+        "matmul" => NpFn::Dot(true),
         "where" => NpFn::Where,
         "add" => NpFn::Ufunc(Add, 2),
         "subtract" => NpFn::Ufunc(Subtract, 2),
@@ -227,6 +228,8 @@ pub(super) fn ufunc_sig(f: Ufunc, inputs: &[Type]) -> std::result::Result<(DType
             let d = if c.is_float() { c } else { DType::F64 };
             (d, d)
         }
+        // NumPy 2 keeps integer (and boolean) dtypes through floor and ceil.
+        Floor | Ceil if !c.is_float() => (c, c),
         Float1(_) | Arctan2 | Floor | Ceil => {
             let d = if c.is_float() {
                 c
@@ -531,10 +534,10 @@ impl Cx<'_> {
                 let axis = self.axis_kwarg(kwargs, &full)?;
                 self.reduce(r, a.into_iter().next().unwrap(), axis, span)
             }
-            NpFn::Dot => {
+            NpFn::Dot(matmul) => {
                 let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
                 let mut it = a.into_iter();
-                self.dot(it.next().unwrap(), it.next().unwrap(), span)
+                self.dot(it.next().unwrap(), it.next().unwrap(), span, matmul)
             }
             NpFn::Where => {
                 let a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
@@ -824,7 +827,8 @@ impl Cx<'_> {
         Ok(rt(RtOp::Reduce { f, axis, acc }, vec![a], ty, span))
     }
 
-    pub(super) fn dot(&mut self, a: TExpr, b: TExpr, span: Span) -> Result<TExpr> {
+    /// `np.dot` (or, with `matmul`, `@` / `np.matmul`, which word errors differently).
+    pub(super) fn dot(&mut self, a: TExpr, b: TExpr, span: Span, matmul: bool) -> Result<TExpr> {
         if a.ty.is_unknown() || b.ty.is_unknown() {
             return Ok(unknown(span));
         }
@@ -848,7 +852,7 @@ impl Cx<'_> {
             (2, 2) => Type::array(d, 2, Layout::C),
             _ => Type::array(d, 1, Layout::C),
         };
-        Ok(rt(RtOp::Dot(d), vec![a, b], ty, span))
+        Ok(rt(RtOp::Dot(d, matmul), vec![a, b], ty, span))
     }
 
     /// Typing of `a[...]` on an array.
