@@ -5,16 +5,35 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn target_dir() -> PathBuf {
-    // tests run from target/<profile>/deps/<name>-<hash>
+/// Builds the static library. `cargo test` builds only the rlib, and the
+/// test cannot wait on its own build directory, so the library gets a
+/// target directory of its own (kept between runs).
+fn static_lib() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // tests run from <target>/<profile>/deps/<name>-<hash>
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    let target = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("capi");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args(["build", "--lib", "--quiet", "--target-dir"])
+        .arg(&target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the static library failed");
+    target.join("debug").join("libkiln.a")
 }
 
 #[test]
 fn c_host_runs_the_seed() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let lib = target_dir().join("libkiln.a");
+    let lib = static_lib();
     assert!(lib.exists(), "{} was not built", lib.display());
     let out_dir = std::env::temp_dir().join(format!("kiln-capi-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
