@@ -62,6 +62,18 @@ fn operands(m: &Module, p: &crate::module::Proto, op: &Op) -> String {
                 m.strings.get(k as usize).map_or("", |x| x.as_str())
             );
         }
+        Op::Rt { d, .. } => {
+            if let Some(desc) = m.rtops.get(d as usize) {
+                let args: Vec<String> = desc.args.iter().map(|t| t.to_string()).collect();
+                let _ = write!(
+                    s,
+                    "    ; {:?} ({}) -> {}",
+                    desc.op,
+                    args.join(", "),
+                    desc.ret
+                );
+            }
+        }
         Op::Math1 { f, .. } => {
             if let Some(name) = typer::builtins::Math1::ALL.get(f as usize) {
                 let _ = write!(s, "    ; {}", name.name());
