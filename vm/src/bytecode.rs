@@ -16,6 +16,7 @@ pub type L = u16;
 pub type K = u16;
 pub type N = u16;
 pub type I = i32;
+pub type J = i16;
 
 macro_rules! ops {
     ($( $(#[doc = $doc:literal])+ $name:ident { $($f:ident : $k:ident),* } )*) => {
@@ -62,6 +63,8 @@ ops! {
     AddI { a: R, b: R, c: R }
     /// R[a] = R[b] - R[c] (int64, wrapping)
     SubI { a: R, b: R, c: R }
+    /// R[a] = R[b] + v (int64, wrapping; `x - 1` is `x + -1`)
+    AddIK { a: R, b: R, v: J }
     /// R[a] = R[b] * R[c] (int64, wrapping)
     MulI { a: R, b: R, c: R }
     /// R[a] = R[b] // R[c], floored; ZeroDivisionError on 0
@@ -184,6 +187,18 @@ ops! {
     JEqI { a: R, b: R, t: L }
     /// if R[a] != R[b] (int64): pc = t
     JNeI { a: R, b: R, t: L }
+    /// if R[a] < v (int64): pc = t
+    JLtIK { a: R, v: J, t: L }
+    /// if R[a] <= v: pc = t
+    JLeIK { a: R, v: J, t: L }
+    /// if R[a] > v: pc = t
+    JGtIK { a: R, v: J, t: L }
+    /// if R[a] >= v: pc = t
+    JGeIK { a: R, v: J, t: L }
+    /// if R[a] == v: pc = t
+    JEqIK { a: R, v: J, t: L }
+    /// if R[a] != v: pc = t
+    JNeIK { a: R, v: J, t: L }
     /// range loop setup: R[a], R[a+1], R[a+2] = start, stop, step; R[a+1] becomes
     /// the trip count; if 0, pc = t, else R[v] = start. ValueError if step == 0
     ForPrep { a: R, v: R, t: L }
@@ -257,6 +272,12 @@ impl Op {
             | Op::JLeI { t, .. }
             | Op::JEqI { t, .. }
             | Op::JNeI { t, .. }
+            | Op::JLtIK { t, .. }
+            | Op::JLeIK { t, .. }
+            | Op::JGtIK { t, .. }
+            | Op::JGeIK { t, .. }
+            | Op::JEqIK { t, .. }
+            | Op::JNeIK { t, .. }
             | Op::ForPrep { t, .. }
             | Op::ForLoop { t, .. } => Some(t),
             _ => None,
@@ -271,6 +292,12 @@ impl Op {
             | Op::JLeI { t, .. }
             | Op::JEqI { t, .. }
             | Op::JNeI { t, .. }
+            | Op::JLtIK { t, .. }
+            | Op::JLeIK { t, .. }
+            | Op::JGtIK { t, .. }
+            | Op::JGeIK { t, .. }
+            | Op::JEqIK { t, .. }
+            | Op::JNeIK { t, .. }
             | Op::ForPrep { t, .. }
             | Op::ForLoop { t, .. } => *t = to,
             _ => panic!("set_target on {}", self.name()),

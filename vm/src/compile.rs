@@ -809,6 +809,7 @@ impl Gen<'_> {
                 self.emit(op, span);
             }
             TExprKind::Binary(op, l, r) if self.mixed_binary(*op, l, r, dst, span) => {}
+            TExprKind::Binary(op, l, r) if self.imm_binary(*op, l, r, &e.ty, dst, span) => {}
             TExprKind::Binary(op, l, r) => {
                 let mark = self.top;
                 let b = self.expr_reg(l);
@@ -1126,6 +1127,33 @@ impl Gen<'_> {
         }
     }
 
+    /// `x + k` / `x - k` on Python ints with a small constant: one instruction
+    /// with an immediate. Returns false when `l op r` is not of that shape.
+    fn imm_binary(
+        &mut self,
+        op: BinOp,
+        l: &TExpr,
+        r: &TExpr,
+        ty: &Type,
+        dst: R,
+        span: Span,
+    ) -> bool {
+        if *ty != Type::Int {
+            return false;
+        }
+        let (x, v) = match (op, small_int(l), small_int(r)) {
+            (BinOp::Add, _, Some(v)) => (l, v),
+            (BinOp::Add, Some(v), None) => (r, v),
+            (BinOp::Sub, _, Some(v)) if v != i16::MIN => (l, -v),
+            _ => return false,
+        };
+        let mark = self.top;
+        let b = self.expr_reg(x);
+        self.top = mark;
+        self.emit(Op::AddIK { a: dst, b, v }, span);
+        true
+    }
+
     /// Float arithmetic with an operand converted from a Python int (`i * dx`)
     /// is one instruction. Returns false when `l op r` is not of that shape.
     fn mixed_binary(&mut self, op: BinOp, l: &TExpr, r: &TExpr, dst: R, span: Span) -> bool {
@@ -1319,9 +1347,29 @@ impl Gen<'_> {
                     && rep(&ops[0].1) == Rep::I
                     && !matches!(ops[0].1, Type::Scalar(_)) =>
             {
+                let op = if when { ops[0].0 } else { negate(ops[0].0) };
+                // Against a small constant: one instruction with an immediate.
+                let (lk, rk) = (small_int(&operands[0]), small_int(&operands[1]));
+                if let Some((x, v, op)) = match (lk, rk) {
+                    (_, Some(v)) => Some((&operands[0], v, op)),
+                    (Some(v), None) => Some((&operands[1], v, swap(op))),
+                    _ => None,
+                } {
+                    let a = self.expr_reg(x);
+                    let j = match op {
+                        CmpOp::Lt => Op::JLtIK { a, v, t: 0 },
+                        CmpOp::Le => Op::JLeIK { a, v, t: 0 },
+                        CmpOp::Gt => Op::JGtIK { a, v, t: 0 },
+                        CmpOp::Ge => Op::JGeIK { a, v, t: 0 },
+                        CmpOp::Eq => Op::JEqIK { a, v, t: 0 },
+                        CmpOp::Ne => Op::JNeIK { a, v, t: 0 },
+                    };
+                    out.push(self.emit(j, span));
+                    self.top = mark;
+                    return;
+                }
                 let l = self.expr_reg(&operands[0]);
                 let r = self.expr_reg(&operands[1]);
-                let op = if when { ops[0].0 } else { negate(ops[0].0) };
                 let j = match op {
                     CmpOp::Lt => Op::JLtI { a: l, b: r, t: 0 },
                     CmpOp::Le => Op::JLeI { a: l, b: r, t: 0 },
@@ -1473,9 +1521,15 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
     }
     fn expr(e: &TExpr, out: &mut Vec<u64>) {
         match &e.kind {
-            TExprKind::Binary(_, l, r) => {
-                add(out, l, &l.ty);
-                add(out, r, &r.ty);
+            TExprKind::Binary(op, l, r) => {
+                // `x + k` with a small int k uses an immediate instead.
+                let imm = e.ty == Type::Int && matches!(op, BinOp::Add | BinOp::Sub);
+                if !(imm && small_int(l).is_some()) {
+                    add(out, l, &l.ty);
+                }
+                if !(imm && small_int(r).is_some()) {
+                    add(out, r, &r.ty);
+                }
                 expr(l, out);
                 expr(r, out);
             }
@@ -1488,7 +1542,10 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
                     } else {
                         Type::Int
                     };
-                    add(out, o, &ty);
+                    // Single int comparisons with a small constant jump on an immediate.
+                    if !(ops.len() == 1 && ty == Type::Int && small_int(o).is_some()) {
+                        add(out, o, &ty);
+                    }
                     expr(o, out);
                 }
             }
@@ -1558,6 +1615,26 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
             TStmtKind::Print { args, .. } => args.iter().for_each(|a| expr(a, out)),
             _ => {}
         }
+    }
+}
+
+/// A Python int constant that fits an instruction's 16-bit immediate.
+fn small_int(e: &TExpr) -> Option<i16> {
+    match (&e.kind, &e.ty) {
+        (TExprKind::Const(Const::Int(v)), Type::Int) => i16::try_from(*v).ok(),
+        (TExprKind::Const(Const::Bool(b)), Type::Int | Type::Bool) => Some(*b as i16),
+        _ => None,
+    }
+}
+
+/// The comparison with its operands swapped (`k < x` is `x > k`).
+fn swap(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
     }
 }
 

@@ -35,12 +35,9 @@ impl Default for Limits {
     }
 }
 
-/// A suspended caller: what `Ret` needs to resume it without looking
-/// anything up.
+/// A suspended caller: its function, where to resume and its registers.
 #[derive(Clone, Copy)]
-struct Frame<'m> {
-    code: &'m [Op],
-    consts: &'m [u64],
+struct Frame {
     proto: u32,
     /// Where to resume in the caller (one past its `Call`).
     pc: u32,
@@ -208,6 +205,7 @@ impl Machine {
 
                 Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
                 Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
+                Op::AddIK { a, b, v } => set!(a, ib(i(reg!(b)).wrapping_add(v as i64))),
                 Op::MulI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_mul(i(reg!(c))))),
                 Op::FloorDivI { a, b, c } => {
                     let d = i(reg!(c));
@@ -417,6 +415,54 @@ impl Machine {
                         pc = t as usize;
                     }
                 }
+                Op::JLtIK { a, v, t } => {
+                    if i(reg!(a)) < v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JLeIK { a, v, t } => {
+                    if i(reg!(a)) <= v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JGtIK { a, v, t } => {
+                    if i(reg!(a)) > v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JGeIK { a, v, t } => {
+                    if i(reg!(a)) >= v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JEqIK { a, v, t } => {
+                    if i(reg!(a)) == v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
+                Op::JNeIK { a, v, t } => {
+                    if i(reg!(a)) != v as i64 {
+                        if (t as usize) < pc {
+                            tick!();
+                        }
+                        pc = t as usize;
+                    }
+                }
                 Op::ForPrep { a, v, t } => {
                     let (start, stop, step) = (i(reg!(a)), i(reg!(a + 1)), i(reg!(a + 2)));
                     let count = match range_len(start, stop, step) {
@@ -564,16 +610,14 @@ impl Machine {
                         break e;
                     }
                     let fr = Frame {
-                        code,
-                        consts,
                         proto: pi as u32,
                         pc: pc as u32,
                         base: fbase as u32,
                     };
                     // Frame records are reused across calls: push only when
                     // this depth was never reached before.
-                    if depth < frames.len() {
-                        frames[depth] = fr;
+                    if let Some(slot) = frames.get_mut(depth) {
+                        *slot = fr;
                     } else {
                         frames.push(fr);
                     }
@@ -631,8 +675,9 @@ impl Machine {
                     pi = fr.proto as usize;
                     pc = fr.pc as usize;
                     fbase = fr.base as usize;
-                    code = fr.code;
-                    consts = fr.consts;
+                    let p = &protos[pi];
+                    code = &p.code;
+                    consts = &p.consts;
                     // SAFETY: the caller's frame was in bounds when it called,
                     // and the stack never shrinks.
                     base = unsafe { self.stack.as_mut_ptr().add(fbase) };
