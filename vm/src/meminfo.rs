@@ -66,15 +66,18 @@ impl Allocator {
         })
     }
 
-    /// The C library's malloc and free.
+    /// The C library's malloc and free, with a small cache of large freed
+    /// blocks: array temporaries of the same size (`a * 2 + a` in a loop)
+    /// reuse memory that is already mapped instead of faulting in fresh pages.
     pub fn system() -> Rc<Allocator> {
+        let cache = Box::into_raw(Box::new(BlockCache::default()));
         Allocator::new(
             "system",
             ExternalMemAllocator {
                 malloc: sys_malloc,
                 realloc: None,
                 free: sys_free,
-                opaque_data: std::ptr::null_mut(),
+                opaque_data: cache as *mut c_void,
             },
         )
     }
@@ -84,12 +87,48 @@ impl Allocator {
     }
 }
 
+impl Drop for Allocator {
+    fn drop(&mut self) {
+        if self.table.free as *const () == sys_free as *const () && !self.table.opaque_data.is_null() {
+            // SAFETY: the system allocator's opaque data is its boxed cache,
+            // and no block can be freed through it any more (each block held
+            // a strong count on this allocator).
+            let cache = unsafe { Box::from_raw(self.table.opaque_data as *mut BlockCache) };
+            for (_, p) in cache.blocks.take() {
+                unsafe { free(p) };
+            }
+        }
+    }
+}
+
+/// Freed blocks kept for reuse, by exact size.
+#[derive(Default)]
+struct BlockCache {
+    blocks: std::cell::RefCell<Vec<(usize, *mut c_void)>>,
+    bytes: Cell<usize>,
+}
+
+/// Blocks at least this large are cached (glibc maps them fresh otherwise).
+const CACHE_MIN: usize = 128 << 10;
+const CACHE_MAX_BLOCKS: usize = 8;
+const CACHE_MAX_BYTES: usize = 256 << 20;
+
 extern "C" {
     fn malloc(size: usize) -> *mut c_void;
     fn free(ptr: *mut c_void);
 }
 
-unsafe extern "C" fn sys_malloc(size: usize, _opaque: *mut c_void) -> *mut c_void {
+unsafe extern "C" fn sys_malloc(size: usize, opaque: *mut c_void) -> *mut c_void {
+    if size >= CACHE_MIN && !opaque.is_null() {
+        // SAFETY: the system allocator's opaque data is its cache.
+        let cache = unsafe { &*(opaque as *const BlockCache) };
+        let mut blocks = cache.blocks.borrow_mut();
+        if let Some(i) = blocks.iter().position(|&(s, _)| s == size) {
+            let (_, p) = blocks.swap_remove(i);
+            cache.bytes.set(cache.bytes.get() - size);
+            return p;
+        }
+    }
     // SAFETY: plain C malloc; any size is valid to ask for.
     let p = unsafe { malloc(size) };
     if !p.is_null() && size >= HUGE_BLOCK {
@@ -121,7 +160,21 @@ fn advise_huge(p: *mut c_void, size: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_p: *mut c_void, _size: usize) {}
 
-unsafe extern "C" fn sys_free(ptr: *mut c_void, _opaque: *mut c_void) {
+unsafe extern "C" fn sys_free(ptr: *mut c_void, opaque: *mut c_void) {
+    // The system allocator only frees MemInfo blocks, which start with
+    // their header: the block's size follows from the data size.
+    // SAFETY: `ptr` is a block from `alloc` whose header is still intact.
+    let size = block_size(unsafe { (*(ptr as *const MemInfo)).size }, 32).unwrap_or(0);
+    if size >= CACHE_MIN && !opaque.is_null() {
+        // SAFETY: the system allocator's opaque data is its cache.
+        let cache = unsafe { &*(opaque as *const BlockCache) };
+        let mut blocks = cache.blocks.borrow_mut();
+        if blocks.len() < CACHE_MAX_BLOCKS && cache.bytes.get() + size <= CACHE_MAX_BYTES {
+            blocks.push((size, ptr));
+            cache.bytes.set(cache.bytes.get() + size);
+            return;
+        }
+    }
     // SAFETY: `ptr` came from `sys_malloc` (the only allocator that frees
     // through this function) and is freed once.
     unsafe { free(ptr) }
