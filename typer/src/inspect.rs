@@ -19,13 +19,11 @@ pub fn inspect_types(prog: &Program, src: &Source) -> String {
     order.extend((0..prog.specs.len()).filter(|&i| prog.specs[i].func == FuncRef::Module));
     for i in order {
         let f = prog.spec(i as SpecId);
-        render(
-            prog,
-            f,
-            prog.specs[i].func == FuncRef::Module,
-            src,
-            &mut out,
-        );
+        let is_module = prog.specs[i].func == FuncRef::Module;
+        if is_module && f.body.is_empty() {
+            continue;
+        }
+        render(prog, f, is_module, src, &mut out);
     }
     out
 }

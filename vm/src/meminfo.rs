@@ -89,7 +89,9 @@ impl Allocator {
 
 impl Drop for Allocator {
     fn drop(&mut self) {
-        if self.table.free as *const () == sys_free as *const () && !self.table.opaque_data.is_null() {
+        if self.table.free as *const () == sys_free as *const ()
+            && !self.table.opaque_data.is_null()
+        {
             // SAFETY: the system allocator's opaque data is its boxed cache,
             // and no block can be freed through it any more (each block held
             // a strong count on this allocator).
