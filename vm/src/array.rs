@@ -83,6 +83,28 @@ pub fn shape_str(shape: &[usize]) -> String {
     }
 }
 
+/// A new C-contiguous header on a MemInfo (whose reference it takes over).
+fn header(
+    mi: *mut MemInfo,
+    data: *mut u8,
+    dtype: DType,
+    shape: &[usize],
+    class: u32,
+) -> *mut Array {
+    let mut shp = [0usize; MAX_NDIM];
+    shp[..shape.len()].copy_from_slice(shape);
+    Box::into_raw(Box::new(Array {
+        refct: 1,
+        meminfo: mi,
+        data,
+        dtype,
+        ndim: shape.len() as u8,
+        class,
+        shape: shp,
+        strides: c_strides(shape, dtype.itemsize()),
+    }))
+}
+
 /// Allocates a new C-contiguous array through its class's `_allocate`.
 /// Data is uninitialised unless `zero`.
 pub fn new_array(
@@ -122,18 +144,7 @@ pub fn new_array(
         // SAFETY: the data area has `size` writable bytes.
         unsafe { data.write_bytes(0, size) };
     }
-    let mut shp = [0usize; MAX_NDIM];
-    shp[..shape.len()].copy_from_slice(shape);
-    Ok(Box::into_raw(Box::new(Array {
-        refct: 1,
-        meminfo: mi,
-        data,
-        dtype,
-        ndim: shape.len() as u8,
-        class,
-        shape: shp,
-        strides: c_strides(shape, dtype.itemsize()),
-    })))
+    Ok(header(mi, data, dtype, shape, class))
 }
 
 /// An array over host memory (no copy): `data` stays valid while `keep`
@@ -147,18 +158,7 @@ pub fn from_host(
 ) -> *mut Array {
     let size = shape.iter().product::<usize>() * dtype.itemsize();
     let mi = meminfo::host_block(data, size, keep);
-    let mut shp = [0usize; MAX_NDIM];
-    shp[..shape.len()].copy_from_slice(shape);
-    Box::into_raw(Box::new(Array {
-        refct: 1,
-        meminfo: mi,
-        data,
-        dtype,
-        ndim: shape.len() as u8,
-        class,
-        shape: shp,
-        strides: c_strides(shape, dtype.itemsize()),
-    }))
+    header(mi, data, dtype, shape, class)
 }
 
 /// A new header viewing `base`'s memory.

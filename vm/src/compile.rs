@@ -472,13 +472,7 @@ impl Gen<'_> {
                 // Test at the bottom: one jump per iteration instead of two.
                 let entry = self.emit(Op::Jmp { t: 0 }, span);
                 let top = self.here();
-                self.loops.push(Loop {
-                    breaks: Vec::new(),
-                    continues: Vec::new(),
-                });
-                self.block(body);
-                let lp = self.loops.pop().unwrap();
-                self.patch_here(lp.continues);
+                let lp = self.loop_body(body);
                 self.patch_here(vec![entry]);
                 let mut back = Vec::new();
                 self.cond_jump(cond, true, &mut back);
@@ -503,13 +497,7 @@ impl Gen<'_> {
                 let v = self.local_regs[*var as usize];
                 let prep = self.emit(Op::ForPrep { a: base, v, t: 0 }, span);
                 let top = self.here();
-                self.loops.push(Loop {
-                    breaks: Vec::new(),
-                    continues: Vec::new(),
-                });
-                self.block(body);
-                let lp = self.loops.pop().unwrap();
-                self.patch_here(lp.continues);
+                let lp = self.loop_body(body);
                 self.emit(Op::ForLoop { a: base, v, t: top }, span);
                 self.patch_here(vec![prep]);
                 self.block(orelse);
@@ -579,6 +567,20 @@ impl Gen<'_> {
             }
             TStmtKind::Print { args, sep, end } => self.print(args, sep, end, span),
         }
+    }
+
+    /// A loop body: `continue` jumps land right after it; the `break` jumps
+    /// are returned for the caller to patch past the loop's `else`.
+    fn loop_body(&mut self, body: &[TStmt]) -> Loop {
+        self.loops.push(Loop {
+            breaks: Vec::new(),
+            continues: Vec::new(),
+        });
+        self.block(body);
+        let lp = self.loops.pop().unwrap();
+        let continues = lp.continues.clone();
+        self.patch_here(continues);
+        lp
     }
 
     fn assign(&mut self, target: &Target, v: &TExpr) {

@@ -845,11 +845,38 @@ fn visit(shape: &[usize], strides: &[&[isize]], mut f: impl FnMut(usize, &[isize
     }
 }
 
+/// Comparisons and logical ufuncs, the same for every kind of value
+/// (a nan compares unordered: only `!=` holds).
+fn compare_or_logical(f: Ufunc, x: Val, y: Val) -> Option<Val> {
+    use std::cmp::Ordering as O;
+    let ord = || match (x, y) {
+        (Val::F(a), Val::F(b)) => a.partial_cmp(&b),
+        (Val::U(a), Val::U(b)) => Some(a.cmp(&b)),
+        (a, b) => Some(a.as_i64().cmp(&b.as_i64())),
+    };
+    let r = match f {
+        Ufunc::Equal => ord() == Some(O::Equal),
+        Ufunc::NotEqual => ord() != Some(O::Equal),
+        Ufunc::Less => ord() == Some(O::Less),
+        Ufunc::LessEqual => matches!(ord(), Some(O::Less | O::Equal)),
+        Ufunc::Greater => ord() == Some(O::Greater),
+        Ufunc::GreaterEqual => matches!(ord(), Some(O::Greater | O::Equal)),
+        Ufunc::LogicalAnd => x.truthy() && y.truthy(),
+        Ufunc::LogicalOr => x.truthy() || y.truthy(),
+        Ufunc::LogicalNot => !x.truthy(),
+        _ => return None,
+    };
+    Some(Val::I(r as i64))
+}
+
 /// One element of a ufunc, on operands already in the loop dtype's kind.
 pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
     use Ufunc::*;
     let x = v[0];
     let y = v.get(1).copied().unwrap_or(Val::I(0).to(dt));
+    if let Some(r) = compare_or_logical(f, x, y) {
+        return Ok(r);
+    }
     Ok(match (x, y) {
         (Val::F(a), Val::F(b)) if dt.is_float() => match f {
             Add => Val::F(a + b),
@@ -885,18 +912,11 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             }),
             Fmin => Val::F(a.min(b)),
             Fmax => Val::F(a.max(b)),
-            Equal => Val::I((a == b) as i64),
-            NotEqual => Val::I((a != b) as i64),
-            Less => Val::I((a < b) as i64),
-            LessEqual => Val::I((a <= b) as i64),
-            Greater => Val::I((a > b) as i64),
-            GreaterEqual => Val::I((a >= b) as i64),
-            LogicalAnd => Val::I((a != 0.0 && b != 0.0) as i64),
-            LogicalOr => Val::I((a != 0.0 || b != 0.0) as i64),
-            LogicalNot => Val::I((a == 0.0) as i64),
             BitwiseAnd | BitwiseOr | BitwiseXor | Invert | LeftShift | RightShift => {
                 unreachable!("typer rejects bitwise ops on floats")
             }
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
+            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
         },
         (Val::U(a), Val::U(b)) => match f {
             Add => Val::U(a.wrapping_add(b)),
@@ -909,23 +929,16 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             Absolute => Val::U(a),
             Minimum | Fmin => Val::U(a.min(b)),
             Maximum | Fmax => Val::U(a.max(b)),
-            Equal => Val::I((a == b) as i64),
-            NotEqual => Val::I((a != b) as i64),
-            Less => Val::I((a < b) as i64),
-            LessEqual => Val::I((a <= b) as i64),
-            Greater => Val::I((a > b) as i64),
-            GreaterEqual => Val::I((a >= b) as i64),
             BitwiseAnd => Val::U(a & b),
             BitwiseOr => Val::U(a | b),
             BitwiseXor => Val::U(a ^ b),
             Invert => Val::U(!a),
             LeftShift => Val::U(if b < 64 { a << b } else { 0 }),
             RightShift => Val::U(if b < 64 { a >> b } else { 0 }),
-            LogicalAnd => Val::I((a != 0 && b != 0) as i64),
-            LogicalOr => Val::I((a != 0 || b != 0) as i64),
-            LogicalNot => Val::I((a == 0) as i64),
             Floor | Ceil => Val::U(a),
             TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
+            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
         },
         (a, b) => {
             let (a, b) = (a.as_i64(), b.as_i64());
@@ -959,12 +972,6 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 Absolute => Val::I(a.wrapping_abs()),
                 Minimum | Fmin => Val::I(a.min(b)),
                 Maximum | Fmax => Val::I(a.max(b)),
-                Equal => Val::I((a == b) as i64),
-                NotEqual => Val::I((a != b) as i64),
-                Less => Val::I((a < b) as i64),
-                LessEqual => Val::I((a <= b) as i64),
-                Greater => Val::I((a > b) as i64),
-                GreaterEqual => Val::I((a >= b) as i64),
                 BitwiseAnd => Val::I(a & b),
                 BitwiseOr => Val::I(a | b),
                 BitwiseXor => Val::I(a ^ b),
@@ -982,11 +989,10 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 } else {
                     0
                 }),
-                LogicalAnd => Val::I((a != 0 && b != 0) as i64),
-                LogicalOr => Val::I((a != 0 || b != 0) as i64),
-                LogicalNot => Val::I((a == 0) as i64),
                 Floor | Ceil => Val::I(a),
                 TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
+                Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
+                | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
             }
         }
     })
