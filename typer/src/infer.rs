@@ -1060,14 +1060,7 @@ impl Cx<'_> {
                 }
                 let mut a = Vec::new();
                 for x in args {
-                    let t = self.expr(x)?;
-                    if !t.ty.is_unknown() && !t.ty.is_intlike() {
-                        return Err(type_err(
-                            t.span,
-                            format!("range() arguments must be integers, not {}", t.ty),
-                        ));
-                    }
-                    a.push(t.cast(&Type::Int));
+                    a.push(self.int_arg(x, "range() arguments")?);
                 }
                 let zero = |sp| texpr(TExprKind::Const(Const::Int(0)), Type::Int, sp);
                 let one = |sp| texpr(TExprKind::Const(Const::Int(1)), Type::Int, sp);
@@ -1154,6 +1147,19 @@ impl Cx<'_> {
             }
             _ => Err(unsupported_target(target)),
         }
+    }
+
+    /// An expression that must be an integer (range bounds, indices),
+    /// converted to int64; `what` names it in the error.
+    fn int_arg(&mut self, e: &Expr, what: &str) -> Result<TExpr> {
+        let t = self.expr(e)?;
+        if !t.ty.is_unknown() && !t.ty.is_intlike() {
+            return Err(type_err(
+                t.span,
+                format!("{what} must be integers, not {}", t.ty),
+            ));
+        }
+        Ok(t.cast(&Type::Int))
     }
 
     /// A condition: any scalar, converted to bool by truth value.

@@ -604,16 +604,7 @@ fn ufunc_array(
     ops: &[Opnd],
     out: Option<*mut Array>,
 ) -> Result<*mut Array, Raised> {
-    let shapes: Vec<&[usize]> = ops
-        .iter()
-        .filter_map(|o| {
-            if let Opnd::Arr(_) = o {
-                Some(arr(o).shape())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let shapes = array_shapes(ops);
     let shape = match out {
         // In place, NumPy's message lists the output operand too.
         Some(t) => {
@@ -815,6 +806,14 @@ fn typed_loop(
     true
 }
 
+/// The shapes of the array operands, in order.
+fn array_shapes<'a>(ops: &[Opnd]) -> Vec<&'a [usize]> {
+    ops.iter()
+        .filter(|o| matches!(o, Opnd::Arr(_)))
+        .map(|o| arr(o).shape())
+        .collect()
+}
+
 /// Visits broadcast offsets for any number of operands.
 fn visit(shape: &[usize], strides: &[&[isize]], mut f: impl FnMut(usize, &[isize])) {
     let total: usize = shape.iter().product();
@@ -1005,16 +1004,7 @@ fn where_array(
     ops: &[Opnd],
 ) -> Result<*mut Array, Raised> {
     let _ = kinds;
-    let shapes: Vec<&[usize]> = ops
-        .iter()
-        .filter_map(|o| {
-            if let Opnd::Arr(_) = o {
-                Some(arr(o).shape())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let shapes = array_shapes(ops);
     let shape = broadcast(&shapes)?;
     let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
     let o = unsafe { &*a };

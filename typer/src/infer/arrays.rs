@@ -894,14 +894,7 @@ impl Cx<'_> {
             match &it.kind {
                 ExprKind::Slice(lo, hi, step) => {
                     for b in [lo, hi, step].into_iter().flatten() {
-                        let t = self.expr(b)?;
-                        if !t.ty.is_intlike() && !t.ty.is_unknown() {
-                            return Err(type_err(
-                                t.span,
-                                format!("slice indices must be integers, not {}", t.ty),
-                            ));
-                        }
-                        args.push(t.cast(&Type::Int));
+                        args.push(self.int_arg(b, "slice indices")?);
                     }
                     kinds.push(Idx::Slice {
                         lo: lo.is_some(),
