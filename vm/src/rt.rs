@@ -447,11 +447,13 @@ fn reshape_dims(size: usize, want: &[i64]) -> Result<Vec<usize>, Raised> {
     if want.iter().any(|&d| d < -1) {
         return Err(("ValueError", "negative dimensions not allowed".into()));
     }
-    let known: usize = want
+    // Checked: a product that wrapped could match the size of a small array
+    // and make a view far larger than its memory.
+    let known = want
         .iter()
         .filter(|&&d| d != -1)
-        .map(|&d| d as usize)
-        .product();
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+        .ok_or_else(bad)?;
     let mut out: Vec<usize> = want.iter().map(|&d| d.max(0) as usize).collect();
     if unknown == 1 {
         if known == 0 || !size.is_multiple_of(known) {
@@ -544,14 +546,12 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
             hi.map_or(-1, |v| clamp(v, -1, n - 1)),
         )
     };
-    let len = if step > 0 {
-        if stop > start {
-            (stop - start + step - 1) / step
-        } else {
-            0
-        }
-    } else if start > stop {
-        (start - stop + (-step) - 1) / (-step)
+    // The span is at most n + 1, so these cannot overflow whatever the step
+    // (a step of i64::MIN included: its magnitude is only used as i128).
+    let len = if step > 0 && stop > start {
+        (stop - start - 1) / step + 1
+    } else if step < 0 && start > stop {
+        ((start - stop - 1) as i128 / -(step as i128) + 1) as i64
     } else {
         0
     };
@@ -593,6 +593,32 @@ fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
 
 /// Elementwise ufunc over broadcast operands into a new array, or into
 /// `out` (in place, whose shape must be the broadcast shape).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_follow_python_and_never_overflow() {
+        assert_eq!(slice_indices(10, Some(2), Some(8), 3), (2, 2));
+        assert_eq!(slice_indices(10, None, None, -1), (9, 10));
+        assert_eq!(slice_indices(10, Some(8), Some(2), -2), (8, 3));
+        assert_eq!(slice_indices(10, Some(0), Some(10), i64::MAX), (0, 1));
+        assert_eq!(slice_indices(10, None, None, i64::MIN), (9, 1));
+        assert_eq!(slice_indices(10, Some(-100), Some(100), 1), (0, 10));
+        assert_eq!(slice_indices(10, Some(5), Some(2), 1), (5, 0));
+    }
+
+    #[test]
+    fn reshape_rejects_wrapping_shapes() {
+        assert!(reshape_dims(0, &[1 << 32, 1 << 32]).is_err());
+        assert_eq!(reshape_dims(12, &[3, -1]).unwrap(), vec![3, 4]);
+        assert_eq!(
+            reshape_dims(12, &[5, -1]).unwrap_err().1,
+            "cannot reshape array of size 12 into shape (5,newaxis)"
+        );
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn ufunc_array(
     cx: &RtCtx,
