@@ -593,32 +593,6 @@ fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
 
 /// Elementwise ufunc over broadcast operands into a new array, or into
 /// `out` (in place, whose shape must be the broadcast shape).
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slices_follow_python_and_never_overflow() {
-        assert_eq!(slice_indices(10, Some(2), Some(8), 3), (2, 2));
-        assert_eq!(slice_indices(10, None, None, -1), (9, 10));
-        assert_eq!(slice_indices(10, Some(8), Some(2), -2), (8, 3));
-        assert_eq!(slice_indices(10, Some(0), Some(10), i64::MAX), (0, 1));
-        assert_eq!(slice_indices(10, None, None, i64::MIN), (9, 1));
-        assert_eq!(slice_indices(10, Some(-100), Some(100), 1), (0, 10));
-        assert_eq!(slice_indices(10, Some(5), Some(2), 1), (5, 0));
-    }
-
-    #[test]
-    fn reshape_rejects_wrapping_shapes() {
-        assert!(reshape_dims(0, &[1 << 32, 1 << 32]).is_err());
-        assert_eq!(reshape_dims(12, &[3, -1]).unwrap(), vec![3, 4]);
-        assert_eq!(
-            reshape_dims(12, &[5, -1]).unwrap_err().1,
-            "cannot reshape array of size 12 into shape (5,newaxis)"
-        );
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn ufunc_array(
     cx: &RtCtx,
@@ -1359,5 +1333,31 @@ pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
         (DType::F64, v) => Elem::F64(v.as_f64()),
         (d, v) if d.is_unsigned() => Elem::UInt(v.as_u64()),
         (_, v) => Elem::Int(v.as_i64()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_follow_python_and_never_overflow() {
+        assert_eq!(slice_indices(10, Some(2), Some(8), 3), (2, 2));
+        assert_eq!(slice_indices(10, None, None, -1), (9, 10));
+        assert_eq!(slice_indices(10, Some(8), Some(2), -2), (8, 3));
+        assert_eq!(slice_indices(10, Some(0), Some(10), i64::MAX), (0, 1));
+        assert_eq!(slice_indices(10, None, None, i64::MIN), (9, 1));
+        assert_eq!(slice_indices(10, Some(-100), Some(100), 1), (0, 10));
+        assert_eq!(slice_indices(10, Some(5), Some(2), 1), (5, 0));
+    }
+
+    #[test]
+    fn reshape_rejects_wrapping_shapes() {
+        assert!(reshape_dims(0, &[1 << 32, 1 << 32]).is_err());
+        assert_eq!(reshape_dims(12, &[3, -1]).unwrap(), vec![3, 4]);
+        assert_eq!(
+            reshape_dims(12, &[5, -1]).unwrap_err().1,
+            "cannot reshape array of size 12 into shape (5,newaxis)"
+        );
     }
 }
