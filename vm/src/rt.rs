@@ -1172,6 +1172,9 @@ fn reduce_values(f: Reduction, acc: DType, vals: &[Val], what: &str) -> Result<V
 }
 
 fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
+    if let Some(v) = reduce_contiguous(f, a) {
+        return Ok(v);
+    }
     let mut vals = Vec::with_capacity(a.size());
     for_each_offset(a.shape(), [a.strides()], |_, [o]| {
         // SAFETY: offsets inside the array.
@@ -1183,6 +1186,40 @@ fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
         "argmax"
     };
     reduce_values(f, acc, &vals, what)
+}
+
+/// Sums, means, minima and maxima of contiguous float64 and int64 arrays,
+/// read in place (the general path copies every element out first).
+fn reduce_contiguous(f: Reduction, a: &Array) -> Option<Val> {
+    let n = a.size();
+    if n == 0 || !a.is_c_contiguous() || (a.data as usize) % 8 != 0 {
+        return None;
+    }
+    match (a.dtype, f) {
+        (DType::F64, Reduction::Sum | Reduction::Mean | Reduction::Min | Reduction::Max) => {
+            // SAFETY: a contiguous, aligned float64 array of n elements.
+            let v = unsafe { std::slice::from_raw_parts(a.data as *const f64, n) };
+            Some(Val::F(match f {
+                Reduction::Sum => pairwise_sum(v, false),
+                Reduction::Mean => pairwise_sum(v, false) / n as f64,
+                // NumPy propagates nan through min and max.
+                _ if v.iter().any(|x| x.is_nan()) => f64::NAN,
+                // The first of equal values wins (0.0 before -0.0), as in the general path.
+                Reduction::Min => v[1..].iter().fold(v[0], |m, &x| if x < m { x } else { m }),
+                _ => v[1..].iter().fold(v[0], |m, &x| if x > m { x } else { m }),
+            }))
+        }
+        (DType::I64, Reduction::Sum | Reduction::Min | Reduction::Max) => {
+            // SAFETY: a contiguous, aligned int64 array of n elements.
+            let v = unsafe { std::slice::from_raw_parts(a.data as *const i64, n) };
+            Some(Val::I(match f {
+                Reduction::Sum => v.iter().fold(0i64, |s, &x| s.wrapping_add(x)),
+                Reduction::Min => *v.iter().min()?,
+                _ => *v.iter().max()?,
+            }))
+        }
+        _ => None,
+    }
 }
 
 fn reduce_axis(
