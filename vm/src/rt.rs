@@ -1192,7 +1192,7 @@ fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
 /// read in place (the general path copies every element out first).
 fn reduce_contiguous(f: Reduction, a: &Array) -> Option<Val> {
     let n = a.size();
-    if n == 0 || !a.is_c_contiguous() || (a.data as usize) % 8 != 0 {
+    if n == 0 || !a.is_c_contiguous() || !(a.data as usize).is_multiple_of(8) {
         return None;
     }
     match (a.dtype, f) {
