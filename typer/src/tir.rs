@@ -171,6 +171,9 @@ pub enum Reduction {
 pub enum Arg {
     Array(crate::types::DType),
     Scalar(crate::types::DType),
+    /// A Python int (int64 in its register): NumPy 2 requires it to fit
+    /// the integer dtype it meets.
+    PyInt,
 }
 
 /// What fills a new array.

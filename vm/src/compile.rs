@@ -409,7 +409,7 @@ impl Gen<'_> {
         let span = s.span;
         match &s.kind {
             TStmtKind::Expr(TExpr {
-                kind: TExprKind::Rt(RtOp::SetItem(kinds, Arg::Scalar(_)), args),
+                kind: TExprKind::Rt(RtOp::SetItem(kinds, Arg::Scalar(_) | Arg::PyInt), args),
                 ..
             }) if kinds.len() <= 2
                 && kinds.iter().all(|k| *k == Idx::Int)

@@ -351,7 +351,10 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let idx: Vec<i64> = ops[1..n - 1].iter().map(|o| scalar(o).0.as_i64()).collect();
             let sel = select(dst, kinds, &idx)?;
             match (vk, &ops[n - 1]) {
-                (Arg::Scalar(_), Opnd::Scalar(v, _)) => {
+                (Arg::Scalar(_) | Arg::PyInt, Opnd::Scalar(v, _)) => {
+                    if *vk == Arg::PyInt {
+                        check_py_int(*v, dst.dtype)?;
+                    }
                     for_each_offset(&sel.shape, [&sel.strides], |_, [o]| {
                         // SAFETY: offsets of the selection, inside the array.
                         unsafe { store(dst.dtype, sel.data.offset(o), *v) }
@@ -614,6 +617,26 @@ fn ufunc_array(
         }
         None => broadcast(&shapes)?,
     };
+    // NumPy 2 checks Python ints against the loop dtype before computing;
+    // comparisons instead compare exactly, in a dtype that holds both.
+    let mut dt = dt;
+    if !dt.is_float() {
+        let comparison = compare_or_logical(f, Val::I(0), Val::I(0)).is_some();
+        for (k, x) in kinds.iter().zip(ops) {
+            if let (Arg::PyInt, Opnd::Scalar(v, _)) = (k, x) {
+                match check_py_int(*v, dt) {
+                    Err(_) if comparison => {
+                        dt = if dt == DType::U64 {
+                            DType::F64
+                        } else {
+                            DType::I64
+                        }
+                    }
+                    r => r?,
+                }
+            }
+        }
+    }
     let target = match out {
         Some(t) => {
             let tr = unsafe { &*t };
@@ -628,7 +651,7 @@ fn ufunc_array(
         None => new_array(&cx.table, class, out_dt, &shape, false)?,
     };
     let o = unsafe { &*target };
-    let _ = kinds;
+
     if typed_loop(f, dt, ops, o, &shape, out.is_some()) {
         return Ok(target);
     }
@@ -804,6 +827,29 @@ fn typed_loop(
         _ => return false,
     }
     true
+}
+
+/// NumPy 2 (NEP 50): a Python int meeting an integer dtype must fit it.
+fn check_py_int(v: Val, dt: DType) -> Result<(), Raised> {
+    let x = v.as_i64();
+    let fits = match dt {
+        DType::I8 => i8::try_from(x).is_ok(),
+        DType::I16 => i16::try_from(x).is_ok(),
+        DType::I32 => i32::try_from(x).is_ok(),
+        DType::U8 => u8::try_from(x).is_ok(),
+        DType::U16 => u16::try_from(x).is_ok(),
+        DType::U32 => u32::try_from(x).is_ok(),
+        DType::U64 => x >= 0,
+        _ => true,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err((
+            "OverflowError",
+            format!("Python integer {x} out of bounds for {dt}"),
+        ))
+    }
 }
 
 /// The shapes of the array operands, in order.

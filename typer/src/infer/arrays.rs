@@ -259,6 +259,7 @@ pub(super) fn ufunc_sig(f: Ufunc, inputs: &[Type]) -> std::result::Result<(DType
 fn arg_of(t: &Type) -> Option<Arg> {
     Some(match t {
         Type::Array(a) => Arg::Array(a.dtype),
+        Type::Int => Arg::PyInt,
         t => Arg::Scalar(t.scalar_dtype()?),
     })
 }
@@ -997,9 +998,6 @@ impl Cx<'_> {
         }
         let vk = arg_of(&v.ty)
             .ok_or_else(|| type_err(v.span, format!("cannot assign a {} into an array", v.ty)))?;
-        if let (Arg::Scalar(_), false) = (vk, is_elem) {
-            // Broadcast a scalar over the selection.
-        }
         let mut args = vec![a];
         args.extend(idx_locals);
         args.push(v);
