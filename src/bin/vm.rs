@@ -178,14 +178,7 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
                         Usage(format!("--fuel takes a positive number, not '{v}'"))
                     })?);
             }
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(Usage(format!("unknown option '{s}'")))
-            }
-            s => {
-                if file.replace(s.to_string()).is_some() {
-                    return Err(Usage("give exactly one FILE".into()));
-                }
-            }
+            s => positional(&mut file, s)?,
         }
     }
     let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
@@ -195,6 +188,17 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
         stats,
         inspect,
     }))
+}
+
+/// An argument that is not a known option: the FILE, given once.
+fn positional(file: &mut Option<String>, s: &str) -> Result<(), Usage> {
+    if s.starts_with('-') && s.len() > 1 {
+        return Err(Usage(format!("unknown option '{s}'")));
+    }
+    if file.replace(s.to_string()).is_some() {
+        return Err(Usage("give exactly one FILE".into()));
+    }
+    Ok(())
 }
 
 fn read_source(path: &str) -> Result<String, ExitCode> {
@@ -343,14 +347,7 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
                     }
                 };
             }
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(Usage(format!("unknown option '{s}'")))
-            }
-            s => {
-                if file.replace(s.to_string()).is_some() {
-                    return Err(Usage("give exactly one FILE".into()));
-                }
-            }
+            s => positional(&mut file, s)?,
         }
     }
     let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
