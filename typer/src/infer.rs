@@ -1474,6 +1474,13 @@ impl Cx<'_> {
         if v.ty.as_array().is_some() {
             return self.array_attr(v, attr, span);
         }
+        if let (Type::Scalar(d), "dtype") = (&v.ty, attr) {
+            return Ok(texpr(
+                TExprKind::Const(Const::DType(*d)),
+                Type::DTypeObj(*d),
+                span,
+            ));
+        }
         Err(type_err(
             span,
             format!("{} has no attribute '{attr}' in Kiln", v.ty),

@@ -388,6 +388,11 @@ impl Cx<'_> {
         kwargs: &[Keyword],
         span: Span,
     ) -> Result<TExpr> {
+        if let Some(d) =
+            DType::from_name(name).filter(|_| !matches!(name, "int" | "float" | "bool"))
+        {
+            return self.dtype_call(d, args, kwargs, span);
+        }
         let Some(f) = np_fn(name) else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
@@ -565,6 +570,31 @@ impl Cx<'_> {
                 ))
             }
         }
+    }
+
+    /// `np.float32(x)` and friends: a NumPy scalar of that dtype from a
+    /// number (as `int(x)` converts), or `astype` of an array.
+    fn dtype_call(
+        &mut self,
+        d: DType,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<TExpr> {
+        let a = self.args_exact(&format!("np.{d}"), args, kwargs, 1..=1, span)?;
+        let x = a.into_iter().next().unwrap();
+        if let Some(at) = x.ty.as_array().cloned() {
+            let ty = Type::Array(Rc::new(ArrayType {
+                dtype: d,
+                layout: Layout::C,
+                ..at
+            }));
+            return Ok(rt(RtOp::Astype, vec![x], ty, span));
+        }
+        self.need_number(&format!("np.{d}"), &x)?;
+        let mut e = x.cast(&Type::Scalar(d));
+        e.span = span;
+        Ok(e)
     }
 
     fn unknown_or(&self, e: &TExpr, msg: &str) -> Result<TExpr> {
