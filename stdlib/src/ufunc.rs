@@ -122,6 +122,43 @@ loop2!(ge_i64, i64, u8, |x, y| (x >= y) as u8);
 loop2!(eq_i64, i64, u8, |x, y| (x == y) as u8);
 loop2!(ne_i64, i64, u8, |x, y| (x != y) as u8);
 
+loop2!(floordiv_f64, f64, f64, |x, y| if y == 0.0 {
+    x / y
+} else {
+    crate::scalar::floordiv_f64(x, y)
+});
+loop2!(mod_f64, f64, f64, |x, y| if y == 0.0 {
+    f64::NAN
+} else {
+    crate::scalar::mod_f64(x, y)
+});
+loop2!(pow_f64, f64, f64, |x, y| x.powf(y));
+loop2!(fmin_f64, f64, f64, |x, y| x.min(y));
+loop2!(fmax_f64, f64, f64, |x, y| x.max(y));
+loop2!(floordiv_i64, i64, i64, |x, y| if y == 0 {
+    0
+} else {
+    crate::scalar::floordiv_i64(x, y)
+});
+loop2!(mod_i64, i64, i64, |x, y| if y == 0 {
+    0
+} else {
+    crate::scalar::mod_i64(x, y)
+});
+loop2!(and_i64, i64, i64, |x, y| x & y);
+loop2!(or_i64, i64, i64, |x, y| x | y);
+loop2!(xor_i64, i64, i64, |x, y| x ^ y);
+loop2!(and_bool, u8, u8, |x, y| ((x != 0) & (y != 0)) as u8);
+loop2!(or_bool, u8, u8, |x, y| ((x != 0) | (y != 0)) as u8);
+loop2!(xor_bool, u8, u8, |x, y| ((x != 0) ^ (y != 0)) as u8);
+loop2!(lt_f32, f32, u8, |x, y| (x < y) as u8);
+loop2!(le_f32, f32, u8, |x, y| (x <= y) as u8);
+loop2!(gt_f32, f32, u8, |x, y| (x > y) as u8);
+loop2!(ge_f32, f32, u8, |x, y| (x >= y) as u8);
+loop2!(lt_i32, i32, u8, |x, y| (x < y) as u8);
+loop2!(gt_i32, i32, u8, |x, y| (x > y) as u8);
+loop2!(eq_i32, i32, u8, |x, y| (x == y) as u8);
+
 loop1!(sqrt_f64, f64, |x| x.sqrt());
 loop1!(exp_f64, f64, |x| x.exp());
 loop1!(log_f64, f64, |x| x.ln());
@@ -168,6 +205,26 @@ pub fn loop2(f: Ufunc, dt: DType) -> Option<Loop2> {
         (GreaterEqual, DType::I64) => ge_i64,
         (Equal, DType::I64) => eq_i64,
         (NotEqual, DType::I64) => ne_i64,
+        (FloorDivide, DType::F64) => floordiv_f64,
+        (Remainder, DType::F64) => mod_f64,
+        (Power, DType::F64) => pow_f64,
+        (Fmin, DType::F64) => fmin_f64,
+        (Fmax, DType::F64) => fmax_f64,
+        (FloorDivide, DType::I64) => floordiv_i64,
+        (Remainder, DType::I64) => mod_i64,
+        (BitwiseAnd, DType::I64) => and_i64,
+        (BitwiseOr, DType::I64) => or_i64,
+        (BitwiseXor, DType::I64) => xor_i64,
+        (BitwiseAnd | LogicalAnd, DType::Bool) => and_bool,
+        (BitwiseOr | LogicalOr, DType::Bool) => or_bool,
+        (BitwiseXor, DType::Bool) => xor_bool,
+        (Less, DType::F32) => lt_f32,
+        (LessEqual, DType::F32) => le_f32,
+        (Greater, DType::F32) => gt_f32,
+        (GreaterEqual, DType::F32) => ge_f32,
+        (Less, DType::I32) => lt_i32,
+        (Greater, DType::I32) => gt_i32,
+        (Equal, DType::I32) => eq_i32,
         _ => return None,
     })
 }
@@ -244,5 +301,51 @@ mod tests {
         let mut o = [9u8; 2];
         unsafe { lt(2, x.as_ptr() as _, 8, y.as_ptr() as _, 8, o.as_mut_ptr(), 1) };
         assert_eq!(o, [1, 0]);
+    }
+
+    #[test]
+    fn python_floor_semantics_and_zero_divisors() {
+        let fd = loop2(Ufunc::FloorDivide, DType::I64).unwrap();
+        let md = loop2(Ufunc::Remainder, DType::I64).unwrap();
+        let (x, y) = ([-7i64, 7, 5], [2i64, -2, 0]);
+        let (mut q, mut r) = ([0i64; 3], [0i64; 3]);
+        unsafe {
+            fd(
+                3,
+                x.as_ptr() as _,
+                8,
+                y.as_ptr() as _,
+                8,
+                q.as_mut_ptr() as _,
+                8,
+            );
+            md(
+                3,
+                x.as_ptr() as _,
+                8,
+                y.as_ptr() as _,
+                8,
+                r.as_mut_ptr() as _,
+                8,
+            );
+        }
+        assert_eq!(q, [-4, -4, 0]);
+        assert_eq!(r, [1, -1, 0]);
+        let mf = loop2(Ufunc::Remainder, DType::F64).unwrap();
+        let (a, b) = ([-7.5f64, 1.0], [2.0f64, 0.0]);
+        let mut o = [0f64; 2];
+        unsafe {
+            mf(
+                2,
+                a.as_ptr() as _,
+                8,
+                b.as_ptr() as _,
+                8,
+                o.as_mut_ptr() as _,
+                8,
+            )
+        };
+        assert_eq!(o[0], 0.5);
+        assert!(o[1].is_nan());
     }
 }

@@ -409,14 +409,20 @@ impl Gen<'_> {
         let span = s.span;
         match &s.kind {
             TStmtKind::Expr(TExpr {
-                kind: TExprKind::Rt(RtOp::SetItem(kinds, Arg::Scalar(_) | Arg::PyInt), args),
+                kind: TExprKind::Rt(RtOp::SetItem(kinds, vk @ (Arg::Scalar(_) | Arg::PyInt)), args),
                 ..
             }) if kinds.len() <= 2
                 && kinds.iter().all(|k| *k == Idx::Int)
-                && args[0]
-                    .ty
-                    .as_array()
-                    .is_some_and(|a| a.ndim as usize == kinds.len()) =>
+                && args[0].ty.as_array().is_some_and(|a| {
+                    // A Python int stored into a narrow integer dtype is
+                    // range-checked: that takes the runtime's path.
+                    let value = &args[kinds.len() + 1];
+                    let checked = *vk == Arg::PyInt
+                        && a.dtype.is_int()
+                        && a.dtype != typer::DType::I64
+                        && !const_fits(value, a.dtype);
+                    a.ndim as usize == kinds.len() && !checked
+                }) =>
             {
                 // A whole-index element write: one bounds-checked instruction.
                 let arr = self.expr_reg(&args[0]);
@@ -1618,6 +1624,24 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
             _ => {}
         }
     }
+}
+
+/// Is `e` an int constant that the dtype holds (so needs no run-time check)?
+fn const_fits(e: &TExpr, d: typer::DType) -> bool {
+    let TExprKind::Const(Const::Int(v)) = e.kind else {
+        return false;
+    };
+    let (lo, hi): (i64, i64) = match d {
+        typer::DType::I8 => (i8::MIN as i64, i8::MAX as i64),
+        typer::DType::I16 => (i16::MIN as i64, i16::MAX as i64),
+        typer::DType::I32 => (i32::MIN as i64, i32::MAX as i64),
+        typer::DType::U8 => (0, u8::MAX as i64),
+        typer::DType::U16 => (0, u16::MAX as i64),
+        typer::DType::U32 => (0, u32::MAX as i64),
+        typer::DType::U64 => (0, i64::MAX),
+        _ => (i64::MIN, i64::MAX),
+    };
+    (lo..=hi).contains(&v)
 }
 
 /// A Python int constant that fits an instruction's 16-bit immediate.
