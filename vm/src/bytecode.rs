@@ -21,11 +21,15 @@ pub type J = i16;
 macro_rules! ops {
     ($( $(#[doc = $doc:literal])+ $name:ident { $($f:ident : $k:ident),* } )*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
         pub enum Op {
             $( $(#[doc = $doc])+ $name { $($f: $k),* }, )*
         }
 
         impl Op {
+            /// How many opcodes there are.
+            pub const COUNT: u8 = Self::NAMES.len() as u8;
+
             /// Every opcode's name, in definition order.
             pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
 
@@ -229,17 +233,19 @@ ops! {
     /// runtime array operation d of the module on the register window R[a..]
     Rt { a: R, d: N }
 
-    /// call function f with its frame at R[a]: arguments in R[a..], results to R[a..]
-    Call { a: R, f: N }
-    /// return R[a..a+n] to the caller
-    Ret { a: R, n: N }
-
     /// print R[a] formatted as kind f (see `pfmt`)
     Print { a: R, f: N }
     /// print string constant s of the module
     PrintK { s: N }
     /// raise exception e (index into EXCEPTIONS) with message string s
     Raise { e: N, s: N }
+
+    // Call and return close the table: with a handled op last, the
+    // interpreter's jump table needs no bound check.
+    /// call function f with its frame at R[a]: arguments in R[a..], results to R[a..]
+    Call { a: R, f: N }
+    /// return R[a..a+n] to the caller
+    Ret { a: R, n: N }
 }
 
 /// `Print` kinds.

@@ -13,7 +13,7 @@ use stdlib::scalar::{self, ScalarError};
 use crate::array::{self, Array};
 use crate::bytecode::{pfmt, Op};
 use crate::error::{Exception, TraceEntry, EXCEPTIONS};
-use crate::module::Module;
+use crate::module::{Module, Proto};
 use crate::runtime::RUNTIME;
 
 /// Bounds on a run, so that an embedded script cannot exhaust its host.
@@ -38,10 +38,12 @@ impl Default for Limits {
 /// A suspended caller: its function, where to resume and its registers.
 #[derive(Clone, Copy)]
 struct Frame {
-    proto: u32,
+    /// Into the running module's protos.
+    proto: *const Proto,
     /// Where to resume in the caller (one past its `Call`).
-    pc: u32,
-    base: u32,
+    ip: *const Op,
+    /// The caller's first register, as a stack index (the stack may move).
+    base: usize,
 }
 
 /// Execution state that outlives one call: the register stack, the frame
@@ -82,6 +84,8 @@ type Raised = crate::array::Raised;
 /// `Norm` operands index this table.
 pub const DTYPES: [typer::DType; 11] = typer::DType::ALL;
 
+#[cold]
+#[inline(never)]
 fn raised(e: ScalarError) -> Raised {
     (e.0, e.1.to_string())
 }
@@ -145,63 +149,73 @@ impl Machine {
 
     /// The interpreter loop: runs `entry` with its frame at slot `fbase`
     /// until it returns.
+    ///
+    /// Shaped for the register allocator: the loop's hot state (`ip`, the
+    /// current code, `base` and `fuel`) is kept in locals that no rarely
+    /// used path keeps alive, and every op that is long or calls out runs in
+    /// [`Machine::slow`], so the common ops compile to a load, an operation,
+    /// a store and the shared dispatch jump.
     fn exec(&mut self, m: &Module, entry: u32, mut fbase: usize) -> Result<(), Exception> {
-        let protos = &m.protos;
-        let mut pi = entry as usize;
-        let mut code: &[Op] = &protos[pi].code;
-        let mut consts: &[u64] = &protos[pi].consts;
-        let mut pc = 0usize;
+        let protos = m.protos.as_ptr();
+        let mut cur: *const Proto = &m.protos[entry as usize];
+        // SAFETY (instruction fetch): `cur` points into `m.protos`, which
+        // outlives this call; verify() checked that every jump target is
+        // inside the code and that the last instruction is a terminator, so
+        // sequential execution and jumps keep `ip` inside the code; a call
+        // starts at 0 and a return resumes one past a `Call`, which is never
+        // the last instruction.
+        let mut code0: *const Op = unsafe { (*cur).code.as_ptr() };
+        let mut ip = code0;
         let mut fuel = self.fuel;
         let mut frames: Vec<Frame> = Vec::with_capacity(32);
-        let mut depth = 0usize;
         let max_depth = self.limits.max_depth;
         let mut base: *mut u64 = self.stack[fbase..].as_mut_ptr();
 
-        // SAFETY (the one place registers are touched): `Module::verify`
-        // checked that every register operand of every instruction is below
-        // its function's `nregs`, and the stack holds at least `fbase + nregs`
-        // slots of the current function (checked by `call` for the entry and
-        // at every `Call` below, which also re-derives `base` after growing
-        // the stack). So `base.add(r)` is in bounds of `self.stack` for every
-        // operand `r`, and nothing else holds a reference into the stack.
+        // SAFETY (register access): verify() checked that every register
+        // operand of every instruction is below its function's `nregs`, and
+        // the stack holds at least `fbase + nregs` slots of the current
+        // function (checked by `call` for the entry and at every `Call`
+        // below, which also re-derives `base` after growing the stack). So
+        // `base.add(r)` is in bounds of `self.stack` for every operand `r`,
+        // and nothing else holds a reference into the stack.
         macro_rules! reg {
             ($r:expr) => {
-                unsafe { *base.add($r as usize) }
+                unsafe { rd(base, $r) }
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                unsafe { *base.add($r as usize) = v }
+                unsafe { wr(base, $r, v) }
             }};
         }
-        macro_rules! tick {
-            () => {
-                fuel = fuel.wrapping_sub(1);
-                if fuel == 0 {
-                    break (
-                        "RuntimeError",
-                        format!(
-                            "instruction fuel exhausted (limit {})",
-                            self.limits.fuel.unwrap_or(0)
-                        ),
-                    );
+        macro_rules! jump {
+            ($t:expr) => {{
+                // SAFETY: verify() checked the target is inside the code.
+                let to = unsafe { code0.add($t as usize) };
+                if to < ip {
+                    fuel = fuel.wrapping_sub(1);
+                    if fuel == 0 {
+                        break fuel_out(&self.limits);
+                    }
                 }
-            };
+                ip = to;
+            }};
         }
 
         let err: Raised = loop {
-            // SAFETY: verify() checked that every jump target is inside the
-            // code and that the last instruction is a terminator, so
-            // sequential execution and jumps keep `pc` in bounds; `Call`
-            // starts at 0 and `Ret` resumes one past a `Call`, which is
-            // never the last instruction.
-            let op = code[pc];
-            pc += 1;
+            // SAFETY: see "instruction fetch" above.
+            let op = unsafe { *ip };
+            ip = unsafe { ip.add(1) };
             match op {
                 Op::Mov { a, b } => set!(a, reg!(b)),
                 Op::LoadI { a, v } => set!(a, ib(v as i64)),
-                Op::LoadK { a, k } => set!(a, consts[k as usize]),
+                Op::LoadK { a, k } => {
+                    // SAFETY: `cur` points into `m.protos`; verify() checked
+                    // k < consts.len().
+                    let consts = unsafe { &(*cur).consts };
+                    set!(a, unsafe { *consts.get_unchecked(k as usize) })
+                }
 
                 Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
                 Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
@@ -228,18 +242,6 @@ impl Machine {
                     }
                     set!(a, fb(i(reg!(b)) as f64 / d as f64))
                 }
-                Op::PowI { a, b, c } => match scalar::pow_i64(i(reg!(b)), i(reg!(c))) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
-                Op::ShlI { a, b, c } => match scalar::shl_i64(i(reg!(b)), i(reg!(c))) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
-                Op::ShrI { a, b, c } => match scalar::shr_i64(i(reg!(b)), i(reg!(c))) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
                 Op::AndI { a, b, c } => set!(a, reg!(b) & reg!(c)),
                 Op::OrI { a, b, c } => set!(a, reg!(b) | reg!(c)),
                 Op::XorI { a, b, c } => set!(a, reg!(b) ^ reg!(c)),
@@ -265,24 +267,6 @@ impl Machine {
                     }
                     set!(a, fb(f(reg!(b)) / d))
                 }
-                Op::FloorDivF { a, b, c } => {
-                    let d = f(reg!(c));
-                    if d == 0.0 {
-                        break raised(scalar::FLOAT_FLOORDIV_ZERO);
-                    }
-                    set!(a, fb((RUNTIME.floordiv_f64)(f(reg!(b)), d)))
-                }
-                Op::ModF { a, b, c } => {
-                    let d = f(reg!(c));
-                    if d == 0.0 {
-                        break raised(scalar::FLOAT_MOD_ZERO);
-                    }
-                    set!(a, fb((RUNTIME.mod_f64)(f(reg!(b)), d)))
-                }
-                Op::PowF { a, b, c } => match scalar::pow_f64(f(reg!(b)), f(reg!(c))) {
-                    Ok(v) => set!(a, fb(v)),
-                    Err(e) => break raised(e),
-                },
                 Op::AddFI { a, b, c } => set!(a, fb(f(reg!(b)) + i(reg!(c)) as f64)),
                 Op::SubFI { a, b, c } => set!(a, fb(f(reg!(b)) - i(reg!(c)) as f64)),
                 Op::SubIF { a, b, c } => set!(a, fb(i(reg!(b)) as f64 - f(reg!(c)))),
@@ -311,37 +295,6 @@ impl Machine {
                     let (x, y) = (f(reg!(b)), f(reg!(c)));
                     set!(a, fb(if y > x { y } else { x }))
                 }
-                Op::Math1 { a, b, f: k } => {
-                    let x = f(reg!(b));
-                    let y = (RUNTIME.math1[k as usize])(x);
-                    if let Some(e) = stdlib::math::math1_error(x, y) {
-                        break raised(e);
-                    }
-                    set!(a, fb(y))
-                }
-                Op::Atan2 { a, b, c } => set!(a, fb((RUNTIME.atan2)(f(reg!(b)), f(reg!(c))))),
-                Op::RoundFI { a, b } => match scalar::round_i64(f(reg!(b))) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
-                Op::RoundFN { a, b, c } => set!(a, fb(scalar::round_f64(f(reg!(b)), i(reg!(c))))),
-                Op::FloorFI { a, b } => match scalar::f64_to_i64(f(reg!(b)).floor()) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
-                Op::CeilFI { a, b } => match scalar::f64_to_i64(f(reg!(b)).ceil()) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
-                Op::ClassF { a, b, k } => {
-                    let x = f(reg!(b));
-                    let v = match k {
-                        0 => x.is_nan(),
-                        1 => x.is_infinite(),
-                        _ => x.is_finite(),
-                    };
-                    set!(a, v as u64)
-                }
 
                 Op::EqI { a, b, c } => set!(a, (reg!(b) == reg!(c)) as u64),
                 Op::NeI { a, b, c } => set!(a, (reg!(b) != reg!(c)) as u64),
@@ -353,124 +306,79 @@ impl Machine {
                 Op::LeF { a, b, c } => set!(a, (f(reg!(b)) <= f(reg!(c))) as u64),
 
                 Op::IToF { a, b } => set!(a, fb(i(reg!(b)) as f64)),
-                Op::FToI { a, b } => match scalar::f64_to_i64(f(reg!(b))) {
-                    Ok(v) => set!(a, ib(v)),
-                    Err(e) => break raised(e),
-                },
                 Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
                 Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
                 Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
 
-                Op::Jmp { t } => {
-                    if (t as usize) < pc {
-                        tick!();
-                    }
-                    pc = t as usize;
-                }
+                Op::Jmp { t } => jump!(t),
                 Op::JmpT { a, t } => {
                     if reg!(a) != 0 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JmpF { a, t } => {
                     if reg!(a) == 0 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JLtI { a, b, t } => {
                     if i(reg!(a)) < i(reg!(b)) {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JLeI { a, b, t } => {
                     if i(reg!(a)) <= i(reg!(b)) {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JEqI { a, b, t } => {
                     if reg!(a) == reg!(b) {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JNeI { a, b, t } => {
                     if reg!(a) != reg!(b) {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JLtIK { a, v, t } => {
                     if i(reg!(a)) < v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JLeIK { a, v, t } => {
                     if i(reg!(a)) <= v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JGtIK { a, v, t } => {
                     if i(reg!(a)) > v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JGeIK { a, v, t } => {
                     if i(reg!(a)) >= v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JEqIK { a, v, t } => {
                     if i(reg!(a)) == v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::JNeIK { a, v, t } => {
                     if i(reg!(a)) != v as i64 {
-                        if (t as usize) < pc {
-                            tick!();
-                        }
-                        pc = t as usize;
+                        jump!(t)
                     }
                 }
                 Op::ForPrep { a, v, t } => {
                     let (start, stop, step) = (i(reg!(a)), i(reg!(a + 1)), i(reg!(a + 2)));
-                    let count = match range_len(start, stop, step) {
-                        Some(n) => n,
-                        None => break ("ValueError", "range() arg 3 must not be zero".into()),
+                    let Some(count) = range_len(start, stop, step) else {
+                        break zero_step();
                     };
                     if count == 0 {
-                        pc = t as usize;
+                        // SAFETY: verify() checked the target is inside the code.
+                        ip = unsafe { code0.add(t as usize) };
                     } else {
                         set!(a + 1, count);
                         set!(v, ib(start));
@@ -480,26 +388,18 @@ impl Machine {
                     let left = reg!(a + 1) - 1;
                     set!(a + 1, left);
                     if left > 0 {
-                        tick!();
+                        fuel = fuel.wrapping_sub(1);
+                        if fuel == 0 {
+                            break fuel_out(&self.limits);
+                        }
                         let x = i(reg!(a)).wrapping_add(i(reg!(a + 2)));
                         set!(a, ib(x));
                         set!(v, ib(x));
-                        pc = t as usize;
+                        // SAFETY: verify() checked the target is inside the code.
+                        ip = unsafe { code0.add(t as usize) };
                     }
                 }
 
-                Op::Norm { a, b, k } => {
-                    let d = DTYPES[k as usize];
-                    let x = reg!(b);
-                    set!(
-                        a,
-                        if d.is_float() {
-                            fb(f(x) as f32 as f64)
-                        } else {
-                            ib(array::wrap(i(x), d))
-                        }
-                    )
-                }
                 Op::Dup { a, b } => {
                     let x = reg!(b);
                     // SAFETY: array registers hold null or a live header.
@@ -536,110 +436,73 @@ impl Machine {
                         Err(e) => break e,
                     }
                 }
-                Op::SetEI { a, b, c }
-                | Op::SetEF { a, b, c }
-                | Op::SetE2I { a, b, c }
-                | Op::SetE2F { a, b, c } => {
-                    let two = matches!(op, Op::SetE2I { .. } | Op::SetE2F { .. });
-                    let v = if matches!(op, Op::SetEF { .. } | Op::SetE2F { .. }) {
+                Op::SetEI { a, b, c } | Op::SetEF { a, b, c } => {
+                    let v = if matches!(op, Op::SetEF { .. }) {
                         array::Val::F(f(reg!(c)))
                     } else {
                         array::Val::I(i(reg!(c)))
                     };
-                    let p = reg!(a);
-                    let (x, y) = (i(reg!(b)), if two { i(reg!(b + 1)) } else { 0 });
-                    let idx = [x, y];
+                    let (p, x) = (reg!(a), i(reg!(b)));
                     // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem_ptr(p, &idx[..1 + two as usize]) } {
+                    match unsafe { array::elem_ptr(p, &[x]) } {
+                        // SAFETY: elem_ptr checked the index.
+                        Ok((e, dt)) => unsafe { array::store(dt, e, v) },
+                        Err(e) => break e,
+                    }
+                }
+                Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } => {
+                    let v = if matches!(op, Op::SetE2F { .. }) {
+                        array::Val::F(f(reg!(c)))
+                    } else {
+                        array::Val::I(i(reg!(c)))
+                    };
+                    let idx = [i(reg!(b)), i(reg!(b + 1))];
+                    let p = reg!(a);
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem_ptr(p, &idx) } {
                         // SAFETY: elem_ptr checked the indices.
                         Ok((e, dt)) => unsafe { array::store(dt, e, v) },
                         Err(e) => break e,
                     }
                 }
-                Op::Rt { a, d } => {
-                    let desc = &m.rtops[d as usize];
-                    let mut raised = None;
-                    // Through the runtime table, as native code calls it.
-                    // SAFETY: verify() checked a + window <= nregs, and the
-                    // stack holds nregs slots from base; nothing else refers
-                    // into the stack during the operation.
-                    let status = unsafe {
-                        (RUNTIME.rt_exec)(
-                            &self.rt,
-                            desc,
-                            base.add(a as usize),
-                            desc.window(),
-                            &mut raised,
-                        )
-                    };
-                    if status != 0 {
-                        break raised.unwrap_or(("SystemError", "runtime operation failed".into()));
-                    }
-                }
+
                 Op::Call { a, f: callee } => {
-                    let refused = if depth + 1 >= max_depth {
-                        Some((
-                            "RecursionError",
-                            "maximum recursion depth exceeded".to_string(),
-                        ))
-                    } else {
-                        fuel = fuel.wrapping_sub(1);
-                        (fuel == 0).then(|| {
-                            (
-                                "RuntimeError",
-                                format!(
-                                    "instruction fuel exhausted (limit {})",
-                                    self.limits.fuel.unwrap_or(0)
-                                ),
+                    fuel = fuel.wrapping_sub(1);
+                    if frames.len() + 1 >= max_depth || fuel == 0 {
+                        // SAFETY: verify() checked the callee exists and
+                        // that its argument block lies inside this frame.
+                        break unsafe {
+                            self.refuse_call(
+                                &*protos.add(callee as usize),
+                                base.add(a as usize),
+                                frames.len(),
+                                fuel,
                             )
-                        })
-                    };
-                    if let Some(e) = refused {
-                        // The callee owns its arguments but never ran: release
-                        // the arrays among them here.
-                        for &r in protos[callee as usize]
-                            .ref_locals
-                            .iter()
-                            .filter(|&&r| r < protos[callee as usize].nargs)
-                        {
-                            let x = reg!(a + r);
-                            set!(a + r, 0);
-                            // SAFETY: argument registers of array type hold owned references.
-                            unsafe { array::release(x as *mut Array) };
-                        }
-                        break e;
+                        };
                     }
-                    let fr = Frame {
-                        proto: pi as u32,
-                        pc: pc as u32,
-                        base: fbase as u32,
-                    };
-                    // Frame records are reused across calls: push only when
-                    // this depth was never reached before.
-                    if let Some(slot) = frames.get_mut(depth) {
-                        *slot = fr;
-                    } else {
-                        frames.push(fr);
-                    }
-                    depth += 1;
+                    frames.push(Frame {
+                        proto: cur,
+                        ip,
+                        base: fbase,
+                    });
                     fbase += a as usize;
-                    pi = callee as usize;
-                    let p = &protos[pi];
-                    code = &p.code;
-                    consts = &p.consts;
-                    pc = 0;
+                    // SAFETY: verify() checked the callee exists.
+                    cur = unsafe { protos.add(callee as usize) };
+                    let p = unsafe { &*cur };
+                    code0 = p.code.as_ptr();
+                    ip = code0;
                     let need = fbase + p.nregs as usize;
                     if need > self.stack.len() {
-                        self.stack.resize(need.max(self.stack.len() * 2), 0);
+                        self.grow(need);
                     }
                     // SAFETY: fbase < need <= stack.len(), just ensured.
                     base = unsafe { self.stack.as_mut_ptr().add(fbase) };
-                    // SAFETY: verify() checked kbase + kvals.len() <= nregs,
-                    // and the stack holds nregs slots from base (just ensured).
-                    // (A plain loop: these blocks are a few words.)
                     for &r in &p.zero_locals {
                         set!(r, 0);
                     }
+                    // SAFETY: verify() checked kbase + kvals.len() <= nregs,
+                    // and the stack holds nregs slots from base (just ensured).
+                    // (A plain loop: these blocks are a few words.)
                     unsafe {
                         let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
                         let end = src.add(p.kvals.len());
@@ -651,7 +514,8 @@ impl Machine {
                     }
                 }
                 Op::Ret { a, n } => {
-                    for &r in &protos[pi].ref_locals {
+                    // SAFETY: `cur` points into `m.protos`.
+                    for &r in unsafe { &(*cur).ref_locals } {
                         let x = reg!(r);
                         set!(r, 0);
                         // SAFETY: array registers hold null or an owned reference.
@@ -666,71 +530,58 @@ impl Machine {
                             set!(k, reg!(a + k));
                         }
                     }
-                    if depth == 0 {
+                    let Some(fr) = frames.pop() else {
                         self.fuel = fuel;
                         return Ok(());
-                    }
-                    depth -= 1;
-                    let fr = frames[depth];
-                    pi = fr.proto as usize;
-                    pc = fr.pc as usize;
-                    fbase = fr.base as usize;
-                    let p = &protos[pi];
-                    code = &p.code;
-                    consts = &p.consts;
+                    };
+                    cur = fr.proto;
+                    ip = fr.ip;
+                    fbase = fr.base;
+                    // SAFETY: frame records point into `m.protos`.
+                    code0 = unsafe { (*cur).code.as_ptr() };
                     // SAFETY: the caller's frame was in bounds when it called,
                     // and the stack never shrinks.
                     base = unsafe { self.stack.as_mut_ptr().add(fbase) };
                 }
 
-                Op::Print { a, f: kind } => {
-                    let x = reg!(a);
-                    match kind {
-                        pfmt::INT => {
-                            use std::fmt::Write as _;
-                            let _ = write!(self.out, "{}", i(x));
-                        }
-                        pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
-                        pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
-                        pfmt::FLOAT32 => self.out.push_str(&stdlib::arrayfmt::scalar_str(
-                            stdlib::arrayfmt::Elem::F32(f(x) as f32),
-                        )),
-                        pfmt::ARRAY => {
-                            let p = x as *const Array;
-                            if p.is_null() {
-                                break (
-                                    "UnboundLocalError",
-                                    "an array variable was used before it was assigned".into(),
-                                );
-                            }
-                            // SAFETY: a non-null array register holds a live header.
-                            self.out.push_str(&crate::rt::array_str(unsafe { &*p }));
-                        }
-                        pfmt::STR_REPR => {
-                            let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
-                            self.out.push_str(&stdlib::fmt::str_repr(s));
-                        }
-                        _ => self
-                            .out
-                            .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
+                // Listed rather than `_`, so that the match is exhaustive and
+                // the jump table needs no bound check.
+                Op::PowI { .. }
+                | Op::ShlI { .. }
+                | Op::ShrI { .. }
+                | Op::FloorDivF { .. }
+                | Op::ModF { .. }
+                | Op::PowF { .. }
+                | Op::Math1 { .. }
+                | Op::Atan2 { .. }
+                | Op::RoundFI { .. }
+                | Op::RoundFN { .. }
+                | Op::FloorFI { .. }
+                | Op::CeilFI { .. }
+                | Op::FToI { .. }
+                | Op::ClassF { .. }
+                | Op::Norm { .. }
+                | Op::Rt { .. }
+                | Op::Print { .. }
+                | Op::PrintK { .. }
+                | Op::Raise { .. } => {
+                    // SAFETY: as for `reg!`: the operands are inside this frame.
+                    if let Err(e) = unsafe { self.slow(m, op, base) } {
+                        break e;
                     }
-                }
-                Op::PrintK { s } => {
-                    self.out.push_str(&m.strings[s as usize]);
-                    if self.out.len() >= OUT_CHUNK {
-                        self.flush();
-                    }
-                }
-                Op::Raise { e, s } => {
-                    break (EXCEPTIONS[e as usize], m.strings[s as usize].clone())
                 }
             }
         };
 
         // Unwind: release what every frame owns (its array locals and the
         // temporaries live at its pc), innermost first, so nothing leaks.
-        let release_frame = |stack: &mut [u64], proto: usize, fbase: usize, pc: usize| {
-            let p = &protos[proto];
+        // SAFETY: `cur` and every frame's `proto` point into `m.protos`, and
+        // their `ip`s lie one past an instruction of that proto's code.
+        let at = |proto: *const Proto, ip: *const Op| unsafe {
+            let p = &*proto;
+            (p, ip.offset_from(p.code.as_ptr()) as usize - 1)
+        };
+        let release_frame = |stack: &mut [u64], (p, pc): (&Proto, usize), fbase: usize| {
             for &r in p.ref_locals.iter().chain(p.live_at(pc)) {
                 let slot = &mut stack[fbase + r as usize];
                 let x = std::mem::replace(slot, 0);
@@ -739,28 +590,22 @@ impl Machine {
                 unsafe { array::release(x as *mut Array) };
             }
         };
-        release_frame(&mut self.stack, pi, fbase, pc - 1);
-        for fr in frames[..depth].iter().rev() {
-            release_frame(
-                &mut self.stack,
-                fr.proto as usize,
-                fr.base as usize,
-                fr.pc as usize - 1,
-            );
+        release_frame(&mut self.stack, at(cur, ip), fbase);
+        for fr in frames.iter().rev() {
+            release_frame(&mut self.stack, at(fr.proto, fr.ip), fr.base);
         }
         // Record every frame of this run, innermost last.
         self.fuel = fuel;
-        let mut tb: Vec<TraceEntry> = frames[..depth]
+        let mut tb: Vec<TraceEntry> = frames
             .iter()
-            .map(|fr| TraceEntry {
-                func: protos[fr.proto as usize].name.clone(),
-                span: protos[fr.proto as usize].spans[fr.pc as usize - 1],
+            .map(|fr| at(fr.proto, fr.ip))
+            .chain(std::iter::once(at(cur, ip)))
+            .map(|(p, pc)| TraceEntry {
+                func: p.name.clone(),
+                span: p.spans[pc],
             })
             .collect();
-        tb.push(TraceEntry {
-            func: protos[pi].name.clone(),
-            span: protos[pi].spans[pc - 1],
-        });
+        tb.shrink_to_fit();
         Err(Exception {
             kind: err.0.to_string(),
             message: err.1,
@@ -768,6 +613,223 @@ impl Machine {
             source: Some(m.source.clone()),
         })
     }
+
+    /// Grows the register stack to at least `need` slots.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, need: usize) {
+        self.stack.resize(need.max(self.stack.len() * 2), 0);
+    }
+
+    /// The error for a call refused by the depth limit or fuel. The callee
+    /// owns its arguments but never ran: the arrays among them are released
+    /// here.
+    ///
+    /// # Safety
+    /// `args` points at the callee's argument block, inside the stack.
+    #[cold]
+    #[inline(never)]
+    unsafe fn refuse_call(
+        &self,
+        callee: &Proto,
+        args: *mut u64,
+        depth: usize,
+        fuel: u64,
+    ) -> Raised {
+        for &r in callee.ref_locals.iter().filter(|&&r| r < callee.nargs) {
+            let x = std::mem::replace(&mut *args.add(r as usize), 0);
+            // SAFETY: argument registers of array type hold owned references.
+            array::release(x as *mut Array);
+        }
+        if depth + 1 >= self.limits.max_depth {
+            (
+                "RecursionError",
+                "maximum recursion depth exceeded".to_string(),
+            )
+        } else {
+            debug_assert_eq!(fuel, 0);
+            fuel_out(&self.limits)
+        }
+    }
+
+    /// The ops that are long, rare or call out: kept out of the loop so that
+    /// they do not crowd its registers.
+    ///
+    /// # Safety
+    /// `base` is the current frame and `op`'s register operands are inside
+    /// it (what verify() checked).
+    #[inline(never)]
+    unsafe fn slow(&mut self, m: &Module, op: Op, base: *mut u64) -> Result<(), Raised> {
+        macro_rules! reg {
+            ($r:expr) => {
+                rd(base, $r)
+            };
+        }
+        macro_rules! set {
+            ($r:expr, $v:expr) => {{
+                let v = $v;
+                wr(base, $r, v)
+            }};
+        }
+        let e = |r: Result<u64, ScalarError>| r.map_err(raised);
+        match op {
+            Op::PowI { a, b, c } => set!(
+                a,
+                ib(e(scalar::pow_i64(i(reg!(b)), i(reg!(c))).map(ib))? as i64)
+            ),
+            Op::ShlI { a, b, c } => set!(a, e(scalar::shl_i64(i(reg!(b)), i(reg!(c))).map(ib))?),
+            Op::ShrI { a, b, c } => set!(a, e(scalar::shr_i64(i(reg!(b)), i(reg!(c))).map(ib))?),
+            Op::FloorDivF { a, b, c } => {
+                let d = f(reg!(c));
+                if d == 0.0 {
+                    return Err(raised(scalar::FLOAT_FLOORDIV_ZERO));
+                }
+                set!(a, fb((RUNTIME.floordiv_f64)(f(reg!(b)), d)))
+            }
+            Op::ModF { a, b, c } => {
+                let d = f(reg!(c));
+                if d == 0.0 {
+                    return Err(raised(scalar::FLOAT_MOD_ZERO));
+                }
+                set!(a, fb((RUNTIME.mod_f64)(f(reg!(b)), d)))
+            }
+            Op::PowF { a, b, c } => set!(a, e(scalar::pow_f64(f(reg!(b)), f(reg!(c))).map(fb))?),
+            Op::Math1 { a, b, f: k } => {
+                let x = f(reg!(b));
+                let y = (RUNTIME.math1[k as usize])(x);
+                if let Some(err) = stdlib::math::math1_error(x, y) {
+                    return Err(raised(err));
+                }
+                set!(a, fb(y))
+            }
+            Op::Atan2 { a, b, c } => set!(a, fb((RUNTIME.atan2)(f(reg!(b)), f(reg!(c))))),
+            Op::RoundFI { a, b } => set!(a, e(scalar::round_i64(f(reg!(b))).map(ib))?),
+            Op::RoundFN { a, b, c } => set!(a, fb(scalar::round_f64(f(reg!(b)), i(reg!(c))))),
+            Op::FloorFI { a, b } => set!(a, e(scalar::f64_to_i64(f(reg!(b)).floor()).map(ib))?),
+            Op::CeilFI { a, b } => set!(a, e(scalar::f64_to_i64(f(reg!(b)).ceil()).map(ib))?),
+            Op::FToI { a, b } => set!(a, e(scalar::f64_to_i64(f(reg!(b))).map(ib))?),
+            Op::ClassF { a, b, k } => {
+                let x = f(reg!(b));
+                let v = match k {
+                    0 => x.is_nan(),
+                    1 => x.is_infinite(),
+                    _ => x.is_finite(),
+                };
+                set!(a, v as u64)
+            }
+            Op::Norm { a, b, k } => {
+                let d = DTYPES[k as usize];
+                let x = reg!(b);
+                set!(
+                    a,
+                    if d.is_float() {
+                        fb(f(x) as f32 as f64)
+                    } else {
+                        ib(array::wrap(i(x), d))
+                    }
+                )
+            }
+            Op::Rt { a, d } => {
+                let desc = &m.rtops[d as usize];
+                let mut raised = None;
+                // Through the runtime table, as native code calls it.
+                // verify() checked a + window <= nregs, and the stack holds
+                // nregs slots from base; nothing else refers into the stack
+                // during the operation.
+                let status = (RUNTIME.rt_exec)(
+                    &self.rt,
+                    desc,
+                    base.add(a as usize),
+                    desc.window(),
+                    &mut raised,
+                );
+                if status != 0 {
+                    return Err(
+                        raised.unwrap_or(("SystemError", "runtime operation failed".into()))
+                    );
+                }
+            }
+            Op::Print { a, f: kind } => {
+                let x = reg!(a);
+                match kind {
+                    pfmt::INT => {
+                        use std::fmt::Write as _;
+                        let _ = write!(self.out, "{}", i(x));
+                    }
+                    pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
+                    pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
+                    pfmt::FLOAT32 => self.out.push_str(&stdlib::arrayfmt::scalar_str(
+                        stdlib::arrayfmt::Elem::F32(f(x) as f32),
+                    )),
+                    pfmt::ARRAY => {
+                        let p = x as *const Array;
+                        if p.is_null() {
+                            return Err((
+                                "UnboundLocalError",
+                                "an array variable was used before it was assigned".into(),
+                            ));
+                        }
+                        // A non-null array register holds a live header.
+                        self.out.push_str(&crate::rt::array_str(&*p));
+                    }
+                    pfmt::STR_REPR => {
+                        let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
+                        self.out.push_str(&stdlib::fmt::str_repr(s));
+                    }
+                    _ => self
+                        .out
+                        .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
+                }
+            }
+            Op::PrintK { s } => {
+                self.out.push_str(&m.strings[s as usize]);
+                if self.out.len() >= OUT_CHUNK {
+                    self.flush();
+                }
+            }
+            Op::Raise { e, s } => {
+                return Err((EXCEPTIONS[e as usize], m.strings[s as usize].clone()))
+            }
+            _ => unreachable!("{} is handled in the interpreter loop", op.name()),
+        }
+        Ok(())
+    }
+}
+
+/// Reads register `r` of the frame at `base`.
+///
+/// # Safety
+/// `base.add(r)` is inside the register stack (see `Machine::exec`).
+#[inline(always)]
+unsafe fn rd(base: *mut u64, r: u16) -> u64 {
+    *base.add(r as usize)
+}
+
+/// Writes register `r` of the frame at `base`.
+///
+/// # Safety
+/// As for [`rd`].
+#[inline(always)]
+unsafe fn wr(base: *mut u64, r: u16, v: u64) {
+    *base.add(r as usize) = v
+}
+
+#[cold]
+#[inline(never)]
+fn fuel_out(limits: &Limits) -> Raised {
+    (
+        "RuntimeError",
+        format!(
+            "instruction fuel exhausted (limit {})",
+            limits.fuel.unwrap_or(0)
+        ),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn zero_step() -> Raised {
+    ("ValueError", "range() arg 3 must not be zero".into())
 }
 
 impl Drop for Machine {
