@@ -208,6 +208,11 @@ ops! {
     ForPrep { a: R, v: R, t: L }
     /// range loop step: if --R[a+1] > 0: R[a] += R[a+2]; R[v] = R[a]; pc = t
     ForLoop { a: R, v: R, t: L }
+    /// range loop setup for step 1: R[a], R[a+1] = start, stop; if start >= stop,
+    /// pc = t, else R[v] = start
+    ForPrep1 { a: R, v: R, t: L }
+    /// range loop step for step 1: if R[a] + 1 < R[a+1]: R[a] += 1; R[v] = R[a]; pc = t
+    ForLoop1 { a: R, v: R, t: L }
 
     /// R[a] = R[b] normalised to NumPy scalar dtype k (wrap to a narrow int, round to float32)
     Norm { a: R, b: R, k: N }
@@ -285,7 +290,9 @@ impl Op {
             | Op::JEqIK { t, .. }
             | Op::JNeIK { t, .. }
             | Op::ForPrep { t, .. }
-            | Op::ForLoop { t, .. } => Some(t),
+            | Op::ForLoop { t, .. }
+            | Op::ForPrep1 { t, .. }
+            | Op::ForLoop1 { t, .. } => Some(t),
             _ => None,
         }
     }
@@ -305,7 +312,9 @@ impl Op {
             | Op::JEqIK { t, .. }
             | Op::JNeIK { t, .. }
             | Op::ForPrep { t, .. }
-            | Op::ForLoop { t, .. } => *t = to,
+            | Op::ForLoop { t, .. }
+            | Op::ForPrep1 { t, .. }
+            | Op::ForLoop1 { t, .. } => *t = to,
             _ => panic!("set_target on {}", self.name()),
         }
     }

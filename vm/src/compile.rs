@@ -496,15 +496,28 @@ impl Gen<'_> {
                 body,
                 orelse,
             } => {
-                let base = self.alloc(3);
+                // `range(a, b)` and `range(b)`, nearly every loop, count
+                // with one register fewer and no trip count.
+                let unit = matches!(step.kind, TExprKind::Const(Const::Int(1)));
+                let base = self.alloc(if unit { 2 } else { 3 });
                 self.expr_to(start, base);
                 self.expr_to(stop, base + 1);
-                self.expr_to(step, base + 2);
+                if !unit {
+                    self.expr_to(step, base + 2);
+                }
                 let v = self.local_regs[*var as usize];
-                let prep = self.emit(Op::ForPrep { a: base, v, t: 0 }, span);
+                let prep = if unit {
+                    self.emit(Op::ForPrep1 { a: base, v, t: 0 }, span)
+                } else {
+                    self.emit(Op::ForPrep { a: base, v, t: 0 }, span)
+                };
                 let top = self.here();
                 let lp = self.loop_body(body);
-                self.emit(Op::ForLoop { a: base, v, t: top }, span);
+                if unit {
+                    self.emit(Op::ForLoop1 { a: base, v, t: top }, span);
+                } else {
+                    self.emit(Op::ForLoop { a: base, v, t: top }, span);
+                }
                 self.patch_here(vec![prep]);
                 self.block(orelse);
                 self.patch_here(lp.breaks);

@@ -46,6 +46,26 @@ struct Frame {
     base: usize,
 }
 
+/// Where the interpreter is: the running function, its frame, and the
+/// frame-record stack (see `Machine::exec`).
+struct Ctl {
+    cur: *const Proto,
+    /// The current frame's first register, as a stack index.
+    fbase: usize,
+    /// The next free frame record.
+    fp: *mut Frame,
+    /// One past the last record of the buffer.
+    fend: *mut Frame,
+}
+
+impl Frame {
+    const NONE: Frame = Frame {
+        proto: std::ptr::null(),
+        ip: std::ptr::null(),
+        base: 0,
+    };
+}
+
 /// Execution state that outlives one call: the register stack, the frame
 /// records and the output buffer.
 pub struct Machine {
@@ -155,10 +175,10 @@ impl Machine {
     /// used path keeps alive, and every op that is long or calls out runs in
     /// [`Machine::slow`], so the common ops compile to a load, an operation,
     /// a store and the shared dispatch jump.
-    fn exec(&mut self, m: &Module, entry: u32, mut fbase: usize) -> Result<(), Exception> {
+    fn exec(&mut self, m: &Module, entry: u32, fbase: usize) -> Result<(), Exception> {
         let protos = m.protos.as_ptr();
-        let mut cur: *const Proto = &m.protos[entry as usize];
-        // SAFETY (instruction fetch): `cur` points into `m.protos`, which
+        let cur: *const Proto = &m.protos[entry as usize];
+        // SAFETY (instruction fetch): `st.cur` points into `m.protos`, which
         // outlives this call; verify() checked that every jump target is
         // inside the code and that the last instruction is a terminator, so
         // sequential execution and jumps keep `ip` inside the code; a call
@@ -166,27 +186,40 @@ impl Machine {
         // the last instruction.
         let mut code0: *const Op = unsafe { (*cur).code.as_ptr() };
         let mut ip = code0;
-        let mut fuel = self.fuel;
-        let mut frames: Vec<Frame> = Vec::with_capacity(32);
-        let max_depth = self.limits.max_depth;
+        // Frame records live in `frames[..depth]` and are pushed and popped
+        // through `st.fp`; `st.fend` is where the buffer (grown on demand up to
+        // the depth limit) ends, so one compare covers both.
+        let max_frames = self.limits.max_depth.saturating_sub(1);
+        let mut frames: Vec<Frame> = vec![Frame::NONE; max_frames.min(64)];
+        let fp: *mut Frame = frames.as_mut_ptr();
+        // The control state calls and returns change. It is kept in memory
+        // (its address is taken by the cold paths), which leaves the
+        // machine registers to `ip`, `base` and the current code.
+        let mut st = Ctl {
+            cur,
+            fbase,
+            fp,
+            // SAFETY: one past the end of the buffer.
+            fend: unsafe { fp.add(frames.len()) },
+        };
         let mut base: *mut u64 = self.stack[fbase..].as_mut_ptr();
 
         // SAFETY (register access): verify() checked that every register
         // operand of every instruction is below its function's `nregs`, and
-        // the stack holds at least `fbase + nregs` slots of the current
+        // the stack holds at least `st.fbase + nregs` slots of the current
         // function (checked by `call` for the entry and at every `Call`
         // below, which also re-derives `base` after growing the stack). So
         // `base.add(r)` is in bounds of `self.stack` for every operand `r`,
         // and nothing else holds a reference into the stack.
         macro_rules! reg {
             ($r:expr) => {
-                unsafe { rd(base, $r) }
+                unsafe { rd(base, $r as usize) }
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                unsafe { wr(base, $r, v) }
+                unsafe { wr(base, $r as usize, v) }
             }};
         }
         macro_rules! jump {
@@ -194,8 +227,8 @@ impl Machine {
                 // SAFETY: verify() checked the target is inside the code.
                 let to = unsafe { code0.add($t as usize) };
                 if to < ip {
-                    fuel = fuel.wrapping_sub(1);
-                    if fuel == 0 {
+                    self.fuel = self.fuel.wrapping_sub(1);
+                    if self.fuel == 0 {
                         break fuel_out(&self.limits);
                     }
                 }
@@ -211,9 +244,9 @@ impl Machine {
                 Op::Mov { a, b } => set!(a, reg!(b)),
                 Op::LoadI { a, v } => set!(a, ib(v as i64)),
                 Op::LoadK { a, k } => {
-                    // SAFETY: `cur` points into `m.protos`; verify() checked
+                    // SAFETY: `st.cur` points into `m.protos`; verify() checked
                     // k < consts.len().
-                    let consts = unsafe { &(*cur).consts };
+                    let consts = unsafe { &(*st.cur).consts };
                     set!(a, unsafe { *consts.get_unchecked(k as usize) })
                 }
 
@@ -372,7 +405,8 @@ impl Machine {
                     }
                 }
                 Op::ForPrep { a, v, t } => {
-                    let (start, stop, step) = (i(reg!(a)), i(reg!(a + 1)), i(reg!(a + 2)));
+                    let (start, stop, step) =
+                        (i(reg!(a)), i(reg!(a as usize + 1)), i(reg!(a as usize + 2)));
                     let Some(count) = range_len(start, stop, step) else {
                         break zero_step();
                     };
@@ -380,19 +414,19 @@ impl Machine {
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
                     } else {
-                        set!(a + 1, count);
+                        set!(a as usize + 1, count);
                         set!(v, ib(start));
                     }
                 }
                 Op::ForLoop { a, v, t } => {
-                    let left = reg!(a + 1) - 1;
-                    set!(a + 1, left);
+                    let left = reg!(a as usize + 1) - 1;
+                    set!(a as usize + 1, left);
                     if left > 0 {
-                        fuel = fuel.wrapping_sub(1);
-                        if fuel == 0 {
+                        self.fuel = self.fuel.wrapping_sub(1);
+                        if self.fuel == 0 {
                             break fuel_out(&self.limits);
                         }
-                        let x = i(reg!(a)).wrapping_add(i(reg!(a + 2)));
+                        let x = i(reg!(a)).wrapping_add(i(reg!(a as usize + 2)));
                         set!(a, ib(x));
                         set!(v, ib(x));
                         // SAFETY: verify() checked the target is inside the code.
@@ -400,6 +434,29 @@ impl Machine {
                     }
                 }
 
+                Op::ForPrep1 { a, v, t } => {
+                    let start = reg!(a);
+                    if i(start) >= i(reg!(a as usize + 1)) {
+                        // SAFETY: verify() checked the target is inside the code.
+                        ip = unsafe { code0.add(t as usize) };
+                    } else {
+                        set!(v, start);
+                    }
+                }
+                Op::ForLoop1 { a, v, t } => {
+                    // No overflow: R[a] < R[a+1] <= i64::MAX.
+                    let x = i(reg!(a)) + 1;
+                    if x < i(reg!(a as usize + 1)) {
+                        self.fuel = self.fuel.wrapping_sub(1);
+                        if self.fuel == 0 {
+                            break fuel_out(&self.limits);
+                        }
+                        set!(a, ib(x));
+                        set!(v, ib(x));
+                        // SAFETY: verify() checked the target is inside the code.
+                        ip = unsafe { code0.add(t as usize) };
+                    }
+                }
                 Op::Dup { a, b } => {
                     let x = reg!(b);
                     // SAFETY: array registers hold null or a live header.
@@ -428,7 +485,7 @@ impl Machine {
                     }
                 }
                 Op::GetE2 { a, b, c } => {
-                    let (p, x, y) = (reg!(b), i(reg!(c)), i(reg!(c + 1)));
+                    let (p, x, y) = (reg!(b), i(reg!(c)), i(reg!(c as usize + 1)));
                     // SAFETY: array registers hold null or a live header.
                     match unsafe { array::elem_ptr(p, &[x, y]) } {
                         // SAFETY: elem_ptr checked both indices.
@@ -456,7 +513,7 @@ impl Machine {
                     } else {
                         array::Val::I(i(reg!(c)))
                     };
-                    let idx = [i(reg!(b)), i(reg!(b + 1))];
+                    let idx = [i(reg!(b)), i(reg!(b as usize + 1))];
                     let p = reg!(a);
                     // SAFETY: array registers hold null or a live header.
                     match unsafe { array::elem_ptr(p, &idx) } {
@@ -467,36 +524,45 @@ impl Machine {
                 }
 
                 Op::Call { a, f: callee } => {
-                    fuel = fuel.wrapping_sub(1);
-                    if frames.len() + 1 >= max_depth || fuel == 0 {
-                        // SAFETY: verify() checked the callee exists and
-                        // that its argument block lies inside this frame.
-                        break unsafe {
-                            self.refuse_call(
-                                &*protos.add(callee as usize),
-                                base.add(a as usize),
-                                frames.len(),
-                                fuel,
-                            )
-                        };
+                    self.fuel = self.fuel.wrapping_sub(1);
+                    if st.fp == st.fend || self.fuel == 0 {
+                        // SAFETY: st.fp lies in `frames` (or one past its end).
+                        let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
+                        if depth == max_frames || self.fuel == 0 {
+                            // SAFETY: verify() checked the callee exists and
+                            // that its argument block lies inside this frame.
+                            break unsafe {
+                                self.refuse_call(
+                                    &*protos.add(callee as usize),
+                                    base.add(a as usize),
+                                    depth,
+                                    self.fuel,
+                                )
+                            };
+                        }
+                        grow_frames(&mut frames, &mut st, max_frames);
                     }
-                    frames.push(Frame {
-                        proto: cur,
-                        ip,
-                        base: fbase,
-                    });
-                    fbase += a as usize;
+                    // SAFETY: st.fp < st.fend, so it points at a record of `frames`.
+                    unsafe {
+                        st.fp.write(Frame {
+                            proto: st.cur,
+                            ip,
+                            base: st.fbase,
+                        });
+                        st.fp = st.fp.add(1);
+                    }
+                    st.fbase += a as usize;
                     // SAFETY: verify() checked the callee exists.
-                    cur = unsafe { protos.add(callee as usize) };
-                    let p = unsafe { &*cur };
+                    st.cur = unsafe { protos.add(callee as usize) };
+                    let p = unsafe { &*st.cur };
                     code0 = p.code.as_ptr();
                     ip = code0;
-                    let need = fbase + p.nregs as usize;
+                    let need = st.fbase + p.nregs as usize;
                     if need > self.stack.len() {
                         self.grow(need);
                     }
-                    // SAFETY: fbase < need <= stack.len(), just ensured.
-                    base = unsafe { self.stack.as_mut_ptr().add(fbase) };
+                    // SAFETY: st.fbase < need <= stack.len(), just ensured.
+                    base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
                     for &r in &p.zero_locals {
                         set!(r, 0);
                     }
@@ -514,8 +580,8 @@ impl Machine {
                     }
                 }
                 Op::Ret { a, n } => {
-                    // SAFETY: `cur` points into `m.protos`.
-                    for &r in unsafe { &(*cur).ref_locals } {
+                    // SAFETY: `st.cur` points into `m.protos`.
+                    for &r in unsafe { &(*st.cur).ref_locals } {
                         let x = reg!(r);
                         set!(r, 0);
                         // SAFETY: array registers hold null or an owned reference.
@@ -527,21 +593,26 @@ impl Machine {
                         set!(0, reg!(a));
                     } else {
                         for k in 0..n {
-                            set!(k, reg!(a + k));
+                            set!(k, reg!(a as usize + k as usize));
                         }
                     }
-                    let Some(fr) = frames.pop() else {
-                        self.fuel = fuel;
+                    if st.fp == frames.as_mut_ptr() {
                         return Ok(());
+                    }
+                    // SAFETY: st.fp is above the first record, so the one
+                    // below it was written by a `Call`.
+                    let fr = unsafe {
+                        st.fp = st.fp.sub(1);
+                        *st.fp
                     };
-                    cur = fr.proto;
+                    st.cur = fr.proto;
                     ip = fr.ip;
-                    fbase = fr.base;
+                    st.fbase = fr.base;
                     // SAFETY: frame records point into `m.protos`.
-                    code0 = unsafe { (*cur).code.as_ptr() };
+                    code0 = unsafe { (*st.cur).code.as_ptr() };
                     // SAFETY: the caller's frame was in bounds when it called,
                     // and the stack never shrinks.
-                    base = unsafe { self.stack.as_mut_ptr().add(fbase) };
+                    base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
                 }
 
                 // Listed rather than `_`, so that the match is exhaustive and
@@ -573,9 +644,12 @@ impl Machine {
             }
         };
 
+        // SAFETY: st.fp lies in `frames` (or one past its end).
+        let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
+        frames.truncate(depth);
         // Unwind: release what every frame owns (its array locals and the
         // temporaries live at its pc), innermost first, so nothing leaks.
-        // SAFETY: `cur` and every frame's `proto` point into `m.protos`, and
+        // SAFETY: `st.cur` and every frame's `proto` point into `m.protos`, and
         // their `ip`s lie one past an instruction of that proto's code.
         let at = |proto: *const Proto, ip: *const Op| unsafe {
             let p = &*proto;
@@ -590,16 +664,15 @@ impl Machine {
                 unsafe { array::release(x as *mut Array) };
             }
         };
-        release_frame(&mut self.stack, at(cur, ip), fbase);
+        release_frame(&mut self.stack, at(st.cur, ip), st.fbase);
         for fr in frames.iter().rev() {
             release_frame(&mut self.stack, at(fr.proto, fr.ip), fr.base);
         }
         // Record every frame of this run, innermost last.
-        self.fuel = fuel;
         let mut tb: Vec<TraceEntry> = frames
             .iter()
             .map(|fr| at(fr.proto, fr.ip))
-            .chain(std::iter::once(at(cur, ip)))
+            .chain(std::iter::once(at(st.cur, ip)))
             .map(|(p, pc)| TraceEntry {
                 func: p.name.clone(),
                 span: p.spans[pc],
@@ -662,13 +735,13 @@ impl Machine {
     unsafe fn slow(&mut self, m: &Module, op: Op, base: *mut u64) -> Result<(), Raised> {
         macro_rules! reg {
             ($r:expr) => {
-                rd(base, $r)
+                rd(base, $r as usize)
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
-                wr(base, $r, v)
+                wr(base, $r as usize, v)
             }};
         }
         let e = |r: Result<u64, ScalarError>| r.map_err(raised);
@@ -796,13 +869,29 @@ impl Machine {
     }
 }
 
+/// Grows the frame-record buffer, at most to `max` records, and moves
+/// `st`'s pointers to the new buffer.
+#[cold]
+#[inline(never)]
+fn grow_frames(frames: &mut Vec<Frame>, st: &mut Ctl, max: usize) {
+    // SAFETY: st.fp lies in `frames` (or one past its end).
+    let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
+    let n = (frames.len() * 2).clamp(frames.len() + 1, max);
+    frames.resize(n, Frame::NONE);
+    // SAFETY: depth < frames.len() after growing.
+    unsafe {
+        st.fp = frames.as_mut_ptr().add(depth);
+        st.fend = frames.as_mut_ptr().add(frames.len());
+    }
+}
+
 /// Reads register `r` of the frame at `base`.
 ///
 /// # Safety
 /// `base.add(r)` is inside the register stack (see `Machine::exec`).
 #[inline(always)]
-unsafe fn rd(base: *mut u64, r: u16) -> u64 {
-    *base.add(r as usize)
+unsafe fn rd(base: *mut u64, r: usize) -> u64 {
+    *base.add(r)
 }
 
 /// Writes register `r` of the frame at `base`.
@@ -810,8 +899,8 @@ unsafe fn rd(base: *mut u64, r: u16) -> u64 {
 /// # Safety
 /// As for [`rd`].
 #[inline(always)]
-unsafe fn wr(base: *mut u64, r: u16, v: u64) {
-    *base.add(r as usize) = v
+unsafe fn wr(base: *mut u64, r: usize, v: u64) {
+    *base.add(r) = v
 }
 
 #[cold]

@@ -112,6 +112,11 @@ impl Module {
                     {
                         return err(pc, "loop registers outside frame")
                     }
+                    Op::ForPrep1 { a, .. } | Op::ForLoop1 { a, .. }
+                        if a as usize + 1 >= p.nregs as usize =>
+                    {
+                        return err(pc, "loop registers outside frame")
+                    }
                     Op::Ret { n, .. } if n != p.nret => {
                         return err(pc, "return arity differs from the function's")
                     }
