@@ -238,9 +238,9 @@ impl Machine {
 
         let err: Raised = loop {
             // SAFETY: see "instruction fetch" above.
-            let op = unsafe { *ip };
+            let op = unsafe { &*ip };
             ip = unsafe { ip.add(1) };
-            match op {
+            match *op {
                 Op::Mov { a, b } => set!(a, reg!(b)),
                 Op::LoadI { a, v } => set!(a, ib(v as i64)),
                 Op::LoadK { a, k } => {
@@ -494,7 +494,7 @@ impl Machine {
                     }
                 }
                 Op::SetEI { a, b, c } | Op::SetEF { a, b, c } => {
-                    let v = if matches!(op, Op::SetEF { .. }) {
+                    let v = if matches!(*op, Op::SetEF { .. }) {
                         array::Val::F(f(reg!(c)))
                     } else {
                         array::Val::I(i(reg!(c)))
@@ -508,7 +508,7 @@ impl Machine {
                     }
                 }
                 Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } => {
-                    let v = if matches!(op, Op::SetE2F { .. }) {
+                    let v = if matches!(*op, Op::SetE2F { .. }) {
                         array::Val::F(f(reg!(c)))
                     } else {
                         array::Val::I(i(reg!(c)))
@@ -637,7 +637,7 @@ impl Machine {
                 | Op::PrintK { .. }
                 | Op::Raise { .. } => {
                     // SAFETY: as for `reg!`: the operands are inside this frame.
-                    if let Err(e) = unsafe { self.slow(m, op, base) } {
+                    if let Err(e) = unsafe { self.slow(m, *op, base) } {
                         break e;
                     }
                 }
