@@ -41,6 +41,7 @@ fn programs() -> Vec<PathBuf> {
     if let Ok(only) = std::env::var("KILN_PROGRAMS") {
         let names: Vec<&str> = only.split(',').map(str::trim).collect();
         v.retain(|p| names.contains(&p.file_stem().unwrap().to_str().unwrap()));
+        assert!(!v.is_empty(), "KILN_PROGRAMS={only} names no program");
     }
     v
 }

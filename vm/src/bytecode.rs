@@ -8,10 +8,12 @@
 //! An instruction is 8 bytes: an opcode byte and up to three 16-bit operands
 //! (or one register and a 32-bit immediate).
 
-/// Operand kinds: `R` register, `L` code address, `K` index into the
+/// Operand kinds: `R` register (`R8` one of the first 256), `L` code address, `K` index into the
 /// function's constants, `N` a plain number (count, function id, kind),
 /// `I` a signed 32-bit immediate.
 pub type R = u16;
+/// A register of the first 256, for the four-register ops.
+pub type R8 = u8;
 pub type L = u16;
 pub type K = u16;
 pub type N = u16;
@@ -37,8 +39,8 @@ macro_rules! ops {
                 match self { $(Op::$name { .. } => stringify!($name),)* }
             }
 
-            /// The operands as (kind, value), kind being "R", "L", "K", "N" or "I".
-            pub fn operands(&self) -> smallvec::SmallVec<[(&'static str, i64); 3]> {
+            /// The operands as (kind, value), kind being "R", "R8", "L", "K", "N", "I" or "J".
+            pub fn operands(&self) -> smallvec::SmallVec<[(&'static str, i64); 4]> {
                 match *self {
                     $(Op::$name { $($f),* } => smallvec::smallvec![$((stringify!($k), $f as i64)),*],)*
                 }
@@ -108,6 +110,13 @@ ops! {
     MulF { a: R, b: R, c: R }
     /// R[a] = R[b] / R[c]; ZeroDivisionError on 0.0
     DivF { a: R, b: R, c: R }
+    /// R[a] = R[b] * R[c] + R[d], rounding after each step (not a fused
+    /// multiply-add: the result is exactly that of the two operations)
+    MulAddF { a: R8, b: R8, c: R8, d: R8 }
+    /// R[a] = R[b] * R[c] - R[d], rounding after each step
+    MulSubF { a: R8, b: R8, c: R8, d: R8 }
+    /// R[a] = R[d] - R[b] * R[c], rounding after each step
+    SubMulF { a: R8, b: R8, c: R8, d: R8 }
     /// R[a] = R[b] // R[c] (Python floor); ZeroDivisionError on 0.0
     FloorDivF { a: R, b: R, c: R }
     /// R[a] = R[b] % R[c] (Python modulo); ZeroDivisionError on 0.0

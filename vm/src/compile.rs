@@ -829,6 +829,7 @@ impl Gen<'_> {
                 };
                 self.emit(op, span);
             }
+            TExprKind::Binary(op, l, r) if self.fused_binary(*op, l, r, &e.ty, dst, span) => {}
             TExprKind::Binary(op, l, r) if self.mixed_binary(*op, l, r, dst, span) => {}
             TExprKind::Binary(op, l, r) if self.imm_binary(*op, l, r, &e.ty, dst, span) => {}
             TExprKind::Binary(op, l, r) => {
@@ -1172,6 +1173,81 @@ impl Gen<'_> {
         let b = self.expr_reg(x);
         self.top = mark;
         self.emit(Op::AddIK { a: dst, b, v }, span);
+        true
+    }
+
+    /// `p * q + r`, `r + p * q`, `p * q - r` and `r - p * q` on float64: one
+    /// instruction, the product never stored. Operands are evaluated in
+    /// source order. Returns false when `l op r` is not of that shape.
+    fn fused_binary(
+        &mut self,
+        op: BinOp,
+        l: &TExpr,
+        r: &TExpr,
+        ty: &Type,
+        dst: R,
+        span: Span,
+    ) -> bool {
+        fn product(e: &TExpr) -> Option<(&TExpr, &TExpr)> {
+            match &e.kind {
+                TExprKind::Binary(BinOp::Mul, p, q) if p.ty == e.ty && q.ty == e.ty => Some((p, q)),
+                _ => None,
+            }
+        }
+        let f64_ty = matches!(ty, Type::Float | Type::Scalar(typer::DType::F64));
+        if !f64_ty || l.ty != *ty || r.ty != *ty || !matches!(op, BinOp::Add | BinOp::Sub) {
+            return false;
+        }
+        #[derive(Clone, Copy)]
+        enum Form {
+            MulAdd,
+            MulSub,
+            SubMul,
+        }
+        let mark = self.top;
+        let (form, b, c, d) = if let Some((p, q)) = product(l) {
+            let (b, c) = (self.expr_reg(p), self.expr_reg(q));
+            let d = self.expr_reg(r);
+            let form = if op == BinOp::Add {
+                Form::MulAdd
+            } else {
+                Form::MulSub
+            };
+            (form, b, c, d)
+        } else if let Some((p, q)) = product(r) {
+            let d = self.expr_reg(l);
+            let (b, c) = (self.expr_reg(p), self.expr_reg(q));
+            let form = if op == BinOp::Add {
+                Form::MulAdd
+            } else {
+                Form::SubMul
+            };
+            (form, b, c, d)
+        } else {
+            return false;
+        };
+        let narrow = |x: R| u8::try_from(x).ok();
+        if let (Some(a), Some(b), Some(c), Some(d)) = (narrow(dst), narrow(b), narrow(c), narrow(d))
+        {
+            self.top = mark;
+            let o = match form {
+                Form::MulAdd => Op::MulAddF { a, b, c, d },
+                Form::MulSub => Op::MulSubF { a, b, c, d },
+                Form::SubMul => Op::SubMulF { a, b, c, d },
+            };
+            self.emit(o, span);
+        } else {
+            // Registers past the first 256: the two plain operations.
+            let t = self.alloc(1);
+            self.emit(Op::MulF { a: t, b, c }, span);
+            let o = match form {
+                Form::MulAdd => Op::AddF { a: dst, b: t, c: d },
+                Form::MulSub => Op::SubF { a: dst, b: t, c: d },
+                Form::SubMul => Op::SubF { a: dst, b: d, c: t },
+            };
+            self.emit(o, span);
+            self.top = mark;
+        }
         true
     }
 

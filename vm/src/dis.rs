@@ -39,7 +39,7 @@ fn operands(m: &Module, p: &crate::module::Proto, op: &Op) -> String {
     let mut parts = Vec::new();
     for (kind, v) in op.operands() {
         parts.push(match kind {
-            "R" => format!("r{v}"),
+            "R" | "R8" => format!("r{v}"),
             "L" => format!("@{v}"),
             "K" => {
                 let bits = p.consts.get(v as usize).copied().unwrap_or(0);

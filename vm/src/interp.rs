@@ -300,6 +300,11 @@ impl Machine {
                     }
                     set!(a, fb(f(reg!(b)) / d))
                 }
+                // Two roundings, as the separate operations: Rust never
+                // contracts `x * y + z` into a fused multiply-add.
+                Op::MulAddF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) + f(reg!(d)))),
+                Op::MulSubF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) - f(reg!(d)))),
+                Op::SubMulF { a, b, c, d } => set!(a, fb(f(reg!(d)) - f(reg!(b)) * f(reg!(c)))),
                 Op::AddFI { a, b, c } => set!(a, fb(f(reg!(b)) + i(reg!(c)) as f64)),
                 Op::SubFI { a, b, c } => set!(a, fb(f(reg!(b)) - i(reg!(c)) as f64)),
                 Op::SubIF { a, b, c } => set!(a, fb(i(reg!(b)) as f64 - f(reg!(c)))),

@@ -91,7 +91,7 @@ impl Module {
             for (pc, op) in p.code.iter().enumerate() {
                 for (kind, v) in op.operands() {
                     let ok = match kind {
-                        "R" => v < p.nregs as i64,
+                        "R" | "R8" => v < p.nregs as i64,
                         "L" => (v as usize) < p.code.len(),
                         "K" => (v as usize) < p.consts.len(),
                         _ => true,
