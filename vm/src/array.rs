@@ -247,6 +247,65 @@ pub unsafe fn elem_ptr(p: u64, idx: &[i64]) -> Result<(*mut u8, DType), Raised> 
     Ok((ptr, a.dtype))
 }
 
+/// The address of element `i` of a 1-D array (negative `i` counting from
+/// the end), or `None` when `a` is null or `i` is out of bounds
+/// ([`index_error`] says which). The interpreter's element fast path.
+///
+/// # Safety
+/// `a` is null or a live header.
+#[inline(always)]
+pub unsafe fn elem1(a: *const Array, i: i64) -> Option<*mut u8> {
+    if a.is_null() {
+        return None;
+    }
+    let a = unsafe { &*a };
+    let j = axis_index(i, a.shape[0])?;
+    Some(a.data.wrapping_offset(j * a.strides[0]))
+}
+
+/// As [`elem1`] for element `[i, k]` of a 2-D array.
+///
+/// # Safety
+/// `a` is null or a live header.
+#[inline(always)]
+pub unsafe fn elem2(a: *const Array, i: i64, k: i64) -> Option<*mut u8> {
+    if a.is_null() {
+        return None;
+    }
+    let a = unsafe { &*a };
+    let j = axis_index(i, a.shape[0])?;
+    let l = axis_index(k, a.shape[1])?;
+    Some(
+        a.data
+            .wrapping_offset(j * a.strides[0])
+            .wrapping_offset(l * a.strides[1]),
+    )
+}
+
+/// `i` (negatives counting from the end) as an index into an axis of `n`.
+#[inline(always)]
+fn axis_index(i: i64, n: usize) -> Option<isize> {
+    let j = if i < 0 { i.wrapping_add(n as i64) } else { i };
+    // One unsigned compare: a still-negative j is huge.
+    ((j as u64) < n as u64).then_some(j as isize)
+}
+
+/// The exception for an element access that [`elem1`] or [`elem2`] refused.
+///
+/// # Safety
+/// `a` is null or a live header.
+#[cold]
+#[inline(never)]
+pub unsafe fn index_error(a: *const Array, idx: &[i64]) -> Raised {
+    match unsafe { elem_ptr(a as u64, idx) } {
+        Err(e) => e,
+        Ok(_) => (
+            "SystemError",
+            "element access refused an index in bounds".into(),
+        ),
+    }
+}
+
 /// An element value as loops compute with it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {

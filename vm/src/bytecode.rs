@@ -244,6 +244,16 @@ ops! {
     SetE2I { a: R, b: R, c: R }
     /// R[a][R[b], R[b+1]] = R[c], a float64 value
     SetE2F { a: R, b: R, c: R }
+    /// R[a] = R[b][R[c]] for a 1-D array of a 64-bit dtype (float64, int64,
+    /// uint64): the element's bits as they are
+    GetEW { a: R, b: R, c: R }
+    /// R[a] = R[b][R[c], R[c+1]] for a 2-D array of a 64-bit dtype
+    GetE2W { a: R, b: R, c: R }
+    /// R[a][R[b]] = R[c] for a 1-D array whose dtype has R[c]'s representation
+    /// (float64 value into float64, int64 into int64 or uint64): bits stored as they are
+    SetEW { a: R, b: R, c: R }
+    /// R[a][R[b], R[b+1]] = R[c], as SetEW for a 2-D array
+    SetE2W { a: R, b: R, c: R }
     /// runtime array operation d of the module on the register window R[a..]
     Rt { a: R, d: N }
 

@@ -429,7 +429,23 @@ impl Gen<'_> {
                 let idx = self.index_regs(&args[1..=kinds.len()]);
                 let v = &args[kinds.len() + 1];
                 let val = self.expr_reg(v);
+                let dtype = args[0].ty.as_array().map(|a| a.dtype);
+                let raw = matches!(
+                    (rep(&v.ty), dtype),
+                    (Rep::F, Some(typer::DType::F64))
+                        | (Rep::I, Some(typer::DType::I64 | typer::DType::U64))
+                );
                 let op = match (kinds.len(), rep(&v.ty)) {
+                    (1, _) if raw => Op::SetEW {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
+                    (_, _) if raw => Op::SetE2W {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
                     (1, Rep::I) => Op::SetEI {
                         a: arr,
                         b: idx,
@@ -936,18 +952,17 @@ impl Gen<'_> {
                 let mark = self.top;
                 let arr = self.expr_reg(&args[0]);
                 let idx = self.index_regs(&args[1..=kinds.len()]);
-                let op = if kinds.len() == 1 {
-                    Op::GetE {
-                        a: dst,
-                        b: arr,
-                        c: idx,
-                    }
-                } else {
-                    Op::GetE2 {
-                        a: dst,
-                        b: arr,
-                        c: idx,
-                    }
+                // 64-bit elements are register bits as they are.
+                let word = args[0]
+                    .ty
+                    .as_array()
+                    .is_some_and(|a| a.dtype.itemsize() == 8);
+                let (a, b, c) = (dst, arr, idx);
+                let op = match (kinds.len(), word) {
+                    (1, true) => Op::GetEW { a, b, c },
+                    (1, false) => Op::GetE { a, b, c },
+                    (_, true) => Op::GetE2W { a, b, c },
+                    (_, false) => Op::GetE2 { a, b, c },
                 };
                 self.emit(op, span);
                 self.release(arr, &args[0].ty, span);

@@ -489,6 +489,46 @@ impl Machine {
                         Err(e) => break e,
                     }
                 }
+                Op::GetEW { a, b, c } => {
+                    let (p, x) = (reg!(b) as *const Array, i(reg!(c)));
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem1(p, x) } {
+                        // SAFETY: elem1 checked the index; the dtype is 64-bit.
+                        Some(e) => set!(a, unsafe { (e as *const u64).read_unaligned() }),
+                        None => break unsafe { array::index_error(p, &[x]) },
+                    }
+                }
+                Op::GetE2W { a, b, c } => {
+                    let p = reg!(b) as *const Array;
+                    let (x, y) = (i(reg!(c)), i(reg!(c as usize + 1)));
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem2(p, x, y) } {
+                        // SAFETY: elem2 checked the indices; the dtype is 64-bit.
+                        Some(e) => set!(a, unsafe { (e as *const u64).read_unaligned() }),
+                        None => break unsafe { array::index_error(p, &[x, y]) },
+                    }
+                }
+                Op::SetEW { a, b, c } => {
+                    let (p, x) = (reg!(a) as *const Array, i(reg!(b)));
+                    let v = reg!(c);
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem1(p, x) } {
+                        // SAFETY: elem1 checked the index; the dtype is 64-bit.
+                        Some(e) => unsafe { (e as *mut u64).write_unaligned(v) },
+                        None => break unsafe { array::index_error(p, &[x]) },
+                    }
+                }
+                Op::SetE2W { a, b, c } => {
+                    let p = reg!(a) as *const Array;
+                    let (x, y) = (i(reg!(b)), i(reg!(b as usize + 1)));
+                    let v = reg!(c);
+                    // SAFETY: array registers hold null or a live header.
+                    match unsafe { array::elem2(p, x, y) } {
+                        // SAFETY: elem2 checked the indices; the dtype is 64-bit.
+                        Some(e) => unsafe { (e as *mut u64).write_unaligned(v) },
+                        None => break unsafe { array::index_error(p, &[x, y]) },
+                    }
+                }
                 Op::GetE2 { a, b, c } => {
                     let (p, x, y) = (reg!(b), i(reg!(c)), i(reg!(c as usize + 1)));
                     // SAFETY: array registers hold null or a live header.

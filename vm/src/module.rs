@@ -137,6 +137,25 @@ impl Module {
                     Op::Raise { e, .. } if e as usize >= crate::error::EXCEPTIONS.len() => {
                         return err(pc, "unknown exception")
                     }
+                    Op::GetE2 { c: r, .. }
+                    | Op::GetE2W { c: r, .. }
+                    | Op::SetE2I { b: r, .. }
+                    | Op::SetE2F { b: r, .. }
+                    | Op::SetE2W { b: r, .. }
+                        if r as usize + 1 >= p.nregs as usize =>
+                    {
+                        return err(pc, "index registers outside frame")
+                    }
+                    Op::Rt { a, d } => match self.rtops.get(d as usize) {
+                        None => return err(pc, "unknown runtime operation"),
+                        Some(desc) if a as usize + desc.window() > p.nregs as usize => {
+                            return err(pc, "runtime operation registers outside frame")
+                        }
+                        Some(_) => {}
+                    },
+                    Op::Norm { k, .. } if k as usize >= crate::interp::DTYPES.len() => {
+                        return err(pc, "unknown dtype")
+                    }
                     _ => {}
                 }
             }
