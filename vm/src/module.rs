@@ -163,3 +163,80 @@ impl Module {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(src: &str) -> Module {
+        let source = Rc::new(Source::new("t.py", src));
+        crate::load(source, typer::classes::Classes::shared())
+            .unwrap()
+            .1
+    }
+
+    /// Rewrites the first instruction matching `pick` in function `f` and
+    /// returns the verifier's verdict.
+    fn tampered(m: &mut Module, f: usize, pick: impl Fn(&Op) -> Option<Op>) -> Result<(), String> {
+        let code = &mut m.protos[f].code;
+        let pc = code
+            .iter()
+            .position(|o| pick(o).is_some())
+            .expect("no such op");
+        code[pc] = pick(&code[pc]).unwrap();
+        m.verify()
+    }
+
+    const SRC: &str = "import numpy as np\n\
+        def f(m, i):\n    m[i, i] = m[i, 0] + 1.0\n    return (m + m).sum()\n\
+        print(f(np.zeros((2, 2)), 1))\n";
+
+    #[test]
+    fn compiled_code_verifies() {
+        assert_eq!(module(SRC).verify(), Ok(()));
+    }
+
+    #[test]
+    fn operands_past_the_frame_are_rejected() {
+        let mut m = module(SRC);
+        let n = m.protos[1].nregs;
+        // The second index register of a 2-D access lies past the frame.
+        let e = tampered(&mut m, 1, |o| match *o {
+            Op::GetE2W { a, b, .. } => Some(Op::GetE2W { a, b, c: n - 1 }),
+            _ => None,
+        });
+        assert!(e.unwrap_err().contains("index registers"));
+        let mut m = module(SRC);
+        let e = tampered(&mut m, 1, |o| match *o {
+            Op::SetE2W { a, c, .. } => Some(Op::SetE2W { a, b: n - 1, c }),
+            _ => None,
+        });
+        assert!(e.unwrap_err().contains("index registers"));
+        let mut m = module(SRC);
+        let windows: Vec<usize> = m.rtops.iter().map(|d| d.window()).collect();
+        let e = tampered(&mut m, 1, |o| match *o {
+            // `m + m`: a window of two registers.
+            Op::Rt { d, .. } if windows[d as usize] == 2 => Some(Op::Rt { a: n - 1, d }),
+            _ => None,
+        });
+        assert!(e.unwrap_err().contains("runtime operation registers"));
+        let mut m = module(SRC);
+        let e = tampered(&mut m, 1, |o| match *o {
+            Op::Rt { a, .. } => Some(Op::Rt { a, d: 999 }),
+            _ => None,
+        });
+        assert!(e.unwrap_err().contains("unknown runtime operation"));
+        let mut m = module(SRC);
+        let e = tampered(&mut m, 1, |o| match *o {
+            Op::MulAddF { b, c, d, .. } => Some(Op::MulAddF { a: 255, b, c, d }),
+            Op::AddF { b, c, .. } => Some(Op::MulAddF {
+                a: 255,
+                b: b as u8,
+                c: c as u8,
+                d: 0,
+            }),
+            _ => None,
+        });
+        assert!(e.unwrap_err().contains("out of range"));
+    }
+}
