@@ -236,6 +236,27 @@ impl Machine {
             }};
         }
 
+        // The address of an array element, bounds-checked; a refused index
+        // (or an unassigned array) raises NumPy's exception.
+        macro_rules! elem {
+            ($p:expr, [$x:expr]) => {{
+                let (p, x) = ($p, $x);
+                // SAFETY: array registers hold null or a live header.
+                match unsafe { array::elem1(p, x) } {
+                    Some(e) => e,
+                    None => break unsafe { array::index_error(p, &[x]) },
+                }
+            }};
+            ($p:expr, [$x:expr, $y:expr]) => {{
+                let (p, x, y) = ($p, $x, $y);
+                // SAFETY: array registers hold null or a live header.
+                match unsafe { array::elem2(p, x, y) } {
+                    Some(e) => e,
+                    None => break unsafe { array::index_error(p, &[x, y]) },
+                }
+            }};
+        }
+
         let err: Raised = loop {
             // SAFETY: see "instruction fetch" above.
             let op = unsafe { &*ip };
@@ -481,62 +502,45 @@ impl Machine {
                     unsafe { array::release(old as *mut Array) };
                 }
                 Op::GetE { a, b, c } => {
-                    let (p, x) = (reg!(b), i(reg!(c)));
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem_ptr(p, &[x]) } {
-                        // SAFETY: elem_ptr checked the index against the shape.
-                        Ok((e, dt)) => set!(a, unsafe { array::load(dt, e) }.to_bits(dt)),
-                        Err(e) => break e,
-                    }
-                }
-                Op::GetEW { a, b, c } => {
-                    let (p, x) = (reg!(b) as *const Array, i(reg!(c)));
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem1(p, x) } {
-                        // SAFETY: elem1 checked the index; the dtype is 64-bit.
-                        Some(e) => set!(a, unsafe { (e as *const u64).read_unaligned() }),
-                        None => break unsafe { array::index_error(p, &[x]) },
-                    }
-                }
-                Op::GetE2W { a, b, c } => {
                     let p = reg!(b) as *const Array;
-                    let (x, y) = (i(reg!(c)), i(reg!(c as usize + 1)));
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem2(p, x, y) } {
-                        // SAFETY: elem2 checked the indices; the dtype is 64-bit.
-                        Some(e) => set!(a, unsafe { (e as *const u64).read_unaligned() }),
-                        None => break unsafe { array::index_error(p, &[x, y]) },
-                    }
-                }
-                Op::SetEW { a, b, c } => {
-                    let (p, x) = (reg!(a) as *const Array, i(reg!(b)));
-                    let v = reg!(c);
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem1(p, x) } {
-                        // SAFETY: elem1 checked the index; the dtype is 64-bit.
-                        Some(e) => unsafe { (e as *mut u64).write_unaligned(v) },
-                        None => break unsafe { array::index_error(p, &[x]) },
-                    }
-                }
-                Op::SetE2W { a, b, c } => {
-                    let p = reg!(a) as *const Array;
-                    let (x, y) = (i(reg!(b)), i(reg!(b as usize + 1)));
-                    let v = reg!(c);
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem2(p, x, y) } {
-                        // SAFETY: elem2 checked the indices; the dtype is 64-bit.
-                        Some(e) => unsafe { (e as *mut u64).write_unaligned(v) },
-                        None => break unsafe { array::index_error(p, &[x, y]) },
-                    }
+                    let e = elem!(p, [i(reg!(c))]);
+                    // SAFETY: elem! checked the index, so p is a live header
+                    // and e points at an element of its dtype.
+                    set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
                 }
                 Op::GetE2 { a, b, c } => {
-                    let (p, x, y) = (reg!(b), i(reg!(c)), i(reg!(c as usize + 1)));
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem_ptr(p, &[x, y]) } {
-                        // SAFETY: elem_ptr checked both indices.
-                        Ok((e, dt)) => set!(a, unsafe { array::load(dt, e) }.to_bits(dt)),
-                        Err(e) => break e,
-                    }
+                    let p = reg!(b) as *const Array;
+                    let e = elem!(p, [i(reg!(c)), i(reg!(c as usize + 1))]);
+                    // SAFETY: as for GetE.
+                    set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
+                }
+                Op::GetEW { a, b, c } => {
+                    let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
+                    // SAFETY: elem! checked the index; the dtype is 64-bit.
+                    set!(a, unsafe { (e as *const u64).read_unaligned() })
+                }
+                Op::GetE2W { a, b, c } => {
+                    let e = elem!(
+                        reg!(b) as *const Array,
+                        [i(reg!(c)), i(reg!(c as usize + 1))]
+                    );
+                    // SAFETY: elem! checked the indices; the dtype is 64-bit.
+                    set!(a, unsafe { (e as *const u64).read_unaligned() })
+                }
+                Op::SetEW { a, b, c } => {
+                    let v = reg!(c);
+                    let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
+                    // SAFETY: elem! checked the index; the dtype is 64-bit.
+                    unsafe { (e as *mut u64).write_unaligned(v) }
+                }
+                Op::SetE2W { a, b, c } => {
+                    let v = reg!(c);
+                    let e = elem!(
+                        reg!(a) as *const Array,
+                        [i(reg!(b)), i(reg!(b as usize + 1))]
+                    );
+                    // SAFETY: elem! checked the indices; the dtype is 64-bit.
+                    unsafe { (e as *mut u64).write_unaligned(v) }
                 }
                 Op::SetEI { a, b, c } | Op::SetEF { a, b, c } => {
                     let v = if matches!(*op, Op::SetEF { .. }) {
@@ -544,13 +548,11 @@ impl Machine {
                     } else {
                         array::Val::I(i(reg!(c)))
                     };
-                    let (p, x) = (reg!(a), i(reg!(b)));
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem_ptr(p, &[x]) } {
-                        // SAFETY: elem_ptr checked the index.
-                        Ok((e, dt)) => unsafe { array::store(dt, e, v) },
-                        Err(e) => break e,
-                    }
+                    let p = reg!(a) as *const Array;
+                    let e = elem!(p, [i(reg!(b))]);
+                    // SAFETY: elem! checked the index, so p is a live header
+                    // and e points at an element of its dtype.
+                    unsafe { array::store((*p).dtype, e, v) }
                 }
                 Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } => {
                     let v = if matches!(*op, Op::SetE2F { .. }) {
@@ -558,14 +560,10 @@ impl Machine {
                     } else {
                         array::Val::I(i(reg!(c)))
                     };
-                    let idx = [i(reg!(b)), i(reg!(b as usize + 1))];
-                    let p = reg!(a);
-                    // SAFETY: array registers hold null or a live header.
-                    match unsafe { array::elem_ptr(p, &idx) } {
-                        // SAFETY: elem_ptr checked the indices.
-                        Ok((e, dt)) => unsafe { array::store(dt, e, v) },
-                        Err(e) => break e,
-                    }
+                    let p = reg!(a) as *const Array;
+                    let e = elem!(p, [i(reg!(b)), i(reg!(b as usize + 1))]);
+                    // SAFETY: as for SetEI.
+                    unsafe { array::store((*p).dtype, e, v) }
                 }
 
                 Op::Call { a, f: callee } => {
