@@ -71,6 +71,10 @@ ops! {
     SubI { a: R, b: R, c: R }
     /// R[a] = R[b] + v (int64, wrapping; `x - 1` is `x + -1`)
     AddIK { a: R, b: R, v: J }
+    /// R[a] = R[b] >> v (arithmetic; 0 <= v < 64): `x // 2**v`
+    ShrIK { a: R, b: R, v: J }
+    /// R[a] = R[b] & v: `x % (v + 1)` when v + 1 is a power of two
+    AndIK { a: R, b: R, v: J }
     /// R[a] = R[b] * R[c] (int64, wrapping)
     MulI { a: R, b: R, c: R }
     /// R[a] = R[b] // R[c], floored; ZeroDivisionError on 0

@@ -1164,8 +1164,8 @@ impl Gen<'_> {
         }
     }
 
-    /// `x + k` / `x - k` on Python ints with a small constant: one instruction
-    /// with an immediate. Returns false when `l op r` is not of that shape.
+    /// `x + k`, `x - k`, and `x // k`, `x % k` for a power of two k, on Python
+    /// ints with a small constant: one instruction with an immediate. Returns false when `l op r` is not of that shape.
     fn imm_binary(
         &mut self,
         op: BinOp,
@@ -1178,16 +1178,25 @@ impl Gen<'_> {
         if *ty != Type::Int {
             return false;
         }
-        let (x, v) = match (op, small_int(l), small_int(r)) {
-            (BinOp::Add, _, Some(v)) => (l, v),
-            (BinOp::Add, Some(v), None) => (r, v),
-            (BinOp::Sub, _, Some(v)) if v != i16::MIN => (l, -v),
+        // Floor division and modulo by a power of two are a shift and a
+        // mask, exactly, negative dividends included (Python floors).
+        let pow2 = |v: i16| v > 1 && v.count_ones() == 1;
+        type Make = fn(R, R, i16) -> Op;
+        let add: Make = |a, b, v| Op::AddIK { a, b, v };
+        let shr: Make = |a, b, v| Op::ShrIK { a, b, v };
+        let and: Make = |a, b, v| Op::AndIK { a, b, v };
+        let (x, v, make) = match (op, small_int(l), small_int(r)) {
+            (BinOp::Add, _, Some(v)) => (l, v, add),
+            (BinOp::Add, Some(v), None) => (r, v, add),
+            (BinOp::Sub, _, Some(v)) if v != i16::MIN => (l, -v, add),
+            (BinOp::FloorDiv, _, Some(v)) if pow2(v) => (l, v.trailing_zeros() as i16, shr),
+            (BinOp::Mod, _, Some(v)) if pow2(v) => (l, v - 1, and),
             _ => return false,
         };
         let mark = self.top;
         let b = self.expr_reg(x);
         self.top = mark;
-        self.emit(Op::AddIK { a: dst, b, v }, span);
+        self.emit(make(dst, b, v), span);
         true
     }
 

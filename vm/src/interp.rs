@@ -274,6 +274,9 @@ impl Machine {
                 Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
                 Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
                 Op::AddIK { a, b, v } => set!(a, ib(i(reg!(b)).wrapping_add(v as i64))),
+                // The verifier keeps v in 0..64.
+                Op::ShrIK { a, b, v } => set!(a, ib(i(reg!(b)) >> (v & 63))),
+                Op::AndIK { a, b, v } => set!(a, reg!(b) & ib(v as i64)),
                 Op::MulI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_mul(i(reg!(c))))),
                 Op::FloorDivI { a, b, c } => {
                     let d = i(reg!(c));

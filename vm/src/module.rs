@@ -153,6 +153,9 @@ impl Module {
                         }
                         Some(_) => {}
                     },
+                    Op::ShrIK { v, .. } if !(0..64).contains(&v) => {
+                        return err(pc, "shift count out of range")
+                    }
                     Op::Norm { k, .. } if k as usize >= crate::interp::DTYPES.len() => {
                         return err(pc, "unknown dtype")
                     }
