@@ -226,13 +226,14 @@ impl Machine {
             ($t:expr) => {{
                 // SAFETY: verify() checked the target is inside the code.
                 let to = unsafe { code0.add($t as usize) };
-                if to < ip {
+                if to <= ip {
                     self.fuel = self.fuel.wrapping_sub(1);
                     if self.fuel == 0 {
                         break fuel_out(&self.limits);
                     }
                 }
                 ip = to;
+                continue;
             }};
         }
 
@@ -259,8 +260,9 @@ impl Machine {
 
         let err: Raised = loop {
             // SAFETY: see "instruction fetch" above.
+            // `ip` stays on the running instruction (errors report it) and
+            // moves on after the match; ops that jump `continue` instead.
             let op = unsafe { &*ip };
-            ip = unsafe { ip.add(1) };
             match *op {
                 Op::Mov { a, b } => set!(a, reg!(b)),
                 Op::LoadI { a, v } => set!(a, ib(v as i64)),
@@ -442,6 +444,7 @@ impl Machine {
                     if count == 0 {
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        continue;
                     } else {
                         set!(a as usize + 1, count);
                         set!(v, ib(start));
@@ -460,6 +463,7 @@ impl Machine {
                         set!(v, ib(x));
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        continue;
                     }
                 }
 
@@ -468,6 +472,7 @@ impl Machine {
                     if i(start) >= i(reg!(a as usize + 1)) {
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        continue;
                     } else {
                         set!(v, start);
                     }
@@ -484,6 +489,7 @@ impl Machine {
                         set!(v, ib(x));
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        continue;
                     }
                 }
                 Op::Dup { a, b } => {
@@ -592,7 +598,8 @@ impl Machine {
                     unsafe {
                         st.fp.write(Frame {
                             proto: st.cur,
-                            ip,
+                            // SAFETY: a `Call` is never the last instruction.
+                            ip: ip.add(1),
                             base: st.fbase,
                         });
                         st.fp = st.fp.add(1);
@@ -624,6 +631,7 @@ impl Machine {
                             dst = dst.add(1);
                         }
                     }
+                    continue;
                 }
                 Op::Ret { a, n } => {
                     // SAFETY: `st.cur` points into `m.protos`.
@@ -659,6 +667,7 @@ impl Machine {
                     // SAFETY: the caller's frame was in bounds when it called,
                     // and the stack never shrinks.
                     base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
+                    continue;
                 }
 
                 // Listed rather than `_`, so that the match is exhaustive and
@@ -688,6 +697,9 @@ impl Machine {
                     }
                 }
             }
+            // SAFETY: see "instruction fetch" above: the instruction was not
+            // the last (that is a terminator), so the next one exists.
+            ip = unsafe { ip.add(1) };
         };
 
         // SAFETY: st.fp lies in `frames` (or one past its end).
@@ -695,11 +707,12 @@ impl Machine {
         frames.truncate(depth);
         // Unwind: release what every frame owns (its array locals and the
         // temporaries live at its pc), innermost first, so nothing leaks.
-        // SAFETY: `st.cur` and every frame's `proto` point into `m.protos`, and
-        // their `ip`s lie one past an instruction of that proto's code.
-        let at = |proto: *const Proto, ip: *const Op| unsafe {
+        // SAFETY: `st.cur` and every frame's `proto` point into `m.protos`;
+        // `ip` is at the faulting instruction and a frame's `ip` one past
+        // its `Call`.
+        let at = |proto: *const Proto, ip: *const Op, back: usize| unsafe {
             let p = &*proto;
-            (p, ip.offset_from(p.code.as_ptr()) as usize - 1)
+            (p, ip.offset_from(p.code.as_ptr()) as usize - back)
         };
         let release_frame = |stack: &mut [u64], (p, pc): (&Proto, usize), fbase: usize| {
             for &r in p.ref_locals.iter().chain(p.live_at(pc)) {
@@ -710,15 +723,15 @@ impl Machine {
                 unsafe { array::release(x as *mut Array) };
             }
         };
-        release_frame(&mut self.stack, at(st.cur, ip), st.fbase);
+        release_frame(&mut self.stack, at(st.cur, ip, 0), st.fbase);
         for fr in frames.iter().rev() {
-            release_frame(&mut self.stack, at(fr.proto, fr.ip), fr.base);
+            release_frame(&mut self.stack, at(fr.proto, fr.ip, 1), fr.base);
         }
         // Record every frame of this run, innermost last.
         let mut tb: Vec<TraceEntry> = frames
             .iter()
-            .map(|fr| at(fr.proto, fr.ip))
-            .chain(std::iter::once(at(st.cur, ip)))
+            .map(|fr| at(fr.proto, fr.ip, 1))
+            .chain(std::iter::once(at(st.cur, ip, 0)))
             .map(|(p, pc)| TraceEntry {
                 func: p.name.clone(),
                 span: p.spans[pc],
