@@ -274,6 +274,8 @@ ops! {
     Call { a: R, f: N }
     /// return R[a..a+n] to the caller
     Ret { a: R, n: N }
+    /// return R[a] to the caller, from a function without array locals
+    Ret1 { a: R }
 }
 
 /// `Print` kinds.
@@ -294,7 +296,10 @@ pub mod pfmt {
 impl Op {
     /// Does control never fall through to the next instruction?
     pub fn is_terminator(&self) -> bool {
-        matches!(self, Op::Jmp { .. } | Op::Ret { .. } | Op::Raise { .. })
+        matches!(
+            self,
+            Op::Jmp { .. } | Op::Ret { .. } | Op::Ret1 { .. } | Op::Raise { .. }
+        )
     }
     /// The jump target, for ops that have one.
     pub fn target(&self) -> Option<L> {

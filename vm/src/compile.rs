@@ -217,6 +217,15 @@ fn compile_spec(
     if g.code.len() > u16::MAX as usize {
         return Err(limit(f.span, "more than 65535 instructions"));
     }
+    // With nothing to release, returning one value is the short form.
+    if ref_locals.is_empty() {
+        for op in &mut g.code {
+            if let Op::Ret { a, n: 1 } = *op {
+                *op = Op::Ret1 { a };
+            }
+        }
+    }
+    let plain = kvals.is_empty() && zero_locals.is_empty();
     Ok(Proto {
         name: f.name.clone(),
         code: g.code,
@@ -231,6 +240,7 @@ fn compile_spec(
         ret: f.ret.clone(),
         ref_locals,
         zero_locals,
+        plain,
         stackmap: g.stackmap,
     })
 }

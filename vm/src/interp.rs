@@ -237,6 +237,30 @@ impl Machine {
             }};
         }
 
+        // Back to the caller: pops its frame record (or ends the run).
+        macro_rules! ret {
+            () => {{
+                if st.fp == frames.as_mut_ptr() {
+                    return Ok(());
+                }
+                // SAFETY: st.fp is above the first record, so the one
+                // below it was written by a `Call`.
+                let fr = unsafe {
+                    st.fp = st.fp.sub(1);
+                    *st.fp
+                };
+                st.cur = fr.proto;
+                ip = fr.ip;
+                st.fbase = fr.base;
+                // SAFETY: frame records point into `m.protos`.
+                code0 = unsafe { (*st.cur).code.as_ptr() };
+                // SAFETY: the caller's frame was in bounds when it called,
+                // and the stack never shrinks.
+                base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
+                continue;
+            }};
+        }
+
         // The address of an array element, bounds-checked; a refused index
         // (or an unassigned array) raises NumPy's exception.
         macro_rules! elem {
@@ -616,22 +640,28 @@ impl Machine {
                     }
                     // SAFETY: st.fbase < need <= stack.len(), just ensured.
                     base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
-                    for &r in &p.zero_locals {
-                        set!(r, 0);
-                    }
-                    // SAFETY: verify() checked kbase + kvals.len() <= nregs,
-                    // and the stack holds nregs slots from base (just ensured).
-                    // (A plain loop: these blocks are a few words.)
-                    unsafe {
-                        let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
-                        let end = src.add(p.kvals.len());
-                        while src < end {
-                            *dst = *src;
-                            src = src.add(1);
-                            dst = dst.add(1);
+                    if !p.plain {
+                        for &r in &p.zero_locals {
+                            set!(r, 0);
+                        }
+                        // SAFETY: verify() checked kbase + kvals.len() <= nregs,
+                        // and the stack holds nregs slots from base (just
+                        // ensured). (A plain loop: these blocks are a few words.)
+                        unsafe {
+                            let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
+                            let end = src.add(p.kvals.len());
+                            while src < end {
+                                *dst = *src;
+                                src = src.add(1);
+                                dst = dst.add(1);
+                            }
                         }
                     }
                     continue;
+                }
+                Op::Ret1 { a } => {
+                    set!(0, reg!(a));
+                    ret!()
                 }
                 Op::Ret { a, n } => {
                     // SAFETY: `st.cur` points into `m.protos`.
@@ -650,24 +680,7 @@ impl Machine {
                             set!(k, reg!(a as usize + k as usize));
                         }
                     }
-                    if st.fp == frames.as_mut_ptr() {
-                        return Ok(());
-                    }
-                    // SAFETY: st.fp is above the first record, so the one
-                    // below it was written by a `Call`.
-                    let fr = unsafe {
-                        st.fp = st.fp.sub(1);
-                        *st.fp
-                    };
-                    st.cur = fr.proto;
-                    ip = fr.ip;
-                    st.fbase = fr.base;
-                    // SAFETY: frame records point into `m.protos`.
-                    code0 = unsafe { (*st.cur).code.as_ptr() };
-                    // SAFETY: the caller's frame was in bounds when it called,
-                    // and the stack never shrinks.
-                    base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
-                    continue;
+                    ret!()
                 }
 
                 // Listed rather than `_`, so that the match is exhaustive and

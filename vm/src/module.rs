@@ -33,6 +33,9 @@ pub struct Proto {
     pub ref_locals: Vec<u16>,
     /// Array locals that are not parameters: zeroed on entry.
     pub zero_locals: Vec<u16>,
+    /// No constant registers to fill and no array locals to clear: a call
+    /// needs no frame setup.
+    pub plain: bool,
     /// Owned array temporaries live at each instruction, as (first pc, registers)
     /// in pc order: the entry with the greatest pc <= the faulting pc applies.
     pub stackmap: Vec<(u32, Vec<u16>)>,
@@ -82,6 +85,9 @@ impl Module {
             {
                 return err(0, "reference registers outside the frame");
             }
+            if p.plain != (p.kvals.is_empty() && p.zero_locals.is_empty()) {
+                return err(0, "frame setup flag disagrees with the frame");
+            }
             if p.kbase as usize + p.kvals.len() > p.nregs as usize {
                 return err(0, "constant registers exceed the frame");
             }
@@ -119,6 +125,9 @@ impl Module {
                     }
                     Op::Ret { n, .. } if n != p.nret => {
                         return err(pc, "return arity differs from the function's")
+                    }
+                    Op::Ret1 { .. } if p.nret != 1 || !p.ref_locals.is_empty() => {
+                        return err(pc, "short return from a function that needs the long one")
                     }
                     Op::Call { a, f } => {
                         let Some(callee) = self.protos.get(f as usize) else {
