@@ -1,0 +1,8 @@
+# Calls and integer arithmetic: fib(30) makes 2.7 million calls.
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+print(fib(30))
