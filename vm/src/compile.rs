@@ -241,6 +241,7 @@ fn compile_spec(
         ref_locals,
         zero_locals,
         plain,
+        native: None,
         stackmap: g.stackmap,
     })
 }

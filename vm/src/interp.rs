@@ -237,6 +237,22 @@ impl Machine {
             }};
         }
 
+        // Hands the running function to its native code from instruction
+        // `pc`, if it has any; the interpreter goes on where that code stops.
+        macro_rules! native {
+            ($pc:expr) => {{
+                // SAFETY: `st.cur` points into `m.protos`.
+                if let Some(n) = unsafe { &(*st.cur).native } {
+                    // SAFETY: base is this function's frame (nregs slots
+                    // inside the stack) and pc one of its instructions; the
+                    // code returns an instruction of the same function.
+                    let pc: usize = $pc;
+                    let next = unsafe { n.run(base, &mut self.fuel, pc) };
+                    ip = unsafe { code0.add(next) };
+                }
+            }};
+        }
+
         // Back to the caller: pops its frame record (or ends the run).
         macro_rules! ret {
             () => {{
@@ -257,6 +273,8 @@ impl Machine {
                 // SAFETY: the caller's frame was in bounds when it called,
                 // and the stack never shrinks.
                 base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
+                // SAFETY: the resume point is inside the caller's code.
+                native!(unsafe { ip.offset_from(code0) } as usize);
                 continue;
             }};
         }
@@ -282,6 +300,7 @@ impl Machine {
             }};
         }
 
+        native!(0);
         let err: Raised = loop {
             // SAFETY: see "instruction fetch" above.
             // `ip` stays on the running instruction (errors report it) and
@@ -657,6 +676,7 @@ impl Machine {
                             }
                         }
                     }
+                    native!(0);
                     continue;
                 }
                 Op::Ret1 { a } => {
@@ -708,6 +728,10 @@ impl Machine {
                     if let Err(e) = unsafe { self.slow(m, *op, base) } {
                         break e;
                     }
+                    // SAFETY: a slow op is never the last instruction.
+                    ip = unsafe { ip.add(1) };
+                    native!(unsafe { ip.offset_from(code0) } as usize);
+                    continue;
                 }
             }
             // SAFETY: see "instruction fetch" above: the instruction was not

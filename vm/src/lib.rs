@@ -17,6 +17,7 @@ pub mod meminfo;
 pub mod module;
 pub mod rt;
 pub mod runtime;
+pub mod tiering;
 
 use std::rc::Rc;
 

@@ -36,6 +36,8 @@ pub struct Proto {
     /// No constant registers to fill and no array locals to clear: a call
     /// needs no frame setup.
     pub plain: bool,
+    /// Native code, once the function is compiled to it.
+    pub native: Option<crate::tiering::Native>,
     /// Owned array temporaries live at each instruction, as (first pc, registers)
     /// in pc order: the entry with the greatest pc <= the faulting pc applies.
     pub stackmap: Vec<(u32, Vec<u16>)>,
