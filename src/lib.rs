@@ -315,6 +315,14 @@ impl Vm {
         Vm::with_output(config, Box::new(std::io::stdout()))
     }
 
+    /// Compiles to native code what the tier asks for: with `Tier::Jit`,
+    /// every function before it runs.
+    fn tier_up(&self, code: &mut vm::Module) {
+        if self.config.tier == Tier::Jit {
+            jit::compile_module(code);
+        }
+    }
+
     /// A VM whose scripts print to `out`.
     pub fn with_output(config: Config, out: Box<dyn Write>) -> Vm {
         let classes = Classes::shared();
@@ -428,11 +436,14 @@ impl Vm {
     pub fn load(&mut self, name: &str, text: &str) -> Result<Module, Error> {
         let source = Rc::new(Source::new(name, text));
         match vm::load(source.clone(), self.classes.clone()) {
-            Ok((prog, code)) => Ok(Module {
-                prog: RefCell::new(prog),
-                code: RefCell::new(code),
-                source,
-            }),
+            Ok((prog, mut code)) => {
+                self.tier_up(&mut code);
+                Ok(Module {
+                    prog: RefCell::new(prog),
+                    code: RefCell::new(code),
+                    source,
+                })
+            }
             Err(d) => Err(compile_error(d, &source)),
         }
     }
@@ -458,6 +469,7 @@ impl Vm {
             prog.solve().map_err(|d| compile_error(d, &m.source))?;
             let mut code = m.code.borrow_mut();
             vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
+            self.tier_up(&mut code);
             id
         };
         let code = m.code.borrow();

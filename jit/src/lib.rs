@@ -1,10 +1,16 @@
 //! Kiln's native-code tier.
 //!
-//! This crate will lower the VM's typed register bytecode to machine code
-//! with two handwritten backends of the same shape, `x86_64` and `aarch64`,
-//! each emitting through dynasm-rs behind one `MacroAssembler` trait that the
-//! single-pass code generator speaks. It holds no backend yet: until it does,
-//! every tier runs the interpreter.
+//! This crate lowers the VM's typed register bytecode to machine code: a
+//! single-pass code generator (`lower`) speaks one `MacroAssembler` trait
+//! (`masm::Masm`), implemented per architecture through dynasm-rs. The x86-64
+//! backend (`x64`) exists; aarch64 is to come, with the same shape. It does
+//! not decide when to compile (the caller does: `--tier jit` compiles every
+//! function before it runs) and it does not run code: the interpreter
+//! enters native code and takes it back (`vm::tiering`).
+//!
+//! The code works on the interpreter's frames, and leaves to the
+//! interpreter every instruction it does not lower and every instruction
+//! about to raise, which keeps the two tiers equal by construction.
 //!
 //! What compiled code must reproduce exactly, as the interpreter does it
 //! (`vm::interp`), so that both tiers print the same output, raise the same
@@ -32,6 +38,52 @@
 //!   table; compiled code keeps its address in a pinned register. Array
 //!   allocation happens inside those calls, through the classmethod table,
 //!   so `_allocate` overrides apply to compiled code with no recompilation.
+
+pub mod lower;
+pub mod masm;
+#[cfg(target_arch = "x86_64")]
+pub mod x64;
+
+use vm::Module;
+
+/// Compiles every function of `m` that has no native code yet, on hosts
+/// with a backend; returns how many functions were compiled.
+pub fn compile_module(m: &mut Module) -> usize {
+    let mut n = 0;
+    for p in &mut m.protos {
+        if p.native.is_none() {
+            if let Some(code) = compile(p) {
+                p.native = Some(code);
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A function's native code, or `None` where there is no backend.
+#[cfg(target_arch = "x86_64")]
+pub fn compile(p: &vm::Proto) -> Option<vm::tiering::Native> {
+    use std::rc::Rc;
+    let mut a = x64::X64::new();
+    lower::lower(&mut a, p);
+    let code = a.finish();
+    // SAFETY: the entry sequence at `start` follows the `Enter` contract
+    // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
+    // in eax), and the buffer stays mapped as long as `Native::code` lives.
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start)) };
+    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o)).collect();
+    Some(vm::tiering::Native {
+        enter,
+        entries,
+        code: Rc::new(code.buf),
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub fn compile(_p: &vm::Proto) -> Option<vm::tiering::Native> {
+    None
+}
 
 /// Names every bytecode op the backends must lower; the coverage test of
 /// each backend will compare its table against this one.

@@ -34,8 +34,9 @@ exception prints a traceback to stderr and exits with status 1.
 
 Options:
     --tier interp|jit|auto   Which tier runs the code (default: auto).
-                             The native-code tier is not built yet: jit and
-                             auto run the interpreter.
+                             jit compiles every function to native code
+                             first (x86-64; elsewhere it interprets); auto
+                             interprets for now.
     --stats                  After the run (also after an uncaught exception), print
                              allocation statistics per allocator to stderr, one line
                              each: `kiln stats: allocator NAME: allocs=N frees=N

@@ -1,0 +1,386 @@
+//! The x86-64 backend: [`Masm`] over dynasm-rs.
+//!
+//! Pinned registers: `rbx` holds the frame base (slot `r` is
+//! `[rbx + 8*r]`) and `r12` the address of the fuel counter. Scratch:
+//! `rax rcx rdx rsi rdi` for `G0..G4`, `r8` and `xmm2` inside single
+//! operations, `xmm0 xmm1` for `F0 F1`. Code calls nothing, so no scratch
+//! register needs saving; the entry sequence saves the pinned ones.
+
+// dynasm! converts register operands with `.into()`, which clippy sees as
+// a conversion of u8 to itself.
+#![allow(clippy::useless_conversion)]
+
+use dynasmrt::x64::Assembler;
+use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
+
+use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Label, Masm};
+
+fn gp(r: Gp) -> u8 {
+    match r {
+        Gp::G0 => 0, // rax
+        Gp::G1 => 1, // rcx
+        Gp::G2 => 2, // rdx
+        Gp::G3 => 6, // rsi
+        Gp::G4 => 7, // rdi
+    }
+}
+
+fn fp(r: Fp) -> u8 {
+    match r {
+        Fp::F0 => 0,
+        Fp::F1 => 1,
+    }
+}
+
+fn slot(s: u16) -> i32 {
+    s as i32 * 8
+}
+
+pub struct X64 {
+    ops: Assembler,
+    start: AssemblyOffset,
+    pcs: Vec<DynamicLabel>,
+    offsets: Vec<AssemblyOffset>,
+    labels: Vec<DynamicLabel>,
+    /// Exit stubs wanted so far: (label, instruction).
+    stubs: Vec<(DynamicLabel, usize)>,
+    epilogue: DynamicLabel,
+}
+
+/// One function's machine code, before it is tied to its function.
+pub struct Code {
+    pub buf: dynasmrt::ExecutableBuffer,
+    pub start: AssemblyOffset,
+    pub entries: Vec<AssemblyOffset>,
+}
+
+impl X64 {
+    pub fn new() -> X64 {
+        let mut ops = Assembler::new().expect("an executable mapping");
+        let epilogue = ops.new_dynamic_label();
+        X64 {
+            start: ops.offset(),
+            ops,
+            pcs: Vec::new(),
+            offsets: Vec::new(),
+            labels: Vec::new(),
+            stubs: Vec::new(),
+            epilogue,
+        }
+    }
+
+    fn stub(&mut self, pc: usize) -> DynamicLabel {
+        if let Some(&(l, _)) = self.stubs.iter().find(|&&(_, p)| p == pc) {
+            return l;
+        }
+        let l = self.ops.new_dynamic_label();
+        self.stubs.push((l, pc));
+        l
+    }
+
+    fn jcc(&mut self, c: Cond, l: DynamicLabel) {
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; je =>l),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; jne =>l),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; jl =>l),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; jle =>l),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; jg =>l),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; jge =>l),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; jb =>l),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; jae =>l),
+        }
+    }
+
+    /// `ucomisd` with the operands ordered so that `Lt`/`Le` read as
+    /// "above" (false when unordered).
+    fn fcompare(&mut self, c: FCond, a: Fp, b: Fp) {
+        let (x, y) = match c {
+            FCond::Lt | FCond::Le => (fp(b), fp(a)),
+            FCond::Eq | FCond::Ne => (fp(a), fp(b)),
+        };
+        dynasm!(self.ops ; .arch x64 ; ucomisd Rx(x), Rx(y));
+    }
+
+    /// Emits the exit stubs and maps the code.
+    pub fn finish(mut self) -> Code {
+        for (l, pc) in std::mem::take(&mut self.stubs) {
+            let epi = self.epilogue;
+            dynasm!(self.ops
+                ; .arch x64
+                ; =>l
+                ; mov eax, pc as i32
+                ; jmp =>epi
+            );
+        }
+        let buf = self.ops.finalize().expect("finalize the code buffer");
+        Code {
+            buf,
+            start: self.start,
+            entries: self.offsets,
+        }
+    }
+}
+
+impl Default for X64 {
+    fn default() -> Self {
+        X64::new()
+    }
+}
+
+impl Masm for X64 {
+    fn begin(&mut self, n: usize) {
+        for _ in 0..n {
+            let l = self.ops.new_dynamic_label();
+            self.pcs.push(l);
+        }
+        self.offsets = vec![AssemblyOffset(0); n];
+        let epi = self.epilogue;
+        // (base, fuel, at) arrive in rdi, rsi, rdx (System V). Three pushes
+        // keep rsp 16-byte aligned, should code ever call out.
+        dynasm!(self.ops
+            ; .arch x64
+            ; push rbx
+            ; push r12
+            ; push rbp
+            ; mov rbx, rdi
+            ; mov r12, rsi
+            ; jmp rdx
+            ; =>epi
+            ; pop rbp
+            ; pop r12
+            ; pop rbx
+            ; ret
+        );
+    }
+
+    fn bind_pc(&mut self, pc: usize) {
+        let l = self.pcs[pc];
+        self.offsets[pc] = self.ops.offset();
+        dynasm!(self.ops ; .arch x64 ; =>l);
+    }
+
+    fn label(&mut self) -> Label {
+        let l = self.ops.new_dynamic_label();
+        self.labels.push(l);
+        Label(self.labels.len() - 1)
+    }
+
+    fn bind(&mut self, l: Label) {
+        let l = self.labels[l.0];
+        dynasm!(self.ops ; .arch x64 ; =>l);
+    }
+
+    fn exit(&mut self, pc: usize) {
+        let epi = self.epilogue;
+        dynasm!(self.ops ; .arch x64 ; mov eax, pc as i32 ; jmp =>epi);
+    }
+
+    fn exit_if(&mut self, c: Cond, pc: usize) {
+        let l = self.stub(pc);
+        self.jcc(c, l);
+    }
+
+    fn fuel_tick(&mut self, pc: usize) {
+        let l = self.stub(pc);
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp QWORD [r12], 1
+            ; je =>l
+            ; dec QWORD [r12]
+        );
+    }
+
+    fn load(&mut self, dst: Gp, s: u16) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), QWORD [rbx + slot(s)]);
+    }
+
+    fn store(&mut self, s: u16, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + slot(s)], Rq(gp(src)));
+    }
+
+    fn load_imm(&mut self, dst: Gp, v: i64) {
+        if let Ok(v) = i32::try_from(v) {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), DWORD v);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), QWORD v);
+        }
+    }
+
+    fn load_field(&mut self, dst: Gp, base: Gp, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), QWORD [Rq(gp(base)) + off]);
+    }
+
+    fn store_at(&mut self, addr: Gp, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(gp(addr))], Rq(gp(src)));
+    }
+
+    fn mov(&mut self, dst: Gp, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), Rq(gp(src)));
+    }
+
+    fn alu(&mut self, op: Alu, dst: Gp, src: Gp) {
+        let (d, s) = (gp(dst), gp(src));
+        match op {
+            Alu::Add => dynasm!(self.ops ; .arch x64 ; add Rq(d), Rq(s)),
+            Alu::Sub => dynasm!(self.ops ; .arch x64 ; sub Rq(d), Rq(s)),
+            Alu::Mul => dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(s)),
+            Alu::And => dynasm!(self.ops ; .arch x64 ; and Rq(d), Rq(s)),
+            Alu::Or => dynasm!(self.ops ; .arch x64 ; or Rq(d), Rq(s)),
+            Alu::Xor => dynasm!(self.ops ; .arch x64 ; xor Rq(d), Rq(s)),
+        }
+    }
+
+    fn alu_imm(&mut self, op: Alu, dst: Gp, v: i32) {
+        let d = gp(dst);
+        match op {
+            Alu::Add => dynasm!(self.ops ; .arch x64 ; add Rq(d), DWORD v),
+            Alu::Sub => dynasm!(self.ops ; .arch x64 ; sub Rq(d), DWORD v),
+            Alu::Mul => dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(d), DWORD v),
+            Alu::And => dynasm!(self.ops ; .arch x64 ; and Rq(d), DWORD v),
+            Alu::Or => dynasm!(self.ops ; .arch x64 ; or Rq(d), DWORD v),
+            Alu::Xor => dynasm!(self.ops ; .arch x64 ; xor Rq(d), DWORD v),
+        }
+    }
+
+    fn neg(&mut self, r: Gp) {
+        dynasm!(self.ops ; .arch x64 ; neg Rq(gp(r)));
+    }
+
+    fn not(&mut self, r: Gp) {
+        dynasm!(self.ops ; .arch x64 ; not Rq(gp(r)));
+    }
+
+    fn sar_imm(&mut self, r: Gp, n: u8) {
+        dynasm!(self.ops ; .arch x64 ; sar Rq(gp(r)), (n & 63) as i8);
+    }
+
+    fn cmp(&mut self, a: Gp, b: Gp) {
+        dynasm!(self.ops ; .arch x64 ; cmp Rq(gp(a)), Rq(gp(b)));
+    }
+
+    fn cmp_imm(&mut self, a: Gp, v: i32) {
+        dynasm!(self.ops ; .arch x64 ; cmp Rq(gp(a)), DWORD v);
+    }
+
+    fn set(&mut self, c: Cond, dst: Gp) {
+        let d = gp(dst);
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; sete Rb(d)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; setne Rb(d)),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; setl Rb(d)),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; setle Rb(d)),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; setg Rb(d)),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; setge Rb(d)),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; setb Rb(d)),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; setae Rb(d)),
+        }
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), Rb(d));
+    }
+
+    fn select(&mut self, c: Cond, dst: Gp, src: Gp) {
+        let (d, s) = (gp(dst), gp(src));
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove Rq(d), Rq(s)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne Rq(d), Rq(s)),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl Rq(d), Rq(s)),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle Rq(d), Rq(s)),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg Rq(d), Rq(s)),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge Rq(d), Rq(s)),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb Rq(d), Rq(s)),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae Rq(d), Rq(s)),
+        }
+    }
+
+    fn branch(&mut self, c: Cond, pc: usize) {
+        let l = self.pcs[pc];
+        self.jcc(c, l);
+    }
+
+    fn branch_label(&mut self, c: Cond, l: Label) {
+        let l = self.labels[l.0];
+        self.jcc(c, l);
+    }
+
+    fn jump(&mut self, pc: usize) {
+        let l = self.pcs[pc];
+        dynasm!(self.ops ; .arch x64 ; jmp =>l);
+    }
+
+    fn fload(&mut self, dst: Fp, s: u16) {
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(fp(dst)), QWORD [rbx + slot(s)]);
+    }
+
+    fn fstore(&mut self, s: u16, src: Fp) {
+        dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + slot(s)], Rx(fp(src)));
+    }
+
+    fn falu(&mut self, op: FAlu, dst: Fp, src: Fp) {
+        let (d, s) = (fp(dst), fp(src));
+        match op {
+            FAlu::Add => dynasm!(self.ops ; .arch x64 ; addsd Rx(d), Rx(s)),
+            FAlu::Sub => dynasm!(self.ops ; .arch x64 ; subsd Rx(d), Rx(s)),
+            FAlu::Mul => dynasm!(self.ops ; .arch x64 ; mulsd Rx(d), Rx(s)),
+            FAlu::Div => dynasm!(self.ops ; .arch x64 ; divsd Rx(d), Rx(s)),
+        }
+    }
+
+    fn fneg(&mut self, r: Fp) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov r8, QWORD i64::MIN
+            ; movq xmm2, r8
+            ; xorpd Rx(fp(r)), xmm2
+        );
+    }
+
+    fn fabs(&mut self, r: Fp) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov r8, QWORD i64::MAX
+            ; movq xmm2, r8
+            ; andpd Rx(fp(r)), xmm2
+        );
+    }
+
+    fn int_to_float(&mut self, dst: Fp, src: Gp) {
+        let d = fp(dst);
+        // xorps first: cvtsi2sd writes only the low lane, and would wait
+        // for the register's last writer otherwise.
+        dynasm!(self.ops ; .arch x64 ; xorps Rx(d), Rx(d) ; cvtsi2sd Rx(d), Rq(gp(src)));
+    }
+
+    fn fset(&mut self, c: FCond, a: Fp, b: Fp, dst: Gp) {
+        let d = gp(dst);
+        self.fcompare(c, a, b);
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; seta Rb(d)),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; setae Rb(d)),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; sete Rb(d) ; setnp r8b ; and Rb(d), r8b),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; setne Rb(d) ; setp r8b ; or Rb(d), r8b),
+        }
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), Rb(d));
+    }
+
+    fn fbranch(&mut self, c: FCond, a: Fp, b: Fp, pc: usize) {
+        let l = self.pcs[pc];
+        self.fcompare(c, a, b);
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; ja =>l),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; jae =>l),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; jp >skip ; je =>l ; skip:),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; jp =>l ; jne =>l),
+        }
+    }
+
+    fn fexit_if_zero(&mut self, a: Fp, pc: usize) {
+        let l = self.stub(pc);
+        dynasm!(self.ops
+            ; .arch x64
+            ; xorpd xmm2, xmm2
+            ; ucomisd Rx(fp(a)), xmm2
+            ; jp >skip
+            ; je =>l
+            ; skip:
+        );
+    }
+}
