@@ -384,3 +384,97 @@ impl Masm for X64 {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Assembles `body` as instruction 0 of a two-instruction function
+    /// whose instruction 1 exits, runs it on `slots` with `fuel`, and
+    /// returns the instruction it left at.
+    fn run(slots: &mut [u64], fuel: &mut u64, body: impl FnOnce(&mut X64)) -> u32 {
+        let mut a = X64::new();
+        a.begin(2);
+        a.bind_pc(0);
+        body(&mut a);
+        a.exit(1);
+        a.bind_pc(1);
+        a.exit(1);
+        let code = a.finish();
+        // SAFETY: the code touches slots below slots.len() (each test keeps
+        // to its own) and the fuel counter, and returns.
+        unsafe {
+            let enter: vm::tiering::Enter = std::mem::transmute(code.buf.ptr(code.start));
+            enter(slots.as_mut_ptr(), fuel, code.buf.ptr(code.entries[0]))
+        }
+    }
+
+    #[test]
+    fn integer_ops_wrap_and_compare_signed() {
+        let mut s = [i64::MAX as u64, 1, 0, 0, (-7i64) as u64];
+        let mut fuel = 10;
+        let at = run(&mut s, &mut fuel, |a| {
+            a.load(Gp::G0, 0);
+            a.load(Gp::G1, 1);
+            a.alu(Alu::Add, Gp::G0, Gp::G1);
+            a.store(2, Gp::G0);
+            a.load(Gp::G2, 4);
+            a.sar_imm(Gp::G2, 1);
+            a.cmp_imm(Gp::G2, 0);
+            a.set(Cond::Lt, Gp::G3);
+            a.store(3, Gp::G3);
+            a.store(4, Gp::G2);
+        });
+        assert_eq!(at, 1);
+        assert_eq!(s[2] as i64, i64::MIN);
+        assert_eq!(s[3], 1);
+        assert_eq!(s[4] as i64, -4, "-7 // 2 floors");
+    }
+
+    #[test]
+    fn float_compares_follow_python_on_nan() {
+        for (x, y) in [
+            (1.0, 2.0),
+            (2.0, 1.0),
+            (1.0, 1.0),
+            (f64::NAN, 1.0),
+            (1.0, f64::NAN),
+        ] {
+            let mut s = [x.to_bits(), y.to_bits(), 0, 0, 0, 0];
+            let mut fuel = 10;
+            run(&mut s, &mut fuel, |a| {
+                a.fload(Fp::F0, 0);
+                a.fload(Fp::F1, 1);
+                for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                    .into_iter()
+                    .enumerate()
+                {
+                    a.fset(c, Fp::F0, Fp::F1, Gp::G0);
+                    a.store(2 + k as u16, Gp::G0);
+                }
+            });
+            let want = [x < y, x <= y, x == y, x != y].map(|b| b as u64);
+            assert_eq!(s[2..6], want, "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn exits_leave_at_the_instruction_asked() {
+        // Division guard: zero (either sign) exits at 0, NaN does not.
+        for (d, at) in [(0.0, 0), (-0.0, 0), (f64::NAN, 1), (2.0, 1)] {
+            let mut s = [d.to_bits()];
+            let mut fuel = 10;
+            let got = run(&mut s, &mut fuel, |a| {
+                a.fload(Fp::F0, 0);
+                a.fexit_if_zero(Fp::F0, 0);
+            });
+            assert_eq!(got, at, "divisor {d}");
+        }
+        // Fuel: the last unit is left for the interpreter to spend.
+        for (f, at, left) in [(5, 1, 4), (1, 0, 1)] {
+            let mut fuel = f;
+            let got = run(&mut [0], &mut fuel, |a| a.fuel_tick(0));
+            assert_eq!((got, fuel), (at, left));
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Differential testing of the tiers: random programs run in the interpreter
+//! and with `--tier jit` must print the same output and end the same way
+//! (the same exception, message and traceback lines, or none), and use the
+//! same fuel.
+//!
+//! The generator writes loops over ints and floats with every operator the
+//! native code lowers, element reads and writes of float64 and int64
+//! arrays (negative and out-of-bounds indices included), divisions that can
+//! reach zero, and calls and prints the native code hands back to the
+//! interpreter. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
+//! more cases, `KILN_TIER_SHOW=1` to print each program and its endings.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use kiln::{Config, Error, Tier, Vm};
+
+/// xorshift64*: small, deterministic, good enough to pick shapes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+fn int_atom(r: &mut Rng) -> String {
+    match r.below(6) {
+        0 => "a".into(),
+        1 => "i".into(),
+        2 => "n".into(),
+        3 => "b".into(),
+        4 => format!("{}", r.below(40) as i64 - 20),
+        _ => r.pick(&["1", "2", "7", "1000003", "-3"]).into(),
+    }
+}
+
+fn int_expr(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 || r.chance(30) {
+        return int_atom(r);
+    }
+    let (x, y) = (int_expr(r, depth - 1), int_expr(r, depth - 1));
+    match r.below(12) {
+        0 => format!("({x} + {y})"),
+        1 => format!("({x} - {y})"),
+        2 => format!("({x} * {y})"),
+        3 => format!("({x} // {})", r.pick(&["2", "8", "4096", "3"])),
+        4 => format!("({x} % {})", r.pick(&["2", "16", "5"])),
+        5 => format!("({x} // ({y}))"),
+        6 => format!("({x} & {y})"),
+        7 => format!("({x} | {y})"),
+        8 => format!("({x} ^ {y})"),
+        9 => format!("min({x}, {y})"),
+        10 => format!("max({x}, {y})"),
+        _ => format!("abs({x})"),
+    }
+}
+
+fn float_atom(r: &mut Rng) -> String {
+    match r.below(6) {
+        0 => "s".into(),
+        1 => "x".into(),
+        2 => "float(i)".into(),
+        3 => format!("{}.5", r.below(9)),
+        4 => "arr[i % 8]".into(),
+        _ => r.pick(&["0.1", "-2.25", "1e300", "0.0"]).into(),
+    }
+}
+
+fn float_expr(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 || r.chance(30) {
+        return float_atom(r);
+    }
+    let (x, y) = (float_expr(r, depth - 1), float_expr(r, depth - 1));
+    match r.below(9) {
+        0 => format!("({x} + {y})"),
+        1 => format!("({x} - {y})"),
+        2 => format!("({x} * {y})"),
+        3 => format!("({x} / {y})"),
+        4 => format!("({x} * {y} + {})", float_atom(r)),
+        5 => format!("({} - {x} * {y})", float_atom(r)),
+        6 => format!("({x} + {})", int_atom(r)),
+        7 => format!("(-{x})"),
+        _ => format!("abs({x})"),
+    }
+}
+
+fn cond(r: &mut Rng) -> String {
+    if r.chance(50) {
+        let op = r.pick(&["<", "<=", ">", ">=", "==", "!="]);
+        format!("{} {op} {}", int_expr(r, 1), int_expr(r, 1))
+    } else {
+        let op = r.pick(&["<", "<=", ">", ">=", "==", "!="]);
+        format!("{} {op} {}", float_expr(r, 1), float_expr(r, 1))
+    }
+}
+
+/// One random program: a function with a loop, called from the top level.
+fn program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut body = Vec::new();
+    for _ in 0..1 + r.below(4) {
+        let line = match r.below(9) {
+            0 | 1 => format!("a = {}", int_expr(&mut r, 3)),
+            2 | 3 => format!("s = {}", float_expr(&mut r, 3)),
+            4 => format!(
+                "if {}:\n            b = {}\n        else:\n            s = {}",
+                cond(&mut r),
+                int_expr(&mut r, 2),
+                float_expr(&mut r, 2)
+            ),
+            5 => format!(
+                "arr[{}] = {}",
+                r.pick(&["i % 8", "-1 - i % 8", "b % 9", "i"]),
+                float_expr(&mut r, 2)
+            ),
+            6 => format!(
+                "iarr[(i * 3) % 4, {}] = {}",
+                r.pick(&["i % 5", "-1", "a % 5"]),
+                int_expr(&mut r, 2)
+            ),
+            7 => format!("b = iarr[i % 4, (i + b) % 5] + {}", int_expr(&mut r, 1)),
+            _ => format!(
+                "if i % {} == 0:\n            print(i, a, s)",
+                2 + r.below(5)
+            ),
+        };
+        body.push(format!("        {line}"));
+    }
+    let n = r.below(40);
+    let x = r.pick(&["0.5", "-1.25", "3.0", "1e-3"]);
+    format!(
+        "import numpy as np\n\n\
+         def helper(v):\n    return v * 2 + 1\n\n\
+         def f(n, x):\n    a = 1\n    b = 3\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    \
+         for i in range(n):\n{}\n        a = a + helper(i) % 3\n    print(a, b, s, arr.sum(), iarr.sum())\n    return s\n\n\
+         print(f({n}, {x}))\n",
+        body.join("\n")
+    )
+}
+
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Output and ending of `src` in a tier: the exception kind, message and
+/// traceback lines, or "ok".
+fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
+    let sink = Sink::default();
+    let mut cfg = Config {
+        tier,
+        ..Config::default()
+    };
+    cfg.limits.fuel = fuel;
+    let mut vm = Vm::with_output(cfg, Box::new(sink.clone()));
+    let end = match vm.load("gen.py", src) {
+        Err(Error::Compile { rendered, .. }) => format!("compile error: {rendered}"),
+        Err(e) => format!("load: {e}"),
+        Ok(m) => match vm.run_main(&m) {
+            Ok(()) => "ok".to_string(),
+            Err(Error::Runtime(e)) => {
+                let lines: Vec<String> = e
+                    .traceback
+                    .iter()
+                    .map(|t| format!("{}:{}", t.func, t.span.start))
+                    .collect();
+                format!("{}: {} at {}", e.kind, e.message, lines.join(" < "))
+            }
+            Err(e) => format!("error: {e}"),
+        },
+    };
+    drop(vm);
+    let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
+    (out, end)
+}
+
+#[test]
+fn random_programs_agree_across_tiers() {
+    let cases: u64 = std::env::var("KILN_TIER_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let seeds: Vec<u64> = match std::env::var("KILN_TIER_SEED") {
+        Ok(s) => vec![s.parse().expect("KILN_TIER_SEED is a number")],
+        Err(_) => (1..=cases).collect(),
+    };
+    let (mut ran, mut raised, mut failures) = (0, 0, Vec::new());
+    for seed in seeds {
+        let src = program(seed);
+        let interp = run(&src, Tier::Interp, None);
+        if interp.1.starts_with("compile error") {
+            // The generator writes only what the subset accepts.
+            failures.push(format!(
+                "seed {seed}: does not compile\n{src}\n{}",
+                interp.1
+            ));
+            continue;
+        }
+        let jit = run(&src, Tier::Jit, None);
+        if std::env::var_os("KILN_TIER_SHOW").is_some() {
+            eprintln!("seed {seed}:\n{src}\ninterp: {interp:?}\njit:    {jit:?}");
+        }
+        if interp != jit {
+            failures.push(format!(
+                "seed {seed}:\n{src}\ninterp: {:?}\njit:    {:?}",
+                interp, jit
+            ));
+        }
+        // A fuel budget that runs out part way: both stop at the same place.
+        let fuel = 1 + seed % 37;
+        let (a, b) = (
+            run(&src, Tier::Interp, Some(fuel)),
+            run(&src, Tier::Jit, Some(fuel)),
+        );
+        if a != b {
+            failures.push(format!(
+                "seed {seed}, fuel {fuel}:\n{src}\ninterp: {a:?}\njit:    {b:?}"
+            ));
+        }
+        ran += 1;
+        raised += (interp.1 != "ok") as usize;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of the programs differ between tiers; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+    eprintln!("{ran} programs, {raised} ended in an exception");
+    // The generator must reach both endings, or the test proves little.
+    assert!(
+        ran == 0 || (raised > 0 && raised < ran),
+        "{raised} of {ran} raised"
+    );
+}
