@@ -292,6 +292,14 @@ impl Module {
     pub fn disassemble(&self) -> String {
         vm::dis::disassemble(&self.code.borrow())
     }
+    /// The bytecode of every compiled specialisation with its native code
+    /// under each instruction, disassembled, as `vm asm` prints it. Compiles
+    /// to native code what is not yet; on a host without a backend the
+    /// listing is the bytecode alone.
+    pub fn machine_code(&self) -> String {
+        jit::compile_module(&mut self.code.borrow_mut());
+        vm::dis::disassemble_with(&self.code.borrow(), &jit::listing::instruction)
+    }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
         typer::inspect::inspect_types(&self.prog.borrow(), &self.source)

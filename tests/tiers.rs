@@ -255,3 +255,31 @@ fn random_programs_agree_across_tiers() {
         "{raised} of {ran} raised"
     );
 }
+
+#[test]
+fn machine_code_is_listed_under_each_instruction() {
+    let mut vm = Vm::with_output(Config::default(), Box::new(Sink::default()));
+    let m = vm
+        .load("t.py", "def f(n):\n    s = 0\n    for i in range(n):\n        s += i\n    return s\n\nprint(f(3))\n")
+        .unwrap();
+    let text = m.machine_code();
+    // The bytecode is there, as `vm dis` prints it.
+    assert!(
+        text.contains("ForLoop1") && text.contains("function f #1"),
+        "{text}"
+    );
+    if cfg!(target_arch = "x86_64") {
+        // The entry sequence, the loop's native code, and the exits.
+        assert!(
+            text.contains("; entry") && text.contains("push rbx"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dec qword ptr [r12]"),
+            "fuel count in the loop:\n{text}"
+        );
+        assert!(text.contains("; exits"), "{text}");
+        // Compiled code runs: the program still prints the same.
+        vm.run_main(&m).unwrap();
+    }
+}

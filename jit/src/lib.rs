@@ -39,6 +39,7 @@
 //!   allocation happens inside those calls, through the classmethod table,
 //!   so `_allocate` overrides apply to compiled code with no recompilation.
 
+pub mod listing;
 pub mod lower;
 pub mod masm;
 #[cfg(target_arch = "x86_64")]
@@ -76,6 +77,10 @@ pub fn compile(p: &vm::Proto) -> Option<vm::tiering::Native> {
     Some(vm::tiering::Native {
         enter,
         entries,
+        start: code.buf.ptr(code.start),
+        // (Either may be the end of the buffer: no pointer into it.)
+        exits: code.buf.as_ptr().wrapping_add(code.exits.0),
+        end: code.buf.as_ptr().wrapping_add(code.buf.len()),
         code: Rc::new(code.buf),
     })
 }

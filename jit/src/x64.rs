@@ -52,6 +52,8 @@ pub struct Code {
     pub buf: dynasmrt::ExecutableBuffer,
     pub start: AssemblyOffset,
     pub entries: Vec<AssemblyOffset>,
+    /// Where the out-of-line exits start.
+    pub exits: AssemblyOffset,
 }
 
 impl X64 {
@@ -103,6 +105,7 @@ impl X64 {
 
     /// Emits the exit stubs and maps the code.
     pub fn finish(mut self) -> Code {
+        let exits = self.ops.offset();
         for (l, pc) in std::mem::take(&mut self.stubs) {
             let epi = self.epilogue;
             dynasm!(self.ops
@@ -117,6 +120,7 @@ impl X64 {
             buf,
             start: self.start,
             entries: self.offsets,
+            exits,
         }
     }
 }

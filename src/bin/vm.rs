@@ -14,6 +14,7 @@ Usage:
     vm run FILE [--tier interp|jit|auto] [--stats] [--inspect-types] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
+    vm asm FILE
     vm bench FILE [--tier interp|jit|auto|all] [--runs N] [--json]
     vm help [COMMAND]
 
@@ -21,6 +22,7 @@ Commands:
     run     Run a program's top-level code
     check   Parse and type-check everything the program reaches; run nothing
     dis     Print the bytecode of every compiled function with its source lines
+    asm     Print the native code of every compiled function, disassembled, under its bytecode
     bench   Time a program per tier: first run (compile included), then repeated runs
 
 Run `vm COMMAND --help` for a command's options.
@@ -63,6 +65,16 @@ vm dis FILE
 Compiles FILE and prints the register bytecode of every specialisation:
 a header with its argument types, return type and frame size, then each
 instruction under the source line it came from.
+";
+
+const ASM_HELP: &str = "\
+vm asm FILE
+
+Compiles FILE to bytecode and then to native code (x86-64), and prints the
+bytecode as `vm dis` does with each instruction's machine code, disassembled,
+under it: address, bytes, instruction. The entry sequence comes before the
+first instruction and the out-of-line exits to the interpreter after the
+last. On a host without a native backend it prints the bytecode alone.
 ";
 
 const BENCH_HELP: &str = "\
@@ -118,6 +130,7 @@ fn real_main() -> Result<ExitCode, Usage> {
                 Some("run") => RUN_HELP,
                 Some("check") => CHECK_HELP,
                 Some("dis") => DIS_HELP,
+                Some("asm") => ASM_HELP,
                 Some("bench") => BENCH_HELP,
                 Some(other) => return Err(Usage(format!("no command '{other}'"))),
             };
@@ -127,6 +140,7 @@ fn real_main() -> Result<ExitCode, Usage> {
         "run" => run(&rest),
         "check" => check(&rest),
         "dis" => dis(&rest),
+        "asm" => asm(&rest),
         "bench" => bench(&rest),
         other => Err(Usage(format!("no command '{other}'"))),
     }
@@ -279,6 +293,20 @@ fn check(args: &[String]) -> Result<ExitCode, Usage> {
     Ok(match load(&opts, &mut vm) {
         Ok(_) => {
             println!("ok");
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    })
+}
+
+fn asm(args: &[String]) -> Result<ExitCode, Usage> {
+    let Some(opts) = parse_opts(args, ASM_HELP, false)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut vm = Vm::new(opts.config.clone());
+    Ok(match load(&opts, &mut vm) {
+        Ok(m) => {
+            print!("{}", m.machine_code());
             ExitCode::SUCCESS
         }
         Err(code) => code,

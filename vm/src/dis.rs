@@ -3,12 +3,19 @@
 use std::fmt::Write;
 
 use crate::bytecode::Op;
-use crate::module::Module;
+use crate::module::{Module, Proto};
 
 /// Renders every function of a module: a header with its signature and frame
 /// size, then each instruction, with the source line it came from printed
 /// whenever the line changes.
 pub fn disassemble(m: &Module) -> String {
+    disassemble_with(m, &|_, _, _| {})
+}
+
+/// As [`disassemble`], with `extra(proto, pc, out)` writing more under each
+/// instruction (`pc == code.len()` once after the last: the function's
+/// trailer), as `vm asm` does with machine code.
+pub fn disassemble_with(m: &Module, extra: &dyn Fn(&Proto, usize, &mut String)) -> String {
     let mut out = String::new();
     for (fi, p) in m.protos.iter().enumerate() {
         let args: Vec<String> = p.args.iter().map(|t| t.to_string()).collect();
@@ -29,13 +36,15 @@ pub fn disassemble(m: &Module) -> String {
                 last_line = line;
             }
             let _ = writeln!(out, "  {:>6}  {:<10}{}", pc, op.name(), operands(m, p, op));
+            extra(p, pc, &mut out);
         }
+        extra(p, p.code.len(), &mut out);
         out.push('\n');
     }
     out
 }
 
-fn operands(m: &Module, p: &crate::module::Proto, op: &Op) -> String {
+fn operands(m: &Module, p: &Proto, op: &Op) -> String {
     let mut parts = Vec::new();
     for (kind, v) in op.operands() {
         parts.push(match kind {

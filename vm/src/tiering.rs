@@ -25,6 +25,11 @@ pub struct Native {
     pub enter: Enter,
     /// The native address of every instruction, by index.
     pub entries: Rc<[*const u8]>,
+    /// The whole code: the entry sequence, the instructions from
+    /// `entries[0]` to `exits`, then the out-of-line exits, up to `end`.
+    pub start: *const u8,
+    pub exits: *const u8,
+    pub end: *const u8,
     /// What keeps the code mapped (the executable buffer).
     pub code: Rc<dyn std::any::Any>,
 }

@@ -1,0 +1,59 @@
+//! Machine code as `vm asm` prints it: each bytecode instruction's native
+//! code, disassembled, under the instruction; the entry sequence before
+//! the first and the out-of-line exits after the last.
+
+use std::fmt::Write;
+
+use vm::Proto;
+
+/// Writes the native code of instruction `pc` of `p` (with `pc ==
+/// p.code.len()`, the exits), one line per machine instruction. Writes
+/// nothing for a function without native code.
+pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
+    let Some(n) = &p.native else { return };
+    if pc == 0 {
+        section(n.start, n.entries[0], "entry", out);
+    }
+    let (from, to) = if pc < p.code.len() {
+        (
+            n.entries[pc],
+            n.entries.get(pc + 1).copied().unwrap_or(n.exits),
+        )
+    } else {
+        (n.exits, n.end)
+    };
+    section(from, to, if pc < p.code.len() { "" } else { "exits" }, out);
+}
+
+fn section(from: *const u8, to: *const u8, title: &str, out: &mut String) {
+    if !title.is_empty() {
+        let _ = writeln!(out, "          ; {title}");
+    }
+    // SAFETY: from..to lies inside one function's mapped, readable code
+    // (both come from its `Native`, in order).
+    let bytes = unsafe { std::slice::from_raw_parts(from, to.offset_from(from) as usize) };
+    decode(bytes, from as u64, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+fn decode(bytes: &[u8], ip: u64, out: &mut String) {
+    use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
+    let mut d = Decoder::with_ip(64, bytes, ip, DecoderOptions::NONE);
+    let mut f = IntelFormatter::new();
+    let mut text = String::new();
+    for ins in &mut d {
+        text.clear();
+        f.format(&ins, &mut text);
+        let at = (ins.ip() - ip) as usize;
+        let hex: String = bytes[at..at + ins.len()]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let _ = writeln!(out, "          {:>12x}  {hex:<24} {text}", ins.ip());
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn decode(bytes: &[u8], ip: u64, out: &mut String) {
+    let _ = writeln!(out, "          {ip:>12x}  {} bytes", bytes.len());
+}
