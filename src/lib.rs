@@ -81,11 +81,32 @@ impl Tier {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub tier: Tier,
+    /// When `Tier::Auto` compiles a function.
+    pub hot: Hot,
     /// Recursion depth and instruction fuel.
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
     /// an allocation beyond it is a `MemoryError`.
     pub max_memory: Option<u64>,
+}
+
+/// When the `auto` tier compiles a function: the interpreter takes a
+/// profile sample every `window` loop back-edges and calls, and compiles a
+/// function once `threshold` samples fell in its loops (then enters the
+/// native code at that loop's head).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hot {
+    pub window: u64,
+    pub threshold: u32,
+}
+
+impl Default for Hot {
+    fn default() -> Hot {
+        Hot {
+            window: 1000,
+            threshold: 2,
+        }
+    }
 }
 
 /// An array class: [`NDARRAY`] or a subtype from [`Vm::register_array_type`].
@@ -297,7 +318,7 @@ impl Module {
     /// to native code what is not yet; on a host without a backend the
     /// listing is the bytecode alone.
     pub fn machine_code(&self) -> String {
-        jit::compile_module(&mut self.code.borrow_mut());
+        jit::compile_module(&self.code.borrow());
         vm::dis::disassemble_with(&self.code.borrow(), &jit::listing::instruction)
     }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
@@ -336,6 +357,13 @@ impl Vm {
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;
+        if config.tier == Tier::Auto {
+            machine.set_tiering(Some(vm::Tiering {
+                window: config.hot.window,
+                threshold: config.hot.threshold,
+                compile: Box::new(jit::compile),
+            }));
+        }
         Vm {
             config,
             classes,

@@ -1,5 +1,5 @@
-//! Differential testing of the tiers: random programs run in the interpreter
-//! and with `--tier jit` must print the same output and end the same way
+//! Differential testing of the tiers: random programs run in the interpreter,
+//! with `--tier jit` and with an eager `--tier auto` must print the same output and end the same way
 //! (the same exception, message and traceback lines, or none), and use the
 //! same fuel.
 //!
@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
-use kiln::{Config, Error, Tier, Vm};
+use kiln::{Config, Error, Hot, Tier, Vm};
 
 /// xorshift64*: small, deterministic, good enough to pick shapes.
 struct Rng(u64);
@@ -173,6 +173,12 @@ fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
         tier,
         ..Config::default()
     };
+    // `auto` as eager as it gets: a sample every 3 ticks, compiled at the
+    // first, so code switches tiers part way through loops.
+    cfg.hot = Hot {
+        window: 3,
+        threshold: 1,
+    };
     cfg.limits.fuel = fuel;
     let mut vm = Vm::with_output(cfg, Box::new(sink.clone()));
     let end = match vm.load("gen.py", src) {
@@ -219,6 +225,13 @@ fn random_programs_agree_across_tiers() {
             continue;
         }
         let jit = run(&src, Tier::Jit, None);
+        let auto = run(&src, Tier::Auto, None);
+        if auto != interp {
+            failures.push(format!(
+                "seed {seed} (auto):\n{src}\ninterp: {:?}\nauto:   {:?}",
+                interp, auto
+            ));
+        }
         if std::env::var_os("KILN_TIER_SHOW").is_some() {
             eprintln!("seed {seed}:\n{src}\ninterp: {interp:?}\njit:    {jit:?}");
         }
@@ -230,14 +243,14 @@ fn random_programs_agree_across_tiers() {
         }
         // A fuel budget that runs out part way: both stop at the same place.
         let fuel = 1 + seed % 37;
-        let (a, b) = (
-            run(&src, Tier::Interp, Some(fuel)),
-            run(&src, Tier::Jit, Some(fuel)),
-        );
-        if a != b {
-            failures.push(format!(
-                "seed {seed}, fuel {fuel}:\n{src}\ninterp: {a:?}\njit:    {b:?}"
-            ));
+        let a = run(&src, Tier::Interp, Some(fuel));
+        for tier in [Tier::Jit, Tier::Auto] {
+            let b = run(&src, tier, Some(fuel));
+            if a != b {
+                failures.push(format!(
+                    "seed {seed}, fuel {fuel}, {tier:?}:\n{src}\ninterp: {a:?}\nother:  {b:?}"
+                ));
+            }
         }
         ran += 1;
         raised += (interp.1 != "ok") as usize;

@@ -49,12 +49,12 @@ use vm::Module;
 
 /// Compiles every function of `m` that has no native code yet, on hosts
 /// with a backend; returns how many functions were compiled.
-pub fn compile_module(m: &mut Module) -> usize {
+pub fn compile_module(m: &Module) -> usize {
     let mut n = 0;
-    for p in &mut m.protos {
-        if p.native.is_none() {
+    for p in &m.protos {
+        if p.native.get().is_none() {
             if let Some(code) = compile(p) {
-                p.native = Some(code);
+                let _ = p.native.set(code);
                 n += 1;
             }
         }

@@ -37,8 +37,9 @@ exception prints a traceback to stderr and exits with status 1.
 Options:
     --tier interp|jit|auto   Which tier runs the code (default: auto).
                              jit compiles every function to native code
-                             first (x86-64; elsewhere it interprets); auto
-                             interprets for now.
+                             first; auto interprets and compiles the
+                             functions whose loops get hot (x86-64; elsewhere
+                             both interpret).
     --stats                  After the run (also after an uncaught exception), print
                              allocation statistics per allocator to stderr, one line
                              each: `kiln stats: allocator NAME: allocs=N frees=N

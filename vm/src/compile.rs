@@ -241,7 +241,8 @@ fn compile_spec(
         ref_locals,
         zero_locals,
         plain,
-        native: None,
+        native: Default::default(),
+        heat: Default::default(),
         stackmap: g.stackmap,
     })
 }

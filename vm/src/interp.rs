@@ -75,8 +75,33 @@ pub struct Machine {
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
-    /// Fuel left for the current run (refilled at each top-level call).
+    /// Ticks left in the current window of fuel; the run's fuel is this
+    /// plus `reserve` (refilled at each top-level call).
     fuel: u64,
+    reserve: u64,
+    /// Ticks per window: each window's end is a profile sample.
+    window: u64,
+    /// Compiling hot functions while they run; `None` interprets only.
+    tiering: Option<Tiering>,
+}
+
+/// Compiling hot functions while they run (the `auto` tier): the
+/// interpreter samples where its loops spend their time and hands a
+/// function that reaches `threshold` samples to `compile`.
+pub struct Tiering {
+    /// Loop back-edges and calls between two samples.
+    pub window: u64,
+    /// Samples before a function is compiled.
+    pub threshold: u32,
+    pub compile: Box<crate::tiering::Compile>,
+}
+
+impl Machine {
+    /// Turns tiering on (or off, with `None`) for the next runs.
+    pub fn set_tiering(&mut self, t: Option<Tiering>) {
+        self.window = t.as_ref().map_or(u64::MAX, |t| t.window.max(2));
+        self.tiering = t;
+    }
 }
 
 /// Output is buffered and handed to the sink in chunks of about this size.
@@ -125,6 +150,9 @@ impl Machine {
             sink,
             limits,
             fuel: u64::MAX,
+            reserve: 0,
+            window: u64::MAX,
+            tiering: None,
         }
     }
 
@@ -149,7 +177,9 @@ impl Machine {
             "argument registers for {}",
             p.name
         );
-        self.fuel = self.limits.fuel.unwrap_or(u64::MAX);
+        let total = self.limits.fuel.unwrap_or(u64::MAX);
+        self.fuel = total.min(self.window);
+        self.reserve = total - self.fuel;
         let need = p.nregs as usize;
         if self.stack.len() < need {
             self.stack.resize(need, 0);
@@ -229,7 +259,13 @@ impl Machine {
                 if to <= ip {
                     self.fuel = self.fuel.wrapping_sub(1);
                     if self.fuel == 0 {
-                        break fuel_out(&self.limits);
+                        // SAFETY: `st.cur` points into `m.protos`.
+                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                            break e;
+                        }
+                        ip = to;
+                        native!($t as usize);
+                        continue;
                     }
                 }
                 ip = to;
@@ -242,7 +278,7 @@ impl Machine {
         macro_rules! native {
             ($pc:expr) => {{
                 // SAFETY: `st.cur` points into `m.protos`.
-                if let Some(n) = unsafe { &(*st.cur).native } {
+                if let Some(n) = unsafe { (*st.cur).native.get() } {
                     // SAFETY: base is this function's frame (nregs slots
                     // inside the stack) and pc one of its instructions; the
                     // code returns an instruction of the same function.
@@ -498,14 +534,21 @@ impl Machine {
                     set!(a as usize + 1, left);
                     if left > 0 {
                         self.fuel = self.fuel.wrapping_sub(1);
-                        if self.fuel == 0 {
-                            break fuel_out(&self.limits);
+                        let refuelled = self.fuel == 0;
+                        if refuelled {
+                            // SAFETY: `st.cur` points into `m.protos`.
+                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                                break e;
+                            }
                         }
                         let x = i(reg!(a)).wrapping_add(i(reg!(a as usize + 2)));
                         set!(a, ib(x));
                         set!(v, ib(x));
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        if refuelled {
+                            native!(t as usize);
+                        }
                         continue;
                     }
                 }
@@ -525,13 +568,20 @@ impl Machine {
                     let x = i(reg!(a)) + 1;
                     if x < i(reg!(a as usize + 1)) {
                         self.fuel = self.fuel.wrapping_sub(1);
-                        if self.fuel == 0 {
-                            break fuel_out(&self.limits);
+                        let refuelled = self.fuel == 0;
+                        if refuelled {
+                            // SAFETY: `st.cur` points into `m.protos`.
+                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                                break e;
+                            }
                         }
                         set!(a, ib(x));
                         set!(v, ib(x));
                         // SAFETY: verify() checked the target is inside the code.
                         ip = unsafe { code0.add(t as usize) };
+                        if refuelled {
+                            native!(t as usize);
+                        }
                         continue;
                     }
                 }
@@ -623,19 +673,17 @@ impl Machine {
                     if st.fp == st.fend || self.fuel == 0 {
                         // SAFETY: st.fp lies in `frames` (or one past its end).
                         let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
-                        if depth == max_frames || self.fuel == 0 {
-                            // SAFETY: verify() checked the callee exists and
-                            // that its argument block lies inside this frame.
-                            break unsafe {
-                                self.refuse_call(
-                                    &*protos.add(callee as usize),
-                                    base.add(a as usize),
-                                    depth,
-                                    self.fuel,
-                                )
-                            };
+                        // SAFETY: verify() checked the callee exists.
+                        let p = unsafe { &*protos.add(callee as usize) };
+                        let spent = self.fuel == 0 && self.refuel(None).is_err();
+                        if depth == max_frames || spent {
+                            // SAFETY: verify() checked that the argument
+                            // block lies inside this frame.
+                            break unsafe { self.refuse_call(p, base.add(a as usize), depth) };
                         }
-                        grow_frames(&mut frames, &mut st, max_frames);
+                        if st.fp == st.fend {
+                            grow_frames(&mut frames, &mut st, max_frames);
+                        }
                     }
                     // SAFETY: st.fp < st.fend, so it points at a record of `frames`.
                     unsafe {
@@ -798,13 +846,7 @@ impl Machine {
     /// `args` points at the callee's argument block, inside the stack.
     #[cold]
     #[inline(never)]
-    unsafe fn refuse_call(
-        &self,
-        callee: &Proto,
-        args: *mut u64,
-        depth: usize,
-        fuel: u64,
-    ) -> Raised {
+    unsafe fn refuse_call(&self, callee: &Proto, args: *mut u64, depth: usize) -> Raised {
         for &r in callee.ref_locals.iter().filter(|&&r| r < callee.nargs) {
             let x = std::mem::replace(&mut *args.add(r as usize), 0);
             // SAFETY: argument registers of array type hold owned references.
@@ -816,9 +858,38 @@ impl Machine {
                 "maximum recursion depth exceeded".to_string(),
             )
         } else {
-            debug_assert_eq!(fuel, 0);
             fuel_out(&self.limits)
         }
+    }
+
+    /// The fuel counter ran down: takes the next window of ticks from the
+    /// reserve (a fuel error when there is none left) and, with tiering on,
+    /// records a profile sample for `p`, the function whose loop spent the
+    /// window's last tick (calls are not sampled: native code hands calls
+    /// to the interpreter, so it pays off in loops). A function that collects
+    /// `Tiering::threshold` samples is compiled to native code, which the
+    /// interpreter enters at the loop's head. Sampling this way costs the
+    /// interpreter's loops nothing: the tick they count anyway is the
+    /// profile.
+    #[cold]
+    #[inline(never)]
+    fn refuel(&mut self, p: Option<&Proto>) -> Result<(), Raised> {
+        if self.reserve == 0 {
+            return Err(fuel_out(&self.limits));
+        }
+        let take = self.reserve.min(self.window);
+        self.fuel = take;
+        self.reserve -= take;
+        if let (Some(t), Some(p)) = (&self.tiering, p) {
+            let heat = p.heat.get().saturating_add(1);
+            p.heat.set(heat);
+            if heat == t.threshold && p.native.get().is_none() {
+                if let Some(code) = (t.compile)(p) {
+                    let _ = p.native.set(code);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The ops that are long, rare or call out: kept out of the loop so that

@@ -22,7 +22,7 @@ pub mod tiering;
 use std::rc::Rc;
 
 pub use error::Exception;
-pub use interp::{Limits, Machine};
+pub use interp::{Limits, Machine, Tiering};
 pub use module::{Module, Proto};
 use typer::{Diagnostic, Program, Source};
 

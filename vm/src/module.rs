@@ -36,8 +36,12 @@ pub struct Proto {
     /// No constant registers to fill and no array locals to clear: a call
     /// needs no frame setup.
     pub plain: bool,
-    /// Native code, once the function is compiled to it.
-    pub native: Option<crate::tiering::Native>,
+    /// Native code, once the function is compiled to it (set once, also
+    /// while the module runs).
+    pub native: std::cell::OnceCell<crate::tiering::Native>,
+    /// Profile samples that fell in this function's loops (see
+    /// `Machine::refuel`).
+    pub heat: std::cell::Cell<u32>,
     /// Owned array temporaries live at each instruction, as (first pc, registers)
     /// in pc order: the entry with the greatest pc <= the faulting pc applies.
     pub stackmap: Vec<(u32, Vec<u16>)>,

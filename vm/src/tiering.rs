@@ -19,6 +19,9 @@ use std::rc::Rc;
 /// the instruction the interpreter is to execute next.
 pub type Enter = unsafe extern "C" fn(base: *mut u64, fuel: *mut u64, at: *const u8) -> u32;
 
+/// What compiles a function to native code (`None` where it cannot).
+pub type Compile = dyn Fn(&crate::Proto) -> Option<Native>;
+
 /// A function's native code.
 #[derive(Clone)]
 pub struct Native {
