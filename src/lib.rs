@@ -336,6 +336,27 @@ pub struct Vm {
     config: Config,
     classes: ClassesRef,
     machine: vm::Machine,
+    jit: Rc<std::cell::Cell<JitStats>>,
+}
+
+/// What the native-code tier has done in a [`Vm`] so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct JitStats {
+    /// Functions compiled to native code.
+    pub functions: u32,
+    /// Time spent compiling them, in seconds.
+    pub seconds: f64,
+}
+
+/// Compiles `p`, adding to `stats`.
+fn compile_timed(p: &vm::Proto, stats: &std::cell::Cell<JitStats>) -> Option<vm::tiering::Native> {
+    let t = std::time::Instant::now();
+    let code = jit::compile(p);
+    let mut s = stats.get();
+    s.functions += code.is_some() as u32;
+    s.seconds += t.elapsed().as_secs_f64();
+    stats.set(s);
+    code
 }
 
 impl Vm {
@@ -348,8 +369,19 @@ impl Vm {
     /// every function before it runs.
     fn tier_up(&self, code: &mut vm::Module) {
         if self.config.tier == Tier::Jit {
-            jit::compile_module(code);
+            for p in &code.protos {
+                if p.native.get().is_none() {
+                    if let Some(n) = compile_timed(p, &self.jit) {
+                        let _ = p.native.set(n);
+                    }
+                }
+            }
         }
+    }
+
+    /// Functions compiled to native code so far, and the time it took.
+    pub fn jit_stats(&self) -> JitStats {
+        self.jit.get()
     }
 
     /// A VM whose scripts print to `out`.
@@ -357,17 +389,20 @@ impl Vm {
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;
+        let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
         if config.tier == Tier::Auto {
+            let stats = jit.clone();
             machine.set_tiering(Some(vm::Tiering {
                 window: config.hot.window,
                 threshold: config.hot.threshold,
-                compile: Box::new(jit::compile),
+                compile: Box::new(move |p| compile_timed(p, &stats)),
             }));
         }
         Vm {
             config,
             classes,
             machine,
+            jit,
         }
     }
 
