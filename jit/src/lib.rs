@@ -5,39 +5,38 @@
 //! (`masm::Masm`), implemented per architecture through dynasm-rs. The x86-64
 //! backend (`x64`) exists; aarch64 is to come, with the same shape. It does
 //! not decide when to compile (the caller does: `--tier jit` compiles every
-//! function before it runs) and it does not run code: the interpreter
-//! enters native code and takes it back (`vm::tiering`).
-//!
-//! The code works on the interpreter's frames, and leaves to the
-//! interpreter every instruction it does not lower and every instruction
-//! about to raise, which keeps the two tiers equal by construction.
+//! function before it runs, `--tier auto` what the interpreter's profile
+//! finds hot) and it does not run code: the interpreter enters native code
+//! at an instruction and takes it back (`vm::tiering`).
 //!
 //! What compiled code must reproduce exactly, as the interpreter does it
 //! (`vm::interp`), so that both tiers print the same output, raise the same
-//! errors at the same lines and make the same allocator calls:
+//! errors at the same lines and make the same allocator calls, and how this
+//! tier does it:
 //!
 //! - **Frames.** A function's registers are 64-bit slots `R[0..nregs]` of one
-//!   register stack; a call's frame starts at the caller's argument block
-//!   (`Call { a, f }`: arguments in `R[a..]`, results come back there).
-//!   On entry the callee's constant block `R[kbase..]` is filled from
-//!   `Proto::kvals` and its non-parameter array locals (`Proto::zero_locals`)
-//!   are zeroed. Recursion deeper than `Limits::max_depth` is
-//!   `RecursionError`, decided before the callee runs.
-//! - **Fuel.** One unit per call and per taken backward jump (`ForLoop`
-//!   included); reaching zero is the fuel error at that instruction.
-//! - **Arrays.** A register of array type holds null or an owned reference
-//!   to a `vm::array::Array` header. `Dup`, `Store` and `Drop` are the only
-//!   reference-count changes the compiler emits; `Ret` releases the frame's
-//!   array locals (`Proto::ref_locals`) before moving results down.
-//! - **Unwinding.** When an instruction raises, each frame releases its
-//!   array locals and the temporaries live at its pc (`Proto::live_at`, the
-//!   stack map), innermost first, and the traceback records each frame's
-//!   span (`Proto::spans`, the line table).
-//! - **Runtime calls.** Array operations (`Rt`), math kernels and Python's
-//!   scalar semantics go through `vm::runtime::RUNTIME`, one `#[repr(C)]`
-//!   table; compiled code keeps its address in a pinned register. Array
-//!   allocation happens inside those calls, through the classmethod table,
-//!   so `_allocate` overrides apply to compiled code with no recompilation.
+//!   register stack; native code reads and writes those same slots (the
+//!   frame base is pinned in a register), so either tier can take over at
+//!   any instruction: that is how calls, returns and on-stack replacement at
+//!   a loop's head work, with no state to convert.
+//! - **Calls and returns** stay with the interpreter: native code leaves at
+//!   a `Call` and is entered again after it. Frame records, the depth limit
+//!   (`RecursionError`) and frame setup are the interpreter's.
+//! - **Fuel.** One unit per call and per taken backward jump. Native code
+//!   counts backward jumps in the same counter and leaves when a tick would
+//!   spend the last unit of the current window, so the interpreter spends it
+//!   (raising the fuel error, or taking the next window and a profile sample).
+//! - **Exceptions.** An instruction about to raise (a zero divisor, an
+//!   index out of bounds, an unassigned array) leaves before changing
+//!   anything; the interpreter executes it and raises, with its message, its
+//!   traceback and its unwinding (array locals and live temporaries
+//!   released from the stack maps).
+//! - **Arrays and runtime calls.** Reference counts (`Dup`, `Store`,
+//!   `Drop`), array operations (`Rt`, through `vm::runtime::RUNTIME`, where
+//!   every allocation goes through the classmethod table) and printing are
+//!   left to the interpreter too, so allocator calls come from one place.
+//!   Element reads and writes of 64-bit dtypes are native, with the same
+//!   bounds check.
 
 pub mod listing;
 pub mod lower;
