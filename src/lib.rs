@@ -372,7 +372,7 @@ impl Vm {
             for p in &code.protos {
                 if p.native.get().is_none() {
                     if let Some(n) = compile_timed(p, &self.jit) {
-                        let _ = p.native.set(n);
+                        p.set_native(n);
                     }
                 }
             }

@@ -296,3 +296,49 @@ fn machine_code_is_listed_under_each_instruction() {
         vm.run_main(&m).unwrap();
     }
 }
+
+/// Calls made by native code: deep and mutual recursion, the depth limit,
+/// exceptions and fuel running out several frames down, callees that need
+/// frame setup or release arrays (which native code leaves to the
+/// interpreter part way through a native call chain).
+#[test]
+fn calls_agree_across_tiers() {
+    let programs = [
+        // Plain recursion, and the depth limit reached from native calls.
+        "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\n\
+         def down(n):\n    return down(n + 1) + 1\n\nprint(fib(20))\nprint(down(0))\n",
+        // An exception three native frames down.
+        "def c(x):\n    return 10 // x\n\ndef b(x):\n    return c(x - 1) + 1\n\n\
+         def a(x):\n    return b(x - 1) * 2\n\nfor i in range(5, 0, -1):\n    print(a(i))\n",
+        // Mutual recursion through a callee with float constants (frame
+        // setup: the interpreter's) and one without.
+        "def even(n):\n    if n == 0:\n        return 1.5\n    return odd(n - 1)\n\n\
+         def odd(n):\n    if n == 0:\n        return 0.25\n    return even(n - 1) * 1.0\n\n\
+         print(even(50), odd(77))\n",
+        // Array arguments: callees that release arrays return through the
+        // interpreter, from calls native code made.
+        "import numpy as np\n\ndef get(a, i):\n    return a[i]\n\n\
+         def total(a):\n    s = 0.0\n    for i in range(a.shape[0]):\n        s += get(a, i)\n    return s\n\n\
+         def outer(n):\n    a = np.arange(float(n))\n    return total(a) + get(a, -1)\n\n\
+         print(outer(100))\nprint(outer(0))\n",
+        // Many calls from a loop, with prints in between.
+        "def sq(x):\n    return x * x\n\ndef run(n):\n    t = 0\n    for i in range(n):\n        t += sq(i) % 7\n        if i % 250 == 0:\n            print(i, t)\n    return t\n\nprint(run(1000))\n",
+    ];
+    for (k, src) in programs.iter().enumerate() {
+        for fuel in [None, Some(50), Some(1234)] {
+            let interp = run(src, Tier::Interp, fuel);
+            assert!(
+                !interp.1.starts_with("compile"),
+                "program {k}: {}",
+                interp.1
+            );
+            for tier in [Tier::Jit, Tier::Auto] {
+                let other = run(src, tier, fuel);
+                assert_eq!(
+                    interp, other,
+                    "program {k}, fuel {fuel:?}, {tier:?}:\n{src}"
+                );
+            }
+        }
+    }
+}

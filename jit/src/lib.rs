@@ -53,7 +53,7 @@ pub fn compile_module(m: &Module) -> usize {
     for p in &m.protos {
         if p.native.get().is_none() {
             if let Some(code) = compile(p) {
-                let _ = p.native.set(code);
+                p.set_native(code);
                 n += 1;
             }
         }

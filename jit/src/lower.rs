@@ -15,6 +15,27 @@ use Fp::*;
 use Gp::*;
 
 const DATA: i32 = std::mem::offset_of!(Array, data) as i32;
+
+use std::mem::{offset_of, size_of};
+use vm::tiering::{Ctl, Cx, Frame};
+const CX_CTL: i32 = offset_of!(Cx, ctl) as i32;
+const CX_FRAMES: i32 = offset_of!(Cx, frames) as i32;
+const CX_STACK: i32 = offset_of!(Cx, stack) as i32;
+const CX_STACK_LEN: i32 = offset_of!(Cx, stack_len) as i32;
+const CX_PROTOS: i32 = offset_of!(Cx, protos) as i32;
+const CTL_CUR: i32 = offset_of!(Ctl, cur) as i32;
+const CTL_FBASE: i32 = offset_of!(Ctl, fbase) as i32;
+const CTL_FP: i32 = offset_of!(Ctl, fp) as i32;
+const CTL_FEND: i32 = offset_of!(Ctl, fend) as i32;
+const FRAME_PROTO: i32 = offset_of!(Frame, proto) as i32;
+const FRAME_IP: i32 = offset_of!(Frame, ip) as i32;
+const FRAME_BASE: i32 = offset_of!(Frame, base) as i32;
+const FRAME_RESUME: i32 = offset_of!(Frame, resume) as i32;
+const FRAME_SIZE: i32 = size_of::<Frame>() as i32;
+const PROTO_SIZE: i32 = size_of::<Proto>() as i32;
+const PROTO_ENTRY: i32 = offset_of!(Proto, entry) as i32;
+const PROTO_PLAIN: i32 = offset_of!(Proto, plain) as i32;
+const PROTO_NREGS: i32 = offset_of!(Proto, nregs) as i32;
 const SHAPE: i32 = std::mem::offset_of!(Array, shape) as i32;
 const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
 
@@ -217,9 +238,86 @@ fn op_code<M: Masm>(m: &mut M, p: &Proto, pc: usize, op: Op) -> bool {
             m.load(G1, c);
             m.store_at(G0, G1);
         }
+        Op::Call { a, f } => call(m, p, pc, a, f),
+        Op::Ret1 { a } => ret1(m, pc, a),
         _ => return false,
     }
     true
+}
+
+/// A call of function `f` with its frame at `R[a]`, done as the
+/// interpreter's `Call` does it (a frame record, the callee's frame, one
+/// unit of fuel) and then a jump into the callee's native code. Whatever
+/// the native path cannot do leaves the whole call to the interpreter
+/// before anything changes: a callee without native code or needing frame
+/// setup, a full frame buffer (the depth limit), a stack too short, the
+/// last unit of fuel.
+fn call<M: Masm>(m: &mut M, p: &Proto, pc: usize, a: u16, f: u16) {
+    m.cx(G4);
+    m.load_field(G3, G4, CX_CTL);
+    m.load_field(G2, G3, CTL_FP);
+    m.cmp_field(G2, G3, CTL_FEND);
+    m.exit_if(Cond::Eq, pc);
+    m.load_field(G0, G4, CX_PROTOS);
+    m.alu_imm(Alu::Add, G0, f as i32 * PROTO_SIZE);
+    m.load_u8(G5, G0, PROTO_PLAIN);
+    m.cmp_imm(G5, 0);
+    m.exit_if(Cond::Eq, pc);
+    // fbase + a + callee.nregs <= stack length
+    m.load_u16(G5, G0, PROTO_NREGS);
+    m.alu_imm(Alu::Add, G5, a as i32);
+    m.load_field(G1, G3, CTL_FBASE);
+    m.alu(Alu::Add, G5, G1);
+    m.cmp_field(G5, G4, CX_STACK_LEN);
+    m.exit_if(Cond::Gt, pc);
+    m.load_field(G1, G0, PROTO_ENTRY);
+    m.cmp_imm(G1, 0);
+    m.exit_if(Cond::Eq, pc);
+    m.fuel_tick(pc);
+    // The caller's record, resuming at pc + 1 in both tiers.
+    m.load_field(G5, G3, CTL_CUR);
+    m.store_field(G2, FRAME_PROTO, G5);
+    m.load_imm(G5, p.code.as_ptr().wrapping_add(pc + 1) as i64);
+    m.store_field(G2, FRAME_IP, G5);
+    m.load_field(G5, G3, CTL_FBASE);
+    m.store_field(G2, FRAME_BASE, G5);
+    m.lea_pc(G4, pc + 1);
+    m.store_field(G2, FRAME_RESUME, G4);
+    m.alu_imm(Alu::Add, G2, FRAME_SIZE);
+    m.store_field(G3, CTL_FP, G2);
+    // The callee's frame starts at the argument block.
+    m.store_field(G3, CTL_CUR, G0);
+    m.alu_imm(Alu::Add, G5, a as i32);
+    m.store_field(G3, CTL_FBASE, G5);
+    m.base_add(a as i32 * 8);
+    m.jump_reg(G1);
+}
+
+/// `Ret1`: the result to `R[0]`, then back to a caller whose native code
+/// made the call, by its record. A return from the run's first frame, or to
+/// a caller the interpreter called from, is the interpreter's.
+fn ret1<M: Masm>(m: &mut M, pc: usize, a: u16) {
+    m.cx(G4);
+    m.load_field(G3, G4, CX_CTL);
+    m.load_field(G2, G3, CTL_FP);
+    m.cmp_field(G2, G4, CX_FRAMES);
+    m.exit_if(Cond::Eq, pc);
+    m.alu_imm(Alu::Sub, G2, FRAME_SIZE);
+    m.load_field(G1, G2, FRAME_RESUME);
+    m.cmp_imm(G1, 0);
+    m.exit_if(Cond::Eq, pc);
+    m.load(G0, a);
+    m.store(0, G0);
+    m.store_field(G3, CTL_FP, G2);
+    m.load_field(G0, G2, FRAME_PROTO);
+    m.store_field(G3, CTL_CUR, G0);
+    m.load_field(G0, G2, FRAME_BASE);
+    m.store_field(G3, CTL_FBASE, G0);
+    m.alu_imm(Alu::Mul, G0, 8);
+    m.load_field(G5, G4, CX_STACK);
+    m.alu(Alu::Add, G0, G5);
+    m.set_base(G0);
+    m.jump_reg(G1);
 }
 
 fn int2<M: Masm>(m: &mut M, op: Alu, a: u16, b: u16, c: u16) {

@@ -12,6 +12,7 @@ pub enum Gp {
     G2,
     G3,
     G4,
+    G5,
 }
 
 /// Float scratch registers.
@@ -107,8 +108,24 @@ pub trait Masm {
     fn load_imm(&mut self, dst: Gp, v: i64);
     /// `dst = [base + off]`, 64 bits.
     fn load_field(&mut self, dst: Gp, base: Gp, off: i32);
+    /// `dst = [base + off]`, 16 and 8 bits, zero-extended.
+    fn load_u16(&mut self, dst: Gp, base: Gp, off: i32);
+    fn load_u8(&mut self, dst: Gp, base: Gp, off: i32);
+    /// `[base + off] = src`, 64 bits.
+    fn store_field(&mut self, base: Gp, off: i32, src: Gp);
+    /// Compares `a` with `[base + off]`.
+    fn cmp_field(&mut self, a: Gp, base: Gp, off: i32);
     /// `[addr] = src`, 64 bits.
     fn store_at(&mut self, addr: Gp, src: Gp);
+    /// `dst` = the address of the `vm::tiering::Cx` this entry runs on.
+    fn cx(&mut self, dst: Gp);
+    /// `dst` = the native address of instruction `pc`.
+    fn lea_pc(&mut self, dst: Gp, pc: usize);
+    /// The frame base (slot 0's address) becomes `src`, or moves by `bytes`.
+    fn set_base(&mut self, src: Gp);
+    fn base_add(&mut self, bytes: i32);
+    /// Continues at the native address in `r`.
+    fn jump_reg(&mut self, r: Gp);
     fn mov(&mut self, dst: Gp, src: Gp);
     fn alu(&mut self, op: Alu, dst: Gp, src: Gp);
     fn alu_imm(&mut self, op: Alu, dst: Gp, v: i32);

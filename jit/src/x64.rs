@@ -1,10 +1,11 @@
 //! The x86-64 backend: [`Masm`] over dynasm-rs.
 //!
 //! Pinned registers: `rbx` holds the frame base (slot `r` is
-//! `[rbx + 8*r]`) and `r12` the address of the fuel counter. Scratch:
-//! `rax rcx rdx rsi rdi` for `G0..G4`, `r8` and `xmm2` inside single
-//! operations, `xmm0 xmm1` for `F0 F1`. Code calls nothing, so no scratch
-//! register needs saving; the entry sequence saves the pinned ones.
+//! `[rbx + 8*r]`), `r12` the address of the fuel counter and `r13` the
+//! `Cx`. Scratch: `rax rcx rdx rsi rdi r9` for `G0..G5`, `r8` and `xmm2`
+//! inside single operations, `xmm0 xmm1` for `F0 F1`. Code calls nothing
+//! (script calls jump, see `lower`), so no scratch register needs saving;
+//! the entry sequence saves the pinned ones.
 
 // dynasm! converts register operands with `.into()`, which clippy sees as
 // a conversion of u8 to itself.
@@ -22,6 +23,7 @@ fn gp(r: Gp) -> u8 {
         Gp::G2 => 2, // rdx
         Gp::G3 => 6, // rsi
         Gp::G4 => 7, // rdi
+        Gp::G5 => 9, // r9
     }
 }
 
@@ -31,6 +33,9 @@ fn fp(r: Fp) -> u8 {
         Fp::F1 => 1,
     }
 }
+
+const CX_BASE: i32 = std::mem::offset_of!(vm::tiering::Cx, base) as i32;
+const CX_FUEL: i32 = std::mem::offset_of!(vm::tiering::Cx, fuel) as i32;
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -139,18 +144,24 @@ impl Masm for X64 {
         }
         self.offsets = vec![AssemblyOffset(0); n];
         let epi = self.epilogue;
-        // (base, fuel, at) arrive in rdi, rsi, rdx (System V). Three pushes
-        // keep rsp 16-byte aligned, should code ever call out.
+        // (cx, at) arrive in rdi, rsi (System V). Four pushes and eight
+        // bytes keep rsp 16-byte aligned, should code ever call out.
+        let (base, fuel) = (CX_BASE, CX_FUEL);
         dynasm!(self.ops
             ; .arch x64
             ; push rbx
             ; push r12
+            ; push r13
             ; push rbp
-            ; mov rbx, rdi
-            ; mov r12, rsi
-            ; jmp rdx
+            ; sub rsp, 8
+            ; mov r13, rdi
+            ; mov rbx, QWORD [rdi + base]
+            ; mov r12, QWORD [rdi + fuel]
+            ; jmp rsi
             ; =>epi
+            ; add rsp, 8
             ; pop rbp
+            ; pop r13
             ; pop r12
             ; pop rbx
             ; ret
@@ -212,6 +223,43 @@ impl Masm for X64 {
 
     fn load_field(&mut self, dst: Gp, base: Gp, off: i32) {
         dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), QWORD [Rq(gp(base)) + off]);
+    }
+
+    fn load_u16(&mut self, dst: Gp, base: Gp, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(gp(dst)), WORD [Rq(gp(base)) + off]);
+    }
+
+    fn load_u8(&mut self, dst: Gp, base: Gp, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(gp(dst)), BYTE [Rq(gp(base)) + off]);
+    }
+
+    fn store_field(&mut self, base: Gp, off: i32, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(gp(base)) + off], Rq(gp(src)));
+    }
+
+    fn cmp_field(&mut self, a: Gp, base: Gp, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; cmp Rq(gp(a)), QWORD [Rq(gp(base)) + off]);
+    }
+
+    fn cx(&mut self, dst: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(gp(dst)), r13);
+    }
+
+    fn lea_pc(&mut self, dst: Gp, pc: usize) {
+        let l = self.pcs[pc];
+        dynasm!(self.ops ; .arch x64 ; lea Rq(gp(dst)), [=>l]);
+    }
+
+    fn set_base(&mut self, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov rbx, Rq(gp(src)));
+    }
+
+    fn base_add(&mut self, bytes: i32) {
+        dynasm!(self.ops ; .arch x64 ; add rbx, DWORD bytes);
+    }
+
+    fn jump_reg(&mut self, r: Gp) {
+        dynasm!(self.ops ; .arch x64 ; jmp Rq(gp(r)));
     }
 
     fn store_at(&mut self, addr: Gp, src: Gp) {
@@ -405,11 +453,20 @@ mod tests {
         a.bind_pc(1);
         a.exit(1);
         let code = a.finish();
+        let mut cx = vm::tiering::Cx {
+            base: slots.as_mut_ptr(),
+            fuel,
+            ctl: std::ptr::null_mut(),
+            frames: std::ptr::null(),
+            stack: slots.as_mut_ptr(),
+            stack_len: slots.len(),
+            protos: std::ptr::null(),
+        };
         // SAFETY: the code touches slots below slots.len() (each test keeps
         // to its own) and the fuel counter, and returns.
         unsafe {
             let enter: vm::tiering::Enter = std::mem::transmute(code.buf.ptr(code.start));
-            enter(slots.as_mut_ptr(), fuel, code.buf.ptr(code.entries[0]))
+            enter(&mut cx, code.buf.ptr(code.entries[0]))
         }
     }
 

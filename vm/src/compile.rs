@@ -242,6 +242,7 @@ fn compile_spec(
         zero_locals,
         plain,
         native: Default::default(),
+        entry: std::cell::Cell::new(std::ptr::null()),
         heat: Default::default(),
         stackmap: g.stackmap,
     })

@@ -15,6 +15,7 @@ use crate::bytecode::{pfmt, Op};
 use crate::error::{Exception, TraceEntry, EXCEPTIONS};
 use crate::module::{Module, Proto};
 use crate::runtime::RUNTIME;
+use crate::tiering::{Ctl, Cx, Frame};
 
 /// Bounds on a run, so that an embedded script cannot exhaust its host.
 #[derive(Clone, Debug)]
@@ -33,37 +34,6 @@ impl Default for Limits {
             fuel: None,
         }
     }
-}
-
-/// A suspended caller: its function, where to resume and its registers.
-#[derive(Clone, Copy)]
-struct Frame {
-    /// Into the running module's protos.
-    proto: *const Proto,
-    /// Where to resume in the caller (one past its `Call`).
-    ip: *const Op,
-    /// The caller's first register, as a stack index (the stack may move).
-    base: usize,
-}
-
-/// Where the interpreter is: the running function, its frame, and the
-/// frame-record stack (see `Machine::exec`).
-struct Ctl {
-    cur: *const Proto,
-    /// The current frame's first register, as a stack index.
-    fbase: usize,
-    /// The next free frame record.
-    fp: *mut Frame,
-    /// One past the last record of the buffer.
-    fend: *mut Frame,
-}
-
-impl Frame {
-    const NONE: Frame = Frame {
-        proto: std::ptr::null(),
-        ip: std::ptr::null(),
-        base: 0,
-    };
 }
 
 /// Execution state that outlives one call: the register stack, the frame
@@ -279,12 +249,21 @@ impl Machine {
             ($pc:expr) => {{
                 // SAFETY: `st.cur` points into `m.protos`.
                 if let Some(n) = unsafe { (*st.cur).native.get() } {
-                    // SAFETY: base is this function's frame (nregs slots
-                    // inside the stack) and pc one of its instructions; the
-                    // code returns an instruction of the same function.
                     let pc: usize = $pc;
-                    let next = unsafe { n.run(base, &mut self.fuel, pc) };
-                    ip = unsafe { code0.add(next) };
+                    // SAFETY: this is the run's state: base is the frame of
+                    // `st.cur` (nregs slots inside the stack) and pc one of
+                    // its instructions.
+                    let next =
+                        unsafe { self.run_native(n, &mut st, frames.as_ptr(), protos, base, pc) };
+                    // Native code may have called or returned: the running
+                    // function and its frame are st's now.
+                    // SAFETY: st.cur points into `m.protos`, its frame is in
+                    // the stack, and `next` is one of its instructions.
+                    unsafe {
+                        code0 = (*st.cur).code.as_ptr();
+                        base = self.stack.as_mut_ptr().add(st.fbase);
+                        ip = code0.add(next);
+                    }
                 }
             }};
         }
@@ -675,7 +654,7 @@ impl Machine {
                         let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                         // SAFETY: verify() checked the callee exists.
                         let p = unsafe { &*protos.add(callee as usize) };
-                        let spent = self.fuel == 0 && self.refuel(None).is_err();
+                        let spent = self.fuel == 0 && self.refuel(Some(p)).is_err();
                         if depth == max_frames || spent {
                             // SAFETY: verify() checked that the argument
                             // block lies inside this frame.
@@ -692,6 +671,7 @@ impl Machine {
                             // SAFETY: a `Call` is never the last instruction.
                             ip: ip.add(1),
                             base: st.fbase,
+                            resume: std::ptr::null(),
                         });
                         st.fp = st.fp.add(1);
                     }
@@ -831,6 +811,36 @@ impl Machine {
         })
     }
 
+    /// Runs native code `n` from instruction `pc` on the run's state;
+    /// returns the instruction to execute next, in `st.cur` (the code may
+    /// have called or returned). Out of line: the loop's registers stay its
+    /// own.
+    ///
+    /// # Safety
+    /// As for [`crate::tiering::Native::run`]: `base` is the frame of
+    /// `st.cur`, whose code `n` is, and `frames`, `protos` are the run's.
+    #[inline(never)]
+    unsafe fn run_native(
+        &mut self,
+        n: &crate::tiering::Native,
+        st: &mut Ctl,
+        frames: *const Frame,
+        protos: *const Proto,
+        base: *mut u64,
+        pc: usize,
+    ) -> usize {
+        let mut cx = Cx {
+            base,
+            fuel: &mut self.fuel,
+            ctl: st,
+            frames,
+            stack: self.stack.as_mut_ptr(),
+            stack_len: self.stack.len(),
+            protos,
+        };
+        unsafe { n.run(&mut cx, pc) }
+    }
+
     /// Grows the register stack to at least `need` slots.
     #[cold]
     #[inline(never)]
@@ -864,11 +874,10 @@ impl Machine {
 
     /// The fuel counter ran down: takes the next window of ticks from the
     /// reserve (a fuel error when there is none left) and, with tiering on,
-    /// records a profile sample for `p`, the function whose loop spent the
-    /// window's last tick (calls are not sampled: native code hands calls
-    /// to the interpreter, so it pays off in loops). A function that collects
+    /// records a profile sample for `p`, the function whose loop or call
+    /// spent the window's last tick (a call counts for the callee). A function that collects
     /// `Tiering::threshold` samples is compiled to native code, which the
-    /// interpreter enters at the loop's head. Sampling this way costs the
+    /// interpreter enters at the loop's head, or at the next call. Sampling this way costs the
     /// interpreter's loops nothing: the tick they count anyway is the
     /// profile.
     #[cold]

@@ -37,8 +37,11 @@ pub struct Proto {
     /// needs no frame setup.
     pub plain: bool,
     /// Native code, once the function is compiled to it (set once, also
-    /// while the module runs).
+    /// while the module runs, through [`Proto::set_native`]).
     pub native: std::cell::OnceCell<crate::tiering::Native>,
+    /// The native address of instruction 0 once compiled, else null: what
+    /// native callers read.
+    pub entry: std::cell::Cell<*const u8>,
     /// Profile samples that fell in this function's loops (see
     /// `Machine::refuel`).
     pub heat: std::cell::Cell<u32>,
@@ -48,6 +51,14 @@ pub struct Proto {
 }
 
 impl Proto {
+    /// Installs the function's native code (once; later calls do nothing).
+    pub fn set_native(&self, n: crate::tiering::Native) {
+        let first = n.entries.first().copied().unwrap_or(std::ptr::null());
+        if self.native.set(n).is_ok() {
+            self.entry.set(first);
+        }
+    }
+
     /// The owned temporaries live at `pc`.
     pub fn live_at(&self, pc: usize) -> &[u16] {
         let i = self.stackmap.partition_point(|(p, _)| *p as usize <= pc);

@@ -13,11 +13,73 @@
 
 use std::rc::Rc;
 
+use crate::bytecode::Op;
+use crate::module::Proto;
+
 /// The entry of a function's native code: `at` is the address of the
-/// instruction to start at (from [`Native::entries`]), `base` the frame's
-/// first register and `fuel` the run's fuel counter. Returns the index of
-/// the instruction the interpreter is to execute next.
-pub type Enter = unsafe extern "C" fn(base: *mut u64, fuel: *mut u64, at: *const u8) -> u32;
+/// instruction to start at (from [`Native::entries`]) and `cx` the state it
+/// works on. Returns the index of the instruction the interpreter is to
+/// execute next, in the function then running (`cx.ctl.cur`: native code
+/// may have called or returned on its own).
+pub type Enter = unsafe extern "C" fn(cx: *mut Cx, at: *const u8) -> u32;
+
+/// A suspended caller, as the interpreter and native code both record it:
+/// its function, where to resume and its registers.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Frame {
+    /// Into the running module's protos.
+    pub proto: *const Proto,
+    /// Where to resume in the caller (one past its `Call`).
+    pub ip: *const Op,
+    /// The caller's first register, as a stack index (the stack may move).
+    pub base: usize,
+    /// The caller's native code at `ip`, when native code made the call
+    /// (a native return jumps there); null when the interpreter did.
+    pub resume: *const u8,
+}
+
+impl Frame {
+    pub const NONE: Frame = Frame {
+        proto: std::ptr::null(),
+        ip: std::ptr::null(),
+        base: 0,
+        resume: std::ptr::null(),
+    };
+}
+
+/// Where a run is: the running function, its frame, and the frame-record
+/// stack. The interpreter keeps it in memory and native code updates it
+/// when it calls and returns.
+#[repr(C)]
+pub struct Ctl {
+    pub cur: *const Proto,
+    /// The current frame's first register, as a stack index.
+    pub fbase: usize,
+    /// The next free frame record.
+    pub fp: *mut Frame,
+    /// One past the last record of the buffer (a native call leaves to the
+    /// interpreter there, which grows it or raises `RecursionError`).
+    pub fend: *mut Frame,
+}
+
+/// What native code runs on, for one entry.
+#[repr(C)]
+pub struct Cx {
+    /// The current frame's first register.
+    pub base: *mut u64,
+    pub fuel: *mut u64,
+    pub ctl: *mut Ctl,
+    /// The first frame record: a return with `ctl.fp` here ends the run,
+    /// which the interpreter does.
+    pub frames: *const Frame,
+    /// The register stack and its length (a callee whose frame would not
+    /// fit leaves the call to the interpreter, which grows the stack).
+    pub stack: *mut u64,
+    pub stack_len: usize,
+    /// The module's functions, by index.
+    pub protos: *const Proto,
+}
 
 /// What compiles a function to native code (`None` where it cannot).
 pub type Compile = dyn Fn(&crate::Proto) -> Option<Native>;
@@ -45,14 +107,15 @@ impl std::fmt::Debug for Native {
 
 impl Native {
     /// Runs the native code from instruction `pc`; returns the instruction
-    /// the interpreter continues with.
+    /// the interpreter continues with (in `cx.ctl.cur`).
     ///
     /// # Safety
-    /// `base` is the frame of the function this code was compiled from,
-    /// with its `nregs` slots inside the register stack, and `pc` is an
-    /// instruction of that function.
+    /// `cx` describes the run truthfully: `cx.base` is the frame of the
+    /// function this code was compiled from (`ctl.cur`), with its `nregs`
+    /// slots inside the stack; the frame records, stack and protos are
+    /// those of the running module. `pc` is an instruction of the function.
     #[inline(always)]
-    pub unsafe fn run(&self, base: *mut u64, fuel: *mut u64, pc: usize) -> usize {
-        unsafe { (self.enter)(base, fuel, self.entries[pc]) as usize }
+    pub unsafe fn run(&self, cx: &mut Cx, pc: usize) -> usize {
+        unsafe { (self.enter)(cx, self.entries[pc]) as usize }
     }
 }
