@@ -346,6 +346,10 @@ pub struct JitStats {
     pub functions: u32,
     /// Time spent compiling them, in seconds.
     pub seconds: f64,
+    /// Times the interpreter handed a function to its native code (at a
+    /// call, a return, after an instruction native code left to it, or at
+    /// a loop's head): few when native code runs on its own.
+    pub entries: u64,
 }
 
 /// Compiles `p`, adding to `stats`.
@@ -370,7 +374,7 @@ impl Vm {
     fn tier_up(&self, code: &mut vm::Module) {
         if self.config.tier == Tier::Jit {
             for p in &code.protos {
-                if p.native.get().is_none() {
+                if p.native().is_none() {
                     if let Some(n) = compile_timed(p, &self.jit) {
                         p.set_native(n);
                     }
@@ -381,7 +385,10 @@ impl Vm {
 
     /// Functions compiled to native code so far, and the time it took.
     pub fn jit_stats(&self) -> JitStats {
-        self.jit.get()
+        JitStats {
+            entries: self.machine.native_entries,
+            ..self.jit.get()
+        }
     }
 
     /// A VM whose scripts print to `out`.

@@ -342,3 +342,32 @@ fn calls_agree_across_tiers() {
         }
     }
 }
+
+/// Once compiled, recursion runs in native code on its own: the interpreter
+/// hands over a handful of times, not once per call.
+#[test]
+fn native_code_calls_itself() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let src = "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\nprint(fib(22))\n";
+    for tier in [Tier::Jit, Tier::Auto] {
+        let sink = Sink::default();
+        let mut vm = Vm::with_output(
+            Config {
+                tier,
+                ..Config::default()
+            },
+            Box::new(sink.clone()),
+        );
+        let m = vm.load("fib.py", src).unwrap();
+        vm.run_main(&m).unwrap();
+        drop(m);
+        let s = vm.jit_stats();
+        assert!(s.functions >= 1, "{tier:?}: {s:?}");
+        // fib(22) makes 57313 calls.
+        assert!(s.entries < 500, "{tier:?}: {s:?}");
+        drop(vm);
+        assert_eq!(String::from_utf8_lossy(&sink.0.borrow()), "17711\n");
+    }
+}

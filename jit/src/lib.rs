@@ -51,7 +51,7 @@ use vm::Module;
 pub fn compile_module(m: &Module) -> usize {
     let mut n = 0;
     for p in &m.protos {
-        if p.native.get().is_none() {
+        if p.native().is_none() {
             if let Some(code) = compile(p) {
                 p.set_native(code);
                 n += 1;

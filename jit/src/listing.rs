@@ -10,7 +10,7 @@ use vm::Proto;
 /// p.code.len()`, the exits), one line per machine instruction. Writes
 /// nothing for a function without native code.
 pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
-    let Some(n) = p.native.get() else { return };
+    let Some(n) = p.native() else { return };
     if pc == 0 {
         section(n.start, n.entries[0], "entry", out);
     }

@@ -53,6 +53,8 @@ pub struct Machine {
     window: u64,
     /// Compiling hot functions while they run; `None` interprets only.
     tiering: Option<Tiering>,
+    /// Times the interpreter entered native code.
+    pub native_entries: u64,
 }
 
 /// Compiling hot functions while they run (the `auto` tier): the
@@ -123,6 +125,7 @@ impl Machine {
             reserve: 0,
             window: u64::MAX,
             tiering: None,
+            native_entries: 0,
         }
     }
 
@@ -248,7 +251,7 @@ impl Machine {
         macro_rules! native {
             ($pc:expr) => {{
                 // SAFETY: `st.cur` points into `m.protos`.
-                if let Some(n) = unsafe { (*st.cur).native.get() } {
+                if let Some(n) = unsafe { (*st.cur).native() } {
                     let pc: usize = $pc;
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
@@ -829,6 +832,7 @@ impl Machine {
         base: *mut u64,
         pc: usize,
     ) -> usize {
+        self.native_entries += 1;
         let mut cx = Cx {
             base,
             fuel: &mut self.fuel,
@@ -892,9 +896,9 @@ impl Machine {
         if let (Some(t), Some(p)) = (&self.tiering, p) {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
-            if heat == t.threshold && p.native.get().is_none() {
+            if heat == t.threshold && p.native().is_none() {
                 if let Some(code) = (t.compile)(p) {
-                    let _ = p.native.set(code);
+                    p.set_native(code);
                 }
             }
         }

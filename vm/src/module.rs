@@ -38,7 +38,7 @@ pub struct Proto {
     pub plain: bool,
     /// Native code, once the function is compiled to it (set once, also
     /// while the module runs, through [`Proto::set_native`]).
-    pub native: std::cell::OnceCell<crate::tiering::Native>,
+    pub(crate) native: std::cell::OnceCell<crate::tiering::Native>,
     /// The native address of instruction 0 once compiled, else null: what
     /// native callers read.
     pub entry: std::cell::Cell<*const u8>,
@@ -51,6 +51,11 @@ pub struct Proto {
 }
 
 impl Proto {
+    /// The function's native code, once compiled.
+    pub fn native(&self) -> Option<&crate::tiering::Native> {
+        self.native.get()
+    }
+
     /// Installs the function's native code (once; later calls do nothing).
     pub fn set_native(&self, n: crate::tiering::Native) {
         let first = n.entries.first().copied().unwrap_or(std::ptr::null());
