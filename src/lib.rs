@@ -353,9 +353,13 @@ pub struct JitStats {
 }
 
 /// Compiles `p`, adding to `stats`.
-fn compile_timed(p: &vm::Proto, stats: &std::cell::Cell<JitStats>) -> Option<vm::tiering::Native> {
+fn compile_timed(
+    p: &vm::Proto,
+    protos: &[vm::Proto],
+    stats: &std::cell::Cell<JitStats>,
+) -> Option<vm::tiering::Native> {
     let t = std::time::Instant::now();
-    let code = jit::compile(p);
+    let code = jit::compile(p, protos);
     let mut s = stats.get();
     s.functions += code.is_some() as u32;
     s.seconds += t.elapsed().as_secs_f64();
@@ -375,7 +379,7 @@ impl Vm {
         if self.config.tier == Tier::Jit {
             for p in &code.protos {
                 if p.native().is_none() {
-                    if let Some(n) = compile_timed(p, &self.jit) {
+                    if let Some(n) = compile_timed(p, &code.protos, &self.jit) {
                         p.set_native(n);
                     }
                 }
@@ -402,7 +406,7 @@ impl Vm {
             machine.set_tiering(Some(vm::Tiering {
                 window: config.hot.window,
                 threshold: config.hot.threshold,
-                compile: Box::new(move |p| compile_timed(p, &stats)),
+                compile: Box::new(move |p, protos| compile_timed(p, protos, &stats)),
             }));
         }
         Vm {

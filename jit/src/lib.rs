@@ -52,7 +52,7 @@ pub fn compile_module(m: &Module) -> usize {
     let mut n = 0;
     for p in &m.protos {
         if p.native().is_none() {
-            if let Some(code) = compile(p) {
+            if let Some(code) = compile(p, &m.protos) {
                 p.set_native(code);
                 n += 1;
             }
@@ -61,12 +61,13 @@ pub fn compile_module(m: &Module) -> usize {
     n
 }
 
-/// A function's native code, or `None` where there is no backend.
+/// The native code of `p`, one of `protos` (the module's functions, which
+/// its calls name), or `None` where there is no backend.
 #[cfg(target_arch = "x86_64")]
-pub fn compile(p: &vm::Proto) -> Option<vm::tiering::Native> {
+pub fn compile(p: &vm::Proto, protos: &[vm::Proto]) -> Option<vm::tiering::Native> {
     use std::rc::Rc;
     let mut a = x64::X64::new();
-    lower::lower(&mut a, p);
+    lower::lower(&mut a, p, protos);
     let code = a.finish();
     // SAFETY: the entry sequence at `start` follows the `Enter` contract
     // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
@@ -85,7 +86,7 @@ pub fn compile(p: &vm::Proto) -> Option<vm::tiering::Native> {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub fn compile(_p: &vm::Proto) -> Option<vm::tiering::Native> {
+pub fn compile(_p: &vm::Proto, _protos: &[vm::Proto]) -> Option<vm::tiering::Native> {
     None
 }
 

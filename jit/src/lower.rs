@@ -34,19 +34,18 @@ const FRAME_RESUME: i32 = offset_of!(Frame, resume) as i32;
 const FRAME_SIZE: i32 = size_of::<Frame>() as i32;
 const PROTO_SIZE: i32 = size_of::<Proto>() as i32;
 const PROTO_ENTRY: i32 = offset_of!(Proto, entry) as i32;
-const PROTO_PLAIN: i32 = offset_of!(Proto, plain) as i32;
 const PROTO_NREGS: i32 = offset_of!(Proto, nregs) as i32;
 const SHAPE: i32 = std::mem::offset_of!(Array, shape) as i32;
 const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
 
 /// Lowers every instruction of `p`; returns how many run natively (the
 /// rest exit to the interpreter).
-pub fn lower<M: Masm>(m: &mut M, p: &Proto) -> usize {
+pub fn lower<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto]) -> usize {
     m.begin(p.code.len());
     let mut native = 0;
     for (pc, op) in p.code.iter().enumerate() {
         m.bind_pc(pc);
-        if op_code(m, p, pc, *op) {
+        if op_code(m, p, protos, pc, *op) {
             native += 1;
         } else {
             m.exit(pc);
@@ -56,7 +55,7 @@ pub fn lower<M: Masm>(m: &mut M, p: &Proto) -> usize {
 }
 
 /// Emits instruction `op` at `pc`; false when it is left to the interpreter.
-fn op_code<M: Masm>(m: &mut M, p: &Proto, pc: usize, op: Op) -> bool {
+fn op_code<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], pc: usize, op: Op) -> bool {
     match op {
         Op::Mov { a, b } => {
             m.load(G0, b);
@@ -238,21 +237,29 @@ fn op_code<M: Masm>(m: &mut M, p: &Proto, pc: usize, op: Op) -> bool {
             m.load(G1, c);
             m.store_at(G0, G1);
         }
-        Op::Call { a, f } => call(m, p, pc, a, f),
+        Op::Call { a, f } => return call(m, p, &protos[f as usize], pc, a, f),
         Op::Ret1 { a } => ret1(m, pc, a),
         _ => return false,
     }
     true
 }
 
-/// A call of function `f` with its frame at `R[a]`, done as the
-/// interpreter's `Call` does it (a frame record, the callee's frame, one
-/// unit of fuel) and then a jump into the callee's native code. Whatever
-/// the native path cannot do leaves the whole call to the interpreter
-/// before anything changes: a callee without native code or needing frame
-/// setup, a full frame buffer (the depth limit), a stack too short, the
-/// last unit of fuel.
-fn call<M: Masm>(m: &mut M, p: &Proto, pc: usize, a: u16, f: u16) {
+/// Most constant registers and array locals a native call sets up in the
+/// callee's frame; a callee with more is called by the interpreter.
+const SETUP_MAX: usize = 32;
+
+/// A call of function `f` (`callee`) with its frame at `R[a]`, done as the
+/// interpreter's `Call` does it (a frame record, the callee's frame with
+/// its constant registers filled and array locals cleared, one unit of
+/// fuel) and then a jump into the callee's native code. Whatever the
+/// native path cannot do leaves the whole call to the interpreter before
+/// anything changes: a callee without native code, a full frame buffer
+/// (the depth limit), a stack too short, the last unit of fuel. False
+/// (the interpreter's, always) for a callee with a large frame setup.
+fn call<M: Masm>(m: &mut M, p: &Proto, callee: &Proto, pc: usize, a: u16, f: u16) -> bool {
+    if callee.kvals.len() + callee.zero_locals.len() > SETUP_MAX {
+        return false;
+    }
     m.cx(G4);
     m.load_field(G3, G4, CX_CTL);
     m.load_field(G2, G3, CTL_FP);
@@ -260,9 +267,6 @@ fn call<M: Masm>(m: &mut M, p: &Proto, pc: usize, a: u16, f: u16) {
     m.exit_if(Cond::Eq, pc);
     m.load_field(G0, G4, CX_PROTOS);
     m.alu_imm(Alu::Add, G0, f as i32 * PROTO_SIZE);
-    m.load_u8(G5, G0, PROTO_PLAIN);
-    m.cmp_imm(G5, 0);
-    m.exit_if(Cond::Eq, pc);
     // fbase + a + callee.nregs <= stack length
     m.load_u16(G5, G0, PROTO_NREGS);
     m.alu_imm(Alu::Add, G5, a as i32);
@@ -290,7 +294,20 @@ fn call<M: Masm>(m: &mut M, p: &Proto, pc: usize, a: u16, f: u16) {
     m.alu_imm(Alu::Add, G5, a as i32);
     m.store_field(G3, CTL_FBASE, G5);
     m.base_add(a as i32 * 8);
+    // The frame setup the interpreter's `Call` does, from the callee's
+    // tables (fixed once compiled).
+    for (k, &bits) in callee.kvals.iter().enumerate() {
+        m.load_imm(G5, bits as i64);
+        m.store(callee.kbase + k as u16, G5);
+    }
+    if !callee.zero_locals.is_empty() {
+        m.load_imm(G5, 0);
+        for &r in &callee.zero_locals {
+            m.store(r, G5);
+        }
+    }
     m.jump_reg(G1);
+    true
 }
 
 /// `Ret1`: the result to `R[0]`, then back to a caller whose native code

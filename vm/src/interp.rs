@@ -233,7 +233,7 @@ impl Machine {
                     self.fuel = self.fuel.wrapping_sub(1);
                     if self.fuel == 0 {
                         // SAFETY: `st.cur` points into `m.protos`.
-                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                             break e;
                         }
                         ip = to;
@@ -519,7 +519,7 @@ impl Machine {
                         let refuelled = self.fuel == 0;
                         if refuelled {
                             // SAFETY: `st.cur` points into `m.protos`.
-                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                                 break e;
                             }
                         }
@@ -553,7 +553,7 @@ impl Machine {
                         let refuelled = self.fuel == 0;
                         if refuelled {
                             // SAFETY: `st.cur` points into `m.protos`.
-                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur })) {
+                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                                 break e;
                             }
                         }
@@ -657,7 +657,7 @@ impl Machine {
                         let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                         // SAFETY: verify() checked the callee exists.
                         let p = unsafe { &*protos.add(callee as usize) };
-                        let spent = self.fuel == 0 && self.refuel(Some(p)).is_err();
+                        let spent = self.fuel == 0 && self.refuel(Some(p), &m.protos).is_err();
                         if depth == max_frames || spent {
                             // SAFETY: verify() checked that the argument
                             // block lies inside this frame.
@@ -886,7 +886,7 @@ impl Machine {
     /// profile.
     #[cold]
     #[inline(never)]
-    fn refuel(&mut self, p: Option<&Proto>) -> Result<(), Raised> {
+    fn refuel(&mut self, p: Option<&Proto>, protos: &[Proto]) -> Result<(), Raised> {
         if self.reserve == 0 {
             return Err(fuel_out(&self.limits));
         }
@@ -897,7 +897,7 @@ impl Machine {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
             if heat == t.threshold && p.native().is_none() {
-                if let Some(code) = (t.compile)(p) {
+                if let Some(code) = (t.compile)(p, protos) {
                     p.set_native(code);
                 }
             }

@@ -81,8 +81,9 @@ pub struct Cx {
     pub protos: *const Proto,
 }
 
-/// What compiles a function to native code (`None` where it cannot).
-pub type Compile = dyn Fn(&crate::Proto) -> Option<Native>;
+/// What compiles a function (of the module's functions) to native code
+/// (`None` where it cannot).
+pub type Compile = dyn Fn(&crate::Proto, &[crate::Proto]) -> Option<Native>;
 
 /// A function's native code.
 #[derive(Clone)]
