@@ -400,6 +400,7 @@ impl Vm {
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;
+        machine.native = config.tier != Tier::Interp;
         let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
         if config.tier == Tier::Auto {
             let stats = jit.clone();

@@ -55,6 +55,9 @@ pub struct Machine {
     tiering: Option<Tiering>,
     /// Times the interpreter entered native code.
     pub native_entries: u64,
+    /// Whether runs enter native code (false: the interpreter alone, even
+    /// for functions that have some).
+    pub native: bool,
 }
 
 /// Compiling hot functions while they run (the `auto` tier): the
@@ -126,6 +129,7 @@ impl Machine {
             window: u64::MAX,
             tiering: None,
             native_entries: 0,
+            native: true,
         }
     }
 
@@ -151,7 +155,12 @@ impl Machine {
             p.name
         );
         let total = self.limits.fuel.unwrap_or(u64::MAX);
-        self.fuel = total.min(self.window);
+        // The interpreter alone counts all its fuel in one window.
+        self.fuel = if self.native {
+            total.min(self.window)
+        } else {
+            total
+        };
         self.reserve = total - self.fuel;
         let need = p.nregs as usize;
         if self.stack.len() < need {
@@ -163,7 +172,14 @@ impl Machine {
         for &r in &p.zero_locals {
             self.stack[r as usize] = 0;
         }
-        let r = self.exec(m, func, 0);
+        // Two instances of the loop: one that never looks for native code
+        // (`--tier interp`), so that the pure interpreter pays nothing for
+        // the tiers it does not use.
+        let r = if self.native {
+            self.exec::<true>(m, func, 0)
+        } else {
+            self.exec::<false>(m, func, 0)
+        };
         if self.out.len() >= OUT_CHUNK {
             self.flush();
         }
@@ -178,7 +194,12 @@ impl Machine {
     /// used path keeps alive, and every op that is long or calls out runs in
     /// [`Machine::slow`], so the common ops compile to a load, an operation,
     /// a store and the shared dispatch jump.
-    fn exec(&mut self, m: &Module, entry: u32, fbase: usize) -> Result<(), Exception> {
+    fn exec<const NATIVE: bool>(
+        &mut self,
+        m: &Module,
+        entry: u32,
+        fbase: usize,
+    ) -> Result<(), Exception> {
         let protos = m.protos.as_ptr();
         let cur: *const Proto = &m.protos[entry as usize];
         // SAFETY (instruction fetch): `st.cur` points into `m.protos`, which
@@ -232,6 +253,9 @@ impl Machine {
                 if to <= ip {
                     self.fuel = self.fuel.wrapping_sub(1);
                     if self.fuel == 0 {
+                        if !NATIVE {
+                            break fuel_out(&self.limits);
+                        }
                         // SAFETY: `st.cur` points into `m.protos`.
                         if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                             break e;
@@ -251,7 +275,7 @@ impl Machine {
         macro_rules! native {
             ($pc:expr) => {{
                 // SAFETY: `st.cur` points into `m.protos`.
-                if let Some(n) = unsafe { (*st.cur).native() } {
+                if let Some(n) = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten() {
                     let pc: usize = $pc;
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
@@ -518,6 +542,9 @@ impl Machine {
                         self.fuel = self.fuel.wrapping_sub(1);
                         let refuelled = self.fuel == 0;
                         if refuelled {
+                            if !NATIVE {
+                                break fuel_out(&self.limits);
+                            }
                             // SAFETY: `st.cur` points into `m.protos`.
                             if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                                 break e;
@@ -552,6 +579,9 @@ impl Machine {
                         self.fuel = self.fuel.wrapping_sub(1);
                         let refuelled = self.fuel == 0;
                         if refuelled {
+                            if !NATIVE {
+                                break fuel_out(&self.limits);
+                            }
                             // SAFETY: `st.cur` points into `m.protos`.
                             if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
                                 break e;
@@ -657,7 +687,8 @@ impl Machine {
                         let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                         // SAFETY: verify() checked the callee exists.
                         let p = unsafe { &*protos.add(callee as usize) };
-                        let spent = self.fuel == 0 && self.refuel(Some(p), &m.protos).is_err();
+                        let spent =
+                            self.fuel == 0 && (!NATIVE || self.refuel(Some(p), &m.protos).is_err());
                         if depth == max_frames || spent {
                             // SAFETY: verify() checked that the argument
                             // block lies inside this frame.
