@@ -371,3 +371,50 @@ fn native_code_calls_itself() {
         assert_eq!(String::from_utf8_lossy(&sink.0.borrow()), "17711\n");
     }
 }
+
+/// A host calling into compiled code, with new specialisations compiled
+/// between calls (the module's function table grows while native code that
+/// calls through it exists): every tier returns what the interpreter does.
+#[test]
+fn host_calls_with_new_specialisations_agree() {
+    let src = "def poly(x, n):\n    s = x * 0\n    for i in range(n):\n        s = s * x + i\n    return s\n\n\
+               def twice(x, n):\n    return poly(x, n) + poly(x, n + 1)\n";
+    let mut results = Vec::new();
+    for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+        let mut cfg = Config {
+            tier,
+            ..Config::default()
+        };
+        cfg.hot = Hot {
+            window: 3,
+            threshold: 1,
+        };
+        let mut vm = Vm::with_output(cfg, Box::new(Sink::default()));
+        let m = vm.load("h.py", src).unwrap();
+        let mut out = Vec::new();
+        for k in 0..40i64 {
+            // Alternate argument types: each new pair specialises anew.
+            let x = match k % 4 {
+                0 => kiln::Value::Int(k),
+                1 => kiln::Value::Float(k as f64 * 0.5),
+                2 => kiln::Value::Bool(k % 3 == 0),
+                _ => kiln::Value::Float(-1.25),
+            };
+            let v = vm.call(&m, "twice", &[x, kiln::Value::Int(k % 9)]);
+            out.push(format!(
+                "{:?}",
+                v.map(|v| format!("{v:?}")).map_err(|e| e.to_string())
+            ));
+        }
+        results.push((tier, out));
+    }
+    // The calls succeed (the comparison is not between errors).
+    assert!(
+        results[0].1.iter().all(|r| r.starts_with("Ok")),
+        "{:?}",
+        results[0].1
+    );
+    for (tier, out) in &results[1..] {
+        assert_eq!(out, &results[0].1, "{tier:?}");
+    }
+}
