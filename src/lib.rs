@@ -402,6 +402,9 @@ impl Vm {
         machine.rt.table.mem_limit = config.max_memory;
         machine.native = config.tier != Tier::Interp;
         let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
+        if config.tier == Tier::Jit {
+            machine.set_window(config.hot.window);
+        }
         if config.tier == Tier::Auto {
             let stats = jit.clone();
             machine.set_tiering(Some(vm::Tiering {

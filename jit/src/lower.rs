@@ -232,6 +232,20 @@ fn op_code<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], pc: usize, op: Op) -
             m.load(G1, c);
             m.store_at(G0, G1);
         }
+        Op::GetEB { a, b, c } => {
+            element(m, b, &[c], pc);
+            m.load_u8(G1, G0, 0);
+            m.cmp_imm(G1, 0);
+            m.set(Cond::Ne, G2);
+            m.store(a, G2);
+        }
+        Op::SetEB { a, b, c } => {
+            element(m, a, &[b], pc);
+            m.load(G1, c);
+            m.cmp_imm(G1, 0);
+            m.set(Cond::Ne, G2);
+            m.store_u8_at(G0, G2);
+        }
         Op::SetE2W { a, b, c } => {
             element(m, a, &[b, b + 1], pc);
             m.load(G1, c);

@@ -117,6 +117,8 @@ pub trait Masm {
     fn cmp_field(&mut self, a: Gp, base: Gp, off: i32);
     /// `[addr] = src`, 64 bits.
     fn store_at(&mut self, addr: Gp, src: Gp);
+    /// `[addr] = src`, its low 8 bits.
+    fn store_u8_at(&mut self, addr: Gp, src: Gp);
     /// `dst` = the address of the `vm::tiering::Cx` this entry runs on.
     fn cx(&mut self, dst: Gp);
     /// `dst` = the native address of instruction `pc`.

@@ -262,6 +262,10 @@ impl Masm for X64 {
         dynasm!(self.ops ; .arch x64 ; jmp Rq(gp(r)));
     }
 
+    fn store_u8_at(&mut self, addr: Gp, src: Gp) {
+        dynasm!(self.ops ; .arch x64 ; mov BYTE [Rq(gp(addr))], Rb(gp(src)));
+    }
+
     fn store_at(&mut self, addr: Gp, src: Gp) {
         dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(gp(addr))], Rq(gp(src)));
     }

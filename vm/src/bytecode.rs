@@ -258,6 +258,10 @@ ops! {
     SetEW { a: R, b: R, c: R }
     /// R[a][R[b], R[b+1]] = R[c], as SetEW for a 2-D array
     SetE2W { a: R, b: R, c: R }
+    /// R[a] = R[b][R[c]] for a 1-D bool array (0 or 1)
+    GetEB { a: R, b: R, c: R }
+    /// R[a][R[b]] = R[c] != 0, an int64 value into a 1-D bool array
+    SetEB { a: R, b: R, c: R }
     /// runtime array operation d of the module on the register window R[a..]
     Rt { a: R, d: N }
 

@@ -448,7 +448,13 @@ impl Gen<'_> {
                     (Rep::F, Some(typer::DType::F64))
                         | (Rep::I, Some(typer::DType::I64 | typer::DType::U64))
                 );
+                let boolean = dtype == Some(typer::DType::Bool) && rep(&v.ty) == Rep::I;
                 let op = match (kinds.len(), rep(&v.ty)) {
+                    (1, _) if boolean => Op::SetEB {
+                        a: arr,
+                        b: idx,
+                        c: val,
+                    },
                     (1, _) if raw => Op::SetEW {
                         a: arr,
                         b: idx,
@@ -970,8 +976,13 @@ impl Gen<'_> {
                     .ty
                     .as_array()
                     .is_some_and(|a| a.dtype.itemsize() == 8);
+                let boolean = args[0]
+                    .ty
+                    .as_array()
+                    .is_some_and(|a| a.dtype == typer::DType::Bool);
                 let (a, b, c) = (dst, arr, idx);
                 let op = match (kinds.len(), word) {
+                    (1, _) if boolean => Op::GetEB { a, b, c },
                     (1, true) => Op::GetEW { a, b, c },
                     (1, false) => Op::GetE { a, b, c },
                     (_, true) => Op::GetE2W { a, b, c },

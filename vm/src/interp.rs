@@ -77,6 +77,13 @@ impl Machine {
         self.window = t.as_ref().map_or(u64::MAX, |t| t.window.max(2));
         self.tiering = t;
     }
+
+    /// Counts fuel in windows of `ticks` without profiling: at each
+    /// window's end a loop whose function has native code goes back to it
+    /// (after the interpreter ran an instruction native code left to it).
+    pub fn set_window(&mut self, ticks: u64) {
+        self.window = ticks.max(2);
+    }
 }
 
 /// Output is buffered and handed to the sink in chunks of about this size.
@@ -640,6 +647,17 @@ impl Machine {
                     );
                     // SAFETY: elem! checked the indices; the dtype is 64-bit.
                     set!(a, unsafe { (e as *const u64).read_unaligned() })
+                }
+                Op::GetEB { a, b, c } => {
+                    let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
+                    // SAFETY: elem! checked the index; the dtype is bool.
+                    set!(a, (unsafe { e.read() } != 0) as u64)
+                }
+                Op::SetEB { a, b, c } => {
+                    let v = (reg!(c) != 0) as u8;
+                    let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
+                    // SAFETY: elem! checked the index; the dtype is bool.
+                    unsafe { e.write(v) }
                 }
                 Op::SetEW { a, b, c } => {
                     let v = reg!(c);
