@@ -113,7 +113,7 @@ fn program(seed: u64) -> String {
     let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut body = Vec::new();
     for _ in 0..1 + r.below(4) {
-        let line = match r.below(9) {
+        let line = match r.below(11) {
             0 | 1 => format!("a = {}", int_expr(&mut r, 3)),
             2 | 3 => format!("s = {}", float_expr(&mut r, 3)),
             4 => format!(
@@ -133,6 +133,15 @@ fn program(seed: u64) -> String {
                 int_expr(&mut r, 2)
             ),
             7 => format!("b = iarr[i % 4, (i + b) % 5] + {}", int_expr(&mut r, 1)),
+            8 => format!(
+                "flags[{}] = {}",
+                r.pick(&["i % 6", "-1 - b % 6", "a % 7"]),
+                int_expr(&mut r, 1)
+            ),
+            9 => format!(
+                "if flags[(i + b) % 6]:\n            a = {}",
+                int_expr(&mut r, 2)
+            ),
             _ => format!(
                 "if i % {} == 0:\n            print(i, a, s)",
                 2 + r.below(5)
@@ -145,8 +154,8 @@ fn program(seed: u64) -> String {
     format!(
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
-         def f(n, x):\n    a = 1\n    b = 3\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    \
-         for i in range(n):\n{}\n        a = a + helper(i) % 3\n    print(a, b, s, arr.sum(), iarr.sum())\n    return s\n\n\
+         def f(n, x):\n    a = 1\n    b = 3\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
+         for i in range(n):\n{}\n        a = a + helper(i) % 3\n    print(a, b, s, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
          print(f({n}, {x}))\n",
         body.join("\n")
     )
