@@ -1,6 +1,6 @@
 //! Leak check: runs every `tests/programs/*.py` and every
 //! `../shared/conformance/cases/*.py` (skipped if that directory is absent)
-//! with `vm run --stats --tier interp` and checks the allocation statistics
+//! with `vm run --stats` in every tier and checks the allocation statistics
 //! the VM prints to stderr, one line per allocator:
 //!
 //! ```text
@@ -11,7 +11,9 @@
 //! there must be at least one such line, and on each line `allocs == frees`,
 //! `bytes_allocated == bytes_freed` and `live == 0`. Programs whose source
 //! creates arrays (calls a NumPy constructor) must report `allocs > 0` in
-//! total, so the test fails if statistics stop being collected.
+//! total, so the test fails if statistics stop being collected. The lines
+//! must be the same in every tier: native code makes the interpreter's
+//! allocator calls.
 //!
 //! All programs are run and every failure is reported in one panic message.
 //! Set `KILN_PROGRAMS=name1,name2` to run only some programs (by file stem,
@@ -131,14 +133,14 @@ fn label(file: &Path) -> String {
     format!("{group}/{}", file.file_name().unwrap().to_str().unwrap())
 }
 
-fn run(file: &Path) -> Outcome {
+fn run(file: &Path, tier: &str) -> Outcome {
     // Run from the program's directory with a relative path, as a user would.
     run_vm(
         &[
             OsStr::new("run"),
             OsStr::new("--stats"),
             OsStr::new("--tier"),
-            OsStr::new("interp"),
+            OsStr::new(tier),
             file.file_name().unwrap(),
         ],
         file.parent(),
@@ -295,8 +297,27 @@ fn no_program_leaks_memory() {
         if creates_arrays(&source) {
             with_arrays += 1;
         }
-        let o = run(file);
-        let problems = check(&name, &source, &o);
+        let stats = |o: &Outcome| -> Vec<String> {
+            o.stderr
+                .lines()
+                .filter(|l| l.starts_with("kiln stats:"))
+                .map(str::to_string)
+                .collect()
+        };
+        let mut first: Option<Vec<String>> = None;
+        let mut problems = Vec::new();
+        for tier in ["interp", "jit", "auto"] {
+            let o = run(file, tier);
+            problems.extend(check(&format!("{name} [{tier}]"), &source, &o));
+            match &first {
+                None => first = Some(stats(&o)),
+                Some(f) if *f != stats(&o) => problems.push(format!(
+                    "{name} [{tier}]: statistics differ from the interpreter's\n    interp: {f:?}\n    {tier}: {:?}",
+                    stats(&o)
+                )),
+                Some(_) => {}
+            }
+        }
         if !problems.is_empty() {
             failed.push(name);
             failures.extend(problems);

@@ -7,6 +7,7 @@
 
 use vm::array::Array;
 use vm::bytecode::Op;
+use vm::runtime::RUNTIME;
 use vm::Proto;
 
 use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Masm};
@@ -252,7 +253,25 @@ fn op_code<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], pc: usize, op: Op) -
             m.store_at(G0, G1);
         }
         Op::Call { a, f } => return call(m, p, &protos[f as usize], pc, a, f),
-        Op::Ret1 { a } => ret1(m, pc, a),
+        Op::Ret1 { a } => ret1(m, pc, a, &[], 1),
+        Op::Ret { a, n } => ret1(m, pc, a, &p.ref_locals, n),
+        Op::Dup { a, b } => {
+            m.load(G0, b);
+            m.store(a, G0);
+            m.call_c(RUNTIME.retain as usize, G0);
+        }
+        Op::Store { a, b } => {
+            m.load(G1, a);
+            m.load(G0, b);
+            m.store(a, G0);
+            m.call_c(RUNTIME.release as usize, G1);
+        }
+        Op::Drop { a } => {
+            m.load(G1, a);
+            m.load_imm(G0, 0);
+            m.store(a, G0);
+            m.call_c(RUNTIME.release as usize, G1);
+        }
         _ => return false,
     }
     true
@@ -324,10 +343,11 @@ fn call<M: Masm>(m: &mut M, p: &Proto, callee: &Proto, pc: usize, a: u16, f: u16
     true
 }
 
-/// `Ret1`: the result to `R[0]`, then back to a caller whose native code
+/// `Ret` and `Ret1`: the frame's array locals released (`refs`), the `n`
+/// results moved to `R[0..n]`, then back to a caller whose native code
 /// made the call, by its record. A return from the run's first frame, or to
 /// a caller the interpreter called from, is the interpreter's.
-fn ret1<M: Masm>(m: &mut M, pc: usize, a: u16) {
+fn ret1<M: Masm>(m: &mut M, pc: usize, a: u16, refs: &[u16], n: u16) {
     m.cx(G4);
     m.load_field(G3, G4, CX_CTL);
     m.load_field(G2, G3, CTL_FP);
@@ -337,8 +357,26 @@ fn ret1<M: Masm>(m: &mut M, pc: usize, a: u16) {
     m.load_field(G1, G2, FRAME_RESUME);
     m.cmp_imm(G1, 0);
     m.exit_if(Cond::Eq, pc);
-    m.load(G0, a);
-    m.store(0, G0);
+    if !refs.is_empty() {
+        // The calls lose every scratch register: release first, then
+        // find the record again.
+        for &r in refs {
+            m.load(G1, r);
+            m.load_imm(G0, 0);
+            m.store(r, G0);
+            m.call_c(RUNTIME.release as usize, G1);
+        }
+        m.cx(G4);
+        m.load_field(G3, G4, CX_CTL);
+        m.load_field(G2, G3, CTL_FP);
+        m.alu_imm(Alu::Sub, G2, FRAME_SIZE);
+        m.load_field(G1, G2, FRAME_RESUME);
+    }
+    // Upward, in order: a >= 0, so no value is overwritten before it moves.
+    for k in 0..n {
+        m.load(G0, a + k);
+        m.store(k, G0);
+    }
     m.store_field(G3, CTL_FP, G2);
     m.load_field(G0, G2, FRAME_PROTO);
     m.store_field(G3, CTL_CUR, G0);

@@ -128,6 +128,9 @@ pub trait Masm {
     fn base_add(&mut self, bytes: i32);
     /// Continues at the native address in `r`.
     fn jump_reg(&mut self, r: Gp);
+    /// Calls the C function at `f` with `arg` as its one argument. Every
+    /// scratch register is lost.
+    fn call_c(&mut self, f: usize, arg: Gp);
     fn mov(&mut self, dst: Gp, src: Gp);
     fn alu(&mut self, op: Alu, dst: Gp, src: Gp);
     fn alu_imm(&mut self, op: Alu, dst: Gp, v: i32);

@@ -258,6 +258,16 @@ impl Masm for X64 {
         dynasm!(self.ops ; .arch x64 ; add rbx, DWORD bytes);
     }
 
+    fn call_c(&mut self, f: usize, arg: Gp) {
+        // rsp is 16-byte aligned here (see `begin`).
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, Rq(gp(arg))
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
+    }
+
     fn jump_reg(&mut self, r: Gp) {
         dynasm!(self.ops ; .arch x64 ; jmp Rq(gp(r)));
     }

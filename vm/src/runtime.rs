@@ -5,7 +5,7 @@
 
 use stdlib::math::Math1Fn;
 
-use crate::array::Raised;
+use crate::array::{Array, Raised};
 use crate::rt::{RtCtx, RtDesc};
 
 /// Where a runtime operation called from native code leaves its exception.
@@ -31,6 +31,11 @@ pub struct Runtime {
     pub mod_f64: extern "C" fn(f64, f64) -> f64,
     /// Every array operation, allocation included.
     pub rt_exec: RtExecFn,
+    /// Adds a reference to an array header (null: nothing).
+    pub retain: unsafe extern "C" fn(*mut Array),
+    /// Drops a reference (null: nothing); the last frees the array through
+    /// its allocator.
+    pub release: unsafe extern "C" fn(*mut Array),
 }
 
 pub static RUNTIME: Runtime = Runtime {
@@ -39,7 +44,21 @@ pub static RUNTIME: Runtime = Runtime {
     floordiv_f64: stdlib::scalar::floordiv_f64,
     mod_f64: stdlib::scalar::mod_f64,
     rt_exec,
+    retain: rt_retain,
+    release: rt_release,
 };
+
+/// # Safety
+/// `a` is null or a live header.
+unsafe extern "C" fn rt_retain(a: *mut Array) {
+    unsafe { crate::array::retain(a) }
+}
+
+/// # Safety
+/// `a` is null or a live header the caller holds a reference to.
+unsafe extern "C" fn rt_release(a: *mut Array) {
+    unsafe { crate::array::release(a) }
+}
 
 /// The C-ABI entry of `rt::exec`.
 ///
@@ -72,7 +91,8 @@ mod tests {
     fn table_layout_is_stable() {
         // JIT code addresses fields by offset: keep them pointer-sized and in order.
         let p = std::mem::size_of::<usize>();
-        assert_eq!(std::mem::size_of::<Runtime>(), 20 * p);
+        assert_eq!(std::mem::size_of::<Runtime>(), 22 * p);
+        assert_eq!(std::mem::offset_of!(Runtime, release), 21 * p);
         assert_eq!(std::mem::offset_of!(Runtime, atan2), 16 * p);
         assert_eq!((RUNTIME.math1[0])(9.0), 3.0);
     }
