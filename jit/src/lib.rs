@@ -19,9 +19,12 @@
 //!   frame base is pinned in a register), so either tier can take over at
 //!   any instruction: that is how calls, returns and on-stack replacement at
 //!   a loop's head work, with no state to convert.
-//! - **Calls and returns** stay with the interpreter: native code leaves at
-//!   a `Call` and is entered again after it. Frame records, the depth limit
-//!   (`RecursionError`) and frame setup are the interpreter's.
+//! - **Calls and returns** write the interpreter's frame records (`Frame`,
+//!   with the native resume address), fill the callee's constant registers
+//!   and clear its array locals as the interpreter's `Call` does, and jump;
+//!   at the depth limit, without native code for the callee, or returning
+//!   to an interpreted caller, native code leaves the call or return to the
+//!   interpreter.
 //! - **Fuel.** One unit per call and per taken backward jump. Native code
 //!   counts backward jumps in the same counter and leaves when a tick would
 //!   spend the last unit of the current window, so the interpreter spends it
@@ -32,11 +35,12 @@
 //!   traceback and its unwinding (array locals and live temporaries
 //!   released from the stack maps).
 //! - **Arrays and runtime calls.** Reference counts (`Dup`, `Store`,
-//!   `Drop`), array operations (`Rt`, through `vm::runtime::RUNTIME`, where
-//!   every allocation goes through the classmethod table) and printing are
-//!   left to the interpreter too, so allocator calls come from one place.
-//!   Element reads and writes of 64-bit dtypes are native, with the same
-//!   bounds check.
+//!   `Drop`, and releases on return) call `vm::runtime::RUNTIME`'s
+//!   `retain`/`release` at the same points as the interpreter, so frees
+//!   happen in the same order. Array operations (`Rt`, where every
+//!   allocation goes through the classmethod table) and printing are left
+//!   to the interpreter. Element reads and writes of 64-bit and bool dtypes
+//!   are native, with the same bounds check.
 
 pub mod listing;
 pub mod lower;
