@@ -355,11 +355,11 @@ pub struct JitStats {
 /// Compiles `p`, adding to `stats`.
 fn compile_timed(
     p: &vm::Proto,
-    protos: &[vm::Proto],
+    m: &vm::Module,
     stats: &std::cell::Cell<JitStats>,
 ) -> Option<vm::tiering::Native> {
     let t = std::time::Instant::now();
-    let code = jit::compile(p, protos);
+    let code = jit::compile(p, m);
     let mut s = stats.get();
     s.functions += code.is_some() as u32;
     s.seconds += t.elapsed().as_secs_f64();
@@ -379,7 +379,7 @@ impl Vm {
         if self.config.tier == Tier::Jit {
             for p in &code.protos {
                 if p.native().is_none() {
-                    if let Some(n) = compile_timed(p, &code.protos, &self.jit) {
+                    if let Some(n) = compile_timed(p, code, &self.jit) {
                         p.set_native(n);
                     }
                 }
@@ -410,7 +410,7 @@ impl Vm {
             machine.set_tiering(Some(vm::Tiering {
                 window: config.hot.window,
                 threshold: config.hot.threshold,
-                compile: Box::new(move |p, protos| compile_timed(p, protos, &stats)),
+                compile: Box::new(move |p, m| compile_timed(p, m, &stats)),
             }));
         }
         Vm {

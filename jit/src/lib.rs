@@ -56,7 +56,7 @@ pub fn compile_module(m: &Module) -> usize {
     let mut n = 0;
     for p in &m.protos {
         if p.native().is_none() {
-            if let Some(code) = compile(p, &m.protos) {
+            if let Some(code) = compile(p, m) {
                 p.set_native(code);
                 n += 1;
             }
@@ -65,13 +65,13 @@ pub fn compile_module(m: &Module) -> usize {
     n
 }
 
-/// The native code of `p`, one of `protos` (the module's functions, which
-/// its calls name), or `None` where there is no backend.
+/// The native code of `p`, one of `m`'s functions (its calls and runtime
+/// operations name the module's), or `None` where there is no backend.
 #[cfg(target_arch = "x86_64")]
-pub fn compile(p: &vm::Proto, protos: &[vm::Proto]) -> Option<vm::tiering::Native> {
+pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     use std::rc::Rc;
     let mut a = x64::X64::new();
-    lower::lower(&mut a, p, protos);
+    lower::lower(&mut a, p, &m.protos, &m.rtops);
     let code = a.finish();
     // SAFETY: the entry sequence at `start` follows the `Enter` contract
     // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
@@ -90,7 +90,7 @@ pub fn compile(p: &vm::Proto, protos: &[vm::Proto]) -> Option<vm::tiering::Nativ
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub fn compile(_p: &vm::Proto, _protos: &[vm::Proto]) -> Option<vm::tiering::Native> {
+pub fn compile(_p: &vm::Proto, _m: &Module) -> Option<vm::tiering::Native> {
     None
 }
 

@@ -41,12 +41,12 @@ const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
 
 /// Lowers every instruction of `p`; returns how many run natively (the
 /// rest exit to the interpreter).
-pub fn lower<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto]) -> usize {
+pub fn lower<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> usize {
     m.begin(p.code.len());
     let mut native = 0;
     for (pc, op) in p.code.iter().enumerate() {
         m.bind_pc(pc);
-        if op_code(m, p, protos, pc, *op) {
+        if op_code(m, p, protos, rtops, pc, *op) {
             native += 1;
         } else {
             m.exit(pc);
@@ -56,7 +56,14 @@ pub fn lower<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto]) -> usize {
 }
 
 /// Emits instruction `op` at `pc`; false when it is left to the interpreter.
-fn op_code<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], pc: usize, op: Op) -> bool {
+fn op_code<M: Masm>(
+    m: &mut M,
+    p: &Proto,
+    protos: &[Proto],
+    rtops: &[vm::rt::RtDesc],
+    pc: usize,
+    op: Op,
+) -> bool {
     match op {
         Op::Mov { a, b } => {
             m.load(G0, b);
@@ -255,6 +262,14 @@ fn op_code<M: Masm>(m: &mut M, p: &Proto, protos: &[Proto], pc: usize, op: Op) -
         Op::Call { a, f } => return call(m, p, &protos[f as usize], pc, a, f),
         Op::Ret1 { a } => ret1(m, pc, a, &[], 1),
         Op::Ret { a, n } => ret1(m, pc, a, &p.ref_locals, n),
+        Op::Rt { a, d } => {
+            let Some(desc) = rtops.get(d as usize) else {
+                return false;
+            };
+            m.call_rt(RUNTIME.rt_exec as usize, d as usize, a, desc.window());
+            m.cmp_imm(G0, 0);
+            m.raise_if(Cond::Ne, pc);
+        }
         Op::Dup { a, b } => {
             m.load(G0, b);
             m.store(a, G0);

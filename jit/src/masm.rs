@@ -131,6 +131,13 @@ pub trait Masm {
     /// Calls the C function at `f` with `arg` as its one argument. Every
     /// scratch register is lost.
     fn call_c(&mut self, f: usize, arg: Gp);
+    /// Calls `RUNTIME.rt_exec` for runtime operation `op` (an index into
+    /// `Cx::rtops`) on the registers from `slot`, `window` of them; its
+    /// status is left in `G0` (0: done). Every scratch register is lost.
+    fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
+    /// When `c` holds: leaves at `pc` with the exception in `Cx::raised`
+    /// (the instruction raised; the interpreter unwinds from it).
+    fn raise_if(&mut self, c: Cond, pc: usize);
     fn mov(&mut self, dst: Gp, src: Gp);
     fn alu(&mut self, op: Alu, dst: Gp, src: Gp);
     fn alu_imm(&mut self, op: Alu, dst: Gp, v: i32);

@@ -36,6 +36,9 @@ fn fp(r: Fp) -> u8 {
 
 const CX_BASE: i32 = std::mem::offset_of!(vm::tiering::Cx, base) as i32;
 const CX_FUEL: i32 = std::mem::offset_of!(vm::tiering::Cx, fuel) as i32;
+const CX_RT: i32 = std::mem::offset_of!(vm::tiering::Cx, rt) as i32;
+const CX_RTOPS: i32 = std::mem::offset_of!(vm::tiering::Cx, rtops) as i32;
+const CX_RAISED: i32 = std::mem::offset_of!(vm::tiering::Cx, raised) as i32;
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -49,6 +52,8 @@ pub struct X64 {
     labels: Vec<DynamicLabel>,
     /// Exit stubs wanted so far: (label, instruction).
     stubs: Vec<(DynamicLabel, usize)>,
+    /// Exits of instructions that raised: (label, instruction).
+    raises: Vec<(DynamicLabel, usize)>,
     epilogue: DynamicLabel,
 }
 
@@ -72,6 +77,7 @@ impl X64 {
             offsets: Vec::new(),
             labels: Vec::new(),
             stubs: Vec::new(),
+            raises: Vec::new(),
             epilogue,
         }
     }
@@ -117,6 +123,16 @@ impl X64 {
                 ; .arch x64
                 ; =>l
                 ; mov eax, pc as i32
+                ; jmp =>epi
+            );
+        }
+        for (l, pc) in std::mem::take(&mut self.raises) {
+            let epi = self.epilogue;
+            let code = (pc | vm::tiering::RAISED) as i32;
+            dynasm!(self.ops
+                ; .arch x64
+                ; =>l
+                ; mov eax, code
                 ; jmp =>epi
             );
         }
@@ -266,6 +282,28 @@ impl Masm for X64 {
             ; mov rax, QWORD f as i64
             ; call rax
         );
+    }
+
+    fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize) {
+        let off = (op * std::mem::size_of::<vm::rt::RtDesc>()) as i32;
+        let regs = slot as i32 * 8;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, QWORD [r13 + CX_RT]
+            ; mov rsi, QWORD [r13 + CX_RTOPS]
+            ; add rsi, DWORD off
+            ; lea rdx, [rbx + regs]
+            ; mov rcx, QWORD window as i64
+            ; mov r8, QWORD [r13 + CX_RAISED]
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
+    }
+
+    fn raise_if(&mut self, c: Cond, pc: usize) {
+        let l = self.ops.new_dynamic_label();
+        self.raises.push((l, pc));
+        self.jcc(c, l);
     }
 
     fn jump_reg(&mut self, r: Gp) {
@@ -475,6 +513,9 @@ mod tests {
             stack: slots.as_mut_ptr(),
             stack_len: slots.len(),
             protos: std::ptr::null(),
+            rt: std::ptr::null(),
+            rtops: std::ptr::null(),
+            raised: std::ptr::null_mut(),
         };
         // SAFETY: the code touches slots below slots.len() (each test keeps
         // to its own) and the fuel counter, and returns.

@@ -264,11 +264,13 @@ impl Machine {
                             break fuel_out(&self.limits);
                         }
                         // SAFETY: `st.cur` points into `m.protos`.
-                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
+                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
                             break e;
                         }
                         ip = to;
-                        native!($t as usize);
+                        if let Some(e) = native!($t as usize) {
+                            break e;
+                        }
                         continue;
                     }
                 }
@@ -281,14 +283,19 @@ impl Machine {
         // `pc`, if it has any; the interpreter goes on where that code stops.
         macro_rules! native {
             ($pc:expr) => {{
+                // Evaluates to the exception a runtime operation in native
+                // code raised (with `ip` at that instruction), if any.
                 // SAFETY: `st.cur` points into `m.protos`.
                 if let Some(n) = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten() {
                     let pc: usize = $pc;
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
                     // its instructions.
-                    let next =
-                        unsafe { self.run_native(n, &mut st, frames.as_ptr(), protos, base, pc) };
+                    let r = unsafe { self.run_native(n, &mut st, frames.as_ptr(), m, base, pc) };
+                    let (next, e) = match r {
+                        Ok(next) => (next, None),
+                        Err((at, e)) => (at, Some(e)),
+                    };
                     // Native code may have called or returned: the running
                     // function and its frame are st's now.
                     // SAFETY: st.cur points into `m.protos`, its frame is in
@@ -298,6 +305,9 @@ impl Machine {
                         base = self.stack.as_mut_ptr().add(st.fbase);
                         ip = code0.add(next);
                     }
+                    e
+                } else {
+                    None
                 }
             }};
         }
@@ -323,7 +333,9 @@ impl Machine {
                 // and the stack never shrinks.
                 base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
                 // SAFETY: the resume point is inside the caller's code.
-                native!(unsafe { ip.offset_from(code0) } as usize);
+                if let Some(e) = native!(unsafe { ip.offset_from(code0) } as usize) {
+                    break e;
+                }
                 continue;
             }};
         }
@@ -349,474 +361,486 @@ impl Machine {
             }};
         }
 
-        native!(0);
-        let err: Raised = loop {
-            // SAFETY: see "instruction fetch" above.
-            // `ip` stays on the running instruction (errors report it) and
-            // moves on after the match; ops that jump `continue` instead.
-            let op = unsafe { &*ip };
-            match *op {
-                Op::Mov { a, b } => set!(a, reg!(b)),
-                Op::LoadI { a, v } => set!(a, ib(v as i64)),
-                Op::LoadK { a, k } => {
-                    // SAFETY: `st.cur` points into `m.protos`; verify() checked
-                    // k < consts.len().
-                    let consts = unsafe { &(*st.cur).consts };
-                    set!(a, unsafe { *consts.get_unchecked(k as usize) })
-                }
+        let err: Raised = if let Some(e) = native!(0) {
+            e
+        } else {
+            loop {
+                // SAFETY: see "instruction fetch" above.
+                // `ip` stays on the running instruction (errors report it) and
+                // moves on after the match; ops that jump `continue` instead.
+                let op = unsafe { &*ip };
+                match *op {
+                    Op::Mov { a, b } => set!(a, reg!(b)),
+                    Op::LoadI { a, v } => set!(a, ib(v as i64)),
+                    Op::LoadK { a, k } => {
+                        // SAFETY: `st.cur` points into `m.protos`; verify() checked
+                        // k < consts.len().
+                        let consts = unsafe { &(*st.cur).consts };
+                        set!(a, unsafe { *consts.get_unchecked(k as usize) })
+                    }
 
-                Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
-                Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
-                Op::AddIK { a, b, v } => set!(a, ib(i(reg!(b)).wrapping_add(v as i64))),
-                // The verifier keeps v in 0..64.
-                Op::ShrIK { a, b, v } => set!(a, ib(i(reg!(b)) >> (v & 63))),
-                Op::AndIK { a, b, v } => set!(a, reg!(b) & ib(v as i64)),
-                Op::MulI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_mul(i(reg!(c))))),
-                Op::FloorDivI { a, b, c } => {
-                    let d = i(reg!(c));
-                    if d == 0 {
-                        break raised(scalar::INT_DIV_ZERO);
+                    Op::AddI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_add(i(reg!(c))))),
+                    Op::SubI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_sub(i(reg!(c))))),
+                    Op::AddIK { a, b, v } => set!(a, ib(i(reg!(b)).wrapping_add(v as i64))),
+                    // The verifier keeps v in 0..64.
+                    Op::ShrIK { a, b, v } => set!(a, ib(i(reg!(b)) >> (v & 63))),
+                    Op::AndIK { a, b, v } => set!(a, reg!(b) & ib(v as i64)),
+                    Op::MulI { a, b, c } => set!(a, ib(i(reg!(b)).wrapping_mul(i(reg!(c))))),
+                    Op::FloorDivI { a, b, c } => {
+                        let d = i(reg!(c));
+                        if d == 0 {
+                            break raised(scalar::INT_DIV_ZERO);
+                        }
+                        set!(a, ib(scalar::floordiv_i64(i(reg!(b)), d)))
                     }
-                    set!(a, ib(scalar::floordiv_i64(i(reg!(b)), d)))
-                }
-                Op::ModI { a, b, c } => {
-                    let d = i(reg!(c));
-                    if d == 0 {
-                        break raised(scalar::INT_MOD_ZERO);
+                    Op::ModI { a, b, c } => {
+                        let d = i(reg!(c));
+                        if d == 0 {
+                            break raised(scalar::INT_MOD_ZERO);
+                        }
+                        set!(a, ib(scalar::mod_i64(i(reg!(b)), d)))
                     }
-                    set!(a, ib(scalar::mod_i64(i(reg!(b)), d)))
-                }
-                Op::DivI { a, b, c } => {
-                    let d = i(reg!(c));
-                    if d == 0 {
-                        break raised(scalar::DIV_ZERO);
+                    Op::DivI { a, b, c } => {
+                        let d = i(reg!(c));
+                        if d == 0 {
+                            break raised(scalar::DIV_ZERO);
+                        }
+                        set!(a, fb(i(reg!(b)) as f64 / d as f64))
                     }
-                    set!(a, fb(i(reg!(b)) as f64 / d as f64))
-                }
-                Op::AndI { a, b, c } => set!(a, reg!(b) & reg!(c)),
-                Op::OrI { a, b, c } => set!(a, reg!(b) | reg!(c)),
-                Op::XorI { a, b, c } => set!(a, reg!(b) ^ reg!(c)),
-                Op::NegI { a, b } => set!(a, ib(i(reg!(b)).wrapping_neg())),
-                Op::InvI { a, b } => set!(a, !reg!(b)),
-                Op::AbsI { a, b } => set!(a, ib(i(reg!(b)).wrapping_abs())),
-                Op::MinI { a, b, c } => {
-                    let (x, y) = (i(reg!(b)), i(reg!(c)));
-                    set!(a, ib(if y < x { y } else { x }))
-                }
-                Op::MaxI { a, b, c } => {
-                    let (x, y) = (i(reg!(b)), i(reg!(c)));
-                    set!(a, ib(if y > x { y } else { x }))
-                }
+                    Op::AndI { a, b, c } => set!(a, reg!(b) & reg!(c)),
+                    Op::OrI { a, b, c } => set!(a, reg!(b) | reg!(c)),
+                    Op::XorI { a, b, c } => set!(a, reg!(b) ^ reg!(c)),
+                    Op::NegI { a, b } => set!(a, ib(i(reg!(b)).wrapping_neg())),
+                    Op::InvI { a, b } => set!(a, !reg!(b)),
+                    Op::AbsI { a, b } => set!(a, ib(i(reg!(b)).wrapping_abs())),
+                    Op::MinI { a, b, c } => {
+                        let (x, y) = (i(reg!(b)), i(reg!(c)));
+                        set!(a, ib(if y < x { y } else { x }))
+                    }
+                    Op::MaxI { a, b, c } => {
+                        let (x, y) = (i(reg!(b)), i(reg!(c)));
+                        set!(a, ib(if y > x { y } else { x }))
+                    }
 
-                Op::AddF { a, b, c } => set!(a, fb(f(reg!(b)) + f(reg!(c)))),
-                Op::SubF { a, b, c } => set!(a, fb(f(reg!(b)) - f(reg!(c)))),
-                Op::MulF { a, b, c } => set!(a, fb(f(reg!(b)) * f(reg!(c)))),
-                Op::DivF { a, b, c } => {
-                    let d = f(reg!(c));
-                    if d == 0.0 {
-                        break raised(scalar::FLOAT_DIV_ZERO);
+                    Op::AddF { a, b, c } => set!(a, fb(f(reg!(b)) + f(reg!(c)))),
+                    Op::SubF { a, b, c } => set!(a, fb(f(reg!(b)) - f(reg!(c)))),
+                    Op::MulF { a, b, c } => set!(a, fb(f(reg!(b)) * f(reg!(c)))),
+                    Op::DivF { a, b, c } => {
+                        let d = f(reg!(c));
+                        if d == 0.0 {
+                            break raised(scalar::FLOAT_DIV_ZERO);
+                        }
+                        set!(a, fb(f(reg!(b)) / d))
                     }
-                    set!(a, fb(f(reg!(b)) / d))
-                }
-                // Two roundings, as the separate operations: Rust never
-                // contracts `x * y + z` into a fused multiply-add.
-                Op::MulAddF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) + f(reg!(d)))),
-                Op::MulSubF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) - f(reg!(d)))),
-                Op::SubMulF { a, b, c, d } => set!(a, fb(f(reg!(d)) - f(reg!(b)) * f(reg!(c)))),
-                Op::AddFI { a, b, c } => set!(a, fb(f(reg!(b)) + i(reg!(c)) as f64)),
-                Op::SubFI { a, b, c } => set!(a, fb(f(reg!(b)) - i(reg!(c)) as f64)),
-                Op::SubIF { a, b, c } => set!(a, fb(i(reg!(b)) as f64 - f(reg!(c)))),
-                Op::MulFI { a, b, c } => set!(a, fb(f(reg!(b)) * i(reg!(c)) as f64)),
-                Op::DivFI { a, b, c } => {
-                    let d = i(reg!(c));
-                    if d == 0 {
-                        break raised(scalar::FLOAT_DIV_ZERO);
+                    // Two roundings, as the separate operations: Rust never
+                    // contracts `x * y + z` into a fused multiply-add.
+                    Op::MulAddF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) + f(reg!(d)))),
+                    Op::MulSubF { a, b, c, d } => set!(a, fb(f(reg!(b)) * f(reg!(c)) - f(reg!(d)))),
+                    Op::SubMulF { a, b, c, d } => set!(a, fb(f(reg!(d)) - f(reg!(b)) * f(reg!(c)))),
+                    Op::AddFI { a, b, c } => set!(a, fb(f(reg!(b)) + i(reg!(c)) as f64)),
+                    Op::SubFI { a, b, c } => set!(a, fb(f(reg!(b)) - i(reg!(c)) as f64)),
+                    Op::SubIF { a, b, c } => set!(a, fb(i(reg!(b)) as f64 - f(reg!(c)))),
+                    Op::MulFI { a, b, c } => set!(a, fb(f(reg!(b)) * i(reg!(c)) as f64)),
+                    Op::DivFI { a, b, c } => {
+                        let d = i(reg!(c));
+                        if d == 0 {
+                            break raised(scalar::FLOAT_DIV_ZERO);
+                        }
+                        set!(a, fb(f(reg!(b)) / d as f64))
                     }
-                    set!(a, fb(f(reg!(b)) / d as f64))
-                }
-                Op::DivIF { a, b, c } => {
-                    let d = f(reg!(c));
-                    if d == 0.0 {
-                        break raised(scalar::FLOAT_DIV_ZERO);
+                    Op::DivIF { a, b, c } => {
+                        let d = f(reg!(c));
+                        if d == 0.0 {
+                            break raised(scalar::FLOAT_DIV_ZERO);
+                        }
+                        set!(a, fb(i(reg!(b)) as f64 / d))
                     }
-                    set!(a, fb(i(reg!(b)) as f64 / d))
-                }
-                Op::NegF { a, b } => set!(a, fb(-f(reg!(b)))),
-                Op::AbsF { a, b } => set!(a, fb(f(reg!(b)).abs())),
-                Op::MinF { a, b, c } => {
-                    let (x, y) = (f(reg!(b)), f(reg!(c)));
-                    set!(a, fb(if y < x { y } else { x }))
-                }
-                Op::MaxF { a, b, c } => {
-                    let (x, y) = (f(reg!(b)), f(reg!(c)));
-                    set!(a, fb(if y > x { y } else { x }))
-                }
+                    Op::NegF { a, b } => set!(a, fb(-f(reg!(b)))),
+                    Op::AbsF { a, b } => set!(a, fb(f(reg!(b)).abs())),
+                    Op::MinF { a, b, c } => {
+                        let (x, y) = (f(reg!(b)), f(reg!(c)));
+                        set!(a, fb(if y < x { y } else { x }))
+                    }
+                    Op::MaxF { a, b, c } => {
+                        let (x, y) = (f(reg!(b)), f(reg!(c)));
+                        set!(a, fb(if y > x { y } else { x }))
+                    }
 
-                Op::EqI { a, b, c } => set!(a, (reg!(b) == reg!(c)) as u64),
-                Op::NeI { a, b, c } => set!(a, (reg!(b) != reg!(c)) as u64),
-                Op::LtI { a, b, c } => set!(a, (i(reg!(b)) < i(reg!(c))) as u64),
-                Op::LeI { a, b, c } => set!(a, (i(reg!(b)) <= i(reg!(c))) as u64),
-                Op::EqF { a, b, c } => set!(a, (f(reg!(b)) == f(reg!(c))) as u64),
-                Op::NeF { a, b, c } => set!(a, (f(reg!(b)) != f(reg!(c))) as u64),
-                Op::LtF { a, b, c } => set!(a, (f(reg!(b)) < f(reg!(c))) as u64),
-                Op::LeF { a, b, c } => set!(a, (f(reg!(b)) <= f(reg!(c))) as u64),
+                    Op::EqI { a, b, c } => set!(a, (reg!(b) == reg!(c)) as u64),
+                    Op::NeI { a, b, c } => set!(a, (reg!(b) != reg!(c)) as u64),
+                    Op::LtI { a, b, c } => set!(a, (i(reg!(b)) < i(reg!(c))) as u64),
+                    Op::LeI { a, b, c } => set!(a, (i(reg!(b)) <= i(reg!(c))) as u64),
+                    Op::EqF { a, b, c } => set!(a, (f(reg!(b)) == f(reg!(c))) as u64),
+                    Op::NeF { a, b, c } => set!(a, (f(reg!(b)) != f(reg!(c))) as u64),
+                    Op::LtF { a, b, c } => set!(a, (f(reg!(b)) < f(reg!(c))) as u64),
+                    Op::LeF { a, b, c } => set!(a, (f(reg!(b)) <= f(reg!(c))) as u64),
 
-                Op::IToF { a, b } => set!(a, fb(i(reg!(b)) as f64)),
-                Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
-                Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
-                Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
+                    Op::IToF { a, b } => set!(a, fb(i(reg!(b)) as f64)),
+                    Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
+                    Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
+                    Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
 
-                Op::Jmp { t } => jump!(t),
-                Op::JmpT { a, t } => {
-                    if reg!(a) != 0 {
-                        jump!(t)
+                    Op::Jmp { t } => jump!(t),
+                    Op::JmpT { a, t } => {
+                        if reg!(a) != 0 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JmpF { a, t } => {
-                    if reg!(a) == 0 {
-                        jump!(t)
+                    Op::JmpF { a, t } => {
+                        if reg!(a) == 0 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JLtI { a, b, t } => {
-                    if i(reg!(a)) < i(reg!(b)) {
-                        jump!(t)
+                    Op::JLtI { a, b, t } => {
+                        if i(reg!(a)) < i(reg!(b)) {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JLeI { a, b, t } => {
-                    if i(reg!(a)) <= i(reg!(b)) {
-                        jump!(t)
+                    Op::JLeI { a, b, t } => {
+                        if i(reg!(a)) <= i(reg!(b)) {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JEqI { a, b, t } => {
-                    if reg!(a) == reg!(b) {
-                        jump!(t)
+                    Op::JEqI { a, b, t } => {
+                        if reg!(a) == reg!(b) {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JNeI { a, b, t } => {
-                    if reg!(a) != reg!(b) {
-                        jump!(t)
+                    Op::JNeI { a, b, t } => {
+                        if reg!(a) != reg!(b) {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JLtIK { a, v, t } => {
-                    if i(reg!(a)) < v as i64 {
-                        jump!(t)
+                    Op::JLtIK { a, v, t } => {
+                        if i(reg!(a)) < v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JLeIK { a, v, t } => {
-                    if i(reg!(a)) <= v as i64 {
-                        jump!(t)
+                    Op::JLeIK { a, v, t } => {
+                        if i(reg!(a)) <= v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JGtIK { a, v, t } => {
-                    if i(reg!(a)) > v as i64 {
-                        jump!(t)
+                    Op::JGtIK { a, v, t } => {
+                        if i(reg!(a)) > v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JGeIK { a, v, t } => {
-                    if i(reg!(a)) >= v as i64 {
-                        jump!(t)
+                    Op::JGeIK { a, v, t } => {
+                        if i(reg!(a)) >= v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JEqIK { a, v, t } => {
-                    if i(reg!(a)) == v as i64 {
-                        jump!(t)
+                    Op::JEqIK { a, v, t } => {
+                        if i(reg!(a)) == v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::JNeIK { a, v, t } => {
-                    if i(reg!(a)) != v as i64 {
-                        jump!(t)
+                    Op::JNeIK { a, v, t } => {
+                        if i(reg!(a)) != v as i64 {
+                            jump!(t)
+                        }
                     }
-                }
-                Op::ForPrep { a, v, t } => {
-                    let (start, stop, step) =
-                        (i(reg!(a)), i(reg!(a as usize + 1)), i(reg!(a as usize + 2)));
-                    let Some(count) = range_len(start, stop, step) else {
-                        break zero_step();
-                    };
-                    if count == 0 {
-                        // SAFETY: verify() checked the target is inside the code.
-                        ip = unsafe { code0.add(t as usize) };
-                        continue;
-                    } else {
-                        set!(a as usize + 1, count);
-                        set!(v, ib(start));
+                    Op::ForPrep { a, v, t } => {
+                        let (start, stop, step) =
+                            (i(reg!(a)), i(reg!(a as usize + 1)), i(reg!(a as usize + 2)));
+                        let Some(count) = range_len(start, stop, step) else {
+                            break zero_step();
+                        };
+                        if count == 0 {
+                            // SAFETY: verify() checked the target is inside the code.
+                            ip = unsafe { code0.add(t as usize) };
+                            continue;
+                        } else {
+                            set!(a as usize + 1, count);
+                            set!(v, ib(start));
+                        }
                     }
-                }
-                Op::ForLoop { a, v, t } => {
-                    let left = reg!(a as usize + 1) - 1;
-                    set!(a as usize + 1, left);
-                    if left > 0 {
+                    Op::ForLoop { a, v, t } => {
+                        let left = reg!(a as usize + 1) - 1;
+                        set!(a as usize + 1, left);
+                        if left > 0 {
+                            self.fuel = self.fuel.wrapping_sub(1);
+                            let refuelled = self.fuel == 0;
+                            if refuelled {
+                                if !NATIVE {
+                                    break fuel_out(&self.limits);
+                                }
+                                // SAFETY: `st.cur` points into `m.protos`.
+                                if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
+                                    break e;
+                                }
+                            }
+                            let x = i(reg!(a)).wrapping_add(i(reg!(a as usize + 2)));
+                            set!(a, ib(x));
+                            set!(v, ib(x));
+                            // SAFETY: verify() checked the target is inside the code.
+                            ip = unsafe { code0.add(t as usize) };
+                            if refuelled {
+                                if let Some(e) = native!(t as usize) {
+                                    break e;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+
+                    Op::ForPrep1 { a, v, t } => {
+                        let start = reg!(a);
+                        if i(start) >= i(reg!(a as usize + 1)) {
+                            // SAFETY: verify() checked the target is inside the code.
+                            ip = unsafe { code0.add(t as usize) };
+                            continue;
+                        } else {
+                            set!(v, start);
+                        }
+                    }
+                    Op::ForLoop1 { a, v, t } => {
+                        // No overflow: R[a] < R[a+1] <= i64::MAX.
+                        let x = i(reg!(a)) + 1;
+                        if x < i(reg!(a as usize + 1)) {
+                            self.fuel = self.fuel.wrapping_sub(1);
+                            let refuelled = self.fuel == 0;
+                            if refuelled {
+                                if !NATIVE {
+                                    break fuel_out(&self.limits);
+                                }
+                                // SAFETY: `st.cur` points into `m.protos`.
+                                if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
+                                    break e;
+                                }
+                            }
+                            set!(a, ib(x));
+                            set!(v, ib(x));
+                            // SAFETY: verify() checked the target is inside the code.
+                            ip = unsafe { code0.add(t as usize) };
+                            if refuelled {
+                                if let Some(e) = native!(t as usize) {
+                                    break e;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                    Op::Dup { a, b } => {
+                        let x = reg!(b);
+                        // SAFETY: array registers hold null or a live header.
+                        unsafe { array::retain(x as *mut Array) };
+                        set!(a, x)
+                    }
+                    Op::Store { a, b } => {
+                        let old = reg!(a);
+                        set!(a, reg!(b));
+                        // SAFETY: the local held null or an owned reference.
+                        unsafe { array::release(old as *mut Array) };
+                    }
+                    Op::Drop { a } => {
+                        let old = reg!(a);
+                        set!(a, 0);
+                        // SAFETY: the temporary held an owned reference.
+                        unsafe { array::release(old as *mut Array) };
+                    }
+                    Op::GetE { a, b, c } => {
+                        let p = reg!(b) as *const Array;
+                        let e = elem!(p, [i(reg!(c))]);
+                        // SAFETY: elem! checked the index, so p is a live header
+                        // and e points at an element of its dtype.
+                        set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
+                    }
+                    Op::GetE2 { a, b, c } => {
+                        let p = reg!(b) as *const Array;
+                        let e = elem!(p, [i(reg!(c)), i(reg!(c as usize + 1))]);
+                        // SAFETY: as for GetE.
+                        set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
+                    }
+                    Op::GetEW { a, b, c } => {
+                        let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
+                        // SAFETY: elem! checked the index; the dtype is 64-bit.
+                        set!(a, unsafe { (e as *const u64).read_unaligned() })
+                    }
+                    Op::GetE2W { a, b, c } => {
+                        let e = elem!(
+                            reg!(b) as *const Array,
+                            [i(reg!(c)), i(reg!(c as usize + 1))]
+                        );
+                        // SAFETY: elem! checked the indices; the dtype is 64-bit.
+                        set!(a, unsafe { (e as *const u64).read_unaligned() })
+                    }
+                    Op::GetEB { a, b, c } => {
+                        let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
+                        // SAFETY: elem! checked the index; the dtype is bool.
+                        set!(a, (unsafe { e.read() } != 0) as u64)
+                    }
+                    Op::SetEB { a, b, c } => {
+                        let v = (reg!(c) != 0) as u8;
+                        let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
+                        // SAFETY: elem! checked the index; the dtype is bool.
+                        unsafe { e.write(v) }
+                    }
+                    Op::SetEW { a, b, c } => {
+                        let v = reg!(c);
+                        let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
+                        // SAFETY: elem! checked the index; the dtype is 64-bit.
+                        unsafe { (e as *mut u64).write_unaligned(v) }
+                    }
+                    Op::SetE2W { a, b, c } => {
+                        let v = reg!(c);
+                        let e = elem!(
+                            reg!(a) as *const Array,
+                            [i(reg!(b)), i(reg!(b as usize + 1))]
+                        );
+                        // SAFETY: elem! checked the indices; the dtype is 64-bit.
+                        unsafe { (e as *mut u64).write_unaligned(v) }
+                    }
+                    Op::SetEI { a, b, c } | Op::SetEF { a, b, c } => {
+                        let v = if matches!(*op, Op::SetEF { .. }) {
+                            array::Val::F(f(reg!(c)))
+                        } else {
+                            array::Val::I(i(reg!(c)))
+                        };
+                        let p = reg!(a) as *const Array;
+                        let e = elem!(p, [i(reg!(b))]);
+                        // SAFETY: elem! checked the index, so p is a live header
+                        // and e points at an element of its dtype.
+                        unsafe { array::store((*p).dtype, e, v) }
+                    }
+                    Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } => {
+                        let v = if matches!(*op, Op::SetE2F { .. }) {
+                            array::Val::F(f(reg!(c)))
+                        } else {
+                            array::Val::I(i(reg!(c)))
+                        };
+                        let p = reg!(a) as *const Array;
+                        let e = elem!(p, [i(reg!(b)), i(reg!(b as usize + 1))]);
+                        // SAFETY: as for SetEI.
+                        unsafe { array::store((*p).dtype, e, v) }
+                    }
+
+                    Op::Call { a, f: callee } => {
                         self.fuel = self.fuel.wrapping_sub(1);
-                        let refuelled = self.fuel == 0;
-                        if refuelled {
-                            if !NATIVE {
-                                break fuel_out(&self.limits);
+                        if st.fp == st.fend || self.fuel == 0 {
+                            // SAFETY: st.fp lies in `frames` (or one past its end).
+                            let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
+                            // SAFETY: verify() checked the callee exists.
+                            let p = unsafe { &*protos.add(callee as usize) };
+                            let spent =
+                                self.fuel == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
+                            if depth == max_frames || spent {
+                                // SAFETY: verify() checked that the argument
+                                // block lies inside this frame.
+                                break unsafe { self.refuse_call(p, base.add(a as usize), depth) };
                             }
-                            // SAFETY: `st.cur` points into `m.protos`.
-                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
-                                break e;
-                            }
-                        }
-                        let x = i(reg!(a)).wrapping_add(i(reg!(a as usize + 2)));
-                        set!(a, ib(x));
-                        set!(v, ib(x));
-                        // SAFETY: verify() checked the target is inside the code.
-                        ip = unsafe { code0.add(t as usize) };
-                        if refuelled {
-                            native!(t as usize);
-                        }
-                        continue;
-                    }
-                }
-
-                Op::ForPrep1 { a, v, t } => {
-                    let start = reg!(a);
-                    if i(start) >= i(reg!(a as usize + 1)) {
-                        // SAFETY: verify() checked the target is inside the code.
-                        ip = unsafe { code0.add(t as usize) };
-                        continue;
-                    } else {
-                        set!(v, start);
-                    }
-                }
-                Op::ForLoop1 { a, v, t } => {
-                    // No overflow: R[a] < R[a+1] <= i64::MAX.
-                    let x = i(reg!(a)) + 1;
-                    if x < i(reg!(a as usize + 1)) {
-                        self.fuel = self.fuel.wrapping_sub(1);
-                        let refuelled = self.fuel == 0;
-                        if refuelled {
-                            if !NATIVE {
-                                break fuel_out(&self.limits);
-                            }
-                            // SAFETY: `st.cur` points into `m.protos`.
-                            if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), &m.protos) {
-                                break e;
+                            if st.fp == st.fend {
+                                grow_frames(&mut frames, &mut st, max_frames);
                             }
                         }
-                        set!(a, ib(x));
-                        set!(v, ib(x));
-                        // SAFETY: verify() checked the target is inside the code.
-                        ip = unsafe { code0.add(t as usize) };
-                        if refuelled {
-                            native!(t as usize);
-                        }
-                        continue;
-                    }
-                }
-                Op::Dup { a, b } => {
-                    let x = reg!(b);
-                    // SAFETY: array registers hold null or a live header.
-                    unsafe { array::retain(x as *mut Array) };
-                    set!(a, x)
-                }
-                Op::Store { a, b } => {
-                    let old = reg!(a);
-                    set!(a, reg!(b));
-                    // SAFETY: the local held null or an owned reference.
-                    unsafe { array::release(old as *mut Array) };
-                }
-                Op::Drop { a } => {
-                    let old = reg!(a);
-                    set!(a, 0);
-                    // SAFETY: the temporary held an owned reference.
-                    unsafe { array::release(old as *mut Array) };
-                }
-                Op::GetE { a, b, c } => {
-                    let p = reg!(b) as *const Array;
-                    let e = elem!(p, [i(reg!(c))]);
-                    // SAFETY: elem! checked the index, so p is a live header
-                    // and e points at an element of its dtype.
-                    set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
-                }
-                Op::GetE2 { a, b, c } => {
-                    let p = reg!(b) as *const Array;
-                    let e = elem!(p, [i(reg!(c)), i(reg!(c as usize + 1))]);
-                    // SAFETY: as for GetE.
-                    set!(a, unsafe { array::load((*p).dtype, e).to_bits((*p).dtype) })
-                }
-                Op::GetEW { a, b, c } => {
-                    let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
-                    // SAFETY: elem! checked the index; the dtype is 64-bit.
-                    set!(a, unsafe { (e as *const u64).read_unaligned() })
-                }
-                Op::GetE2W { a, b, c } => {
-                    let e = elem!(
-                        reg!(b) as *const Array,
-                        [i(reg!(c)), i(reg!(c as usize + 1))]
-                    );
-                    // SAFETY: elem! checked the indices; the dtype is 64-bit.
-                    set!(a, unsafe { (e as *const u64).read_unaligned() })
-                }
-                Op::GetEB { a, b, c } => {
-                    let e = elem!(reg!(b) as *const Array, [i(reg!(c))]);
-                    // SAFETY: elem! checked the index; the dtype is bool.
-                    set!(a, (unsafe { e.read() } != 0) as u64)
-                }
-                Op::SetEB { a, b, c } => {
-                    let v = (reg!(c) != 0) as u8;
-                    let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
-                    // SAFETY: elem! checked the index; the dtype is bool.
-                    unsafe { e.write(v) }
-                }
-                Op::SetEW { a, b, c } => {
-                    let v = reg!(c);
-                    let e = elem!(reg!(a) as *const Array, [i(reg!(b))]);
-                    // SAFETY: elem! checked the index; the dtype is 64-bit.
-                    unsafe { (e as *mut u64).write_unaligned(v) }
-                }
-                Op::SetE2W { a, b, c } => {
-                    let v = reg!(c);
-                    let e = elem!(
-                        reg!(a) as *const Array,
-                        [i(reg!(b)), i(reg!(b as usize + 1))]
-                    );
-                    // SAFETY: elem! checked the indices; the dtype is 64-bit.
-                    unsafe { (e as *mut u64).write_unaligned(v) }
-                }
-                Op::SetEI { a, b, c } | Op::SetEF { a, b, c } => {
-                    let v = if matches!(*op, Op::SetEF { .. }) {
-                        array::Val::F(f(reg!(c)))
-                    } else {
-                        array::Val::I(i(reg!(c)))
-                    };
-                    let p = reg!(a) as *const Array;
-                    let e = elem!(p, [i(reg!(b))]);
-                    // SAFETY: elem! checked the index, so p is a live header
-                    // and e points at an element of its dtype.
-                    unsafe { array::store((*p).dtype, e, v) }
-                }
-                Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } => {
-                    let v = if matches!(*op, Op::SetE2F { .. }) {
-                        array::Val::F(f(reg!(c)))
-                    } else {
-                        array::Val::I(i(reg!(c)))
-                    };
-                    let p = reg!(a) as *const Array;
-                    let e = elem!(p, [i(reg!(b)), i(reg!(b as usize + 1))]);
-                    // SAFETY: as for SetEI.
-                    unsafe { array::store((*p).dtype, e, v) }
-                }
-
-                Op::Call { a, f: callee } => {
-                    self.fuel = self.fuel.wrapping_sub(1);
-                    if st.fp == st.fend || self.fuel == 0 {
-                        // SAFETY: st.fp lies in `frames` (or one past its end).
-                        let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
-                        // SAFETY: verify() checked the callee exists.
-                        let p = unsafe { &*protos.add(callee as usize) };
-                        let spent =
-                            self.fuel == 0 && (!NATIVE || self.refuel(Some(p), &m.protos).is_err());
-                        if depth == max_frames || spent {
-                            // SAFETY: verify() checked that the argument
-                            // block lies inside this frame.
-                            break unsafe { self.refuse_call(p, base.add(a as usize), depth) };
-                        }
-                        if st.fp == st.fend {
-                            grow_frames(&mut frames, &mut st, max_frames);
-                        }
-                    }
-                    // SAFETY: st.fp < st.fend, so it points at a record of `frames`.
-                    unsafe {
-                        st.fp.write(Frame {
-                            proto: st.cur,
-                            // SAFETY: a `Call` is never the last instruction.
-                            ip: ip.add(1),
-                            base: st.fbase,
-                            resume: std::ptr::null(),
-                        });
-                        st.fp = st.fp.add(1);
-                    }
-                    st.fbase += a as usize;
-                    // SAFETY: verify() checked the callee exists.
-                    st.cur = unsafe { protos.add(callee as usize) };
-                    let p = unsafe { &*st.cur };
-                    code0 = p.code.as_ptr();
-                    ip = code0;
-                    let need = st.fbase + p.nregs as usize;
-                    if need > self.stack.len() {
-                        self.grow(need);
-                    }
-                    // SAFETY: st.fbase < need <= stack.len(), just ensured.
-                    base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
-                    if !p.plain {
-                        for &r in &p.zero_locals {
-                            set!(r, 0);
-                        }
-                        // SAFETY: verify() checked kbase + kvals.len() <= nregs,
-                        // and the stack holds nregs slots from base (just
-                        // ensured). (A plain loop: these blocks are a few words.)
+                        // SAFETY: st.fp < st.fend, so it points at a record of `frames`.
                         unsafe {
-                            let (mut src, mut dst) = (p.kvals.as_ptr(), base.add(p.kbase as usize));
-                            let end = src.add(p.kvals.len());
-                            while src < end {
-                                *dst = *src;
-                                src = src.add(1);
-                                dst = dst.add(1);
+                            st.fp.write(Frame {
+                                proto: st.cur,
+                                // SAFETY: a `Call` is never the last instruction.
+                                ip: ip.add(1),
+                                base: st.fbase,
+                                resume: std::ptr::null(),
+                            });
+                            st.fp = st.fp.add(1);
+                        }
+                        st.fbase += a as usize;
+                        // SAFETY: verify() checked the callee exists.
+                        st.cur = unsafe { protos.add(callee as usize) };
+                        let p = unsafe { &*st.cur };
+                        code0 = p.code.as_ptr();
+                        ip = code0;
+                        let need = st.fbase + p.nregs as usize;
+                        if need > self.stack.len() {
+                            self.grow(need);
+                        }
+                        // SAFETY: st.fbase < need <= stack.len(), just ensured.
+                        base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
+                        if !p.plain {
+                            for &r in &p.zero_locals {
+                                set!(r, 0);
+                            }
+                            // SAFETY: verify() checked kbase + kvals.len() <= nregs,
+                            // and the stack holds nregs slots from base (just
+                            // ensured). (A plain loop: these blocks are a few words.)
+                            unsafe {
+                                let (mut src, mut dst) =
+                                    (p.kvals.as_ptr(), base.add(p.kbase as usize));
+                                let end = src.add(p.kvals.len());
+                                while src < end {
+                                    *dst = *src;
+                                    src = src.add(1);
+                                    dst = dst.add(1);
+                                }
                             }
                         }
-                    }
-                    native!(0);
-                    continue;
-                }
-                Op::Ret1 { a } => {
-                    set!(0, reg!(a));
-                    ret!()
-                }
-                Op::Ret { a, n } => {
-                    // SAFETY: `st.cur` points into `m.protos`.
-                    for &r in unsafe { &(*st.cur).ref_locals } {
-                        let x = reg!(r);
-                        set!(r, 0);
-                        // SAFETY: array registers hold null or an owned reference.
-                        unsafe { array::release(x as *mut Array) };
-                    }
-                    // Results move down to R[0..n]; a >= 0 so copying upward
-                    // in order never overwrites a value not yet moved.
-                    if n == 1 {
-                        set!(0, reg!(a));
-                    } else {
-                        for k in 0..n {
-                            set!(k, reg!(a as usize + k as usize));
+                        if let Some(e) = native!(0) {
+                            break e;
                         }
+                        continue;
                     }
-                    ret!()
-                }
+                    Op::Ret1 { a } => {
+                        set!(0, reg!(a));
+                        ret!()
+                    }
+                    Op::Ret { a, n } => {
+                        // SAFETY: `st.cur` points into `m.protos`.
+                        for &r in unsafe { &(*st.cur).ref_locals } {
+                            let x = reg!(r);
+                            set!(r, 0);
+                            // SAFETY: array registers hold null or an owned reference.
+                            unsafe { array::release(x as *mut Array) };
+                        }
+                        // Results move down to R[0..n]; a >= 0 so copying upward
+                        // in order never overwrites a value not yet moved.
+                        if n == 1 {
+                            set!(0, reg!(a));
+                        } else {
+                            for k in 0..n {
+                                set!(k, reg!(a as usize + k as usize));
+                            }
+                        }
+                        ret!()
+                    }
 
-                // Listed rather than `_`, so that the match is exhaustive and
-                // the jump table needs no bound check.
-                Op::PowI { .. }
-                | Op::ShlI { .. }
-                | Op::ShrI { .. }
-                | Op::FloorDivF { .. }
-                | Op::ModF { .. }
-                | Op::PowF { .. }
-                | Op::Math1 { .. }
-                | Op::Atan2 { .. }
-                | Op::RoundFI { .. }
-                | Op::RoundFN { .. }
-                | Op::FloorFI { .. }
-                | Op::CeilFI { .. }
-                | Op::FToI { .. }
-                | Op::ClassF { .. }
-                | Op::Norm { .. }
-                | Op::Rt { .. }
-                | Op::Print { .. }
-                | Op::PrintK { .. }
-                | Op::Raise { .. } => {
-                    // SAFETY: as for `reg!`: the operands are inside this frame.
-                    if let Err(e) = unsafe { self.slow(m, *op, base) } {
-                        break e;
+                    // Listed rather than `_`, so that the match is exhaustive and
+                    // the jump table needs no bound check.
+                    Op::PowI { .. }
+                    | Op::ShlI { .. }
+                    | Op::ShrI { .. }
+                    | Op::FloorDivF { .. }
+                    | Op::ModF { .. }
+                    | Op::PowF { .. }
+                    | Op::Math1 { .. }
+                    | Op::Atan2 { .. }
+                    | Op::RoundFI { .. }
+                    | Op::RoundFN { .. }
+                    | Op::FloorFI { .. }
+                    | Op::CeilFI { .. }
+                    | Op::FToI { .. }
+                    | Op::ClassF { .. }
+                    | Op::Norm { .. }
+                    | Op::Rt { .. }
+                    | Op::Print { .. }
+                    | Op::PrintK { .. }
+                    | Op::Raise { .. } => {
+                        // SAFETY: as for `reg!`: the operands are inside this frame.
+                        if let Err(e) = unsafe { self.slow(m, *op, base) } {
+                            break e;
+                        }
+                        // SAFETY: a slow op is never the last instruction.
+                        ip = unsafe { ip.add(1) };
+                        if let Some(e) = native!(unsafe { ip.offset_from(code0) } as usize) {
+                            break e;
+                        }
+                        continue;
                     }
-                    // SAFETY: a slow op is never the last instruction.
-                    ip = unsafe { ip.add(1) };
-                    native!(unsafe { ip.offset_from(code0) } as usize);
-                    continue;
                 }
+                // SAFETY: see "instruction fetch" above: the instruction was not
+                // the last (that is a terminator), so the next one exists.
+                ip = unsafe { ip.add(1) };
             }
-            // SAFETY: see "instruction fetch" above: the instruction was not
-            // the last (that is a terminator), so the next one exists.
-            ip = unsafe { ip.add(1) };
         };
 
         // SAFETY: st.fp lies in `frames` (or one past its end).
@@ -877,11 +901,12 @@ impl Machine {
         n: &crate::tiering::Native,
         st: &mut Ctl,
         frames: *const Frame,
-        protos: *const Proto,
+        m: &Module,
         base: *mut u64,
         pc: usize,
-    ) -> usize {
+    ) -> Result<usize, (usize, Raised)> {
         self.native_entries += 1;
+        let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
             base,
             fuel: &mut self.fuel,
@@ -889,9 +914,17 @@ impl Machine {
             frames,
             stack: self.stack.as_mut_ptr(),
             stack_len: self.stack.len(),
-            protos,
+            protos: m.protos.as_ptr(),
+            rt: &self.rt,
+            rtops: m.rtops.as_ptr(),
+            raised: &mut raised,
         };
-        unsafe { n.run(&mut cx, pc) }
+        let next = unsafe { n.run(&mut cx, pc) };
+        if next & crate::tiering::RAISED != 0 {
+            let e = raised.unwrap_or(("SystemError", "runtime operation failed".into()));
+            return Err((next & !crate::tiering::RAISED, e));
+        }
+        Ok(next)
     }
 
     /// Grows the register stack to at least `need` slots.
@@ -935,7 +968,7 @@ impl Machine {
     /// profile.
     #[cold]
     #[inline(never)]
-    fn refuel(&mut self, p: Option<&Proto>, protos: &[Proto]) -> Result<(), Raised> {
+    fn refuel(&mut self, p: Option<&Proto>, m: &Module) -> Result<(), Raised> {
         if self.reserve == 0 {
             return Err(fuel_out(&self.limits));
         }
@@ -946,7 +979,7 @@ impl Machine {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
             if heat == t.threshold && p.native().is_none() {
-                if let Some(code) = (t.compile)(p, protos) {
+                if let Some(code) = (t.compile)(p, m) {
                     p.set_native(code);
                 }
             }

@@ -79,11 +79,23 @@ pub struct Cx {
     pub stack_len: usize,
     /// The module's functions, by index.
     pub protos: *const Proto,
+    /// What runtime operations run in (the allocators).
+    pub rt: *const crate::rt::RtCtx,
+    /// The module's runtime operations, by index (`Rt` instructions).
+    pub rtops: *const crate::rt::RtDesc,
+    /// Where a runtime operation's exception goes; native code then returns
+    /// the instruction's index with [`RAISED`] set.
+    pub raised: *mut crate::runtime::RaisedSlot,
 }
+
+/// Set in the instruction index native code returns when the instruction
+/// raised (a runtime operation): the exception is in `Cx::raised`, and the
+/// interpreter unwinds from that instruction without executing it again.
+pub const RAISED: usize = 1 << 31;
 
 /// What compiles a function (of the module's functions) to native code
 /// (`None` where it cannot).
-pub type Compile = dyn Fn(&crate::Proto, &[crate::Proto]) -> Option<Native>;
+pub type Compile = dyn Fn(&crate::Proto, &crate::Module) -> Option<Native>;
 
 /// A function's native code.
 #[derive(Clone)]
