@@ -37,10 +37,13 @@
 //! - **Arrays and runtime calls.** Reference counts (`Dup`, `Store`,
 //!   `Drop`, and releases on return) call `vm::runtime::RUNTIME`'s
 //!   `retain`/`release` at the same points as the interpreter, so frees
-//!   happen in the same order. Array operations (`Rt`, where every
-//!   allocation goes through the classmethod table) and printing are left
-//!   to the interpreter. Element reads and writes of 64-bit and bool dtypes
-//!   are native, with the same bounds check.
+//!   happen in the same order. Array operations (`Rt`) call the same
+//!   `rt_exec` the interpreter does, where every allocation goes through
+//!   the classmethod table; one that raises returns its instruction with
+//!   `vm::tiering::RAISED` and the exception, which the interpreter unwinds
+//!   from without executing the instruction again. Printing is left to the
+//!   interpreter. Element reads and writes of 64-bit and bool dtypes are
+//!   native, with the same bounds check.
 
 pub mod listing;
 pub mod lower;
