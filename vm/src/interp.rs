@@ -253,29 +253,43 @@ impl Machine {
                 unsafe { wr(base, $r as usize, v) }
             }};
         }
+        // One unit of fuel for a backward jump. Evaluates to whether it ended
+        // the window: then the next window is taken (or the fuel error
+        // raised) and, once the jump is made, `land!` offers the loop to
+        // native code.
+        macro_rules! tick {
+            () => {{
+                self.fuel = self.fuel.wrapping_sub(1);
+                let end = self.fuel == 0;
+                if end {
+                    if !NATIVE {
+                        break fuel_out(&self.limits);
+                    }
+                    // SAFETY: `st.cur` points into `m.protos`.
+                    if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
+                        break e;
+                    }
+                }
+                end
+            }};
+        }
+        macro_rules! land {
+            ($end:expr, $t:expr) => {{
+                if $end {
+                    if let Some(e) = native!($t as usize) {
+                        break e;
+                    }
+                }
+                continue;
+            }};
+        }
         macro_rules! jump {
             ($t:expr) => {{
                 // SAFETY: verify() checked the target is inside the code.
                 let to = unsafe { code0.add($t as usize) };
-                if to <= ip {
-                    self.fuel = self.fuel.wrapping_sub(1);
-                    if self.fuel == 0 {
-                        if !NATIVE {
-                            break fuel_out(&self.limits);
-                        }
-                        // SAFETY: `st.cur` points into `m.protos`.
-                        if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
-                            break e;
-                        }
-                        ip = to;
-                        if let Some(e) = native!($t as usize) {
-                            break e;
-                        }
-                        continue;
-                    }
-                }
+                let end = to <= ip && tick!();
                 ip = to;
-                continue;
+                land!(end, $t)
             }};
         }
 
@@ -560,28 +574,13 @@ impl Machine {
                         let left = reg!(a as usize + 1) - 1;
                         set!(a as usize + 1, left);
                         if left > 0 {
-                            self.fuel = self.fuel.wrapping_sub(1);
-                            let refuelled = self.fuel == 0;
-                            if refuelled {
-                                if !NATIVE {
-                                    break fuel_out(&self.limits);
-                                }
-                                // SAFETY: `st.cur` points into `m.protos`.
-                                if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
-                                    break e;
-                                }
-                            }
+                            let end = tick!();
                             let x = i(reg!(a)).wrapping_add(i(reg!(a as usize + 2)));
                             set!(a, ib(x));
                             set!(v, ib(x));
                             // SAFETY: verify() checked the target is inside the code.
                             ip = unsafe { code0.add(t as usize) };
-                            if refuelled {
-                                if let Some(e) = native!(t as usize) {
-                                    break e;
-                                }
-                            }
-                            continue;
+                            land!(end, t)
                         }
                     }
 
@@ -599,27 +598,12 @@ impl Machine {
                         // No overflow: R[a] < R[a+1] <= i64::MAX.
                         let x = i(reg!(a)) + 1;
                         if x < i(reg!(a as usize + 1)) {
-                            self.fuel = self.fuel.wrapping_sub(1);
-                            let refuelled = self.fuel == 0;
-                            if refuelled {
-                                if !NATIVE {
-                                    break fuel_out(&self.limits);
-                                }
-                                // SAFETY: `st.cur` points into `m.protos`.
-                                if let Err(e) = self.refuel(Some(unsafe { &*st.cur }), m) {
-                                    break e;
-                                }
-                            }
+                            let end = tick!();
                             set!(a, ib(x));
                             set!(v, ib(x));
                             // SAFETY: verify() checked the target is inside the code.
                             ip = unsafe { code0.add(t as usize) };
-                            if refuelled {
-                                if let Some(e) = native!(t as usize) {
-                                    break e;
-                                }
-                            }
-                            continue;
+                            land!(end, t)
                         }
                     }
                     Op::Dup { a, b } => {
