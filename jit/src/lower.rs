@@ -185,6 +185,12 @@ fn op_code<M: Masm>(
             m.store(a, G1);
         }
         Op::NotB { a, b } => int_imm(m, Alu::Xor, a, b, 1),
+        // Unassigned: leave before anything changes; the interpreter raises.
+        Op::Bound { a, .. } => {
+            m.load(G0, a);
+            m.cmp_imm(G0, 0);
+            m.exit_if(Cond::Eq, pc);
+        }
 
         Op::Jmp { t } => {
             if t as usize <= pc {

@@ -271,6 +271,11 @@ ops! {
     PrintK { s: N }
     /// raise exception e (index into EXCEPTIONS) with message string s
     Raise { e: N, s: N }
+    /// if R[a] == 0, the local it stands for is unassigned: raise
+    /// UnboundLocalError (k = 0) or, in module code, NameError (k = 1) with
+    /// message string s. R[a] is the local's assigned flag, or an array
+    /// local itself (null until assigned)
+    Bound { a: R, s: N, k: N }
 
     // Call and return close the table: with a handled op last, the
     // interpreter's jump table needs no bound check.
@@ -280,6 +285,14 @@ ops! {
     Ret { a: R, n: N }
     /// return R[a] to the caller, from a function without array locals
     Ret1 { a: R }
+}
+
+/// `Bound` kinds.
+pub mod unbound {
+    /// A function's local: `UnboundLocalError`.
+    pub const LOCAL: u16 = 0;
+    /// A name of the module's code: `NameError`.
+    pub const MODULE: u16 = 1;
 }
 
 /// `Print` kinds.

@@ -493,6 +493,11 @@ impl Machine {
                     Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
                     Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
                     Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
+                    Op::Bound { a, s, k } => {
+                        if reg!(a) == 0 {
+                            break unbound(m, s, k);
+                        }
+                    }
 
                     Op::Jmp { t } => jump!(t),
                     Op::JmpT { a, t } => {
@@ -1159,6 +1164,18 @@ fn fuel_out(limits: &Limits) -> Raised {
             limits.fuel.unwrap_or(0)
         ),
     )
+}
+
+/// The exception of a `Bound` that found its local unassigned.
+#[cold]
+#[inline(never)]
+fn unbound(m: &Module, s: u16, k: u16) -> Raised {
+    let kind = if k == crate::bytecode::unbound::MODULE {
+        "NameError"
+    } else {
+        "UnboundLocalError"
+    };
+    (kind, m.strings[s as usize].clone())
 }
 
 #[cold]
