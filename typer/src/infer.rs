@@ -61,6 +61,9 @@ pub struct Program {
     spec_index: HashMap<(FuncRef, Vec<Type>), SpecId>,
     /// Array classes and their typing hooks.
     pub classes: crate::classes::ClassesRef,
+    /// Set for one round once inference has converged with locals still
+    /// untyped: see [`Program::solve`].
+    untyped_from_aug: bool,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -80,6 +83,7 @@ impl Program {
             specs: Vec::new(),
             spec_index: HashMap::new(),
             classes: crate::classes::Classes::shared(),
+            untyped_from_aug: false,
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -215,6 +219,7 @@ impl Program {
     /// (and those they reach). Returns the first error.
     pub fn solve(&mut self) -> Result<()> {
         let mut defaulted = false;
+        let mut typed_aug = false;
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             let mut i = 0;
@@ -248,6 +253,7 @@ impl Program {
                 }
                 i += 1;
             }
+            self.untyped_from_aug = false;
             if changed {
                 continue;
             }
@@ -264,6 +270,20 @@ impl Program {
             }
             if any && !defaulted {
                 defaulted = true;
+                continue;
+            }
+            // A local still untyped has only assignments that need its own
+            // value first (`s += x` alone), so it is never assigned and
+            // every read of it raises UnboundLocalError: any type is sound.
+            // For one round, an augmented assignment gives such a local the
+            // type of its right side; later rounds keep and widen it.
+            let untyped = self
+                .specs
+                .iter()
+                .any(|s| s.locals.iter().any(|l| l.ty == Type::Unknown));
+            if untyped && !typed_aug {
+                typed_aug = true;
+                self.untyped_from_aug = true;
                 continue;
             }
             for s in &self.specs {
@@ -838,9 +858,13 @@ impl Cx<'_> {
                     let v = self.expr(value)?;
                     self.setitem(target, Some(*op), v, span)?
                 }
-                ExprKind::Name(_) => {
-                    let cur = self.expr(target)?;
+                ExprKind::Name(n) => {
+                    let mut cur = self.expr(target)?;
                     let rhs = self.expr(value)?;
+                    if cur.ty == Type::Unknown && self.prog.untyped_from_aug {
+                        self.assign_local(n, &rhs.ty, target.span)?;
+                        cur = self.expr(target)?;
+                    }
                     if cur.ty.as_array().is_some() {
                         return Ok(Some(TStmt {
                             kind: self.inplace(*op, cur, rhs, span)?,

@@ -190,7 +190,25 @@ impl Machine {
         if self.out.len() >= OUT_CHUNK {
             self.flush();
         }
-        r.map(|()| self.stack[..p.nret as usize].to_vec())
+        r?;
+        let out = self.stack[..p.nret as usize].to_vec();
+        // Every read of a local that may be unassigned is checked, so a
+        // result never holds a null array; the host must never see one
+        // even if that were broken (its array handles would be dangling).
+        let mut refs = Vec::new();
+        crate::compile::ref_offsets(&p.ret, 0, &mut refs);
+        if refs.iter().any(|&r| out[r as usize] == 0) {
+            for &r in &refs {
+                // SAFETY: result registers of array type hold null or an
+                // owned reference, which the host will not receive.
+                unsafe { array::release(out[r as usize] as *mut Array) };
+            }
+            return Err(Exception::new(
+                "SystemError",
+                format!("{} returned an unassigned array", p.name),
+            ));
+        }
+        Ok(out)
     }
 
     /// The interpreter loop: runs `entry` with its frame at slot `fbase`
@@ -1209,7 +1227,54 @@ fn range_len(start: i64, stop: i64, step: i64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::range_len;
+    use super::{range_len, Limits, Machine};
+    use crate::bytecode::Op;
+
+    /// `f` of a program whose `f(0)` reads `a` unassigned.
+    fn maybe_unassigned_array() -> (crate::Module, u32) {
+        let src = "import numpy as np\n\
+            def f(n):\n    if n > 0:\n        a = np.zeros(3)\n    return a\n\
+            f(1)\n";
+        let source = std::rc::Rc::new(typer::Source::new("t.py", src));
+        let (_, m) = crate::load(source, typer::classes::Classes::shared()).unwrap();
+        let f = m.protos.iter().position(|p| p.name == "f").unwrap() as u32;
+        (m, f)
+    }
+
+    fn machine() -> Machine {
+        Machine::new(
+            Box::new(std::io::sink()),
+            Limits::default(),
+            typer::classes::Classes::shared(),
+        )
+    }
+
+    #[test]
+    fn an_unassigned_read_raises_unbound_local_error() {
+        let (m, f) = maybe_unassigned_array();
+        let e = machine().call(&m, f, &[0]).unwrap_err();
+        assert_eq!(e.kind, "UnboundLocalError");
+        let r = machine().call(&m, f, &[1]).unwrap();
+        assert_ne!(r[0], 0);
+        // SAFETY: the result is an owned array reference.
+        unsafe { crate::array::release(r[0] as *mut crate::array::Array) };
+    }
+
+    #[test]
+    fn a_null_array_result_never_reaches_the_host() {
+        // Without its check (as if the analysis had missed the read), the
+        // function would hand back a null array: the call refuses it.
+        let (mut m, f) = maybe_unassigned_array();
+        let code = &mut m.protos[f as usize].code;
+        let pc = code
+            .iter()
+            .position(|o| matches!(o, Op::Bound { .. }))
+            .expect("a check before `return a`");
+        code[pc] = Op::Mov { a: 0, b: 0 };
+        let e = machine().call(&m, f, &[0]).unwrap_err();
+        assert_eq!(e.kind, "SystemError");
+        assert!(e.message.contains("unassigned array"), "{}", e.message);
+    }
 
     #[test]
     fn range_lengths() {
