@@ -6,8 +6,8 @@
 //! The generator writes loops over ints and floats with every operator the
 //! native code lowers, element reads and writes of float64 and int64
 //! arrays (negative and out-of-bounds indices included), divisions that can
-//! reach zero, and calls and prints the native code hands back to the
-//! interpreter. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
+//! reach zero, calls and prints the native code hands back to the
+//! interpreter, and reads of names that may not be assigned yet. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
 //! more cases, `KILN_TIER_SHOW=1` to print each program and its endings.
 
 use std::cell::RefCell;
@@ -137,6 +137,13 @@ fn program(seed: u64) -> String {
                 "flags[{}] = {}",
                 r.pick(&["i % 6", "-1 - b % 6", "a % 7"]),
                 int_expr(&mut r, 1)
+            ),
+            // A name assigned on some iterations only: reading it raises
+            // UnboundLocalError until its first assignment.
+            9 if r.chance(40) => format!(
+                "if {}:\n            u = {}\n        b = (b + u) % 1009",
+                cond(&mut r),
+                int_expr(&mut r, 2)
             ),
             9 => format!(
                 "if flags[(i + b) % 6]:\n            a = {}",
