@@ -104,7 +104,7 @@ fn checks_by_function(listing: &str) -> Vec<(String, Vec<usize>)> {
             out.push((rest.split(' ').next().unwrap().to_string(), Vec::new()));
         } else if let Some((num, _)) = l.trim_start().split_once('|') {
             line = num.trim().parse().unwrap();
-        } else if l.trim_start().split_whitespace().nth(1) == Some("Bound") {
+        } else if l.split_whitespace().nth(1) == Some("Bound") {
             out.last_mut().unwrap().1.push(line);
         }
     }
@@ -217,7 +217,8 @@ fn raising_spends_the_same_fuel_in_every_tier() {
         def f(n):\n    t = 0\n    for i in range(n):\n        for j in range(i):\n            t += j\n        \
         if t > 2000:\n            print(i, t, hit, w)\n        if i % 3 == 0:\n            w = np.ones(2) * i\n        \
         if t > 5000:\n            hit = t\n    return t\n\nprint(f(40))\n";
-    let unbound = |end: &str| end.starts_with("UnboundLocalError: cannot access local variable 'hit'");
+    let unbound =
+        |end: &str| end.starts_with("UnboundLocalError: cannot access local variable 'hit'");
     let mut spent = Vec::new();
     for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
         let (out, end) = run(src, tier, None);
@@ -236,7 +237,9 @@ fn raising_spends_the_same_fuel_in_every_tier() {
         }
         let below = run(src, tier, Some(lo));
         assert!(
-            below.1.starts_with("RuntimeError: instruction fuel exhausted"),
+            below
+                .1
+                .starts_with("RuntimeError: instruction fuel exhausted"),
             "{tier:?}: {below:?}"
         );
         spent.push((tier, hi, below));

@@ -368,7 +368,8 @@ mod tests {
 
     #[test]
     fn branches_that_leave_do_not_weaken_the_join() {
-        let src = "def f(n):\n    if n > 0:\n        a = 1\n    else:\n        return 0\n    return a\n";
+        let src =
+            "def f(n):\n    if n > 0:\n        a = 1\n    else:\n        return 0\n    return a\n";
         assert_eq!(checked(src, "f", int()), names(&[]));
         let raise = "def f(n):\n    if n > 0:\n        a = 1\n    else:\n        raise ValueError(\"no\")\n    return a\n";
         assert_eq!(checked(raise, "f", int()), names(&[]));
@@ -420,10 +421,12 @@ mod tests {
 
     #[test]
     fn a_read_that_passed_its_check_proves_the_name_for_later_statements() {
-        let src = "def f(n):\n    if n > 0:\n        x = 1\n    print(x)\n    print(x)\n    return x\n";
+        let src =
+            "def f(n):\n    if n > 0:\n        x = 1\n    print(x)\n    print(x)\n    return x\n";
         assert_eq!(checked(src, "f", int()), names(&[("x", 4)]));
         // Not from a branch that may not run.
-        let cond = "def f(n):\n    if n > 0:\n        x = 1\n    y = n > 1 and x > 0\n    return x\n";
+        let cond =
+            "def f(n):\n    if n > 0:\n        x = 1\n    y = n > 1 and x > 0\n    return x\n";
         assert_eq!(checked(cond, "f", int()), names(&[("x", 4), ("x", 5)]));
     }
 

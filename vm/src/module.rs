@@ -163,7 +163,8 @@ impl Module {
                         return err(pc, "unknown string")
                     }
                     Op::Bound { s, k, .. }
-                        if s as usize >= self.strings.len() || k > crate::bytecode::unbound::MODULE =>
+                        if s as usize >= self.strings.len()
+                            || k > crate::bytecode::unbound::MODULE =>
                     {
                         return err(pc, "unknown string or kind in Bound")
                     }
