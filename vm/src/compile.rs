@@ -499,10 +499,11 @@ impl Gen<'_> {
                 }) =>
             {
                 // A whole-index element write: one bounds-checked instruction.
-                let arr = self.expr_reg(&args[0]);
-                let idx = self.index_regs(&args[1..=kinds.len()]);
+                // Python evaluates the value before the target.
                 let v = &args[kinds.len() + 1];
                 let val = self.expr_reg(v);
+                let arr = self.expr_reg(&args[0]);
+                let idx = self.index_regs(&args[1..=kinds.len()]);
                 let dtype = args[0].ty.as_array().map(|a| a.dtype);
                 let raw = matches!(
                     (rep(&v.ty), dtype),
@@ -1107,7 +1108,16 @@ impl Gen<'_> {
     /// window's start, which moves to `dst`.
     fn rt(&mut self, op: &RtOp, args: &[TExpr], ty: &Type, dst: R, span: Span) {
         let mark = self.top;
-        let regs: Vec<R> = args.iter().map(|a| self.expr_reg(a)).collect();
+        let regs: Vec<R> = match (op, args.split_last()) {
+            // `a[...] = v`: Python evaluates the value before the target.
+            (RtOp::SetItem(..), Some((v, target))) => {
+                let val = self.expr_reg(v);
+                let mut regs: Vec<R> = target.iter().map(|a| self.expr_reg(a)).collect();
+                regs.push(val);
+                regs
+            }
+            _ => args.iter().map(|a| self.expr_reg(a)).collect(),
+        };
         let desc = RtDesc {
             op: op.clone(),
             args: args.iter().map(|a| a.ty.clone()).collect(),
