@@ -250,3 +250,41 @@ fn raising_spends_the_same_fuel_in_every_tier() {
     }
     assert!(spent[0].1 > 100, "the loops ran: {}", spent[0].1);
 }
+
+#[test]
+fn raising_releases_every_array_and_allocates_alike_in_every_tier() {
+    // The check fails with an owned temporary live (`np.ones(4) * 2.0`)
+    // and array locals assigned (`w`) and not (`arr`).
+    let src = "import numpy as np\n\n\
+        def f(n):\n    w = np.zeros(4)\n    if n > 3:\n        arr = np.ones(4)\n    \
+        b = np.ones(4) * 2.0 + arr\n    return b + w\n\nprint(f(5))\nprint(f(1))\n";
+    let mut seen = Vec::new();
+    for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+        let sink = Sink::default();
+        let mut vm = Vm::with_output(
+            Config {
+                tier,
+                ..Config::default()
+            },
+            Box::new(sink.clone()),
+        );
+        let m = vm.load("leak.py", src).unwrap();
+        let e = vm.run_main(&m).unwrap_err();
+        assert!(
+            matches!(&e, Error::Runtime(x) if x.kind == "UnboundLocalError"),
+            "{tier:?}: {e}"
+        );
+        drop(m);
+        let stats = vm.alloc_stats();
+        let (allocs, frees): (u64, u64) = stats
+            .iter()
+            .fold((0, 0), |(a, f), (_, s)| (a + s.allocs, f + s.frees));
+        assert_eq!(allocs, frees, "{tier:?}: {stats:?}");
+        assert!(allocs > 0);
+        drop(vm);
+        let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
+        assert_eq!(out, "[3. 3. 3. 3.]\n", "{tier:?}");
+        seen.push(allocs);
+    }
+    assert!(seen.iter().all(|&n| n == seen[0]), "{seen:?}");
+}
