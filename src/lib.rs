@@ -31,10 +31,11 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use typer::classes::UfuncHook;
 pub use typer::{DType, Diagnostic, Source, Type};
-pub use vm::classmethods::{AllocRequest, Classmethod, NativeAllocate};
+pub use vm::classmethods::{AllocRequest, Classmethod, NativeAllocate, NativeAllocator};
 pub use vm::meminfo::{AllocStats, Allocator, ExternalMemAllocator, MemInfo};
 pub use vm::{Exception, Limits};
 
@@ -118,6 +119,13 @@ pub const NDARRAY: ClassId = ClassId(0);
 
 /// A reference to an array shared with scripts. Dropping the last reference
 /// (here or in a script) frees the memory through its class's allocator.
+///
+/// An array does not borrow the [`Vm`] that made it: it stays valid after
+/// that VM is dropped (its allocator lives as long as its memory), and it
+/// may be passed to another VM of the same thread. Its class is a number
+/// that only means something in the VM that registered it; a VM refuses
+/// arrays of a class it does not know. Not `Send`: the reference count is
+/// not atomic.
 pub struct ArrayRef {
     ptr: *mut Array,
 }
@@ -143,6 +151,23 @@ impl ArrayRef {
     /// The elements in C order, converted to i64.
     pub fn to_vec_i64(&self) -> Vec<i64> {
         self.collect(|v| v.as_i64())
+    }
+    /// Element `k` in C order, converted to f64; `None` past the end.
+    pub fn get_f64(&self, k: usize) -> Option<f64> {
+        let a = self.get();
+        if k >= a.size() {
+            return None;
+        }
+        let mut rest = k;
+        let mut off = 0isize;
+        for d in (0..a.shape().len()).rev() {
+            let n = a.shape()[d];
+            off += (rest % n) as isize * a.strides()[d];
+            rest /= n;
+        }
+        // SAFETY: `k` is inside the array, so `off` is the byte offset of an
+        // element of the live array.
+        Some(unsafe { array::load(a.dtype, a.data.offset(off)) }.as_f64())
     }
     fn collect<T>(&self, f: impl Fn(array::Val) -> T) -> Vec<T> {
         let a = self.get();
@@ -267,9 +292,11 @@ impl Value {
             Type::Tuple(items) => {
                 Value::Tuple(items.iter().map(|t| Value::unflatten(t, regs)).collect())
             }
-            Type::Array(_) => Value::Array(ArrayRef {
-                ptr: regs.next().unwrap_or(0) as *mut Array,
-            }),
+            // A null register (no array) must never become a handle.
+            Type::Array(_) => match regs.next().unwrap_or(0) as *mut Array {
+                p if p.is_null() => Value::None,
+                ptr => Value::Array(ArrayRef { ptr }),
+            },
             _ => Value::None,
         }
     }
@@ -301,11 +328,18 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A loaded program: its typed specialisations and their bytecode.
+/// A loaded program: its typed specialisations and their bytecode. It
+/// belongs to the [`Vm`] that loaded it; another VM refuses it.
 pub struct Module {
     prog: RefCell<typer::Program>,
     code: RefCell<vm::Module>,
     source: Rc<Source>,
+    /// The id of the VM that loaded it.
+    owner: u64,
+    /// Every host specialisation that succeeded, in order: replayed onto a
+    /// fresh program when a call fails to type, so that the failure does not
+    /// stay in the module.
+    history: RefCell<Vec<(String, Vec<Type>)>>,
 }
 
 impl Module {
@@ -333,6 +367,8 @@ impl Module {
 /// A Kiln virtual machine: configuration, array classes with their
 /// classmethods, and execution state.
 pub struct Vm {
+    /// Unique in the process: tells this VM's modules from others'.
+    id: u64,
     config: Config,
     classes: ClassesRef,
     machine: vm::Machine,
@@ -413,11 +449,42 @@ impl Vm {
                 compile: Box::new(move |p, m| compile_timed(p, m, &stats)),
             }));
         }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Vm {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
             classes,
             machine,
             jit,
+        }
+    }
+
+    /// Replaces the recursion and fuel limits for the next calls.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.machine.limits = limits.clone();
+        self.config.limits = limits;
+    }
+
+    /// Replaces the cap on live array memory (`None`: no cap) for the next
+    /// allocations.
+    pub fn set_max_memory(&mut self, bytes: Option<u64>) {
+        self.machine.rt.table.mem_limit = bytes;
+        self.config.max_memory = bytes;
+    }
+
+    /// Is `c` a class registered in this VM?
+    pub fn has_class(&self, c: ClassId) -> bool {
+        (c.0 as usize) < self.classes.borrow().defs.len()
+    }
+
+    fn check_class(&self, c: ClassId) -> Result<(), Error> {
+        if self.has_class(c) {
+            Ok(())
+        } else {
+            Err(Error::Call(format!(
+                "array class {} is not registered in this VM",
+                c.0
+            )))
         }
     }
 
@@ -443,13 +510,40 @@ impl Vm {
     /// assert_eq!(vm.class_name(r.class()), "Celsius");
     /// assert!(m.inspect_types().contains("Celsius(1, float64, C)"));
     /// ```
+    ///
+    /// # Panics
+    /// When `base` is not registered in this VM ([`Vm::try_register_array_type`]
+    /// returns an error instead).
     pub fn register_array_type(
         &mut self,
         name: &str,
         base: ClassId,
         hook: Option<UfuncHook>,
     ) -> ClassId {
-        ClassId(self.classes.borrow_mut().register(name, base.0, hook))
+        self.try_register_array_type(name, base, hook)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Vm::register_array_type`], with an unknown base class an error. A
+    /// base is always registered before its subtypes, so class chains never
+    /// form a cycle.
+    ///
+    /// ```
+    /// use kiln::{ClassId, Vm};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // Class 1 would be the new class itself.
+    /// assert!(vm.try_register_array_type("Loop", ClassId(1), None).is_err());
+    /// ```
+    pub fn try_register_array_type(
+        &mut self,
+        name: &str,
+        base: ClassId,
+        hook: Option<UfuncHook>,
+    ) -> Result<ClassId, Error> {
+        self.check_class(base)?;
+        Ok(ClassId(
+            self.classes.borrow_mut().register(name, base.0, hook),
+        ))
     }
 
     /// The display name of a class (`MyArray`).
@@ -459,13 +553,29 @@ impl Vm {
 
     /// Overrides classmethod `name` (`"_allocate"`) of an array class, for
     /// both tiers; it takes effect at the next allocation, even in code
-    /// already compiled. Subtypes without their own inherit it.
-    pub fn overload_classmethod(&mut self, class: ClassId, name: &str, imp: Classmethod) {
-        self.machine.rt.table.set(class.0, name, imp);
+    /// already compiled. Subtypes without their own inherit it. A class not
+    /// registered in this VM is an error.
+    pub fn overload_classmethod(
+        &mut self,
+        class: ClassId,
+        name: &str,
+        imp: Classmethod,
+    ) -> Result<(), Error> {
+        self.machine
+            .rt
+            .table
+            .set(class.0, name, imp)
+            .map_err(Error::Call)
     }
 
     /// Routes the arrays of `class` to an external allocator (the C table of
-    /// Numba's `nrt_external.h`), and returns its handle for statistics.
+    /// Numba's `nrt_external.h`), and returns its handle for statistics. A
+    /// class not registered in this VM is an error.
+    ///
+    /// # Safety
+    /// The table keeps the contract of [`Allocator::new`]: its functions
+    /// behave as malloc and free, and stay callable with its `opaque_data`
+    /// while any array of the class lives (also after the VM is dropped).
     ///
     /// ```
     /// use std::ffi::c_void;
@@ -476,40 +586,71 @@ impl Vm {
     ///
     /// let mut vm = Vm::new(kiln::Config::default());
     /// let table = ExternalMemAllocator { malloc: my_malloc, realloc: None, free: my_free, opaque_data: std::ptr::null_mut() };
-    /// let counted = vm.use_external_allocator(NDARRAY, "counted", table);
+    /// // SAFETY: the table wraps the C library's malloc and free, which are
+    /// // always callable and ignore the null opaque data.
+    /// let counted = unsafe { vm.use_external_allocator(NDARRAY, "counted", table) }.unwrap();
     /// let m = vm.load("t.py", "import numpy as np\ndef make(n):\n    return np.zeros(n) + 1\n").unwrap();
     /// let r = vm.call(&m, "make", &[Value::Int(8)]).unwrap();
     /// assert_eq!((counted.stats().allocs, counted.stats().frees), (2, 1));
     /// drop(r);
     /// assert_eq!(counted.stats().frees, 2);
     /// ```
-    pub fn use_external_allocator(
+    pub unsafe fn use_external_allocator(
         &mut self,
         class: ClassId,
         name: &str,
         table: ExternalMemAllocator,
-    ) -> Rc<Allocator> {
-        let a = Allocator::new(name, table);
-        self.overload_classmethod(class, "_allocate", Classmethod::External(a.clone()));
-        a
+    ) -> Result<Rc<Allocator>, Error> {
+        // SAFETY: the caller keeps the table's contract.
+        let a = unsafe { Allocator::new(name, table) };
+        self.overload_classmethod(class, "_allocate", Classmethod::External(a.clone()))?;
+        Ok(a)
     }
 
     /// An array over the host's vector (moved in, not copied) with the given
     /// C-order shape, tagged with its array class.
     ///
     /// # Panics
-    /// When the shape does not match the vector's length.
+    /// When the shape does not match the vector's length, has more than 8
+    /// dimensions, or the class is not registered
+    /// ([`Vm::try_array_from_vec`] returns an error instead).
     pub fn array_from_vec<T: Element>(
         &mut self,
         data: Vec<T>,
         shape: &[usize],
         class: ClassId,
     ) -> ArrayRef {
-        assert_eq!(
-            shape.iter().product::<usize>(),
-            data.len(),
-            "shape does not match the data"
-        );
+        self.try_array_from_vec(data, shape, class)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Vm::array_from_vec`], with a shape that does not fit the data (or
+    /// overflows), too many dimensions or an unknown class an error.
+    ///
+    /// ```
+    /// use kiln::{Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // 2^63 * 2 wraps to 0 in usize: still not the shape of an empty vector.
+    /// assert!(vm.try_array_from_vec(Vec::<f64>::new(), &[1 << 63, 2], NDARRAY).is_err());
+    /// ```
+    pub fn try_array_from_vec<T: Element>(
+        &mut self,
+        data: Vec<T>,
+        shape: &[usize],
+        class: ClassId,
+    ) -> Result<ArrayRef, Error> {
+        self.check_class(class)?;
+        check_shape(shape, data.len(), T::DTYPE.itemsize())?;
+        Ok(self.host_array(data, shape, class))
+    }
+
+    /// An array over `data`, whose shape [`check_shape`] accepted.
+    fn host_array<T: Element>(
+        &mut self,
+        data: Vec<T>,
+        shape: &[usize],
+        class: ClassId,
+    ) -> ArrayRef {
         let mut data = data.into_boxed_slice();
         let ptr = data.as_mut_ptr() as *mut u8;
         let keep: Box<dyn std::any::Any> = Box::new(data);
@@ -528,6 +669,8 @@ impl Vm {
                     prog: RefCell::new(prog),
                     code: RefCell::new(code),
                     source,
+                    owner: self.id,
+                    history: RefCell::new(Vec::new()),
                 })
             }
             Err(d) => Err(compile_error(d, &source)),
@@ -536,6 +679,7 @@ impl Vm {
 
     /// Runs the module's top-level code, as `vm run` does.
     pub fn run_main(&mut self, m: &Module) -> Result<(), Error> {
+        self.check_module(m)?;
         let code = m.code.borrow();
         let r = self.machine.call(&code, 0, &[]);
         self.machine.flush();
@@ -544,19 +688,38 @@ impl Vm {
 
     /// Calls a top-level function with arguments, specialising it for their
     /// types on first use.
+    /// A call that fails (to type, to compile, or in the script) leaves the
+    /// module as it was: later calls behave as if it had not been made.
+    ///
+    /// ```
+    /// use kiln::{Value, Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// let m = vm.load("t.py", "def add(a, b):\n    return a + b\n").unwrap();
+    /// let a = vm.array_from_vec(vec![1.0f64], &[1], NDARRAY);
+    /// assert!(vm.call(&m, "add", &[Value::Array(a), Value::Bool(true)]).is_ok());
+    /// assert!(vm.call(&m, "add", &[Value::Tuple(vec![]), Value::Int(1)]).is_err());
+    /// assert_eq!(vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap(), Value::Int(5));
+    /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
+        self.check_module(m)?;
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();
             args.iter().map(|a| a.ty(&classes)).collect()
         };
-        let id = {
-            let mut prog = m.prog.borrow_mut();
-            let id = prog.specialise(name, tys).map_err(Error::Call)?;
-            prog.solve().map_err(|d| compile_error(d, &m.source))?;
-            let mut code = m.code.borrow_mut();
-            vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
-            self.tier_up(&mut code);
-            id
+        for a in args {
+            self.check_value(a)?;
+        }
+        let id = match self.specialise(m, name, &tys) {
+            Ok((id, new)) => {
+                if new {
+                    m.history.borrow_mut().push((name.to_string(), tys));
+                }
+                id
+            }
+            Err(e) => {
+                self.rebuild(m)?;
+                return Err(e);
+            }
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
@@ -582,6 +745,55 @@ impl Vm {
         Ok(Value::unflatten(&ret, &mut out.into_iter()))
     }
 
+    fn check_module(&self, m: &Module) -> Result<(), Error> {
+        if m.owner == self.id {
+            Ok(())
+        } else {
+            Err(Error::Call(
+                "the module was loaded by another VM; load it in this one".into(),
+            ))
+        }
+    }
+
+    /// Arrays of classes this VM does not know are refused: their class
+    /// number would name nothing (or something else) here.
+    fn check_value(&self, v: &Value) -> Result<(), Error> {
+        match v {
+            Value::Array(a) => self.check_class(a.class()),
+            Value::Tuple(items) => items.iter().try_for_each(|i| self.check_value(i)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Types and compiles the specialisation of `name` for `tys`; also says
+    /// whether it is new (a repeated call adds nothing to replay).
+    fn specialise(&self, m: &Module, name: &str, tys: &[Type]) -> Result<(u32, bool), Error> {
+        let mut prog = m.prog.borrow_mut();
+        let before = prog.specs.len();
+        let id = prog.specialise(name, tys.to_vec()).map_err(Error::Call)?;
+        let new = prog.specs.len() != before;
+        prog.solve().map_err(|d| compile_error(d, &m.source))?;
+        let mut code = m.code.borrow_mut();
+        vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
+        self.tier_up(&mut code);
+        Ok((id, new))
+    }
+
+    /// Gives the module a fresh program with only the specialisations that
+    /// succeeded: a failed one stays in its program and would fail every
+    /// later call.
+    fn rebuild(&self, m: &Module) -> Result<(), Error> {
+        let (prog, mut code) = vm::load(m.source.clone(), self.classes.clone())
+            .map_err(|d| compile_error(d, &m.source))?;
+        self.tier_up(&mut code);
+        *m.prog.borrow_mut() = prog;
+        *m.code.borrow_mut() = code;
+        for (name, tys) in m.history.borrow().iter() {
+            self.specialise(m, name, tys)?;
+        }
+        Ok(())
+    }
+
     /// Allocation statistics of every allocator this VM routes arrays to.
     pub fn alloc_stats(&self) -> Vec<(String, AllocStats)> {
         self.machine
@@ -596,6 +808,34 @@ impl Vm {
     /// Flushes what scripts printed to the output.
     pub fn flush(&mut self) {
         self.machine.flush();
+    }
+}
+
+/// Checks that a C-order `shape` of `itemsize`-byte elements fits `len`
+/// elements, with every stride and byte offset representable: the product
+/// is checked (a wrapping product could match a short buffer) and so is the
+/// span with empty dimensions counted as one.
+fn check_shape(shape: &[usize], len: usize, itemsize: usize) -> Result<(), Error> {
+    if shape.len() > array::MAX_NDIM {
+        return Err(Error::Call(format!(
+            "an array has at most {} dimensions, not {}",
+            array::MAX_NDIM,
+            shape.len()
+        )));
+    }
+    let span = shape
+        .iter()
+        .try_fold(itemsize, |acc, &d| acc.checked_mul(d.max(1)))
+        .filter(|&b| b <= isize::MAX as usize);
+    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match (span, n) {
+        (Some(_), Some(n)) if n == len => Ok(()),
+        (Some(_), Some(n)) => Err(Error::Call(format!(
+            "shape {shape:?} has {n} elements but the data has {len}"
+        ))),
+        _ => Err(Error::Call(format!(
+            "shape {shape:?} is too large: its size in bytes overflows"
+        ))),
     }
 }
 
