@@ -167,8 +167,8 @@ fn set_last_error(code: i32, msg: &str) {
 
 /// Runs one entry point: clears the last error, borrows the registry
 /// (refusing re-entry), catches panics, and records a failure. `on_error`
-/// is what the function returns then.
-fn api<T>(name: &str, on_error: T, body: impl FnOnce(&mut Registry) -> Res<T>) -> T {
+/// makes what the function returns then from the status code.
+fn api<T>(name: &str, on_error: fn(i32) -> T, body: impl FnOnce(&mut Registry) -> Res<T>) -> T {
     set_last_error(KILN_OK, "");
     let out = REGISTRY.try_with(|reg| {
         let Ok(mut reg) = reg.try_borrow_mut() else {
@@ -193,19 +193,28 @@ fn api<T>(name: &str, on_error: T, body: impl FnOnce(&mut Registry) -> Res<T>) -
         }
     });
     match out {
-        Ok(Ok(v)) => v,
+        Ok(Ok(v)) => {
+            // A callback's refused call may have set it meanwhile.
+            set_last_error(KILN_OK, "");
+            v
+        }
         Ok(Err(Fail(code, msg))) => {
             set_last_error(code, &msg);
-            on_error
+            on_error(code)
         }
         Err(_) => {
             set_last_error(
                 KILN_E_INTERNAL,
                 &format!("{name}: called while the thread is exiting"),
             );
-            on_error
+            on_error(KILN_E_INTERNAL)
         }
     }
+}
+
+/// What a function returning a status returns on failure: the code.
+fn status(code: i32) -> i32 {
+    code
 }
 
 fn id_of<T>(p: *const T) -> usize {
@@ -365,15 +374,19 @@ fn add_vm(reg: &mut Registry, vm: Vm) -> *mut KilnVm {
 /// Creates a VM with the default configuration; NULL on error.
 #[no_mangle]
 pub extern "C" fn kiln_vm_new() -> *mut KilnVm {
-    api("kiln_vm_new", std::ptr::null_mut(), |reg| {
-        let vm = new_vm(&KilnConfig {
-            tier: 0,
-            max_depth: 0,
-            fuel: 0,
-            max_memory: 0,
-        })?;
-        Ok(add_vm(reg, vm))
-    })
+    api(
+        "kiln_vm_new",
+        |_| std::ptr::null_mut(),
+        |reg| {
+            let vm = new_vm(&KilnConfig {
+                tier: 0,
+                max_depth: 0,
+                fuel: 0,
+                max_memory: 0,
+            })?;
+            Ok(add_vm(reg, vm))
+        },
+    )
 }
 
 /// Creates a VM configured by `cfg`; NULL on error.
@@ -382,18 +395,22 @@ pub extern "C" fn kiln_vm_new() -> *mut KilnVm {
 /// `cfg` is NULL or points to a `kiln_config`.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_vm_new_config(cfg: *const KilnConfig) -> *mut KilnVm {
-    api("kiln_vm_new_config", std::ptr::null_mut(), |reg| {
-        need("kiln_vm_new_config", "cfg", cfg)?;
-        // SAFETY: non-null, and a kiln_config by the contract.
-        let vm = new_vm(unsafe { &*cfg })?;
-        Ok(add_vm(reg, vm))
-    })
+    api(
+        "kiln_vm_new_config",
+        |_| std::ptr::null_mut(),
+        |reg| {
+            need("kiln_vm_new_config", "cfg", cfg)?;
+            // SAFETY: non-null, and a kiln_config by the contract.
+            let vm = new_vm(unsafe { &*cfg })?;
+            Ok(add_vm(reg, vm))
+        },
+    )
 }
 
 /// Sets the fuel of each later call (0: no limit).
 #[no_mangle]
 pub extern "C" fn kiln_vm_set_fuel(vm: *mut KilnVm, fuel: u64) -> i32 {
-    api("kiln_vm_set_fuel", KILN_E_INTERNAL, |reg| {
+    api("kiln_vm_set_fuel", status, |reg| {
         let e = reg.vm("kiln_vm_set_fuel", vm)?;
         let depth = e.vm.config().limits.max_depth;
         e.vm.set_limits(Limits {
@@ -407,7 +424,7 @@ pub extern "C" fn kiln_vm_set_fuel(vm: *mut KilnVm, fuel: u64) -> i32 {
 /// Sets the cap on live array memory (0: no limit).
 #[no_mangle]
 pub extern "C" fn kiln_vm_set_max_memory(vm: *mut KilnVm, bytes: u64) -> i32 {
-    api("kiln_vm_set_max_memory", KILN_E_INTERNAL, |reg| {
+    api("kiln_vm_set_max_memory", status, |reg| {
         let e = reg.vm("kiln_vm_set_max_memory", vm)?;
         e.vm.set_max_memory((bytes != 0).then_some(bytes));
         Ok(KILN_OK)
@@ -418,7 +435,7 @@ pub extern "C" fn kiln_vm_set_max_memory(vm: *mut KilnVm, bytes: u64) -> i32 {
 /// be freed.
 #[no_mangle]
 pub extern "C" fn kiln_vm_free(vm: *mut KilnVm) -> i32 {
-    api("kiln_vm_free", KILN_E_INTERNAL, |reg| {
+    api("kiln_vm_free", status, |reg| {
         need("kiln_vm_free", "vm", vm)?;
         // A poisoned VM can still be freed.
         let Some(e) = reg.vms.remove(&id_of(vm)) else {
@@ -467,27 +484,31 @@ pub unsafe extern "C" fn kiln_load(
     source: *const c_char,
 ) -> *mut KilnModule {
     const F: &str = "kiln_load";
-    api(F, std::ptr::null_mut(), |reg| {
-        reg.vm(F, vm)?;
-        // SAFETY: NUL-terminated by the contract; NULL is checked.
-        let (name, source) = unsafe { (utf8(F, "name", name)?, utf8(F, "source", source)?) };
-        let module = reg.run(F, vm, |v, _| Ok(v.load(name, source)?))?;
-        let id = new_handle();
-        reg.modules.insert(
-            id,
-            ModuleEntry {
-                module,
-                vm: id_of(vm),
-            },
-        );
-        Ok(handle(id))
-    })
+    api(
+        F,
+        |_| std::ptr::null_mut(),
+        |reg| {
+            reg.vm(F, vm)?;
+            // SAFETY: NUL-terminated by the contract; NULL is checked.
+            let (name, source) = unsafe { (utf8(F, "name", name)?, utf8(F, "source", source)?) };
+            let module = reg.run(F, vm, |v, _| Ok(v.load(name, source)?))?;
+            let id = new_handle();
+            reg.modules.insert(
+                id,
+                ModuleEntry {
+                    module,
+                    vm: id_of(vm),
+                },
+            );
+            Ok(handle(id))
+        },
+    )
 }
 
 /// Frees a module (also after its VM was freed).
 #[no_mangle]
 pub extern "C" fn kiln_module_free(m: *mut KilnModule) -> i32 {
-    api("kiln_module_free", KILN_E_INTERNAL, |reg| {
+    api("kiln_module_free", status, |reg| {
         need("kiln_module_free", "module", m)?;
         match reg.modules.remove(&id_of(m)) {
             Some(e) => {
@@ -507,7 +528,7 @@ pub extern "C" fn kiln_module_free(m: *mut KilnModule) -> i32 {
 #[no_mangle]
 pub extern "C" fn kiln_run_main(vm: *mut KilnVm, m: *mut KilnModule) -> i32 {
     const F: &str = "kiln_run_main";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         reg.vm(F, vm)?;
         reg.module(F, m, vm)?;
         reg.run(F, vm, |v, reg| {
@@ -533,7 +554,7 @@ pub unsafe extern "C" fn kiln_call(
     result: *mut KilnValue,
 ) -> i32 {
     const F: &str = "kiln_call";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         need(F, "result", result)?;
         // SAFETY: non-null and writable by the contract. Cleared first, so
         // a failed call leaves no stale handle in it.
@@ -627,7 +648,7 @@ pub unsafe extern "C" fn kiln_register_array_type(
     out: *mut u32,
 ) -> i32 {
     const F: &str = "kiln_register_array_type";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         let e = reg.vm(F, vm)?;
         need(F, "out", out)?;
         // SAFETY: NUL-terminated by the contract; NULL is checked.
@@ -665,7 +686,7 @@ pub unsafe extern "C" fn kiln_set_external_allocator(
     table: *const ExternalMemAllocator,
 ) -> i32 {
     const F: &str = "kiln_set_external_allocator";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         let e = reg.vm(F, vm)?;
         need(F, "table", table)?;
         // SAFETY: non-null; read with every function nullable, which is
@@ -707,79 +728,87 @@ pub unsafe extern "C" fn kiln_array_new(
     cls: u32,
 ) -> *mut KilnArray {
     const F: &str = "kiln_array_new";
-    api(F, std::ptr::null_mut(), |reg| {
-        let e = reg.vm(F, vm)?;
-        let Some(dt) = DType::ALL.get(dtype as usize).copied() else {
-            return fail(KILN_E_ARG, format!("{F}: unknown dtype code {dtype}"));
-        };
-        if ndim > ::vm::array::MAX_NDIM {
-            return fail(
-                KILN_E_ARG,
-                format!(
-                    "{F}: ndim is {ndim}; an array has at most {} dimensions",
-                    ::vm::array::MAX_NDIM
-                ),
-            );
-        }
-        let shape = if ndim == 0 {
-            &[][..]
-        } else {
-            need(F, "shape", shape)?;
-            // SAFETY: non-null with `ndim` (at most 8) entries by the contract.
-            unsafe { std::slice::from_raw_parts(shape, ndim) }
-        };
-        if !e.vm.has_class(ClassId(cls)) {
-            return fail(
-                KILN_E_ARG,
-                format!("{F}: array class {cls} is not registered in this VM"),
-            );
-        }
-        let Some(n) = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) else {
-            return fail(
-                KILN_E_ARG,
-                format!("{F}: shape {shape:?} is too large: its size overflows"),
-            );
-        };
-        crate::check_shape(shape, n, dt.itemsize())
-            .map_err(|e| Fail(KILN_E_ARG, format!("{F}: {e}")))?;
-        let bytes = n * dt.itemsize();
-        if let Some(limit) = e.vm.config().max_memory {
-            if bytes as u64 > limit {
+    api(
+        F,
+        |_| std::ptr::null_mut(),
+        |reg| {
+            let e = reg.vm(F, vm)?;
+            let Some(dt) = DType::ALL.get(dtype as usize).copied() else {
+                return fail(KILN_E_ARG, format!("{F}: unknown dtype code {dtype}"));
+            };
+            if ndim > ::vm::array::MAX_NDIM {
                 return fail(
-                    KILN_E_MEMORY,
+                    KILN_E_ARG,
                     format!(
-                        "{F}: the array's {bytes} bytes exceed the VM's memory limit of {limit}"
+                        "{F}: ndim is {ndim}; an array has at most {} dimensions",
+                        ::vm::array::MAX_NDIM
                     ),
                 );
             }
-        }
-        if bytes > 0 {
-            need(F, "data", data)?;
-        }
-        // Words, so that the data is aligned for every dtype.
-        let mut buf: Vec<u64> = Vec::new();
-        if buf.try_reserve_exact(bytes.div_ceil(8)).is_err() {
-            return fail(
-                KILN_E_MEMORY,
-                format!("{F}: could not allocate {bytes} bytes for the array"),
-            );
-        }
-        buf.resize(bytes.div_ceil(8), 0);
-        if bytes > 0 {
-            // SAFETY: `data` holds `bytes` bytes by the contract; `buf` has
-            // room for them; they do not overlap (buf is new).
-            unsafe {
-                std::ptr::copy_nonoverlapping(data as *const u8, buf.as_mut_ptr() as *mut u8, bytes)
+            let shape = if ndim == 0 {
+                &[][..]
+            } else {
+                need(F, "shape", shape)?;
+                // SAFETY: non-null with `ndim` (at most 8) entries by the contract.
+                unsafe { std::slice::from_raw_parts(shape, ndim) }
             };
-        }
-        let mut buf = buf.into_boxed_slice();
-        let ptr = buf.as_mut_ptr() as *mut u8;
-        let keep: Box<dyn std::any::Any> = Box::new(buf);
-        let a = ArrayRef {
-            ptr: ::vm::array::from_host(ptr, dt, shape, cls, keep),
-        };
-        Ok(reg.add_array(a))
-    })
+            if !e.vm.has_class(ClassId(cls)) {
+                return fail(
+                    KILN_E_ARG,
+                    format!("{F}: array class {cls} is not registered in this VM"),
+                );
+            }
+            let Some(n) = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) else {
+                return fail(
+                    KILN_E_ARG,
+                    format!("{F}: shape {shape:?} is too large: its size overflows"),
+                );
+            };
+            crate::check_shape(shape, n, dt.itemsize())
+                .map_err(|e| Fail(KILN_E_ARG, format!("{F}: {e}")))?;
+            let bytes = n * dt.itemsize();
+            if let Some(limit) = e.vm.config().max_memory {
+                if bytes as u64 > limit {
+                    return fail(
+                        KILN_E_MEMORY,
+                        format!(
+                        "{F}: the array's {bytes} bytes exceed the VM's memory limit of {limit}"
+                    ),
+                    );
+                }
+            }
+            if bytes > 0 {
+                need(F, "data", data)?;
+            }
+            // Words, so that the data is aligned for every dtype.
+            let mut buf: Vec<u64> = Vec::new();
+            if buf.try_reserve_exact(bytes.div_ceil(8)).is_err() {
+                return fail(
+                    KILN_E_MEMORY,
+                    format!("{F}: could not allocate {bytes} bytes for the array"),
+                );
+            }
+            buf.resize(bytes.div_ceil(8), 0);
+            if bytes > 0 {
+                // SAFETY: `data` holds `bytes` bytes by the contract; `buf` has
+                // room for them; they do not overlap (buf is new).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data as *const u8,
+                        buf.as_mut_ptr() as *mut u8,
+                        bytes,
+                    )
+                };
+            }
+            let mut buf = buf.into_boxed_slice();
+            let ptr = buf.as_mut_ptr() as *mut u8;
+            let keep: Box<dyn std::any::Any> = Box::new(buf);
+            let a = ArrayRef {
+                ptr: ::vm::array::from_host(ptr, dt, shape, cls, keep),
+            };
+            Ok(reg.add_array(a))
+        },
+    )
 }
 
 /// Drops the host's reference to an array (freeing it through its
@@ -787,7 +816,7 @@ pub unsafe extern "C" fn kiln_array_new(
 #[no_mangle]
 pub extern "C" fn kiln_array_release(a: *mut KilnArray) -> i32 {
     const F: &str = "kiln_array_release";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         reg.array(F, a)?;
         let arr = reg.arrays.remove(&id_of(a));
         drop(arr);
@@ -811,7 +840,7 @@ unsafe fn put<T>(func: &str, out: *mut T, v: T) -> Res<i32> {
 #[no_mangle]
 pub unsafe extern "C" fn kiln_array_ndim(a: *const KilnArray, out: *mut usize) -> i32 {
     const F: &str = "kiln_array_ndim";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         let n = reg.array(F, a)?.shape().len();
         // SAFETY: forwarded from the contract.
         unsafe { put(F, out, n) }
@@ -825,7 +854,7 @@ pub unsafe extern "C" fn kiln_array_ndim(a: *const KilnArray, out: *mut usize) -
 #[no_mangle]
 pub unsafe extern "C" fn kiln_array_dim(a: *const KilnArray, i: usize, out: *mut usize) -> i32 {
     const F: &str = "kiln_array_dim";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         let shape = reg.array(F, a)?.shape();
         let Some(&d) = shape.get(i) else {
             return fail(
@@ -848,7 +877,7 @@ pub unsafe extern "C" fn kiln_array_dim(a: *const KilnArray, i: usize, out: *mut
 #[no_mangle]
 pub unsafe extern "C" fn kiln_array_get_f64(a: *const KilnArray, k: usize, out: *mut f64) -> i32 {
     const F: &str = "kiln_array_get_f64";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         let arr = reg.array(F, a)?;
         let Some(v) = arr.get_f64(k) else {
             return fail(
@@ -866,19 +895,23 @@ pub unsafe extern "C" fn kiln_array_get_f64(a: *const KilnArray, k: usize, out: 
 #[no_mangle]
 pub extern "C" fn kiln_array_str(a: *const KilnArray) -> *mut c_char {
     const F: &str = "kiln_array_str";
-    api(F, std::ptr::null_mut(), |reg| {
-        let s = CString::new(reg.array(F, a)?.to_string()).unwrap_or_default();
-        let p = s.into_raw();
-        reg.strings.insert(p as usize);
-        Ok(p)
-    })
+    api(
+        F,
+        |_| std::ptr::null_mut(),
+        |reg| {
+            let s = CString::new(reg.array(F, a)?.to_string()).unwrap_or_default();
+            let p = s.into_raw();
+            reg.strings.insert(p as usize);
+            Ok(p)
+        },
+    )
 }
 
 /// Frees a string from `kiln_array_str`.
 #[no_mangle]
 pub extern "C" fn kiln_string_free(s: *mut c_char) -> i32 {
     const F: &str = "kiln_string_free";
-    api(F, KILN_E_INTERNAL, |reg| {
+    api(F, status, |reg| {
         need(F, "s", s)?;
         if !reg.strings.remove(&(s as usize)) {
             return fail(
