@@ -595,6 +595,16 @@ impl Vm {
     /// drop(r);
     /// assert_eq!(counted.stats().frees, 2);
     /// ```
+    ///
+    /// Without `unsafe` it does not compile: a safe `extern "C" fn` returning
+    /// any pointer would fit the table.
+    ///
+    /// ```compile_fail,E0133
+    /// # use kiln::{ExternalMemAllocator, Vm, NDARRAY};
+    /// # fn route(vm: &mut Vm, table: ExternalMemAllocator) {
+    /// vm.use_external_allocator(NDARRAY, "unchecked", table);
+    /// # }
+    /// ```
     pub unsafe fn use_external_allocator(
         &mut self,
         class: ClassId,
@@ -851,4 +861,263 @@ fn compile_error(d: Diagnostic, source: &Source) -> Error {
 /// `_allocate` implementations.
 pub fn meminfo_alloc(allocator: &Rc<Allocator>, size: usize, align: usize) -> *mut MemInfo {
     vm::meminfo::alloc(allocator, size, align).unwrap_or(std::ptr::null_mut())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::c_void;
+
+    extern "C" {
+        fn malloc(n: usize) -> *mut c_void;
+        fn free(p: *mut c_void);
+    }
+    unsafe extern "C" fn count_malloc(n: usize, calls: *mut c_void) -> *mut c_void {
+        // SAFETY: `calls` is the test's live counter (see `counting`).
+        unsafe {
+            (*(calls as *const std::cell::Cell<u32>))
+                .set(1 + (*(calls as *const std::cell::Cell<u32>)).get())
+        };
+        // SAFETY: plain C malloc.
+        unsafe { malloc(n) }
+    }
+    unsafe extern "C" fn count_free(p: *mut c_void, _: *mut c_void) {
+        // SAFETY: `p` came from `count_malloc`.
+        unsafe { free(p) }
+    }
+    fn counting(calls: &std::cell::Cell<u32>) -> ExternalMemAllocator {
+        ExternalMemAllocator {
+            malloc: count_malloc,
+            realloc: None,
+            free: count_free,
+            opaque_data: calls as *const _ as *mut c_void,
+        }
+    }
+
+    const ADD: &str = "def add(a, b):\n    return a + b\n";
+
+    #[test]
+    fn arrays_outlive_their_vm() {
+        let calls = Box::new(std::cell::Cell::new(0));
+        let mut vm = Vm::new(Config::default());
+        // SAFETY: the counter outlives every array (declared first, dropped
+        // last) and the functions wrap C malloc and free.
+        let alloc =
+            unsafe { vm.use_external_allocator(NDARRAY, "counted", counting(&calls)) }.unwrap();
+        let m = vm.load("t.py", ADD).unwrap();
+        let a = vm.array_from_vec(vec![1.0f64, 2.0], &[2], NDARRAY);
+        let Value::Array(r) = vm
+            .call(&m, "add", &[Value::Array(a.clone()), Value::Float(1.0)])
+            .unwrap()
+        else {
+            panic!("an array")
+        };
+        drop(m);
+        drop(vm);
+        assert_eq!(r.to_vec_f64(), vec![2.0, 3.0]);
+        assert_eq!(a.to_string(), "[1. 2.]");
+        assert_eq!(alloc.stats().live(), 1);
+        drop(r);
+        assert_eq!(alloc.stats().live(), 0);
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn arrays_of_unknown_classes_are_refused() {
+        let mut a = Vm::new(Config::default());
+        let mut b = Vm::new(Config::default());
+        let sub = a.register_array_type("Sub", NDARRAY, None);
+        let x = a.array_from_vec(vec![1.0f64], &[1], sub);
+        let plain = a.array_from_vec(vec![1.0f64], &[1], NDARRAY);
+        let m = b.load("t.py", ADD).unwrap();
+        let Err(Error::Call(e)) = b.call(&m, "add", &[Value::Array(x.clone()), Value::Float(1.0)])
+        else {
+            panic!("an error")
+        };
+        assert!(e.contains("not registered"), "{e}");
+        // Also inside a tuple.
+        assert!(b
+            .call(
+                &m,
+                "add",
+                &[Value::Tuple(vec![Value::Array(x)]), Value::Int(1)]
+            )
+            .is_err());
+        // Plain arrays are the same class everywhere; the module still works.
+        let Value::Array(r) = b
+            .call(&m, "add", &[Value::Array(plain), Value::Float(1.0)])
+            .unwrap()
+        else {
+            panic!("an array")
+        };
+        assert_eq!(r.to_vec_f64(), vec![2.0]);
+    }
+
+    #[test]
+    fn modules_belong_to_their_vm() {
+        let mut a = Vm::new(Config::default());
+        let mut b = Vm::new(Config::default());
+        let m = a.load("t.py", ADD).unwrap();
+        let Err(Error::Call(e)) = b.call(&m, "add", &[Value::Int(1), Value::Int(2)]) else {
+            panic!("an error")
+        };
+        assert!(e.contains("another VM"), "{e}");
+        assert!(matches!(b.run_main(&m), Err(Error::Call(_))));
+        assert_eq!(
+            a.call(&m, "add", &[Value::Int(1), Value::Int(2)]).unwrap(),
+            Value::Int(3)
+        );
+    }
+
+    #[test]
+    fn shapes_are_checked() {
+        let mut vm = Vm::new(Config::default());
+        let err = |r: Result<ArrayRef, Error>| match r {
+            Err(Error::Call(e)) => e,
+            _ => panic!("an error"),
+        };
+        assert!(err(vm.try_array_from_vec(vec![1.0f64; 3], &[2], NDARRAY)).contains("3"));
+        // Products that wrap to the data's length.
+        assert!(
+            err(vm.try_array_from_vec(Vec::<f64>::new(), &[1 << 63, 2], NDARRAY))
+                .contains("too large")
+        );
+        assert!(
+            err(vm.try_array_from_vec(vec![0u8; 0], &[0, usize::MAX], NDARRAY))
+                .contains("too large")
+        );
+        assert!(
+            err(vm.try_array_from_vec(vec![0i64; 4], &[1 << 62, 4], NDARRAY)).contains("too large")
+        );
+        assert!(err(vm.try_array_from_vec(vec![0i64; 1], &[1; 9], NDARRAY)).contains("at most 8"));
+        assert!(
+            err(vm.try_array_from_vec(vec![0i64; 1], &[1], ClassId(5))).contains("not registered")
+        );
+        let a = vm
+            .try_array_from_vec(vec![0i64; 6], &[2, 1, 3], NDARRAY)
+            .unwrap();
+        assert_eq!(a.shape(), vec![2, 1, 3]);
+        assert_eq!(a.get_f64(5), Some(0.0));
+        assert_eq!(a.get_f64(6), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "has 3 elements but the data has 4")]
+    fn array_from_vec_panics_on_a_wrong_shape() {
+        let mut vm = Vm::new(Config::default());
+        vm.array_from_vec(vec![1i32; 4], &[3], NDARRAY);
+    }
+
+    #[test]
+    fn classes_must_exist() {
+        let mut vm = Vm::new(Config::default());
+        assert!(vm
+            .try_register_array_type("Self", ClassId(1), None)
+            .is_err());
+        assert!(vm
+            .try_register_array_type("Far", ClassId(u32::MAX), None)
+            .is_err());
+        let a = vm.try_register_array_type("A", NDARRAY, None).unwrap();
+        assert_eq!(a, ClassId(1));
+        let e = vm.overload_classmethod(
+            ClassId(u32::MAX),
+            "_allocate",
+            Classmethod::External(Allocator::system()),
+        );
+        assert!(matches!(e, Err(Error::Call(_))));
+        let calls = std::cell::Cell::new(0);
+        // SAFETY: the table wraps C malloc and free; the counter outlives the
+        // VM and no array of it is made.
+        let r = unsafe { vm.use_external_allocator(ClassId(7), "x", counting(&calls)) };
+        assert!(r.is_err());
+        // A refused allocator is not listed.
+        assert_eq!(vm.alloc_stats().len(), 1);
+    }
+
+    #[test]
+    fn failed_calls_leave_the_module_usable() {
+        let mut vm = Vm::new(Config::default());
+        let m = vm
+            .load(
+                "t.py",
+                "def add(a, b):\n    return a + b\n\ndef twice(x):\n    return add(x, x)\n",
+            )
+            .unwrap();
+        let a = vm.array_from_vec(vec![1.0f64, 2.0], &[2], NDARRAY);
+        assert_eq!(
+            vm.call(&m, "twice", &[Value::Int(4)]).unwrap(),
+            Value::Int(8)
+        );
+        let Value::Array(r) = vm.call(&m, "twice", &[Value::Array(a.clone())]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.to_vec_f64(), vec![2.0, 4.0]);
+        for _ in 0..2 {
+            assert!(matches!(
+                vm.call(&m, "add", &[Value::None, Value::Int(3)]),
+                Err(Error::Compile { .. })
+            ));
+            assert!(vm
+                .call(&m, "add", &[Value::Array(a.clone()), Value::None])
+                .is_err());
+            assert_eq!(
+                vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap(),
+                Value::Int(5)
+            );
+            assert_eq!(
+                vm.call(&m, "twice", &[Value::Int(4)]).unwrap(),
+                Value::Int(8)
+            );
+            assert_eq!(
+                vm.call(&m, "add", &[Value::Float(0.5), Value::Float(0.25)])
+                    .unwrap(),
+                Value::Float(0.75)
+            );
+        }
+        // Repeated successful calls do not pile up replay history.
+        let before = m.history.borrow().len();
+        vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap();
+        assert_eq!(m.history.borrow().len(), before);
+    }
+
+    #[test]
+    fn limits_can_change_after_creation() {
+        for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm
+                .load("t.py", "import numpy as np\ndef spin():\n    while True:\n        pass\n\ndef big(n):\n    return np.zeros(n)\n")
+                .unwrap();
+            vm.set_limits(Limits {
+                fuel: Some(10_000),
+                ..Limits::default()
+            });
+            let Err(Error::Runtime(e)) = vm.call(&m, "spin", &[]) else {
+                panic!()
+            };
+            assert!(e.message.contains("fuel"), "{}", e.message);
+            vm.set_max_memory(Some(1 << 16));
+            let Err(Error::Runtime(e)) = vm.call(&m, "big", &[Value::Int(1 << 16)]) else {
+                panic!()
+            };
+            assert!(e.render().contains("MemoryError"));
+            vm.set_max_memory(None);
+            assert!(vm.call(&m, "big", &[Value::Int(1 << 16)]).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_null_array_register_is_no_handle() {
+        let ty = Type::Array(Rc::new(ArrayType {
+            dtype: DType::F64,
+            ndim: 1,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }));
+        assert_eq!(Value::unflatten(&ty, &mut [0u64].into_iter()), Value::None);
+        assert_eq!(Value::unflatten(&ty, &mut std::iter::empty()), Value::None);
+    }
 }

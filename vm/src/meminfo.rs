@@ -56,9 +56,16 @@ impl AllocStats {
 /// external table) is owned by the `Allocator` and reachable only through an
 /// `Rc` of it: no copy of it can outlive the allocator.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0609
 /// // The table is not a public, copyable handle to the allocator's state.
 /// let t = kiln_vm::meminfo::Allocator::system().table;
+/// ```
+///
+/// ```compile_fail,E0133
+/// // A host's table is trusted only under `unsafe`.
+/// # fn f(t: kiln_vm::meminfo::ExternalMemAllocator) {
+/// let a = kiln_vm::meminfo::Allocator::new("host", t);
+/// # }
 /// ```
 pub struct Allocator {
     pub name: String,
