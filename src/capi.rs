@@ -908,6 +908,8 @@ pub extern "C" fn kiln_array_str(a: *const KilnArray) -> *mut c_char {
 }
 
 /// Frees a string from `kiln_array_str`.
+// Safe to call with any pointer: only one the registry recorded is freed.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 #[no_mangle]
 pub extern "C" fn kiln_string_free(s: *mut c_char) -> i32 {
     const F: &str = "kiln_string_free";
@@ -921,7 +923,8 @@ pub extern "C" fn kiln_string_free(s: *mut c_char) -> i32 {
         }
         // SAFETY: the registry recorded it from `CString::into_raw` and it
         // was not freed since (it was still recorded).
-        drop(unsafe { CString::from_raw(s) });
+        let owned = unsafe { CString::from_raw(s) };
+        drop(owned);
         Ok(KILN_OK)
     })
 }

@@ -207,10 +207,12 @@ mod tests {
             .unwrap();
         let mi = t.allocate(subsub, DType::I64, 1, 32, 32).unwrap();
         assert_eq!(mine.stats().allocs, 1);
+        // SAFETY: the new block's one reference is ours.
         unsafe { meminfo::decref(mi) };
         assert_eq!(mine.stats().frees, 1);
         // ndarray still allocates with the system allocator.
         let mi = t.allocate(0, DType::I64, 1, 32, 32).unwrap();
+        // SAFETY: the new block's one reference is ours.
         unsafe { meminfo::decref(mi) };
         assert_eq!(mine.stats().allocs, 1);
     }

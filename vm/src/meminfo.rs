@@ -323,6 +323,7 @@ pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut Me
 /// # Safety
 /// `mi` is a live MemInfo from [`alloc`].
 pub unsafe fn incref(mi: *mut MemInfo) {
+    // SAFETY: `mi` is live by the contract.
     unsafe { (*mi).refct += 1 };
 }
 
@@ -331,6 +332,10 @@ pub unsafe fn incref(mi: *mut MemInfo) {
 /// # Safety
 /// `mi` is a live MemInfo from [`alloc`] and the caller owns one reference.
 pub unsafe fn decref(mi: *mut MemInfo) {
+    // SAFETY: `mi` is live and the caller's reference is the one dropped;
+    // at zero no one else holds it. A block without a destructor came from
+    // `alloc`, so `dtor_info` is the strong count `alloc` leaked into it,
+    // taken back here exactly once, and the block is its allocator's to free.
     unsafe {
         (*mi).refct -= 1;
         if (*mi).refct != 0 {
@@ -366,6 +371,8 @@ mod tests {
     fn alloc_free_counts_and_alignment() {
         let a = Allocator::system();
         let mi = alloc(&a, 100, 32).unwrap();
+        // SAFETY: the block is live with 100 data bytes; we hold its one
+        // reference and drop it last.
         unsafe {
             assert_eq!((*mi).data as usize % 32, 0);
             (*mi).data.write_bytes(7, 100);
