@@ -928,3 +928,43 @@ pub extern "C" fn kiln_string_free(s: *mut c_char) -> i32 {
         Ok(KILN_OK)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last() -> (i32, String) {
+        // SAFETY: kiln_last_error returns a NUL-terminated string that lives
+        // until the next call on this thread.
+        let msg = unsafe { CStr::from_ptr(kiln_last_error(std::ptr::null())) };
+        (kiln_last_error_code(), msg.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn a_panic_is_an_internal_error_and_poisons_the_vm() {
+        let vm = kiln_vm_new();
+        assert!(!vm.is_null());
+        let r = api("kiln_test", status, |reg| {
+            reg.run("kiln_test", vm, |_, _| -> Res<i32> { panic!("boom") })
+        });
+        assert_eq!(r, KILN_E_INTERNAL);
+        let (code, msg) = last();
+        assert_eq!(code, KILN_E_INTERNAL);
+        assert!(msg.contains("boom"), "{msg}");
+        // The VM refuses work, but can be freed.
+        assert_eq!(kiln_vm_set_fuel(vm, 1), KILN_E_INTERNAL);
+        assert!(last().1.contains("internal error"));
+        assert_eq!(kiln_vm_free(vm), KILN_OK);
+        assert_eq!(last(), (KILN_OK, String::new()));
+    }
+
+    #[test]
+    fn the_registry_is_per_thread() {
+        let vm = kiln_vm_new() as usize;
+        let other = std::thread::spawn(move || kiln_vm_free(vm as *mut KilnVm))
+            .join()
+            .unwrap();
+        assert_eq!(other, KILN_E_HANDLE);
+        assert_eq!(kiln_vm_free(vm as *mut KilnVm), KILN_OK);
+    }
+}

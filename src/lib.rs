@@ -1036,7 +1036,16 @@ mod tests {
 
     #[test]
     fn failed_calls_leave_the_module_usable() {
-        let mut vm = Vm::new(Config::default());
+        for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+            failed_calls_leave_the_module_usable_in(tier);
+        }
+    }
+
+    fn failed_calls_leave_the_module_usable_in(tier: Tier) {
+        let mut vm = Vm::new(Config {
+            tier,
+            ..Config::default()
+        });
         let m = vm
             .load(
                 "t.py",
