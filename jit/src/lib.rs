@@ -45,6 +45,7 @@
 //!   interpreter. Element reads and writes of 64-bit and bool dtypes are
 //!   native, with the same bounds check.
 
+pub mod ir;
 pub mod listing;
 pub mod lower;
 pub mod masm;
