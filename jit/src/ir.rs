@@ -680,9 +680,7 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
 // ---------------------------------------------------------------------------
 // The builder.
 
-const DATA: i32 = std::mem::offset_of!(vm::array::Array, data) as i32;
-const SHAPE: i32 = std::mem::offset_of!(vm::array::Array, shape) as i32;
-const STRIDES: i32 = std::mem::offset_of!(vm::array::Array, strides) as i32;
+use crate::layout::{ARRAY_DATA as DATA, ARRAY_SHAPE as SHAPE, ARRAY_STRIDES as STRIDES};
 
 /// A class constraint on a value, solved by union-find.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

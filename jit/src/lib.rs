@@ -46,6 +46,7 @@
 //!   native, with the same bounds check.
 
 pub mod ir;
+pub mod layout;
 pub mod listing;
 pub mod lower;
 pub mod masm;

@@ -34,11 +34,7 @@ fn fp(r: Fp) -> u8 {
     }
 }
 
-const CX_BASE: i32 = std::mem::offset_of!(vm::tiering::Cx, base) as i32;
-const CX_FUEL: i32 = std::mem::offset_of!(vm::tiering::Cx, fuel) as i32;
-const CX_RT: i32 = std::mem::offset_of!(vm::tiering::Cx, rt) as i32;
-const CX_RTOPS: i32 = std::mem::offset_of!(vm::tiering::Cx, rtops) as i32;
-const CX_RAISED: i32 = std::mem::offset_of!(vm::tiering::Cx, raised) as i32;
+use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -285,7 +281,7 @@ impl Masm for X64 {
     }
 
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize) {
-        let off = (op * std::mem::size_of::<vm::rt::RtDesc>()) as i32;
+        let off = (op * RTDESC_SIZE) as i32;
         let regs = slot as i32 * 8;
         dynasm!(self.ops
             ; .arch x64
