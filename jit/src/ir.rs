@@ -785,22 +785,32 @@ impl<'a> Builder<'a> {
         v
     }
 
-    fn geti(&mut self, r: u16) -> Value {
+    /// Slot `r`'s value in class `w`: the same value, or its bits moved
+    /// to the other register class when it is already known as the other
+    /// (a constant register holds 0 for both `0` and `0.0`).
+    fn get_as(&mut self, r: u16, w: Want) -> Value {
         let v = self.get(r);
-        self.constrain(v, Want::Gp);
+        let root = self.find(v);
+        let have = self.want[root];
+        let v = match (have == Want::F64, w == Want::F64) {
+            (true, false) if have != Want::Any => self.emit(Inst::Un(UnOp::FBits, v)),
+            (false, true) if have != Want::Any => self.emit(Inst::Un(UnOp::IBits, v)),
+            _ => v,
+        };
+        self.constrain(v, w);
         v
+    }
+
+    fn geti(&mut self, r: u16) -> Value {
+        self.get_as(r, Want::Gp)
     }
 
     fn getf(&mut self, r: u16) -> Value {
-        let v = self.get(r);
-        self.constrain(v, Want::F64);
-        v
+        self.get_as(r, Want::F64)
     }
 
     fn getp(&mut self, r: u16) -> Value {
-        let v = self.get(r);
-        self.constrain(v, Want::Ptr);
-        v
+        self.get_as(r, Want::Ptr)
     }
 
     fn set(&mut self, r: u16, v: Value) {
@@ -1419,17 +1429,31 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         return Err(Unsupported(c));
     }
     let mut f = std::mem::take(&mut b.f);
-    // Edges unify their arguments with the parameters they arrive in.
+    // Edges unify their arguments with the parameters they arrive in; an
+    // argument already known in the other class moves its bits across.
     for bi in 0..f.blocks.len() {
-        let edges: Vec<Edge> = f.blocks[bi]
-            .term
-            .iter()
-            .flat_map(|t| t.edges().into_iter().cloned())
-            .collect();
-        for e in edges {
+        let nedges = f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
+        for ei in 0..nedges {
+            let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei].clone();
             let params = f.blocks[e.to.0 as usize].params.clone();
-            for (x, prm) in e.args.iter().zip(params) {
-                b.unify(*x, prm);
+            for (k, (&x, prm)) in e.args.iter().zip(params).enumerate() {
+                let (wx, wp) = {
+                    let (rx, rp) = (b.find(x), b.find(prm));
+                    (b.want[rx], b.want[rp])
+                };
+                let float = |w: Want| w == Want::F64;
+                let definite = |w: Want| w != Want::Any;
+                if definite(wx) && definite(wp) && float(wx) != float(wp) {
+                    let u = if float(wp) { UnOp::IBits } else { UnOp::FBits };
+                    b.f = std::mem::take(&mut f);
+                    let c = b.value(Inst::Un(u, x));
+                    b.f.blocks[bi].insts.push(c);
+                    f = std::mem::take(&mut b.f);
+                    b.unify(c, prm);
+                    f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
+                } else {
+                    b.unify(x, prm);
+                }
             }
         }
     }

@@ -50,6 +50,7 @@ pub mod layout;
 pub mod listing;
 pub mod lower;
 pub mod masm;
+pub mod regalloc;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
 

@@ -19,7 +19,24 @@ pub fn ir(m: &Module) -> String {
             p.code.len()
         );
         match crate::ir::build(p, &m.protos, &m.rtops) {
-            Ok(f) => out.push_str(&f.listing()),
+            Ok(f) => {
+                out.push_str(&f.listing());
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let a = crate::regalloc::allocate(&f, &crate::x64::REGS);
+                    let locs: Vec<String> = (0..f.insts.len() as u32)
+                        .map(crate::ir::Value)
+                        .filter(|&v| a.loc[v.0 as usize] != crate::regalloc::Loc::Dead)
+                        .map(|v| format!("{v}={}", a.show(&f, v)))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "  ; registers ({} spill slots): {}",
+                        a.spills,
+                        locs.join(" ")
+                    );
+                }
+            }
             Err(e) => {
                 let _ = writeln!(out, "  ; no IR: {}", e.0);
             }

@@ -16,6 +16,16 @@ use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Label, Masm};
 
+/// What the register allocator may use on x86-64 (`regalloc`), by
+/// encoding: `rbx`, `r12`, `r13` stay pinned (frame base, fuel, `Cx`), `rax`
+/// and `r11` and `xmm14`/`xmm15` are the backend's scratch registers, and
+/// `rsp` is the stack.
+pub const REGS: crate::regalloc::Regs = crate::regalloc::Regs {
+    gpr: &[1, 2, 6, 7, 8, 9, 10],
+    gpr_saved: &[5, 14, 15],
+    fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+};
+
 fn gp(r: Gp) -> u8 {
     match r {
         Gp::G0 => 0, // rax
