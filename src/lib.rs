@@ -355,6 +355,11 @@ impl Module {
         jit::compile_module(&self.code.borrow());
         vm::dis::disassemble_with(&self.code.borrow(), &jit::listing::instruction)
     }
+    /// Every compiled specialisation in the native tier's low IR (blocks,
+    /// loops, exits with their write-back maps), as `vm asm --ir` prints it.
+    pub fn low_ir(&self) -> String {
+        jit::listing::ir(&self.code.borrow())
+    }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
         typer::inspect::inspect_types(&self.prog.borrow(), &self.source)

@@ -45,9 +45,12 @@
 //!   interpreter. Element reads and writes of 64-bit and bool dtypes are
 //!   native, with the same bounds check.
 
+pub mod ir;
+pub mod layout;
 pub mod listing;
 pub mod lower;
 pub mod masm;
+pub mod regalloc;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
 

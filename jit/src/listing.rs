@@ -4,7 +4,47 @@
 
 use std::fmt::Write;
 
-use vm::Proto;
+use vm::{Module, Proto};
+
+/// Every function of `m` in the low IR (`vm asm --ir`): its blocks, loops
+/// and exits, or why it has none.
+pub fn ir(m: &Module) -> String {
+    let mut out = String::new();
+    for (fi, p) in m.protos.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "function {} #{fi}   [{} registers, {} instructions]",
+            p.name,
+            p.nregs,
+            p.code.len()
+        );
+        match crate::ir::build(p, &m.protos, &m.rtops) {
+            Ok(f) => {
+                out.push_str(&f.listing());
+                #[cfg(target_arch = "x86_64")]
+                {
+                    let a = crate::regalloc::allocate(&f, &crate::x64::REGS);
+                    let locs: Vec<String> = (0..f.insts.len() as u32)
+                        .map(crate::ir::Value)
+                        .filter(|&v| a.loc[v.0 as usize] != crate::regalloc::Loc::Dead)
+                        .map(|v| format!("{v}={}", a.show(&f, v)))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "  ; registers ({} spill slots): {}",
+                        a.spills,
+                        locs.join(" ")
+                    );
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out, "  ; no IR: {}", e.0);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
 
 /// Writes the native code of instruction `pc` of `p` (with `pc ==
 /// p.code.len()`, the exits), one line per machine instruction. Writes

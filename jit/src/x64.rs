@@ -16,6 +16,16 @@ use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Label, Masm};
 
+/// What the register allocator may use on x86-64 (`regalloc`), by
+/// encoding: `rbx`, `r12`, `r13` stay pinned (frame base, fuel, `Cx`), `rax`
+/// and `r11` and `xmm14`/`xmm15` are the backend's scratch registers, and
+/// `rsp` is the stack.
+pub const REGS: crate::regalloc::Regs = crate::regalloc::Regs {
+    gpr: &[1, 2, 6, 7, 8, 9, 10],
+    gpr_saved: &[5, 14, 15],
+    fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+};
+
 fn gp(r: Gp) -> u8 {
     match r {
         Gp::G0 => 0, // rax
@@ -34,11 +44,7 @@ fn fp(r: Fp) -> u8 {
     }
 }
 
-const CX_BASE: i32 = std::mem::offset_of!(vm::tiering::Cx, base) as i32;
-const CX_FUEL: i32 = std::mem::offset_of!(vm::tiering::Cx, fuel) as i32;
-const CX_RT: i32 = std::mem::offset_of!(vm::tiering::Cx, rt) as i32;
-const CX_RTOPS: i32 = std::mem::offset_of!(vm::tiering::Cx, rtops) as i32;
-const CX_RAISED: i32 = std::mem::offset_of!(vm::tiering::Cx, raised) as i32;
+use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -285,7 +291,7 @@ impl Masm for X64 {
     }
 
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize) {
-        let off = (op * std::mem::size_of::<vm::rt::RtDesc>()) as i32;
+        let off = (op * RTDESC_SIZE) as i32;
         let regs = slot as i32 * 8;
         dynasm!(self.ops
             ; .arch x64
