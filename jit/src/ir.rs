@@ -482,22 +482,11 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
         | Op::JLeI { a, b, .. }
         | Op::JEqI { a, b, .. }
         | Op::JNeI { a, b, .. } => e.uses.extend([a, b]),
-        Op::ForPrep { a, v, .. } => {
-            e.uses.extend([a, a + 1, a + 2]);
-            e.defs.extend([a + 1, v]);
-        }
-        Op::ForLoop { a, v, .. } => {
-            e.uses.extend([a, a + 1, a + 2]);
-            e.defs.extend([a, a + 1, v]);
-        }
-        Op::ForPrep1 { a, v, .. } => {
-            e.uses.extend([a, a + 1]);
-            e.defs.push(v);
-        }
-        Op::ForLoop1 { a, v, .. } => {
-            e.uses.extend([a, a + 1]);
-            e.defs.extend([a, v]);
-        }
+        // The loop variable (and the counters) are written only on the way
+        // into the loop: on the other way out they keep their values, which
+        // a read after a loop that ran zero times finds. So no kills.
+        Op::ForPrep { a, .. } | Op::ForLoop { a, .. } => e.uses.extend([a, a + 1, a + 2]),
+        Op::ForPrep1 { a, .. } | Op::ForLoop1 { a, .. } => e.uses.extend([a, a + 1]),
         Op::Dup { a, b } => {
             e.defs.push(a);
             e.uses.push(b);

@@ -45,6 +45,8 @@
 //!   interpreter. Element reads and writes of 64-bit and bool dtypes are
 //!   native, with the same bounds check.
 
+pub mod backend;
+pub mod emit;
 pub mod ir;
 pub mod layout;
 pub mod listing;
@@ -76,6 +78,9 @@ pub fn compile_module(m: &Module) -> usize {
 #[cfg(target_arch = "x86_64")]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     use std::rc::Rc;
+    if let Ok(n) = compile_ir(p, m) {
+        return Some(n);
+    }
     let mut a = x64::X64::new();
     lower::lower(&mut a, p, &m.protos, &m.rtops);
     let code = a.finish();
@@ -92,6 +97,90 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
         exits: code.buf.as_ptr().wrapping_add(code.exits.0),
         end: code.buf.as_ptr().wrapping_add(code.buf.len()),
         code: Rc::new(code.buf),
+    })
+}
+
+/// Machine code that the low IR's emitter produced, with what `vm asm`
+/// shows of it.
+pub struct Mapped {
+    pub buf: dynasmrt::ExecutableBuffer,
+    /// Each block's first byte and its description, in code order.
+    pub blocks: Vec<(usize, String)>,
+}
+
+/// Why a function is left to the single-pass code generator.
+fn ir_refuses(f: &ir::Func) -> Option<String> {
+    // The interpreter goes back to native code only at entries (the
+    // function's start and its outermost loops' heads): an instruction left
+    // to it inside an inner loop would keep the rest of that loop
+    // interpreted, which the single-pass code (an entry at every
+    // instruction) does not.
+    for (bi, b) in f.blocks.iter().enumerate() {
+        if let Some(ir::Term::Exit(_)) = b.term {
+            let inner = f
+                .loop_of(ir::Block(bi as u32))
+                .is_some_and(|l| f.loops[l].depth > 1);
+            if inner && !f.preds[bi].is_empty() {
+                return Some("an instruction left to the interpreter in an inner loop".into());
+            }
+        }
+    }
+    None
+}
+
+/// The native code of `p` through the low IR, register allocation and
+/// the x86-64 backend, or why not.
+#[cfg(target_arch = "x86_64")]
+pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+    use backend::Asm;
+    use std::rc::Rc;
+    use x64::asm::X64Asm;
+    let f = ir::build(p, &m.protos, &m.rtops)?;
+    if let Some(why) = ir_refuses(&f) {
+        return Err(ir::Unsupported(why));
+    }
+    let al = regalloc::allocate(&f, &X64Asm::REGS);
+    emit::check(&f, &al, &m.rtops)?;
+    let mut a = X64Asm::new();
+    let e = emit::emit(&mut a, p, &f, &al, &m.rtops)?;
+    let buf = a.finish();
+    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
+    let mut entries = vec![std::ptr::null(); p.code.len()];
+    for &(pc, o) in &e.entries {
+        entries[pc] = at(o);
+    }
+    // SAFETY: the code at offset 0 is the entry sequence, which follows
+    // the `Enter` contract (System V: the Cx and the address to start at
+    // in rdi, rsi; the next instruction in eax), and the buffer stays
+    // mapped as long as `Native::code` lives.
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
+    let blocks = e
+        .blocks
+        .iter()
+        .map(|&(o, b)| {
+            let bd = &f.blocks[b.0 as usize];
+            let mut note = format!("{b}: pc {}", bd.pc);
+            if bd.entry {
+                note.push_str(", entry");
+            }
+            if let Some(l) = f.loop_of(b) {
+                let lp = &f.loops[l];
+                if lp.header == b {
+                    note.push_str(&format!(", loop header, depth {}", lp.depth));
+                } else {
+                    note.push_str(&format!(", in loop {}", lp.header));
+                }
+            }
+            (o, note)
+        })
+        .collect();
+    Ok(vm::tiering::Native {
+        enter,
+        entries: entries.into(),
+        start: at(0),
+        exits: buf.as_ptr().wrapping_add(e.exits),
+        end: buf.as_ptr().wrapping_add(buf.len()),
+        code: Rc::new(Mapped { buf, blocks }),
     })
 }
 
