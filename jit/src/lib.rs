@@ -52,6 +52,7 @@ pub mod layout;
 pub mod listing;
 pub mod lower;
 pub mod masm;
+pub mod opt;
 pub mod regalloc;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
@@ -108,26 +109,6 @@ pub struct Mapped {
     pub blocks: Vec<(usize, String)>,
 }
 
-/// Why a function is left to the single-pass code generator.
-fn ir_refuses(f: &ir::Func) -> Option<String> {
-    // The interpreter goes back to native code only at entries (the
-    // function's start and its outermost loops' heads): an instruction left
-    // to it inside an inner loop would keep the rest of that loop
-    // interpreted, which the single-pass code (an entry at every
-    // instruction) does not.
-    for (bi, b) in f.blocks.iter().enumerate() {
-        if let Some(ir::Term::Exit(_)) = b.term {
-            let inner = f
-                .loop_of(ir::Block(bi as u32))
-                .is_some_and(|l| f.loops[l].depth > 1);
-            if inner && !f.preds[bi].is_empty() {
-                return Some("an instruction left to the interpreter in an inner loop".into());
-            }
-        }
-    }
-    None
-}
-
 /// The native code of `p` through the low IR, register allocation and
 /// the x86-64 backend, or why not.
 #[cfg(target_arch = "x86_64")]
@@ -135,10 +116,8 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     use backend::Asm;
     use std::rc::Rc;
     use x64::asm::X64Asm;
-    let f = ir::build(p, &m.protos, &m.rtops)?;
-    if let Some(why) = ir_refuses(&f) {
-        return Err(ir::Unsupported(why));
-    }
+    let mut f = ir::build(p, &m.protos, &m.rtops)?;
+    opt::hoist(&mut f, &X64Asm::REGS);
     let al = regalloc::allocate(&f, &X64Asm::REGS);
     emit::check(&f, &al, &m.rtops)?;
     let mut a = X64Asm::new();

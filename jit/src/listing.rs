@@ -19,7 +19,12 @@ pub fn ir(m: &Module) -> String {
             p.code.len()
         );
         match crate::ir::build(p, &m.protos, &m.rtops) {
-            Ok(f) => {
+            Ok(mut f) => {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    use crate::backend::Asm;
+                    crate::opt::hoist(&mut f, &crate::x64::asm::X64Asm::REGS);
+                }
                 out.push_str(&f.listing());
                 #[cfg(target_arch = "x86_64")]
                 {
