@@ -1,9 +1,13 @@
 //! Kiln's native-code tier.
 //!
-//! This crate lowers the VM's typed register bytecode to machine code: a
-//! single-pass code generator (`lower`) speaks one `MacroAssembler` trait
-//! (`masm::Masm`), implemented per architecture through dynasm-rs. The x86-64
-//! backend (`x64`) exists; aarch64 is to come, with the same shape. It does
+//! This crate lowers the VM's typed register bytecode to machine code. The
+//! main path builds a low IR (`ir`), optimises its loops (`opt`), allocates
+//! registers over the whole function (`regalloc`) and emits it (`emit`)
+//! through a backend trait of three-address operations on physical
+//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to come). A
+//! function that path does not take yet (one with a script call) goes
+//! through the single-pass code generator (`lower`) over one
+//! `MacroAssembler` trait (`masm::Masm`, x86-64 in `x64`). It does
 //! not decide when to compile (the caller does: `--tier jit` compiles every
 //! function before it runs, `--tier auto` what the interpreter's profile
 //! finds hot) and it does not run code: the interpreter enters native code
