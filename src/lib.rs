@@ -355,6 +355,25 @@ impl Module {
         jit::compile_module(&self.code.borrow());
         vm::dis::disassemble_with(&self.code.borrow(), &jit::listing::instruction)
     }
+    /// As [`Module::machine_code`], for instruction set `arch` (`x86-64`,
+    /// `aarch64`): on another host than `arch`'s, the code is generated
+    /// for it (from address 0), listed and never run. Errs naming the
+    /// sets it lists when it cannot list `arch`.
+    pub fn machine_code_for(&self, arch: &str) -> Result<String, String> {
+        use jit::listing::Arch;
+        match Arch::parse(arch) {
+            Some(a) if Some(a) == Arch::HOST => Ok(self.machine_code()),
+            Some(Arch::Arm64) => Ok(jit::listing::arm64(&self.code.borrow())),
+            _ => Err(format!(
+                "cannot list '{arch}' on this host: --arch takes aarch64{}",
+                if Arch::HOST == Some(Arch::X64) {
+                    " or x86-64"
+                } else {
+                    ""
+                }
+            )),
+        }
+    }
     /// Every compiled specialisation in the native tier's low IR (blocks,
     /// loops, exits with their write-back maps), as `vm asm --ir` prints it.
     pub fn low_ir(&self) -> String {

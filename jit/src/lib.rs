@@ -4,10 +4,11 @@
 //! main path builds a low IR (`ir`), optimises its loops (`opt`), allocates
 //! registers over the whole function (`regalloc`) and emits it (`emit`)
 //! through a backend trait of three-address operations on physical
-//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to come). A
-//! function that path does not take yet (one with a script call) goes
-//! through the single-pass code generator (`lower`) over one
-//! `MacroAssembler` trait (`masm::Masm`, x86-64 in `x64`). It does
+//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 in
+//! `arm64::asm`). A function that path does not take yet (one with a
+//! script call) goes, on x86-64, through the single-pass code generator
+//! (`lower`) over one `MacroAssembler` trait (`masm::Masm`, in `x64`), and
+//! stays interpreted on aarch64. It does
 //! not decide when to compile (the caller does: `--tier jit` compiles every
 //! function before it runs, `--tier auto` what the interpreter's profile
 //! finds hot) and it does not run code: the interpreter enters native code
@@ -49,6 +50,7 @@
 //!   interpreter. Element reads and writes of 64-bit and bool dtypes are
 //!   native, with the same bounds check.
 
+pub mod arm64;
 pub mod backend;
 pub mod emit;
 pub mod ir;
@@ -113,32 +115,23 @@ pub struct Mapped {
     pub blocks: Vec<(usize, String)>,
 }
 
-/// The native code of `p` through the low IR, register allocation and
-/// the x86-64 backend, or why not.
-#[cfg(target_arch = "x86_64")]
-pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
-    use backend::Asm;
-    use std::rc::Rc;
-    use x64::asm::X64Asm;
+/// The low IR of `p` optimised, allocated and emitted through backend `a`.
+pub fn emit_ir<A: backend::Asm>(
+    p: &vm::Proto,
+    m: &Module,
+    a: &mut A,
+) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
     let mut f = ir::build(p, &m.protos, &m.rtops)?;
-    opt::hoist(&mut f, &X64Asm::REGS);
-    let al = regalloc::allocate(&f, &X64Asm::REGS);
+    opt::hoist(&mut f, &A::REGS);
+    let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;
-    let mut a = X64Asm::new();
-    let e = emit::emit(&mut a, p, &f, &al, &m.rtops)?;
-    let buf = a.finish();
-    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
-    let mut entries = vec![std::ptr::null(); p.code.len()];
-    for &(pc, o) in &e.entries {
-        entries[pc] = at(o);
-    }
-    // SAFETY: the code at offset 0 is the entry sequence, which follows
-    // the `Enter` contract (System V: the Cx and the address to start at
-    // in rdi, rsi; the next instruction in eax), and the buffer stays
-    // mapped as long as `Native::code` lives.
-    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
-    let blocks = e
-        .blocks
+    let e = emit::emit(a, p, &f, &al, &m.rtops)?;
+    Ok((f, e))
+}
+
+/// What `vm asm` says of each block of `f`, by its first byte.
+fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, String)> {
+    e.blocks
         .iter()
         .map(|&(o, b)| {
             let bd = &f.blocks[b.0 as usize];
@@ -156,18 +149,87 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
             }
             (o, note)
         })
-        .collect();
-    Ok(vm::tiering::Native {
+        .collect()
+}
+
+/// `p`'s native code from the emitted `buf`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn native(
+    p: &vm::Proto,
+    f: &ir::Func,
+    e: &emit::Emitted,
+    buf: dynasmrt::ExecutableBuffer,
+) -> vm::tiering::Native {
+    use std::rc::Rc;
+    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
+    let mut entries = vec![std::ptr::null(); p.code.len()];
+    for &(pc, o) in &e.entries {
+        entries[pc] = at(o);
+    }
+    // SAFETY: the code at offset 0 is the entry sequence, which follows
+    // the `Enter` contract in the host's C calling convention (the Cx and
+    // the address to start at as the first two arguments, the next
+    // instruction returned), and the buffer stays mapped as long as
+    // `Native::code` lives.
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
+    let blocks = block_notes(f, e);
+    vm::tiering::Native {
         enter,
         entries: entries.into(),
         start: at(0),
         exits: buf.as_ptr().wrapping_add(e.exits),
         end: buf.as_ptr().wrapping_add(buf.len()),
         code: Rc::new(Mapped { buf, blocks }),
+    }
+}
+
+/// The native code of `p` through the low IR, register allocation and
+/// the x86-64 backend, or why not.
+#[cfg(target_arch = "x86_64")]
+pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+    let mut a = x64::asm::X64Asm::new();
+    let (f, e) = emit_ir(p, m, &mut a)?;
+    Ok(native(p, &f, &e, a.finish()))
+}
+
+/// The native code of `p` through the low IR, register allocation and
+/// the aarch64 backend, or why not.
+#[cfg(target_arch = "aarch64")]
+pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+    let mut a = arm64::ExecAsm::new();
+    let (f, e) = emit_ir(p, m, &mut a)?;
+    Ok(native(p, &f, &e, a.finish()))
+}
+
+/// On aarch64 only the low IR's pipeline compiles: a function it does
+/// not take stays interpreted.
+#[cfg(target_arch = "aarch64")]
+pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
+    compile_ir(p, m).ok()
+}
+
+/// aarch64 code for `p`, on any host, never run: for listings.
+pub struct Listed {
+    pub code: Vec<u8>,
+    /// Each block's first byte and its description, in code order.
+    pub blocks: Vec<(usize, String)>,
+    /// Where the out-of-line exits start.
+    pub exits: usize,
+}
+
+/// The aarch64 code of `p` (as if it started at address 0), or why
+/// there is none.
+pub fn compile_arm64(p: &vm::Proto, m: &Module) -> Result<Listed, ir::Unsupported> {
+    let mut a = arm64::VecAsm::new_vec(0);
+    let (f, e) = emit_ir(p, m, &mut a)?;
+    Ok(Listed {
+        blocks: block_notes(&f, &e),
+        exits: e.exits,
+        code: a.finish_vec(),
     })
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub fn compile(_p: &vm::Proto, _m: &Module) -> Option<vm::tiering::Native> {
     None
 }

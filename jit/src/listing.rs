@@ -6,6 +6,37 @@ use std::fmt::Write;
 
 use vm::{Module, Proto};
 
+#[cfg(target_arch = "x86_64")]
+type HostAsm = crate::x64::asm::X64Asm;
+#[cfg(target_arch = "aarch64")]
+type HostAsm = crate::arm64::VecAsm;
+
+/// The instruction sets `vm asm` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    X64,
+    Arm64,
+}
+
+impl Arch {
+    /// The host's, when it has a backend.
+    pub const HOST: Option<Arch> = if cfg!(target_arch = "x86_64") {
+        Some(Arch::X64)
+    } else if cfg!(target_arch = "aarch64") {
+        Some(Arch::Arm64)
+    } else {
+        None
+    };
+
+    pub fn parse(s: &str) -> Option<Arch> {
+        match s {
+            "x86-64" | "x86_64" | "x64" => Some(Arch::X64),
+            "aarch64" | "arm64" => Some(Arch::Arm64),
+            _ => None,
+        }
+    }
+}
+
 /// Every function of `m` in the low IR (`vm asm --ir`): its blocks, loops
 /// and exits, or why it has none.
 pub fn ir(m: &Module) -> String {
@@ -20,16 +51,16 @@ pub fn ir(m: &Module) -> String {
         );
         match crate::ir::build(p, &m.protos, &m.rtops) {
             Ok(mut f) => {
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
                 {
                     use crate::backend::Asm;
-                    crate::opt::hoist(&mut f, &crate::x64::asm::X64Asm::REGS);
+                    crate::opt::hoist(&mut f, &HostAsm::REGS);
                 }
                 out.push_str(&f.listing());
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
                 {
                     use crate::backend::Asm;
-                    let a = crate::regalloc::allocate(&f, &crate::x64::asm::X64Asm::REGS);
+                    let a = crate::regalloc::allocate(&f, &HostAsm::REGS);
                     let locs: Vec<String> = (0..f.insts.len() as u32)
                         .map(crate::ir::Value)
                         .filter(|&v| a.loc[v.0 as usize] != crate::regalloc::Loc::Dead)
@@ -57,6 +88,15 @@ pub fn ir(m: &Module) -> String {
 /// nothing for a function without native code.
 pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
     let Some(n) = p.native() else { return };
+    let Some(arch) = Arch::HOST else { return };
+    // SAFETY: from..to lies inside one function's mapped, readable code
+    // (both come from its `Native`, in order).
+    let bytes = |from: *const u8, to: *const u8| unsafe {
+        std::slice::from_raw_parts(from, to.offset_from(from) as usize)
+    };
+    let section = |from: *const u8, to: *const u8, title: &str, out: &mut String| {
+        section(arch, bytes(from, to), from as u64, title, out)
+    };
     if let Some(mapped) = n.code.as_ref().downcast_ref::<crate::Mapped>() {
         // Code from the low IR follows its blocks, not the bytecode: all
         // of it under the first instruction, block by block.
@@ -87,18 +127,54 @@ pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
     section(from, to, if pc < p.code.len() { "" } else { "exits" }, out);
 }
 
-fn section(from: *const u8, to: *const u8, title: &str, out: &mut String) {
+/// `vm asm --arch aarch64` on any host: each function's aarch64 code,
+/// generated as on an aarch64 host (but from address 0) and never run,
+/// under its first instruction, the exits under its last; a function the
+/// backend does not take says why.
+pub fn arm64(m: &Module) -> String {
+    let listed: Vec<_> = m
+        .protos
+        .iter()
+        .map(|p| crate::compile_arm64(p, m))
+        .collect();
+    vm::dis::disassemble_with(m, &|p: &Proto, pc: usize, out: &mut String| {
+        let Some(i) = m.protos.iter().position(|q| std::ptr::eq(q, p)) else {
+            return;
+        };
+        let l = match &listed[i] {
+            Ok(l) => l,
+            Err(e) => {
+                if pc == 0 {
+                    let _ = writeln!(out, "          ; no native code: {}", e.0);
+                }
+                return;
+            }
+        };
+        if pc == 0 {
+            let first = l.blocks.first().map_or(l.exits, |&(o, _)| o);
+            section(Arch::Arm64, &l.code[..first], 0, "entry", out);
+            for (k, (o, note)) in l.blocks.iter().enumerate() {
+                let to = l.blocks.get(k + 1).map_or(l.exits, |&(o, _)| o);
+                section(Arch::Arm64, &l.code[*o..to], *o as u64, note, out);
+            }
+        } else if pc == p.code.len() {
+            let at = l.exits as u64;
+            section(Arch::Arm64, &l.code[l.exits..], at, "exits", out);
+        }
+    })
+}
+
+fn section(arch: Arch, bytes: &[u8], ip: u64, title: &str, out: &mut String) {
     if !title.is_empty() {
         let _ = writeln!(out, "          ; {title}");
     }
-    // SAFETY: from..to lies inside one function's mapped, readable code
-    // (both come from its `Native`, in order).
-    let bytes = unsafe { std::slice::from_raw_parts(from, to.offset_from(from) as usize) };
-    decode(bytes, from as u64, out);
+    match arch {
+        Arch::X64 => decode_x64(bytes, ip, out),
+        Arch::Arm64 => decode_arm64(bytes, ip, out),
+    }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn decode(bytes: &[u8], ip: u64, out: &mut String) {
+fn decode_x64(bytes: &[u8], ip: u64, out: &mut String) {
     use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
     let mut d = Decoder::with_ip(64, bytes, ip, DecoderOptions::NONE);
     let mut f = IntelFormatter::new();
@@ -115,7 +191,19 @@ fn decode(bytes: &[u8], ip: u64, out: &mut String) {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn decode(bytes: &[u8], ip: u64, out: &mut String) {
-    let _ = writeln!(out, "          {ip:>12x}  {} bytes", bytes.len());
+/// Fixed four-byte words: the word's value in the bytes column, as
+/// aarch64 disassemblers print it.
+fn decode_arm64(bytes: &[u8], ip: u64, out: &mut String) {
+    use yaxpeax_arch::{Decoder, U8Reader};
+    use yaxpeax_arm::armv8::a64::InstDecoder;
+    let d = InstDecoder::default();
+    for (k, w) in bytes.chunks(4).enumerate() {
+        let at = ip + 4 * k as u64;
+        let word = w.iter().rev().fold(0u32, |a, &b| a << 8 | b as u32);
+        let text = match d.decode(&mut U8Reader::new(w)) {
+            Ok(i) => i.to_string(),
+            Err(e) => format!("(undecoded: {e})"),
+        };
+        let _ = writeln!(out, "          {at:>12x}  {word:08x}{:16} {text}", "");
+    }
 }

@@ -14,7 +14,7 @@ Usage:
     vm run FILE [--tier interp|jit|auto] [--stats] [--inspect-types] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
-    vm asm FILE [--ir]
+    vm asm FILE [--ir] [--arch aarch64|x86-64]
     vm bench FILE [--tier interp|jit|auto|all] [--runs N] [--json]
     vm help [COMMAND]
 
@@ -69,13 +69,17 @@ instruction under the source line it came from.
 ";
 
 const ASM_HELP: &str = "\
-vm asm FILE [--ir]
+vm asm FILE [--ir] [--arch aarch64|x86-64]
 
-Compiles FILE to bytecode and then to native code (x86-64), and prints the
-bytecode as `vm dis` does with each instruction's machine code, disassembled,
-under it: address, bytes, instruction. The entry sequence comes before the
-first instruction and the out-of-line exits to the interpreter after the
-last. On a host without a native backend it prints the bytecode alone.
+Compiles FILE to bytecode and then to native code for the host (x86-64 or
+aarch64), and prints the bytecode as `vm dis` does with each instruction's
+machine code, disassembled, under it: address, bytes (an aarch64 word as
+its value), instruction. The entry sequence comes before the first
+instruction and the out-of-line exits to the interpreter after the last.
+On a host without a native backend it prints the bytecode alone.
+
+With --arch aarch64 on another host it lists the code the aarch64 backend
+generates, as if it started at address 0, without running it.
 
 With --ir it prints each function in the native tier's low IR instead:
 basic blocks of typed values (i64, f64, ptr) with their parameters, the
@@ -307,7 +311,20 @@ fn check(args: &[String]) -> Result<ExitCode, Usage> {
 
 fn asm(args: &[String]) -> Result<ExitCode, Usage> {
     let ir = args.iter().any(|a| a == "--ir");
-    let args: Vec<String> = args.iter().filter(|a| *a != "--ir").cloned().collect();
+    let mut arch = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter().filter(|a| *a != "--ir");
+    while let Some(a) = it.next() {
+        if a == "--arch" {
+            let v = it
+                .next()
+                .ok_or_else(|| Usage("--arch needs a value".into()))?;
+            arch = Some(v.clone());
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    let args = rest;
     let Some(opts) = parse_opts(&args, ASM_HELP, false)? else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -316,6 +333,8 @@ fn asm(args: &[String]) -> Result<ExitCode, Usage> {
         Ok(m) => {
             if ir {
                 print!("{}", m.low_ir());
+            } else if let Some(arch) = arch {
+                print!("{}", m.machine_code_for(&arch).map_err(Usage)?);
             } else {
                 print!("{}", m.machine_code());
             }
