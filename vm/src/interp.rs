@@ -22,8 +22,16 @@ use crate::tiering::{Ctl, Cx, Frame};
 pub struct Limits {
     /// Deepest call nesting before `RecursionError` (CPython's default: 1000).
     pub max_depth: usize,
-    /// Loop iterations plus calls a run may make before it is stopped;
-    /// `None` for no bound.
+    /// Fuel: the work a run may do before it is stopped with
+    /// `RuntimeError: instruction fuel exhausted`; `None` for no bound. Each
+    /// loop iteration (backward jump) and each call costs one unit; an
+    /// array operation costs one unit per [`crate::rt::ELEMS_PER_FUEL`]
+    /// (32) elements it creates, reads or computes (rounded up per
+    /// operation; a dot product counts its multiply-adds), and printing an
+    /// array one unit per element it shows. Views, `len` and `shape` cost
+    /// nothing. The count is the same in every tier, so a budget bounds a
+    /// script's running time and runs out at the same line everywhere.
+    /// Each top-level call (`run_main`, `call`) gets the whole budget.
     pub fuel: Option<u64>,
 }
 
@@ -45,10 +53,6 @@ pub struct Machine {
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
-    /// Ticks left in the current window of fuel; the run's fuel is this
-    /// plus `reserve` (refilled at each top-level call).
-    fuel: u64,
-    reserve: u64,
     /// Ticks per window: each window's end is a profile sample.
     window: u64,
     /// Compiling hot functions while they run; `None` interprets only.
@@ -125,14 +129,10 @@ impl Machine {
     ) -> Machine {
         Machine {
             stack: vec![0; 1024],
-            rt: crate::rt::RtCtx {
-                table: crate::classmethods::ClassTable::new(classes),
-            },
+            rt: crate::rt::RtCtx::new(crate::classmethods::ClassTable::new(classes)),
             out: String::new(),
             sink,
             limits,
-            fuel: u64::MAX,
-            reserve: 0,
             window: u64::MAX,
             tiering: None,
             native_entries: 0,
@@ -161,14 +161,19 @@ impl Machine {
             "argument registers for {}",
             p.name
         );
-        let total = self.limits.fuel.unwrap_or(u64::MAX);
+        // The run's fuel is the window's ticks left plus the reserve
+        // (`rt::Fuel`). A budget of 0 stops at the first tick, as 1 does.
+        let total = self.limits.fuel.unwrap_or(u64::MAX).max(1);
+        let fuel = &self.rt.fuel;
+        fuel.limit.set(self.limits.fuel);
         // The interpreter alone counts all its fuel in one window.
-        self.fuel = if self.native {
+        let left = if self.native {
             total.min(self.window)
         } else {
             total
         };
-        self.reserve = total - self.fuel;
+        fuel.left.set(left);
+        fuel.reserve.set(total - left);
         let need = p.nregs as usize;
         if self.stack.len() < need {
             self.stack.resize(need, 0);
@@ -259,8 +264,9 @@ impl Machine {
         // native code.
         macro_rules! tick {
             () => {{
-                self.fuel = self.fuel.wrapping_sub(1);
-                let end = self.fuel == 0;
+                let left = self.rt.fuel.left.get().wrapping_sub(1);
+                self.rt.fuel.left.set(left);
+                let end = left == 0;
                 if end {
                     if !NATIVE {
                         break fuel_out(&self.limits);
@@ -701,14 +707,15 @@ impl Machine {
                     }
 
                     Op::Call { a, f: callee } => {
-                        self.fuel = self.fuel.wrapping_sub(1);
-                        if st.fp == st.fend || self.fuel == 0 {
+                        let left = self.rt.fuel.left.get().wrapping_sub(1);
+                        self.rt.fuel.left.set(left);
+                        if st.fp == st.fend || left == 0 {
                             // SAFETY: st.fp lies in `frames` (or one past its end).
                             let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                             // SAFETY: verify() checked the callee exists.
                             let p = unsafe { &*protos.add(callee as usize) };
                             let spent =
-                                self.fuel == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
+                                left == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
                             if depth == max_frames || spent {
                                 // SAFETY: verify() checked that the argument
                                 // block lies inside this frame.
@@ -893,7 +900,7 @@ impl Machine {
         let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
             base,
-            fuel: &mut self.fuel,
+            fuel: self.rt.fuel.left.as_ptr(),
             ctl: st,
             frames,
             stack: self.stack.as_mut_ptr(),
@@ -953,12 +960,14 @@ impl Machine {
     #[cold]
     #[inline(never)]
     fn refuel(&mut self, p: Option<&Proto>, m: &Module) -> Result<(), Raised> {
-        if self.reserve == 0 {
+        let fuel = &self.rt.fuel;
+        let reserve = fuel.reserve.get();
+        if reserve == 0 {
             return Err(fuel_out(&self.limits));
         }
-        let take = self.reserve.min(self.window);
-        self.fuel = take;
-        self.reserve -= take;
+        let take = reserve.min(self.window);
+        fuel.left.set(take);
+        fuel.reserve.set(reserve - take);
         if let (Some(t), Some(p)) = (&self.tiering, p) {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
@@ -1089,6 +1098,7 @@ impl Machine {
                             ));
                         }
                         // A non-null array register holds a live header.
+                        self.rt.fuel.spend(crate::rt::print_cost(&*p))?;
                         self.out.push_str(&crate::rt::array_str(&*p));
                     }
                     pfmt::STR_REPR => {
@@ -1152,13 +1162,7 @@ unsafe fn wr(base: *mut u64, r: usize, v: u64) {
 #[cold]
 #[inline(never)]
 fn fuel_out(limits: &Limits) -> Raised {
-    (
-        "RuntimeError",
-        format!(
-            "instruction fuel exhausted (limit {})",
-            limits.fuel.unwrap_or(0)
-        ),
-    )
+    crate::rt::fuel_error(limits.fuel)
 }
 
 #[cold]

@@ -12,6 +12,13 @@
 //! bytes (Numba's formula: 48 + 32 + 64 = 144 for four int64 at align 32),
 //! and the matching `free` gets `base` back, with the same `opaque_data`,
 //! exactly once, when the last reference goes.
+//!
+//! Numba's header has no room for the block's size, and the alignment a
+//! block was made with varies (a host's `_allocate` picks it), so the size
+//! cannot be recomputed when the block is freed. It is kept in the slack
+//! instead: one unaligned word right after the data, which the formula
+//! always leaves room for (the data starts less than `align` bytes after
+//! the header, and `align >= 8`).
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -162,11 +169,13 @@ fn advise_huge(p: *mut c_void, size: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_p: *mut c_void, _size: usize) {}
 
+/// # Safety
+/// `ptr` is a block `alloc` made through `sys_malloc` (the system
+/// allocator frees nothing else), with its header and size word intact,
+/// freed once; `opaque` is this allocator's cache.
 unsafe extern "C" fn sys_free(ptr: *mut c_void, opaque: *mut c_void) {
-    // The system allocator only frees MemInfo blocks, which start with
-    // their header: the block's size follows from the data size.
-    // SAFETY: `ptr` is a block from `alloc` whose header is still intact.
-    let size = block_size(unsafe { (*(ptr as *const MemInfo)).size }, 32).unwrap_or(0);
+    // SAFETY: per the contract, `ptr` is a live block from `alloc`.
+    let size = unsafe { total_size(ptr as *const MemInfo) };
     if size >= CACHE_MIN && !opaque.is_null() {
         // SAFETY: the system allocator's opaque data is its cache.
         let cache = unsafe { &*(opaque as *const BlockCache) };
@@ -221,17 +230,36 @@ pub fn host_block(data: *mut u8, size: usize, keep: Box<dyn std::any::Any>) -> *
     Box::into_raw(b) as *mut MemInfo
 }
 
+/// The alignment `alloc` really uses when asked for `align`: a power of
+/// two, at least 8 (room for the size word in the slack).
+fn real_align(align: usize) -> Option<usize> {
+    align.max(8).checked_next_power_of_two()
+}
+
 /// Bytes asked of the allocator for `size` data bytes at `align`.
 pub fn block_size(size: usize, align: usize) -> Option<usize> {
     size.checked_add(std::mem::size_of::<MemInfo>())?
-        .checked_add(align.checked_mul(2)?)
+        .checked_add(real_align(align)?.checked_mul(2)?)
+}
+
+/// The number of bytes the allocator gave a block made by [`alloc`].
+///
+/// # Safety
+/// `mi` is a live block from [`alloc`] whose header and size word (right
+/// after the data) are intact.
+unsafe fn total_size(mi: *const MemInfo) -> usize {
+    // SAFETY: `alloc` wrote the word at `data + size`, inside the block.
+    unsafe {
+        let m = &*mi;
+        (m.data.add(m.size) as *const usize).read_unaligned()
+    }
 }
 
 /// Allocates a block of `size` data bytes aligned to `align` (a power of
 /// two) through `alloc`. `Err` carries the byte count that failed.
 pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut MemInfo, usize> {
-    let align = align.max(8).next_power_of_two();
     let total = block_size(size, align).ok_or(usize::MAX)?;
+    let align = real_align(align).ok_or(usize::MAX)?;
     let t = &alloc.table;
     // SAFETY: calling the allocator's malloc as its C contract says.
     let base = unsafe { (t.malloc)(total, t.opaque_data) } as *mut u8;
@@ -240,20 +268,23 @@ pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut Me
     }
     let header = std::mem::size_of::<MemInfo>();
     let addr = base as usize + header;
-    let data_off = ((addr + align - 1) & !(align - 1)) - base as usize;
+    let data_off = addr.next_multiple_of(align) - base as usize;
     let mi = base as *mut MemInfo;
     // SAFETY: the block has `total` bytes: the header fits at its start
-    // (malloc returns memory aligned for any C type) and data_off + size
-    // <= header + align + size <= total.
+    // (malloc returns memory aligned for any C type), and data_off <=
+    // header + align - 1, so the data and the size word after it end by
+    // header + align + 7 + size <= header + 2 * align + size = total.
     unsafe {
+        let data = base.add(data_off);
         mi.write(MemInfo {
             refct: 1,
             dtor: None,
             dtor_info: Rc::into_raw(alloc.clone()) as *mut c_void,
-            data: base.add(data_off),
+            data,
             size,
             external_allocator: &alloc.table,
         });
+        (data.add(size) as *mut usize).write_unaligned(total);
     }
     let mut s = alloc.stats.get();
     s.allocs += 1;
@@ -275,6 +306,10 @@ pub unsafe fn incref(mi: *mut MemInfo) {
 /// # Safety
 /// `mi` is a live MemInfo from [`alloc`] and the caller owns one reference.
 pub unsafe fn decref(mi: *mut MemInfo) {
+    // SAFETY: `mi` is live and the caller's reference is the one dropped;
+    // at zero nothing else refers to the block, which is freed once, by
+    // its host's destructor or by the allocator `alloc` took it from
+    // (whose `Rc` `dtor_info` holds).
     unsafe {
         (*mi).refct -= 1;
         if (*mi).refct != 0 {
@@ -286,7 +321,8 @@ pub unsafe fn decref(mi: *mut MemInfo) {
             return;
         }
         let alloc = Rc::from_raw((*mi).dtor_info as *const Allocator);
-        let total = block_size((*mi).size, 32).unwrap_or(0);
+        // Read before `free`, which may reuse the block.
+        let total = total_size(mi);
         let t = alloc.table;
         (t.free)(mi as *mut c_void, t.opaque_data);
         let mut s = alloc.stats.get();

@@ -4,6 +4,8 @@
 //! result to the start of that window (new arrays are owned references) and
 //! allocates every array through the array class's allocator.
 
+use std::cell::Cell;
+
 use typer::tir::{Arg, Fill, Idx, Reduction, RtOp, Ufunc};
 use typer::{DType, Type};
 
@@ -30,10 +32,101 @@ impl RtDesc {
     }
 }
 
+/// Elements of array work that cost one unit of fuel (see [`RtCtx::charge`]).
+pub const ELEMS_PER_FUEL: usize = 32;
+
 /// What runtime operations need from the VM: the classmethod table, through
-/// which every array is allocated.
+/// which every array is allocated, and the run's fuel, which they spend.
 pub struct RtCtx {
     pub table: ClassTable,
+    pub fuel: Fuel,
+}
+
+impl RtCtx {
+    pub fn new(table: ClassTable) -> RtCtx {
+        RtCtx {
+            table,
+            fuel: Fuel::default(),
+        }
+    }
+
+    /// Spends the fuel for `elems` elements of array work: one unit per
+    /// [`ELEMS_PER_FUEL`] elements, rounded up (nothing for none). Called
+    /// before the work, so that a run out of fuel stops before it.
+    pub fn charge(&self, elems: usize) -> Result<(), Raised> {
+        self.fuel.spend(elems.div_ceil(ELEMS_PER_FUEL) as u64)
+    }
+}
+
+/// A run's fuel: what bounds its running time. Loop back-edges and calls
+/// cost one unit each (the interpreter and native code count them), array
+/// operations one unit per [`ELEMS_PER_FUEL`] elements they process, and
+/// printing an array one unit per element it formats. The count is the
+/// same in every tier, so a budget runs out at the same instruction.
+///
+/// The units are handed out in windows (so that the end of one is a
+/// profile sample and a chance to enter native code): `left` counts down
+/// the current window, `reserve` holds the rest. `Cell`s, because native
+/// code counts in `left` through its address while runtime operations,
+/// holding only a shared context, spend from both.
+#[derive(Debug)]
+pub struct Fuel {
+    /// Units left in the current window; a tick that takes it to zero takes
+    /// the next window from `reserve`, or raises the fuel error.
+    pub left: Cell<u64>,
+    pub reserve: Cell<u64>,
+    /// The run's budget, for the error message (`None`: unbounded).
+    pub limit: Cell<Option<u64>>,
+}
+
+impl Default for Fuel {
+    fn default() -> Fuel {
+        Fuel {
+            left: Cell::new(u64::MAX),
+            reserve: Cell::new(0),
+            limit: Cell::new(None),
+        }
+    }
+}
+
+impl Fuel {
+    /// Spends `units` at once, as that many ticks would: the fuel error if
+    /// they would spend the run's last unit, and otherwise at least one
+    /// unit left in the window (native code leaves the tick that empties a
+    /// window to the interpreter, which takes the next one then).
+    pub fn spend(&self, units: u64) -> Result<(), Raised> {
+        let (left, reserve) = (self.left.get(), self.reserve.get());
+        if units == 0 {
+            return Ok(());
+        }
+        if units < left {
+            self.left.set(left - units);
+            return Ok(());
+        }
+        // left + reserve never exceeds the budget, a u64.
+        let rest = left + reserve;
+        if units >= rest {
+            self.left.set(0);
+            self.reserve.set(0);
+            return Err(fuel_error(self.limit.get()));
+        }
+        // The window ran out inside the operation: its last unit is left
+        // for the next tick, which then ends it as usual. (Only windowed
+        // runs get here: a run in one window has no reserve.)
+        self.left.set(1);
+        self.reserve.set(rest - units - 1);
+        Ok(())
+    }
+}
+
+/// The exception for a run out of fuel.
+#[cold]
+#[inline(never)]
+pub fn fuel_error(limit: Option<u64>) -> Raised {
+    (
+        "RuntimeError",
+        format!("instruction fuel exhausted (limit {})", limit.unwrap_or(0)),
+    )
 }
 
 /// Decoded operands.
@@ -125,18 +218,31 @@ fn shape_of(v: &[i64]) -> Result<Vec<usize>, Raised> {
         .collect()
 }
 
+/// The number of elements of an array of `shape`, or 0 when that
+/// overflows (the allocation then refuses it as too big, before any work).
+fn elems(shape: &[usize]) -> usize {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .unwrap_or(0)
+}
+
 /// Writes an owned array result.
 fn put_arr(regs: &mut [u64], a: *mut Array) {
     regs[0] = a as u64;
 }
 
-/// Runs one runtime operation on its register window.
+/// Runs one runtime operation on its register window. An operation that
+/// processes elements charges their fuel ([`RtCtx::charge`]) once its
+/// operands are checked and before it allocates or loops, so the fuel
+/// error comes before the work it would pay for.
 pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     let ops = decode(d, regs)?;
     match &d.op {
         RtOp::New(fill) => {
             let shape = shape_of(&ints(&ops[0]))?;
             let dt = out_dtype(&d.ret);
+            cx.charge(elems(&shape))?;
             let a = new_array(&cx.table, 0, dt, &shape, *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
@@ -144,6 +250,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::NewLike(fill) => {
             let src = arr(&ops[0]);
             let dt = out_dtype(&d.ret);
+            cx.charge(src.size())?;
             let a = new_array(&cx.table, src.class, dt, src.shape(), *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
@@ -171,6 +278,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     n.max(0.0) as usize
                 }
             };
+            cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
             let a_ref = unsafe { &*a };
             for i in 0..n {
@@ -194,6 +302,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 ));
             }
             let n = num as usize;
+            cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
             let a_ref = unsafe { &*a };
             let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
@@ -214,6 +323,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         }
         RtOp::FromElems(shape) => {
             let dt = out_dtype(&d.ret);
+            cx.charge(elems(shape))?;
             let a = new_array(&cx.table, 0, dt, shape, false)?;
             let a_ref = unsafe { &*a };
             for (i, o) in ops.iter().enumerate() {
@@ -303,6 +413,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::Reduce { f, axis, acc } => {
             let src = arr(&ops[0]);
             let out_dt = out_dtype(&d.ret);
+            cx.charge(src.size())?;
             match axis {
                 None => {
                     let v = reduce_all(*f, *acc, src)?;
@@ -355,6 +466,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     if *vk == Arg::PyInt {
                         check_py_int(*v, dst.dtype)?;
                     }
+                    cx.charge(sel.shape.iter().product())?;
                     for_each_offset(&sel.shape, [&sel.strides], |_, [o]| {
                         // SAFETY: offsets of the selection, inside the array.
                         unsafe { store(dst.dtype, sel.data.offset(o), *v) }
@@ -362,7 +474,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 }
                 (_, Opnd::Arr(_)) => {
                     let src = arr(&ops[n - 1]);
-                    assign_from(dst.dtype, &sel, src)?;
+                    assign_from(cx, dst.dtype, &sel, src)?;
                 }
                 _ => unreachable!(),
             }
@@ -370,6 +482,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::FillWith => {
             let dst = arr(&ops[0]);
             let (v, _) = scalar(&ops[1]);
+            cx.charge(dst.size())?;
             for_each_offset(dst.shape(), [dst.strides()], |_, [o]| {
                 // SAFETY: offsets inside the array.
                 unsafe { store(dst.dtype, dst.data.offset(o), v) }
@@ -408,6 +521,7 @@ fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
 
 /// A C-contiguous copy of `src` converted to `dt`, of the same class.
 fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
+    cx.charge(src.size())?;
     let a = new_array(&cx.table, src.class, dt, src.shape(), false)?;
     let out = unsafe { &*a };
     let sd = src.dtype;
@@ -563,7 +677,7 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
 
 /// Copies `src` (broadcast) into the selection, through a temporary when the
 /// two share memory so that overlapping assignments read the old values.
-fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
+fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
     let ok = src.ndim as usize <= sel.shape.len()
         && src
             .shape()
@@ -581,8 +695,10 @@ fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
             ),
         ));
     }
+    let n = sel.shape.iter().product();
+    cx.charge(n)?;
     let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);
-    let mut vals = Vec::with_capacity(sel.shape.iter().product());
+    let mut vals = Vec::with_capacity(n);
     for_each_offset(&sel.shape, [&sst[..sel.shape.len()]], |_, [o]| {
         // SAFETY: broadcast offsets inside `src`.
         vals.push(unsafe { load(src.dtype, src.data.offset(o)) })
@@ -646,9 +762,13 @@ fn ufunc_array(
                     format!("non-broadcastable output operand with shape {} doesn't match the broadcast shape {}", shape_str(tr.shape()), shape_str(&shape)),
                 ));
             }
+            cx.charge(tr.size())?;
             t
         }
-        None => new_array(&cx.table, class, out_dt, &shape, false)?,
+        None => {
+            cx.charge(elems(&shape))?;
+            new_array(&cx.table, class, out_dt, &shape, false)?
+        }
     };
     let o = unsafe { &*target };
 
@@ -1052,6 +1172,7 @@ fn where_array(
     let _ = kinds;
     let shapes = array_shapes(ops);
     let shape = broadcast(&shapes)?;
+    cx.charge(elems(&shape))?;
     let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
     let o = unsafe { &*a };
     let nd = shape.len();
@@ -1354,6 +1475,10 @@ fn dot(
         return Err(not_aligned(xn, x.ndim as usize - 1, yk, ylen_axis));
     }
     let _ = yn;
+    // One element of work per multiply-add.
+    let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
+    let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
+    cx.charge(rows.saturating_mul(cols).saturating_mul(xn))?;
     let xs = x.strides[x.ndim as usize - 1];
     let ys = y.strides[ylen_axis];
     let inner = |xo: isize, yo: isize| {
@@ -1366,8 +1491,6 @@ fn dot(
     match (x.ndim, y.ndim) {
         (1, 1) => Ok(Ok(inner(0, 0))),
         _ => {
-            let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
-            let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
             let shape: Vec<usize> = match (x.ndim, y.ndim) {
                 (2, 2) => vec![rows, cols],
                 (2, 1) => vec![rows],
@@ -1389,6 +1512,12 @@ fn dot(
             Ok(Err(out))
         }
     }
+}
+
+/// The fuel for printing `a`: one unit per element formatted (NumPy shows
+/// only the corners of a large array).
+pub fn print_cost(a: &Array) -> u64 {
+    stdlib::arrayfmt::shown_elements(a.shape()) as u64
 }
 
 /// `str(a)` of an array, as NumPy prints it.
