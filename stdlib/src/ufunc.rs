@@ -44,15 +44,15 @@ enum Rhs<T> {
 /// `a`, an `Rhs::Arr` and `out` point at `n` aligned elements each; `out`
 /// is `a` or `b`, or overlaps neither.
 #[inline(always)]
-unsafe fn contiguous2<T: Copy, O: Copy + Default>(
+unsafe fn contiguous2<T: Copy, O: Copy>(
     n: usize,
     a: *const T,
     b: Rhs<T>,
     out: *mut O,
     f: impl Fn(T, T) -> O,
 ) {
-    let in_place = out as usize == a as usize
-        || matches!(b, Rhs::Arr(p) if p as usize == out as usize);
+    let in_place =
+        out as usize == a as usize || matches!(b, Rhs::Arr(p) if p as usize == out as usize);
     if !in_place {
         // SAFETY: per the contract, n elements each, and the output
         // overlaps neither input, so the mutable slice aliases nothing.
@@ -80,7 +80,7 @@ unsafe fn contiguous2<T: Copy, O: Copy + Default>(
     }
     // In place: each chunk of results goes to a buffer while the inputs are
     // borrowed, then over the output once those borrows have ended.
-    let mut r = [O::default(); CHUNK];
+    let mut r = [std::mem::MaybeUninit::<O>::uninit(); CHUNK];
     let mut i = 0;
     while i < n {
         let m = CHUNK.min(n - i);
@@ -92,18 +92,19 @@ unsafe fn contiguous2<T: Copy, O: Copy + Default>(
                 // SAFETY: as for `x`.
                 let y = unsafe { std::slice::from_raw_parts(p.add(i), m) };
                 for ((r, &x), &y) in r.iter_mut().zip(x).zip(y) {
-                    *r = f(x, y);
+                    r.write(f(x, y));
                 }
             }
             Rhs::Val(v) => {
                 for (r, &x) in r.iter_mut().zip(x) {
-                    *r = f(x, v);
+                    r.write(f(x, v));
                 }
             }
         }
         // SAFETY: elements i..i + m of the output; `x` and `y` are no longer
-        // used, and the buffer is a local.
-        unsafe { std::ptr::copy_nonoverlapping(r.as_ptr(), out.add(i), m) };
+        // used, and the buffer is a local whose first m elements were just
+        // written.
+        unsafe { std::ptr::copy_nonoverlapping(r.as_ptr().cast::<O>(), out.add(i), m) };
         i += m;
     }
 }
@@ -462,7 +463,12 @@ mod tests {
         let p = a.as_mut_ptr() as *mut u8;
         // SAFETY: n / 2 elements at stride 16 in each operand.
         unsafe { add(n / 2, p, 16, y0.as_ptr() as _, 16, p, 16) };
-        assert!((0..n).all(|i| a[i] == if i % 2 == 0 && i / 2 < n / 2 { x0[i] + y0[i] } else { x0[i] }));
+        assert!((0..n).all(|i| a[i]
+            == if i % 2 == 0 && i / 2 < n / 2 {
+                x0[i] + y0[i]
+            } else {
+                x0[i]
+            }));
 
         let neg = loop1(Ufunc::Negative, DType::I64).unwrap();
         let mut v: Vec<i64> = (0..n as i64).collect();

@@ -714,8 +714,7 @@ impl Machine {
                             let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                             // SAFETY: verify() checked the callee exists.
                             let p = unsafe { &*protos.add(callee as usize) };
-                            let spent =
-                                left == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
+                            let spent = left == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
                             if depth == max_frames || spent {
                                 // SAFETY: verify() checked that the argument
                                 // block lies inside this frame.
