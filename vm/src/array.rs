@@ -557,6 +557,45 @@ mod tests {
         assert_eq!(a.stats().frees, 1);
     }
 
+    /// An array class whose `_allocate` over-aligns its blocks (to 128, not
+    /// the 32 it is asked for): they are freed with the size they had.
+    #[test]
+    fn arrays_from_an_over_aligning_allocate_free_what_they_took() {
+        use crate::classmethods::{AllocRequest, Classmethod};
+        use std::ffi::c_void;
+        unsafe extern "C" fn allocate128(
+            size: usize,
+            _align: u32,
+            _req: *const AllocRequest,
+            user: *mut c_void,
+        ) -> *mut MemInfo {
+            // SAFETY: `user` is the test's live allocator.
+            let a = unsafe { &*(user as *const std::rc::Rc<meminfo::Allocator>) };
+            meminfo::alloc(a, size, 128).unwrap_or(std::ptr::null_mut())
+        }
+        let mut t = ClassTable::new(typer::classes::Classes::shared());
+        let a = meminfo::Allocator::system();
+        t.set(
+            0,
+            "_allocate",
+            Classmethod::Native {
+                f: allocate128,
+                user: &a as *const _ as *mut c_void,
+            },
+        );
+        for n in [0, 3, 1000, 40_000] {
+            let x = new_array(&t, 0, DType::F64, &[n], true).unwrap();
+            // SAFETY: a fresh array whose only reference is dropped.
+            unsafe {
+                assert_eq!((*x).data as usize % 128, 0);
+                release(x);
+            }
+        }
+        let s = a.stats();
+        assert_eq!((s.allocs, s.frees), (4, 4));
+        assert_eq!(s.bytes_allocated, s.bytes_freed);
+    }
+
     #[test]
     fn values_wrap_like_numpy() {
         assert_eq!(wrap(300, DType::U8), 44);

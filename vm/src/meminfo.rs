@@ -347,6 +347,8 @@ mod tests {
     fn alloc_free_counts_and_alignment() {
         let a = Allocator::system();
         let mi = alloc(&a, 100, 32).unwrap();
+        // SAFETY: a fresh block of 100 data bytes; one reference added and
+        // two dropped, the last freeing it.
         unsafe {
             assert_eq!((*mi).data as usize % 32, 0);
             (*mi).data.write_bytes(7, 100);
@@ -358,5 +360,91 @@ mod tests {
         let s = a.stats();
         assert_eq!((s.allocs, s.frees), (1, 1));
         assert_eq!(s.bytes_allocated, s.bytes_freed);
+    }
+
+    /// What a recording allocator saw: (base, bytes) per malloc, and the
+    /// bases freed.
+    #[derive(Default)]
+    struct Record {
+        mallocs: Vec<(usize, usize)>,
+        frees: Vec<usize>,
+    }
+
+    unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void {
+        // SAFETY: plain C malloc; `opaque` is the test's live Record.
+        unsafe {
+            let p = malloc(size);
+            (*(opaque as *mut Record)).mallocs.push((p as usize, size));
+            p
+        }
+    }
+
+    unsafe extern "C" fn rec_free(ptr: *mut c_void, opaque: *mut c_void) {
+        // SAFETY: `ptr` came from `rec_malloc`, freed once; `opaque` is the
+        // test's live Record.
+        unsafe {
+            (*(opaque as *mut Record)).frees.push(ptr as usize);
+            free(ptr);
+        }
+    }
+
+    /// Blocks made at alignments other than Numba's 32 (a host's
+    /// `_allocate` chooses its own): freeing one gives the allocator and the
+    /// statistics the size malloc was asked for, and the system allocator
+    /// caches it under that size, so a later block of that size fits.
+    #[test]
+    fn blocks_of_any_alignment_free_what_they_allocated() {
+        let mut rec = Record::default();
+        let ext = Allocator::new(
+            "recording",
+            ExternalMemAllocator {
+                malloc: rec_malloc,
+                realloc: None,
+                free: rec_free,
+                opaque_data: &mut rec as *mut Record as *mut c_void,
+            },
+        );
+        let sys = Allocator::system();
+        for align in [1, 8, 16, 32, 64, 128, 4096] {
+            for size in [0, 1, 24, 1000, CACHE_MIN + 8] {
+                for a in [&ext, &sys] {
+                    let mi = alloc(a, size, align).unwrap();
+                    // SAFETY: a fresh block with `size` data bytes, whose
+                    // only reference is dropped.
+                    unsafe {
+                        assert_eq!((*mi).data as usize % align.max(8), 0);
+                        (*mi).data.write_bytes(0xAB, size);
+                        decref(mi);
+                    }
+                    let s = a.stats();
+                    assert_eq!(
+                        s.bytes_allocated, s.bytes_freed,
+                        "align {align}, size {size}"
+                    );
+                }
+                let &(base, bytes) = rec.mallocs.last().unwrap();
+                assert_eq!(rec.frees.last(), Some(&base));
+                assert_eq!(Some(bytes), block_size(size, align));
+            }
+        }
+        assert_eq!(ext.stats().allocs, ext.stats().frees);
+        // The system allocator's cache holds blocks by their real size.
+        // SAFETY: the system allocator's opaque data is its cache.
+        let cache = unsafe { &*(sys.table.opaque_data as *const BlockCache) };
+        let cached: Vec<usize> = cache.blocks.borrow().iter().map(|b| b.0).collect();
+        assert!(!cached.is_empty());
+        for want in [8, 16, 32, 64, 128, 4096].map(|a| block_size(CACHE_MIN + 8, a).unwrap()) {
+            assert!(cached.contains(&want), "{cached:?} lacks {want}");
+        }
+        // A block of a cached size comes from the cache and holds all of it.
+        let cached_at: Vec<usize> = cache.blocks.borrow().iter().map(|b| b.1 as usize).collect();
+        let mi = alloc(&sys, CACHE_MIN + 8, 64).unwrap();
+        assert!(cached_at.contains(&(mi as usize)));
+        assert_eq!(cache.blocks.borrow().len(), cached.len() - 1);
+        // SAFETY: a block with CACHE_MIN + 8 data bytes, dropped once.
+        unsafe {
+            (*mi).data.write_bytes(1, CACHE_MIN + 8);
+            decref(mi);
+        }
     }
 }
