@@ -220,6 +220,7 @@ impl Machine {
         // sequential execution and jumps keep `ip` inside the code; a call
         // starts at 0 and a return resumes one past a `Call`, which is never
         // the last instruction.
+        // SAFETY: `cur` points into `m.protos` (just taken from it).
         let mut code0: *const Op = unsafe { (*cur).code.as_ptr() };
         let mut ip = code0;
         // Frame records live in `frames[..depth]` and are pushed and popped
@@ -249,12 +250,14 @@ impl Machine {
         // and nothing else holds a reference into the stack.
         macro_rules! reg {
             ($r:expr) => {
+                // SAFETY: see "register access" above.
                 unsafe { rd(base, $r as usize) }
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
+                // SAFETY: see "register access" above.
                 unsafe { wr(base, $r as usize, v) }
             }};
         }
@@ -368,6 +371,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem1(p, x) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x]) },
                 }
             }};
@@ -376,6 +380,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem2(p, x, y) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x, y]) },
                 }
             }};
@@ -396,6 +401,7 @@ impl Machine {
                         // SAFETY: `st.cur` points into `m.protos`; verify() checked
                         // k < consts.len().
                         let consts = unsafe { &(*st.cur).consts };
+                        // SAFETY: as above.
                         set!(a, unsafe { *consts.get_unchecked(k as usize) })
                     }
 
@@ -738,6 +744,7 @@ impl Machine {
                         st.fbase += a as usize;
                         // SAFETY: verify() checked the callee exists.
                         st.cur = unsafe { protos.add(callee as usize) };
+                        // SAFETY: as above: a function of `m.protos`.
                         let p = unsafe { &*st.cur };
                         code0 = p.code.as_ptr();
                         ip = code0;
@@ -821,6 +828,7 @@ impl Machine {
                         }
                         // SAFETY: a slow op is never the last instruction.
                         ip = unsafe { ip.add(1) };
+                        // SAFETY: `ip` and `code0` point into the same code.
                         if let Some(e) = native!(unsafe { ip.offset_from(code0) } as usize) {
                             break e;
                         }
@@ -909,6 +917,7 @@ impl Machine {
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
         };
+        // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };
         if next & crate::tiering::RAISED != 0 {
             let e = raised.unwrap_or(("SystemError", "runtime operation failed".into()));

@@ -104,6 +104,8 @@ impl Drop for Allocator {
             // a strong count on this allocator).
             let cache = unsafe { Box::from_raw(self.table.opaque_data as *mut BlockCache) };
             for (_, p) in cache.blocks.take() {
+                // SAFETY: cached blocks came from C malloc and are owned by
+                // the cache alone.
                 unsafe { free(p) };
             }
         }
@@ -298,6 +300,7 @@ pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut Me
 /// # Safety
 /// `mi` is a live MemInfo from [`alloc`].
 pub unsafe fn incref(mi: *mut MemInfo) {
+    // SAFETY: a live MemInfo (the contract).
     unsafe { (*mi).refct += 1 };
 }
 

@@ -227,6 +227,17 @@ fn elems(shape: &[usize]) -> usize {
         .unwrap_or(0)
 }
 
+/// The error for a call site whose operands do not fit its operation,
+/// which the compiler never emits; raised instead of reading or writing
+/// outside an array.
+#[cold]
+fn mismatch(what: &str) -> Raised {
+    (
+        "SystemError",
+        format!("{what}: operands do not match the operation"),
+    )
+}
+
 /// Writes an owned array result.
 fn put_arr(regs: &mut [u64], a: *mut Array) {
     regs[0] = a as u64;
@@ -280,6 +291,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             };
             cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             for i in 0..n {
                 let v = match (s, st) {
@@ -304,6 +316,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let n = num as usize;
             cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
             let step = (e - s) / div;
@@ -323,8 +336,13 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         }
         RtOp::FromElems(shape) => {
             let dt = out_dtype(&d.ret);
+            // The stores below write one element per operand.
+            if ops.len() != elems(shape) {
+                return Err(mismatch("np.array"));
+            }
             cx.charge(elems(shape))?;
             let a = new_array(&cx.table, 0, dt, shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             for (i, o) in ops.iter().enumerate() {
                 // SAFETY: one operand per element of the fresh array.
@@ -353,9 +371,14 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 unsafe { array::view(src_p, src.data, &shape, &st[..shape.len()]) }
             } else {
                 let c = copy_as(cx, src, src.dtype)?;
+                // SAFETY: `copy_as` returned a live header, owned here.
                 let cr = unsafe { &*c };
                 let st = array::c_strides(&shape, cr.itemsize());
+                // SAFETY: the copy is C-contiguous with `size` elements, the
+                // product of the new shape.
                 let v = unsafe { array::view(c, cr.data, &shape, &st[..shape.len()]) };
+                // SAFETY: the copy's own reference, given up (the view keeps
+                // its memory); `cr` is not used again.
                 unsafe { array::release(c) };
                 v
             };
@@ -447,6 +470,11 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let idx: Vec<i64> = ops[1..].iter().map(|o| scalar(o).0.as_i64()).collect();
             let sel = select(src, kinds, &idx)?;
             if d.ret.as_array().is_none() {
+                // An element: every axis has an index (a selection with
+                // axes left could be empty, `data` then no element).
+                if !sel.shape.is_empty() {
+                    return Err(mismatch("indexing"));
+                }
                 // SAFETY: `select` bounds-checked every index.
                 let v = unsafe { load(src.dtype, sel.data) };
                 regs[0] = v.to_bits(src.dtype);
@@ -506,7 +534,10 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     Ok(())
 }
 
+/// # Safety
+/// `a` is a live header.
 fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
+    // SAFETY: the callers pass the array `new_array` just returned.
     let a = unsafe { &*a };
     let v = match (fill, value) {
         (Fill::Ones, _) => Val::I(1),
@@ -523,6 +554,7 @@ fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
 fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
     cx.charge(src.size())?;
     let a = new_array(&cx.table, src.class, dt, src.shape(), false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let out = unsafe { &*a };
     let sd = src.dtype;
     for_each_offset(src.shape(), [src.strides(), out.strides()], |_, [i, o]| {
@@ -728,6 +760,7 @@ fn ufunc_array(
         // In place, NumPy's message lists the output operand too.
         Some(t) => {
             let mut with_out = shapes.clone();
+            // SAFETY: `t` is the in-place target, a live operand.
             with_out.push(unsafe { &*t }.shape());
             broadcast(&with_out).and_then(|_| broadcast(&shapes))?
         }
@@ -755,6 +788,7 @@ fn ufunc_array(
     }
     let target = match out {
         Some(t) => {
+            // SAFETY: as above.
             let tr = unsafe { &*t };
             if tr.shape() != shape.as_slice() {
                 return Err((
@@ -770,6 +804,9 @@ fn ufunc_array(
             new_array(&cx.table, class, out_dt, &shape, false)?
         }
     };
+    // SAFETY: the live target operand, or the array just allocated. Its
+    // header is only read while the operation runs (elements are written
+    // through its `data` pointer).
     let o = unsafe { &*target };
 
     if typed_loop(f, dt, ops, o, &shape, out.is_some()) {
@@ -841,6 +878,8 @@ fn ufunc_array(
     });
     if let Some(e) = err {
         if out.is_none() {
+            // SAFETY: the array allocated above, whose one reference is
+            // ours; `o` is not used again.
             unsafe { array::release(target) };
         }
         return Err(e);
@@ -1174,6 +1213,7 @@ fn where_array(
     let shape = broadcast(&shapes)?;
     cx.charge(elems(&shape))?;
     let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*a };
     let nd = shape.len();
     let mut st: Vec<[isize; MAX_NDIM]> = ops
@@ -1402,6 +1442,7 @@ fn reduce_axis(
     let mut ostr: Vec<isize> = a.strides().to_vec();
     ostr.remove(axis);
     let out = new_array(&cx.table, a.class, out_dt, &oshape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*out };
     let n = a.shape[axis];
     let st = a.strides[axis];
@@ -1423,6 +1464,7 @@ fn reduce_axis(
         }
     });
     if let Some(e) = err {
+        // SAFETY: the array allocated above, whose one reference is ours.
         unsafe { array::release(out) };
         return Err(e);
     }
@@ -1454,6 +1496,9 @@ fn dot(
             ),
         )
     };
+    // SAFETY: `get` is called by `inner` only, for offsets of elements inside
+    // `x` (row `i`, k < xn along its last axis) and `y` (column `j`, k < yk
+    // along its reduced axis), and xn == yk was checked above.
     let get = |a: &Array, off: isize| unsafe { load(a.dtype, a.data.offset(off)) }.to(dt);
     let mul_add = |s: Val, p: Val, q: Val| match (s, p, q) {
         (Val::F(s), Val::F(p), Val::F(q)) => Val::F(s + p * q),
@@ -1497,6 +1542,7 @@ fn dot(
                 _ => vec![cols],
             };
             let out = new_array(&cx.table, x.class, out_dt, &shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let o = unsafe { &*out };
             let xr = if x.ndim == 2 { x.strides[0] } else { 0 };
             let yc = if y.ndim == 2 { y.strides[1] } else { 0 };
