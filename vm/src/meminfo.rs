@@ -62,6 +62,9 @@ pub struct Allocator {
     pub name: String,
     pub table: ExternalMemAllocator,
     stats: Cell<AllocStats>,
+    /// The block cache this allocator owns (the system allocator's, which
+    /// is also its `opaque_data`); null for others.
+    cache: *mut BlockCache,
 }
 
 impl Allocator {
@@ -70,6 +73,7 @@ impl Allocator {
             name: name.into(),
             table,
             stats: Cell::new(AllocStats::default()),
+            cache: std::ptr::null_mut(),
         })
     }
 
@@ -78,15 +82,17 @@ impl Allocator {
     /// reuse memory that is already mapped instead of faulting in fresh pages.
     pub fn system() -> Rc<Allocator> {
         let cache = Box::into_raw(Box::new(BlockCache::default()));
-        Allocator::new(
-            "system",
-            ExternalMemAllocator {
+        Rc::new(Allocator {
+            name: "system".into(),
+            table: ExternalMemAllocator {
                 malloc: sys_malloc,
                 realloc: None,
                 free: sys_free,
                 opaque_data: cache as *mut c_void,
             },
-        )
+            stats: Cell::new(AllocStats::default()),
+            cache,
+        })
     }
 
     pub fn stats(&self) -> AllocStats {
@@ -96,13 +102,13 @@ impl Allocator {
 
 impl Drop for Allocator {
     fn drop(&mut self) {
-        if self.table.free as *const () == sys_free as *const ()
-            && !self.table.opaque_data.is_null()
-        {
-            // SAFETY: the system allocator's opaque data is its boxed cache,
-            // and no block can be freed through it any more (each block held
-            // a strong count on this allocator).
-            let cache = unsafe { Box::from_raw(self.table.opaque_data as *mut BlockCache) };
+        // (Comparing `table.free` with `sys_free` would not do: a function's
+        // address need not be the same everywhere it is taken.)
+        if !self.cache.is_null() {
+            // SAFETY: the cache `system` boxed for this allocator alone, and
+            // no block can be freed through it any more (each block held a
+            // strong count on this allocator).
+            let cache = unsafe { Box::from_raw(self.cache) };
             for (_, p) in cache.blocks.take() {
                 // SAFETY: cached blocks came from C malloc and are owned by
                 // the cache alone.

@@ -1598,6 +1598,130 @@ pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
 mod tests {
     use super::*;
 
+    use std::rc::Rc;
+    use typer::types::{ArrayType, Layout};
+
+    fn f64_array(ndim: u8) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype: DType::F64,
+            ndim,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }))
+    }
+
+    /// A 2-D float64 array of `rows` x `cols` holding 0, 1, 2, ...
+    fn counting(cx: &RtCtx, rows: usize, cols: usize) -> *mut Array {
+        let a = new_array(&cx.table, 0, DType::F64, &[rows, cols], false).unwrap();
+        // SAFETY: a fresh C array of rows * cols float64.
+        unsafe {
+            for i in 0..rows * cols {
+                ((*a).data as *mut f64).add(i).write(i as f64);
+            }
+        }
+        a
+    }
+
+    fn values(a: *mut Array) -> Vec<f64> {
+        // SAFETY: a live array; its elements are read at their offsets.
+        let a = unsafe { &*a };
+        let mut v = Vec::new();
+        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the array.
+            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
+        });
+        v
+    }
+
+    #[test]
+    fn fuel_spends_as_that_many_ticks_would() {
+        let f = Fuel::default();
+        f.left.set(5);
+        f.reserve.set(0);
+        f.limit.set(Some(5));
+        assert!(f.spend(0).is_ok() && f.spend(4).is_ok());
+        assert_eq!(f.left.get(), 1);
+        assert_eq!(
+            f.spend(1).unwrap_err().1,
+            "instruction fuel exhausted (limit 5)"
+        );
+        // Windowed: spending past the window keeps one unit in it and the
+        // rest in the reserve.
+        f.left.set(3);
+        f.reserve.set(10);
+        assert!(f.spend(5).is_ok());
+        assert_eq!((f.left.get(), f.reserve.get()), (1, 7));
+        assert!(f.spend(8).is_err());
+        // Units are per 32 elements, rounded up.
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        cx.fuel.left.set(10);
+        cx.fuel.reserve.set(0);
+        cx.charge(33).unwrap();
+        cx.charge(0).unwrap();
+        cx.charge(1).unwrap();
+        assert_eq!(cx.fuel.left.get(), 7);
+    }
+
+    /// `a += a` and `a += a.T`-like overlaps through `exec`, on rows longer
+    /// than the typed loops' buffer: the typed loop runs in place, an
+    /// operand that is another view of the output goes through a copy.
+    #[test]
+    fn in_place_operations_on_their_own_memory() {
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        let (rows, cols) = (3, 70);
+        let a = counting(&cx, rows, cols);
+        let add = RtDesc {
+            op: RtOp::InPlace {
+                f: Ufunc::Add,
+                dt: DType::F64,
+                args: vec![Arg::Array(DType::F64), Arg::Array(DType::F64)],
+            },
+            args: vec![f64_array(2), f64_array(2)],
+            ret: Type::None,
+        };
+        let mut regs = [a as u64, a as u64];
+        exec(&cx, &add, &mut regs).unwrap();
+        let want: Vec<f64> = (0..rows * cols).map(|i| 2.0 * i as f64).collect();
+        assert_eq!(values(a), want);
+        // a[1:] += a[:-1] (rows): the second operand overlaps the output.
+        let rows_view = |lo: i64, hi: i64| {
+            let get = RtDesc {
+                op: RtOp::GetItem(vec![Idx::Slice {
+                    lo: true,
+                    hi: true,
+                    step: false,
+                }]),
+                args: vec![f64_array(2), Type::Int, Type::Int],
+                ret: f64_array(2),
+            };
+            let mut r = [a as u64, lo as u64, hi as u64];
+            exec(&cx, &get, &mut r).unwrap();
+            r[0] as *mut Array
+        };
+        let (lo, hi) = (rows_view(1, 3), rows_view(0, 2));
+        let mut regs = [lo as u64, hi as u64];
+        exec(&cx, &add, &mut regs).unwrap();
+        let got = values(a);
+        for i in 0..rows * cols {
+            let old = 2.0 * i as f64;
+            let want = if i < cols {
+                old
+            } else {
+                old + 2.0 * (i - cols) as f64
+            };
+            assert_eq!(got[i], want, "element {i}");
+        }
+        // SAFETY: the views and the array, one reference each.
+        unsafe {
+            array::release(lo);
+            array::release(hi);
+            array::release(a);
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
+    }
+
     #[test]
     fn slices_follow_python_and_never_overflow() {
         assert_eq!(slice_indices(10, Some(2), Some(8), 3), (2, 2));
