@@ -1703,14 +1703,15 @@ mod tests {
         let mut regs = [lo as u64, hi as u64];
         exec(&cx, &add, &mut regs).unwrap();
         let got = values(a);
-        for i in 0..rows * cols {
+        assert_eq!(got.len(), rows * cols);
+        for (i, &got) in got.iter().enumerate() {
             let old = 2.0 * i as f64;
             let want = if i < cols {
                 old
             } else {
                 old + 2.0 * (i - cols) as f64
             };
-            assert_eq!(got[i], want, "element {i}");
+            assert_eq!(got, want, "element {i}");
         }
         // SAFETY: the views and the array, one reference each.
         unsafe {
