@@ -349,6 +349,7 @@ impl Program {
                 prog: self,
                 is_module: func == FuncRef::Module,
                 assigned: &assigned,
+                local_index: local_index(&locals),
                 locals: locals.clone(),
                 ret: None,
                 loops: 0,
@@ -694,8 +695,20 @@ struct Cx<'a> {
     is_module: bool,
     assigned: &'a HashSet<String>,
     locals: Vec<Local>,
+    /// Position of each name in `locals`, so that a lookup does not scan
+    /// every local (functions with many thousands of names stay linear).
+    local_index: HashMap<String, LocalId>,
     ret: Option<(Type, Span)>,
     loops: usize,
+}
+
+/// The first position of each name (as a linear scan would find it).
+fn local_index(locals: &[Local]) -> HashMap<String, LocalId> {
+    let mut m = HashMap::with_capacity(locals.len());
+    for (i, l) in locals.iter().enumerate() {
+        m.entry(l.name.clone()).or_insert(i as LocalId);
+    }
+    m
 }
 
 fn texpr(kind: TExprKind, ty: Type, span: Span) -> TExpr {
@@ -724,15 +737,17 @@ fn py_name(t: &Type) -> String {
 
 impl Cx<'_> {
     fn local(&mut self, name: &str, span: Span) -> LocalId {
-        if let Some(i) = self.locals.iter().position(|l| l.name == name) {
-            return i as LocalId;
+        if let Some(&i) = self.local_index.get(name) {
+            return i;
         }
+        let id = self.locals.len() as LocalId;
         self.locals.push(Local {
             name: name.to_string(),
             ty: Type::Unknown,
             span,
         });
-        (self.locals.len() - 1) as LocalId
+        self.local_index.insert(name.to_string(), id);
+        id
     }
 
     fn assign_local(&mut self, name: &str, ty: &Type, span: Span) -> Result<LocalId> {
