@@ -1204,194 +1204,219 @@ impl Cx<'_> {
         }
     }
 
+    /// Types an expression. Each kind's work is in its own function so that
+    /// this one, which every level of a nested expression re-enters, keeps a
+    /// small stack frame (in unoptimised builds a frame holds the locals of
+    /// every arm at once).
     fn expr(&mut self, e: &Expr) -> Result<TExpr> {
         let span = e.span;
-        Ok(match &e.kind {
-            ExprKind::Int(v) => texpr(TExprKind::Const(Const::Int(*v)), Type::Int, span),
-            ExprKind::Float(v) => texpr(TExprKind::Const(Const::Float(*v)), Type::Float, span),
-            ExprKind::Bool(v) => texpr(TExprKind::Const(Const::Bool(*v)), Type::Bool, span),
-            ExprKind::Str(s) => texpr(TExprKind::Const(Const::Str(s.clone())), Type::Str, span),
-            ExprKind::None => texpr(TExprKind::Const(Const::None), Type::None, span),
-            ExprKind::Name(n) => self.name(n, span)?,
-            ExprKind::Unary(op, x) => {
-                let x = self.expr(x)?;
-                self.unary(*op, x, span)?
+        match &e.kind {
+            ExprKind::Int(v) => Ok(texpr(TExprKind::Const(Const::Int(*v)), Type::Int, span)),
+            ExprKind::Float(v) => Ok(texpr(TExprKind::Const(Const::Float(*v)), Type::Float, span)),
+            ExprKind::Bool(v) => Ok(texpr(TExprKind::Const(Const::Bool(*v)), Type::Bool, span)),
+            ExprKind::Str(s) => Ok(texpr(
+                TExprKind::Const(Const::Str(s.clone())),
+                Type::Str,
+                span,
+            )),
+            ExprKind::None => Ok(texpr(TExprKind::Const(Const::None), Type::None, span)),
+            ExprKind::Name(n) => self.name(n, span),
+            ExprKind::Unary(op, x) => self.expr_unary(*op, x, span),
+            ExprKind::Binary(op, l, r) => self.expr_binary(*op, l, r, span),
+            ExprKind::BoolOp(op, l, r) => self.expr_boolop(*op, l, r, span),
+            ExprKind::Compare(first, rest) => self.expr_compare(first, rest, span),
+            ExprKind::IfExp { test, body, orelse } => self.expr_ifexp(test, body, orelse, span),
+            ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span),
+            ExprKind::Attribute(m, attr) => self.attribute(m, attr, span),
+            ExprKind::Subscript(v, idx) => self.expr_subscript(v, idx, span),
+            ExprKind::Slice(..) => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "a slice is only valid inside an array subscript",
+            )),
+            ExprKind::Tuple(items) => self.expr_tuple(items, span),
+            ExprKind::List(_) => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "lists are not supported in Kiln",
+            )
+            .help("use a tuple, or np.array([...]) for an array of constants")),
+        }
+    }
+
+    fn expr_unary(&mut self, op: UnaryOp, x: &Expr, span: Span) -> Result<TExpr> {
+        let x = self.expr(x)?;
+        self.unary(op, x, span)
+    }
+
+    fn expr_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        let l = self.expr(l)?;
+        let r = self.expr(r)?;
+        self.binary(op, l, r, span)
+    }
+
+    fn expr_boolop(&mut self, op: BoolOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let l = self.expr(l)?;
+            let r = self.expr(r)?;
+            if l.ty.is_unknown() || r.ty.is_unknown() {
+                return Ok(unknown(span));
             }
-            ExprKind::Binary(op, l, r) => {
-                let l = self.expr(l)?;
-                let r = self.expr(r)?;
-                self.binary(*op, l, r, span)?
+            let ty = if l.ty == r.ty {
+                l.ty.clone()
+            } else if l.ty.is_number() && r.ty.is_number() {
+                Type::promote_scalars(&l.ty, &r.ty).unwrap()
+            } else {
+                return Err(type_err(
+                    span,
+                    format!(
+                        "the operands of '{}' have different types: {} and {}",
+                        if op == BoolOp::And { "and" } else { "or" },
+                        l.ty,
+                        r.ty
+                    ),
+                ));
+            };
+            if !ty.is_number() {
+                return Err(type_err(
+                    span,
+                    format!("'and'/'or' on {ty} values is not supported in Kiln"),
+                ));
             }
-            ExprKind::BoolOp(op, l, r) => {
-                let l = self.expr(l)?;
+            let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
+            let kind = if op == BoolOp::And {
+                TExprKind::And(l, r)
+            } else {
+                TExprKind::Or(l, r)
+            };
+            texpr(kind, ty, span)
+        })
+    }
+
+    fn expr_compare(&mut self, first: &Expr, rest: &[(CmpOp, Expr)], span: Span) -> Result<TExpr> {
+        Ok({
+            let mut operands = vec![self.expr(first)?];
+            let mut ops = Vec::new();
+            for (op, r) in rest {
                 let r = self.expr(r)?;
-                if l.ty.is_unknown() || r.ty.is_unknown() {
-                    return Ok(unknown(span));
+                if r.ty.as_array().is_some() || operands.last().unwrap().ty.as_array().is_some() {
+                    if rest.len() == 1 {
+                        let l = operands.pop().unwrap();
+                        return self.ufunc(arrays::cmp_ufunc(*op), vec![l, r], span);
+                    }
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "chained comparisons of arrays are not supported in Kiln",
+                    )
+                    .help("combine elementwise comparisons with &"));
                 }
-                let ty = if l.ty == r.ty {
-                    l.ty.clone()
+                let l = operands.last().unwrap();
+                if let (
+                    TExprKind::Const(Const::Str(a)),
+                    TExprKind::Const(Const::Str(b)),
+                    CmpOp::Eq | CmpOp::Ne,
+                    true,
+                ) = (&l.kind, &r.kind, op, rest.len() == 1)
+                {
+                    // `__name__ == "__main__"` and other comparisons of literals.
+                    let v = (a == b) == (*op == CmpOp::Eq);
+                    return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
+                }
+                if l.ty.is_unknown() || r.ty.is_unknown() {
+                    ops.push((*op, Type::Unknown));
                 } else if l.ty.is_number() && r.ty.is_number() {
-                    Type::promote_scalars(&l.ty, &r.ty).unwrap()
+                    ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
                 } else {
                     return Err(type_err(
-                        span,
+                        l.span.to(r.span),
                         format!(
-                            "the operands of '{}' have different types: {} and {}",
-                            if *op == BoolOp::And { "and" } else { "or" },
+                            "'{}' is not supported between {} and {}",
+                            op.symbol(),
                             l.ty,
                             r.ty
                         ),
                     ));
-                };
-                if !ty.is_number() {
+                }
+                operands.push(r);
+            }
+            if ops.iter().any(|(_, t)| t.is_unknown()) {
+                return Ok(unknown(span));
+            }
+            texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
+        })
+    }
+
+    fn expr_ifexp(&mut self, test: &Expr, body: &Expr, orelse: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let c = self.cond(test)?;
+            let a = self.expr(body)?;
+            let b = self.expr(orelse)?;
+            let ty = match Type::unify(&a.ty, &b.ty) {
+                Some(t) => t,
+                None => {
                     return Err(type_err(
                         span,
-                        format!("'and'/'or' on {ty} values is not supported in Kiln"),
-                    ));
+                        format!(
+                            "the branches of this conditional expression have types {} and {}",
+                            a.ty, b.ty
+                        ),
+                    )
+                    .note(a.span, format!("{}", a.ty))
+                    .note(b.span, format!("{}", b.ty)))
                 }
-                let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
-                let kind = if *op == BoolOp::And {
-                    TExprKind::And(l, r)
-                } else {
-                    TExprKind::Or(l, r)
-                };
-                texpr(kind, ty, span)
+            };
+            if a.ty.is_unknown() || b.ty.is_unknown() {
+                return Ok(unknown(span));
             }
-            ExprKind::Compare(first, rest) => {
-                let mut operands = vec![self.expr(first)?];
-                let mut ops = Vec::new();
-                for (op, r) in rest {
-                    let r = self.expr(r)?;
-                    if r.ty.as_array().is_some() || operands.last().unwrap().ty.as_array().is_some()
-                    {
-                        if rest.len() == 1 {
-                            let l = operands.pop().unwrap();
-                            return self.ufunc(arrays::cmp_ufunc(*op), vec![l, r], span);
-                        }
-                        return Err(Diagnostic::new(
-                            DiagKind::Unsupported,
-                            span,
-                            "chained comparisons of arrays are not supported in Kiln",
-                        )
-                        .help("combine elementwise comparisons with &"));
-                    }
-                    let l = operands.last().unwrap();
-                    if let (
-                        TExprKind::Const(Const::Str(a)),
-                        TExprKind::Const(Const::Str(b)),
-                        CmpOp::Eq | CmpOp::Ne,
-                        true,
-                    ) = (&l.kind, &r.kind, op, rest.len() == 1)
-                    {
-                        // `__name__ == "__main__"` and other comparisons of literals.
-                        let v = (a == b) == (*op == CmpOp::Eq);
-                        return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
-                    }
-                    if l.ty.is_unknown() || r.ty.is_unknown() {
-                        ops.push((*op, Type::Unknown));
-                    } else if l.ty.is_number() && r.ty.is_number() {
-                        ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
-                    } else {
-                        return Err(type_err(
-                            l.span.to(r.span),
-                            format!(
-                                "'{}' is not supported between {} and {}",
-                                op.symbol(),
-                                l.ty,
-                                r.ty
-                            ),
-                        ));
-                    }
-                    operands.push(r);
-                }
-                if ops.iter().any(|(_, t)| t.is_unknown()) {
-                    return Ok(unknown(span));
-                }
-                texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
-            }
-            ExprKind::IfExp { test, body, orelse } => {
-                let c = self.cond(test)?;
-                let a = self.expr(body)?;
-                let b = self.expr(orelse)?;
-                let ty = match Type::unify(&a.ty, &b.ty) {
-                    Some(t) => t,
-                    None => {
-                        return Err(type_err(
-                            span,
-                            format!(
-                                "the branches of this conditional expression have types {} and {}",
-                                a.ty, b.ty
-                            ),
-                        )
-                        .note(a.span, format!("{}", a.ty))
-                        .note(b.span, format!("{}", b.ty)))
-                    }
-                };
-                if a.ty.is_unknown() || b.ty.is_unknown() {
-                    return Ok(unknown(span));
-                }
-                let (a, b) = (a.cast(&ty), b.cast(&ty));
-                texpr(
-                    TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)),
-                    ty,
-                    span,
-                )
-            }
-            ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span)?,
-            ExprKind::Attribute(m, attr) => self.attribute(m, attr, span)?,
-            ExprKind::Subscript(v, idx) => {
-                let v = self.expr(v)?;
-                match &v.ty {
-                    Type::Array(_) => return self.subscript_array(v, idx, span),
-                    Type::Tuple(items) => {
-                        let n = items.len() as i64;
-                        let i = match self.prog.const_eval(idx) {
-                            Some(Const::Int(i)) => i,
-                            _ => {
-                                return Err(type_err(
-                                    idx.span,
-                                    "a tuple index must be a constant integer",
-                                ))
-                            }
-                        };
-                        let j = if i < 0 { i + n } else { i };
-                        if !(0..n).contains(&j) {
+            let (a, b) = (a.cast(&ty), b.cast(&ty));
+            texpr(
+                TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)),
+                ty,
+                span,
+            )
+        })
+    }
+
+    fn expr_subscript(&mut self, v: &Expr, idx: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let v = self.expr(v)?;
+            match &v.ty {
+                Type::Array(_) => return self.subscript_array(v, idx, span),
+                Type::Tuple(items) => {
+                    let n = items.len() as i64;
+                    let i = match self.prog.const_eval(idx) {
+                        Some(Const::Int(i)) => i,
+                        _ => {
                             return Err(type_err(
                                 idx.span,
-                                format!("tuple index {i} is out of range for a tuple of {n}"),
-                            ));
+                                "a tuple index must be a constant integer",
+                            ))
                         }
-                        let ty = items[j as usize].clone();
-                        texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
+                    };
+                    let j = if i < 0 { i + n } else { i };
+                    if !(0..n).contains(&j) {
+                        return Err(type_err(
+                            idx.span,
+                            format!("tuple index {i} is out of range for a tuple of {n}"),
+                        ));
                     }
-                    Type::Unknown => unknown(span),
-                    t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
+                    let ty = items[j as usize].clone();
+                    texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
                 }
-            }
-            ExprKind::Slice(..) => {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    span,
-                    "a slice is only valid inside an array subscript",
-                ))
-            }
-            ExprKind::Tuple(items) => {
-                let mut t = Vec::new();
-                for i in items {
-                    t.push(self.expr(i)?);
-                }
-                let ty = Type::tuple(t.iter().map(|e| e.ty.clone()).collect());
-                texpr(TExprKind::Tuple(t), ty, span)
-            }
-            ExprKind::List(_) => {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    span,
-                    "lists are not supported in Kiln",
-                )
-                .help("use a tuple, or np.array([...]) for an array of constants"))
+                Type::Unknown => unknown(span),
+                t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
             }
         })
+    }
+
+    fn expr_tuple(&mut self, items: &[Expr], span: Span) -> Result<TExpr> {
+        let mut t = Vec::new();
+        for i in items {
+            t.push(self.expr(i)?);
+        }
+        let ty = Type::tuple(t.iter().map(|e| e.ty.clone()).collect());
+        Ok(texpr(TExprKind::Tuple(t), ty, span))
     }
 
     fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {
