@@ -8,12 +8,28 @@ use crate::ast::*;
 use crate::diag::{DiagKind, Diagnostic, Result, Span};
 use crate::lexer::{tokenize, Tok, Token, MAX_NESTING};
 
+/// Tallest expression tree accepted, counting a leaf as 1.
+///
+/// Every pass after parsing (type inference, the bytecode compiler, the
+/// printers, even dropping the tree) recurses once per level of an
+/// expression, so this bound is what keeps them within the native stack
+/// whatever the input. Measured per level of a chain such as `a or a or ...`
+/// or `a.T.T...`, the deepest of those passes uses about 1.6 KiB of stack in
+/// a release build and at most about 5 KiB in an unoptimised one, so 200
+/// levels need about 320 KiB (release) or 1 MiB (unoptimised): within the
+/// 2 MiB stack of a host's spawned thread with room for the host's own
+/// frames. Written code rarely nests past a few dozen; a longer chain of
+/// one operator (`t0 + t1 + ...`, which nests to the left) can be split
+/// into several statements.
+pub const MAX_DEPTH: usize = 200;
+
 pub fn parse(text: &str) -> Result<Module> {
     let toks = tokenize(text)?;
     let mut p = Parser {
         toks,
         pos: 0,
         depth: 0,
+        h: 0,
     };
     let mut body = Vec::new();
     while !p.at_eof() {
@@ -25,15 +41,16 @@ pub fn parse(text: &str) -> Result<Module> {
     Ok(Module { body })
 }
 
-/// Longest chain of one binary operator (`a + b + c ...`) accepted.
-const MAX_CHAIN: usize = 1000;
-
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
     /// Current expression/statement nesting, bounded by `MAX_NESTING` so that
     /// adversarial input cannot exhaust the native stack.
     depth: usize,
+    /// Height of the expression the last expression function returned,
+    /// bounded by `MAX_DEPTH` (the parser builds chains in loops, so its own
+    /// recursion does not see how deep a chain makes the tree).
+    h: usize,
 }
 
 fn unsupported(span: Span, what: &str) -> Diagnostic {
@@ -122,6 +139,21 @@ impl Parser {
                 "expression or block nested too deeply",
             )
             .help("split it into smaller expressions or functions"));
+        }
+        Ok(())
+    }
+
+    /// Records that a node was built over children at most `child` high,
+    /// rejecting it if that makes it too high. `at` is the node's operator.
+    fn built(&mut self, child: usize, at: Span) -> Result<()> {
+        self.h = child + 1;
+        if self.h > MAX_DEPTH {
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                at,
+                format!("expression too deeply nested (more than {MAX_DEPTH} levels)"),
+            )
+            .help("split it into several statements, assigning parts of it to variables"));
         }
         Ok(())
     }
@@ -515,13 +547,17 @@ impl Parser {
         if !self.is_p(",") {
             return Ok(first);
         }
+        let at = self.span();
+        let mut hmax = self.h;
         let mut items = vec![first];
         while self.eat_p(",") {
             if self.ends_expr_list() {
                 break;
             }
             items.push(self.expr()?);
+            hmax = hmax.max(self.h);
         }
+        self.built(hmax, at)?;
         let span = items[0].span.to(self.prev_span());
         Ok(Expr {
             kind: ExprKind::Tuple(items),
@@ -543,13 +579,17 @@ impl Parser {
         if !self.is_p(",") {
             return Ok(first);
         }
+        let at = self.span();
+        let mut hmax = self.h;
         let mut items = vec![first];
         while self.eat_p(",") {
             if self.is_p("in") {
                 break;
             }
             items.push(self.bitor()?);
+            hmax = hmax.max(self.h);
         }
+        self.built(hmax, at)?;
         let span = items[0].span.to(self.prev_span());
         Ok(Expr {
             kind: ExprKind::Tuple(items),
@@ -585,10 +625,13 @@ impl Parser {
             return Err(unsupported(self.span(), "'yield' and 'await' are"));
         }
         let body = self.or_test()?;
-        if self.eat_p("if") {
+        if self.is_p("if") {
+            let (bh, at) = (self.h, self.bump().span);
             let test = self.or_test()?;
+            let th = self.h;
             self.expect_p("else", "in a conditional expression")?;
             let orelse = self.expr()?;
+            self.built(bh.max(th).max(self.h), at)?;
             let span = body.span.to(orelse.span);
             return Ok(Expr {
                 kind: ExprKind::IfExp {
@@ -604,8 +647,10 @@ impl Parser {
 
     fn or_test(&mut self) -> Result<Expr> {
         let mut l = self.and_test()?;
-        while self.eat_p("or") {
+        while self.is_p("or") {
+            let (lh, at) = (self.h, self.bump().span);
             let r = self.and_test()?;
+            self.built(lh.max(self.h), at)?;
             l = bool_op(BoolOp::Or, l, r);
         }
         Ok(l)
@@ -613,8 +658,10 @@ impl Parser {
 
     fn and_test(&mut self) -> Result<Expr> {
         let mut l = self.not_test()?;
-        while self.eat_p("and") {
+        while self.is_p("and") {
+            let (lh, at) = (self.h, self.bump().span);
             let r = self.not_test()?;
+            self.built(lh.max(self.h), at)?;
             l = bool_op(BoolOp::And, l, r);
         }
         Ok(l)
@@ -627,6 +674,7 @@ impl Parser {
             let e = self.not_test();
             self.depth -= 1;
             let e = e?;
+            self.built(self.h, start)?;
             let span = start.to(e.span);
             return Ok(Expr {
                 kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)),
@@ -638,6 +686,7 @@ impl Parser {
 
     fn comparison(&mut self) -> Result<Expr> {
         let first = self.bitor()?;
+        let (mut hmax, at) = (self.h, self.span());
         let mut rest = Vec::new();
         loop {
             let op = match self.tok() {
@@ -659,10 +708,12 @@ impl Parser {
             };
             self.bump();
             rest.push((op, self.bitor()?));
+            hmax = hmax.max(self.h);
         }
         if rest.is_empty() {
             return Ok(first);
         }
+        self.built(hmax, at)?;
         let span = first.span.to(rest.last().unwrap().1.span);
         Ok(Expr {
             kind: ExprKind::Compare(Box::new(first), rest),
@@ -670,70 +721,53 @@ impl Parser {
         })
     }
 
-    fn binary_level(
-        &mut self,
-        ops: &[(&str, BinOp)],
-        next: fn(&mut Parser) -> Result<Expr>,
-    ) -> Result<Expr> {
-        let mut l = next(self)?;
-        let mut chain = 0;
-        'outer: loop {
-            for (t, op) in ops {
-                if self.is_p(t) {
-                    // A left-nested chain `1 + 1 + ...` is a deep tree for
-                    // the passes after parsing, so it counts toward a limit.
-                    chain += 1;
-                    if chain > MAX_CHAIN {
-                        return Err(Diagnostic::new(
-                            DiagKind::Limit,
-                            self.span(),
-                            "expression is too long",
-                        )
-                        .help("split it into several statements"));
-                    }
-                    self.bump();
-                    let r = next(self)?;
-                    let span = l.span.to(r.span);
-                    l = Expr {
-                        kind: ExprKind::Binary(*op, Box::new(l), Box::new(r)),
-                        span,
-                    };
-                    continue 'outer;
-                }
+    /// The binary operator at the current token and its precedence
+    /// (higher binds tighter), below `**` and the unary operators.
+    fn binop_here(&self) -> Option<(BinOp, u8)> {
+        let Tok::P(p) = self.tok() else {
+            return None;
+        };
+        Some(match *p {
+            "|" => (BinOp::BitOr, 1),
+            "^" => (BinOp::BitXor, 2),
+            "&" => (BinOp::BitAnd, 3),
+            "<<" => (BinOp::LShift, 4),
+            ">>" => (BinOp::RShift, 4),
+            "+" => (BinOp::Add, 5),
+            "-" => (BinOp::Sub, 5),
+            "*" => (BinOp::Mul, 6),
+            "/" => (BinOp::Div, 6),
+            "//" => (BinOp::FloorDiv, 6),
+            "%" => (BinOp::Mod, 6),
+            "@" => (BinOp::MatMul, 6),
+            _ => return None,
+        })
+    }
+
+    /// `|` down to `*`: operators of precedence `min` or more, by precedence
+    /// climbing. One function for all six levels keeps the parser's stack
+    /// use per nested bracket small; the recursion for a right operand is at
+    /// most one call per level.
+    fn binary(&mut self, min: u8) -> Result<Expr> {
+        let mut l = self.factor()?;
+        while let Some((op, prec)) = self.binop_here() {
+            if prec < min {
+                break;
             }
-            return Ok(l);
+            let (lh, at) = (self.h, self.bump().span);
+            let r = self.binary(prec + 1)?;
+            self.built(lh.max(self.h), at)?;
+            let span = l.span.to(r.span);
+            l = Expr {
+                kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+                span,
+            };
         }
+        Ok(l)
     }
 
     fn bitor(&mut self) -> Result<Expr> {
-        self.binary_level(&[("|", BinOp::BitOr)], Parser::bitxor)
-    }
-    fn bitxor(&mut self) -> Result<Expr> {
-        self.binary_level(&[("^", BinOp::BitXor)], Parser::bitand)
-    }
-    fn bitand(&mut self) -> Result<Expr> {
-        self.binary_level(&[("&", BinOp::BitAnd)], Parser::shift)
-    }
-    fn shift(&mut self) -> Result<Expr> {
-        self.binary_level(
-            &[("<<", BinOp::LShift), (">>", BinOp::RShift)],
-            Parser::arith,
-        )
-    }
-    fn arith(&mut self) -> Result<Expr> {
-        self.binary_level(&[("+", BinOp::Add), ("-", BinOp::Sub)], Parser::term)
-    }
-    fn term(&mut self) -> Result<Expr> {
-        self.binary_level(
-            &[
-                ("*", BinOp::Mul),
-                ("/", BinOp::Div),
-                ("//", BinOp::FloorDiv),
-                ("%", BinOp::Mod),
-                ("@", BinOp::MatMul),
-            ],
-            Parser::factor,
-        )
+        self.binary(1)
     }
 
     fn factor(&mut self) -> Result<Expr> {
@@ -748,6 +782,7 @@ impl Parser {
         let e = self.factor();
         self.depth -= 1;
         let e = e?;
+        self.built(self.h, start)?;
         let span = start.to(e.span);
         Ok(Expr {
             kind: ExprKind::Unary(op, Box::new(e)),
@@ -757,11 +792,13 @@ impl Parser {
 
     fn power(&mut self) -> Result<Expr> {
         let base = self.primary()?;
-        if self.eat_p("**") {
+        if self.is_p("**") {
+            let (bh, at) = (self.h, self.bump().span);
             self.enter()?;
             let exp = self.factor();
             self.depth -= 1;
             let exp = exp?;
+            self.built(bh.max(self.h), at)?;
             let span = base.span.to(exp.span);
             return Ok(Expr {
                 kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
@@ -774,8 +811,10 @@ impl Parser {
     fn primary(&mut self) -> Result<Expr> {
         let mut e = self.atom()?;
         loop {
+            let (eh, at) = (self.h, self.span());
             if self.eat_p(".") {
                 let (n, sp) = self.name("after '.'")?;
+                self.built(eh, at)?;
                 let span = e.span.to(sp);
                 e = Expr {
                     kind: ExprKind::Attribute(Box::new(e), n),
@@ -786,8 +825,9 @@ impl Parser {
                 self.enter()?;
                 let r = self.call_args();
                 self.depth -= 1;
-                let (args, kwargs) = r?;
+                let (args, kwargs, ah) = r?;
                 let end = self.expect_p(")", "to close the call")?;
+                self.built(eh.max(ah), at)?;
                 let span = e.span.to(end);
                 e = Expr {
                     kind: ExprKind::Call {
@@ -804,6 +844,7 @@ impl Parser {
                 self.depth -= 1;
                 let idx = r?;
                 let end = self.expect_p("]", "to close the subscript")?;
+                self.built(eh.max(self.h), at)?;
                 let span = e.span.to(end);
                 e = Expr {
                     kind: ExprKind::Subscript(Box::new(e), Box::new(idx)),
@@ -815,7 +856,9 @@ impl Parser {
         }
     }
 
-    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<Keyword>)> {
+    /// The arguments of a call, and the height of the highest.
+    fn call_args(&mut self) -> Result<(Vec<Expr>, Vec<Keyword>, usize)> {
+        let mut hmax = 0;
         let mut args = Vec::new();
         let mut kwargs: Vec<Keyword> = Vec::new();
         while !self.is_p(")") {
@@ -829,6 +872,7 @@ impl Parser {
                 let (name, name_span) = self.name("")?;
                 self.bump();
                 let value = self.expr()?;
+                hmax = hmax.max(self.h);
                 if kwargs.iter().any(|k| k.name == name) {
                     return Err(Diagnostic::new(
                         DiagKind::Syntax,
@@ -843,6 +887,7 @@ impl Parser {
                 });
             } else {
                 let e = self.expr()?;
+                hmax = hmax.max(self.h);
                 if self.is_p("for") {
                     return Err(unsupported(self.span(), "generator expressions are"));
                 }
@@ -859,7 +904,7 @@ impl Parser {
                 break;
             }
         }
-        Ok((args, kwargs))
+        Ok((args, kwargs, hmax))
     }
 
     /// The inside of `[...]`: an index, a slice, or a tuple of them.
@@ -868,13 +913,16 @@ impl Parser {
         if !self.is_p(",") {
             return Ok(first);
         }
+        let (mut hmax, at) = (self.h, self.span());
         let mut items = vec![first];
         while self.eat_p(",") {
             if self.is_p("]") {
                 break;
             }
             items.push(self.slice_item()?);
+            hmax = hmax.max(self.h);
         }
+        self.built(hmax, at)?;
         let span = items[0].span.to(self.prev_span());
         Ok(Expr {
             kind: ExprKind::Tuple(items),
@@ -884,23 +932,31 @@ impl Parser {
 
     fn slice_item(&mut self) -> Result<Expr> {
         let start = self.span();
-        let lo = if self.is_p(":") {
-            None
+        let (lo, mut hmax) = if self.is_p(":") {
+            (None, 0)
         } else {
-            Some(Box::new(self.expr()?))
+            (Some(Box::new(self.expr()?)), self.h)
         };
+        let at = self.span();
         if !self.eat_p(":") {
             return Ok(*lo.unwrap());
         }
-        let bound = |p: &mut Parser| -> Result<Option<Box<Expr>>> {
+        let bound = |p: &mut Parser, hmax: &mut usize| -> Result<Option<Box<Expr>>> {
             if p.is_p(":") || p.is_p(",") || p.is_p("]") {
                 Ok(None)
             } else {
-                Ok(Some(Box::new(p.expr()?)))
+                let e = p.expr()?;
+                *hmax = (*hmax).max(p.h);
+                Ok(Some(Box::new(e)))
             }
         };
-        let hi = bound(self)?;
-        let step = if self.eat_p(":") { bound(self)? } else { None };
+        let hi = bound(self, &mut hmax)?;
+        let step = if self.eat_p(":") {
+            bound(self, &mut hmax)?
+        } else {
+            None
+        };
+        self.built(hmax, at)?;
         Ok(Expr {
             kind: ExprKind::Slice(lo, hi, step),
             span: start.to(self.prev_span()),
@@ -908,6 +964,7 @@ impl Parser {
     }
 
     fn atom(&mut self) -> Result<Expr> {
+        self.h = 1;
         let t = self.bump();
         let span = t.span;
         let kind = match t.tok {
@@ -931,6 +988,7 @@ impl Parser {
             Tok::P("None") => ExprKind::None,
             Tok::P("(") => {
                 if self.eat_p(")") {
+                    self.h = 1;
                     return Ok(Expr {
                         kind: ExprKind::Tuple(Vec::new()),
                         span: span.to(self.prev_span()),
@@ -948,14 +1006,17 @@ impl Parser {
                         span: span.to(self.prev_span()),
                     });
                 }
+                let mut hmax = self.h;
                 let mut items = vec![first];
                 while self.eat_p(",") {
                     if self.is_p(")") {
                         break;
                     }
                     items.push(self.expr()?);
+                    hmax = hmax.max(self.h);
                 }
                 let end = self.expect_p(")", "to close the tuple")?;
+                self.built(hmax, span)?;
                 return Ok(Expr {
                     kind: ExprKind::Tuple(items),
                     span: span.to(end),
@@ -963,8 +1024,10 @@ impl Parser {
             }
             Tok::P("[") => {
                 let mut items = Vec::new();
+                let mut hmax = 0;
                 while !self.is_p("]") {
                     items.push(self.expr()?);
+                    hmax = hmax.max(self.h);
                     if self.is_p("for") {
                         return Err(unsupported(self.span(), "list comprehensions are"));
                     }
@@ -973,6 +1036,7 @@ impl Parser {
                     }
                 }
                 let end = self.expect_p("]", "to close the list")?;
+                self.built(hmax, span)?;
                 return Ok(Expr {
                     kind: ExprKind::List(items),
                     span: span.to(end),
