@@ -785,61 +785,46 @@ impl Cx<'_> {
         Ok(out)
     }
 
+    /// Types a statement. Compound statements, which nest, are dispatched
+    /// from here and the rest from `simple_stmt`, so that this frame, which
+    /// every nested block re-enters, stays small in unoptimised builds.
     fn stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
+        match &s.kind {
+            StmtKind::If { test, body, orelse } => self.stmt_if(test, body, orelse, s.span),
+            StmtKind::While { test, body, orelse } => self.stmt_while(test, body, orelse, s.span),
+            StmtKind::For { .. } => self.stmt_for(s),
+            _ => self.simple_stmt(s),
+        }
+    }
+
+    fn stmt_for(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
+        let StmtKind::For {
+            target,
+            iter,
+            body,
+            orelse,
+        } = &s.kind
+        else {
+            unreachable!("stmt_for on another statement")
+        };
+        let kind = self.for_stmt(target, iter, body, orelse)?;
+        Ok(Some(TStmt { kind, span: s.span }))
+    }
+
+    fn simple_stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
         let span = s.span;
         let kind = match &s.kind {
             StmtKind::FunctionDef(_)
             | StmtKind::Import(_)
             | StmtKind::ImportFrom(..)
             | StmtKind::Pass => return Ok(None),
-            StmtKind::Expr(e) => {
-                if let ExprKind::Call { func, args, kwargs } = &e.kind {
-                    if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n))
-                    {
-                        return Ok(Some(TStmt {
-                            kind: self.print(args, kwargs)?,
-                            span,
-                        }));
-                    }
-                }
-                if let ExprKind::Str(_) = e.kind {
-                    return Ok(None); // docstring
-                }
-                TStmtKind::Expr(self.expr(e)?)
-            }
+            StmtKind::Expr(e) => return self.stmt_expr(e, span),
             StmtKind::Assign { targets, value }
                 if targets.len() == 1 && has_subscript(&targets[0]) =>
             {
-                let v = self.expr(value)?;
-                match &targets[0].kind {
-                    ExprKind::Tuple(items) => self.unpack_to_targets(items, v, span)?,
-                    _ => self.setitem(&targets[0], None, v, span)?,
-                }
+                self.stmt_setitem(&targets[0], value, span)?
             }
-            StmtKind::Assign { targets, value } => {
-                let v = self.expr(value)?;
-                if targets.len() == 1 {
-                    let (t, v) = self.bind(&targets[0], v)?;
-                    TStmtKind::Assign(t, v)
-                } else {
-                    // `a = b = v`: evaluate once into the first target, copy to the rest.
-                    let (first, v) = self.bind(&targets[0], v)?;
-                    let mut out = vec![TStmt {
-                        kind: TStmtKind::Assign(first.clone(), v),
-                        span,
-                    }];
-                    let src = target_as_expr(&first, &self.locals, targets[0].span);
-                    for t in &targets[1..] {
-                        let (tt, vv) = self.bind(t, src.clone())?;
-                        out.push(TStmt {
-                            kind: TStmtKind::Assign(tt, vv),
-                            span,
-                        });
-                    }
-                    let cond = texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span);
-                    TStmtKind::If(cond, out, Vec::new())
-                }
-            }
+            StmtKind::Assign { targets, value } => self.stmt_assign(targets, value, span)?,
             StmtKind::AnnAssign { target, value, .. } => match value {
                 None => return Ok(None),
                 Some(value) => {
@@ -848,47 +833,12 @@ impl Cx<'_> {
                     TStmtKind::Assign(t, v)
                 }
             },
-            StmtKind::AugAssign { target, op, value } => match &target.kind {
-                ExprKind::Subscript(..) => {
-                    let v = self.expr(value)?;
-                    self.setitem(target, Some(*op), v, span)?
-                }
-                ExprKind::Name(_) => {
-                    let cur = self.expr(target)?;
-                    let rhs = self.expr(value)?;
-                    if cur.ty.as_array().is_some() {
-                        return Ok(Some(TStmt {
-                            kind: self.inplace(*op, cur, rhs, span)?,
-                            span,
-                        }));
-                    }
-                    let v = self.binary(*op, cur, rhs, span)?;
-                    let (t, v) = self.bind(target, v)?;
-                    TStmtKind::Assign(t, v)
-                }
-                _ => return Err(unsupported_target(target)),
-            },
-            StmtKind::If { test, body, orelse } => {
-                let c = self.cond(test)?;
-                TStmtKind::If(c, self.block(body)?, self.block(orelse)?)
+            StmtKind::AugAssign { target, op, value } => {
+                return self.stmt_augassign(target, *op, value, span)
             }
-            StmtKind::While { test, body, orelse } => {
-                let cond = self.cond(test)?;
-                self.loops += 1;
-                let body = self.block(body);
-                self.loops -= 1;
-                TStmtKind::While {
-                    cond,
-                    body: body?,
-                    orelse: self.block(orelse)?,
-                }
+            StmtKind::If { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
+                return self.stmt(s)
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-            } => self.for_stmt(target, iter, body, orelse)?,
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {
                     let w = if matches!(s.kind, StmtKind::Break) {
@@ -908,38 +858,7 @@ impl Cx<'_> {
                     TStmtKind::Continue
                 }
             }
-            StmtKind::Return(value) => {
-                if self.is_module {
-                    return Err(Diagnostic::new(
-                        DiagKind::Syntax,
-                        span,
-                        "'return' outside function",
-                    ));
-                }
-                let v = match value {
-                    Some(v) => Some(self.expr(v)?),
-                    None => None,
-                };
-                let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
-                let vspan = v.as_ref().map_or(span, |v| v.span);
-                self.ret = Some(match self.ret.take() {
-                    None => (t, vspan),
-                    Some((old, osp)) => match Type::unify(&old, &t) {
-                        Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
-                        None => {
-                            return Err(type_err(
-                                vspan,
-                                format!(
-                                    "this returns {t}, but the function returns {old} elsewhere"
-                                ),
-                            )
-                            .note(osp, format!("returns {old} here"))
-                            .help("return one type from every path"))
-                        }
-                    },
-                });
-                TStmtKind::Return(v)
-            }
+            StmtKind::Return(value) => self.stmt_return(value.as_ref(), span)?,
             StmtKind::Raise(e) => {
                 let Some(e) = e else {
                     return Err(Diagnostic::new(
@@ -961,6 +880,154 @@ impl Cx<'_> {
             }
         };
         Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_expr(&mut self, e: &Expr, span: Span) -> Result<Option<TStmt>> {
+        if let ExprKind::Call { func, args, kwargs } = &e.kind {
+            if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n))
+            {
+                return Ok(Some(TStmt {
+                    kind: self.print(args, kwargs)?,
+                    span,
+                }));
+            }
+        }
+        if let ExprKind::Str(_) = e.kind {
+            return Ok(None); // docstring
+        }
+        Ok(Some(TStmt {
+            kind: TStmtKind::Expr(self.expr(e)?),
+            span,
+        }))
+    }
+
+    fn stmt_setitem(&mut self, target: &Expr, value: &Expr, span: Span) -> Result<TStmtKind> {
+        let v = self.expr(value)?;
+        match &target.kind {
+            ExprKind::Tuple(items) => self.unpack_to_targets(items, v, span),
+            _ => self.setitem(target, None, v, span),
+        }
+    }
+
+    fn stmt_assign(&mut self, targets: &[Expr], value: &Expr, span: Span) -> Result<TStmtKind> {
+        Ok({
+            let v = self.expr(value)?;
+            if targets.len() == 1 {
+                let (t, v) = self.bind(&targets[0], v)?;
+                TStmtKind::Assign(t, v)
+            } else {
+                // `a = b = v`: evaluate once into the first target, copy to the rest.
+                let (first, v) = self.bind(&targets[0], v)?;
+                let mut out = vec![TStmt {
+                    kind: TStmtKind::Assign(first.clone(), v),
+                    span,
+                }];
+                let src = target_as_expr(&first, &self.locals, targets[0].span);
+                for t in &targets[1..] {
+                    let (tt, vv) = self.bind(t, src.clone())?;
+                    out.push(TStmt {
+                        kind: TStmtKind::Assign(tt, vv),
+                        span,
+                    });
+                }
+                let cond = texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span);
+                TStmtKind::If(cond, out, Vec::new())
+            }
+        })
+    }
+
+    fn stmt_augassign(
+        &mut self,
+        target: &Expr,
+        op: BinOp,
+        value: &Expr,
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let kind = match &target.kind {
+            ExprKind::Subscript(..) => {
+                let v = self.expr(value)?;
+                self.setitem(target, Some(op), v, span)?
+            }
+            ExprKind::Name(_) => {
+                let cur = self.expr(target)?;
+                let rhs = self.expr(value)?;
+                if cur.ty.as_array().is_some() {
+                    return Ok(Some(TStmt {
+                        kind: self.inplace(op, cur, rhs, span)?,
+                        span,
+                    }));
+                }
+                let v = self.binary(op, cur, rhs, span)?;
+                let (t, v) = self.bind(target, v)?;
+                TStmtKind::Assign(t, v)
+            }
+            _ => return Err(unsupported_target(target)),
+        };
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_if(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let c = self.cond(test)?;
+        let kind = TStmtKind::If(c, self.block(body)?, self.block(orelse)?);
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_while(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let cond = self.cond(test)?;
+        self.loops += 1;
+        let body = self.block(body);
+        self.loops -= 1;
+        let kind = TStmtKind::While {
+            cond,
+            body: body?,
+            orelse: self.block(orelse)?,
+        };
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_return(&mut self, value: Option<&Expr>, span: Span) -> Result<TStmtKind> {
+        Ok({
+            if self.is_module {
+                return Err(Diagnostic::new(
+                    DiagKind::Syntax,
+                    span,
+                    "'return' outside function",
+                ));
+            }
+            let v = match value {
+                Some(v) => Some(self.expr(v)?),
+                None => None,
+            };
+            let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
+            let vspan = v.as_ref().map_or(span, |v| v.span);
+            self.ret = Some(match self.ret.take() {
+                None => (t, vspan),
+                Some((old, osp)) => match Type::unify(&old, &t) {
+                    Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
+                    None => {
+                        return Err(type_err(
+                            vspan,
+                            format!("this returns {t}, but the function returns {old} elsewhere"),
+                        )
+                        .note(osp, format!("returns {old} here"))
+                        .help("return one type from every path"))
+                    }
+                },
+            });
+            TStmtKind::Return(v)
+        })
     }
 
     fn str_literal(&self, e: &Expr, what: &str) -> Result<String> {

@@ -167,55 +167,70 @@ impl Parser {
         r
     }
 
+    /// Compound statements, which nest, are parsed by their own functions
+    /// so that this frame, which every nested block re-enters, stays small.
     fn statement_inner(&mut self) -> Result<Stmt> {
         let start = self.span();
         match self.tok() {
-            Tok::P("def") => return self.funcdef(Vec::new(), start),
-            Tok::P("@") => {
-                let mut decos = Vec::new();
-                while self.eat_p("@") {
-                    decos.push(self.expr()?);
-                    self.expect_p("\n", "after a decorator")?;
-                }
-                if !self.is_p("def") {
-                    if self.is_p("class") {
-                        return Err(unsupported(self.span(), "classes are"));
-                    }
-                    return Err(self.unexpected("expected 'def' after decorators"));
-                }
-                return self.funcdef(decos, start);
-            }
+            Tok::P("def") => self.funcdef(Vec::new(), start),
+            Tok::P("@") => self.decorated(start),
             Tok::P("if") => {
                 self.bump();
-                return self.if_rest(start);
+                self.if_rest(start)
             }
-            Tok::P("while") => {
-                self.bump();
-                let test = self.named_expr()?;
-                let body = self.block("after 'while' condition")?;
-                let orelse = self.else_block()?;
-                return Ok(Stmt {
-                    span: start.to(self.prev_span()),
-                    kind: StmtKind::While { test, body, orelse },
-                });
+            Tok::P("while") => self.while_stmt(start),
+            Tok::P("for") => self.for_stmt(start),
+            _ => self.simple_line(start),
+        }
+    }
+
+    fn decorated(&mut self, start: Span) -> Result<Stmt> {
+        let mut decos = Vec::new();
+        while self.eat_p("@") {
+            decos.push(self.expr()?);
+            self.expect_p("\n", "after a decorator")?;
+        }
+        if !self.is_p("def") {
+            if self.is_p("class") {
+                return Err(unsupported(self.span(), "classes are"));
             }
-            Tok::P("for") => {
-                self.bump();
-                let target = self.target_list()?;
-                self.expect_p("in", "in a for statement")?;
-                let iter = self.expr_list()?;
-                let body = self.block("after the for header")?;
-                let orelse = self.else_block()?;
-                return Ok(Stmt {
-                    span: start.to(self.prev_span()),
-                    kind: StmtKind::For {
-                        target,
-                        iter,
-                        body,
-                        orelse,
-                    },
-                });
-            }
+            return Err(self.unexpected("expected 'def' after decorators"));
+        }
+        self.funcdef(decos, start)
+    }
+
+    fn while_stmt(&mut self, start: Span) -> Result<Stmt> {
+        self.bump();
+        let test = self.named_expr()?;
+        let body = self.block("after 'while' condition")?;
+        let orelse = self.else_block()?;
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind: StmtKind::While { test, body, orelse },
+        })
+    }
+
+    fn for_stmt(&mut self, start: Span) -> Result<Stmt> {
+        self.bump();
+        let target = self.target_list()?;
+        self.expect_p("in", "in a for statement")?;
+        let iter = self.expr_list()?;
+        let body = self.block("after the for header")?;
+        let orelse = self.else_block()?;
+        Ok(Stmt {
+            span: start.to(self.prev_span()),
+            kind: StmtKind::For {
+                target,
+                iter,
+                body,
+                orelse,
+            },
+        })
+    }
+
+    /// A statement that is not compound, with the end of its line.
+    fn simple_line(&mut self, start: Span) -> Result<Stmt> {
+        match self.tok() {
             Tok::P("class") => return Err(unsupported(start, "classes are")),
             Tok::P("try") => return Err(unsupported(start, "try/except is")),
             Tok::P("with") => return Err(unsupported(start, "'with' statements are")),
@@ -615,103 +630,127 @@ impl Parser {
         r
     }
 
+    // Functions on the path that every nested bracket re-enters
+    // (expr, ternary, logic, binary, factor, primary, atom) keep their rare
+    // cases in separate functions: an unoptimised build gives a frame room
+    // for every local of every branch, and this path is walked once per
+    // level of nesting.
+
     fn ternary(&mut self) -> Result<Expr> {
-        if self.is_p("lambda") {
-            return Err(
-                unsupported(self.span(), "lambdas are").help("define a function with 'def'")
-            );
+        if self.is_p("lambda") || self.is_p("yield") || self.is_p("await") {
+            return Err(self.unsupported_expr());
         }
-        if self.is_p("yield") || self.is_p("await") {
-            return Err(unsupported(self.span(), "'yield' and 'await' are"));
-        }
-        let body = self.or_test()?;
+        let body = self.logic(1)?;
         if self.is_p("if") {
-            let (bh, at) = (self.h, self.bump().span);
-            let test = self.or_test()?;
-            let th = self.h;
-            self.expect_p("else", "in a conditional expression")?;
-            let orelse = self.expr()?;
-            self.built(bh.max(th).max(self.h), at)?;
-            let span = body.span.to(orelse.span);
-            return Ok(Expr {
-                kind: ExprKind::IfExp {
-                    test: Box::new(test),
-                    body: Box::new(body),
-                    orelse: Box::new(orelse),
-                },
-                span,
-            });
+            return self.ternary_rest(body);
         }
         Ok(body)
     }
 
-    fn or_test(&mut self) -> Result<Expr> {
-        let mut l = self.and_test()?;
-        while self.is_p("or") {
-            let (lh, at) = (self.h, self.bump().span);
-            let r = self.and_test()?;
-            self.built(lh.max(self.h), at)?;
-            l = bool_op(BoolOp::Or, l, r);
+    fn unsupported_expr(&self) -> Diagnostic {
+        if self.is_p("lambda") {
+            unsupported(self.span(), "lambdas are").help("define a function with 'def'")
+        } else {
+            unsupported(self.span(), "'yield' and 'await' are")
         }
-        Ok(l)
     }
 
-    fn and_test(&mut self) -> Result<Expr> {
-        let mut l = self.not_test()?;
-        while self.is_p("and") {
-            let (lh, at) = (self.h, self.bump().span);
-            let r = self.not_test()?;
-            self.built(lh.max(self.h), at)?;
-            l = bool_op(BoolOp::And, l, r);
-        }
-        Ok(l)
+    fn ternary_rest(&mut self, body: Expr) -> Result<Expr> {
+        let (bh, at) = (self.h, self.bump().span);
+        let test = self.logic(1)?;
+        let th = self.h;
+        self.expect_p("else", "in a conditional expression")?;
+        let orelse = self.expr()?;
+        self.built(bh.max(th).max(self.h), at)?;
+        let span = body.span.to(orelse.span);
+        Ok(Expr {
+            kind: ExprKind::IfExp {
+                test: Box::new(test),
+                body: Box::new(body),
+                orelse: Box::new(orelse),
+            },
+            span,
+        })
     }
 
-    fn not_test(&mut self) -> Result<Expr> {
-        if self.is_p("not") {
-            let start = self.bump().span;
-            self.enter()?;
-            let e = self.not_test();
-            self.depth -= 1;
-            let e = e?;
-            self.built(self.h, start)?;
-            let span = start.to(e.span);
-            return Ok(Expr {
-                kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)),
-                span,
-            });
+    /// `or` (precedence 1) and `and` (2) over `not` and comparisons, by
+    /// precedence climbing.
+    fn logic(&mut self, min: u8) -> Result<Expr> {
+        let mut l = if self.is_p("not") {
+            self.not_rest()?
+        } else {
+            self.comparison()?
+        };
+        loop {
+            let (op, prec) = match self.tok() {
+                Tok::P("or") => (BoolOp::Or, 1),
+                Tok::P("and") => (BoolOp::And, 2),
+                _ => return Ok(l),
+            };
+            if prec < min {
+                return Ok(l);
+            }
+            let (lh, at) = (self.h, self.bump().span);
+            let r = self.logic(prec + 1)?;
+            self.built(lh.max(self.h), at)?;
+            l = bool_op(op, l, r);
         }
-        self.comparison()
+    }
+
+    fn not_rest(&mut self) -> Result<Expr> {
+        let start = self.bump().span;
+        self.enter()?;
+        let e = if self.is_p("not") {
+            self.not_rest()
+        } else {
+            self.comparison()
+        };
+        self.depth -= 1;
+        let e = e?;
+        self.built(self.h, start)?;
+        let span = start.to(e.span);
+        Ok(Expr {
+            kind: ExprKind::Unary(UnaryOp::Not, Box::new(e)),
+            span,
+        })
     }
 
     fn comparison(&mut self) -> Result<Expr> {
-        let first = self.bitor()?;
+        let first = self.binary(1)?;
+        if self.cmp_here()?.is_none() {
+            return Ok(first);
+        }
+        self.comparison_rest(first)
+    }
+
+    /// The comparison operator at the current token, if any.
+    fn cmp_here(&self) -> Result<Option<CmpOp>> {
+        Ok(Some(match self.tok() {
+            Tok::P("==") => CmpOp::Eq,
+            Tok::P("!=") => CmpOp::Ne,
+            Tok::P("<") => CmpOp::Lt,
+            Tok::P("<=") => CmpOp::Le,
+            Tok::P(">") => CmpOp::Gt,
+            Tok::P(">=") => CmpOp::Ge,
+            Tok::P("in") => return Err(unsupported(self.span(), "the 'in' operator is")),
+            Tok::P("is") => {
+                return Err(unsupported(self.span(), "the 'is' operator is")
+                    .help("compare values with '=='"))
+            }
+            Tok::P("not") if self.peek_is_p(1, "in") => {
+                return Err(unsupported(self.span(), "the 'not in' operator is"))
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    fn comparison_rest(&mut self, first: Expr) -> Result<Expr> {
         let (mut hmax, at) = (self.h, self.span());
         let mut rest = Vec::new();
-        loop {
-            let op = match self.tok() {
-                Tok::P("==") => CmpOp::Eq,
-                Tok::P("!=") => CmpOp::Ne,
-                Tok::P("<") => CmpOp::Lt,
-                Tok::P("<=") => CmpOp::Le,
-                Tok::P(">") => CmpOp::Gt,
-                Tok::P(">=") => CmpOp::Ge,
-                Tok::P("in") => return Err(unsupported(self.span(), "the 'in' operator is")),
-                Tok::P("is") => {
-                    return Err(unsupported(self.span(), "the 'is' operator is")
-                        .help("compare values with '=='"))
-                }
-                Tok::P("not") if self.peek_is_p(1, "in") => {
-                    return Err(unsupported(self.span(), "the 'not in' operator is"))
-                }
-                _ => break,
-            };
+        while let Some(op) = self.cmp_here()? {
             self.bump();
-            rest.push((op, self.bitor()?));
+            rest.push((op, self.binary(1)?));
             hmax = hmax.max(self.h);
-        }
-        if rest.is_empty() {
-            return Ok(first);
         }
         self.built(hmax, at)?;
         let span = first.span.to(rest.last().unwrap().1.span);
@@ -745,9 +784,8 @@ impl Parser {
     }
 
     /// `|` down to `*`: operators of precedence `min` or more, by precedence
-    /// climbing. One function for all six levels keeps the parser's stack
-    /// use per nested bracket small; the recursion for a right operand is at
-    /// most one call per level.
+    /// climbing, so that the recursion for a right operand is at most one
+    /// call per level.
     fn binary(&mut self, min: u8) -> Result<Expr> {
         let mut l = self.factor()?;
         while let Some((op, prec)) = self.binop_here() {
@@ -770,14 +808,26 @@ impl Parser {
         self.binary(1)
     }
 
+    /// Unary `-`, `+`, `~`, and `**` (which binds tighter on its left).
     fn factor(&mut self) -> Result<Expr> {
-        let op = match self.tok() {
+        if matches!(self.tok(), Tok::P("-" | "+" | "~")) {
+            return self.unary_rest();
+        }
+        let base = self.primary()?;
+        if self.is_p("**") {
+            return self.power_rest(base);
+        }
+        Ok(base)
+    }
+
+    fn unary_rest(&mut self) -> Result<Expr> {
+        let t = self.bump();
+        let op = match t.tok {
             Tok::P("-") => UnaryOp::Neg,
             Tok::P("+") => UnaryOp::Pos,
-            Tok::P("~") => UnaryOp::Invert,
-            _ => return self.power(),
+            _ => UnaryOp::Invert,
         };
-        let start = self.bump().span;
+        let start = t.span;
         self.enter()?;
         let e = self.factor();
         self.depth -= 1;
@@ -790,70 +840,75 @@ impl Parser {
         })
     }
 
-    fn power(&mut self) -> Result<Expr> {
-        let base = self.primary()?;
-        if self.is_p("**") {
-            let (bh, at) = (self.h, self.bump().span);
-            self.enter()?;
-            let exp = self.factor();
-            self.depth -= 1;
-            let exp = exp?;
-            self.built(bh.max(self.h), at)?;
-            let span = base.span.to(exp.span);
-            return Ok(Expr {
-                kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
-                span,
-            });
-        }
-        Ok(base)
+    fn power_rest(&mut self, base: Expr) -> Result<Expr> {
+        let (bh, at) = (self.h, self.bump().span);
+        self.enter()?;
+        let exp = self.factor();
+        self.depth -= 1;
+        let exp = exp?;
+        self.built(bh.max(self.h), at)?;
+        let span = base.span.to(exp.span);
+        Ok(Expr {
+            kind: ExprKind::Binary(BinOp::Pow, Box::new(base), Box::new(exp)),
+            span,
+        })
     }
 
     fn primary(&mut self) -> Result<Expr> {
         let mut e = self.atom()?;
         loop {
-            let (eh, at) = (self.h, self.span());
-            if self.eat_p(".") {
-                let (n, sp) = self.name("after '.'")?;
-                self.built(eh, at)?;
-                let span = e.span.to(sp);
-                e = Expr {
-                    kind: ExprKind::Attribute(Box::new(e), n),
-                    span,
-                };
-            } else if self.is_p("(") {
-                self.bump();
-                self.enter()?;
-                let r = self.call_args();
-                self.depth -= 1;
-                let (args, kwargs, ah) = r?;
-                let end = self.expect_p(")", "to close the call")?;
-                self.built(eh.max(ah), at)?;
-                let span = e.span.to(end);
-                e = Expr {
-                    kind: ExprKind::Call {
-                        func: Box::new(e),
-                        args,
-                        kwargs,
-                    },
-                    span,
-                };
-            } else if self.is_p("[") {
-                self.bump();
-                self.enter()?;
-                let r = self.subscript();
-                self.depth -= 1;
-                let idx = r?;
-                let end = self.expect_p("]", "to close the subscript")?;
-                self.built(eh.max(self.h), at)?;
-                let span = e.span.to(end);
-                e = Expr {
-                    kind: ExprKind::Subscript(Box::new(e), Box::new(idx)),
-                    span,
-                };
-            } else {
-                return Ok(e);
-            }
+            e = match self.tok() {
+                Tok::P(".") => self.attribute_rest(e)?,
+                Tok::P("(") => self.call_rest(e)?,
+                Tok::P("[") => self.subscript_rest(e)?,
+                _ => return Ok(e),
+            };
         }
+    }
+
+    fn attribute_rest(&mut self, e: Expr) -> Result<Expr> {
+        let (eh, at) = (self.h, self.bump().span);
+        let (n, sp) = self.name("after '.'")?;
+        self.built(eh, at)?;
+        let span = e.span.to(sp);
+        Ok(Expr {
+            kind: ExprKind::Attribute(Box::new(e), n),
+            span,
+        })
+    }
+
+    fn call_rest(&mut self, e: Expr) -> Result<Expr> {
+        let (eh, at) = (self.h, self.bump().span);
+        self.enter()?;
+        let r = self.call_args();
+        self.depth -= 1;
+        let (args, kwargs, ah) = r?;
+        let end = self.expect_p(")", "to close the call")?;
+        self.built(eh.max(ah), at)?;
+        let span = e.span.to(end);
+        Ok(Expr {
+            kind: ExprKind::Call {
+                func: Box::new(e),
+                args,
+                kwargs,
+            },
+            span,
+        })
+    }
+
+    fn subscript_rest(&mut self, e: Expr) -> Result<Expr> {
+        let (eh, at) = (self.h, self.bump().span);
+        self.enter()?;
+        let r = self.subscript();
+        self.depth -= 1;
+        let idx = r?;
+        let end = self.expect_p("]", "to close the subscript")?;
+        self.built(eh.max(self.h), at)?;
+        let span = e.span.to(end);
+        Ok(Expr {
+            kind: ExprKind::Subscript(Box::new(e), Box::new(idx)),
+            span,
+        })
     }
 
     /// The arguments of a call, and the height of the highest.
@@ -965,97 +1020,109 @@ impl Parser {
 
     fn atom(&mut self) -> Result<Expr> {
         self.h = 1;
-        let t = self.bump();
-        let span = t.span;
-        let kind = match t.tok {
-            Tok::Name(n) => ExprKind::Name(n),
-            Tok::Int(v) => ExprKind::Int(v),
-            Tok::Float(v) => ExprKind::Float(v),
-            Tok::Str(mut s) => {
-                // Adjacent literals concatenate, as in Python.
-                let mut span = span;
-                while let Tok::Str(more) = self.tok() {
-                    s.push_str(more);
-                    span = span.to(self.bump().span);
-                }
-                return Ok(Expr {
-                    kind: ExprKind::Str(s),
-                    span,
-                });
-            }
+        let span = self.span();
+        let kind = match self.tok() {
+            Tok::Name(n) => ExprKind::Name(n.clone()),
+            Tok::Int(v) => ExprKind::Int(*v),
+            Tok::Float(v) => ExprKind::Float(*v),
+            Tok::Str(_) => return Ok(self.string()),
             Tok::P("True") => ExprKind::Bool(true),
             Tok::P("False") => ExprKind::Bool(false),
             Tok::P("None") => ExprKind::None,
-            Tok::P("(") => {
-                if self.eat_p(")") {
-                    self.h = 1;
-                    return Ok(Expr {
-                        kind: ExprKind::Tuple(Vec::new()),
-                        span: span.to(self.prev_span()),
-                    });
-                }
-                let first = self.expr()?;
-                if self.is_p("for") {
-                    return Err(unsupported(self.span(), "generator expressions are"));
-                }
-                if self.eat_p(")") {
-                    // Parenthesised expression: widen the span to the parens so
-                    // carets cover what the user wrote.
-                    return Ok(Expr {
-                        kind: first.kind,
-                        span: span.to(self.prev_span()),
-                    });
-                }
-                let mut hmax = self.h;
-                let mut items = vec![first];
-                while self.eat_p(",") {
-                    if self.is_p(")") {
-                        break;
-                    }
-                    items.push(self.expr()?);
-                    hmax = hmax.max(self.h);
-                }
-                let end = self.expect_p(")", "to close the tuple")?;
-                self.built(hmax, span)?;
-                return Ok(Expr {
-                    kind: ExprKind::Tuple(items),
-                    span: span.to(end),
-                });
-            }
-            Tok::P("[") => {
-                let mut items = Vec::new();
-                let mut hmax = 0;
-                while !self.is_p("]") {
-                    items.push(self.expr()?);
-                    hmax = hmax.max(self.h);
-                    if self.is_p("for") {
-                        return Err(unsupported(self.span(), "list comprehensions are"));
-                    }
-                    if !self.eat_p(",") {
-                        break;
-                    }
-                }
-                let end = self.expect_p("]", "to close the list")?;
-                self.built(hmax, span)?;
-                return Ok(Expr {
-                    kind: ExprKind::List(items),
-                    span: span.to(end),
-                });
-            }
-            Tok::P("{") => return Err(unsupported(span, "dicts and sets are")),
-            Tok::P("...") => return Err(unsupported(span, "Ellipsis ('...') is")),
-            Tok::P("lambda") => {
-                return Err(unsupported(span, "lambdas are").help("define a function with 'def'"))
-            }
-            Tok::P("yield") | Tok::P("await") => {
-                return Err(unsupported(span, "'yield' and 'await' are"))
-            }
-            _ => {
-                self.pos -= 1;
-                return Err(self.unexpected("expected an expression"));
-            }
+            Tok::P("(") => return self.paren_rest(),
+            Tok::P("[") => return self.list_rest(),
+            _ => return Err(self.not_an_atom()),
         };
+        self.bump();
         Ok(Expr { kind, span })
+    }
+
+    /// Adjacent string literals, concatenated as in Python.
+    fn string(&mut self) -> Expr {
+        let mut s = String::new();
+        let mut span = self.span();
+        while let Tok::Str(more) = self.tok() {
+            s.push_str(more);
+            span = span.to(self.bump().span);
+        }
+        Expr {
+            kind: ExprKind::Str(s),
+            span,
+        }
+    }
+
+    fn not_an_atom(&self) -> Diagnostic {
+        let span = self.span();
+        match self.tok() {
+            Tok::P("{") => unsupported(span, "dicts and sets are"),
+            Tok::P("...") => unsupported(span, "Ellipsis ('...') is"),
+            Tok::P("lambda") => {
+                unsupported(span, "lambdas are").help("define a function with 'def'")
+            }
+            Tok::P("yield") | Tok::P("await") => unsupported(span, "'yield' and 'await' are"),
+            _ => self.unexpected("expected an expression"),
+        }
+    }
+
+    /// `( ... )`: a parenthesised expression or a tuple.
+    fn paren_rest(&mut self) -> Result<Expr> {
+        let span = self.bump().span;
+        if self.eat_p(")") {
+            self.h = 1;
+            return Ok(Expr {
+                kind: ExprKind::Tuple(Vec::new()),
+                span: span.to(self.prev_span()),
+            });
+        }
+        let first = self.expr()?;
+        if self.is_p("for") {
+            return Err(unsupported(self.span(), "generator expressions are"));
+        }
+        if self.eat_p(")") {
+            // Parenthesised expression: widen the span to the parens so
+            // carets cover what the user wrote.
+            return Ok(Expr {
+                kind: first.kind,
+                span: span.to(self.prev_span()),
+            });
+        }
+        let mut hmax = self.h;
+        let mut items = vec![first];
+        while self.eat_p(",") {
+            if self.is_p(")") {
+                break;
+            }
+            items.push(self.expr()?);
+            hmax = hmax.max(self.h);
+        }
+        let end = self.expect_p(")", "to close the tuple")?;
+        self.built(hmax, span)?;
+        Ok(Expr {
+            kind: ExprKind::Tuple(items),
+            span: span.to(end),
+        })
+    }
+
+    fn list_rest(&mut self) -> Result<Expr> {
+        let span = self.bump().span;
+        let mut items = Vec::new();
+        let mut hmax = 0;
+        while !self.is_p("]") {
+            items.push(self.expr()?);
+            hmax = hmax.max(self.h);
+            if self.is_p("for") {
+                return Err(unsupported(self.span(), "list comprehensions are"));
+            }
+            if !self.eat_p(",") {
+                break;
+            }
+        }
+        let end = self.expect_p("]", "to close the list")?;
+        self.built(hmax, span)?;
+        Ok(Expr {
+            kind: ExprKind::List(items),
+            span: span.to(end),
+        })
     }
 }
 
