@@ -1210,9 +1210,117 @@ mod tests {
         assert!(parse(&src).is_err());
         let src = format!("x = {}1\n", "-".repeat(100_000));
         assert!(parse(&src).is_err());
-        let src = format!("x = 1{}\n", " + 1".repeat(900));
+        let src = format!("x = 1{}\n", " + 1".repeat(MAX_DEPTH - 1));
         assert!(parse(&src).is_ok());
         let src = format!("x = 1{}\n", " + 1".repeat(100_000));
         assert!(parse(&src).is_err());
+    }
+
+    /// The height of a tree, computed the obvious way.
+    fn height(e: &Expr) -> usize {
+        let kids: Vec<&Expr> = match &e.kind {
+            ExprKind::Name(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::None => vec![],
+            ExprKind::Unary(_, x) | ExprKind::Attribute(x, _) => vec![x],
+            ExprKind::Binary(_, l, r) | ExprKind::BoolOp(_, l, r) | ExprKind::Subscript(l, r) => {
+                vec![l, r]
+            }
+            ExprKind::Compare(first, rest) => {
+                std::iter::once(&**first).chain(rest.iter().map(|(_, r)| r)).collect()
+            }
+            ExprKind::IfExp { test, body, orelse } => vec![test, body, orelse],
+            ExprKind::Call { func, args, kwargs } => std::iter::once(&**func)
+                .chain(args)
+                .chain(kwargs.iter().map(|k| &k.value))
+                .collect(),
+            ExprKind::Slice(a, b, c) => [a, b, c].into_iter().flatten().map(|b| &**b).collect(),
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().collect(),
+        };
+        1 + kids.into_iter().map(height).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn tracked_height_is_the_tree_height() {
+        for src in [
+            "x",
+            "-x",
+            "not not x",
+            "a + b * c ** d ** e - f",
+            "a or b and not c < d <= (e | f ^ g & h << i)",
+            "(a, (b, [c, d]), ())",
+            "f(a, b + c, k=g(h(i)))",
+            "a.b[1:2, ::c][d](e)(f=g.h)",
+            "x if a < b < c else y if d else (z, w)",
+            "~a // b % c @ d",
+            "((((a))))",
+            "'s' 't'",
+            "a[b, c:d:e.f]",
+        ] {
+            let mut p = Parser {
+                toks: tokenize(src).unwrap(),
+                pos: 0,
+                depth: 0,
+                h: 0,
+            };
+            let e = p.expr_list().unwrap();
+            assert_eq!(p.h, height(&e), "{src}");
+        }
+    }
+
+    #[test]
+    fn expression_height_is_bounded_for_every_kind_of_chain() {
+        // Each builds a tree of height n + 1 from n repetitions.
+        let chains: [(&str, fn(usize) -> String); 12] = [
+            ("or", |n| format!("x{}", " or x".repeat(n))),
+            ("and", |n| format!("x{}", " and x".repeat(n))),
+            ("*", |n| format!("x{}", " * x".repeat(n))),
+            ("-", |n| format!("x{}", " - x".repeat(n))),
+            ("|", |n| format!("x{}", " | x".repeat(n))),
+            ("attribute", |n| format!("a{}", ".T".repeat(n))),
+            ("index", |n| format!("a{}", "[0]".repeat(n))),
+            ("call", |n| format!("f{}", "()".repeat(n))),
+            ("slice", |n| format!("a{}", "[::1]".repeat(n))),
+            ("mixed", |n| format!("a{}", ".T[0]".repeat(n / 2))),
+            ("tuple", |n| format!("{}x{}", "(x, ".repeat(n.min(90)), ")".repeat(n.min(90)))),
+            ("bool/binary", |n| format!("x{}", " + x or x".repeat(n / 2))),
+        ];
+        for (what, chain) in chains {
+            let at = |n: usize| parse(&format!("y = {}\n", chain(n)));
+            assert!(at(MAX_DEPTH - 1).is_ok(), "{what} at the limit");
+            if what == "tuple" {
+                continue; // bracket nesting stops it first
+            }
+            for n in [MAX_DEPTH + 1, 20_000, 100_000] {
+                let e = at(n).unwrap_err();
+                assert_eq!(e.kind, DiagKind::Limit, "{what} {n}");
+                assert!(e.message.contains("too deeply nested"), "{what}: {}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn the_height_error_points_at_the_operator_that_goes_too_deep() {
+        let src = format!("y = x{}\n", " or x".repeat(MAX_DEPTH + 5));
+        let e = parse(&src).unwrap_err();
+        // The MAX_DEPTH-th 'or' makes a tree of MAX_DEPTH + 1 levels.
+        let col = "y = x".len() + (MAX_DEPTH - 1) * " or x".len() + 1;
+        assert_eq!(e.span.start as usize, col);
+        assert_eq!(&src[col..col + 2], "or");
+    }
+
+    #[test]
+    fn unary_and_conditional_chains_are_errors_not_crashes() {
+        for src in [
+            format!("y = {}x\n", "not ".repeat(100_000)),
+            format!("y = {}x\n", "~".repeat(100_000)),
+            format!("y = x{}\n", " ** x".repeat(100_000)),
+            format!("y = {}x\n", "x if c else ".repeat(100_000)),
+        ] {
+            assert_eq!(parse(&src).unwrap_err().kind, DiagKind::Limit);
+        }
     }
 }
