@@ -1283,7 +1283,7 @@ mod tests {
             ("attribute", |n| format!("a{}", ".T".repeat(n))),
             ("index", |n| format!("a{}", "[0]".repeat(n))),
             ("call", |n| format!("f{}", "()".repeat(n))),
-            ("slice", |n| format!("a{}", "[::1]".repeat(n))),
+            ("slice", |n| format!("a{}", "[::1]".repeat(n - 1))),
             ("mixed", |n| format!("a{}", ".T[0]".repeat(n / 2))),
             ("tuple", |n| format!("{}x{}", "(x, ".repeat(n.min(90)), ")".repeat(n.min(90)))),
             ("bool/binary", |n| format!("x{}", " + x or x".repeat(n / 2))),
