@@ -1286,7 +1286,7 @@ mod tests {
             ("slice", |n| format!("a{}", "[::1]".repeat(n - 1))),
             ("mixed", |n| format!("a{}", ".T[0]".repeat(n / 2))),
             ("tuple", |n| format!("{}x{}", "(x, ".repeat(n.min(90)), ")".repeat(n.min(90)))),
-            ("bool/binary", |n| format!("x{}", " + x or x".repeat(n / 2))),
+            ("+ and -", |n| format!("x{}", " + x - x".repeat(n / 2))),
         ];
         for (what, chain) in chains {
             let at = |n: usize| parse(&format!("y = {}\n", chain(n)));
