@@ -1229,9 +1229,9 @@ mod tests {
             ExprKind::Binary(_, l, r) | ExprKind::BoolOp(_, l, r) | ExprKind::Subscript(l, r) => {
                 vec![l, r]
             }
-            ExprKind::Compare(first, rest) => {
-                std::iter::once(&**first).chain(rest.iter().map(|(_, r)| r)).collect()
-            }
+            ExprKind::Compare(first, rest) => std::iter::once(&**first)
+                .chain(rest.iter().map(|(_, r)| r))
+                .collect(),
             ExprKind::IfExp { test, body, orelse } => vec![test, body, orelse],
             ExprKind::Call { func, args, kwargs } => std::iter::once(&**func)
                 .chain(args)
@@ -1285,7 +1285,9 @@ mod tests {
             ("call", |n| format!("f{}", "()".repeat(n))),
             ("slice", |n| format!("a{}", "[::1]".repeat(n - 1))),
             ("mixed", |n| format!("a{}", ".T[0]".repeat(n / 2))),
-            ("tuple", |n| format!("{}x{}", "(x, ".repeat(n.min(90)), ")".repeat(n.min(90)))),
+            ("tuple", |n| {
+                format!("{}x{}", "(x, ".repeat(n.min(90)), ")".repeat(n.min(90)))
+            }),
             ("+ and -", |n| format!("x{}", " + x - x".repeat(n / 2))),
         ];
         for (what, chain) in chains {
@@ -1297,7 +1299,11 @@ mod tests {
             for n in [MAX_DEPTH + 1, 20_000, 100_000] {
                 let e = at(n).unwrap_err();
                 assert_eq!(e.kind, DiagKind::Limit, "{what} {n}");
-                assert!(e.message.contains("too deeply nested"), "{what}: {}", e.message);
+                assert!(
+                    e.message.contains("too deeply nested"),
+                    "{what}: {}",
+                    e.message
+                );
             }
         }
     }
