@@ -13,14 +13,17 @@ use crate::lexer::{tokenize, Tok, Token, MAX_NESTING};
 /// Every pass after parsing (type inference, the bytecode compiler, the
 /// printers, even dropping the tree) recurses once per level of an
 /// expression, so this bound is what keeps them within the native stack
-/// whatever the input. Measured per level of a chain such as `a or a or ...`
-/// or `a.T.T...`, the deepest of those passes uses about 1.6 KiB of stack in
-/// a release build and at most about 5 KiB in an unoptimised one, so 200
-/// levels need about 320 KiB (release) or 1 MiB (unoptimised): within the
-/// 2 MiB stack of a host's spawned thread with room for the host's own
-/// frames. Written code rarely nests past a few dozen; a longer chain of
-/// one operator (`t0 + t1 + ...`, which nests to the left) can be split
-/// into several statements.
+/// whatever the input. Measured through `vm run` per level of a chain such
+/// as `a or a or ...`, `a.T.T...` or `a + a + ...`, the deepest pass uses
+/// 0.9-1.3 KiB of stack in a release build and 3.3-4.7 KiB in an
+/// unoptimised one. The worst programs the limits accept (200 levels of
+/// expression inside 96 nested blocks, or 97 nested brackets, which
+/// `lexer::MAX_NESTING` bounds) need at most about 0.5 MiB (release) and
+/// 1.3 MiB (unoptimised): within the 2 MiB stack of a thread a host spawns
+/// with the default size, with room for the host's own frames. Written code
+/// rarely nests past a few dozen; a longer chain of one operator
+/// (`t0 + t1 + ...`, which nests to the left) can be split into several
+/// statements.
 pub const MAX_DEPTH: usize = 200;
 
 pub fn parse(text: &str) -> Result<Module> {
