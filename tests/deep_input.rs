@@ -31,9 +31,12 @@ fn vm(mode: &[&str], file: &std::path::Path) -> Outcome {
     run_vm(&args, None, LIMIT)
 }
 
-/// The chains that overflowed the native stack, as a program with `n`
-/// repetitions, and the line the diagnostic must be on.
-fn chains() -> Vec<(&'static str, fn(usize) -> String, usize)> {
+/// A construct's name, its program with `n` repetitions, and the line the
+/// diagnostic must be on.
+type Chain = (&'static str, fn(usize) -> String, usize);
+
+/// The chains that overflowed the native stack.
+fn chains() -> Vec<Chain> {
     vec![
         (
             "or",

@@ -1277,7 +1277,8 @@ mod tests {
     #[test]
     fn expression_height_is_bounded_for_every_kind_of_chain() {
         // Each builds a tree of height n + 1 from n repetitions.
-        let chains: [(&str, fn(usize) -> String); 12] = [
+        type Chain = (&'static str, fn(usize) -> String);
+        let chains: [Chain; 12] = [
             ("or", |n| format!("x{}", " or x".repeat(n))),
             ("and", |n| format!("x{}", " and x".repeat(n))),
             ("*", |n| format!("x{}", " * x".repeat(n))),
