@@ -2,7 +2,6 @@
 //! static library and runs it: the C host sees the seed's allocator trace,
 //! the result, and an error as text.
 
-
 #[path = "c/link.rs"]
 mod link;
 #[path = "common/runner.rs"]
