@@ -18,15 +18,17 @@
 //! afterwards.
 //!
 //! **Entries.** Native code is entered at instruction 0 and at the heads of
-//! outermost loops (targets of backward jumps, where the interpreter lands
-//! after a fuel window or after executing an exit's instruction). An entry
-//! block loads the slots live there from the frame and jumps to the loop's
+//! loops (targets of backward jumps, where the interpreter lands after a
+//! fuel window or after executing an exit's instruction). An entry block
+//! loads the slots live there from the frame and jumps to the loop's
 //! preheader, so whatever a loop optimisation hoists there runs on every
-//! way in, and every loop stays natural (its header dominates it): an entry
-//! at an inner loop's head would enter the outer loop from the side. The
-//! interpreter that lands at an inner head without an entry runs on to the
-//! outer loop's back edge. (Entries at inner heads are for a separate,
-//! lazily built function whose only entry is there.)
+//! way in. An entry at an inner loop's head enters the outer loop from the
+//! side: the outer loop is then no natural loop (its header does not
+//! dominate it) and is not optimised as one, but the inner loop, where the
+//! time goes, is, and the interpreter never runs more than one iteration of
+//! it before going back to native code. (Keeping the outer loops natural
+//! too takes a separate function per inner entry, or loops peeled at
+//! their entries.)
 
 use std::fmt::{self, Write};
 
@@ -301,7 +303,7 @@ impl Term {
             _ => vec![],
         }
     }
-    fn edges(&self) -> Vec<&Edge> {
+    pub fn edges(&self) -> Vec<&Edge> {
         match self {
             Term::Jump(e) => vec![e],
             Term::Branch(_, t, f) => vec![t, f],
@@ -482,22 +484,11 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
         | Op::JLeI { a, b, .. }
         | Op::JEqI { a, b, .. }
         | Op::JNeI { a, b, .. } => e.uses.extend([a, b]),
-        Op::ForPrep { a, v, .. } => {
-            e.uses.extend([a, a + 1, a + 2]);
-            e.defs.extend([a + 1, v]);
-        }
-        Op::ForLoop { a, v, .. } => {
-            e.uses.extend([a, a + 1, a + 2]);
-            e.defs.extend([a, a + 1, v]);
-        }
-        Op::ForPrep1 { a, v, .. } => {
-            e.uses.extend([a, a + 1]);
-            e.defs.push(v);
-        }
-        Op::ForLoop1 { a, v, .. } => {
-            e.uses.extend([a, a + 1]);
-            e.defs.extend([a, v]);
-        }
+        // The loop variable (and the counters) are written only on the way
+        // into the loop: on the other way out they keep their values, which
+        // a read after a loop that ran zero times finds. So no kills.
+        Op::ForPrep { a, .. } | Op::ForLoop { a, .. } => e.uses.extend([a, a + 1, a + 2]),
+        Op::ForPrep1 { a, .. } | Op::ForLoop1 { a, .. } => e.uses.extend([a, a + 1]),
         Op::Dup { a, b } => {
             e.defs.push(a);
             e.uses.push(b);
@@ -585,17 +576,7 @@ impl Slots {
 struct Shape {
     leader: Vec<bool>,
     loop_head: Vec<bool>,
-    /// Each loop's instructions, `head..=latch` (the compiler lays a loop
-    /// out contiguously, its backward jump last).
-    loops: Vec<(usize, usize)>,
     live_in: Vec<Slots>,
-}
-
-impl Shape {
-    /// Is the loop head at `pc` inside another loop?
-    fn nested(&self, pc: usize) -> bool {
-        self.loops.iter().any(|&(h, l)| h < pc && pc <= l)
-    }
 }
 
 fn successors(op: &Op, pc: usize, n: usize) -> Vec<usize> {
@@ -614,14 +595,12 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     let nregs = p.nregs as usize;
     let mut leader = vec![false; n];
     let mut loop_head = vec![false; n];
-    let mut loops = Vec::new();
     leader[0] = true;
     for (pc, op) in p.code.iter().enumerate() {
         if let Some(t) = op.target() {
             leader[t as usize] = true;
             if t as usize <= pc {
                 loop_head[t as usize] = true;
-                loops.push((t as usize, pc));
             }
         }
         let props = op.props();
@@ -672,7 +651,6 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     Shape {
         leader,
         loop_head,
-        loops,
         live_in,
     }
 }
@@ -1359,7 +1337,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     // Entries first (so that an entry's block number says so), then a
     // preheader before each loop head, then the code's blocks in pc order.
     let mut entries = vec![0];
-    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc] && !b.shape.nested(pc)));
+    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc]));
     for &pc in &entries {
         let e = b.new_block(pc);
         b.f.blocks[e.0 as usize].entry = true;
@@ -1376,6 +1354,18 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     for (pc, e) in b.f.entries.clone() {
         b.cur = e;
         b.defs.iter_mut().for_each(|d| *d = None);
+        // The interpreter lands at a range loop's head only after its
+        // `ForLoop` jumped there, which leaves the counter and the loop
+        // variable equal: one value for both (one register in the loop).
+        let back: Vec<Op> = p.code[pc..]
+            .iter()
+            .filter(|op| op.target() == Some(pc as u16))
+            .copied()
+            .collect();
+        if let [Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. }] = back[..] {
+            let x = b.get(a);
+            b.set(v, x);
+        }
         // From "before" the loop: through its preheader.
         let edge = b.edge(pc, usize::MAX);
         let edge = Edge {
@@ -1475,8 +1465,9 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
 }
 
 /// Removes block parameters that receive one value along every edge (or
-/// themselves, around a loop): what is loop-invariant then reads as one
-/// value inside the loop.
+/// themselves, around a loop), and those that always receive the same as
+/// another: what is loop-invariant then reads as one value inside the
+/// loop, and two slots that hold one value take one register.
 fn remove_trivial_params(f: &mut Func) {
     fn res(fwd: &[Value], mut v: Value) -> Value {
         while fwd[v.0 as usize] != v {
@@ -1512,8 +1503,18 @@ fn remove_trivial_params(f: &mut Func) {
                     }
                     only = Some(v);
                 }
-                match (trivial, only) {
-                    (true, Some(v)) => fwd[prm.0 as usize] = v,
+                // A parameter that receives what an earlier kept one does
+                // on every edge (the loop counter and the loop variable of
+                // a range loop) is that one.
+                let twin = kept.iter().copied().find(|&k0: &usize| {
+                    let prm0 = b.params[k0];
+                    incoming[bi]
+                        .iter()
+                        .all(|args| args[k] == args[k0] || (args[k] == prm && args[k0] == prm0))
+                });
+                match (trivial, only, twin) {
+                    (true, Some(v), _) => fwd[prm.0 as usize] = v,
+                    (_, _, Some(k0)) => fwd[prm.0 as usize] = b.params[k0],
                     _ => kept.push(k),
                 }
             }
@@ -1808,6 +1809,40 @@ fn edge(e: &Edge) -> String {
 }
 
 impl Func {
+    /// The blocks reachable from the entries, in reverse postorder (a
+    /// block after its dominators, a loop's blocks together).
+    pub fn rpo(&self) -> Vec<Block> {
+        let nb = self.blocks.len();
+        let mut seen = vec![false; nb];
+        let mut post = Vec::new();
+        for &(_, e) in &self.entries {
+            if seen[e.0 as usize] {
+                continue;
+            }
+            seen[e.0 as usize] = true;
+            let mut stack = vec![(e, 0usize)];
+            while let Some((b, i)) = stack.pop() {
+                let succs = self.blocks[b.0 as usize]
+                    .term
+                    .as_ref()
+                    .map(|t| t.succs())
+                    .unwrap_or_default();
+                if i < succs.len() {
+                    stack.push((b, i + 1));
+                    let s = succs[i];
+                    if !seen[s.0 as usize] {
+                        seen[s.0 as usize] = true;
+                        stack.push((s, 0));
+                    }
+                } else {
+                    post.push(b);
+                }
+            }
+        }
+        post.reverse();
+        post
+    }
+
     /// The loop (innermost) that block `b` is in.
     pub fn loop_of(&self, b: Block) -> Option<usize> {
         (0..self.loops.len())
@@ -2093,41 +2128,50 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn nested_loops_nest_and_back_edges_count_fuel() {
+    fn every_loop_head_is_an_entry_and_back_edges_count_fuel() {
         let m = module(
             "def g(n):\n    t = 0\n    for i in range(n):\n        for j in range(i):\n            t += i % 3 + j\n    return t\n\
              g(4)\n",
         );
         let f = func(&m, "g");
-        assert_eq!(f.loops.len(), 2);
-        let inner = f
-            .loops
+        let p = m.protos.iter().find(|p| p.name == "g").unwrap();
+        // Instruction 0 and both loops' heads (backward jumps' targets).
+        let heads: Vec<usize> = p
+            .code
             .iter()
-            .position(|l| l.depth == 2)
-            .expect("an inner loop");
-        let outer = f.loops[inner].parent.expect("nested");
-        assert_eq!(f.loops[outer].depth, 1);
-        assert!(f.loops[inner]
-            .blocks
-            .iter()
-            .all(|b| f.loops[outer].blocks.contains(b)));
-        // Every back edge's block counts one unit of fuel; `%` guards its
-        // divisor.
-        for l in &f.loops {
-            let latches: Vec<Block> = f.preds[l.header.0 as usize]
-                .iter()
-                .copied()
-                .filter(|p| l.blocks.contains(p))
-                .collect();
-            assert!(!latches.is_empty());
-            for b in latches {
-                let fuel = f.blocks[b.0 as usize]
+            .enumerate()
+            .filter_map(|(pc, op)| op.target().filter(|&t| t as usize <= pc))
+            .map(|t| t as usize)
+            .collect();
+        assert_eq!(heads.len(), 2);
+        let at: Vec<usize> = f.entries.iter().map(|&(pc, _)| pc).collect();
+        assert_eq!(at[0], 0);
+        for h in &heads {
+            assert!(at.contains(h), "an entry at {h}: {at:?}");
+        }
+        // The inner loop is natural, with its preheader; the outer one is
+        // entered from the side (at the inner head) and is not.
+        assert_eq!(f.loops.len(), 1, "{}", f.listing());
+        let l = &f.loops[0];
+        assert!(l.preheader.is_some());
+        // Every back edge (a jump to a loop head) counts one unit of fuel;
+        // `%` guards its divisor.
+        let mut back = 0;
+        for b in &f.blocks {
+            let Some(Term::Jump(e)) = &b.term else {
+                continue;
+            };
+            let to = &f.blocks[e.to.0 as usize];
+            if !b.entry && to.pc < b.pc && heads.contains(&to.pc) {
+                back += 1;
+                let fuel = b
                     .insts
                     .iter()
                     .any(|&v| matches!(f.insts[v.0 as usize], Inst::Fuel(_)));
-                assert!(fuel, "latch {b} counts fuel");
+                assert!(fuel, "{}", f.listing());
             }
         }
+        assert!(back >= 2, "{}", f.listing());
         assert!(f.insts.iter().any(|i| matches!(i, Inst::Bin(IOp::Mod, ..))));
         // Only the trailing `Raise` (no return) is left to the interpreter.
         assert_eq!(f.unlowered, 1, "{}", f.listing());

@@ -150,6 +150,50 @@ fn term_uses(f: &Func, t: &Term) -> Vec<Value> {
     u
 }
 
+/// What keeping each value in a spill slot would cost: a load or store for
+/// its definition and for every use that needs it in a register, weighted
+/// by the loop depth where it happens. A read by an exit's write-back map
+/// costs nothing (the exit stores it to the frame from the spill slot as
+/// well as from a register), so a value live in a loop only for its exits
+/// is the first to spill.
+fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
+    let mut cost = vec![0u64; f.insts.len()];
+    for &b in &n.order {
+        let depth = f.loop_of(b).map_or(0, |l| f.loops[l].depth);
+        let w = 8u64.saturating_pow(depth.min(20));
+        let bd = &f.blocks[b.0 as usize];
+        for &p in &bd.params {
+            cost[p.0 as usize] += w;
+        }
+        for &v in &bd.insts {
+            let i = &f.insts[v.0 as usize];
+            if i.has_result() {
+                cost[v.0 as usize] += w;
+            }
+            for u in i.args() {
+                cost[u.0 as usize] += w;
+            }
+        }
+        if let Some(t) = &bd.term {
+            if let Term::Branch(test, ..) = t {
+                match test {
+                    Test::I(_, x, crate::ir::Rhs::V(y)) | Test::F(_, x, y) => {
+                        cost[x.0 as usize] += w;
+                        cost[y.0 as usize] += w;
+                    }
+                    Test::I(_, x, _) => cost[x.0 as usize] += w,
+                }
+            }
+            for e in t.edges() {
+                for &a in &e.args {
+                    cost[a.0 as usize] += w;
+                }
+            }
+        }
+    }
+    cost
+}
+
 /// Allocates registers for `f` from `regs`.
 pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     let n = number(f);
@@ -239,6 +283,7 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
             }
         }
     }
+    let cost = spill_costs(f, &n);
     // Linear scan, per class, in order of interval start.
     let mut loc = vec![Loc::Dead; nv];
     let mut spills = 0u32;
@@ -273,18 +318,21 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
             active.push((end, v, r));
             continue;
         }
-        // Spill whichever ends last: this value, or an active one of its
-        // class whose register it may take.
+        // Spill the cheapest: this value, or an active one of its class
+        // whose register it may take (the one that ends last among equals).
         let victim = active
             .iter()
             .enumerate()
             .filter(|(_, &(_, a, r))| {
                 (f.class[a.0 as usize] == Class::F64) == float && pool.contains(&r)
             })
-            .max_by_key(|(_, &(e, _, _))| e)
+            .min_by_key(|(_, &(e, a, _))| (cost[a.0 as usize], std::cmp::Reverse(e)))
             .map(|(i, &x)| (i, x));
         match victim {
-            Some((i, (e, a, r))) if e > end => {
+            Some((i, (e, a, r)))
+                if (cost[a.0 as usize], std::cmp::Reverse(e))
+                    < (cost[v.0 as usize], std::cmp::Reverse(end)) =>
+            {
                 loc[a.0 as usize] = Loc::Spill(spills);
                 spills += 1;
                 active.swap_remove(i);

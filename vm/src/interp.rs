@@ -300,9 +300,13 @@ impl Machine {
                 end
             }};
         }
+        // After a backward jump: a loop whose function has native code with
+        // an entry at the jump's target goes back to it, whether the window
+        // ended or the interpreter ran an instruction native code left to it.
         macro_rules! land {
             ($end:expr, $t:expr) => {{
-                if $end {
+                let _ = $end;
+                if NATIVE {
                     if let Some(e) = native!($t as usize) {
                         break e;
                     }
@@ -314,7 +318,11 @@ impl Machine {
             ($t:expr) => {{
                 // SAFETY: verify() checked the target is inside the code.
                 let to = unsafe { code0.add($t as usize) };
-                let end = to <= ip && tick!();
+                if to > ip {
+                    ip = to;
+                    continue;
+                }
+                let end = tick!();
                 ip = to;
                 land!(end, $t)
             }};
@@ -326,9 +334,12 @@ impl Machine {
             ($pc:expr) => {{
                 // Evaluates to the exception a runtime operation in native
                 // code raised (with `ip` at that instruction), if any.
+                let pc: usize = $pc;
                 // SAFETY: `st.cur` points into `m.protos`.
-                if let Some(n) = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten() {
-                    let pc: usize = $pc;
+                let code = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten();
+                // An instruction without an entry (a gap in the table) goes
+                // on in the interpreter.
+                if let Some(n) = code.filter(|n| !n.entries[pc].is_null()) {
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
                     // its instructions.
