@@ -84,7 +84,9 @@ pub struct Config {
     pub tier: Tier,
     /// When `Tier::Auto` compiles a function.
     pub hot: Hot,
-    /// Recursion depth and instruction fuel.
+    /// Recursion depth and fuel: `limits.fuel` bounds a run's work, one unit
+    /// per loop iteration and call, per 32 elements an array operation
+    /// processes and per array element printed (see [`Limits::fuel`]).
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
     /// an allocation beyond it is a `MemoryError`.

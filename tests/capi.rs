@@ -2,10 +2,10 @@
 //! static library and runs it: the C host sees the seed's allocator trace,
 //! the result, and an error as text.
 
-use std::process::Command;
-
 #[path = "c/link.rs"]
 mod link;
+#[path = "common/runner.rs"]
+mod runner;
 
 #[test]
 fn c_host_runs_the_seed() {
@@ -13,7 +13,7 @@ fn c_host_runs_the_seed() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join("seed");
     link::build_c(&["examples/c/seed.c"], &exe);
-    let out = Command::new(&exe).output().unwrap();
+    let out = runner::command(&exe).output().unwrap();
     assert!(
         out.status.success(),
         "{}",

@@ -4,11 +4,13 @@
 //! abort, no hang.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[path = "c/link.rs"]
 mod link;
+#[path = "common/runner.rs"]
+mod runner;
 
 /// Every case `misuse.c` must have: a case that disappears from it fails
 /// here.
@@ -44,14 +46,14 @@ fn c_misuses_are_errors_not_crashes() {
     let exe = dir.join("misuse");
     link::build_c(&["tests/c/misuse.c"], &exe);
 
-    let list = Command::new(&exe).arg("--list").output().unwrap();
+    let list = runner::command(&exe).arg("--list").output().unwrap();
     let listed = String::from_utf8(list.stdout).unwrap();
     let listed: Vec<&str> = listed.lines().collect();
     assert_eq!(listed, CASES, "misuse.c and this test list different cases");
 
     let mut failures = Vec::new();
     for case in CASES {
-        let mut child = Command::new(&exe)
+        let mut child = runner::command(&exe)
             .arg(case)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -27,6 +27,8 @@ struct Recorder {
 }
 
 unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void {
+    // SAFETY: `opaque` is the boxed Recorder the test registered, alive for
+    // as long as the allocator is used.
     let r = unsafe { &*(opaque as *const Recorder) };
     match r.fail_at.get() {
         0 => {}
@@ -39,6 +41,7 @@ unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void
         }
         k => r.fail_at.set(k - 1),
     }
+    // SAFETY: plain C malloc; any size may be asked for.
     let p = unsafe { malloc(size) };
     r.trace
         .borrow_mut()
@@ -47,10 +50,12 @@ unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void
 }
 
 unsafe extern "C" fn rec_free(ptr: *mut c_void, opaque: *mut c_void) {
+    // SAFETY: as in `rec_malloc`.
     let r = unsafe { &*(opaque as *const Recorder) };
     r.trace
         .borrow_mut()
         .push(("free", 0, ptr as usize, opaque as usize));
+    // SAFETY: `ptr` came from `rec_malloc`'s C malloc and is freed once.
     unsafe { free(ptr) }
 }
 

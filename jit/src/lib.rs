@@ -30,7 +30,9 @@
 //!   at the depth limit, without native code for the callee, or returning
 //!   to an interpreted caller, native code leaves the call or return to the
 //!   interpreter.
-//! - **Fuel.** One unit per call and per taken backward jump. Native code
+//! - **Fuel.** One unit per call and per taken backward jump, and the array
+//!   work a runtime operation charges inside `rt_exec` (shared, so the same
+//!   in both tiers; it leaves at least one unit in the window). Native code
 //!   counts backward jumps in the same counter and leaves when a tick would
 //!   spend the last unit of the current window, so the interpreter spends it
 //!   (raising the fuel error, or taking the next window and a profile sample).

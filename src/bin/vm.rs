@@ -48,7 +48,9 @@ Options:
                              annotated source: each line under its typed IR
                              statements (`$1 = a * 2 :: array(int64, 1d, C)`)
     --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
-    --fuel N                 Stop after N loop iterations and calls (default: no limit)
+    --fuel N                 Stop after N units of work (default: no limit): one per
+                             loop iteration and call, per 32 elements an array
+                             operation processes, per array element printed
     -h, --help               Show this help
 ";
 

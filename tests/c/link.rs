@@ -18,14 +18,23 @@ pub fn static_lib() -> PathBuf {
         .parent()
         .unwrap()
         .join("capi");
-    let status = Command::new(env!("CARGO"))
+    let triple = std::env::var("KILN_TEST_TARGET").ok();
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo
         .current_dir(&root)
         .args(["build", "--lib", "--quiet", "--target-dir"])
-        .arg(&target)
-        .status()
-        .expect("cargo runs");
+        .arg(&target);
+    if let Some(t) = &triple {
+        cargo.args(["--target", t]);
+    }
+    let status = cargo.status().expect("cargo runs");
     assert!(status.success(), "building the static library failed");
-    let lib = target.join("debug").join("libkiln.a");
+    let lib = match &triple {
+        Some(t) => target.join(t),
+        None => target,
+    }
+    .join("debug")
+    .join("libkiln.a");
     assert!(lib.exists(), "{} was not built", lib.display());
     lib
 }
@@ -35,7 +44,9 @@ pub fn static_lib() -> PathBuf {
 pub fn build_c(sources: &[&str], exe: &Path) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let lib = static_lib();
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let cc = std::env::var("KILN_TEST_CC")
+        .or_else(|_| std::env::var("CC"))
+        .unwrap_or_else(|_| "cc".into());
     let status = Command::new(&cc)
         .args(sources.iter().map(|s| root.join(s)))
         .args(["-Wall", "-Wextra", "-Werror", "-I"])

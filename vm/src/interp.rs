@@ -22,8 +22,16 @@ use crate::tiering::{Ctl, Cx, Frame};
 pub struct Limits {
     /// Deepest call nesting before `RecursionError` (CPython's default: 1000).
     pub max_depth: usize,
-    /// Loop iterations plus calls a run may make before it is stopped;
-    /// `None` for no bound.
+    /// Fuel: the work a run may do before it is stopped with
+    /// `RuntimeError: instruction fuel exhausted`; `None` for no bound. Each
+    /// loop iteration (backward jump) and each call costs one unit; an
+    /// array operation costs one unit per [`crate::rt::ELEMS_PER_FUEL`]
+    /// (32) elements it creates, reads or computes (rounded up per
+    /// operation; a dot product counts its multiply-adds), and printing an
+    /// array one unit per element it shows. Views, `len` and `shape` cost
+    /// nothing. The count is the same in every tier, so a budget bounds a
+    /// script's running time and runs out at the same line everywhere.
+    /// Each top-level call (`run_main`, `call`) gets the whole budget.
     pub fuel: Option<u64>,
 }
 
@@ -45,10 +53,6 @@ pub struct Machine {
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
-    /// Ticks left in the current window of fuel; the run's fuel is this
-    /// plus `reserve` (refilled at each top-level call).
-    fuel: u64,
-    reserve: u64,
     /// Ticks per window: each window's end is a profile sample.
     window: u64,
     /// Compiling hot functions while they run; `None` interprets only.
@@ -125,14 +129,10 @@ impl Machine {
     ) -> Machine {
         Machine {
             stack: vec![0; 1024],
-            rt: crate::rt::RtCtx {
-                table: crate::classmethods::ClassTable::new(classes),
-            },
+            rt: crate::rt::RtCtx::new(crate::classmethods::ClassTable::new(classes)),
             out: String::new(),
             sink,
             limits,
-            fuel: u64::MAX,
-            reserve: 0,
             window: u64::MAX,
             tiering: None,
             native_entries: 0,
@@ -161,14 +161,19 @@ impl Machine {
             "argument registers for {}",
             p.name
         );
-        let total = self.limits.fuel.unwrap_or(u64::MAX);
+        // The run's fuel is the window's ticks left plus the reserve
+        // (`rt::Fuel`). A budget of 0 stops at the first tick, as 1 does.
+        let total = self.limits.fuel.unwrap_or(u64::MAX).max(1);
+        let fuel = &self.rt.fuel;
+        fuel.limit.set(self.limits.fuel);
         // The interpreter alone counts all its fuel in one window.
-        self.fuel = if self.native {
+        let left = if self.native {
             total.min(self.window)
         } else {
             total
         };
-        self.reserve = total - self.fuel;
+        fuel.left.set(left);
+        fuel.reserve.set(total - left);
         let need = p.nregs as usize;
         if self.stack.len() < need {
             self.stack.resize(need, 0);
@@ -233,6 +238,7 @@ impl Machine {
         // sequential execution and jumps keep `ip` inside the code; a call
         // starts at 0 and a return resumes one past a `Call`, which is never
         // the last instruction.
+        // SAFETY: `cur` points into `m.protos` (just taken from it).
         let mut code0: *const Op = unsafe { (*cur).code.as_ptr() };
         let mut ip = code0;
         // Frame records live in `frames[..depth]` and are pushed and popped
@@ -262,12 +268,14 @@ impl Machine {
         // and nothing else holds a reference into the stack.
         macro_rules! reg {
             ($r:expr) => {
+                // SAFETY: see "register access" above.
                 unsafe { rd(base, $r as usize) }
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
+                // SAFETY: see "register access" above.
                 unsafe { wr(base, $r as usize, v) }
             }};
         }
@@ -277,8 +285,9 @@ impl Machine {
         // native code.
         macro_rules! tick {
             () => {{
-                self.fuel = self.fuel.wrapping_sub(1);
-                let end = self.fuel == 0;
+                let left = self.rt.fuel.left.get().wrapping_sub(1);
+                self.rt.fuel.left.set(left);
+                let end = left == 0;
                 if end {
                     if !NATIVE {
                         break fuel_out(&self.limits);
@@ -391,6 +400,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem1(p, x) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x]) },
                 }
             }};
@@ -399,6 +409,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem2(p, x, y) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x, y]) },
                 }
             }};
@@ -419,6 +430,7 @@ impl Machine {
                         // SAFETY: `st.cur` points into `m.protos`; verify() checked
                         // k < consts.len().
                         let consts = unsafe { &(*st.cur).consts };
+                        // SAFETY: as above.
                         set!(a, unsafe { *consts.get_unchecked(k as usize) })
                     }
 
@@ -735,14 +747,14 @@ impl Machine {
                     }
 
                     Op::Call { a, f: callee } => {
-                        self.fuel = self.fuel.wrapping_sub(1);
-                        if st.fp == st.fend || self.fuel == 0 {
+                        let left = self.rt.fuel.left.get().wrapping_sub(1);
+                        self.rt.fuel.left.set(left);
+                        if st.fp == st.fend || left == 0 {
                             // SAFETY: st.fp lies in `frames` (or one past its end).
                             let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                             // SAFETY: verify() checked the callee exists.
                             let p = unsafe { &*protos.add(callee as usize) };
-                            let spent =
-                                self.fuel == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
+                            let spent = left == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
                             if depth == max_frames || spent {
                                 // SAFETY: verify() checked that the argument
                                 // block lies inside this frame.
@@ -766,6 +778,7 @@ impl Machine {
                         st.fbase += a as usize;
                         // SAFETY: verify() checked the callee exists.
                         st.cur = unsafe { protos.add(callee as usize) };
+                        // SAFETY: as above: a function of `m.protos`.
                         let p = unsafe { &*st.cur };
                         code0 = p.code.as_ptr();
                         ip = code0;
@@ -849,6 +862,7 @@ impl Machine {
                         }
                         // SAFETY: a slow op is never the last instruction.
                         ip = unsafe { ip.add(1) };
+                        // SAFETY: `ip` and `code0` point into the same code.
                         if let Some(e) = native!(unsafe { ip.offset_from(code0) } as usize) {
                             break e;
                         }
@@ -927,7 +941,7 @@ impl Machine {
         let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
             base,
-            fuel: &mut self.fuel,
+            fuel: self.rt.fuel.left.as_ptr(),
             ctl: st,
             frames,
             stack: self.stack.as_mut_ptr(),
@@ -937,6 +951,7 @@ impl Machine {
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
         };
+        // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };
         if next & crate::tiering::RAISED != 0 {
             let e = raised.unwrap_or(("SystemError", "runtime operation failed".into()));
@@ -987,12 +1002,14 @@ impl Machine {
     #[cold]
     #[inline(never)]
     fn refuel(&mut self, p: Option<&Proto>, m: &Module) -> Result<(), Raised> {
-        if self.reserve == 0 {
+        let fuel = &self.rt.fuel;
+        let reserve = fuel.reserve.get();
+        if reserve == 0 {
             return Err(fuel_out(&self.limits));
         }
-        let take = self.reserve.min(self.window);
-        self.fuel = take;
-        self.reserve -= take;
+        let take = reserve.min(self.window);
+        fuel.left.set(take);
+        fuel.reserve.set(reserve - take);
         if let (Some(t), Some(p)) = (&self.tiering, p) {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
@@ -1123,6 +1140,7 @@ impl Machine {
                             ));
                         }
                         // A non-null array register holds a live header.
+                        self.rt.fuel.spend(crate::rt::print_cost(&*p))?;
                         self.out.push_str(&crate::rt::array_str(&*p));
                     }
                     pfmt::STR_REPR => {
@@ -1186,13 +1204,7 @@ unsafe fn wr(base: *mut u64, r: usize, v: u64) {
 #[cold]
 #[inline(never)]
 fn fuel_out(limits: &Limits) -> Raised {
-    (
-        "RuntimeError",
-        format!(
-            "instruction fuel exhausted (limit {})",
-            limits.fuel.unwrap_or(0)
-        ),
-    )
+    crate::rt::fuel_error(limits.fuel)
 }
 
 /// The exception of a `Bound` that found its local unassigned.

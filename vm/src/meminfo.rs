@@ -12,6 +12,13 @@
 //! bytes (Numba's formula: 48 + 32 + 64 = 144 for four int64 at align 32),
 //! and the matching `free` gets `base` back, with the same `opaque_data`,
 //! exactly once, when the last reference goes.
+//!
+//! Numba's header has no room for the block's size, and the alignment a
+//! block was made with varies (a host's `_allocate` picks it), so the size
+//! cannot be recomputed when the block is freed. It is kept in the slack
+//! instead: one unaligned word right after the data, which the formula
+//! always leaves room for (the data starts less than `align` bytes after
+//! the header, and `align >= 8`).
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -211,13 +218,12 @@ fn advise_huge(p: *mut c_void, size: usize) {
 fn advise_huge(_p: *mut c_void, _size: usize) {}
 
 /// # Safety
-/// `ptr` came from `sys_malloc` with the same cache, holds an intact MemInfo
-/// header, and is freed once.
+/// `ptr` is a block `alloc` made through `sys_malloc` with the same cache
+/// (the system allocator frees nothing else), with its header and size word
+/// intact, freed once.
 unsafe fn sys_free(ptr: *mut c_void, cache: &BlockCache) {
-    // The system allocator only frees MemInfo blocks, which start with
-    // their header: the block's size follows from the data size.
-    // SAFETY: `ptr` is a block from `alloc` whose header is still intact.
-    let size = block_size(unsafe { (*(ptr as *const MemInfo)).size }, 32).unwrap_or(0);
+    // SAFETY: per the contract, `ptr` is a live block from `alloc`.
+    let size = unsafe { total_size(ptr as *const MemInfo) };
     if size >= CACHE_MIN {
         let mut blocks = cache.blocks.borrow_mut();
         if blocks.len() < CACHE_MAX_BLOCKS && cache.bytes.get() + size <= CACHE_MAX_BYTES {
@@ -270,46 +276,62 @@ pub fn host_block(data: *mut u8, size: usize, keep: Box<dyn std::any::Any>) -> *
     Box::into_raw(b) as *mut MemInfo
 }
 
+/// The alignment `alloc` really uses when asked for `align`: a power of
+/// two, at least 8 (room for the size word in the slack).
+fn real_align(align: usize) -> Option<usize> {
+    align.max(8).checked_next_power_of_two()
+}
+
 /// Bytes asked of the allocator for `size` data bytes at `align`.
 pub fn block_size(size: usize, align: usize) -> Option<usize> {
     size.checked_add(std::mem::size_of::<MemInfo>())?
-        .checked_add(align.checked_mul(2)?)
+        .checked_add(real_align(align)?.checked_mul(2)?)
+}
+
+/// The number of bytes the allocator gave a block made by [`alloc`].
+///
+/// # Safety
+/// `mi` is a live block from [`alloc`] whose header and size word (right
+/// after the data) are intact.
+unsafe fn total_size(mi: *const MemInfo) -> usize {
+    // SAFETY: `alloc` wrote the word at `data + size`, inside the block.
+    unsafe {
+        let m = &*mi;
+        (m.data.add(m.size) as *const usize).read_unaligned()
+    }
 }
 
 /// Allocates a block of `size` data bytes aligned to `align` (rounded up to
-/// a power of two, at least 32) through `alloc`. `Err` carries the byte
+/// a power of two, at least 8) through `alloc`. `Err` carries the byte
 /// count that failed.
 pub fn alloc(alloc: &Rc<Allocator>, size: usize, align: usize) -> Result<*mut MemInfo, usize> {
-    // Freeing recomputes a block's size at alignment 32 (the header has no
-    // room for the alignment), so a block must never be smaller than that:
-    // the system allocator's cache hands it out again by that size.
-    let align = align
-        .max(32)
-        .checked_next_power_of_two()
-        .ok_or(usize::MAX)?;
     let total = block_size(size, align).ok_or(usize::MAX)?;
+    let align = real_align(align).ok_or(usize::MAX)?;
     let base = alloc.malloc(total) as *mut u8;
     if base.is_null() {
         return Err(total);
     }
     let header = std::mem::size_of::<MemInfo>();
     let addr = base as usize + header;
-    let data_off = ((addr + align - 1) & !(align - 1)) - base as usize;
+    let data_off = addr.next_multiple_of(align) - base as usize;
     let mi = base as *mut MemInfo;
     // SAFETY: the block has `total` bytes: the header fits at its start
-    // (malloc returns memory aligned for any C type) and data_off + size
-    // <= header + align + size <= total.
+    // (malloc returns memory aligned for any C type), and data_off <=
+    // header + align - 1, so the data and the size word after it end by
+    // header + align + 7 + size <= header + 2 * align + size = total.
     unsafe {
+        let data = base.add(data_off);
         mi.write(MemInfo {
             refct: 1,
             dtor: None,
             dtor_info: Rc::into_raw(alloc.clone()) as *mut c_void,
-            data: base.add(data_off),
+            data,
             size,
             external_allocator: alloc
                 .external_table()
                 .map_or(std::ptr::null(), |t| t as *const _),
         });
+        (data.add(size) as *mut usize).write_unaligned(total);
     }
     let mut s = alloc.stats.get();
     s.allocs += 1;
@@ -347,7 +369,8 @@ pub unsafe fn decref(mi: *mut MemInfo) {
             return;
         }
         let alloc = Rc::from_raw((*mi).dtor_info as *const Allocator);
-        let total = block_size((*mi).size, 32).unwrap_or(0);
+        // Read before `free`, which may reuse the block.
+        let total = total_size(mi);
         alloc.free(mi as *mut c_void);
         let mut s = alloc.stats.get();
         s.frees += 1;
@@ -386,8 +409,8 @@ mod tests {
         assert_eq!(s.bytes_allocated, s.bytes_freed);
     }
 
-    /// A block asked for at a small alignment is as large as freeing
-    /// assumes, so the cache never hands out a block shorter than its key.
+    /// A block asked for at a small alignment is cached under the size it
+    /// really has, so the cache never hands out a block shorter than its key.
     #[test]
     fn small_alignment_blocks_are_cached_at_their_true_size() {
         let a = Allocator::system();
@@ -417,5 +440,96 @@ mod tests {
         drop(a);
         // SAFETY: the block keeps its allocator alive; freed once.
         unsafe { decref(big) };
+    }
+
+    /// What a recording allocator saw: (base, bytes) per malloc, and the
+    /// bases freed.
+    #[derive(Default)]
+    struct Record {
+        mallocs: Vec<(usize, usize)>,
+        frees: Vec<usize>,
+    }
+
+    unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void {
+        // SAFETY: plain C malloc; `opaque` is the test's live Record.
+        unsafe {
+            let p = malloc(size);
+            (*(opaque as *mut Record)).mallocs.push((p as usize, size));
+            p
+        }
+    }
+
+    unsafe extern "C" fn rec_free(ptr: *mut c_void, opaque: *mut c_void) {
+        // SAFETY: `ptr` came from `rec_malloc`, freed once; `opaque` is the
+        // test's live Record.
+        unsafe {
+            (*(opaque as *mut Record)).frees.push(ptr as usize);
+            free(ptr);
+        }
+    }
+
+    /// Blocks made at alignments other than Numba's 32 (a host's
+    /// `_allocate` chooses its own): freeing one gives the allocator and the
+    /// statistics the size malloc was asked for, and the system allocator
+    /// caches it under that size, so a later block of that size fits.
+    #[test]
+    fn blocks_of_any_alignment_free_what_they_allocated() {
+        let mut rec = Record::default();
+        // SAFETY: the recording table mallocs and frees through C and
+        // `rec` outlives the allocator's last block (all freed below).
+        let ext = unsafe {
+            Allocator::new(
+                "recording",
+                ExternalMemAllocator {
+                    malloc: rec_malloc,
+                    realloc: None,
+                    free: rec_free,
+                    opaque_data: &mut rec as *mut Record as *mut c_void,
+                },
+            )
+        };
+        let sys = Allocator::system();
+        for align in [1, 8, 16, 32, 64, 128, 4096] {
+            for size in [0, 1, 24, 1000, CACHE_MIN + 8] {
+                for a in [&ext, &sys] {
+                    let mi = alloc(a, size, align).unwrap();
+                    // SAFETY: a fresh block with `size` data bytes, whose
+                    // only reference is dropped.
+                    unsafe {
+                        assert_eq!((*mi).data as usize % align.max(8), 0);
+                        (*mi).data.write_bytes(0xAB, size);
+                        decref(mi);
+                    }
+                    let s = a.stats();
+                    assert_eq!(
+                        s.bytes_allocated, s.bytes_freed,
+                        "align {align}, size {size}"
+                    );
+                }
+                let &(base, bytes) = rec.mallocs.last().unwrap();
+                assert_eq!(rec.frees.last(), Some(&base));
+                assert_eq!(Some(bytes), block_size(size, align));
+            }
+        }
+        assert_eq!(ext.stats().allocs, ext.stats().frees);
+        // The system allocator's cache holds blocks by their real size.
+        let Backend::System(cache) = &sys.backend else {
+            unreachable!("the system allocator has a cache")
+        };
+        let cached: Vec<usize> = cache.blocks.borrow().iter().map(|b| b.0).collect();
+        assert!(!cached.is_empty());
+        for want in [8, 16, 32, 64, 128, 4096].map(|a| block_size(CACHE_MIN + 8, a).unwrap()) {
+            assert!(cached.contains(&want), "{cached:?} lacks {want}");
+        }
+        // A block of a cached size comes from the cache and holds all of it.
+        let cached_at: Vec<usize> = cache.blocks.borrow().iter().map(|b| b.1 as usize).collect();
+        let mi = alloc(&sys, CACHE_MIN + 8, 64).unwrap();
+        assert!(cached_at.contains(&(mi as usize)));
+        assert_eq!(cache.blocks.borrow().len(), cached.len() - 1);
+        // SAFETY: a block with CACHE_MIN + 8 data bytes, dropped once.
+        unsafe {
+            (*mi).data.write_bytes(1, CACHE_MIN + 8);
+            decref(mi);
+        }
     }
 }

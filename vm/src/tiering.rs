@@ -134,6 +134,9 @@ impl Native {
     /// with an entry (`entries[pc]` is not null).
     #[inline(always)]
     pub unsafe fn run(&self, cx: &mut Cx, pc: usize) -> usize {
+        // SAFETY: `enter` is this code's entry sequence (it lives as long as
+        // `self.code`), `entries[pc]` an address inside it (the index is
+        // checked), and `cx` is truthful by the caller's contract.
         unsafe { (self.enter)(cx, self.entries[pc]) as usize }
     }
 }
