@@ -207,3 +207,40 @@ fn decode_arm64(bytes: &[u8], ip: u64, out: &mut String) {
         let _ = writeln!(out, "          {at:>12x}  {word:08x}{:16} {text}", "");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// `vm asm --arch aarch64` of a float loop, on any host.
+    #[test]
+    fn aarch64_code_is_listed_on_any_host() {
+        let m = crate::ir::tests::module(
+            "def f(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5\n    return s\n\nprint(f(10))\n",
+        );
+        let text = super::arm64(&m);
+        // The bytecode, as `vm dis` prints it, the entry sequence, the
+        // loop with its float work and fuel count, and the exits.
+        assert!(
+            text.contains("function f #1") && text.contains("ForLoop1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("; entry") && text.contains("stp x29, x30, [sp, #-0xa0]!"),
+            "{text}"
+        );
+        assert!(text.contains("loop header"), "{text}");
+        for ins in [
+            "scvtf d",
+            "fmul d",
+            "fadd d",
+            "ldr x16, [x20]",
+            "ret",
+            "br x1",
+        ] {
+            assert!(text.contains(ins), "{ins} missing:\n{text}");
+        }
+        assert!(text.contains("; exits"), "{text}");
+        // The caller makes a script call: no code, and the reason.
+        assert!(text.contains("no native code: a script call"), "{text}");
+        assert!(!text.contains("undecoded"), "{text}");
+    }
+}

@@ -743,3 +743,541 @@ where
         dynasm!(self.ops ; .arch aarch64 ; br X(r));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm64::VecAsm;
+
+    /// The words `body` assembles to, on any host.
+    fn words(body: impl FnOnce(&mut VecAsm)) -> Vec<u32> {
+        let mut a = VecAsm::new_vec(0);
+        body(&mut a);
+        let code = a.finish_vec();
+        code.chunks(4)
+            .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
+            .collect()
+    }
+
+    /// The value a run of `movz`/`movn`/`movk`/`orr #bitmask` into one
+    /// register leaves there, read from the encodings as the architecture
+    /// manual defines them (not through the assembler that wrote them).
+    fn evaluate(ws: &[u32]) -> i64 {
+        let mut v = 0u64;
+        for &w in ws {
+            let (hw, imm) = ((w >> 21) & 3, ((w >> 5) & 0xffff) as u64);
+            let sh = 16 * hw;
+            match w & 0xff80_0000 {
+                0xd280_0000 => v = imm << sh,
+                0x9280_0000 => v = !(imm << sh),
+                0xf280_0000 => v = (v & !(0xffff << sh)) | imm << sh,
+                _ if w & 0xff80_03e0 == 0xb200_03e0 => {
+                    // orr xd, xzr, #bitmask: DecodeBitMasks(N, imms, immr).
+                    let (n, immr, imms) = ((w >> 22) & 1, (w >> 16) & 63, (w >> 10) & 63);
+                    let len = 31 - ((n << 6) | (!imms & 63)).leading_zeros();
+                    let size = 1u32 << len;
+                    let s = imms & (size - 1);
+                    let r = immr & (size - 1);
+                    let welem = if s + 1 == 64 {
+                        u64::MAX
+                    } else {
+                        (1u64 << (s + 1)) - 1
+                    };
+                    let mask = if size == 64 {
+                        u64::MAX
+                    } else {
+                        (1u64 << size) - 1
+                    };
+                    let elem = ((welem >> r) | (welem << ((size - r) % size))) & mask;
+                    let elem = if r == 0 { welem & mask } else { elem };
+                    v = (0..64 / size).fold(0, |acc, i| acc | elem << (i * size));
+                }
+                _ => panic!("{w:08x} is not a constant move"),
+            }
+        }
+        v as i64
+    }
+
+    #[test]
+    fn known_encodings() {
+        // Each as GNU as encodes it.
+        let cases: Vec<(Vec<u32>, Vec<u32>)> = vec![
+            (words(|a| a.movi(1, 0x1234)), vec![0xd2824681]),
+            (words(|a| a.movi(1, -1)), vec![0x92800001]),
+            (words(|a| a.movi(1, 0xffff_0000_ffff)), vec![0xb2003fe1]),
+            (
+                words(|a| a.movi(3, 0x1234_5678_9abc_def0)),
+                vec![0xd29bde03, 0xf2b35783, 0xf2cacf03, 0xf2e24683],
+            ),
+            (words(|a| a.movi(2, -0x12345)), vec![0x92846882, 0xf2bfffc2]),
+            (
+                words(|a| a.alu(IOp::Add, 1, 2, Src::K(3 << 12))),
+                vec![0x91400c41],
+            ),
+            (
+                words(|a| a.alu(IOp::Sub, 1, 2, Src::K(-7))),
+                vec![0x91001c41],
+            ),
+            (
+                words(|a| a.alu(IOp::Add, 1, 2, Src::K(-7))),
+                vec![0xd1001c41],
+            ),
+            (
+                words(|a| a.alu(IOp::Add, 1, 2, Src::K(5000))),
+                vec![0xd2827110, 0x8b100041],
+            ),
+            (
+                words(|a| a.load_slot(1, 5000)),
+                vec![0xd2938810, 0xf8706a61],
+            ),
+            (words(|a| a.load(Width::W64, 1, 2, -32)), vec![0xf85e0041]),
+            (words(|a| a.load(Width::W8, 1, 2, 4095)), vec![0x397ffc41]),
+            (
+                words(|a| a.alu(IOp::And, 1, 2, Src::K(0xff))),
+                vec![0x92401c41],
+            ),
+            (
+                words(|a| a.set(Cond::Lt, 5, 4, Src::K(-1))),
+                vec![0xb100049f, 0x9a9fa7e5],
+            ),
+            (
+                words(|a| a.fset(FCond::Lt, 5, 1, 2)),
+                vec![0x1e622020, 0x9a9f57e5],
+            ),
+            (
+                words(|a| a.select(Cond::Lt, 1, 4, Src::R(5), 2, 3)),
+                vec![0xeb05009f, 0x9a83b041],
+            ),
+            (
+                words(|a| a.falu(FOp::Max, 1, 3, 2)),
+                vec![0x1e632040, 0x1e63cc41],
+            ),
+        ];
+        for (k, (got, want)) in cases.iter().enumerate() {
+            assert_eq!(
+                got.iter().map(|w| format!("{w:08x}")).collect::<Vec<_>>(),
+                want.iter().map(|w| format!("{w:08x}")).collect::<Vec<_>>(),
+                "case {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_constant_is_built_exactly_in_at_most_four_instructions() {
+        let mut ks = vec![
+            0,
+            1,
+            -1,
+            i64::MIN,
+            i64::MAX,
+            0xffff,
+            0x1_0000,
+            -0x1_0000,
+            0xffff_0000,
+            0x5555_5555_5555_5555,
+            0x00ff_00ff_00ff_00ff,
+            0x0000_ffff_ffff_0000,
+            -0x8000_0000,
+            0x7fff_ffff,
+            f64::to_bits(0.5) as i64,
+            f64::to_bits(-1e300) as i64,
+        ];
+        // And a pseudo-random sweep, with halves often all zeros or ones.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut k = x;
+            for h in 0..4 {
+                match (x >> (60 - 2 * h)) & 3 {
+                    0 => k &= !(0xffff << (16 * h)),
+                    1 => k |= 0xffff << (16 * h),
+                    _ => {}
+                }
+            }
+            ks.push(k as i64);
+        }
+        for k in ks {
+            let ws = words(|a| a.movi(7, k));
+            assert!(ws.len() <= 4, "{k:#x} took {}", ws.len());
+            assert!(ws.iter().all(|w| w & 31 == 7), "{k:#x}: into x7");
+            assert_eq!(evaluate(&ws), k, "{k:#x}: {ws:08x?}");
+        }
+    }
+
+    #[test]
+    fn arithmetic_immediates_encode_what_they_say() {
+        for k in [
+            0i64, 1, 4095, 4096, 4097, 8192, 0xfff000, 0x1000000, -1, -4095, -4096, -0xfff000,
+        ] {
+            match arith_imm(k) {
+                Some((m, shifted, neg)) => {
+                    let v = (m as i64) << if shifted { 12 } else { 0 };
+                    assert_eq!(if neg { -v } else { v }, k);
+                    assert!(m < 4096);
+                }
+                None => assert!(
+                    ![4096i64, 8192, 0xfff000, -4096, -0xfff000].contains(&k) && k.abs() >= 4096,
+                    "{k} should encode"
+                ),
+            }
+        }
+        // Whatever the immediate, the emitted code assembles (dynasm
+        // panics on one that does not encode).
+        for k in [i32::MIN, i32::MAX, -4097, 4097, 0x1000, -0x1000, 0x12345, 0] {
+            for op in [
+                IOp::Add,
+                IOp::Sub,
+                IOp::Mul,
+                IOp::And,
+                IOp::Or,
+                IOp::Xor,
+                IOp::Sar,
+            ] {
+                words(|a| a.alu(op, 1, 2, Src::K(k)));
+            }
+            words(|a| a.set(Cond::Ge, 1, 2, Src::K(k)));
+            words(|a| {
+                let l = a.new_label();
+                a.branch(Cond::Ne, 1, Src::K(k), l);
+                a.bind(l);
+            });
+        }
+    }
+
+    #[test]
+    fn memory_offsets_take_the_form_that_encodes() {
+        use yaxpeax_arch::{Decoder, U8Reader};
+        let text = |ws: &[u32]| -> String {
+            let d = yaxpeax_arm::armv8::a64::InstDecoder::default();
+            ws.iter()
+                .map(|w| {
+                    let b = w.to_le_bytes();
+                    d.decode(&mut U8Reader::new(&b[..])).unwrap().to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        for (off, form) in [
+            (0, "ldr x1, [x2]"),
+            (8, "ldr x1, [x2, #0x8]"),
+            (32760, "ldr x1, [x2, #0x7ff8]"),
+            (32768, "ldr x1, [x2, x16]"),
+            (12, "ldur x1, [x2, #0xc]"),
+            (-256, "ldur x1, [x2, #-0x100]"),
+            (-264, "ldr x1, [x2, x16]"),
+            (i32::MIN, "ldr x1, [x2, x16]"),
+        ] {
+            let t = text(&words(|a| a.load(Width::W64, 1, 2, off)));
+            assert!(t.ends_with(form), "{off}: {t}");
+        }
+        for (off, form) in [
+            (4095, "strb w1, [x2, #0xfff]"),
+            (4096, "strb w1, [x2, x16]"),
+            (-1, "sturb w1, [x2, #-0x1]"),
+        ] {
+            let t = text(&words(|a| a.store(Width::W8, 2, off, 1)));
+            assert!(t.ends_with(form), "{off}: {t}");
+        }
+        let t = text(&words(|a| a.fstore_slot(70, 3)));
+        assert_eq!(t, "str d3, [x19, #0x230]");
+        let t = text(&words(|a| a.fload_spill(3, MAX_SPILLS - 1)));
+        assert_eq!(t, "ldr d3, [sp, #0x1f8]");
+    }
+}
+
+/// The backend's code run, on aarch64 hosts (under qemu-user elsewhere).
+#[cfg(all(test, target_arch = "aarch64"))]
+mod run {
+    use super::*;
+    use crate::arm64::ExecAsm;
+
+    /// Assembles `body` between the entry sequence and an exit, runs it on
+    /// `slots` with `fuel`, and returns the slots and what it left with.
+    fn run_fuel(slots: &[u64], fuel: u64, body: impl FnOnce(&mut ExecAsm)) -> (Vec<u64>, u32, u64) {
+        let mut s = slots.to_vec();
+        let mut a = ExecAsm::new();
+        a.prologue();
+        let at = a.offset();
+        body(&mut a);
+        a.exit(0);
+        let buf = a.finish();
+        let mut fuel = fuel;
+        let mut cx = vm::tiering::Cx {
+            base: s.as_mut_ptr(),
+            fuel: &mut fuel,
+            ctl: std::ptr::null_mut(),
+            frames: std::ptr::null(),
+            stack: s.as_mut_ptr(),
+            stack_len: s.len(),
+            protos: std::ptr::null(),
+            rt: std::ptr::null(),
+            rtops: std::ptr::null(),
+            raised: std::ptr::null_mut(),
+        };
+        // SAFETY: the code follows the `Enter` contract (prologue first),
+        // touches only the slots each test passes and the fuel counter,
+        // and returns.
+        let code = unsafe {
+            let enter: vm::tiering::Enter =
+                std::mem::transmute(buf.ptr(dynasmrt::AssemblyOffset(0)));
+            enter(&mut cx, buf.ptr(dynasmrt::AssemblyOffset(at)))
+        };
+        (s, code, fuel)
+    }
+
+    fn run(slots: &[u64], body: impl FnOnce(&mut ExecAsm)) -> Vec<u64> {
+        run_fuel(slots, 10, body).0
+    }
+
+    fn floordiv(a: i64, b: i64) -> i64 {
+        let q = a.wrapping_div(b);
+        if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+            q - 1
+        } else {
+            q
+        }
+    }
+
+    fn modulo(a: i64, b: i64) -> i64 {
+        let r = a.wrapping_rem(b);
+        if r != 0 && ((r < 0) != (b < 0)) {
+            r + b
+        } else {
+            r
+        }
+    }
+
+    #[test]
+    fn division_floors_whichever_registers_hold_the_operands() {
+        let cases = [
+            (7, 2),
+            (-7, 2),
+            (7, -2),
+            (-7, -2),
+            (6, 3),
+            (-6, 3),
+            (i64::MIN, -1),
+            (i64::MIN, 1),
+            (i64::MIN, i64::MAX),
+            (5, -1),
+            (0, -5),
+        ];
+        // Result apart, over the dividend, over the divisor, in scratch.
+        let placements: [(PReg, PReg, PReg); 4] = [(1, 2, 3), (1, 2, 1), (1, 2, 2), (0, 15, 0)];
+        for (x, y) in cases {
+            for &(ra, rb, rd) in &placements {
+                for m in [false, true] {
+                    let s = run(&[x as u64, y as u64, 0], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        let op = if m { IOp::Mod } else { IOp::FloorDiv };
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                    });
+                    let want = if m { modulo(x, y) } else { floordiv(x, y) };
+                    let what = if m { "%" } else { "//" };
+                    assert_eq!(s[2] as i64, want, "{x} {what} {y} in {ra},{rb} -> {rd}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn three_address_forms_agree_when_operands_alias() {
+        for op in [
+            IOp::Add,
+            IOp::Sub,
+            IOp::Mul,
+            IOp::Xor,
+            IOp::And,
+            IOp::Or,
+            IOp::Min,
+            IOp::Max,
+        ] {
+            for (x, y) in [(-5i64, 3i64), (1 << 40, -4097), (7, 8)] {
+                let want = match op {
+                    IOp::Add => x.wrapping_add(y),
+                    IOp::Sub => x.wrapping_sub(y),
+                    IOp::Mul => x.wrapping_mul(y),
+                    IOp::Xor => x ^ y,
+                    IOp::And => x & y,
+                    IOp::Or => x | y,
+                    IOp::Min => x.min(y),
+                    _ => x.max(y),
+                };
+                for (ra, rb, rd) in [(1, 2, 1), (1, 2, 2), (1, 2, 6)] {
+                    let s = run(&[x as u64, y as u64, 0], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                    });
+                    assert_eq!(s[2] as i64, want, "{op:?} {x} {y} in {ra},{rb} -> {rd}");
+                }
+                let s = run(&[x as u64, 0, 0], |a| {
+                    a.load_slot(1, 0);
+                    a.alu(op, 6, 1, Src::K(y as i32));
+                    a.store_slot(2, 6);
+                });
+                assert_eq!(s[2] as i64, want, "{op:?} {x} {y} with an immediate");
+            }
+        }
+        let s = run(&[(-77i64) as u64, 0], |a| {
+            a.load_slot(1, 0);
+            a.alu(IOp::Sar, 2, 1, Src::K(3));
+            a.store_slot(1, 2);
+        });
+        assert_eq!(s[1] as i64, -77 >> 3);
+    }
+
+    #[test]
+    fn float_min_max_and_compares_keep_pythons_order() {
+        for (x, y) in [
+            (1.0, 2.0),
+            (2.0, 1.0),
+            (1.0, 1.0),
+            (f64::NAN, 1.0),
+            (1.0, f64::NAN),
+            (0.0, -0.0),
+            (-0.0, 0.0),
+        ] {
+            let s = run(&[x.to_bits(), y.to_bits(), 0, 0, 0, 0, 0, 0], |a| {
+                a.fload_slot(1, 0);
+                a.fload_slot(2, 1);
+                a.falu(FOp::Min, 3, 1, 2);
+                a.fstore_slot(2, 3);
+                a.falu(FOp::Max, 3, 1, 2);
+                a.fstore_slot(3, 3);
+                for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                    .into_iter()
+                    .enumerate()
+                {
+                    a.fset(c, 4, 1, 2);
+                    a.store_slot(4 + k as u16, 4);
+                }
+            });
+            let min = if y < x { y } else { x };
+            let max = if y > x { y } else { x };
+            assert_eq!(s[2], min.to_bits(), "min({x}, {y})");
+            assert_eq!(s[3], max.to_bits(), "max({x}, {y})");
+            let want = [x < y, x <= y, x == y, x != y].map(|b| b as u64);
+            assert_eq!(s[4..8], want, "{x} vs {y}");
+        }
+        // Branches agree with the sets.
+        for (x, y) in [(1.0f64, 2.0f64), (f64::NAN, 1.0), (2.0, 2.0)] {
+            for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                .into_iter()
+                .enumerate()
+            {
+                let s = run(&[x.to_bits(), y.to_bits(), 0], |a| {
+                    let l = a.new_label();
+                    a.fload_slot(1, 0);
+                    a.fload_slot(2, 1);
+                    a.movi(3, 0);
+                    a.fbranch(c, 1, 2, l);
+                    a.movi(3, 1);
+                    a.bind(l);
+                    a.store_slot(2, 3);
+                });
+                let want = [x < y, x <= y, x == y, x != y][k];
+                assert_eq!(s[2] == 0, want, "{c:?} {x} {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn selects_sets_and_unary_operations() {
+        for i in [-3i64, 0, 4, i64::MIN] {
+            let s = run(&[i as u64, 10, 0, 0, 0, 0], |a| {
+                a.load_slot(1, 0);
+                a.load_slot(2, 1);
+                a.alu(IOp::Add, 6, 1, Src::R(2));
+                a.select(Cond::Lt, 7, 1, Src::K(0), 6, 1);
+                a.store_slot(2, 7);
+                a.set(Cond::AboveEq, 8, 1, Src::R(2));
+                a.store_slot(3, 8);
+                a.un(UnOp::Abs, 9, 1);
+                a.store_slot(4, 9);
+                a.un(UnOp::Not, 9, 1);
+                a.store_slot(5, 9);
+            });
+            assert_eq!(s[2] as i64, if i < 0 { i.wrapping_add(10) } else { i });
+            assert_eq!(s[3], ((i as u64) >= 10) as u64);
+            assert_eq!(s[4] as i64, i.wrapping_abs());
+            assert_eq!(s[5] as i64, !i);
+        }
+        let s = run(&[(-3i64) as u64, 0, 0], |a| {
+            a.load_slot(1, 0);
+            a.itof(2, 1);
+            a.fun(UnOp::FAbs, 3, 2);
+            a.fun(UnOp::FSqrt, 3, 3);
+            a.fun(UnOp::FNeg, 3, 3);
+            a.fstore_slot(1, 3);
+            a.bits_to_i(4, 3);
+            a.store_slot(2, 4);
+        });
+        assert_eq!(f64::from_bits(s[1]), -(3f64.sqrt()));
+        assert_eq!(s[2], s[1]);
+    }
+
+    #[test]
+    fn fuel_leaves_the_last_unit_and_exits_carry_their_code() {
+        for (f, at, left) in [(5u64, 0u32, 4u64), (1, 9, 1)] {
+            let (_, code, fuel) = run_fuel(&[0], f, |a| {
+                let l = a.new_label();
+                let done = a.new_label();
+                a.fuel(l);
+                a.jump(done);
+                a.bind(l);
+                a.exit(9);
+                a.bind(done);
+            });
+            assert_eq!((code, fuel), (at, left), "fuel {f}");
+        }
+        let raised = (5 | vm::tiering::RAISED) as u32;
+        let (_, code, _) = run_fuel(&[0], 1, |a| a.exit(raised));
+        assert_eq!(code, raised);
+    }
+
+    extern "C" fn sub2(a: i64, b: i64) -> i64 {
+        a - b
+    }
+
+    extern "C" fn fsub2(a: f64, b: f64) -> f64 {
+        a - b
+    }
+
+    #[test]
+    fn calls_pass_arguments_in_order_whatever_registers_hold_them() {
+        // Arguments already in each other's argument registers, and in
+        // the scratch registers.
+        for (ra, rb) in [(1, 0), (0, 1), (1, 2), (15, 0), (2, 2)] {
+            let s = run(&[50, 8, 0, 0, 0], |a| {
+                a.load_slot(ra, 0);
+                if rb != ra {
+                    a.load_slot(rb, 1);
+                }
+                a.load_slot(22, 1);
+                a.call(sub2 as usize, &[ra, rb], &[]);
+                a.store_slot(2, Asm64::RET);
+                // A preserved register survives the call.
+                a.store_slot(3, 22);
+            });
+            let want = if ra == rb { 0 } else { 42 };
+            assert_eq!((s[2], s[3]), (want, 8), "{ra},{rb}");
+        }
+        for (fa, fb) in [(1, 0), (0, 1), (3, 4), (30, 31)] {
+            let s = run(&[5.5f64.to_bits(), 2.0f64.to_bits(), 0], |a| {
+                a.fload_slot(fa, 0);
+                a.fload_slot(fb, 1);
+                a.call(fsub2 as usize, &[], &[fa, fb]);
+                a.fstore_slot(2, Asm64::FRET);
+            });
+            assert_eq!(f64::from_bits(s[2]), 3.5, "{fa},{fb}");
+        }
+    }
+
+    type Asm64 = ExecAsm;
+}
