@@ -348,6 +348,56 @@ fn machine_code_is_listed_under_each_instruction() {
         assert!(text.contains("; exits"), "{text}");
         // Compiled code runs: the program still prints the same.
         vm.run_main(&m).unwrap();
+    } else if cfg!(target_arch = "aarch64") {
+        assert!(
+            text.contains("; entry") && text.contains("stp x29, x30, [sp, #-0xa0]!"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ldr x16, [x20]"),
+            "fuel count in the loop:\n{text}"
+        );
+        assert!(text.contains("; exits"), "{text}");
+        vm.run_main(&m).unwrap();
+    }
+}
+
+/// On a host with a backend, loops over numbers and arrays run as native
+/// code: functions are compiled and entered, and print what the
+/// interpreter prints.
+#[test]
+fn loops_run_as_native_code_on_every_backend() {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        return;
+    }
+    let src = "import numpy as np\n\n\
+               def fsum(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5 - i // 3\n    return s\n\n\
+               def isum(a):\n    t = 0\n    for i in range(a.shape[0]):\n        t += a[i] % 7 - a[i] // -3\n        a[i] = t\n    return t\n\n\
+               print(fsum(100000))\nprint(isum(np.arange(1000)))\n";
+    let (want, end) = run(src, Tier::Interp, None);
+    assert_eq!(end, "ok");
+    for tier in [Tier::Jit, Tier::Auto] {
+        let sink = Sink::default();
+        let mut vm = Vm::with_output(
+            Config {
+                tier,
+                ..Config::default()
+            },
+            Box::new(sink.clone()),
+        );
+        let m = vm.load("loops.py", src).unwrap();
+        vm.run_main(&m).unwrap();
+        drop(m);
+        let s = vm.jit_stats();
+        // `auto` compiles what gets hot: the long loop at least.
+        let compiled = if tier == Tier::Jit { 2 } else { 1 };
+        assert!(s.functions >= compiled, "{tier:?}: {s:?}");
+        assert!(s.entries >= 2, "{tier:?}: {s:?}");
+        // The loop runs natively: the interpreter hands over once per
+        // fuel window, not once per iteration.
+        assert!(s.entries < 1000, "{tier:?}: {s:?}");
+        drop(vm);
+        assert_eq!(String::from_utf8_lossy(&sink.0.borrow()), want, "{tier:?}");
     }
 }
 
