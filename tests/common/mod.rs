@@ -88,6 +88,7 @@ pub fn head(s: &str, n: usize) -> String {
 /// stdout and stderr are drained on separate threads so a chatty child
 /// cannot block on a full pipe.
 pub fn run_vm<S: AsRef<OsStr>>(args: &[S], cwd: Option<&Path>, limit: Duration) -> Outcome {
+    let limit = runner::time_limit(limit);
     let mut cmd = vm_command();
     cmd.args(args)
         .stdin(Stdio::null())

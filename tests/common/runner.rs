@@ -12,6 +12,7 @@
 
 use std::ffi::OsStr;
 use std::process::Command;
+use std::time::Duration;
 
 /// The emulator command and its arguments, if tests run under one.
 pub fn prefix() -> Vec<String> {
@@ -30,5 +31,16 @@ pub fn command<S: AsRef<OsStr>>(program: S) -> Command {
             c
         }
         None => Command::new(program),
+    }
+}
+
+/// A limit that guards against hangs, for a program run on the tests'
+/// target: under an emulator, code runs several times slower (ten is
+/// what qemu-user on a loaded machine needs for the slowest inputs).
+pub fn time_limit(native: Duration) -> Duration {
+    if prefix().is_empty() {
+        native
+    } else {
+        native * 10
     }
 }

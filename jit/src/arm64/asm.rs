@@ -1260,7 +1260,7 @@ mod run {
                     a.load_slot(rb, 1);
                 }
                 a.load_slot(22, 1);
-                a.call(sub2 as usize, &[ra, rb], &[]);
+                a.call(sub2 as *const () as usize, &[ra, rb], &[]);
                 a.store_slot(2, Asm64::RET);
                 // A preserved register survives the call.
                 a.store_slot(3, 22);
@@ -1272,7 +1272,7 @@ mod run {
             let s = run(&[5.5f64.to_bits(), 2.0f64.to_bits(), 0], |a| {
                 a.fload_slot(fa, 0);
                 a.fload_slot(fb, 1);
-                a.call(fsub2 as usize, &[], &[fa, fb]);
+                a.call(fsub2 as *const () as usize, &[], &[fa, fb]);
                 a.fstore_slot(2, Asm64::FRET);
             });
             assert_eq!(f64::from_bits(s[2]), 3.5, "{fa},{fb}");
