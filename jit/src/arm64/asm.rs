@@ -52,7 +52,7 @@ const SPILLS: u32 = 8 * MAX_SPILLS;
 const SAVED: i32 = 160;
 
 const _: () = assert!(
-    SPILLS % 16 == 0 && SPILLS < 4096,
+    SPILLS.is_multiple_of(16) && SPILLS < 4096,
     "sp stays 16-byte aligned"
 );
 
