@@ -440,6 +440,9 @@ impl Vm {
 
     /// A VM whose scripts print to `out`.
     pub fn with_output(config: Config, out: Box<dyn Write>) -> Vm {
+        // The VM calls every kernel through its runtime table, which the
+        // kernel library fills (once per process) before anything runs.
+        stdlib::install();
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;

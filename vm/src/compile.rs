@@ -670,7 +670,7 @@ impl Gen<'_> {
             TStmtKind::Raise(name, msg) => {
                 // KeyError shows its argument's repr, as Python does.
                 let text = if name == "KeyError" {
-                    stdlib::fmt::str_repr(msg)
+                    (crate::runtime::kernels().str_repr)(msg)
                 } else {
                     msg.clone()
                 };
@@ -1906,13 +1906,13 @@ fn writes_before_reading_all(e: &TExpr) -> bool {
 /// Appends a constant as `print` shows it.
 fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
     match c {
-        Const::Str(s) if in_tuple => out.push_str(&stdlib::fmt::str_repr(s)),
+        Const::Str(s) if in_tuple => out.push_str(&(crate::runtime::kernels().str_repr)(s)),
         Const::Str(s) => out.push_str(s),
         Const::None => out.push_str("None"),
         Const::DType(d) => out.push_str(d.name()),
         Const::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
         Const::Int(v) if !ty.is_float() => out.push_str(&v.to_string()),
-        Const::Int(v) => stdlib::fmt::write_float(out, *v as f64),
-        Const::Float(v) => stdlib::fmt::write_float(out, *v),
+        Const::Int(v) => (crate::runtime::kernels().write_float)(out, *v as f64),
+        Const::Float(v) => (crate::runtime::kernels().write_float)(out, *v),
     }
 }
