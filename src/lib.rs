@@ -364,7 +364,11 @@ impl Module {
     }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
-        typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
+        typer::inspect::inspect_types_with(
+            &self.prog.borrow(),
+            &self.source,
+            &vm::compile::fused_leaves,
+        )
     }
     pub fn source(&self) -> &Source {
         &self.source

@@ -441,6 +441,7 @@ mod tests {
             },
             args: vec![f64_array(2), f64_array(2)],
             ret: Type::None,
+            fused: None,
         };
         let mut regs = [a as u64, a as u64];
         exec(&cx, &add, &mut regs).unwrap();
@@ -456,6 +457,7 @@ mod tests {
                 }]),
                 args: vec![f64_array(2), Type::Int, Type::Int],
                 ret: f64_array(2),
+                fused: None,
             };
             let mut r = [a as u64, lo as u64, hi as u64];
             exec(&cx, &get, &mut r).unwrap();

@@ -14,6 +14,7 @@
 pub mod arrayfmt;
 pub mod elementwise;
 pub mod fmt;
+pub mod fused;
 pub mod linalg;
 pub mod math;
 pub mod reduce;
@@ -46,6 +47,7 @@ pub fn kernels() -> Kernels {
         shown_elements: arrayfmt::shown_elements,
         ufunc_scalar: elementwise::apply,
         ufunc: elementwise::ufunc,
+        fused: fused::fused,
         where_: elementwise::where_,
         reduce_all: reduce::reduce_all,
         reduce_axis: reduce::reduce_axis,

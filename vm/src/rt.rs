@@ -15,7 +15,7 @@ use crate::array::{
 };
 use crate::classmethods::ClassTable;
 use crate::compile::width;
-use crate::runtime::{kernels, Elem, Input};
+use crate::runtime::{kernels, Elem, Fused, FusedNode, Input};
 
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
@@ -23,6 +23,10 @@ pub struct RtDesc {
     pub op: RtOp,
     pub args: Vec<Type>,
     pub ret: Type,
+    /// A fused elementwise expression: `op` is its root (a ufunc or `where`
+    /// making a new array, `InPlace`, or `SetItem` of an array value), and
+    /// the operands that the root's array operand would be are the leaves.
+    pub fused: Option<Box<Fused>>,
 }
 
 impl RtDesc {
@@ -250,6 +254,9 @@ fn put_arr(regs: &mut [u64], a: *mut Array) {
 /// error comes before the work it would pay for.
 pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     let ops = decode(d, regs)?;
+    if let Some(fz) = &d.fused {
+        return exec_fused(cx, d, fz, &ops, regs);
+    }
     match &d.op {
         RtOp::New(fill) => {
             let shape = shape_of(&ints(&ops[0]))?;
@@ -535,6 +542,168 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     Ok(())
 }
 
+/// Runs a fused expression. Everything the separate operations would have
+/// checked is checked first, node by node in their order (broadcasting,
+/// Python ints against integer loop dtypes), with their messages; then the
+/// fuel of every operation over the pass's elements (plus the assignment
+/// into a selection), as the separate operations charge when their shapes
+/// are the result's; then the one allocation (none in place or into a
+/// selection) and the kernel's single pass.
+fn exec_fused(
+    cx: &RtCtx,
+    d: &RtDesc,
+    fz: &Fused,
+    ops: &[Opnd],
+    regs: &mut [u64],
+) -> Result<(), Raised> {
+    let nleaves = fz.leaves as usize;
+    if nleaves > ops.len() || fz.nodes.is_empty() {
+        return Err(mismatch("fused expression"));
+    }
+    let leaves = &ops[ops.len() - nleaves..];
+    // Shapes, as each operation in turn would broadcast them (None: a scalar).
+    let mut stack: Vec<(Option<Vec<usize>>, Option<usize>)> = Vec::new();
+    let last = fz.nodes.len() - 1;
+    for (i, node) in fz.nodes.iter().enumerate() {
+        let n = match node {
+            FusedNode::Input { k, .. } => {
+                let Some(x) = leaves.get(*k as usize) else {
+                    return Err(mismatch("fused expression"));
+                };
+                let shape = match x {
+                    Opnd::Arr(_) => Some(arr(x).shape().to_vec()),
+                    _ => None,
+                };
+                stack.push((shape, Some(*k as usize)));
+                continue;
+            }
+            FusedNode::Ufunc { f, .. } => ufunc_arity(*f),
+            FusedNode::Where { .. } => 3,
+        };
+        if stack.len() < n {
+            return Err(mismatch("fused expression"));
+        }
+        let operands = stack.split_off(stack.len() - n);
+        let shapes: Vec<&[usize]> = operands.iter().filter_map(|o| o.0.as_deref()).collect();
+        let shape = match (&d.op, i == last) {
+            (RtOp::InPlace { .. }, true) => {
+                let target = arr(&leaves[0]).shape();
+                let mut with_out = shapes.clone();
+                with_out.push(target);
+                let shape = broadcast(&with_out).and_then(|_| broadcast(&shapes))?;
+                if shape != target {
+                    return Err((
+                        "ValueError",
+                        format!("non-broadcastable output operand with shape {} doesn't match the broadcast shape {}", shape_str(target), shape_str(&shape)),
+                    ));
+                }
+                shape
+            }
+            _ => broadcast(&shapes)?,
+        };
+        if let FusedNode::Ufunc { f, dt, .. } = node {
+            if !dt.is_float() && !is_comparison(*f) {
+                for (_, k) in &operands {
+                    let py_int = fz.nodes.iter().any(|m| {
+                        matches!(m, FusedNode::Input { k: j, py_int: true, .. } if Some(*j as usize) == *k)
+                    });
+                    if let (true, Some(Opnd::Scalar(v, _))) = (py_int, k.map(|k| &leaves[k])) {
+                        check_py_int(*v, *dt)?;
+                    }
+                }
+            }
+        }
+        stack.push((Some(shape), None));
+    }
+    let Some((Some(shape), _)) = stack.pop() else {
+        return Err(mismatch("fused expression"));
+    };
+    let ins = inputs(leaves);
+    let charge_ops = |n: usize| -> Result<(), Raised> {
+        for _ in 0..fz.ops() {
+            cx.charge(n)?;
+        }
+        Ok(())
+    };
+    match &d.op {
+        RtOp::InPlace { .. } => {
+            let target = arr(&leaves[0]);
+            charge_ops(target.size())?;
+            (kernels().fused)(fz, &ins, target)
+        }
+        RtOp::SetItem(kinds, _) => {
+            let dst = arr(&ops[0]);
+            let idx: Vec<i64> = ops[1..ops.len() - nleaves]
+                .iter()
+                .map(|o| scalar(o).0.as_i64())
+                .collect();
+            let sel = select(dst, kinds, &idx)?;
+            check_assignable(&shape, &sel.shape)?;
+            let n = sel.shape.iter().product();
+            charge_ops(n)?;
+            cx.charge(n)?;
+            let mut view = Array {
+                refct: 1,
+                meminfo: dst.meminfo,
+                data: sel.data,
+                dtype: dst.dtype,
+                ndim: sel.shape.len() as u8,
+                class: dst.class,
+                shape: [0; MAX_NDIM],
+                strides: [0; MAX_NDIM],
+            };
+            view.shape[..sel.shape.len()].copy_from_slice(&sel.shape);
+            view.strides[..sel.shape.len()].copy_from_slice(&sel.strides);
+            (kernels().fused)(fz, &ins, &view)
+        }
+        _ => {
+            charge_ops(elems(&shape))?;
+            let class = d.ret.as_array().map_or(0, |a| a.class);
+            let a = new_array(&cx.table, class, out_dtype(&d.ret), &shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
+            if let Err(e) = (kernels().fused)(fz, &ins, unsafe { &*a }) {
+                // SAFETY: the array allocated above, whose one reference is
+                // ours.
+                unsafe { array::release(a) };
+                return Err(e);
+            }
+            put_arr(regs, a);
+            Ok(())
+        }
+    }
+}
+
+/// Operands of a ufunc.
+fn ufunc_arity(f: Ufunc) -> usize {
+    use Ufunc::*;
+    match f {
+        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        _ => 2,
+    }
+}
+
+/// Can a value of `src` shape be assigned into a selection of `dst` shape?
+fn check_assignable(src: &[usize], dst: &[usize]) -> Result<(), Raised> {
+    let ok = src.len() <= dst.len()
+        && src
+            .iter()
+            .rev()
+            .zip(dst.iter().rev())
+            .all(|(&s, &t)| s == t || s == 1);
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            "ValueError",
+            format!(
+                "could not broadcast input array from shape {} into shape {}",
+                shape_str(src),
+                shape_str(dst)
+            ),
+        ))
+    }
+}
+
 /// # Safety
 /// `a` is a live header.
 fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
@@ -711,23 +880,7 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
 /// Copies `src` (broadcast) into the selection, through a temporary when the
 /// two share memory so that overlapping assignments read the old values.
 fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
-    let ok = src.ndim as usize <= sel.shape.len()
-        && src
-            .shape()
-            .iter()
-            .rev()
-            .zip(sel.shape.iter().rev())
-            .all(|(&s, &t)| s == t || s == 1);
-    if !ok {
-        return Err((
-            "ValueError",
-            format!(
-                "could not broadcast input array from shape {} into shape {}",
-                shape_str(src.shape()),
-                shape_str(&sel.shape)
-            ),
-        ));
-    }
+    check_assignable(src.shape(), &sel.shape)?;
     let n = sel.shape.iter().product();
     cx.charge(n)?;
     let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);

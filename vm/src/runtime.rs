@@ -55,6 +55,44 @@ pub enum Input<'a> {
     Scalar(Val),
 }
 
+/// One node of a fused elementwise expression, in postfix order: each node
+/// pops its operands from the evaluation stack and pushes its value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FusedNode {
+    /// Leaf `k` of the expression (an array read at the element, or a
+    /// scalar), converted to the kind of dtype `dt`, the loop dtype of the
+    /// operation that reads it. `py_int`: a Python int, which NumPy 2
+    /// requires to fit an integer loop dtype.
+    Input { k: u16, dt: DType, py_int: bool },
+    /// The ufunc `f` computing in `dt`, whose result has dtype `out` (`dt`,
+    /// bool for comparisons, or an in-place target's dtype): every value is
+    /// narrowed to `out` as NumPy's temporary array would hold it.
+    Ufunc { f: Ufunc, dt: DType, out: DType },
+    /// `np.where(c, x, y)` with a result of dtype `out`.
+    Where { out: DType },
+}
+
+/// A fused elementwise expression: one pass over the result's elements that
+/// computes the whole tree for each and allocates nothing but the result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fused {
+    pub nodes: Vec<FusedNode>,
+    /// How many of the call site's operands, at its end, are the leaves.
+    pub leaves: u16,
+    /// The most values on the evaluation stack at once.
+    pub depth: u16,
+}
+
+impl Fused {
+    /// The operations (ufuncs and `where`s) in the expression.
+    pub fn ops(&self) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| !matches!(n, FusedNode::Input { .. }))
+            .count()
+    }
+}
+
 /// Python's scalar semantics the interpreter executes, through the table.
 pub mod scalar {
     use super::kernels;
@@ -161,6 +199,12 @@ pub struct Kernels {
     /// array (`a += b`), and other inputs may share its memory; every
     /// result is then computed from the old values.
     pub ufunc: UfuncFn,
+    /// A fused expression over its leaves into the output: a fresh array,
+    /// an in-place target (its first leaf) or a selection of an array. An
+    /// output sharing memory with a leaf other than as that same view gets
+    /// every result computed from the old values before any is written, as
+    /// NumPy's temporary would.
+    pub fused: fn(&Fused, &[Input], &Array) -> Result<(), Raised>,
     /// `np.where(c, x, y)` into a fresh output.
     pub where_: fn(&[Input], &Array),
     /// A reduction of every element, accumulating in a dtype.
@@ -329,6 +373,7 @@ pub(crate) fn install_without_kernels() {
         shown_elements: |_| absent(),
         ufunc_scalar: |_, _, _| absent(),
         ufunc: |_, _, _, _, _| absent(),
+        fused: |_, _, _| absent(),
         where_: |_, _| absent(),
         reduce_all: |_, _, _| absent(),
         reduce_axis: |_, _, _, _, _| absent(),
