@@ -42,7 +42,7 @@ fn run(src: &str, tier: Tier) -> (String, (u64, u64)) {
         .1;
     drop(vm);
     let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
-    (out, (s.allocs as u64, s.frees as u64))
+    (out, (s.allocs, s.frees))
 }
 
 const TIERS: [Tier; 3] = [Tier::Interp, Tier::Jit, Tier::Auto];
