@@ -364,7 +364,11 @@ impl Module {
     }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
-        typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
+        typer::inspect::inspect_types_with(
+            &self.prog.borrow(),
+            &self.source,
+            &vm::compile::fused_leaves,
+        )
     }
     pub fn source(&self) -> &Source {
         &self.source
@@ -440,6 +444,9 @@ impl Vm {
 
     /// A VM whose scripts print to `out`.
     pub fn with_output(config: Config, out: Box<dyn Write>) -> Vm {
+        // The VM calls every kernel through its runtime table, which the
+        // kernel library fills (once per process) before anything runs.
+        stdlib::install();
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;
