@@ -218,7 +218,7 @@ impl Inst {
         v
     }
 
-    fn map_args(&mut self, f: &impl Fn(Value) -> Value) {
+    pub fn map_args(&mut self, f: &impl Fn(Value) -> Value) {
         let rhs = |r: &mut Rhs| {
             if let Rhs::V(x) = r {
                 *x = f(*x)
@@ -248,6 +248,23 @@ impl Inst {
                 *x = f(*x)
             }
             Inst::CallC(_, xs) => xs.iter_mut().for_each(|x| *x = f(*x)),
+        }
+    }
+
+    /// The exit it may leave at.
+    pub fn exit(&self) -> Option<ExitId> {
+        match *self {
+            Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
+            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            _ => None,
+        }
+    }
+
+    pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
+        match self {
+            Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
+            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            _ => None,
         }
     }
 
@@ -296,7 +313,14 @@ impl Term {
             Term::Exit(_) | Term::Return { .. } => vec![],
         }
     }
-    fn edges_mut(&mut self) -> Vec<&mut Edge> {
+    /// The exit it may leave at.
+    pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
+        match self {
+            Term::Exit(x) | Term::Return { exit: x, .. } => Some(x),
+            _ => None,
+        }
+    }
+    pub fn edges_mut(&mut self) -> Vec<&mut Edge> {
         match self {
             Term::Jump(e) => vec![e],
             Term::Branch(_, t, f) => vec![t, f],
@@ -333,6 +357,9 @@ pub struct BlockData {
     pub pc: usize,
     /// Entered from the interpreter at `pc` (loads its live slots).
     pub entry: bool,
+    /// Rarely runs (the checked version of a loop that has an unchecked
+    /// one): the register allocator weighs its uses as if outside loops.
+    pub cold: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1557,7 +1584,7 @@ fn remove_trivial_params(f: &mut Func) {
     }
 }
 
-fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
+pub fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
     match t {
         Test::I(_, a, b) => {
             *a = f(*a);
@@ -1583,7 +1610,7 @@ fn drop_clean_writes(f: &mut Func) {
 
 /// Predecessors, dominators (Cooper, Harvey and Kennedy's iteration over
 /// reverse postorder from the entries) and natural loops.
-fn analyze(f: &mut Func) {
+pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
     f.preds = vec![Vec::new(); nb];
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -1841,6 +1868,66 @@ impl Func {
         }
         post.reverse();
         post
+    }
+
+    /// Every value block `b` reads: its instructions' operands, its
+    /// terminator's, and the write-back maps of the exits they may take.
+    pub fn block_uses(&self, b: Block) -> Vec<Value> {
+        let bd = &self.blocks[b.0 as usize];
+        let mut u = Vec::new();
+        let map = |x: ExitId, u: &mut Vec<Value>| {
+            u.extend(self.exits[x.0 as usize].map.iter().map(|&(_, v)| v))
+        };
+        for &v in &bd.insts {
+            let i = &self.insts[v.0 as usize];
+            u.extend(i.args());
+            if let Some(x) = i.exit() {
+                map(x, &mut u);
+            }
+        }
+        if let Some(t) = &bd.term {
+            if let Term::Branch(Test::I(_, x, r), ..) = t {
+                u.push(*x);
+                if let Rhs::V(y) = r {
+                    u.push(*y);
+                }
+            }
+            if let Term::Branch(Test::F(_, x, y), ..) = t {
+                u.extend([*x, *y]);
+            }
+            for e in t.edges() {
+                u.extend(&e.args);
+            }
+            if let Term::Exit(x) | Term::Return { exit: x, .. } = t {
+                map(*x, &mut u);
+            }
+        }
+        u
+    }
+
+    /// The block that defines each value (`None`: defined nowhere, or
+    /// removed).
+    pub fn def_blocks(&self) -> Vec<Option<Block>> {
+        let mut d = vec![None; self.insts.len()];
+        for (bi, b) in self.blocks.iter().enumerate() {
+            for &v in b.params.iter().chain(&b.insts) {
+                d[v.0 as usize] = Some(Block(bi as u32));
+            }
+        }
+        d
+    }
+
+    /// Does `a` dominate `b`?
+    pub fn dominates(&self, a: Block, mut b: Block) -> bool {
+        loop {
+            if a == b {
+                return true;
+            }
+            match self.idom.get(b.0 as usize).copied().flatten() {
+                Some(d) => b = d,
+                None => return false,
+            }
+        }
     }
 
     /// The loop (innermost) that block `b` is in.
