@@ -60,8 +60,11 @@ struct Numbering {
 }
 
 fn number(f: &Func) -> Numbering {
-    // Reverse postorder from the entries keeps a loop's blocks together.
+    // Reverse postorder from the entries keeps a loop's blocks together;
+    // a branch's successor that stays in the loop is visited last, so it
+    // comes right after the branch and the way out is the jump.
     let nb = f.blocks.len();
+    let inner: Vec<Option<usize>> = (0..nb as u32).map(|b| f.loop_of(Block(b))).collect();
     let mut seen = vec![false; nb];
     let mut post = Vec::new();
     for &(_, e) in &f.entries {
@@ -71,11 +74,14 @@ fn number(f: &Func) -> Numbering {
         seen[e.0 as usize] = true;
         let mut stack = vec![(e, 0usize)];
         while let Some((b, i)) = stack.pop() {
-            let succs = f.blocks[b.0 as usize]
+            let mut succs = f.blocks[b.0 as usize]
                 .term
                 .as_ref()
                 .map(|t| t.succs())
                 .unwrap_or_default();
+            if let Some(l) = inner[b.0 as usize] {
+                succs.sort_by_key(|s| inner[s.0 as usize] == Some(l));
+            }
             if i < succs.len() {
                 stack.push((b, i + 1));
                 let s = succs[i];
@@ -126,7 +132,7 @@ fn inst_uses(f: &Func, i: &Inst) -> Vec<Value> {
         _ => None,
     };
     if let Some(x) = exit {
-        u.extend(f.exits[x.0 as usize].map.iter().map(|&(_, v)| v));
+        u.extend(f.exit_reads(x));
     }
     u
 }
@@ -143,9 +149,7 @@ fn term_uses(f: &Func, t: &Term) -> Vec<Value> {
             u.extend(&a.args);
             u.extend(&b.args);
         }
-        Term::Exit(x) | Term::Return { exit: x, .. } => {
-            u.extend(f.exits[x.0 as usize].map.iter().map(|&(_, v)| v))
-        }
+        Term::Exit(x) | Term::Return { exit: x, .. } => u.extend(f.exit_reads(*x)),
     }
     u
 }

@@ -137,8 +137,18 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     };
     let body = f.loops[l].blocks.clone();
     let header = f.loops[l].header;
+    // The loop and the blocks only it leads to (the ways out of a range
+    // loop, which take the counter back from its step): copied together.
+    let mut region = body.clone();
+    for (b, preds) in f.preds.iter().enumerate() {
+        let b = Block(b as u32);
+        if !body.contains(&b) && !preds.is_empty() && preds.iter().all(|p| body.contains(p)) {
+            region.push(b);
+        }
+    }
     let def = f.def_blocks();
     let inside = |v: Value| def[v.0 as usize].is_some_and(|b| body.contains(&b));
+    let in_region = |v: Value| def[v.0 as usize].is_some_and(|b| region.contains(&b));
     // (Every loop head is an entry, so a loop around another is entered
     // from the side and is no natural loop; but if one were, its inner
     // loops would be versioned on their own.)
@@ -152,10 +162,10 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     // the loop's own edges (which the copy gets copies of).
     for b in 0..f.blocks.len() as u32 {
         let b = Block(b);
-        if body.contains(&b) {
+        if region.contains(&b) {
             continue;
         }
-        if f.block_uses(b).into_iter().any(&inside) {
+        if f.block_uses(b).into_iter().any(&in_region) {
             return false;
         }
     }
@@ -281,7 +291,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     };
     let mut vmap: HashMap<Value, Value> = HashMap::new();
     let mut bmap: HashMap<Block, Block> = HashMap::new();
-    for &b in &body {
+    for &b in &region {
         let nb = Block(f.blocks.len() as u32);
         let pc = f.blocks[b.0 as usize].pc;
         f.blocks.push(BlockData {
@@ -290,7 +300,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         });
         bmap.insert(b, nb);
     }
-    for &b in &body {
+    for &b in &region {
         let bd = f.blocks[b.0 as usize].clone();
         for &v in bd.params.iter().chain(&bd.insts) {
             if drop.contains(&v) || unwrap.contains_key(&v) {
@@ -307,11 +317,16 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     };
     let copy_exit = |f: &mut Func, x: &mut crate::ir::ExitId| {
         let mut e: Exit = f.exits[x.0 as usize].clone();
-        e.map.iter_mut().for_each(|(_, v)| *v = m(*v));
+        for (_, v) in e.map.iter_mut() {
+            *v = match f.insts[v.0 as usize] {
+                Inst::Offset(y, k) => push(f, Inst::Offset(m(y), k), Class::I64),
+                _ => m(*v),
+            };
+        }
         *x = crate::ir::ExitId(f.exits.len() as u32);
         f.exits.push(e);
     };
-    for &b in &body {
+    for &b in &region {
         let bd = f.blocks[b.0 as usize].clone();
         let mut nd = BlockData {
             pc: bd.pc,
@@ -379,7 +394,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     ));
 
     // The checked loop runs only when the unchecked one cannot.
-    for &b in &body {
+    for &b in &region {
         f.blocks[b.0 as usize].cold = true;
     }
     f.blocks[slow.0 as usize].cold = true;
