@@ -60,6 +60,7 @@ pub mod lower;
 pub mod masm;
 pub mod opt;
 pub mod regalloc;
+pub mod version;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
 
@@ -123,7 +124,7 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     use std::rc::Rc;
     use x64::asm::X64Asm;
     let mut f = ir::build(p, &m.protos, &m.rtops)?;
-    opt::hoist(&mut f, &X64Asm::REGS);
+    opt::optimize(&mut f, &X64Asm::REGS);
     let al = regalloc::allocate(&f, &X64Asm::REGS);
     emit::check(&f, &al, &m.rtops)?;
     let mut a = X64Asm::new();

@@ -23,7 +23,7 @@ pub fn ir(m: &Module) -> String {
                 #[cfg(target_arch = "x86_64")]
                 {
                     use crate::backend::Asm;
-                    crate::opt::hoist(&mut f, &crate::x64::asm::X64Asm::REGS);
+                    crate::opt::optimize(&mut f, &crate::x64::asm::X64Asm::REGS);
                 }
                 out.push_str(&f.listing());
                 #[cfg(target_arch = "x86_64")]
@@ -41,6 +41,9 @@ pub fn ir(m: &Module) -> String {
                         a.spills,
                         locs.join(" ")
                     );
+                    if let Err(e) = crate::emit::check(&f, &a, &m.rtops) {
+                        let _ = writeln!(out, "  ; compiled the single-pass way: {}", e.0);
+                    }
                 }
             }
             Err(e) => {
