@@ -52,6 +52,7 @@
 //!   native, with the same bounds check.
 
 pub mod backend;
+pub mod code;
 pub mod emit;
 pub mod ir;
 pub mod layout;
@@ -95,12 +96,12 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     // SAFETY: the entry sequence at `start` follows the `Enter` contract
     // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
     // in eax), and the buffer stays mapped as long as `Native::code` lives.
-    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start)) };
-    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o)).collect();
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start.0)) };
+    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o.0)).collect();
     Some(vm::tiering::Native {
         enter,
         entries,
-        start: code.buf.ptr(code.start),
+        start: code.buf.ptr(code.start.0),
         // (Either may be the end of the buffer: no pointer into it.)
         exits: code.buf.as_ptr().wrapping_add(code.exits.0),
         end: code.buf.as_ptr().wrapping_add(code.buf.len()),
@@ -111,7 +112,7 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
 /// Machine code that the low IR's emitter produced, with what `vm asm`
 /// shows of it.
 pub struct Mapped {
-    pub buf: dynasmrt::ExecutableBuffer,
+    pub buf: code::Code,
     /// Each block's first byte and its description, in code order.
     pub blocks: Vec<(usize, String)>,
 }
@@ -130,7 +131,7 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     let mut a = X64Asm::new();
     let e = emit::emit(&mut a, p, &f, &al, &m.rtops)?;
     let buf = a.finish();
-    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
+    let at = |o: usize| buf.ptr(o);
     let mut entries = vec![std::ptr::null(); p.code.len()];
     for &(pc, o) in &e.entries {
         entries[pc] = at(o);
