@@ -383,7 +383,11 @@ impl Module {
     }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
-        typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
+        typer::inspect::inspect_types_with(
+            &self.prog.borrow(),
+            &self.source,
+            &vm::compile::fused_leaves,
+        )
     }
     pub fn source(&self) -> &Source {
         &self.source
@@ -399,6 +403,7 @@ pub struct Vm {
     classes: ClassesRef,
     machine: vm::Machine,
     jit: Rc<std::cell::Cell<JitStats>>,
+    compiles: Rc<RefCell<Vec<JitCompile>>>,
 }
 
 /// What the native-code tier has done in a [`Vm`] so far.
@@ -414,18 +419,36 @@ pub struct JitStats {
     pub entries: u64,
 }
 
-/// Compiles `p`, adding to `stats`.
+/// One function compiled to native code, and how long it took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JitCompile {
+    pub function: String,
+    /// Bytecode instructions it has.
+    pub bytecodes: usize,
+    pub seconds: f64,
+}
+
+/// Compiles `p`, adding to `stats` and `compiles`.
 fn compile_timed(
     p: &vm::Proto,
     m: &vm::Module,
     stats: &std::cell::Cell<JitStats>,
+    compiles: &RefCell<Vec<JitCompile>>,
 ) -> Option<vm::tiering::Native> {
     let t = std::time::Instant::now();
     let code = jit::compile(p, m);
+    let seconds = t.elapsed().as_secs_f64();
     let mut s = stats.get();
     s.functions += code.is_some() as u32;
-    s.seconds += t.elapsed().as_secs_f64();
+    s.seconds += seconds;
     stats.set(s);
+    if code.is_some() {
+        compiles.borrow_mut().push(JitCompile {
+            function: p.name.to_string(),
+            bytecodes: p.code.len(),
+            seconds,
+        });
+    }
     code
 }
 
@@ -441,7 +464,7 @@ impl Vm {
         if self.config.tier == Tier::Jit {
             for p in &code.protos {
                 if p.native().is_none() {
-                    if let Some(n) = compile_timed(p, code, &self.jit) {
+                    if let Some(n) = compile_timed(p, code, &self.jit, &self.compiles) {
                         p.set_native(n);
                     }
                 }
@@ -457,22 +480,32 @@ impl Vm {
         }
     }
 
+    /// Every function compiled to native code so far, in order, with its
+    /// size and compile time.
+    pub fn jit_compiles(&self) -> Vec<JitCompile> {
+        self.compiles.borrow().clone()
+    }
+
     /// A VM whose scripts print to `out`.
     pub fn with_output(config: Config, out: Box<dyn Write>) -> Vm {
+        // The VM calls every kernel through its runtime table, which the
+        // kernel library fills (once per process) before anything runs.
+        stdlib::install();
         let classes = Classes::shared();
         let mut machine = vm::Machine::new(out, config.limits.clone(), classes.clone());
         machine.rt.table.mem_limit = config.max_memory;
         machine.native = config.tier != Tier::Interp;
         let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
+        let compiles = Rc::new(RefCell::new(Vec::new()));
         if config.tier == Tier::Jit {
             machine.set_window(config.hot.window);
         }
         if config.tier == Tier::Auto {
-            let stats = jit.clone();
+            let (stats, log) = (jit.clone(), compiles.clone());
             machine.set_tiering(Some(vm::Tiering {
                 window: config.hot.window,
                 threshold: config.hot.threshold,
-                compile: Box::new(move |p, m| compile_timed(p, m, &stats)),
+                compile: Box::new(move |p, m| compile_timed(p, m, &stats, &log)),
             }));
         }
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -482,6 +515,7 @@ impl Vm {
             classes,
             machine,
             jit,
+            compiles,
         }
     }
 

@@ -257,7 +257,9 @@ fn subtypes_inherit_their_base_allocate_and_ndarray_is_untouched() {
         .find(|(n, _)| n == "system")
         .unwrap()
         .1;
-    assert_eq!((sys.allocs, sys.frees), (2, 2));
+    // On plain arrays `a * 2 + a` is one fused operation: only its result
+    // is allocated.
+    assert_eq!((sys.allocs, sys.frees), (1, 1));
 }
 
 #[test]

@@ -8,8 +8,9 @@
 //! arrays (negative and out-of-bounds indices included), divisions that can
 //! reach zero, calls and prints the native code hands back to the
 //! interpreter, loops with and without calls (the native tier compiles
-//! them differently), nested loops whose indices run up to and past the
-//! arrays' bounds, fuel that runs out inside loops, and reads of names
+//! them differently), nested loops whose indices (the loop variable plus or
+//! minus one, from starts below zero too, and rows fixed outside the loop)
+//! run up to and past the arrays' bounds, fuel that runs out inside loops, and reads of names
 //! that may not be assigned yet. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
 //! more cases, `KILN_TIER_SHOW=1` to print each program and its endings.
 
@@ -165,7 +166,15 @@ fn program(seed: u64) -> String {
     if r.chance(50) {
         let mut inner = Vec::new();
         for _ in 0..1 + r.below(3) {
-            let line = match r.below(9) {
+            let line = match r.below(13) {
+                // Indices off the induction variable, and a row fixed
+                // before the loop: the unchecked copy of the loop runs
+                // when they stay in bounds all through it, the checked
+                // one otherwise.
+                9 => "s += arr[j + 1]".to_string(),
+                10 => format!("arr[j - 1] = {}", float_expr(&mut r, 1)),
+                11 => format!("iarr[c, j] = {}", int_expr(&mut r, 1)),
+                12 => "b = (b + iarr[c, j - 1]) % 1009".to_string(),
                 0 => "s += arr[j]".to_string(),
                 1 => format!("iarr[i % 4, j] = {}", int_expr(&mut r, 1)),
                 2 => "b = (b + iarr[j % 4, i]) % 1009".to_string(),
@@ -178,7 +187,12 @@ fn program(seed: u64) -> String {
             };
             inner.push(format!("            {line}"));
         }
-        body.push(format!("        for j in range(m):\n{}", inner.join("\n")));
+        let lo = r.pick(&["0", "1", "-2", "b % 3 - 1", "m - 3"]);
+        body.push(format!(
+            "        c = {} % 5\n        for j in range({lo}, m):\n{}",
+            int_expr(&mut r, 1),
+            inner.join("\n")
+        ));
     }
     if r.chance(30) {
         body.push("        s += arr[i]".into());
@@ -195,7 +209,7 @@ fn program(seed: u64) -> String {
     format!(
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
-         def f(n, x, m):\n    a = 1\n    b = 3\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
+         def f(n, x, m):\n    a = 1\n    b = 3\n    c = 0\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
          for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
          print(f({n}, {x}, {m}))\n",
         body.join("\n")

@@ -194,6 +194,11 @@ impl<A: Asm> E<'_, A> {
         }
     }
 
+    /// A small constant as an operand (an offset is one).
+    fn imm(&self, k: i64) -> Src {
+        Src::K(i32::try_from(k).expect("a small offset"))
+    }
+
     /// Where to compute `v`: its register, or the scratch register its
     /// spill slot is written from ([`Self::done`]).
     fn dst(&self, v: Value) -> PReg {
@@ -241,6 +246,12 @@ impl<A: Asm> E<'_, A> {
     fn write_back(&mut self, x: ExitId) {
         let f = self.f;
         for &(r, v) in &f.exits[x.0 as usize].map {
+            if let Inst::Offset(y, k) = f.insts[v.0 as usize] {
+                let y = self.gp(y, 0);
+                self.a.alu(IOp::Add, A::SCRATCH[0], y, self.imm(k));
+                self.a.store_slot(r, A::SCRATCH[0]);
+                continue;
+            }
             match self.place(v) {
                 Some(Place::G(g)) => self.a.store_slot(r, g),
                 Some(Place::F(x)) => self.a.fstore_slot(r, x),
@@ -403,6 +414,7 @@ impl<A: Asm> E<'_, A> {
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
             Inst::Call { .. } => unreachable!("checked: no script calls"),
+            Inst::Offset(..) => unreachable!("an offset is in no block"),
         }
     }
 

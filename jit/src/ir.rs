@@ -158,6 +158,10 @@ pub enum Inst {
     Load(Width, Value, i32),
     Store(Width, Value, i32, Value),
     CallC(CFn, Vec<Value>),
+    /// `x + k`, computed only where an exit writes it back (never placed
+    /// in a block): what a loop's counter was before its step, so that the
+    /// step may overwrite the counter's register.
+    Offset(Value, i64),
     /// Leaves native code at the exit when the test holds.
     Guard(Test, ExitId),
     /// Counts one unit of fuel; leaves at the exit instead when it is the
@@ -205,7 +209,7 @@ impl Inst {
                 rhs(b, &mut v)
             }
             Inst::FBin(_, a, b) => v.extend([*a, *b]),
-            Inst::Un(_, a) => v.push(*a),
+            Inst::Un(_, a) | Inst::Offset(a, _) => v.push(*a),
             Inst::Set(t) | Inst::Guard(t, _) => test(t, &mut v),
             Inst::Select(t, a, b) => {
                 test(t, &mut v);
@@ -218,7 +222,7 @@ impl Inst {
         v
     }
 
-    fn map_args(&mut self, f: &impl Fn(Value) -> Value) {
+    pub fn map_args(&mut self, f: &impl Fn(Value) -> Value) {
         let rhs = |r: &mut Rhs| {
             if let Rhs::V(x) = r {
                 *x = f(*x)
@@ -236,7 +240,7 @@ impl Inst {
                 *a = f(*a);
                 *b = f(*b)
             }
-            Inst::Un(_, a) | Inst::Load(_, a, _) => *a = f(*a),
+            Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Offset(a, _) => *a = f(*a),
             Inst::Set(t) | Inst::Guard(t, _) => test(t),
             Inst::Select(t, a, b) => {
                 test(t);
@@ -248,6 +252,23 @@ impl Inst {
                 *x = f(*x)
             }
             Inst::CallC(_, xs) => xs.iter_mut().for_each(|x| *x = f(*x)),
+        }
+    }
+
+    /// The exit it may leave at.
+    pub fn exit(&self) -> Option<ExitId> {
+        match *self {
+            Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
+            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            _ => None,
+        }
+    }
+
+    pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
+        match self {
+            Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
+            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            _ => None,
         }
     }
 
@@ -296,7 +317,14 @@ impl Term {
             Term::Exit(_) | Term::Return { .. } => vec![],
         }
     }
-    fn edges_mut(&mut self) -> Vec<&mut Edge> {
+    /// The exit it may leave at.
+    pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
+        match self {
+            Term::Exit(x) | Term::Return { exit: x, .. } => Some(x),
+            _ => None,
+        }
+    }
+    pub fn edges_mut(&mut self) -> Vec<&mut Edge> {
         match self {
             Term::Jump(e) => vec![e],
             Term::Branch(_, t, f) => vec![t, f],
@@ -333,6 +361,9 @@ pub struct BlockData {
     pub pc: usize,
     /// Entered from the interpreter at `pc` (loads its live slots).
     pub entry: bool,
+    /// Rarely runs (the checked version of a loop that has an unchecked
+    /// one): the register allocator weighs its uses as if outside loops.
+    pub cold: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -1215,20 +1246,42 @@ impl<'a> Builder<'a> {
                 let (i, stop) = (self.geti(a), self.geti(a + 1));
                 let x = self.emit(Inst::Bin(IOp::Add, i, Rhs::K(1)));
                 self.constrain(x, Want::Gp);
-                let done = self.edge(pc + 1, pc);
-                let again = self.new_block(pc);
+                // After the step nothing reads the counter as it was but
+                // the ways out, which take it as `x - 1`: the step may
+                // overwrite the counter's register.
+                let (again, out) = (self.new_block(pc), self.new_block(pc));
                 self.finish(Term::Branch(
                     Test::I(Cond::Lt, x, Rhs::V(stop)),
                     Edge {
                         to: again,
                         args: vec![],
                     },
-                    done,
+                    Edge {
+                        to: out,
+                        args: vec![],
+                    },
                 ));
+                let defs = self.defs.clone();
+                self.cur = out;
+                let before = self.emit(Inst::Bin(IOp::Add, x, Rhs::K(-1)));
+                self.constrain(before, Want::Gp);
+                for d in self.defs.iter_mut().filter(|d| **d == Some(i)) {
+                    *d = Some(before);
+                }
+                let done = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(done));
+                self.defs = defs;
                 self.cur = again;
                 // The fuel exit re-executes the ForLoop1: R[a] not yet
                 // stepped.
                 let ex = self.exit(pc, false);
+                let before = self.value(Inst::Offset(x, -1));
+                self.constrain(before, Want::Gp);
+                for (_, v) in self.f.exits[ex.0 as usize].map.iter_mut() {
+                    if *v == i {
+                        *v = before;
+                    }
+                }
                 self.emit(Inst::Fuel(ex));
                 self.seti(a, x);
                 self.seti(v, x);
@@ -1459,6 +1512,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         };
     }
     remove_trivial_params(&mut f);
+    unstep(&mut f);
     drop_clean_writes(&mut f);
     analyze(&mut f);
     Ok(f)
@@ -1557,7 +1611,59 @@ fn remove_trivial_params(f: &mut Func) {
     }
 }
 
-fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
+/// A range loop's ways out after the step `x = i + 1` read `x - 1` for
+/// every slot that held `i` (the builder rewrote the counter's; the loop
+/// variable's is the same value only once parameters are merged), so that
+/// nothing but the step reads `i`.
+fn unstep(f: &mut Func) {
+    for b in 0..f.blocks.len() {
+        let Some(Term::Branch(Test::I(Cond::Lt, x, _), yes, no)) = f.blocks[b].term.clone() else {
+            continue;
+        };
+        let Inst::Bin(IOp::Add, i, Rhs::K(1)) = f.insts[x.0 as usize] else {
+            continue;
+        };
+        let before = f.blocks[no.to.0 as usize]
+            .insts
+            .iter()
+            .copied()
+            .find(|&v| f.insts[v.0 as usize] == Inst::Bin(IOp::Add, x, Rhs::K(-1)));
+        let Some(before) = before else {
+            continue;
+        };
+        if let Some(t) = f.blocks[no.to.0 as usize].term.as_mut() {
+            for e in t.edges_mut() {
+                e.args
+                    .iter_mut()
+                    .filter(|v| **v == i)
+                    .for_each(|v| *v = before);
+            }
+        }
+        let exits: Vec<ExitId> = f.blocks[yes.to.0 as usize]
+            .insts
+            .iter()
+            .filter_map(|&v| match f.insts[v.0 as usize] {
+                Inst::Fuel(ex) => Some(ex),
+                _ => None,
+            })
+            .collect();
+        for ex in exits {
+            let off = f.exits[ex.0 as usize]
+                .map
+                .iter()
+                .map(|&(_, v)| v)
+                .find(|&v| f.insts[v.0 as usize] == Inst::Offset(x, -1));
+            let Some(off) = off else { continue };
+            for (_, v) in f.exits[ex.0 as usize].map.iter_mut() {
+                if *v == i {
+                    *v = off;
+                }
+            }
+        }
+    }
+}
+
+pub fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
     match t {
         Test::I(_, a, b) => {
             *a = f(*a);
@@ -1583,7 +1689,7 @@ fn drop_clean_writes(f: &mut Func) {
 
 /// Predecessors, dominators (Cooper, Harvey and Kennedy's iteration over
 /// reverse postorder from the entries) and natural loops.
-fn analyze(f: &mut Func) {
+pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
     f.preds = vec![Vec::new(); nb];
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -1843,6 +1949,76 @@ impl Func {
         post
     }
 
+    /// Every value block `b` reads: its instructions' operands, its
+    /// terminator's, and the write-back maps of the exits they may take.
+    pub fn block_uses(&self, b: Block) -> Vec<Value> {
+        let bd = &self.blocks[b.0 as usize];
+        let mut u = Vec::new();
+        let map = |x: ExitId, u: &mut Vec<Value>| u.extend(self.exit_reads(x));
+        for &v in &bd.insts {
+            let i = &self.insts[v.0 as usize];
+            u.extend(i.args());
+            if let Some(x) = i.exit() {
+                map(x, &mut u);
+            }
+        }
+        if let Some(t) = &bd.term {
+            if let Term::Branch(Test::I(_, x, r), ..) = t {
+                u.push(*x);
+                if let Rhs::V(y) = r {
+                    u.push(*y);
+                }
+            }
+            if let Term::Branch(Test::F(_, x, y), ..) = t {
+                u.extend([*x, *y]);
+            }
+            for e in t.edges() {
+                u.extend(&e.args);
+            }
+            if let Term::Exit(x) | Term::Return { exit: x, .. } = t {
+                map(*x, &mut u);
+            }
+        }
+        u
+    }
+
+    /// The values exit `x` reads to write its map back (an offset's
+    /// operand for the offset).
+    pub fn exit_reads(&self, x: ExitId) -> impl Iterator<Item = Value> + '_ {
+        self.exits[x.0 as usize]
+            .map
+            .iter()
+            .map(|&(_, v)| match self.insts[v.0 as usize] {
+                Inst::Offset(y, _) => y,
+                _ => v,
+            })
+    }
+
+    /// The block that defines each value (`None`: defined nowhere, or
+    /// removed).
+    pub fn def_blocks(&self) -> Vec<Option<Block>> {
+        let mut d = vec![None; self.insts.len()];
+        for (bi, b) in self.blocks.iter().enumerate() {
+            for &v in b.params.iter().chain(&b.insts) {
+                d[v.0 as usize] = Some(Block(bi as u32));
+            }
+        }
+        d
+    }
+
+    /// Does `a` dominate `b`?
+    pub fn dominates(&self, a: Block, mut b: Block) -> bool {
+        loop {
+            if a == b {
+                return true;
+            }
+            match self.idom.get(b.0 as usize).copied().flatten() {
+                Some(d) => b = d,
+                None => return false,
+            }
+        }
+    }
+
     /// The loop (innermost) that block `b` is in.
     pub fn loop_of(&self, b: Block) -> Option<usize> {
         (0..self.loops.len())
@@ -1882,6 +2058,7 @@ impl Func {
                 }
                 s
             }
+            Inst::Offset(a, k) => format!("offset {a}, {k}"),
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
@@ -1959,7 +2136,14 @@ impl Func {
             let _ = writeln!(out, "    {t}");
         }
         for (i, x) in self.exits.iter().enumerate() {
-            let map: Vec<String> = x.map.iter().map(|(r, v)| format!("r{r}={v}")).collect();
+            let map: Vec<String> = x
+                .map
+                .iter()
+                .map(|(r, v)| match self.insts[v.0 as usize] {
+                    Inst::Offset(y, k) => format!("r{r}={y}{k:+}"),
+                    _ => format!("r{r}={v}"),
+                })
+                .collect();
             let _ = writeln!(
                 out,
                 "  exit{i}: pc {}{}  [{}]",
@@ -2125,6 +2309,64 @@ pub(crate) mod tests {
             .iter()
             .any(|&(_, v)| header.params.contains(&v)));
         assert!(f.listing().contains("loop header, depth 1"));
+    }
+
+    #[test]
+    fn only_the_step_reads_a_range_loops_counter() {
+        let m = module(
+            "import numpy as np\n\
+             def s(a):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i]\n    return t\n\
+             s(np.zeros(3))\n",
+        );
+        let f = func(&m, "s");
+        let l = &f.loops[0];
+        let header = &f.blocks[l.header.0 as usize];
+        let i = header
+            .params
+            .iter()
+            .copied()
+            .find(|&p| f.class[p.0 as usize] == Class::I64)
+            .expect("the counter");
+        // The fuel exit writes the counter and the loop variable back as
+        // `x - 1`; the way out passes `x - 1` on.
+        let fuel = f
+            .insts
+            .iter()
+            .find_map(|i| match i {
+                Inst::Fuel(x) => Some(&f.exits[x.0 as usize]),
+                _ => None,
+            })
+            .expect("a fuel count");
+        let offsets = fuel
+            .map
+            .iter()
+            .filter(|&&(_, v)| matches!(f.insts[v.0 as usize], Inst::Offset(_, -1)))
+            .count();
+        assert_eq!(offsets, 2, "{}", f.listing());
+        let Some(Term::Branch(_, _, out)) = f.blocks.iter().find_map(|b| match &b.term {
+            Some(t @ Term::Branch(Test::I(Cond::Lt, x, _), ..))
+                if f.insts[x.0 as usize] == Inst::Bin(IOp::Add, i, Rhs::K(1)) =>
+            {
+                Some(t.clone())
+            }
+            _ => None,
+        }) else {
+            panic!("the step's test\n{}", f.listing());
+        };
+        let out = &f.blocks[out.to.0 as usize];
+        assert!(
+            out.term.as_ref().unwrap().edges()[0]
+                .args
+                .iter()
+                .all(|&v| v != i),
+            "{}",
+            f.listing()
+        );
+        assert!(f
+            .exits
+            .iter()
+            .filter(|x| x.pc == fuel.pc)
+            .all(|x| x.map.iter().all(|&(_, v)| v != i)));
     }
 
     #[test]

@@ -54,6 +54,7 @@
 
 pub mod arm64;
 pub mod backend;
+pub mod code;
 pub mod emit;
 pub mod ir;
 pub mod layout;
@@ -62,6 +63,7 @@ pub mod lower;
 pub mod masm;
 pub mod opt;
 pub mod regalloc;
+pub mod version;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
 
@@ -96,12 +98,12 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     // SAFETY: the entry sequence at `start` follows the `Enter` contract
     // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
     // in eax), and the buffer stays mapped as long as `Native::code` lives.
-    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start)) };
-    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o)).collect();
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start.0)) };
+    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o.0)).collect();
     Some(vm::tiering::Native {
         enter,
         entries,
-        start: code.buf.ptr(code.start),
+        start: code.buf.ptr(code.start.0),
         // (Either may be the end of the buffer: no pointer into it.)
         exits: code.buf.as_ptr().wrapping_add(code.exits.0),
         end: code.buf.as_ptr().wrapping_add(code.buf.len()),
@@ -112,7 +114,7 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
 /// Machine code that the low IR's emitter produced, with what `vm asm`
 /// shows of it.
 pub struct Mapped {
-    pub buf: dynasmrt::ExecutableBuffer,
+    pub buf: code::Code,
     /// Each block's first byte and its description, in code order.
     pub blocks: Vec<(usize, String)>,
 }
@@ -124,7 +126,7 @@ pub fn emit_ir<A: backend::Asm>(
     a: &mut A,
 ) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
     let mut f = ir::build(p, &m.protos, &m.rtops)?;
-    opt::hoist(&mut f, &A::REGS);
+    opt::optimize(&mut f, &A::REGS);
     let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;
     let e = emit::emit(a, p, &f, &al, &m.rtops)?;
@@ -156,14 +158,9 @@ fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, String)> {
 
 /// `p`'s native code from the emitted `buf`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn native(
-    p: &vm::Proto,
-    f: &ir::Func,
-    e: &emit::Emitted,
-    buf: dynasmrt::ExecutableBuffer,
-) -> vm::tiering::Native {
+fn native(p: &vm::Proto, f: &ir::Func, e: &emit::Emitted, buf: code::Code) -> vm::tiering::Native {
     use std::rc::Rc;
-    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
+    let at = |o: usize| buf.ptr(o);
     let mut entries = vec![std::ptr::null(); p.code.len()];
     for &(pc, o) in &e.entries {
         entries[pc] = at(o);
@@ -198,7 +195,7 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
 /// the aarch64 backend, or why not.
 #[cfg(target_arch = "aarch64")]
 pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
-    let mut a = arm64::ExecAsm::new();
+    let mut a = arm64::asm::A64Asm::new();
     let (f, e) = emit_ir(p, m, &mut a)?;
     Ok(native(p, &f, &e, a.finish()))
 }
@@ -222,12 +219,12 @@ pub struct Listed {
 /// The aarch64 code of `p` (as if it started at address 0), or why
 /// there is none.
 pub fn compile_arm64(p: &vm::Proto, m: &Module) -> Result<Listed, ir::Unsupported> {
-    let mut a = arm64::VecAsm::new_vec(0);
+    let mut a = arm64::asm::A64Asm::new();
     let (f, e) = emit_ir(p, m, &mut a)?;
     Ok(Listed {
         blocks: block_notes(&f, &e),
         exits: e.exits,
-        code: a.finish_vec(),
+        code: a.finish_bytes(),
     })
 }
 

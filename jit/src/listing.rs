@@ -9,7 +9,7 @@ use vm::{Module, Proto};
 #[cfg(target_arch = "x86_64")]
 type HostAsm = crate::x64::asm::X64Asm;
 #[cfg(target_arch = "aarch64")]
-type HostAsm = crate::arm64::VecAsm;
+type HostAsm = crate::arm64::asm::A64Asm;
 
 /// The instruction sets `vm asm` lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub fn ir(m: &Module) -> String {
                 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
                 {
                     use crate::backend::Asm;
-                    crate::opt::hoist(&mut f, &HostAsm::REGS);
+                    crate::opt::optimize(&mut f, &HostAsm::REGS);
                 }
                 out.push_str(&f.listing());
                 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -72,6 +72,14 @@ pub fn ir(m: &Module) -> String {
                         a.spills,
                         locs.join(" ")
                     );
+                    if let Err(e) = crate::emit::check(&f, &a, &m.rtops) {
+                        let how = if cfg!(target_arch = "x86_64") {
+                            "compiled the single-pass way"
+                        } else {
+                            "not compiled"
+                        };
+                        let _ = writeln!(out, "  ; {how}: {}", e.0);
+                    }
                 }
             }
             Err(e) => {

@@ -14,6 +14,8 @@
 //! zeroed stand-in header when the array is unassigned: the check in the
 //! loop still exits before anything uses what was read.
 
+use std::collections::HashMap;
+
 use crate::ir::{Block, Class, Cond, Func, IOp, Inst, Rhs, Test, Value, Width};
 use crate::layout::{ARRAY_DATA, ARRAY_STRIDES};
 use crate::regalloc::Regs;
@@ -28,7 +30,7 @@ static NULL_HEADER: NullHeader = NullHeader([0; 64]);
 const _: () = assert!(std::mem::size_of::<vm::array::Array>() <= 64 * 8);
 
 /// Is `i` a load from an array's header (not an element)?
-fn header_load(i: &Inst) -> bool {
+pub(crate) fn header_load(i: &Inst) -> bool {
     // Element loads read at offset 0 of an element's address; the header's
     // fields start at the data pointer.
     matches!(i, Inst::Load(Width::W64, _, off) if *off >= ARRAY_DATA && *off < ARRAY_STRIDES + 8 * 8)
@@ -36,7 +38,7 @@ fn header_load(i: &Inst) -> bool {
 
 /// Can `i` run earlier than where it is, and more often (no side effect,
 /// no trap)?
-fn pure(i: &Inst) -> bool {
+pub(crate) fn pure(i: &Inst) -> bool {
     match i {
         Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
         Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
@@ -186,6 +188,133 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
     moved
 }
 
+/// Common subexpressions: an instruction that computes what one in a
+/// dominating block already did (pure arithmetic, an array header's
+/// field) takes that value instead, and a guard that tests what a
+/// dominating guard already tested goes (that one left if it held).
+/// Constants are not merged: one constant's register all through a
+/// function costs more than making it where it is used. Returns how many
+/// instructions went.
+pub fn cse(f: &mut Func) -> usize {
+    let def = f.def_blocks();
+    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let res = |fwd: &[Value], mut v: Value| {
+        while fwd[v.0 as usize] != v {
+            v = fwd[v.0 as usize];
+        }
+        v
+    };
+    let mut seen: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut removed = 0;
+    for b in f.rpo() {
+        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
+        let mut keep = Vec::with_capacity(insts.len());
+        for v in insts {
+            let mut i = f.insts[v.0 as usize].clone();
+            i.map_args(&|x| res(&fwd, x));
+            f.insts[v.0 as usize] = i.clone();
+            let key = match &i {
+                Inst::Guard(t, _) => Some(format!("guard {t:?}")),
+                Inst::Const(_) => None,
+                _ if pure(&i) => Some(format!("{i:?} {:?}", f.class[v.0 as usize])),
+                _ => None,
+            };
+            if let Some(key) = key {
+                let w = seen.get(&key).and_then(|ws| {
+                    ws.iter()
+                        .copied()
+                        .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)))
+                });
+                if let Some(w) = w {
+                    if i.has_result() {
+                        fwd[v.0 as usize] = w;
+                    }
+                    removed += 1;
+                    continue;
+                }
+                seen.entry(key).or_default().push(v);
+            }
+            keep.push(v);
+        }
+        f.blocks[b.0 as usize].insts = keep;
+    }
+    if removed > 0 {
+        replace_uses(f, &|x| res(&fwd, x));
+    }
+    removed
+}
+
+/// Rewrites every use of a value in `f` through `r`.
+pub(crate) fn replace_uses(f: &mut Func, r: &impl Fn(Value) -> Value) {
+    for i in &mut f.insts {
+        i.map_args(r);
+    }
+    for b in &mut f.blocks {
+        if let Some(t) = b.term.as_mut() {
+            if let crate::ir::Term::Branch(t, ..) = t {
+                crate::ir::map_test(t, r);
+            }
+            for e in t.edges_mut() {
+                e.args.iter_mut().for_each(|v| *v = r(*v));
+            }
+        }
+    }
+    for x in &mut f.exits {
+        x.map.iter_mut().for_each(|(_, v)| *v = r(*v));
+    }
+}
+
+/// Removes instructions whose results nothing reads (a removed guard can
+/// leave the index arithmetic it checked, and the values only its exit
+/// wrote back, without readers). Returns how many went.
+pub fn dce(f: &mut Func) -> usize {
+    let mut total = 0;
+    loop {
+        let mut used = vec![false; f.insts.len()];
+        for b in 0..f.blocks.len() {
+            for u in f.block_uses(Block(b as u32)) {
+                used[u.0 as usize] = true;
+            }
+        }
+        let mut removed = 0;
+        let insts = &f.insts;
+        for b in &mut f.blocks {
+            b.insts.retain(|&v| {
+                let dead = !used[v.0 as usize]
+                    && matches!(
+                        insts[v.0 as usize],
+                        Inst::Bin(..)
+                            | Inst::FBin(..)
+                            | Inst::Un(..)
+                            | Inst::Set(_)
+                            | Inst::Select(..)
+                            | Inst::Load(..)
+                            | Inst::Const(_)
+                            | Inst::LoadSlot(_)
+                    );
+                removed += dead as usize;
+                !dead
+            });
+        }
+        if removed == 0 {
+            return total;
+        }
+        total += removed;
+    }
+}
+
+/// The loop optimisations in order, for a backend with registers `regs`.
+pub fn optimize(f: &mut Func, regs: &Regs) {
+    cse(f);
+    if crate::version::version(f) > 0 {
+        dce(f);
+        crate::ir::analyze(f);
+        cse(f);
+    }
+    dce(f);
+    hoist(f, regs);
+}
+
 fn test_args(t: &Test) -> Vec<Value> {
     match *t {
         Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => vec![x, y],
@@ -193,11 +322,11 @@ fn test_args(t: &Test) -> Vec<Value> {
     }
 }
 
-fn null_header() -> Inst {
+pub(crate) fn null_header() -> Inst {
     Inst::Const(&NULL_HEADER as *const NullHeader as u64)
 }
 
-fn push(f: &mut Func, i: Inst, c: Class) -> Value {
+pub(crate) fn push(f: &mut Func, i: Inst, c: Class) -> Value {
     let v = Value(f.insts.len() as u32);
     f.insts.push(i);
     f.class.push(c);

@@ -60,8 +60,11 @@ struct Numbering {
 }
 
 fn number(f: &Func) -> Numbering {
-    // Reverse postorder from the entries keeps a loop's blocks together.
+    // Reverse postorder from the entries keeps a loop's blocks together;
+    // a branch's successor that stays in the loop is visited last, so it
+    // comes right after the branch and the way out is the jump.
     let nb = f.blocks.len();
+    let inner: Vec<Option<usize>> = (0..nb as u32).map(|b| f.loop_of(Block(b))).collect();
     let mut seen = vec![false; nb];
     let mut post = Vec::new();
     for &(_, e) in &f.entries {
@@ -71,11 +74,14 @@ fn number(f: &Func) -> Numbering {
         seen[e.0 as usize] = true;
         let mut stack = vec![(e, 0usize)];
         while let Some((b, i)) = stack.pop() {
-            let succs = f.blocks[b.0 as usize]
+            let mut succs = f.blocks[b.0 as usize]
                 .term
                 .as_ref()
                 .map(|t| t.succs())
                 .unwrap_or_default();
+            if let Some(l) = inner[b.0 as usize] {
+                succs.sort_by_key(|s| inner[s.0 as usize] == Some(l));
+            }
             if i < succs.len() {
                 stack.push((b, i + 1));
                 let s = succs[i];
@@ -126,7 +132,7 @@ fn inst_uses(f: &Func, i: &Inst) -> Vec<Value> {
         _ => None,
     };
     if let Some(x) = exit {
-        u.extend(f.exits[x.0 as usize].map.iter().map(|&(_, v)| v));
+        u.extend(f.exit_reads(x));
     }
     u
 }
@@ -143,9 +149,7 @@ fn term_uses(f: &Func, t: &Term) -> Vec<Value> {
             u.extend(&a.args);
             u.extend(&b.args);
         }
-        Term::Exit(x) | Term::Return { exit: x, .. } => {
-            u.extend(f.exits[x.0 as usize].map.iter().map(|&(_, v)| v))
-        }
+        Term::Exit(x) | Term::Return { exit: x, .. } => u.extend(f.exit_reads(*x)),
     }
     u
 }
@@ -158,9 +162,9 @@ fn term_uses(f: &Func, t: &Term) -> Vec<Value> {
 /// is the first to spill.
 fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
     let mut cost = vec![0u64; f.insts.len()];
+    let depth = loop_depths(f);
     for &b in &n.order {
-        let depth = f.loop_of(b).map_or(0, |l| f.loops[l].depth);
-        let w = 8u64.saturating_pow(depth.min(20));
+        let w = 8u64.saturating_pow(depth[b.0 as usize].min(20));
         let bd = &f.blocks[b.0 as usize];
         for &p in &bd.params {
             cost[p.0 as usize] += w;
@@ -184,7 +188,11 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
                     Test::I(_, x, _) => cost[x.0 as usize] += w,
                 }
             }
+            // An edge out of a loop runs once per loop, not per
+            // iteration.
             for e in t.edges() {
+                let d = depth[b.0 as usize].min(depth[e.to.0 as usize]);
+                let w = 8u64.saturating_pow(d.min(20));
                 for &a in &e.args {
                     cost[a.0 as usize] += w;
                 }
@@ -192,6 +200,52 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
         }
     }
     cost
+}
+
+/// How deeply each block is nested in the bytecode's loops, natural or
+/// not: an outer loop entered from the side at its inner loop's head is
+/// no natural loop, but its body still runs once per iteration. A loop is
+/// the instructions from its head to its back edge (a block that counts
+/// fuel and jumps back); a block outside every natural loop that starts
+/// at a natural loop's head (its preheader, its entry, the test that
+/// picks one of its versions) runs outside that loop. A cold block counts
+/// as outside every loop.
+fn loop_depths(f: &Func) -> Vec<u32> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for bd in &f.blocks {
+        let Some(Term::Jump(e)) = &bd.term else {
+            continue;
+        };
+        let fuel = bd
+            .insts
+            .iter()
+            .any(|v| matches!(f.insts[v.0 as usize], Inst::Fuel(_)));
+        let head = f.blocks[e.to.0 as usize].pc;
+        if fuel && head <= bd.pc && !spans.contains(&(head, bd.pc)) {
+            spans.push((head, bd.pc));
+        }
+    }
+    let natural_heads: Vec<usize> = f
+        .loops
+        .iter()
+        .map(|l| f.blocks[l.header.0 as usize].pc)
+        .collect();
+    (0..f.blocks.len())
+        .map(|b| {
+            if f.blocks[b].cold {
+                return 0;
+            }
+            let blk = Block(b as u32);
+            let (pc, outside) = match f.loop_of(blk) {
+                Some(l) => (f.blocks[f.loops[l].header.0 as usize].pc, false),
+                None => (f.blocks[b].pc, natural_heads.contains(&f.blocks[b].pc)),
+            };
+            spans
+                .iter()
+                .filter(|&&(h, t)| h <= pc && pc <= t && !(outside && h == pc))
+                .count() as u32
+        })
+        .collect()
 }
 
 /// Allocates registers for `f` from `regs`.
@@ -284,9 +338,45 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         }
     }
     let cost = spill_costs(f, &n);
+    // The register each value would best share: the parameter an edge
+    // passes it to (or the argument a parameter receives), so the edge
+    // needs no move; else the first operand of an arithmetic instruction,
+    // which a two-address machine overwrites.
+    let mut hint: Vec<Option<Value>> = vec![None; nv];
+    for &b in &n.order {
+        let bd = &f.blocks[b.0 as usize];
+        for &v in &bd.insts {
+            if let Inst::Bin(_, a, _) | Inst::FBin(_, a, _) | Inst::Un(_, a) = f.insts[v.0 as usize]
+            {
+                hint[v.0 as usize] = Some(a);
+            }
+        }
+    }
+    for &b in &n.order {
+        let bd = &f.blocks[b.0 as usize];
+        for e in bd.term.iter().flat_map(|t| t.edges()) {
+            for (&x, &p) in e.args.iter().zip(&f.blocks[e.to.0 as usize].params) {
+                hint[x.0 as usize] = Some(p);
+                hint[p.0 as usize].get_or_insert(x);
+            }
+        }
+    }
     // Linear scan, per class, in order of interval start.
     let mut loc = vec![Loc::Dead; nv];
-    let mut spills = 0u32;
+    // Each spill slot's last occupant's end: a value spilled for its whole
+    // interval takes a slot whose occupant ended before it started.
+    let mut slot_end: Vec<u32> = Vec::new();
+    let mut slot_for = |start: u32, end: u32| -> u32 {
+        let n = match slot_end.iter().position(|&e| e < start) {
+            Some(n) => n,
+            None => {
+                slot_end.push(0);
+                slot_end.len() - 1
+            }
+        };
+        slot_end[n] = end;
+        n as u32
+    };
     let mut by_start: Vec<Value> = (0..nv as u32)
         .map(Value)
         .filter(|v| iv[v.0 as usize].is_some())
@@ -313,7 +403,11 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
                 .iter()
                 .any(|&(_, a, ar)| ar == r && (f.class[a.0 as usize] == Class::F64) == float)
         };
-        if let Some(&r) = pool.iter().find(|&&r| !taken(r, &active)) {
+        let hinted = hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
+            Loc::Reg(r) if pool.contains(&r) && !taken(r, &active) => Some(r),
+            _ => None,
+        });
+        if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r, &active))) {
             loc[v.0 as usize] = Loc::Reg(r);
             active.push((end, v, r));
             continue;
@@ -333,18 +427,25 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
                 if (cost[a.0 as usize], std::cmp::Reverse(e))
                     < (cost[v.0 as usize], std::cmp::Reverse(end)) =>
             {
-                loc[a.0 as usize] = Loc::Spill(spills);
-                spills += 1;
+                let (sa, ea) = iv[a.0 as usize].unwrap();
+                loc[a.0 as usize] = Loc::Spill(slot_for(sa, ea));
                 active.swap_remove(i);
                 loc[v.0 as usize] = Loc::Reg(r);
                 active.push((end, v, r));
             }
             _ => {
-                loc[v.0 as usize] = Loc::Spill(spills);
-                spills += 1;
+                loc[v.0 as usize] = Loc::Spill(slot_for(start, end));
             }
         }
     }
+    let spills = loc
+        .iter()
+        .filter_map(|l| match l {
+            Loc::Spill(n) => Some(n + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
     Alloc {
         loc,
         spills,
@@ -413,6 +514,13 @@ mod tests {
                     if let (Loc::Reg(r1), Loc::Reg(r2)) = (a.loc[x.0 as usize], a.loc[y.0 as usize])
                     {
                         assert_ne!(r1, r2, "{x} and {y} overlap in one register");
+                    }
+                }
+                if xs <= ye && ys <= xe {
+                    if let (Loc::Spill(s1), Loc::Spill(s2)) =
+                        (a.loc[x.0 as usize], a.loc[y.0 as usize])
+                    {
+                        assert_ne!(s1, s2, "{x} and {y} overlap in one spill slot");
                     }
                 }
             }

@@ -96,15 +96,20 @@ Times FILE per tier. The first run loads the program (parse, type, compile)
 and runs its top-level code: the time to first result. Then, after one
 warm-up run, the top-level code runs N more times on the compiled program
 with its output discarded; the median, min and max of those are reported.
-Prints one line per tier, or JSON with --json.
+For native code it reports the compile time up to the end of the first
+run, and the median over the functions compiled of their compile time and
+of that time per 100 bytecode instructions. Prints one line per tier (and
+one for native compile times), or JSON with --json.
 
 Options:
     --tier interp|jit|auto|all   Tiers to time (default: all)
     --runs N                     Timed runs per tier (default 10)
     --json                       Machine-readable output:
                                  {\"file\": F, \"tiers\": [{\"tier\": T, \"compile_s\": x,
-                                 \"first_run_s\": x, \"jit_compile_s\": x, \"runs\": N,
-                                 \"median_s\": x, \"min_s\": x, \"max_s\": x}]}
+                                 \"first_run_s\": x, \"jit_compile_s\": x,
+                                 \"jit_us_per_function\": x, \"jit_us_per_100_bytecodes\": x,
+                                 \"jit_functions\": [{\"function\": F, \"bytecodes\": N, \"us\": x}],
+                                 \"runs\": N, \"median_s\": x, \"min_s\": x, \"max_s\": x}]}
 ";
 
 struct Usage(String);
@@ -365,6 +370,8 @@ struct BenchResult {
     compile_s: f64,
     /// Native-code compile time up to the end of the first run.
     jit_s: f64,
+    /// Each function compiled up to then.
+    compiles: Vec<kiln::JitCompile>,
     first_run_s: f64,
     times: Vec<f64>,
 }
@@ -443,6 +450,7 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
         }
         let first_run_s = t0.elapsed().as_secs_f64();
         let jit_s = vm.jit_stats().seconds;
+        let compiles = vm.jit_compiles();
         let _ = vm.run_main(&m);
         let mut times = Vec::with_capacity(runs);
         for k in 0..runs {
@@ -460,10 +468,30 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
             tier: name,
             compile_s,
             jit_s,
+            compiles,
             first_run_s,
             times,
         });
     }
+    // Compile time per function and per 100 bytecodes, medians over the
+    // functions compiled (µs).
+    let per_function = |c: &[kiln::JitCompile]| {
+        let med = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            match v.len() {
+                0 => 0.0,
+                n if n % 2 == 1 => v[n / 2],
+                n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+            }
+        };
+        (
+            med(c.iter().map(|c| c.seconds * 1e6).collect()),
+            med(c
+                .iter()
+                .map(|c| c.seconds * 1e8 / c.bytecodes.max(1) as f64)
+                .collect()),
+        )
+    };
     let stats = |t: &[f64]| {
         let mut v = t.to_vec();
         v.sort_by(f64::total_cmp);
@@ -479,12 +507,28 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
             .iter()
             .map(|r| {
                 let (med, min, max) = stats(&r.times);
+                let (per_fn, per_100) = per_function(&r.compiles);
+                let fns: Vec<String> = r
+                    .compiles
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{{\"function\": {:?}, \"bytecodes\": {}, \"us\": {:.1}}}",
+                            c.function,
+                            c.bytecodes,
+                            c.seconds * 1e6
+                        )
+                    })
+                    .collect();
                 format!(
-                    "{{\"tier\": \"{}\", \"compile_s\": {:.6}, \"first_run_s\": {:.6}, \"jit_compile_s\": {:.6}, \"runs\": {}, \"median_s\": {:.6}, \"min_s\": {:.6}, \"max_s\": {:.6}}}",
+                    "{{\"tier\": \"{}\", \"compile_s\": {:.6}, \"first_run_s\": {:.6}, \"jit_compile_s\": {:.6}, \"jit_us_per_function\": {:.1}, \"jit_us_per_100_bytecodes\": {:.1}, \"jit_functions\": [{}], \"runs\": {}, \"median_s\": {:.6}, \"min_s\": {:.6}, \"max_s\": {:.6}}}",
                     r.tier,
                     r.compile_s,
                     r.first_run_s,
                     r.jit_s,
+                    per_fn,
+                    per_100,
+                    fns.join(", "),
                     r.times.len(),
                     med,
                     min,
@@ -512,6 +556,13 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
                 max * 1e3,
                 r.times.len()
             );
+            if !r.compiles.is_empty() {
+                let (per_fn, per_100) = per_function(&r.compiles);
+                println!(
+                    "          JIT compile of {} functions: median {per_fn:.1} µs per function, {per_100:.1} µs per 100 bytecodes",
+                    r.compiles.len()
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

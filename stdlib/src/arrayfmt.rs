@@ -13,15 +13,7 @@ use typer::DType;
 
 use crate::fmt::{write_float, write_float32};
 
-/// One element, as read from an array of some dtype.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Elem {
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    F32(f32),
-    F64(f64),
-}
+pub use vm::runtime::Elem;
 
 // NumPy's default print options.
 const THRESHOLD: usize = 1000;

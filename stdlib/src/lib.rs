@@ -1,14 +1,62 @@
 //! Kiln's native kernels: the operations both execution tiers call instead
 //! of re-implementing them — Python's scalar semantics (floor division,
-//! modulo, powers, rounding), Python's and NumPy's number formatting, and the
-//! math functions of the runtime's kernel table.
+//! modulo, powers, rounding), Python's and NumPy's number formatting, the
+//! math functions, and the array kernels (ufunc loops, fused expressions,
+//! reductions, products).
 //!
-//! Everything here is a plain function of its arguments: no VM state, no
-//! allocation through the VM, no knowledge of bytecode. Kernels that JIT code
-//! calls directly are `extern "C"`.
+//! The VM reaches all of them through its runtime table
+//! (`vm::runtime::Kernels`), which [`install`] fills: this crate implements
+//! the VM's kernel interface, the VM does not name it. Everything here is a
+//! plain function of its arguments: no VM state, no allocation through the
+//! VM (the runtime allocates outputs and spends fuel), no knowledge of
+//! bytecode. Kernels that JIT code calls directly are `extern "C"`.
 
 pub mod arrayfmt;
+pub mod elementwise;
 pub mod fmt;
+pub mod fused;
+pub mod linalg;
 pub mod math;
+pub mod reduce;
 pub mod scalar;
 pub mod ufunc;
+
+use vm::runtime::Kernels;
+
+/// The runtime table's kernel entries, all from this crate.
+pub fn kernels() -> Kernels {
+    Kernels {
+        math1: math::MATH1,
+        atan2: math::atan2,
+        floordiv_f64: scalar::floordiv_f64,
+        mod_f64: scalar::mod_f64,
+        math1_error: math::math1_error,
+        floordiv_i64: scalar::floordiv_i64,
+        mod_i64: scalar::mod_i64,
+        pow_i64: scalar::pow_i64,
+        pow_f64: scalar::pow_f64,
+        shl_i64: scalar::shl_i64,
+        shr_i64: scalar::shr_i64,
+        f64_to_i64: scalar::f64_to_i64,
+        round_i64: scalar::round_i64,
+        round_f64: scalar::round_f64,
+        write_float: fmt::write_float,
+        str_repr: fmt::str_repr,
+        scalar_str: arrayfmt::scalar_str,
+        array_str: arrayfmt::array_str,
+        shown_elements: arrayfmt::shown_elements,
+        ufunc_scalar: elementwise::apply,
+        ufunc: elementwise::ufunc,
+        fused: fused::fused,
+        where_: elementwise::where_,
+        reduce_all: reduce::reduce_all,
+        reduce_axis: reduce::reduce_axis,
+        dot: linalg::dot,
+    }
+}
+
+/// Installs these kernels as the VM's (once per process; later calls
+/// change nothing). The embedding crate calls it before it loads a program.
+pub fn install() {
+    vm::runtime::install(kernels());
+}

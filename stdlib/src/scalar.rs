@@ -5,27 +5,10 @@
 //! Functions that can fail return `None` (or a [`ScalarError`]) and leave the
 //! exception to the caller, so both tiers raise the same Python error.
 
-/// A Python exception raised by a scalar kernel: (exception name, message).
-pub type ScalarError = (&'static str, &'static str);
-
-pub const INT_DIV_ZERO: ScalarError = ("ZeroDivisionError", "integer division or modulo by zero");
-pub const INT_MOD_ZERO: ScalarError = ("ZeroDivisionError", "integer modulo by zero");
-pub const DIV_ZERO: ScalarError = ("ZeroDivisionError", "division by zero");
-pub const FLOAT_DIV_ZERO: ScalarError = ("ZeroDivisionError", "float division by zero");
-pub const FLOAT_FLOORDIV_ZERO: ScalarError = ("ZeroDivisionError", "float floor division by zero");
-pub const FLOAT_MOD_ZERO: ScalarError = ("ZeroDivisionError", "float modulo");
-pub const ZERO_NEG_POW: ScalarError = (
-    "ZeroDivisionError",
-    "0.0 cannot be raised to a negative power",
-);
-pub const NEG_INT_POW: ScalarError = (
-    "ValueError",
-    "Integers to negative integer powers are not allowed.",
-);
-pub const NEG_SHIFT: ScalarError = ("ValueError", "negative shift count");
-pub const NAN_TO_INT: ScalarError = ("ValueError", "cannot convert float NaN to integer");
-pub const INF_TO_INT: ScalarError = ("OverflowError", "cannot convert float infinity to integer");
-pub const BIG_TO_INT: ScalarError = ("OverflowError", "float is too large to convert to int64");
+pub use vm::runtime::scalar::{
+    ScalarError, BIG_TO_INT, DIV_ZERO, FLOAT_DIV_ZERO, FLOAT_FLOORDIV_ZERO, FLOAT_MOD_ZERO,
+    INF_TO_INT, INT_DIV_ZERO, INT_MOD_ZERO, NAN_TO_INT, NEG_INT_POW, NEG_SHIFT, ZERO_NEG_POW,
+};
 
 /// `a // b` on int64 (b != 0).
 #[inline]

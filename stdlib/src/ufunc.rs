@@ -137,6 +137,130 @@ unsafe fn contiguous1<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T)
     }
 }
 
+/// The widest vector instructions this CPU has, detected once: contiguous
+/// loops are compiled for each and the widest runs, so one binary serves
+/// every x86-64 (SSE2 is its baseline). Only wider registers: no fused
+/// multiply-add (not enabled) and no reassociation (never done without
+/// fast-math), so results are the same at every width.
+#[cfg(target_arch = "x86_64")]
+pub fn simd_level() -> u8 {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+    match LEVEL.load(Ordering::Relaxed) {
+        0 => {
+            let l = if std::is_x86_feature_detected!("avx512f") {
+                3
+            } else if std::is_x86_feature_detected!("avx2") {
+                2
+            } else {
+                1
+            };
+            LEVEL.store(l, Ordering::Relaxed);
+            l
+        }
+        l => l,
+    }
+}
+
+/// [`contiguous2`] compiled for AVX2.
+///
+/// # Safety
+/// As [`contiguous2`]; the CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn contiguous2_avx2<T: Copy, O: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    out: *mut O,
+    f: impl Fn(T, T) -> O,
+) {
+    // SAFETY: the caller's contract is contiguous2's.
+    unsafe { contiguous2(n, a, b, out, f) }
+}
+
+/// [`contiguous2`] compiled for AVX-512.
+///
+/// # Safety
+/// As [`contiguous2`]; the CPU has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn contiguous2_avx512<T: Copy, O: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    out: *mut O,
+    f: impl Fn(T, T) -> O,
+) {
+    // SAFETY: the caller's contract is contiguous2's.
+    unsafe { contiguous2(n, a, b, out, f) }
+}
+
+/// [`contiguous2`] at the CPU's widest vector width (NEON is aarch64's
+/// baseline: nothing to detect there).
+///
+/// # Safety
+/// As [`contiguous2`].
+#[inline(always)]
+unsafe fn dispatch2<T: Copy, O: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    out: *mut O,
+    f: impl Fn(T, T) -> O,
+) {
+    #[cfg(target_arch = "x86_64")]
+    match simd_level() {
+        // SAFETY: the contract, and the CPU has the instructions (detected).
+        3 => return unsafe { contiguous2_avx512(n, a, b, out, f) },
+        // SAFETY: as above.
+        2 => return unsafe { contiguous2_avx2(n, a, b, out, f) },
+        _ => {}
+    }
+    // SAFETY: the caller's contract is contiguous2's.
+    unsafe { contiguous2(n, a, b, out, f) }
+}
+
+/// [`contiguous1`] compiled for AVX2.
+///
+/// # Safety
+/// As [`contiguous1`]; the CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn contiguous1_avx2<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
+    // SAFETY: the caller's contract is contiguous1's.
+    unsafe { contiguous1(n, a, out, f) }
+}
+
+/// [`contiguous1`] compiled for AVX-512.
+///
+/// # Safety
+/// As [`contiguous1`]; the CPU has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn contiguous1_avx512<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
+    // SAFETY: the caller's contract is contiguous1's.
+    unsafe { contiguous1(n, a, out, f) }
+}
+
+/// [`contiguous1`] at the CPU's widest vector width.
+///
+/// # Safety
+/// As [`contiguous1`].
+#[inline(always)]
+unsafe fn dispatch1<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
+    #[cfg(target_arch = "x86_64")]
+    match simd_level() {
+        // SAFETY: the contract, and the CPU has the instructions (detected).
+        3 => return unsafe { contiguous1_avx512(n, a, out, f) },
+        // SAFETY: as above.
+        2 => return unsafe { contiguous1_avx2(n, a, out, f) },
+        _ => {}
+    }
+    // SAFETY: the caller's contract is contiguous1's.
+    unsafe { contiguous1(n, a, out, f) }
+}
+
 macro_rules! loop2 {
     ($name:ident, $t:ty, $o:ty, |$x:ident, $y:ident| $e:expr) => {
         /// # Safety
@@ -152,11 +276,11 @@ macro_rules! loop2 {
             if aligned && sa == ts && sb == ts && so == os {
                 // SAFETY: contiguous aligned operands of n elements, the
                 // output one of them or neither (the contract).
-                unsafe { contiguous2(n, a, Rhs::Arr(b), out, f) }
+                unsafe { dispatch2(n, a, Rhs::Arr(b), out, f) }
             } else if aligned && sa == ts && sb == 0 && so == os {
                 // SAFETY: as above; `b` is one aligned element, read before
                 // anything is written.
-                unsafe { contiguous2(n, a, Rhs::Val(b.read()), out, f) }
+                unsafe { dispatch2(n, a, Rhs::Val(b.read()), out, f) }
             } else {
                 for i in 0..n as isize {
                     // SAFETY: element i of each operand, at its stride; both
@@ -186,7 +310,7 @@ macro_rules! loop1 {
             if aligned && sa == ts && so == ts {
                 // SAFETY: contiguous aligned operands of n elements, the
                 // output the input or disjoint from it (the contract).
-                unsafe { contiguous1(n, a, out, f) }
+                unsafe { dispatch1(n, a, out, f) }
             } else {
                 for i in 0..n as isize {
                     // SAFETY: element i of each operand, at its stride; the
@@ -480,6 +604,44 @@ mod tests {
         // SAFETY: n i64; the output is the input.
         unsafe { neg(n, p, 8, p, 8) };
         assert!((0..n).all(|i| v[i] == -(i as i64)));
+    }
+
+    /// The loops at the CPU's widest vector width give every bit the
+    /// scalar expression gives (no fused multiply-add, no reassociation).
+    #[test]
+    fn vector_widths_round_as_scalar_code() {
+        let n = 1003;
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos() + 0.5).collect();
+        for (f, g) in [
+            (Ufunc::Add, (|a, b| a + b) as fn(f64, f64) -> f64),
+            (Ufunc::Multiply, |a, b| a * b),
+            (Ufunc::TrueDivide, |a, b| a / b),
+            (Ufunc::Subtract, |a, b| a - b),
+        ] {
+            let k = loop2(f, DType::F64).unwrap();
+            let mut out = vec![0.0f64; n];
+            // SAFETY: n f64 in each operand, the output a separate vector.
+            unsafe {
+                k(
+                    n,
+                    x.as_ptr() as _,
+                    8,
+                    y.as_ptr() as _,
+                    8,
+                    out.as_mut_ptr() as _,
+                    8,
+                )
+            };
+            for i in 0..n {
+                assert_eq!(out[i].to_bits(), g(x[i], y[i]).to_bits(), "{f:?} at {i}");
+            }
+        }
+        let sqrt = loop1(Ufunc::Float1(typer::builtins::Math1::Sqrt), DType::F64).unwrap();
+        let mut out = vec![0.0f64; n];
+        // SAFETY: n f64 in and out, separate vectors.
+        unsafe { sqrt(n, y.as_ptr() as _, 8, out.as_mut_ptr() as _, 8) };
+        assert!((0..n).all(|i| out[i].to_bits() == y[i].sqrt().to_bits()));
     }
 
     #[test]

@@ -3,7 +3,13 @@
 under CPython + NumPy and under Kiln; any crash of `vm`, any program Kiln
 fails that Python runs, or any difference in output is reported.
 
-    tests/tools/fuzz_arrays.py SEED COUNT   (needs a python with numpy: $PYTHON)
+    tests/tools/fuzz_arrays.py SEED COUNT [fused]   (needs a python with numpy: $PYTHON)
+
+With `fused`, the programs are elementwise expressions that Kiln compiles
+to fused operations: trees of operators, ufuncs and `np.where` over arrays of
+every dtype pair, broadcast shapes, views with negative strides and Python
+scalars, assigned to new names, updated in place (`a += ...`) and assigned
+into slices, including slices of arrays the expression reads (aliasing).
 
 Known, expected reports: float16 results (Kiln rejects them by design) and
 last-digit differences of float32 transcendental functions (NumPy's float32
@@ -76,14 +82,89 @@ def program():
     lines += ["", "", "main()", ""]
     return "\n".join(lines)
 
+SCALARS = ["2", "3.5", "-1", "True", "0", "300", "0.25"]
+BIN = ["+", "-", "*", "/", "//", "%", "<", "==", "!=", ">="] * 6 + ["&", "|", "^"]
+# float16 results (which Kiln rejects) are avoided: roots of a float.
+UFUNC1 = ["np.abs", "np.negative", "np.floor", "SQRT"]
+UFUNC2 = ["np.maximum", "np.minimum", "np.fmax", "np.add", "np.multiply"]
+
+def fused_expr(leaves, depth):
+    if depth == 0 or R.random() < 0.25:
+        return R.choice(leaves) if R.random() < 0.85 else R.choice(SCALARS)
+    k = R.random()
+    a = fused_expr(leaves, depth - 1)
+    if k < 0.55:
+        return f"({a} {R.choice(BIN)} {fused_expr(leaves, depth - 1)})"
+    if k < 0.7:
+        f = R.choice(UFUNC1)
+        return f"np.sqrt(np.abs({a}) + 0.5)" if f == "SQRT" else f"{f}({a})"
+    if k < 0.85:
+        return f"{R.choice(UFUNC2)}({a}, {fused_expr(leaves, depth - 1)})"
+    return f"np.where({a} > 1, {fused_expr(leaves, depth - 1)}, {fused_expr(leaves, depth - 1)})"
+
+def array_expr(leaves, depth):
+    while True:
+        e = fused_expr(leaves, depth)
+        if any(x in e for x in leaves):
+            return e
+
+def fused_program():
+    lines = ["import numpy as np", "", "def main():"]
+    two = R.random() < 0.6
+    # Shapes that broadcast against each other (to (4, 6) or (6,)).
+    shapes = [(4, 6), (6,), (1, 6), (4, 1)] if two else [(6,), (1,)]
+    leaves = []
+    for i in range(3):
+        shp = R.choice(shapes) if i else shapes[0]
+        dt = R.choice(dtypes[:4] * 2 + dtypes[4:]); nm = f"a{i}"
+        n = 1
+        for s in shp: n *= s
+        lines.append(f"    {nm} = (np.arange({n}) - {n // 3}).astype({dt}).reshape({shp})")
+        leaves.append(nm)
+        # Views with negative strides, of the same shape.
+        rev = f"{nm}[::-1, ::-1]" if len(shp) == 2 else f"{nm}[::-1]"
+        lines.append(f"    {nm}r = {rev}")
+        leaves.append(f"{nm}r")
+    last = "[:, {}]" if two else "[{}]"
+    for j in range(5):
+        k = R.random()
+        if k < 0.5:
+            e = array_expr(leaves, R.randint(2, 4))
+            lines.append(f"    t{j} = {e}")
+            lines.append(f"    print(t{j}, t{j}.dtype)")
+        elif k < 0.75:
+            # In place, reading the target itself and reversed.
+            c = f"c{j}"
+            lines.append(f"    {c} = a0.astype({R.choice(['np.float64', 'np.float32'])})")
+            own = [c, c + last.format("::-1")] + leaves
+            e = array_expr(own, R.randint(2, 3))
+            lines.append(f"    {c} {R.choice(['+=', '-=', '*='])} {e}")
+            lines.append(f"    print({c})")
+        else:
+            # Into a slice of the array the expression reads (aliasing).
+            c = f"c{j}"
+            lines.append(f"    {c} = a0.copy()")
+            dst, views = R.choice([
+                ("1:", [":-1", "1:", "-1:0:-1"]),
+                (":-1", ["1:", ":-1"]),
+                ("::-1", [":", "::-1"]),
+                ("::2", ["1::2", "::2"]),
+            ])
+            own = [c + last.format(v) for v in views]
+            e = array_expr(own, R.randint(1, 3))
+            lines.append(f"    {c}{last.format(dst)} = {e}")
+            lines.append(f"    print({c})")
+    lines += ["", "", "main()", ""]
+    return "\n".join(lines)
+
 def run(cmd, path):
     p = subprocess.run(cmd + [path], capture_output=True, text=True, timeout=20)
     err = p.stderr.strip().splitlines()
     return p.returncode, p.stdout, (err[-1] if err else "")
 
-bad = 0
+bad = agree = both_failed = 0
 for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 50):
-    src = program()
+    src = fused_program() if len(sys.argv) > 3 and sys.argv[3] == "fused" else program()
     path = os.path.join(OUT, f"p{it}.py")
     open(path, "w").write(src)
     pc, pout, perr = run([PY, "-W", "ignore"], path)
@@ -94,9 +175,13 @@ for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 50):
         # python raised: Kiln should also fail (compile error acceptable)
         if kc == 0:
             print("KILN OK BUT PYTHON FAILED", path, perr); bad += 1
+        else:
+            both_failed += 1
         continue
     if kc != 0:
         print("KILN FAILED", path, kerr); bad += 1; continue
     if pout.split() != kout.split():
         print("DIFF", path); bad += 1
-print("bad", bad)
+    else:
+        agree += 1
+print("agree", agree, "both failed", both_failed, "bad", bad)

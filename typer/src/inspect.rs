@@ -9,9 +9,20 @@ use crate::diag::{Source, Span};
 use crate::infer::{FuncRef, Program};
 use crate::tir::*;
 
+/// Says whether an expression is compiled as one fused elementwise
+/// operation, and if so which of the nodes under it are its leaves (the
+/// operands evaluated before it; the rest is computed in its single pass).
+pub type FusedLeaves<'h> = &'h dyn for<'e> Fn(&'e TExpr) -> Option<Vec<&'e TExpr>>;
+
 /// Renders every specialisation of a solved program, functions first in
 /// the order they were specialised, then the module's top-level code.
 pub fn inspect_types(prog: &Program, src: &Source) -> String {
+    inspect_types_with(prog, src, &|_| None)
+}
+
+/// As [`inspect_types`], showing each fused expression as one statement
+/// (`$3 = fused((a * 2) + a) :: ...`), as the compiler `fused` decides.
+pub fn inspect_types_with(prog: &Program, src: &Source, fused: FusedLeaves) -> String {
     let mut out = String::new();
     let mut order: Vec<usize> = (0..prog.specs.len())
         .filter(|&i| prog.specs[i].func != FuncRef::Module)
@@ -23,13 +34,14 @@ pub fn inspect_types(prog: &Program, src: &Source) -> String {
         if is_module && f.body.is_empty() {
             continue;
         }
-        render(prog, f, is_module, src, &mut out);
+        render(prog, f, is_module, src, fused, &mut out);
     }
     out
 }
 
 struct Ctx<'a> {
     prog: &'a Program,
+    fused: FusedLeaves<'a>,
     f: &'a TFunc,
     src: &'a Source,
     /// (line, statement text), in emission order.
@@ -37,13 +49,21 @@ struct Ctx<'a> {
     next: usize,
 }
 
-fn render(prog: &Program, f: &TFunc, is_module: bool, src: &Source, out: &mut String) {
+fn render(
+    prog: &Program,
+    f: &TFunc,
+    is_module: bool,
+    src: &Source,
+    fused: FusedLeaves,
+    out: &mut String,
+) {
     let args: Vec<String> = f.args.iter().map(|t| format!("{t},")).collect();
     let _ = writeln!(out, "{} ({})", f.name, args.join(" "));
     let _ = writeln!(out, "{}", "-".repeat(80));
     let _ = writeln!(out, "# File: {}", src.name);
     let mut cx = Ctx {
         prog,
+        fused,
         f,
         src,
         lines: Vec::new(),
@@ -185,9 +205,78 @@ impl Ctx<'_> {
     /// Names a value: locals and constants by themselves, everything else
     /// as a new `$n` defined by its own statement.
     fn expr(&mut self, e: &TExpr) -> String {
-        let text = match &e.kind {
+        match &e.kind {
             TExprKind::Local(id) => return self.f.locals[*id as usize].name.clone(),
             TExprKind::Const(c) => return const_text(c),
+            _ => {}
+        }
+        let fused = match &e.kind {
+            TExprKind::Rt(..) => (self.fused)(e),
+            _ => None,
+        };
+        let text = match (&e.kind, fused) {
+            (TExprKind::Rt(op, args), Some(leaves)) => {
+                let is_leaf = |x: &TExpr| leaves.iter().any(|l| std::ptr::eq(*l, x));
+                match op {
+                    RtOp::SetItem(..) => {
+                        let (value, target) = args.split_last().expect("setitem has a value");
+                        let mut a: Vec<String> = target.iter().map(|x| self.expr(x)).collect();
+                        a.push(format!("fused({})", self.fused_text(value, &is_leaf)));
+                        format!("setitem({})", a.join(", "))
+                    }
+                    RtOp::InPlace { f, dt, .. } => {
+                        let t = self.expr(&args[0]);
+                        let v = self.fused_text(&args[1], &is_leaf);
+                        format!(
+                            "fused(np.{}({t}, {v}, out={t})) [loop {dt}]",
+                            ufunc_text(*f)
+                        )
+                    }
+                    _ => {
+                        let t = self.fused_text(e, &is_leaf);
+                        // The outermost operator needs no parentheses.
+                        let bare = match op {
+                            RtOp::Ufunc { f, .. } if args.len() == 2 && op_symbol(*f).is_some() => {
+                                &t[1..t.len() - 1]
+                            }
+                            _ => &t,
+                        };
+                        format!("fused({bare})")
+                    }
+                }
+            }
+            (kind, _) => self.plain(kind),
+        };
+        let name = format!("${}", self.next);
+        self.next += 1;
+        self.emit(e.span, format!("{name} = {text} :: {}", e.ty));
+        name
+    }
+
+    /// A fused expression's tree as one text: its leaves named as usual,
+    /// its operations inline.
+    fn fused_text(&mut self, e: &TExpr, is_leaf: &dyn Fn(&TExpr) -> bool) -> String {
+        let TExprKind::Rt(op, args) = &e.kind else {
+            return self.expr(e);
+        };
+        if is_leaf(e) {
+            return self.expr(e);
+        }
+        let a: Vec<String> = args.iter().map(|x| self.fused_text(x, is_leaf)).collect();
+        match op {
+            RtOp::Ufunc { f, .. } if a.len() == 2 && op_symbol(*f).is_some() => {
+                format!("({} {} {})", a[0], op_symbol(*f).unwrap(), a[1])
+            }
+            _ => rt_text(op, &a),
+        }
+    }
+
+    /// The text of an expression's own operation (`$n = <text>`), its
+    /// operands named first.
+    fn plain(&mut self, kind: &TExprKind) -> String {
+        match kind {
+            TExprKind::Local(id) => self.f.locals[*id as usize].name.clone(),
+            TExprKind::Const(c) => const_text(c),
             TExprKind::Neg(x) => format!("-{}", self.expr(x)),
             TExprKind::Invert(x) => format!("~{}", self.expr(x)),
             TExprKind::Not(x) => format!("not {}", self.expr(x)),
@@ -205,7 +294,7 @@ impl Ctx<'_> {
                 s
             }
             TExprKind::And(l, r) | TExprKind::Or(l, r) => {
-                let w = if matches!(e.kind, TExprKind::And(..)) {
+                let w = if matches!(kind, TExprKind::And(..)) {
                     "and"
                 } else {
                     "or"
@@ -238,11 +327,7 @@ impl Ctx<'_> {
                 let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
                 rt_text(op, &a)
             }
-        };
-        let name = format!("${}", self.next);
-        self.next += 1;
-        self.emit(e.span, format!("{name} = {text} :: {}", e.ty));
-        name
+        }
     }
 }
 
@@ -384,5 +469,33 @@ mod tests {
         );
         assert!(out.contains("# --- LINE 4 --- \n"), "{out}");
         assert!(out.contains(&"=".repeat(80)), "{out}");
+    }
+
+    #[test]
+    fn fused_expressions_show_as_one_statement() {
+        let text = "import numpy as np\n\ndef foo(a, b):\n    return np.sqrt(a * a + b) * 2.0\n\n\
+                    x = np.ones(3)\nprint(foo(x, x))\n";
+        let prog = crate::check(text).unwrap();
+        // As a compiler might decide: the whole expression, over the locals.
+        fn leaves(e: &super::TExpr) -> Option<Vec<&super::TExpr>> {
+            fn collect<'e>(e: &'e super::TExpr, out: &mut Vec<&'e super::TExpr>) {
+                match &e.kind {
+                    super::TExprKind::Rt(_, args) => args.iter().for_each(|a| collect(a, out)),
+                    _ => out.push(e),
+                }
+            }
+            let mut v = Vec::new();
+            collect(e, &mut v);
+            (e.ty.as_array().is_some() && v.len() == 4).then_some(v)
+        }
+        let out = super::inspect_types_with(&prog, &Source::new("f.py", text), &leaves);
+        assert!(
+            out.contains(
+                "# $1 = fused(np.sqrt(((a * a) + b)) [loop float64] * 2.0) :: array(float64, 1d, C)"
+            ),
+            "{out}"
+        );
+        let foo = out.split(&"=".repeat(80)).next().unwrap_or("");
+        assert!(!foo.contains("$2 = "), "{out}");
     }
 }

@@ -11,12 +11,13 @@ use std::rc::Rc;
 use hashbrown::HashMap;
 use typer::ast::{BinOp, CmpOp};
 use typer::tir::*;
-use typer::{DiagKind, Diagnostic, Program, Source, Span, Type};
+use typer::{DType, DiagKind, Diagnostic, Program, Source, Span, Type};
 
 use crate::bytecode::{pfmt, unbound, Op, L, R};
 use crate::error::exception_index;
 use crate::module::{Module, Proto};
 use crate::rt::RtDesc;
+use crate::runtime::{Fused, FusedNode};
 
 /// Registers a value of this type occupies.
 pub fn width(t: &Type) -> u16 {
@@ -670,7 +671,7 @@ impl Gen<'_> {
             TStmtKind::Raise(name, msg) => {
                 // KeyError shows its argument's repr, as Python does.
                 let text = if name == "KeyError" {
-                    stdlib::fmt::str_repr(msg)
+                    (crate::runtime::kernels().str_repr)(msg)
                 } else {
                     msg.clone()
                 };
@@ -1105,15 +1106,37 @@ impl Gen<'_> {
 
     /// A runtime array operation: operands are evaluated, copied (borrowed)
     /// into a window, the operation runs there and leaves its result at the
-    /// window's start, which moves to `dst`.
+    /// window's start, which moves to `dst`. An elementwise expression over
+    /// plain arrays becomes one fused operation ([`fuse`]).
     fn rt(&mut self, op: &RtOp, args: &[TExpr], ty: &Type, dst: R, span: Span) {
+        match fuse(op, args, ty) {
+            Some((fused, operands)) => self.rt_call(op, &operands, Some(fused), ty, dst, span),
+            None => {
+                let operands: Vec<&TExpr> = args.iter().collect();
+                self.rt_call(op, &operands, None, ty, dst, span)
+            }
+        }
+    }
+
+    fn rt_call(
+        &mut self,
+        op: &RtOp,
+        args: &[&TExpr],
+        fused: Option<Box<Fused>>,
+        ty: &Type,
+        dst: R,
+        span: Span,
+    ) {
         let mark = self.top;
-        let regs: Vec<R> = match (op, args.split_last()) {
-            // `a[...] = v`: Python evaluates the value before the target.
-            (RtOp::SetItem(..), Some((v, target))) => {
-                let val = self.expr_reg(v);
+        let regs: Vec<R> = match (op, &fused) {
+            // `a[...] = v`: Python evaluates the value (a fused one's
+            // leaves) before the target.
+            (RtOp::SetItem(..), _) => {
+                let n = fused.as_ref().map_or(1, |f| f.leaves as usize);
+                let (target, value) = args.split_at(args.len() - n);
+                let vals: Vec<R> = value.iter().map(|a| self.expr_reg(a)).collect();
                 let mut regs: Vec<R> = target.iter().map(|a| self.expr_reg(a)).collect();
-                regs.push(val);
+                regs.extend(vals);
                 regs
             }
             _ => args.iter().map(|a| self.expr_reg(a)).collect(),
@@ -1122,13 +1145,12 @@ impl Gen<'_> {
             op: op.clone(),
             args: args.iter().map(|a| a.ty.clone()).collect(),
             ret: ty.clone(),
+            fused,
         };
         let win = desc.window() as u16;
-        let d = match self
-            .rtops
-            .iter()
-            .position(|x| x.op == desc.op && x.args == desc.args && x.ret == desc.ret)
-        {
+        let d = match self.rtops.iter().position(|x| {
+            x.op == desc.op && x.args == desc.args && x.ret == desc.ret && x.fused == desc.fused
+        }) {
             Some(i) => i,
             None => {
                 self.rtops.push(desc);
@@ -1880,6 +1902,250 @@ fn swap(op: CmpOp) -> CmpOp {
     }
 }
 
+// ------------------------------------------------------------------ fusion
+
+/// Is `t` a plain `ndarray` (no subtype, whose ufunc hook would want one
+/// operation and one allocation per ufunc, as Numba gives it)?
+fn plain_array(t: &Type) -> bool {
+    t.as_array().is_some_and(|a| a.class == 0)
+}
+
+/// Operands of a ufunc.
+pub fn ufunc_arity(f: Ufunc) -> usize {
+    use Ufunc::*;
+    match f {
+        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        _ => 2,
+    }
+}
+
+fn is_comparison(f: Ufunc) -> bool {
+    use Ufunc::*;
+    matches!(
+        f,
+        Equal
+            | NotEqual
+            | Less
+            | LessEqual
+            | Greater
+            | GreaterEqual
+            | LogicalAnd
+            | LogicalOr
+            | LogicalNot
+    )
+}
+
+/// Is `e` an elementwise operation on plain arrays that a fused expression
+/// can take in? (A comparison with a Python int is left alone: whether the
+/// int fits decides its loop dtype at run time.)
+fn fusable(e: &TExpr) -> bool {
+    plain_array(&e.ty)
+        && match &e.kind {
+            TExprKind::Rt(RtOp::Ufunc { f, args: kinds, .. }, xs) => {
+                xs.len() == ufunc_arity(*f)
+                    && kinds.len() == xs.len()
+                    && !(is_comparison(*f) && kinds.contains(&Arg::PyInt))
+            }
+            TExprKind::Rt(RtOp::Where(kinds), xs) => xs.len() == 3 && kinds.len() == 3,
+            _ => false,
+        }
+}
+
+/// Can evaluating `e` neither raise nor be seen (so that evaluating it
+/// before rather than after an operation changes nothing)?
+fn quiet(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Local(_) | TExprKind::Const(_) => true,
+        TExprKind::Neg(x) | TExprKind::Cast(x) => quiet(x),
+        TExprKind::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul, l, r) => {
+            e.ty == Type::Int && quiet(l) && quiet(r)
+        }
+        // Views: slices without a step (never out of bounds) and `.T`.
+        TExprKind::Rt(RtOp::GetItem(kinds), xs) => {
+            kinds
+                .iter()
+                .all(|k| matches!(k, Idx::Slice { step: false, .. }))
+                && xs.iter().all(quiet)
+        }
+        TExprKind::Rt(RtOp::Transpose, xs) => xs.iter().all(quiet),
+        _ => false,
+    }
+}
+
+/// A fused expression under construction: its nodes in postfix order and
+/// its leaves, the operands evaluated before it runs.
+struct FuseBuild<'e> {
+    nodes: Vec<FusedNode>,
+    leaves: Vec<&'e TExpr>,
+    depth: usize,
+    max: usize,
+    /// Cleared when fusing would change what the program does.
+    ok: bool,
+}
+
+impl<'e> FuseBuild<'e> {
+    fn new() -> Self {
+        FuseBuild {
+            nodes: Vec::new(),
+            leaves: Vec::new(),
+            depth: 0,
+            max: 0,
+            ok: true,
+        }
+    }
+
+    fn push(&mut self, n: FusedNode, pops: usize) {
+        self.nodes.push(n);
+        self.depth = self.depth + 1 - pops;
+        self.max = self.max.max(self.depth);
+    }
+
+    fn leaf(&mut self, e: &'e TExpr, dt: DType, kind: Arg) {
+        // Array leaves are plain; a leaf that could raise or be seen must not
+        // move before an operation that ran before it.
+        let ran_one = self
+            .nodes
+            .iter()
+            .any(|n| !matches!(n, FusedNode::Input { .. }));
+        if (e.ty.as_array().is_some() && !plain_array(&e.ty)) || (ran_one && !quiet(e)) {
+            self.ok = false;
+        }
+        let k = self.leaves.len() as u16;
+        self.leaves.push(e);
+        let py_int = kind == Arg::PyInt;
+        self.push(FusedNode::Input { k, dt, py_int }, 0);
+    }
+
+    fn operand(&mut self, e: &'e TExpr, dt: DType, kind: Arg) {
+        if fusable(e) {
+            let TExprKind::Rt(op, xs) = &e.kind else {
+                unreachable!("fusable is an Rt node")
+            };
+            self.node(op, xs, &e.ty);
+        } else {
+            self.leaf(e, dt, kind);
+        }
+    }
+
+    /// A fusable operation `op` on `xs` with result type `ty`.
+    fn node(&mut self, op: &RtOp, xs: &'e [TExpr], ty: &Type) {
+        let out = ty.as_array().map_or(DType::F64, |a| a.dtype);
+        match op {
+            RtOp::Ufunc { f, dt, args: kinds } => {
+                for (x, k) in xs.iter().zip(kinds) {
+                    self.operand(x, *dt, *k);
+                }
+                self.push(
+                    FusedNode::Ufunc {
+                        f: *f,
+                        dt: *dt,
+                        out,
+                    },
+                    xs.len(),
+                );
+            }
+            RtOp::Where(_) => {
+                for (i, x) in xs.iter().enumerate() {
+                    let dt = if i == 0 { DType::Bool } else { out };
+                    self.operand(x, dt, Arg::Array(dt));
+                }
+                self.push(FusedNode::Where { out }, 3);
+            }
+            _ => self.ok = false,
+        }
+    }
+
+    /// The expression, if fusing it keeps the program's meaning and saves
+    /// at least one temporary (`min_ops` operations: two for a new array,
+    /// one assigned into a selection, whose value needs no array).
+    fn finish(self, prefix: &'e [TExpr], min_ops: usize) -> Option<(Box<Fused>, Vec<&'e TExpr>)> {
+        let ops = self
+            .nodes
+            .iter()
+            .filter(|n| !matches!(n, FusedNode::Input { .. }))
+            .count();
+        if !self.ok || ops < min_ops || self.leaves.len() > u16::MAX as usize / 2 {
+            return None;
+        }
+        let fused = Fused {
+            nodes: self.nodes,
+            leaves: self.leaves.len() as u16,
+            depth: self.max as u16,
+        };
+        let mut operands: Vec<&TExpr> = prefix.iter().collect();
+        operands.extend(self.leaves);
+        Some((Box::new(fused), operands))
+    }
+}
+
+/// The leaves of the fused operation `e` compiles to, if it is one (for
+/// `--inspect-types`).
+pub fn fused_leaves(e: &TExpr) -> Option<Vec<&TExpr>> {
+    let TExprKind::Rt(op, args) = &e.kind else {
+        return None;
+    };
+    let (fused, operands) = fuse(op, args, &e.ty)?;
+    Some(operands[operands.len() - fused.leaves as usize..].to_vec())
+}
+
+/// Decides whether a runtime operation is the root of a fused elementwise
+/// expression: a ufunc or `np.where` on plain arrays with another such
+/// operation among its operands, `a op= expr` on a plain array, or
+/// `a[...] = expr`. Returns the expression and the call site's operands
+/// (for a selection, the target and its indices, then the leaves).
+fn fuse<'e>(op: &RtOp, args: &'e [TExpr], ty: &Type) -> Option<(Box<Fused>, Vec<&'e TExpr>)> {
+    let mut b = FuseBuild::new();
+    match op {
+        RtOp::Ufunc { f, args: kinds, .. } => {
+            let fits = plain_array(ty)
+                && args.len() == ufunc_arity(*f)
+                && kinds.len() == args.len()
+                && !(is_comparison(*f) && kinds.contains(&Arg::PyInt));
+            if !fits || !args.iter().any(fusable) {
+                return None;
+            }
+            b.node(op, args, ty);
+            b.finish(&[], 2)
+        }
+        RtOp::Where(_) => {
+            if !plain_array(ty) || args.len() != 3 || !args.iter().any(fusable) {
+                return None;
+            }
+            b.node(op, args, ty);
+            b.finish(&[], 2)
+        }
+        RtOp::InPlace { f, dt, args: kinds } => {
+            let target = args.first()?.ty.as_array()?;
+            if target.class != 0 || args.len() != 2 || ufunc_arity(*f) != 2 || !fusable(&args[1]) {
+                return None;
+            }
+            b.leaf(&args[0], *dt, kinds[0]);
+            b.operand(&args[1], *dt, kinds[1]);
+            b.push(
+                FusedNode::Ufunc {
+                    f: *f,
+                    dt: *dt,
+                    out: target.dtype,
+                },
+                2,
+            );
+            b.finish(&[], 2)
+        }
+        RtOp::SetItem(_, Arg::Array(_)) => {
+            let (value, target) = args.split_last()?;
+            if !fusable(value) || !target.iter().all(quiet) {
+                return None;
+            }
+            let TExprKind::Rt(vop, xs) = &value.kind else {
+                return None;
+            };
+            b.node(vop, xs, &value.ty);
+            b.finish(target, 1)
+        }
+        _ => None,
+    }
+}
+
 fn negate(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Lt => CmpOp::Ge,
@@ -1906,13 +2172,13 @@ fn writes_before_reading_all(e: &TExpr) -> bool {
 /// Appends a constant as `print` shows it.
 fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
     match c {
-        Const::Str(s) if in_tuple => out.push_str(&stdlib::fmt::str_repr(s)),
+        Const::Str(s) if in_tuple => out.push_str(&(crate::runtime::kernels().str_repr)(s)),
         Const::Str(s) => out.push_str(s),
         Const::None => out.push_str("None"),
         Const::DType(d) => out.push_str(d.name()),
         Const::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
         Const::Int(v) if !ty.is_float() => out.push_str(&v.to_string()),
-        Const::Int(v) => stdlib::fmt::write_float(out, *v as f64),
-        Const::Float(v) => stdlib::fmt::write_float(out, *v),
+        Const::Int(v) => (crate::runtime::kernels().write_float)(out, *v as f64),
+        Const::Float(v) => (crate::runtime::kernels().write_float)(out, *v),
     }
 }

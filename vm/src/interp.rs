@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use stdlib::scalar::{self, ScalarError};
+use crate::runtime::scalar::{self, ScalarError};
 
 use crate::array::{self, Array};
 use crate::bytecode::{pfmt, Op};
@@ -1067,7 +1067,7 @@ impl Machine {
             Op::Math1 { a, b, f: k } => {
                 let x = f(reg!(b));
                 let y = (RUNTIME.math1[k as usize])(x);
-                if let Some(err) = stdlib::math::math1_error(x, y) {
+                if let Some(err) = (crate::runtime::kernels().math1_error)(x, y) {
                     return Err(raised(err));
                 }
                 set!(a, fb(y))
@@ -1126,10 +1126,10 @@ impl Machine {
                         use std::fmt::Write as _;
                         let _ = write!(self.out, "{}", i(x));
                     }
-                    pfmt::FLOAT => stdlib::fmt::write_float(&mut self.out, f(x)),
+                    pfmt::FLOAT => (crate::runtime::kernels().write_float)(&mut self.out, f(x)),
                     pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
-                    pfmt::FLOAT32 => self.out.push_str(&stdlib::arrayfmt::scalar_str(
-                        stdlib::arrayfmt::Elem::F32(f(x) as f32),
+                    pfmt::FLOAT32 => self.out.push_str(&(crate::runtime::kernels().scalar_str)(
+                        crate::runtime::Elem::F32(f(x) as f32),
                     )),
                     pfmt::ARRAY => {
                         let p = x as *const Array;
@@ -1145,7 +1145,7 @@ impl Machine {
                     }
                     pfmt::STR_REPR => {
                         let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
-                        self.out.push_str(&stdlib::fmt::str_repr(s));
+                        self.out.push_str(&(crate::runtime::kernels().str_repr)(s));
                     }
                     _ => self
                         .out
@@ -1265,6 +1265,7 @@ mod tests {
     }
 
     fn machine() -> Machine {
+        crate::runtime::install_without_kernels();
         Machine::new(
             Box::new(std::io::sink()),
             Limits::default(),

@@ -168,7 +168,7 @@ impl Module {
                     {
                         return err(pc, "unknown string or kind in Bound")
                     }
-                    Op::Math1 { f, .. } if f as usize >= stdlib::math::MATH1.len() => {
+                    Op::Math1 { f, .. } if f as usize >= typer::builtins::Math1::ALL.len() => {
                         return err(pc, "unknown math kernel")
                     }
                     Op::Raise { e, .. } if e as usize >= crate::error::EXCEPTIONS.len() => {

@@ -15,6 +15,7 @@ use crate::array::{
 };
 use crate::classmethods::ClassTable;
 use crate::compile::width;
+use crate::runtime::{kernels, Elem, Fused, FusedNode, Input};
 
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
@@ -22,6 +23,10 @@ pub struct RtDesc {
     pub op: RtOp,
     pub args: Vec<Type>,
     pub ret: Type,
+    /// A fused elementwise expression: `op` is its root (a ufunc or `where`
+    /// making a new array, `InPlace`, or `SetItem` of an array value), and
+    /// the operands that the root's array operand would be are the leaves.
+    pub fused: Option<Box<Fused>>,
 }
 
 impl RtDesc {
@@ -249,6 +254,9 @@ fn put_arr(regs: &mut [u64], a: *mut Array) {
 /// error comes before the work it would pay for.
 pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     let ops = decode(d, regs)?;
+    if let Some(fz) = &d.fused {
+        return exec_fused(cx, d, fz, &ops, regs);
+    }
     match &d.op {
         RtOp::New(fill) => {
             let shape = shape_of(&ints(&ops[0]))?;
@@ -403,7 +411,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             if d.ret.as_array().is_none() {
                 // All operands scalars: compute once.
                 let vals: Vec<Val> = ops.iter().map(|o| scalar(o).0.to(*dt)).collect();
-                let v = apply(*f, *dt, &vals)?;
+                let v = (kernels().ufunc_scalar)(*f, *dt, &vals)?;
                 regs[0] = v.to_bits(out_dt);
                 return Ok(());
             }
@@ -439,12 +447,12 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             cx.charge(src.size())?;
             match axis {
                 None => {
-                    let v = reduce_all(*f, *acc, src)?;
+                    let v = (kernels().reduce_all)(*f, *acc, src)?;
                     regs[0] = v.to_bits(out_dt);
                 }
                 Some(ax) if src.ndim == 1 => {
                     let _ = ax;
-                    let v = reduce_all(*f, *acc, src)?;
+                    let v = (kernels().reduce_all)(*f, *acc, src)?;
                     regs[0] = v.to_bits(out_dt);
                 }
                 Some(ax) => {
@@ -532,6 +540,168 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
     }
     Ok(())
+}
+
+/// Runs a fused expression. Everything the separate operations would have
+/// checked is checked first, node by node in their order (broadcasting,
+/// Python ints against integer loop dtypes), with their messages; then the
+/// fuel of every operation over the pass's elements (plus the assignment
+/// into a selection), as the separate operations charge when their shapes
+/// are the result's; then the one allocation (none in place or into a
+/// selection) and the kernel's single pass.
+fn exec_fused(
+    cx: &RtCtx,
+    d: &RtDesc,
+    fz: &Fused,
+    ops: &[Opnd],
+    regs: &mut [u64],
+) -> Result<(), Raised> {
+    let nleaves = fz.leaves as usize;
+    if nleaves > ops.len() || fz.nodes.is_empty() {
+        return Err(mismatch("fused expression"));
+    }
+    let leaves = &ops[ops.len() - nleaves..];
+    // Shapes, as each operation in turn would broadcast them (None: a scalar).
+    let mut stack: Vec<(Option<Vec<usize>>, Option<usize>)> = Vec::new();
+    let last = fz.nodes.len() - 1;
+    for (i, node) in fz.nodes.iter().enumerate() {
+        let n = match node {
+            FusedNode::Input { k, .. } => {
+                let Some(x) = leaves.get(*k as usize) else {
+                    return Err(mismatch("fused expression"));
+                };
+                let shape = match x {
+                    Opnd::Arr(_) => Some(arr(x).shape().to_vec()),
+                    _ => None,
+                };
+                stack.push((shape, Some(*k as usize)));
+                continue;
+            }
+            FusedNode::Ufunc { f, .. } => ufunc_arity(*f),
+            FusedNode::Where { .. } => 3,
+        };
+        if stack.len() < n {
+            return Err(mismatch("fused expression"));
+        }
+        let operands = stack.split_off(stack.len() - n);
+        let shapes: Vec<&[usize]> = operands.iter().filter_map(|o| o.0.as_deref()).collect();
+        let shape = match (&d.op, i == last) {
+            (RtOp::InPlace { .. }, true) => {
+                let target = arr(&leaves[0]).shape();
+                let mut with_out = shapes.clone();
+                with_out.push(target);
+                let shape = broadcast(&with_out).and_then(|_| broadcast(&shapes))?;
+                if shape != target {
+                    return Err((
+                        "ValueError",
+                        format!("non-broadcastable output operand with shape {} doesn't match the broadcast shape {}", shape_str(target), shape_str(&shape)),
+                    ));
+                }
+                shape
+            }
+            _ => broadcast(&shapes)?,
+        };
+        if let FusedNode::Ufunc { f, dt, .. } = node {
+            if !dt.is_float() && !is_comparison(*f) {
+                for (_, k) in &operands {
+                    let py_int = fz.nodes.iter().any(|m| {
+                        matches!(m, FusedNode::Input { k: j, py_int: true, .. } if Some(*j as usize) == *k)
+                    });
+                    if let (true, Some(Opnd::Scalar(v, _))) = (py_int, k.map(|k| &leaves[k])) {
+                        check_py_int(*v, *dt)?;
+                    }
+                }
+            }
+        }
+        stack.push((Some(shape), None));
+    }
+    let Some((Some(shape), _)) = stack.pop() else {
+        return Err(mismatch("fused expression"));
+    };
+    let ins = inputs(leaves);
+    let charge_ops = |n: usize| -> Result<(), Raised> {
+        for _ in 0..fz.ops() {
+            cx.charge(n)?;
+        }
+        Ok(())
+    };
+    match &d.op {
+        RtOp::InPlace { .. } => {
+            let target = arr(&leaves[0]);
+            charge_ops(target.size())?;
+            (kernels().fused)(fz, &ins, target)
+        }
+        RtOp::SetItem(kinds, _) => {
+            let dst = arr(&ops[0]);
+            let idx: Vec<i64> = ops[1..ops.len() - nleaves]
+                .iter()
+                .map(|o| scalar(o).0.as_i64())
+                .collect();
+            let sel = select(dst, kinds, &idx)?;
+            check_assignable(&shape, &sel.shape)?;
+            let n = sel.shape.iter().product();
+            charge_ops(n)?;
+            cx.charge(n)?;
+            let mut view = Array {
+                refct: 1,
+                meminfo: dst.meminfo,
+                data: sel.data,
+                dtype: dst.dtype,
+                ndim: sel.shape.len() as u8,
+                class: dst.class,
+                shape: [0; MAX_NDIM],
+                strides: [0; MAX_NDIM],
+            };
+            view.shape[..sel.shape.len()].copy_from_slice(&sel.shape);
+            view.strides[..sel.shape.len()].copy_from_slice(&sel.strides);
+            (kernels().fused)(fz, &ins, &view)
+        }
+        _ => {
+            charge_ops(elems(&shape))?;
+            let class = d.ret.as_array().map_or(0, |a| a.class);
+            let a = new_array(&cx.table, class, out_dtype(&d.ret), &shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
+            if let Err(e) = (kernels().fused)(fz, &ins, unsafe { &*a }) {
+                // SAFETY: the array allocated above, whose one reference is
+                // ours.
+                unsafe { array::release(a) };
+                return Err(e);
+            }
+            put_arr(regs, a);
+            Ok(())
+        }
+    }
+}
+
+/// Operands of a ufunc.
+fn ufunc_arity(f: Ufunc) -> usize {
+    use Ufunc::*;
+    match f {
+        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        _ => 2,
+    }
+}
+
+/// Can a value of `src` shape be assigned into a selection of `dst` shape?
+fn check_assignable(src: &[usize], dst: &[usize]) -> Result<(), Raised> {
+    let ok = src.len() <= dst.len()
+        && src
+            .iter()
+            .rev()
+            .zip(dst.iter().rev())
+            .all(|(&s, &t)| s == t || s == 1);
+    if ok {
+        Ok(())
+    } else {
+        Err((
+            "ValueError",
+            format!(
+                "could not broadcast input array from shape {} into shape {}",
+                shape_str(src),
+                shape_str(dst)
+            ),
+        ))
+    }
 }
 
 /// # Safety
@@ -710,23 +880,7 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
 /// Copies `src` (broadcast) into the selection, through a temporary when the
 /// two share memory so that overlapping assignments read the old values.
 fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
-    let ok = src.ndim as usize <= sel.shape.len()
-        && src
-            .shape()
-            .iter()
-            .rev()
-            .zip(sel.shape.iter().rev())
-            .all(|(&s, &t)| s == t || s == 1);
-    if !ok {
-        return Err((
-            "ValueError",
-            format!(
-                "could not broadcast input array from shape {} into shape {}",
-                shape_str(src.shape()),
-                shape_str(&sel.shape)
-            ),
-        ));
-    }
+    check_assignable(src.shape(), &sel.shape)?;
     let n = sel.shape.iter().product();
     cx.charge(n)?;
     let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);
@@ -770,7 +924,7 @@ fn ufunc_array(
     // comparisons instead compare exactly, in a dtype that holds both.
     let mut dt = dt;
     if !dt.is_float() {
-        let comparison = compare_or_logical(f, Val::I(0), Val::I(0)).is_some();
+        let comparison = is_comparison(f);
         for (k, x) in kinds.iter().zip(ops) {
             if let (Arg::PyInt, Opnd::Scalar(v, _)) = (k, x) {
                 match check_py_int(*v, dt) {
@@ -808,75 +962,8 @@ fn ufunc_array(
     // header is only read while the operation runs (elements are written
     // through its `data` pointer).
     let o = unsafe { &*target };
-
-    if typed_loop(f, dt, ops, o, &shape, out.is_some()) {
-        return Ok(target);
-    }
-    // Inputs are read in full before the output is written when they share
-    // memory with it (in-place `a += a[::-1]`).
-    let overlap = out.is_some()
-        && ops
-            .iter()
-            .skip(1)
-            .any(|x| matches!(x, Opnd::Arr(_)) && arr(x).meminfo == o.meminfo);
-    let n: usize = shape.iter().product();
-    let nd = shape.len();
-    let mut ins: Vec<(Option<&Array>, [isize; MAX_NDIM], Val)> = Vec::new();
-    for x in ops {
-        match x {
-            Opnd::Arr(_) => {
-                let a = arr(x);
-                ins.push((
-                    Some(a),
-                    broadcast_strides(a.shape(), a.strides(), &shape),
-                    Val::I(0),
-                ));
-            }
-            Opnd::Scalar(v, _) => ins.push((None, [0; MAX_NDIM], v.to(dt))),
-            Opnd::Ints(_) => unreachable!(),
-        }
-    }
-    let mut results = if overlap {
-        Vec::with_capacity(n)
-    } else {
-        Vec::new()
-    };
-    let mut vals = [Val::I(0); 3];
-    let mut err = None;
-    // Offsets of each input, then the output, per element.
-    let mut offs: Vec<[isize; MAX_NDIM]> = ins.iter().map(|i| i.1).collect();
-    offs.push({
-        let mut s = [0isize; MAX_NDIM];
-        s[..nd].copy_from_slice(o.strides());
-        s
-    });
-    let strides: Vec<&[isize]> = offs.iter().map(|s| &s[..nd]).collect();
-    visit(&shape, &strides, |k, off| {
-        for (j, (a, _, v)) in ins.iter().enumerate() {
-            vals[j] = match a {
-                // SAFETY: broadcast offsets inside the input array.
-                Some(a) => unsafe { load(a.dtype, a.data.offset(off[j])) }.to(dt),
-                None => *v,
-            };
-        }
-        match apply(f, dt, &vals[..ins.len()]) {
-            Ok(r) => {
-                if overlap {
-                    results.push(r);
-                } else {
-                    // SAFETY: offset inside the output array.
-                    unsafe { store(o.dtype, o.data.offset(off[ins.len()]), r) }
-                }
-            }
-            Err(e) => {
-                if err.is_none() {
-                    err = Some(e);
-                }
-            }
-        }
-        let _ = k;
-    });
-    if let Some(e) = err {
+    let ins = inputs(ops);
+    if let Err(e) = (kernels().ufunc)(f, dt, &ins, o, out.is_some()) {
         if out.is_none() {
             // SAFETY: the array allocated above, whose one reference is
             // ours; `o` is not used again.
@@ -884,108 +971,18 @@ fn ufunc_array(
         }
         return Err(e);
     }
-    if overlap {
-        for_each_offset(&shape, [o.strides()], |k, [off]| {
-            // SAFETY: offsets inside the output array.
-            unsafe { store(o.dtype, o.data.offset(off), results[k]) }
-        });
-    }
-    let _ = n;
     Ok(target)
 }
 
-/// Runs the ufunc through a typed inner loop of `stdlib::ufunc` when every
-/// array operand already has the loop dtype (and the output does too, or is
-/// bool for a comparison): one call per row of the last axis. Returns false
-/// when the operands do not fit, leaving the work to the converting path.
-fn typed_loop(
-    f: Ufunc,
-    dt: DType,
-    ops: &[Opnd],
-    o: &Array,
-    shape: &[usize],
-    in_place: bool,
-) -> bool {
-    let arrays_fit = ops.iter().all(|x| match x {
-        Opnd::Arr(_) => {
-            arr(x).dtype == dt
-                && !(in_place && arr(x).meminfo == o.meminfo && !std::ptr::eq(arr(x), o))
-        }
-        _ => true,
-    });
-    if !arrays_fit || (o.dtype != dt && o.dtype != DType::Bool) || shape.is_empty() {
-        return false;
-    }
-    // Scalars become one element of the loop dtype, read with stride 0.
-    let mut scal = [[0u8; 8]; 2];
-    let mut ptrs = [std::ptr::null::<u8>(); 2];
-    let mut strides = [[0isize; MAX_NDIM]; 2];
-    for (j, x) in ops.iter().enumerate().take(2) {
-        match x {
-            Opnd::Arr(_) => {
-                let a = arr(x);
-                ptrs[j] = a.data;
-                strides[j] = broadcast_strides(a.shape(), a.strides(), shape);
-            }
-            Opnd::Scalar(v, _) => {
-                // SAFETY: the buffer has room for any dtype (8 bytes).
-                unsafe { store(dt, scal[j].as_mut_ptr(), v.to(dt)) };
-                ptrs[j] = scal[j].as_ptr();
-            }
-            Opnd::Ints(_) => return false,
-        }
-    }
-    let nd = shape.len();
-    let inner = shape[nd - 1];
-    let outer = &shape[..nd - 1];
-    match ops.len() {
-        2 => {
-            let Some(k) = stdlib::ufunc::loop2(f, dt) else {
-                return false;
-            };
-            let (s0, s1) = (&strides[0][..nd - 1], &strides[1][..nd - 1]);
-            for_each_offset(outer, [s0, s1, &o.strides()[..nd - 1]], |_, [p, q, w]| {
-                // SAFETY: each row lies inside its (broadcast) operand.
-                unsafe {
-                    k(
-                        inner,
-                        ptrs[0].offset(p),
-                        strides[0][nd - 1],
-                        ptrs[1].offset(q),
-                        strides[1][nd - 1],
-                        o.data.offset(w),
-                        o.strides[nd - 1],
-                    )
-                }
-            });
-        }
-        1 => {
-            let Some(k) = stdlib::ufunc::loop1(f, dt) else {
-                return false;
-            };
-            if o.dtype != dt {
-                return false;
-            }
-            for_each_offset(
-                outer,
-                [&strides[0][..nd - 1], &o.strides()[..nd - 1]],
-                |_, [p, w]| {
-                    // SAFETY: each row lies inside its operand and the output.
-                    unsafe {
-                        k(
-                            inner,
-                            ptrs[0].offset(p),
-                            strides[0][nd - 1],
-                            o.data.offset(w),
-                            o.strides[nd - 1],
-                        )
-                    }
-                },
-            );
-        }
-        _ => return false,
-    }
-    true
+/// The kernels' view of decoded operands (shapes have no place there).
+fn inputs<'a>(ops: &'a [Opnd]) -> Vec<Input<'a>> {
+    ops.iter()
+        .map(|x| match x {
+            Opnd::Arr(_) => Input::Arr(arr(x)),
+            Opnd::Scalar(v, _) => Input::Scalar(*v),
+            Opnd::Ints(_) => unreachable!("a shape is not an elementwise operand"),
+        })
+        .collect()
 }
 
 /// NumPy 2 (NEP 50): a Python int meeting an integer dtype must fit it.
@@ -1019,187 +1016,22 @@ fn array_shapes<'a>(ops: &[Opnd]) -> Vec<&'a [usize]> {
         .collect()
 }
 
-/// Visits broadcast offsets for any number of operands.
-fn visit(shape: &[usize], strides: &[&[isize]], mut f: impl FnMut(usize, &[isize])) {
-    let total: usize = shape.iter().product();
-    if total == 0 {
-        return;
-    }
-    let nd = shape.len();
-    let m = strides.len();
-    let mut idx = [0usize; MAX_NDIM];
-    let mut off = vec![0isize; m];
-    for k in 0..total {
-        f(k, &off);
-        let mut d = nd;
-        while d > 0 {
-            d -= 1;
-            idx[d] += 1;
-            for j in 0..m {
-                off[j] += strides[j][d];
-            }
-            if idx[d] < shape[d] {
-                break;
-            }
-            for j in 0..m {
-                off[j] -= strides[j][d] * shape[d] as isize;
-            }
-            idx[d] = 0;
-        }
-    }
-}
-
-/// Comparisons and logical ufuncs, the same for every kind of value
-/// (a nan compares unordered: only `!=` holds).
-fn compare_or_logical(f: Ufunc, x: Val, y: Val) -> Option<Val> {
-    use std::cmp::Ordering as O;
-    let ord = || match (x, y) {
-        (Val::F(a), Val::F(b)) => a.partial_cmp(&b),
-        (Val::U(a), Val::U(b)) => Some(a.cmp(&b)),
-        (a, b) => Some(a.as_i64().cmp(&b.as_i64())),
-    };
-    let r = match f {
-        Ufunc::Equal => ord() == Some(O::Equal),
-        Ufunc::NotEqual => ord() != Some(O::Equal),
-        Ufunc::Less => ord() == Some(O::Less),
-        Ufunc::LessEqual => matches!(ord(), Some(O::Less | O::Equal)),
-        Ufunc::Greater => ord() == Some(O::Greater),
-        Ufunc::GreaterEqual => matches!(ord(), Some(O::Greater | O::Equal)),
-        Ufunc::LogicalAnd => x.truthy() && y.truthy(),
-        Ufunc::LogicalOr => x.truthy() || y.truthy(),
-        Ufunc::LogicalNot => !x.truthy(),
-        _ => return None,
-    };
-    Some(Val::I(r as i64))
-}
-
-/// One element of a ufunc, on operands already in the loop dtype's kind.
-pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
+/// Comparisons and logical ufuncs: their bool result holds any operands,
+/// so a Python int need not fit the loop dtype.
+fn is_comparison(f: Ufunc) -> bool {
     use Ufunc::*;
-    let x = v[0];
-    let y = v.get(1).copied().unwrap_or(Val::I(0).to(dt));
-    if let Some(r) = compare_or_logical(f, x, y) {
-        return Ok(r);
-    }
-    Ok(match (x, y) {
-        (Val::F(a), Val::F(b)) if dt.is_float() => match f {
-            Add => Val::F(a + b),
-            Subtract => Val::F(a - b),
-            Multiply => Val::F(a * b),
-            TrueDivide => Val::F(a / b),
-            FloorDivide => Val::F(if b == 0.0 {
-                a / b
-            } else {
-                stdlib::scalar::floordiv_f64(a, b)
-            }),
-            Remainder => Val::F(if b == 0.0 {
-                f64::NAN
-            } else {
-                stdlib::scalar::mod_f64(a, b)
-            }),
-            Power => Val::F(a.powf(b)),
-            Negative => Val::F(-a),
-            Absolute => Val::F(a.abs()),
-            Float1(m) => Val::F((crate::runtime::RUNTIME.math1[m as usize])(a)),
-            Floor => Val::F(a.floor()),
-            Ceil => Val::F(a.ceil()),
-            Arctan2 => Val::F(a.atan2(b)),
-            Minimum => Val::F(if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else {
-                a.min(b)
-            }),
-            Maximum => Val::F(if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else {
-                a.max(b)
-            }),
-            Fmin => Val::F(a.min(b)),
-            Fmax => Val::F(a.max(b)),
-            BitwiseAnd | BitwiseOr | BitwiseXor | Invert | LeftShift | RightShift => {
-                unreachable!("typer rejects bitwise ops on floats")
-            }
-            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
-        },
-        (Val::U(a), Val::U(b)) => match f {
-            Add => Val::U(a.wrapping_add(b)),
-            Subtract => Val::U(a.wrapping_sub(b)),
-            Multiply => Val::U(a.wrapping_mul(b)),
-            FloorDivide => Val::U(a.checked_div(b).unwrap_or(0)),
-            Remainder => Val::U(a.checked_rem(b).unwrap_or(0)),
-            Power => Val::U(a.wrapping_pow(b.min(u32::MAX as u64) as u32)),
-            Negative => Val::U(a.wrapping_neg()),
-            Absolute => Val::U(a),
-            Minimum | Fmin => Val::U(a.min(b)),
-            Maximum | Fmax => Val::U(a.max(b)),
-            BitwiseAnd => Val::U(a & b),
-            BitwiseOr => Val::U(a | b),
-            BitwiseXor => Val::U(a ^ b),
-            Invert => Val::U(!a),
-            LeftShift => Val::U(if b < 64 { a << b } else { 0 }),
-            RightShift => Val::U(if b < 64 { a >> b } else { 0 }),
-            Floor | Ceil => Val::U(a),
-            TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
-            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
-        },
-        (a, b) => {
-            let (a, b) = (a.as_i64(), b.as_i64());
-            let boolean = dt == DType::Bool;
-            match f {
-                Add if boolean => Val::I((a != 0 || b != 0) as i64),
-                Multiply if boolean => Val::I((a != 0 && b != 0) as i64),
-                Add => Val::I(a.wrapping_add(b)),
-                Subtract => Val::I(a.wrapping_sub(b)),
-                Multiply => Val::I(a.wrapping_mul(b)),
-                FloorDivide => Val::I(if b == 0 {
-                    0
-                } else {
-                    stdlib::scalar::floordiv_i64(a, b)
-                }),
-                Remainder => Val::I(if b == 0 {
-                    0
-                } else {
-                    stdlib::scalar::mod_i64(a, b)
-                }),
-                Power => {
-                    if b < 0 {
-                        return Err((
-                            "ValueError",
-                            "Integers to negative integer powers are not allowed.".into(),
-                        ));
-                    }
-                    Val::I(stdlib::scalar::pow_i64(a, b).unwrap_or(0))
-                }
-                Negative => Val::I(a.wrapping_neg()),
-                Absolute => Val::I(a.wrapping_abs()),
-                Minimum | Fmin => Val::I(a.min(b)),
-                Maximum | Fmax => Val::I(a.max(b)),
-                BitwiseAnd => Val::I(a & b),
-                BitwiseOr => Val::I(a | b),
-                BitwiseXor => Val::I(a ^ b),
-                Invert if boolean => Val::I((a == 0) as i64),
-                Invert => Val::I(!a),
-                LeftShift => Val::I(if (0..64).contains(&b) {
-                    a.wrapping_shl(b as u32)
-                } else {
-                    0
-                }),
-                RightShift => Val::I(if (0..64).contains(&b) {
-                    a >> b
-                } else if a < 0 {
-                    -1
-                } else {
-                    0
-                }),
-                Floor | Ceil => Val::I(a),
-                TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
-                Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-                | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
-            }
-        }
-    })
+    matches!(
+        f,
+        Equal
+            | NotEqual
+            | Less
+            | LessEqual
+            | Greater
+            | GreaterEqual
+            | LogicalAnd
+            | LogicalOr
+            | LogicalNot
+    )
 }
 
 fn where_array(
@@ -1214,219 +1046,8 @@ fn where_array(
     cx.charge(elems(&shape))?;
     let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
     // SAFETY: `new_array` returned a live header, owned here.
-    let o = unsafe { &*a };
-    let nd = shape.len();
-    let mut st: Vec<[isize; MAX_NDIM]> = ops
-        .iter()
-        .map(|x| match x {
-            Opnd::Arr(_) => broadcast_strides(arr(x).shape(), arr(x).strides(), &shape),
-            _ => [0; MAX_NDIM],
-        })
-        .collect();
-    st.push({
-        let mut s = [0isize; MAX_NDIM];
-        s[..nd].copy_from_slice(o.strides());
-        s
-    });
-    let strides: Vec<&[isize]> = st.iter().map(|s| &s[..nd]).collect();
-    let get = |j: usize, off: isize| match &ops[j] {
-        // SAFETY: broadcast offsets inside the operand.
-        Opnd::Arr(_) => unsafe { load(arr(&ops[j]).dtype, arr(&ops[j]).data.offset(off)) },
-        Opnd::Scalar(v, _) => *v,
-        Opnd::Ints(_) => unreachable!(),
-    };
-    visit(&shape, &strides, |_, off| {
-        let v = if get(0, off[0]).truthy() {
-            get(1, off[1])
-        } else {
-            get(2, off[2])
-        };
-        // SAFETY: offset inside the output.
-        unsafe { store(out_dt, o.data.offset(off[3]), v) }
-    });
+    (kernels().where_)(&inputs(ops), unsafe { &*a });
     Ok(a)
-}
-
-/// NumPy's pairwise summation (the order `np.add.reduce` uses on a
-/// contiguous run), so float sums round as NumPy's do.
-fn pairwise_sum(v: &[f64], f32_acc: bool) -> f64 {
-    let add = |a: f64, b: f64| {
-        if f32_acc {
-            (a as f32 + b as f32) as f64
-        } else {
-            a + b
-        }
-    };
-    let n = v.len();
-    if n < 8 {
-        let mut s = if f32_acc { -0.0f32 as f64 } else { -0.0 };
-        for &x in v {
-            s = add(s, x);
-        }
-        s
-    } else if n <= 128 {
-        let mut r = [v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]];
-        let mut i = 8;
-        while i < n - n % 8 {
-            for j in 0..8 {
-                r[j] = add(r[j], v[i + j]);
-            }
-            i += 8;
-        }
-        let mut res = add(
-            add(add(r[0], r[1]), add(r[2], r[3])),
-            add(add(r[4], r[5]), add(r[6], r[7])),
-        );
-        while i < n {
-            res = add(res, v[i]);
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        add(
-            pairwise_sum(&v[..n2], f32_acc),
-            pairwise_sum(&v[n2..], f32_acc),
-        )
-    }
-}
-
-fn reduce_values(f: Reduction, acc: DType, vals: &[Val], what: &str) -> Result<Val, Raised> {
-    let n = vals.len();
-    Ok(match f {
-        Reduction::Sum if acc.is_float() => {
-            let v: Vec<f64> = vals.iter().map(|x| x.as_f64()).collect();
-            Val::F(if n == 0 {
-                0.0
-            } else {
-                pairwise_sum(&v, acc == DType::F32)
-            })
-        }
-        Reduction::Sum if acc.is_unsigned() => {
-            Val::U(vals.iter().fold(0u64, |s, x| s.wrapping_add(x.as_u64())))
-        }
-        Reduction::Sum => Val::I(vals.iter().fold(0i64, |s, x| s.wrapping_add(x.as_i64()))),
-        Reduction::Prod if acc.is_float() => Val::F(vals.iter().fold(1.0, |s, x| s * x.as_f64())),
-        Reduction::Prod if acc.is_unsigned() => {
-            Val::U(vals.iter().fold(1u64, |s, x| s.wrapping_mul(x.as_u64())))
-        }
-        Reduction::Prod => Val::I(vals.iter().fold(1i64, |s, x| s.wrapping_mul(x.as_i64()))),
-        Reduction::Mean => {
-            let v: Vec<f64> = vals.iter().map(|x| x.as_f64()).collect();
-            let s = if n == 0 {
-                0.0
-            } else {
-                pairwise_sum(&v, acc == DType::F32)
-            };
-            Val::F(s / n as f64)
-        }
-        Reduction::Min | Reduction::Max | Reduction::ArgMin | Reduction::ArgMax => {
-            if n == 0 {
-                let name = match f {
-                    Reduction::Min => {
-                        "zero-size array to reduction operation minimum which has no identity"
-                            .to_string()
-                    }
-                    Reduction::Max => {
-                        "zero-size array to reduction operation maximum which has no identity"
-                            .to_string()
-                    }
-                    _ => format!("attempt to get {what} of an empty sequence"),
-                };
-                return Err(("ValueError", name));
-            }
-            let is_min = matches!(f, Reduction::Min | Reduction::ArgMin);
-            let mut best = 0;
-            for i in 1..n {
-                let (a, b) = (vals[best], vals[i]);
-                let better = match (a, b) {
-                    (Val::F(a), _) if a.is_nan() => false,
-                    (_, Val::F(b)) if b.is_nan() => true,
-                    (Val::F(a), Val::F(b)) => {
-                        if is_min {
-                            b < a
-                        } else {
-                            b > a
-                        }
-                    }
-                    (Val::U(a), Val::U(b)) => {
-                        if is_min {
-                            b < a
-                        } else {
-                            b > a
-                        }
-                    }
-                    (a, b) => {
-                        let (a, b) = (a.as_i64(), b.as_i64());
-                        if is_min {
-                            b < a
-                        } else {
-                            b > a
-                        }
-                    }
-                };
-                if better {
-                    best = i;
-                }
-            }
-            match f {
-                Reduction::ArgMin | Reduction::ArgMax => Val::I(best as i64),
-                _ => vals[best],
-            }
-        }
-    })
-}
-
-fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
-    if let Some(v) = reduce_contiguous(f, a) {
-        return Ok(v);
-    }
-    let mut vals = Vec::with_capacity(a.size());
-    for_each_offset(a.shape(), [a.strides()], |_, [o]| {
-        // SAFETY: offsets inside the array.
-        vals.push(unsafe { load(a.dtype, a.data.offset(o)) })
-    });
-    let what = if f == Reduction::ArgMin {
-        "argmin"
-    } else {
-        "argmax"
-    };
-    reduce_values(f, acc, &vals, what)
-}
-
-/// Sums, means, minima and maxima of contiguous float64 and int64 arrays,
-/// read in place (the general path copies every element out first).
-fn reduce_contiguous(f: Reduction, a: &Array) -> Option<Val> {
-    let n = a.size();
-    if n == 0 || !a.is_c_contiguous() || !(a.data as usize).is_multiple_of(8) {
-        return None;
-    }
-    match (a.dtype, f) {
-        (DType::F64, Reduction::Sum | Reduction::Mean | Reduction::Min | Reduction::Max) => {
-            // SAFETY: a contiguous, aligned float64 array of n elements.
-            let v = unsafe { std::slice::from_raw_parts(a.data as *const f64, n) };
-            Some(Val::F(match f {
-                Reduction::Sum => pairwise_sum(v, false),
-                Reduction::Mean => pairwise_sum(v, false) / n as f64,
-                // NumPy propagates nan through min and max.
-                _ if v.iter().any(|x| x.is_nan()) => f64::NAN,
-                // The first of equal values wins (0.0 before -0.0), as in the general path.
-                Reduction::Min => v[1..].iter().fold(v[0], |m, &x| if x < m { x } else { m }),
-                _ => v[1..].iter().fold(v[0], |m, &x| if x > m { x } else { m }),
-            }))
-        }
-        (DType::I64, Reduction::Sum | Reduction::Min | Reduction::Max) => {
-            // SAFETY: a contiguous, aligned int64 array of n elements.
-            let v = unsafe { std::slice::from_raw_parts(a.data as *const i64, n) };
-            Some(Val::I(match f {
-                Reduction::Sum => v.iter().fold(0i64, |s, &x| s.wrapping_add(x)),
-                Reduction::Min => *v.iter().min()?,
-                _ => *v.iter().max()?,
-            }))
-        }
-        _ => None,
-    }
 }
 
 fn reduce_axis(
@@ -1439,31 +1060,9 @@ fn reduce_axis(
 ) -> Result<*mut Array, Raised> {
     let mut oshape: Vec<usize> = a.shape().to_vec();
     oshape.remove(axis);
-    let mut ostr: Vec<isize> = a.strides().to_vec();
-    ostr.remove(axis);
     let out = new_array(&cx.table, a.class, out_dt, &oshape, false)?;
     // SAFETY: `new_array` returned a live header, owned here.
-    let o = unsafe { &*out };
-    let n = a.shape[axis];
-    let st = a.strides[axis];
-    let what = if f == Reduction::ArgMin {
-        "argmin"
-    } else {
-        "argmax"
-    };
-    let mut err = None;
-    for_each_offset(&oshape, [&ostr, o.strides()], |_, [i, w]| {
-        let vals: Vec<Val> = (0..n)
-            // SAFETY: offsets along the reduced axis, inside the array.
-            .map(|k| unsafe { load(a.dtype, a.data.offset(i + k as isize * st)) })
-            .collect();
-        match reduce_values(f, acc, &vals, what) {
-            // SAFETY: offset inside the output.
-            Ok(v) => unsafe { store(out_dt, o.data.offset(w), v) },
-            Err(e) => err = err.take().or(Some(e)),
-        }
-    });
-    if let Some(e) = err {
+    if let Err(e) = (kernels().reduce_axis)(f, acc, a, axis, unsafe { &*out }) {
         // SAFETY: the array allocated above, whose one reference is ours.
         unsafe { array::release(out) };
         return Err(e);
@@ -1496,45 +1095,19 @@ fn dot(
             ),
         )
     };
-    // SAFETY: `get` is called by `inner` only, for offsets of elements inside
-    // `x` (row `i`, k < xn along its last axis) and `y` (column `j`, k < yk
-    // along its reduced axis), and xn == yk was checked above.
-    let get = |a: &Array, off: isize| unsafe { load(a.dtype, a.data.offset(off)) }.to(dt);
-    let mul_add = |s: Val, p: Val, q: Val| match (s, p, q) {
-        (Val::F(s), Val::F(p), Val::F(q)) => Val::F(s + p * q),
-        (Val::U(s), Val::U(p), Val::U(q)) => Val::U(s.wrapping_add(p.wrapping_mul(q))),
-        (s, p, q) => {
-            if dt == DType::Bool {
-                Val::I((s.truthy() || (p.truthy() && q.truthy())) as i64)
-            } else {
-                Val::I(s.as_i64().wrapping_add(p.as_i64().wrapping_mul(q.as_i64())))
-            }
-        }
-    };
-    let zero = Val::I(0).to(dt);
     // Inner product along x's last axis and y's first (or only) axis.
-    let (xn, yn) = (x.shape[x.ndim as usize - 1], y.shape[0]);
+    let xn = x.shape[x.ndim as usize - 1];
     let ylen_axis = if y.ndim == 1 { 0 } else { y.ndim as usize - 2 };
     let yk = y.shape[ylen_axis];
     if xn != yk {
         return Err(not_aligned(xn, x.ndim as usize - 1, yk, ylen_axis));
     }
-    let _ = yn;
     // One element of work per multiply-add.
     let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
     let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
     cx.charge(rows.saturating_mul(cols).saturating_mul(xn))?;
-    let xs = x.strides[x.ndim as usize - 1];
-    let ys = y.strides[ylen_axis];
-    let inner = |xo: isize, yo: isize| {
-        let mut s = zero;
-        for k in 0..xn as isize {
-            s = mul_add(s, get(x, xo + k * xs), get(y, yo + k * ys));
-        }
-        s
-    };
     match (x.ndim, y.ndim) {
-        (1, 1) => Ok(Ok(inner(0, 0))),
+        (1, 1) => Ok(Ok((kernels().dot)(dt, x, y, None))),
         _ => {
             let shape: Vec<usize> = match (x.ndim, y.ndim) {
                 (2, 2) => vec![rows, cols],
@@ -1543,18 +1116,7 @@ fn dot(
             };
             let out = new_array(&cx.table, x.class, out_dt, &shape, false)?;
             // SAFETY: `new_array` returned a live header, owned here.
-            let o = unsafe { &*out };
-            let xr = if x.ndim == 2 { x.strides[0] } else { 0 };
-            let yc = if y.ndim == 2 { y.strides[1] } else { 0 };
-            let mut k = 0;
-            for i in 0..rows {
-                for j in 0..cols {
-                    let v = inner(i as isize * xr, j as isize * yc);
-                    // SAFETY: k < rows * cols elements of the fresh C array.
-                    unsafe { store(out_dt, o.data.add(k * out_dt.itemsize()), v) };
-                    k += 1;
-                }
-            }
+            (kernels().dot)(dt, x, y, Some(unsafe { &*out }));
             Ok(Err(out))
         }
     }
@@ -1563,7 +1125,7 @@ fn dot(
 /// The fuel for printing `a`: one unit per element formatted (NumPy shows
 /// only the corners of a large array).
 pub fn print_cost(a: &Array) -> u64 {
-    stdlib::arrayfmt::shown_elements(a.shape()) as u64
+    (kernels().shown_elements)(a.shape()) as u64
 }
 
 /// `str(a)` of an array, as NumPy prints it.
@@ -1579,12 +1141,11 @@ pub fn array_str(a: &Array) -> String {
         let v = unsafe { load(a.dtype, a.data.offset(off)) };
         elem(v, a.dtype)
     };
-    stdlib::arrayfmt::array_str(a.dtype, &shape, &get)
+    (kernels().array_str)(a.dtype, &shape, &get)
 }
 
 /// A scalar for the formatter.
-pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
-    use stdlib::arrayfmt::Elem;
+pub fn elem(v: Val, dt: DType) -> Elem {
     match (dt, v) {
         (DType::Bool, v) => Elem::Bool(v.truthy()),
         (DType::F32, v) => Elem::F32(v.as_f64() as f32),
@@ -1597,42 +1158,6 @@ pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use std::rc::Rc;
-    use typer::types::{ArrayType, Layout};
-
-    fn f64_array(ndim: u8) -> Type {
-        Type::Array(Rc::new(ArrayType {
-            dtype: DType::F64,
-            ndim,
-            layout: Layout::C,
-            class: 0,
-            class_name: None,
-        }))
-    }
-
-    /// A 2-D float64 array of `rows` x `cols` holding 0, 1, 2, ...
-    fn counting(cx: &RtCtx, rows: usize, cols: usize) -> *mut Array {
-        let a = new_array(&cx.table, 0, DType::F64, &[rows, cols], false).unwrap();
-        // SAFETY: a fresh C array of rows * cols float64.
-        unsafe {
-            for i in 0..rows * cols {
-                ((*a).data as *mut f64).add(i).write(i as f64);
-            }
-        }
-        a
-    }
-
-    fn values(a: *mut Array) -> Vec<f64> {
-        // SAFETY: a live array; its elements are read at their offsets.
-        let a = unsafe { &*a };
-        let mut v = Vec::new();
-        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
-            // SAFETY: offsets inside the array.
-            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
-        });
-        v
-    }
 
     #[test]
     fn fuel_spends_as_that_many_ticks_would() {
@@ -1661,66 +1186,6 @@ mod tests {
         cx.charge(0).unwrap();
         cx.charge(1).unwrap();
         assert_eq!(cx.fuel.left.get(), 7);
-    }
-
-    /// `a += a` and `a += a.T`-like overlaps through `exec`, on rows longer
-    /// than the typed loops' buffer: the typed loop runs in place, an
-    /// operand that is another view of the output goes through a copy.
-    #[test]
-    fn in_place_operations_on_their_own_memory() {
-        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
-        let (rows, cols) = (3, 70);
-        let a = counting(&cx, rows, cols);
-        let add = RtDesc {
-            op: RtOp::InPlace {
-                f: Ufunc::Add,
-                dt: DType::F64,
-                args: vec![Arg::Array(DType::F64), Arg::Array(DType::F64)],
-            },
-            args: vec![f64_array(2), f64_array(2)],
-            ret: Type::None,
-        };
-        let mut regs = [a as u64, a as u64];
-        exec(&cx, &add, &mut regs).unwrap();
-        let want: Vec<f64> = (0..rows * cols).map(|i| 2.0 * i as f64).collect();
-        assert_eq!(values(a), want);
-        // a[1:] += a[:-1] (rows): the second operand overlaps the output.
-        let rows_view = |lo: i64, hi: i64| {
-            let get = RtDesc {
-                op: RtOp::GetItem(vec![Idx::Slice {
-                    lo: true,
-                    hi: true,
-                    step: false,
-                }]),
-                args: vec![f64_array(2), Type::Int, Type::Int],
-                ret: f64_array(2),
-            };
-            let mut r = [a as u64, lo as u64, hi as u64];
-            exec(&cx, &get, &mut r).unwrap();
-            r[0] as *mut Array
-        };
-        let (lo, hi) = (rows_view(1, 3), rows_view(0, 2));
-        let mut regs = [lo as u64, hi as u64];
-        exec(&cx, &add, &mut regs).unwrap();
-        let got = values(a);
-        assert_eq!(got.len(), rows * cols);
-        for (i, &got) in got.iter().enumerate() {
-            let old = 2.0 * i as f64;
-            let want = if i < cols {
-                old
-            } else {
-                old + 2.0 * (i - cols) as f64
-            };
-            assert_eq!(got, want, "element {i}");
-        }
-        // SAFETY: the views and the array, one reference each.
-        unsafe {
-            array::release(lo);
-            array::release(hi);
-            array::release(a);
-        }
-        let s = cx.table.allocators()[0].stats();
-        assert_eq!(s.allocs, s.frees);
     }
 
     #[test]

@@ -34,7 +34,7 @@
 #![allow(clippy::useless_conversion)]
 
 use dynasmrt::aarch64::Aarch64Relocation;
-use dynasmrt::{dynasm, DynamicLabel, DynasmLabelApi, VecAssembler};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::backend::{Asm, Src, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
@@ -137,36 +137,34 @@ impl Mem {
     }
 }
 
-/// An aarch64 assembler that hands out labels: the executable one, or a
-/// vector of bytes on any host.
-pub trait Target: DynasmLabelApi<Relocation = Aarch64Relocation> {
-    fn label(&mut self) -> DynamicLabel;
-}
+/// Assembles into a vector; the code is position-independent (branches
+/// are relative, addresses built in registers), and `code::install`
+/// copies it into the executable region.
+pub type Assembler = VecAssembler<Aarch64Relocation>;
 
-impl Target for VecAssembler<Aarch64Relocation> {
-    fn label(&mut self) -> DynamicLabel {
-        self.new_dynamic_label()
-    }
-}
-
-impl Target for dynasmrt::aarch64::Assembler {
-    fn label(&mut self) -> DynamicLabel {
-        self.new_dynamic_label()
-    }
-}
-
-pub struct A64Asm<D> {
-    pub ops: D,
+pub struct A64Asm {
+    pub ops: Assembler,
     epi: DynamicLabel,
 }
 
-impl<D> A64Asm<D>
-where
-    D: Target,
-{
-    pub fn with(mut ops: D) -> A64Asm<D> {
-        let epi = ops.label();
+impl A64Asm {
+    /// An assembler whose code would start at address 0.
+    pub fn new() -> A64Asm {
+        let mut ops = Assembler::new(0);
+        let epi = ops.new_dynamic_label();
         A64Asm { ops, epi }
+    }
+
+    /// The machine code, to list or to install.
+    pub fn finish_bytes(self) -> Vec<u8> {
+        self.ops
+            .finalize()
+            .unwrap_or_else(|e| panic!("the code's labels resolve: {e}"))
+    }
+
+    /// Puts the code in the executable region.
+    pub fn finish(self) -> crate::code::Code {
+        crate::code::install(&self.finish_bytes())
     }
 
     fn bcond(&mut self, c: Cc, l: DynamicLabel) {
@@ -375,7 +373,7 @@ where
 /// The entry sequence: `(cx, at)` arrive in `x0`, `x1` (AAPCS64). The
 /// frame record and the registers AAPCS64 preserves go in 160 bytes, the
 /// spill slots below them; `sp` stays 16-byte aligned at every call.
-fn prologue<D: Target>(ops: &mut D, epi: DynamicLabel) {
+fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
     dynasm!(ops
         ; .arch aarch64
         ; stp x29, x30, [sp, -SAVED]!
@@ -419,10 +417,13 @@ fn spill(n: u32) -> u32 {
     n * 8
 }
 
-impl<D> Asm for A64Asm<D>
-where
-    D: Target,
-{
+impl Default for A64Asm {
+    fn default() -> Self {
+        A64Asm::new()
+    }
+}
+
+impl Asm for A64Asm {
     type Label = DynamicLabel;
 
     // x19 x20 x21 pinned, x0 x15 x16 x17 scratch, x18 x29 x30 reserved.
@@ -442,7 +443,7 @@ where
     const FRET: PReg = 0;
 
     fn new_label(&mut self) -> DynamicLabel {
-        self.ops.label()
+        self.ops.new_dynamic_label()
     }
 
     fn bind(&mut self, l: DynamicLabel) {
@@ -747,13 +748,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arm64::VecAsm;
 
     /// The words `body` assembles to, on any host.
-    fn words(body: impl FnOnce(&mut VecAsm)) -> Vec<u32> {
-        let mut a = VecAsm::new_vec(0);
+    fn words(body: impl FnOnce(&mut A64Asm)) -> Vec<u32> {
+        let mut a = A64Asm::new();
         body(&mut a);
-        let code = a.finish_vec();
+        let code = a.finish_bytes();
         code.chunks(4)
             .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
             .collect()
@@ -991,13 +991,12 @@ mod tests {
 #[cfg(all(test, target_arch = "aarch64"))]
 mod run {
     use super::*;
-    use crate::arm64::ExecAsm;
 
     /// Assembles `body` between the entry sequence and an exit, runs it on
     /// `slots` with `fuel`, and returns the slots and what it left with.
-    fn run_fuel(slots: &[u64], fuel: u64, body: impl FnOnce(&mut ExecAsm)) -> (Vec<u64>, u32, u64) {
+    fn run_fuel(slots: &[u64], fuel: u64, body: impl FnOnce(&mut A64Asm)) -> (Vec<u64>, u32, u64) {
         let mut s = slots.to_vec();
-        let mut a = ExecAsm::new();
+        let mut a = A64Asm::new();
         a.prologue();
         let at = a.offset();
         body(&mut a);
@@ -1020,14 +1019,13 @@ mod run {
         // touches only the slots each test passes and the fuel counter,
         // and returns.
         let code = unsafe {
-            let enter: vm::tiering::Enter =
-                std::mem::transmute(buf.ptr(dynasmrt::AssemblyOffset(0)));
-            enter(&mut cx, buf.ptr(dynasmrt::AssemblyOffset(at)))
+            let enter: vm::tiering::Enter = std::mem::transmute(buf.ptr(0));
+            enter(&mut cx, buf.ptr(at))
         };
         (s, code, fuel)
     }
 
-    fn run(slots: &[u64], body: impl FnOnce(&mut ExecAsm)) -> Vec<u64> {
+    fn run(slots: &[u64], body: impl FnOnce(&mut A64Asm)) -> Vec<u64> {
         run_fuel(slots, 10, body).0
     }
 
@@ -1279,5 +1277,5 @@ mod run {
         }
     }
 
-    type Asm64 = ExecAsm;
+    type Asm64 = A64Asm;
 }

@@ -10,7 +10,12 @@
 // a conversion of u8 to itself.
 #![allow(clippy::useless_conversion)]
 
-use dynasmrt::x64::Assembler;
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::VecAssembler;
+
+/// Assembles into a vector; the code is position-independent, and
+/// `code::install` copies it into the executable region.
+pub type Assembler = VecAssembler<X64Relocation>;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use crate::backend::{Asm, Src, MAX_SPILLS};
@@ -60,14 +65,18 @@ pub struct X64Asm {
 
 impl X64Asm {
     pub fn new() -> X64Asm {
-        let mut ops = Assembler::new().expect("an executable mapping");
+        let mut ops = Assembler::new(0);
         let epi = ops.new_dynamic_label();
         X64Asm { ops, epi }
     }
 
-    /// Maps the code.
-    pub fn finish(self) -> dynasmrt::ExecutableBuffer {
-        self.ops.finalize().expect("finalize the code buffer")
+    /// Puts the code in the executable region.
+    pub fn finish(self) -> crate::code::Code {
+        let bytes = self
+            .ops
+            .finalize()
+            .unwrap_or_else(|e| panic!("the code's labels resolve: {e}"));
+        crate::code::install(&bytes)
     }
 
     fn jcc(&mut self, c: Cond, l: DynamicLabel) {
@@ -605,9 +614,8 @@ mod tests {
         // SAFETY: the code follows the `Enter` contract (prologue first),
         // touches only the slots each test passes, and returns.
         unsafe {
-            let enter: vm::tiering::Enter =
-                std::mem::transmute(buf.ptr(dynasmrt::AssemblyOffset(0)));
-            enter(&mut cx, buf.ptr(dynasmrt::AssemblyOffset(at)));
+            let enter: vm::tiering::Enter = std::mem::transmute(buf.ptr(0));
+            enter(&mut cx, buf.ptr(at));
         }
         s
     }

@@ -14,7 +14,7 @@
 
 pub mod asm;
 
-use dynasmrt::x64::Assembler;
+use asm::Assembler;
 use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Label, Masm};
@@ -58,7 +58,7 @@ pub struct X64 {
 
 /// One function's machine code, before it is tied to its function.
 pub struct Code {
-    pub buf: dynasmrt::ExecutableBuffer,
+    pub buf: crate::code::Code,
     pub start: AssemblyOffset,
     pub entries: Vec<AssemblyOffset>,
     /// Where the out-of-line exits start.
@@ -67,7 +67,7 @@ pub struct Code {
 
 impl X64 {
     pub fn new() -> X64 {
-        let mut ops = Assembler::new().expect("an executable mapping");
+        let mut ops = Assembler::new(0);
         let epilogue = ops.new_dynamic_label();
         X64 {
             start: ops.offset(),
@@ -135,7 +135,11 @@ impl X64 {
                 ; jmp =>epi
             );
         }
-        let buf = self.ops.finalize().expect("finalize the code buffer");
+        let bytes = self
+            .ops
+            .finalize()
+            .unwrap_or_else(|e| panic!("the code's labels resolve: {e}"));
+        let buf = crate::code::install(&bytes);
         Code {
             buf,
             start: self.start,
@@ -498,8 +502,8 @@ mod tests {
         // SAFETY: the code touches slots below slots.len() (each test keeps
         // to its own) and the fuel counter, and returns.
         unsafe {
-            let enter: vm::tiering::Enter = std::mem::transmute(code.buf.ptr(code.start));
-            enter(&mut cx, code.buf.ptr(code.entries[0]))
+            let enter: vm::tiering::Enter = std::mem::transmute(code.buf.ptr(code.start.0));
+            enter(&mut cx, code.buf.ptr(code.entries[0].0))
         }
     }
 

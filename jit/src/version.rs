@@ -1,0 +1,750 @@
+//! Range loops without bounds checks: loop versioning and strength
+//! reduction.
+//!
+//! **Versioning.** A natural loop whose header carries a range loop's
+//! induction variable `i` (it arrives as `i0` from the preheader and as
+//! `i + 1` along every back edge, taken only when `i + 1 < stop`, `stop`
+//! invariant) takes every value from `i0` to `max(i0, stop - 1)`. An
+//! element access whose index on some axis is `i + c` is then in bounds on
+//! that axis all through the loop when `-c <= i0`, `i0 < n - c` and
+//! `stop <= n - c` for the axis' length `n`; an access whose index is
+//! invariant, when that index (wrapped as Python does) is below `n`; and
+//! an invariant array needs no null check once it is known not to be null.
+//! The preheader tests all of that once and branches to a copy of the loop
+//! without those guards (and without the negative-index wrap of `i + c`,
+//! which is never negative there), or to the loop as it was, which raises
+//! the same error at the same element as before. Either way, fuel and
+//! every other exit are as they were.
+//!
+//! **Strength reduction.** In the unchecked copy, an element's address
+//! that is an affine function of `i` (the data pointer plus index times
+//! stride on each axis) becomes a pointer carried around the loop: its
+//! value for `i0` is computed before the loop, and every back edge adds
+//! the step (a stride, or a multiple of one). One register and one add per
+//! iteration replace the multiplications and additions of the index
+//! arithmetic, and the loop no longer needs the strides or shape.
+
+use std::collections::HashMap;
+
+use crate::ir::{
+    Block, BlockData, Class, Cond, Edge, Exit, Func, IOp, Inst, Rhs, Term, Test, Value, Width,
+};
+use crate::layout::ARRAY_SHAPE;
+use crate::opt::{null_header, push};
+
+/// A range loop's induction variable.
+#[derive(Clone, Copy, Debug)]
+struct Iv {
+    /// The header's parameter.
+    param: Value,
+    /// Its value on the way in.
+    init: Value,
+    /// The bound the back edges test `param + 1` against.
+    stop: Rhs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Index {
+    /// Invariant in the loop.
+    Inv(Value),
+    /// The induction variable plus a constant.
+    Aff(i64),
+}
+
+/// One bounds check the unchecked copy goes without.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Check {
+    arr: Value,
+    axis: i32,
+    index: Index,
+}
+
+/// Versions every natural loop it can (see the module's comment); returns
+/// how many. The caller analyses the function again afterwards.
+pub fn version(f: &mut Func) -> usize {
+    let mut n = 0;
+    for l in 0..f.loops.len() {
+        if version_loop(f, l) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The induction variable of loop `l`, if it is a range loop's.
+fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
+    let lp = &f.loops[l];
+    let pre = lp.preheader?;
+    let h = lp.header;
+    let Some(Term::Jump(into)) = &f.blocks[pre.0 as usize].term else {
+        return None;
+    };
+    let latches: Vec<Block> = f.preds[h.0 as usize]
+        .iter()
+        .copied()
+        .filter(|b| lp.blocks.contains(b))
+        .collect();
+    if latches.is_empty() {
+        return None;
+    }
+    'params: for (k, &p) in f.blocks[h.0 as usize].params.iter().enumerate() {
+        if f.class[p.0 as usize] != Class::I64 {
+            continue;
+        }
+        let mut stop = None;
+        for &lb in &latches {
+            let Some(Term::Jump(e)) = &f.blocks[lb.0 as usize].term else {
+                continue 'params;
+            };
+            let x = e.args[k];
+            if f.insts[x.0 as usize] != Inst::Bin(IOp::Add, p, Rhs::K(1)) {
+                continue 'params;
+            }
+            // The latch is reached only when its one predecessor's test
+            // `x < stop` held.
+            let [b] = f.preds[lb.0 as usize][..] else {
+                continue 'params;
+            };
+            let Some(Term::Branch(Test::I(Cond::Lt, y, s), yes, _)) = &f.blocks[b.0 as usize].term
+            else {
+                continue 'params;
+            };
+            if *y != x || yes.to != lb {
+                continue 'params;
+            }
+            if let Rhs::V(s) = s {
+                if inside(*s) {
+                    continue 'params;
+                }
+            }
+            if stop.is_some_and(|t| t != *s) {
+                continue 'params;
+            }
+            stop = Some(*s);
+        }
+        return Some(Iv {
+            param: p,
+            init: into.args[k],
+            stop: stop?,
+        });
+    }
+    None
+}
+
+fn version_loop(f: &mut Func, l: usize) -> bool {
+    let Some(pre) = f.loops[l].preheader else {
+        return false;
+    };
+    let body = f.loops[l].blocks.clone();
+    let header = f.loops[l].header;
+    // The loop and the blocks only it leads to (the ways out of a range
+    // loop, which take the counter back from its step): copied together.
+    let mut region = body.clone();
+    for (b, preds) in f.preds.iter().enumerate() {
+        let b = Block(b as u32);
+        if !body.contains(&b) && !preds.is_empty() && preds.iter().all(|p| body.contains(p)) {
+            region.push(b);
+        }
+    }
+    let def = f.def_blocks();
+    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| body.contains(&b));
+    let in_region = |v: Value| def[v.0 as usize].is_some_and(|b| region.contains(&b));
+    // (Every loop head is an entry, so a loop around another is entered
+    // from the side and is no natural loop; but if one were, its inner
+    // loops would be versioned on their own.)
+    if (0..f.loops.len()).any(|o| o != l && body.contains(&f.loops[o].header)) {
+        return false;
+    }
+    let Some(iv) = induction(f, l, &inside) else {
+        return false;
+    };
+    // Nothing defined in the loop may be read outside it except along
+    // the loop's own edges (which the copy gets copies of).
+    for b in 0..f.blocks.len() as u32 {
+        let b = Block(b);
+        if region.contains(&b) {
+            continue;
+        }
+        if f.block_uses(b).into_iter().any(&in_region) {
+            return false;
+        }
+    }
+    // The guards the copy goes without, and the wraps it skips.
+    let mut checks: Vec<Check> = Vec::new();
+    let mut arrays: Vec<Value> = Vec::new();
+    let mut drop: Vec<Value> = Vec::new();
+    let mut unwrap: HashMap<Value, Value> = HashMap::new();
+    for &b in &body {
+        for &v in &f.blocks[b.0 as usize].insts {
+            match f.insts[v.0 as usize] {
+                Inst::Guard(Test::I(Cond::Eq, a, Rhs::K(0)), _)
+                    if !inside(a) && f.class[a.0 as usize] == Class::Ptr =>
+                {
+                    if !arrays.contains(&a) {
+                        arrays.push(a);
+                    }
+                    drop.push(v);
+                }
+                Inst::Guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), _) => {
+                    let Some((c, i)) = bounds(f, &iv, &inside, j, n) else {
+                        continue;
+                    };
+                    if !arrays.contains(&c.arr) {
+                        arrays.push(c.arr);
+                    }
+                    if !checks.contains(&c) {
+                        checks.push(c);
+                    }
+                    if matches!(c.index, Index::Aff(_)) {
+                        unwrap.insert(j, i);
+                    }
+                    drop.push(v);
+                }
+                _ => {}
+            }
+        }
+    }
+    if checks.is_empty() {
+        return false;
+    }
+
+    // The test, at the end of the preheader: `bad` is nonzero when the
+    // unchecked copy could go out of bounds. Headers are read through a
+    // zeroed stand-in when an array is null (its shape is then 0, so
+    // every check of it fails too).
+    let at = |f: &mut Func, i: Inst, c: Class| {
+        let v = push(f, i, c);
+        f.blocks[pre.0 as usize].insts.push(v);
+        v
+    };
+    let mut flags = Vec::new();
+    let mut safe = HashMap::new();
+    for &a in &arrays {
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Eq, a, Rhs::K(0))),
+            Class::I64,
+        ));
+        let k = at(f, null_header(), Class::Ptr);
+        let s = at(
+            f,
+            Inst::Select(Test::I(Cond::Eq, a, Rhs::K(0)), k, a),
+            Class::Ptr,
+        );
+        safe.insert(a, s);
+    }
+    let mut shapes = HashMap::new();
+    for c in &checks {
+        let n = *shapes.entry((c.arr, c.axis)).or_insert_with(|| {
+            at(
+                f,
+                Inst::Load(Width::W64, safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
+                Class::I64,
+            )
+        });
+        match c.index {
+            Index::Inv(i) => {
+                let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
+                let j = at(
+                    f,
+                    Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i),
+                    Class::I64,
+                );
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::AboveEq, j, Rhs::V(n))),
+                    Class::I64,
+                ));
+            }
+            Index::Aff(c) => {
+                let lim = if c == 0 {
+                    n
+                } else {
+                    at(f, Inst::Bin(IOp::Sub, n, Rhs::K(c)), Class::I64)
+                };
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::Lt, iv.init, Rhs::K(-c))),
+                    Class::I64,
+                ));
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::Ge, iv.init, Rhs::V(lim))),
+                    Class::I64,
+                ));
+                let over = match iv.stop {
+                    Rhs::V(s) => Test::I(Cond::Gt, s, Rhs::V(lim)),
+                    Rhs::K(s) => Test::I(Cond::Lt, lim, Rhs::K(s)),
+                };
+                flags.push(at(f, Inst::Set(over), Class::I64));
+            }
+        }
+    }
+    let mut bad = flags[0];
+    for &x in &flags[1..] {
+        bad = at(f, Inst::Bin(IOp::Or, bad, Rhs::V(x)), Class::I64);
+    }
+
+    // The copy.
+    let Some(Term::Jump(into)) = f.blocks[pre.0 as usize].term.clone() else {
+        unreachable!("a preheader jumps to its header");
+    };
+    let mut vmap: HashMap<Value, Value> = HashMap::new();
+    let mut bmap: HashMap<Block, Block> = HashMap::new();
+    for &b in &region {
+        let nb = Block(f.blocks.len() as u32);
+        let pc = f.blocks[b.0 as usize].pc;
+        f.blocks.push(BlockData {
+            pc,
+            ..Default::default()
+        });
+        bmap.insert(b, nb);
+    }
+    for &b in &region {
+        let bd = f.blocks[b.0 as usize].clone();
+        for &v in bd.params.iter().chain(&bd.insts) {
+            if drop.contains(&v) || unwrap.contains_key(&v) {
+                continue;
+            }
+            let c = f.class[v.0 as usize];
+            let nv = push(f, f.insts[v.0 as usize].clone(), c);
+            vmap.insert(v, nv);
+        }
+    }
+    let m = |v: Value| -> Value {
+        let v = unwrap.get(&v).copied().unwrap_or(v);
+        vmap.get(&v).copied().unwrap_or(v)
+    };
+    let copy_exit = |f: &mut Func, x: &mut crate::ir::ExitId| {
+        let mut e: Exit = f.exits[x.0 as usize].clone();
+        for (_, v) in e.map.iter_mut() {
+            *v = match f.insts[v.0 as usize] {
+                Inst::Offset(y, k) => push(f, Inst::Offset(m(y), k), Class::I64),
+                _ => m(*v),
+            };
+        }
+        *x = crate::ir::ExitId(f.exits.len() as u32);
+        f.exits.push(e);
+    };
+    for &b in &region {
+        let bd = f.blocks[b.0 as usize].clone();
+        let mut nd = BlockData {
+            pc: bd.pc,
+            ..Default::default()
+        };
+        nd.params = bd.params.iter().map(|&v| m(v)).collect();
+        for &v in &bd.insts {
+            if drop.contains(&v) || unwrap.contains_key(&v) {
+                continue;
+            }
+            let nv = m(v);
+            let mut i = f.insts[nv.0 as usize].clone();
+            i.map_args(&m);
+            if let Some(x) = i.exit_mut() {
+                copy_exit(f, x);
+            }
+            f.insts[nv.0 as usize] = i;
+            nd.insts.push(nv);
+        }
+        let mut t = bd.term.clone().expect("every block ends");
+        if let Term::Branch(test, ..) = &mut t {
+            crate::ir::map_test(test, &m);
+        }
+        for e in t.edges_mut() {
+            e.args.iter_mut().for_each(|v| *v = m(*v));
+            if let Some(&nb) = bmap.get(&e.to) {
+                e.to = nb;
+            }
+        }
+        if let Some(x) = t.exit_mut() {
+            copy_exit(f, x);
+        }
+        nd.term = Some(t);
+        let nb = bmap[&b];
+        f.blocks[nb.0 as usize] = nd;
+    }
+
+    // The preheader branches: to the loop as it was through a block of its
+    // own, or to the copy through another.
+    let pc = f.blocks[header.0 as usize].pc;
+    let slow = Block(f.blocks.len() as u32);
+    f.blocks.push(BlockData {
+        pc,
+        term: Some(Term::Jump(into.clone())),
+        ..Default::default()
+    });
+    let fast = Block(f.blocks.len() as u32);
+    let fast_header = bmap[&header];
+    f.blocks.push(BlockData {
+        pc,
+        term: Some(Term::Jump(Edge {
+            to: fast_header,
+            args: into.args.clone(),
+        })),
+        ..Default::default()
+    });
+    let to = |b: Block| Edge {
+        to: b,
+        args: vec![],
+    };
+    f.blocks[pre.0 as usize].term = Some(Term::Branch(
+        Test::I(Cond::Ne, bad, Rhs::K(0)),
+        to(slow),
+        to(fast),
+    ));
+
+    // The checked loop runs only when the unchecked one cannot.
+    for &b in &region {
+        f.blocks[b.0 as usize].cold = true;
+    }
+    f.blocks[slow.0 as usize].cold = true;
+    let copy: Vec<Block> = body.iter().map(|b| bmap[b]).collect();
+    let latches: Vec<Block> = f.preds[header.0 as usize]
+        .iter()
+        .filter(|b| body.contains(b))
+        .map(|b| bmap[b])
+        .collect();
+    reduce(
+        f,
+        &Reduce {
+            body: &copy,
+            header: fast_header,
+            pre: fast,
+            latches: &latches,
+            iv: m(iv.param),
+            init: iv.init,
+            arrays: &arrays,
+        },
+    );
+    true
+}
+
+/// Does guard `j >=u n` check an access of an invariant array along one
+/// axis at an index this loop can vouch for? Returns the check and the
+/// unwrapped index.
+fn bounds(
+    f: &Func,
+    iv: &Iv,
+    inside: &dyn Fn(Value) -> bool,
+    j: Value,
+    n: Value,
+) -> Option<(Check, Value)> {
+    let Inst::Load(Width::W64, arr, off) = f.insts[n.0 as usize] else {
+        return None;
+    };
+    let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
+    if inside(arr) || f.class[arr.0 as usize] != Class::Ptr || !axes.contains(&off) {
+        return None;
+    }
+    // j = i < 0 ? i + n : i
+    let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
+        return None;
+    };
+    if i2 != i || f.insts[w.0 as usize] != Inst::Bin(IOp::Add, i, Rhs::V(n)) {
+        return None;
+    }
+    let small = |c: i64| c.unsigned_abs() < 1 << 31;
+    let index = if !inside(i) {
+        Index::Inv(i)
+    } else if i == iv.param {
+        Index::Aff(0)
+    } else {
+        match f.insts[i.0 as usize] {
+            Inst::Bin(IOp::Add, x, Rhs::K(c)) if x == iv.param && small(c) => Index::Aff(c),
+            Inst::Bin(IOp::Sub, x, Rhs::K(c)) if x == iv.param && small(c) => Index::Aff(-c),
+            _ => return None,
+        }
+    };
+    let axis = (off - ARRAY_SHAPE) / 8;
+    Some((Check { arr, axis, index }, i))
+}
+
+/// The unchecked copy of a loop, for [`reduce`].
+struct Reduce<'a> {
+    body: &'a [Block],
+    header: Block,
+    pre: Block,
+    latches: &'a [Block],
+    iv: Value,
+    init: Value,
+    /// Arrays known not to be null in the copy.
+    arrays: &'a [Value],
+}
+
+/// How a value changes from one iteration to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Zero,
+    K(i64),
+    /// By an invariant value.
+    V(Value),
+}
+
+/// Strength-reduces the element addresses of an unchecked copy (see the
+/// module's comment).
+fn reduce(f: &mut Func, r: &Reduce) {
+    let def = f.def_blocks();
+    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| r.body.contains(&b));
+    // Element addresses, in order of first use.
+    let mut addrs: Vec<Value> = Vec::new();
+    for &b in r.body {
+        for &v in &f.blocks[b.0 as usize].insts {
+            let a = match f.insts[v.0 as usize] {
+                Inst::Load(_, a, 0) | Inst::Store(_, a, 0, _) => a,
+                _ => continue,
+            };
+            if inside(a)
+                && !f.blocks[r.header.0 as usize].params.contains(&a)
+                && !addrs.contains(&a)
+            {
+                addrs.push(a);
+            }
+        }
+    }
+    let mut memo = HashMap::new();
+    let mut at_init: HashMap<Value, Value> = HashMap::new();
+    let mut replace: HashMap<Value, Value> = HashMap::new();
+    for a in addrs {
+        let step = match step(f, r, &inside, &mut memo, a) {
+            Some(Step::Zero) | None => continue,
+            Some(s) => s,
+        };
+        let q0 = materialize(f, r, &inside, &mut at_init, a);
+        let by = match step {
+            Step::K(k) => Rhs::K(k),
+            Step::V(s) => Rhs::V(materialize(f, r, &inside, &mut at_init, s)),
+            Step::Zero => unreachable!(),
+        };
+        let class = f.class[a.0 as usize];
+        let q = push(f, Inst::Param, class);
+        f.blocks[r.header.0 as usize].params.push(q);
+        if let Some(Term::Jump(e)) = f.blocks[r.pre.0 as usize].term.as_mut() {
+            e.args.push(q0);
+        }
+        for &lb in r.latches {
+            let next = push(f, Inst::Bin(IOp::Add, q, by), class);
+            let bd = &mut f.blocks[lb.0 as usize];
+            bd.insts.push(next);
+            if let Some(Term::Jump(e)) = bd.term.as_mut() {
+                debug_assert_eq!(e.to, r.header);
+                e.args.push(next);
+            }
+        }
+        replace.insert(a, q);
+    }
+    if replace.is_empty() {
+        return;
+    }
+    let m = |v: Value| replace.get(&v).copied().unwrap_or(v);
+    for &b in r.body {
+        let bd = f.blocks[b.0 as usize].clone();
+        for &v in &bd.insts {
+            f.insts[v.0 as usize].map_args(&m);
+        }
+        if let Some(t) = f.blocks[b.0 as usize].term.as_mut() {
+            if let Term::Branch(test, ..) = t {
+                crate::ir::map_test(test, &m);
+            }
+            for e in t.edges_mut() {
+                e.args.iter_mut().for_each(|v| *v = m(*v));
+            }
+        }
+    }
+}
+
+/// How `v` changes per iteration, when it is an affine function of the
+/// induction variable that [`materialize`] can compute before the loop.
+fn step(
+    f: &Func,
+    r: &Reduce,
+    inside: &dyn Fn(Value) -> bool,
+    memo: &mut HashMap<Value, Option<Step>>,
+    v: Value,
+) -> Option<Step> {
+    if !inside(v) {
+        return Some(Step::Zero);
+    }
+    if v == r.iv {
+        return Some(Step::K(1));
+    }
+    if let Some(&s) = memo.get(&v) {
+        return s;
+    }
+    let i = f.insts[v.0 as usize].clone();
+    let mut sub = |x: Value| step(f, r, inside, memo, x);
+    let rhs = |r: Rhs, sub: &mut dyn FnMut(Value) -> Option<Step>| match r {
+        Rhs::V(y) => sub(y),
+        Rhs::K(_) => Some(Step::Zero),
+    };
+    let s = match i {
+        Inst::Const(_) => Some(Step::Zero),
+        Inst::Bin(IOp::Add, x, y) => match (sub(x), rhs(y, &mut sub)) {
+            (Some(Step::Zero), s) | (s, Some(Step::Zero)) => s,
+            (Some(Step::K(a)), Some(Step::K(b))) => Some(Step::K(a.wrapping_add(b))),
+            _ => None,
+        },
+        Inst::Bin(IOp::Sub, x, y) => match (sub(x), rhs(y, &mut sub)) {
+            (s, Some(Step::Zero)) => s,
+            _ => None,
+        },
+        Inst::Bin(IOp::Mul, x, y) => match (sub(x), y) {
+            (Some(Step::Zero), Rhs::K(_)) => Some(Step::Zero),
+            (Some(Step::K(a)), Rhs::K(k)) => Some(Step::K(a.wrapping_mul(k))),
+            (Some(sx), Rhs::V(y)) => match (sx, sub(y)) {
+                (Step::Zero, Some(Step::Zero)) => Some(Step::Zero),
+                (Step::K(1), Some(Step::Zero)) => Some(Step::V(y)),
+                (Step::Zero, Some(Step::K(1))) => Some(Step::V(x)),
+                _ => None,
+            },
+            _ => None,
+        },
+        // An array's header (verified not null before the copy runs).
+        Inst::Load(Width::W64, a, off)
+            if crate::opt::header_load(&i) && r.arrays.contains(&a) && off >= 0 =>
+        {
+            Some(Step::Zero)
+        }
+        _ if crate::opt::pure(&i) && !matches!(i, Inst::Load(..)) => {
+            let all = i.args().into_iter().all(|x| sub(x) == Some(Step::Zero));
+            all.then_some(Step::Zero)
+        }
+        _ => None,
+    };
+    // A step by a value computed in the loop is taken before it: the
+    // value must be invariant, which `Zero` says.
+    let s = match s {
+        Some(Step::V(y)) if sub(y) != Some(Step::Zero) => None,
+        s => s,
+    };
+    memo.insert(v, s);
+    s
+}
+
+/// `v`'s value in the first iteration, computed at the end of the
+/// preheader (values from before the loop as they are; the induction
+/// variable as its initial value).
+fn materialize(
+    f: &mut Func,
+    r: &Reduce,
+    inside: &dyn Fn(Value) -> bool,
+    memo: &mut HashMap<Value, Value>,
+    v: Value,
+) -> Value {
+    if v == r.iv {
+        return r.init;
+    }
+    if !inside(v) {
+        return v;
+    }
+    if let Some(&w) = memo.get(&v) {
+        return w;
+    }
+    let mut i = f.insts[v.0 as usize].clone();
+    let args = i.args();
+    let mapped: Vec<(Value, Value)> = args
+        .into_iter()
+        .map(|x| (x, materialize(f, r, inside, memo, x)))
+        .collect();
+    i.map_args(&|x| mapped.iter().find(|(y, _)| *y == x).map_or(x, |&(_, z)| z));
+    let w = push(f, i, f.class[v.0 as usize]);
+    f.blocks[r.pre.0 as usize].insts.push(w);
+    memo.insert(v, w);
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{self, Inst, Test};
+
+    fn optimized(src: &str, name: &str) -> ir::Func {
+        let m = ir::tests::module(src);
+        let p = m.protos.iter().find(|p| p.name == name).unwrap();
+        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let regs = crate::regalloc::Regs {
+            gpr: &[1, 2, 6, 7, 8, 9],
+            gpr_saved: &[5, 14, 15],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        };
+        crate::opt::optimize(&mut f, &regs);
+        f
+    }
+
+    /// Guards in the loops of `f`, by loop (in the order of `f.loops`).
+    fn guards(f: &ir::Func) -> Vec<usize> {
+        f.loops
+            .iter()
+            .map(|l| {
+                l.blocks
+                    .iter()
+                    .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+                    .filter(|v| matches!(f.insts[v.0 as usize], Inst::Guard(..)))
+                    .count()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_range_loop_gets_an_unchecked_copy() {
+        let f = optimized(
+            "import numpy as np\n\
+             def s(a):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i]\n    return t\n\
+             s(np.zeros(3))\n",
+            "s",
+        );
+        // The checked loop and its copy, which has no guard, no wrap and
+        // no multiplication: a pointer steps through the array.
+        assert_eq!(f.loops.len(), 2, "{}", f.listing());
+        let g = guards(&f);
+        assert!(
+            g.contains(&0) && g.iter().any(|&n| n >= 2),
+            "{g:?}\n{}",
+            f.listing()
+        );
+        let fast = f
+            .loops
+            .iter()
+            .position(|l| {
+                l.blocks.iter().all(|b| {
+                    f.blocks[b.0 as usize]
+                        .insts
+                        .iter()
+                        .all(|v| !matches!(f.insts[v.0 as usize], Inst::Guard(..)))
+                })
+            })
+            .unwrap();
+        let insts: Vec<&Inst> = f.loops[fast]
+            .blocks
+            .iter()
+            .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+            .map(|v| &f.insts[v.0 as usize])
+            .collect();
+        assert!(
+            !insts.iter().any(|i| matches!(
+                i,
+                Inst::Bin(ir::IOp::Mul, ..) | Inst::Select(..) | Inst::Set(Test::I(..))
+            )),
+            "{}",
+            f.listing()
+        );
+    }
+
+    #[test]
+    fn two_dimensional_accesses_lose_their_checks_and_products() {
+        let f = optimized(
+            "import numpy as np\n\
+             def mm(a, b, c):\n    n = a.shape[0]\n    for i in range(n):\n        for j in range(n):\n            s = 0.0\n            for k in range(n):\n                s += a[i, k] * b[k, j]\n            c[i, j] = s\n\
+             mm(np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2)))\n",
+            "mm",
+        );
+        let g = guards(&f);
+        assert!(g.contains(&0), "{g:?}\n{}", f.listing());
+        let fast = g.iter().position(|&n| n == 0).unwrap();
+        let muls = f.loops[fast]
+            .blocks
+            .iter()
+            .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+            .filter(|v| matches!(f.insts[v.0 as usize], Inst::Bin(ir::IOp::Mul, ..)))
+            .count();
+        assert_eq!(muls, 0, "{}", f.listing());
+    }
+}
