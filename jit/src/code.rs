@@ -3,12 +3,16 @@
 //! it is full), instead of a mapping per function, whose system calls cost
 //! more than compiling a small function.
 //!
-//! Pages stay readable and executable; installing a function makes the
-//! pages it lands on writable for the copy and executable again (W^X).
-//! The region is the thread's own (native code holds `Rc`s, so it never
-//! runs on another thread) and nothing runs native code while it compiles
-//! on the same thread, so no code runs from a page while it is writable.
-//! A mapping is unmapped once the region has moved on to another and the
+//! No page is writable and executable at once (W^X), and installing a
+//! function takes no system call: on Linux each mapping is a memory file
+//! mapped twice, readable and executable where code runs and writable
+//! elsewhere, where the region copies code in. Where that is not
+//! available, pages stay readable and executable and installing a
+//! function makes the pages it lands on writable for the copy; the region
+//! is the thread's own (native code holds `Rc`s, so it never runs on
+//! another thread) and nothing runs native code while it compiles on the
+//! same thread, so no code runs from a page while it is writable. A
+//! mapping is unmapped once the region has moved on to another and the
 //! last function in it is gone.
 
 use std::cell::{Cell, RefCell};
@@ -31,13 +35,26 @@ fn page_size() -> usize {
 
 /// One mapping of the region.
 struct Chunk {
+    /// Where the code runs.
     base: *mut u8,
+    /// The same memory, writable (null: `base`'s pages change protection
+    /// instead).
+    write: *mut u8,
     size: usize,
     used: Cell<usize>,
 }
 
 impl Chunk {
     fn new(size: usize) -> Chunk {
+        #[cfg(target_os = "linux")]
+        if let Some(c) = Chunk::dual(size) {
+            return c;
+        }
+        Chunk::anon(size)
+    }
+
+    /// An anonymous mapping whose pages change protection around a copy.
+    fn anon(size: usize) -> Chunk {
         // SAFETY: an anonymous private mapping at an address of the
         // kernel's choosing affects no existing memory.
         let p = unsafe {
@@ -57,8 +74,50 @@ impl Chunk {
         );
         Chunk {
             base: p.cast(),
+            write: std::ptr::null_mut(),
             size,
             used: Cell::new(0),
+        }
+    }
+
+    /// A memory file of `size` bytes mapped twice (executable, writable),
+    /// or `None` where the system refuses.
+    #[cfg(target_os = "linux")]
+    fn dual(size: usize) -> Option<Chunk> {
+        // SAFETY: the name is a NUL-terminated string; the descriptor is
+        // ours, sized before it is mapped, and closed once both mappings
+        // (which keep the file alive) exist or failed; the mappings are at
+        // addresses of the kernel's choosing and affect no existing memory.
+        unsafe {
+            let fd = libc::memfd_create(c"kiln-code".as_ptr(), libc::MFD_CLOEXEC);
+            if fd < 0 {
+                return None;
+            }
+            let map = |prot| libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, fd, 0);
+            let ok = libc::ftruncate(fd, size as libc::off_t) == 0;
+            let x = if ok {
+                map(libc::PROT_READ | libc::PROT_EXEC)
+            } else {
+                libc::MAP_FAILED
+            };
+            let w = if x != libc::MAP_FAILED {
+                map(libc::PROT_READ | libc::PROT_WRITE)
+            } else {
+                libc::MAP_FAILED
+            };
+            libc::close(fd);
+            if w == libc::MAP_FAILED {
+                if x != libc::MAP_FAILED {
+                    libc::munmap(x, size);
+                }
+                return None;
+            }
+            Some(Chunk {
+                base: x.cast(),
+                write: w.cast(),
+                size,
+                used: Cell::new(0),
+            })
         }
     }
 
@@ -68,18 +127,26 @@ impl Chunk {
         if at + bytes.len() > self.size {
             return None;
         }
-        let page = page_size();
-        let from = at / page * page;
-        let to = (at + bytes.len()).next_multiple_of(page).min(self.size);
-        // SAFETY: [from, to) lies inside this mapping (page-aligned); no
-        // code runs from it while it is writable (see the module's
-        // comment), and the copy writes only past every installed
-        // function.
-        unsafe {
-            let p = self.base.add(from);
-            protect(p, to - from, libc::PROT_READ | libc::PROT_WRITE);
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(at), bytes.len());
-            protect(p, to - from, libc::PROT_READ | libc::PROT_EXEC);
+        if !self.write.is_null() {
+            // SAFETY: at..at+len lies inside the writable view, past every
+            // installed function.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.write.add(at), bytes.len());
+            }
+        } else {
+            let page = page_size();
+            let from = at / page * page;
+            let to = (at + bytes.len()).next_multiple_of(page).min(self.size);
+            // SAFETY: [from, to) lies inside this mapping (page-aligned); no
+            // code runs from it while it is writable (see the module's
+            // comment), and the copy writes only past every installed
+            // function.
+            unsafe {
+                let p = self.base.add(from);
+                protect(p, to - from, libc::PROT_READ | libc::PROT_WRITE);
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.base.add(at), bytes.len());
+                protect(p, to - from, libc::PROT_READ | libc::PROT_EXEC);
+            }
         }
         // Instruction fetch does not see data writes on every architecture
         // (aarch64: the data cache is cleaned and the instruction cache
@@ -109,10 +176,13 @@ unsafe fn protect(p: *mut u8, len: usize, prot: libc::c_int) {
 
 impl Drop for Chunk {
     fn drop(&mut self) {
-        // SAFETY: the mapping is this chunk's, and no `Code` in it is left
-        // (each holds an `Rc` of its chunk).
+        // SAFETY: the mappings are this chunk's, and no `Code` in it is
+        // left (each holds an `Rc` of its chunk).
         unsafe {
             libc::munmap(self.base.cast(), self.size);
+            if !self.write.is_null() {
+                libc::munmap(self.write.cast(), self.size);
+            }
         }
     }
 }
@@ -192,6 +262,27 @@ mod tests {
         assert_eq!(b.bytes(), &[4; 100][..]);
         assert_eq!(b.as_ptr() as usize % ALIGN, 0);
         assert!(b.as_ptr() as usize >= a.as_ptr() as usize + 3);
+    }
+
+    #[test]
+    fn code_runs_from_the_region() {
+        // mov eax, 42; ret
+        #[cfg(target_arch = "x86_64")]
+        {
+            let c = install(&[0xb8, 42, 0, 0, 0, 0xc3]);
+            // SAFETY: the bytes are a complete function of the C ABI that
+            // returns 42, installed executable.
+            let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(c.as_ptr()) };
+            assert_eq!(f(), 42);
+        }
+    }
+
+    #[test]
+    fn the_fallback_mapping_changes_protection_around_the_copy() {
+        let c = Chunk::anon(CHUNK);
+        let p = c.install(&[9, 8, 7]).expect("room");
+        // SAFETY: three bytes were installed at `p`.
+        assert_eq!(unsafe { std::slice::from_raw_parts(p, 3) }, &[9, 8, 7]);
     }
 
     #[test]

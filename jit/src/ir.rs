@@ -38,7 +38,7 @@ use vm::Proto;
 pub use crate::masm::{Cond, FCond};
 
 /// A value's register class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Class {
     I64,
     F64,
@@ -62,7 +62,7 @@ pub struct ExitId(pub u32);
 
 /// Integer operations, 64-bit and wrapping, with Python's rounding where
 /// it differs from the machine's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IOp {
     Add,
     Sub,
@@ -81,7 +81,7 @@ pub enum IOp {
     Max,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FOp {
     Add,
     Sub,
@@ -93,7 +93,7 @@ pub enum FOp {
     Max,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnOp {
     Neg,
     Not,
@@ -109,7 +109,7 @@ pub enum UnOp {
 }
 
 /// Memory widths of loads and stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Width {
     W64,
     /// One byte; loads zero-extend, stores keep the low byte.
@@ -117,21 +117,21 @@ pub enum Width {
 }
 
 /// What a condition compares.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Test {
     /// Integer compare with a value or an immediate.
     I(Cond, Value, Rhs),
     F(FCond, Value, Value),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rhs {
     V(Value),
     K(i64),
 }
 
 /// The functions native code calls, resolved to addresses by the backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CFn {
     Retain,
     Release,
@@ -140,7 +140,7 @@ pub enum CFn {
     Atan2,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Inst {
     /// A block parameter: the value arriving along the edge taken.
     Param,
@@ -185,21 +185,57 @@ pub enum Inst {
     },
 }
 
+/// The values one instruction reads (at most four: a select's test and
+/// its two values), without a heap allocation.
+#[derive(Clone, Copy)]
+pub struct Args {
+    n: u8,
+    v: [Value; 4],
+}
+
+impl Args {
+    fn push(&mut self, x: Value) {
+        self.v[self.n as usize] = x;
+        self.n += 1;
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.v[..self.n as usize]
+    }
+}
+
+impl IntoIterator for Args {
+    type Item = Value;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Value, 4>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.v.into_iter().take(self.n as usize)
+    }
+}
+
 impl Inst {
     /// The values it reads, in order.
-    pub fn args(&self) -> Vec<Value> {
-        let mut v = Vec::new();
-        let rhs = |r: &Rhs, v: &mut Vec<Value>| {
+    pub fn args(&self) -> Args {
+        let mut v = Args {
+            n: 0,
+            v: [Value(0); 4],
+        };
+        let rhs = |r: &Rhs, v: &mut Args| {
             if let Rhs::V(x) = r {
                 v.push(*x)
             }
         };
-        let test = |t: &Test, v: &mut Vec<Value>| match t {
+        let test = |t: &Test, v: &mut Args| match t {
             Test::I(_, a, b) => {
                 v.push(*a);
                 rhs(b, v)
             }
-            Test::F(_, a, b) => v.extend([*a, *b]),
+            Test::F(_, a, b) => {
+                v.push(*a);
+                v.push(*b)
+            }
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
@@ -208,16 +244,23 @@ impl Inst {
                 v.push(*a);
                 rhs(b, &mut v)
             }
-            Inst::FBin(_, a, b) => v.extend([*a, *b]),
+            Inst::FBin(_, a, b) => {
+                v.push(*a);
+                v.push(*b)
+            }
             Inst::Un(_, a) | Inst::Offset(a, _) => v.push(*a),
             Inst::Set(t) | Inst::Guard(t, _) => test(t, &mut v),
             Inst::Select(t, a, b) => {
                 test(t, &mut v);
-                v.extend([*a, *b])
+                v.push(*a);
+                v.push(*b)
             }
             Inst::Load(_, a, _) => v.push(*a),
-            Inst::Store(_, a, _, x) => v.extend([*a, *x]),
-            Inst::CallC(_, xs) => v.extend(xs.iter().copied()),
+            Inst::Store(_, a, _, x) => {
+                v.push(*a);
+                v.push(*x)
+            }
+            Inst::CallC(_, xs) => xs.iter().for_each(|&x| v.push(x)),
         }
         v
     }
@@ -396,6 +439,41 @@ pub struct Func {
     pub lowered: usize,
     pub unlowered: usize,
 }
+
+/// A fast hash for the optimisations' maps, whose keys are the compiler's
+/// own small values (FxHash's mixing: nothing hostile to defend against).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64)
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(i as u64)
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64)
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64)
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// Why a function has no IR.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1952,34 +2030,43 @@ impl Func {
     /// Every value block `b` reads: its instructions' operands, its
     /// terminator's, and the write-back maps of the exits they may take.
     pub fn block_uses(&self, b: Block) -> Vec<Value> {
-        let bd = &self.blocks[b.0 as usize];
         let mut u = Vec::new();
-        let map = |x: ExitId, u: &mut Vec<Value>| u.extend(self.exit_reads(x));
+        self.each_use(b, |v| u.push(v));
+        u
+    }
+
+    /// Calls `u` with every value block `b` reads (as [`Func::block_uses`]
+    /// lists them).
+    pub fn each_use(&self, b: Block, mut u: impl FnMut(Value)) {
+        let bd = &self.blocks[b.0 as usize];
         for &v in &bd.insts {
             let i = &self.insts[v.0 as usize];
-            u.extend(i.args());
+            i.args().into_iter().for_each(&mut u);
             if let Some(x) = i.exit() {
-                map(x, &mut u);
+                self.exit_reads(x).for_each(&mut u);
             }
         }
         if let Some(t) = &bd.term {
-            if let Term::Branch(Test::I(_, x, r), ..) = t {
-                u.push(*x);
-                if let Rhs::V(y) = r {
-                    u.push(*y);
+            match t {
+                Term::Branch(Test::I(_, x, r), ..) => {
+                    u(*x);
+                    if let Rhs::V(y) = r {
+                        u(*y);
+                    }
                 }
-            }
-            if let Term::Branch(Test::F(_, x, y), ..) = t {
-                u.extend([*x, *y]);
+                Term::Branch(Test::F(_, x, y), ..) => {
+                    u(*x);
+                    u(*y)
+                }
+                _ => {}
             }
             for e in t.edges() {
-                u.extend(&e.args);
+                e.args.iter().copied().for_each(&mut u);
             }
             if let Term::Exit(x) | Term::Return { exit: x, .. } = t {
-                map(*x, &mut u);
+                self.exit_reads(*x).for_each(&mut u);
             }
         }
-        u
     }
 
     /// The values exit `x` reads to write its map back (an offset's
@@ -2017,6 +2104,22 @@ impl Func {
                 None => return false,
             }
         }
+    }
+
+    /// The loop (innermost) each block is in: [`Func::loop_of`] of every
+    /// block at once.
+    pub fn loops_of(&self) -> Vec<Option<usize>> {
+        let mut inner: Vec<Option<usize>> = vec![None; self.blocks.len()];
+        for (l, lp) in self.loops.iter().enumerate() {
+            for b in &lp.blocks {
+                let cur = &mut inner[b.0 as usize];
+                match *cur {
+                    Some(c) if self.loops[c].depth >= lp.depth => {}
+                    _ => *cur = Some(l),
+                }
+            }
+        }
+        inner
     }
 
     /// The loop (innermost) that block `b` is in.

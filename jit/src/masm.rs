@@ -44,7 +44,7 @@ pub enum FAlu {
 
 /// Conditions on the last integer compare `cmp a, b`: signed, except
 /// `Below`/`AboveEq` (unsigned).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Cond {
     Eq,
     Ne,
@@ -73,7 +73,7 @@ impl Cond {
 
 /// Float comparisons `a op b` with Python's rules: every one is false when
 /// an operand is NaN, except `Ne`, which is true.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FCond {
     Eq,
     Ne,

@@ -14,9 +14,7 @@
 //! zeroed stand-in header when the array is unassigned: the check in the
 //! loop still exits before anything uses what was read.
 
-use std::collections::HashMap;
-
-use crate::ir::{Block, Class, Cond, Func, IOp, Inst, Rhs, Test, Value, Width};
+use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value, Width};
 use crate::layout::{ARRAY_DATA, ARRAY_STRIDES};
 use crate::regalloc::Regs;
 
@@ -204,19 +202,19 @@ pub fn cse(f: &mut Func) -> usize {
         }
         v
     };
-    let mut seen: HashMap<String, Vec<Value>> = HashMap::new();
+    // Instructions seen, by what they compute (a guard by its test alone).
+    let mut seen: FastMap<(Inst, Class), Vec<Value>> = FastMap::default();
     let mut removed = 0;
     for b in f.rpo() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         let mut keep = Vec::with_capacity(insts.len());
         for v in insts {
-            let mut i = f.insts[v.0 as usize].clone();
-            i.map_args(&|x| res(&fwd, x));
-            f.insts[v.0 as usize] = i.clone();
-            let key = match &i {
-                Inst::Guard(t, _) => Some(format!("guard {t:?}")),
+            f.insts[v.0 as usize].map_args(&|x| res(&fwd, x));
+            let i = &f.insts[v.0 as usize];
+            let key = match i {
+                Inst::Guard(t, _) => Some((Inst::Guard(*t, ExitId(0)), Class::I64)),
                 Inst::Const(_) => None,
-                _ if pure(&i) => Some(format!("{i:?} {:?}", f.class[v.0 as usize])),
+                _ if pure(i) => Some((i.clone(), f.class[v.0 as usize])),
                 _ => None,
             };
             if let Some(key) = key {
@@ -226,7 +224,7 @@ pub fn cse(f: &mut Func) -> usize {
                         .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)))
                 });
                 if let Some(w) = w {
-                    if i.has_result() {
+                    if f.insts[v.0 as usize].has_result() {
                         fwd[v.0 as usize] = w;
                     }
                     removed += 1;
@@ -268,39 +266,57 @@ pub(crate) fn replace_uses(f: &mut Func, r: &impl Fn(Value) -> Value) {
 /// leave the index arithmetic it checked, and the values only its exit
 /// wrote back, without readers). Returns how many went.
 pub fn dce(f: &mut Func) -> usize {
-    let mut total = 0;
-    loop {
-        let mut used = vec![false; f.insts.len()];
-        for b in 0..f.blocks.len() {
-            for u in f.block_uses(Block(b as u32)) {
-                used[u.0 as usize] = true;
+    let n = f.insts.len();
+    let removable = |i: &Inst| {
+        matches!(
+            i,
+            Inst::Bin(..)
+                | Inst::FBin(..)
+                | Inst::Un(..)
+                | Inst::Set(_)
+                | Inst::Select(..)
+                | Inst::Load(..)
+                | Inst::Const(_)
+                | Inst::LoadSlot(_)
+        )
+    };
+    // Readers of each value; an instruction that loses its last reader
+    // goes, and its operands lose one each.
+    let mut uses = vec![0u32; n];
+    let mut placed = vec![false; n];
+    for b in 0..f.blocks.len() {
+        f.each_use(Block(b as u32), |u| uses[u.0 as usize] += 1);
+        for &v in &f.blocks[b].insts {
+            placed[v.0 as usize] = true;
+        }
+    }
+    let mut dead = vec![false; n];
+    let mut work: Vec<Value> = (0..n as u32)
+        .map(Value)
+        .filter(|v| placed[v.0 as usize] && uses[v.0 as usize] == 0)
+        .filter(|v| removable(&f.insts[v.0 as usize]))
+        .collect();
+    let mut removed = 0;
+    while let Some(v) = work.pop() {
+        if dead[v.0 as usize] {
+            continue;
+        }
+        dead[v.0 as usize] = true;
+        removed += 1;
+        for a in f.insts[v.0 as usize].args() {
+            let u = &mut uses[a.0 as usize];
+            *u -= 1;
+            if *u == 0 && placed[a.0 as usize] && removable(&f.insts[a.0 as usize]) {
+                work.push(a);
             }
         }
-        let mut removed = 0;
-        let insts = &f.insts;
-        for b in &mut f.blocks {
-            b.insts.retain(|&v| {
-                let dead = !used[v.0 as usize]
-                    && matches!(
-                        insts[v.0 as usize],
-                        Inst::Bin(..)
-                            | Inst::FBin(..)
-                            | Inst::Un(..)
-                            | Inst::Set(_)
-                            | Inst::Select(..)
-                            | Inst::Load(..)
-                            | Inst::Const(_)
-                            | Inst::LoadSlot(_)
-                    );
-                removed += dead as usize;
-                !dead
-            });
-        }
-        if removed == 0 {
-            return total;
-        }
-        total += removed;
     }
+    if removed > 0 {
+        for b in &mut f.blocks {
+            b.insts.retain(|&v| !dead[v.0 as usize]);
+        }
+    }
+    removed
 }
 
 /// The loop optimisations in order, for a backend with registers `regs`.

@@ -64,7 +64,7 @@ fn number(f: &Func) -> Numbering {
     // a branch's successor that stays in the loop is visited last, so it
     // comes right after the branch and the way out is the jump.
     let nb = f.blocks.len();
-    let inner: Vec<Option<usize>> = (0..nb as u32).map(|b| f.loop_of(Block(b))).collect();
+    let inner = f.loops_of();
     let mut seen = vec![false; nb];
     let mut post = Vec::new();
     for &(_, e) in &f.entries {
@@ -123,35 +123,57 @@ fn number(f: &Func) -> Numbering {
     n
 }
 
-/// What an instruction reads, exits' write-backs included.
-fn inst_uses(f: &Func, i: &Inst) -> Vec<Value> {
-    let mut u = i.args();
-    let exit = match i {
-        Inst::Guard(_, x) | Inst::Fuel(x) => Some(*x),
-        Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(*exit),
-        _ => None,
-    };
-    if let Some(x) = exit {
-        u.extend(f.exit_reads(x));
+/// Calls `u` with what an instruction reads, exits' write-backs included.
+fn inst_uses(f: &Func, i: &Inst, mut u: impl FnMut(Value)) {
+    i.args().into_iter().for_each(&mut u);
+    if let Some(x) = i.exit() {
+        f.exit_reads(x).for_each(u);
     }
-    u
 }
 
-fn term_uses(f: &Func, t: &Term) -> Vec<Value> {
-    let mut u = Vec::new();
+fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
     match t {
-        Term::Jump(e) => u.extend(&e.args),
+        Term::Jump(e) => e.args.iter().copied().for_each(u),
         Term::Branch(test, a, b) => {
             match test {
-                Test::I(_, x, crate::ir::Rhs::V(y)) | Test::F(_, x, y) => u.extend([*x, *y]),
-                Test::I(_, x, _) => u.push(*x),
+                Test::I(_, x, crate::ir::Rhs::V(y)) | Test::F(_, x, y) => {
+                    u(*x);
+                    u(*y)
+                }
+                Test::I(_, x, _) => u(*x),
             }
-            u.extend(&a.args);
-            u.extend(&b.args);
+            a.args.iter().chain(&b.args).copied().for_each(u);
         }
-        Term::Exit(x) | Term::Return { exit: x, .. } => u.extend(f.exit_reads(*x)),
+        Term::Exit(x) | Term::Return { exit: x, .. } => f.exit_reads(*x).for_each(u),
     }
-    u
+}
+
+/// A set of values by their dense numbers (see [`allocate`]).
+struct Bits(Vec<u64>);
+
+impl Bits {
+    /// (`u32::MAX`, a value defined nowhere the blocks are laid out, is
+    /// never a member.)
+    fn set(&mut self, i: u32) {
+        if let Some(w) = self.0.get_mut(i as usize / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+    fn clear(&mut self, i: u32) {
+        if let Some(w) = self.0.get_mut(i as usize / 64) {
+            *w &= !(1 << (i % 64));
+        }
+    }
+    /// Calls `f` with every member.
+    fn each(&self, mut f: impl FnMut(u32)) {
+        for (w, &bits) in self.0.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                f(w as u32 * 64 + b.trailing_zeros());
+                b &= b - 1;
+            }
+        }
+    }
 }
 
 /// What keeping each value in a spill slot would cost: a load or store for
@@ -225,6 +247,7 @@ fn loop_depths(f: &Func) -> Vec<u32> {
             spans.push((head, bd.pc));
         }
     }
+    let inner = f.loops_of();
     let natural_heads: Vec<usize> = f
         .loops
         .iter()
@@ -236,7 +259,7 @@ fn loop_depths(f: &Func) -> Vec<u32> {
                 return 0;
             }
             let blk = Block(b as u32);
-            let (pc, outside) = match f.loop_of(blk) {
+            let (pc, outside) = match inner[blk.0 as usize] {
                 Some(l) => (f.blocks[f.loops[l].header.0 as usize].pc, false),
                 None => (f.blocks[b].pc, natural_heads.contains(&f.blocks[b].pc)),
             };
@@ -252,41 +275,54 @@ fn loop_depths(f: &Func) -> Vec<u32> {
 pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     let n = number(f);
     let nv = f.insts.len();
-    let words = nv.div_ceil(64);
     let nb = f.blocks.len();
-    // Block-level liveness over values, backward to a fixpoint.
-    let mut live_in = vec![vec![0u64; words]; nb];
-    let set = |s: &mut [u64], v: Value| s[v.0 as usize / 64] |= 1 << (v.0 % 64);
-    let clear = |s: &mut [u64], v: Value| s[v.0 as usize / 64] &= !(1 << (v.0 % 64));
+    // Liveness is over the values defined in the blocks laid out (the
+    // optimisations leave many behind), numbered densely.
+    const NONE: u32 = u32::MAX;
+    let mut dense = vec![NONE; nv];
+    let mut ndense = 0u32;
+    for &b in &n.order {
+        let bd = &f.blocks[b.0 as usize];
+        for &v in bd.params.iter().chain(&bd.insts) {
+            dense[v.0 as usize] = ndense;
+            ndense += 1;
+        }
+    }
+    let words = (ndense as usize).div_ceil(64);
+    // Block-level liveness, backward to a fixpoint.
+    let mut live_in: Vec<Bits> = (0..nb).map(|_| Bits(vec![0u64; words])).collect();
+    let mut live = Bits(vec![0u64; words]);
     let mut changed = true;
     while changed {
         changed = false;
         for &b in n.order.iter().rev() {
             let bd = &f.blocks[b.0 as usize];
-            let mut live = vec![0u64; words];
+            live.0.iter_mut().for_each(|w| *w = 0);
             if let Some(t) = &bd.term {
                 for s in t.succs() {
-                    for (w, x) in live.iter_mut().zip(&live_in[s.0 as usize]) {
+                    for (w, x) in live.0.iter_mut().zip(&live_in[s.0 as usize].0) {
                         *w |= x;
                     }
                     for &p in &f.blocks[s.0 as usize].params {
-                        clear(&mut live, p);
+                        live.clear(dense[p.0 as usize]);
                     }
                 }
-                for v in term_uses(f, t) {
-                    set(&mut live, v);
-                }
+                term_uses(f, t, |v| live.set(dense[v.0 as usize]));
             }
             for &v in bd.insts.iter().rev() {
-                clear(&mut live, v);
-                for u in inst_uses(f, &f.insts[v.0 as usize]) {
-                    set(&mut live, u);
-                }
+                live.clear(dense[v.0 as usize]);
+                inst_uses(f, &f.insts[v.0 as usize], |u| live.set(dense[u.0 as usize]));
             }
-            if live != live_in[b.0 as usize] {
-                live_in[b.0 as usize] = live;
+            if live.0 != live_in[b.0 as usize].0 {
+                std::mem::swap(&mut live, &mut live_in[b.0 as usize]);
                 changed = true;
             }
+        }
+    }
+    let mut of_dense = vec![Value(0); ndense as usize];
+    for (v, &d) in dense.iter().enumerate() {
+        if d != NONE {
+            of_dense[d as usize] = Value(v as u32);
         }
     }
     // Intervals: from a value's definition (or a block start where it is
@@ -302,36 +338,25 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         let (start, end) = (n.start[b.0 as usize], n.end[b.0 as usize]);
-        let li = &live_in[b.0 as usize];
-        for v in 0..nv {
-            if li[v / 64] >> (v % 64) & 1 != 0 {
-                extend(Value(v as u32), start);
-            }
-        }
+        live_in[b.0 as usize].each(|d| extend(of_dense[d as usize], start));
         if let Some(t) = &bd.term {
             for s in t.succs() {
-                let lis = &live_in[s.0 as usize];
-                for v in 0..nv {
-                    let vv = Value(v as u32);
-                    if lis[v / 64] >> (v % 64) & 1 != 0
-                        && !f.blocks[s.0 as usize].params.contains(&vv)
-                    {
-                        extend(vv, end);
+                let params = &f.blocks[s.0 as usize].params;
+                live_in[s.0 as usize].each(|d| {
+                    let v = of_dense[d as usize];
+                    if !params.contains(&v) {
+                        extend(v, end);
                     }
-                }
+                });
             }
-            for v in term_uses(f, t) {
-                extend(v, end);
-            }
+            term_uses(f, t, |v| extend(v, end));
         }
         for &p in &bd.params {
             extend(p, start);
         }
         for &v in &bd.insts {
             let at = n.at[v.0 as usize];
-            for u in inst_uses(f, &f.insts[v.0 as usize]) {
-                extend(u, at);
-            }
+            inst_uses(f, &f.insts[v.0 as usize], |u| extend(u, at));
             if f.insts[v.0 as usize].has_result() {
                 extend(v, at + 1);
             }
@@ -382,21 +407,24 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         .filter(|v| iv[v.0 as usize].is_some())
         .collect();
     by_start.sort_by_key(|v| iv[v.0 as usize].unwrap().0);
+    // (Calls are in position order: the first after the start decides.)
     let crosses = |v: Value| {
         let (s, e) = iv[v.0 as usize].unwrap();
-        n.calls.iter().any(|&c| s < c && e > c + 1)
+        let k = n.calls.partition_point(|&c| c <= s);
+        n.calls.get(k).is_some_and(|&c| e > c + 1)
     };
+    let all_gpr: Vec<PReg> = regs.gpr.iter().chain(regs.gpr_saved).copied().collect();
     // Active values per class: (end, value, reg).
     let mut active: Vec<(u32, Value, PReg)> = Vec::new();
     for v in by_start {
         let (start, end) = iv[v.0 as usize].unwrap();
         active.retain(|&(e, _, _)| e >= start);
         let float = f.class[v.0 as usize] == Class::F64;
-        let pool: Vec<PReg> = match (float, crosses(v)) {
-            (true, false) => regs.fpr.to_vec(),
-            (true, true) => vec![],
-            (false, false) => regs.gpr.iter().chain(regs.gpr_saved).copied().collect(),
-            (false, true) => regs.gpr_saved.to_vec(),
+        let pool: &[PReg] = match (float, crosses(v)) {
+            (true, false) => regs.fpr,
+            (true, true) => &[],
+            (false, false) => &all_gpr,
+            (false, true) => regs.gpr_saved,
         };
         let taken = |r: PReg, active: &[(u32, Value, PReg)]| {
             active
