@@ -150,9 +150,10 @@ impl Chunk {
         }
         // Instruction fetch does not see data writes on every architecture
         // (aarch64: the data cache is cleaned and the instruction cache
-        // invalidated over the range, then the pipeline flushed); a no-op
-        // on x86-64.
-        // SAFETY: the range was just written and stays mapped.
+        // invalidated over the range at the addresses code runs from,
+        // whichever view wrote it, then the pipeline flushed); a no-op on
+        // x86-64.
+        // SAFETY: the range was just written and stays mapped, readable.
         let written = unsafe { std::slice::from_raw_parts(self.base.add(at), bytes.len()) };
         dynasmrt::cache_control::synchronize_icache(written);
         dynasmrt::cache_control::prepare_for_execution(written);
