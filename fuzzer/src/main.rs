@@ -1,0 +1,143 @@
+//! `kiln-fuzz`: mutation fuzzing campaigns over Kiln's front end and tiers.
+//! See fuzz/README.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use kiln_fuzz::campaign::{self, Launcher, Mode, Plan, Settings};
+
+const USAGE: &str = "\
+kiln-fuzz — mutation fuzzing of Kiln programs, crash-safe (inputs run in child processes)
+
+Usage:
+    kiln-fuzz check|run [--seed N] [--count N] [options]   a campaign
+    kiln-fuzz check|run --file FILE [options]              replay one input
+    kiln-fuzz check|run --minimize FILE [options]          shrink a failing input
+
+Modes:
+    check   parse and type-check each input (nothing runs)
+    run     run each input in --tier interp, jit and auto with fuel and a memory
+            cap, and compare output, exception text and allocator statistics
+
+Options:
+    --seed N            campaign seed (default 1); input i is a function of (seed, i)
+    --count N           inputs (default 10000)
+    --batch N           inputs per child process (default 2000 for check, 200 for run)
+    --timeout S         seconds an input may take before it counts as a hang (default 10)
+    --crashes DIR       save the first input of each distinct failure here, with a note
+    --minimize-found S  shrink each saved failure for up to S seconds (needs --crashes)
+    --corpus DIR        programs to mutate (default: tests/programs)
+    --max-mutations N   mutations stacked per input (default 6)
+    --max-chain N       longest generated chain or nesting (default 20000)
+    --no-bytes          no NUL bytes or invalid UTF-8
+    --fuel N            fuel per run (default 200000; a quarter of inputs get less)
+    --max-memory N      array memory cap per run in bytes (default 64 MiB)
+    --no-auto           compare interp and jit only
+    --fixed-fuel N      use this fuel for every input (replays)
+    --fixed-window N    use this profile window for every input (replays)
+    --quiet             no progress lines
+
+Exit status: 0 if no input failed, 1 if some did, 2 on a usage error.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("child") => ExitCode::from(campaign::child_main(&args[1..]) as u8),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(m) => match Mode::parse(m) {
+            Some(mode) => match driver(mode, &args[1..]) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("kiln-fuzz: {e}\nRun `kiln-fuzz --help` for usage.");
+                    ExitCode::from(2)
+                }
+            },
+            None => {
+                eprintln!("kiln-fuzz: no mode '{m}' (check or run)\nRun `kiln-fuzz --help` for usage.");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
+    let (s, rest) = Settings::parse(mode, args)?;
+    let mut plan = Plan {
+        count: 10_000,
+        batch: if mode == Mode::Check { 2000 } else { 200 },
+        timeout: Duration::from_secs(10),
+        crash_dir: None,
+        progress: true,
+    };
+    let mut file = None;
+    let mut shrink = None;
+    let mut minimize_found = None;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
+        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{a}: not a number: {v}"));
+        match a.as_str() {
+            "--count" => plan.count = num(val()?)?,
+            "--batch" => plan.batch = num(val()?)?.max(1),
+            "--timeout" => plan.timeout = Duration::from_secs(num(val()?)?.max(1)),
+            "--crashes" => plan.crash_dir = Some(PathBuf::from(val()?)),
+            "--minimize-found" => minimize_found = Some(Duration::from_secs(num(val()?)?)),
+            "--file" => file = Some(PathBuf::from(val()?)),
+            "--minimize" => shrink = Some(PathBuf::from(val()?)),
+            "--quiet" => plan.progress = false,
+            other => return Err(format!("unknown option '{other}'")),
+        }
+    }
+    let l = Launcher::this_exe();
+    if let Some(f) = file {
+        return Ok(match campaign::replay(&l, &s, &f, plan.timeout) {
+            None => {
+                println!("{}: ok", f.display());
+                ExitCode::SUCCESS
+            }
+            Some(fail) => {
+                println!("{}: {}\n{}", f.display(), fail.key, fail.detail);
+                ExitCode::from(1)
+            }
+        });
+    }
+    if let Some(f) = shrink {
+        let input = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let Some(fail) = campaign::replay(&l, &s, &f, plan.timeout) else {
+            return Err(format!("{} does not fail", f.display()));
+        };
+        let small = campaign::minimize(&l, &s, &input, &fail.key, plan.timeout, Duration::from_secs(300));
+        let out = f.with_extension("min.py");
+        std::fs::write(&out, &small).map_err(|e| format!("{}: {e}", out.display()))?;
+        println!("{}: {} -> {} bytes in {}", fail.key, input.len(), small.len(), out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rep = campaign::campaign(&l, &s, &plan);
+    print!("{}", rep.summary(mode));
+    println!(
+        "  command: kiln-fuzz {} --seed {} --count {}",
+        mode.name(),
+        s.seed,
+        plan.count
+    );
+    if let (Some(budget), Some(_)) = (minimize_found, &plan.crash_dir) {
+        for (key, f) in &rep.failures {
+            let Some(path) = &f.saved else { continue };
+            let small = campaign::minimize(&l, &s, &f.input, key, plan.timeout, budget);
+            let out = path.with_extension("min.py");
+            if std::fs::write(&out, &small).is_ok() {
+                println!("  minimised {} -> {} bytes: {}", f.input.len(), small.len(), out.display());
+            }
+        }
+    }
+    Ok(if rep.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
