@@ -50,12 +50,18 @@ pub enum Reached {
 
 thread_local! {
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Records panics instead of printing them: a campaign reports each one
-/// with its input. Call once per process before running inputs.
+/// Records panics under [`guarded`] instead of printing them: a campaign
+/// reports each one with its input. Other panics go to the previous hook.
+/// Call once per process before running inputs.
 pub fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !GUARDED.with(|g| g.get()) {
+            return previous(info);
+        }
         let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
             s.to_string()
         } else if let Some(s) = info.payload().downcast_ref::<String>() {
@@ -74,7 +80,10 @@ pub fn quiet_panics() {
 /// `f`, with a panic turned into a failure keyed by where it happened.
 fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Failure> {
     PANIC.with(|p| p.borrow_mut().take());
-    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+    GUARDED.with(|g| g.set(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(false));
+    r.map_err(|_| {
         let text = PANIC
             .with(|p| p.borrow_mut().take())
             .unwrap_or_else(|| "\tpanic".into());
