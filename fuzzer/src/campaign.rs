@@ -214,13 +214,18 @@ pub fn child_main(args: &[String]) -> i32 {
         let mut e = err.lock();
         let _ = e.write_all(format!("{TAG}{line}\n").as_bytes());
     };
-    let mut counts = [0u64; REACHED.len()];
+    // Each announcement carries how the previous input ended (`-` for
+    // none or a failure), so counts survive a child that dies.
+    let mut prev = "-";
     let mut one = |i: u64, src: &[u8]| {
-        say(format!("S {i}"));
-        match run_one(&s, src) {
-            Ok(r) => counts[REACHED.iter().position(|(k, _)| *k == r).unwrap()] += 1,
-            Err(f) => say(format!("F {i} {}\t{}", escape(&f.key), escape(&f.detail))),
-        }
+        say(format!("S {i} {prev}"));
+        prev = match run_one(&s, src) {
+            Ok(r) => REACHED.iter().find(|(k, _)| *k == r).unwrap().1,
+            Err(f) => {
+                say(format!("F {i} {}\t{}", escape(&f.key), escape(&f.detail)));
+                "-"
+            }
+        };
     };
     match inputs {
         Inputs::Gen { start, count } => {
@@ -244,8 +249,7 @@ pub fn child_main(args: &[String]) -> i32 {
             }
         },
     }
-    let c: Vec<String> = counts.iter().map(u64::to_string).collect();
-    say(format!("D {}", c.join(" ")));
+    say(format!("D {prev}"));
     0
 }
 
@@ -278,6 +282,8 @@ enum End {
 
 struct ChildRun {
     counts: [u64; REACHED.len()],
+    /// The slowest inputs: seconds and index.
+    slow: Vec<(f64, u64)>,
     failures: Vec<(u64, Failure)>,
     /// Inputs it started.
     started: u64,
@@ -335,6 +341,7 @@ fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> Chil
     });
     let mut run = ChildRun {
         counts: [0; REACHED.len()],
+        slow: Vec::new(),
         failures: Vec::new(),
         started: 0,
         end: End::Completed,
@@ -355,9 +362,22 @@ fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> Chil
                     continue;
                 };
                 let (tag, rest) = msg.split_once(' ').unwrap_or((msg, ""));
+                let (arg, prev) = rest.split_once(' ').unwrap_or((rest, "-"));
+                if tag == "S" || tag == "D" {
+                    if let Some(k) = REACHED.iter().position(|(_, n)| *n == prev) {
+                        run.counts[k] += 1;
+                    }
+                    if let Some(i) = current {
+                        run.slow.push((last.elapsed().as_secs_f64(), i));
+                        if run.slow.len() > 64 {
+                            run.slow.sort_by(|a, b| b.0.total_cmp(&a.0));
+                            run.slow.truncate(SLOWEST);
+                        }
+                    }
+                }
                 match tag {
                     "S" => {
-                        current = rest.parse().ok();
+                        current = arg.parse().ok();
                         run.started += 1;
                         last = Instant::now();
                     }
@@ -372,12 +392,7 @@ fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> Chil
                             },
                         ));
                     }
-                    "D" => {
-                        for (k, v) in rest.split(' ').enumerate().take(REACHED.len()) {
-                            run.counts[k] = v.parse().unwrap_or(0);
-                        }
-                        done = true;
-                    }
+                    "D" => done = true,
                     _ => run.noise.push(line),
                 }
             }
@@ -402,6 +417,9 @@ fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> Chil
     run
 }
 
+/// How many of the slowest inputs a report lists.
+const SLOWEST: usize = 5;
+
 /// A failure as the campaign reports it.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -419,6 +437,8 @@ pub struct Report {
     pub inputs: u64,
     pub reached: BTreeMap<&'static str, u64>,
     pub failures: BTreeMap<String, Found>,
+    /// The slowest inputs: seconds and index.
+    pub slowest: Vec<(f64, u64)>,
     pub children: u64,
     pub seconds: f64,
 }
@@ -444,6 +464,12 @@ impl Report {
             self.failed(),
             self.failures.len()
         ));
+        let slow: Vec<String> = self
+            .slowest
+            .iter()
+            .map(|(t, i)| format!("#{i} {t:.2} s"))
+            .collect();
+        s.push_str(&format!("  slowest inputs: {}\n", slow.join(", ")));
         for (key, f) in &self.failures {
             s.push_str(&format!("  - {key}: {} inputs, first #{}", f.count, f.index));
             if let Some(p) = &f.saved {
@@ -519,6 +545,9 @@ pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
         for (i, f) in run.failures {
             record(&mut rep, i, f);
         }
+        rep.slowest.extend(run.slow);
+        rep.slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        rep.slowest.truncate(SLOWEST);
         let culprit = match &run.end {
             End::Completed => {
                 rep.inputs += n;

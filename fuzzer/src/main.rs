@@ -14,6 +14,7 @@ Usage:
     kiln-fuzz check|run [--seed N] [--count N] [options]   a campaign
     kiln-fuzz check|run --file FILE [options]              replay one input
     kiln-fuzz check|run --minimize FILE [options]          shrink a failing input
+    kiln-fuzz check|run --emit DIR [--seed N] [--count N]  write the inputs to files instead
 
 Modes:
     check   parse and type-check each input (nothing runs)
@@ -77,6 +78,7 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
     let mut file = None;
     let mut shrink = None;
     let mut minimize_found = None;
+    let mut emit = None;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut val = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
@@ -89,9 +91,21 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
             "--minimize-found" => minimize_found = Some(Duration::from_secs(num(val()?)?)),
             "--file" => file = Some(PathBuf::from(val()?)),
             "--minimize" => shrink = Some(PathBuf::from(val()?)),
+            "--emit" => emit = Some(PathBuf::from(val()?)),
             "--quiet" => plan.progress = false,
             other => return Err(format!("unknown option '{other}'")),
         }
+    }
+    if let Some(dir) = emit {
+        let corpus = kiln_fuzz::mutate::Corpus::load(&s.corpus)
+            .map_err(|e| format!("{}: {e}", s.corpus.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for i in 0..plan.count {
+            let src = kiln_fuzz::mutate::generate(&corpus, s.seed, i, &s.mutate);
+            let p = dir.join(format!("{}-{i:08}.py", s.seed));
+            std::fs::write(&p, src).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     let l = Launcher::this_exe();
     if let Some(f) = file {

@@ -507,7 +507,7 @@ fn mutate_text(r: &mut Rng, c: &Corpus, text: &mut String, o: &MutateOpts) {
         8 => {
             // Nest a line in many blocks.
             let k = r.below(nl);
-            let n = r.skewed(o.max_chain.min(2000));
+            let n = r.skewed(o.max_chain.min(500));
             let base = indent_of(&lines[k]).to_string();
             let mut block = String::new();
             for d in 0..n {
