@@ -29,6 +29,8 @@ pub enum Mode {
     Check,
     /// Run in every tier and compare.
     Run,
+    /// Sequences of C API calls.
+    Capi,
 }
 
 impl Mode {
@@ -36,6 +38,7 @@ impl Mode {
         match s {
             "check" => Some(Mode::Check),
             "run" => Some(Mode::Run),
+            "capi" => Some(Mode::Capi),
             _ => None,
         }
     }
@@ -43,6 +46,7 @@ impl Mode {
         match self {
             Mode::Check => "check",
             Mode::Run => "run",
+            Mode::Capi => "capi",
         }
     }
 }
@@ -97,7 +101,11 @@ impl Settings {
             mode,
             seed: 1,
             corpus: default_corpus(),
-            mutate: MutateOpts::default(),
+            mutate: MutateOpts {
+                // Most inputs of a run campaign should still compile.
+                max_mutations: if mode == Mode::Run { 2 } else { 6 },
+                ..MutateOpts::default()
+            },
             run: RunOpts::default(),
         };
         let mut rest = Vec::new();
@@ -141,11 +149,24 @@ pub enum Inputs {
     File(PathBuf),
 }
 
+/// Input `i` of the campaign.
+pub fn input(c: &Corpus, s: &Settings, i: u64) -> Vec<u8> {
+    match s.mode {
+        Mode::Check | Mode::Run => mutate::generate(c, s.seed, i, &s.mutate),
+        Mode::Capi => {
+            let mut r = crate::rng::Rng::for_input(s.seed, i);
+            let n = 16 + r.below(512);
+            (0..n).map(|_| r.next_u64() as u8).collect()
+        }
+    }
+}
+
 /// Runs one input in this process.
 pub fn run_one(s: &Settings, src: &[u8]) -> Result<Reached, Failure> {
     match s.mode {
         Mode::Check => exec::check(src),
         Mode::Run => exec::run(src, &s.run),
+        Mode::Capi => crate::capi::check(src),
     }
 }
 
@@ -182,7 +203,7 @@ const REACHED: [(Reached, &str); 6] = [
 /// The child's side: runs the inputs, announcing each, reporting failures.
 pub fn child_main(args: &[String]) -> i32 {
     let Some(mode) = args.first().and_then(|m| Mode::parse(m)) else {
-        eprintln!("kiln-fuzz child: first argument must be check or run");
+        eprintln!("kiln-fuzz child: first argument must be check, run or capi");
         return 2;
     };
     let (s, rest) = match Settings::parse(mode, &args[1..]) {
@@ -237,7 +258,7 @@ pub fn child_main(args: &[String]) -> i32 {
                 }
             };
             for i in start..start + count {
-                let src = mutate::generate(&corpus, s.seed, i, &s.mutate);
+                let src = input(&corpus, &s, i);
                 one(i, &src);
             }
         }
@@ -259,6 +280,10 @@ pub fn child_main(args: &[String]) -> i32 {
 pub struct Launcher {
     pub exe: PathBuf,
     pub prefix: Vec<String>,
+    /// Address-space cap for the child in KiB (`ulimit -v`), so that an
+    /// input asking for huge memory fails in the child instead of pressing
+    /// the machine; `None` for no cap.
+    pub mem_limit_kb: Option<u64>,
 }
 
 impl Launcher {
@@ -267,9 +292,13 @@ impl Launcher {
         Launcher {
             exe: std::env::current_exe().expect("cannot find the running executable"),
             prefix: vec!["child".into()],
+            mem_limit_kb: Some(DEFAULT_MEM_LIMIT_KB),
         }
     }
 }
+
+/// The children's default address-space cap: 4 GiB.
+pub const DEFAULT_MEM_LIMIT_KB: u64 = 4 << 20;
 
 /// How a child's run over some inputs ended.
 enum End {
@@ -314,7 +343,16 @@ fn exit_text(st: std::process::ExitStatus) -> String {
 }
 
 fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> ChildRun {
-    let mut cmd = Command::new(&l.exe);
+    let mut cmd = match l.mem_limit_kb {
+        Some(kb) if cfg!(unix) => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c")
+                .arg(format!("ulimit -v {kb} 2>/dev/null; exec \"$0\" \"$@\""))
+                .arg(&l.exe);
+            c
+        }
+        _ => Command::new(&l.exe),
+    };
     cmd.args(&l.prefix).args(s.args());
     match inputs {
         Inputs::Gen { start, count } => {
@@ -497,9 +535,18 @@ pub struct Plan {
 
 /// The key of a crash: how the process ended, and what the runtime said.
 fn crash_key(kind: &str, why: &str, noise: &[String]) -> String {
-    let said = noise.iter().any(|l| l.contains("overflowed its stack"));
-    if said {
+    let said = |what: &str| noise.iter().any(|l| l.contains(what));
+    let panic_at = noise.iter().rev().find_map(|l| {
+        let rest = l.strip_prefix(exec::PANIC_LINE)?;
+        // file:line:col, then the message.
+        Some(rest.split(": ").next().unwrap_or(rest).to_string())
+    });
+    if let Some(at) = panic_at.filter(|_| said("panic")) {
+        format!("{kind}: a panic that could not unwind, at {at} ({why})")
+    } else if said("overflowed its stack") {
         format!("{kind}: stack overflow ({why})")
+    } else if said("memory allocation of") {
+        format!("{kind}: a Rust allocation failed ({why})")
     } else {
         format!("{kind}: {why}")
     }
@@ -517,7 +564,7 @@ pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
     }
     let record = |rep: &mut Report, i: u64, f: Failure| {
         let entry = rep.failures.entry(f.key.clone()).or_insert_with(|| {
-            let input = mutate::generate(&corpus, s.seed, i, &s.mutate);
+            let input = input(&corpus, s, i);
             Found {
                 count: 0,
                 index: i,

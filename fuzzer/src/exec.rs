@@ -48,6 +48,9 @@ pub enum Reached {
     Finished,
 }
 
+/// How a child's standard error announces a panic under [`guarded`].
+pub const PANIC_LINE: &str = "kiln-fuzz: panic at ";
+
 thread_local! {
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -73,12 +76,15 @@ pub fn quiet_panics() {
             .location()
             .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
             .unwrap_or_default();
+        // Also said on stderr: a panic that cannot unwind (out of an
+        // `extern "C"` function) aborts, and the parent keys the crash on it.
+        eprintln!("{PANIC_LINE}{at}: {}", msg.lines().next().unwrap_or(""));
         PANIC.with(|p| *p.borrow_mut() = Some(format!("{at}\t{msg}")));
     }));
 }
 
 /// `f`, with a panic turned into a failure keyed by where it happened.
-fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Failure> {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Failure> {
     PANIC.with(|p| p.borrow_mut().take());
     GUARDED.with(|g| g.set(true));
     let r = catch_unwind(AssertUnwindSafe(f));

@@ -12,3 +12,4 @@ pub mod campaign;
 pub mod exec;
 pub mod mutate;
 pub mod rng;
+pub mod capi;

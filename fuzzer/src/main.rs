@@ -11,10 +11,11 @@ const USAGE: &str = "\
 kiln-fuzz — mutation fuzzing of Kiln programs, crash-safe (inputs run in child processes)
 
 Usage:
-    kiln-fuzz check|run [--seed N] [--count N] [options]   a campaign
-    kiln-fuzz check|run --file FILE [options]              replay one input
-    kiln-fuzz check|run --minimize FILE [options]          shrink a failing input
-    kiln-fuzz check|run --emit DIR [--seed N] [--count N]  write the inputs to files instead
+    kiln-fuzz check|run|capi [--seed N] [--count N] [options]   a campaign
+    kiln-fuzz check|run|capi --file FILE [options]              replay one input
+    kiln-fuzz check|run|capi --minimize FILE [options]          shrink a failing input
+    kiln-fuzz dict                                          a libFuzzer dictionary from the corpus
+    kiln-fuzz check|run|capi --emit DIR [--seed N] [--count N]  write the inputs to files instead
 
 Modes:
     check   parse and type-check each input (nothing runs)
@@ -29,7 +30,7 @@ Options:
     --crashes DIR       save the first input of each distinct failure here, with a note
     --minimize-found S  shrink each saved failure for up to S seconds (needs --crashes)
     --corpus DIR        programs to mutate (default: tests/programs)
-    --max-mutations N   mutations stacked per input (default 6)
+    --max-mutations N   most mutations stacked per input (default 6 for check, 2 for run)
     --max-chain N       longest generated chain or nesting (default 20000)
     --no-bytes          no NUL bytes or invalid UTF-8
     --fuel N            fuel per run (default 200000; a quarter of inputs get less)
@@ -37,6 +38,7 @@ Options:
     --no-auto           compare interp and jit only
     --fixed-fuel N      use this fuel for every input (replays)
     --fixed-window N    use this profile window for every input (replays)
+    --mem-limit-mb N    address-space cap per child process (default 4096; 0: none)
     --quiet             no progress lines
 
 Exit status: 0 if no input failed, 1 if some did, 2 on a usage error.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("child") => ExitCode::from(campaign::child_main(&args[1..]) as u8),
+        Some("dict") => dict(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -59,18 +62,43 @@ fn main() -> ExitCode {
                 }
             },
             None => {
-                eprintln!("kiln-fuzz: no mode '{m}' (check or run)\nRun `kiln-fuzz --help` for usage.");
+                eprintln!("kiln-fuzz: no mode '{m}' (check, run or capi)\nRun `kiln-fuzz --help` for usage.");
                 ExitCode::from(2)
             }
         },
     }
 }
 
+/// Prints the corpus's tokens in libFuzzer's dictionary format.
+fn dict() -> ExitCode {
+    let corpus = match kiln_fuzz::mutate::Corpus::load(&campaign::default_corpus()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kiln-fuzz: the corpus: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("# Keywords, names, operators and edge-case literals of Kiln's test");
+    println!("# programs, for libFuzzer's -dict (regenerate: `kiln-fuzz dict`).");
+    for t in corpus.dictionary() {
+        let mut q = String::new();
+        for b in t.bytes() {
+            match b {
+                b'"' | b'\\' => q.push_str(&format!("\\{}", b as char)),
+                0x20..=0x7e => q.push(b as char),
+                _ => q.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        println!("\"{q}\"");
+    }
+    ExitCode::SUCCESS
+}
+
 fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
     let (s, rest) = Settings::parse(mode, args)?;
     let mut plan = Plan {
         count: 10_000,
-        batch: if mode == Mode::Check { 2000 } else { 200 },
+        batch: if mode == Mode::Run { 200 } else { 2000 },
         timeout: Duration::from_secs(10),
         crash_dir: None,
         progress: true,
@@ -79,6 +107,7 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
     let mut shrink = None;
     let mut minimize_found = None;
     let mut emit = None;
+    let mut mem_limit_kb = Some(campaign::DEFAULT_MEM_LIMIT_KB);
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut val = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
@@ -93,6 +122,10 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
             "--minimize" => shrink = Some(PathBuf::from(val()?)),
             "--emit" => emit = Some(PathBuf::from(val()?)),
             "--quiet" => plan.progress = false,
+            "--mem-limit-mb" => {
+                let mb = num(val()?)?;
+                mem_limit_kb = (mb > 0).then_some(mb << 10);
+            }
             other => return Err(format!("unknown option '{other}'")),
         }
     }
@@ -101,13 +134,16 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
             .map_err(|e| format!("{}: {e}", s.corpus.display()))?;
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for i in 0..plan.count {
-            let src = kiln_fuzz::mutate::generate(&corpus, s.seed, i, &s.mutate);
+            let src = campaign::input(&corpus, &s, i);
             let p = dir.join(format!("{}-{i:08}.py", s.seed));
             std::fs::write(&p, src).map_err(|e| format!("{}: {e}", p.display()))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let l = Launcher::this_exe();
+    let l = Launcher {
+        mem_limit_kb,
+        ..Launcher::this_exe()
+    };
     if let Some(f) = file {
         return Ok(match campaign::replay(&l, &s, &f, plan.timeout) {
             None => {
