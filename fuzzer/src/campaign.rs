@@ -536,8 +536,13 @@ pub struct Plan {
 /// The key of a crash: how the process ended, and what the runtime said.
 fn crash_key(kind: &str, why: &str, noise: &[String]) -> String {
     let said = |what: &str| noise.iter().any(|l| l.contains(what));
+    // The panic that started it, not the standard library's "panic in a
+    // function that cannot unwind" that follows.
     let panic_at = noise.iter().rev().find_map(|l| {
         let rest = l.strip_prefix(exec::PANIC_LINE)?;
+        if rest.starts_with("/rustc/") {
+            return None;
+        }
         // file:line:col, then the message.
         Some(rest.split(": ").next().unwrap_or(rest).to_string())
     });

@@ -151,6 +151,9 @@ pub fn check(src: &[u8]) -> Result<Reached, Failure> {
     }
 }
 
+/// The stack a Linux main thread gets by default (`ulimit -s`).
+const MAIN_STACK: usize = 8 << 20;
+
 /// Limits for `run`.
 #[derive(Clone, Copy, Debug)]
 pub struct RunOpts {
@@ -297,8 +300,45 @@ pub fn run(src: &[u8], o: &RunOpts) -> Result<Reached, Failure> {
         })?;
         runs.push((name, r));
     }
+    // The interpreter once more, on another thread (so in another malloc
+    // arena, with the heap laid out differently): a read of uninitialised
+    // memory, a stale pointer say, shows as output that changes between
+    // two runs of the same program. The thread gets the main thread's
+    // usual stack size, which the `vm` binary runs on.
+    let owned = text.to_string();
+    let mo = o.max_memory;
+    let again = std::thread::Builder::new()
+        .stack_size(MAIN_STACK)
+        .spawn(move || {
+            let pad: Vec<Vec<u8>> = (0..16u64)
+                .map(|k| vec![0x5a; 8 + (crate::rng::splitmix(h ^ k) % 4096) as usize])
+                .collect();
+            let r = guarded("run --tier interp (again, on another thread)", || {
+                run_tier(&owned, Tier::Interp, fuel, hot, mo)
+            });
+            drop(pad);
+            r
+        })
+        .expect("start a thread")
+        .join()
+        .expect("the second run's thread")?;
     let (_, base) = &runs[0];
     let ctx = format!("fuel {fuel}, profile window {}", hot.window);
+    if again.out != base.out || again.run != base.run {
+        return Err(Failure::new(
+            format!(
+                "interp differs from itself: a read of uninitialised memory? ({})",
+                exc_kind(&base.run)
+            ),
+            format!(
+                "{ctx}\n--- first run:\n{} {:?}\n--- second run:\n{} {:?}",
+                show_out(&base.out),
+                base.run,
+                show_out(&again.out),
+                again.run
+            ),
+        ));
+    }
     for (name, r) in &runs {
         if r.live_after != 0 {
             return Err(Failure::new(
