@@ -56,7 +56,11 @@ fn smoke(mode: Mode, count: u64, extra: &[&str]) -> Vec<String> {
     print!("{}", rep.summary(mode));
     let mut out = Vec::new();
     if rep.inputs != count {
-        out.push(format!("{}: ran {} of {count} inputs", mode.name(), rep.inputs));
+        out.push(format!(
+            "{}: ran {} of {count} inputs",
+            mode.name(),
+            rep.inputs
+        ));
     }
     for (key, f) in &rep.failures {
         out.push(format!(
@@ -64,7 +68,10 @@ fn smoke(mode: Mode, count: u64, extra: &[&str]) -> Vec<String> {
             mode.name(),
             f.index,
             f.detail.chars().take(3000).collect::<String>(),
-            String::from_utf8_lossy(&f.input).chars().take(3000).collect::<String>()
+            String::from_utf8_lossy(&f.input)
+                .chars()
+                .take(3000)
+                .collect::<String>()
         ));
     }
     out
@@ -131,7 +138,12 @@ fn regressions() -> Vec<String> {
         };
         for &m in modes {
             if let Some(fail) = campaign::replay(&l, &settings(m, &[]), f, timeout) {
-                out.push(format!("{name} ({}): {}\n{}", m.name(), fail.key, fail.detail));
+                out.push(format!(
+                    "{name} ({}): {}\n{}",
+                    m.name(),
+                    fail.key,
+                    fail.detail
+                ));
             }
         }
         if name.ends_with(".py") {
@@ -169,7 +181,11 @@ fn main() {
     failures.extend(regressions());
     println!("fuzz smoke: {:.1} s", t0.elapsed().as_secs_f64());
     if !failures.is_empty() {
-        eprintln!("{} fuzzing failures:\n\n{}", failures.len(), failures.join("\n\n"));
+        eprintln!(
+            "{} fuzzing failures:\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
         std::process::exit(1);
     }
     println!("test result: ok");

@@ -116,7 +116,10 @@ impl Settings {
                     .cloned()
                     .ok_or_else(|| format!("{a} needs a value"))
             };
-            let num = |v: String| v.parse::<u64>().map_err(|_| format!("{a}: not a number: {v}"));
+            let num = |v: String| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("{a}: not a number: {v}"))
+            };
             match a.as_str() {
                 "--seed" => s.seed = num(val()?)?,
                 "--corpus" => s.corpus = PathBuf::from(val()?),
@@ -304,9 +307,14 @@ pub const DEFAULT_MEM_LIMIT_KB: u64 = 4 << 20;
 enum End {
     Completed,
     /// It died while running input `at` (or before any input: `None`).
-    Died { at: Option<u64>, why: String },
+    Died {
+        at: Option<u64>,
+        why: String,
+    },
     /// It went silent on input `at` for longer than the time limit.
-    Hung { at: Option<u64> },
+    Hung {
+        at: Option<u64>,
+    },
 }
 
 struct ChildRun {
@@ -372,7 +380,10 @@ fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> Chil
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(err).split(b'\n') {
             let Ok(line) = line else { break };
-            if tx.send(String::from_utf8_lossy(&line).into_owned()).is_err() {
+            if tx
+                .send(String::from_utf8_lossy(&line).into_owned())
+                .is_err()
+            {
                 break;
             }
         }
@@ -495,7 +506,11 @@ impl Report {
             self.inputs as f64 / self.seconds.max(1e-9),
             self.children
         );
-        let reached: Vec<String> = self.reached.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let reached: Vec<String> = self
+            .reached
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         s.push_str(&format!("  reached: {}\n", reached.join(", ")));
         s.push_str(&format!(
             "  failures: {} inputs, {} distinct\n",
@@ -509,7 +524,10 @@ impl Report {
             .collect();
         s.push_str(&format!("  slowest inputs: {}\n", slow.join(", ")));
         for (key, f) in &self.failures {
-            s.push_str(&format!("  - {key}: {} inputs, first #{}", f.count, f.index));
+            s.push_str(&format!(
+                "  - {key}: {} inputs, first #{}",
+                f.count, f.index
+            ));
             if let Some(p) = &f.saved {
                 s.push_str(&format!(", saved as {}", p.display()));
             }
@@ -560,9 +578,8 @@ fn crash_key(kind: &str, why: &str, noise: &[String]) -> String {
 /// Runs a campaign: `plan.count` generated inputs, in child processes.
 pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
     let t0 = Instant::now();
-    let corpus = Corpus::load(&s.corpus).unwrap_or_else(|e| {
-        panic!("cannot read the corpus {}: {e}", s.corpus.display())
-    });
+    let corpus = Corpus::load(&s.corpus)
+        .unwrap_or_else(|e| panic!("cannot read the corpus {}: {e}", s.corpus.display()));
     let mut rep = Report::default();
     for (_, name) in REACHED {
         rep.reached.insert(name, 0);
@@ -589,7 +606,15 @@ pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
     let mut last_progress = Instant::now();
     while next < plan.count {
         let n = plan.batch.min(plan.count - next);
-        let run = spawn(l, s, &Inputs::Gen { start: next, count: n }, plan.timeout);
+        let run = spawn(
+            l,
+            s,
+            &Inputs::Gen {
+                start: next,
+                count: n,
+            },
+            plan.timeout,
+        );
         rep.children += 1;
         for (k, v) in run.counts.iter().enumerate() {
             *rep.reached.get_mut(REACHED[k].1).unwrap() += v;
@@ -635,7 +660,10 @@ pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
                     i,
                     Failure {
                         key: format!("{key}, only after earlier inputs of its child"),
-                        detail: format!("{detail}\n(the child started at input {})", i + 1 - run.started),
+                        detail: format!(
+                            "{detail}\n(the child started at input {})",
+                            i + 1 - run.started
+                        ),
                     },
                 ),
             }
@@ -657,7 +685,14 @@ pub fn campaign(l: &Launcher, s: &Settings, plan: &Plan) -> Report {
 }
 
 /// Saves a reproducer and a note on how to replay it.
-fn save(dir: &Path, s: &Settings, key: &str, i: u64, input: &[u8], detail: &str) -> std::io::Result<PathBuf> {
+fn save(
+    dir: &Path,
+    s: &Settings,
+    key: &str,
+    i: u64,
+    input: &[u8],
+    detail: &str,
+) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let stem = format!("{}-{:016x}", s.mode.name(), fnv(key.as_bytes()));
     let path = dir.join(format!("{stem}.py"));
@@ -681,7 +716,10 @@ fn replay_flags(s: &Settings, detail: &str) -> String {
     }
     let grab = |pre: &str| -> Option<u64> {
         let at = detail.find(pre)? + pre.len();
-        let digits: String = detail[at..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = detail[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         digits.parse().ok()
     };
     let mut f = String::new();
@@ -712,7 +750,14 @@ pub fn replay(l: &Launcher, s: &Settings, file: &Path, timeout: Duration) -> Opt
 
 /// Shrinks `input` while it keeps failing with `key`: first whole lines,
 /// then runs of characters, halving the run length; stops at `budget`.
-pub fn minimize(l: &Launcher, s: &Settings, input: &[u8], key: &str, timeout: Duration, budget: Duration) -> Vec<u8> {
+pub fn minimize(
+    l: &Launcher,
+    s: &Settings,
+    input: &[u8],
+    key: &str,
+    timeout: Duration,
+    budget: Duration,
+) -> Vec<u8> {
     let t0 = Instant::now();
     let scratch = std::env::temp_dir().join(format!("kiln-fuzz-min-{}.py", std::process::id()));
     let fails = |cand: &[u8]| -> bool {

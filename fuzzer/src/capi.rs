@@ -15,7 +15,9 @@ struct Bytes<'a>(&'a [u8]);
 
 impl Bytes<'_> {
     fn u8(&mut self) -> u8 {
-        let Some((&b, rest)) = self.0.split_first() else { return 0 };
+        let Some((&b, rest)) = self.0.split_first() else {
+            return 0;
+        };
         self.0 = rest;
         b
     }
@@ -362,7 +364,10 @@ mod tests {
     fn a_load_and_call_sequence_works_and_frees_everything() {
         // load PROGRAM as "m.py"; external allocator on ndarray that never
         // fails; call make(3); release the result.
-        let ops = [0u8, 0, 1, 0, 10, 1, 0, 3, 0, 2, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0];
+        let ops = [
+            0u8, 0, 1, 0, 10, 1, 0, 3, 0, 2, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 7, 0,
+        ];
         let t = run(&ops);
         assert!(t.calls >= 4, "{t:?}");
         assert_eq!(t.external_live, 0, "{t:?}");

@@ -107,7 +107,10 @@ fn check_diagnostic(text: &str, rendered: &str) -> Result<(), Failure> {
             rendered.chars().take(2000).collect::<String>(),
         ))
     };
-    let Some(rest) = rendered.strip_prefix(NAME).and_then(|r| r.strip_prefix(':')) else {
+    let Some(rest) = rendered
+        .strip_prefix(NAME)
+        .and_then(|r| r.strip_prefix(':'))
+    else {
         return bad("no file name");
     };
     let mut parts = rest.splitn(3, ':');
@@ -255,7 +258,14 @@ fn run_tier(text: &str, tier: Tier, fuel: u64, hot: Hot, max_memory: u64) -> Tie
 
 fn show_out(c: &Captured) -> String {
     let s = String::from_utf8_lossy(&c.head);
-    let tail: String = s.chars().rev().take(600).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = s
+        .chars()
+        .rev()
+        .take(600)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{} bytes, ...{tail:?}", c.len)
 }
 
@@ -278,7 +288,7 @@ pub fn run(src: &[u8], o: &RunOpts) -> Result<Reached, Failure> {
         return Ok(Reached::NotUtf8);
     };
     let h = fnv(src);
-    let fuel = o.fixed_fuel.unwrap_or(if h % 4 == 0 {
+    let fuel = o.fixed_fuel.unwrap_or(if h & 3 == 0 {
         1 + (h >> 8) % 3000
     } else {
         o.fuel
@@ -362,7 +372,11 @@ pub fn run(src: &[u8], o: &RunOpts) -> Result<Reached, Failure> {
             ))
         };
         if r.load != base.load {
-            return differ("compile", format!("{:?}", base.load), format!("{:?}", r.load));
+            return differ(
+                "compile",
+                format!("{:?}", base.load),
+                format!("{:?}", r.load),
+            );
         }
         if r.run != base.run {
             return differ("error", format!("{:?}", base.run), format!("{:?}", r.run));

@@ -9,7 +9,7 @@
 //! use [`exec`] directly.
 
 pub mod campaign;
+pub mod capi;
 pub mod exec;
 pub mod mutate;
 pub mod rng;
-pub mod capi;

@@ -110,8 +110,15 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
     let mut mem_limit_kb = Some(campaign::DEFAULT_MEM_LIMIT_KB);
     let mut it = rest.iter();
     while let Some(a) = it.next() {
-        let mut val = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
-        let num = |v: String| v.parse::<u64>().map_err(|_| format!("{a}: not a number: {v}"));
+        let mut val = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value"))
+        };
+        let num = |v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{a}: not a number: {v}"))
+        };
         match a.as_str() {
             "--count" => plan.count = num(val()?)?,
             "--batch" => plan.batch = num(val()?)?.max(1),
@@ -161,10 +168,23 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
         let Some(fail) = campaign::replay(&l, &s, &f, plan.timeout) else {
             return Err(format!("{} does not fail", f.display()));
         };
-        let small = campaign::minimize(&l, &s, &input, &fail.key, plan.timeout, Duration::from_secs(300));
+        let small = campaign::minimize(
+            &l,
+            &s,
+            &input,
+            &fail.key,
+            plan.timeout,
+            Duration::from_secs(300),
+        );
         let out = f.with_extension("min.py");
         std::fs::write(&out, &small).map_err(|e| format!("{}: {e}", out.display()))?;
-        println!("{}: {} -> {} bytes in {}", fail.key, input.len(), small.len(), out.display());
+        println!(
+            "{}: {} -> {} bytes in {}",
+            fail.key,
+            input.len(),
+            small.len(),
+            out.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let rep = campaign::campaign(&l, &s, &plan);
@@ -181,7 +201,12 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
             let small = campaign::minimize(&l, &s, &f.input, key, plan.timeout, budget);
             let out = path.with_extension("min.py");
             if std::fs::write(&out, &small).is_ok() {
-                println!("  minimised {} -> {} bytes: {}", f.input.len(), small.len(), out.display());
+                println!(
+                    "  minimised {} -> {} bytes: {}",
+                    f.input.len(),
+                    small.len(),
+                    out.display()
+                );
             }
         }
     }

@@ -98,8 +98,28 @@ const KEYWORDS: [&str; 35] = [
 
 /// Odd characters for the lexer.
 const ODD: [&str; 22] = [
-    "\u{0}", "é", "\u{2028}", "\u{feff}", "\u{200b}", "１", "\t", "\r", "\x0c", "\\", "\r\n",
-    "'''", "\"\"\"", "#", ":", "\\\n", "'", "\"", "(", ")", "[", "\u{1F600}",
+    "\u{0}",
+    "é",
+    "\u{2028}",
+    "\u{feff}",
+    "\u{200b}",
+    "１",
+    "\t",
+    "\r",
+    "\x0c",
+    "\\",
+    "\r\n",
+    "'''",
+    "\"\"\"",
+    "#",
+    ":",
+    "\\\n",
+    "'",
+    "\"",
+    "(",
+    ")",
+    "[",
+    "\u{1F600}",
 ];
 
 fn tokenize(s: &str) -> Vec<Tok> {
@@ -413,7 +433,7 @@ fn mutate_text(r: &mut Rng, c: &Corpus, text: &mut String, o: &MutateOpts) {
         let cands: Vec<Tok> = toks
             .iter()
             .copied()
-            .filter(|t| kind.map_or(true, |k| t.kind == k))
+            .filter(|t| !matches!(kind, Some(k) if k != t.kind))
             .collect();
         (!cands.is_empty()).then(|| *r.pick(&cands))
     };
@@ -557,7 +577,11 @@ fn mutate_text(r: &mut Rng, c: &Corpus, text: &mut String, o: &MutateOpts) {
             }
         }
         16 => {
-            let kind = if r.one_in(2) { Some(Kind::Number) } else { None };
+            let kind = if r.one_in(2) {
+                Some(Kind::Number)
+            } else {
+                None
+            };
             if let Some(t) = pick_tok(r, kind) {
                 let n = r.skewed(o.max_chain);
                 let with = huge_literal(r, n);
