@@ -185,6 +185,13 @@ pub fn run(data: &[u8]) -> Tally {
     let mut modules: Vec<*mut Module> = Vec::new();
     let mut arrays: Vec<*mut ArrayRef> = Vec::new();
     let mut data_buf: Vec<u8> = Vec::new();
+    // KILN_FUZZ_TRACE=1 prints the calls, to turn a finding into C.
+    let trace = std::env::var_os("KILN_FUZZ_TRACE").is_some();
+    let say = |s: String| {
+        if trace {
+            eprintln!("{s}");
+        }
+    };
     while !d.empty() && t.calls < 200 {
         t.calls += 1;
         match d.below(12) {
@@ -195,6 +202,7 @@ pub fn run(data: &[u8]) -> Tally {
                 } else {
                     CString::new(SOURCES[d.below(SOURCES.len())]).unwrap()
                 };
+                say(format!("m{} = kiln_load(vm, {name:?}, {:?});", modules.len(), src.to_string_lossy().chars().take(60).collect::<String>()));
                 // SAFETY: `vm` is live; both strings are NUL-terminated.
                 let m = unsafe { capi::kiln_load(vm, name.as_ptr(), src.as_ptr()) };
                 if m.is_null() {
@@ -204,7 +212,9 @@ pub fn run(data: &[u8]) -> Tally {
                 }
             }
             2 if !modules.is_empty() => {
-                let m = modules[d.below(modules.len())];
+                let mi = d.below(modules.len());
+                let m = modules[mi];
+                say(format!("kiln_run_main(vm, m{mi});"));
                 // SAFETY: `vm` and `m` are live.
                 if unsafe { capi::kiln_run_main(vm, m) } != 0 {
                     t.errors += 1;
@@ -234,6 +244,12 @@ pub fn run(data: &[u8]) -> Tally {
                         array,
                     });
                 }
+                say(format!(
+                    "kiln_call(vm, m?, {func:?}, {:?}, {nargs}, &result);",
+                    args.iter()
+                        .map(|a| format!("{{kind {}, i {}, f {}, array {:?}}}", a.kind, a.i, a.f, a.array))
+                        .collect::<Vec<_>>()
+                ));
                 let mut result = KilnValue {
                     kind: 0,
                     i: 0,
@@ -260,6 +276,7 @@ pub fn run(data: &[u8]) -> Tally {
                 data_buf.clear();
                 data_buf.extend((0..n).map(|k| k as u8 ^ 0x5a));
                 let cls = class_id(&mut d);
+                say(format!("a{} = kiln_array_new(vm, dtype {dtype}, ndim {ndim}, shape {shape:?}, data, cls {cls});", arrays.len()));
                 // SAFETY: `vm` live; `shape` has `ndim` entries; `data_buf`
                 // holds the shape's product of 8-byte elements, enough for
                 // every dtype.
@@ -304,11 +321,13 @@ pub fn run(data: &[u8]) -> Tally {
             9 => {
                 let name = d.string(&["Celsius", "Sub", ""]);
                 let base = class_id(&mut d);
+                say(format!("kiln_register_array_type(vm, {name:?}, base {base});"));
                 // SAFETY: `vm` live; `name` NUL-terminated.
                 let _ = unsafe { capi::kiln_register_array_type(vm, name.as_ptr(), base) };
             }
             10 => {
                 let cls = class_id(&mut d);
+                say(format!("kiln_set_external_allocator(vm, cls {cls}, &table);"));
                 // SAFETY: `budget` is live until after the VM and every
                 // array are gone.
                 unsafe { (*budget).fail_at = (*budget).mallocs + d.below(6) as u64 };
