@@ -202,7 +202,11 @@ pub fn run(data: &[u8]) -> Tally {
                 } else {
                     CString::new(SOURCES[d.below(SOURCES.len())]).unwrap()
                 };
-                say(format!("m{} = kiln_load(vm, {name:?}, {:?});", modules.len(), src.to_string_lossy().chars().take(60).collect::<String>()));
+                say(format!(
+                    "m{} = kiln_load(vm, {name:?}, {:?});",
+                    modules.len(),
+                    src.to_string_lossy().chars().take(60).collect::<String>()
+                ));
                 // SAFETY: `vm` is live; both strings are NUL-terminated.
                 let m = unsafe { capi::kiln_load(vm, name.as_ptr(), src.as_ptr()) };
                 if m.is_null() {
@@ -247,7 +251,10 @@ pub fn run(data: &[u8]) -> Tally {
                 say(format!(
                     "kiln_call(vm, m?, {func:?}, {:?}, {nargs}, &result);",
                     args.iter()
-                        .map(|a| format!("{{kind {}, i {}, f {}, array {:?}}}", a.kind, a.i, a.f, a.array))
+                        .map(|a| format!(
+                            "{{kind {}, i {}, f {}, array {:?}}}",
+                            a.kind, a.i, a.f, a.array
+                        ))
                         .collect::<Vec<_>>()
                 ));
                 let mut result = KilnValue {
@@ -321,13 +328,17 @@ pub fn run(data: &[u8]) -> Tally {
             9 => {
                 let name = d.string(&["Celsius", "Sub", ""]);
                 let base = class_id(&mut d);
-                say(format!("kiln_register_array_type(vm, {name:?}, base {base});"));
+                say(format!(
+                    "kiln_register_array_type(vm, {name:?}, base {base});"
+                ));
                 // SAFETY: `vm` live; `name` NUL-terminated.
                 let _ = unsafe { capi::kiln_register_array_type(vm, name.as_ptr(), base) };
             }
             10 => {
                 let cls = class_id(&mut d);
-                say(format!("kiln_set_external_allocator(vm, cls {cls}, &table);"));
+                say(format!(
+                    "kiln_set_external_allocator(vm, cls {cls}, &table);"
+                ));
                 // SAFETY: `budget` is live until after the VM and every
                 // array are gone.
                 unsafe { (*budget).fail_at = (*budget).mallocs + d.below(6) as u64 };

@@ -152,13 +152,16 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
         ..Launcher::this_exe()
     };
     if let Some(f) = file {
+        // A closed pipe (`| head`) is no reason to panic.
+        use std::io::Write;
+        let mut out = std::io::stdout();
         return Ok(match campaign::replay(&l, &s, &f, plan.timeout) {
             None => {
-                println!("{}: ok", f.display());
+                let _ = writeln!(out, "{}: ok", f.display());
                 ExitCode::SUCCESS
             }
             Some(fail) => {
-                println!("{}: {}\n{}", f.display(), fail.key, fail.detail);
+                let _ = writeln!(out, "{}: {}\n{}", f.display(), fail.key, fail.detail);
                 ExitCode::from(1)
             }
         });
