@@ -75,7 +75,10 @@ fn main() {
         free: free_func,
         opaque_data: std::ptr::null_mut(),
     };
-    let allocator = vm.use_external_allocator(my_array, "MyArray allocator", table);
+    // SAFETY: the table's functions wrap C malloc and free and ignore the
+    // null opaque data; they stay callable for the whole program.
+    let allocator = unsafe { vm.use_external_allocator(my_array, "MyArray allocator", table) }
+        .expect("MyArray is registered");
 
     let m = vm
         .load("foo.py", "def foo(a):\n    return a * 2 + a\n")

@@ -31,10 +31,11 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use typer::classes::UfuncHook;
 pub use typer::{DType, Diagnostic, Source, Type};
-pub use vm::classmethods::{AllocRequest, Classmethod, NativeAllocate};
+pub use vm::classmethods::{AllocRequest, Classmethod, NativeAllocate, NativeAllocator};
 pub use vm::meminfo::{AllocStats, Allocator, ExternalMemAllocator, MemInfo};
 pub use vm::{Exception, Limits};
 
@@ -83,7 +84,9 @@ pub struct Config {
     pub tier: Tier,
     /// When `Tier::Auto` compiles a function.
     pub hot: Hot,
-    /// Recursion depth and instruction fuel.
+    /// Recursion depth and fuel: `limits.fuel` bounds a run's work, one unit
+    /// per loop iteration and call, per 32 elements an array operation
+    /// processes and per array element printed (see [`Limits::fuel`]).
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
     /// an allocation beyond it is a `MemoryError`.
@@ -118,6 +121,13 @@ pub const NDARRAY: ClassId = ClassId(0);
 
 /// A reference to an array shared with scripts. Dropping the last reference
 /// (here or in a script) frees the memory through its class's allocator.
+///
+/// An array does not borrow the [`Vm`] that made it: it stays valid after
+/// that VM is dropped (its allocator lives as long as its memory), and it
+/// may be passed to another VM of the same thread. Its class is a number
+/// that only means something in the VM that registered it; a VM refuses
+/// arrays of a class it does not know. Not `Send`: the reference count is
+/// not atomic.
 pub struct ArrayRef {
     ptr: *mut Array,
 }
@@ -143,6 +153,23 @@ impl ArrayRef {
     /// The elements in C order, converted to i64.
     pub fn to_vec_i64(&self) -> Vec<i64> {
         self.collect(|v| v.as_i64())
+    }
+    /// Element `k` in C order, converted to f64; `None` past the end.
+    pub fn get_f64(&self, k: usize) -> Option<f64> {
+        let a = self.get();
+        if k >= a.size() {
+            return None;
+        }
+        let mut rest = k;
+        let mut off = 0isize;
+        for d in (0..a.shape().len()).rev() {
+            let n = a.shape()[d];
+            off += (rest % n) as isize * a.strides()[d];
+            rest /= n;
+        }
+        // SAFETY: `k` is inside the array, so `off` is the byte offset of an
+        // element of the live array.
+        Some(unsafe { array::load(a.dtype, a.data.offset(off)) }.as_f64())
     }
     fn collect<T>(&self, f: impl Fn(array::Val) -> T) -> Vec<T> {
         let a = self.get();
@@ -267,9 +294,11 @@ impl Value {
             Type::Tuple(items) => {
                 Value::Tuple(items.iter().map(|t| Value::unflatten(t, regs)).collect())
             }
-            Type::Array(_) => Value::Array(ArrayRef {
-                ptr: regs.next().unwrap_or(0) as *mut Array,
-            }),
+            // A null register (no array) must never become a handle.
+            Type::Array(_) => match regs.next().unwrap_or(0) as *mut Array {
+                p if p.is_null() => Value::None,
+                ptr => Value::Array(ArrayRef { ptr }),
+            },
             _ => Value::None,
         }
     }
@@ -301,11 +330,18 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A loaded program: its typed specialisations and their bytecode.
+/// A loaded program: its typed specialisations and their bytecode. It
+/// belongs to the [`Vm`] that loaded it; another VM refuses it.
 pub struct Module {
     prog: RefCell<typer::Program>,
     code: RefCell<vm::Module>,
     source: Rc<Source>,
+    /// The id of the VM that loaded it.
+    owner: u64,
+    /// Every host specialisation that succeeded, in order: replayed onto a
+    /// fresh program when a call fails to type, so that the failure does not
+    /// stay in the module.
+    history: RefCell<Vec<(String, Vec<Type>)>>,
 }
 
 impl Module {
@@ -321,6 +357,11 @@ impl Module {
         jit::compile_module(&self.code.borrow());
         vm::dis::disassemble_with(&self.code.borrow(), &jit::listing::instruction)
     }
+    /// Every compiled specialisation in the native tier's low IR (blocks,
+    /// loops, exits with their write-back maps), as `vm asm --ir` prints it.
+    pub fn low_ir(&self) -> String {
+        jit::listing::ir(&self.code.borrow())
+    }
     /// Every compiled specialisation as annotated source (`--inspect-types`).
     pub fn inspect_types(&self) -> String {
         typer::inspect::inspect_types(&self.prog.borrow(), &self.source)
@@ -333,6 +374,8 @@ impl Module {
 /// A Kiln virtual machine: configuration, array classes with their
 /// classmethods, and execution state.
 pub struct Vm {
+    /// Unique in the process: tells this VM's modules from others'.
+    id: u64,
     config: Config,
     classes: ClassesRef,
     machine: vm::Machine,
@@ -413,11 +456,42 @@ impl Vm {
                 compile: Box::new(move |p, m| compile_timed(p, m, &stats)),
             }));
         }
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Vm {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             config,
             classes,
             machine,
             jit,
+        }
+    }
+
+    /// Replaces the recursion and fuel limits for the next calls.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.machine.limits = limits.clone();
+        self.config.limits = limits;
+    }
+
+    /// Replaces the cap on live array memory (`None`: no cap) for the next
+    /// allocations.
+    pub fn set_max_memory(&mut self, bytes: Option<u64>) {
+        self.machine.rt.table.mem_limit = bytes;
+        self.config.max_memory = bytes;
+    }
+
+    /// Is `c` a class registered in this VM?
+    pub fn has_class(&self, c: ClassId) -> bool {
+        (c.0 as usize) < self.classes.borrow().defs.len()
+    }
+
+    fn check_class(&self, c: ClassId) -> Result<(), Error> {
+        if self.has_class(c) {
+            Ok(())
+        } else {
+            Err(Error::Call(format!(
+                "array class {} is not registered in this VM",
+                c.0
+            )))
         }
     }
 
@@ -443,13 +517,40 @@ impl Vm {
     /// assert_eq!(vm.class_name(r.class()), "Celsius");
     /// assert!(m.inspect_types().contains("Celsius(1, float64, C)"));
     /// ```
+    ///
+    /// # Panics
+    /// When `base` is not registered in this VM ([`Vm::try_register_array_type`]
+    /// returns an error instead).
     pub fn register_array_type(
         &mut self,
         name: &str,
         base: ClassId,
         hook: Option<UfuncHook>,
     ) -> ClassId {
-        ClassId(self.classes.borrow_mut().register(name, base.0, hook))
+        self.try_register_array_type(name, base, hook)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Vm::register_array_type`], with an unknown base class an error. A
+    /// base is always registered before its subtypes, so class chains never
+    /// form a cycle.
+    ///
+    /// ```
+    /// use kiln::{ClassId, Vm};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // Class 1 would be the new class itself.
+    /// assert!(vm.try_register_array_type("Loop", ClassId(1), None).is_err());
+    /// ```
+    pub fn try_register_array_type(
+        &mut self,
+        name: &str,
+        base: ClassId,
+        hook: Option<UfuncHook>,
+    ) -> Result<ClassId, Error> {
+        self.check_class(base)?;
+        Ok(ClassId(
+            self.classes.borrow_mut().register(name, base.0, hook),
+        ))
     }
 
     /// The display name of a class (`MyArray`).
@@ -459,13 +560,29 @@ impl Vm {
 
     /// Overrides classmethod `name` (`"_allocate"`) of an array class, for
     /// both tiers; it takes effect at the next allocation, even in code
-    /// already compiled. Subtypes without their own inherit it.
-    pub fn overload_classmethod(&mut self, class: ClassId, name: &str, imp: Classmethod) {
-        self.machine.rt.table.set(class.0, name, imp);
+    /// already compiled. Subtypes without their own inherit it. A class not
+    /// registered in this VM is an error.
+    pub fn overload_classmethod(
+        &mut self,
+        class: ClassId,
+        name: &str,
+        imp: Classmethod,
+    ) -> Result<(), Error> {
+        self.machine
+            .rt
+            .table
+            .set(class.0, name, imp)
+            .map_err(Error::Call)
     }
 
     /// Routes the arrays of `class` to an external allocator (the C table of
-    /// Numba's `nrt_external.h`), and returns its handle for statistics.
+    /// Numba's `nrt_external.h`), and returns its handle for statistics. A
+    /// class not registered in this VM is an error.
+    ///
+    /// # Safety
+    /// The table keeps the contract of [`Allocator::new`]: its functions
+    /// behave as malloc and free, and stay callable with its `opaque_data`
+    /// while any array of the class lives (also after the VM is dropped).
     ///
     /// ```
     /// use std::ffi::c_void;
@@ -476,40 +593,81 @@ impl Vm {
     ///
     /// let mut vm = Vm::new(kiln::Config::default());
     /// let table = ExternalMemAllocator { malloc: my_malloc, realloc: None, free: my_free, opaque_data: std::ptr::null_mut() };
-    /// let counted = vm.use_external_allocator(NDARRAY, "counted", table);
+    /// // SAFETY: the table wraps the C library's malloc and free, which are
+    /// // always callable and ignore the null opaque data.
+    /// let counted = unsafe { vm.use_external_allocator(NDARRAY, "counted", table) }.unwrap();
     /// let m = vm.load("t.py", "import numpy as np\ndef make(n):\n    return np.zeros(n) + 1\n").unwrap();
     /// let r = vm.call(&m, "make", &[Value::Int(8)]).unwrap();
     /// assert_eq!((counted.stats().allocs, counted.stats().frees), (2, 1));
     /// drop(r);
     /// assert_eq!(counted.stats().frees, 2);
     /// ```
-    pub fn use_external_allocator(
+    ///
+    /// Without `unsafe` it does not compile: a safe `extern "C" fn` returning
+    /// any pointer would fit the table.
+    ///
+    /// ```compile_fail,E0133
+    /// # use kiln::{ExternalMemAllocator, Vm, NDARRAY};
+    /// # fn route(vm: &mut Vm, table: ExternalMemAllocator) {
+    /// vm.use_external_allocator(NDARRAY, "unchecked", table);
+    /// # }
+    /// ```
+    pub unsafe fn use_external_allocator(
         &mut self,
         class: ClassId,
         name: &str,
         table: ExternalMemAllocator,
-    ) -> Rc<Allocator> {
-        let a = Allocator::new(name, table);
-        self.overload_classmethod(class, "_allocate", Classmethod::External(a.clone()));
-        a
+    ) -> Result<Rc<Allocator>, Error> {
+        // SAFETY: the caller keeps the table's contract.
+        let a = unsafe { Allocator::new(name, table) };
+        self.overload_classmethod(class, "_allocate", Classmethod::External(a.clone()))?;
+        Ok(a)
     }
 
     /// An array over the host's vector (moved in, not copied) with the given
     /// C-order shape, tagged with its array class.
     ///
     /// # Panics
-    /// When the shape does not match the vector's length.
+    /// When the shape does not match the vector's length, has more than 8
+    /// dimensions, or the class is not registered
+    /// ([`Vm::try_array_from_vec`] returns an error instead).
     pub fn array_from_vec<T: Element>(
         &mut self,
         data: Vec<T>,
         shape: &[usize],
         class: ClassId,
     ) -> ArrayRef {
-        assert_eq!(
-            shape.iter().product::<usize>(),
-            data.len(),
-            "shape does not match the data"
-        );
+        self.try_array_from_vec(data, shape, class)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Vm::array_from_vec`], with a shape that does not fit the data (or
+    /// overflows), too many dimensions or an unknown class an error.
+    ///
+    /// ```
+    /// use kiln::{Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // 2^63 * 2 wraps to 0 in usize: still not the shape of an empty vector.
+    /// assert!(vm.try_array_from_vec(Vec::<f64>::new(), &[1 << 63, 2], NDARRAY).is_err());
+    /// ```
+    pub fn try_array_from_vec<T: Element>(
+        &mut self,
+        data: Vec<T>,
+        shape: &[usize],
+        class: ClassId,
+    ) -> Result<ArrayRef, Error> {
+        self.check_class(class)?;
+        check_shape(shape, data.len(), T::DTYPE.itemsize())?;
+        Ok(self.host_array(data, shape, class))
+    }
+
+    /// An array over `data`, whose shape [`check_shape`] accepted.
+    fn host_array<T: Element>(
+        &mut self,
+        data: Vec<T>,
+        shape: &[usize],
+        class: ClassId,
+    ) -> ArrayRef {
         let mut data = data.into_boxed_slice();
         let ptr = data.as_mut_ptr() as *mut u8;
         let keep: Box<dyn std::any::Any> = Box::new(data);
@@ -528,6 +686,8 @@ impl Vm {
                     prog: RefCell::new(prog),
                     code: RefCell::new(code),
                     source,
+                    owner: self.id,
+                    history: RefCell::new(Vec::new()),
                 })
             }
             Err(d) => Err(compile_error(d, &source)),
@@ -536,6 +696,7 @@ impl Vm {
 
     /// Runs the module's top-level code, as `vm run` does.
     pub fn run_main(&mut self, m: &Module) -> Result<(), Error> {
+        self.check_module(m)?;
         let code = m.code.borrow();
         let r = self.machine.call(&code, 0, &[]);
         self.machine.flush();
@@ -544,19 +705,38 @@ impl Vm {
 
     /// Calls a top-level function with arguments, specialising it for their
     /// types on first use.
+    /// A call that fails (to type, to compile, or in the script) leaves the
+    /// module as it was: later calls behave as if it had not been made.
+    ///
+    /// ```
+    /// use kiln::{Value, Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// let m = vm.load("t.py", "def add(a, b):\n    return a + b\n").unwrap();
+    /// let a = vm.array_from_vec(vec![1.0f64], &[1], NDARRAY);
+    /// assert!(vm.call(&m, "add", &[Value::Array(a), Value::Bool(true)]).is_ok());
+    /// assert!(vm.call(&m, "add", &[Value::Tuple(vec![]), Value::Int(1)]).is_err());
+    /// assert_eq!(vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap(), Value::Int(5));
+    /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
+        self.check_module(m)?;
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();
             args.iter().map(|a| a.ty(&classes)).collect()
         };
-        let id = {
-            let mut prog = m.prog.borrow_mut();
-            let id = prog.specialise(name, tys).map_err(Error::Call)?;
-            prog.solve().map_err(|d| compile_error(d, &m.source))?;
-            let mut code = m.code.borrow_mut();
-            vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
-            self.tier_up(&mut code);
-            id
+        for a in args {
+            self.check_value(a)?;
+        }
+        let id = match self.specialise(m, name, &tys) {
+            Ok((id, new)) => {
+                if new {
+                    m.history.borrow_mut().push((name.to_string(), tys));
+                }
+                id
+            }
+            Err(e) => {
+                self.rebuild(m)?;
+                return Err(e);
+            }
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
@@ -582,6 +762,55 @@ impl Vm {
         Ok(Value::unflatten(&ret, &mut out.into_iter()))
     }
 
+    fn check_module(&self, m: &Module) -> Result<(), Error> {
+        if m.owner == self.id {
+            Ok(())
+        } else {
+            Err(Error::Call(
+                "the module was loaded by another VM; load it in this one".into(),
+            ))
+        }
+    }
+
+    /// Arrays of classes this VM does not know are refused: their class
+    /// number would name nothing (or something else) here.
+    fn check_value(&self, v: &Value) -> Result<(), Error> {
+        match v {
+            Value::Array(a) => self.check_class(a.class()),
+            Value::Tuple(items) => items.iter().try_for_each(|i| self.check_value(i)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Types and compiles the specialisation of `name` for `tys`; also says
+    /// whether it is new (a repeated call adds nothing to replay).
+    fn specialise(&self, m: &Module, name: &str, tys: &[Type]) -> Result<(u32, bool), Error> {
+        let mut prog = m.prog.borrow_mut();
+        let before = prog.specs.len();
+        let id = prog.specialise(name, tys.to_vec()).map_err(Error::Call)?;
+        let new = prog.specs.len() != before;
+        prog.solve().map_err(|d| compile_error(d, &m.source))?;
+        let mut code = m.code.borrow_mut();
+        vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
+        self.tier_up(&mut code);
+        Ok((id, new))
+    }
+
+    /// Gives the module a fresh program with only the specialisations that
+    /// succeeded: a failed one stays in its program and would fail every
+    /// later call.
+    fn rebuild(&self, m: &Module) -> Result<(), Error> {
+        let (prog, mut code) = vm::load(m.source.clone(), self.classes.clone())
+            .map_err(|d| compile_error(d, &m.source))?;
+        self.tier_up(&mut code);
+        *m.prog.borrow_mut() = prog;
+        *m.code.borrow_mut() = code;
+        for (name, tys) in m.history.borrow().iter() {
+            self.specialise(m, name, tys)?;
+        }
+        Ok(())
+    }
+
     /// Allocation statistics of every allocator this VM routes arrays to.
     pub fn alloc_stats(&self) -> Vec<(String, AllocStats)> {
         self.machine
@@ -599,6 +828,34 @@ impl Vm {
     }
 }
 
+/// Checks that a C-order `shape` of `itemsize`-byte elements fits `len`
+/// elements, with every stride and byte offset representable: the product
+/// is checked (a wrapping product could match a short buffer) and so is the
+/// span with empty dimensions counted as one.
+fn check_shape(shape: &[usize], len: usize, itemsize: usize) -> Result<(), Error> {
+    if shape.len() > array::MAX_NDIM {
+        return Err(Error::Call(format!(
+            "an array has at most {} dimensions, not {}",
+            array::MAX_NDIM,
+            shape.len()
+        )));
+    }
+    let span = shape
+        .iter()
+        .try_fold(itemsize, |acc, &d| acc.checked_mul(d.max(1)))
+        .filter(|&b| b <= isize::MAX as usize);
+    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    match (span, n) {
+        (Some(_), Some(n)) if n == len => Ok(()),
+        (Some(_), Some(n)) => Err(Error::Call(format!(
+            "shape {shape:?} has {n} elements but the data has {len}"
+        ))),
+        _ => Err(Error::Call(format!(
+            "shape {shape:?} is too large: its size in bytes overflows"
+        ))),
+    }
+}
+
 fn compile_error(d: Diagnostic, source: &Source) -> Error {
     let rendered = d.render(source);
     Error::Compile {
@@ -611,4 +868,272 @@ fn compile_error(d: Diagnostic, source: &Source) -> Error {
 /// `_allocate` implementations.
 pub fn meminfo_alloc(allocator: &Rc<Allocator>, size: usize, align: usize) -> *mut MemInfo {
     vm::meminfo::alloc(allocator, size, align).unwrap_or(std::ptr::null_mut())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::c_void;
+
+    extern "C" {
+        fn malloc(n: usize) -> *mut c_void;
+        fn free(p: *mut c_void);
+    }
+    unsafe extern "C" fn count_malloc(n: usize, calls: *mut c_void) -> *mut c_void {
+        // SAFETY: `calls` is the test's live counter (see `counting`).
+        unsafe {
+            (*(calls as *const std::cell::Cell<u32>))
+                .set(1 + (*(calls as *const std::cell::Cell<u32>)).get())
+        };
+        // SAFETY: plain C malloc.
+        unsafe { malloc(n) }
+    }
+    unsafe extern "C" fn count_free(p: *mut c_void, _: *mut c_void) {
+        // SAFETY: `p` came from `count_malloc`.
+        unsafe { free(p) }
+    }
+    fn counting(calls: &std::cell::Cell<u32>) -> ExternalMemAllocator {
+        ExternalMemAllocator {
+            malloc: count_malloc,
+            realloc: None,
+            free: count_free,
+            opaque_data: calls as *const _ as *mut c_void,
+        }
+    }
+
+    const ADD: &str = "def add(a, b):\n    return a + b\n";
+
+    #[test]
+    fn arrays_outlive_their_vm() {
+        let calls = Box::new(std::cell::Cell::new(0));
+        let mut vm = Vm::new(Config::default());
+        // SAFETY: the counter outlives every array (declared first, dropped
+        // last) and the functions wrap C malloc and free.
+        let alloc =
+            unsafe { vm.use_external_allocator(NDARRAY, "counted", counting(&calls)) }.unwrap();
+        let m = vm.load("t.py", ADD).unwrap();
+        let a = vm.array_from_vec(vec![1.0f64, 2.0], &[2], NDARRAY);
+        let Value::Array(r) = vm
+            .call(&m, "add", &[Value::Array(a.clone()), Value::Float(1.0)])
+            .unwrap()
+        else {
+            panic!("an array")
+        };
+        drop(m);
+        drop(vm);
+        assert_eq!(r.to_vec_f64(), vec![2.0, 3.0]);
+        assert_eq!(a.to_string(), "[1. 2.]");
+        assert_eq!(alloc.stats().live(), 1);
+        drop(r);
+        assert_eq!(alloc.stats().live(), 0);
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn arrays_of_unknown_classes_are_refused() {
+        let mut a = Vm::new(Config::default());
+        let mut b = Vm::new(Config::default());
+        let sub = a.register_array_type("Sub", NDARRAY, None);
+        let x = a.array_from_vec(vec![1.0f64], &[1], sub);
+        let plain = a.array_from_vec(vec![1.0f64], &[1], NDARRAY);
+        let m = b.load("t.py", ADD).unwrap();
+        let Err(Error::Call(e)) = b.call(&m, "add", &[Value::Array(x.clone()), Value::Float(1.0)])
+        else {
+            panic!("an error")
+        };
+        assert!(e.contains("not registered"), "{e}");
+        // Also inside a tuple.
+        assert!(b
+            .call(
+                &m,
+                "add",
+                &[Value::Tuple(vec![Value::Array(x)]), Value::Int(1)]
+            )
+            .is_err());
+        // Plain arrays are the same class everywhere; the module still works.
+        let Value::Array(r) = b
+            .call(&m, "add", &[Value::Array(plain), Value::Float(1.0)])
+            .unwrap()
+        else {
+            panic!("an array")
+        };
+        assert_eq!(r.to_vec_f64(), vec![2.0]);
+    }
+
+    #[test]
+    fn modules_belong_to_their_vm() {
+        let mut a = Vm::new(Config::default());
+        let mut b = Vm::new(Config::default());
+        let m = a.load("t.py", ADD).unwrap();
+        let Err(Error::Call(e)) = b.call(&m, "add", &[Value::Int(1), Value::Int(2)]) else {
+            panic!("an error")
+        };
+        assert!(e.contains("another VM"), "{e}");
+        assert!(matches!(b.run_main(&m), Err(Error::Call(_))));
+        assert_eq!(
+            a.call(&m, "add", &[Value::Int(1), Value::Int(2)]).unwrap(),
+            Value::Int(3)
+        );
+    }
+
+    #[test]
+    fn shapes_are_checked() {
+        let mut vm = Vm::new(Config::default());
+        let err = |r: Result<ArrayRef, Error>| match r {
+            Err(Error::Call(e)) => e,
+            _ => panic!("an error"),
+        };
+        assert!(err(vm.try_array_from_vec(vec![1.0f64; 3], &[2], NDARRAY)).contains("3"));
+        // Products that wrap to the data's length.
+        assert!(
+            err(vm.try_array_from_vec(Vec::<f64>::new(), &[1 << 63, 2], NDARRAY))
+                .contains("too large")
+        );
+        assert!(
+            err(vm.try_array_from_vec(vec![0u8; 0], &[0, usize::MAX], NDARRAY))
+                .contains("too large")
+        );
+        assert!(
+            err(vm.try_array_from_vec(vec![0i64; 4], &[1 << 62, 4], NDARRAY)).contains("too large")
+        );
+        assert!(err(vm.try_array_from_vec(vec![0i64; 1], &[1; 9], NDARRAY)).contains("at most 8"));
+        assert!(
+            err(vm.try_array_from_vec(vec![0i64; 1], &[1], ClassId(5))).contains("not registered")
+        );
+        let a = vm
+            .try_array_from_vec(vec![0i64; 6], &[2, 1, 3], NDARRAY)
+            .unwrap();
+        assert_eq!(a.shape(), vec![2, 1, 3]);
+        assert_eq!(a.get_f64(5), Some(0.0));
+        assert_eq!(a.get_f64(6), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "has 3 elements but the data has 4")]
+    fn array_from_vec_panics_on_a_wrong_shape() {
+        let mut vm = Vm::new(Config::default());
+        vm.array_from_vec(vec![1i32; 4], &[3], NDARRAY);
+    }
+
+    #[test]
+    fn classes_must_exist() {
+        let mut vm = Vm::new(Config::default());
+        assert!(vm
+            .try_register_array_type("Self", ClassId(1), None)
+            .is_err());
+        assert!(vm
+            .try_register_array_type("Far", ClassId(u32::MAX), None)
+            .is_err());
+        let a = vm.try_register_array_type("A", NDARRAY, None).unwrap();
+        assert_eq!(a, ClassId(1));
+        let e = vm.overload_classmethod(
+            ClassId(u32::MAX),
+            "_allocate",
+            Classmethod::External(Allocator::system()),
+        );
+        assert!(matches!(e, Err(Error::Call(_))));
+        let calls = std::cell::Cell::new(0);
+        // SAFETY: the table wraps C malloc and free; the counter outlives the
+        // VM and no array of it is made.
+        let r = unsafe { vm.use_external_allocator(ClassId(7), "x", counting(&calls)) };
+        assert!(r.is_err());
+        // A refused allocator is not listed.
+        assert_eq!(vm.alloc_stats().len(), 1);
+    }
+
+    #[test]
+    fn failed_calls_leave_the_module_usable() {
+        for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+            failed_calls_leave_the_module_usable_in(tier);
+        }
+    }
+
+    fn failed_calls_leave_the_module_usable_in(tier: Tier) {
+        let mut vm = Vm::new(Config {
+            tier,
+            ..Config::default()
+        });
+        let m = vm
+            .load(
+                "t.py",
+                "def add(a, b):\n    return a + b\n\ndef twice(x):\n    return add(x, x)\n",
+            )
+            .unwrap();
+        let a = vm.array_from_vec(vec![1.0f64, 2.0], &[2], NDARRAY);
+        assert_eq!(
+            vm.call(&m, "twice", &[Value::Int(4)]).unwrap(),
+            Value::Int(8)
+        );
+        let Value::Array(r) = vm.call(&m, "twice", &[Value::Array(a.clone())]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.to_vec_f64(), vec![2.0, 4.0]);
+        for _ in 0..2 {
+            assert!(matches!(
+                vm.call(&m, "add", &[Value::None, Value::Int(3)]),
+                Err(Error::Compile { .. })
+            ));
+            assert!(vm
+                .call(&m, "add", &[Value::Array(a.clone()), Value::None])
+                .is_err());
+            assert_eq!(
+                vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap(),
+                Value::Int(5)
+            );
+            assert_eq!(
+                vm.call(&m, "twice", &[Value::Int(4)]).unwrap(),
+                Value::Int(8)
+            );
+            assert_eq!(
+                vm.call(&m, "add", &[Value::Float(0.5), Value::Float(0.25)])
+                    .unwrap(),
+                Value::Float(0.75)
+            );
+        }
+        // Repeated successful calls do not pile up replay history.
+        let before = m.history.borrow().len();
+        vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap();
+        assert_eq!(m.history.borrow().len(), before);
+    }
+
+    #[test]
+    fn limits_can_change_after_creation() {
+        for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm
+                .load("t.py", "import numpy as np\ndef spin():\n    while True:\n        pass\n\ndef big(n):\n    return np.zeros(n)\n")
+                .unwrap();
+            vm.set_limits(Limits {
+                fuel: Some(10_000),
+                ..Limits::default()
+            });
+            let Err(Error::Runtime(e)) = vm.call(&m, "spin", &[]) else {
+                panic!()
+            };
+            assert!(e.message.contains("fuel"), "{}", e.message);
+            vm.set_max_memory(Some(1 << 16));
+            let Err(Error::Runtime(e)) = vm.call(&m, "big", &[Value::Int(1 << 16)]) else {
+                panic!()
+            };
+            assert!(e.render().contains("MemoryError"));
+            vm.set_max_memory(None);
+            assert!(vm.call(&m, "big", &[Value::Int(1 << 16)]).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_null_array_register_is_no_handle() {
+        let ty = Type::Array(Rc::new(ArrayType {
+            dtype: DType::F64,
+            ndim: 1,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }));
+        assert_eq!(Value::unflatten(&ty, &mut [0u64].into_iter()), Value::None);
+        assert_eq!(Value::unflatten(&ty, &mut std::iter::empty()), Value::None);
+    }
 }

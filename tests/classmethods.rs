@@ -27,6 +27,8 @@ struct Recorder {
 }
 
 unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void {
+    // SAFETY: `opaque` is the boxed Recorder the test registered, alive for
+    // as long as the allocator is used.
     let r = unsafe { &*(opaque as *const Recorder) };
     match r.fail_at.get() {
         0 => {}
@@ -39,6 +41,7 @@ unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void
         }
         k => r.fail_at.set(k - 1),
     }
+    // SAFETY: plain C malloc; any size may be asked for.
     let p = unsafe { malloc(size) };
     r.trace
         .borrow_mut()
@@ -47,10 +50,12 @@ unsafe extern "C" fn rec_malloc(size: usize, opaque: *mut c_void) -> *mut c_void
 }
 
 unsafe extern "C" fn rec_free(ptr: *mut c_void, opaque: *mut c_void) {
+    // SAFETY: as in `rec_malloc`.
     let r = unsafe { &*(opaque as *const Recorder) };
     r.trace
         .borrow_mut()
         .push(("free", 0, ptr as usize, opaque as usize));
+    // SAFETY: `ptr` came from `rec_malloc`'s C malloc and is freed once.
     unsafe { free(ptr) }
 }
 
@@ -104,7 +109,9 @@ fn seed_allocator_trace_in_every_tier() {
     for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
         let (mut vm, my, calls) = vm_with_myarray(tier);
         let rec = recorder();
-        vm.use_external_allocator(my, "MyArray", table(&rec));
+        // SAFETY: the recorder wraps C malloc and free and outlives every
+        // array of the class (they are dropped before it).
+        unsafe { vm.use_external_allocator(my, "MyArray", table(&rec)) }.unwrap();
         let m = vm.load("foo.py", FOO).unwrap();
         let a = vm.array_from_vec((0..4i64).collect(), &[4], my);
         let Value::Array(r) = vm.call(&m, "foo", &[Value::Array(a)]).unwrap() else {
@@ -197,7 +204,9 @@ fn override_after_first_call_takes_effect_next_call() {
     let a = vm.array_from_vec(vec![1i64, 2, 3], &[3], my);
     let r1 = vm.call(&m, "foo", &[Value::Array(a.clone())]).unwrap();
     let rec = recorder();
-    vm.use_external_allocator(my, "late", table(&rec));
+    // SAFETY: the recorder wraps C malloc and free and outlives every
+    // array of the class (they are dropped before it).
+    unsafe { vm.use_external_allocator(my, "late", table(&rec)) }.unwrap();
     assert!(rec.trace.borrow().is_empty());
     let r2 = vm.call(&m, "foo", &[Value::Array(a)]).unwrap();
     let mallocs = rec
@@ -217,7 +226,9 @@ fn subtypes_inherit_their_base_allocate_and_ndarray_is_untouched() {
     let (mut vm, my, _) = vm_with_myarray(Tier::Auto);
     let sub = vm.register_array_type("SubArray", my, None);
     let rec = recorder();
-    vm.use_external_allocator(my, "MyArray", table(&rec));
+    // SAFETY: the recorder wraps C malloc and free and outlives every
+    // array of the class (they are dropped before it).
+    unsafe { vm.use_external_allocator(my, "MyArray", table(&rec)) }.unwrap();
     let m = vm.load("foo.py", FOO).unwrap();
     let s = vm.array_from_vec(vec![1i64, 2], &[2], sub);
     let r = vm.call(&m, "foo", &[Value::Array(s)]).unwrap();
@@ -253,7 +264,9 @@ fn subtypes_inherit_their_base_allocate_and_ndarray_is_untouched() {
 fn runtime_error_frees_every_temporary_through_its_allocator() {
     let (mut vm, my, _) = vm_with_myarray(Tier::Auto);
     let rec = recorder();
-    vm.use_external_allocator(my, "MyArray", table(&rec));
+    // SAFETY: the recorder wraps C malloc and free and outlives every
+    // array of the class (they are dropped before it).
+    unsafe { vm.use_external_allocator(my, "MyArray", table(&rec)) }.unwrap();
     let src = "def inner(a, i):\n    t = a * 3\n    u = t + a\n    return u[i]\n\ndef outer(a, i):\n    keep = a + 1\n    return inner(keep, i) + inner(a * 2, i)\n";
     let m = vm.load("t.py", src).unwrap();
     let a = vm.array_from_vec(vec![1i64, 2, 3], &[3], my);
@@ -275,7 +288,9 @@ fn runtime_error_frees_every_temporary_through_its_allocator() {
 fn malloc_failure_is_memory_error_and_the_vm_stays_usable() {
     let (mut vm, my, _) = vm_with_myarray(Tier::Auto);
     let rec = recorder();
-    vm.use_external_allocator(my, "MyArray", table(&rec));
+    // SAFETY: the recorder wraps C malloc and free and outlives every
+    // array of the class (they are dropped before it).
+    unsafe { vm.use_external_allocator(my, "MyArray", table(&rec)) }.unwrap();
     let m = vm.load("foo.py", FOO).unwrap();
     let a = vm.array_from_vec(vec![1i64, 2, 3], &[3], my);
     // The first allocation (`a * 2`) fails; then the second (`+`) fails,

@@ -6,8 +6,11 @@
 //! The generator writes loops over ints and floats with every operator the
 //! native code lowers, element reads and writes of float64 and int64
 //! arrays (negative and out-of-bounds indices included), divisions that can
-//! reach zero, and calls and prints the native code hands back to the
-//! interpreter. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
+//! reach zero, calls and prints the native code hands back to the
+//! interpreter, loops with and without calls (the native tier compiles
+//! them differently), nested loops whose indices run up to and past the
+//! arrays' bounds, fuel that runs out inside loops, and reads of names
+//! that may not be assigned yet. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
 //! more cases, `KILN_TIER_SHOW=1` to print each program and its endings.
 
 use std::cell::RefCell;
@@ -138,6 +141,13 @@ fn program(seed: u64) -> String {
                 r.pick(&["i % 6", "-1 - b % 6", "a % 7"]),
                 int_expr(&mut r, 1)
             ),
+            // A name assigned on some iterations only: reading it raises
+            // UnboundLocalError until its first assignment.
+            9 if r.chance(40) => format!(
+                "if {}:\n            u = {}\n        b = (b + u) % 1009",
+                cond(&mut r),
+                int_expr(&mut r, 2)
+            ),
             9 => format!(
                 "if flags[(i + b) % 6]:\n            a = {}",
                 int_expr(&mut r, 2)
@@ -149,14 +159,45 @@ fn program(seed: u64) -> String {
         };
         body.push(format!("        {line}"));
     }
+    // Without a call in the loop the function takes the register-allocated
+    // path; an inner loop runs its indices up to and past the arrays'
+    // bounds.
+    if r.chance(50) {
+        let mut inner = Vec::new();
+        for _ in 0..1 + r.below(3) {
+            let line = match r.below(9) {
+                0 => "s += arr[j]".to_string(),
+                1 => format!("iarr[i % 4, j] = {}", int_expr(&mut r, 1)),
+                2 => "b = (b + iarr[j % 4, i]) % 1009".to_string(),
+                3 => format!("arr[j - 3] = {}", float_expr(&mut r, 1)),
+                4 => "s = s * 0.5 + float(j)".to_string(),
+                5 => "a = a + j % 3 - (a // 7)".to_string(),
+                6 => "b = b + a // (j - 2)".to_string(),
+                7 => "t = max(t, j * i)\n            a = (a + t) % 10007".to_string(),
+                _ => format!("s = min(s, {})", float_expr(&mut r, 1)),
+            };
+            inner.push(format!("            {line}"));
+        }
+        body.push(format!("        for j in range(m):\n{}", inner.join("\n")));
+    }
+    if r.chance(30) {
+        body.push("        s += arr[i]".into());
+    }
+    let step = if r.chance(50) {
+        "a = a + helper(i) % 3"
+    } else {
+        "a = a + i % 3"
+    };
+    body.push(format!("        {step}"));
     let n = r.below(40);
+    let m = r.below(11);
     let x = r.pick(&["0.5", "-1.25", "3.0", "1e-3"]);
     format!(
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
-         def f(n, x):\n    a = 1\n    b = 3\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
-         for i in range(n):\n{}\n        a = a + helper(i) % 3\n    print(a, b, s, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
-         print(f({n}, {x}))\n",
+         def f(n, x, m):\n    a = 1\n    b = 3\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
+         for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
+         print(f({n}, {x}, {m}))\n",
         body.join("\n")
     )
 }
@@ -251,7 +292,11 @@ fn random_programs_agree_across_tiers() {
             ));
         }
         // A fuel budget that runs out part way: both stop at the same place.
-        let fuel = 1 + seed % 37;
+        let fuel = if seed % 2 == 0 {
+            1 + seed % 37
+        } else {
+            20 + seed % 400
+        };
         let a = run(&src, Tier::Interp, Some(fuel));
         for tier in [Tier::Jit, Tier::Auto] {
             let b = run(&src, tier, Some(fuel));

@@ -18,9 +18,13 @@ static void my_free(void *ptr, void *data) {
 
 int main(void) {
     kiln_vm *vm = kiln_vm_new();
-    uint32_t my = kiln_register_array_type(vm, "MyArray", 0);
+    uint32_t my;
     ExternalMemAllocator table = {my_malloc, NULL, my_free, NULL};
-    kiln_set_external_allocator(vm, my, &table);
+    if (!vm || kiln_register_array_type(vm, "MyArray", 0, &my) != KILN_OK ||
+        kiln_set_external_allocator(vm, my, &table) != KILN_OK) {
+        fprintf(stderr, "%s\n", kiln_last_error(NULL));
+        return 1;
+    }
 
     kiln_module *m = kiln_load(vm, "foo.py", "def foo(a):\n    return a * 2 + a\n");
     if (!m) {
@@ -32,7 +36,7 @@ int main(void) {
     kiln_array *a = kiln_array_new(vm, KILN_INT64, 1, shape, buf, my);
     kiln_value arg = {KILN_ARRAY, 0, 0.0, a};
     kiln_value result;
-    if (kiln_call(vm, m, "foo", &arg, 1, &result) != 0) {
+    if (kiln_call(vm, m, "foo", &arg, 1, &result) != KILN_OK) {
         fprintf(stderr, "%s", kiln_last_error(vm));
         return 1;
     }
@@ -49,7 +53,7 @@ int main(void) {
     size_t one_shape[1] = {1};
     kiln_array *small = kiln_array_new(vm, KILN_FLOAT64, 1, one_shape, one, 0);
     kiln_value barg = {KILN_ARRAY, 0, 0.0, small};
-    if (kiln_call(vm, bad, "f", &barg, 1, &result) != 0) {
+    if (kiln_call(vm, bad, "f", &barg, 1, &result) == KILN_E_SCRIPT) {
         printf("error: %s", kiln_last_error(vm));
     }
     kiln_array_release(small);

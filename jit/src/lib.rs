@@ -1,9 +1,13 @@
 //! Kiln's native-code tier.
 //!
-//! This crate lowers the VM's typed register bytecode to machine code: a
-//! single-pass code generator (`lower`) speaks one `MacroAssembler` trait
-//! (`masm::Masm`), implemented per architecture through dynasm-rs. The x86-64
-//! backend (`x64`) exists; aarch64 is to come, with the same shape. It does
+//! This crate lowers the VM's typed register bytecode to machine code. The
+//! main path builds a low IR (`ir`), optimises its loops (`opt`), allocates
+//! registers over the whole function (`regalloc`) and emits it (`emit`)
+//! through a backend trait of three-address operations on physical
+//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to come). A
+//! function that path does not take yet (one with a script call) goes
+//! through the single-pass code generator (`lower`) over one
+//! `MacroAssembler` trait (`masm::Masm`, x86-64 in `x64`). It does
 //! not decide when to compile (the caller does: `--tier jit` compiles every
 //! function before it runs, `--tier auto` what the interpreter's profile
 //! finds hot) and it does not run code: the interpreter enters native code
@@ -25,7 +29,9 @@
 //!   at the depth limit, without native code for the callee, or returning
 //!   to an interpreted caller, native code leaves the call or return to the
 //!   interpreter.
-//! - **Fuel.** One unit per call and per taken backward jump. Native code
+//! - **Fuel.** One unit per call and per taken backward jump, and the array
+//!   work a runtime operation charges inside `rt_exec` (shared, so the same
+//!   in both tiers; it leaves at least one unit in the window). Native code
 //!   counts backward jumps in the same counter and leaves when a tick would
 //!   spend the last unit of the current window, so the interpreter spends it
 //!   (raising the fuel error, or taking the next window and a profile sample).
@@ -45,9 +51,15 @@
 //!   interpreter. Element reads and writes of 64-bit and bool dtypes are
 //!   native, with the same bounds check.
 
+pub mod backend;
+pub mod emit;
+pub mod ir;
+pub mod layout;
 pub mod listing;
 pub mod lower;
 pub mod masm;
+pub mod opt;
+pub mod regalloc;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
 
@@ -73,6 +85,9 @@ pub fn compile_module(m: &Module) -> usize {
 #[cfg(target_arch = "x86_64")]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     use std::rc::Rc;
+    if let Ok(n) = compile_ir(p, m) {
+        return Some(n);
+    }
     let mut a = x64::X64::new();
     lower::lower(&mut a, p, &m.protos, &m.rtops);
     let code = a.finish();
@@ -89,6 +104,68 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
         exits: code.buf.as_ptr().wrapping_add(code.exits.0),
         end: code.buf.as_ptr().wrapping_add(code.buf.len()),
         code: Rc::new(code.buf),
+    })
+}
+
+/// Machine code that the low IR's emitter produced, with what `vm asm`
+/// shows of it.
+pub struct Mapped {
+    pub buf: dynasmrt::ExecutableBuffer,
+    /// Each block's first byte and its description, in code order.
+    pub blocks: Vec<(usize, String)>,
+}
+
+/// The native code of `p` through the low IR, register allocation and
+/// the x86-64 backend, or why not.
+#[cfg(target_arch = "x86_64")]
+pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+    use backend::Asm;
+    use std::rc::Rc;
+    use x64::asm::X64Asm;
+    let mut f = ir::build(p, &m.protos, &m.rtops)?;
+    opt::hoist(&mut f, &X64Asm::REGS);
+    let al = regalloc::allocate(&f, &X64Asm::REGS);
+    emit::check(&f, &al, &m.rtops)?;
+    let mut a = X64Asm::new();
+    let e = emit::emit(&mut a, p, &f, &al, &m.rtops)?;
+    let buf = a.finish();
+    let at = |o: usize| buf.ptr(dynasmrt::AssemblyOffset(o));
+    let mut entries = vec![std::ptr::null(); p.code.len()];
+    for &(pc, o) in &e.entries {
+        entries[pc] = at(o);
+    }
+    // SAFETY: the code at offset 0 is the entry sequence, which follows
+    // the `Enter` contract (System V: the Cx and the address to start at
+    // in rdi, rsi; the next instruction in eax), and the buffer stays
+    // mapped as long as `Native::code` lives.
+    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
+    let blocks = e
+        .blocks
+        .iter()
+        .map(|&(o, b)| {
+            let bd = &f.blocks[b.0 as usize];
+            let mut note = format!("{b}: pc {}", bd.pc);
+            if bd.entry {
+                note.push_str(", entry");
+            }
+            if let Some(l) = f.loop_of(b) {
+                let lp = &f.loops[l];
+                if lp.header == b {
+                    note.push_str(&format!(", loop header, depth {}", lp.depth));
+                } else {
+                    note.push_str(&format!(", in loop {}", lp.header));
+                }
+            }
+            (o, note)
+        })
+        .collect();
+    Ok(vm::tiering::Native {
+        enter,
+        entries: entries.into(),
+        start: at(0),
+        exits: buf.as_ptr().wrapping_add(e.exits),
+        end: buf.as_ptr().wrapping_add(buf.len()),
+        code: Rc::new(Mapped { buf, blocks }),
     })
 }
 

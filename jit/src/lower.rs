@@ -5,7 +5,6 @@
 //! that is about to raise exits before changing anything, so the
 //! interpreter raises it, at the same line, with the same message.
 
-use vm::array::Array;
 use vm::bytecode::Op;
 use vm::runtime::RUNTIME;
 use vm::Proto;
@@ -15,29 +14,7 @@ use crate::masm::{Alu, Cond, FAlu, FCond, Fp, Gp, Masm};
 use Fp::*;
 use Gp::*;
 
-const DATA: i32 = std::mem::offset_of!(Array, data) as i32;
-
-use std::mem::{offset_of, size_of};
-use vm::tiering::{Ctl, Cx, Frame};
-const CX_CTL: i32 = offset_of!(Cx, ctl) as i32;
-const CX_FRAMES: i32 = offset_of!(Cx, frames) as i32;
-const CX_STACK: i32 = offset_of!(Cx, stack) as i32;
-const CX_STACK_LEN: i32 = offset_of!(Cx, stack_len) as i32;
-const CX_PROTOS: i32 = offset_of!(Cx, protos) as i32;
-const CTL_CUR: i32 = offset_of!(Ctl, cur) as i32;
-const CTL_FBASE: i32 = offset_of!(Ctl, fbase) as i32;
-const CTL_FP: i32 = offset_of!(Ctl, fp) as i32;
-const CTL_FEND: i32 = offset_of!(Ctl, fend) as i32;
-const FRAME_PROTO: i32 = offset_of!(Frame, proto) as i32;
-const FRAME_IP: i32 = offset_of!(Frame, ip) as i32;
-const FRAME_BASE: i32 = offset_of!(Frame, base) as i32;
-const FRAME_RESUME: i32 = offset_of!(Frame, resume) as i32;
-const FRAME_SIZE: i32 = size_of::<Frame>() as i32;
-const PROTO_SIZE: i32 = size_of::<Proto>() as i32;
-const PROTO_ENTRY: i32 = offset_of!(Proto, entry) as i32;
-const PROTO_NREGS: i32 = offset_of!(Proto, nregs) as i32;
-const SHAPE: i32 = std::mem::offset_of!(Array, shape) as i32;
-const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
+use crate::layout::*;
 
 /// Lowers every instruction of `p`; returns how many run natively (the
 /// rest exit to the interpreter).
@@ -185,6 +162,12 @@ fn op_code<M: Masm>(
             m.store(a, G1);
         }
         Op::NotB { a, b } => int_imm(m, Alu::Xor, a, b, 1),
+        // Unassigned: leave before anything changes; the interpreter raises.
+        Op::Bound { a, .. } => {
+            m.load(G0, a);
+            m.cmp_imm(G0, 0);
+            m.exit_if(Cond::Eq, pc);
+        }
 
         Op::Jmp { t } => {
             if t as usize <= pc {
@@ -518,7 +501,7 @@ fn element<M: Masm>(m: &mut M, arr: u16, idx: &[u16], pc: usize) {
     for (axis, &i) in idx.iter().enumerate() {
         let axis = axis as i32;
         m.load(G1, i);
-        m.load_field(G2, G0, SHAPE + 8 * axis);
+        m.load_field(G2, G0, ARRAY_SHAPE + 8 * axis);
         // j = i < 0 ? i + n : i; then one unsigned compare against n.
         m.mov(G3, G1);
         m.alu(Alu::Add, G3, G2);
@@ -526,10 +509,10 @@ fn element<M: Masm>(m: &mut M, arr: u16, idx: &[u16], pc: usize) {
         m.select(Cond::Lt, G1, G3);
         m.cmp(G1, G2);
         m.exit_if(Cond::AboveEq, pc);
-        m.load_field(G3, G0, STRIDES + 8 * axis);
+        m.load_field(G3, G0, ARRAY_STRIDES + 8 * axis);
         m.alu(Alu::Mul, G1, G3);
         m.alu(Alu::Add, G4, G1);
     }
-    m.load_field(G0, G0, DATA);
+    m.load_field(G0, G0, ARRAY_DATA);
     m.alu(Alu::Add, G0, G4);
 }

@@ -14,7 +14,7 @@ Usage:
     vm run FILE [--tier interp|jit|auto] [--stats] [--inspect-types] [--recursion-limit N] [--fuel N]
     vm check FILE
     vm dis FILE
-    vm asm FILE
+    vm asm FILE [--ir]
     vm bench FILE [--tier interp|jit|auto|all] [--runs N] [--json]
     vm help [COMMAND]
 
@@ -48,7 +48,9 @@ Options:
                              annotated source: each line under its typed IR
                              statements (`$1 = a * 2 :: array(int64, 1d, C)`)
     --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
-    --fuel N                 Stop after N loop iterations and calls (default: no limit)
+    --fuel N                 Stop after N units of work (default: no limit): one per
+                             loop iteration and call, per 32 elements an array
+                             operation processes, per array element printed
     -h, --help               Show this help
 ";
 
@@ -69,13 +71,18 @@ instruction under the source line it came from.
 ";
 
 const ASM_HELP: &str = "\
-vm asm FILE
+vm asm FILE [--ir]
 
 Compiles FILE to bytecode and then to native code (x86-64), and prints the
 bytecode as `vm dis` does with each instruction's machine code, disassembled,
 under it: address, bytes, instruction. The entry sequence comes before the
 first instruction and the out-of-line exits to the interpreter after the
 last. On a host without a native backend it prints the bytecode alone.
+
+With --ir it prints each function in the native tier's low IR instead:
+basic blocks of typed values (i64, f64, ptr) with their parameters, the
+loops and dominators found, and every exit to the interpreter with the
+frame slots it writes back.
 ";
 
 const BENCH_HELP: &str = "\
@@ -301,13 +308,19 @@ fn check(args: &[String]) -> Result<ExitCode, Usage> {
 }
 
 fn asm(args: &[String]) -> Result<ExitCode, Usage> {
-    let Some(opts) = parse_opts(args, ASM_HELP, false)? else {
+    let ir = args.iter().any(|a| a == "--ir");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--ir").cloned().collect();
+    let Some(opts) = parse_opts(&args, ASM_HELP, false)? else {
         return Ok(ExitCode::SUCCESS);
     };
     let mut vm = Vm::new(opts.config.clone());
     Ok(match load(&opts, &mut vm) {
         Ok(m) => {
-            print!("{}", m.machine_code());
+            if ir {
+                print!("{}", m.low_ir());
+            } else {
+                print!("{}", m.machine_code());
+            }
             ExitCode::SUCCESS
         }
         Err(code) => code,

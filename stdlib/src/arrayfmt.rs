@@ -78,6 +78,26 @@ pub fn array_str(dtype: DType, shape: &[usize], get: &dyn Fn(&[usize]) -> Elem) 
     layout.block(0, 0, " ", LINE_WIDTH)
 }
 
+/// How many elements `array_str` formats for an array of `shape` (all of
+/// them, or the corners of a summarised one); saturates.
+pub fn shown_elements(shape: &[usize]) -> usize {
+    if shape.contains(&0) {
+        return 0;
+    }
+    let size = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let summarise = size.is_none_or(|n| n > THRESHOLD);
+    shape
+        .iter()
+        .map(|&n| {
+            if summarise && n > 2 * EDGE_ITEMS {
+                2 * EDGE_ITEMS
+            } else {
+                n
+            }
+        })
+        .fold(1usize, |acc, n| acc.saturating_mul(n))
+}
+
 // ---------------------------------------------------------------------------
 // Which elements are printed
 
@@ -920,6 +940,30 @@ mod tests {
             assert!(i < n, "index {ix:?} out of {shape:?}");
             acc * n + i
         })
+    }
+
+    #[test]
+    fn shown_elements_counts_what_is_formatted() {
+        for shape in [
+            &[][..],
+            &[0],
+            &[5],
+            &[1000],
+            &[1001],
+            &[4, 300],
+            &[2, 3, 200],
+            &[7, 0, 9],
+            &[1, 2000],
+        ] {
+            let calls = std::cell::Cell::new(0usize);
+            let get = |_: &[usize]| {
+                calls.set(calls.get() + 1);
+                Elem::Int(1)
+            };
+            array_str(DType::I64, shape, &get);
+            assert_eq!(shown_elements(shape), calls.get(), "{shape:?}");
+        }
+        assert_eq!(shown_elements(&[usize::MAX, usize::MAX]), 36);
     }
 
     fn f64s(shape: &[usize], data: &[f64]) -> String {

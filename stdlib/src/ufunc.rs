@@ -9,7 +9,9 @@
 use typer::tir::Ufunc;
 use typer::DType;
 
-/// A binary inner loop.
+/// A binary inner loop. The output either does not overlap the inputs or
+/// is exactly one (or both) of them, with the same stride (`a += b`,
+/// `np.add(a, a, out=a)`): every element is read before it is written.
 pub type Loop2 = unsafe extern "C" fn(
     n: usize,
     a: *const u8,
@@ -19,37 +21,150 @@ pub type Loop2 = unsafe extern "C" fn(
     out: *mut u8,
     so: isize,
 );
-/// A unary inner loop.
+/// A unary inner loop; the output may be the input, as for [`Loop2`].
 pub type Loop1 = unsafe extern "C" fn(n: usize, a: *const u8, sa: isize, out: *mut u8, so: isize);
+
+/// Elements a contiguous loop whose output is one of its inputs computes
+/// into a buffer before it writes them back: enough for the compiler to
+/// vectorise, small enough to stay in L1.
+const CHUNK: usize = 64;
+
+/// The second operand of a contiguous binary loop.
+#[derive(Clone, Copy)]
+enum Rhs<T> {
+    /// `n` contiguous elements.
+    Arr(*const T),
+    /// One value for every element (a broadcast scalar, stride 0).
+    Val(T),
+}
+
+/// `out[i] = f(a[i], b[i])` over contiguous aligned operands.
+///
+/// # Safety
+/// `a`, an `Rhs::Arr` and `out` point at `n` aligned elements each; `out`
+/// is `a` or `b`, or overlaps neither.
+#[inline(always)]
+unsafe fn contiguous2<T: Copy, O: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    out: *mut O,
+    f: impl Fn(T, T) -> O,
+) {
+    let in_place =
+        std::ptr::addr_eq(out, a) || matches!(b, Rhs::Arr(p) if std::ptr::addr_eq(p, out));
+    if !in_place {
+        // SAFETY: per the contract, n elements each, and the output
+        // overlaps neither input, so the mutable slice aliases nothing.
+        let (x, o) = unsafe {
+            (
+                std::slice::from_raw_parts(a, n),
+                std::slice::from_raw_parts_mut(out, n),
+            )
+        };
+        match b {
+            Rhs::Arr(p) => {
+                // SAFETY: as for `x`.
+                let y = unsafe { std::slice::from_raw_parts(p, n) };
+                for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                    *o = f(x, y);
+                }
+            }
+            Rhs::Val(v) => {
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = f(x, v);
+                }
+            }
+        }
+        return;
+    }
+    // In place: each chunk of results goes to a buffer while the inputs are
+    // borrowed, then over the output once those borrows have ended.
+    let mut r = [std::mem::MaybeUninit::<O>::uninit(); CHUNK];
+    let mut i = 0;
+    while i < n {
+        let m = CHUNK.min(n - i);
+        let r = &mut r[..m];
+        // SAFETY: elements i..i + m of each input (n elements each).
+        let x = unsafe { std::slice::from_raw_parts(a.add(i), m) };
+        match b {
+            Rhs::Arr(p) => {
+                // SAFETY: as for `x`.
+                let y = unsafe { std::slice::from_raw_parts(p.add(i), m) };
+                for ((r, &x), &y) in r.iter_mut().zip(x).zip(y) {
+                    r.write(f(x, y));
+                }
+            }
+            Rhs::Val(v) => {
+                for (r, &x) in r.iter_mut().zip(x) {
+                    r.write(f(x, v));
+                }
+            }
+        }
+        // SAFETY: elements i..i + m of the output; `x` and `y` are no longer
+        // used, and the buffer is a local whose first m elements were just
+        // written.
+        unsafe { std::ptr::copy_nonoverlapping(r.as_ptr().cast::<O>(), out.add(i), m) };
+        i += m;
+    }
+}
+
+/// `out[i] = f(a[i])` over contiguous aligned operands.
+///
+/// # Safety
+/// `a` and `out` point at `n` aligned elements each; `out` is `a` or does
+/// not overlap it.
+#[inline(always)]
+unsafe fn contiguous1<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
+    if std::ptr::addr_eq(out, a) {
+        // SAFETY: n elements, and the output is the input: the one mutable
+        // slice is the only borrow.
+        let o = unsafe { std::slice::from_raw_parts_mut(out, n) };
+        for v in o.iter_mut() {
+            *v = f(*v);
+        }
+    } else {
+        // SAFETY: n elements each, and the output does not overlap the input.
+        let (x, o) = unsafe {
+            (
+                std::slice::from_raw_parts(a, n),
+                std::slice::from_raw_parts_mut(out, n),
+            )
+        };
+        for (o, &x) in o.iter_mut().zip(x) {
+            *o = f(x);
+        }
+    }
+}
 
 macro_rules! loop2 {
     ($name:ident, $t:ty, $o:ty, |$x:ident, $y:ident| $e:expr) => {
         /// # Safety
-        /// Each operand has `n` elements at its pointer and stride.
+        /// Each operand has `n` elements at its pointer and stride, and the
+        /// output is one of the inputs or overlaps neither (see [`Loop2`]).
         unsafe extern "C" fn $name(n: usize, a: *const u8, sa: isize, b: *const u8, sb: isize, out: *mut u8, so: isize) {
             let f = |$x: $t, $y: $t| -> $o { $e };
             let (ts, os) = (std::mem::size_of::<$t>() as isize, std::mem::size_of::<$o>() as isize);
-            unsafe {
-                let aligned = (a as usize) % std::mem::align_of::<$t>() == 0
-                    && (b as usize) % std::mem::align_of::<$t>() == 0
-                    && (out as usize) % std::mem::align_of::<$o>() == 0;
-                if aligned && sa == ts && sb == ts && so == os {
-                    let (x, y) = (std::slice::from_raw_parts(a as *const $t, n), std::slice::from_raw_parts(b as *const $t, n));
-                    let o = std::slice::from_raw_parts_mut(out as *mut $o, n);
-                    for i in 0..n {
-                        o[i] = f(x[i], y[i]);
-                    }
-                } else if aligned && sa == ts && sb == 0 && so == os {
-                    let (x, yv) = (std::slice::from_raw_parts(a as *const $t, n), (b as *const $t).read());
-                    let o = std::slice::from_raw_parts_mut(out as *mut $o, n);
-                    for i in 0..n {
-                        o[i] = f(x[i], yv);
-                    }
-                } else {
-                    for i in 0..n as isize {
-                        let xv = (a.offset(i * sa) as *const $t).read_unaligned();
-                        let yv = (b.offset(i * sb) as *const $t).read_unaligned();
-                        (out.offset(i * so) as *mut $o).write_unaligned(f(xv, yv));
+            let aligned = (a as usize).is_multiple_of(std::mem::align_of::<$t>())
+                && (b as usize).is_multiple_of(std::mem::align_of::<$t>())
+                && (out as usize).is_multiple_of(std::mem::align_of::<$o>());
+            let (a, b, out) = (a as *const $t, b as *const $t, out as *mut $o);
+            if aligned && sa == ts && sb == ts && so == os {
+                // SAFETY: contiguous aligned operands of n elements, the
+                // output one of them or neither (the contract).
+                unsafe { contiguous2(n, a, Rhs::Arr(b), out, f) }
+            } else if aligned && sa == ts && sb == 0 && so == os {
+                // SAFETY: as above; `b` is one aligned element, read before
+                // anything is written.
+                unsafe { contiguous2(n, a, Rhs::Val(b.read()), out, f) }
+            } else {
+                for i in 0..n as isize {
+                    // SAFETY: element i of each operand, at its stride; both
+                    // inputs are read before the output element is written.
+                    unsafe {
+                        let xv = a.cast::<u8>().offset(i * sa).cast::<$t>().read_unaligned();
+                        let yv = b.cast::<u8>().offset(i * sb).cast::<$t>().read_unaligned();
+                        out.cast::<u8>().offset(i * so).cast::<$o>().write_unaligned(f(xv, yv));
                     }
                 }
             }
@@ -60,22 +175,25 @@ macro_rules! loop2 {
 macro_rules! loop1 {
     ($name:ident, $t:ty, |$x:ident| $e:expr) => {
         /// # Safety
-        /// Each operand has `n` elements at its pointer and stride.
+        /// Each operand has `n` elements at its pointer and stride, and the
+        /// output is the input or does not overlap it (see [`Loop1`]).
         unsafe extern "C" fn $name(n: usize, a: *const u8, sa: isize, out: *mut u8, so: isize) {
             let f = |$x: $t| -> $t { $e };
             let ts = std::mem::size_of::<$t>() as isize;
-            unsafe {
-                let aligned = (a as usize) % std::mem::align_of::<$t>() == 0 && (out as usize) % std::mem::align_of::<$t>() == 0;
-                if aligned && sa == ts && so == ts {
-                    let x = std::slice::from_raw_parts(a as *const $t, n);
-                    let o = std::slice::from_raw_parts_mut(out as *mut $t, n);
-                    for i in 0..n {
-                        o[i] = f(x[i]);
-                    }
-                } else {
-                    for i in 0..n as isize {
-                        let xv = (a.offset(i * sa) as *const $t).read_unaligned();
-                        (out.offset(i * so) as *mut $t).write_unaligned(f(xv));
+            let aligned = (a as usize).is_multiple_of(std::mem::align_of::<$t>())
+                && (out as usize).is_multiple_of(std::mem::align_of::<$t>());
+            let (a, out) = (a as *const $t, out as *mut $t);
+            if aligned && sa == ts && so == ts {
+                // SAFETY: contiguous aligned operands of n elements, the
+                // output the input or disjoint from it (the contract).
+                unsafe { contiguous1(n, a, out, f) }
+            } else {
+                for i in 0..n as isize {
+                    // SAFETY: element i of each operand, at its stride; the
+                    // input is read before the output element is written.
+                    unsafe {
+                        let xv = a.cast::<u8>().offset(i * sa).cast::<$t>().read_unaligned();
+                        out.cast::<u8>().offset(i * so).cast::<$t>().write_unaligned(f(xv));
                     }
                 }
             }
@@ -258,6 +376,7 @@ mod tests {
         let b: Vec<f64> = (0..10).map(|i| (i * i) as f64).collect();
         let add = loop2(Ufunc::Add, DType::F64).unwrap();
         let mut out = vec![0.0f64; 10];
+        // SAFETY: 10 f64 in each operand, the output a separate vector.
         unsafe {
             add(
                 10,
@@ -271,6 +390,7 @@ mod tests {
         };
         assert_eq!(out[3], 12.0);
         let two = 2.0f64;
+        // SAFETY: as above, the second input one value read at stride 0.
         unsafe {
             add(
                 10,
@@ -284,6 +404,7 @@ mod tests {
         };
         assert_eq!(out[9], 11.0);
         let mut out2 = vec![0.0f64; 5];
+        // SAFETY: 5 elements at stride 16 lie inside the 10 of each input.
         unsafe {
             add(
                 5,
@@ -299,8 +420,66 @@ mod tests {
         let lt = loop2(Ufunc::Less, DType::I64).unwrap();
         let (x, y) = ([1i64, 5], [3i64, 2]);
         let mut o = [9u8; 2];
+        // SAFETY: two i64 per input, two bytes of output.
         unsafe { lt(2, x.as_ptr() as _, 8, y.as_ptr() as _, 8, o.as_mut_ptr(), 1) };
         assert_eq!(o, [1, 0]);
+    }
+
+    /// The output is one of the inputs (`a += b`, `np.subtract(b, a,
+    /// out=a)`, `a += a`, `a *= 2.0`, `np.negative(a, out=a)`): over more
+    /// than one buffer's worth of elements, every result is the old values'.
+    #[test]
+    fn in_place_loops_read_before_they_write() {
+        let n = 2 * CHUNK + 13;
+        let x0: Vec<f64> = (0..n).map(|i| i as f64 * 0.5).collect();
+        let y0: Vec<f64> = (0..n).map(|i| (i * i) as f64).collect();
+        let add = loop2(Ufunc::Add, DType::F64).unwrap();
+        let sub = loop2(Ufunc::Subtract, DType::F64).unwrap();
+        let mul = loop2(Ufunc::Multiply, DType::F64).unwrap();
+
+        let mut a = x0.clone();
+        let p = a.as_mut_ptr() as *mut u8;
+        // SAFETY: n f64 each; the output is the first input.
+        unsafe { add(n, p, 8, y0.as_ptr() as _, 8, p, 8) };
+        assert!((0..n).all(|i| a[i] == x0[i] + y0[i]));
+
+        let mut a = x0.clone();
+        let p = a.as_mut_ptr() as *mut u8;
+        // SAFETY: as above; the output is the second input.
+        unsafe { sub(n, y0.as_ptr() as _, 8, p, 8, p, 8) };
+        assert!((0..n).all(|i| a[i] == y0[i] - x0[i]));
+
+        let mut a = x0.clone();
+        let p = a.as_mut_ptr() as *mut u8;
+        // SAFETY: as above; the output is both inputs.
+        unsafe { add(n, p, 8, p, 8, p, 8) };
+        assert!((0..n).all(|i| a[i] == 2.0 * x0[i]));
+
+        let mut a = x0.clone();
+        let p = a.as_mut_ptr() as *mut u8;
+        let two = 2.0f64;
+        // SAFETY: as above; the second input is one broadcast value.
+        unsafe { mul(n, p, 8, &two as *const f64 as _, 0, p, 8) };
+        assert!((0..n).all(|i| a[i] == 2.0 * x0[i]));
+
+        // Strided, in place: every other element.
+        let mut a = x0.clone();
+        let p = a.as_mut_ptr() as *mut u8;
+        // SAFETY: n / 2 elements at stride 16 in each operand.
+        unsafe { add(n / 2, p, 16, y0.as_ptr() as _, 16, p, 16) };
+        assert!((0..n).all(|i| a[i]
+            == if i % 2 == 0 && i / 2 < n / 2 {
+                x0[i] + y0[i]
+            } else {
+                x0[i]
+            }));
+
+        let neg = loop1(Ufunc::Negative, DType::I64).unwrap();
+        let mut v: Vec<i64> = (0..n as i64).collect();
+        let p = v.as_mut_ptr() as *mut u8;
+        // SAFETY: n i64; the output is the input.
+        unsafe { neg(n, p, 8, p, 8) };
+        assert!((0..n).all(|i| v[i] == -(i as i64)));
     }
 
     #[test]
@@ -309,6 +488,7 @@ mod tests {
         let md = loop2(Ufunc::Remainder, DType::I64).unwrap();
         let (x, y) = ([-7i64, 7, 5], [2i64, -2, 0]);
         let (mut q, mut r) = ([0i64; 3], [0i64; 3]);
+        // SAFETY: three i64 in each operand, the outputs separate arrays.
         unsafe {
             fd(
                 3,
@@ -334,6 +514,7 @@ mod tests {
         let mf = loop2(Ufunc::Remainder, DType::F64).unwrap();
         let (a, b) = ([-7.5f64, 1.0], [2.0f64, 0.0]);
         let mut o = [0f64; 2];
+        // SAFETY: two f64 in each operand, the output a separate array.
         unsafe {
             mf(
                 2,

@@ -15,6 +15,13 @@ pub fn vm_path() -> &'static str {
     env!("CARGO_BIN_EXE_vm")
 }
 
+/// A command that runs `vm` (through the cross runner, when there is one).
+pub fn vm_command() -> Command {
+    runner::command(vm_path())
+}
+
+pub mod runner;
+
 /// What one `vm` invocation did.
 #[derive(Debug)]
 pub struct Outcome {
@@ -81,7 +88,7 @@ pub fn head(s: &str, n: usize) -> String {
 /// stdout and stderr are drained on separate threads so a chatty child
 /// cannot block on a full pipe.
 pub fn run_vm<S: AsRef<OsStr>>(args: &[S], cwd: Option<&Path>, limit: Duration) -> Outcome {
-    let mut cmd = Command::new(vm_path());
+    let mut cmd = vm_command();
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -61,6 +61,9 @@ pub struct Program {
     spec_index: HashMap<(FuncRef, Vec<Type>), SpecId>,
     /// Array classes and their typing hooks.
     pub classes: crate::classes::ClassesRef,
+    /// Set for one round once inference has converged with locals still
+    /// untyped: see [`Program::solve`].
+    untyped_from_aug: bool,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -80,6 +83,7 @@ impl Program {
             specs: Vec::new(),
             spec_index: HashMap::new(),
             classes: crate::classes::Classes::shared(),
+            untyped_from_aug: false,
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -215,6 +219,7 @@ impl Program {
     /// (and those they reach). Returns the first error.
     pub fn solve(&mut self) -> Result<()> {
         let mut defaulted = false;
+        let mut typed_aug = false;
         for _ in 0..MAX_ROUNDS {
             let mut changed = false;
             let mut i = 0;
@@ -248,6 +253,7 @@ impl Program {
                 }
                 i += 1;
             }
+            self.untyped_from_aug = false;
             if changed {
                 continue;
             }
@@ -264,6 +270,20 @@ impl Program {
             }
             if any && !defaulted {
                 defaulted = true;
+                continue;
+            }
+            // A local still untyped has only assignments that need its own
+            // value first (`s += x` alone), so it is never assigned and
+            // every read of it raises UnboundLocalError: any type is sound.
+            // For one round, an augmented assignment gives such a local the
+            // type of its right side; later rounds keep and widen it.
+            let untyped = self
+                .specs
+                .iter()
+                .any(|s| s.locals.iter().any(|l| l.ty == Type::Unknown));
+            if untyped && !typed_aug {
+                typed_aug = true;
+                self.untyped_from_aug = true;
                 continue;
             }
             for s in &self.specs {
@@ -349,6 +369,7 @@ impl Program {
                 prog: self,
                 is_module: func == FuncRef::Module,
                 assigned: &assigned,
+                local_index: local_index(&locals),
                 locals: locals.clone(),
                 ret: None,
                 loops: 0,
@@ -694,8 +715,20 @@ struct Cx<'a> {
     is_module: bool,
     assigned: &'a HashSet<String>,
     locals: Vec<Local>,
+    /// Position of each name in `locals`, so that a lookup does not scan
+    /// every local (functions with many thousands of names stay linear).
+    local_index: HashMap<String, LocalId>,
     ret: Option<(Type, Span)>,
     loops: usize,
+}
+
+/// The first position of each name (as a linear scan would find it).
+fn local_index(locals: &[Local]) -> HashMap<String, LocalId> {
+    let mut m = HashMap::with_capacity(locals.len());
+    for (i, l) in locals.iter().enumerate() {
+        m.entry(l.name.clone()).or_insert(i as LocalId);
+    }
+    m
 }
 
 fn texpr(kind: TExprKind, ty: Type, span: Span) -> TExpr {
@@ -724,15 +757,17 @@ fn py_name(t: &Type) -> String {
 
 impl Cx<'_> {
     fn local(&mut self, name: &str, span: Span) -> LocalId {
-        if let Some(i) = self.locals.iter().position(|l| l.name == name) {
-            return i as LocalId;
+        if let Some(&i) = self.local_index.get(name) {
+            return i;
         }
+        let id = self.locals.len() as LocalId;
         self.locals.push(Local {
             name: name.to_string(),
             ty: Type::Unknown,
             span,
         });
-        (self.locals.len() - 1) as LocalId
+        self.local_index.insert(name.to_string(), id);
+        id
     }
 
     fn assign_local(&mut self, name: &str, ty: &Type, span: Span) -> Result<LocalId> {
@@ -770,61 +805,46 @@ impl Cx<'_> {
         Ok(out)
     }
 
+    /// Types a statement. Compound statements, which nest, are dispatched
+    /// from here and the rest from `simple_stmt`, so that this frame, which
+    /// every nested block re-enters, stays small in unoptimised builds.
     fn stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
+        match &s.kind {
+            StmtKind::If { test, body, orelse } => self.stmt_if(test, body, orelse, s.span),
+            StmtKind::While { test, body, orelse } => self.stmt_while(test, body, orelse, s.span),
+            StmtKind::For { .. } => self.stmt_for(s),
+            _ => self.simple_stmt(s),
+        }
+    }
+
+    fn stmt_for(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
+        let StmtKind::For {
+            target,
+            iter,
+            body,
+            orelse,
+        } = &s.kind
+        else {
+            unreachable!("stmt_for on another statement")
+        };
+        let kind = self.for_stmt(target, iter, body, orelse)?;
+        Ok(Some(TStmt { kind, span: s.span }))
+    }
+
+    fn simple_stmt(&mut self, s: &Stmt) -> Result<Option<TStmt>> {
         let span = s.span;
         let kind = match &s.kind {
             StmtKind::FunctionDef(_)
             | StmtKind::Import(_)
             | StmtKind::ImportFrom(..)
             | StmtKind::Pass => return Ok(None),
-            StmtKind::Expr(e) => {
-                if let ExprKind::Call { func, args, kwargs } = &e.kind {
-                    if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n))
-                    {
-                        return Ok(Some(TStmt {
-                            kind: self.print(args, kwargs)?,
-                            span,
-                        }));
-                    }
-                }
-                if let ExprKind::Str(_) = e.kind {
-                    return Ok(None); // docstring
-                }
-                TStmtKind::Expr(self.expr(e)?)
-            }
+            StmtKind::Expr(e) => return self.stmt_expr(e, span),
             StmtKind::Assign { targets, value }
                 if targets.len() == 1 && has_subscript(&targets[0]) =>
             {
-                let v = self.expr(value)?;
-                match &targets[0].kind {
-                    ExprKind::Tuple(items) => self.unpack_to_targets(items, v, span)?,
-                    _ => self.setitem(&targets[0], None, v, span)?,
-                }
+                self.stmt_setitem(&targets[0], value, span)?
             }
-            StmtKind::Assign { targets, value } => {
-                let v = self.expr(value)?;
-                if targets.len() == 1 {
-                    let (t, v) = self.bind(&targets[0], v)?;
-                    TStmtKind::Assign(t, v)
-                } else {
-                    // `a = b = v`: evaluate once into the first target, copy to the rest.
-                    let (first, v) = self.bind(&targets[0], v)?;
-                    let mut out = vec![TStmt {
-                        kind: TStmtKind::Assign(first.clone(), v),
-                        span,
-                    }];
-                    let src = target_as_expr(&first, &self.locals, targets[0].span);
-                    for t in &targets[1..] {
-                        let (tt, vv) = self.bind(t, src.clone())?;
-                        out.push(TStmt {
-                            kind: TStmtKind::Assign(tt, vv),
-                            span,
-                        });
-                    }
-                    let cond = texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span);
-                    TStmtKind::If(cond, out, Vec::new())
-                }
-            }
+            StmtKind::Assign { targets, value } => self.stmt_assign(targets, value, span)?,
             StmtKind::AnnAssign { target, value, .. } => match value {
                 None => return Ok(None),
                 Some(value) => {
@@ -833,47 +853,12 @@ impl Cx<'_> {
                     TStmtKind::Assign(t, v)
                 }
             },
-            StmtKind::AugAssign { target, op, value } => match &target.kind {
-                ExprKind::Subscript(..) => {
-                    let v = self.expr(value)?;
-                    self.setitem(target, Some(*op), v, span)?
-                }
-                ExprKind::Name(_) => {
-                    let cur = self.expr(target)?;
-                    let rhs = self.expr(value)?;
-                    if cur.ty.as_array().is_some() {
-                        return Ok(Some(TStmt {
-                            kind: self.inplace(*op, cur, rhs, span)?,
-                            span,
-                        }));
-                    }
-                    let v = self.binary(*op, cur, rhs, span)?;
-                    let (t, v) = self.bind(target, v)?;
-                    TStmtKind::Assign(t, v)
-                }
-                _ => return Err(unsupported_target(target)),
-            },
-            StmtKind::If { test, body, orelse } => {
-                let c = self.cond(test)?;
-                TStmtKind::If(c, self.block(body)?, self.block(orelse)?)
+            StmtKind::AugAssign { target, op, value } => {
+                return self.stmt_augassign(target, *op, value, span)
             }
-            StmtKind::While { test, body, orelse } => {
-                let cond = self.cond(test)?;
-                self.loops += 1;
-                let body = self.block(body);
-                self.loops -= 1;
-                TStmtKind::While {
-                    cond,
-                    body: body?,
-                    orelse: self.block(orelse)?,
-                }
+            StmtKind::If { .. } | StmtKind::While { .. } | StmtKind::For { .. } => {
+                return self.stmt(s)
             }
-            StmtKind::For {
-                target,
-                iter,
-                body,
-                orelse,
-            } => self.for_stmt(target, iter, body, orelse)?,
             StmtKind::Break | StmtKind::Continue => {
                 if self.loops == 0 {
                     let w = if matches!(s.kind, StmtKind::Break) {
@@ -893,38 +878,7 @@ impl Cx<'_> {
                     TStmtKind::Continue
                 }
             }
-            StmtKind::Return(value) => {
-                if self.is_module {
-                    return Err(Diagnostic::new(
-                        DiagKind::Syntax,
-                        span,
-                        "'return' outside function",
-                    ));
-                }
-                let v = match value {
-                    Some(v) => Some(self.expr(v)?),
-                    None => None,
-                };
-                let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
-                let vspan = v.as_ref().map_or(span, |v| v.span);
-                self.ret = Some(match self.ret.take() {
-                    None => (t, vspan),
-                    Some((old, osp)) => match Type::unify(&old, &t) {
-                        Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
-                        None => {
-                            return Err(type_err(
-                                vspan,
-                                format!(
-                                    "this returns {t}, but the function returns {old} elsewhere"
-                                ),
-                            )
-                            .note(osp, format!("returns {old} here"))
-                            .help("return one type from every path"))
-                        }
-                    },
-                });
-                TStmtKind::Return(v)
-            }
+            StmtKind::Return(value) => self.stmt_return(value.as_ref(), span)?,
             StmtKind::Raise(e) => {
                 let Some(e) = e else {
                     return Err(Diagnostic::new(
@@ -946,6 +900,158 @@ impl Cx<'_> {
             }
         };
         Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_expr(&mut self, e: &Expr, span: Span) -> Result<Option<TStmt>> {
+        if let ExprKind::Call { func, args, kwargs } = &e.kind {
+            if matches!(&func.kind, ExprKind::Name(n) if n == "print" && !self.assigned.contains(n))
+            {
+                return Ok(Some(TStmt {
+                    kind: self.print(args, kwargs)?,
+                    span,
+                }));
+            }
+        }
+        if let ExprKind::Str(_) = e.kind {
+            return Ok(None); // docstring
+        }
+        Ok(Some(TStmt {
+            kind: TStmtKind::Expr(self.expr(e)?),
+            span,
+        }))
+    }
+
+    fn stmt_setitem(&mut self, target: &Expr, value: &Expr, span: Span) -> Result<TStmtKind> {
+        let v = self.expr(value)?;
+        match &target.kind {
+            ExprKind::Tuple(items) => self.unpack_to_targets(items, v, span),
+            _ => self.setitem(target, None, v, span),
+        }
+    }
+
+    fn stmt_assign(&mut self, targets: &[Expr], value: &Expr, span: Span) -> Result<TStmtKind> {
+        Ok({
+            let v = self.expr(value)?;
+            if targets.len() == 1 {
+                let (t, v) = self.bind(&targets[0], v)?;
+                TStmtKind::Assign(t, v)
+            } else {
+                // `a = b = v`: evaluate once into the first target, copy to the rest.
+                let (first, v) = self.bind(&targets[0], v)?;
+                let mut out = vec![TStmt {
+                    kind: TStmtKind::Assign(first.clone(), v),
+                    span,
+                }];
+                let src = target_as_expr(&first, &self.locals, targets[0].span);
+                for t in &targets[1..] {
+                    let (tt, vv) = self.bind(t, src.clone())?;
+                    out.push(TStmt {
+                        kind: TStmtKind::Assign(tt, vv),
+                        span,
+                    });
+                }
+                let cond = texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span);
+                TStmtKind::If(cond, out, Vec::new())
+            }
+        })
+    }
+
+    fn stmt_augassign(
+        &mut self,
+        target: &Expr,
+        op: BinOp,
+        value: &Expr,
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let kind = match &target.kind {
+            ExprKind::Subscript(..) => {
+                let v = self.expr(value)?;
+                self.setitem(target, Some(op), v, span)?
+            }
+            ExprKind::Name(n) => {
+                let mut cur = self.expr(target)?;
+                let rhs = self.expr(value)?;
+                if cur.ty == Type::Unknown && self.prog.untyped_from_aug {
+                    self.assign_local(n, &rhs.ty, target.span)?;
+                    cur = self.expr(target)?;
+                }
+                if cur.ty.as_array().is_some() {
+                    return Ok(Some(TStmt {
+                        kind: self.inplace(op, cur, rhs, span)?,
+                        span,
+                    }));
+                }
+                let v = self.binary(op, cur, rhs, span)?;
+                let (t, v) = self.bind(target, v)?;
+                TStmtKind::Assign(t, v)
+            }
+            _ => return Err(unsupported_target(target)),
+        };
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_if(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let c = self.cond(test)?;
+        let kind = TStmtKind::If(c, self.block(body)?, self.block(orelse)?);
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_while(
+        &mut self,
+        test: &Expr,
+        body: &[Stmt],
+        orelse: &[Stmt],
+        span: Span,
+    ) -> Result<Option<TStmt>> {
+        let cond = self.cond(test)?;
+        self.loops += 1;
+        let body = self.block(body);
+        self.loops -= 1;
+        let kind = TStmtKind::While {
+            cond,
+            body: body?,
+            orelse: self.block(orelse)?,
+        };
+        Ok(Some(TStmt { kind, span }))
+    }
+
+    fn stmt_return(&mut self, value: Option<&Expr>, span: Span) -> Result<TStmtKind> {
+        Ok({
+            if self.is_module {
+                return Err(Diagnostic::new(
+                    DiagKind::Syntax,
+                    span,
+                    "'return' outside function",
+                ));
+            }
+            let v = match value {
+                Some(v) => Some(self.expr(v)?),
+                None => None,
+            };
+            let t = v.as_ref().map_or(Type::None, |v| v.ty.clone());
+            let vspan = v.as_ref().map_or(span, |v| v.span);
+            self.ret = Some(match self.ret.take() {
+                None => (t, vspan),
+                Some((old, osp)) => match Type::unify(&old, &t) {
+                    Some(u) => (u, if old.is_unknown() { vspan } else { osp }),
+                    None => {
+                        return Err(type_err(
+                            vspan,
+                            format!("this returns {t}, but the function returns {old} elsewhere"),
+                        )
+                        .note(osp, format!("returns {old} here"))
+                        .help("return one type from every path"))
+                    }
+                },
+            });
+            TStmtKind::Return(v)
+        })
     }
 
     fn str_literal(&self, e: &Expr, what: &str) -> Result<String> {
@@ -1189,194 +1295,219 @@ impl Cx<'_> {
         }
     }
 
+    /// Types an expression. Each kind's work is in its own function so that
+    /// this one, which every level of a nested expression re-enters, keeps a
+    /// small stack frame (in unoptimised builds a frame holds the locals of
+    /// every arm at once).
     fn expr(&mut self, e: &Expr) -> Result<TExpr> {
         let span = e.span;
-        Ok(match &e.kind {
-            ExprKind::Int(v) => texpr(TExprKind::Const(Const::Int(*v)), Type::Int, span),
-            ExprKind::Float(v) => texpr(TExprKind::Const(Const::Float(*v)), Type::Float, span),
-            ExprKind::Bool(v) => texpr(TExprKind::Const(Const::Bool(*v)), Type::Bool, span),
-            ExprKind::Str(s) => texpr(TExprKind::Const(Const::Str(s.clone())), Type::Str, span),
-            ExprKind::None => texpr(TExprKind::Const(Const::None), Type::None, span),
-            ExprKind::Name(n) => self.name(n, span)?,
-            ExprKind::Unary(op, x) => {
-                let x = self.expr(x)?;
-                self.unary(*op, x, span)?
+        match &e.kind {
+            ExprKind::Int(v) => Ok(texpr(TExprKind::Const(Const::Int(*v)), Type::Int, span)),
+            ExprKind::Float(v) => Ok(texpr(TExprKind::Const(Const::Float(*v)), Type::Float, span)),
+            ExprKind::Bool(v) => Ok(texpr(TExprKind::Const(Const::Bool(*v)), Type::Bool, span)),
+            ExprKind::Str(s) => Ok(texpr(
+                TExprKind::Const(Const::Str(s.clone())),
+                Type::Str,
+                span,
+            )),
+            ExprKind::None => Ok(texpr(TExprKind::Const(Const::None), Type::None, span)),
+            ExprKind::Name(n) => self.name(n, span),
+            ExprKind::Unary(op, x) => self.expr_unary(*op, x, span),
+            ExprKind::Binary(op, l, r) => self.expr_binary(*op, l, r, span),
+            ExprKind::BoolOp(op, l, r) => self.expr_boolop(*op, l, r, span),
+            ExprKind::Compare(first, rest) => self.expr_compare(first, rest, span),
+            ExprKind::IfExp { test, body, orelse } => self.expr_ifexp(test, body, orelse, span),
+            ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span),
+            ExprKind::Attribute(m, attr) => self.attribute(m, attr, span),
+            ExprKind::Subscript(v, idx) => self.expr_subscript(v, idx, span),
+            ExprKind::Slice(..) => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "a slice is only valid inside an array subscript",
+            )),
+            ExprKind::Tuple(items) => self.expr_tuple(items, span),
+            ExprKind::List(_) => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "lists are not supported in Kiln",
+            )
+            .help("use a tuple, or np.array([...]) for an array of constants")),
+        }
+    }
+
+    fn expr_unary(&mut self, op: UnaryOp, x: &Expr, span: Span) -> Result<TExpr> {
+        let x = self.expr(x)?;
+        self.unary(op, x, span)
+    }
+
+    fn expr_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        let l = self.expr(l)?;
+        let r = self.expr(r)?;
+        self.binary(op, l, r, span)
+    }
+
+    fn expr_boolop(&mut self, op: BoolOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let l = self.expr(l)?;
+            let r = self.expr(r)?;
+            if l.ty.is_unknown() || r.ty.is_unknown() {
+                return Ok(unknown(span));
             }
-            ExprKind::Binary(op, l, r) => {
-                let l = self.expr(l)?;
-                let r = self.expr(r)?;
-                self.binary(*op, l, r, span)?
+            let ty = if l.ty == r.ty {
+                l.ty.clone()
+            } else if l.ty.is_number() && r.ty.is_number() {
+                Type::promote_scalars(&l.ty, &r.ty).unwrap()
+            } else {
+                return Err(type_err(
+                    span,
+                    format!(
+                        "the operands of '{}' have different types: {} and {}",
+                        if op == BoolOp::And { "and" } else { "or" },
+                        l.ty,
+                        r.ty
+                    ),
+                ));
+            };
+            if !ty.is_number() {
+                return Err(type_err(
+                    span,
+                    format!("'and'/'or' on {ty} values is not supported in Kiln"),
+                ));
             }
-            ExprKind::BoolOp(op, l, r) => {
-                let l = self.expr(l)?;
+            let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
+            let kind = if op == BoolOp::And {
+                TExprKind::And(l, r)
+            } else {
+                TExprKind::Or(l, r)
+            };
+            texpr(kind, ty, span)
+        })
+    }
+
+    fn expr_compare(&mut self, first: &Expr, rest: &[(CmpOp, Expr)], span: Span) -> Result<TExpr> {
+        Ok({
+            let mut operands = vec![self.expr(first)?];
+            let mut ops = Vec::new();
+            for (op, r) in rest {
                 let r = self.expr(r)?;
-                if l.ty.is_unknown() || r.ty.is_unknown() {
-                    return Ok(unknown(span));
+                if r.ty.as_array().is_some() || operands.last().unwrap().ty.as_array().is_some() {
+                    if rest.len() == 1 {
+                        let l = operands.pop().unwrap();
+                        return self.ufunc(arrays::cmp_ufunc(*op), vec![l, r], span);
+                    }
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "chained comparisons of arrays are not supported in Kiln",
+                    )
+                    .help("combine elementwise comparisons with &"));
                 }
-                let ty = if l.ty == r.ty {
-                    l.ty.clone()
+                let l = operands.last().unwrap();
+                if let (
+                    TExprKind::Const(Const::Str(a)),
+                    TExprKind::Const(Const::Str(b)),
+                    CmpOp::Eq | CmpOp::Ne,
+                    true,
+                ) = (&l.kind, &r.kind, op, rest.len() == 1)
+                {
+                    // `__name__ == "__main__"` and other comparisons of literals.
+                    let v = (a == b) == (*op == CmpOp::Eq);
+                    return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
+                }
+                if l.ty.is_unknown() || r.ty.is_unknown() {
+                    ops.push((*op, Type::Unknown));
                 } else if l.ty.is_number() && r.ty.is_number() {
-                    Type::promote_scalars(&l.ty, &r.ty).unwrap()
+                    ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
                 } else {
                     return Err(type_err(
-                        span,
+                        l.span.to(r.span),
                         format!(
-                            "the operands of '{}' have different types: {} and {}",
-                            if *op == BoolOp::And { "and" } else { "or" },
+                            "'{}' is not supported between {} and {}",
+                            op.symbol(),
                             l.ty,
                             r.ty
                         ),
                     ));
-                };
-                if !ty.is_number() {
+                }
+                operands.push(r);
+            }
+            if ops.iter().any(|(_, t)| t.is_unknown()) {
+                return Ok(unknown(span));
+            }
+            texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
+        })
+    }
+
+    fn expr_ifexp(&mut self, test: &Expr, body: &Expr, orelse: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let c = self.cond(test)?;
+            let a = self.expr(body)?;
+            let b = self.expr(orelse)?;
+            let ty = match Type::unify(&a.ty, &b.ty) {
+                Some(t) => t,
+                None => {
                     return Err(type_err(
                         span,
-                        format!("'and'/'or' on {ty} values is not supported in Kiln"),
-                    ));
+                        format!(
+                            "the branches of this conditional expression have types {} and {}",
+                            a.ty, b.ty
+                        ),
+                    )
+                    .note(a.span, format!("{}", a.ty))
+                    .note(b.span, format!("{}", b.ty)))
                 }
-                let (l, r) = (Box::new(l.cast(&ty)), Box::new(r.cast(&ty)));
-                let kind = if *op == BoolOp::And {
-                    TExprKind::And(l, r)
-                } else {
-                    TExprKind::Or(l, r)
-                };
-                texpr(kind, ty, span)
+            };
+            if a.ty.is_unknown() || b.ty.is_unknown() {
+                return Ok(unknown(span));
             }
-            ExprKind::Compare(first, rest) => {
-                let mut operands = vec![self.expr(first)?];
-                let mut ops = Vec::new();
-                for (op, r) in rest {
-                    let r = self.expr(r)?;
-                    if r.ty.as_array().is_some() || operands.last().unwrap().ty.as_array().is_some()
-                    {
-                        if rest.len() == 1 {
-                            let l = operands.pop().unwrap();
-                            return self.ufunc(arrays::cmp_ufunc(*op), vec![l, r], span);
-                        }
-                        return Err(Diagnostic::new(
-                            DiagKind::Unsupported,
-                            span,
-                            "chained comparisons of arrays are not supported in Kiln",
-                        )
-                        .help("combine elementwise comparisons with &"));
-                    }
-                    let l = operands.last().unwrap();
-                    if let (
-                        TExprKind::Const(Const::Str(a)),
-                        TExprKind::Const(Const::Str(b)),
-                        CmpOp::Eq | CmpOp::Ne,
-                        true,
-                    ) = (&l.kind, &r.kind, op, rest.len() == 1)
-                    {
-                        // `__name__ == "__main__"` and other comparisons of literals.
-                        let v = (a == b) == (*op == CmpOp::Eq);
-                        return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
-                    }
-                    if l.ty.is_unknown() || r.ty.is_unknown() {
-                        ops.push((*op, Type::Unknown));
-                    } else if l.ty.is_number() && r.ty.is_number() {
-                        ops.push((*op, Type::promote_scalars(&l.ty, &r.ty).unwrap()));
-                    } else {
-                        return Err(type_err(
-                            l.span.to(r.span),
-                            format!(
-                                "'{}' is not supported between {} and {}",
-                                op.symbol(),
-                                l.ty,
-                                r.ty
-                            ),
-                        ));
-                    }
-                    operands.push(r);
-                }
-                if ops.iter().any(|(_, t)| t.is_unknown()) {
-                    return Ok(unknown(span));
-                }
-                texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
-            }
-            ExprKind::IfExp { test, body, orelse } => {
-                let c = self.cond(test)?;
-                let a = self.expr(body)?;
-                let b = self.expr(orelse)?;
-                let ty = match Type::unify(&a.ty, &b.ty) {
-                    Some(t) => t,
-                    None => {
-                        return Err(type_err(
-                            span,
-                            format!(
-                                "the branches of this conditional expression have types {} and {}",
-                                a.ty, b.ty
-                            ),
-                        )
-                        .note(a.span, format!("{}", a.ty))
-                        .note(b.span, format!("{}", b.ty)))
-                    }
-                };
-                if a.ty.is_unknown() || b.ty.is_unknown() {
-                    return Ok(unknown(span));
-                }
-                let (a, b) = (a.cast(&ty), b.cast(&ty));
-                texpr(
-                    TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)),
-                    ty,
-                    span,
-                )
-            }
-            ExprKind::Call { func, args, kwargs } => self.call(func, args, kwargs, span)?,
-            ExprKind::Attribute(m, attr) => self.attribute(m, attr, span)?,
-            ExprKind::Subscript(v, idx) => {
-                let v = self.expr(v)?;
-                match &v.ty {
-                    Type::Array(_) => return self.subscript_array(v, idx, span),
-                    Type::Tuple(items) => {
-                        let n = items.len() as i64;
-                        let i = match self.prog.const_eval(idx) {
-                            Some(Const::Int(i)) => i,
-                            _ => {
-                                return Err(type_err(
-                                    idx.span,
-                                    "a tuple index must be a constant integer",
-                                ))
-                            }
-                        };
-                        let j = if i < 0 { i + n } else { i };
-                        if !(0..n).contains(&j) {
+            let (a, b) = (a.cast(&ty), b.cast(&ty));
+            texpr(
+                TExprKind::IfExp(Box::new(c), Box::new(a), Box::new(b)),
+                ty,
+                span,
+            )
+        })
+    }
+
+    fn expr_subscript(&mut self, v: &Expr, idx: &Expr, span: Span) -> Result<TExpr> {
+        Ok({
+            let v = self.expr(v)?;
+            match &v.ty {
+                Type::Array(_) => return self.subscript_array(v, idx, span),
+                Type::Tuple(items) => {
+                    let n = items.len() as i64;
+                    let i = match self.prog.const_eval(idx) {
+                        Some(Const::Int(i)) => i,
+                        _ => {
                             return Err(type_err(
                                 idx.span,
-                                format!("tuple index {i} is out of range for a tuple of {n}"),
-                            ));
+                                "a tuple index must be a constant integer",
+                            ))
                         }
-                        let ty = items[j as usize].clone();
-                        texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
+                    };
+                    let j = if i < 0 { i + n } else { i };
+                    if !(0..n).contains(&j) {
+                        return Err(type_err(
+                            idx.span,
+                            format!("tuple index {i} is out of range for a tuple of {n}"),
+                        ));
                     }
-                    Type::Unknown => unknown(span),
-                    t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
+                    let ty = items[j as usize].clone();
+                    texpr(TExprKind::TupleGet(Box::new(v), j as usize), ty, span)
                 }
-            }
-            ExprKind::Slice(..) => {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    span,
-                    "a slice is only valid inside an array subscript",
-                ))
-            }
-            ExprKind::Tuple(items) => {
-                let mut t = Vec::new();
-                for i in items {
-                    t.push(self.expr(i)?);
-                }
-                let ty = Type::tuple(t.iter().map(|e| e.ty.clone()).collect());
-                texpr(TExprKind::Tuple(t), ty, span)
-            }
-            ExprKind::List(_) => {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    span,
-                    "lists are not supported in Kiln",
-                )
-                .help("use a tuple, or np.array([...]) for an array of constants"))
+                Type::Unknown => unknown(span),
+                t => return Err(type_err(span, format!("a {t} cannot be indexed"))),
             }
         })
+    }
+
+    fn expr_tuple(&mut self, items: &[Expr], span: Span) -> Result<TExpr> {
+        let mut t = Vec::new();
+        for i in items {
+            t.push(self.expr(i)?);
+        }
+        let ty = Type::tuple(t.iter().map(|e| e.ty.clone()).collect());
+        Ok(texpr(TExprKind::Tuple(t), ty, span))
     }
 
     fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {

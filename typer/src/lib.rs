@@ -16,6 +16,7 @@ pub mod lexer;
 pub mod parser;
 pub mod tir;
 pub mod types;
+pub mod unbound;
 
 pub use diag::{DiagKind, Diagnostic, Source, Span};
 pub use infer::Program;

@@ -171,7 +171,10 @@ pub unsafe fn view(
     shape: &[usize],
     strides: &[isize],
 ) -> *mut Array {
+    // SAFETY: `base` is live (the contract).
     let b = unsafe { &*base };
+    // SAFETY: a live header holds a reference to its live MemInfo; the
+    // view takes one more.
     unsafe { meminfo::incref(b.meminfo) };
     let mut shp = [0usize; MAX_NDIM];
     let mut st = [0isize; MAX_NDIM];
@@ -195,6 +198,8 @@ pub unsafe fn view(
 /// `a` is null or a live header.
 pub unsafe fn retain(a: *mut Array) {
     if !a.is_null() {
+        // SAFETY: a live header (the contract); no reference to it is held
+        // across this write.
         unsafe { (*a).refct += 1 };
     }
 }
@@ -208,6 +213,10 @@ pub unsafe fn release(a: *mut Array) {
     if a.is_null() {
         return;
     }
+    // SAFETY: a live header (the contract), whose caller gives up one
+    // reference; at zero no other exists, and the header was boxed by
+    // `header` or `view`, so it is unboxed once, releasing its MemInfo
+    // reference.
     unsafe {
         (*a).refct -= 1;
         if (*a).refct == 0 {
@@ -231,6 +240,7 @@ pub unsafe fn elem_ptr(p: u64, idx: &[i64]) -> Result<(*mut u8, DType), Raised> 
             "an array variable was used before it was assigned".into(),
         ));
     }
+    // SAFETY: non-null, so a live header (the contract).
     let a = unsafe { &*a };
     let mut ptr = a.data;
     for (axis, &i) in idx.iter().enumerate() {
@@ -258,6 +268,7 @@ pub unsafe fn elem1(a: *const Array, i: i64) -> Option<*mut u8> {
     if a.is_null() {
         return None;
     }
+    // SAFETY: non-null, so a live header (the contract).
     let a = unsafe { &*a };
     let j = axis_index(i, a.shape[0])?;
     Some(a.data.wrapping_offset(j * a.strides[0]))
@@ -272,6 +283,7 @@ pub unsafe fn elem2(a: *const Array, i: i64, k: i64) -> Option<*mut u8> {
     if a.is_null() {
         return None;
     }
+    // SAFETY: non-null, so a live header (the contract).
     let a = unsafe { &*a };
     let j = axis_index(i, a.shape[0])?;
     let l = axis_index(k, a.shape[1])?;
@@ -297,6 +309,7 @@ fn axis_index(i: i64, n: usize) -> Option<isize> {
 #[cold]
 #[inline(never)]
 pub unsafe fn index_error(a: *const Array, idx: &[i64]) -> Raised {
+    // SAFETY: `a` is null or a live header (the contract).
     match unsafe { elem_ptr(a as u64, idx) } {
         Err(e) => e,
         Ok(_) => (
@@ -408,6 +421,8 @@ pub fn wrap(v: i64, dt: DType) -> i64 {
 /// # Safety
 /// `p` points at a readable element of dtype `dt`.
 pub unsafe fn load(dt: DType, p: *const u8) -> Val {
+    // SAFETY: `p` is a readable element of `dt` (the contract); wider
+    // elements are read unaligned (host arrays need not be aligned).
     unsafe {
         match dt {
             DType::Bool => Val::I((p.read() != 0) as i64),
@@ -431,6 +446,8 @@ pub unsafe fn load(dt: DType, p: *const u8) -> Val {
 /// # Safety
 /// `p` points at a writable element of dtype `dt`.
 pub unsafe fn store(dt: DType, p: *mut u8, v: Val) {
+    // SAFETY: `p` is a writable element of `dt` (the contract); wider
+    // elements are written unaligned.
     unsafe {
         match dt {
             DType::Bool => p.write(v.truthy() as u8),
@@ -547,6 +564,8 @@ mod tests {
         let t = ClassTable::new(typer::classes::Classes::shared());
         let a = t.allocators()[0].clone();
         let x = new_array(&t, 0, DType::F64, &[2, 3], true).unwrap();
+        // SAFETY: a live array of 6 elements; the view (every other
+        // element) stays inside it; each reference is released once.
         unsafe {
             assert!((*x).is_c_contiguous());
             let v = view(x, (*x).data, &[3], &[16]);
@@ -555,6 +574,43 @@ mod tests {
             release(v);
         }
         assert_eq!(a.stats().frees, 1);
+    }
+
+    /// An array class whose `_allocate` over-aligns its blocks (to 128, not
+    /// the 32 it is asked for): they are freed with the size they had.
+    #[test]
+    fn arrays_from_an_over_aligning_allocate_free_what_they_took() {
+        use crate::classmethods::{AllocRequest, Classmethod};
+        use std::ffi::c_void;
+        unsafe extern "C" fn allocate128(
+            size: usize,
+            _align: u32,
+            _req: *const AllocRequest,
+            user: *mut c_void,
+        ) -> *mut MemInfo {
+            // SAFETY: `user` is the test's live allocator.
+            let a = unsafe { &*(user as *const std::rc::Rc<meminfo::Allocator>) };
+            meminfo::alloc(a, size, 128).unwrap_or(std::ptr::null_mut())
+        }
+        let mut t = ClassTable::new(typer::classes::Classes::shared());
+        let a = meminfo::Allocator::system();
+        // SAFETY: `allocate128` returns blocks from `meminfo::alloc` at
+        // alignment 128, and `a` outlives every array made here.
+        let native = unsafe {
+            crate::classmethods::NativeAllocator::new(allocate128, &a as *const _ as *mut c_void)
+        };
+        t.set(0, "_allocate", Classmethod::Native(native)).unwrap();
+        for n in [0, 3, 1000, 40_000] {
+            let x = new_array(&t, 0, DType::F64, &[n], true).unwrap();
+            // SAFETY: a fresh array whose only reference is dropped.
+            unsafe {
+                assert_eq!((*x).data as usize % 128, 0);
+                release(x);
+            }
+        }
+        let s = a.stats();
+        assert_eq!((s.allocs, s.frees), (4, 4));
+        assert_eq!(s.bytes_allocated, s.bytes_freed);
     }
 
     #[test]

@@ -42,10 +42,27 @@ pub enum Classmethod {
     /// `NRT_MemInfo_alloc_safe_aligned_external` route).
     External(Rc<Allocator>),
     /// `_allocate` by a host function.
-    Native {
-        f: NativeAllocate,
-        user: *mut c_void,
-    },
+    Native(NativeAllocator),
+}
+
+/// A host's `_allocate` function with its user data, vouched for by the
+/// `unsafe` constructor.
+#[derive(Clone, Copy)]
+pub struct NativeAllocator {
+    f: NativeAllocate,
+    user: *mut c_void,
+}
+
+impl NativeAllocator {
+    /// # Safety
+    /// `f` may be called with `user` for as long as the class uses it, from
+    /// the thread that registered it, without calling back into the VM; it
+    /// returns null or a MemInfo from [`meminfo::alloc`] (of which the VM
+    /// takes the one reference) with at least `allocsize` data bytes aligned
+    /// to `align`.
+    pub unsafe fn new(f: NativeAllocate, user: *mut c_void) -> NativeAllocator {
+        NativeAllocator { f, user }
+    }
 }
 
 pub struct ClassTable {
@@ -66,7 +83,8 @@ impl ClassTable {
             allocators: vec![system.clone()],
             mem_limit: None,
         };
-        t.set(0, "_allocate", Classmethod::External(system));
+        t.set(0, "_allocate", Classmethod::External(system))
+            .expect("ndarray is always registered");
         t
     }
 
@@ -75,7 +93,11 @@ impl ClassTable {
     }
 
     /// Overrides classmethod `name` of `class` (Numba's `overload_classmethod`).
-    pub fn set(&mut self, class: u32, name: &str, m: Classmethod) {
+    /// A class that is not registered is an error.
+    pub fn set(&mut self, class: u32, name: &str, m: Classmethod) -> Result<(), String> {
+        if class as usize >= self.classes.borrow().defs.len() {
+            return Err(format!("array class {class} is not registered"));
+        }
         if let Classmethod::External(a) = &m {
             if !self.allocators.iter().any(|x| Rc::ptr_eq(x, a)) {
                 self.allocators.push(a.clone());
@@ -86,13 +108,17 @@ impl ClassTable {
             self.methods.resize_with(c + 1, HashMap::new);
         }
         self.methods[c].insert(name.to_string(), m);
+        Ok(())
     }
 
     /// The classmethod `name` of `class`, or of its nearest base that has one.
     pub fn lookup(&self, class: u32, name: &str) -> Option<&Classmethod> {
         let classes = self.classes.borrow();
         let mut k = Some(class);
-        while let Some(c) = k {
+        // Bases are registered before their subtypes, so a chain is never
+        // longer than the class list; the bound also stops at a cycle.
+        for _ in 0..=classes.defs.len() {
+            let Some(c) = k else { break };
             if let Some(m) = self.methods.get(c as usize).and_then(|t| t.get(name)) {
                 return Some(m);
             }
@@ -135,7 +161,7 @@ impl ClassTable {
         }
         match self.lookup(class, "_allocate") {
             Some(Classmethod::External(a)) => meminfo::alloc(a, size, align).map_err(failed),
-            Some(Classmethod::Native { f, user }) => {
+            Some(Classmethod::Native(NativeAllocator { f, user })) => {
                 let req = AllocRequest {
                     class,
                     dtype: dtype as u8,
@@ -177,15 +203,42 @@ mod tests {
             matches!(t.lookup(subsub, "_allocate"), Some(Classmethod::External(a)) if a.name == "system")
         );
         let mine = Allocator::system();
-        t.set(sub, "_allocate", Classmethod::External(mine.clone()));
+        t.set(sub, "_allocate", Classmethod::External(mine.clone()))
+            .unwrap();
         let mi = t.allocate(subsub, DType::I64, 1, 32, 32).unwrap();
         assert_eq!(mine.stats().allocs, 1);
+        // SAFETY: the new block's one reference is ours.
         unsafe { meminfo::decref(mi) };
         assert_eq!(mine.stats().frees, 1);
         // ndarray still allocates with the system allocator.
         let mi = t.allocate(0, DType::I64, 1, 32, 32).unwrap();
+        // SAFETY: the new block's one reference is ours.
         unsafe { meminfo::decref(mi) };
         assert_eq!(mine.stats().allocs, 1);
+    }
+
+    #[test]
+    fn unknown_class_is_refused_not_grown_to() {
+        let mut t = ClassTable::new(Classes::shared());
+        let e = t
+            .set(
+                u32::MAX,
+                "_allocate",
+                Classmethod::External(Allocator::system()),
+            )
+            .unwrap_err();
+        assert!(e.contains("not registered"), "{e}");
+        // The refused allocator is not routed to either.
+        assert_eq!(t.allocators().len(), 1);
+    }
+
+    #[test]
+    fn lookup_stops_at_a_class_cycle() {
+        let classes = Classes::shared();
+        let a = classes.borrow_mut().register("A", 0, None);
+        classes.borrow_mut().defs[a as usize].base = Some(a);
+        let t = ClassTable::new(classes);
+        assert!(t.lookup(a, "_allocate").is_none());
     }
 
     #[test]

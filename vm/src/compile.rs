@@ -13,7 +13,7 @@ use typer::ast::{BinOp, CmpOp};
 use typer::tir::*;
 use typer::{DiagKind, Diagnostic, Program, Source, Span, Type};
 
-use crate::bytecode::{pfmt, Op, L, R};
+use crate::bytecode::{pfmt, unbound, Op, L, R};
 use crate::error::exception_index;
 use crate::module::{Module, Proto};
 use crate::rt::RtDesc;
@@ -137,8 +137,11 @@ fn compile_spec(
     rtops: &mut Vec<RtDesc>,
 ) -> Result<Proto, Diagnostic> {
     let f = prog.spec(id);
+    let maybe_unbound = typer::unbound::analyse(f);
     let mut g = Gen {
         f,
+        unbound: maybe_unbound,
+        bound: vec![None; f.locals.len()],
         strings,
         rtops,
         live: Vec::new(),
@@ -160,6 +163,21 @@ fn compile_spec(
         g.local_regs.push(next as R);
         next += width(&l.ty) as u32;
     }
+    // A local read where it may be unassigned needs its assignedness at run
+    // time: an array local holds null until assigned (it is zeroed on
+    // entry), every other such local gets a flag register, zeroed on entry
+    // and set by each assignment.
+    let mut flags = Vec::new();
+    for &l in g.unbound.locals() {
+        let l = l as usize;
+        g.bound[l] = Some(if matches!(f.locals[l].ty, Type::Array(_)) {
+            (g.local_regs[l], false)
+        } else {
+            flags.push(next as R);
+            next += 1;
+            ((next - 1) as R, true)
+        });
+    }
     if next > u16::MAX as u32 / 2 {
         return Err(limit(f.span, "too many variables"));
     }
@@ -171,6 +189,7 @@ fn compile_spec(
             zero_locals.extend_from_slice(&ref_locals[before..]);
         }
     }
+    zero_locals.extend_from_slice(&flags);
     g.top = next as u16;
     g.max = g.top.max(1);
     // Operand constants live in a block of registers that every call fills
@@ -255,6 +274,11 @@ struct Loop {
 
 struct Gen<'a> {
     f: &'a TFunc,
+    /// The reads that may find their local unassigned.
+    unbound: typer::unbound::Unbound,
+    /// For each local read so: the register a `Bound` tests, and whether
+    /// it is a flag that assignments set (else the array local itself).
+    bound: Vec<Option<(R, bool)>>,
     strings: &'a mut Strings,
     rtops: &'a mut Vec<RtDesc>,
     /// Temporaries holding an owned array reference right now.
@@ -408,6 +432,43 @@ impl Gen<'_> {
         }
     }
 
+    /// Checks, where the analysis found that this read of `id` may run
+    /// before any assignment, that the local is assigned.
+    fn check_bound(&mut self, id: LocalId, span: Span) {
+        let Some((a, _)) = self.bound[id as usize] else {
+            return;
+        };
+        if !self.unbound.check(id, span) {
+            return;
+        }
+        let name = &self.f.locals[id as usize].name;
+        // Module code has no locals in Python: its names are globals.
+        let (text, k) = if self.f.name == "<module>" {
+            (format!("name '{name}' is not defined"), unbound::MODULE)
+        } else {
+            (
+                format!(
+                    "cannot access local variable '{name}' where it is not associated with a value"
+                ),
+                unbound::LOCAL,
+            )
+        };
+        let s = self.strings.intern(&text);
+        self.emit(Op::Bound { a, s, k }, span);
+    }
+
+    /// Records that the locals of `target` are assigned now.
+    fn mark_assigned(&mut self, target: &Target, span: Span) {
+        match target {
+            Target::Local(id) => {
+                if let Some((r, true)) = self.bound[*id as usize] {
+                    self.emit(Op::LoadI { a: r, v: 1 }, span);
+                }
+            }
+            Target::Tuple(items) => items.iter().for_each(|t| self.mark_assigned(t, span)),
+        }
+    }
+
     // ------------------------------------------------------------ statements
 
     fn block(&mut self, body: &[TStmt]) {
@@ -438,10 +499,11 @@ impl Gen<'_> {
                 }) =>
             {
                 // A whole-index element write: one bounds-checked instruction.
-                let arr = self.expr_reg(&args[0]);
-                let idx = self.index_regs(&args[1..=kinds.len()]);
+                // Python evaluates the value before the target.
                 let v = &args[kinds.len() + 1];
                 let val = self.expr_reg(v);
+                let arr = self.expr_reg(&args[0]);
+                let idx = self.index_regs(&args[1..=kinds.len()]);
                 let dtype = args[0].ty.as_array().map(|a| a.dtype);
                 let raw = matches!(
                     (rep(&v.ty), dtype),
@@ -546,6 +608,8 @@ impl Gen<'_> {
                 } else {
                     self.emit(Op::ForPrep { a: base, v, t: 0 }, span)
                 };
+                // Once per loop that runs, not per iteration.
+                self.mark_assigned(&Target::Local(*var), span);
                 let top = self.here();
                 let lp = self.loop_body(body);
                 if unit {
@@ -642,6 +706,7 @@ impl Gen<'_> {
             let r = self.local_regs[*id as usize];
             if width(&v.ty) <= 1 && !has_refs(&v.ty) && !writes_before_reading_all(v) {
                 self.expr_to(v, r);
+                self.mark_assigned(target, v.span);
                 return;
             }
         }
@@ -649,6 +714,7 @@ impl Gen<'_> {
         self.expr_to(v, t);
         self.distribute(target, t, &v.ty, v.span);
         self.disown(t, &v.ty);
+        self.mark_assigned(target, v.span);
     }
 
     /// Moves a value held in registers `src..` into a (possibly nested) target.
@@ -797,7 +863,10 @@ impl Gen<'_> {
     /// is a local, else a fresh temporary.
     fn expr_reg(&mut self, e: &TExpr) -> R {
         match &e.kind {
-            TExprKind::Local(id) => return self.local_regs[*id as usize],
+            TExprKind::Local(id) => {
+                self.check_bound(*id, e.span);
+                return self.local_regs[*id as usize];
+            }
             TExprKind::Const(c) => {
                 if let Some(&r) = const_bits(c, &e.ty).and_then(|b| self.const_regs.get(&b)) {
                     return r;
@@ -816,6 +885,7 @@ impl Gen<'_> {
         match &e.kind {
             TExprKind::Const(c) => self.load_const(c, &e.ty, dst, span),
             TExprKind::Local(id) => {
+                self.check_bound(*id, span);
                 let r = self.local_regs[*id as usize];
                 let mut refs = Vec::new();
                 ref_offsets(&e.ty, 0, &mut refs);
@@ -1038,7 +1108,16 @@ impl Gen<'_> {
     /// window's start, which moves to `dst`.
     fn rt(&mut self, op: &RtOp, args: &[TExpr], ty: &Type, dst: R, span: Span) {
         let mark = self.top;
-        let regs: Vec<R> = args.iter().map(|a| self.expr_reg(a)).collect();
+        let regs: Vec<R> = match (op, args.split_last()) {
+            // `a[...] = v`: Python evaluates the value before the target.
+            (RtOp::SetItem(..), Some((v, target))) => {
+                let val = self.expr_reg(v);
+                let mut regs: Vec<R> = target.iter().map(|a| self.expr_reg(a)).collect();
+                regs.push(val);
+                regs
+            }
+            _ => args.iter().map(|a| self.expr_reg(a)).collect(),
+        };
         let desc = RtDesc {
             op: op.clone(),
             args: args.iter().map(|a| a.ty.clone()).collect(),

@@ -64,7 +64,7 @@ fn operands(m: &Module, p: &Proto, op: &Op) -> String {
                 let _ = write!(s, "    ; {}", c.name);
             }
         }
-        Op::PrintK { s: k } | Op::Raise { s: k, .. } => {
+        Op::PrintK { s: k } | Op::Raise { s: k, .. } | Op::Bound { s: k, .. } => {
             let _ = write!(
                 s,
                 "    ; {:?}",

@@ -22,8 +22,16 @@ use crate::tiering::{Ctl, Cx, Frame};
 pub struct Limits {
     /// Deepest call nesting before `RecursionError` (CPython's default: 1000).
     pub max_depth: usize,
-    /// Loop iterations plus calls a run may make before it is stopped;
-    /// `None` for no bound.
+    /// Fuel: the work a run may do before it is stopped with
+    /// `RuntimeError: instruction fuel exhausted`; `None` for no bound. Each
+    /// loop iteration (backward jump) and each call costs one unit; an
+    /// array operation costs one unit per [`crate::rt::ELEMS_PER_FUEL`]
+    /// (32) elements it creates, reads or computes (rounded up per
+    /// operation; a dot product counts its multiply-adds), and printing an
+    /// array one unit per element it shows. Views, `len` and `shape` cost
+    /// nothing. The count is the same in every tier, so a budget bounds a
+    /// script's running time and runs out at the same line everywhere.
+    /// Each top-level call (`run_main`, `call`) gets the whole budget.
     pub fuel: Option<u64>,
 }
 
@@ -45,10 +53,6 @@ pub struct Machine {
     out: String,
     sink: Box<dyn Write>,
     pub limits: Limits,
-    /// Ticks left in the current window of fuel; the run's fuel is this
-    /// plus `reserve` (refilled at each top-level call).
-    fuel: u64,
-    reserve: u64,
     /// Ticks per window: each window's end is a profile sample.
     window: u64,
     /// Compiling hot functions while they run; `None` interprets only.
@@ -125,14 +129,10 @@ impl Machine {
     ) -> Machine {
         Machine {
             stack: vec![0; 1024],
-            rt: crate::rt::RtCtx {
-                table: crate::classmethods::ClassTable::new(classes),
-            },
+            rt: crate::rt::RtCtx::new(crate::classmethods::ClassTable::new(classes)),
             out: String::new(),
             sink,
             limits,
-            fuel: u64::MAX,
-            reserve: 0,
             window: u64::MAX,
             tiering: None,
             native_entries: 0,
@@ -161,14 +161,19 @@ impl Machine {
             "argument registers for {}",
             p.name
         );
-        let total = self.limits.fuel.unwrap_or(u64::MAX);
+        // The run's fuel is the window's ticks left plus the reserve
+        // (`rt::Fuel`). A budget of 0 stops at the first tick, as 1 does.
+        let total = self.limits.fuel.unwrap_or(u64::MAX).max(1);
+        let fuel = &self.rt.fuel;
+        fuel.limit.set(self.limits.fuel);
         // The interpreter alone counts all its fuel in one window.
-        self.fuel = if self.native {
+        let left = if self.native {
             total.min(self.window)
         } else {
             total
         };
-        self.reserve = total - self.fuel;
+        fuel.left.set(left);
+        fuel.reserve.set(total - left);
         let need = p.nregs as usize;
         if self.stack.len() < need {
             self.stack.resize(need, 0);
@@ -190,7 +195,25 @@ impl Machine {
         if self.out.len() >= OUT_CHUNK {
             self.flush();
         }
-        r.map(|()| self.stack[..p.nret as usize].to_vec())
+        r?;
+        let out = self.stack[..p.nret as usize].to_vec();
+        // Every read of a local that may be unassigned is checked, so a
+        // result never holds a null array; the host must never see one
+        // even if that were broken (its array handles would be dangling).
+        let mut refs = Vec::new();
+        crate::compile::ref_offsets(&p.ret, 0, &mut refs);
+        if refs.iter().any(|&r| out[r as usize] == 0) {
+            for &r in &refs {
+                // SAFETY: result registers of array type hold null or an
+                // owned reference, which the host will not receive.
+                unsafe { array::release(out[r as usize] as *mut Array) };
+            }
+            return Err(Exception::new(
+                "SystemError",
+                format!("{} returned an unassigned array", p.name),
+            ));
+        }
+        Ok(out)
     }
 
     /// The interpreter loop: runs `entry` with its frame at slot `fbase`
@@ -215,6 +238,7 @@ impl Machine {
         // sequential execution and jumps keep `ip` inside the code; a call
         // starts at 0 and a return resumes one past a `Call`, which is never
         // the last instruction.
+        // SAFETY: `cur` points into `m.protos` (just taken from it).
         let mut code0: *const Op = unsafe { (*cur).code.as_ptr() };
         let mut ip = code0;
         // Frame records live in `frames[..depth]` and are pushed and popped
@@ -244,12 +268,14 @@ impl Machine {
         // and nothing else holds a reference into the stack.
         macro_rules! reg {
             ($r:expr) => {
+                // SAFETY: see "register access" above.
                 unsafe { rd(base, $r as usize) }
             };
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v = $v;
+                // SAFETY: see "register access" above.
                 unsafe { wr(base, $r as usize, v) }
             }};
         }
@@ -259,8 +285,9 @@ impl Machine {
         // native code.
         macro_rules! tick {
             () => {{
-                self.fuel = self.fuel.wrapping_sub(1);
-                let end = self.fuel == 0;
+                let left = self.rt.fuel.left.get().wrapping_sub(1);
+                self.rt.fuel.left.set(left);
+                let end = left == 0;
                 if end {
                     if !NATIVE {
                         break fuel_out(&self.limits);
@@ -273,9 +300,13 @@ impl Machine {
                 end
             }};
         }
+        // After a backward jump: a loop whose function has native code with
+        // an entry at the jump's target goes back to it, whether the window
+        // ended or the interpreter ran an instruction native code left to it.
         macro_rules! land {
             ($end:expr, $t:expr) => {{
-                if $end {
+                let _ = $end;
+                if NATIVE {
                     if let Some(e) = native!($t as usize) {
                         break e;
                     }
@@ -287,7 +318,11 @@ impl Machine {
             ($t:expr) => {{
                 // SAFETY: verify() checked the target is inside the code.
                 let to = unsafe { code0.add($t as usize) };
-                let end = to <= ip && tick!();
+                if to > ip {
+                    ip = to;
+                    continue;
+                }
+                let end = tick!();
                 ip = to;
                 land!(end, $t)
             }};
@@ -299,9 +334,12 @@ impl Machine {
             ($pc:expr) => {{
                 // Evaluates to the exception a runtime operation in native
                 // code raised (with `ip` at that instruction), if any.
+                let pc: usize = $pc;
                 // SAFETY: `st.cur` points into `m.protos`.
-                if let Some(n) = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten() {
-                    let pc: usize = $pc;
+                let code = NATIVE.then(|| unsafe { (*st.cur).native() }).flatten();
+                // An instruction without an entry (a gap in the table) goes
+                // on in the interpreter.
+                if let Some(n) = code.filter(|n| !n.entries[pc].is_null()) {
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
                     // its instructions.
@@ -362,6 +400,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem1(p, x) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x]) },
                 }
             }};
@@ -370,6 +409,7 @@ impl Machine {
                 // SAFETY: array registers hold null or a live header.
                 match unsafe { array::elem2(p, x, y) } {
                     Some(e) => e,
+                    // SAFETY: as above.
                     None => break unsafe { array::index_error(p, &[x, y]) },
                 }
             }};
@@ -390,6 +430,7 @@ impl Machine {
                         // SAFETY: `st.cur` points into `m.protos`; verify() checked
                         // k < consts.len().
                         let consts = unsafe { &(*st.cur).consts };
+                        // SAFETY: as above.
                         set!(a, unsafe { *consts.get_unchecked(k as usize) })
                     }
 
@@ -493,6 +534,11 @@ impl Machine {
                     Op::IToB { a, b } => set!(a, (reg!(b) != 0) as u64),
                     Op::FToB { a, b } => set!(a, (f(reg!(b)) != 0.0) as u64),
                     Op::NotB { a, b } => set!(a, reg!(b) ^ 1),
+                    Op::Bound { a, s, k } => {
+                        if reg!(a) == 0 {
+                            break unbound(m, s, k);
+                        }
+                    }
 
                     Op::Jmp { t } => jump!(t),
                     Op::JmpT { a, t } => {
@@ -701,14 +747,14 @@ impl Machine {
                     }
 
                     Op::Call { a, f: callee } => {
-                        self.fuel = self.fuel.wrapping_sub(1);
-                        if st.fp == st.fend || self.fuel == 0 {
+                        let left = self.rt.fuel.left.get().wrapping_sub(1);
+                        self.rt.fuel.left.set(left);
+                        if st.fp == st.fend || left == 0 {
                             // SAFETY: st.fp lies in `frames` (or one past its end).
                             let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                             // SAFETY: verify() checked the callee exists.
                             let p = unsafe { &*protos.add(callee as usize) };
-                            let spent =
-                                self.fuel == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
+                            let spent = left == 0 && (!NATIVE || self.refuel(Some(p), m).is_err());
                             if depth == max_frames || spent {
                                 // SAFETY: verify() checked that the argument
                                 // block lies inside this frame.
@@ -732,6 +778,7 @@ impl Machine {
                         st.fbase += a as usize;
                         // SAFETY: verify() checked the callee exists.
                         st.cur = unsafe { protos.add(callee as usize) };
+                        // SAFETY: as above: a function of `m.protos`.
                         let p = unsafe { &*st.cur };
                         code0 = p.code.as_ptr();
                         ip = code0;
@@ -815,6 +862,7 @@ impl Machine {
                         }
                         // SAFETY: a slow op is never the last instruction.
                         ip = unsafe { ip.add(1) };
+                        // SAFETY: `ip` and `code0` point into the same code.
                         if let Some(e) = native!(unsafe { ip.offset_from(code0) } as usize) {
                             break e;
                         }
@@ -893,7 +941,7 @@ impl Machine {
         let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
             base,
-            fuel: &mut self.fuel,
+            fuel: self.rt.fuel.left.as_ptr(),
             ctl: st,
             frames,
             stack: self.stack.as_mut_ptr(),
@@ -903,6 +951,7 @@ impl Machine {
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
         };
+        // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };
         if next & crate::tiering::RAISED != 0 {
             let e = raised.unwrap_or(("SystemError", "runtime operation failed".into()));
@@ -953,12 +1002,14 @@ impl Machine {
     #[cold]
     #[inline(never)]
     fn refuel(&mut self, p: Option<&Proto>, m: &Module) -> Result<(), Raised> {
-        if self.reserve == 0 {
+        let fuel = &self.rt.fuel;
+        let reserve = fuel.reserve.get();
+        if reserve == 0 {
             return Err(fuel_out(&self.limits));
         }
-        let take = self.reserve.min(self.window);
-        self.fuel = take;
-        self.reserve -= take;
+        let take = reserve.min(self.window);
+        fuel.left.set(take);
+        fuel.reserve.set(reserve - take);
         if let (Some(t), Some(p)) = (&self.tiering, p) {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
@@ -1089,6 +1140,7 @@ impl Machine {
                             ));
                         }
                         // A non-null array register holds a live header.
+                        self.rt.fuel.spend(crate::rt::print_cost(&*p))?;
                         self.out.push_str(&crate::rt::array_str(&*p));
                     }
                     pfmt::STR_REPR => {
@@ -1152,13 +1204,19 @@ unsafe fn wr(base: *mut u64, r: usize, v: u64) {
 #[cold]
 #[inline(never)]
 fn fuel_out(limits: &Limits) -> Raised {
-    (
-        "RuntimeError",
-        format!(
-            "instruction fuel exhausted (limit {})",
-            limits.fuel.unwrap_or(0)
-        ),
-    )
+    crate::rt::fuel_error(limits.fuel)
+}
+
+/// The exception of a `Bound` that found its local unassigned.
+#[cold]
+#[inline(never)]
+fn unbound(m: &Module, s: u16, k: u16) -> Raised {
+    let kind = if k == crate::bytecode::unbound::MODULE {
+        "NameError"
+    } else {
+        "UnboundLocalError"
+    };
+    (kind, m.strings[s as usize].clone())
 }
 
 #[cold]
@@ -1192,7 +1250,54 @@ fn range_len(start: i64, stop: i64, step: i64) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::range_len;
+    use super::{range_len, Limits, Machine};
+    use crate::bytecode::Op;
+
+    /// `f` of a program whose `f(0)` reads `a` unassigned.
+    fn maybe_unassigned_array() -> (crate::Module, u32) {
+        let src = "import numpy as np\n\
+            def f(n):\n    if n > 0:\n        a = np.zeros(3)\n    return a\n\
+            f(1)\n";
+        let source = std::rc::Rc::new(typer::Source::new("t.py", src));
+        let (_, m) = crate::load(source, typer::classes::Classes::shared()).unwrap();
+        let f = m.protos.iter().position(|p| p.name == "f").unwrap() as u32;
+        (m, f)
+    }
+
+    fn machine() -> Machine {
+        Machine::new(
+            Box::new(std::io::sink()),
+            Limits::default(),
+            typer::classes::Classes::shared(),
+        )
+    }
+
+    #[test]
+    fn an_unassigned_read_raises_unbound_local_error() {
+        let (m, f) = maybe_unassigned_array();
+        let e = machine().call(&m, f, &[0]).unwrap_err();
+        assert_eq!(e.kind, "UnboundLocalError");
+        let r = machine().call(&m, f, &[1]).unwrap();
+        assert_ne!(r[0], 0);
+        // SAFETY: the result is an owned array reference.
+        unsafe { crate::array::release(r[0] as *mut crate::array::Array) };
+    }
+
+    #[test]
+    fn a_null_array_result_never_reaches_the_host() {
+        // Without its check (as if the analysis had missed the read), the
+        // function would hand back a null array: the call refuses it.
+        let (mut m, f) = maybe_unassigned_array();
+        let code = &mut m.protos[f as usize].code;
+        let pc = code
+            .iter()
+            .position(|o| matches!(o, Op::Bound { .. }))
+            .expect("a check before `return a`");
+        code[pc] = Op::Mov { a: 0, b: 0 };
+        let e = machine().call(&m, f, &[0]).unwrap_err();
+        assert_eq!(e.kind, "SystemError");
+        assert!(e.message.contains("unassigned array"), "{}", e.message);
+    }
 
     #[test]
     fn range_lengths() {

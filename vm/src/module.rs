@@ -162,6 +162,12 @@ impl Module {
                     Op::PrintK { s } | Op::Raise { s, .. } if s as usize >= self.strings.len() => {
                         return err(pc, "unknown string")
                     }
+                    Op::Bound { s, k, .. }
+                        if s as usize >= self.strings.len()
+                            || k > crate::bytecode::unbound::MODULE =>
+                    {
+                        return err(pc, "unknown string or kind in Bound")
+                    }
                     Op::Math1 { f, .. } if f as usize >= stdlib::math::MATH1.len() => {
                         return err(pc, "unknown math kernel")
                     }

@@ -4,6 +4,8 @@
 //! result to the start of that window (new arrays are owned references) and
 //! allocates every array through the array class's allocator.
 
+use std::cell::Cell;
+
 use typer::tir::{Arg, Fill, Idx, Reduction, RtOp, Ufunc};
 use typer::{DType, Type};
 
@@ -30,10 +32,101 @@ impl RtDesc {
     }
 }
 
+/// Elements of array work that cost one unit of fuel (see [`RtCtx::charge`]).
+pub const ELEMS_PER_FUEL: usize = 32;
+
 /// What runtime operations need from the VM: the classmethod table, through
-/// which every array is allocated.
+/// which every array is allocated, and the run's fuel, which they spend.
 pub struct RtCtx {
     pub table: ClassTable,
+    pub fuel: Fuel,
+}
+
+impl RtCtx {
+    pub fn new(table: ClassTable) -> RtCtx {
+        RtCtx {
+            table,
+            fuel: Fuel::default(),
+        }
+    }
+
+    /// Spends the fuel for `elems` elements of array work: one unit per
+    /// [`ELEMS_PER_FUEL`] elements, rounded up (nothing for none). Called
+    /// before the work, so that a run out of fuel stops before it.
+    pub fn charge(&self, elems: usize) -> Result<(), Raised> {
+        self.fuel.spend(elems.div_ceil(ELEMS_PER_FUEL) as u64)
+    }
+}
+
+/// A run's fuel: what bounds its running time. Loop back-edges and calls
+/// cost one unit each (the interpreter and native code count them), array
+/// operations one unit per [`ELEMS_PER_FUEL`] elements they process, and
+/// printing an array one unit per element it formats. The count is the
+/// same in every tier, so a budget runs out at the same instruction.
+///
+/// The units are handed out in windows (so that the end of one is a
+/// profile sample and a chance to enter native code): `left` counts down
+/// the current window, `reserve` holds the rest. `Cell`s, because native
+/// code counts in `left` through its address while runtime operations,
+/// holding only a shared context, spend from both.
+#[derive(Debug)]
+pub struct Fuel {
+    /// Units left in the current window; a tick that takes it to zero takes
+    /// the next window from `reserve`, or raises the fuel error.
+    pub left: Cell<u64>,
+    pub reserve: Cell<u64>,
+    /// The run's budget, for the error message (`None`: unbounded).
+    pub limit: Cell<Option<u64>>,
+}
+
+impl Default for Fuel {
+    fn default() -> Fuel {
+        Fuel {
+            left: Cell::new(u64::MAX),
+            reserve: Cell::new(0),
+            limit: Cell::new(None),
+        }
+    }
+}
+
+impl Fuel {
+    /// Spends `units` at once, as that many ticks would: the fuel error if
+    /// they would spend the run's last unit, and otherwise at least one
+    /// unit left in the window (native code leaves the tick that empties a
+    /// window to the interpreter, which takes the next one then).
+    pub fn spend(&self, units: u64) -> Result<(), Raised> {
+        let (left, reserve) = (self.left.get(), self.reserve.get());
+        if units == 0 {
+            return Ok(());
+        }
+        if units < left {
+            self.left.set(left - units);
+            return Ok(());
+        }
+        // left + reserve never exceeds the budget, a u64.
+        let rest = left + reserve;
+        if units >= rest {
+            self.left.set(0);
+            self.reserve.set(0);
+            return Err(fuel_error(self.limit.get()));
+        }
+        // The window ran out inside the operation: its last unit is left
+        // for the next tick, which then ends it as usual. (Only windowed
+        // runs get here: a run in one window has no reserve.)
+        self.left.set(1);
+        self.reserve.set(rest - units - 1);
+        Ok(())
+    }
+}
+
+/// The exception for a run out of fuel.
+#[cold]
+#[inline(never)]
+pub fn fuel_error(limit: Option<u64>) -> Raised {
+    (
+        "RuntimeError",
+        format!("instruction fuel exhausted (limit {})", limit.unwrap_or(0)),
+    )
 }
 
 /// Decoded operands.
@@ -125,18 +218,42 @@ fn shape_of(v: &[i64]) -> Result<Vec<usize>, Raised> {
         .collect()
 }
 
+/// The number of elements of an array of `shape`, or 0 when that
+/// overflows (the allocation then refuses it as too big, before any work).
+fn elems(shape: &[usize]) -> usize {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .unwrap_or(0)
+}
+
+/// The error for a call site whose operands do not fit its operation,
+/// which the compiler never emits; raised instead of reading or writing
+/// outside an array.
+#[cold]
+fn mismatch(what: &str) -> Raised {
+    (
+        "SystemError",
+        format!("{what}: operands do not match the operation"),
+    )
+}
+
 /// Writes an owned array result.
 fn put_arr(regs: &mut [u64], a: *mut Array) {
     regs[0] = a as u64;
 }
 
-/// Runs one runtime operation on its register window.
+/// Runs one runtime operation on its register window. An operation that
+/// processes elements charges their fuel ([`RtCtx::charge`]) once its
+/// operands are checked and before it allocates or loops, so the fuel
+/// error comes before the work it would pay for.
 pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     let ops = decode(d, regs)?;
     match &d.op {
         RtOp::New(fill) => {
             let shape = shape_of(&ints(&ops[0]))?;
             let dt = out_dtype(&d.ret);
+            cx.charge(elems(&shape))?;
             let a = new_array(&cx.table, 0, dt, &shape, *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
@@ -144,6 +261,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::NewLike(fill) => {
             let src = arr(&ops[0]);
             let dt = out_dtype(&d.ret);
+            cx.charge(src.size())?;
             let a = new_array(&cx.table, src.class, dt, src.shape(), *fill == Fill::Zeros)?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
@@ -171,7 +289,9 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     n.max(0.0) as usize
                 }
             };
+            cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             for i in 0..n {
                 let v = match (s, st) {
@@ -194,7 +314,9 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 ));
             }
             let n = num as usize;
+            cx.charge(n)?;
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
             let step = (e - s) / div;
@@ -214,7 +336,13 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         }
         RtOp::FromElems(shape) => {
             let dt = out_dtype(&d.ret);
+            // The stores below write one element per operand.
+            if ops.len() != elems(shape) {
+                return Err(mismatch("np.array"));
+            }
+            cx.charge(elems(shape))?;
             let a = new_array(&cx.table, 0, dt, shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
             for (i, o) in ops.iter().enumerate() {
                 // SAFETY: one operand per element of the fresh array.
@@ -243,9 +371,14 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 unsafe { array::view(src_p, src.data, &shape, &st[..shape.len()]) }
             } else {
                 let c = copy_as(cx, src, src.dtype)?;
+                // SAFETY: `copy_as` returned a live header, owned here.
                 let cr = unsafe { &*c };
                 let st = array::c_strides(&shape, cr.itemsize());
+                // SAFETY: the copy is C-contiguous with `size` elements, the
+                // product of the new shape.
                 let v = unsafe { array::view(c, cr.data, &shape, &st[..shape.len()]) };
+                // SAFETY: the copy's own reference, given up (the view keeps
+                // its memory); `cr` is not used again.
                 unsafe { array::release(c) };
                 v
             };
@@ -303,6 +436,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::Reduce { f, axis, acc } => {
             let src = arr(&ops[0]);
             let out_dt = out_dtype(&d.ret);
+            cx.charge(src.size())?;
             match axis {
                 None => {
                     let v = reduce_all(*f, *acc, src)?;
@@ -336,6 +470,11 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let idx: Vec<i64> = ops[1..].iter().map(|o| scalar(o).0.as_i64()).collect();
             let sel = select(src, kinds, &idx)?;
             if d.ret.as_array().is_none() {
+                // An element: every axis has an index (a selection with
+                // axes left could be empty, `data` then no element).
+                if !sel.shape.is_empty() {
+                    return Err(mismatch("indexing"));
+                }
                 // SAFETY: `select` bounds-checked every index.
                 let v = unsafe { load(src.dtype, sel.data) };
                 regs[0] = v.to_bits(src.dtype);
@@ -355,6 +494,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     if *vk == Arg::PyInt {
                         check_py_int(*v, dst.dtype)?;
                     }
+                    cx.charge(sel.shape.iter().product())?;
                     for_each_offset(&sel.shape, [&sel.strides], |_, [o]| {
                         // SAFETY: offsets of the selection, inside the array.
                         unsafe { store(dst.dtype, sel.data.offset(o), *v) }
@@ -362,7 +502,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 }
                 (_, Opnd::Arr(_)) => {
                     let src = arr(&ops[n - 1]);
-                    assign_from(dst.dtype, &sel, src)?;
+                    assign_from(cx, dst.dtype, &sel, src)?;
                 }
                 _ => unreachable!(),
             }
@@ -370,6 +510,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::FillWith => {
             let dst = arr(&ops[0]);
             let (v, _) = scalar(&ops[1]);
+            cx.charge(dst.size())?;
             for_each_offset(dst.shape(), [dst.strides()], |_, [o]| {
                 // SAFETY: offsets inside the array.
                 unsafe { store(dst.dtype, dst.data.offset(o), v) }
@@ -393,7 +534,10 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
     Ok(())
 }
 
+/// # Safety
+/// `a` is a live header.
 fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
+    // SAFETY: the callers pass the array `new_array` just returned.
     let a = unsafe { &*a };
     let v = match (fill, value) {
         (Fill::Ones, _) => Val::I(1),
@@ -408,7 +552,9 @@ fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
 
 /// A C-contiguous copy of `src` converted to `dt`, of the same class.
 fn copy_as(cx: &RtCtx, src: &Array, dt: DType) -> Result<*mut Array, Raised> {
+    cx.charge(src.size())?;
     let a = new_array(&cx.table, src.class, dt, src.shape(), false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let out = unsafe { &*a };
     let sd = src.dtype;
     for_each_offset(src.shape(), [src.strides(), out.strides()], |_, [i, o]| {
@@ -563,7 +709,7 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
 
 /// Copies `src` (broadcast) into the selection, through a temporary when the
 /// two share memory so that overlapping assignments read the old values.
-fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
+fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
     let ok = src.ndim as usize <= sel.shape.len()
         && src
             .shape()
@@ -581,8 +727,10 @@ fn assign_from(dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
             ),
         ));
     }
+    let n = sel.shape.iter().product();
+    cx.charge(n)?;
     let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);
-    let mut vals = Vec::with_capacity(sel.shape.iter().product());
+    let mut vals = Vec::with_capacity(n);
     for_each_offset(&sel.shape, [&sst[..sel.shape.len()]], |_, [o]| {
         // SAFETY: broadcast offsets inside `src`.
         vals.push(unsafe { load(src.dtype, src.data.offset(o)) })
@@ -612,6 +760,7 @@ fn ufunc_array(
         // In place, NumPy's message lists the output operand too.
         Some(t) => {
             let mut with_out = shapes.clone();
+            // SAFETY: `t` is the in-place target, a live operand.
             with_out.push(unsafe { &*t }.shape());
             broadcast(&with_out).and_then(|_| broadcast(&shapes))?
         }
@@ -639,6 +788,7 @@ fn ufunc_array(
     }
     let target = match out {
         Some(t) => {
+            // SAFETY: as above.
             let tr = unsafe { &*t };
             if tr.shape() != shape.as_slice() {
                 return Err((
@@ -646,10 +796,17 @@ fn ufunc_array(
                     format!("non-broadcastable output operand with shape {} doesn't match the broadcast shape {}", shape_str(tr.shape()), shape_str(&shape)),
                 ));
             }
+            cx.charge(tr.size())?;
             t
         }
-        None => new_array(&cx.table, class, out_dt, &shape, false)?,
+        None => {
+            cx.charge(elems(&shape))?;
+            new_array(&cx.table, class, out_dt, &shape, false)?
+        }
     };
+    // SAFETY: the live target operand, or the array just allocated. Its
+    // header is only read while the operation runs (elements are written
+    // through its `data` pointer).
     let o = unsafe { &*target };
 
     if typed_loop(f, dt, ops, o, &shape, out.is_some()) {
@@ -721,6 +878,8 @@ fn ufunc_array(
     });
     if let Some(e) = err {
         if out.is_none() {
+            // SAFETY: the array allocated above, whose one reference is
+            // ours; `o` is not used again.
             unsafe { array::release(target) };
         }
         return Err(e);
@@ -1052,7 +1211,9 @@ fn where_array(
     let _ = kinds;
     let shapes = array_shapes(ops);
     let shape = broadcast(&shapes)?;
+    cx.charge(elems(&shape))?;
     let a = new_array(&cx.table, 0, out_dt, &shape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*a };
     let nd = shape.len();
     let mut st: Vec<[isize; MAX_NDIM]> = ops
@@ -1281,6 +1442,7 @@ fn reduce_axis(
     let mut ostr: Vec<isize> = a.strides().to_vec();
     ostr.remove(axis);
     let out = new_array(&cx.table, a.class, out_dt, &oshape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*out };
     let n = a.shape[axis];
     let st = a.strides[axis];
@@ -1302,6 +1464,7 @@ fn reduce_axis(
         }
     });
     if let Some(e) = err {
+        // SAFETY: the array allocated above, whose one reference is ours.
         unsafe { array::release(out) };
         return Err(e);
     }
@@ -1333,6 +1496,9 @@ fn dot(
             ),
         )
     };
+    // SAFETY: `get` is called by `inner` only, for offsets of elements inside
+    // `x` (row `i`, k < xn along its last axis) and `y` (column `j`, k < yk
+    // along its reduced axis), and xn == yk was checked above.
     let get = |a: &Array, off: isize| unsafe { load(a.dtype, a.data.offset(off)) }.to(dt);
     let mul_add = |s: Val, p: Val, q: Val| match (s, p, q) {
         (Val::F(s), Val::F(p), Val::F(q)) => Val::F(s + p * q),
@@ -1354,6 +1520,10 @@ fn dot(
         return Err(not_aligned(xn, x.ndim as usize - 1, yk, ylen_axis));
     }
     let _ = yn;
+    // One element of work per multiply-add.
+    let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
+    let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
+    cx.charge(rows.saturating_mul(cols).saturating_mul(xn))?;
     let xs = x.strides[x.ndim as usize - 1];
     let ys = y.strides[ylen_axis];
     let inner = |xo: isize, yo: isize| {
@@ -1366,14 +1536,13 @@ fn dot(
     match (x.ndim, y.ndim) {
         (1, 1) => Ok(Ok(inner(0, 0))),
         _ => {
-            let rows = if x.ndim == 2 { x.shape[0] } else { 1 };
-            let cols = if y.ndim == 2 { y.shape[1] } else { 1 };
             let shape: Vec<usize> = match (x.ndim, y.ndim) {
                 (2, 2) => vec![rows, cols],
                 (2, 1) => vec![rows],
                 _ => vec![cols],
             };
             let out = new_array(&cx.table, x.class, out_dt, &shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
             let o = unsafe { &*out };
             let xr = if x.ndim == 2 { x.strides[0] } else { 0 };
             let yc = if y.ndim == 2 { y.strides[1] } else { 0 };
@@ -1389,6 +1558,12 @@ fn dot(
             Ok(Err(out))
         }
     }
+}
+
+/// The fuel for printing `a`: one unit per element formatted (NumPy shows
+/// only the corners of a large array).
+pub fn print_cost(a: &Array) -> u64 {
+    stdlib::arrayfmt::shown_elements(a.shape()) as u64
 }
 
 /// `str(a)` of an array, as NumPy prints it.
@@ -1422,6 +1597,131 @@ pub fn elem(v: Val, dt: DType) -> stdlib::arrayfmt::Elem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::rc::Rc;
+    use typer::types::{ArrayType, Layout};
+
+    fn f64_array(ndim: u8) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype: DType::F64,
+            ndim,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }))
+    }
+
+    /// A 2-D float64 array of `rows` x `cols` holding 0, 1, 2, ...
+    fn counting(cx: &RtCtx, rows: usize, cols: usize) -> *mut Array {
+        let a = new_array(&cx.table, 0, DType::F64, &[rows, cols], false).unwrap();
+        // SAFETY: a fresh C array of rows * cols float64.
+        unsafe {
+            for i in 0..rows * cols {
+                ((*a).data as *mut f64).add(i).write(i as f64);
+            }
+        }
+        a
+    }
+
+    fn values(a: *mut Array) -> Vec<f64> {
+        // SAFETY: a live array; its elements are read at their offsets.
+        let a = unsafe { &*a };
+        let mut v = Vec::new();
+        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the array.
+            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
+        });
+        v
+    }
+
+    #[test]
+    fn fuel_spends_as_that_many_ticks_would() {
+        let f = Fuel::default();
+        f.left.set(5);
+        f.reserve.set(0);
+        f.limit.set(Some(5));
+        assert!(f.spend(0).is_ok() && f.spend(4).is_ok());
+        assert_eq!(f.left.get(), 1);
+        assert_eq!(
+            f.spend(1).unwrap_err().1,
+            "instruction fuel exhausted (limit 5)"
+        );
+        // Windowed: spending past the window keeps one unit in it and the
+        // rest in the reserve.
+        f.left.set(3);
+        f.reserve.set(10);
+        assert!(f.spend(5).is_ok());
+        assert_eq!((f.left.get(), f.reserve.get()), (1, 7));
+        assert!(f.spend(8).is_err());
+        // Units are per 32 elements, rounded up.
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        cx.fuel.left.set(10);
+        cx.fuel.reserve.set(0);
+        cx.charge(33).unwrap();
+        cx.charge(0).unwrap();
+        cx.charge(1).unwrap();
+        assert_eq!(cx.fuel.left.get(), 7);
+    }
+
+    /// `a += a` and `a += a.T`-like overlaps through `exec`, on rows longer
+    /// than the typed loops' buffer: the typed loop runs in place, an
+    /// operand that is another view of the output goes through a copy.
+    #[test]
+    fn in_place_operations_on_their_own_memory() {
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        let (rows, cols) = (3, 70);
+        let a = counting(&cx, rows, cols);
+        let add = RtDesc {
+            op: RtOp::InPlace {
+                f: Ufunc::Add,
+                dt: DType::F64,
+                args: vec![Arg::Array(DType::F64), Arg::Array(DType::F64)],
+            },
+            args: vec![f64_array(2), f64_array(2)],
+            ret: Type::None,
+        };
+        let mut regs = [a as u64, a as u64];
+        exec(&cx, &add, &mut regs).unwrap();
+        let want: Vec<f64> = (0..rows * cols).map(|i| 2.0 * i as f64).collect();
+        assert_eq!(values(a), want);
+        // a[1:] += a[:-1] (rows): the second operand overlaps the output.
+        let rows_view = |lo: i64, hi: i64| {
+            let get = RtDesc {
+                op: RtOp::GetItem(vec![Idx::Slice {
+                    lo: true,
+                    hi: true,
+                    step: false,
+                }]),
+                args: vec![f64_array(2), Type::Int, Type::Int],
+                ret: f64_array(2),
+            };
+            let mut r = [a as u64, lo as u64, hi as u64];
+            exec(&cx, &get, &mut r).unwrap();
+            r[0] as *mut Array
+        };
+        let (lo, hi) = (rows_view(1, 3), rows_view(0, 2));
+        let mut regs = [lo as u64, hi as u64];
+        exec(&cx, &add, &mut regs).unwrap();
+        let got = values(a);
+        assert_eq!(got.len(), rows * cols);
+        for (i, &got) in got.iter().enumerate() {
+            let old = 2.0 * i as f64;
+            let want = if i < cols {
+                old
+            } else {
+                old + 2.0 * (i - cols) as f64
+            };
+            assert_eq!(got, want, "element {i}");
+        }
+        // SAFETY: the views and the array, one reference each.
+        unsafe {
+            array::release(lo);
+            array::release(hi);
+            array::release(a);
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
+    }
 
     #[test]
     fn slices_follow_python_and_never_overflow() {

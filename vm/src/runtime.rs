@@ -51,12 +51,14 @@ pub static RUNTIME: Runtime = Runtime {
 /// # Safety
 /// `a` is null or a live header.
 unsafe extern "C" fn rt_retain(a: *mut Array) {
+    // SAFETY: the caller's contract is `retain`'s.
     unsafe { crate::array::retain(a) }
 }
 
 /// # Safety
 /// `a` is null or a live header the caller holds a reference to.
 unsafe extern "C" fn rt_release(a: *mut Array) {
+    // SAFETY: the caller's contract is `release`'s.
     unsafe { crate::array::release(a) }
 }
 
@@ -72,11 +74,26 @@ unsafe extern "C" fn rt_exec(
     nregs: usize,
     raised: *mut RaisedSlot,
 ) -> u32 {
+    // SAFETY: live, per the contract, and only read.
     let (ctx, desc) = unsafe { (&*ctx, &*desc) };
+    // SAFETY: `nregs` registers of the calling frame, which nothing else
+    // refers to while the operation runs.
     let window = unsafe { std::slice::from_raw_parts_mut(regs, nregs) };
-    match crate::rt::exec(ctx, desc, window) {
+    // A panic must not unwind into native code (or out of this C-ABI
+    // function, which aborts the host): it becomes an exception.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::rt::exec(ctx, desc, window)
+    }))
+    .unwrap_or_else(|_| {
+        Err((
+            "SystemError",
+            "an array operation failed unexpectedly".into(),
+        ))
+    });
+    match r {
         Ok(()) => 0,
         Err(e) => {
+            // SAFETY: writable, per the contract, and holding a valid value.
             unsafe { *raised = Some(e) };
             1
         }

@@ -3,8 +3,10 @@
 //!
 //! Native code runs on the interpreter's own frames: the same register
 //! slots, the same frame records, the same fuel counter. It is entered at
-//! an instruction (a function's start, the instruction after a call or after
-//! an op it leaves to the interpreter) and runs until it reaches an
+//! an instruction that has an entry (a function's start; a loop's head,
+//! where the interpreter goes back to it at every backward jump; after a
+//! call or an op it leaves to the interpreter, where the code has an entry
+//! there) and runs until it reaches an
 //! instruction it does not handle — a call, a return, a runtime operation,
 //! or any instruction that is about to raise — and returns that
 //! instruction's index. The interpreter then executes that instruction
@@ -101,9 +103,11 @@ pub type Compile = dyn Fn(&crate::Proto, &crate::Module) -> Option<Native>;
 #[derive(Clone)]
 pub struct Native {
     pub enter: Enter,
-    /// The native address of every instruction, by index.
+    /// Where native code can be entered, by instruction: null where it
+    /// cannot (the interpreter goes on until an instruction that has an
+    /// entry). Instruction 0 always has one.
     pub entries: Rc<[*const u8]>,
-    /// The whole code: the entry sequence, the instructions from
+    /// The whole code: the entry sequence, the function's code from
     /// `entries[0]` to `exits`, then the out-of-line exits, up to `end`.
     pub start: *const u8,
     pub exits: *const u8,
@@ -126,9 +130,13 @@ impl Native {
     /// `cx` describes the run truthfully: `cx.base` is the frame of the
     /// function this code was compiled from (`ctl.cur`), with its `nregs`
     /// slots inside the stack; the frame records, stack and protos are
-    /// those of the running module. `pc` is an instruction of the function.
+    /// those of the running module. `pc` is an instruction of the function
+    /// with an entry (`entries[pc]` is not null).
     #[inline(always)]
     pub unsafe fn run(&self, cx: &mut Cx, pc: usize) -> usize {
+        // SAFETY: `enter` is this code's entry sequence (it lives as long as
+        // `self.code`), `entries[pc]` an address inside it (the index is
+        // checked), and `cx` is truthful by the caller's contract.
         unsafe { (self.enter)(cx, self.entries[pc]) as usize }
     }
 }

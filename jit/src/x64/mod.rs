@@ -3,13 +3,16 @@
 //! Pinned registers: `rbx` holds the frame base (slot `r` is
 //! `[rbx + 8*r]`), `r12` the address of the fuel counter and `r13` the
 //! `Cx`. Scratch: `rax rcx rdx rsi rdi r9` for `G0..G5`, `r8` and `xmm2`
-//! inside single operations, `xmm0 xmm1` for `F0 F1`. Code calls nothing
-//! (script calls jump, see `lower`), so no scratch register needs saving;
-//! the entry sequence saves the pinned ones.
+//! inside single operations, `xmm0 xmm1` for `F0 F1`. Script calls jump,
+//! see `lower`, so no scratch register needs saving; the entry sequence
+//! ([`asm::prologue`], shared with the register-allocating backend in
+//! [`asm`]) saves the pinned ones.
 
 // dynasm! converts register operands with `.into()`, which clippy sees as
 // a conversion of u8 to itself.
 #![allow(clippy::useless_conversion)]
+
+pub mod asm;
 
 use dynasmrt::x64::Assembler;
 use dynasmrt::{dynasm, AssemblyOffset, DynamicLabel, DynasmApi, DynasmLabelApi};
@@ -34,11 +37,7 @@ fn fp(r: Fp) -> u8 {
     }
 }
 
-const CX_BASE: i32 = std::mem::offset_of!(vm::tiering::Cx, base) as i32;
-const CX_FUEL: i32 = std::mem::offset_of!(vm::tiering::Cx, fuel) as i32;
-const CX_RT: i32 = std::mem::offset_of!(vm::tiering::Cx, rt) as i32;
-const CX_RTOPS: i32 = std::mem::offset_of!(vm::tiering::Cx, rtops) as i32;
-const CX_RAISED: i32 = std::mem::offset_of!(vm::tiering::Cx, raised) as i32;
+use crate::layout::{CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -160,28 +159,7 @@ impl Masm for X64 {
         }
         self.offsets = vec![AssemblyOffset(0); n];
         let epi = self.epilogue;
-        // (cx, at) arrive in rdi, rsi (System V). Four pushes and eight
-        // bytes keep rsp 16-byte aligned, should code ever call out.
-        let (base, fuel) = (CX_BASE, CX_FUEL);
-        dynasm!(self.ops
-            ; .arch x64
-            ; push rbx
-            ; push r12
-            ; push r13
-            ; push rbp
-            ; sub rsp, 8
-            ; mov r13, rdi
-            ; mov rbx, QWORD [rdi + base]
-            ; mov r12, QWORD [rdi + fuel]
-            ; jmp rsi
-            ; =>epi
-            ; add rsp, 8
-            ; pop rbp
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; ret
-        );
+        asm::prologue(&mut self.ops, epi);
     }
 
     fn bind_pc(&mut self, pc: usize) {
@@ -285,7 +263,7 @@ impl Masm for X64 {
     }
 
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize) {
-        let off = (op * std::mem::size_of::<vm::rt::RtDesc>()) as i32;
+        let off = (op * RTDESC_SIZE) as i32;
         let regs = slot as i32 * 8;
         dynasm!(self.ops
             ; .arch x64

@@ -1,0 +1,120 @@
+//! What the emitter (`emit`) asks of an architecture: three-address
+//! operations on the register allocator's physical registers, with
+//! immediates, plus the few things native code does with the records it
+//! shares with the interpreter (frame slots, the fuel counter, calls into
+//! the runtime). Each backend legalises on its own: two-address machines
+//! copy first, operands that alias are taken care of, immediates too wide
+//! for an instruction go through a register the backend keeps to itself.
+//! The x86-64 backend is `x64::asm`; an aarch64 one implements the same
+//! trait with nothing above it changing.
+//!
+//! Registers: the allocator hands out [`Asm::REGS`]; the emitter uses
+//! [`Asm::SCRATCH`] and [`Asm::FSCRATCH`] for values that live in spill
+//! slots (operand `k` of an instruction in `SCRATCH[k]`, a result in
+//! `SCRATCH[0]`); whatever else a backend needs inside one operation it
+//! keeps outside both sets.
+
+use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
+use crate::regalloc::{PReg, Regs};
+
+/// The second operand of an integer operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Src {
+    R(PReg),
+    /// Fits in 32 bits (the emitter puts wider constants in a register).
+    K(i32),
+}
+
+/// Spill slots each native frame has room for: functions share one
+/// machine frame (a native script call jumps), so every entry sequence
+/// reserves the same. A function that needs more is compiled otherwise.
+pub const MAX_SPILLS: u32 = 64;
+
+pub trait Asm {
+    type Label: Copy;
+
+    /// Registers the allocator may use.
+    const REGS: Regs;
+    /// Integer and float registers the emitter loads spilled operands
+    /// into; never allocated.
+    const SCRATCH: [PReg; 2];
+    const FSCRATCH: [PReg; 2];
+    /// Where a call leaves its integer and float result.
+    const RET: PReg;
+    const FRET: PReg;
+
+    fn new_label(&mut self) -> Self::Label;
+    fn bind(&mut self, l: Self::Label);
+    /// The current position in the code, in bytes from its start.
+    fn offset(&self) -> usize;
+
+    /// The entry sequence (the `vm::tiering::Enter` ABI: saves what the
+    /// caller's ABI preserves, reserves the spill slots, pins the frame
+    /// base, the fuel counter and the `Cx`, and continues at the address
+    /// it was given); then the shared epilogue that [`Asm::exit`] jumps to.
+    fn prologue(&mut self);
+    /// Leaves native code: the interpreter gets `code` (an instruction,
+    /// maybe with `vm::tiering::RAISED`).
+    fn exit(&mut self, code: u32);
+
+    fn mov(&mut self, d: PReg, s: PReg);
+    fn movi(&mut self, d: PReg, k: i64);
+    fn fmov(&mut self, d: PReg, s: PReg);
+    /// A float register from an integer's bits, and back.
+    fn bits_to_f(&mut self, d: PReg, s: PReg);
+    fn bits_to_i(&mut self, d: PReg, s: PReg);
+
+    /// Frame slot `r` of the current function.
+    fn load_slot(&mut self, d: PReg, r: u16);
+    fn store_slot(&mut self, r: u16, s: PReg);
+    fn fload_slot(&mut self, d: PReg, r: u16);
+    fn fstore_slot(&mut self, r: u16, s: PReg);
+    /// Spill slot `n` (below [`MAX_SPILLS`]).
+    fn load_spill(&mut self, d: PReg, n: u32);
+    fn store_spill(&mut self, n: u32, s: PReg);
+    fn fload_spill(&mut self, d: PReg, n: u32);
+    fn fstore_spill(&mut self, n: u32, s: PReg);
+    /// `d = [base + off]` (a byte zero-extends).
+    fn load(&mut self, w: Width, d: PReg, base: PReg, off: i32);
+    fn store(&mut self, w: Width, base: PReg, off: i32, s: PReg);
+    fn fload(&mut self, d: PReg, base: PReg, off: i32);
+    fn fstore(&mut self, base: PReg, off: i32, s: PReg);
+
+    /// `d = a op b`, 64-bit wrapping, with Python's `//`, `%` (b not zero;
+    /// `MIN // -1` wraps), `min` and `max` (see `ir::IOp`).
+    fn alu(&mut self, op: IOp, d: PReg, a: PReg, b: Src);
+    /// `Neg`, `Not`, `Abs` (wrapping).
+    fn un(&mut self, op: UnOp, d: PReg, a: PReg);
+    /// `d = a op b` on float64 (`Min`/`Max` as `ir::FOp` says).
+    fn falu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg);
+    /// `FNeg`, `FAbs`, `FSqrt`.
+    fn fun(&mut self, op: UnOp, d: PReg, a: PReg);
+    fn itof(&mut self, d: PReg, s: PReg);
+
+    /// `d = (a c b) ? 1 : 0`.
+    fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src);
+    fn fset(&mut self, c: FCond, d: PReg, a: PReg, b: PReg);
+    /// `d = (a c b) ? t : f`.
+    fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg);
+    fn branch(&mut self, c: Cond, a: PReg, b: Src, l: Self::Label);
+    fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
+    fn jump(&mut self, l: Self::Label);
+    /// Counts one unit of fuel; to `l` instead when it is the window's
+    /// last.
+    fn fuel(&mut self, l: Self::Label);
+
+    /// Calls the C function at `f` with integer arguments `args` and float
+    /// arguments `fargs` (at most two of each); every register outside
+    /// `REGS.gpr_saved` is lost.
+    fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]);
+    /// Calls `RUNTIME.rt_exec` (at `f`) for runtime operation `op` on the
+    /// frame's slots from `slot`, `window` of them; its status (0: done)
+    /// in `RET`.
+    fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
+    /// `d` = the address of the `vm::tiering::Cx`.
+    fn cx(&mut self, d: PReg);
+    /// The frame base becomes `s`.
+    fn set_base(&mut self, s: PReg);
+    /// Continues at the native address in `r`.
+    fn jump_reg(&mut self, r: PReg);
+}

@@ -1,0 +1,614 @@
+//! Machine code from the low IR and its register allocation, through any
+//! backend's [`Asm`]: each instruction on the physical registers (or spill
+//! slots) of its operands, block parameters as parallel moves on the
+//! edges, exits as out-of-line stubs that write their maps back to the
+//! frame and leave with their instruction.
+//!
+//! What it does not take yet (the caller compiles such a function the
+//! single-pass way, `lower`): script calls, a float `select`, more spill
+//! slots than a native frame has.
+
+use vm::runtime::RUNTIME;
+use vm::Proto;
+
+use crate::backend::{Asm, Src, MAX_SPILLS};
+use crate::ir::{
+    Block, CFn, Class, Cond, Edge, ExitId, Func, IOp, Inst, Rhs, Term, Test, UnOp, Unsupported,
+    Value, Width,
+};
+use crate::layout::*;
+use crate::regalloc::{Alloc, Loc, PReg};
+
+/// Where the code of a function ended up, in bytes from its start (the
+/// entry sequence is at 0).
+#[derive(Clone, Debug, Default)]
+pub struct Emitted {
+    /// (instruction, offset) of each entry.
+    pub entries: Vec<(usize, usize)>,
+    /// Each block's first byte, in code order.
+    pub blocks: Vec<(usize, Block)>,
+    /// Where the out-of-line code (edge moves, exits) starts.
+    pub exits: usize,
+}
+
+/// Can `emit` take `f` with allocation `al`?
+pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsupported> {
+    if al.spills > MAX_SPILLS {
+        return Err(Unsupported(format!("{} spill slots", al.spills)));
+    }
+    for &b in &al.order {
+        for &v in &f.blocks[b.0 as usize].insts {
+            match &f.insts[v.0 as usize] {
+                Inst::Call { .. } => return Err(Unsupported("a script call".into())),
+                Inst::Select(..) if f.class[v.0 as usize] == Class::F64 => {
+                    return Err(Unsupported("a float select".into()))
+                }
+                Inst::Rt { d, .. } if rtops.get(*d as usize).is_none() => {
+                    return Err(Unsupported("an unknown runtime operation".into()))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value's home as a move sees it: registers of the two files apart,
+/// spill slots shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    G(PReg),
+    F(PReg),
+    S(u32),
+}
+
+struct E<'a, A: Asm> {
+    a: &'a mut A,
+    p: &'a Proto,
+    f: &'a Func,
+    al: &'a Alloc,
+    rtops: &'a [vm::rt::RtDesc],
+    labels: Vec<A::Label>,
+    /// Exit stubs wanted so far, by exit.
+    stubs: Vec<Option<A::Label>>,
+    /// Leaving with RAISED set, by instruction.
+    raises: Vec<(A::Label, usize)>,
+    /// Edge moves placed out of line: (label, edge).
+    tramps: Vec<(A::Label, Edge)>,
+}
+
+/// Emits `f` (allocated as `al`, checked by [`check`]), the code of `p`.
+pub fn emit<A: Asm>(
+    a: &mut A,
+    p: &Proto,
+    f: &Func,
+    al: &Alloc,
+    rtops: &[vm::rt::RtDesc],
+) -> Result<Emitted, Unsupported> {
+    check(f, al, rtops)?;
+    let labels = (0..f.blocks.len()).map(|_| a.new_label()).collect();
+    let mut e = E {
+        a,
+        p,
+        f,
+        al,
+        rtops,
+        labels,
+        stubs: vec![None; f.exits.len()],
+        raises: Vec::new(),
+        tramps: Vec::new(),
+    };
+    let mut out = Emitted::default();
+    e.a.prologue();
+    let order = &al.order;
+    for (i, &b) in order.iter().enumerate() {
+        let next = order.get(i + 1).copied();
+        e.a.bind(e.labels[b.0 as usize]);
+        let at = e.a.offset();
+        out.blocks.push((at, b));
+        let bd = &f.blocks[b.0 as usize];
+        if bd.entry {
+            out.entries.push((bd.pc, at));
+        }
+        for &v in &bd.insts {
+            e.inst(v);
+        }
+        let t = bd.term.as_ref().expect("every block ends");
+        e.term(t, next);
+    }
+    out.exits = e.a.offset();
+    for (l, edge) in std::mem::take(&mut e.tramps) {
+        e.a.bind(l);
+        e.moves(&edge);
+        e.a.jump(e.labels[edge.to.0 as usize]);
+    }
+    for x in 0..f.exits.len() {
+        if let Some(l) = e.stubs[x] {
+            e.a.bind(l);
+            let exit = &f.exits[x];
+            e.write_back(ExitId(x as u32));
+            e.a.exit(exit.pc as u32);
+        }
+    }
+    for (l, pc) in std::mem::take(&mut e.raises) {
+        e.a.bind(l);
+        e.a.exit((pc | vm::tiering::RAISED) as u32);
+    }
+    out.entries.sort();
+    Ok(out)
+}
+
+impl<A: Asm> E<'_, A> {
+    fn loc(&self, v: Value) -> Loc {
+        self.al.loc[v.0 as usize]
+    }
+
+    fn float(&self, v: Value) -> bool {
+        self.f.class[v.0 as usize] == Class::F64
+    }
+
+    fn place(&self, v: Value) -> Option<Place> {
+        match self.loc(v) {
+            Loc::Dead => None,
+            Loc::Spill(n) => Some(Place::S(n)),
+            Loc::Reg(r) if self.float(v) => Some(Place::F(r)),
+            Loc::Reg(r) => Some(Place::G(r)),
+        }
+    }
+
+    /// Integer operand `k` of an instruction in a register.
+    fn gp(&mut self, v: Value, k: usize) -> PReg {
+        match self.loc(v) {
+            Loc::Reg(r) => r,
+            Loc::Spill(n) => {
+                self.a.load_spill(A::SCRATCH[k], n);
+                A::SCRATCH[k]
+            }
+            Loc::Dead => unreachable!("{v} is used but has no location"),
+        }
+    }
+
+    fn fp(&mut self, v: Value, k: usize) -> PReg {
+        match self.loc(v) {
+            Loc::Reg(r) => r,
+            Loc::Spill(n) => {
+                self.a.fload_spill(A::FSCRATCH[k], n);
+                A::FSCRATCH[k]
+            }
+            Loc::Dead => unreachable!("{v} is used but has no location"),
+        }
+    }
+
+    /// The second operand of an integer operation; `reg` when the
+    /// operation takes no immediate.
+    fn src(&mut self, r: Rhs, k: usize, reg: bool) -> Src {
+        match r {
+            Rhs::V(v) => Src::R(self.gp(v, k)),
+            Rhs::K(c) => match i32::try_from(c) {
+                Ok(c) if !reg => Src::K(c),
+                _ => {
+                    self.a.movi(A::SCRATCH[k], c);
+                    Src::R(A::SCRATCH[k])
+                }
+            },
+        }
+    }
+
+    /// Where to compute `v`: its register, or the scratch register its
+    /// spill slot is written from ([`Self::done`]).
+    fn dst(&self, v: Value) -> PReg {
+        match self.loc(v) {
+            Loc::Reg(r) => r,
+            _ if self.float(v) => A::FSCRATCH[0],
+            _ => A::SCRATCH[0],
+        }
+    }
+
+    fn done(&mut self, v: Value, r: PReg) {
+        if let Loc::Spill(n) = self.loc(v) {
+            if self.float(v) {
+                self.a.fstore_spill(n, r);
+            } else {
+                self.a.store_spill(n, r);
+            }
+        }
+    }
+
+    fn stub(&mut self, x: ExitId) -> A::Label {
+        if let Some(l) = self.stubs[x.0 as usize] {
+            return l;
+        }
+        let l = self.a.new_label();
+        self.stubs[x.0 as usize] = Some(l);
+        l
+    }
+
+    fn test_branch(&mut self, t: &Test, l: A::Label) {
+        match *t {
+            Test::I(c, x, r) => {
+                let x = self.gp(x, 0);
+                let r = self.src(r, 1, false);
+                self.a.branch(c, x, r, l);
+            }
+            Test::F(c, x, y) => {
+                let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                self.a.fbranch(c, x, y, l);
+            }
+        }
+    }
+
+    /// Writes exit `x`'s map to the frame.
+    fn write_back(&mut self, x: ExitId) {
+        let f = self.f;
+        for &(r, v) in &f.exits[x.0 as usize].map {
+            match self.place(v) {
+                Some(Place::G(g)) => self.a.store_slot(r, g),
+                Some(Place::F(x)) => self.a.fstore_slot(r, x),
+                Some(Place::S(n)) => {
+                    self.a.load_spill(A::SCRATCH[0], n);
+                    self.a.store_slot(r, A::SCRATCH[0]);
+                }
+                None => unreachable!("exit map value {v} has no location"),
+            }
+        }
+    }
+
+    fn inst(&mut self, v: Value) {
+        let f = self.f;
+        let i = &f.insts[v.0 as usize];
+        if i.has_result() && self.loc(v) == Loc::Dead {
+            // Every instruction with a result is pure.
+            return;
+        }
+        match *i {
+            Inst::Param => {}
+            Inst::LoadSlot(r) => {
+                let d = self.dst(v);
+                if self.float(v) {
+                    self.a.fload_slot(d, r);
+                } else {
+                    self.a.load_slot(d, r);
+                }
+                self.done(v, d);
+            }
+            Inst::Const(bits) => {
+                let d = self.dst(v);
+                if self.float(v) {
+                    self.a.movi(A::SCRATCH[0], bits as i64);
+                    self.a.bits_to_f(d, A::SCRATCH[0]);
+                } else {
+                    self.a.movi(d, bits as i64);
+                }
+                self.done(v, d);
+            }
+            Inst::Bin(op, x, r) => {
+                let reg = matches!(op, IOp::FloorDiv | IOp::Mod | IOp::Min | IOp::Max);
+                let x = self.gp(x, 0);
+                let b = self.src(r, 1, reg);
+                let d = self.dst(v);
+                self.a.alu(op, d, x, b);
+                self.done(v, d);
+            }
+            Inst::FBin(op, x, y) => {
+                let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                let d = self.dst(v);
+                self.a.falu(op, d, x, y);
+                self.done(v, d);
+            }
+            Inst::Un(op, x) => {
+                let d = self.dst(v);
+                match op {
+                    UnOp::Neg | UnOp::Not | UnOp::Abs => {
+                        let x = self.gp(x, 0);
+                        self.a.un(op, d, x);
+                    }
+                    UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt => {
+                        let x = self.fp(x, 0);
+                        self.a.fun(op, d, x);
+                    }
+                    UnOp::IToF => {
+                        let x = self.gp(x, 0);
+                        self.a.itof(d, x);
+                    }
+                    UnOp::FBits => {
+                        let x = self.fp(x, 0);
+                        self.a.bits_to_i(d, x);
+                    }
+                    UnOp::IBits => {
+                        let x = self.gp(x, 0);
+                        self.a.bits_to_f(d, x);
+                    }
+                }
+                self.done(v, d);
+            }
+            Inst::Set(t) => {
+                let d = self.dst(v);
+                match t {
+                    Test::I(c, x, r) => {
+                        let x = self.gp(x, 0);
+                        let r = self.src(r, 1, false);
+                        self.a.set(c, d, x, r);
+                    }
+                    Test::F(c, x, y) => {
+                        let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                        self.a.fset(c, d, x, y);
+                    }
+                }
+                self.done(v, d);
+            }
+            Inst::Select(t, x, y) => self.select(v, t, x, y),
+            Inst::Load(w, addr, off) => {
+                let base = self.gp(addr, 0);
+                let d = self.dst(v);
+                if self.float(v) && w == Width::W64 {
+                    self.a.fload(d, base, off);
+                } else {
+                    self.a.load(w, d, base, off);
+                }
+                self.done(v, d);
+            }
+            Inst::Store(w, addr, off, x) => {
+                let base = self.gp(addr, 0);
+                if self.float(x) && w == Width::W64 {
+                    let x = self.fp(x, 0);
+                    self.a.fstore(base, off, x);
+                } else {
+                    let x = self.gp(x, 1);
+                    self.a.store(w, base, off, x);
+                }
+            }
+            Inst::CallC(c, ref args) => {
+                let addr = match c {
+                    CFn::Retain => RUNTIME.retain as usize,
+                    CFn::Release => RUNTIME.release as usize,
+                    CFn::Math1(k) => RUNTIME.math1[k as usize] as usize,
+                    CFn::Atan2 => RUNTIME.atan2 as usize,
+                };
+                let (mut g, mut fl) = (Vec::new(), Vec::new());
+                for &x in args {
+                    if self.float(x) {
+                        let k = fl.len();
+                        fl.push(self.fp(x, k));
+                    } else {
+                        let k = g.len();
+                        g.push(self.gp(x, k));
+                    }
+                }
+                self.a.call(addr, &g, &fl);
+                if i.has_result() {
+                    let d = self.dst(v);
+                    if self.float(v) {
+                        self.a.fmov(d, A::FRET);
+                    } else {
+                        self.a.mov(d, A::RET);
+                    }
+                    self.done(v, d);
+                }
+            }
+            Inst::Guard(ref t, x) => {
+                let l = self.stub(x);
+                self.test_branch(t, l);
+            }
+            Inst::Fuel(x) => {
+                let l = self.stub(x);
+                self.a.fuel(l);
+            }
+            Inst::Rt { a, d, exit } => {
+                self.write_back(exit);
+                let window = self.rtops[d as usize].window();
+                self.a
+                    .call_rt(RUNTIME.rt_exec as usize, d as usize, a, window);
+                let l = self.a.new_label();
+                self.raises.push((l, f.exits[exit.0 as usize].pc));
+                self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
+            }
+            Inst::Call { .. } => unreachable!("checked: no script calls"),
+        }
+    }
+
+    /// `v = t ? x : y`: a conditional move when everything is in
+    /// registers, else a branch around moves.
+    fn select(&mut self, v: Value, t: Test, x: Value, y: Value) {
+        let regs = |s: &Self, w: Value| matches!(s.loc(w), Loc::Reg(_));
+        if let Test::I(c, a, r) = t {
+            let in_regs = regs(self, v)
+                && regs(self, a)
+                && regs(self, x)
+                && regs(self, y)
+                && match r {
+                    Rhs::V(b) => regs(self, b),
+                    Rhs::K(k) => i32::try_from(k).is_ok(),
+                };
+            if in_regs {
+                let a = self.gp(a, 0);
+                let b = self.src(r, 1, false);
+                let (tx, fy) = (self.gp(x, 0), self.gp(y, 0));
+                let d = self.dst(v);
+                self.a.select(c, d, a, b, tx, fy);
+                return;
+            }
+        }
+        let (yes, end) = (self.a.new_label(), self.a.new_label());
+        self.test_branch(&t, yes);
+        let to = self.place(v).expect("a live select");
+        let from = self.place(y).expect("a live operand");
+        self.mov(to, from);
+        self.a.jump(end);
+        self.a.bind(yes);
+        let from = self.place(x).expect("a live operand");
+        self.mov(to, from);
+        self.a.bind(end);
+    }
+
+    fn mov(&mut self, to: Place, from: Place) {
+        match (to, from) {
+            _ if to == from => {}
+            (Place::G(d), Place::G(s)) => self.a.mov(d, s),
+            (Place::F(d), Place::F(s)) => self.a.fmov(d, s),
+            (Place::G(d), Place::S(n)) => self.a.load_spill(d, n),
+            (Place::F(d), Place::S(n)) => self.a.fload_spill(d, n),
+            (Place::S(n), Place::G(s)) => self.a.store_spill(n, s),
+            (Place::S(n), Place::F(s)) => self.a.fstore_spill(n, s),
+            (Place::S(d), Place::S(s)) => {
+                self.a.load_spill(A::SCRATCH[0], s);
+                self.a.store_spill(d, A::SCRATCH[0]);
+            }
+            (Place::G(d), Place::F(s)) => self.a.bits_to_i(d, s),
+            (Place::F(d), Place::G(s)) => self.a.bits_to_f(d, s),
+        }
+    }
+
+    /// The moves of edge `e`'s arguments into its target's parameters.
+    fn edge_moves(&self, e: &Edge) -> Vec<(Place, Place)> {
+        let params = &self.f.blocks[e.to.0 as usize].params;
+        params
+            .iter()
+            .zip(&e.args)
+            .filter_map(|(&p, &x)| {
+                let to = self.place(p)?;
+                let from = self.place(x).expect("an argument to a live parameter");
+                (to != from).then_some((to, from))
+            })
+            .collect()
+    }
+
+    /// Does them as one parallel move: no destination is written while a
+    /// pending move still reads it; a cycle goes through a scratch register
+    /// (`SCRATCH[1]`, `FSCRATCH[1]`; spill-to-spill moves use `SCRATCH[0]`).
+    fn moves(&mut self, e: &Edge) {
+        let mut todo = self.edge_moves(e);
+        while !todo.is_empty() {
+            let ready = (0..todo.len()).find(|&i| {
+                let d = todo[i].0;
+                !todo.iter().enumerate().any(|(j, m)| j != i && m.1 == d)
+            });
+            match ready {
+                Some(i) => {
+                    let (to, from) = todo.remove(i);
+                    self.mov(to, from);
+                }
+                None => {
+                    let from = todo[0].1;
+                    let tmp = match from {
+                        Place::F(_) => Place::F(A::FSCRATCH[1]),
+                        _ => Place::G(A::SCRATCH[1]),
+                    };
+                    self.mov(tmp, from);
+                    for m in todo.iter_mut() {
+                        if m.1 == from {
+                            m.1 = tmp;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn term(&mut self, t: &Term, next: Option<Block>) {
+        match t {
+            Term::Jump(e) => {
+                self.moves(e);
+                if Some(e.to) != next {
+                    self.a.jump(self.labels[e.to.0 as usize]);
+                }
+            }
+            Term::Branch(test, yes, no) => {
+                let (my, mn) = (
+                    !self.edge_moves(yes).is_empty(),
+                    !self.edge_moves(no).is_empty(),
+                );
+                match test {
+                    // Falls through to the taken side: the negated test
+                    // jumps to the other.
+                    Test::I(c, x, r) if Some(yes.to) == next => {
+                        let l = if mn {
+                            let l = self.a.new_label();
+                            self.tramps.push((l, no.clone()));
+                            l
+                        } else {
+                            self.labels[no.to.0 as usize]
+                        };
+                        self.test_branch(&Test::I(c.negate(), *x, *r), l);
+                        self.moves(yes);
+                    }
+                    _ => {
+                        let l = if my {
+                            let l = self.a.new_label();
+                            self.tramps.push((l, yes.clone()));
+                            l
+                        } else {
+                            self.labels[yes.to.0 as usize]
+                        };
+                        self.test_branch(test, l);
+                        self.moves(no);
+                        if Some(no.to) != next {
+                            self.a.jump(self.labels[no.to.0 as usize]);
+                        }
+                    }
+                }
+            }
+            Term::Exit(x) => {
+                let l = self.stub(*x);
+                self.a.jump(l);
+            }
+            Term::Return { a, n, exit } => self.ret(*a, *n, *exit),
+        }
+    }
+
+    /// `Ret`/`Ret1`: the frame written back, then, when the caller's native
+    /// code made the call, what the interpreter's return does (array locals
+    /// released for `Ret`, results moved down, the caller's frame back) and
+    /// a jump to the caller's resume address; else the interpreter returns.
+    fn ret(&mut self, a: u16, n: u16, exit: ExitId) {
+        self.write_back(exit);
+        let pc = self.f.exits[exit.0 as usize].pc;
+        let refs: &[u16] = match self.p.code[pc] {
+            vm::bytecode::Op::Ret { .. } => &self.p.ref_locals,
+            _ => &[],
+        };
+        // Nothing is live here: the allocator's registers are free.
+        let g = A::REGS.gpr;
+        let (t0, t1, t2, t3, t4) = (g[0], g[1], g[2], g[3], g[4]);
+        let leave = self.a.new_label();
+        let w = Width::W64;
+        self.a.cx(t0);
+        self.a.load(w, t3, t0, CX_CTL);
+        self.a.load(w, t2, t3, CTL_FP);
+        self.a.load(w, t1, t0, CX_FRAMES);
+        self.a.branch(Cond::Eq, t2, Src::R(t1), leave);
+        self.a.load(w, t1, t2, FRAME_RESUME - FRAME_SIZE);
+        self.a.branch(Cond::Eq, t1, Src::K(0), leave);
+        if !refs.is_empty() {
+            for &r in refs {
+                self.a.load_slot(t4, r);
+                self.a.movi(t1, 0);
+                self.a.store_slot(r, t1);
+                self.a.call(RUNTIME.release as usize, &[t4], &[]);
+            }
+            // The calls lose every register: find the record again.
+            self.a.cx(t0);
+            self.a.load(w, t3, t0, CX_CTL);
+            self.a.load(w, t2, t3, CTL_FP);
+            self.a.load(w, t1, t2, FRAME_RESUME - FRAME_SIZE);
+        }
+        self.a.alu(IOp::Sub, t2, t2, Src::K(FRAME_SIZE));
+        // Upward, in order: a >= 0, so no value is overwritten before it
+        // moves.
+        for k in 0..n {
+            self.a.load_slot(t4, a + k);
+            self.a.store_slot(k, t4);
+        }
+        self.a.store(w, t3, CTL_FP, t2);
+        self.a.load(w, t4, t2, FRAME_PROTO);
+        self.a.store(w, t3, CTL_CUR, t4);
+        self.a.load(w, t4, t2, FRAME_BASE);
+        self.a.store(w, t3, CTL_FBASE, t4);
+        self.a.alu(IOp::Mul, t4, t4, Src::K(8));
+        self.a.load(w, t3, t0, CX_STACK);
+        self.a.alu(IOp::Add, t4, t4, Src::R(t3));
+        self.a.set_base(t4);
+        self.a.jump_reg(t1);
+        self.a.bind(leave);
+        self.a.exit(pc as u32);
+    }
+}

@@ -1,0 +1,2206 @@
+//! The low IR between the bytecode and a backend: typed SSA values (int64,
+//! float64, pointer) in basic blocks with block parameters, a control-flow
+//! graph with its dominator tree and natural loops, and exits that carry
+//! their frame-slot write-back maps.
+//!
+//! Built from a function's bytecode one instruction at a time ([`build`]):
+//! the op table's flags (`vm::bytecode::Props`) say where blocks end and
+//! which ops this builder lowers; an op it does not lower ends its block
+//! with an exit, and the interpreter executes it.
+//!
+//! **Frames and exits.** The interpreter's state is the frame's slots.
+//! Native code keeps slot values in SSA values instead and writes them back
+//! only where the interpreter (or a callee, or a runtime operation) will read
+//! the frame: every [`Exit`] lists `(slot, value)` for each slot live at its
+//! instruction whose value is not already in the frame, as LuaJIT's
+//! snapshots do. Script calls and runtime operations write back the same
+//! way before they run, and read what they may have changed from the frame
+//! afterwards.
+//!
+//! **Entries.** Native code is entered at instruction 0 and at the heads of
+//! loops (targets of backward jumps, where the interpreter lands after a
+//! fuel window or after executing an exit's instruction). An entry block
+//! loads the slots live there from the frame and jumps to the loop's
+//! preheader, so whatever a loop optimisation hoists there runs on every
+//! way in. An entry at an inner loop's head enters the outer loop from the
+//! side: the outer loop is then no natural loop (its header does not
+//! dominate it) and is not optimised as one, but the inner loop, where the
+//! time goes, is, and the interpreter never runs more than one iteration of
+//! it before going back to native code. (Keeping the outer loops natural
+//! too takes a separate function per inner entry, or loops peeled at
+//! their entries.)
+
+use std::fmt::{self, Write};
+
+use vm::bytecode::Op;
+use vm::Proto;
+
+pub use crate::masm::{Cond, FCond};
+
+/// A value's register class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    I64,
+    F64,
+    /// An address (an array header, a data pointer): an integer register,
+    /// kept apart so that loop optimisations can tell arrays from numbers.
+    Ptr,
+}
+
+impl Class {
+    pub fn is_float(self) -> bool {
+        self == Class::F64
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Value(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Block(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExitId(pub u32);
+
+/// Integer operations, 64-bit and wrapping, with Python's rounding where
+/// it differs from the machine's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IOp {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+    /// Arithmetic shift right by 0..64.
+    Sar,
+    /// Python's `//` (floored; the divisor is not zero).
+    FloorDiv,
+    /// Python's `%` (the divisor's sign; the divisor is not zero).
+    Mod,
+    /// Python's `min`/`max` of (b, c): c only when strictly smaller/larger.
+    Min,
+    Max,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// Python's `min`/`max` of (b, c): c only when it compares
+    /// smaller/larger (NaN order kept).
+    Min,
+    Max,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    Abs,
+    FNeg,
+    FAbs,
+    FSqrt,
+    /// int64 to float64.
+    IToF,
+    /// A float64's bits as an int64 and back (no conversion).
+    FBits,
+    IBits,
+}
+
+/// Memory widths of loads and stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    W64,
+    /// One byte; loads zero-extend, stores keep the low byte.
+    W8,
+}
+
+/// What a condition compares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Test {
+    /// Integer compare with a value or an immediate.
+    I(Cond, Value, Rhs),
+    F(FCond, Value, Value),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rhs {
+    V(Value),
+    K(i64),
+}
+
+/// The functions native code calls, resolved to addresses by the backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CFn {
+    Retain,
+    Release,
+    /// `RUNTIME.math1[k]`.
+    Math1(u16),
+    Atan2,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    /// A block parameter: the value arriving along the edge taken.
+    Param,
+    /// A frame slot's current contents.
+    LoadSlot(u16),
+    Const(u64),
+    Bin(IOp, Value, Rhs),
+    FBin(FOp, Value, Value),
+    Un(UnOp, Value),
+    /// 1 when the test holds, else 0.
+    Set(Test),
+    /// `test ? a : b`.
+    Select(Test, Value, Value),
+    /// `[addr + off]`.
+    Load(Width, Value, i32),
+    Store(Width, Value, i32, Value),
+    CallC(CFn, Vec<Value>),
+    /// Leaves native code at the exit when the test holds.
+    Guard(Test, ExitId),
+    /// Counts one unit of fuel; leaves at the exit instead when it is the
+    /// last of the window (the interpreter spends it).
+    Fuel(ExitId),
+    /// Runtime operation `d` on the frame's slots from `a`: the exit's map
+    /// is written back first; on an exception it leaves with `RAISED`.
+    Rt {
+        a: u16,
+        d: u16,
+        exit: ExitId,
+    },
+    /// A script call of function `f` with its frame at slot `a`, through
+    /// the frame (the exit's map is written back first); the exit is where
+    /// the call is left to the interpreter (depth limit, no native callee,
+    /// the last unit of fuel).
+    Call {
+        a: u16,
+        f: u16,
+        exit: ExitId,
+    },
+}
+
+impl Inst {
+    /// The values it reads, in order.
+    pub fn args(&self) -> Vec<Value> {
+        let mut v = Vec::new();
+        let rhs = |r: &Rhs, v: &mut Vec<Value>| {
+            if let Rhs::V(x) = r {
+                v.push(*x)
+            }
+        };
+        let test = |t: &Test, v: &mut Vec<Value>| match t {
+            Test::I(_, a, b) => {
+                v.push(*a);
+                rhs(b, v)
+            }
+            Test::F(_, a, b) => v.extend([*a, *b]),
+        };
+        match self {
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Bin(_, a, b) => {
+                v.push(*a);
+                rhs(b, &mut v)
+            }
+            Inst::FBin(_, a, b) => v.extend([*a, *b]),
+            Inst::Un(_, a) => v.push(*a),
+            Inst::Set(t) | Inst::Guard(t, _) => test(t, &mut v),
+            Inst::Select(t, a, b) => {
+                test(t, &mut v);
+                v.extend([*a, *b])
+            }
+            Inst::Load(_, a, _) => v.push(*a),
+            Inst::Store(_, a, _, x) => v.extend([*a, *x]),
+            Inst::CallC(_, xs) => v.extend(xs.iter().copied()),
+        }
+        v
+    }
+
+    fn map_args(&mut self, f: &impl Fn(Value) -> Value) {
+        let rhs = |r: &mut Rhs| {
+            if let Rhs::V(x) = r {
+                *x = f(*x)
+            }
+        };
+        let test = |t: &mut Test| map_test(t, f);
+        match self {
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Bin(_, a, b) => {
+                *a = f(*a);
+                rhs(b)
+            }
+            Inst::FBin(_, a, b) => {
+                *a = f(*a);
+                *b = f(*b)
+            }
+            Inst::Un(_, a) | Inst::Load(_, a, _) => *a = f(*a),
+            Inst::Set(t) | Inst::Guard(t, _) => test(t),
+            Inst::Select(t, a, b) => {
+                test(t);
+                *a = f(*a);
+                *b = f(*b)
+            }
+            Inst::Store(_, a, _, x) => {
+                *a = f(*a);
+                *x = f(*x)
+            }
+            Inst::CallC(_, xs) => xs.iter_mut().for_each(|x| *x = f(*x)),
+        }
+    }
+
+    /// Does it produce a value?
+    pub fn has_result(&self) -> bool {
+        !matches!(
+            self,
+            Inst::Store(..)
+                | Inst::Guard(..)
+                | Inst::Fuel(_)
+                | Inst::Rt { .. }
+                | Inst::Call { .. }
+                | Inst::CallC(CFn::Retain | CFn::Release, _)
+        )
+    }
+}
+
+/// A jump to `to`, with the values of its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    pub to: Block,
+    pub args: Vec<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
+    Jump(Edge),
+    Branch(Test, Edge, Edge),
+    /// Leaves native code: the interpreter executes the exit's instruction.
+    Exit(ExitId),
+    /// `Ret`/`Ret1` of `R[a..a+n]`: the exit's map is written back, the
+    /// function's array locals released, and control goes to a native
+    /// caller (or leaves at the exit, to the interpreter's).
+    Return {
+        a: u16,
+        n: u16,
+        exit: ExitId,
+    },
+}
+
+impl Term {
+    pub fn succs(&self) -> Vec<Block> {
+        match self {
+            Term::Jump(e) => vec![e.to],
+            Term::Branch(_, t, f) => vec![t.to, f.to],
+            Term::Exit(_) | Term::Return { .. } => vec![],
+        }
+    }
+    fn edges_mut(&mut self) -> Vec<&mut Edge> {
+        match self {
+            Term::Jump(e) => vec![e],
+            Term::Branch(_, t, f) => vec![t, f],
+            _ => vec![],
+        }
+    }
+    pub fn edges(&self) -> Vec<&Edge> {
+        match self {
+            Term::Jump(e) => vec![e],
+            Term::Branch(_, t, f) => vec![t, f],
+            _ => vec![],
+        }
+    }
+}
+
+/// Where native code hands an instruction to the interpreter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exit {
+    pub pc: usize,
+    /// The instruction already ran and raised (the exception is in
+    /// `Cx::raised`): the interpreter unwinds from it.
+    pub raised: bool,
+    /// The frame slots to write before leaving, with their values.
+    pub map: Vec<(u16, Value)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BlockData {
+    pub params: Vec<Value>,
+    pub insts: Vec<Value>,
+    pub term: Option<Term>,
+    /// The first instruction it lowers (entry and preheader blocks: their
+    /// loop head's).
+    pub pc: usize,
+    /// Entered from the interpreter at `pc` (loads its live slots).
+    pub entry: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Loop {
+    pub header: Block,
+    /// The block every way into the loop goes through (entries included).
+    pub preheader: Option<Block>,
+    pub blocks: Vec<Block>,
+    /// Enclosing loop (an index into `Func::loops`).
+    pub parent: Option<usize>,
+    pub depth: u32,
+}
+
+/// One function in the low IR.
+#[derive(Clone, Debug, Default)]
+pub struct Func {
+    /// Every value's definition; `Value(i)` is `insts[i]`.
+    pub insts: Vec<Inst>,
+    pub class: Vec<Class>,
+    pub blocks: Vec<BlockData>,
+    pub exits: Vec<Exit>,
+    /// (instruction, entry block), in pc order; instruction 0 first.
+    pub entries: Vec<(usize, Block)>,
+    pub preds: Vec<Vec<Block>>,
+    /// Immediate dominators (`None`: an entry block).
+    pub idom: Vec<Option<Block>>,
+    pub loops: Vec<Loop>,
+    /// Bytecode instructions lowered to IR, and those left to the
+    /// interpreter (exits in place of the instruction).
+    pub lowered: usize,
+    pub unlowered: usize,
+}
+
+/// Why a function has no IR.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported(pub String);
+
+// ---------------------------------------------------------------------------
+// Bytecode facts: slot effects, leaders, liveness.
+
+/// Which slots an instruction reads and writes. `all` marks an instruction
+/// this builder does not model, which may read any slot.
+#[derive(Default)]
+struct Effects {
+    uses: Vec<u16>,
+    defs: Vec<u16>,
+    all: bool,
+}
+
+fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op: Op) -> Effects {
+    let mut e = Effects::default();
+    let r3 = |e: &mut Effects, a: u16, b: u16, c: u16| {
+        e.defs.push(a);
+        e.uses.extend([b, c]);
+    };
+    match op {
+        Op::Mov { a, b }
+        | Op::NegI { a, b }
+        | Op::InvI { a, b }
+        | Op::AbsI { a, b }
+        | Op::NegF { a, b }
+        | Op::AbsF { a, b }
+        | Op::IToF { a, b }
+        | Op::FToI { a, b }
+        | Op::IToB { a, b }
+        | Op::FToB { a, b }
+        | Op::NotB { a, b }
+        | Op::RoundFI { a, b }
+        | Op::FloorFI { a, b }
+        | Op::CeilFI { a, b }
+        | Op::AddIK { a, b, .. }
+        | Op::ShrIK { a, b, .. }
+        | Op::AndIK { a, b, .. }
+        | Op::Math1 { a, b, .. }
+        | Op::ClassF { a, b, .. }
+        | Op::Norm { a, b, .. } => {
+            e.defs.push(a);
+            e.uses.push(b);
+        }
+        Op::LoadI { a, .. } | Op::LoadK { a, .. } => e.defs.push(a),
+        Op::AddI { a, b, c }
+        | Op::SubI { a, b, c }
+        | Op::MulI { a, b, c }
+        | Op::FloorDivI { a, b, c }
+        | Op::ModI { a, b, c }
+        | Op::DivI { a, b, c }
+        | Op::PowI { a, b, c }
+        | Op::ShlI { a, b, c }
+        | Op::ShrI { a, b, c }
+        | Op::AndI { a, b, c }
+        | Op::OrI { a, b, c }
+        | Op::XorI { a, b, c }
+        | Op::MinI { a, b, c }
+        | Op::MaxI { a, b, c }
+        | Op::AddF { a, b, c }
+        | Op::SubF { a, b, c }
+        | Op::MulF { a, b, c }
+        | Op::DivF { a, b, c }
+        | Op::FloorDivF { a, b, c }
+        | Op::ModF { a, b, c }
+        | Op::PowF { a, b, c }
+        | Op::AddFI { a, b, c }
+        | Op::SubFI { a, b, c }
+        | Op::SubIF { a, b, c }
+        | Op::MulFI { a, b, c }
+        | Op::DivFI { a, b, c }
+        | Op::DivIF { a, b, c }
+        | Op::MinF { a, b, c }
+        | Op::MaxF { a, b, c }
+        | Op::Atan2 { a, b, c }
+        | Op::RoundFN { a, b, c }
+        | Op::EqI { a, b, c }
+        | Op::NeI { a, b, c }
+        | Op::LtI { a, b, c }
+        | Op::LeI { a, b, c }
+        | Op::EqF { a, b, c }
+        | Op::NeF { a, b, c }
+        | Op::LtF { a, b, c }
+        | Op::LeF { a, b, c }
+        | Op::GetE { a, b, c }
+        | Op::GetEW { a, b, c }
+        | Op::GetEB { a, b, c } => r3(&mut e, a, b, c),
+        Op::GetE2 { a, b, c } | Op::GetE2W { a, b, c } => {
+            r3(&mut e, a, b, c);
+            e.uses.push(c + 1);
+        }
+        Op::MulAddF { a, b, c, d } | Op::MulSubF { a, b, c, d } | Op::SubMulF { a, b, c, d } => {
+            e.defs.push(a as u16);
+            e.uses.extend([b as u16, c as u16, d as u16]);
+        }
+        Op::SetEI { a, b, c }
+        | Op::SetEF { a, b, c }
+        | Op::SetEW { a, b, c }
+        | Op::SetEB { a, b, c } => e.uses.extend([a, b, c]),
+        Op::SetE2I { a, b, c } | Op::SetE2F { a, b, c } | Op::SetE2W { a, b, c } => {
+            e.uses.extend([a, b, b + 1, c])
+        }
+        Op::Jmp { .. } | Op::PrintK { .. } | Op::Raise { .. } => {}
+        Op::JmpT { a, .. }
+        | Op::JmpF { a, .. }
+        | Op::JLtIK { a, .. }
+        | Op::JLeIK { a, .. }
+        | Op::JGtIK { a, .. }
+        | Op::JGeIK { a, .. }
+        | Op::JEqIK { a, .. }
+        | Op::JNeIK { a, .. }
+        | Op::Print { a, .. } => e.uses.push(a),
+        Op::JLtI { a, b, .. }
+        | Op::JLeI { a, b, .. }
+        | Op::JEqI { a, b, .. }
+        | Op::JNeI { a, b, .. } => e.uses.extend([a, b]),
+        // The loop variable (and the counters) are written only on the way
+        // into the loop: on the other way out they keep their values, which
+        // a read after a loop that ran zero times finds. So no kills.
+        Op::ForPrep { a, .. } | Op::ForLoop { a, .. } => e.uses.extend([a, a + 1, a + 2]),
+        Op::ForPrep1 { a, .. } | Op::ForLoop1 { a, .. } => e.uses.extend([a, a + 1]),
+        Op::Dup { a, b } => {
+            e.defs.push(a);
+            e.uses.push(b);
+        }
+        Op::Store { a, b } => {
+            e.defs.push(a);
+            e.uses.extend([a, b]);
+        }
+        Op::Drop { a } => {
+            e.defs.push(a);
+            e.uses.push(a);
+        }
+        Op::Rt { a, d } => match rtops.get(d as usize) {
+            Some(desc) => {
+                let w = desc.window() as u16;
+                e.uses.extend(a..a + w);
+                e.defs.extend(a..a + w);
+            }
+            None => e.all = true,
+        },
+        Op::Call { a, f } => match protos.get(f as usize) {
+            Some(c) => {
+                e.uses.extend(a..a + c.nargs);
+                e.defs.extend(a..a + c.nret.max(1));
+            }
+            None => e.all = true,
+        },
+        Op::Ret { a, n } => e.uses.extend(a..a + n),
+        Op::Ret1 { a } => e.uses.push(a),
+        #[allow(unreachable_patterns)]
+        _ => e.all = true,
+    }
+    // What the interpreter reads when this instruction raises or returns:
+    // unwinding and `Ret` release the array locals, and unwinding the owned
+    // temporaries live here.
+    let props = op.props();
+    if props.raises || props.term {
+        e.uses.extend(p.ref_locals.iter().copied());
+        e.uses.extend(p.live_at(pc).iter().copied());
+    }
+    e
+}
+
+/// A set of frame slots.
+#[derive(Clone, PartialEq, Eq)]
+struct Slots(Vec<u64>);
+
+impl Slots {
+    fn new(n: usize) -> Slots {
+        Slots(vec![0; n.div_ceil(64)])
+    }
+    fn all(n: usize) -> Slots {
+        let mut s = Slots::new(n);
+        for r in 0..n {
+            s.insert(r as u16);
+        }
+        s
+    }
+    fn insert(&mut self, r: u16) {
+        self.0[r as usize / 64] |= 1 << (r % 64);
+    }
+    fn remove(&mut self, r: u16) {
+        self.0[r as usize / 64] &= !(1 << (r % 64));
+    }
+    fn union(&mut self, o: &Slots) -> bool {
+        let mut changed = false;
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            let n = *a | b;
+            changed |= n != *a;
+            *a = n;
+        }
+        changed
+    }
+    fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            (0..64)
+                .filter(move |b| bits >> b & 1 != 0)
+                .map(move |b| (w * 64 + b) as u16)
+        })
+    }
+}
+
+/// The bytecode's shape: which instructions start blocks, the loop heads,
+/// and the slots live into every instruction.
+struct Shape {
+    leader: Vec<bool>,
+    loop_head: Vec<bool>,
+    live_in: Vec<Slots>,
+}
+
+fn successors(op: &Op, pc: usize, n: usize) -> Vec<usize> {
+    let mut s = Vec::new();
+    if let Some(t) = op.target() {
+        s.push(t as usize);
+    }
+    if !op.props().term && pc + 1 < n {
+        s.push(pc + 1);
+    }
+    s
+}
+
+fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
+    let n = p.code.len();
+    let nregs = p.nregs as usize;
+    let mut leader = vec![false; n];
+    let mut loop_head = vec![false; n];
+    leader[0] = true;
+    for (pc, op) in p.code.iter().enumerate() {
+        if let Some(t) = op.target() {
+            leader[t as usize] = true;
+            if t as usize <= pc {
+                loop_head[t as usize] = true;
+            }
+        }
+        let props = op.props();
+        // An instruction left to the interpreter, and a call, end their
+        // blocks: what follows reads the frame again.
+        let ends = props.jump
+            || props.term
+            || !props.native
+            || matches!(op, Op::Call { .. } | Op::Rt { .. });
+        if ends && pc + 1 < n {
+            leader[pc + 1] = true;
+        }
+    }
+    let fx: Vec<Effects> = p
+        .code
+        .iter()
+        .enumerate()
+        .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
+        .collect();
+    let mut live_in = vec![Slots::new(nregs); n];
+    // Backward to a fixpoint; instruction order is nearly reverse
+    // postorder, so few rounds.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for pc in (0..n).rev() {
+            let mut s = Slots::new(nregs);
+            for q in successors(&p.code[pc], pc, n) {
+                s.union(&live_in[q]);
+            }
+            let e = &fx[pc];
+            if e.all {
+                s = Slots::all(nregs);
+            } else {
+                for &d in &e.defs {
+                    s.remove(d);
+                }
+                for &u in &e.uses {
+                    s.insert(u);
+                }
+            }
+            if s != live_in[pc] {
+                live_in[pc] = s;
+                changed = true;
+            }
+        }
+    }
+    Shape {
+        leader,
+        loop_head,
+        live_in,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The builder.
+
+use crate::layout::{ARRAY_DATA as DATA, ARRAY_SHAPE as SHAPE, ARRAY_STRIDES as STRIDES};
+
+/// A class constraint on a value, solved by union-find.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Want {
+    Any,
+    Gp,
+    Ptr,
+    F64,
+}
+
+struct Builder<'a> {
+    p: &'a Proto,
+    shape: Shape,
+    f: Func,
+    /// The block being filled and each slot's current value in it.
+    cur: Block,
+    defs: Vec<Option<Value>>,
+    /// IR block of each leader instruction.
+    at: Vec<Option<Block>>,
+    /// Preheader of each loop head.
+    pre: Vec<Option<Block>>,
+    uf: Vec<u32>,
+    want: Vec<Want>,
+    conflict: Option<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn value(&mut self, i: Inst) -> Value {
+        let v = Value(self.f.insts.len() as u32);
+        self.f.insts.push(i);
+        self.f.class.push(Class::I64);
+        self.uf.push(v.0);
+        self.want.push(Want::Any);
+        v
+    }
+
+    fn emit(&mut self, i: Inst) -> Value {
+        let v = self.value(i);
+        self.f.blocks[self.cur.0 as usize].insts.push(v);
+        v
+    }
+
+    fn find(&mut self, v: Value) -> usize {
+        let mut x = v.0 as usize;
+        while self.uf[x] as usize != x {
+            self.uf[x] = self.uf[self.uf[x] as usize];
+            x = self.uf[x] as usize;
+        }
+        x
+    }
+
+    fn meet(&mut self, a: Want, b: Want) -> Want {
+        use Want::*;
+        match (a, b) {
+            (Any, x) | (x, Any) => x,
+            (F64, F64) => F64,
+            (F64, _) | (_, F64) => {
+                self.conflict
+                    .get_or_insert_with(|| "a slot holds both floats and integers".into());
+                F64
+            }
+            (Ptr, _) | (_, Ptr) => Ptr,
+            (Gp, Gp) => Gp,
+        }
+    }
+
+    fn constrain(&mut self, v: Value, w: Want) {
+        let r = self.find(v);
+        self.want[r] = self.meet(self.want[r], w);
+    }
+
+    fn unify(&mut self, a: Value, b: Value) {
+        let (x, y) = (self.find(a), self.find(b));
+        if x != y {
+            let w = self.meet(self.want[x], self.want[y]);
+            self.uf[y] = x as u32;
+            self.want[x] = w;
+        }
+    }
+
+    fn new_block(&mut self, pc: usize) -> Block {
+        let b = Block(self.f.blocks.len() as u32);
+        self.f.blocks.push(BlockData {
+            pc,
+            ..Default::default()
+        });
+        b
+    }
+
+    fn live(&self, pc: usize) -> Vec<u16> {
+        self.shape.live_in[pc].iter().collect()
+    }
+
+    /// Slot `r`'s current value (from the frame, if nothing in this block
+    /// has defined it since the last call).
+    fn get(&mut self, r: u16) -> Value {
+        if let Some(v) = self.defs[r as usize] {
+            return v;
+        }
+        let v = self.emit(Inst::LoadSlot(r));
+        self.defs[r as usize] = Some(v);
+        v
+    }
+
+    /// Slot `r`'s value in class `w`: the same value, or its bits moved
+    /// to the other register class when it is already known as the other
+    /// (a constant register holds 0 for both `0` and `0.0`).
+    fn get_as(&mut self, r: u16, w: Want) -> Value {
+        let v = self.get(r);
+        let root = self.find(v);
+        let have = self.want[root];
+        let v = match (have == Want::F64, w == Want::F64) {
+            (true, false) if have != Want::Any => self.emit(Inst::Un(UnOp::FBits, v)),
+            (false, true) if have != Want::Any => self.emit(Inst::Un(UnOp::IBits, v)),
+            _ => v,
+        };
+        self.constrain(v, w);
+        v
+    }
+
+    fn geti(&mut self, r: u16) -> Value {
+        self.get_as(r, Want::Gp)
+    }
+
+    fn getf(&mut self, r: u16) -> Value {
+        self.get_as(r, Want::F64)
+    }
+
+    fn getp(&mut self, r: u16) -> Value {
+        self.get_as(r, Want::Ptr)
+    }
+
+    fn set(&mut self, r: u16, v: Value) {
+        self.defs[r as usize] = Some(v);
+    }
+
+    fn seti(&mut self, r: u16, v: Value) {
+        self.constrain(v, Want::Gp);
+        self.set(r, v);
+    }
+
+    fn setf(&mut self, r: u16, v: Value) {
+        self.constrain(v, Want::F64);
+        self.set(r, v);
+    }
+
+    /// An exit at `pc` whose map is every slot live there.
+    fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
+        let map = self
+            .live(pc)
+            .into_iter()
+            .map(|r| (r, self.get(r)))
+            .collect();
+        let id = ExitId(self.f.exits.len() as u32);
+        self.f.exits.push(Exit { pc, raised, map });
+        id
+    }
+
+    fn guard(&mut self, t: Test, pc: usize) {
+        let x = self.exit(pc, false);
+        self.emit(Inst::Guard(t, x));
+    }
+
+    /// An edge to the code of instruction `t` from instruction `from` in the
+    /// current block: into a loop through its preheader, around it (a
+    /// backward jump) to its header.
+    fn edge(&mut self, t: usize, from: usize) -> Edge {
+        let pre = if t > from { self.pre[t] } else { None };
+        let to = pre.or(self.at[t]).expect("a jump target starts a block");
+        let args = self.live(t).into_iter().map(|r| self.get(r)).collect();
+        Edge { to, args }
+    }
+
+    fn finish(&mut self, t: Term) {
+        let b = &mut self.f.blocks[self.cur.0 as usize];
+        debug_assert!(b.term.is_none());
+        b.term = Some(t);
+    }
+
+    /// Starts filling block `b`, whose parameters are the slots live at
+    /// `pc`.
+    fn start(&mut self, b: Block, pc: usize) {
+        self.cur = b;
+        self.defs.iter_mut().for_each(|d| *d = None);
+        for r in self.live(pc) {
+            let v = self.value(Inst::Param);
+            self.f.blocks[b.0 as usize].params.push(v);
+            self.defs[r as usize] = Some(v);
+        }
+    }
+
+    fn const_(&mut self, bits: u64) -> Value {
+        self.emit(Inst::Const(bits))
+    }
+
+    /// The address of element `[idx..]` of the array in slot `arr`; exits
+    /// at `pc` for an unassigned array or an index out of bounds.
+    fn element(&mut self, arr: u16, idx: &[u16], pc: usize) -> Value {
+        let a = self.getp(arr);
+        self.guard(Test::I(Cond::Eq, a, Rhs::K(0)), pc);
+        let mut off = None;
+        for (axis, &i) in idx.iter().enumerate() {
+            let axis = axis as i32;
+            let i = self.geti(i);
+            let n = self.emit(Inst::Load(Width::W64, a, SHAPE + 8 * axis));
+            let wrapped = self.emit(Inst::Bin(IOp::Add, i, Rhs::V(n)));
+            let j = self.emit(Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), wrapped, i));
+            self.guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), pc);
+            let s = self.emit(Inst::Load(Width::W64, a, STRIDES + 8 * axis));
+            let o = self.emit(Inst::Bin(IOp::Mul, j, Rhs::V(s)));
+            off = Some(match off {
+                None => o,
+                Some(acc) => self.emit(Inst::Bin(IOp::Add, acc, Rhs::V(o))),
+            });
+        }
+        let data = self.emit(Inst::Load(Width::W64, a, DATA));
+        self.constrain(data, Want::Ptr);
+        let addr = self.emit(Inst::Bin(IOp::Add, data, Rhs::V(off.expect("an index"))));
+        self.constrain(addr, Want::Ptr);
+        addr
+    }
+
+    fn ibin(&mut self, op: IOp, a: u16, b: u16, c: u16) {
+        let (x, y) = (self.geti(b), self.geti(c));
+        let v = self.emit(Inst::Bin(op, x, Rhs::V(y)));
+        self.seti(a, v);
+    }
+
+    fn ibin_k(&mut self, op: IOp, a: u16, b: u16, k: i64) {
+        let x = self.geti(b);
+        let v = self.emit(Inst::Bin(op, x, Rhs::K(k)));
+        self.seti(a, v);
+    }
+
+    fn fbin(&mut self, op: FOp, a: u16, x: Value, y: Value) {
+        let v = self.emit(Inst::FBin(op, x, y));
+        self.setf(a, v);
+    }
+
+    fn itof(&mut self, r: u16) -> Value {
+        let x = self.geti(r);
+        let v = self.emit(Inst::Un(UnOp::IToF, x));
+        self.constrain(v, Want::F64);
+        v
+    }
+
+    fn nonzero_f(&mut self, x: Value, pc: usize) {
+        let z = self.const_(0f64.to_bits());
+        self.constrain(z, Want::F64);
+        self.guard(Test::F(FCond::Eq, x, z), pc);
+    }
+
+    fn set_test(&mut self, a: u16, t: Test) {
+        let v = self.emit(Inst::Set(t));
+        self.seti(a, v);
+    }
+
+    /// A conditional jump to `t` on `test`; a taken backward jump counts
+    /// fuel, as the interpreter's does.
+    fn branch(&mut self, test: Test, t: usize, pc: usize) {
+        let fall = self.edge(pc + 1, pc);
+        if t > pc {
+            let taken = self.edge(t, pc);
+            self.finish(Term::Branch(test, taken, fall));
+            return;
+        }
+        // The back edge gets a block of its own for the fuel count; it has
+        // one predecessor, so this block's values reach it as they are.
+        let back = self.new_block(pc);
+        self.finish(Term::Branch(
+            test,
+            Edge {
+                to: back,
+                args: vec![],
+            },
+            fall,
+        ));
+        self.cur = back;
+        let x = self.exit(pc, false);
+        self.emit(Inst::Fuel(x));
+        let e = self.edge(t, pc);
+        self.finish(Term::Jump(e));
+    }
+
+    /// Lowers one instruction; false when it is left to the interpreter
+    /// (the block then ends with an exit).
+    fn op(&mut self, pc: usize, op: Op) -> bool {
+        use Op::*;
+        if !op.props().native {
+            return false;
+        }
+        match op {
+            Mov { a, b } => {
+                let v = self.get(b);
+                self.set(a, v);
+            }
+            LoadI { a, v } => {
+                let v = self.const_(v as i64 as u64);
+                self.set(a, v);
+            }
+            LoadK { a, k } => {
+                let v = self.const_(self.p.consts[k as usize]);
+                self.set(a, v);
+            }
+            AddI { a, b, c } => self.ibin(IOp::Add, a, b, c),
+            SubI { a, b, c } => self.ibin(IOp::Sub, a, b, c),
+            MulI { a, b, c } => self.ibin(IOp::Mul, a, b, c),
+            AndI { a, b, c } => self.ibin(IOp::And, a, b, c),
+            OrI { a, b, c } => self.ibin(IOp::Or, a, b, c),
+            XorI { a, b, c } => self.ibin(IOp::Xor, a, b, c),
+            MinI { a, b, c } => self.ibin(IOp::Min, a, b, c),
+            MaxI { a, b, c } => self.ibin(IOp::Max, a, b, c),
+            AddIK { a, b, v } => self.ibin_k(IOp::Add, a, b, v as i64),
+            AndIK { a, b, v } => self.ibin_k(IOp::And, a, b, v as i64),
+            ShrIK { a, b, v } => self.ibin_k(IOp::Sar, a, b, (v & 63) as i64),
+            FloorDivI { a, b, c } | ModI { a, b, c } => {
+                let d = self.geti(c);
+                self.guard(Test::I(Cond::Eq, d, Rhs::K(0)), pc);
+                let x = self.geti(b);
+                let o = if matches!(op, FloorDivI { .. }) {
+                    IOp::FloorDiv
+                } else {
+                    IOp::Mod
+                };
+                let v = self.emit(Inst::Bin(o, x, Rhs::V(d)));
+                self.seti(a, v);
+            }
+            DivI { a, b, c } => {
+                let d = self.geti(c);
+                self.guard(Test::I(Cond::Eq, d, Rhs::K(0)), pc);
+                let (x, y) = (self.itof(b), self.itof(c));
+                self.fbin(FOp::Div, a, x, y);
+            }
+            NegI { a, b } | InvI { a, b } | AbsI { a, b } => {
+                let u = match op {
+                    NegI { .. } => UnOp::Neg,
+                    InvI { .. } => UnOp::Not,
+                    _ => UnOp::Abs,
+                };
+                let x = self.geti(b);
+                let v = self.emit(Inst::Un(u, x));
+                self.seti(a, v);
+            }
+            AddF { a, b, c }
+            | SubF { a, b, c }
+            | MulF { a, b, c }
+            | MinF { a, b, c }
+            | MaxF { a, b, c } => {
+                let o = match op {
+                    AddF { .. } => FOp::Add,
+                    SubF { .. } => FOp::Sub,
+                    MulF { .. } => FOp::Mul,
+                    MinF { .. } => FOp::Min,
+                    _ => FOp::Max,
+                };
+                let (x, y) = (self.getf(b), self.getf(c));
+                self.fbin(o, a, x, y);
+            }
+            DivF { a, b, c } => {
+                let y = self.getf(c);
+                self.nonzero_f(y, pc);
+                let x = self.getf(b);
+                self.fbin(FOp::Div, a, x, y);
+            }
+            MulAddF { a, b, c, d } | MulSubF { a, b, c, d } | SubMulF { a, b, c, d } => {
+                let (x, y, z) = (
+                    self.getf(b as u16),
+                    self.getf(c as u16),
+                    self.getf(d as u16),
+                );
+                let m = self.emit(Inst::FBin(FOp::Mul, x, y));
+                self.constrain(m, Want::F64);
+                match op {
+                    MulAddF { .. } => self.fbin(FOp::Add, a as u16, m, z),
+                    MulSubF { .. } => self.fbin(FOp::Sub, a as u16, m, z),
+                    _ => self.fbin(FOp::Sub, a as u16, z, m),
+                }
+            }
+            AddFI { a, b, c } | SubFI { a, b, c } | MulFI { a, b, c } => {
+                let o = match op {
+                    AddFI { .. } => FOp::Add,
+                    SubFI { .. } => FOp::Sub,
+                    _ => FOp::Mul,
+                };
+                let x = self.getf(b);
+                let y = self.itof(c);
+                self.fbin(o, a, x, y);
+            }
+            DivFI { a, b, c } => {
+                let d = self.geti(c);
+                self.guard(Test::I(Cond::Eq, d, Rhs::K(0)), pc);
+                let x = self.getf(b);
+                let y = self.itof(c);
+                self.fbin(FOp::Div, a, x, y);
+            }
+            SubIF { a, b, c } => {
+                let x = self.itof(b);
+                let y = self.getf(c);
+                self.fbin(FOp::Sub, a, x, y);
+            }
+            DivIF { a, b, c } => {
+                let y = self.getf(c);
+                self.nonzero_f(y, pc);
+                let x = self.itof(b);
+                self.fbin(FOp::Div, a, x, y);
+            }
+            NegF { a, b } | AbsF { a, b } => {
+                let u = if matches!(op, NegF { .. }) {
+                    UnOp::FNeg
+                } else {
+                    UnOp::FAbs
+                };
+                let x = self.getf(b);
+                let v = self.emit(Inst::Un(u, x));
+                self.setf(a, v);
+            }
+            Math1 { a, b, f } => {
+                let x = self.getf(b);
+                if f == 0 {
+                    // sqrt: an error exactly for x < 0 (NaN for a negative
+                    // argument; -0.0 gives -0.0).
+                    let z = self.const_(0f64.to_bits());
+                    self.constrain(z, Want::F64);
+                    self.guard(Test::F(FCond::Lt, x, z), pc);
+                    let v = self.emit(Inst::Un(UnOp::FSqrt, x));
+                    self.setf(a, v);
+                } else {
+                    let y = self.emit(Inst::CallC(CFn::Math1(f), vec![x]));
+                    self.constrain(y, Want::F64);
+                    // `math1_error`: NaN from a number, or an infinity from
+                    // a finite number, raises.
+                    let nan_y = self.emit(Inst::Set(Test::F(FCond::Ne, y, y)));
+                    let num_x = self.emit(Inst::Set(Test::F(FCond::Eq, x, x)));
+                    let bad1 = self.emit(Inst::Bin(IOp::And, nan_y, Rhs::V(num_x)));
+                    let inf = self.const_(f64::INFINITY.to_bits());
+                    self.constrain(inf, Want::F64);
+                    let ay = self.emit(Inst::Un(UnOp::FAbs, y));
+                    let ax = self.emit(Inst::Un(UnOp::FAbs, x));
+                    self.constrain(ay, Want::F64);
+                    self.constrain(ax, Want::F64);
+                    let inf_y = self.emit(Inst::Set(Test::F(FCond::Eq, ay, inf)));
+                    let fin_x = self.emit(Inst::Set(Test::F(FCond::Lt, ax, inf)));
+                    let bad2 = self.emit(Inst::Bin(IOp::And, inf_y, Rhs::V(fin_x)));
+                    let bad = self.emit(Inst::Bin(IOp::Or, bad1, Rhs::V(bad2)));
+                    self.guard(Test::I(Cond::Ne, bad, Rhs::K(0)), pc);
+                    self.setf(a, y);
+                }
+            }
+            Atan2 { a, b, c } => {
+                let (x, y) = (self.getf(b), self.getf(c));
+                let v = self.emit(Inst::CallC(CFn::Atan2, vec![x, y]));
+                self.setf(a, v);
+            }
+            EqI { a, b, c } | NeI { a, b, c } | LtI { a, b, c } | LeI { a, b, c } => {
+                let cc = match op {
+                    EqI { .. } => Cond::Eq,
+                    NeI { .. } => Cond::Ne,
+                    LtI { .. } => Cond::Lt,
+                    _ => Cond::Le,
+                };
+                let (x, y) = (self.geti(b), self.geti(c));
+                self.set_test(a, Test::I(cc, x, Rhs::V(y)));
+            }
+            EqF { a, b, c } | NeF { a, b, c } | LtF { a, b, c } | LeF { a, b, c } => {
+                let cc = match op {
+                    EqF { .. } => FCond::Eq,
+                    NeF { .. } => FCond::Ne,
+                    LtF { .. } => FCond::Lt,
+                    _ => FCond::Le,
+                };
+                let (x, y) = (self.getf(b), self.getf(c));
+                self.set_test(a, Test::F(cc, x, y));
+            }
+            IToF { a, b } => {
+                let v = self.itof(b);
+                self.setf(a, v);
+            }
+            IToB { a, b } => {
+                let x = self.geti(b);
+                self.set_test(a, Test::I(Cond::Ne, x, Rhs::K(0)));
+            }
+            FToB { a, b } => {
+                let x = self.getf(b);
+                let z = self.const_(0f64.to_bits());
+                self.constrain(z, Want::F64);
+                self.set_test(a, Test::F(FCond::Ne, x, z));
+            }
+            NotB { a, b } => self.ibin_k(IOp::Xor, a, b, 1),
+
+            Jmp { t } => {
+                let t = t as usize;
+                if t <= pc {
+                    let x = self.exit(pc, false);
+                    self.emit(Inst::Fuel(x));
+                }
+                let e = self.edge(t, pc);
+                self.finish(Term::Jump(e));
+            }
+            JmpT { a, t } | JmpF { a, t } => {
+                let x = self.geti(a);
+                let cc = if matches!(op, JmpT { .. }) {
+                    Cond::Ne
+                } else {
+                    Cond::Eq
+                };
+                self.branch(Test::I(cc, x, Rhs::K(0)), t as usize, pc);
+            }
+            JLtI { a, b, t } | JLeI { a, b, t } | JEqI { a, b, t } | JNeI { a, b, t } => {
+                let cc = match op {
+                    JLtI { .. } => Cond::Lt,
+                    JLeI { .. } => Cond::Le,
+                    JEqI { .. } => Cond::Eq,
+                    _ => Cond::Ne,
+                };
+                let (x, y) = (self.geti(a), self.geti(b));
+                self.branch(Test::I(cc, x, Rhs::V(y)), t as usize, pc);
+            }
+            JLtIK { a, v, t }
+            | JLeIK { a, v, t }
+            | JGtIK { a, v, t }
+            | JGeIK { a, v, t }
+            | JEqIK { a, v, t }
+            | JNeIK { a, v, t } => {
+                let cc = match op {
+                    JLtIK { .. } => Cond::Lt,
+                    JLeIK { .. } => Cond::Le,
+                    JGtIK { .. } => Cond::Gt,
+                    JGeIK { .. } => Cond::Ge,
+                    JEqIK { .. } => Cond::Eq,
+                    _ => Cond::Ne,
+                };
+                let x = self.geti(a);
+                self.branch(Test::I(cc, x, Rhs::K(v as i64)), t as usize, pc);
+            }
+            ForPrep1 { a, v, t } => {
+                let (start, stop) = (self.geti(a), self.geti(a + 1));
+                // Into the loop when start < stop, with R[v] = start.
+                let skip = self.edge(t as usize, pc);
+                let body = self.new_block(pc);
+                self.finish(Term::Branch(
+                    Test::I(Cond::Ge, start, Rhs::V(stop)),
+                    skip,
+                    Edge {
+                        to: body,
+                        args: vec![],
+                    },
+                ));
+                self.cur = body;
+                self.seti(v, start);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            ForLoop1 { a, v, t } => {
+                let (i, stop) = (self.geti(a), self.geti(a + 1));
+                let x = self.emit(Inst::Bin(IOp::Add, i, Rhs::K(1)));
+                self.constrain(x, Want::Gp);
+                let done = self.edge(pc + 1, pc);
+                let again = self.new_block(pc);
+                self.finish(Term::Branch(
+                    Test::I(Cond::Lt, x, Rhs::V(stop)),
+                    Edge {
+                        to: again,
+                        args: vec![],
+                    },
+                    done,
+                ));
+                self.cur = again;
+                // The fuel exit re-executes the ForLoop1: R[a] not yet
+                // stepped.
+                let ex = self.exit(pc, false);
+                self.emit(Inst::Fuel(ex));
+                self.seti(a, x);
+                self.seti(v, x);
+                let e = self.edge(t as usize, pc);
+                self.finish(Term::Jump(e));
+            }
+
+            GetEW { a, b, c } | GetE2W { a, b, c } | GetEB { a, b, c } => {
+                let idx: &[u16] = if matches!(op, GetE2W { .. }) {
+                    &[c, c + 1]
+                } else {
+                    &[c]
+                };
+                let addr = self.element(b, idx, pc);
+                if matches!(op, GetEB { .. }) {
+                    let byte = self.emit(Inst::Load(Width::W8, addr, 0));
+                    self.set_test(a, Test::I(Cond::Ne, byte, Rhs::K(0)));
+                } else {
+                    // The element's bits: the class comes from the uses.
+                    let v = self.emit(Inst::Load(Width::W64, addr, 0));
+                    self.set(a, v);
+                }
+            }
+            SetEW { a, b, c } | SetE2W { a, b, c } | SetEB { a, b, c } => {
+                let idx: &[u16] = if matches!(op, SetE2W { .. }) {
+                    &[b, b + 1]
+                } else {
+                    &[b]
+                };
+                let addr = self.element(a, idx, pc);
+                if matches!(op, SetEB { .. }) {
+                    let x = self.geti(c);
+                    let bit = self.emit(Inst::Set(Test::I(Cond::Ne, x, Rhs::K(0))));
+                    self.emit(Inst::Store(Width::W8, addr, 0, bit));
+                } else {
+                    let x = self.get(c);
+                    self.emit(Inst::Store(Width::W64, addr, 0, x));
+                }
+            }
+            Dup { a, b } => {
+                let x = self.getp(b);
+                self.emit(Inst::CallC(CFn::Retain, vec![x]));
+                self.set(a, x);
+            }
+            Store { a, b } => {
+                let old = self.getp(a);
+                let x = self.getp(b);
+                self.set(a, x);
+                self.emit(Inst::CallC(CFn::Release, vec![old]));
+            }
+            Drop { a } => {
+                let old = self.getp(a);
+                let z = self.const_(0);
+                self.constrain(z, Want::Ptr);
+                self.set(a, z);
+                self.emit(Inst::CallC(CFn::Release, vec![old]));
+            }
+            Rt { a, d } => {
+                let exit = self.exit(pc, true);
+                self.emit(Inst::Rt { a, d, exit });
+                self.defs.iter_mut().for_each(|d| *d = None);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            Call { a, f } => {
+                let exit = self.exit(pc, false);
+                self.emit(Inst::Call { a, f, exit });
+                self.defs.iter_mut().for_each(|d| *d = None);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            Ret { a, n } => {
+                let exit = self.exit(pc, false);
+                self.finish(Term::Return { a, n, exit });
+            }
+            Ret1 { a } => {
+                let exit = self.exit(pc, false);
+                self.finish(Term::Return { a, n: 1, exit });
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The IR of `p` (one of the module's functions, `protos`, with its
+/// runtime operations `rtops`).
+pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Func, Unsupported> {
+    let n = p.code.len();
+    if n == 0 {
+        return Err(Unsupported("no code".into()));
+    }
+    let shape = shape(p, protos, rtops);
+    let mut b = Builder {
+        p,
+        f: Func::default(),
+        cur: Block(0),
+        defs: vec![None; p.nregs as usize],
+        at: vec![None; n],
+        pre: vec![None; n],
+        uf: Vec::new(),
+        want: Vec::new(),
+        conflict: None,
+        shape,
+    };
+    // Entries first (so that an entry's block number says so), then a
+    // preheader before each loop head, then the code's blocks in pc order.
+    let mut entries = vec![0];
+    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc]));
+    for &pc in &entries {
+        let e = b.new_block(pc);
+        b.f.blocks[e.0 as usize].entry = true;
+        b.f.entries.push((pc, e));
+    }
+    for pc in 0..n {
+        if b.shape.loop_head[pc] {
+            b.pre[pc] = Some(b.new_block(pc));
+        }
+        if b.shape.leader[pc] {
+            b.at[pc] = Some(b.new_block(pc));
+        }
+    }
+    for (pc, e) in b.f.entries.clone() {
+        b.cur = e;
+        b.defs.iter_mut().for_each(|d| *d = None);
+        // The interpreter lands at a range loop's head only after its
+        // `ForLoop` jumped there, which leaves the counter and the loop
+        // variable equal: one value for both (one register in the loop).
+        let back: Vec<Op> = p.code[pc..]
+            .iter()
+            .filter(|op| op.target() == Some(pc as u16))
+            .copied()
+            .collect();
+        if let [Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. }] = back[..] {
+            let x = b.get(a);
+            b.set(v, x);
+        }
+        // From "before" the loop: through its preheader.
+        let edge = b.edge(pc, usize::MAX);
+        let edge = Edge {
+            to: b.pre[pc].unwrap_or(edge.to),
+            ..edge
+        };
+        b.finish(Term::Jump(edge));
+    }
+    for pc in 0..n {
+        if let Some(pre) = b.pre[pc] {
+            b.start(pre, pc);
+            let to = b.at[pc].expect("a loop head starts a block");
+            let args = b.live(pc).into_iter().map(|r| b.get(r)).collect();
+            b.finish(Term::Jump(Edge { to, args }));
+        }
+    }
+    let mut pc = 0;
+    while pc < n {
+        let blk = b.at[pc].expect("a leader");
+        b.start(blk, pc);
+        loop {
+            let op = p.code[pc];
+            if b.op(pc, op) {
+                b.f.lowered += 1;
+            } else {
+                b.f.unlowered += 1;
+                let x = b.exit(pc, false);
+                b.finish(Term::Exit(x));
+            }
+            pc += 1;
+            let ended = b.f.blocks[b.cur.0 as usize].term.is_some();
+            if pc >= n || b.shape.leader[pc] {
+                if !ended {
+                    // Falls through into the next leader.
+                    let e = b.edge(pc, pc - 1);
+                    b.finish(Term::Jump(e));
+                }
+                break;
+            }
+            if ended {
+                // Unreachable rest of a block (after a terminator that is
+                // not followed by a leader): still lowered, into a block
+                // no edge reaches.
+                let nb = b.new_block(pc);
+                b.at[pc] = Some(nb);
+                b.start(nb, pc);
+            }
+        }
+    }
+    if let Some(c) = b.conflict.take() {
+        return Err(Unsupported(c));
+    }
+    let mut f = std::mem::take(&mut b.f);
+    // Edges unify their arguments with the parameters they arrive in; an
+    // argument already known in the other class moves its bits across.
+    for bi in 0..f.blocks.len() {
+        let nedges = f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
+        for ei in 0..nedges {
+            let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei].clone();
+            let params = f.blocks[e.to.0 as usize].params.clone();
+            for (k, (&x, prm)) in e.args.iter().zip(params).enumerate() {
+                let (wx, wp) = {
+                    let (rx, rp) = (b.find(x), b.find(prm));
+                    (b.want[rx], b.want[rp])
+                };
+                let float = |w: Want| w == Want::F64;
+                let definite = |w: Want| w != Want::Any;
+                if definite(wx) && definite(wp) && float(wx) != float(wp) {
+                    let u = if float(wp) { UnOp::IBits } else { UnOp::FBits };
+                    b.f = std::mem::take(&mut f);
+                    let c = b.value(Inst::Un(u, x));
+                    b.f.blocks[bi].insts.push(c);
+                    f = std::mem::take(&mut b.f);
+                    b.unify(c, prm);
+                    f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
+                } else {
+                    b.unify(x, prm);
+                }
+            }
+        }
+    }
+    if let Some(c) = b.conflict.take() {
+        return Err(Unsupported(c));
+    }
+    for v in 0..f.insts.len() {
+        let r = b.find(Value(v as u32));
+        f.class[v] = match b.want[r] {
+            Want::F64 => Class::F64,
+            Want::Ptr => Class::Ptr,
+            Want::Gp | Want::Any => Class::I64,
+        };
+    }
+    remove_trivial_params(&mut f);
+    drop_clean_writes(&mut f);
+    analyze(&mut f);
+    Ok(f)
+}
+
+/// Removes block parameters that receive one value along every edge (or
+/// themselves, around a loop), and those that always receive the same as
+/// another: what is loop-invariant then reads as one value inside the
+/// loop, and two slots that hold one value take one register.
+fn remove_trivial_params(f: &mut Func) {
+    fn res(fwd: &[Value], mut v: Value) -> Value {
+        while fwd[v.0 as usize] != v {
+            v = fwd[v.0 as usize];
+        }
+        v
+    }
+    let nb = f.blocks.len();
+    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    loop {
+        // The (resolved) arguments arriving at every block, edge by edge.
+        let mut incoming: Vec<Vec<Vec<Value>>> = vec![Vec::new(); nb];
+        for b in &f.blocks {
+            for e in b.term.iter().flat_map(|t| t.edges()) {
+                incoming[e.to.0 as usize].push(e.args.iter().map(|&v| res(&fwd, v)).collect());
+            }
+        }
+        // Which parameters each block keeps (None: all).
+        let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
+        for (bi, b) in f.blocks.iter().enumerate() {
+            let mut kept = Vec::new();
+            for (k, &prm) in b.params.iter().enumerate() {
+                let mut only = None;
+                let mut trivial = true;
+                for args in &incoming[bi] {
+                    let v = args[k];
+                    if v == prm || Some(v) == only {
+                        continue;
+                    }
+                    if only.is_some() {
+                        trivial = false;
+                        break;
+                    }
+                    only = Some(v);
+                }
+                // A parameter that receives what an earlier kept one does
+                // on every edge (the loop counter and the loop variable of
+                // a range loop) is that one.
+                let twin = kept.iter().copied().find(|&k0: &usize| {
+                    let prm0 = b.params[k0];
+                    incoming[bi]
+                        .iter()
+                        .all(|args| args[k] == args[k0] || (args[k] == prm && args[k0] == prm0))
+                });
+                match (trivial, only, twin) {
+                    (true, Some(v), _) => fwd[prm.0 as usize] = v,
+                    (_, _, Some(k0)) => fwd[prm.0 as usize] = b.params[k0],
+                    _ => kept.push(k),
+                }
+            }
+            if kept.len() != b.params.len() {
+                keep[bi] = Some(kept);
+            }
+        }
+        if keep.iter().all(Option::is_none) {
+            break;
+        }
+        for (bi, b) in f.blocks.iter_mut().enumerate() {
+            if let Some(k) = &keep[bi] {
+                b.params = k.iter().map(|&i| b.params[i]).collect();
+            }
+        }
+        for b in f.blocks.iter_mut() {
+            for e in b.term.iter_mut().flat_map(|t| t.edges_mut()) {
+                if let Some(k) = &keep[e.to.0 as usize] {
+                    e.args = k.iter().map(|&i| e.args[i]).collect();
+                }
+            }
+        }
+    }
+    let r = |v: Value| res(&fwd, v);
+    for i in &mut f.insts {
+        i.map_args(&r);
+    }
+    for b in &mut f.blocks {
+        if let Some(t) = b.term.as_mut() {
+            if let Term::Branch(t, ..) = t {
+                map_test(t, &r);
+            }
+            for e in t.edges_mut() {
+                e.args.iter_mut().for_each(|v| *v = r(*v));
+            }
+        }
+    }
+    for x in &mut f.exits {
+        x.map.iter_mut().for_each(|(_, v)| *v = r(*v));
+    }
+}
+
+fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
+    match t {
+        Test::I(_, a, b) => {
+            *a = f(*a);
+            if let Rhs::V(x) = b {
+                *x = f(*x)
+            }
+        }
+        Test::F(_, a, b) => {
+            *a = f(*a);
+            *b = f(*b)
+        }
+    }
+}
+
+/// An exit need not write a slot back with the value it was loaded from.
+fn drop_clean_writes(f: &mut Func) {
+    let insts = &f.insts;
+    for x in &mut f.exits {
+        x.map
+            .retain(|&(r, v)| insts[v.0 as usize] != Inst::LoadSlot(r));
+    }
+}
+
+/// Predecessors, dominators (Cooper, Harvey and Kennedy's iteration over
+/// reverse postorder from the entries) and natural loops.
+fn analyze(f: &mut Func) {
+    let nb = f.blocks.len();
+    f.preds = vec![Vec::new(); nb];
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for s in b.term.iter().flat_map(|t| t.succs()) {
+            f.preds[s.0 as usize].push(Block(bi as u32));
+        }
+    }
+    // Reverse postorder from a virtual root above every entry.
+    let mut order = Vec::new();
+    let mut seen = vec![false; nb];
+    for &(_, e) in &f.entries {
+        if seen[e.0 as usize] {
+            continue;
+        }
+        seen[e.0 as usize] = true;
+        let mut stack = vec![(e, 0usize)];
+        while let Some((b, i)) = stack.pop() {
+            let succs = f.blocks[b.0 as usize]
+                .term
+                .as_ref()
+                .map(|t| t.succs())
+                .unwrap_or_default();
+            if i < succs.len() {
+                stack.push((b, i + 1));
+                let s = succs[i];
+                if !seen[s.0 as usize] {
+                    seen[s.0 as usize] = true;
+                    stack.push((s, 0));
+                }
+            } else {
+                order.push(b);
+            }
+        }
+    }
+    order.reverse();
+    const UNSEEN: usize = usize::MAX;
+    let mut rpo = vec![UNSEEN; nb];
+    for (i, b) in order.iter().enumerate() {
+        rpo[b.0 as usize] = i;
+    }
+    // Immediate dominators as rpo positions; -1 is the virtual root, -2
+    // not yet known.
+    let mut idom: Vec<isize> = vec![-2; order.len()];
+    for (i, b) in order.iter().enumerate() {
+        if f.blocks[b.0 as usize].entry {
+            idom[i] = -1;
+        }
+    }
+    let intersect = |idom: &[isize], mut a: isize, mut b: isize| {
+        while a != b {
+            while a > b {
+                a = idom[a as usize];
+            }
+            while b > a {
+                b = idom[b as usize];
+            }
+        }
+        a
+    };
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, b) in order.iter().enumerate() {
+            if f.blocks[b.0 as usize].entry {
+                continue;
+            }
+            let mut new: Option<isize> = None;
+            for p in &f.preds[b.0 as usize] {
+                let pi = rpo[p.0 as usize];
+                if pi == UNSEEN || idom[pi] == -2 {
+                    continue;
+                }
+                new = Some(match new {
+                    None => pi as isize,
+                    Some(x) => intersect(&idom, x, pi as isize),
+                });
+            }
+            if let Some(d) = new {
+                if idom[i] != d {
+                    idom[i] = d;
+                    changed = true;
+                }
+            }
+        }
+    }
+    f.idom = vec![None; nb];
+    for (i, b) in order.iter().enumerate() {
+        if idom[i] >= 0 {
+            f.idom[b.0 as usize] = Some(order[idom[i] as usize]);
+        }
+    }
+    // Natural loops: a back edge b -> h where h dominates b.
+    let dominates = |f: &Func, h: Block, mut b: Block| loop {
+        if b == h {
+            return true;
+        }
+        match f.idom[b.0 as usize] {
+            Some(d) => b = d,
+            None => return false,
+        }
+    };
+    let mut loops: Vec<Loop> = Vec::new();
+    for &h in &order {
+        let latches: Vec<Block> = f.preds[h.0 as usize]
+            .iter()
+            .copied()
+            .filter(|&p| rpo[p.0 as usize] != UNSEEN && dominates(f, h, p))
+            .collect();
+        if latches.is_empty() {
+            continue;
+        }
+        let mut body = vec![h];
+        let mut stack = latches.clone();
+        while let Some(b) = stack.pop() {
+            if !body.contains(&b) {
+                body.push(b);
+                stack.extend(f.preds[b.0 as usize].iter().copied());
+            }
+        }
+        body.sort();
+        let outside: Vec<Block> = f.preds[h.0 as usize]
+            .iter()
+            .copied()
+            .filter(|p| !body.contains(p))
+            .collect();
+        let preheader = match outside.as_slice() {
+            [p] if f.blocks[p.0 as usize]
+                .term
+                .as_ref()
+                .is_some_and(|t| t.succs().len() == 1) =>
+            {
+                Some(*p)
+            }
+            _ => None,
+        };
+        loops.push(Loop {
+            header: h,
+            preheader,
+            blocks: body,
+            parent: None,
+            depth: 1,
+        });
+    }
+    // Nesting: a loop's parent is the smallest other loop containing its
+    // header. Headers are in rpo order, so outer loops come first.
+    for i in 0..loops.len() {
+        let h = loops[i].header;
+        let parent = (0..loops.len())
+            .filter(|&j| {
+                j != i
+                    && loops[j].blocks.contains(&h)
+                    && loops[j].blocks.len() > loops[i].blocks.len()
+            })
+            .min_by_key(|&j| loops[j].blocks.len());
+        loops[i].parent = parent;
+    }
+    for i in 0..loops.len() {
+        let mut d = 1;
+        let mut p = loops[i].parent;
+        while let Some(j) = p {
+            d += 1;
+            p = loops[j].parent;
+        }
+        loops[i].depth = d;
+    }
+    f.loops = loops;
+}
+
+// ---------------------------------------------------------------------------
+// The listing (`vm asm --ir`).
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+impl fmt::Display for Block {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+fn rhs(r: &Rhs) -> String {
+    match r {
+        Rhs::V(v) => v.to_string(),
+        Rhs::K(k) => k.to_string(),
+    }
+}
+
+fn test(t: &Test) -> String {
+    match t {
+        Test::I(c, a, b) => format!("{a} {} {}", cond(*c), rhs(b)),
+        Test::F(c, a, b) => format!("{a} {} {b}", fcond(*c)),
+    }
+}
+
+fn cond(c: Cond) -> &'static str {
+    match c {
+        Cond::Eq => "==",
+        Cond::Ne => "!=",
+        Cond::Lt => "<",
+        Cond::Le => "<=",
+        Cond::Gt => ">",
+        Cond::Ge => ">=",
+        Cond::Below => "<u",
+        Cond::AboveEq => ">=u",
+    }
+}
+
+fn fcond(c: FCond) -> &'static str {
+    match c {
+        FCond::Eq => "==.",
+        FCond::Ne => "!=.",
+        FCond::Lt => "<.",
+        FCond::Le => "<=.",
+    }
+}
+
+fn edge(e: &Edge) -> String {
+    let args: Vec<String> = e.args.iter().map(|v| v.to_string()).collect();
+    format!("{}({})", e.to, args.join(", "))
+}
+
+impl Func {
+    /// The blocks reachable from the entries, in reverse postorder (a
+    /// block after its dominators, a loop's blocks together).
+    pub fn rpo(&self) -> Vec<Block> {
+        let nb = self.blocks.len();
+        let mut seen = vec![false; nb];
+        let mut post = Vec::new();
+        for &(_, e) in &self.entries {
+            if seen[e.0 as usize] {
+                continue;
+            }
+            seen[e.0 as usize] = true;
+            let mut stack = vec![(e, 0usize)];
+            while let Some((b, i)) = stack.pop() {
+                let succs = self.blocks[b.0 as usize]
+                    .term
+                    .as_ref()
+                    .map(|t| t.succs())
+                    .unwrap_or_default();
+                if i < succs.len() {
+                    stack.push((b, i + 1));
+                    let s = succs[i];
+                    if !seen[s.0 as usize] {
+                        seen[s.0 as usize] = true;
+                        stack.push((s, 0));
+                    }
+                } else {
+                    post.push(b);
+                }
+            }
+        }
+        post.reverse();
+        post
+    }
+
+    /// The loop (innermost) that block `b` is in.
+    pub fn loop_of(&self, b: Block) -> Option<usize> {
+        (0..self.loops.len())
+            .filter(|&i| self.loops[i].blocks.contains(&b))
+            .max_by_key(|&i| self.loops[i].depth)
+    }
+
+    fn inst_text(&self, v: Value) -> String {
+        let cls = match self.class[v.0 as usize] {
+            Class::I64 => "i64",
+            Class::F64 => "f64",
+            Class::Ptr => "ptr",
+        };
+        let i = &self.insts[v.0 as usize];
+        let body = match i {
+            Inst::Param => "param".to_string(),
+            Inst::LoadSlot(r) => format!("load_slot r{r}"),
+            Inst::Const(bits) => {
+                if self.class[v.0 as usize] == Class::F64 {
+                    format!("const {:?}", f64::from_bits(*bits))
+                } else {
+                    format!("const {}", *bits as i64)
+                }
+            }
+            Inst::Bin(op, a, b) => format!("{} {a}, {}", format!("{op:?}").to_lowercase(), rhs(b)),
+            Inst::FBin(op, a, b) => format!("f{} {a}, {b}", format!("{op:?}").to_lowercase()),
+            Inst::Un(op, a) => format!("{} {a}", format!("{op:?}").to_lowercase()),
+            Inst::Set(t) => format!("set {}", test(t)),
+            Inst::Select(t, a, b) => format!("select {} ? {a} : {b}", test(t)),
+            Inst::Load(w, a, off) => format!("load.{} [{a} + {off}]", width(*w)),
+            Inst::Store(w, a, off, x) => return format!("store.{} [{a} + {off}], {x}", width(*w)),
+            Inst::CallC(c, args) => {
+                let args: Vec<String> = args.iter().map(|v| v.to_string()).collect();
+                let s = format!("call {c:?}({})", args.join(", "));
+                if !i.has_result() {
+                    return s;
+                }
+                s
+            }
+            Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
+            Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
+            Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
+            Inst::Call { a, f, exit } => return format!("call_script f{f} r{a} -> exit{}", exit.0),
+        };
+        format!("{v}:{cls} = {body}")
+    }
+
+    /// The function as text: blocks with their parameters, loop nesting
+    /// and dominators, then the exits with their write-back maps.
+    pub fn listing(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "  ; {} instructions lowered, {} left to the interpreter, {} loops",
+            self.lowered,
+            self.unlowered,
+            self.loops.len()
+        );
+        for (bi, b) in self.blocks.iter().enumerate() {
+            let blk = Block(bi as u32);
+            let params: Vec<String> = b
+                .params
+                .iter()
+                .map(|&v| {
+                    let c = match self.class[v.0 as usize] {
+                        Class::I64 => "i64",
+                        Class::F64 => "f64",
+                        Class::Ptr => "ptr",
+                    };
+                    format!("{v}:{c}")
+                })
+                .collect();
+            let mut notes = vec![format!("pc {}", b.pc)];
+            if b.entry {
+                notes.push("entry".into());
+            }
+            if let Some(l) = self.loop_of(blk) {
+                let lp = &self.loops[l];
+                if lp.header == blk {
+                    notes.push(format!("loop header, depth {}", lp.depth));
+                } else {
+                    notes.push(format!("in loop {}", lp.header));
+                }
+            }
+            if self.loops.iter().any(|l| l.preheader == Some(blk)) {
+                notes.push("preheader".into());
+            }
+            if let Some(Some(d)) = self.idom.get(bi) {
+                notes.push(format!("idom {d}"));
+            }
+            if self.preds.get(bi).is_some_and(|p| p.is_empty()) && !b.entry {
+                notes.push("unreachable".into());
+            }
+            let _ = writeln!(
+                out,
+                "  {blk}({}):   ; {}",
+                params.join(", "),
+                notes.join(", ")
+            );
+            for &v in &b.insts {
+                let _ = writeln!(out, "    {}", self.inst_text(v));
+            }
+            let t = match &b.term {
+                Some(Term::Jump(e)) => format!("jump {}", edge(e)),
+                Some(Term::Branch(t, a, c)) => {
+                    format!("branch {} ? {} : {}", test(t), edge(a), edge(c))
+                }
+                Some(Term::Exit(x)) => format!("exit{}", x.0),
+                Some(Term::Return { a, n, exit }) => {
+                    format!("return r{a}..{} -> exit{}", a + n, exit.0)
+                }
+                None => "<no terminator>".into(),
+            };
+            let _ = writeln!(out, "    {t}");
+        }
+        for (i, x) in self.exits.iter().enumerate() {
+            let map: Vec<String> = x.map.iter().map(|(r, v)| format!("r{r}={v}")).collect();
+            let _ = writeln!(
+                out,
+                "  exit{i}: pc {}{}  [{}]",
+                x.pc,
+                if x.raised { " raised" } else { "" },
+                map.join(" ")
+            );
+        }
+        out
+    }
+}
+
+fn width(w: Width) -> &'static str {
+    match w {
+        Width::W64 => "64",
+        Width::W8 => "8",
+    }
+}
+
+/// The ops this builder leaves to the interpreter: every other op has a
+/// lowering (the op table's `native` flag says which), and a new op must
+/// join one side or the other (`every_op_lowers_or_is_an_exit`).
+pub const EXITS: &[&str] = &[
+    "PowI",
+    "ShlI",
+    "ShrI",
+    "FloorDivF",
+    "ModF",
+    "PowF",
+    "RoundFI",
+    "RoundFN",
+    "FloorFI",
+    "CeilFI",
+    "ClassF",
+    "FToI",
+    "ForPrep",
+    "ForLoop",
+    "Norm",
+    "GetE",
+    "GetE2",
+    "SetEI",
+    "SetEF",
+    "SetE2I",
+    "SetE2F",
+    "Print",
+    "PrintK",
+    "Raise",
+    "Bound",
+];
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    pub(crate) fn module(src: &str) -> vm::Module {
+        let source = Rc::new(typer::Source::new("t.py", src));
+        let (_, m) = vm::load(source, typer::classes::Classes::shared()).expect("compiles");
+        m
+    }
+
+    fn func(m: &vm::Module, name: &str) -> Func {
+        let p = m
+            .protos
+            .iter()
+            .find(|p| p.name == name)
+            .expect("the function");
+        build(p, &m.protos, &m.rtops).expect("IR")
+    }
+
+    #[test]
+    fn every_op_lowers_or_is_an_exit() {
+        // A host function to dress each op in: [op, Ret1 r0].
+        let m = module("def f(x):\n    return x\nf(1)\n");
+        let host = m.protos.iter().find(|p| p.name == "f").unwrap();
+        for op in Op::SAMPLES {
+            let mut p = host.clone();
+            p.code = vec![*op, Op::Ret1 { a: 0 }];
+            p.spans = vec![host.spans[0]; 2];
+            p.nregs = 8;
+            p.consts = vec![0];
+            let protos = vec![p.clone()];
+            let name = op.name();
+            let f = build(&p, &protos, &[]).unwrap_or_else(|e| panic!("{name}: {}", e.0));
+            let native = op.props().native;
+            let listed = EXITS.contains(&name);
+            assert!(
+                native != listed,
+                "{name}: lower it in ir::Builder::op and flag it `native` in the op table, \
+                 or list it in ir::EXITS (the interpreter executes it)"
+            );
+            assert_eq!(
+                f.lowered,
+                1 + native as usize,
+                "{name}: flagged native but the IR builder has no lowering for it"
+            );
+        }
+    }
+
+    #[test]
+    fn a_range_loop_is_found_with_its_preheader_and_invariants() {
+        let m = module(
+            "import numpy as np\n\
+             def s(a):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i]\n    return t\n\
+             s(np.zeros(3))\n",
+        );
+        let f = func(&m, "s");
+        assert_eq!(f.loops.len(), 1);
+        let l = &f.loops[0];
+        assert_eq!(l.depth, 1);
+        let pre = l.preheader.expect("a preheader");
+        // Both ways in (the function's code and the interpreter's entry at
+        // the loop head) go through the preheader.
+        let entry = f
+            .entries
+            .iter()
+            .find(|(pc, _)| *pc != 0)
+            .expect("a loop entry")
+            .1;
+        assert_eq!(
+            f.blocks[entry.0 as usize].term.as_ref().unwrap().succs(),
+            vec![pre]
+        );
+        assert_eq!(f.idom[l.header.0 as usize], Some(pre));
+        // The array is one value all through the loop (not a parameter of
+        // the header), and the sum a float parameter.
+        let header = &f.blocks[l.header.0 as usize];
+        let loads: Vec<Value> = l
+            .blocks
+            .iter()
+            .flat_map(|b| f.blocks[b.0 as usize].insts.iter().copied())
+            .filter(|&v| matches!(f.insts[v.0 as usize], Inst::Load(Width::W64, _, 0)))
+            .collect();
+        assert_eq!(loads.len(), 1, "one element load");
+        assert_eq!(f.class[loads[0].0 as usize], Class::F64);
+        assert!(header
+            .params
+            .iter()
+            .any(|&v| f.class[v.0 as usize] == Class::F64));
+        let arrays: Vec<Value> = f
+            .insts
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i, Inst::Load(_, _, o) if *o == DATA))
+            .map(|(_, i)| i.args()[0])
+            .collect();
+        assert_eq!(arrays.len(), 1);
+        assert!(!header.params.contains(&arrays[0]));
+        // The bounds guard's exit writes back the loop's state: the index
+        // and the sum among it.
+        let guards: Vec<&Exit> = f
+            .blocks
+            .iter()
+            .flat_map(|b| b.insts.iter())
+            .filter_map(|&v| match &f.insts[v.0 as usize] {
+                Inst::Guard(Test::I(Cond::AboveEq, ..), x) => Some(&f.exits[x.0 as usize]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(guards.len(), 1);
+        assert!(guards[0]
+            .map
+            .iter()
+            .any(|&(_, v)| header.params.contains(&v)));
+        assert!(f.listing().contains("loop header, depth 1"));
+    }
+
+    #[test]
+    fn every_loop_head_is_an_entry_and_back_edges_count_fuel() {
+        let m = module(
+            "def g(n):\n    t = 0\n    for i in range(n):\n        for j in range(i):\n            t += i % 3 + j\n    return t\n\
+             g(4)\n",
+        );
+        let f = func(&m, "g");
+        let p = m.protos.iter().find(|p| p.name == "g").unwrap();
+        // Instruction 0 and both loops' heads (backward jumps' targets).
+        let heads: Vec<usize> = p
+            .code
+            .iter()
+            .enumerate()
+            .filter_map(|(pc, op)| op.target().filter(|&t| t as usize <= pc))
+            .map(|t| t as usize)
+            .collect();
+        assert_eq!(heads.len(), 2);
+        let at: Vec<usize> = f.entries.iter().map(|&(pc, _)| pc).collect();
+        assert_eq!(at[0], 0);
+        for h in &heads {
+            assert!(at.contains(h), "an entry at {h}: {at:?}");
+        }
+        // The inner loop is natural, with its preheader; the outer one is
+        // entered from the side (at the inner head) and is not.
+        assert_eq!(f.loops.len(), 1, "{}", f.listing());
+        let l = &f.loops[0];
+        assert!(l.preheader.is_some());
+        // Every back edge (a jump to a loop head) counts one unit of fuel;
+        // `%` guards its divisor.
+        let mut back = 0;
+        for b in &f.blocks {
+            let Some(Term::Jump(e)) = &b.term else {
+                continue;
+            };
+            let to = &f.blocks[e.to.0 as usize];
+            if !b.entry && to.pc < b.pc && heads.contains(&to.pc) {
+                back += 1;
+                let fuel = b
+                    .insts
+                    .iter()
+                    .any(|&v| matches!(f.insts[v.0 as usize], Inst::Fuel(_)));
+                assert!(fuel, "{}", f.listing());
+            }
+        }
+        assert!(back >= 2, "{}", f.listing());
+        assert!(f.insts.iter().any(|i| matches!(i, Inst::Bin(IOp::Mod, ..))));
+        // Only the trailing `Raise` (no return) is left to the interpreter.
+        assert_eq!(f.unlowered, 1, "{}", f.listing());
+    }
+
+    #[test]
+    fn an_unlowered_op_exits_with_the_live_slots() {
+        let m = module("def h(x):\n    y = x + 1.5\n    print(y)\n    return y * 2.0\nh(1.0)\n");
+        let f = func(&m, "h");
+        assert!(f.unlowered >= 1);
+        let x = f
+            .exits
+            .iter()
+            .find(|x| {
+                matches!(
+                    m.protos.iter().find(|p| p.name == "h").unwrap().code[x.pc],
+                    Op::Print { .. } | Op::PrintK { .. }
+                )
+            })
+            .expect("an exit at the print");
+        // y is live after the print and was computed natively: written back.
+        assert!(x
+            .map
+            .iter()
+            .any(|&(_, v)| matches!(f.insts[v.0 as usize], Inst::FBin(FOp::Add, ..))));
+        // Nothing is written back that the frame already holds.
+        assert!(x
+            .map
+            .iter()
+            .all(|&(r, v)| f.insts[v.0 as usize] != Inst::LoadSlot(r)));
+    }
+}

@@ -1,0 +1,280 @@
+//! Loop optimisations on the low IR.
+//!
+//! **Hoisting.** What a loop computes the same way on every iteration moves
+//! to its preheader (which every way into the loop goes through, entries
+//! from the interpreter included): pure arithmetic on values defined
+//! outside the loop, and the loads of an array's header (data pointer,
+//! shape, strides), which nothing in a loop changes. Loops are done
+//! innermost first, so what an inner loop hoists can leave its outer loop
+//! too. Integer `//` and `%` stay where they are (their divisor's guard is
+//! in the loop), and so do element loads (stores in the loop may change
+//! them).
+//!
+//! A header load hoisted above the loop's null check of its array reads a
+//! zeroed stand-in header when the array is unassigned: the check in the
+//! loop still exits before anything uses what was read.
+
+use crate::ir::{Block, Class, Cond, Func, IOp, Inst, Rhs, Test, Value, Width};
+use crate::layout::{ARRAY_DATA, ARRAY_STRIDES};
+use crate::regalloc::Regs;
+
+/// A header every hoisted load may read when its array is null: zeros,
+/// larger than `vm::array::Array`.
+#[repr(C, align(8))]
+struct NullHeader([u64; 64]);
+
+static NULL_HEADER: NullHeader = NullHeader([0; 64]);
+
+const _: () = assert!(std::mem::size_of::<vm::array::Array>() <= 64 * 8);
+
+/// Is `i` a load from an array's header (not an element)?
+fn header_load(i: &Inst) -> bool {
+    // Element loads read at offset 0 of an element's address; the header's
+    // fields start at the data pointer.
+    matches!(i, Inst::Load(Width::W64, _, off) if *off >= ARRAY_DATA && *off < ARRAY_STRIDES + 8 * 8)
+}
+
+/// Can `i` run earlier than where it is, and more often (no side effect,
+/// no trap)?
+fn pure(i: &Inst) -> bool {
+    match i {
+        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
+        Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
+        _ => header_load(i),
+    }
+}
+
+/// Registers a loop's body needs besides its long-lived values.
+const TEMPS: usize = 3;
+
+/// Hoists loop-invariant computations into preheaders (see the module's
+/// comment), as long as what the loop keeps live fits in `regs`: a value
+/// hoisted only to spill is read from the stack instead of from where it
+/// came from, no gain. Returns how many instructions moved.
+pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
+    let n = f.insts.len();
+    let mut def_block: Vec<Option<Block>> = vec![None; n];
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for &v in b.params.iter().chain(&b.insts) {
+            def_block[v.0 as usize] = Some(Block(bi as u32));
+        }
+    }
+    let rpo = f.rpo();
+    let mut loops: Vec<usize> = (0..f.loops.len()).collect();
+    loops.sort_by_key(|&l| std::cmp::Reverse(f.loops[l].depth));
+    let mut moved = 0;
+    for l in loops {
+        let Some(pre) = f.loops[l].preheader else {
+            continue;
+        };
+        let body = f.loops[l].blocks.clone();
+        let inside = |b: Option<Block>| b.is_some_and(|b| body.contains(&b));
+        // Integer and float values live all through the loop: the
+        // header's parameters and what the loop reads from outside it.
+        let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
+        for b in &body {
+            let bd = &f.blocks[b.0 as usize];
+            let mut used: Vec<Value> = bd
+                .insts
+                .iter()
+                .flat_map(|&v| f.insts[v.0 as usize].args())
+                .collect();
+            if let Some(t) = &bd.term {
+                if let crate::ir::Term::Branch(t, ..) = t {
+                    used.extend(test_args(t));
+                }
+                used.extend(t.edges().iter().flat_map(|e| e.args.iter().copied()));
+            }
+            long.extend(
+                used.into_iter()
+                    .filter(|&a| !inside(def_block[a.0 as usize])),
+            );
+        }
+        long.sort();
+        long.dedup();
+        let floats = long
+            .iter()
+            .filter(|&&v| f.class[v.0 as usize] == Class::F64)
+            .count();
+        let mut room_g =
+            (regs.gpr.len() + regs.gpr_saved.len()).saturating_sub(TEMPS + long.len() - floats);
+        let mut room_f = regs.fpr.len().saturating_sub(TEMPS + floats);
+        let mut out: Vec<Value> = Vec::new();
+        // A stand-in for each array whose header loads leave the loop.
+        let mut safe: Vec<(Value, Value)> = Vec::new();
+        for &b in rpo.iter().filter(|b| body.contains(b)) {
+            let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
+            let mut keep = Vec::with_capacity(insts.len());
+            for v in insts {
+                let i = &f.insts[v.0 as usize];
+                let invariant = pure(i)
+                    && i.args().iter().all(|a| {
+                        !inside(def_block[a.0 as usize])
+                            || matches!(f.insts[a.0 as usize], Inst::Const(_))
+                    });
+                // Integer constants are cheaper to make in the loop than to
+                // keep in a register all through it, unless a hoisted
+                // instruction needs them.
+                let room = if f.class[v.0 as usize] == Class::F64 {
+                    &mut room_f
+                } else {
+                    &mut room_g
+                };
+                if !invariant
+                    || (matches!(i, Inst::Const(_)) && f.class[v.0 as usize] != Class::F64)
+                    || *room == 0
+                {
+                    keep.push(v);
+                    continue;
+                }
+                *room -= 1;
+                if header_load(i) {
+                    let Inst::Load(w, a, off) = *i else {
+                        unreachable!()
+                    };
+                    // A base that already is a stand-in (from an inner
+                    // loop) stays as it is.
+                    let stand_in = matches!(
+                        f.insts[a.0 as usize],
+                        Inst::Select(_, k, _) if f.insts[k.0 as usize] == null_header()
+                    );
+                    let s = match safe.iter().find(|(x, _)| *x == a) {
+                        _ if stand_in => a,
+                        Some(&(_, s)) => s,
+                        None => {
+                            let k = push(f, null_header(), Class::Ptr);
+                            let s = push(
+                                f,
+                                Inst::Select(Test::I(Cond::Eq, a, Rhs::K(0)), k, a),
+                                Class::Ptr,
+                            );
+                            def_block.extend([Some(pre), Some(pre)]);
+                            out.extend([k, s]);
+                            safe.push((a, s));
+                            s
+                        }
+                    };
+                    f.insts[v.0 as usize] = Inst::Load(w, s, off);
+                }
+                out.push(v);
+                def_block[v.0 as usize] = Some(pre);
+                moved += 1;
+            }
+            f.blocks[b.0 as usize].insts = keep;
+        }
+        // Integer constants the hoisted instructions use come along.
+        let mut consts = Vec::new();
+        for &v in &out {
+            for a in f.insts[v.0 as usize].args() {
+                if inside(def_block[a.0 as usize])
+                    && matches!(f.insts[a.0 as usize], Inst::Const(_))
+                {
+                    consts.push(a);
+                    def_block[a.0 as usize] = Some(pre);
+                }
+            }
+        }
+        for &c in &consts {
+            for b in &body {
+                f.blocks[b.0 as usize].insts.retain(|&x| x != c);
+            }
+        }
+        let p = &mut f.blocks[pre.0 as usize].insts;
+        p.extend(consts);
+        p.extend(out);
+    }
+    moved
+}
+
+fn test_args(t: &Test) -> Vec<Value> {
+    match *t {
+        Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => vec![x, y],
+        Test::I(_, x, Rhs::K(_)) => vec![x],
+    }
+}
+
+fn null_header() -> Inst {
+    Inst::Const(&NULL_HEADER as *const NullHeader as u64)
+}
+
+fn push(f: &mut Func, i: Inst, c: Class) -> Value {
+    let v = Value(f.insts.len() as u32);
+    f.insts.push(i);
+    f.class.push(c);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{self, Inst, Width};
+
+    #[test]
+    fn nothing_leaves_a_loop_without_registers_for_it() {
+        let m = ir::tests::module(
+            "import numpy as np\n\
+             def s(a):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i]\n    return t\n\
+             s(np.zeros(3))\n",
+        );
+        let p = m.protos.iter().find(|p| p.name == "s").unwrap();
+        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let few = crate::regalloc::Regs {
+            gpr: &[0, 1, 2],
+            gpr_saved: &[3],
+            fpr: &[0, 1, 2],
+        };
+        assert_eq!(super::hoist(&mut f, &few), 0, "{}", f.listing());
+        let many = crate::regalloc::Regs {
+            gpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8],
+            gpr_saved: &[9],
+            fpr: &[0, 1, 2],
+        };
+        // The data pointer, the shape and the stride.
+        assert_eq!(super::hoist(&mut f, &many), 3, "{}", f.listing());
+    }
+
+    #[test]
+    fn array_headers_leave_the_inner_loop_and_elements_stay() {
+        let m = ir::tests::module(
+            "import numpy as np\n\
+             def mm(a, b):\n    n = a.shape[0]\n    t = 0.0\n    for i in range(n):\n        for k in range(n):\n            t += a[i, k] * b[k, i] * 2.5\n    return t\n\
+             mm(np.zeros((2, 2)), np.zeros((2, 2)))\n",
+        );
+        let p = m.protos.iter().find(|p| p.name == "mm").unwrap();
+        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        // Registers enough for everything.
+        const GPR: [u8; 40] = {
+            let mut r = [0u8; 40];
+            let mut i = 0;
+            while i < 40 {
+                r[i] = i as u8;
+                i += 1;
+            }
+            r
+        };
+        let regs = crate::regalloc::Regs {
+            gpr: &GPR,
+            gpr_saved: &[40, 41],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7],
+        };
+        assert!(super::hoist(&mut f, &regs) > 0);
+        // (The outer loop is entered at the inner one's head too: only the
+        // inner one is a natural loop.)
+        let inner = &f.loops[0];
+        let in_loop = |blocks: &[ir::Block], pred: &dyn Fn(&Inst) -> bool| {
+            blocks
+                .iter()
+                .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+                .filter(|v| pred(&f.insts[v.0 as usize]))
+                .count()
+        };
+        let header = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, off) if *off != 0);
+        let element = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, 0));
+        assert_eq!(in_loop(&inner.blocks, &header), 0, "{}", f.listing());
+        assert_eq!(in_loop(&inner.blocks, &element), 2, "{}", f.listing());
+        // The float constant goes too; the guards stay.
+        let fconst = |i: &Inst| matches!(i, Inst::Const(bits) if *bits == 2.5f64.to_bits());
+        assert_eq!(in_loop(&inner.blocks, &fconst), 0, "{}", f.listing());
+        let guard = |i: &Inst| matches!(i, Inst::Guard(..));
+        assert!(in_loop(&inner.blocks, &guard) >= 4, "{}", f.listing());
+    }
+}

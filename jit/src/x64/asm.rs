@@ -1,0 +1,749 @@
+//! The x86-64 backend of [`Asm`] over dynasm-rs.
+//!
+//! Pinned: `rbx` the frame base (slot `r` at `[rbx + 8*r]`), `r12` the
+//! address of the fuel counter, `r13` the `Cx`; spill slot `n` is
+//! `[rsp + 8*n]`. The emitter's scratch registers are `rax`, `r11`,
+//! `xmm14`, `xmm15`; this file keeps `r10` and `xmm13` for itself (inside
+//! one operation). Everything else is the allocator's.
+
+// dynasm! converts register operands with `.into()`, which clippy sees as
+// a conversion of u8 to itself.
+#![allow(clippy::useless_conversion)]
+
+use dynasmrt::x64::Assembler;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+
+use crate::backend::{Asm, Src, MAX_SPILLS};
+use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
+use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
+use crate::regalloc::{PReg, Regs};
+
+/// Bytes the entry sequence reserves below its pushes: the spill slots and
+/// eight more, so that `rsp` is 16-byte aligned at every call.
+const FRAME: i32 = 8 * MAX_SPILLS as i32 + 8;
+
+/// The entry sequence of every function's native code (this backend's and
+/// the single-pass one's alike: a native script call jumps from one to the
+/// other on the same machine frame), then the epilogue at `epi`.
+pub fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
+    // (cx, at) arrive in rdi, rsi (System V). Six pushes after the return
+    // address and FRAME bytes leave rsp 16-byte aligned.
+    dynasm!(ops
+        ; .arch x64
+        ; push rbx
+        ; push r12
+        ; push r13
+        ; push rbp
+        ; push r14
+        ; push r15
+        ; sub rsp, FRAME
+        ; mov r13, rdi
+        ; mov rbx, QWORD [rdi + CX_BASE]
+        ; mov r12, QWORD [rdi + CX_FUEL]
+        ; jmp rsi
+        ; =>epi
+        ; add rsp, FRAME
+        ; pop r15
+        ; pop r14
+        ; pop rbp
+        ; pop r13
+        ; pop r12
+        ; pop rbx
+        ; ret
+    );
+}
+
+pub struct X64Asm {
+    pub ops: Assembler,
+    epi: DynamicLabel,
+}
+
+impl X64Asm {
+    pub fn new() -> X64Asm {
+        let mut ops = Assembler::new().expect("an executable mapping");
+        let epi = ops.new_dynamic_label();
+        X64Asm { ops, epi }
+    }
+
+    /// Maps the code.
+    pub fn finish(self) -> dynasmrt::ExecutableBuffer {
+        self.ops.finalize().expect("finalize the code buffer")
+    }
+
+    fn jcc(&mut self, c: Cond, l: DynamicLabel) {
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; je =>l),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; jne =>l),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; jl =>l),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; jle =>l),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; jg =>l),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; jge =>l),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; jb =>l),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; jae =>l),
+        }
+    }
+
+    fn cmp(&mut self, a: PReg, b: Src) {
+        match b {
+            Src::R(b) => dynasm!(self.ops ; .arch x64 ; cmp Rq(a), Rq(b)),
+            Src::K(k) => dynasm!(self.ops ; .arch x64 ; cmp Rq(a), DWORD k),
+        }
+    }
+
+    /// `r10b = c` after the last compare.
+    fn setcc(&mut self, c: Cond) {
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; sete r10b),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; setne r10b),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; setl r10b),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; setle r10b),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; setg r10b),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; setge r10b),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; setb r10b),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; setae r10b),
+        }
+    }
+
+    /// `if c { r10 = s }` after the last compare.
+    fn cmov(&mut self, c: Cond, s: PReg) {
+        match c {
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove r10, Rq(s)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne r10, Rq(s)),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl r10, Rq(s)),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle r10, Rq(s)),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg r10, Rq(s)),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge r10, Rq(s)),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb r10, Rq(s)),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae r10, Rq(s)),
+        }
+    }
+
+    /// `ucomisd` with the operands ordered so that `Lt`/`Le` read as
+    /// "above" (false when unordered).
+    fn fcompare(&mut self, c: FCond, a: PReg, b: PReg) {
+        let (x, y) = match c {
+            FCond::Lt | FCond::Le => (b, a),
+            FCond::Eq | FCond::Ne => (a, b),
+        };
+        dynasm!(self.ops ; .arch x64 ; ucomisd Rx(x), Rx(y));
+    }
+
+    /// `d op= s` for the two-address integer operations.
+    fn op2(&mut self, op: IOp, d: PReg, s: Src) {
+        match (op, s) {
+            (IOp::Add, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; add Rq(d), Rq(s)),
+            (IOp::Sub, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; sub Rq(d), Rq(s)),
+            (IOp::Mul, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(s)),
+            (IOp::And, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; and Rq(d), Rq(s)),
+            (IOp::Or, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; or Rq(d), Rq(s)),
+            (IOp::Xor, Src::R(s)) => dynasm!(self.ops ; .arch x64 ; xor Rq(d), Rq(s)),
+            (IOp::Add, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; add Rq(d), DWORD k),
+            (IOp::Sub, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; sub Rq(d), DWORD k),
+            (IOp::Mul, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(d), DWORD k),
+            (IOp::And, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; and Rq(d), DWORD k),
+            (IOp::Or, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; or Rq(d), DWORD k),
+            (IOp::Xor, Src::K(k)) => dynasm!(self.ops ; .arch x64 ; xor Rq(d), DWORD k),
+            (IOp::Sar, Src::K(k)) => {
+                dynasm!(self.ops ; .arch x64 ; sar Rq(d), (k & 63) as i8)
+            }
+            _ => unreachable!("{op:?} is not two-address"),
+        }
+    }
+
+    /// Python's `//` (`modulo` false) or `%` of `a` by `b` (not zero).
+    fn divide(&mut self, modulo: bool, d: PReg, a: PReg, b: Src) {
+        // idiv takes rax and rdx: rdx is saved around it, the divisor goes
+        // to r11 through the stack (it may be in rax or rdx).
+        dynasm!(self.ops ; .arch x64 ; push rdx);
+        match b {
+            Src::R(b) => dynasm!(self.ops ; .arch x64 ; push Rq(b) ; mov rax, Rq(a) ; pop r11),
+            Src::K(k) => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(a) ; mov r11, DWORD k),
+        }
+        if modulo {
+            dynasm!(self.ops
+                ; .arch x64
+                ; cmp r11, -1
+                ; jne >div
+                ; xor edx, edx
+                ; jmp >done
+                ; div:
+                ; cqo
+                ; idiv r11
+                ; test rdx, rdx
+                ; je >done
+                ; mov rax, rdx
+                ; xor rax, r11
+                ; jns >done
+                ; add rdx, r11
+                ; done:
+                ; mov rax, rdx
+                ; pop rdx
+            );
+        } else {
+            // MIN // -1 wraps to MIN, as the interpreter's wrapping_div.
+            dynasm!(self.ops
+                ; .arch x64
+                ; cmp r11, -1
+                ; jne >div
+                ; neg rax
+                ; jmp >done
+                ; div:
+                ; cqo
+                ; idiv r11
+                ; test rdx, rdx
+                ; je >done
+                ; xor rdx, r11
+                ; jns >done
+                ; dec rax
+                ; done:
+                ; pop rdx
+            );
+        }
+        if d != 0 {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+        }
+    }
+}
+
+impl Default for X64Asm {
+    fn default() -> Self {
+        X64Asm::new()
+    }
+}
+
+fn slot(r: u16) -> i32 {
+    r as i32 * 8
+}
+
+fn spill(n: u32) -> i32 {
+    debug_assert!(n < MAX_SPILLS);
+    n as i32 * 8
+}
+
+impl Asm for X64Asm {
+    type Label = DynamicLabel;
+
+    // rbx r12 r13 pinned, rax r11 r10 scratch, rsp the stack.
+    const REGS: Regs = Regs {
+        gpr: &[1, 2, 6, 7, 8, 9],
+        gpr_saved: &[5, 14, 15],
+        fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    };
+    const SCRATCH: [PReg; 2] = [0, 11];
+    const FSCRATCH: [PReg; 2] = [14, 15];
+    const RET: PReg = 0;
+    const FRET: PReg = 0;
+
+    fn new_label(&mut self) -> DynamicLabel {
+        self.ops.new_dynamic_label()
+    }
+
+    fn bind(&mut self, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; =>l);
+    }
+
+    fn offset(&self) -> usize {
+        self.ops.offset().0
+    }
+
+    fn prologue(&mut self) {
+        let epi = self.epi;
+        prologue(&mut self.ops, epi);
+    }
+
+    fn exit(&mut self, code: u32) {
+        let epi = self.epi;
+        dynasm!(self.ops ; .arch x64 ; mov eax, code as i32 ; jmp =>epi);
+    }
+
+    fn mov(&mut self, d: PReg, s: PReg) {
+        if d != s {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(s));
+        }
+    }
+
+    fn movi(&mut self, d: PReg, k: i64) {
+        if k == 0 {
+            dynasm!(self.ops ; .arch x64 ; xor Rd(d), Rd(d));
+        } else if let Ok(k) = i32::try_from(k) {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), DWORD k);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD k);
+        }
+    }
+
+    fn fmov(&mut self, d: PReg, s: PReg) {
+        if d != s {
+            dynasm!(self.ops ; .arch x64 ; movaps Rx(d), Rx(s));
+        }
+    }
+
+    fn bits_to_f(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; movq Rx(d), Rq(s));
+    }
+
+    fn bits_to_i(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; movq Rq(d), Rx(s));
+    }
+
+    fn load_slot(&mut self, d: PReg, r: u16) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [rbx + slot(r)]);
+    }
+
+    fn store_slot(&mut self, r: u16, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [rbx + slot(r)], Rq(s));
+    }
+
+    fn fload_slot(&mut self, d: PReg, r: u16) {
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rbx + slot(r)]);
+    }
+
+    fn fstore_slot(&mut self, r: u16, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; movsd QWORD [rbx + slot(r)], Rx(s));
+    }
+
+    fn load_spill(&mut self, d: PReg, n: u32) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [rsp + spill(n)]);
+    }
+
+    fn store_spill(&mut self, n: u32, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [rsp + spill(n)], Rq(s));
+    }
+
+    fn fload_spill(&mut self, d: PReg, n: u32) {
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rsp + spill(n)]);
+    }
+
+    fn fstore_spill(&mut self, n: u32, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; movsd QWORD [rsp + spill(n)], Rx(s));
+    }
+
+    fn load(&mut self, w: Width, d: PReg, base: PReg, off: i32) {
+        match w {
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [Rq(base) + off]),
+            Width::W8 => dynasm!(self.ops ; .arch x64 ; movzx Rd(d), BYTE [Rq(base) + off]),
+        }
+    }
+
+    fn store(&mut self, w: Width, base: PReg, off: i32, s: PReg) {
+        match w {
+            Width::W64 => dynasm!(self.ops ; .arch x64 ; mov QWORD [Rq(base) + off], Rq(s)),
+            Width::W8 => dynasm!(self.ops ; .arch x64 ; mov BYTE [Rq(base) + off], Rb(s)),
+        }
+    }
+
+    fn fload(&mut self, d: PReg, base: PReg, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [Rq(base) + off]);
+    }
+
+    fn fstore(&mut self, base: PReg, off: i32, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; movsd QWORD [Rq(base) + off], Rx(s));
+    }
+
+    fn alu(&mut self, op: IOp, d: PReg, a: PReg, b: Src) {
+        match op {
+            IOp::FloorDiv => self.divide(false, d, a, b),
+            IOp::Mod => self.divide(true, d, a, b),
+            IOp::Min | IOp::Max => {
+                // c only when strictly smaller (larger): ties keep b.
+                let c = if op == IOp::Min { Cond::Lt } else { Cond::Gt };
+                let b = match b {
+                    Src::R(b) => b,
+                    Src::K(k) => {
+                        dynasm!(self.ops ; .arch x64 ; mov r11, DWORD k);
+                        11
+                    }
+                };
+                dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; cmp Rq(b), r10);
+                self.cmov(c, b);
+                dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+            }
+            IOp::Mul if matches!(b, Src::K(_)) => {
+                let Src::K(k) = b else { unreachable!() };
+                dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), DWORD k);
+            }
+            _ => {
+                if d == a {
+                    self.op2(op, d, b);
+                } else if b == Src::R(d) {
+                    match op {
+                        IOp::Add | IOp::Mul | IOp::And | IOp::Or | IOp::Xor => {
+                            self.op2(op, d, Src::R(a))
+                        }
+                        IOp::Sub => {
+                            dynasm!(self.ops ; .arch x64 ; neg Rq(d) ; add Rq(d), Rq(a))
+                        }
+                        _ => {
+                            dynasm!(self.ops ; .arch x64 ; mov r10, Rq(d) ; mov Rq(d), Rq(a));
+                            self.op2(op, d, Src::R(10));
+                        }
+                    }
+                } else {
+                    self.mov(d, a);
+                    self.op2(op, d, b);
+                }
+            }
+        }
+    }
+
+    fn un(&mut self, op: UnOp, d: PReg, a: PReg) {
+        match op {
+            UnOp::Neg => {
+                self.mov(d, a);
+                dynasm!(self.ops ; .arch x64 ; neg Rq(d));
+            }
+            UnOp::Not => {
+                self.mov(d, a);
+                dynasm!(self.ops ; .arch x64 ; not Rq(d));
+            }
+            UnOp::Abs => {
+                // -a when it is positive, else a (MIN stays MIN).
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; mov r10, Rq(a)
+                    ; neg r10
+                    ; cmovl r10, Rq(a)
+                    ; mov Rq(d), r10
+                );
+            }
+            _ => unreachable!("{op:?} is not an integer operation"),
+        }
+    }
+
+    fn falu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg) {
+        let op2 = |s: &mut Self, d: PReg, b: PReg| match op {
+            FOp::Add => dynasm!(s.ops ; .arch x64 ; addsd Rx(d), Rx(b)),
+            FOp::Sub => dynasm!(s.ops ; .arch x64 ; subsd Rx(d), Rx(b)),
+            FOp::Mul => dynasm!(s.ops ; .arch x64 ; mulsd Rx(d), Rx(b)),
+            FOp::Div => dynasm!(s.ops ; .arch x64 ; divsd Rx(d), Rx(b)),
+            FOp::Min => dynasm!(s.ops ; .arch x64 ; minsd Rx(d), Rx(b)),
+            FOp::Max => dynasm!(s.ops ; .arch x64 ; maxsd Rx(d), Rx(b)),
+        };
+        match op {
+            // minsd x, y is x < y ? x : y (y when unordered): b < a ? b : a.
+            FOp::Min | FOp::Max => {
+                dynasm!(self.ops ; .arch x64 ; movaps xmm13, Rx(b));
+                op2(self, 13, a);
+                self.fmov(d, 13);
+            }
+            _ if d == a => op2(self, d, b),
+            FOp::Add | FOp::Mul if d == b => op2(self, d, a),
+            _ if d == b => {
+                dynasm!(self.ops ; .arch x64 ; movaps xmm13, Rx(b));
+                self.fmov(d, a);
+                op2(self, d, 13);
+            }
+            _ => {
+                self.fmov(d, a);
+                op2(self, d, b);
+            }
+        }
+    }
+
+    fn fun(&mut self, op: UnOp, d: PReg, a: PReg) {
+        match op {
+            UnOp::FSqrt => dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a)),
+            UnOp::FNeg => {
+                dynasm!(self.ops ; .arch x64 ; mov r10, QWORD i64::MIN ; movq xmm13, r10);
+                self.fmov(d, a);
+                dynasm!(self.ops ; .arch x64 ; xorpd Rx(d), xmm13);
+            }
+            UnOp::FAbs => {
+                dynasm!(self.ops ; .arch x64 ; mov r10, QWORD i64::MAX ; movq xmm13, r10);
+                self.fmov(d, a);
+                dynasm!(self.ops ; .arch x64 ; andpd Rx(d), xmm13);
+            }
+            _ => unreachable!("{op:?} is not a float operation"),
+        }
+    }
+
+    fn itof(&mut self, d: PReg, s: PReg) {
+        // xorps first: cvtsi2sd writes only the low lane, and would wait
+        // for the register's last writer otherwise.
+        dynasm!(self.ops ; .arch x64 ; xorps Rx(d), Rx(d) ; cvtsi2sd Rx(d), Rq(s));
+    }
+
+    fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src) {
+        self.cmp(a, b);
+        self.setcc(c);
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), r10b);
+    }
+
+    fn fset(&mut self, c: FCond, d: PReg, a: PReg, b: PReg) {
+        self.fcompare(c, a, b);
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; seta r10b),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; setae r10b),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; sete r10b ; setnp r11b ; and r10b, r11b),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; setne r10b ; setp r11b ; or r10b, r11b),
+        }
+        dynasm!(self.ops ; .arch x64 ; movzx Rd(d), r10b);
+    }
+
+    fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg) {
+        self.cmp(a, b);
+        dynasm!(self.ops ; .arch x64 ; mov r10, Rq(f));
+        self.cmov(c, t);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+    }
+
+    fn branch(&mut self, c: Cond, a: PReg, b: Src, l: DynamicLabel) {
+        self.cmp(a, b);
+        self.jcc(c, l);
+    }
+
+    fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: DynamicLabel) {
+        self.fcompare(c, a, b);
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; ja =>l),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; jae =>l),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; jp >skip ; je =>l ; skip:),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; jp =>l ; jne =>l),
+        }
+    }
+
+    fn jump(&mut self, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; jmp =>l);
+    }
+
+    fn fuel(&mut self, l: DynamicLabel) {
+        dynasm!(self.ops
+            ; .arch x64
+            ; cmp QWORD [r12], 1
+            ; je =>l
+            ; dec QWORD [r12]
+        );
+    }
+
+    fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]) {
+        // Into rdi, rsi and xmm0, xmm1 without overwriting an argument not
+        // yet moved: the first goes through r10 / xmm13.
+        match *args {
+            [] => {}
+            [a] => self.mov(7, a),
+            [a, b] => {
+                dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a));
+                self.mov(6, b);
+                dynasm!(self.ops ; .arch x64 ; mov rdi, r10);
+            }
+            _ => unreachable!("at most two integer arguments"),
+        }
+        match *fargs {
+            [] => {}
+            [a] => self.fmov(0, a),
+            [a, b] => {
+                dynasm!(self.ops ; .arch x64 ; movaps xmm13, Rx(a));
+                self.fmov(1, b);
+                dynasm!(self.ops ; .arch x64 ; movaps xmm0, xmm13);
+            }
+            _ => unreachable!("at most two float arguments"),
+        }
+        // rsp is 16-byte aligned here (see `prologue`).
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
+    }
+
+    fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize) {
+        let off = (op * RTDESC_SIZE) as i32;
+        let regs = slot as i32 * 8;
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, QWORD [r13 + CX_RT]
+            ; mov rsi, QWORD [r13 + CX_RTOPS]
+            ; add rsi, DWORD off
+            ; lea rdx, [rbx + regs]
+            ; mov rcx, QWORD window as i64
+            ; mov r8, QWORD [r13 + CX_RAISED]
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
+    }
+
+    fn cx(&mut self, d: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r13);
+    }
+
+    fn set_base(&mut self, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov rbx, Rq(s));
+    }
+
+    fn jump_reg(&mut self, r: PReg) {
+        dynasm!(self.ops ; .arch x64 ; jmp Rq(r));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Assembles `body` between the entry sequence and an exit, runs it on
+    /// `slots` and returns them.
+    fn run(slots: &[u64], body: impl FnOnce(&mut X64Asm)) -> Vec<u64> {
+        let mut s = slots.to_vec();
+        let mut a = X64Asm::new();
+        a.prologue();
+        let at = a.offset();
+        body(&mut a);
+        a.exit(0);
+        let buf = a.finish();
+        let mut fuel = 10u64;
+        let mut cx = vm::tiering::Cx {
+            base: s.as_mut_ptr(),
+            fuel: &mut fuel,
+            ctl: std::ptr::null_mut(),
+            frames: std::ptr::null(),
+            stack: s.as_mut_ptr(),
+            stack_len: s.len(),
+            protos: std::ptr::null(),
+            rt: std::ptr::null(),
+            rtops: std::ptr::null(),
+            raised: std::ptr::null_mut(),
+        };
+        // SAFETY: the code follows the `Enter` contract (prologue first),
+        // touches only the slots each test passes, and returns.
+        unsafe {
+            let enter: vm::tiering::Enter =
+                std::mem::transmute(buf.ptr(dynasmrt::AssemblyOffset(0)));
+            enter(&mut cx, buf.ptr(dynasmrt::AssemblyOffset(at)));
+        }
+        s
+    }
+
+    fn floordiv(a: i64, b: i64) -> i64 {
+        let q = a.wrapping_div(b);
+        if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+            q - 1
+        } else {
+            q
+        }
+    }
+
+    fn modulo(a: i64, b: i64) -> i64 {
+        let r = a.wrapping_rem(b);
+        if r != 0 && ((r < 0) != (b < 0)) {
+            r + b
+        } else {
+            r
+        }
+    }
+
+    #[test]
+    fn division_floors_whichever_registers_hold_the_operands() {
+        let cases = [
+            (7, 2),
+            (-7, 2),
+            (7, -2),
+            (-7, -2),
+            (6, 3),
+            (i64::MIN, -1),
+            (i64::MIN, 1),
+            (5, -1),
+            (0, -5),
+        ];
+        // Operands and result in rdx (taken by idiv), in the scratch
+        // registers, and apart.
+        let placements: [(PReg, PReg, PReg); 5] =
+            [(1, 6, 7), (2, 6, 2), (6, 2, 2), (0, 11, 0), (11, 0, 8)];
+        for (x, y) in cases {
+            for &(ra, rb, rd) in &placements {
+                for m in [false, true] {
+                    // rdx, when no operand, keeps its value.
+                    let keep = [ra, rb, rd].contains(&2);
+                    let s = run(&[x as u64, y as u64, 0, 77], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        if !keep {
+                            a.movi(2, 77);
+                        }
+                        let op = if m { IOp::Mod } else { IOp::FloorDiv };
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                        if !keep {
+                            a.store_slot(3, 2);
+                        }
+                    });
+                    let want = if m { modulo(x, y) } else { floordiv(x, y) };
+                    let what = if m { "%" } else { "//" };
+                    assert_eq!(s[2] as i64, want, "{x} {what} {y} in {ra},{rb} -> {rd}");
+                    assert_eq!(s[3], 77, "rdx kept");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn three_address_forms_agree_when_operands_alias() {
+        for op in [IOp::Add, IOp::Sub, IOp::Mul, IOp::Xor, IOp::Min, IOp::Max] {
+            let (x, y) = (-5i64, 3i64);
+            let want = match op {
+                IOp::Add => x + y,
+                IOp::Sub => x - y,
+                IOp::Mul => x * y,
+                IOp::Xor => x ^ y,
+                IOp::Min => x.min(y),
+                _ => x.max(y),
+            };
+            // d == a, d == b, all distinct, and an immediate.
+            for (ra, rb, rd) in [(1, 2, 1), (1, 2, 2), (1, 2, 6)] {
+                let s = run(&[x as u64, y as u64, 0], |a| {
+                    a.load_slot(ra, 0);
+                    a.load_slot(rb, 1);
+                    a.alu(op, rd, ra, Src::R(rb));
+                    a.store_slot(2, rd);
+                });
+                assert_eq!(s[2] as i64, want, "{op:?} {ra},{rb} -> {rd}");
+            }
+            let s = run(&[x as u64, 0, 0], |a| {
+                a.load_slot(1, 0);
+                a.alu(op, 6, 1, Src::K(y as i32));
+                a.store_slot(2, 6);
+            });
+            assert_eq!(s[2] as i64, want, "{op:?} with an immediate");
+        }
+    }
+
+    #[test]
+    fn float_min_max_and_selects_keep_pythons_order() {
+        for (x, y) in [
+            (1.0, 2.0),
+            (2.0, 1.0),
+            (f64::NAN, 1.0),
+            (1.0, f64::NAN),
+            (0.0, -0.0),
+        ] {
+            let s = run(&[f64::to_bits(x), f64::to_bits(y), 0, 0, 0], |a| {
+                a.fload_slot(1, 0);
+                a.fload_slot(2, 1);
+                a.falu(FOp::Min, 3, 1, 2);
+                a.fstore_slot(2, 3);
+                a.falu(FOp::Max, 2, 1, 2);
+                a.fstore_slot(3, 2);
+                a.fload_slot(2, 1);
+                a.falu(FOp::Sub, 2, 1, 2);
+                a.fstore_slot(4, 2);
+            });
+            let min = if y < x { y } else { x };
+            let max = if y > x { y } else { x };
+            assert_eq!(s[2], min.to_bits(), "min({x}, {y})");
+            assert_eq!(s[3], max.to_bits(), "max({x}, {y})");
+            assert_eq!(f64::from_bits(s[4]).to_bits(), (x - y).to_bits());
+        }
+        for i in [-3i64, 0, 4] {
+            let s = run(&[i as u64, 10, 0, 0], |a| {
+                a.load_slot(1, 0);
+                a.load_slot(2, 1);
+                a.alu(IOp::Add, 6, 1, Src::R(2));
+                a.select(Cond::Lt, 1, 1, Src::K(0), 6, 1);
+                a.store_slot(2, 1);
+                a.un(UnOp::Abs, 7, 1);
+                a.set(Cond::AboveEq, 8, 1, Src::R(2));
+                a.store_slot(3, 8);
+            });
+            assert_eq!(s[2] as i64, if i < 0 { i + 10 } else { i });
+            assert_eq!(s[3], 0);
+        }
+    }
+}
