@@ -5,8 +5,13 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Err(f) = kiln_fuzz::exec::check(data) {
-        panic!("{}\n{}", f.key, f.detail);
+fuzz_target!(
+    // Records panics, so that one Kiln catches and turns into an error is
+    // still reported.
+    init: kiln_fuzz::exec::quiet_panics(),
+    |data: &[u8]| {
+        if let Err(f) = kiln_fuzz::exec::check(data) {
+            panic!("{}\n{}", f.key, f.detail);
+        }
     }
-});
+);

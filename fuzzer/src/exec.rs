@@ -89,13 +89,22 @@ pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, Failure
     GUARDED.with(|g| g.set(true));
     let r = catch_unwind(AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(false));
-    r.map_err(|_| {
-        let text = PANIC
-            .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| "\tpanic".into());
+    let panicked = PANIC.with(|p| p.borrow_mut().take());
+    let failure = |text: String, how: &str| {
         let (at, msg) = text.split_once('\t').unwrap_or(("", &text));
-        Failure::new(format!("panic in {what} at {at}"), msg.to_string())
-    })
+        Failure::new(format!("{how} in {what} at {at}"), msg.to_string())
+    };
+    match r {
+        Err(_) => Err(failure(
+            panicked.unwrap_or_else(|| "\tpanic".into()),
+            "panic",
+        )),
+        // Kiln turns some panics into errors (a SystemError in the
+        // script, KILN_E_INTERNAL from the C API) so that the host lives
+        // on; each is still a bug.
+        Ok(_) if panicked.is_some() => Err(failure(panicked.unwrap(), "caught panic")),
+        Ok(v) => Ok(v),
+    }
 }
 
 /// A diagnostic must point into the file: `fuzz.py:LINE:COL: ...` with a

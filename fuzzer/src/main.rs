@@ -155,6 +155,12 @@ fn driver(mode: Mode, args: &[String]) -> Result<ExitCode, String> {
         // A closed pipe (`| head`) is no reason to panic.
         use std::io::Write;
         let mut out = std::io::stdout();
+        if mode == Mode::Capi && std::env::var_os("KILN_FUZZ_TRACE").is_some() {
+            // The calls, here rather than in a child whose output is kept
+            // only when it fails.
+            let input = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let _ = writeln!(out, "{:?}", kiln_fuzz::capi::run(&input));
+        }
         return Ok(match campaign::replay(&l, &s, &f, plan.timeout) {
             None => {
                 let _ = writeln!(out, "{}: ok", f.display());
