@@ -254,7 +254,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let shape = shape_of(&ints(&ops[0]))?;
             let dt = out_dtype(&d.ret);
             cx.charge(elems(&shape))?;
-            let a = new_array(&cx.table, 0, dt, &shape, *fill == Fill::Zeros)?;
+            let a = new_array(&cx.table, 0, dt, &shape, zeroed(*fill))?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
@@ -262,7 +262,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let src = arr(&ops[0]);
             let dt = out_dtype(&d.ret);
             cx.charge(src.size())?;
-            let a = new_array(&cx.table, src.class, dt, src.shape(), *fill == Fill::Zeros)?;
+            let a = new_array(&cx.table, src.class, dt, src.shape(), zeroed(*fill))?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
@@ -532,6 +532,14 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
     }
     Ok(())
+}
+
+/// Whether a new array is zeroed before its fill. `np.empty` memory is
+/// zeroed too: NumPy leaves its contents unspecified, and anything else
+/// would show a script whatever an earlier allocation (of the host, too)
+/// left there, differently from run to run and tier to tier.
+fn zeroed(fill: Fill) -> bool {
+    matches!(fill, Fill::Zeros | Fill::Empty)
 }
 
 /// # Safety
@@ -1718,6 +1726,46 @@ mod tests {
             array::release(lo);
             array::release(hi);
             array::release(a);
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
+    }
+
+    /// `np.empty` and `np.empty_like` memory is zeroed, also when the
+    /// allocator hands out again a block a freed array left its values in.
+    #[test]
+    fn empty_arrays_are_zeroed() {
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        let shape2 = Type::Tuple(Rc::from(vec![Type::Int, Type::Int]));
+        let empty = RtDesc {
+            op: RtOp::New(Fill::Empty),
+            args: vec![shape2],
+            ret: f64_array(2),
+        };
+        let empty_like = RtDesc {
+            op: RtOp::NewLike(Fill::Empty),
+            args: vec![f64_array(2)],
+            ret: f64_array(2),
+        };
+        for _ in 0..3 {
+            let old = counting(&cx, 4, 8);
+            // SAFETY: its one reference; not used again.
+            unsafe { array::release(old) };
+            let mut regs = [4u64, 8];
+            exec(&cx, &empty, &mut regs).unwrap();
+            let a = regs[0] as *mut Array;
+            assert_eq!(values(a), vec![0.0; 32]);
+            let src = counting(&cx, 4, 8);
+            let mut regs = [src as u64];
+            exec(&cx, &empty_like, &mut regs).unwrap();
+            let b = regs[0] as *mut Array;
+            assert_eq!(values(b), vec![0.0; 32]);
+            // SAFETY: one reference each, not used again.
+            unsafe {
+                array::release(a);
+                array::release(b);
+                array::release(src);
+            }
         }
         let s = cx.table.allocators()[0].stats();
         assert_eq!(s.allocs, s.frees);
