@@ -180,6 +180,14 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
+        name: "unsup_dot_0d",
+        src: "import numpy as np\nz = np.zeros(())\nprint(np.dot(z, z))\n",
+        kind: "unsupported",
+        at: &[(3, 7)],
+        names: &[&["np.dot"], &["1-D"]],
+        other_line: None,
+    },
+    Case {
         name: "unsup_try",
         src: "def f(a):\n    try:\n        return a\n    except ValueError:\n        return 0\nprint(f(1))\n",
         kind: "unsupported",

@@ -191,9 +191,18 @@ fn ints(o: &Opnd) -> Vec<i64> {
     }
 }
 
+/// A scalar operand's value and dtype. A 0-d array stands for its one
+/// element, as in NumPy, where a ufunc on 0-d arrays (`a + 1`) gives a
+/// scalar and a 0-d array serves as a fill value or a bound.
 fn scalar(o: &Opnd) -> (Val, DType) {
     match o {
         Opnd::Scalar(v, d) => (*v, *d),
+        Opnd::Arr(_) if arr(o).ndim == 0 => {
+            let a = arr(o);
+            // SAFETY: a live array of no dimensions holds one element, at
+            // its data pointer.
+            (unsafe { load(a.dtype, a.data) }, a.dtype)
+        }
         _ => unreachable!("operand is not a scalar"),
     }
 }
@@ -1769,6 +1778,30 @@ mod tests {
         }
         let s = cx.table.allocators()[0].stats();
         assert_eq!(s.allocs, s.frees);
+    }
+
+    /// A 0-d array where a scalar is expected stands for its element (a
+    /// ufunc on 0-d arrays gives a scalar, as in NumPy).
+    #[test]
+    fn a_zero_d_operand_is_its_element() {
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        let a = new_array(&cx.table, 0, DType::F64, &[], false).unwrap();
+        // SAFETY: a fresh 0-d float64 array: one element at `data`.
+        unsafe { ((*a).data as *mut f64).write(1.5) };
+        let add = RtDesc {
+            op: RtOp::Ufunc {
+                f: Ufunc::Add,
+                dt: DType::F64,
+                args: vec![Arg::Array(DType::F64), Arg::Scalar(DType::F64)],
+            },
+            args: vec![f64_array(0), Type::Float],
+            ret: Type::Scalar(DType::F64),
+        };
+        let mut regs = [a as u64, 2.0f64.to_bits()];
+        exec(&cx, &add, &mut regs).unwrap();
+        assert_eq!(f64::from_bits(regs[0]), 3.5);
+        // SAFETY: its one reference, not used again.
+        unsafe { array::release(a) };
     }
 
     #[test]
