@@ -21,6 +21,8 @@ Modes:
     check   parse and type-check each input (nothing runs)
     run     run each input in --tier interp, jit and auto with fuel and a memory
             cap, and compare output, exception text and allocator statistics
+    capi    read each input as a sequence of C API calls (include/kiln.h),
+            misuse included, and check the header's promises
 
 Options:
     --seed N            campaign seed (default 1); input i is a function of (seed, i)
