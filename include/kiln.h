@@ -114,7 +114,8 @@ typedef struct kiln_value {
 /* How a VM runs programs. All zero is the default configuration. */
 typedef struct kiln_config {
     uint32_t tier;       /* 0 auto (interpret, compile what is hot), 1 interp, 2 jit */
-    uint32_t max_depth;  /* deepest recursion before RecursionError; 0: 1000 */
+    uint32_t max_depth;  /* deepest recursion before RecursionError; 0: 1000;
+                            above 1000000: 1000000 */
     uint64_t fuel;       /* loop iterations plus calls one kiln_call or kiln_run_main
                             may make before it stops with an error; 0: no limit */
     uint64_t max_memory; /* most bytes of array memory live at once; 0: no limit */

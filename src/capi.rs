@@ -83,7 +83,8 @@ impl KilnValue {
 pub struct KilnConfig {
     /// 0 auto, 1 interp, 2 jit.
     pub tier: u32,
-    /// Largest number of recursive calls; 0 for the default (1000).
+    /// Largest number of recursive calls; 0 for the default (1000);
+    /// above 1000000 the same as 1000000.
     pub max_depth: u32,
     /// Loop iterations plus calls one host call may make; 0 for no limit.
     pub fuel: u64,

@@ -1029,6 +1029,46 @@ mod tests {
         );
     }
 
+    /// A 0-d host array behaves as a NumPy 0-d array in every tier: a
+    /// ufunc on it gives a scalar, `a[()]` reads and writes its element.
+    #[test]
+    fn zero_d_host_arrays_work_like_numpy() {
+        let src = "\
+def g(a):
+    return a + 1
+
+def h(a):
+    return a.T.T * 2.0
+
+def k(a):
+    a[()] = a[()] + 6.0
+    return a
+";
+        for tier in [Tier::Interp, Tier::Jit, Tier::Auto] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm.load("z.py", src).unwrap();
+            let a = vm.array_from_vec(vec![1.0f64], &[], NDARRAY);
+            assert_eq!(
+                vm.call(&m, "g", &[Value::Array(a.clone())]).unwrap(),
+                Value::Float(2.0),
+                "{tier:?}"
+            );
+            assert_eq!(
+                vm.call(&m, "h", &[Value::Array(a.clone())]).unwrap(),
+                Value::Float(2.0),
+                "{tier:?}"
+            );
+            let Value::Array(r) = vm.call(&m, "k", &[Value::Array(a.clone())]).unwrap() else {
+                panic!("an array")
+            };
+            assert!(r.shape().is_empty(), "{tier:?}");
+            assert_eq!(a.to_vec_f64(), vec![7.0], "{tier:?}");
+        }
+    }
+
     #[test]
     fn shapes_are_checked() {
         let mut vm = Vm::new(Config::default());

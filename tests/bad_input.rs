@@ -830,6 +830,35 @@ fn deep_recursion_at_run_time() {
             ));
         }
     }
+    // A recursion limit in the billions acts as the largest one (10^6), so
+    // unbounded recursion ends in RecursionError there, in every tier,
+    // instead of growing the call stack until the host's memory runs out.
+    for tier in ["interp", "jit", "auto"] {
+        let o = run_vm(
+            &[
+                "run",
+                "--tier",
+                tier,
+                "--recursion-limit",
+                "4000000000",
+                "unbounded.py",
+            ],
+            Some(&dir.path),
+            LIMIT,
+        );
+        let folded = "  [Previous line repeated 999996 more times]";
+        if o.code != Some(1)
+            || o.last_stderr_line() != "RecursionError: maximum recursion depth exceeded"
+            || !o.stderr.lines().any(|l| l == folded)
+        {
+            failures.push(format!(
+                "vm run --tier {tier} --recursion-limit 4000000000 unbounded.py: expected a \
+                 RecursionError at depth 1000000, got {}\n    stderr: {:?}",
+                o.status_text(),
+                o.stderr_head(600)
+            ));
+        }
+    }
     // Fuel bounds a run that would never end.
     dir.write("forever.py", "n = 0\nwhile True:\n    n += 1\n");
     dir.write(

@@ -180,6 +180,24 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
+        name: "unsup_dot_0d",
+        src: "import numpy as np\nz = np.zeros(())\nprint(np.dot(z, z))\n",
+        kind: "unsupported",
+        at: &[(3, 7)],
+        names: &[&["np.dot"], &["1-D"]],
+        other_line: None,
+    },
+    // A recursive call whose argument type grows: refused at the call
+    // within a few specialisations (it once took tens of seconds).
+    Case {
+        name: "limit_growing_argument",
+        src: "def report(total, count):\n    return report(((total, 1), 1), count)\n\nprint(report(10, 3))\n",
+        kind: "limit exceeded",
+        at: &[(2, 12)],
+        names: &[&["report()"], &["recursive call"]],
+        other_line: None,
+    },
+    Case {
         name: "unsup_try",
         src: "def f(a):\n    try:\n        return a\n    except ValueError:\n        return 0\nprint(f(1))\n",
         kind: "unsupported",

@@ -1445,12 +1445,24 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Most bytecode instructions of a function compiled through the IR.
+pub const MAX_OPS: usize = 4096;
+
 /// The IR of `p` (one of the module's functions, `protos`, with its
 /// runtime operations `rtops`).
 pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Func, Unsupported> {
     let n = p.code.len();
     if n == 0 {
         return Err(Unsupported("no code".into()));
+    }
+    // Liveness and register allocation take time quadratic in the blocks
+    // of a function: one of tens of thousands of instructions (a generated
+    // 20000-term comparison chain) would take a minute to compile. Such a
+    // function takes the single-pass path, linear in its size.
+    if n > MAX_OPS {
+        return Err(Unsupported(format!(
+            "{n} instructions, more than the {MAX_OPS} the register allocator takes"
+        )));
     }
     let shape = shape(p, protos, rtops);
     let mut b = Builder {
@@ -2315,6 +2327,29 @@ pub(crate) mod tests {
             .find(|p| p.name == name)
             .expect("the function");
         build(p, &m.protos, &m.rtops).expect("IR")
+    }
+
+    /// A function too long for the allocator's quadratic passes is left to
+    /// the single-pass path, which compiles it in linear time.
+    #[test]
+    fn huge_functions_take_the_single_pass_path() {
+        let chain = vec!["i"; 3000].join(" < ");
+        let src = format!(
+            "def f(n):\n    c = 0\n    for i in range(n):\n        if ({chain}):\n            c += 1\n    return c\nf(3)\n"
+        );
+        let m = module(&src);
+        let p = m.protos.iter().find(|p| p.name == "f").unwrap();
+        assert!(p.code.len() > MAX_OPS, "{}", p.code.len());
+        let Err(e) = build(p, &m.protos, &m.rtops) else {
+            panic!("a function this long built its IR")
+        };
+        assert!(e.0.contains("instructions"), "{}", e.0);
+        #[cfg(target_arch = "x86_64")]
+        {
+            let t = std::time::Instant::now();
+            assert!(crate::compile(p, &m).is_some());
+            assert!(t.elapsed() < std::time::Duration::from_secs(20));
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ Options:
     --inspect-types          Before running, print every compiled specialisation as
                              annotated source: each line under its typed IR
                              statements (`$1 = a * 2 :: array(int64, 1d, C)`)
-    --recursion-limit N      Deepest call nesting before RecursionError (default 1000)
+    --recursion-limit N      Deepest call nesting before RecursionError (default 1000, at most 1000000)
     --fuel N                 Stop after N units of work (default: no limit): one per
                              loop iteration and call, per 32 elements an array
                              operation processes, per array element printed

@@ -68,6 +68,12 @@ pub struct Program {
 
 /// Most specialisations one program may create (runaway recursion on types).
 const MAX_SPECS: usize = 4096;
+/// Largest argument types a call may specialise a function for: tuples at
+/// most this deep and of at most this many types in all. A recursive call
+/// whose argument grows (`f((t, 1))`) reaches them within a few calls,
+/// instead of making thousands of ever larger specialisations first.
+const MAX_ARG_DEPTH: usize = 32;
+const MAX_ARG_PARTS: usize = 1024;
 const MAX_ROUNDS: usize = 64;
 
 impl Program {
@@ -1910,6 +1916,23 @@ impl Cx<'_> {
                     "None cannot be passed as an argument in Kiln",
                 ));
             }
+        }
+        if let Some(k) = targs
+            .iter()
+            .position(|a| a.ty.exceeds(MAX_ARG_DEPTH, MAX_ARG_PARTS))
+        {
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                span,
+                format!(
+                    "argument {} of this call to {}() has too large a type (tuples nested more \
+                     than {MAX_ARG_DEPTH} deep, or more than {MAX_ARG_PARTS} types in all): \
+                     a recursive call whose argument grows with every call cannot be \
+                     specialised; keep the argument's type the same from call to call",
+                    k + 1,
+                    def.name
+                ),
+            ));
         }
         let id = self.prog.spec_for(
             FuncRef::Def(f),

@@ -211,6 +211,24 @@ impl Type {
     pub fn tuple(items: Vec<Type>) -> Type {
         Type::Tuple(items.into())
     }
+    /// Whether this type nests tuples more than `depth` levels deep or is
+    /// made of more than `parts` types (itself and everything inside it).
+    /// The walk stops at the first bound passed, so it is cheap on a type
+    /// of any size.
+    pub fn exceeds(&self, depth: usize, parts: usize) -> bool {
+        fn walk(t: &Type, depth: usize, parts: &mut usize) -> bool {
+            if depth == 0 || *parts == 0 {
+                return true;
+            }
+            *parts -= 1;
+            match t {
+                Type::Tuple(items) => items.iter().any(|i| walk(i, depth - 1, parts)),
+                _ => false,
+            }
+        }
+        let mut left = parts;
+        walk(self, depth, &mut left)
+    }
     pub fn is_unknown(&self) -> bool {
         match self {
             Type::Unknown => true,
@@ -343,6 +361,29 @@ mod tests {
         assert_eq!(DType::promote(F32, U16), F32);
         assert_eq!(DType::promote(Bool, U8), U8);
         assert_eq!(DType::promote(F32, F64), F64);
+    }
+
+    #[test]
+    fn exceeds_bounds_depth_and_parts() {
+        let mut t = Type::Int;
+        for _ in 0..3 {
+            t = Type::tuple(vec![t, Type::Int]);
+        }
+        // Four levels (three tuples and the innermost int), seven parts.
+        assert!(!t.exceeds(4, 7));
+        assert!(t.exceeds(3, 7));
+        assert!(t.exceeds(4, 6));
+        // Wide and shallow: counted by parts.
+        let wide = Type::tuple(vec![Type::Float; 100]);
+        assert!(!wide.exceeds(2, 101));
+        assert!(wide.exceeds(2, 100));
+        // A type that doubles at every level (2^40 parts if walked in
+        // full, shared through Rc) is judged after a few steps.
+        let mut big = Type::Int;
+        for _ in 0..40 {
+            big = Type::tuple(vec![big.clone(), big]);
+        }
+        assert!(big.exceeds(64, 1024));
     }
 
     #[test]

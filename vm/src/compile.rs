@@ -486,7 +486,7 @@ impl Gen<'_> {
             TStmtKind::Expr(TExpr {
                 kind: TExprKind::Rt(RtOp::SetItem(kinds, vk @ (Arg::Scalar(_) | Arg::PyInt)), args),
                 ..
-            }) if kinds.len() <= 2
+            }) if (1..=2).contains(&kinds.len())
                 && kinds.iter().all(|k| *k == Idx::Int)
                 && args[0].ty.as_array().is_some_and(|a| {
                     // A Python int stored into a narrow integer dtype is
@@ -1034,7 +1034,7 @@ impl Gen<'_> {
                 self.convert(dst, &x.ty, b, &e.ty, span);
             }
             TExprKind::Rt(RtOp::GetItem(kinds), args)
-                if kinds.len() <= 2
+                if (1..=2).contains(&kinds.len())
                     && kinds.iter().all(|k| *k == Idx::Int)
                     && e.ty.as_array().is_none() =>
             {

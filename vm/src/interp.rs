@@ -20,7 +20,8 @@ use crate::tiering::{Ctl, Cx, Frame};
 /// Bounds on a run, so that an embedded script cannot exhaust its host.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Deepest call nesting before `RecursionError` (CPython's default: 1000).
+    /// Deepest call nesting before `RecursionError` (CPython's default:
+    /// 1000). Values above [`MAX_DEPTH`] act as `MAX_DEPTH`.
     pub max_depth: usize,
     /// Fuel: the work a run may do before it is stopped with
     /// `RuntimeError: instruction fuel exhausted`; `None` for no bound. Each
@@ -33,6 +34,20 @@ pub struct Limits {
     /// script's running time and runs out at the same line everywhere.
     /// Each top-level call (`run_main`, `call`) gets the whole budget.
     pub fuel: Option<u64>,
+}
+
+/// The deepest call nesting any configuration allows: the frame records
+/// and the traceback of a `RecursionError` at this depth take tens of
+/// megabytes, which a host can afford; a limit in the billions would let a
+/// script ask for more memory than there is. (A call stack that cannot grow
+/// before that raises `MemoryError`.)
+pub const MAX_DEPTH: usize = 1_000_000;
+
+impl Limits {
+    /// [`Limits::max_depth`] as it applies.
+    fn depth(&self) -> usize {
+        self.max_depth.min(MAX_DEPTH)
+    }
 }
 
 impl Default for Limits {
@@ -244,7 +259,7 @@ impl Machine {
         // Frame records live in `frames[..depth]` and are pushed and popped
         // through `st.fp`; `st.fend` is where the buffer (grown on demand up to
         // the depth limit) ends, so one compare covers both.
-        let max_frames = self.limits.max_depth.saturating_sub(1);
+        let max_frames = self.limits.depth().saturating_sub(1);
         let mut frames: Vec<Frame> = vec![Frame::NONE; max_frames.min(64)];
         let fp: *mut Frame = frames.as_mut_ptr();
         // The control state calls and returns change. It is kept in memory
@@ -758,11 +773,38 @@ impl Machine {
                             if depth == max_frames || spent {
                                 // SAFETY: verify() checked that the argument
                                 // block lies inside this frame.
-                                break unsafe { self.refuse_call(p, base.add(a as usize), depth) };
+                                break unsafe {
+                                    self.refuse_call(p, base.add(a as usize), depth, false)
+                                };
                             }
-                            if st.fp == st.fend {
-                                grow_frames(&mut frames, &mut st, max_frames);
+                            if st.fp == st.fend
+                                && grow_frames(&mut frames, &mut st, max_frames).is_err()
+                            {
+                                // SAFETY: as above.
+                                break unsafe {
+                                    self.refuse_call(p, base.add(a as usize), depth, true)
+                                };
                             }
+                        }
+                        // The callee's registers, before anything changes, so
+                        // that a stack that cannot grow refuses the call.
+                        // SAFETY: verify() checked the callee exists.
+                        let need = st.fbase
+                            + a as usize
+                            + unsafe { &*protos.add(callee as usize) }.nregs as usize;
+                        if need > self.stack.len() && self.grow(need).is_err() {
+                            // SAFETY: st.fp lies in `frames` (or one past its end).
+                            let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
+                            // SAFETY: verify() checked the callee exists and that
+                            // the argument block lies inside this frame.
+                            break unsafe {
+                                self.refuse_call(
+                                    &*protos.add(callee as usize),
+                                    base.add(a as usize),
+                                    depth,
+                                    true,
+                                )
+                            };
                         }
                         // SAFETY: st.fp < st.fend, so it points at a record of `frames`.
                         unsafe {
@@ -782,11 +824,8 @@ impl Machine {
                         let p = unsafe { &*st.cur };
                         code0 = p.code.as_ptr();
                         ip = code0;
-                        let need = st.fbase + p.nregs as usize;
-                        if need > self.stack.len() {
-                            self.grow(need);
-                        }
-                        // SAFETY: st.fbase < need <= stack.len(), just ensured.
+                        // SAFETY: st.fbase + p.nregs <= stack.len(), ensured
+                        // before the call began.
                         base = unsafe { self.stack.as_mut_ptr().add(st.fbase) };
                         if !p.plain {
                             for &r in &p.zero_locals {
@@ -960,11 +999,15 @@ impl Machine {
         Ok(next)
     }
 
-    /// Grows the register stack to at least `need` slots.
+    /// Grows the register stack to at least `need` slots; an error when
+    /// there is no memory for it (a recursion limit set very high).
     #[cold]
     #[inline(never)]
-    fn grow(&mut self, need: usize) {
-        self.stack.resize(need.max(self.stack.len() * 2), 0);
+    fn grow(&mut self, need: usize) -> Result<(), std::collections::TryReserveError> {
+        let n = need.max(self.stack.len() * 2);
+        self.stack.try_reserve_exact(n - self.stack.len())?;
+        self.stack.resize(n, 0);
+        Ok(())
     }
 
     /// The error for a call refused by the depth limit or fuel. The callee
@@ -975,13 +1018,27 @@ impl Machine {
     /// `args` points at the callee's argument block, inside the stack.
     #[cold]
     #[inline(never)]
-    unsafe fn refuse_call(&self, callee: &Proto, args: *mut u64, depth: usize) -> Raised {
+    unsafe fn refuse_call(
+        &self,
+        callee: &Proto,
+        args: *mut u64,
+        depth: usize,
+        no_memory: bool,
+    ) -> Raised {
         for &r in callee.ref_locals.iter().filter(|&&r| r < callee.nargs) {
             let x = std::mem::replace(&mut *args.add(r as usize), 0);
             // SAFETY: argument registers of array type hold owned references.
             array::release(x as *mut Array);
         }
-        if depth + 1 >= self.limits.max_depth {
+        if no_memory {
+            (
+                "MemoryError",
+                format!(
+                    "no memory for a call stack {} calls deep; lower the recursion limit",
+                    depth + 1
+                ),
+            )
+        } else if depth + 1 >= self.limits.depth() {
             (
                 "RecursionError",
                 "maximum recursion depth exceeded".to_string(),
@@ -1171,16 +1228,23 @@ impl Machine {
 /// `st`'s pointers to the new buffer.
 #[cold]
 #[inline(never)]
-fn grow_frames(frames: &mut Vec<Frame>, st: &mut Ctl, max: usize) {
+fn grow_frames(
+    frames: &mut Vec<Frame>,
+    st: &mut Ctl,
+    max: usize,
+) -> Result<(), std::collections::TryReserveError> {
     // SAFETY: st.fp lies in `frames` (or one past its end).
     let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
     let n = (frames.len() * 2).clamp(frames.len() + 1, max);
+    // Nothing moves when there is no memory: `st` stays valid.
+    frames.try_reserve_exact(n - frames.len())?;
     frames.resize(n, Frame::NONE);
     // SAFETY: depth < frames.len() after growing.
     unsafe {
         st.fp = frames.as_mut_ptr().add(depth);
         st.fend = frames.as_mut_ptr().add(frames.len());
     }
+    Ok(())
 }
 
 /// Reads register `r` of the frame at `base`.
@@ -1271,6 +1335,29 @@ mod tests {
             Limits::default(),
             typer::classes::Classes::shared(),
         )
+    }
+
+    /// A recursion limit of billions acts as MAX_DEPTH: the recursion stops
+    /// with RecursionError there, not when the host's memory runs out.
+    #[test]
+    fn the_recursion_limit_is_capped() {
+        let src =
+            "def down(n):\n    if n > 0:\n        return down(n - 1)\n    return n\ndown(1)\n";
+        let source = std::rc::Rc::new(typer::Source::new("t.py", src));
+        let (_, m) = crate::load(source, typer::classes::Classes::shared()).unwrap();
+        let f = m.protos.iter().position(|p| p.name == "down").unwrap() as u32;
+        let mut vm = Machine::new(
+            Box::new(std::io::sink()),
+            Limits {
+                max_depth: usize::MAX,
+                fuel: None,
+            },
+            typer::classes::Classes::shared(),
+        );
+        assert_eq!(vm.call(&m, f, &[1000]).unwrap()[0], 0);
+        let e = vm.call(&m, f, &[i64::MAX as u64]).unwrap_err();
+        assert_eq!(e.kind, "RecursionError");
+        assert_eq!(e.traceback.len(), super::MAX_DEPTH);
     }
 
     #[test]

@@ -196,9 +196,18 @@ fn ints(o: &Opnd) -> Vec<i64> {
     }
 }
 
+/// A scalar operand's value and dtype. A 0-d array stands for its one
+/// element, as in NumPy, where a ufunc on 0-d arrays (`a + 1`) gives a
+/// scalar and a 0-d array serves as a fill value or a bound.
 fn scalar(o: &Opnd) -> (Val, DType) {
     match o {
         Opnd::Scalar(v, d) => (*v, *d),
+        Opnd::Arr(_) if arr(o).ndim == 0 => {
+            let a = arr(o);
+            // SAFETY: a live array of no dimensions holds one element, at
+            // its data pointer.
+            (unsafe { load(a.dtype, a.data) }, a.dtype)
+        }
         _ => unreachable!("operand is not a scalar"),
     }
 }
@@ -262,7 +271,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let shape = shape_of(&ints(&ops[0]))?;
             let dt = out_dtype(&d.ret);
             cx.charge(elems(&shape))?;
-            let a = new_array(&cx.table, 0, dt, &shape, *fill == Fill::Zeros)?;
+            let a = new_array(&cx.table, 0, dt, &shape, zeroed(*fill))?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
@@ -270,7 +279,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let src = arr(&ops[0]);
             let dt = out_dtype(&d.ret);
             cx.charge(src.size())?;
-            let a = new_array(&cx.table, src.class, dt, src.shape(), *fill == Fill::Zeros)?;
+            let a = new_array(&cx.table, src.class, dt, src.shape(), zeroed(*fill))?;
             fill_new(a, *fill, ops.get(1));
             put_arr(regs, a);
         }
@@ -702,6 +711,14 @@ fn check_assignable(src: &[usize], dst: &[usize]) -> Result<(), Raised> {
             ),
         ))
     }
+}
+
+/// Whether a new array is zeroed before its fill. `np.empty` memory is
+/// zeroed too: NumPy leaves its contents unspecified, and anything else
+/// would show a script whatever an earlier allocation (of the host, too)
+/// left there, differently from run to run and tier to tier.
+fn zeroed(fill: Fill) -> bool {
+    matches!(fill, Fill::Zeros | Fill::Empty)
 }
 
 /// # Safety
@@ -1158,6 +1175,41 @@ pub fn elem(v: Val, dt: DType) -> Elem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::rc::Rc;
+    use typer::types::{ArrayType, Layout};
+
+    fn f64_array(ndim: u8) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype: DType::F64,
+            ndim,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }))
+    }
+
+    /// A 2-D float64 array of `rows` x `cols` holding 0, 1, 2, ...
+    fn counting(cx: &RtCtx, rows: usize, cols: usize) -> *mut Array {
+        let a = new_array(&cx.table, 0, DType::F64, &[rows, cols], false).unwrap();
+        // SAFETY: a fresh C array of rows * cols float64.
+        unsafe {
+            for i in 0..rows * cols {
+                ((*a).data as *mut f64).add(i).write(i as f64);
+            }
+        }
+        a
+    }
+
+    fn values(a: *mut Array) -> Vec<f64> {
+        // SAFETY: a live array; its elements are read at their offsets.
+        let a = unsafe { &*a };
+        let mut v = Vec::new();
+        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the array.
+            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
+        });
+        v
+    }
 
     #[test]
     fn fuel_spends_as_that_many_ticks_would() {
@@ -1186,6 +1238,48 @@ mod tests {
         cx.charge(0).unwrap();
         cx.charge(1).unwrap();
         assert_eq!(cx.fuel.left.get(), 7);
+    }
+
+    /// `np.empty` and `np.empty_like` memory is zeroed, also when the
+    /// allocator hands out again a block a freed array left its values in.
+    #[test]
+    fn empty_arrays_are_zeroed() {
+        let cx = RtCtx::new(ClassTable::new(typer::classes::Classes::shared()));
+        let shape2 = Type::Tuple(Rc::from(vec![Type::Int, Type::Int]));
+        let empty = RtDesc {
+            op: RtOp::New(Fill::Empty),
+            args: vec![shape2],
+            ret: f64_array(2),
+            fused: None,
+        };
+        let empty_like = RtDesc {
+            op: RtOp::NewLike(Fill::Empty),
+            args: vec![f64_array(2)],
+            ret: f64_array(2),
+            fused: None,
+        };
+        for _ in 0..3 {
+            let old = counting(&cx, 4, 8);
+            // SAFETY: its one reference; not used again.
+            unsafe { array::release(old) };
+            let mut regs = [4u64, 8];
+            exec(&cx, &empty, &mut regs).unwrap();
+            let a = regs[0] as *mut Array;
+            assert_eq!(values(a), vec![0.0; 32]);
+            let src = counting(&cx, 4, 8);
+            let mut regs = [src as u64];
+            exec(&cx, &empty_like, &mut regs).unwrap();
+            let b = regs[0] as *mut Array;
+            assert_eq!(values(b), vec![0.0; 32]);
+            // SAFETY: one reference each, not used again.
+            unsafe {
+                array::release(a);
+                array::release(b);
+                array::release(src);
+            }
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
     }
 
     #[test]

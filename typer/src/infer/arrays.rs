@@ -869,7 +869,7 @@ impl Cx<'_> {
                 format!("np.dot and @ need two arrays, not {} and {}", a.ty, b.ty),
             ));
         };
-        if x.ndim > 2 || y.ndim > 2 {
+        if !(1..=2).contains(&x.ndim) || !(1..=2).contains(&y.ndim) {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,

@@ -1,0 +1,9 @@
+import numpy as np
+
+
+def main():
+    c = np.empty((), dtype=int)
+    print(c)
+
+
+main()

@@ -1,0 +1,3 @@
+import numpy as np
+
+print(np.zeros(2**40).shape)
