@@ -40,6 +40,7 @@ pub fn kernels() -> Kernels {
         f64_to_i64: scalar::f64_to_i64,
         round_i64: scalar::round_i64,
         round_f64: scalar::round_f64,
+        scalar_fn: math::scalar_fn,
         write_float: fmt::write_float,
         str_repr: fmt::str_repr,
         scalar_str: arrayfmt::scalar_str,

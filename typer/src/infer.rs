@@ -19,6 +19,7 @@ use crate::tir::*;
 use crate::types::Type;
 
 mod arrays;
+mod consts;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
@@ -53,7 +54,8 @@ pub struct Program {
     module: Rc<Vec<Stmt>>,
     funcs: Vec<Rc<FuncDef>>,
     func_index: HashMap<String, usize>,
-    consts: HashMap<String, Const>,
+    /// Module-level constants with their types.
+    consts: HashMap<String, (Const, Type)>,
     /// Names assigned at module level that are not constants.
     module_vars: HashSet<String>,
     imports: HashMap<String, Import>,
@@ -132,7 +134,7 @@ impl Program {
                 StmtKind::Assign { targets, value } if targets.len() == 1 => {
                     if let ExprKind::Name(n) = &targets[0].kind {
                         if assign_counts.get(n) == Some(&1) {
-                            if let Some(c) = p.const_eval(value) {
+                            if let Some(c) = p.const_value(value) {
                                 p.consts.insert(n.clone(), c);
                             }
                         }
@@ -187,12 +189,12 @@ impl Program {
         }
         let mut args = args;
         for p in &def.params[args.len()..] {
-            let c = p
+            let (_, t) = p
                 .default
                 .as_ref()
-                .and_then(|d| self.const_eval(d))
+                .and_then(|d| self.const_value(d))
                 .ok_or("default is not a constant")?;
-            args.push(const_type(&c));
+            args.push(t);
         }
         Ok(self.spec_for(FuncRef::Def(f), args))
     }
@@ -432,72 +434,7 @@ impl Program {
 
     /// Evaluates a module-level constant expression.
     fn const_eval(&self, e: &Expr) -> Option<Const> {
-        Some(match &e.kind {
-            ExprKind::Int(v) => Const::Int(*v),
-            ExprKind::Float(v) => Const::Float(*v),
-            ExprKind::Bool(b) => Const::Bool(*b),
-            ExprKind::Str(s) => Const::Str(s.clone()),
-            ExprKind::None => Const::None,
-            ExprKind::Name(n) => self.consts.get(n)?.clone(),
-            ExprKind::Attribute(m, attr) => match &m.kind {
-                ExprKind::Name(n) => match self.imports.get(n) {
-                    Some(Import::Module(ModuleKind::Math | ModuleKind::Numpy)) => {
-                        Const::Float(builtins::math_constant(attr)?)
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            },
-            ExprKind::Unary(op, x) => match (op, self.const_eval(x)?) {
-                (UnaryOp::Neg, Const::Int(v)) => Const::Int(v.wrapping_neg()),
-                (UnaryOp::Neg, Const::Float(v)) => Const::Float(-v),
-                (UnaryOp::Pos, c @ (Const::Int(_) | Const::Float(_))) => c,
-                (UnaryOp::Invert, Const::Int(v)) => Const::Int(!v),
-                _ => return None,
-            },
-            ExprKind::Binary(op, l, r) => {
-                let (l, r) = (self.const_eval(l)?, self.const_eval(r)?);
-                match (l, r) {
-                    (Const::Int(a), Const::Int(b)) => match op {
-                        BinOp::Add => Const::Int(a.wrapping_add(b)),
-                        BinOp::Sub => Const::Int(a.wrapping_sub(b)),
-                        BinOp::Mul => Const::Int(a.wrapping_mul(b)),
-                        BinOp::Pow if (0..64).contains(&b) => Const::Int(a.wrapping_pow(b as u32)),
-                        BinOp::Div if b != 0 => Const::Float(a as f64 / b as f64),
-                        BinOp::FloorDiv if b > 0 => Const::Int(a.div_euclid(b)),
-                        BinOp::Mod if b > 0 => Const::Int(a.rem_euclid(b)),
-                        BinOp::LShift if (0..64).contains(&b) => {
-                            Const::Int(a.wrapping_shl(b as u32))
-                        }
-                        BinOp::RShift if (0..64).contains(&b) => Const::Int(a >> b),
-                        BinOp::BitAnd => Const::Int(a & b),
-                        BinOp::BitOr => Const::Int(a | b),
-                        BinOp::BitXor => Const::Int(a ^ b),
-                        _ => return None,
-                    },
-                    (a, b) => {
-                        let a = const_f64(&a)?;
-                        let b = const_f64(&b)?;
-                        match op {
-                            BinOp::Add => Const::Float(a + b),
-                            BinOp::Sub => Const::Float(a - b),
-                            BinOp::Mul => Const::Float(a * b),
-                            BinOp::Div if b != 0.0 => Const::Float(a / b),
-                            _ => return None,
-                        }
-                    }
-                }
-            }
-            _ => return None,
-        })
-    }
-}
-
-fn const_f64(c: &Const) -> Option<f64> {
-    match c {
-        Const::Int(v) => Some(*v as f64),
-        Const::Float(v) => Some(*v),
-        _ => None,
+        self.const_value(e).map(|(c, _)| c)
     }
 }
 
@@ -1058,7 +995,7 @@ impl Cx<'_> {
         match &e.kind {
             ExprKind::Str(s) => Ok(s.clone()),
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.consts.get(n) {
-                Some(Const::Str(s)) => Ok(s.clone()),
+                Some((Const::Str(s), _)) => Ok(s.clone()),
                 _ => Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     e.span,
@@ -1516,8 +1453,8 @@ impl Cx<'_> {
             let ty = self.locals[id as usize].ty.clone();
             return Ok(texpr(TExprKind::Local(id), ty, span));
         }
-        if let Some(c) = self.prog.consts.get(n) {
-            return Ok(texpr(TExprKind::Const(c.clone()), const_type(c), span));
+        if let Some((c, ty)) = self.prog.consts.get(n) {
+            return Ok(texpr(TExprKind::Const(c.clone()), ty.clone(), span));
         }
         if n == "__name__" {
             // Programs always run as the main module.
@@ -1880,14 +1817,14 @@ impl Cx<'_> {
                 Some(e) => e,
                 None => match &p.default {
                     Some(d) => {
-                        let c = self.prog.const_eval(d).ok_or_else(|| {
+                        let (c, t) = self.prog.const_value(d).ok_or_else(|| {
                             Diagnostic::new(
                                 DiagKind::Unsupported,
                                 d.span,
                                 "a default value must be a constant in Kiln",
                             )
                         })?;
-                        texpr(TExprKind::Const(c.clone()), const_type(&c), span)
+                        texpr(TExprKind::Const(c), t, span)
                     }
                     None => {
                         return Err(Diagnostic::new(
@@ -2091,21 +2028,43 @@ impl Cx<'_> {
                     None => Ok(x.cast(&Type::Int)),
                     Some(nd) => {
                         if !nd.ty.is_intlike() {
-                            return Err(type_err(nd.span, "round()'s ndigits must be an integer"));
-                        }
-                        if !x.ty.is_float() {
-                            return Err(Diagnostic::new(
-                                DiagKind::Unsupported,
-                                span,
-                                "round(int, ndigits) is not supported in Kiln",
+                            return Err(type_err(
+                                nd.span,
+                                format!(
+                                    "'{}' object cannot be interpreted as an integer",
+                                    py_name(&nd.ty)
+                                ),
                             ));
                         }
-                        let ty = x.ty.clone();
-                        Ok(texpr(
-                            TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd.cast(&Type::Int)]),
-                            ty,
-                            span,
-                        ))
+                        let nd = nd.cast(&Type::Int);
+                        match x.ty.clone() {
+                            Type::Float => Ok(texpr(
+                                TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd]),
+                                Type::Float,
+                                span,
+                            )),
+                            // NumPy rounds its floats its own way (scaled by
+                            // a power of ten), keeping the dtype.
+                            Type::Scalar(d) if d.is_float() => Ok(texpr(
+                                TExprKind::Rt(RtOp::Scalar(ScalarFn::RoundNp(d)), vec![x, nd]),
+                                Type::Scalar(d),
+                                span,
+                            )),
+                            t => {
+                                let ty = match t {
+                                    Type::Scalar(crate::types::DType::Bool) | Type::Bool => {
+                                        Type::Int
+                                    }
+                                    t => t,
+                                };
+                                let x = x.cast(&Type::Int);
+                                Ok(texpr(
+                                    TExprKind::Rt(RtOp::Scalar(ScalarFn::RoundInt), vec![x, nd]),
+                                    ty,
+                                    span,
+                                ))
+                            }
+                        }
                     }
                 }
             }
@@ -2152,6 +2111,9 @@ impl Cx<'_> {
             }
             Ok(a.into_iter().map(|x| x.cast(&Type::Float)).collect())
         };
+        if let Some(e) = self.call_math_more(name, &full, args, kwargs, span)? {
+            return Ok(e);
+        }
         if let Some(m) = Math1::from_name(name) {
             let a = self.args_exact(&full, args, kwargs, 1..=1, span)?;
             if m == Math1::Trunc {
@@ -2183,7 +2145,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp log log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh floor ceil fabs trunc pow isnan isinf isfinite"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2194,6 +2156,95 @@ impl Cx<'_> {
         }
         let a = float_args(self, a)?;
         Ok(texpr(TExprKind::Intrinsic(intr, a), ty, span))
+    }
+}
+
+impl Cx<'_> {
+    /// The `math` functions that are not one instruction: `None` when
+    /// `name` is none of them.
+    fn call_math_more(
+        &mut self,
+        name: &str,
+        full: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<Option<TExpr>> {
+        let (f, n, int) = match name {
+            "hypot" => (ScalarFn::Hypot, 2, false),
+            "copysign" => (ScalarFn::Copysign, 2, false),
+            "fmod" => (ScalarFn::Fmod, 2, false),
+            "gcd" => (ScalarFn::Gcd, 2, true),
+            "factorial" => (ScalarFn::Factorial, 1, true),
+            "expm1" => (ScalarFn::Expm1, 1, false),
+            "log1p" => (ScalarFn::Log1p, 1, false),
+            "asinh" => (ScalarFn::Asinh, 1, false),
+            "acosh" => (ScalarFn::Acosh, 1, false),
+            "atanh" => (ScalarFn::Atanh, 1, false),
+            "erf" => (ScalarFn::Erf, 1, false),
+            "erfc" => (ScalarFn::Erfc, 1, false),
+            "log" if args.len() == 2 => {
+                // CPython's math.log(x, base) is log(x) / log(base).
+                let a = self.args_exact(full, args, kwargs, 2..=2, span)?;
+                let mut logs = Vec::new();
+                for x in a {
+                    self.need_number(full, &x)?;
+                    let sp = x.span;
+                    logs.push(texpr(
+                        TExprKind::Intrinsic(
+                            Intrinsic::Math1(Math1::Log),
+                            vec![x.cast(&Type::Float)],
+                        ),
+                        Type::Float,
+                        sp,
+                    ));
+                }
+                let d = logs.pop().unwrap();
+                let x = logs.pop().unwrap();
+                return Ok(Some(texpr(
+                    TExprKind::Binary(BinOp::Div, Box::new(x), Box::new(d)),
+                    Type::Float,
+                    span,
+                )));
+            }
+            "degrees" | "radians" => {
+                // CPython multiplies by its constant 180/pi (or pi/180).
+                let a = self.args_exact(full, args, kwargs, 1..=1, span)?;
+                self.need_number(full, &a[0])?;
+                let k = if name == "degrees" {
+                    180.0 / std::f64::consts::PI
+                } else {
+                    std::f64::consts::PI / 180.0
+                };
+                let x = a.into_iter().next().unwrap().cast(&Type::Float);
+                let k = texpr(TExprKind::Const(Const::Float(k)), Type::Float, span);
+                return Ok(Some(texpr(
+                    TExprKind::Binary(BinOp::Mul, Box::new(x), Box::new(k)),
+                    Type::Float,
+                    span,
+                )));
+            }
+            _ => return Ok(None),
+        };
+        let a = self.args_exact(full, args, kwargs, n..=n, span)?;
+        for x in &a {
+            self.need_number(full, x)?;
+            if int && !x.ty.is_intlike() && !x.ty.is_unknown() {
+                return Err(type_err(
+                    x.span,
+                    format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        py_name(&x.ty)
+                    ),
+                ));
+            }
+        }
+        if a.iter().any(|x| x.ty.is_unknown()) {
+            return Ok(Some(unknown(span)));
+        }
+        let ty = if int { Type::Int } else { Type::Float };
+        let a = a.into_iter().map(|x| x.cast(&ty)).collect();
+        Ok(Some(texpr(TExprKind::Rt(RtOp::Scalar(f), a), ty, span)))
     }
 }
 

@@ -404,6 +404,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Len => format!("len({args})"),
         RtOp::Shape => format!("getattr({args}, shape)"),
         RtOp::Size => format!("getattr({args}, size)"),
+        RtOp::Scalar(f) => format!("{}({args})", f.name()),
     }
 }
 

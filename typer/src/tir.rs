@@ -115,6 +115,59 @@ pub enum Intrinsic {
     IsFinite,
 }
 
+/// Scalar functions the runtime computes through its kernel table
+/// ([`RtOp::Scalar`]): the `math` functions beyond the float table and
+/// the roundings whose rules need more than one instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScalarFn {
+    /// `math.hypot(x, y)`.
+    Hypot,
+    /// `math.copysign(x, y)`.
+    Copysign,
+    /// `math.fmod(x, y)`, with Python's domain error.
+    Fmod,
+    /// `math.gcd(a, b)` on ints.
+    Gcd,
+    /// `math.factorial(n)` on an int.
+    Factorial,
+    /// `math.expm1`, `math.log1p`, `math.asinh`, `math.acosh`,
+    /// `math.atanh`, `math.erf`, `math.erfc` (the C library's, as CPython's).
+    Expm1,
+    Log1p,
+    Asinh,
+    Acosh,
+    Atanh,
+    Erf,
+    Erfc,
+    /// `round(n, ndigits)` on an int: half to even at a power of ten.
+    RoundInt,
+    /// NumPy's `round(x, decimals)` of a float scalar of this dtype:
+    /// scaled by a power of ten, rounded half to even, scaled back, each
+    /// step in the dtype.
+    RoundNp(crate::types::DType),
+}
+
+impl ScalarFn {
+    /// The name a program calls it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScalarFn::Hypot => "math.hypot",
+            ScalarFn::Copysign => "math.copysign",
+            ScalarFn::Fmod => "math.fmod",
+            ScalarFn::Gcd => "math.gcd",
+            ScalarFn::Factorial => "math.factorial",
+            ScalarFn::Expm1 => "math.expm1",
+            ScalarFn::Log1p => "math.log1p",
+            ScalarFn::Asinh => "math.asinh",
+            ScalarFn::Acosh => "math.acosh",
+            ScalarFn::Atanh => "math.atanh",
+            ScalarFn::Erf => "math.erf",
+            ScalarFn::Erfc => "math.erfc",
+            ScalarFn::RoundInt | ScalarFn::RoundNp(_) => "round",
+        }
+    }
+}
+
 /// NumPy ufuncs: elementwise functions over broadcast operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ufunc {
@@ -252,6 +305,8 @@ pub enum RtOp {
     Shape,
     /// `a.size`.
     Size,
+    /// A scalar function of scalar operands.
+    Scalar(ScalarFn),
 }
 
 #[derive(Clone, Debug)]

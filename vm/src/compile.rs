@@ -2171,6 +2171,17 @@ fn writes_before_reading_all(e: &TExpr) -> bool {
 
 /// Appends a constant as `print` shows it.
 fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
+    if let (Type::Scalar(d), Const::Int(_) | Const::Float(_) | Const::Bool(_)) = (ty, c) {
+        // A NumPy scalar constant prints as NumPy's str of that scalar.
+        let v = match c {
+            Const::Float(v) => crate::array::Val::F(*v),
+            Const::Int(v) => crate::array::Val::I(*v),
+            Const::Bool(b) => crate::array::Val::I(*b as i64),
+            _ => unreachable!("matched above"),
+        };
+        out.push_str(&(crate::runtime::kernels().scalar_str)(crate::rt::elem(v, *d)));
+        return;
+    }
     match c {
         Const::Str(s) if in_tuple => out.push_str(&(crate::runtime::kernels().str_repr)(s)),
         Const::Str(s) => out.push_str(s),

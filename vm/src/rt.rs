@@ -538,6 +538,11 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             }
         }
         RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
+        RtOp::Scalar(f) => {
+            let vals: Vec<Val> = ops.iter().map(|o| scalar(o).0).collect();
+            let v = (kernels().scalar_fn)(*f, &vals)?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
     }
     Ok(())
 }

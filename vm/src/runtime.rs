@@ -14,7 +14,7 @@
 
 use std::sync::OnceLock;
 
-use typer::tir::{Reduction, Ufunc};
+use typer::tir::{Reduction, ScalarFn, Ufunc};
 use typer::DType;
 
 use crate::array::{Array, Raised, Val};
@@ -180,6 +180,9 @@ pub struct Kernels {
     pub f64_to_i64: fn(f64) -> Result<i64, scalar::ScalarError>,
     pub round_i64: fn(f64) -> Result<i64, scalar::ScalarError>,
     pub round_f64: fn(f64, i64) -> f64,
+    /// A scalar function of the `RtOp::Scalar` operation, on its operands
+    /// as their registers hold them (int64, uint64 or float64).
+    pub scalar_fn: fn(ScalarFn, &[Val]) -> Result<Val, Raised>,
 
     /// Appends a float as Python's `str` shows it.
     pub write_float: fn(&mut String, f64),
@@ -366,6 +369,7 @@ pub(crate) fn install_without_kernels() {
         f64_to_i64: |_| absent(),
         round_i64: |_| absent(),
         round_f64: |_, _| absent(),
+        scalar_fn: |_, _| absent(),
         write_float: |_, _| absent(),
         str_repr: |_| absent(),
         scalar_str: |_| absent(),

@@ -310,7 +310,10 @@ impl Cx<'_> {
             },
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.imports.get(n) {
                 Some(Import::Member(ModuleKind::Numpy, m)) => Some(m.clone()),
-                _ => Some(n.clone()),
+                // The builtins that name dtypes; other names (a dtype
+                // alias `DT = np.float32`) are values.
+                _ if matches!(n.as_str(), "int" | "float" | "bool") => Some(n.clone()),
+                _ => None,
             },
             ExprKind::Str(s) => Some(s.clone()),
             _ => None,
@@ -361,6 +364,48 @@ impl Cx<'_> {
         Ok(dt)
     }
 
+    /// Splits a NumPy call's arguments into the `n` positional operands
+    /// before its dtype and the dtype, given either as one more positional
+    /// argument (`np.zeros(n, np.int64)`) or as `dtype=`.
+    fn dtype_args<'e>(
+        &mut self,
+        full: &str,
+        args: &'e [Expr],
+        kwargs: &[Keyword],
+        n: usize,
+        allowed: &[&str],
+    ) -> Result<(&'e [Expr], Option<DType>)> {
+        let fname = full.strip_prefix("np.").unwrap_or(full);
+        let by_name = self.dtype_kwarg(kwargs, allowed, fname)?;
+        if args.len() <= n {
+            return Ok((args, by_name));
+        }
+        if args.len() > n + 1 {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                args[n + 1].span,
+                format!(
+                    "{full}() takes at most {} positional arguments ({} given)",
+                    n + 1,
+                    args.len()
+                ),
+            ));
+        }
+        if by_name.is_some() {
+            let k = kwargs.iter().find(|k| k.name == "dtype").unwrap();
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                k.name_span,
+                format!(
+                    "argument for {fname}() given by name ('dtype') and position ({})",
+                    n + 1
+                ),
+            ));
+        }
+        let d = self.dtype_expr(&args[n])?;
+        Ok((&args[..n], Some(d)))
+    }
+
     /// A shape argument: an int, or a tuple of ints; returns the expression
     /// cast to ints and the number of dimensions.
     fn shape_arg(&mut self, e: &Expr) -> Result<(TExpr, u8)> {
@@ -404,15 +449,18 @@ impl Cx<'_> {
         match f {
             NpFn::New(fill) => {
                 let want = if fill == Fill::Value { 2 } else { 1 };
+                let (args, dt) = self.dtype_args(&full, args, kwargs, want, &[])?;
                 if args.len() != want {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
                         span,
-                        format!("{full}() takes {want} positional arguments"),
+                        format!(
+                            "{full}() takes {want} positional arguments and a dtype ({} given)",
+                            args.len()
+                        ),
                     ));
                 }
                 let (shape, nd) = self.shape_arg(&args[0])?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 let mut targs = vec![shape];
                 let dtype = if fill == Fill::Value {
                     let v = self.expr(&args[1])?;
@@ -433,8 +481,8 @@ impl Cx<'_> {
             }
             NpFn::Like(fill) => {
                 let want = if fill == Fill::Value { 2 } else { 1 };
+                let (args, dt) = self.dtype_args(&full, args, kwargs, want, &[])?;
                 let a = self.args_exact(&full, args, &[], want..=want, span)?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 let Some(at) = a[0].ty.as_array().cloned() else {
                     return self.unknown_or(&a[0], &format!("{full}() needs an array"));
                 };
@@ -446,8 +494,8 @@ impl Cx<'_> {
                 Ok(rt(RtOp::NewLike(fill), a, ty, span))
             }
             NpFn::Arange => {
+                let (args, dt) = self.dtype_args(&full, args, kwargs, 3, &[])?;
                 let a = self.args_exact(&full, args, &[], 1..=3, span)?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 for x in &a {
                     self.need_number(&full, x)?;
                 }
@@ -510,6 +558,7 @@ impl Cx<'_> {
                 ))
             }
             NpFn::Array => {
+                let (args, dt) = self.dtype_args(&full, args, kwargs, 1, &[])?;
                 if args.len() != 1 {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
@@ -517,7 +566,6 @@ impl Cx<'_> {
                         "np.array() takes one list",
                     ));
                 }
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 self.array_literal(&args[0], dt, span)
             }
             NpFn::Copy => {
