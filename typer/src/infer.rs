@@ -599,7 +599,12 @@ fn terminates(body: &[Stmt]) -> bool {
     body.iter().any(|s| match &s.kind {
         StmtKind::Return(_) | StmtKind::Raise(_) => true,
         StmtKind::If { body, orelse, .. } => terminates(body) && terminates(orelse),
-        StmtKind::While { test, body, .. } => is_const_true(test) && !has_break(body),
+        // A loop that never breaks leaves only through its condition
+        // failing (never, for `while True`), and then runs its `else`.
+        StmtKind::While { test, body, orelse } => {
+            !has_break(body) && (is_const_true(test) || terminates(orelse))
+        }
+        StmtKind::For { body, orelse, .. } => !has_break(body) && terminates(orelse),
         StmtKind::Assert { test, .. } => matches!(test.kind, ExprKind::Bool(false)),
         _ => false,
     })
@@ -613,6 +618,8 @@ fn has_break(body: &[Stmt]) -> bool {
     body.iter().any(|s| match &s.kind {
         StmtKind::Break => true,
         StmtKind::If { body, orelse, .. } => has_break(body) || has_break(orelse),
+        // A break in a nested loop's `else` leaves the enclosing loop.
+        StmtKind::While { orelse, .. } | StmtKind::For { orelse, .. } => has_break(orelse),
         _ => false,
     })
 }
@@ -2298,4 +2305,34 @@ fn bad_raise(span: Span) -> Diagnostic {
         span,
         "Kiln raises builtin exceptions with a literal message: raise ValueError(\"...\")",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    fn err(src: &str) -> String {
+        match crate::check(src) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn every_path_returns_through_loop_else_branches() {
+        for body in [
+            "    for i in range(n):\n        if i == 3:\n            return i\n    else:\n        return -1\n",
+            "    while n > 0:\n        n -= 1\n    else:\n        return n\n",
+            "    while True:\n        for i in range(n):\n            pass\n        else:\n            return 1\n",
+        ] {
+            let src = format!("def f(n):\n{body}print(f(5))\n");
+            crate::check(&src).unwrap_or_else(|e| panic!("{src}: {}", e.message));
+        }
+        // A break skips the else: the end is reachable.
+        for body in [
+            "    for i in range(n):\n        if i == 3:\n            break\n    else:\n        return -1\n",
+            "    while True:\n        for i in range(n):\n            pass\n        else:\n            break\n        return 2\n",
+        ] {
+            let src = format!("def f(n):\n{body}print(f(5))\n");
+            assert!(err(&src).contains("falls off its end"), "{src}");
+        }
+    }
 }
