@@ -1098,7 +1098,23 @@ impl Cx<'_> {
                 "a for loop's target must be a single name in Kiln",
             ));
         };
-        let is_range = |f: &Expr| matches!(&f.kind, ExprKind::Name(n) if n == "range");
+        // `numba.prange` has the semantics of `range` (its iterations may
+        // run in any order under Numba; here they run in order).
+        let imports = &self.prog.imports;
+        let assigned = self.assigned;
+        let is_range = |f: &Expr| match &f.kind {
+            ExprKind::Name(n) if assigned.contains(n) => false,
+            ExprKind::Name(n) if n == "range" => true,
+            ExprKind::Name(n) => {
+                matches!(imports.get(n), Some(Import::Member(ModuleKind::Numba, m)) if m == "prange")
+            }
+            ExprKind::Attribute(m, attr) if attr == "prange" => matches!(
+                &m.kind,
+                ExprKind::Name(n) if !assigned.contains(n)
+                    && matches!(imports.get(n), Some(Import::Module(ModuleKind::Numba)))
+            ),
+            _ => false,
+        };
         let (start, stop, step) = match &iter.kind {
             ExprKind::Call { func, args, kwargs } if is_range(func) => {
                 if !kwargs.is_empty() {
@@ -2095,6 +2111,12 @@ impl Cx<'_> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
             ModuleKind::Numpy => self.call_numpy(name, fspan, args, kwargs, span),
+            ModuleKind::Numba if name == "prange" => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "prange() can only be used in a for loop in Kiln",
+            )
+            .help("write `for i in prange(n):`")),
             ModuleKind::Numba => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 fspan,
@@ -2314,6 +2336,16 @@ mod tests {
             Ok(_) => panic!("accepted:\n{src}"),
             Err(e) => e.message,
         }
+    }
+
+    #[test]
+    fn prange_is_range_in_for_loops_only() {
+        crate::check("from numba import prange\nfor i in prange(1, 9, 2):\n    print(i)\n")
+            .unwrap();
+        crate::check("import numba\nfor i in numba.prange(3):\n    print(i)\n").unwrap();
+        assert!(err("from numba import prange\nx = prange(3)\n").contains("for loop"));
+        // Without the import it is an unknown name, as in Python.
+        assert!(err("for i in prange(3):\n    print(i)\n").contains("not defined"));
     }
 
     #[test]
