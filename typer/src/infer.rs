@@ -20,6 +20,7 @@ use crate::types::Type;
 
 mod arrays;
 mod consts;
+mod iter;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
@@ -1091,13 +1092,9 @@ impl Cx<'_> {
         body: &[Stmt],
         orelse: &[Stmt],
     ) -> Result<TStmtKind> {
-        let ExprKind::Name(var) = &target.kind else {
-            return Err(Diagnostic::new(
-                DiagKind::Unsupported,
-                target.span,
-                "a for loop's target must be a single name in Kiln",
-            ));
-        };
+        if let Some(k) = self.for_iter(target, iter, body, orelse)? {
+            return Ok(k);
+        }
         // `numba.prange` has the semantics of `range` (its iterations may
         // run in any order under Numba; here they run in order).
         let imports = &self.prog.imports;
@@ -1117,6 +1114,12 @@ impl Cx<'_> {
         };
         let (start, stop, step) = match &iter.kind {
             ExprKind::Call { func, args, kwargs } if is_range(func) => {
+                if !matches!(target.kind, ExprKind::Name(_)) {
+                    return Err(type_err(
+                        target.span,
+                        "cannot unpack an int: a range yields one int per iteration",
+                    ));
+                }
                 if !kwargs.is_empty() {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
@@ -1147,15 +1150,24 @@ impl Cx<'_> {
             _ => {
                 let it = self.expr(iter)?;
                 if it.ty.as_array().is_some() {
-                    return self.for_array(var, target, it, body, orelse);
+                    return self.for_array(target, it, body, orelse);
+                }
+                if let Type::Tuple(_) = it.ty {
+                    return self.for_tuple(target, it, body, orelse);
+                }
+                if it.ty.is_unknown() {
+                    return Ok(TStmtKind::Expr(unknown(iter.span)));
                 }
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     iter.span,
-                    "for loops iterate over range(...) or an array in Kiln",
+                    format!("'{}' object is not iterable in Kiln", py_name(&it.ty)),
                 )
-                .help("write `for i in range(n):`"));
+                .help("loops iterate over range(...), arrays, tuples, a.flat, np.ndindex(...), enumerate(...) and zip(...)"));
             }
+        };
+        let ExprKind::Name(var) = &target.kind else {
+            unreachable!("checked above")
         };
         let var = self.assign_local(var, &Type::Int, target.span)?;
         self.loops += 1;
@@ -1430,6 +1442,16 @@ impl Cx<'_> {
     }
 
     fn expr_subscript(&mut self, v: &Expr, idx: &Expr, span: Span) -> Result<TExpr> {
+        if let ExprKind::Attribute(base, attr) = &v.kind {
+            if attr == "flat" {
+                let (a, i) = self.flat_index(base, idx)?;
+                let Some(at) = a.ty.as_array() else {
+                    return Ok(unknown(span));
+                };
+                let ty = Type::Scalar(at.dtype);
+                return Ok(texpr(TExprKind::Rt(RtOp::FlatGet, vec![a, i]), ty, span));
+            }
+        }
         Ok({
             let v = self.expr(v)?;
             match &v.ty {
@@ -1934,11 +1956,12 @@ impl Cx<'_> {
                 span,
                 "print() can only be used as a statement",
             )),
-            "range" => Err(Diagnostic::new(
+            "range" | "enumerate" | "zip" => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
-                "range() can only be used in a for loop in Kiln",
-            )),
+                format!("{n}() can only be used in a for loop in Kiln"),
+            )
+            .help(format!("write `for ... in {n}(...):`"))),
             "len" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
                 match &a[0].ty {
@@ -2336,6 +2359,19 @@ mod tests {
             Ok(_) => panic!("accepted:\n{src}"),
             Err(e) => e.message,
         }
+    }
+
+    #[test]
+    fn iteration_forms_say_what_is_unsupported() {
+        assert!(err("x = enumerate((1, 2))\n").contains("only be used in a for loop"));
+        assert!(err("n = 3\nfor x in n:\n    print(x)\n").contains("'int' object is not iterable"));
+        assert!(err("for x in ():\n    print(x)\n").contains("empty tuple"));
+        assert!(err("def f(s):\n    for i, j in zip(range(0, 9, s), range(3)):\n        print(i)\nf(2)\n")
+            .contains("constant step"));
+        assert!(err("for x in (1, (2, 3)):\n    print(x)\n").contains("one type"));
+        assert!(err("for i, j in range(3):\n    print(i)\n").contains("cannot unpack"));
+        crate::check("for i, (a, b) in enumerate(zip((1, 2), (3.5, 4.5)), 1):\n    print(i, a, b)\n")
+            .unwrap();
     }
 
     #[test]

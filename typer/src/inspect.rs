@@ -405,6 +405,8 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Shape => format!("getattr({args}, shape)"),
         RtOp::Size => format!("getattr({args}, size)"),
         RtOp::Scalar(f) => format!("{}({args})", f.name()),
+        RtOp::FlatGet => format!("flat_getitem({args})"),
+        RtOp::FlatSet => format!("flat_setitem({args})"),
     }
 }
 

@@ -307,6 +307,10 @@ pub enum RtOp {
     Size,
     /// A scalar function of scalar operands.
     Scalar(ScalarFn),
+    /// `a.flat[i]`: element `i` in C order (negative from the end).
+    FlatGet,
+    /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
+    FlatSet,
 }
 
 #[derive(Clone, Debug)]

@@ -800,6 +800,25 @@ impl Gen<'_> {
     /// Prints the value of type `ty` held in registers `r..`; constant text
     /// accumulates in `pending` so separators and literals become one `PrintK`.
     fn print_reg(&mut self, r: R, ty: &Type, pending: &mut String, in_tuple: bool, span: Span) {
+        // Inside a tuple a value prints as its repr: NumPy 2 scalars as
+        // `np.float64(1.5)`, `np.True_`.
+        if let (Type::Scalar(d), true) = (ty, in_tuple) {
+            if *d == typer::DType::Bool {
+                self.flush_text(pending, span);
+                self.emit(
+                    Op::Print {
+                        a: r,
+                        f: pfmt::NPBOOL_REPR,
+                    },
+                    span,
+                );
+                return;
+            }
+            pending.push_str(&format!("np.{d}("));
+            self.print_reg(r, ty, pending, false, span);
+            pending.push(')');
+            return;
+        }
         let f = match ty {
             Type::Int => pfmt::INT,
             Type::Float => pfmt::FLOAT,

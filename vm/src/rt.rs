@@ -538,6 +538,33 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             }
         }
         RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
+        RtOp::FlatGet | RtOp::FlatSet => {
+            let a = arr(&ops[0]);
+            let i = scalar(&ops[1]).0.as_i64();
+            let n = a.size() as i64;
+            let j = if i < 0 { i + n } else { i };
+            if !(0..n).contains(&j) {
+                return Err((
+                    "IndexError",
+                    format!("index {i} is out of bounds for size {n}"),
+                ));
+            }
+            // The element's offset: the flat index unravelled in C order.
+            let (mut rest, mut off) = (j as usize, 0isize);
+            for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
+                off += (rest % d) as isize * st;
+                rest /= d;
+            }
+            if d.op == RtOp::FlatGet {
+                // SAFETY: 0 <= j < size, so every axis index is in bounds.
+                let v = unsafe { load(a.dtype, a.data.offset(off)) };
+                regs[0] = v.to_bits(a.dtype);
+            } else {
+                let (v, _) = scalar(&ops[2]);
+                // SAFETY: as above.
+                unsafe { store(a.dtype, a.data.offset(off), v) };
+            }
+        }
         RtOp::Scalar(f) => {
             let vals: Vec<Val> = ops.iter().map(|o| scalar(o).0).collect();
             let v = (kernels().scalar_fn)(*f, &vals)?;

@@ -288,7 +288,7 @@ fn reduce_acc(f: Reduction, d: DType) -> DType {
     }
 }
 
-fn rt(op: RtOp, args: Vec<TExpr>, ty: Type, span: Span) -> TExpr {
+pub(super) fn rt(op: RtOp, args: Vec<TExpr>, ty: Type, span: Span) -> TExpr {
     texpr(TExprKind::Rt(op, args), ty, span)
 }
 
@@ -954,6 +954,35 @@ impl Cx<'_> {
 
     /// The items of a subscript: their kinds and the int expressions they need.
     pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<(Vec<Idx>, Vec<TExpr>)> {
+        // A tuple of ints as the whole index (`a[idx]` for an index from
+        // np.ndindex or a.shape-like values) indexes one axis per element.
+        if let ExprKind::Name(_) = idx.kind {
+            let t = self.expr(idx)?;
+            if let Type::Tuple(tys) = &t.ty {
+                if !tys.iter().all(Type::is_intlike) {
+                    return Err(type_err(
+                        idx.span,
+                        format!("a tuple index must hold integers, not {}", t.ty),
+                    ));
+                }
+                if tys.len() > ndim as usize {
+                    return Err(type_err(
+                        idx.span,
+                        format!(
+                            "too many indices for array: array is {ndim}-dimensional, but {} were indexed",
+                            tys.len()
+                        ),
+                    ));
+                }
+                let args = (0..tys.len())
+                    .map(|k| {
+                        texpr(TExprKind::TupleGet(Box::new(t.clone()), k), tys[k].clone(), idx.span)
+                            .cast(&Type::Int)
+                    })
+                    .collect();
+                return Ok((vec![Idx::Int; tys.len()], args));
+            }
+        }
         let items: Vec<&Expr> = match &idx.kind {
             ExprKind::Tuple(items) => items.iter().collect(),
             _ => vec![idx],
@@ -1020,6 +1049,11 @@ impl Cx<'_> {
         let ExprKind::Subscript(base, idx) = &target.kind else {
             unreachable!()
         };
+        if let ExprKind::Attribute(fbase, attr) = &base.kind {
+            if attr == "flat" {
+                return self.flat_setitem(fbase, idx, aug, v, span);
+            }
+        }
         let a = self.expr(base)?;
         if a.ty.is_unknown() {
             return Ok(TStmtKind::Expr(unknown(span)));
@@ -1086,6 +1120,72 @@ impl Cx<'_> {
         Ok(self.seq(pre, span))
     }
 
+    /// The array and the index of `a.flat[i]`.
+    pub(super) fn flat_index(&mut self, base: &Expr, idx: &Expr) -> Result<(TExpr, TExpr)> {
+        let a = self.expr(base)?;
+        if a.ty.as_array().is_none() && !a.ty.is_unknown() {
+            return Err(type_err(
+                base.span,
+                format!("{} has no attribute 'flat'", a.ty),
+            ));
+        }
+        if let ExprKind::Slice(..) | ExprKind::Tuple(_) = idx.kind {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                idx.span,
+                "a.flat takes one integer index in Kiln",
+            )
+            .help("use a.ravel()[lo:hi] or index the array"));
+        }
+        let i = self.int_arg(idx, "a.flat indices")?;
+        Ok((a, i))
+    }
+
+    /// `a.flat[i] = v` (and `a.flat[i] op= v`).
+    fn flat_setitem(
+        &mut self,
+        base: &Expr,
+        idx: &Expr,
+        aug: Option<BinOp>,
+        v: TExpr,
+        span: Span,
+    ) -> Result<TStmtKind> {
+        let (a, i) = self.flat_index(base, idx)?;
+        let Some(at) = a.ty.as_array().cloned() else {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        };
+        let mut pre = Vec::new();
+        let a = self.hidden(a, "arr", &mut pre)?;
+        let i = self.hidden(i, "idx", &mut pre)?;
+        let elem = Type::Scalar(at.dtype);
+        let v = match aug {
+            None => v,
+            Some(op) => {
+                let cur = rt(RtOp::FlatGet, vec![a.clone(), i.clone()], elem.clone(), span);
+                self.binary(op, cur, v, span)?
+            }
+        };
+        if v.ty.is_unknown() {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        }
+        if !v.ty.is_number() {
+            return Err(type_err(
+                v.span,
+                format!("cannot assign a {} to an array element", v.ty),
+            ));
+        }
+        pre.push(TStmt {
+            kind: TStmtKind::Expr(rt(
+                RtOp::FlatSet,
+                vec![a, i, v.cast(&elem)],
+                Type::None,
+                span,
+            )),
+            span,
+        });
+        Ok(self.seq(pre, span))
+    }
+
     /// `x, a[i] = ...`: the value goes to a hidden local, then each target
     /// is assigned its element in order.
     pub(super) fn unpack_to_targets(
@@ -1120,7 +1220,7 @@ impl Cx<'_> {
     }
 
     /// Several statements where one is expected.
-    fn seq(&self, mut stmts: Vec<TStmt>, span: Span) -> TStmtKind {
+    pub(super) fn seq(&self, mut stmts: Vec<TStmt>, span: Span) -> TStmtKind {
         if stmts.len() == 1 {
             return stmts.pop().unwrap().kind;
         }
@@ -1193,7 +1293,6 @@ impl Cx<'_> {
     /// `for x in arr`: iterates the first axis through hidden locals.
     pub(super) fn for_array(
         &mut self,
-        var: &str,
         target: &Expr,
         it: TExpr,
         body: &[Stmt],
@@ -1221,7 +1320,6 @@ impl Cx<'_> {
             span,
         );
         let (t, v) = self.bind(target, elem)?;
-        let _ = var;
         self.loops += 1;
         let b = self.block(body);
         self.loops -= 1;
@@ -1286,6 +1384,14 @@ impl Cx<'_> {
                     Type::Array(Rc::new(ArrayType { layout, ..at })),
                     span,
                 )
+            }
+            "flat" => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    span,
+                    "a.flat is supported as `for x in a.flat` and `a.flat[i]` in Kiln",
+                )
+                .help("use a.ravel() for a flat array"))
             }
             "itemsize" => texpr(
                 TExprKind::Const(Const::Int(at.dtype.itemsize() as i64)),
