@@ -19,6 +19,7 @@ pub mod linalg;
 pub mod math;
 pub mod reduce;
 pub mod scalar;
+pub mod sort;
 pub mod ufunc;
 
 use vm::runtime::Kernels;
@@ -53,6 +54,9 @@ pub fn kernels() -> Kernels {
         reduce_all: reduce::reduce_all,
         reduce_axis: reduce::reduce_axis,
         dot: linalg::dot,
+        cumulate: sort::cumulate,
+        sort: sort::sort,
+        argsort: sort::argsort,
     }
 }
 

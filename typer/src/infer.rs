@@ -21,6 +21,7 @@ use crate::types::Type;
 mod arrays;
 mod consts;
 mod iter;
+mod npmore;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.

@@ -204,6 +204,12 @@ pub enum Ufunc {
     LogicalAnd,
     LogicalOr,
     LogicalNot,
+    /// Round half to even, to a float (`np.rint`).
+    Rint,
+    /// Float classification, to bool (every integer is finite).
+    IsNan,
+    IsInf,
+    IsFinite,
 }
 
 /// Reductions over a whole array or one axis.
@@ -307,6 +313,31 @@ pub enum RtOp {
     Size,
     /// A scalar function of scalar operands.
     Scalar(ScalarFn),
+    /// `np.cumsum`/`np.cumprod` accumulating in `acc`: of the flattened
+    /// array (no axis) or along one axis.
+    Cumulate {
+        f: Reduction,
+        axis: Option<u8>,
+        acc: crate::types::DType,
+    },
+    /// `np.sort(a)`, a sorted copy along the last axis (NaNs last); with
+    /// `in_place`, `a.sort()`. Ties keep their order (a stable sort).
+    Sort { in_place: bool },
+    /// `np.argsort(a)` along the last axis, stable.
+    ArgSort,
+    /// `np.concatenate((a, b, ...), axis)`: the operands are the arrays.
+    Concat(u8),
+    /// `np.diff(a)` along the last axis.
+    Diff,
+    /// `np.eye(n, m, k)` in the result's dtype: the operands are n, m, k.
+    Eye,
+    /// The main diagonal of a 2-D array, a view (`np.diagonal`).
+    Diagonal,
+    /// `np.var(a)` (or, `std`, its square root) of every element, with
+    /// `ddof` delta degrees of freedom.
+    Var { std: bool, ddof: i64 },
+    /// `np.median(a)` of every element.
+    Median,
     /// `a.flat[i]`: element `i` in C order (negative from the end).
     FlatGet,
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.

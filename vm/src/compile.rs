@@ -1933,7 +1933,8 @@ fn plain_array(t: &Type) -> bool {
 pub fn ufunc_arity(f: Ufunc) -> usize {
     use Ufunc::*;
     match f {
-        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        Negative | Absolute | Float1(_) | Floor | Ceil | Rint | Invert | LogicalNot | IsNan
+        | IsInf | IsFinite => 1,
         _ => 2,
     }
 }
@@ -1951,6 +1952,9 @@ fn is_comparison(f: Ufunc) -> bool {
             | LogicalAnd
             | LogicalOr
             | LogicalNot
+            | IsNan
+            | IsInf
+            | IsFinite
     )
 }
 

@@ -217,6 +217,13 @@ pub struct Kernels {
     /// `np.dot` of aligned operands computing in a dtype: the value of two
     /// vectors, or the product written into the output.
     pub dot: fn(DType, &Array, &Array, Option<&Array>) -> Val,
+    /// A cumulative sum or product in a dtype, of every element (C order)
+    /// into a 1-D output, or along an axis into an output of the input's shape.
+    pub cumulate: fn(Reduction, DType, &Array, Option<usize>, &Array),
+    /// Sorts an array in place along its last axis (NaNs last, stable).
+    pub sort: fn(&Array),
+    /// The int64 indices that sort each row of an array, into an output of its shape.
+    pub argsort: fn(&Array, &Array),
 }
 
 #[repr(C)]
@@ -382,6 +389,9 @@ pub(crate) fn install_without_kernels() {
         reduce_all: |_, _, _| absent(),
         reduce_axis: |_, _, _, _, _| absent(),
         dot: |_, _, _, _| absent(),
+        cumulate: |_, _, _, _, _| absent(),
+        sort: |_| absent(),
+        argsort: |_, _| absent(),
     });
 }
 

@@ -75,6 +75,10 @@ fn np_fn(name: &str) -> Option<NpFn> {
         "logical_and" => NpFn::Ufunc(LogicalAnd, 2),
         "logical_or" => NpFn::Ufunc(LogicalOr, 2),
         "logical_not" => NpFn::Ufunc(LogicalNot, 1),
+        "rint" => NpFn::Ufunc(Rint, 1),
+        "isnan" => NpFn::Ufunc(IsNan, 1),
+        "isinf" => NpFn::Ufunc(IsInf, 1),
+        "isfinite" => NpFn::Ufunc(IsFinite, 1),
         _ => {
             let m = match name {
                 "arctan" => Math1::Atan,
@@ -124,6 +128,10 @@ pub fn ufunc_name(f: Ufunc) -> String {
         LogicalAnd => "logical_and",
         LogicalOr => "logical_or",
         LogicalNot => "logical_not",
+        Rint => "rint",
+        IsNan => "isnan",
+        IsInf => "isinf",
+        IsFinite => "isfinite",
     }
     .to_string()
 }
@@ -252,7 +260,15 @@ pub(super) fn ufunc_sig(f: Ufunc, inputs: &[Type]) -> std::result::Result<(DType
             };
             (d, d)
         }
-        LogicalAnd | LogicalOr | LogicalNot => (c, DType::Bool),
+        LogicalAnd | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => (c, DType::Bool),
+        Rint => {
+            let d = if c.is_float() {
+                c
+            } else {
+                float_fn_dtype(c).ok_or_else(float16)?
+            };
+            (d, d)
+        }
     })
 }
 
@@ -438,12 +454,16 @@ impl Cx<'_> {
         {
             return self.dtype_call(d, args, kwargs, span);
         }
+        if let Some(e) = self.call_numpy_more(name, args, kwargs, span)? {
+            return Ok(e);
+        }
         let Some(f) = np_fn(name) else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 fspan,
                 format!("np.{name} is not supported in Kiln"),
-            ));
+            )
+            .help("see the README's list of the NumPy functions Kiln supports"));
         };
         let full = format!("np.{name}");
         match f {
@@ -770,7 +790,7 @@ impl Cx<'_> {
         ))
     }
 
-    fn copy_of(&mut self, a: TExpr, span: Span) -> Result<TExpr> {
+    pub(super) fn copy_of(&mut self, a: TExpr, span: Span) -> Result<TExpr> {
         let Some(at) = a.ty.as_array().cloned() else {
             return self.unknown_or(&a, "np.copy() needs an array");
         };
@@ -875,7 +895,13 @@ impl Cx<'_> {
             .help("make the array type's hook accept these input types"))
     }
 
-    fn reduce(&mut self, f: Reduction, a: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+    pub(super) fn reduce(
+        &mut self,
+        f: Reduction,
+        a: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
         let Some(at) = a.ty.as_array().cloned() else {
             return self.unknown_or(&a, "a reduction needs an array");
         };
@@ -1418,6 +1444,26 @@ impl Cx<'_> {
     ) -> Result<TExpr> {
         let at = a.ty.as_array().cloned().unwrap();
         let full = format!("ndarray.{name}");
+        if matches!(
+            name,
+            "round"
+                | "clip"
+                | "any"
+                | "all"
+                | "cumsum"
+                | "cumprod"
+                | "sort"
+                | "argsort"
+                | "ravel"
+                | "flatten"
+                | "var"
+                | "std"
+                | "diagonal"
+                | "trace"
+        ) {
+            let e = self.array_method_more(a, name, args, kwargs, span)?;
+            return Ok(e.expect("a method of this list"));
+        }
         let red = match name {
             "sum" => Some(Reduction::Sum),
             "prod" => Some(Reduction::Prod),
