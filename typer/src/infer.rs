@@ -68,6 +68,8 @@ pub struct Program {
     /// Set for one round once inference has converged with locals still
     /// untyped: see [`Program::solve`].
     untyped_from_aug: bool,
+    /// The first call that requested each specialisation: (caller, call).
+    call_sites: HashMap<SpecId, (SpecId, Span)>,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -88,6 +90,7 @@ impl Program {
             spec_index: HashMap::new(),
             classes: crate::classes::Classes::shared(),
             untyped_from_aug: false,
+            call_sites: HashMap::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -264,6 +267,14 @@ impl Program {
             // Converged. A specialisation whose return type is still unknown
             // returns only what it returns itself: it can never return, so any
             // type is sound; int64 lets its callers type-check.
+            // Operations on unknown types never fail, so an error now is
+            // not a consequence of a missing type: report it where it is,
+            // before the defaults below type its callers (which would then
+            // fail on a made-up type).
+            if let Some(i) = self.specs.iter().position(|s| s.error.is_some()) {
+                let e = self.specs[i].error.clone().unwrap();
+                return Err(self.with_call_chain(e, i as SpecId));
+            }
             let mut any = false;
             for s in &mut self.specs {
                 if s.ret.is_unknown() {
@@ -290,9 +301,9 @@ impl Program {
                 self.untyped_from_aug = true;
                 continue;
             }
-            for s in &self.specs {
+            for (i, s) in self.specs.iter().enumerate() {
                 if let Some(e) = &s.error {
-                    return Err(e.clone());
+                    return Err(self.with_call_chain(e.clone(), i as SpecId));
                 }
             }
             for s in &self.specs {
@@ -312,6 +323,31 @@ impl Program {
             sp,
             "type inference did not converge",
         ))
+    }
+
+    /// Adds to an error in a specialisation the calls that reached it, from
+    /// the innermost out, as notes.
+    fn with_call_chain(&self, mut e: Diagnostic, id: SpecId) -> Diagnostic {
+        let mut seen = vec![id];
+        let mut cur = id;
+        while seen.len() <= 8 {
+            let Some(&(c, sp)) = self.call_sites.get(&cur) else {
+                break;
+            };
+            let spec = &self.specs[cur as usize];
+            let name = match spec.func {
+                FuncRef::Def(f) => self.funcs[f].name.clone(),
+                FuncRef::Module => break,
+            };
+            let args: Vec<String> = spec.args.iter().map(|t| t.to_string()).collect();
+            e = e.note(sp, format!("in {name}({}), called here", args.join(", ")));
+            if seen.contains(&c) {
+                break;
+            }
+            seen.push(c);
+            cur = c;
+        }
+        e
     }
 
     fn spec_span(&self, id: usize) -> Span {
@@ -370,6 +406,7 @@ impl Program {
         let mut result = None;
         for _ in 0..MAX_ROUNDS {
             let mut cx = Cx {
+                id,
                 prog: self,
                 is_module: func == FuncRef::Module,
                 assigned: &assigned,
@@ -657,6 +694,8 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
 
 /// Inference state for one pass over one specialisation's body.
 struct Cx<'a> {
+    /// The specialisation being typed.
+    id: SpecId,
     prog: &'a mut Program,
     is_module: bool,
     assigned: &'a HashSet<String>,
@@ -1898,6 +1937,9 @@ impl Cx<'_> {
             FuncRef::Def(f),
             targs.iter().map(|a| a.ty.clone()).collect(),
         );
+        if id != self.id {
+            self.prog.call_sites.entry(id).or_insert((self.id, span));
+        }
         let ret = self.prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
@@ -2373,6 +2415,21 @@ mod tests {
         assert!(err("for i, j in range(3):\n    print(i)\n").contains("cannot unpack"));
         crate::check("for i, (a, b) in enumerate(zip((1, 2), (3.5, 4.5)), 1):\n    print(i, a, b)\n")
             .unwrap();
+    }
+
+    #[test]
+    fn an_error_in_a_callee_is_reported_there_with_its_callers() {
+        let src = "import numpy as np\ndef g(n):\n    return np.zeros(n, dtype=n)\ndef f(n):\n    return g(n) + 1\ndef main():\n    s = f(3)\n    print(np.sum(s))\nmain()\n";
+        let Err(e) = crate::check(src) else {
+            panic!("accepted")
+        };
+        assert!(e.message.contains("expected a dtype"), "{}", e.message);
+        let lines: Vec<u32> = e.notes.iter().map(|(sp, _)| sp.start).collect();
+        assert_eq!(e.notes.len(), 3, "{:?}", e.notes);
+        assert!(e.notes[0].1.contains("g(int64)"));
+        assert!(e.notes[1].1.contains("f(int64)"));
+        assert!(e.notes[2].1.contains("main()"));
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
