@@ -361,8 +361,8 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
                 Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
                 | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => {
-                unreachable!("handled by compare_or_logical")
-            }
+                    unreachable!("handled by compare_or_logical")
+                }
             }
         }
     })

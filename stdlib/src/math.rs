@@ -130,7 +130,9 @@ pub fn scalar_fn(f: ScalarFn, a: &[Val]) -> Result<Val, Raised> {
                 r = r.checked_mul(k).ok_or_else(|| {
                     (
                         "OverflowError",
-                        format!("factorial({n}) is too large for int64 (the largest is factorial(20))"),
+                        format!(
+                            "factorial({n}) is too large for int64 (the largest is factorial(20))"
+                        ),
                     )
                 })?;
             }
@@ -218,21 +220,41 @@ mod tests {
         assert_eq!(f(ScalarFn::Hypot, &[Val::F(3.0), Val::F(4.0)]), Ok(5.0));
         assert_eq!(f(ScalarFn::Fmod, &[Val::F(-7.0), Val::F(3.0)]), Ok(-1.0));
         assert_eq!(
-            f(ScalarFn::Fmod, &[Val::F(1.0), Val::F(0.0)]).unwrap_err().1,
+            f(ScalarFn::Fmod, &[Val::F(1.0), Val::F(0.0)])
+                .unwrap_err()
+                .1,
             "math domain error"
         );
-        assert_eq!(f(ScalarFn::Fmod, &[Val::F(2.5), Val::F(f64::INFINITY)]), Ok(2.5));
+        assert_eq!(
+            f(ScalarFn::Fmod, &[Val::F(2.5), Val::F(f64::INFINITY)]),
+            Ok(2.5)
+        );
         assert_eq!(f(ScalarFn::Gcd, &[Val::I(-12), Val::I(18)]), Ok(6.0));
         assert_eq!(f(ScalarFn::Gcd, &[Val::I(0), Val::I(0)]), Ok(0.0));
         assert_eq!(
             f(ScalarFn::Factorial, &[Val::I(20)]),
             Ok(2432902008176640000.0)
         );
-        assert_eq!(f(ScalarFn::Factorial, &[Val::I(21)]).unwrap_err().0, "OverflowError");
-        assert_eq!(f(ScalarFn::Factorial, &[Val::I(-1)]).unwrap_err().0, "ValueError");
-        assert_eq!(f(ScalarFn::Log1p, &[Val::F(-1.0)]).unwrap_err().0, "ValueError");
-        assert_eq!(f(ScalarFn::Expm1, &[Val::F(1000.0)]).unwrap_err().0, "OverflowError");
-        assert_eq!(f(ScalarFn::Atanh, &[Val::F(1.0)]).unwrap_err().0, "ValueError");
+        assert_eq!(
+            f(ScalarFn::Factorial, &[Val::I(21)]).unwrap_err().0,
+            "OverflowError"
+        );
+        assert_eq!(
+            f(ScalarFn::Factorial, &[Val::I(-1)]).unwrap_err().0,
+            "ValueError"
+        );
+        assert_eq!(
+            f(ScalarFn::Log1p, &[Val::F(-1.0)]).unwrap_err().0,
+            "ValueError"
+        );
+        assert_eq!(
+            f(ScalarFn::Expm1, &[Val::F(1000.0)]).unwrap_err().0,
+            "OverflowError"
+        );
+        assert_eq!(
+            f(ScalarFn::Atanh, &[Val::F(1.0)]).unwrap_err().0,
+            "ValueError"
+        );
         assert_eq!(round_int(1250, -2), 1200);
         assert_eq!(round_int(1350, -2), 1400);
         assert_eq!(round_int(-1250, -2), -1200);

@@ -137,7 +137,7 @@ pub fn cumulate(f: Reduction, acc: DType, a: &Array, axis: Option<usize>, out: &
             for_each_offset(a.shape(), [a.strides(), out.strides()], |k, [o, w]| {
                 // SAFETY: offsets inside `a` and `out`, which share a shape.
                 let x = unsafe { load(a.dtype, a.data.offset(o)) };
-                let v = if (k / inner.max(1)) % len.max(1) == 0 {
+                let v = if (k / inner.max(1)).is_multiple_of(len.max(1)) {
                     x.to(acc)
                 } else {
                     // SAFETY: the previous element along the axis, written

@@ -2409,12 +2409,16 @@ mod tests {
         assert!(err("x = enumerate((1, 2))\n").contains("only be used in a for loop"));
         assert!(err("n = 3\nfor x in n:\n    print(x)\n").contains("'int' object is not iterable"));
         assert!(err("for x in ():\n    print(x)\n").contains("empty tuple"));
-        assert!(err("def f(s):\n    for i, j in zip(range(0, 9, s), range(3)):\n        print(i)\nf(2)\n")
-            .contains("constant step"));
+        assert!(err(
+            "def f(s):\n    for i, j in zip(range(0, 9, s), range(3)):\n        print(i)\nf(2)\n"
+        )
+        .contains("constant step"));
         assert!(err("for x in (1, (2, 3)):\n    print(x)\n").contains("one type"));
         assert!(err("for i, j in range(3):\n    print(i)\n").contains("cannot unpack"));
-        crate::check("for i, (a, b) in enumerate(zip((1, 2), (3.5, 4.5)), 1):\n    print(i, a, b)\n")
-            .unwrap();
+        crate::check(
+            "for i, (a, b) in enumerate(zip((1, 2), (3.5, 4.5)), 1):\n    print(i, a, b)\n",
+        )
+        .unwrap();
     }
 
     #[test]

@@ -407,7 +407,11 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Scalar(f) => format!("{}({args})", f.name()),
         RtOp::FlatGet => format!("flat_getitem({args})"),
         RtOp::Cumulate { f, axis, acc } => {
-            let name = if *f == Reduction::Prod { "cumprod" } else { "cumsum" };
+            let name = if *f == Reduction::Prod {
+                "cumprod"
+            } else {
+                "cumsum"
+            };
             match axis {
                 Some(k) => format!("np.{name}({args}, axis={k}) [acc {acc}]"),
                 None => format!("np.{name}({args}) [acc {acc}]"),
@@ -421,7 +425,10 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),
         RtOp::Var { std, ddof } => {
-            format!("np.{}({args}, ddof={ddof})", if *std { "std" } else { "var" })
+            format!(
+                "np.{}({args}, ddof={ddof})",
+                if *std { "std" } else { "var" }
+            )
         }
         RtOp::Median => format!("np.median({args})"),
         RtOp::FlatSet => format!("flat_setitem({args})"),

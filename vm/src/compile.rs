@@ -2202,7 +2202,9 @@ fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
             Const::Bool(b) => crate::array::Val::I(*b as i64),
             _ => unreachable!("matched above"),
         };
-        out.push_str(&(crate::runtime::kernels().scalar_str)(crate::rt::elem(v, *d)));
+        out.push_str(&(crate::runtime::kernels().scalar_str)(crate::rt::elem(
+            v, *d,
+        )));
         return;
     }
     match c {

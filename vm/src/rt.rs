@@ -1070,7 +1070,11 @@ fn diff(cx: &RtCtx, a: &Array, dt: DType) -> Result<*mut Array, Raised> {
     }
     let mut shape = a.shape().to_vec();
     shape[nd - 1] = shape[nd - 1].saturating_sub(1);
-    let step = if shape[nd - 1] > 0 { a.strides[nd - 1] } else { 0 };
+    let step = if shape[nd - 1] > 0 {
+        a.strides[nd - 1]
+    } else {
+        0
+    };
     let hi = borrowed(a, a.data.wrapping_offset(step), &shape);
     let lo = borrowed(a, a.data, &shape);
     cx.charge(elems(&shape))?;

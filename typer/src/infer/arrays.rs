@@ -1002,8 +1002,12 @@ impl Cx<'_> {
                 }
                 let args = (0..tys.len())
                     .map(|k| {
-                        texpr(TExprKind::TupleGet(Box::new(t.clone()), k), tys[k].clone(), idx.span)
-                            .cast(&Type::Int)
+                        texpr(
+                            TExprKind::TupleGet(Box::new(t.clone()), k),
+                            tys[k].clone(),
+                            idx.span,
+                        )
+                        .cast(&Type::Int)
                     })
                     .collect();
                 return Ok((vec![Idx::Int; tys.len()], args));
@@ -1187,7 +1191,12 @@ impl Cx<'_> {
         let v = match aug {
             None => v,
             Some(op) => {
-                let cur = rt(RtOp::FlatGet, vec![a.clone(), i.clone()], elem.clone(), span);
+                let cur = rt(
+                    RtOp::FlatGet,
+                    vec![a.clone(), i.clone()],
+                    elem.clone(),
+                    span,
+                );
                 self.binary(op, cur, v, span)?
             }
         };

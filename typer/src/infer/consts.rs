@@ -131,7 +131,10 @@ impl Program {
                     // Compared in the type both convert to, as the
                     // interpreter compares them.
                     let t = Type::promote_scalars(&l.1, &r.1)?;
-                    let (x, y) = (num(t.clone(), as_f64(&l.0)?, as_i64(&l.0).unwrap_or(0)), num(t, as_f64(&r.0)?, as_i64(&r.0).unwrap_or(0)));
+                    let (x, y) = (
+                        num(t.clone(), as_f64(&l.0)?, as_i64(&l.0).unwrap_or(0)),
+                        num(t, as_f64(&r.0)?, as_i64(&r.0).unwrap_or(0)),
+                    );
                     let ord = match (&x.0, &y.0) {
                         (Const::Float(a), Const::Float(b)) => a.partial_cmp(b),
                         (a, b) => Some(as_i64(a)?.cmp(&as_i64(b)?)),
@@ -330,7 +333,8 @@ impl Program {
         let one = a.len() == 1;
         match module {
             Some(ModuleKind::Numpy) if one => {
-                let d = DType::from_name(name).filter(|_| !matches!(name, "int" | "float" | "bool"))?;
+                let d =
+                    DType::from_name(name).filter(|_| !matches!(name, "int" | "float" | "bool"))?;
                 let (c, t) = &a[0];
                 Some(match (d, c) {
                     (DType::Bool, c) => num(Type::Scalar(d), 0.0, (as_f64(c)? != 0.0) as i64),
@@ -416,7 +420,11 @@ impl Program {
                     "abs" => match c {
                         Const::Float(v) => num(t.clone(), v.abs(), 0),
                         c => {
-                            let ty = if *t == Type::Bool { Type::Int } else { t.clone() };
+                            let ty = if *t == Type::Bool {
+                                Type::Int
+                            } else {
+                                t.clone()
+                            };
                             num(ty, 0.0, as_i64(c)?.wrapping_abs())
                         }
                     },

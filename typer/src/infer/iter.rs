@@ -37,7 +37,11 @@ fn int(v: i64, span: Span) -> TExpr {
 }
 
 fn bin(op: BinOp, l: TExpr, r: TExpr, span: Span) -> TExpr {
-    texpr(TExprKind::Binary(op, Box::new(l), Box::new(r)), Type::Int, span)
+    texpr(
+        TExprKind::Binary(op, Box::new(l), Box::new(r)),
+        Type::Int,
+        span,
+    )
 }
 
 fn max0(e: TExpr, span: Span) -> TExpr {
@@ -156,10 +160,11 @@ impl Cx<'_> {
     fn numpy_member(&self, f: &Expr) -> Option<String> {
         match &f.kind {
             ExprKind::Attribute(m, attr) => match &m.kind {
-                ExprKind::Name(n) if !self.assigned.contains(n) => {
-                    matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy)))
-                        .then(|| attr.clone())
-                }
+                ExprKind::Name(n) if !self.assigned.contains(n) => matches!(
+                    self.prog.imports.get(n),
+                    Some(Import::Module(ModuleKind::Numpy))
+                )
+                .then(|| attr.clone()),
                 _ => None,
             },
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.imports.get(n) {
@@ -209,7 +214,10 @@ impl Cx<'_> {
                             return Err(Diagnostic::new(
                                 DiagKind::Arity,
                                 k.name_span,
-                                format!("enumerate() got an unexpected keyword argument '{}'", k.name),
+                                format!(
+                                    "enumerate() got an unexpected keyword argument '{}'",
+                                    k.name
+                                ),
                             ));
                         }
                         start = Some(&k.value);
@@ -269,9 +277,11 @@ impl Cx<'_> {
                 let shape = if args.len() == 1 {
                     let t = self.expr(&args[0])?;
                     match &t.ty {
-                        ty if ty.is_intlike() => {
-                            texpr(TExprKind::Tuple(vec![t.cast(&Type::Int)]), Type::tuple(vec![Type::Int]), span)
-                        }
+                        ty if ty.is_intlike() => texpr(
+                            TExprKind::Tuple(vec![t.cast(&Type::Int)]),
+                            Type::tuple(vec![Type::Int]),
+                            span,
+                        ),
                         Type::Tuple(items) if items.iter().all(Type::is_intlike) => {
                             let want = Type::tuple(vec![Type::Int; items.len()]);
                             t.cast(&want)
@@ -279,7 +289,10 @@ impl Cx<'_> {
                         _ => {
                             return Err(type_err(
                                 t.span,
-                                format!("np.ndindex() needs a shape (a tuple of ints), not {}", t.ty),
+                                format!(
+                                    "np.ndindex() needs a shape (a tuple of ints), not {}",
+                                    t.ty
+                                ),
                             ))
                         }
                     }
@@ -298,7 +311,11 @@ impl Cx<'_> {
                 let shape = self.before_loop(shape, "shape", pre)?;
                 let mut n = int(1, span);
                 for i in 0..nd {
-                    let d = texpr(TExprKind::TupleGet(Box::new(shape.clone()), i), Type::Int, span);
+                    let d = texpr(
+                        TExprKind::TupleGet(Box::new(shape.clone()), i),
+                        Type::Int,
+                        span,
+                    );
                     n = bin(BinOp::Mul, n, max0(d, span), span);
                 }
                 lens.push(n);
@@ -337,7 +354,12 @@ impl Cx<'_> {
         }
     }
 
-    fn tuple_source(&mut self, t: TExpr, pre: &mut Vec<TStmt>, lens: &mut Vec<TExpr>) -> Result<Source> {
+    fn tuple_source(
+        &mut self,
+        t: TExpr,
+        pre: &mut Vec<TStmt>,
+        lens: &mut Vec<TExpr>,
+    ) -> Result<Source> {
         let Type::Tuple(items) = t.ty.clone() else {
             unreachable!("a tuple")
         };
@@ -457,15 +479,31 @@ impl Cx<'_> {
                         ..at
                     }))
                 };
-                rt(RtOp::GetItem(vec![Idx::Int]), vec![a.clone(), k.clone()], ty, span)
+                rt(
+                    RtOp::GetItem(vec![Idx::Int]),
+                    vec![a.clone(), k.clone()],
+                    ty,
+                    span,
+                )
             }
             Source::Flat(a) => {
                 let d = a.ty.as_array().map_or(DType::F64, |at| at.dtype);
-                rt(RtOp::FlatGet, vec![a.clone(), k.clone()], Type::Scalar(d), span)
+                rt(
+                    RtOp::FlatGet,
+                    vec![a.clone(), k.clone()],
+                    Type::Scalar(d),
+                    span,
+                )
             }
             Source::NdIndex(shape, nd) => {
                 // Index i of item k: (k // (d[i+1] * ... )) % d[i], in C order.
-                let dim = |i: usize| texpr(TExprKind::TupleGet(Box::new(shape.clone()), i), Type::Int, span);
+                let dim = |i: usize| {
+                    texpr(
+                        TExprKind::TupleGet(Box::new(shape.clone()), i),
+                        Type::Int,
+                        span,
+                    )
+                };
                 let mut items = Vec::with_capacity(*nd);
                 for i in 0..*nd {
                     let mut q = k.clone();
@@ -491,16 +529,28 @@ impl Cx<'_> {
                 // Element k, chosen by comparing k with each position.
                 let n = tys.len();
                 let get = |i: usize| {
-                    texpr(TExprKind::TupleGet(Box::new(t.clone()), i), tys[i].clone(), span).cast(ty)
+                    texpr(
+                        TExprKind::TupleGet(Box::new(t.clone()), i),
+                        tys[i].clone(),
+                        span,
+                    )
+                    .cast(ty)
                 };
                 let mut e = get(n - 1);
                 for i in (0..n - 1).rev() {
                     let c = texpr(
-                        TExprKind::Compare(vec![k.clone(), int(i as i64, span)], vec![(CmpOp::Eq, Type::Int)]),
+                        TExprKind::Compare(
+                            vec![k.clone(), int(i as i64, span)],
+                            vec![(CmpOp::Eq, Type::Int)],
+                        ),
                         Type::Bool,
                         span,
                     );
-                    e = texpr(TExprKind::IfExp(Box::new(c), Box::new(get(i)), Box::new(e)), ty.clone(), span);
+                    e = texpr(
+                        TExprKind::IfExp(Box::new(c), Box::new(get(i)), Box::new(e)),
+                        ty.clone(),
+                        span,
+                    );
                 }
                 e
             }

@@ -223,7 +223,10 @@ impl Cx<'_> {
                     return Err(Diagnostic::new(
                         DiagKind::Unsupported,
                         x.span,
-                        format!("{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one", at.ndim),
+                        format!(
+                            "{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one",
+                            at.ndim
+                        ),
                     ));
                 }
                 let d = rt(
@@ -391,7 +394,10 @@ impl Cx<'_> {
                     return Err(Diagnostic::new(
                         DiagKind::Unsupported,
                         span,
-                        format!("{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one", at.ndim),
+                        format!(
+                            "{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one",
+                            at.ndim
+                        ),
                     ));
                 }
                 let d = rt(
@@ -423,7 +429,10 @@ impl Cx<'_> {
         }
         if let Some(e) = kind {
             let k = self.str_literal(e, "the sort kind")?;
-            if !matches!(k.as_str(), "quicksort" | "mergesort" | "heapsort" | "stable") {
+            if !matches!(
+                k.as_str(),
+                "quicksort" | "mergesort" | "heapsort" | "stable"
+            ) {
                 return Err(type_err(
                     e.span,
                     format!("sort kind must be one of 'quick', 'heap', or 'stable' (got '{k}')"),
@@ -554,17 +563,20 @@ impl Cx<'_> {
             y = self.ufunc(Ufunc::Minimum, vec![y, h], span)?;
         }
         if matches!(lo.kind, ExprKind::None) && matches!(hi.kind, ExprKind::None) {
-            return Err(type_err(
-                span,
-                "One of max or min must be given",
-            ));
+            return Err(type_err(span, "One of max or min must be given"));
         }
         Ok(y)
     }
 
     /// `np.any`, `np.all` and `np.count_nonzero`, from the count of the
     /// elements that are true (nonzero; NaN is true) or false.
-    fn truth_reduce(&mut self, name: &str, x: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+    fn truth_reduce(
+        &mut self,
+        name: &str,
+        x: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
         if x.ty.is_unknown() {
             return Ok(unknown(span));
         }
