@@ -224,6 +224,9 @@ fn compare_or_logical(f: Ufunc, x: Val, y: Val) -> Option<Val> {
         Ufunc::LogicalAnd => x.truthy() && y.truthy(),
         Ufunc::LogicalOr => x.truthy() || y.truthy(),
         Ufunc::LogicalNot => !x.truthy(),
+        Ufunc::IsNan => matches!(x, Val::F(v) if v.is_nan()),
+        Ufunc::IsInf => matches!(x, Val::F(v) if v.is_infinite()),
+        Ufunc::IsFinite => !matches!(x, Val::F(v) if !v.is_finite()),
         _ => return None,
     };
     Some(Val::I(r as i64))
@@ -259,6 +262,7 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             Float1(m) => Val::F((crate::math::MATH1[m as usize])(a)),
             Floor => Val::F(a.floor()),
             Ceil => Val::F(a.ceil()),
+            Rint => Val::F(a.round_ties_even()),
             Arctan2 => Val::F(a.atan2(b)),
             Minimum => Val::F(if a.is_nan() || b.is_nan() {
                 f64::NAN
@@ -276,7 +280,9 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 unreachable!("typer rejects bitwise ops on floats")
             }
             Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
+            | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => {
+                unreachable!("handled by compare_or_logical")
+            }
         },
         (Val::U(a), Val::U(b)) => match f {
             Add => Val::U(a.wrapping_add(b)),
@@ -295,10 +301,12 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             Invert => Val::U(!a),
             LeftShift => Val::U(if b < 64 { a << b } else { 0 }),
             RightShift => Val::U(if b < 64 { a >> b } else { 0 }),
-            Floor | Ceil => Val::U(a),
+            Floor | Ceil | Rint => Val::U(a),
             TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
             Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-            | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
+            | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => {
+                unreachable!("handled by compare_or_logical")
+            }
         },
         (a, b) => {
             let (a, b) = (a.as_i64(), b.as_i64());
@@ -349,10 +357,12 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
                 } else {
                     0
                 }),
-                Floor | Ceil => Val::I(a),
+                Floor | Ceil | Rint => Val::I(a),
                 TrueDivide | Float1(_) | Arctan2 => unreachable!("float loops"),
                 Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual | LogicalAnd
-                | LogicalOr | LogicalNot => unreachable!("handled by compare_or_logical"),
+                | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => {
+                    unreachable!("handled by compare_or_logical")
+                }
             }
         }
     })

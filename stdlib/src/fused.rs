@@ -24,7 +24,8 @@ pub const BLOCK: usize = 256;
 fn arity(f: Ufunc) -> usize {
     use Ufunc::*;
     match f {
-        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        Negative | Absolute | Float1(_) | Floor | Ceil | Rint | Invert | LogicalNot | IsNan
+        | IsInf | IsFinite => 1,
         _ => 2,
     }
 }

@@ -19,6 +19,7 @@ pub mod linalg;
 pub mod math;
 pub mod reduce;
 pub mod scalar;
+pub mod sort;
 pub mod ufunc;
 
 use vm::runtime::Kernels;
@@ -40,6 +41,7 @@ pub fn kernels() -> Kernels {
         f64_to_i64: scalar::f64_to_i64,
         round_i64: scalar::round_i64,
         round_f64: scalar::round_f64,
+        scalar_fn: math::scalar_fn,
         write_float: fmt::write_float,
         str_repr: fmt::str_repr,
         scalar_str: arrayfmt::scalar_str,
@@ -52,6 +54,9 @@ pub fn kernels() -> Kernels {
         reduce_all: reduce::reduce_all,
         reduce_axis: reduce::reduce_axis,
         dot: linalg::dot,
+        cumulate: sort::cumulate,
+        sort: sort::sort,
+        argsort: sort::argsort,
     }
 }
 

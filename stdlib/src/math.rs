@@ -1,6 +1,10 @@
 //! The float math kernels of the runtime table, indexed by
 //! `typer::builtins::Math1` discriminants, and Python's `math` error rules.
 
+use typer::tir::ScalarFn;
+use typer::DType;
+use vm::array::{Raised, Val};
+
 /// A unary float kernel as compiled code calls it.
 pub type Math1Fn = extern "C" fn(f64) -> f64;
 
@@ -53,6 +57,145 @@ pub fn math1_error(x: f64, y: f64) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The C library's functions CPython's `math` calls for these, so that
+/// results agree bit for bit (Rust's own versions of some differ).
+mod libm {
+    extern "C" {
+        pub fn asinh(x: f64) -> f64;
+        pub fn acosh(x: f64) -> f64;
+        pub fn atanh(x: f64) -> f64;
+        pub fn erf(x: f64) -> f64;
+        pub fn erfc(x: f64) -> f64;
+    }
+}
+
+const DOMAIN: (&str, &str) = ("ValueError", "math domain error");
+const RANGE: (&str, &str) = ("OverflowError", "math range error");
+
+fn raise(e: (&'static str, &str)) -> Raised {
+    (e.0, e.1.to_string())
+}
+
+/// CPython's `math_1` rules: a nan from a number is a domain error; an
+/// infinity from a finite number is a range error where the function can
+/// overflow, a domain error (a pole) where it cannot.
+fn math_1(x: f64, y: f64, can_overflow: bool) -> Result<Val, Raised> {
+    if y.is_nan() && !x.is_nan() {
+        return Err(raise(DOMAIN));
+    }
+    if y.is_infinite() && x.is_finite() {
+        return Err(raise(if can_overflow { RANGE } else { DOMAIN }));
+    }
+    Ok(Val::F(y))
+}
+
+/// The scalar functions of `RtOp::Scalar` (see [`ScalarFn`]).
+pub fn scalar_fn(f: ScalarFn, a: &[Val]) -> Result<Val, Raised> {
+    let x = || a[0].as_f64();
+    let y = || a[1].as_f64();
+    Ok(match f {
+        ScalarFn::Hypot => Val::F(x().hypot(y())),
+        ScalarFn::Copysign => Val::F(x().copysign(y())),
+        ScalarFn::Fmod => {
+            let (x, y) = (x(), y());
+            // fmod(x, ±inf) is x for finite x, as CPython special-cases.
+            if y.is_infinite() && x.is_finite() {
+                return Ok(Val::F(x));
+            }
+            let r = x % y;
+            if r.is_nan() && !x.is_nan() && !y.is_nan() {
+                return Err(raise(DOMAIN));
+            }
+            Val::F(r)
+        }
+        ScalarFn::Gcd => {
+            let (mut p, mut q) = (a[0].as_i64().unsigned_abs(), a[1].as_i64().unsigned_abs());
+            while q != 0 {
+                (p, q) = (q, p % q);
+            }
+            // gcd(i64::MIN, 0) is 2**63, which int64 wraps as it does
+            // every other overflow.
+            Val::I(p as i64)
+        }
+        ScalarFn::Factorial => {
+            let n = a[0].as_i64();
+            if n < 0 {
+                return Err((
+                    "ValueError",
+                    "factorial() not defined for negative values".into(),
+                ));
+            }
+            let mut r: i64 = 1;
+            for k in 2..=n {
+                r = r.checked_mul(k).ok_or_else(|| {
+                    (
+                        "OverflowError",
+                        format!(
+                            "factorial({n}) is too large for int64 (the largest is factorial(20))"
+                        ),
+                    )
+                })?;
+            }
+            Val::I(r)
+        }
+        ScalarFn::Expm1 => math_1(x(), x().exp_m1(), true)?,
+        ScalarFn::Log1p => math_1(x(), x().ln_1p(), false)?,
+        // SAFETY: the C library's pure functions of one double, which read
+        // and write nothing else.
+        ScalarFn::Asinh => math_1(x(), unsafe { libm::asinh(x()) }, false)?,
+        // SAFETY: as above.
+        ScalarFn::Acosh => math_1(x(), unsafe { libm::acosh(x()) }, false)?,
+        // SAFETY: as above.
+        ScalarFn::Atanh => math_1(x(), unsafe { libm::atanh(x()) }, false)?,
+        // SAFETY: as above.
+        ScalarFn::Erf => math_1(x(), unsafe { libm::erf(x()) }, false)?,
+        // SAFETY: as above.
+        ScalarFn::Erfc => math_1(x(), unsafe { libm::erfc(x()) }, false)?,
+        ScalarFn::RoundInt => Val::I(round_int(a[0].as_i64(), a[1].as_i64())),
+        ScalarFn::RoundNp(d) => Val::F(round_np(x(), a[1].as_i64(), d == DType::F32)),
+    })
+}
+
+/// `round(n, ndigits)` on an int (CPython's `long_round`): unchanged for
+/// ndigits >= 0, else the nearest multiple of 10**-ndigits, ties to even.
+/// Computed in 128 bits and wrapped to int64 like any overflow.
+pub fn round_int(n: i64, ndigits: i64) -> i64 {
+    if ndigits >= 0 {
+        return n;
+    }
+    // 10**19 exceeds every int64, so larger powers round every value the same way.
+    let k = (-ndigits).min(20) as u32;
+    let p = 10i128.pow(k);
+    let x = n as i128;
+    let (mut q, r) = (x.div_euclid(p), x.rem_euclid(p));
+    if 2 * r > p || (2 * r == p && q % 2 != 0) {
+        q += 1;
+    }
+    (q * p) as i64
+}
+
+/// NumPy's `round(x, decimals)` (`np.round`): x times 10**decimals,
+/// rounded half to even, divided back (for negative decimals, divided
+/// then multiplied), each step in float32 for a float32.
+pub fn round_np(x: f64, decimals: i64, f32_: bool) -> f64 {
+    let e = decimals.unsigned_abs().min(400) as i32;
+    let f = 10f64.powi(e);
+    if f32_ {
+        let (x, f) = (x as f32, f as f32);
+        let r = if decimals >= 0 {
+            (x * f).round_ties_even() / f
+        } else {
+            (x / f).round_ties_even() * f
+        };
+        return r as f64;
+    }
+    if decimals >= 0 {
+        (x * f).round_ties_even() / f
+    } else {
+        (x / f).round_ties_even() * f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +212,60 @@ mod tests {
             "OverflowError"
         );
         assert!(math1_error(f64::NAN, f64::NAN).is_none());
+    }
+
+    #[test]
+    fn scalar_functions_follow_cpython() {
+        let f = |g, a: &[Val]| scalar_fn(g, a).map(|v| v.as_f64());
+        assert_eq!(f(ScalarFn::Hypot, &[Val::F(3.0), Val::F(4.0)]), Ok(5.0));
+        assert_eq!(f(ScalarFn::Fmod, &[Val::F(-7.0), Val::F(3.0)]), Ok(-1.0));
+        assert_eq!(
+            f(ScalarFn::Fmod, &[Val::F(1.0), Val::F(0.0)])
+                .unwrap_err()
+                .1,
+            "math domain error"
+        );
+        assert_eq!(
+            f(ScalarFn::Fmod, &[Val::F(2.5), Val::F(f64::INFINITY)]),
+            Ok(2.5)
+        );
+        assert_eq!(f(ScalarFn::Gcd, &[Val::I(-12), Val::I(18)]), Ok(6.0));
+        assert_eq!(f(ScalarFn::Gcd, &[Val::I(0), Val::I(0)]), Ok(0.0));
+        assert_eq!(
+            f(ScalarFn::Factorial, &[Val::I(20)]),
+            Ok(2432902008176640000.0)
+        );
+        assert_eq!(
+            f(ScalarFn::Factorial, &[Val::I(21)]).unwrap_err().0,
+            "OverflowError"
+        );
+        assert_eq!(
+            f(ScalarFn::Factorial, &[Val::I(-1)]).unwrap_err().0,
+            "ValueError"
+        );
+        assert_eq!(
+            f(ScalarFn::Log1p, &[Val::F(-1.0)]).unwrap_err().0,
+            "ValueError"
+        );
+        assert_eq!(
+            f(ScalarFn::Expm1, &[Val::F(1000.0)]).unwrap_err().0,
+            "OverflowError"
+        );
+        assert_eq!(
+            f(ScalarFn::Atanh, &[Val::F(1.0)]).unwrap_err().0,
+            "ValueError"
+        );
+        assert_eq!(round_int(1250, -2), 1200);
+        assert_eq!(round_int(1350, -2), 1400);
+        assert_eq!(round_int(-1250, -2), -1200);
+        assert_eq!(round_int(1251, -2), 1300);
+        assert_eq!(round_int(5, -1), 0);
+        assert_eq!(round_int(15, -1), 20);
+        assert_eq!(round_int(123, 2), 123);
+        assert_eq!(round_int(i64::MAX, -30), 0);
+        assert_eq!(round_np(2.675, 2, false), 2.68);
+        assert_eq!(round_np(2.665, 2, false), 2.66);
+        assert_eq!(round_np(1250.0, -2, false), 1200.0);
+        assert_eq!(round_np(0.125, 2, true), 0.12f32 as f64);
     }
 }

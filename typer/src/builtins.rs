@@ -104,7 +104,18 @@ pub const EXCEPTIONS: &[&str] = &[
 
 /// Python builtins the typer implements.
 pub const BUILTIN_FUNCS: &[&str] = &[
-    "print", "range", "len", "abs", "min", "max", "int", "float", "bool", "round",
+    "print",
+    "range",
+    "len",
+    "abs",
+    "min",
+    "max",
+    "int",
+    "float",
+    "bool",
+    "round",
+    "enumerate",
+    "zip",
 ];
 
 /// Float constants of the `math` module (and of `numpy` under the same names).

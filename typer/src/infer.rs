@@ -19,6 +19,9 @@ use crate::tir::*;
 use crate::types::Type;
 
 mod arrays;
+mod consts;
+mod iter;
+mod npmore;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
@@ -53,7 +56,8 @@ pub struct Program {
     module: Rc<Vec<Stmt>>,
     funcs: Vec<Rc<FuncDef>>,
     func_index: HashMap<String, usize>,
-    consts: HashMap<String, Const>,
+    /// Module-level constants with their types.
+    consts: HashMap<String, (Const, Type)>,
     /// Names assigned at module level that are not constants.
     module_vars: HashSet<String>,
     imports: HashMap<String, Import>,
@@ -64,6 +68,8 @@ pub struct Program {
     /// Set for one round once inference has converged with locals still
     /// untyped: see [`Program::solve`].
     untyped_from_aug: bool,
+    /// The first call that requested each specialisation: (caller, call).
+    call_sites: HashMap<SpecId, (SpecId, Span)>,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -90,6 +96,7 @@ impl Program {
             spec_index: HashMap::new(),
             classes: crate::classes::Classes::shared(),
             untyped_from_aug: false,
+            call_sites: HashMap::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -138,7 +145,7 @@ impl Program {
                 StmtKind::Assign { targets, value } if targets.len() == 1 => {
                     if let ExprKind::Name(n) = &targets[0].kind {
                         if assign_counts.get(n) == Some(&1) {
-                            if let Some(c) = p.const_eval(value) {
+                            if let Some(c) = p.const_value(value) {
                                 p.consts.insert(n.clone(), c);
                             }
                         }
@@ -193,12 +200,12 @@ impl Program {
         }
         let mut args = args;
         for p in &def.params[args.len()..] {
-            let c = p
+            let (_, t) = p
                 .default
                 .as_ref()
-                .and_then(|d| self.const_eval(d))
+                .and_then(|d| self.const_value(d))
                 .ok_or("default is not a constant")?;
-            args.push(const_type(&c));
+            args.push(t);
         }
         Ok(self.spec_for(FuncRef::Def(f), args))
     }
@@ -266,6 +273,14 @@ impl Program {
             // Converged. A specialisation whose return type is still unknown
             // returns only what it returns itself: it can never return, so any
             // type is sound; int64 lets its callers type-check.
+            // Operations on unknown types never fail, so an error now is
+            // not a consequence of a missing type: report it where it is,
+            // before the defaults below type its callers (which would then
+            // fail on a made-up type).
+            if let Some(i) = self.specs.iter().position(|s| s.error.is_some()) {
+                let e = self.specs[i].error.clone().unwrap();
+                return Err(self.with_call_chain(e, i as SpecId));
+            }
             let mut any = false;
             for s in &mut self.specs {
                 if s.ret.is_unknown() {
@@ -292,9 +307,9 @@ impl Program {
                 self.untyped_from_aug = true;
                 continue;
             }
-            for s in &self.specs {
+            for (i, s) in self.specs.iter().enumerate() {
                 if let Some(e) = &s.error {
-                    return Err(e.clone());
+                    return Err(self.with_call_chain(e.clone(), i as SpecId));
                 }
             }
             for s in &self.specs {
@@ -314,6 +329,31 @@ impl Program {
             sp,
             "type inference did not converge",
         ))
+    }
+
+    /// Adds to an error in a specialisation the calls that reached it, from
+    /// the innermost out, as notes.
+    fn with_call_chain(&self, mut e: Diagnostic, id: SpecId) -> Diagnostic {
+        let mut seen = vec![id];
+        let mut cur = id;
+        while seen.len() <= 8 {
+            let Some(&(c, sp)) = self.call_sites.get(&cur) else {
+                break;
+            };
+            let spec = &self.specs[cur as usize];
+            let name = match spec.func {
+                FuncRef::Def(f) => self.funcs[f].name.clone(),
+                FuncRef::Module => break,
+            };
+            let args: Vec<String> = spec.args.iter().map(|t| t.to_string()).collect();
+            e = e.note(sp, format!("in {name}({}), called here", args.join(", ")));
+            if seen.contains(&c) {
+                break;
+            }
+            seen.push(c);
+            cur = c;
+        }
+        e
     }
 
     fn spec_span(&self, id: usize) -> Span {
@@ -372,6 +412,7 @@ impl Program {
         let mut result = None;
         for _ in 0..MAX_ROUNDS {
             let mut cx = Cx {
+                id,
                 prog: self,
                 is_module: func == FuncRef::Module,
                 assigned: &assigned,
@@ -438,72 +479,7 @@ impl Program {
 
     /// Evaluates a module-level constant expression.
     fn const_eval(&self, e: &Expr) -> Option<Const> {
-        Some(match &e.kind {
-            ExprKind::Int(v) => Const::Int(*v),
-            ExprKind::Float(v) => Const::Float(*v),
-            ExprKind::Bool(b) => Const::Bool(*b),
-            ExprKind::Str(s) => Const::Str(s.clone()),
-            ExprKind::None => Const::None,
-            ExprKind::Name(n) => self.consts.get(n)?.clone(),
-            ExprKind::Attribute(m, attr) => match &m.kind {
-                ExprKind::Name(n) => match self.imports.get(n) {
-                    Some(Import::Module(ModuleKind::Math | ModuleKind::Numpy)) => {
-                        Const::Float(builtins::math_constant(attr)?)
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            },
-            ExprKind::Unary(op, x) => match (op, self.const_eval(x)?) {
-                (UnaryOp::Neg, Const::Int(v)) => Const::Int(v.wrapping_neg()),
-                (UnaryOp::Neg, Const::Float(v)) => Const::Float(-v),
-                (UnaryOp::Pos, c @ (Const::Int(_) | Const::Float(_))) => c,
-                (UnaryOp::Invert, Const::Int(v)) => Const::Int(!v),
-                _ => return None,
-            },
-            ExprKind::Binary(op, l, r) => {
-                let (l, r) = (self.const_eval(l)?, self.const_eval(r)?);
-                match (l, r) {
-                    (Const::Int(a), Const::Int(b)) => match op {
-                        BinOp::Add => Const::Int(a.wrapping_add(b)),
-                        BinOp::Sub => Const::Int(a.wrapping_sub(b)),
-                        BinOp::Mul => Const::Int(a.wrapping_mul(b)),
-                        BinOp::Pow if (0..64).contains(&b) => Const::Int(a.wrapping_pow(b as u32)),
-                        BinOp::Div if b != 0 => Const::Float(a as f64 / b as f64),
-                        BinOp::FloorDiv if b > 0 => Const::Int(a.div_euclid(b)),
-                        BinOp::Mod if b > 0 => Const::Int(a.rem_euclid(b)),
-                        BinOp::LShift if (0..64).contains(&b) => {
-                            Const::Int(a.wrapping_shl(b as u32))
-                        }
-                        BinOp::RShift if (0..64).contains(&b) => Const::Int(a >> b),
-                        BinOp::BitAnd => Const::Int(a & b),
-                        BinOp::BitOr => Const::Int(a | b),
-                        BinOp::BitXor => Const::Int(a ^ b),
-                        _ => return None,
-                    },
-                    (a, b) => {
-                        let a = const_f64(&a)?;
-                        let b = const_f64(&b)?;
-                        match op {
-                            BinOp::Add => Const::Float(a + b),
-                            BinOp::Sub => Const::Float(a - b),
-                            BinOp::Mul => Const::Float(a * b),
-                            BinOp::Div if b != 0.0 => Const::Float(a / b),
-                            _ => return None,
-                        }
-                    }
-                }
-            }
-            _ => return None,
-        })
-    }
-}
-
-fn const_f64(c: &Const) -> Option<f64> {
-    match c {
-        Const::Int(v) => Some(*v as f64),
-        Const::Float(v) => Some(*v),
-        _ => None,
+        self.const_value(e).map(|(c, _)| c)
     }
 }
 
@@ -668,7 +644,12 @@ fn terminates(body: &[Stmt]) -> bool {
     body.iter().any(|s| match &s.kind {
         StmtKind::Return(_) | StmtKind::Raise(_) => true,
         StmtKind::If { body, orelse, .. } => terminates(body) && terminates(orelse),
-        StmtKind::While { test, body, .. } => is_const_true(test) && !has_break(body),
+        // A loop that never breaks leaves only through its condition
+        // failing (never, for `while True`), and then runs its `else`.
+        StmtKind::While { test, body, orelse } => {
+            !has_break(body) && (is_const_true(test) || terminates(orelse))
+        }
+        StmtKind::For { body, orelse, .. } => !has_break(body) && terminates(orelse),
         StmtKind::Assert { test, .. } => matches!(test.kind, ExprKind::Bool(false)),
         _ => false,
     })
@@ -682,6 +663,8 @@ fn has_break(body: &[Stmt]) -> bool {
     body.iter().any(|s| match &s.kind {
         StmtKind::Break => true,
         StmtKind::If { body, orelse, .. } => has_break(body) || has_break(orelse),
+        // A break in a nested loop's `else` leaves the enclosing loop.
+        StmtKind::While { orelse, .. } | StmtKind::For { orelse, .. } => has_break(orelse),
         _ => false,
     })
 }
@@ -717,6 +700,8 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
 
 /// Inference state for one pass over one specialisation's body.
 struct Cx<'a> {
+    /// The specialisation being typed.
+    id: SpecId,
     prog: &'a mut Program,
     is_module: bool,
     assigned: &'a HashSet<String>,
@@ -1064,7 +1049,7 @@ impl Cx<'_> {
         match &e.kind {
             ExprKind::Str(s) => Ok(s.clone()),
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.consts.get(n) {
-                Some(Const::Str(s)) => Ok(s.clone()),
+                Some((Const::Str(s), _)) => Ok(s.clone()),
                 _ => Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     e.span,
@@ -1153,16 +1138,34 @@ impl Cx<'_> {
         body: &[Stmt],
         orelse: &[Stmt],
     ) -> Result<TStmtKind> {
-        let ExprKind::Name(var) = &target.kind else {
-            return Err(Diagnostic::new(
-                DiagKind::Unsupported,
-                target.span,
-                "a for loop's target must be a single name in Kiln",
-            ));
+        if let Some(k) = self.for_iter(target, iter, body, orelse)? {
+            return Ok(k);
+        }
+        // `numba.prange` has the semantics of `range` (its iterations may
+        // run in any order under Numba; here they run in order).
+        let imports = &self.prog.imports;
+        let assigned = self.assigned;
+        let is_range = |f: &Expr| match &f.kind {
+            ExprKind::Name(n) if assigned.contains(n) => false,
+            ExprKind::Name(n) if n == "range" => true,
+            ExprKind::Name(n) => {
+                matches!(imports.get(n), Some(Import::Member(ModuleKind::Numba, m)) if m == "prange")
+            }
+            ExprKind::Attribute(m, attr) if attr == "prange" => matches!(
+                &m.kind,
+                ExprKind::Name(n) if !assigned.contains(n)
+                    && matches!(imports.get(n), Some(Import::Module(ModuleKind::Numba)))
+            ),
+            _ => false,
         };
-        let is_range = |f: &Expr| matches!(&f.kind, ExprKind::Name(n) if n == "range");
         let (start, stop, step) = match &iter.kind {
             ExprKind::Call { func, args, kwargs } if is_range(func) => {
+                if !matches!(target.kind, ExprKind::Name(_)) {
+                    return Err(type_err(
+                        target.span,
+                        "cannot unpack an int: a range yields one int per iteration",
+                    ));
+                }
                 if !kwargs.is_empty() {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
@@ -1193,15 +1196,24 @@ impl Cx<'_> {
             _ => {
                 let it = self.expr(iter)?;
                 if it.ty.as_array().is_some() {
-                    return self.for_array(var, target, it, body, orelse);
+                    return self.for_array(target, it, body, orelse);
+                }
+                if let Type::Tuple(_) = it.ty {
+                    return self.for_tuple(target, it, body, orelse);
+                }
+                if it.ty.is_unknown() {
+                    return Ok(TStmtKind::Expr(unknown(iter.span)));
                 }
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     iter.span,
-                    "for loops iterate over range(...) or an array in Kiln",
+                    format!("'{}' object is not iterable in Kiln", py_name(&it.ty)),
                 )
-                .help("write `for i in range(n):`"));
+                .help("loops iterate over range(...), arrays, tuples, a.flat, np.ndindex(...), enumerate(...) and zip(...)"));
             }
+        };
+        let ExprKind::Name(var) = &target.kind else {
+            unreachable!("checked above")
         };
         let var = self.assign_local(var, &Type::Int, target.span)?;
         self.loops += 1;
@@ -1476,6 +1488,16 @@ impl Cx<'_> {
     }
 
     fn expr_subscript(&mut self, v: &Expr, idx: &Expr, span: Span) -> Result<TExpr> {
+        if let ExprKind::Attribute(base, attr) = &v.kind {
+            if attr == "flat" {
+                let (a, i) = self.flat_index(base, idx)?;
+                let Some(at) = a.ty.as_array() else {
+                    return Ok(unknown(span));
+                };
+                let ty = Type::Scalar(at.dtype);
+                return Ok(texpr(TExprKind::Rt(RtOp::FlatGet, vec![a, i]), ty, span));
+            }
+        }
         Ok({
             let v = self.expr(v)?;
             match &v.ty {
@@ -1522,8 +1544,8 @@ impl Cx<'_> {
             let ty = self.locals[id as usize].ty.clone();
             return Ok(texpr(TExprKind::Local(id), ty, span));
         }
-        if let Some(c) = self.prog.consts.get(n) {
-            return Ok(texpr(TExprKind::Const(c.clone()), const_type(c), span));
+        if let Some((c, ty)) = self.prog.consts.get(n) {
+            return Ok(texpr(TExprKind::Const(c.clone()), ty.clone(), span));
         }
         if n == "__name__" {
             // Programs always run as the main module.
@@ -1886,14 +1908,14 @@ impl Cx<'_> {
                 Some(e) => e,
                 None => match &p.default {
                     Some(d) => {
-                        let c = self.prog.const_eval(d).ok_or_else(|| {
+                        let (c, t) = self.prog.const_value(d).ok_or_else(|| {
                             Diagnostic::new(
                                 DiagKind::Unsupported,
                                 d.span,
                                 "a default value must be a constant in Kiln",
                             )
                         })?;
-                        texpr(TExprKind::Const(c.clone()), const_type(&c), span)
+                        texpr(TExprKind::Const(c), t, span)
                     }
                     None => {
                         return Err(Diagnostic::new(
@@ -1938,6 +1960,9 @@ impl Cx<'_> {
             FuncRef::Def(f),
             targs.iter().map(|a| a.ty.clone()).collect(),
         );
+        if id != self.id {
+            self.prog.call_sites.entry(id).or_insert((self.id, span));
+        }
         let ret = self.prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
@@ -1997,11 +2022,12 @@ impl Cx<'_> {
                 span,
                 "print() can only be used as a statement",
             )),
-            "range" => Err(Diagnostic::new(
+            "range" | "enumerate" | "zip" => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
-                "range() can only be used in a for loop in Kiln",
-            )),
+                format!("{n}() can only be used in a for loop in Kiln"),
+            )
+            .help(format!("write `for ... in {n}(...):`"))),
             "len" => {
                 let a = self.args_exact(n, args, kwargs, 1..=1, span)?;
                 match &a[0].ty {
@@ -2114,21 +2140,43 @@ impl Cx<'_> {
                     None => Ok(x.cast(&Type::Int)),
                     Some(nd) => {
                         if !nd.ty.is_intlike() {
-                            return Err(type_err(nd.span, "round()'s ndigits must be an integer"));
-                        }
-                        if !x.ty.is_float() {
-                            return Err(Diagnostic::new(
-                                DiagKind::Unsupported,
-                                span,
-                                "round(int, ndigits) is not supported in Kiln",
+                            return Err(type_err(
+                                nd.span,
+                                format!(
+                                    "'{}' object cannot be interpreted as an integer",
+                                    py_name(&nd.ty)
+                                ),
                             ));
                         }
-                        let ty = x.ty.clone();
-                        Ok(texpr(
-                            TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd.cast(&Type::Int)]),
-                            ty,
-                            span,
-                        ))
+                        let nd = nd.cast(&Type::Int);
+                        match x.ty.clone() {
+                            Type::Float => Ok(texpr(
+                                TExprKind::Intrinsic(Intrinsic::RoundN, vec![x, nd]),
+                                Type::Float,
+                                span,
+                            )),
+                            // NumPy rounds its floats its own way (scaled by
+                            // a power of ten), keeping the dtype.
+                            Type::Scalar(d) if d.is_float() => Ok(texpr(
+                                TExprKind::Rt(RtOp::Scalar(ScalarFn::RoundNp(d)), vec![x, nd]),
+                                Type::Scalar(d),
+                                span,
+                            )),
+                            t => {
+                                let ty = match t {
+                                    Type::Scalar(crate::types::DType::Bool) | Type::Bool => {
+                                        Type::Int
+                                    }
+                                    t => t,
+                                };
+                                let x = x.cast(&Type::Int);
+                                Ok(texpr(
+                                    TExprKind::Rt(RtOp::Scalar(ScalarFn::RoundInt), vec![x, nd]),
+                                    ty,
+                                    span,
+                                ))
+                            }
+                        }
                     }
                 }
             }
@@ -2152,6 +2200,12 @@ impl Cx<'_> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
             ModuleKind::Numpy => self.call_numpy(name, fspan, args, kwargs, span),
+            ModuleKind::Numba if name == "prange" => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                "prange() can only be used in a for loop in Kiln",
+            )
+            .help("write `for i in prange(n):`")),
             ModuleKind::Numba => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 fspan,
@@ -2175,6 +2229,9 @@ impl Cx<'_> {
             }
             Ok(a.into_iter().map(|x| x.cast(&Type::Float)).collect())
         };
+        if let Some(e) = self.call_math_more(name, &full, args, kwargs, span)? {
+            return Ok(e);
+        }
         if let Some(m) = Math1::from_name(name) {
             let a = self.args_exact(&full, args, kwargs, 1..=1, span)?;
             if m == Math1::Trunc {
@@ -2206,7 +2263,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp log log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh floor ceil fabs trunc pow isnan isinf isfinite"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2217,6 +2274,95 @@ impl Cx<'_> {
         }
         let a = float_args(self, a)?;
         Ok(texpr(TExprKind::Intrinsic(intr, a), ty, span))
+    }
+}
+
+impl Cx<'_> {
+    /// The `math` functions that are not one instruction: `None` when
+    /// `name` is none of them.
+    fn call_math_more(
+        &mut self,
+        name: &str,
+        full: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<Option<TExpr>> {
+        let (f, n, int) = match name {
+            "hypot" => (ScalarFn::Hypot, 2, false),
+            "copysign" => (ScalarFn::Copysign, 2, false),
+            "fmod" => (ScalarFn::Fmod, 2, false),
+            "gcd" => (ScalarFn::Gcd, 2, true),
+            "factorial" => (ScalarFn::Factorial, 1, true),
+            "expm1" => (ScalarFn::Expm1, 1, false),
+            "log1p" => (ScalarFn::Log1p, 1, false),
+            "asinh" => (ScalarFn::Asinh, 1, false),
+            "acosh" => (ScalarFn::Acosh, 1, false),
+            "atanh" => (ScalarFn::Atanh, 1, false),
+            "erf" => (ScalarFn::Erf, 1, false),
+            "erfc" => (ScalarFn::Erfc, 1, false),
+            "log" if args.len() == 2 => {
+                // CPython's math.log(x, base) is log(x) / log(base).
+                let a = self.args_exact(full, args, kwargs, 2..=2, span)?;
+                let mut logs = Vec::new();
+                for x in a {
+                    self.need_number(full, &x)?;
+                    let sp = x.span;
+                    logs.push(texpr(
+                        TExprKind::Intrinsic(
+                            Intrinsic::Math1(Math1::Log),
+                            vec![x.cast(&Type::Float)],
+                        ),
+                        Type::Float,
+                        sp,
+                    ));
+                }
+                let d = logs.pop().unwrap();
+                let x = logs.pop().unwrap();
+                return Ok(Some(texpr(
+                    TExprKind::Binary(BinOp::Div, Box::new(x), Box::new(d)),
+                    Type::Float,
+                    span,
+                )));
+            }
+            "degrees" | "radians" => {
+                // CPython multiplies by its constant 180/pi (or pi/180).
+                let a = self.args_exact(full, args, kwargs, 1..=1, span)?;
+                self.need_number(full, &a[0])?;
+                let k = if name == "degrees" {
+                    180.0 / std::f64::consts::PI
+                } else {
+                    std::f64::consts::PI / 180.0
+                };
+                let x = a.into_iter().next().unwrap().cast(&Type::Float);
+                let k = texpr(TExprKind::Const(Const::Float(k)), Type::Float, span);
+                return Ok(Some(texpr(
+                    TExprKind::Binary(BinOp::Mul, Box::new(x), Box::new(k)),
+                    Type::Float,
+                    span,
+                )));
+            }
+            _ => return Ok(None),
+        };
+        let a = self.args_exact(full, args, kwargs, n..=n, span)?;
+        for x in &a {
+            self.need_number(full, x)?;
+            if int && !x.ty.is_intlike() && !x.ty.is_unknown() {
+                return Err(type_err(
+                    x.span,
+                    format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        py_name(&x.ty)
+                    ),
+                ));
+            }
+        }
+        if a.iter().any(|x| x.ty.is_unknown()) {
+            return Ok(Some(unknown(span)));
+        }
+        let ty = if int { Type::Int } else { Type::Float };
+        let a = a.into_iter().map(|x| x.cast(&ty)).collect();
+        Ok(Some(texpr(TExprKind::Rt(RtOp::Scalar(f), a), ty, span)))
     }
 }
 
@@ -2270,4 +2416,76 @@ fn bad_raise(span: Span) -> Diagnostic {
         span,
         "Kiln raises builtin exceptions with a literal message: raise ValueError(\"...\")",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    fn err(src: &str) -> String {
+        match crate::check(src) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn iteration_forms_say_what_is_unsupported() {
+        assert!(err("x = enumerate((1, 2))\n").contains("only be used in a for loop"));
+        assert!(err("n = 3\nfor x in n:\n    print(x)\n").contains("'int' object is not iterable"));
+        assert!(err("for x in ():\n    print(x)\n").contains("empty tuple"));
+        assert!(err(
+            "def f(s):\n    for i, j in zip(range(0, 9, s), range(3)):\n        print(i)\nf(2)\n"
+        )
+        .contains("constant step"));
+        assert!(err("for x in (1, (2, 3)):\n    print(x)\n").contains("one type"));
+        assert!(err("for i, j in range(3):\n    print(i)\n").contains("cannot unpack"));
+        crate::check(
+            "for i, (a, b) in enumerate(zip((1, 2), (3.5, 4.5)), 1):\n    print(i, a, b)\n",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_error_in_a_callee_is_reported_there_with_its_callers() {
+        let src = "import numpy as np\ndef g(n):\n    return np.zeros(n, dtype=n)\ndef f(n):\n    return g(n) + 1\ndef main():\n    s = f(3)\n    print(np.sum(s))\nmain()\n";
+        let Err(e) = crate::check(src) else {
+            panic!("accepted")
+        };
+        assert!(e.message.contains("expected a dtype"), "{}", e.message);
+        let lines: Vec<u32> = e.notes.iter().map(|(sp, _)| sp.start).collect();
+        assert_eq!(e.notes.len(), 3, "{:?}", e.notes);
+        assert!(e.notes[0].1.contains("g(int64)"));
+        assert!(e.notes[1].1.contains("f(int64)"));
+        assert!(e.notes[2].1.contains("main()"));
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn prange_is_range_in_for_loops_only() {
+        crate::check("from numba import prange\nfor i in prange(1, 9, 2):\n    print(i)\n")
+            .unwrap();
+        crate::check("import numba\nfor i in numba.prange(3):\n    print(i)\n").unwrap();
+        assert!(err("from numba import prange\nx = prange(3)\n").contains("for loop"));
+        // Without the import it is an unknown name, as in Python.
+        assert!(err("for i in prange(3):\n    print(i)\n").contains("not defined"));
+    }
+
+    #[test]
+    fn every_path_returns_through_loop_else_branches() {
+        for body in [
+            "    for i in range(n):\n        if i == 3:\n            return i\n    else:\n        return -1\n",
+            "    while n > 0:\n        n -= 1\n    else:\n        return n\n",
+            "    while True:\n        for i in range(n):\n            pass\n        else:\n            return 1\n",
+        ] {
+            let src = format!("def f(n):\n{body}print(f(5))\n");
+            crate::check(&src).unwrap_or_else(|e| panic!("{src}: {}", e.message));
+        }
+        // A break skips the else: the end is reachable.
+        for body in [
+            "    for i in range(n):\n        if i == 3:\n            break\n    else:\n        return -1\n",
+            "    while True:\n        for i in range(n):\n            pass\n        else:\n            break\n        return 2\n",
+        ] {
+            let src = format!("def f(n):\n{body}print(f(5))\n");
+            assert!(err(&src).contains("falls off its end"), "{src}");
+        }
+    }
 }

@@ -404,6 +404,34 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Len => format!("len({args})"),
         RtOp::Shape => format!("getattr({args}, shape)"),
         RtOp::Size => format!("getattr({args}, size)"),
+        RtOp::Scalar(f) => format!("{}({args})", f.name()),
+        RtOp::FlatGet => format!("flat_getitem({args})"),
+        RtOp::Cumulate { f, axis, acc } => {
+            let name = if *f == Reduction::Prod {
+                "cumprod"
+            } else {
+                "cumsum"
+            };
+            match axis {
+                Some(k) => format!("np.{name}({args}, axis={k}) [acc {acc}]"),
+                None => format!("np.{name}({args}) [acc {acc}]"),
+            }
+        }
+        RtOp::Sort { in_place: false } => format!("np.sort({args})"),
+        RtOp::Sort { in_place: true } => format!("sort_in_place({args})"),
+        RtOp::ArgSort => format!("np.argsort({args})"),
+        RtOp::Concat(k) => format!("np.concatenate(({args}), axis={k})"),
+        RtOp::Diff => format!("np.diff({args})"),
+        RtOp::Eye => format!("np.eye({args})"),
+        RtOp::Diagonal => format!("np.diagonal({args})"),
+        RtOp::Var { std, ddof } => {
+            format!(
+                "np.{}({args}, ddof={ddof})",
+                if *std { "std" } else { "var" }
+            )
+        }
+        RtOp::Median => format!("np.median({args})"),
+        RtOp::FlatSet => format!("flat_setitem({args})"),
     }
 }
 

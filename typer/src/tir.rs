@@ -115,6 +115,59 @@ pub enum Intrinsic {
     IsFinite,
 }
 
+/// Scalar functions the runtime computes through its kernel table
+/// ([`RtOp::Scalar`]): the `math` functions beyond the float table and
+/// the roundings whose rules need more than one instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScalarFn {
+    /// `math.hypot(x, y)`.
+    Hypot,
+    /// `math.copysign(x, y)`.
+    Copysign,
+    /// `math.fmod(x, y)`, with Python's domain error.
+    Fmod,
+    /// `math.gcd(a, b)` on ints.
+    Gcd,
+    /// `math.factorial(n)` on an int.
+    Factorial,
+    /// `math.expm1`, `math.log1p`, `math.asinh`, `math.acosh`,
+    /// `math.atanh`, `math.erf`, `math.erfc` (the C library's, as CPython's).
+    Expm1,
+    Log1p,
+    Asinh,
+    Acosh,
+    Atanh,
+    Erf,
+    Erfc,
+    /// `round(n, ndigits)` on an int: half to even at a power of ten.
+    RoundInt,
+    /// NumPy's `round(x, decimals)` of a float scalar of this dtype:
+    /// scaled by a power of ten, rounded half to even, scaled back, each
+    /// step in the dtype.
+    RoundNp(crate::types::DType),
+}
+
+impl ScalarFn {
+    /// The name a program calls it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScalarFn::Hypot => "math.hypot",
+            ScalarFn::Copysign => "math.copysign",
+            ScalarFn::Fmod => "math.fmod",
+            ScalarFn::Gcd => "math.gcd",
+            ScalarFn::Factorial => "math.factorial",
+            ScalarFn::Expm1 => "math.expm1",
+            ScalarFn::Log1p => "math.log1p",
+            ScalarFn::Asinh => "math.asinh",
+            ScalarFn::Acosh => "math.acosh",
+            ScalarFn::Atanh => "math.atanh",
+            ScalarFn::Erf => "math.erf",
+            ScalarFn::Erfc => "math.erfc",
+            ScalarFn::RoundInt | ScalarFn::RoundNp(_) => "round",
+        }
+    }
+}
+
 /// NumPy ufuncs: elementwise functions over broadcast operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ufunc {
@@ -151,6 +204,12 @@ pub enum Ufunc {
     LogicalAnd,
     LogicalOr,
     LogicalNot,
+    /// Round half to even, to a float (`np.rint`).
+    Rint,
+    /// Float classification, to bool (every integer is finite).
+    IsNan,
+    IsInf,
+    IsFinite,
 }
 
 /// Reductions over a whole array or one axis.
@@ -252,6 +311,37 @@ pub enum RtOp {
     Shape,
     /// `a.size`.
     Size,
+    /// A scalar function of scalar operands.
+    Scalar(ScalarFn),
+    /// `np.cumsum`/`np.cumprod` accumulating in `acc`: of the flattened
+    /// array (no axis) or along one axis.
+    Cumulate {
+        f: Reduction,
+        axis: Option<u8>,
+        acc: crate::types::DType,
+    },
+    /// `np.sort(a)`, a sorted copy along the last axis (NaNs last); with
+    /// `in_place`, `a.sort()`. Ties keep their order (a stable sort).
+    Sort { in_place: bool },
+    /// `np.argsort(a)` along the last axis, stable.
+    ArgSort,
+    /// `np.concatenate((a, b, ...), axis)`: the operands are the arrays.
+    Concat(u8),
+    /// `np.diff(a)` along the last axis.
+    Diff,
+    /// `np.eye(n, m, k)` in the result's dtype: the operands are n, m, k.
+    Eye,
+    /// The main diagonal of a 2-D array, a view (`np.diagonal`).
+    Diagonal,
+    /// `np.var(a)` (or, `std`, its square root) of every element, with
+    /// `ddof` delta degrees of freedom.
+    Var { std: bool, ddof: i64 },
+    /// `np.median(a)` of every element.
+    Median,
+    /// `a.flat[i]`: element `i` in C order (negative from the end).
+    FlatGet,
+    /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
+    FlatSet,
 }
 
 #[derive(Clone, Debug)]

@@ -376,6 +376,8 @@ pub mod pfmt {
     pub const ARRAY: u16 = 6;
     /// A dtype object's name (a string index).
     pub const DTYPE: u16 = 7;
+    /// A NumPy bool as its repr (inside tuples): `np.True_` or `np.False_`.
+    pub const NPBOOL_REPR: u16 = 8;
 }
 
 impl Op {

@@ -800,6 +800,25 @@ impl Gen<'_> {
     /// Prints the value of type `ty` held in registers `r..`; constant text
     /// accumulates in `pending` so separators and literals become one `PrintK`.
     fn print_reg(&mut self, r: R, ty: &Type, pending: &mut String, in_tuple: bool, span: Span) {
+        // Inside a tuple a value prints as its repr: NumPy 2 scalars as
+        // `np.float64(1.5)`, `np.True_`.
+        if let (Type::Scalar(d), true) = (ty, in_tuple) {
+            if *d == typer::DType::Bool {
+                self.flush_text(pending, span);
+                self.emit(
+                    Op::Print {
+                        a: r,
+                        f: pfmt::NPBOOL_REPR,
+                    },
+                    span,
+                );
+                return;
+            }
+            pending.push_str(&format!("np.{d}("));
+            self.print_reg(r, ty, pending, false, span);
+            pending.push(')');
+            return;
+        }
         let f = match ty {
             Type::Int => pfmt::INT,
             Type::Float => pfmt::FLOAT,
@@ -1914,7 +1933,8 @@ fn plain_array(t: &Type) -> bool {
 pub fn ufunc_arity(f: Ufunc) -> usize {
     use Ufunc::*;
     match f {
-        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        Negative | Absolute | Float1(_) | Floor | Ceil | Rint | Invert | LogicalNot | IsNan
+        | IsInf | IsFinite => 1,
         _ => 2,
     }
 }
@@ -1932,6 +1952,9 @@ fn is_comparison(f: Ufunc) -> bool {
             | LogicalAnd
             | LogicalOr
             | LogicalNot
+            | IsNan
+            | IsInf
+            | IsFinite
     )
 }
 
@@ -2171,6 +2194,19 @@ fn writes_before_reading_all(e: &TExpr) -> bool {
 
 /// Appends a constant as `print` shows it.
 fn print_const(c: &Const, ty: &Type, out: &mut String, in_tuple: bool) {
+    if let (Type::Scalar(d), Const::Int(_) | Const::Float(_) | Const::Bool(_)) = (ty, c) {
+        // A NumPy scalar constant prints as NumPy's str of that scalar.
+        let v = match c {
+            Const::Float(v) => crate::array::Val::F(*v),
+            Const::Int(v) => crate::array::Val::I(*v),
+            Const::Bool(b) => crate::array::Val::I(*b as i64),
+            _ => unreachable!("matched above"),
+        };
+        out.push_str(&(crate::runtime::kernels().scalar_str)(crate::rt::elem(
+            v, *d,
+        )));
+        return;
+    }
     match c {
         Const::Str(s) if in_tuple => out.push_str(&(crate::runtime::kernels().str_repr)(s)),
         Const::Str(s) => out.push_str(s),

@@ -1185,6 +1185,10 @@ impl Machine {
                     }
                     pfmt::FLOAT => (crate::runtime::kernels().write_float)(&mut self.out, f(x)),
                     pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
+                    pfmt::NPBOOL_REPR => {
+                        self.out
+                            .push_str(if x != 0 { "np.True_" } else { "np.False_" })
+                    }
                     pfmt::FLOAT32 => self.out.push_str(&(crate::runtime::kernels().scalar_str)(
                         crate::runtime::Elem::F32(f(x) as f32),
                     )),

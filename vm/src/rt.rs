@@ -547,6 +547,128 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             }
         }
         RtOp::Size => regs[0] = arr(&ops[0]).size() as u64,
+        RtOp::Cumulate { f, axis, acc } => {
+            let src = arr(&ops[0]);
+            let shape = match axis {
+                None => vec![src.size()],
+                Some(_) => src.shape().to_vec(),
+            };
+            cx.charge(src.size())?;
+            let out = new_array(&cx.table, src.class, *acc, &shape, false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
+            (kernels().cumulate)(*f, *acc, src, axis.map(usize::from), unsafe { &*out });
+            put_arr(regs, out);
+        }
+        RtOp::Sort { in_place } => {
+            let src = arr(&ops[0]);
+            if *in_place {
+                cx.charge(src.size())?;
+                (kernels().sort)(src);
+            } else {
+                let c = copy_as(cx, src, src.dtype)?;
+                if let Err(e) = cx.charge(src.size()) {
+                    // SAFETY: the copy's one reference is ours; not used again.
+                    unsafe { array::release(c) };
+                    return Err(e);
+                }
+                // SAFETY: `copy_as` returned a live header, owned here.
+                (kernels().sort)(unsafe { &*c });
+                put_arr(regs, c);
+            }
+        }
+        RtOp::ArgSort => {
+            let src = arr(&ops[0]);
+            cx.charge(src.size())?;
+            let out = new_array(&cx.table, src.class, DType::I64, src.shape(), false)?;
+            // SAFETY: `new_array` returned a live header, owned here.
+            (kernels().argsort)(src, unsafe { &*out });
+            put_arr(regs, out);
+        }
+        RtOp::Concat(axis) => {
+            let out = concatenate(cx, out_dtype(&d.ret), *axis as usize, &ops)?;
+            put_arr(regs, out);
+        }
+        RtOp::Diff => {
+            let a = arr(&ops[0]);
+            let out = diff(cx, a, out_dtype(&d.ret))?;
+            put_arr(regs, out);
+        }
+        RtOp::Eye => {
+            let (n, m, k) = (
+                scalar(&ops[0]).0.as_i64(),
+                scalar(&ops[1]).0.as_i64(),
+                scalar(&ops[2]).0.as_i64(),
+            );
+            let shape = shape_of(&[n, m])?;
+            cx.charge(elems(&shape))?;
+            let dt = out_dtype(&d.ret);
+            let out = new_array(&cx.table, 0, dt, &shape, true)?;
+            // SAFETY: `new_array` returned a live header, owned here.
+            let o = unsafe { &*out };
+            for i in 0..n {
+                let j = i + k;
+                if (0..m).contains(&j) {
+                    let off = i as isize * o.strides[0] + j as isize * o.strides[1];
+                    // SAFETY: 0 <= i < n and 0 <= j < m.
+                    unsafe { store(dt, o.data.offset(off), Val::I(1)) };
+                }
+            }
+            put_arr(regs, out);
+        }
+        RtOp::Diagonal => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let a = arr(&ops[0]);
+            let n = a.shape[0].min(a.shape[1]);
+            let st = a.strides[0] + a.strides[1];
+            // SAFETY: element (i, i) for i < min(rows, cols) is inside the array.
+            let v = unsafe { array::view(p, a.data, &[n], &[st]) };
+            put_arr(regs, v);
+        }
+        RtOp::Var { std, ddof } => {
+            let a = arr(&ops[0]);
+            let v = variance(cx, a, out_dtype(&d.ret), *ddof, *std)?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
+        RtOp::Median => {
+            let a = arr(&ops[0]);
+            let v = median(cx, a, out_dtype(&d.ret))?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
+        RtOp::FlatGet | RtOp::FlatSet => {
+            let a = arr(&ops[0]);
+            let i = scalar(&ops[1]).0.as_i64();
+            let n = a.size() as i64;
+            let j = if i < 0 { i + n } else { i };
+            if !(0..n).contains(&j) {
+                return Err((
+                    "IndexError",
+                    format!("index {i} is out of bounds for size {n}"),
+                ));
+            }
+            // The element's offset: the flat index unravelled in C order.
+            let (mut rest, mut off) = (j as usize, 0isize);
+            for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
+                off += (rest % d) as isize * st;
+                rest /= d;
+            }
+            if d.op == RtOp::FlatGet {
+                // SAFETY: 0 <= j < size, so every axis index is in bounds.
+                let v = unsafe { load(a.dtype, a.data.offset(off)) };
+                regs[0] = v.to_bits(a.dtype);
+            } else {
+                let (v, _) = scalar(&ops[2]);
+                // SAFETY: as above.
+                unsafe { store(a.dtype, a.data.offset(off), v) };
+            }
+        }
+        RtOp::Scalar(f) => {
+            let vals: Vec<Val> = ops.iter().map(|o| scalar(o).0).collect();
+            let v = (kernels().scalar_fn)(*f, &vals)?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
     }
     Ok(())
 }
@@ -686,7 +808,8 @@ fn exec_fused(
 fn ufunc_arity(f: Ufunc) -> usize {
     use Ufunc::*;
     match f {
-        Negative | Absolute | Float1(_) | Floor | Ceil | Invert | LogicalNot => 1,
+        Negative | Absolute | Float1(_) | Floor | Ceil | Rint | Invert | LogicalNot | IsNan
+        | IsInf | IsFinite => 1,
         _ => 2,
     }
 }
@@ -894,6 +1017,180 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
     (start, len)
 }
 
+/// `np.concatenate` of the array operands along `axis` into a new array.
+fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array, Raised> {
+    let arrays: Vec<&Array> = ops.iter().map(arr).collect();
+    let first = arrays[0];
+    let mut shape = first.shape().to_vec();
+    shape[axis] = 0;
+    for (i, a) in arrays.iter().enumerate() {
+        if a.ndim != first.ndim {
+            return Err(mismatch("np.concatenate"));
+        }
+        for d in 0..shape.len() {
+            if d != axis && a.shape[d] != first.shape[d] {
+                return Err((
+                    "ValueError",
+                    format!("all the input array dimensions except for the concatenation axis must match exactly, but along dimension {d}, the array at index 0 has size {} and the array at index {i} has size {}", first.shape[d], a.shape[d]),
+                ));
+            }
+        }
+        shape[axis] += a.shape[axis];
+    }
+    let out = new_array(&cx.table, 0, dt, &shape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
+    let o = unsafe { &*out };
+    let mut at = 0usize;
+    for a in arrays {
+        let mut part = shape.clone();
+        part[axis] = a.shape[axis];
+        let sel = Sel {
+            data: o.data.wrapping_offset(at as isize * o.strides[axis]),
+            shape: part,
+            strides: o.strides().to_vec(),
+        };
+        if let Err(e) = assign_from(cx, dt, &sel, a) {
+            // SAFETY: the array allocated above, whose one reference is ours.
+            unsafe { array::release(out) };
+            return Err(e);
+        }
+        at += a.shape[axis];
+    }
+    Ok(out)
+}
+
+/// A header for a part of `a` that lives only during an operation: it
+/// borrows `a`'s block and takes no reference (it is never released).
+fn borrowed(a: &Array, data: *mut u8, shape: &[usize]) -> Array {
+    let mut shp = [0usize; MAX_NDIM];
+    shp[..shape.len()].copy_from_slice(shape);
+    Array {
+        refct: 1,
+        meminfo: a.meminfo,
+        data,
+        dtype: a.dtype,
+        ndim: a.ndim,
+        class: a.class,
+        shape: shp,
+        strides: a.strides,
+    }
+}
+
+/// `np.diff(a)` along the last axis: `a[..., 1:] - a[..., :-1]`.
+fn diff(cx: &RtCtx, a: &Array, dt: DType) -> Result<*mut Array, Raised> {
+    let nd = a.ndim as usize;
+    if nd == 0 {
+        return Err((
+            "ValueError",
+            "diff requires input that is at least one dimensional".into(),
+        ));
+    }
+    let mut shape = a.shape().to_vec();
+    shape[nd - 1] = shape[nd - 1].saturating_sub(1);
+    let step = if shape[nd - 1] > 0 {
+        a.strides[nd - 1]
+    } else {
+        0
+    };
+    let hi = borrowed(a, a.data.wrapping_offset(step), &shape);
+    let lo = borrowed(a, a.data, &shape);
+    cx.charge(elems(&shape))?;
+    let out = new_array(&cx.table, a.class, dt, &shape, false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
+    let o = unsafe { &*out };
+    let ins = [Input::Arr(&hi), Input::Arr(&lo)];
+    if let Err(e) = (kernels().ufunc)(Ufunc::Subtract, dt, &ins, o, false) {
+        // SAFETY: the array allocated above, whose one reference is ours.
+        unsafe { array::release(out) };
+        return Err(e);
+    }
+    Ok(out)
+}
+
+/// `np.var` (or `np.std`) of every element, as NumPy computes it: the
+/// mean (a sum in float64, or float32 for float32, divided by the count),
+/// the squared deviations, their sum, divided by `n - ddof`.
+fn variance(cx: &RtCtx, a: &Array, dt: DType, ddof: i64, std: bool) -> Result<Val, Raised> {
+    let n = a.size();
+    cx.charge(n.saturating_mul(3))?;
+    let f32_ = dt == DType::F32;
+    let narrow = |v: f64| if f32_ { v as f32 as f64 } else { v };
+    let sum = (kernels().reduce_all)(Reduction::Sum, dt, a)?.as_f64();
+    let mean = narrow(sum / n as f64);
+    // The deviations, in a temporary of the result's dtype as NumPy's.
+    let t = new_array(&cx.table, 0, dt, a.shape(), false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
+    let tr = unsafe { &*t };
+    let r = (kernels().ufunc)(
+        Ufunc::Subtract,
+        dt,
+        &[Input::Arr(a), Input::Scalar(Val::F(mean))],
+        tr,
+        false,
+    )
+    .and_then(|()| {
+        (kernels().ufunc)(
+            Ufunc::Multiply,
+            dt,
+            &[Input::Arr(tr), Input::Arr(tr)],
+            tr,
+            true,
+        )
+    })
+    .and_then(|()| (kernels().reduce_all)(Reduction::Sum, dt, tr));
+    // SAFETY: the temporary's one reference is ours; not used again.
+    unsafe { array::release(t) };
+    let ss = r?.as_f64();
+    let div = (n as i64 - ddof).max(0) as f64;
+    let v = narrow(ss / div);
+    Ok(Val::F(if std { narrow(v.sqrt()) } else { v }))
+}
+
+/// `np.median` of every element: the middle of the sorted values, or the
+/// mean of the two middle ones; NaN if any is NaN.
+fn median(cx: &RtCtx, a: &Array, dt: DType) -> Result<Val, Raised> {
+    let n = a.size();
+    let c = copy_as(cx, a, a.dtype)?;
+    // SAFETY: `copy_as` returned a live C-contiguous header, owned here.
+    let cr = unsafe { &*c };
+    let flat = borrowed(cr, cr.data, &[n]);
+    let flat = Array {
+        ndim: 1,
+        strides: {
+            let mut s = [0isize; MAX_NDIM];
+            s[0] = cr.itemsize() as isize;
+            s
+        },
+        ..flat
+    };
+    if let Err(e) = cx.charge(n) {
+        // SAFETY: the copy's one reference is ours; not used again.
+        unsafe { array::release(c) };
+        return Err(e);
+    }
+    (kernels().sort)(&flat);
+    let get = |i: usize| {
+        // SAFETY: i < n elements of the contiguous copy.
+        unsafe { load(cr.dtype, cr.data.add(i * cr.itemsize())) }.as_f64()
+    };
+    let f32_ = dt == DType::F32;
+    let v = if n == 0 || get(n - 1).is_nan() {
+        f64::NAN
+    } else if n % 2 == 1 {
+        get(n / 2)
+    } else {
+        let (x, y) = (get(n / 2 - 1), get(n / 2));
+        if f32_ {
+            ((x as f32 + y as f32) / 2.0) as f64
+        } else {
+            (x + y) / 2.0
+        }
+    };
+    // SAFETY: the copy's one reference is ours; not used again.
+    unsafe { array::release(c) };
+    Ok(Val::F(v))
+}
+
 /// Copies `src` (broadcast) into the selection, through a temporary when the
 /// two share memory so that overlapping assignments read the old values.
 fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Raised> {
@@ -1048,6 +1345,9 @@ fn is_comparison(f: Ufunc) -> bool {
             | LogicalAnd
             | LogicalOr
             | LogicalNot
+            | IsNan
+            | IsInf
+            | IsFinite
     )
 }
 

@@ -14,7 +14,7 @@
 
 use std::sync::OnceLock;
 
-use typer::tir::{Reduction, Ufunc};
+use typer::tir::{Reduction, ScalarFn, Ufunc};
 use typer::DType;
 
 use crate::array::{Array, Raised, Val};
@@ -180,6 +180,9 @@ pub struct Kernels {
     pub f64_to_i64: fn(f64) -> Result<i64, scalar::ScalarError>,
     pub round_i64: fn(f64) -> Result<i64, scalar::ScalarError>,
     pub round_f64: fn(f64, i64) -> f64,
+    /// A scalar function of the `RtOp::Scalar` operation, on its operands
+    /// as their registers hold them (int64, uint64 or float64).
+    pub scalar_fn: fn(ScalarFn, &[Val]) -> Result<Val, Raised>,
 
     /// Appends a float as Python's `str` shows it.
     pub write_float: fn(&mut String, f64),
@@ -214,6 +217,13 @@ pub struct Kernels {
     /// `np.dot` of aligned operands computing in a dtype: the value of two
     /// vectors, or the product written into the output.
     pub dot: fn(DType, &Array, &Array, Option<&Array>) -> Val,
+    /// A cumulative sum or product in a dtype, of every element (C order)
+    /// into a 1-D output, or along an axis into an output of the input's shape.
+    pub cumulate: fn(Reduction, DType, &Array, Option<usize>, &Array),
+    /// Sorts an array in place along its last axis (NaNs last, stable).
+    pub sort: fn(&Array),
+    /// The int64 indices that sort each row of an array, into an output of its shape.
+    pub argsort: fn(&Array, &Array),
 }
 
 #[repr(C)]
@@ -366,6 +376,7 @@ pub(crate) fn install_without_kernels() {
         f64_to_i64: |_| absent(),
         round_i64: |_| absent(),
         round_f64: |_, _| absent(),
+        scalar_fn: |_, _| absent(),
         write_float: |_, _| absent(),
         str_repr: |_| absent(),
         scalar_str: |_| absent(),
@@ -378,6 +389,9 @@ pub(crate) fn install_without_kernels() {
         reduce_all: |_, _, _| absent(),
         reduce_axis: |_, _, _, _, _| absent(),
         dot: |_, _, _, _| absent(),
+        cumulate: |_, _, _, _, _| absent(),
+        sort: |_| absent(),
+        argsort: |_, _| absent(),
     });
 }
 

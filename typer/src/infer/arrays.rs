@@ -75,6 +75,10 @@ fn np_fn(name: &str) -> Option<NpFn> {
         "logical_and" => NpFn::Ufunc(LogicalAnd, 2),
         "logical_or" => NpFn::Ufunc(LogicalOr, 2),
         "logical_not" => NpFn::Ufunc(LogicalNot, 1),
+        "rint" => NpFn::Ufunc(Rint, 1),
+        "isnan" => NpFn::Ufunc(IsNan, 1),
+        "isinf" => NpFn::Ufunc(IsInf, 1),
+        "isfinite" => NpFn::Ufunc(IsFinite, 1),
         _ => {
             let m = match name {
                 "arctan" => Math1::Atan,
@@ -124,6 +128,10 @@ pub fn ufunc_name(f: Ufunc) -> String {
         LogicalAnd => "logical_and",
         LogicalOr => "logical_or",
         LogicalNot => "logical_not",
+        Rint => "rint",
+        IsNan => "isnan",
+        IsInf => "isinf",
+        IsFinite => "isfinite",
     }
     .to_string()
 }
@@ -252,7 +260,15 @@ pub(super) fn ufunc_sig(f: Ufunc, inputs: &[Type]) -> std::result::Result<(DType
             };
             (d, d)
         }
-        LogicalAnd | LogicalOr | LogicalNot => (c, DType::Bool),
+        LogicalAnd | LogicalOr | LogicalNot | IsNan | IsInf | IsFinite => (c, DType::Bool),
+        Rint => {
+            let d = if c.is_float() {
+                c
+            } else {
+                float_fn_dtype(c).ok_or_else(float16)?
+            };
+            (d, d)
+        }
     })
 }
 
@@ -288,7 +304,7 @@ fn reduce_acc(f: Reduction, d: DType) -> DType {
     }
 }
 
-fn rt(op: RtOp, args: Vec<TExpr>, ty: Type, span: Span) -> TExpr {
+pub(super) fn rt(op: RtOp, args: Vec<TExpr>, ty: Type, span: Span) -> TExpr {
     texpr(TExprKind::Rt(op, args), ty, span)
 }
 
@@ -310,7 +326,10 @@ impl Cx<'_> {
             },
             ExprKind::Name(n) if !self.assigned.contains(n) => match self.prog.imports.get(n) {
                 Some(Import::Member(ModuleKind::Numpy, m)) => Some(m.clone()),
-                _ => Some(n.clone()),
+                // The builtins that name dtypes; other names (a dtype
+                // alias `DT = np.float32`) are values.
+                _ if matches!(n.as_str(), "int" | "float" | "bool") => Some(n.clone()),
+                _ => None,
             },
             ExprKind::Str(s) => Some(s.clone()),
             _ => None,
@@ -361,6 +380,48 @@ impl Cx<'_> {
         Ok(dt)
     }
 
+    /// Splits a NumPy call's arguments into the `n` positional operands
+    /// before its dtype and the dtype, given either as one more positional
+    /// argument (`np.zeros(n, np.int64)`) or as `dtype=`.
+    fn dtype_args<'e>(
+        &mut self,
+        full: &str,
+        args: &'e [Expr],
+        kwargs: &[Keyword],
+        n: usize,
+        allowed: &[&str],
+    ) -> Result<(&'e [Expr], Option<DType>)> {
+        let fname = full.strip_prefix("np.").unwrap_or(full);
+        let by_name = self.dtype_kwarg(kwargs, allowed, fname)?;
+        if args.len() <= n {
+            return Ok((args, by_name));
+        }
+        if args.len() > n + 1 {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                args[n + 1].span,
+                format!(
+                    "{full}() takes at most {} positional arguments ({} given)",
+                    n + 1,
+                    args.len()
+                ),
+            ));
+        }
+        if by_name.is_some() {
+            let k = kwargs.iter().find(|k| k.name == "dtype").unwrap();
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                k.name_span,
+                format!(
+                    "argument for {fname}() given by name ('dtype') and position ({})",
+                    n + 1
+                ),
+            ));
+        }
+        let d = self.dtype_expr(&args[n])?;
+        Ok((&args[..n], Some(d)))
+    }
+
     /// A shape argument: an int, or a tuple of ints; returns the expression
     /// cast to ints and the number of dimensions.
     fn shape_arg(&mut self, e: &Expr) -> Result<(TExpr, u8)> {
@@ -393,26 +454,33 @@ impl Cx<'_> {
         {
             return self.dtype_call(d, args, kwargs, span);
         }
+        if let Some(e) = self.call_numpy_more(name, args, kwargs, span)? {
+            return Ok(e);
+        }
         let Some(f) = np_fn(name) else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 fspan,
                 format!("np.{name} is not supported in Kiln"),
-            ));
+            )
+            .help("see the README's list of the NumPy functions Kiln supports"));
         };
         let full = format!("np.{name}");
         match f {
             NpFn::New(fill) => {
                 let want = if fill == Fill::Value { 2 } else { 1 };
+                let (args, dt) = self.dtype_args(&full, args, kwargs, want, &[])?;
                 if args.len() != want {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
                         span,
-                        format!("{full}() takes {want} positional arguments"),
+                        format!(
+                            "{full}() takes {want} positional arguments and a dtype ({} given)",
+                            args.len()
+                        ),
                     ));
                 }
                 let (shape, nd) = self.shape_arg(&args[0])?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 let mut targs = vec![shape];
                 let dtype = if fill == Fill::Value {
                     let v = self.expr(&args[1])?;
@@ -433,8 +501,8 @@ impl Cx<'_> {
             }
             NpFn::Like(fill) => {
                 let want = if fill == Fill::Value { 2 } else { 1 };
+                let (args, dt) = self.dtype_args(&full, args, kwargs, want, &[])?;
                 let a = self.args_exact(&full, args, &[], want..=want, span)?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 let Some(at) = a[0].ty.as_array().cloned() else {
                     return self.unknown_or(&a[0], &format!("{full}() needs an array"));
                 };
@@ -446,8 +514,8 @@ impl Cx<'_> {
                 Ok(rt(RtOp::NewLike(fill), a, ty, span))
             }
             NpFn::Arange => {
+                let (args, dt) = self.dtype_args(&full, args, kwargs, 3, &[])?;
                 let a = self.args_exact(&full, args, &[], 1..=3, span)?;
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 for x in &a {
                     self.need_number(&full, x)?;
                 }
@@ -510,6 +578,7 @@ impl Cx<'_> {
                 ))
             }
             NpFn::Array => {
+                let (args, dt) = self.dtype_args(&full, args, kwargs, 1, &[])?;
                 if args.len() != 1 {
                     return Err(Diagnostic::new(
                         DiagKind::Arity,
@@ -517,7 +586,6 @@ impl Cx<'_> {
                         "np.array() takes one list",
                     ));
                 }
-                let dt = self.dtype_kwarg(kwargs, &[], name)?;
                 self.array_literal(&args[0], dt, span)
             }
             NpFn::Copy => {
@@ -722,7 +790,7 @@ impl Cx<'_> {
         ))
     }
 
-    fn copy_of(&mut self, a: TExpr, span: Span) -> Result<TExpr> {
+    pub(super) fn copy_of(&mut self, a: TExpr, span: Span) -> Result<TExpr> {
         let Some(at) = a.ty.as_array().cloned() else {
             return self.unknown_or(&a, "np.copy() needs an array");
         };
@@ -827,7 +895,13 @@ impl Cx<'_> {
             .help("make the array type's hook accept these input types"))
     }
 
-    fn reduce(&mut self, f: Reduction, a: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+    pub(super) fn reduce(
+        &mut self,
+        f: Reduction,
+        a: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
         let Some(at) = a.ty.as_array().cloned() else {
             return self.unknown_or(&a, "a reduction needs an array");
         };
@@ -906,6 +980,39 @@ impl Cx<'_> {
 
     /// The items of a subscript: their kinds and the int expressions they need.
     pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<(Vec<Idx>, Vec<TExpr>)> {
+        // A tuple of ints as the whole index (`a[idx]` for an index from
+        // np.ndindex or a.shape-like values) indexes one axis per element.
+        if let ExprKind::Name(_) = idx.kind {
+            let t = self.expr(idx)?;
+            if let Type::Tuple(tys) = &t.ty {
+                if !tys.iter().all(Type::is_intlike) {
+                    return Err(type_err(
+                        idx.span,
+                        format!("a tuple index must hold integers, not {}", t.ty),
+                    ));
+                }
+                if tys.len() > ndim as usize {
+                    return Err(type_err(
+                        idx.span,
+                        format!(
+                            "too many indices for array: array is {ndim}-dimensional, but {} were indexed",
+                            tys.len()
+                        ),
+                    ));
+                }
+                let args = (0..tys.len())
+                    .map(|k| {
+                        texpr(
+                            TExprKind::TupleGet(Box::new(t.clone()), k),
+                            tys[k].clone(),
+                            idx.span,
+                        )
+                        .cast(&Type::Int)
+                    })
+                    .collect();
+                return Ok((vec![Idx::Int; tys.len()], args));
+            }
+        }
         let items: Vec<&Expr> = match &idx.kind {
             ExprKind::Tuple(items) => items.iter().collect(),
             _ => vec![idx],
@@ -972,6 +1079,11 @@ impl Cx<'_> {
         let ExprKind::Subscript(base, idx) = &target.kind else {
             unreachable!()
         };
+        if let ExprKind::Attribute(fbase, attr) = &base.kind {
+            if attr == "flat" {
+                return self.flat_setitem(fbase, idx, aug, v, span);
+            }
+        }
         let a = self.expr(base)?;
         if a.ty.is_unknown() {
             return Ok(TStmtKind::Expr(unknown(span)));
@@ -1038,6 +1150,77 @@ impl Cx<'_> {
         Ok(self.seq(pre, span))
     }
 
+    /// The array and the index of `a.flat[i]`.
+    pub(super) fn flat_index(&mut self, base: &Expr, idx: &Expr) -> Result<(TExpr, TExpr)> {
+        let a = self.expr(base)?;
+        if a.ty.as_array().is_none() && !a.ty.is_unknown() {
+            return Err(type_err(
+                base.span,
+                format!("{} has no attribute 'flat'", a.ty),
+            ));
+        }
+        if let ExprKind::Slice(..) | ExprKind::Tuple(_) = idx.kind {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                idx.span,
+                "a.flat takes one integer index in Kiln",
+            )
+            .help("use a.ravel()[lo:hi] or index the array"));
+        }
+        let i = self.int_arg(idx, "a.flat indices")?;
+        Ok((a, i))
+    }
+
+    /// `a.flat[i] = v` (and `a.flat[i] op= v`).
+    fn flat_setitem(
+        &mut self,
+        base: &Expr,
+        idx: &Expr,
+        aug: Option<BinOp>,
+        v: TExpr,
+        span: Span,
+    ) -> Result<TStmtKind> {
+        let (a, i) = self.flat_index(base, idx)?;
+        let Some(at) = a.ty.as_array().cloned() else {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        };
+        let mut pre = Vec::new();
+        let a = self.hidden(a, "arr", &mut pre)?;
+        let i = self.hidden(i, "idx", &mut pre)?;
+        let elem = Type::Scalar(at.dtype);
+        let v = match aug {
+            None => v,
+            Some(op) => {
+                let cur = rt(
+                    RtOp::FlatGet,
+                    vec![a.clone(), i.clone()],
+                    elem.clone(),
+                    span,
+                );
+                self.binary(op, cur, v, span)?
+            }
+        };
+        if v.ty.is_unknown() {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        }
+        if !v.ty.is_number() {
+            return Err(type_err(
+                v.span,
+                format!("cannot assign a {} to an array element", v.ty),
+            ));
+        }
+        pre.push(TStmt {
+            kind: TStmtKind::Expr(rt(
+                RtOp::FlatSet,
+                vec![a, i, v.cast(&elem)],
+                Type::None,
+                span,
+            )),
+            span,
+        });
+        Ok(self.seq(pre, span))
+    }
+
     /// `x, a[i] = ...`: the value goes to a hidden local, then each target
     /// is assigned its element in order.
     pub(super) fn unpack_to_targets(
@@ -1072,7 +1255,7 @@ impl Cx<'_> {
     }
 
     /// Several statements where one is expected.
-    fn seq(&self, mut stmts: Vec<TStmt>, span: Span) -> TStmtKind {
+    pub(super) fn seq(&self, mut stmts: Vec<TStmt>, span: Span) -> TStmtKind {
         if stmts.len() == 1 {
             return stmts.pop().unwrap().kind;
         }
@@ -1145,7 +1328,6 @@ impl Cx<'_> {
     /// `for x in arr`: iterates the first axis through hidden locals.
     pub(super) fn for_array(
         &mut self,
-        var: &str,
         target: &Expr,
         it: TExpr,
         body: &[Stmt],
@@ -1173,7 +1355,6 @@ impl Cx<'_> {
             span,
         );
         let (t, v) = self.bind(target, elem)?;
-        let _ = var;
         self.loops += 1;
         let b = self.block(body);
         self.loops -= 1;
@@ -1239,6 +1420,14 @@ impl Cx<'_> {
                     span,
                 )
             }
+            "flat" => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    span,
+                    "a.flat is supported as `for x in a.flat` and `a.flat[i]` in Kiln",
+                )
+                .help("use a.ravel() for a flat array"))
+            }
             "itemsize" => texpr(
                 TExprKind::Const(Const::Int(at.dtype.itemsize() as i64)),
                 Type::Int,
@@ -1264,6 +1453,26 @@ impl Cx<'_> {
     ) -> Result<TExpr> {
         let at = a.ty.as_array().cloned().unwrap();
         let full = format!("ndarray.{name}");
+        if matches!(
+            name,
+            "round"
+                | "clip"
+                | "any"
+                | "all"
+                | "cumsum"
+                | "cumprod"
+                | "sort"
+                | "argsort"
+                | "ravel"
+                | "flatten"
+                | "var"
+                | "std"
+                | "diagonal"
+                | "trace"
+        ) {
+            let e = self.array_method_more(a, name, args, kwargs, span)?;
+            return Ok(e.expect("a method of this list"));
+        }
         let red = match name {
             "sum" => Some(Reduction::Sum),
             "prod" => Some(Reduction::Prod),

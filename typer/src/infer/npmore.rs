@@ -1,0 +1,692 @@
+//! More of NumPy: rounding, clipping, truth reductions, cumulative
+//! reductions, sorting, concatenation, differences, moments, and the
+//! constructors and views of linear algebra. Several are compositions of
+//! operations the runtime already has (`np.clip` is a maximum then a
+//! minimum, as NumPy computes it); the rest are runtime operations.
+
+use super::arrays::rt;
+use super::*;
+use crate::types::{ArrayType, DType, Layout};
+
+fn int(v: i64, span: Span) -> TExpr {
+    texpr(TExprKind::Const(Const::Int(v)), Type::Int, span)
+}
+
+fn float(v: f64, span: Span) -> TExpr {
+    texpr(TExprKind::Const(Const::Float(v)), Type::Float, span)
+}
+
+fn shape(items: &[i64], span: Span) -> TExpr {
+    let v = items.iter().map(|&k| int(k, span)).collect();
+    texpr(
+        TExprKind::Tuple(v),
+        Type::tuple(vec![Type::Int; items.len()]),
+        span,
+    )
+}
+
+fn arr_of(at: &ArrayType, dtype: DType, ndim: u8, layout: Layout) -> Type {
+    Type::Array(Rc::new(ArrayType {
+        dtype,
+        ndim,
+        layout,
+        ..at.clone()
+    }))
+}
+
+impl Cx<'_> {
+    /// Positional arguments then keywords, matched to `names` as a Python
+    /// signature would; every name after `required` is optional.
+    fn signature<'e>(
+        &self,
+        full: &str,
+        args: &'e [Expr],
+        kwargs: &'e [Keyword],
+        names: &[&str],
+        required: usize,
+        span: Span,
+    ) -> Result<Vec<Option<&'e Expr>>> {
+        if args.len() > names.len() {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                span,
+                format!(
+                    "{full}() takes at most {} positional arguments in Kiln ({} given)",
+                    names.len(),
+                    args.len()
+                ),
+            ));
+        }
+        let mut out: Vec<Option<&Expr>> = vec![None; names.len()];
+        for (i, a) in args.iter().enumerate() {
+            out[i] = Some(a);
+        }
+        for k in kwargs {
+            let Some(i) = names.iter().position(|n| *n == k.name) else {
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!(
+                        "{full}() got an unexpected keyword argument '{}' in Kiln",
+                        k.name
+                    ),
+                )
+                .help(format!("{full}() takes {}", names.join(", "))));
+            };
+            if out[i].is_some() {
+                return Err(Diagnostic::new(
+                    DiagKind::Arity,
+                    k.name_span,
+                    format!("{full}() got multiple values for argument '{}'", k.name),
+                ));
+            }
+            out[i] = Some(&k.value);
+        }
+        if let Some(i) = (0..required).find(|&i| out[i].is_none()) {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                span,
+                format!("{full}() missing required argument '{}'", names[i]),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A constant integer argument (`decimals`, `axis`, `ddof`, `k`).
+    fn const_int(&self, e: Option<&Expr>, default: i64, what: &str) -> Result<i64> {
+        match e {
+            None => Ok(default),
+            Some(e) => match self.prog.const_eval(e) {
+                Some(Const::Int(v)) => Ok(v),
+                Some(Const::Bool(b)) => Ok(b as i64),
+                _ => Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    format!("{what} must be a constant integer in Kiln"),
+                )),
+            },
+        }
+    }
+
+    /// An array operand, or `None` while its type is still unknown.
+    fn array_operand(&mut self, e: &Expr, full: &str) -> Result<Option<(TExpr, ArrayType)>> {
+        let a = self.expr(e)?;
+        match a.ty.as_array().cloned() {
+            Some(at) => Ok(Some((a, at))),
+            None if a.ty.is_unknown() => Ok(None),
+            None => Err(type_err(
+                a.span,
+                format!("{full}() needs an array in Kiln, not {}", a.ty),
+            )),
+        }
+    }
+
+    /// An axis of an array of `ndim` dimensions, normalised.
+    fn axis_of(&self, k: i64, ndim: u8, span: Span) -> Result<u8> {
+        let n = ndim as i64;
+        let j = if k < 0 { k + n } else { k };
+        if !(0..n).contains(&j) {
+            return Err(type_err(
+                span,
+                format!("axis {k} is out of bounds for array of dimension {n}"),
+            ));
+        }
+        Ok(j as u8)
+    }
+
+    /// The NumPy functions of this module: `None` when `name` is none.
+    pub(super) fn call_numpy_more(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<Option<TExpr>> {
+        let full = format!("np.{name}");
+        let e = match name {
+            "round" | "around" => {
+                let a = self.signature(&full, args, kwargs, &["a", "decimals"], 1, span)?;
+                let d = self.const_int(a[1], 0, "decimals")?;
+                let x = self.expr(a[0].unwrap())?;
+                self.round_to(x, d, span)?
+            }
+            "clip" => {
+                let a = self.signature(&full, args, kwargs, &["a", "a_min", "a_max"], 3, span)?;
+                let x = self.expr(a[0].unwrap())?;
+                self.clip(x, a[1].unwrap(), a[2].unwrap(), span)?
+            }
+            "any" | "all" | "count_nonzero" => {
+                let a = self.signature(&full, args, kwargs, &["a", "axis"], 1, span)?;
+                let x = self.expr(a[0].unwrap())?;
+                let axis = match a[1] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => {
+                        Some(self.const_int(Some(e), 0, "axis")?)
+                    }
+                    _ => None,
+                };
+                self.truth_reduce(name, x, axis, span)?
+            }
+            "cumsum" | "cumprod" => {
+                let a = self.signature(&full, args, kwargs, &["a", "axis"], 1, span)?;
+                let x = self.expr(a[0].unwrap())?;
+                let axis = match a[1] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => {
+                        Some(self.const_int(Some(e), 0, "axis")?)
+                    }
+                    _ => None,
+                };
+                self.cumulate(name, x, axis, span)?
+            }
+            "sort" | "argsort" => {
+                let a = self.signature(&full, args, kwargs, &["a", "axis", "kind"], 1, span)?;
+                self.check_sort_args(a[1], a[2])?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                self.sorted(name == "argsort", x, &at, span)
+            }
+            "ravel" => {
+                let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                self.ravel(x, &at, false, span)
+            }
+            "outer" => {
+                let a = self.signature(&full, args, kwargs, &["a", "b"], 2, span)?;
+                let (Some((x, xt)), Some((y, yt))) = (
+                    self.array_operand(a[0].unwrap(), &full)?,
+                    self.array_operand(a[1].unwrap(), &full)?,
+                ) else {
+                    return Ok(Some(unknown(span)));
+                };
+                let col = rt(
+                    RtOp::Reshape,
+                    vec![x, shape(&[-1, 1], span)],
+                    arr_of(&xt, xt.dtype, 2, Layout::A),
+                    span,
+                );
+                let row = rt(
+                    RtOp::Reshape,
+                    vec![y, shape(&[1, -1], span)],
+                    arr_of(&yt, yt.dtype, 2, Layout::A),
+                    span,
+                );
+                self.ufunc(Ufunc::Multiply, vec![col, row], span)?
+            }
+            "diagonal" | "trace" => {
+                let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                if at.ndim != 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        x.span,
+                        format!(
+                            "{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one",
+                            at.ndim
+                        ),
+                    ));
+                }
+                let d = rt(
+                    RtOp::Diagonal,
+                    vec![x],
+                    arr_of(&at, at.dtype, 1, Layout::A),
+                    span,
+                );
+                if name == "trace" {
+                    self.reduce(Reduction::Sum, d, None, span)?
+                } else {
+                    d
+                }
+            }
+            "eye" | "identity" => {
+                let names: &[&str] = if name == "eye" {
+                    &["N", "M", "k", "dtype"]
+                } else {
+                    &["n", "dtype"]
+                };
+                let a = self.signature(&full, args, kwargs, names, 1, span)?;
+                let n = self.int_arg(a[0].unwrap(), "np.eye() sizes")?;
+                let (m, k, dt) = if name == "eye" {
+                    let m = match a[1] {
+                        Some(e) if !matches!(e.kind, ExprKind::None) => {
+                            self.int_arg(e, "np.eye() sizes")?
+                        }
+                        _ => n.clone(),
+                    };
+                    let k = match a[2] {
+                        Some(e) => self.int_arg(e, "np.eye()'s k")?,
+                        None => int(0, span),
+                    };
+                    (m, k, a[3])
+                } else {
+                    (n.clone(), int(0, span), a[1])
+                };
+                let d = match dt {
+                    Some(e) => self.dtype_expr(e)?,
+                    None => DType::F64,
+                };
+                rt(RtOp::Eye, vec![n, m, k], Type::array(d, 2, Layout::C), span)
+            }
+            "concatenate" => {
+                let a = self.signature(&full, args, kwargs, &["arrays", "axis"], 1, span)?;
+                let axis = self.const_int(a[1], 0, "axis")?;
+                self.concatenate(a[0].unwrap(), axis, span)?
+            }
+            "diff" => {
+                let a = self.signature(&full, args, kwargs, &["a", "n"], 1, span)?;
+                let n = self.const_int(a[1], 1, "n")?;
+                let Some((mut x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                if n < 0 {
+                    return Err(type_err(
+                        span,
+                        format!("order must be non-negative but got {n}"),
+                    ));
+                }
+                if at.dtype == DType::Bool {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "np.diff() of a bool array is not supported in Kiln",
+                    ));
+                }
+                for _ in 0..n {
+                    x = rt(
+                        RtOp::Diff,
+                        vec![x],
+                        arr_of(&at, at.dtype, at.ndim, Layout::C),
+                        span,
+                    );
+                }
+                x
+            }
+            "var" | "std" => {
+                let a = self.signature(&full, args, kwargs, &["a", "ddof"], 1, span)?;
+                let ddof = self.const_int(a[1], 0, "ddof")?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                self.moment(name == "std", x, &at, ddof, span)
+            }
+            "median" => {
+                let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let d = if at.dtype == DType::F32 {
+                    DType::F32
+                } else {
+                    DType::F64
+                };
+                rt(RtOp::Median, vec![x], Type::Scalar(d), span)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(e))
+    }
+
+    /// The array methods of this module: `None` when `name` is none.
+    pub(super) fn array_method_more(
+        &mut self,
+        a: TExpr,
+        name: &str,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+    ) -> Result<Option<TExpr>> {
+        let at = a.ty.as_array().cloned().unwrap();
+        let full = format!("ndarray.{name}");
+        let e = match name {
+            "round" => {
+                let x = self.signature(&full, args, kwargs, &["decimals"], 0, span)?;
+                let d = self.const_int(x[0], 0, "decimals")?;
+                self.round_to(a, d, span)?
+            }
+            "clip" => {
+                let x = self.signature(&full, args, kwargs, &["min", "max"], 2, span)?;
+                self.clip(a, x[0].unwrap(), x[1].unwrap(), span)?
+            }
+            "any" | "all" => {
+                let x = self.signature(&full, args, kwargs, &["axis"], 0, span)?;
+                let axis = match x[0] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => {
+                        Some(self.const_int(Some(e), 0, "axis")?)
+                    }
+                    _ => None,
+                };
+                self.truth_reduce(name, a, axis, span)?
+            }
+            "cumsum" | "cumprod" => {
+                let x = self.signature(&full, args, kwargs, &["axis"], 0, span)?;
+                let axis = match x[0] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => {
+                        Some(self.const_int(Some(e), 0, "axis")?)
+                    }
+                    _ => None,
+                };
+                self.cumulate(name, a, axis, span)?
+            }
+            "sort" | "argsort" => {
+                let x = self.signature(&full, args, kwargs, &["axis", "kind"], 0, span)?;
+                self.check_sort_args(x[0], x[1])?;
+                if name == "sort" {
+                    rt(RtOp::Sort { in_place: true }, vec![a], Type::None, span)
+                } else {
+                    return Ok(Some(self.sorted(true, a, &at, span)));
+                }
+            }
+            "ravel" | "flatten" => {
+                self.signature(&full, args, kwargs, &[], 0, span)?;
+                return Ok(Some(self.ravel(a, &at, name == "flatten", span)));
+            }
+            "var" | "std" => {
+                let x = self.signature(&full, args, kwargs, &["ddof"], 0, span)?;
+                let ddof = self.const_int(x[0], 0, "ddof")?;
+                return Ok(Some(self.moment(name == "std", a, &at, ddof, span)));
+            }
+            "diagonal" | "trace" => {
+                self.signature(&full, args, kwargs, &[], 0, span)?;
+                if at.ndim != 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        format!(
+                            "{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one",
+                            at.ndim
+                        ),
+                    ));
+                }
+                let d = rt(
+                    RtOp::Diagonal,
+                    vec![a],
+                    arr_of(&at, at.dtype, 1, Layout::A),
+                    span,
+                );
+                if name == "trace" {
+                    self.reduce(Reduction::Sum, d, None, span)?
+                } else {
+                    d
+                }
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(e))
+    }
+
+    fn check_sort_args(&self, axis: Option<&Expr>, kind: Option<&Expr>) -> Result<()> {
+        if let Some(e) = axis {
+            if self.const_int(Some(e), -1, "axis")? != -1 {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    "sorting along an axis other than the last (axis=-1) is not supported in Kiln",
+                ));
+            }
+        }
+        if let Some(e) = kind {
+            let k = self.str_literal(e, "the sort kind")?;
+            if !matches!(
+                k.as_str(),
+                "quicksort" | "mergesort" | "heapsort" | "stable"
+            ) {
+                return Err(type_err(
+                    e.span,
+                    format!("sort kind must be one of 'quick', 'heap', or 'stable' (got '{k}')"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `np.sort` / `np.argsort` of an array along its last axis.
+    fn sorted(&mut self, arg: bool, x: TExpr, at: &ArrayType, span: Span) -> TExpr {
+        if arg {
+            rt(
+                RtOp::ArgSort,
+                vec![x],
+                arr_of(at, DType::I64, at.ndim, Layout::C),
+                span,
+            )
+        } else {
+            rt(
+                RtOp::Sort { in_place: false },
+                vec![x],
+                arr_of(at, at.dtype, at.ndim, Layout::C),
+                span,
+            )
+        }
+    }
+
+    /// `a.ravel()` (a view when it can be) or `a.flatten()` (a copy).
+    fn ravel(&mut self, x: TExpr, at: &ArrayType, copy: bool, span: Span) -> TExpr {
+        let x = if copy {
+            rt(
+                RtOp::Copy,
+                vec![x],
+                arr_of(at, at.dtype, at.ndim, Layout::C),
+                span,
+            )
+        } else {
+            x
+        };
+        rt(
+            RtOp::Reshape,
+            vec![x, shape(&[-1], span)],
+            arr_of(at, at.dtype, 1, Layout::A),
+            span,
+        )
+    }
+
+    fn moment(&mut self, std: bool, x: TExpr, at: &ArrayType, ddof: i64, span: Span) -> TExpr {
+        let d = if at.dtype == DType::F32 {
+            DType::F32
+        } else {
+            DType::F64
+        };
+        rt(RtOp::Var { std, ddof }, vec![x], Type::Scalar(d), span)
+    }
+
+    /// NumPy's rounding to `decimals` (`np.round`): of an array, a scale by
+    /// a power of ten, `rint`, and the scale back, as NumPy computes it; an
+    /// integer array is unchanged for `decimals >= 0` and otherwise rounded
+    /// in float64 and converted back.
+    fn round_to(&mut self, x: TExpr, decimals: i64, span: Span) -> Result<TExpr> {
+        if x.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        let Some(at) = x.ty.as_array().cloned() else {
+            if !x.ty.is_number() {
+                return Err(type_err(
+                    x.span,
+                    format!("np.round() needs a number or an array, not {}", x.ty),
+                ));
+            }
+            // A scalar: NumPy's scalar rounding, to a NumPy scalar.
+            let d = match x.ty.scalar_dtype().unwrap() {
+                DType::Bool => DType::I64,
+                d => d,
+            };
+            let f = if d.is_float() {
+                ScalarFn::RoundNp(d)
+            } else {
+                ScalarFn::RoundInt
+            };
+            let x = if d.is_float() {
+                x.cast(&Type::Scalar(d))
+            } else {
+                x.cast(&Type::Int)
+            };
+            return Ok(rt(
+                RtOp::Scalar(f),
+                vec![x, int(decimals, span)],
+                Type::Scalar(d),
+                span,
+            ));
+        };
+        if !at.dtype.is_float() && decimals >= 0 {
+            return self.copy_of(x, span);
+        }
+        let p = 10f64.powi(decimals.unsigned_abs().min(400) as i32);
+        let (scale, back) = if decimals >= 0 {
+            (Ufunc::Multiply, Ufunc::TrueDivide)
+        } else {
+            (Ufunc::TrueDivide, Ufunc::Multiply)
+        };
+        let y = if decimals == 0 {
+            self.ufunc(Ufunc::Rint, vec![x], span)?
+        } else {
+            let y = self.ufunc(scale, vec![x, float(p, span)], span)?;
+            let y = self.ufunc(Ufunc::Rint, vec![y], span)?;
+            self.ufunc(back, vec![y, float(p, span)], span)?
+        };
+        if at.dtype.is_float() {
+            return Ok(y);
+        }
+        let ty = arr_of(&at, at.dtype, at.ndim, Layout::C);
+        Ok(rt(RtOp::Astype, vec![y], ty, span))
+    }
+
+    /// `np.clip(a, lo, hi)`: the maximum with `lo`, then the minimum with
+    /// `hi` (NaNs propagate); `None` leaves that side open.
+    fn clip(&mut self, x: TExpr, lo: &Expr, hi: &Expr, span: Span) -> Result<TExpr> {
+        let mut y = x;
+        if !matches!(lo.kind, ExprKind::None) {
+            let l = self.expr(lo)?;
+            y = self.ufunc(Ufunc::Maximum, vec![y, l], span)?;
+        }
+        if !matches!(hi.kind, ExprKind::None) {
+            let h = self.expr(hi)?;
+            y = self.ufunc(Ufunc::Minimum, vec![y, h], span)?;
+        }
+        if matches!(lo.kind, ExprKind::None) && matches!(hi.kind, ExprKind::None) {
+            return Err(type_err(span, "One of max or min must be given"));
+        }
+        Ok(y)
+    }
+
+    /// `np.any`, `np.all` and `np.count_nonzero`, from the count of the
+    /// elements that are true (nonzero; NaN is true) or false.
+    fn truth_reduce(
+        &mut self,
+        name: &str,
+        x: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        if x.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        if x.ty.as_array().is_none() {
+            return Err(type_err(
+                x.span,
+                format!("np.{name}() needs an array in Kiln, not {}", x.ty),
+            ));
+        }
+        let test = if name == "all" {
+            Ufunc::Equal
+        } else {
+            Ufunc::NotEqual
+        };
+        let t = self.ufunc(test, vec![x, int(0, span)], span)?;
+        let n = self.reduce(Reduction::Sum, t, axis, span)?;
+        if name == "count_nonzero" {
+            if axis.is_none() {
+                // NumPy counts into a Python int.
+                return Ok(n.cast(&Type::Int));
+            }
+            return Ok(n);
+        }
+        let cmp = if name == "all" {
+            Ufunc::Equal
+        } else {
+            Ufunc::Greater
+        };
+        self.ufunc(cmp, vec![n, int(0, span)], span)
+    }
+
+    /// `np.cumsum` / `np.cumprod`, accumulating as NumPy's sum and product do.
+    fn cumulate(&mut self, name: &str, x: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+        if x.ty.is_unknown() {
+            return Ok(unknown(span));
+        }
+        let Some(at) = x.ty.as_array().cloned() else {
+            return Err(type_err(
+                x.span,
+                format!("np.{name}() needs an array in Kiln, not {}", x.ty),
+            ));
+        };
+        let f = if name == "cumprod" {
+            Reduction::Prod
+        } else {
+            Reduction::Sum
+        };
+        let acc = match at.dtype {
+            DType::Bool | DType::I8 | DType::I16 | DType::I32 => DType::I64,
+            DType::U8 | DType::U16 | DType::U32 => DType::U64,
+            d => d,
+        };
+        let (axis, ty) = match axis {
+            None => (None, arr_of(&at, acc, 1, Layout::C)),
+            Some(k) => (
+                Some(self.axis_of(k, at.ndim, span)?),
+                arr_of(&at, acc, at.ndim, Layout::C),
+            ),
+        };
+        Ok(rt(RtOp::Cumulate { f, axis, acc }, vec![x], ty, span))
+    }
+
+    /// `np.concatenate((a, b, ...), axis)`: arrays of one dimension count.
+    fn concatenate(&mut self, seq: &Expr, axis: i64, span: Span) -> Result<TExpr> {
+        let (ExprKind::Tuple(items) | ExprKind::List(items)) = &seq.kind else {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                seq.span,
+                "np.concatenate() takes a tuple or list of arrays written out in Kiln",
+            )
+            .help("write np.concatenate((a, b))"));
+        };
+        if items.is_empty() {
+            return Err(Diagnostic::new(
+                DiagKind::Type,
+                seq.span,
+                "need at least one array to concatenate",
+            ));
+        }
+        let mut xs = Vec::new();
+        let mut tys: Vec<ArrayType> = Vec::new();
+        for (i, e) in items.iter().enumerate() {
+            let x = self.expr(e)?;
+            if x.ty.is_unknown() {
+                return Ok(unknown(span));
+            }
+            let Some(at) = x.ty.as_array().cloned() else {
+                return Err(type_err(
+                    x.span,
+                    format!("np.concatenate() needs arrays, not {}", x.ty),
+                ));
+            };
+            if let Some(first) = tys.first() {
+                if first.ndim != at.ndim {
+                    return Err(type_err(
+                        x.span,
+                        format!("all the input arrays must have same number of dimensions, but the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)", first.ndim, at.ndim),
+                    ));
+                }
+            }
+            xs.push(x);
+            tys.push(at);
+        }
+        let first = tys[0].clone();
+        let k = self.axis_of(axis, first.ndim, span)?;
+        let d = tys
+            .iter()
+            .skip(1)
+            .fold(first.dtype, |d, t| DType::promote(d, t.dtype));
+        let ty = Type::array(d, first.ndim, Layout::C);
+        Ok(rt(RtOp::Concat(k), xs, ty, span))
+    }
+}
