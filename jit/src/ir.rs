@@ -352,12 +352,16 @@ pub enum Term {
     },
 }
 
+/// A terminator's successors or edges (at most two), without a heap
+/// allocation.
+pub type Two<T> = smallvec::SmallVec<[T; 2]>;
+
 impl Term {
-    pub fn succs(&self) -> Vec<Block> {
+    pub fn succs(&self) -> Two<Block> {
         match self {
-            Term::Jump(e) => vec![e.to],
-            Term::Branch(_, t, f) => vec![t.to, f.to],
-            Term::Exit(_) | Term::Return { .. } => vec![],
+            Term::Jump(e) => smallvec::smallvec![e.to],
+            Term::Branch(_, t, f) => smallvec::smallvec![t.to, f.to],
+            Term::Exit(_) | Term::Return { .. } => Two::new(),
         }
     }
     /// The exit it may leave at.
@@ -367,18 +371,18 @@ impl Term {
             _ => None,
         }
     }
-    pub fn edges_mut(&mut self) -> Vec<&mut Edge> {
+    pub fn edges_mut(&mut self) -> Two<&mut Edge> {
         match self {
-            Term::Jump(e) => vec![e],
-            Term::Branch(_, t, f) => vec![t, f],
-            _ => vec![],
+            Term::Jump(e) => smallvec::smallvec![e],
+            Term::Branch(_, t, f) => smallvec::smallvec![t, f],
+            _ => Two::new(),
         }
     }
-    pub fn edges(&self) -> Vec<&Edge> {
+    pub fn edges(&self) -> Two<&Edge> {
         match self {
-            Term::Jump(e) => vec![e],
-            Term::Branch(_, t, f) => vec![t, f],
-            _ => vec![],
+            Term::Jump(e) => smallvec::smallvec![e],
+            Term::Branch(_, t, f) => smallvec::smallvec![t, f],
+            _ => Two::new(),
         }
     }
 }
@@ -486,8 +490,8 @@ pub struct Unsupported(pub String);
 /// this builder does not model, which may read any slot.
 #[derive(Default)]
 struct Effects {
-    uses: Vec<u16>,
-    defs: Vec<u16>,
+    uses: smallvec::SmallVec<[u16; 8]>,
+    defs: smallvec::SmallVec<[u16; 4]>,
     all: bool,
 }
 
@@ -641,55 +645,19 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
     e
 }
 
-/// A set of frame slots.
-#[derive(Clone, PartialEq, Eq)]
-struct Slots(Vec<u64>);
-
-impl Slots {
-    fn new(n: usize) -> Slots {
-        Slots(vec![0; n.div_ceil(64)])
-    }
-    fn all(n: usize) -> Slots {
-        let mut s = Slots::new(n);
-        for r in 0..n {
-            s.insert(r as u16);
-        }
-        s
-    }
-    fn insert(&mut self, r: u16) {
-        self.0[r as usize / 64] |= 1 << (r % 64);
-    }
-    fn remove(&mut self, r: u16) {
-        self.0[r as usize / 64] &= !(1 << (r % 64));
-    }
-    fn union(&mut self, o: &Slots) -> bool {
-        let mut changed = false;
-        for (a, b) in self.0.iter_mut().zip(&o.0) {
-            let n = *a | b;
-            changed |= n != *a;
-            *a = n;
-        }
-        changed
-    }
-    fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, &bits)| {
-            (0..64)
-                .filter(move |b| bits >> b & 1 != 0)
-                .map(move |b| (w * 64 + b) as u16)
-        })
-    }
-}
-
 /// The bytecode's shape: which instructions start blocks, the loop heads,
 /// and the slots live into every instruction.
 struct Shape {
     leader: Vec<bool>,
     loop_head: Vec<bool>,
-    live_in: Vec<Slots>,
+    /// The slots live into instruction `pc`, in increasing order:
+    /// `live[live_at[pc]..live_at[pc + 1]]`.
+    live: Vec<u16>,
+    live_at: Vec<u32>,
 }
 
-fn successors(op: &Op, pc: usize, n: usize) -> Vec<usize> {
-    let mut s = Vec::new();
+fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
+    let mut s = Two::new();
     if let Some(t) = op.target() {
         s.push(t as usize);
     }
@@ -729,38 +697,60 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         .enumerate()
         .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
         .collect();
-    let mut live_in = vec![Slots::new(nregs); n];
+    // Sets of slots, `words` words each, one per instruction.
+    let words = nregs.div_ceil(64).max(1);
+    let mut live_in = vec![0u64; n * words];
+    let mut cur = vec![0u64; words];
     // Backward to a fixpoint; instruction order is nearly reverse
     // postorder, so few rounds.
     let mut changed = true;
     while changed {
         changed = false;
         for pc in (0..n).rev() {
-            let mut s = Slots::new(nregs);
+            cur.iter_mut().for_each(|w| *w = 0);
             for q in successors(&p.code[pc], pc, n) {
-                s.union(&live_in[q]);
+                for (w, x) in cur.iter_mut().zip(&live_in[q * words..]) {
+                    *w |= x;
+                }
             }
             let e = &fx[pc];
             if e.all {
-                s = Slots::all(nregs);
+                for r in 0..nregs {
+                    cur[r / 64] |= 1 << (r % 64);
+                }
             } else {
                 for &d in &e.defs {
-                    s.remove(d);
+                    cur[d as usize / 64] &= !(1 << (d % 64));
                 }
                 for &u in &e.uses {
-                    s.insert(u);
+                    cur[u as usize / 64] |= 1 << (u % 64);
                 }
             }
-            if s != live_in[pc] {
-                live_in[pc] = s;
+            let at = &mut live_in[pc * words..(pc + 1) * words];
+            if at != &cur[..] {
+                at.copy_from_slice(&cur);
                 changed = true;
             }
         }
     }
+    let mut live = Vec::new();
+    let mut live_at = Vec::with_capacity(n + 1);
+    for pc in 0..n {
+        live_at.push(live.len() as u32);
+        for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                live.push((w * 64) as u16 + b.trailing_zeros() as u16);
+                b &= b - 1;
+            }
+        }
+    }
+    live_at.push(live.len() as u32);
     Shape {
         leader,
         loop_head,
-        live_in,
+        live,
+        live_at,
     }
 }
 
@@ -857,8 +847,19 @@ impl<'a> Builder<'a> {
         b
     }
 
-    fn live(&self, pc: usize) -> Vec<u16> {
-        self.shape.live_in[pc].iter().collect()
+    /// Where the slots live at `pc` are in `shape.live`.
+    fn live(&self, pc: usize) -> std::ops::Range<usize> {
+        self.shape.live_at[pc] as usize..self.shape.live_at[pc + 1] as usize
+    }
+
+    /// The current values of the slots live at `pc`.
+    fn live_values(&mut self, pc: usize) -> Vec<Value> {
+        self.live(pc)
+            .map(|k| {
+                let r = self.shape.live[k];
+                self.get(r)
+            })
+            .collect()
     }
 
     /// Slot `r`'s current value (from the frame, if nothing in this block
@@ -918,8 +919,10 @@ impl<'a> Builder<'a> {
     fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
         let map = self
             .live(pc)
-            .into_iter()
-            .map(|r| (r, self.get(r)))
+            .map(|k| {
+                let r = self.shape.live[k];
+                (r, self.get(r))
+            })
             .collect();
         let id = ExitId(self.f.exits.len() as u32);
         self.f.exits.push(Exit { pc, raised, map });
@@ -937,7 +940,7 @@ impl<'a> Builder<'a> {
     fn edge(&mut self, t: usize, from: usize) -> Edge {
         let pre = if t > from { self.pre[t] } else { None };
         let to = pre.or(self.at[t]).expect("a jump target starts a block");
-        let args = self.live(t).into_iter().map(|r| self.get(r)).collect();
+        let args = self.live_values(t);
         Edge { to, args }
     }
 
@@ -952,7 +955,8 @@ impl<'a> Builder<'a> {
     fn start(&mut self, b: Block, pc: usize) {
         self.cur = b;
         self.defs.iter_mut().for_each(|d| *d = None);
-        for r in self.live(pc) {
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
             let v = self.value(Inst::Param);
             self.f.blocks[b.0 as usize].params.push(v);
             self.defs[r as usize] = Some(v);
@@ -1509,7 +1513,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         if let Some(pre) = b.pre[pc] {
             b.start(pre, pc);
             let to = b.at[pc].expect("a loop head starts a block");
-            let args = b.live(pc).into_iter().map(|r| b.get(r)).collect();
+            let args = b.live_values(pc);
             b.finish(Term::Jump(Edge { to, args }));
         }
     }
@@ -2367,8 +2371,8 @@ pub(crate) mod tests {
             .expect("a loop entry")
             .1;
         assert_eq!(
-            f.blocks[entry.0 as usize].term.as_ref().unwrap().succs(),
-            vec![pre]
+            f.blocks[entry.0 as usize].term.as_ref().unwrap().succs()[..],
+            [pre]
         );
         assert_eq!(f.idom[l.header.0 as usize], Some(pre));
         // The array is one value all through the loop (not a parameter of

@@ -121,8 +121,33 @@ pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
 /// shows of it.
 pub struct Mapped {
     pub buf: code::Code,
-    /// Each block's first byte and its description, in code order.
-    pub blocks: Vec<(usize, String)>,
+    /// Each block's first byte and what it is, in code order.
+    pub blocks: Vec<(usize, BlockNote)>,
+}
+
+/// What `vm asm` says about a block of code from the low IR (kept as
+/// numbers: the text is made only when someone asks for the listing).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockNote {
+    pub block: ir::Block,
+    pub pc: usize,
+    pub entry: bool,
+    /// The innermost loop it is in: its header and depth.
+    pub in_loop: Option<(ir::Block, u32)>,
+}
+
+impl std::fmt::Display for BlockNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: pc {}", self.block, self.pc)?;
+        if self.entry {
+            write!(f, ", entry")?;
+        }
+        match self.in_loop {
+            Some((h, depth)) if h == self.block => write!(f, ", loop header, depth {depth}"),
+            Some((h, _)) => write!(f, ", in loop {h}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The native code of `p` through the low IR, register allocation and
@@ -149,23 +174,19 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     // in rdi, rsi; the next instruction in eax), and the buffer stays
     // mapped as long as `Native::code` lives.
     let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
+    let inner = f.loops_of();
     let blocks = e
         .blocks
         .iter()
         .map(|&(o, b)| {
             let bd = &f.blocks[b.0 as usize];
-            let mut note = format!("{b}: pc {}", bd.pc);
-            if bd.entry {
-                note.push_str(", entry");
-            }
-            if let Some(l) = f.loop_of(b) {
-                let lp = &f.loops[l];
-                if lp.header == b {
-                    note.push_str(&format!(", loop header, depth {}", lp.depth));
-                } else {
-                    note.push_str(&format!(", in loop {}", lp.header));
-                }
-            }
+            let in_loop = inner[b.0 as usize].map(|l| (f.loops[l].header, f.loops[l].depth));
+            let note = BlockNote {
+                block: b,
+                pc: bd.pc,
+                entry: bd.entry,
+                in_loop,
+            };
             (o, note)
         })
         .collect();

@@ -69,7 +69,7 @@ pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
             section(n.start, first, "entry", out);
             for (i, (o, note)) in mapped.blocks.iter().enumerate() {
                 let to = mapped.blocks.get(i + 1).map_or(n.exits, |&(o, _)| at(o));
-                section(at(*o), to, note, out);
+                section(at(*o), to, &note.to_string(), out);
             }
         } else if pc == p.code.len() {
             section(n.exits, n.end, "exits", out);
