@@ -54,6 +54,7 @@
 pub mod backend;
 pub mod code;
 pub mod emit;
+pub mod fuel;
 pub mod ir;
 pub mod layout;
 pub mod listing;

@@ -950,6 +950,7 @@ impl Machine {
             rt: &self.rt,
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
+            window: self.window,
         };
         // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };

@@ -1,7 +1,7 @@
 //! The x86-64 backend: [`Masm`] over dynasm-rs.
 //!
 //! Pinned registers: `rbx` holds the frame base (slot `r` is
-//! `[rbx + 8*r]`), `r12` the address of the fuel counter and `r13` the
+//! `[rbx + 8*r]`), `r12` the fuel left in the window and `r13` the
 //! `Cx`. Scratch: `rax rcx rdx rsi rdi r9` for `G0..G5`, `r8` and `xmm2`
 //! inside single operations, `xmm0 xmm1` for `F0 F1`. Script calls jump,
 //! see `lower`, so no scratch register needs saving; the entry sequence
@@ -37,7 +37,7 @@ fn fp(r: Fp) -> u8 {
     }
 }
 
-use crate::layout::{CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
+use crate::layout::{CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
 
 fn slot(s: u16) -> i32 {
     s as i32 * 8
@@ -197,9 +197,9 @@ impl Masm for X64 {
         let l = self.stub(pc);
         dynasm!(self.ops
             ; .arch x64
-            ; cmp QWORD [r12], 1
+            ; cmp r12, 1
             ; je =>l
-            ; dec QWORD [r12]
+            ; dec r12
         );
     }
 
@@ -277,8 +277,12 @@ impl Masm for X64 {
             ; lea rdx, [rbx + regs]
             ; mov rcx, QWORD window as i64
             ; mov r8, QWORD [r13 + CX_RAISED]
+            ; mov rax, QWORD [r13 + CX_FUEL]
+            ; mov QWORD [rax], r12
             ; mov rax, QWORD f as i64
             ; call rax
+            ; mov r8, QWORD [r13 + CX_FUEL]
+            ; mov r12, QWORD [r8]
         );
     }
 
@@ -498,6 +502,7 @@ mod tests {
             rt: std::ptr::null(),
             rtops: std::ptr::null(),
             raised: std::ptr::null_mut(),
+            window: 0,
         };
         // SAFETY: the code touches slots below slots.len() (each test keeps
         // to its own) and the fuel counter, and returns.
