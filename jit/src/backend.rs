@@ -123,4 +123,7 @@ pub trait Asm {
     fn set_base(&mut self, s: PReg);
     /// Continues at the native address in `r`.
     fn jump_reg(&mut self, r: PReg);
+    /// `d` = the native address of label `l` (bound anywhere in this
+    /// function's code): where a native callee returns to.
+    fn addr_of(&mut self, d: PReg, l: Self::Label);
 }

@@ -654,6 +654,10 @@ impl Asm for X64Asm {
     fn jump_reg(&mut self, r: PReg) {
         dynasm!(self.ops ; .arch x64 ; jmp Rq(r));
     }
+
+    fn addr_of(&mut self, d: PReg, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [=>l]);
+    }
 }
 
 #[cfg(test)]
