@@ -117,7 +117,13 @@ fn program(seed: u64) -> String {
     let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut body = Vec::new();
     for _ in 0..1 + r.below(4) {
-        let line = match r.below(11) {
+        let line = match r.below(12) {
+            // Recursion, native call after native call, sometimes past the
+            // depth limit (and so through RecursionError's unwinding).
+            11 => format!(
+                "a = (a + rec(i * {})) % 1009",
+                r.pick(&["1", "7", "97", "400"])
+            ),
             0 | 1 => format!("a = {}", int_expr(&mut r, 3)),
             2 | 3 => format!("s = {}", float_expr(&mut r, 3)),
             4 => format!(
@@ -166,7 +172,10 @@ fn program(seed: u64) -> String {
     if r.chance(50) {
         let mut inner = Vec::new();
         for _ in 0..1 + r.below(3) {
-            let line = match r.below(13) {
+            let line = match r.below(15) {
+                // A call inside the optimised inner loop.
+                13 => "b = (b + helper(j)) % 1009".to_string(),
+                14 => format!("s = s * 0.5 + half({})", float_expr(&mut r, 1)),
                 // Indices off the induction variable, and a row fixed
                 // before the loop: the unchecked copy of the loop runs
                 // when they stay in bounds all through it, the checked
@@ -209,6 +218,8 @@ fn program(seed: u64) -> String {
     format!(
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
+         def half(v):\n    return v * 0.5\n\n\
+         def rec(k):\n    if k <= 0:\n        return 0\n    return rec(k - 1) + 1\n\n\
          def f(n, x, m):\n    a = 1\n    b = 3\n    c = 0\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
          for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
          print(f({n}, {x}, {m}))\n",

@@ -174,15 +174,6 @@ pub enum Inst {
         d: u16,
         exit: ExitId,
     },
-    /// A script call of function `f` with its frame at slot `a`, through
-    /// the frame (the exit's map is written back first); the exit is where
-    /// the call is left to the interpreter (depth limit, no native callee,
-    /// the last unit of fuel).
-    Call {
-        a: u16,
-        f: u16,
-        exit: ExitId,
-    },
 }
 
 /// The values one instruction reads (at most four: a select's test and
@@ -239,7 +230,7 @@ impl Inst {
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -274,7 +265,7 @@ impl Inst {
         let test = |t: &mut Test| map_test(t, f);
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -302,7 +293,7 @@ impl Inst {
     pub fn exit(&self) -> Option<ExitId> {
         match *self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } => Some(exit),
             _ => None,
         }
     }
@@ -310,7 +301,7 @@ impl Inst {
     pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
         match self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } => Some(exit),
             _ => None,
         }
     }
@@ -323,7 +314,6 @@ impl Inst {
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
                 | Inst::Rt { .. }
-                | Inst::Call { .. }
                 | Inst::CallC(CFn::Retain | CFn::Release, _)
         )
     }
@@ -342,6 +332,19 @@ pub enum Term {
     Branch(Test, Edge, Edge),
     /// Leaves native code: the interpreter executes the exit's instruction.
     Exit(ExitId),
+    /// A script call of function `f` with its frame at slot `a`: the exit's
+    /// map is written back, then native code calls the callee's native code
+    /// through the frame records, or leaves the call to the interpreter at
+    /// the exit (the depth limit, no native callee, a stack too short, the
+    /// last unit of fuel). Nothing stays in registers across it: the code
+    /// after the call is reached from entry block `resume` (at the next
+    /// instruction), which loads the frame, whichever tier returns there.
+    Call {
+        a: u16,
+        f: u16,
+        exit: ExitId,
+        resume: Block,
+    },
     /// `Ret`/`Ret1` of `R[a..a+n]`: the exit's map is written back, the
     /// function's array locals released, and control goes to a native
     /// caller (or leaves at the exit, to the interpreter's).
@@ -361,13 +364,13 @@ impl Term {
         match self {
             Term::Jump(e) => smallvec::smallvec![e.to],
             Term::Branch(_, t, f) => smallvec::smallvec![t.to, f.to],
-            Term::Exit(_) | Term::Return { .. } => Two::new(),
+            Term::Exit(_) | Term::Return { .. } | Term::Call { .. } => Two::new(),
         }
     }
     /// The exit it may leave at.
     pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
         match self {
-            Term::Exit(x) | Term::Return { exit: x, .. } => Some(x),
+            Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => Some(x),
             _ => None,
         }
     }
@@ -1430,10 +1433,16 @@ impl<'a> Builder<'a> {
             }
             Call { a, f } => {
                 let exit = self.exit(pc, false);
-                self.emit(Inst::Call { a, f, exit });
-                self.defs.iter_mut().for_each(|d| *d = None);
-                let e = self.edge(pc + 1, pc);
-                self.finish(Term::Jump(e));
+                let resume = self
+                    .f
+                    .entries
+                    .iter()
+                    .find(|&&(at, _)| at == pc + 1)
+                    .map(|&(_, b)| b);
+                match resume {
+                    Some(resume) => self.finish(Term::Call { a, f, exit, resume }),
+                    None => self.finish(Term::Exit(exit)),
+                }
             }
             Ret { a, n } => {
                 let exit = self.exit(pc, false);
@@ -1471,8 +1480,11 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     };
     // Entries first (so that an entry's block number says so), then a
     // preheader before each loop head, then the code's blocks in pc order.
+    // (After a call: where a native return lands, and where the
+    // interpreter goes back to native code after it ran the call.)
+    let after_call = |pc: usize| matches!(p.code[pc - 1], Op::Call { .. });
     let mut entries = vec![0];
-    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc]));
+    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc] || after_call(pc)));
     for &pc in &entries {
         let e = b.new_block(pc);
         b.f.blocks[e.0 as usize].entry = true;
@@ -2067,7 +2079,7 @@ impl Func {
             for e in t.edges() {
                 e.args.iter().copied().for_each(&mut u);
             }
-            if let Term::Exit(x) | Term::Return { exit: x, .. } = t {
+            if let Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } = t {
                 self.exit_reads(*x).for_each(&mut u);
             }
         }
@@ -2169,7 +2181,6 @@ impl Func {
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
-            Inst::Call { a, f, exit } => return format!("call_script f{f} r{a} -> exit{}", exit.0),
         };
         format!("{v}:{cls} = {body}")
     }
@@ -2235,6 +2246,9 @@ impl Func {
                     format!("branch {} ? {} : {}", test(t), edge(a), edge(c))
                 }
                 Some(Term::Exit(x)) => format!("exit{}", x.0),
+                Some(Term::Call { a, f, exit, resume }) => {
+                    format!("call f{f} r{a}, resume {resume} -> exit{}", exit.0)
+                }
                 Some(Term::Return { a, n, exit }) => {
                     format!("return r{a}..{} -> exit{}", a + n, exit.0)
                 }

@@ -163,7 +163,7 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     let al = regalloc::allocate(&f, &X64Asm::REGS);
     emit::check(&f, &al, &m.rtops)?;
     let mut a = X64Asm::new();
-    let e = emit::emit(&mut a, p, &f, &al, &m.rtops)?;
+    let e = emit::emit(&mut a, p, &m.protos, &f, &al, &m.rtops)?;
     let buf = a.finish();
     let at = |o: usize| buf.ptr(o);
     let mut entries = vec![std::ptr::null(); p.code.len()];

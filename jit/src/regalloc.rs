@@ -109,10 +109,7 @@ fn number(f: &Func) -> Numbering {
         pos += 2;
         for &v in &bd.insts {
             n.at[v.0 as usize] = pos;
-            if matches!(
-                f.insts[v.0 as usize],
-                Inst::CallC(..) | Inst::Rt { .. } | Inst::Call { .. }
-            ) {
+            if matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }) {
                 n.calls.push(pos);
             }
             pos += 2;
@@ -144,7 +141,9 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
             }
             a.args.iter().chain(&b.args).copied().for_each(u);
         }
-        Term::Exit(x) | Term::Return { exit: x, .. } => f.exit_reads(*x).for_each(u),
+        Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => {
+            f.exit_reads(*x).for_each(u)
+        }
     }
 }
 
