@@ -88,16 +88,8 @@ pub fn compile_module(m: &Module) -> usize {
 #[cfg(target_arch = "x86_64")]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
     use std::rc::Rc;
-    // The register-allocating path does not take script calls yet: no
-    // use building and optimising what it would turn down.
-    if !p
-        .code
-        .iter()
-        .any(|op| matches!(op, vm::bytecode::Op::Call { .. }))
-    {
-        if let Ok(n) = compile_ir(p, m) {
-            return Some(n);
-        }
+    if let Ok(n) = compile_ir(p, m) {
+        return Some(n);
     }
     let mut a = x64::X64::new();
     lower::lower(&mut a, p, &m.protos, &m.rtops);
