@@ -4,9 +4,9 @@
 //! edges, exits as out-of-line stubs that write their maps back to the
 //! frame and leave with their instruction.
 //!
-//! What it does not take yet (the caller compiles such a function the
-//! single-pass way, `lower`): a float `select`, more spill slots than a
-//! native frame has.
+//! What it does not take (the function is then interpreted): more spill
+//! slots than a native frame has, a runtime operation the module does not
+//! have.
 
 use vm::runtime::RUNTIME;
 use vm::Proto;
@@ -39,9 +39,6 @@ pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsup
     for &b in &al.order {
         for &v in &f.blocks[b.0 as usize].insts {
             match &f.insts[v.0 as usize] {
-                Inst::Select(..) if f.class[v.0 as usize] == Class::F64 => {
-                    return Err(Unsupported("a float select".into()))
-                }
                 Inst::Rt { d, .. } if rtops.get(*d as usize).is_none() => {
                     return Err(Unsupported("an unknown runtime operation".into()))
                 }
@@ -430,7 +427,8 @@ impl<A: Asm> E<'_, A> {
     /// registers, else a branch around moves.
     fn select(&mut self, v: Value, t: Test, x: Value, y: Value) {
         let regs = |s: &Self, w: Value| matches!(s.loc(w), Loc::Reg(_));
-        if let Test::I(c, a, r) = t {
+        // (A float is selected by the branch: no conditional move for it.)
+        if let (Test::I(c, a, r), false) = (t, self.float(v)) {
             let in_regs = regs(self, v)
                 && regs(self, a)
                 && regs(self, x)

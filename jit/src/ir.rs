@@ -35,7 +35,44 @@ use std::fmt::{self, Write};
 use vm::bytecode::Op;
 use vm::Proto;
 
-pub use crate::masm::{Cond, FCond};
+/// Conditions on an integer compare `a op b`: signed, except
+/// `Below`/`AboveEq` (unsigned).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Cond {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Below,
+    AboveEq,
+}
+
+impl Cond {
+    pub fn negate(self) -> Cond {
+        match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::Lt => Cond::Ge,
+            Cond::Le => Cond::Gt,
+            Cond::Gt => Cond::Le,
+            Cond::Ge => Cond::Lt,
+            Cond::Below => Cond::AboveEq,
+            Cond::AboveEq => Cond::Below,
+        }
+    }
+}
+
+/// Float comparisons `a op b` with Python's rules: every one is false when
+/// an operand is NaN, except `Ne`, which is true.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FCond {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+}
 
 /// A value's register class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

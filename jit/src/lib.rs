@@ -1,14 +1,12 @@
 //! Kiln's native-code tier.
 //!
-//! This crate lowers the VM's typed register bytecode to machine code. The
-//! main path builds a low IR (`ir`), optimises its loops (`opt`), allocates
-//! registers over the whole function (`regalloc`) and emits it (`emit`)
-//! through a backend trait of three-address operations on physical
-//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to come). A
-//! function that path does not take yet (one with a script call) goes
-//! through the single-pass code generator (`lower`) over one
-//! `MacroAssembler` trait (`masm::Masm`, x86-64 in `x64`). It does
-//! not decide when to compile (the caller does: `--tier jit` compiles every
+//! This crate lowers the VM's typed register bytecode to machine code, one
+//! way: it builds a low IR (`ir`), optimises its loops (`opt`, `version`),
+//! allocates registers over the whole function (`regalloc`) and emits it
+//! (`emit`) through a backend trait of three-address operations on
+//! physical registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to
+//! come) into one executable region (`code`). A function the IR does not
+//! take is interpreted. It does not decide when to compile (the caller does: `--tier jit` compiles every
 //! function before it runs, `--tier auto` what the interpreter's profile
 //! finds hot) and it does not run code: the interpreter enters native code
 //! at an instruction and takes it back (`vm::tiering`).
@@ -25,16 +23,17 @@
 //!   a loop's head work, with no state to convert.
 //! - **Calls and returns** write the interpreter's frame records (`Frame`,
 //!   with the native resume address), fill the callee's constant registers
-//!   and clear its array locals as the interpreter's `Call` does, and jump;
-//!   at the depth limit, without native code for the callee, or returning
-//!   to an interpreted caller, native code leaves the call or return to the
-//!   interpreter.
+//!   and clear its array locals as the interpreter's `Call` does, and jump
+//!   (all functions share one machine frame); at the depth limit, without
+//!   native code for the callee, or returning to an interpreted caller,
+//!   native code leaves the call or return to the interpreter. The code
+//!   after a call starts at an entry that reloads the frame.
 //! - **Fuel.** One unit per call and per taken backward jump, and the array
 //!   work a runtime operation charges inside `rt_exec` (shared, so the same
 //!   in both tiers; it leaves at least one unit in the window). Native code
-//!   counts backward jumps in the same counter and leaves when a tick would
-//!   spend the last unit of the current window, so the interpreter spends it
-//!   (raising the fuel error, or taking the next window and a profile sample).
+//!   keeps the window's count in a register and takes the next window
+//!   itself (`fuel`); when the run has no fuel left it leaves before the
+//!   tick, so the interpreter spends it and raises the fuel error.
 //! - **Exceptions.** An instruction about to raise (a zero divisor, an
 //!   index out of bounds, an unassigned array) leaves before changing
 //!   anything; the interpreter executes it and raises, with its message, its
@@ -58,8 +57,6 @@ pub mod fuel;
 pub mod ir;
 pub mod layout;
 pub mod listing;
-pub mod lower;
-pub mod masm;
 pub mod opt;
 pub mod regalloc;
 pub mod version;
@@ -87,27 +84,9 @@ pub fn compile_module(m: &Module) -> usize {
 /// operations name the module's), or `None` where there is no backend.
 #[cfg(target_arch = "x86_64")]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
-    use std::rc::Rc;
-    if let Ok(n) = compile_ir(p, m) {
-        return Some(n);
-    }
-    let mut a = x64::X64::new();
-    lower::lower(&mut a, p, &m.protos, &m.rtops);
-    let code = a.finish();
-    // SAFETY: the entry sequence at `start` follows the `Enter` contract
-    // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
-    // in eax), and the buffer stays mapped as long as `Native::code` lives.
-    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start.0)) };
-    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o.0)).collect();
-    Some(vm::tiering::Native {
-        enter,
-        entries,
-        start: code.buf.ptr(code.start.0),
-        // (Either may be the end of the buffer: no pointer into it.)
-        exits: code.buf.as_ptr().wrapping_add(code.exits.0),
-        end: code.buf.as_ptr().wrapping_add(code.buf.len()),
-        code: Rc::new(code.buf),
-    })
+    // A function the low IR does not take (see `ir::Unsupported`) is
+    // interpreted.
+    compile_ir(p, m).ok()
 }
 
 /// Machine code that the low IR's emitter produced, with what `vm asm`

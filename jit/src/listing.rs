@@ -42,7 +42,7 @@ pub fn ir(m: &Module) -> String {
                         locs.join(" ")
                     );
                     if let Err(e) = crate::emit::check(&f, &a, &m.rtops) {
-                        let _ = writeln!(out, "  ; compiled the single-pass way: {}", e.0);
+                        let _ = writeln!(out, "  ; interpreted: {}", e.0);
                     }
                 }
             }
@@ -60,34 +60,22 @@ pub fn ir(m: &Module) -> String {
 /// nothing for a function without native code.
 pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
     let Some(n) = p.native() else { return };
-    if let Some(mapped) = n.code.as_ref().downcast_ref::<crate::Mapped>() {
-        // Code from the low IR follows its blocks, not the bytecode: all
-        // of it under the first instruction, block by block.
-        let at = |o: usize| mapped.buf.as_ptr().wrapping_add(o);
-        if pc == 0 {
-            let first = mapped.blocks.first().map_or(n.exits, |&(o, _)| at(o));
-            section(n.start, first, "entry", out);
-            for (i, (o, note)) in mapped.blocks.iter().enumerate() {
-                let to = mapped.blocks.get(i + 1).map_or(n.exits, |&(o, _)| at(o));
-                section(at(*o), to, &note.to_string(), out);
-            }
-        } else if pc == p.code.len() {
-            section(n.exits, n.end, "exits", out);
-        }
+    let Some(mapped) = n.code.as_ref().downcast_ref::<crate::Mapped>() else {
         return;
-    }
-    if pc == 0 {
-        section(n.start, n.entries[0], "entry", out);
-    }
-    let (from, to) = if pc < p.code.len() {
-        (
-            n.entries[pc],
-            n.entries.get(pc + 1).copied().unwrap_or(n.exits),
-        )
-    } else {
-        (n.exits, n.end)
     };
-    section(from, to, if pc < p.code.len() { "" } else { "exits" }, out);
+    // Code from the low IR follows its blocks, not the bytecode: all of it
+    // under the first instruction, block by block.
+    let at = |o: usize| mapped.buf.as_ptr().wrapping_add(o);
+    if pc == 0 {
+        let first = mapped.blocks.first().map_or(n.exits, |&(o, _)| at(o));
+        section(n.start, first, "entry", out);
+        for (i, (o, note)) in mapped.blocks.iter().enumerate() {
+            let to = mapped.blocks.get(i + 1).map_or(n.exits, |&(o, _)| at(o));
+            section(at(*o), to, &note.to_string(), out);
+        }
+    } else if pc == p.code.len() {
+        section(n.exits, n.end, "exits", out);
+    }
 }
 
 fn section(from: *const u8, to: *const u8, title: &str, out: &mut String) {

@@ -32,10 +32,10 @@ use crate::regalloc::{PReg, Regs};
 /// eight more, so that `rsp` is 16-byte aligned at every call.
 const FRAME: i32 = 8 * MAX_SPILLS as i32 + 8;
 
-/// The entry sequence of every function's native code (this backend's and
-/// the single-pass one's alike: a native script call jumps from one to the
-/// other on the same machine frame), then the epilogue at `epi`.
-pub fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
+/// The entry sequence of every function's native code (all the same: a
+/// native script call jumps from one function's code to another's on the
+/// same machine frame), then the epilogue at `epi`.
+fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
     // (cx, at) arrive in rdi, rsi (System V). Six pushes after the return
     // address and FRAME bytes leave rsp 16-byte aligned.
     dynasm!(ops
