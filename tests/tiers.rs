@@ -491,6 +491,45 @@ fn native_loops_refuel_themselves() {
     }
 }
 
+/// One tier policy: a function is compiled once the interpreter has run its
+/// threshold of calls and back edges (a hot callee without loops too, which
+/// window-end samples may never land in), and `jit` is the same with a
+/// threshold of 0 (compiled before it first runs; a function never called
+/// is never compiled).
+#[test]
+fn hot_calls_and_loops_compile_under_one_policy() {
+    if !cfg!(target_arch = "x86_64") {
+        return;
+    }
+    let src = "def f(x):\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
+               def main():\n    s = 0\n    for i in range(5000):\n        s = (s + f(i)) % 1000003\n    print(s)\n\nmain()\n";
+    let compiled = |tier: Tier, threshold: u32| {
+        let mut cfg = Config {
+            tier,
+            ..Config::default()
+        };
+        cfg.hot = Hot {
+            window: 1000,
+            threshold,
+        };
+        let sink = Sink::default();
+        let mut vm = Vm::with_output(cfg, Box::new(sink.clone()));
+        let m = vm.load("p.py", src).unwrap();
+        vm.run_main(&m).unwrap();
+        drop(m);
+        let mut names: Vec<String> = vm.jit_compiles().into_iter().map(|c| c.function).collect();
+        names.sort();
+        drop(vm);
+        assert_eq!(String::from_utf8_lossy(&sink.0.borrow()), "497389\n");
+        names
+    };
+    // 5000 calls of f and 5000 back edges of main: both past 1000, the
+    // top level (one call) and the function never called not.
+    assert_eq!(compiled(Tier::Auto, 1000), ["f", "main"]);
+    assert_eq!(compiled(Tier::Auto, 100_000), Vec::<String>::new());
+    assert_eq!(compiled(Tier::Jit, 1000), ["<module>", "f", "main"]);
+}
+
 /// A host calling into compiled code, with new specialisations compiled
 /// between calls (the module's function table grows while native code that
 /// calls through it exists): every tier returns what the interpreter does.

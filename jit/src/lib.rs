@@ -6,9 +6,9 @@
 //! (`emit`) through a backend trait of three-address operations on
 //! physical registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 to
 //! come) into one executable region (`code`). A function the IR does not
-//! take is interpreted. It does not decide when to compile (the caller does: `--tier jit` compiles every
-//! function before it runs, `--tier auto` what the interpreter's profile
-//! finds hot) and it does not run code: the interpreter enters native code
+//! take is interpreted. It does not decide when to compile (the
+//! interpreter does: a function once its calls and back edges pass a
+//! threshold, 0 for `--tier jit`) and it does not run code: the interpreter enters native code
 //! at an instruction and takes it back (`vm::tiering`).
 //!
 //! What compiled code must reproduce exactly, as the interpreter does it
