@@ -1602,15 +1602,19 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
     }
-    let mut f = std::mem::take(&mut b.f);
     // Edges unify their arguments with the parameters they arrive in; an
     // argument already known in the other class moves its bits across.
-    for bi in 0..f.blocks.len() {
-        let nedges = f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
+    for bi in 0..b.f.blocks.len() {
+        let nedges = b.f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
         for ei in 0..nedges {
-            let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei].clone();
-            let params = f.blocks[e.to.0 as usize].params.clone();
-            for (k, (&x, prm)) in e.args.iter().zip(params).enumerate() {
+            let edge = |f: &Func| -> (Block, usize) {
+                let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei];
+                (e.to, e.args.len())
+            };
+            let (to, nargs) = edge(&b.f);
+            for k in 0..nargs {
+                let x = b.f.blocks[bi].term.as_ref().unwrap().edges()[ei].args[k];
+                let prm = b.f.blocks[to.0 as usize].params[k];
                 let (wx, wp) = {
                     let (rx, rp) = (b.find(x), b.find(prm));
                     (b.want[rx], b.want[rp])
@@ -1619,12 +1623,10 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
                 let definite = |w: Want| w != Want::Any;
                 if definite(wx) && definite(wp) && float(wx) != float(wp) {
                     let u = if float(wp) { UnOp::IBits } else { UnOp::FBits };
-                    b.f = std::mem::take(&mut f);
                     let c = b.value(Inst::Un(u, x));
                     b.f.blocks[bi].insts.push(c);
-                    f = std::mem::take(&mut b.f);
                     b.unify(c, prm);
-                    f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
+                    b.f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
                 } else {
                     b.unify(x, prm);
                 }
@@ -1634,6 +1636,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
     }
+    let mut f = std::mem::take(&mut b.f);
     for v in 0..f.insts.len() {
         let r = b.find(Value(v as u32));
         f.class[v] = match b.want[r] {
@@ -1662,14 +1665,29 @@ fn remove_trivial_params(f: &mut Func) {
     }
     let nb = f.blocks.len();
     let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    // The edges arriving at every block: (from, which of its edges).
+    let mut into: Vec<Vec<(u32, u8)>> = vec![Vec::new(); nb];
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (ei, e) in b.term.iter().flat_map(|t| t.edges()).enumerate() {
+            into[e.to.0 as usize].push((bi as u32, ei as u8));
+        }
+    }
+    fn edge_args(t: &Term, ei: u8) -> &[Value] {
+        match (t, ei) {
+            (Term::Jump(e), _) | (Term::Branch(_, e, _), 0) | (Term::Branch(_, _, e), _) => &e.args,
+            _ => &[],
+        }
+    }
     loop {
         // The (resolved) arguments arriving at every block, edge by edge.
-        let mut incoming: Vec<Vec<Vec<Value>>> = vec![Vec::new(); nb];
-        for b in &f.blocks {
-            for e in b.term.iter().flat_map(|t| t.edges()) {
-                incoming[e.to.0 as usize].push(e.args.iter().map(|&v| res(&fwd, v)).collect());
-            }
-        }
+        let blocks = &f.blocks;
+        let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
+            let t = blocks[from as usize]
+                .term
+                .as_ref()
+                .expect("an edge's block ends");
+            res(fwd, edge_args(t, ei)[k])
+        };
         // Which parameters each block keeps (None: all).
         let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
         for (bi, b) in f.blocks.iter().enumerate() {
@@ -1677,8 +1695,8 @@ fn remove_trivial_params(f: &mut Func) {
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for args in &incoming[bi] {
-                    let v = args[k];
+                for e in &into[bi] {
+                    let v = arg(&fwd, e, k);
                     if v == prm || Some(v) == only {
                         continue;
                     }
@@ -1693,9 +1711,10 @@ fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    incoming[bi]
-                        .iter()
-                        .all(|args| args[k] == args[k0] || (args[k] == prm && args[k0] == prm0))
+                    into[bi].iter().all(|e| {
+                        let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
+                        x == x0 || (x == prm && x0 == prm0)
+                    })
                 });
                 match (trivial, only, twin) {
                     (true, Some(v), _) => fwd[prm.0 as usize] = v,
@@ -1748,13 +1767,14 @@ fn remove_trivial_params(f: &mut Func) {
 /// nothing but the step reads `i`.
 fn unstep(f: &mut Func) {
     for b in 0..f.blocks.len() {
-        let Some(Term::Branch(Test::I(Cond::Lt, x, _), yes, no)) = f.blocks[b].term.clone() else {
+        let Some(Term::Branch(Test::I(Cond::Lt, x, _), yes, no)) = &f.blocks[b].term else {
             continue;
         };
+        let (x, yes, no) = (*x, yes.to, no.to);
         let Inst::Bin(IOp::Add, i, Rhs::K(1)) = f.insts[x.0 as usize] else {
             continue;
         };
-        let before = f.blocks[no.to.0 as usize]
+        let before = f.blocks[no.0 as usize]
             .insts
             .iter()
             .copied()
@@ -1762,7 +1782,7 @@ fn unstep(f: &mut Func) {
         let Some(before) = before else {
             continue;
         };
-        if let Some(t) = f.blocks[no.to.0 as usize].term.as_mut() {
+        if let Some(t) = f.blocks[no.0 as usize].term.as_mut() {
             for e in t.edges_mut() {
                 e.args
                     .iter_mut()
@@ -1770,7 +1790,7 @@ fn unstep(f: &mut Func) {
                     .for_each(|v| *v = before);
             }
         }
-        let exits: Vec<ExitId> = f.blocks[yes.to.0 as usize]
+        let exits: Vec<ExitId> = f.blocks[yes.0 as usize]
             .insts
             .iter()
             .filter_map(|&v| match f.insts[v.0 as usize] {
