@@ -377,10 +377,12 @@ fn machine_code_is_listed_under_each_instruction() {
             text.contains("; entry") && text.contains("stp x29, x30, [sp, #-0xa0]!"),
             "{text}"
         );
+        // The fuel count, in a register.
         assert!(
-            text.contains("ldr x16, [x20]"),
+            text.contains("subs x20, x20, #0x1"),
             "fuel count in the loop:\n{text}"
         );
+        assert!(!text.contains("[x20"), "fuel in memory:\n{text}");
         assert!(text.contains("; exits"), "{text}");
         vm.run_main(&m).unwrap();
     }
@@ -416,10 +418,11 @@ fn loops_run_as_native_code_on_every_backend() {
         // `auto` compiles what gets hot: the long loop at least.
         let compiled = if tier == Tier::Jit { 2 } else { 1 };
         assert!(s.functions >= compiled, "{tier:?}: {s:?}");
-        assert!(s.entries >= 2, "{tier:?}: {s:?}");
-        // The loop runs natively: the interpreter hands over once per
-        // fuel window, not once per iteration.
-        assert!(s.entries < 1000, "{tier:?}: {s:?}");
+        assert!(s.entries >= 1, "{tier:?}: {s:?}");
+        // The loop runs natively: it takes its next windows of fuel
+        // itself, and the interpreter hands over a handful of times, not
+        // once per window or per iteration.
+        assert!(s.entries < 10, "{tier:?}: {s:?}");
         drop(vm);
         assert_eq!(String::from_utf8_lossy(&sink.0.borrow()), want, "{tier:?}");
     }
@@ -475,7 +478,7 @@ fn calls_agree_across_tiers() {
 /// hands over a handful of times, not once per call.
 #[test]
 fn native_code_calls_itself() {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return;
     }
     let src = "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\nprint(fib(22))\n";
@@ -506,7 +509,7 @@ fn native_code_calls_itself() {
 /// same iteration).
 #[test]
 fn native_loops_refuel_themselves() {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return;
     }
     let src = "def f(n):\n    s = 0\n    for i in range(n):\n        s += i & 3\n        if s > 1000000:\n            print(s)\n    return s\n\nprint(f(100000))\n";
@@ -548,7 +551,7 @@ fn native_loops_refuel_themselves() {
 /// is never compiled).
 #[test]
 fn hot_calls_and_loops_compile_under_one_policy() {
-    if !cfg!(target_arch = "x86_64") {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return;
     }
     let src = "def f(x):\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
