@@ -93,10 +93,12 @@ pub struct Config {
     pub max_memory: Option<u64>,
 }
 
-/// When the `auto` tier compiles a function: the interpreter takes a
-/// profile sample every `window` loop back-edges and calls, and compiles a
-/// function once `threshold` samples fell in its loops (then enters the
-/// native code at that loop's head).
+/// When the `auto` tier compiles a function: once the interpreter has run
+/// `threshold` of its calls and loop back-edges (`jit` is the same policy
+/// with a threshold of 0: a function is compiled before it first runs).
+/// Native code is entered at the next call, or at the loop's head: the
+/// interpreter offers a loop to native code every `window` back-edges and
+/// calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hot {
     pub window: u64,
@@ -107,7 +109,7 @@ impl Default for Hot {
     fn default() -> Hot {
         Hot {
             window: 1000,
-            threshold: 2,
+            threshold: 1000,
         }
     }
 }
@@ -458,19 +460,10 @@ impl Vm {
         Vm::with_output(config, Box::new(std::io::stdout()))
     }
 
-    /// Compiles to native code what the tier asks for: with `Tier::Jit`,
-    /// every function before it runs.
-    fn tier_up(&self, code: &mut vm::Module) {
-        if self.config.tier == Tier::Jit {
-            for p in &code.protos {
-                if p.native().is_none() {
-                    if let Some(n) = compile_timed(p, code, &self.jit, &self.compiles) {
-                        p.set_native(n);
-                    }
-                }
-            }
-        }
-    }
+    /// Compiles to native code what the tier asks for before anything
+    /// runs: nothing, since both native tiers compile a function when the
+    /// interpreter first finds it hot (`Hot`; with `Tier::Jit`, at once).
+    fn tier_up(&self, _code: &mut vm::Module) {}
 
     /// Functions compiled to native code so far, and the time it took.
     pub fn jit_stats(&self) -> JitStats {
@@ -497,14 +490,16 @@ impl Vm {
         machine.native = config.tier != Tier::Interp;
         let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
         let compiles = Rc::new(RefCell::new(Vec::new()));
-        if config.tier == Tier::Jit {
-            machine.set_window(config.hot.window);
-        }
-        if config.tier == Tier::Auto {
+        if config.tier != Tier::Interp {
+            // One policy: `jit` is `auto` with nothing to wait for.
+            let threshold = match config.tier {
+                Tier::Jit => 0,
+                _ => config.hot.threshold,
+            };
             let (stats, log) = (jit.clone(), compiles.clone());
             machine.set_tiering(Some(vm::Tiering {
                 window: config.hot.window,
-                threshold: config.hot.threshold,
+                threshold,
                 compile: Box::new(move |p, m| compile_timed(p, m, &stats, &log)),
             }));
         }

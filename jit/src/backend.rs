@@ -50,8 +50,10 @@ pub trait Asm {
 
     /// The entry sequence (the `vm::tiering::Enter` ABI: saves what the
     /// caller's ABI preserves, reserves the spill slots, pins the frame
-    /// base, the fuel counter and the `Cx`, and continues at the address
-    /// it was given); then the shared epilogue that [`Asm::exit`] jumps to.
+    /// base and the `Cx`, loads the window's fuel count (`*Cx::fuel`) into
+    /// a register of its own, and continues at the address it was given);
+    /// then the shared epilogue that [`Asm::exit`] jumps to, which writes
+    /// the fuel count back to `*Cx::fuel` (see `crate::fuel`).
     fn prologue(&mut self);
     /// Leaves native code: the interpreter gets `code` (an instruction,
     /// maybe with `vm::tiering::RAISED`).
@@ -99,8 +101,11 @@ pub trait Asm {
     fn branch(&mut self, c: Cond, a: PReg, b: Src, l: Self::Label);
     fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
     fn jump(&mut self, l: Self::Label);
-    /// Counts one unit of fuel; to `l` instead when it is the window's
-    /// last.
+    /// Counts one unit of fuel in the fuel register. When that spends the
+    /// window's last unit, takes the next window with `crate::fuel::refuel`
+    /// (out of line, every allocatable register it clobbers preserved) and
+    /// goes on; when the run has none left, undoes the tick and goes to
+    /// `l`.
     fn fuel(&mut self, l: Self::Label);
 
     /// Calls the C function at `f` with integer arguments `args` and float
@@ -109,7 +114,8 @@ pub trait Asm {
     fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]);
     /// Calls `RUNTIME.rt_exec` (at `f`) for runtime operation `op` on the
     /// frame's slots from `slot`, `window` of them; its status (0: done)
-    /// in `RET`.
+    /// in `RET`. The fuel register is written to `*Cx::fuel` before the
+    /// call and read back after it (the operation spends from it).
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
     /// `d` = the address of the `vm::tiering::Cx`.
     fn cx(&mut self, d: PReg);
@@ -117,4 +123,7 @@ pub trait Asm {
     fn set_base(&mut self, s: PReg);
     /// Continues at the native address in `r`.
     fn jump_reg(&mut self, r: PReg);
+    /// `d` = the native address of label `l` (bound anywhere in this
+    /// function's code): where a native callee returns to.
+    fn addr_of(&mut self, d: PReg, l: Self::Label);
 }

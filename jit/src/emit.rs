@@ -4,9 +4,9 @@
 //! edges, exits as out-of-line stubs that write their maps back to the
 //! frame and leave with their instruction.
 //!
-//! What it does not take yet (the caller compiles such a function the
-//! single-pass way, `lower`): script calls, a float `select`, more spill
-//! slots than a native frame has.
+//! What it does not take (the function is then interpreted): more spill
+//! slots than a native frame has, a runtime operation the module does not
+//! have.
 
 use vm::runtime::RUNTIME;
 use vm::Proto;
@@ -39,10 +39,6 @@ pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsup
     for &b in &al.order {
         for &v in &f.blocks[b.0 as usize].insts {
             match &f.insts[v.0 as usize] {
-                Inst::Call { .. } => return Err(Unsupported("a script call".into())),
-                Inst::Select(..) if f.class[v.0 as usize] == Class::F64 => {
-                    return Err(Unsupported("a float select".into()))
-                }
                 Inst::Rt { d, .. } if rtops.get(*d as usize).is_none() => {
                     return Err(Unsupported("an unknown runtime operation".into()))
                 }
@@ -75,12 +71,16 @@ struct E<'a, A: Asm> {
     raises: Vec<(A::Label, usize)>,
     /// Edge moves placed out of line: (label, edge).
     tramps: Vec<(A::Label, Edge)>,
+    /// Exits whose map is already written back: (label, instruction).
+    bare: Vec<(A::Label, usize)>,
+    protos: &'a [Proto],
 }
 
 /// Emits `f` (allocated as `al`, checked by [`check`]), the code of `p`.
 pub fn emit<A: Asm>(
     a: &mut A,
     p: &Proto,
+    protos: &[Proto],
     f: &Func,
     al: &Alloc,
     rtops: &[vm::rt::RtDesc],
@@ -97,6 +97,8 @@ pub fn emit<A: Asm>(
         stubs: vec![None; f.exits.len()],
         raises: Vec::new(),
         tramps: Vec::new(),
+        bare: Vec::new(),
+        protos,
     };
     let mut out = Emitted::default();
     e.a.prologue();
@@ -133,6 +135,10 @@ pub fn emit<A: Asm>(
     for (l, pc) in std::mem::take(&mut e.raises) {
         e.a.bind(l);
         e.a.exit((pc | vm::tiering::RAISED) as u32);
+    }
+    for (l, pc) in std::mem::take(&mut e.bare) {
+        e.a.bind(l);
+        e.a.exit(pc as u32);
     }
     out.entries.sort();
     Ok(out)
@@ -413,7 +419,6 @@ impl<A: Asm> E<'_, A> {
                 self.raises.push((l, f.exits[exit.0 as usize].pc));
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
-            Inst::Call { .. } => unreachable!("checked: no script calls"),
             Inst::Offset(..) => unreachable!("an offset is in no block"),
         }
     }
@@ -422,7 +427,8 @@ impl<A: Asm> E<'_, A> {
     /// registers, else a branch around moves.
     fn select(&mut self, v: Value, t: Test, x: Value, y: Value) {
         let regs = |s: &Self, w: Value| matches!(s.loc(w), Loc::Reg(_));
-        if let Test::I(c, a, r) = t {
+        // (A float is selected by the branch: no conditional move for it.)
+        if let (Test::I(c, a, r), false) = (t, self.float(v)) {
             let in_regs = regs(self, v)
                 && regs(self, a)
                 && regs(self, x)
@@ -564,7 +570,85 @@ impl<A: Asm> E<'_, A> {
                 self.a.jump(l);
             }
             Term::Return { a, n, exit } => self.ret(*a, *n, *exit),
+            Term::Call { a, f, exit, resume } => self.call(*a, *f, *exit, *resume),
         }
+    }
+
+    /// A script call, as the interpreter's `Call` does it: one unit of
+    /// fuel, the caller's frame record (resuming at entry block `resume`
+    /// in both tiers), the callee's frame with its constant registers
+    /// filled and its array locals cleared, then a jump into the callee's
+    /// native code. Whatever native code cannot do leaves the whole call to
+    /// the interpreter before anything changes: a full frame buffer (the
+    /// depth limit), a stack too short, a callee without native code, the
+    /// run's last unit of fuel.
+    fn call(&mut self, a: u16, f: u16, exit: ExitId, resume: Block) {
+        self.write_back(exit);
+        let pc = self.f.exits[exit.0 as usize].pc;
+        let callee = &self.protos[f as usize];
+        let leave = self.a.new_label();
+        self.bare.push((leave, pc));
+        // Everything is in the frame now: the allocator's registers are
+        // free.
+        let g = A::REGS.gpr;
+        let (t0, t1, t2, t3, t4, t5) = (g[0], g[1], g[2], g[3], g[4], g[5]);
+        let w = Width::W64;
+        let imm = |k: i64| Src::K(i32::try_from(k).expect("a small offset"));
+        self.a.cx(t4);
+        self.a.load(w, t3, t4, CX_CTL);
+        self.a.load(w, t2, t3, CTL_FP);
+        self.a.load(w, t1, t3, CTL_FEND);
+        self.a.branch(Cond::Eq, t2, Src::R(t1), leave);
+        // fbase + a + nregs <= the stack's length
+        self.a.load(w, t1, t3, CTL_FBASE);
+        self.a
+            .alu(IOp::Add, t1, t1, imm(a as i64 + callee.nregs as i64));
+        self.a.load(w, t5, t4, CX_STACK_LEN);
+        self.a.branch(Cond::Gt, t1, Src::R(t5), leave);
+        // The callee's record (the table may have moved since compiling).
+        self.a.load(w, t0, t4, CX_PROTOS);
+        self.a
+            .alu(IOp::Add, t0, t0, imm(f as i64 * PROTO_SIZE as i64));
+        self.a.load(w, t1, t0, PROTO_ENTRY);
+        self.a.branch(Cond::Eq, t1, Src::K(0), leave);
+        self.a.fuel(leave);
+        // The caller's record, resuming after the call in both tiers.
+        self.a.load(w, t5, t3, CTL_CUR);
+        self.a.store(w, t2, FRAME_PROTO, t5);
+        let ip = self.p.code.as_ptr().wrapping_add(pc + 1) as i64;
+        self.a.movi(t5, ip);
+        self.a.store(w, t2, FRAME_IP, t5);
+        self.a.load(w, t5, t3, CTL_FBASE);
+        self.a.store(w, t2, FRAME_BASE, t5);
+        let back = self.labels[resume.0 as usize];
+        self.a.addr_of(t4, back);
+        self.a.store(w, t2, FRAME_RESUME, t4);
+        self.a.alu(IOp::Add, t2, t2, Src::K(FRAME_SIZE));
+        self.a.store(w, t3, CTL_FP, t2);
+        // The callee's frame starts at the argument block.
+        self.a.store(w, t3, CTL_CUR, t0);
+        self.a.alu(IOp::Add, t5, t5, imm(a as i64));
+        self.a.store(w, t3, CTL_FBASE, t5);
+        self.a.alu(IOp::Mul, t5, t5, Src::K(8));
+        self.a.cx(t4);
+        self.a.load(w, t4, t4, CX_STACK);
+        self.a.alu(IOp::Add, t5, t5, Src::R(t4));
+        self.a.set_base(t5);
+        // The frame setup the interpreter's `Call` does, from the callee's
+        // tables (fixed once compiled).
+        if !callee.plain {
+            if !callee.zero_locals.is_empty() {
+                self.a.movi(t5, 0);
+                for &r in &callee.zero_locals {
+                    self.a.store_slot(r, t5);
+                }
+            }
+            for (k, &bits) in callee.kvals.iter().enumerate() {
+                self.a.movi(t5, bits as i64);
+                self.a.store_slot(callee.kbase + k as u16, t5);
+            }
+        }
+        self.a.jump_reg(t1);
     }
 
     /// `Ret`/`Ret1`: the frame written back, then, when the caller's native

@@ -35,7 +35,44 @@ use std::fmt::{self, Write};
 use vm::bytecode::Op;
 use vm::Proto;
 
-pub use crate::masm::{Cond, FCond};
+/// Conditions on an integer compare `a op b`: signed, except
+/// `Below`/`AboveEq` (unsigned).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Cond {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Below,
+    AboveEq,
+}
+
+impl Cond {
+    pub fn negate(self) -> Cond {
+        match self {
+            Cond::Eq => Cond::Ne,
+            Cond::Ne => Cond::Eq,
+            Cond::Lt => Cond::Ge,
+            Cond::Le => Cond::Gt,
+            Cond::Gt => Cond::Le,
+            Cond::Ge => Cond::Lt,
+            Cond::Below => Cond::AboveEq,
+            Cond::AboveEq => Cond::Below,
+        }
+    }
+}
+
+/// Float comparisons `a op b` with Python's rules: every one is false when
+/// an operand is NaN, except `Ne`, which is true.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FCond {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+}
 
 /// A value's register class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -174,15 +211,6 @@ pub enum Inst {
         d: u16,
         exit: ExitId,
     },
-    /// A script call of function `f` with its frame at slot `a`, through
-    /// the frame (the exit's map is written back first); the exit is where
-    /// the call is left to the interpreter (depth limit, no native callee,
-    /// the last unit of fuel).
-    Call {
-        a: u16,
-        f: u16,
-        exit: ExitId,
-    },
 }
 
 /// The values one instruction reads (at most four: a select's test and
@@ -239,7 +267,7 @@ impl Inst {
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -274,7 +302,7 @@ impl Inst {
         let test = |t: &mut Test| map_test(t, f);
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } | Inst::Call { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -302,7 +330,7 @@ impl Inst {
     pub fn exit(&self) -> Option<ExitId> {
         match *self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } => Some(exit),
             _ => None,
         }
     }
@@ -310,7 +338,7 @@ impl Inst {
     pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
         match self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } | Inst::Call { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } => Some(exit),
             _ => None,
         }
     }
@@ -323,7 +351,6 @@ impl Inst {
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
                 | Inst::Rt { .. }
-                | Inst::Call { .. }
                 | Inst::CallC(CFn::Retain | CFn::Release, _)
         )
     }
@@ -342,6 +369,19 @@ pub enum Term {
     Branch(Test, Edge, Edge),
     /// Leaves native code: the interpreter executes the exit's instruction.
     Exit(ExitId),
+    /// A script call of function `f` with its frame at slot `a`: the exit's
+    /// map is written back, then native code calls the callee's native code
+    /// through the frame records, or leaves the call to the interpreter at
+    /// the exit (the depth limit, no native callee, a stack too short, the
+    /// last unit of fuel). Nothing stays in registers across it: the code
+    /// after the call is reached from entry block `resume` (at the next
+    /// instruction), which loads the frame, whichever tier returns there.
+    Call {
+        a: u16,
+        f: u16,
+        exit: ExitId,
+        resume: Block,
+    },
     /// `Ret`/`Ret1` of `R[a..a+n]`: the exit's map is written back, the
     /// function's array locals released, and control goes to a native
     /// caller (or leaves at the exit, to the interpreter's).
@@ -352,33 +392,37 @@ pub enum Term {
     },
 }
 
+/// A terminator's successors or edges (at most two), without a heap
+/// allocation.
+pub type Two<T> = smallvec::SmallVec<[T; 2]>;
+
 impl Term {
-    pub fn succs(&self) -> Vec<Block> {
+    pub fn succs(&self) -> Two<Block> {
         match self {
-            Term::Jump(e) => vec![e.to],
-            Term::Branch(_, t, f) => vec![t.to, f.to],
-            Term::Exit(_) | Term::Return { .. } => vec![],
+            Term::Jump(e) => smallvec::smallvec![e.to],
+            Term::Branch(_, t, f) => smallvec::smallvec![t.to, f.to],
+            Term::Exit(_) | Term::Return { .. } | Term::Call { .. } => Two::new(),
         }
     }
     /// The exit it may leave at.
     pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
         match self {
-            Term::Exit(x) | Term::Return { exit: x, .. } => Some(x),
+            Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => Some(x),
             _ => None,
         }
     }
-    pub fn edges_mut(&mut self) -> Vec<&mut Edge> {
+    pub fn edges_mut(&mut self) -> Two<&mut Edge> {
         match self {
-            Term::Jump(e) => vec![e],
-            Term::Branch(_, t, f) => vec![t, f],
-            _ => vec![],
+            Term::Jump(e) => smallvec::smallvec![e],
+            Term::Branch(_, t, f) => smallvec::smallvec![t, f],
+            _ => Two::new(),
         }
     }
-    pub fn edges(&self) -> Vec<&Edge> {
+    pub fn edges(&self) -> Two<&Edge> {
         match self {
-            Term::Jump(e) => vec![e],
-            Term::Branch(_, t, f) => vec![t, f],
-            _ => vec![],
+            Term::Jump(e) => smallvec::smallvec![e],
+            Term::Branch(_, t, f) => smallvec::smallvec![t, f],
+            _ => Two::new(),
         }
     }
 }
@@ -486,8 +530,8 @@ pub struct Unsupported(pub String);
 /// this builder does not model, which may read any slot.
 #[derive(Default)]
 struct Effects {
-    uses: Vec<u16>,
-    defs: Vec<u16>,
+    uses: smallvec::SmallVec<[u16; 8]>,
+    defs: smallvec::SmallVec<[u16; 4]>,
     all: bool,
 }
 
@@ -641,55 +685,19 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
     e
 }
 
-/// A set of frame slots.
-#[derive(Clone, PartialEq, Eq)]
-struct Slots(Vec<u64>);
-
-impl Slots {
-    fn new(n: usize) -> Slots {
-        Slots(vec![0; n.div_ceil(64)])
-    }
-    fn all(n: usize) -> Slots {
-        let mut s = Slots::new(n);
-        for r in 0..n {
-            s.insert(r as u16);
-        }
-        s
-    }
-    fn insert(&mut self, r: u16) {
-        self.0[r as usize / 64] |= 1 << (r % 64);
-    }
-    fn remove(&mut self, r: u16) {
-        self.0[r as usize / 64] &= !(1 << (r % 64));
-    }
-    fn union(&mut self, o: &Slots) -> bool {
-        let mut changed = false;
-        for (a, b) in self.0.iter_mut().zip(&o.0) {
-            let n = *a | b;
-            changed |= n != *a;
-            *a = n;
-        }
-        changed
-    }
-    fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, &bits)| {
-            (0..64)
-                .filter(move |b| bits >> b & 1 != 0)
-                .map(move |b| (w * 64 + b) as u16)
-        })
-    }
-}
-
 /// The bytecode's shape: which instructions start blocks, the loop heads,
 /// and the slots live into every instruction.
 struct Shape {
     leader: Vec<bool>,
     loop_head: Vec<bool>,
-    live_in: Vec<Slots>,
+    /// The slots live into instruction `pc`, in increasing order:
+    /// `live[live_at[pc]..live_at[pc + 1]]`.
+    live: Vec<u16>,
+    live_at: Vec<u32>,
 }
 
-fn successors(op: &Op, pc: usize, n: usize) -> Vec<usize> {
-    let mut s = Vec::new();
+fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
+    let mut s = Two::new();
     if let Some(t) = op.target() {
         s.push(t as usize);
     }
@@ -729,38 +737,60 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         .enumerate()
         .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
         .collect();
-    let mut live_in = vec![Slots::new(nregs); n];
+    // Sets of slots, `words` words each, one per instruction.
+    let words = nregs.div_ceil(64).max(1);
+    let mut live_in = vec![0u64; n * words];
+    let mut cur = vec![0u64; words];
     // Backward to a fixpoint; instruction order is nearly reverse
     // postorder, so few rounds.
     let mut changed = true;
     while changed {
         changed = false;
         for pc in (0..n).rev() {
-            let mut s = Slots::new(nregs);
+            cur.iter_mut().for_each(|w| *w = 0);
             for q in successors(&p.code[pc], pc, n) {
-                s.union(&live_in[q]);
+                for (w, x) in cur.iter_mut().zip(&live_in[q * words..]) {
+                    *w |= x;
+                }
             }
             let e = &fx[pc];
             if e.all {
-                s = Slots::all(nregs);
+                for r in 0..nregs {
+                    cur[r / 64] |= 1 << (r % 64);
+                }
             } else {
                 for &d in &e.defs {
-                    s.remove(d);
+                    cur[d as usize / 64] &= !(1 << (d % 64));
                 }
                 for &u in &e.uses {
-                    s.insert(u);
+                    cur[u as usize / 64] |= 1 << (u % 64);
                 }
             }
-            if s != live_in[pc] {
-                live_in[pc] = s;
+            let at = &mut live_in[pc * words..(pc + 1) * words];
+            if at != &cur[..] {
+                at.copy_from_slice(&cur);
                 changed = true;
             }
         }
     }
+    let mut live = Vec::new();
+    let mut live_at = Vec::with_capacity(n + 1);
+    for pc in 0..n {
+        live_at.push(live.len() as u32);
+        for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                live.push((w * 64) as u16 + b.trailing_zeros() as u16);
+                b &= b - 1;
+            }
+        }
+    }
+    live_at.push(live.len() as u32);
     Shape {
         leader,
         loop_head,
-        live_in,
+        live,
+        live_at,
     }
 }
 
@@ -857,8 +887,19 @@ impl<'a> Builder<'a> {
         b
     }
 
-    fn live(&self, pc: usize) -> Vec<u16> {
-        self.shape.live_in[pc].iter().collect()
+    /// Where the slots live at `pc` are in `shape.live`.
+    fn live(&self, pc: usize) -> std::ops::Range<usize> {
+        self.shape.live_at[pc] as usize..self.shape.live_at[pc + 1] as usize
+    }
+
+    /// The current values of the slots live at `pc`.
+    fn live_values(&mut self, pc: usize) -> Vec<Value> {
+        self.live(pc)
+            .map(|k| {
+                let r = self.shape.live[k];
+                self.get(r)
+            })
+            .collect()
     }
 
     /// Slot `r`'s current value (from the frame, if nothing in this block
@@ -918,8 +959,10 @@ impl<'a> Builder<'a> {
     fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
         let map = self
             .live(pc)
-            .into_iter()
-            .map(|r| (r, self.get(r)))
+            .map(|k| {
+                let r = self.shape.live[k];
+                (r, self.get(r))
+            })
             .collect();
         let id = ExitId(self.f.exits.len() as u32);
         self.f.exits.push(Exit { pc, raised, map });
@@ -937,7 +980,7 @@ impl<'a> Builder<'a> {
     fn edge(&mut self, t: usize, from: usize) -> Edge {
         let pre = if t > from { self.pre[t] } else { None };
         let to = pre.or(self.at[t]).expect("a jump target starts a block");
-        let args = self.live(t).into_iter().map(|r| self.get(r)).collect();
+        let args = self.live_values(t);
         Edge { to, args }
     }
 
@@ -952,7 +995,8 @@ impl<'a> Builder<'a> {
     fn start(&mut self, b: Block, pc: usize) {
         self.cur = b;
         self.defs.iter_mut().for_each(|d| *d = None);
-        for r in self.live(pc) {
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
             let v = self.value(Inst::Param);
             self.f.blocks[b.0 as usize].params.push(v);
             self.defs[r as usize] = Some(v);
@@ -1426,10 +1470,16 @@ impl<'a> Builder<'a> {
             }
             Call { a, f } => {
                 let exit = self.exit(pc, false);
-                self.emit(Inst::Call { a, f, exit });
-                self.defs.iter_mut().for_each(|d| *d = None);
-                let e = self.edge(pc + 1, pc);
-                self.finish(Term::Jump(e));
+                let resume = self
+                    .f
+                    .entries
+                    .iter()
+                    .find(|&&(at, _)| at == pc + 1)
+                    .map(|&(_, b)| b);
+                match resume {
+                    Some(resume) => self.finish(Term::Call { a, f, exit, resume }),
+                    None => self.finish(Term::Exit(exit)),
+                }
             }
             Ret { a, n } => {
                 let exit = self.exit(pc, false);
@@ -1479,8 +1529,11 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     };
     // Entries first (so that an entry's block number says so), then a
     // preheader before each loop head, then the code's blocks in pc order.
+    // (After a call: where a native return lands, and where the
+    // interpreter goes back to native code after it ran the call.)
+    let after_call = |pc: usize| matches!(p.code[pc - 1], Op::Call { .. });
     let mut entries = vec![0];
-    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc]));
+    entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc] || after_call(pc)));
     for &pc in &entries {
         let e = b.new_block(pc);
         b.f.blocks[e.0 as usize].entry = true;
@@ -1521,7 +1574,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         if let Some(pre) = b.pre[pc] {
             b.start(pre, pc);
             let to = b.at[pc].expect("a loop head starts a block");
-            let args = b.live(pc).into_iter().map(|r| b.get(r)).collect();
+            let args = b.live_values(pc);
             b.finish(Term::Jump(Edge { to, args }));
         }
     }
@@ -1561,15 +1614,19 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
     }
-    let mut f = std::mem::take(&mut b.f);
     // Edges unify their arguments with the parameters they arrive in; an
     // argument already known in the other class moves its bits across.
-    for bi in 0..f.blocks.len() {
-        let nedges = f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
+    for bi in 0..b.f.blocks.len() {
+        let nedges = b.f.blocks[bi].term.as_ref().map_or(0, |t| t.edges().len());
         for ei in 0..nedges {
-            let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei].clone();
-            let params = f.blocks[e.to.0 as usize].params.clone();
-            for (k, (&x, prm)) in e.args.iter().zip(params).enumerate() {
+            let edge = |f: &Func| -> (Block, usize) {
+                let e = f.blocks[bi].term.as_ref().unwrap().edges()[ei];
+                (e.to, e.args.len())
+            };
+            let (to, nargs) = edge(&b.f);
+            for k in 0..nargs {
+                let x = b.f.blocks[bi].term.as_ref().unwrap().edges()[ei].args[k];
+                let prm = b.f.blocks[to.0 as usize].params[k];
                 let (wx, wp) = {
                     let (rx, rp) = (b.find(x), b.find(prm));
                     (b.want[rx], b.want[rp])
@@ -1578,12 +1635,10 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
                 let definite = |w: Want| w != Want::Any;
                 if definite(wx) && definite(wp) && float(wx) != float(wp) {
                     let u = if float(wp) { UnOp::IBits } else { UnOp::FBits };
-                    b.f = std::mem::take(&mut f);
                     let c = b.value(Inst::Un(u, x));
                     b.f.blocks[bi].insts.push(c);
-                    f = std::mem::take(&mut b.f);
                     b.unify(c, prm);
-                    f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
+                    b.f.blocks[bi].term.as_mut().unwrap().edges_mut()[ei].args[k] = c;
                 } else {
                     b.unify(x, prm);
                 }
@@ -1593,6 +1648,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
     }
+    let mut f = std::mem::take(&mut b.f);
     for v in 0..f.insts.len() {
         let r = b.find(Value(v as u32));
         f.class[v] = match b.want[r] {
@@ -1621,14 +1677,29 @@ fn remove_trivial_params(f: &mut Func) {
     }
     let nb = f.blocks.len();
     let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    // The edges arriving at every block: (from, which of its edges).
+    let mut into: Vec<Vec<(u32, u8)>> = vec![Vec::new(); nb];
+    for (bi, b) in f.blocks.iter().enumerate() {
+        for (ei, e) in b.term.iter().flat_map(|t| t.edges()).enumerate() {
+            into[e.to.0 as usize].push((bi as u32, ei as u8));
+        }
+    }
+    fn edge_args(t: &Term, ei: u8) -> &[Value] {
+        match (t, ei) {
+            (Term::Jump(e), _) | (Term::Branch(_, e, _), 0) | (Term::Branch(_, _, e), _) => &e.args,
+            _ => &[],
+        }
+    }
     loop {
         // The (resolved) arguments arriving at every block, edge by edge.
-        let mut incoming: Vec<Vec<Vec<Value>>> = vec![Vec::new(); nb];
-        for b in &f.blocks {
-            for e in b.term.iter().flat_map(|t| t.edges()) {
-                incoming[e.to.0 as usize].push(e.args.iter().map(|&v| res(&fwd, v)).collect());
-            }
-        }
+        let blocks = &f.blocks;
+        let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
+            let t = blocks[from as usize]
+                .term
+                .as_ref()
+                .expect("an edge's block ends");
+            res(fwd, edge_args(t, ei)[k])
+        };
         // Which parameters each block keeps (None: all).
         let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
         for (bi, b) in f.blocks.iter().enumerate() {
@@ -1636,8 +1707,8 @@ fn remove_trivial_params(f: &mut Func) {
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for args in &incoming[bi] {
-                    let v = args[k];
+                for e in &into[bi] {
+                    let v = arg(&fwd, e, k);
                     if v == prm || Some(v) == only {
                         continue;
                     }
@@ -1652,9 +1723,10 @@ fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    incoming[bi]
-                        .iter()
-                        .all(|args| args[k] == args[k0] || (args[k] == prm && args[k0] == prm0))
+                    into[bi].iter().all(|e| {
+                        let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
+                        x == x0 || (x == prm && x0 == prm0)
+                    })
                 });
                 match (trivial, only, twin) {
                     (true, Some(v), _) => fwd[prm.0 as usize] = v,
@@ -1707,13 +1779,14 @@ fn remove_trivial_params(f: &mut Func) {
 /// nothing but the step reads `i`.
 fn unstep(f: &mut Func) {
     for b in 0..f.blocks.len() {
-        let Some(Term::Branch(Test::I(Cond::Lt, x, _), yes, no)) = f.blocks[b].term.clone() else {
+        let Some(Term::Branch(Test::I(Cond::Lt, x, _), yes, no)) = &f.blocks[b].term else {
             continue;
         };
+        let (x, yes, no) = (*x, yes.to, no.to);
         let Inst::Bin(IOp::Add, i, Rhs::K(1)) = f.insts[x.0 as usize] else {
             continue;
         };
-        let before = f.blocks[no.to.0 as usize]
+        let before = f.blocks[no.0 as usize]
             .insts
             .iter()
             .copied()
@@ -1721,7 +1794,7 @@ fn unstep(f: &mut Func) {
         let Some(before) = before else {
             continue;
         };
-        if let Some(t) = f.blocks[no.to.0 as usize].term.as_mut() {
+        if let Some(t) = f.blocks[no.0 as usize].term.as_mut() {
             for e in t.edges_mut() {
                 e.args
                     .iter_mut()
@@ -1729,7 +1802,7 @@ fn unstep(f: &mut Func) {
                     .for_each(|v| *v = before);
             }
         }
-        let exits: Vec<ExitId> = f.blocks[yes.to.0 as usize]
+        let exits: Vec<ExitId> = f.blocks[yes.0 as usize]
             .insts
             .iter()
             .filter_map(|&v| match f.insts[v.0 as usize] {
@@ -2075,7 +2148,7 @@ impl Func {
             for e in t.edges() {
                 e.args.iter().copied().for_each(&mut u);
             }
-            if let Term::Exit(x) | Term::Return { exit: x, .. } = t {
+            if let Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } = t {
                 self.exit_reads(*x).for_each(&mut u);
             }
         }
@@ -2177,7 +2250,6 @@ impl Func {
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
-            Inst::Call { a, f, exit } => return format!("call_script f{f} r{a} -> exit{}", exit.0),
         };
         format!("{v}:{cls} = {body}")
     }
@@ -2243,6 +2315,9 @@ impl Func {
                     format!("branch {} ? {} : {}", test(t), edge(a), edge(c))
                 }
                 Some(Term::Exit(x)) => format!("exit{}", x.0),
+                Some(Term::Call { a, f, exit, resume }) => {
+                    format!("call f{f} r{a}, resume {resume} -> exit{}", exit.0)
+                }
                 Some(Term::Return { a, n, exit }) => {
                     format!("return r{a}..{} -> exit{}", a + n, exit.0)
                 }
@@ -2402,8 +2477,8 @@ pub(crate) mod tests {
             .expect("a loop entry")
             .1;
         assert_eq!(
-            f.blocks[entry.0 as usize].term.as_ref().unwrap().succs(),
-            vec![pre]
+            f.blocks[entry.0 as usize].term.as_ref().unwrap().succs()[..],
+            [pre]
         );
         assert_eq!(f.idom[l.header.0 as usize], Some(pre));
         // The array is one value all through the loop (not a parameter of

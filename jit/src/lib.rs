@@ -1,18 +1,16 @@
 //! Kiln's native-code tier.
 //!
-//! This crate lowers the VM's typed register bytecode to machine code. The
-//! main path builds a low IR (`ir`), optimises its loops (`opt`), allocates
-//! registers over the whole function (`regalloc`) and emits it (`emit`)
-//! through a backend trait of three-address operations on physical
-//! registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 in
-//! `arm64::asm`). A function that path does not take yet (one with a
-//! script call) goes, on x86-64, through the single-pass code generator
-//! (`lower`) over one `MacroAssembler` trait (`masm::Masm`, in `x64`), and
-//! stays interpreted on aarch64. It does
-//! not decide when to compile (the caller does: `--tier jit` compiles every
-//! function before it runs, `--tier auto` what the interpreter's profile
-//! finds hot) and it does not run code: the interpreter enters native code
-//! at an instruction and takes it back (`vm::tiering`).
+//! This crate lowers the VM's typed register bytecode to machine code, one
+//! way: it builds a low IR (`ir`), optimises its loops (`opt`, `version`),
+//! allocates registers over the whole function (`regalloc`) and emits it
+//! (`emit`) through a backend trait of three-address operations on
+//! physical registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 in
+//! `arm64::asm`) into one executable region (`code`). A function the IR
+//! does not take is interpreted. It does not decide when to compile (the
+//! interpreter does: a function once its calls and back edges pass a
+//! threshold, 0 for `--tier jit`) and it does not run code: the
+//! interpreter enters native code at an instruction and takes it back
+//! (`vm::tiering`).
 //!
 //! What compiled code must reproduce exactly, as the interpreter does it
 //! (`vm::interp`), so that both tiers print the same output, raise the same
@@ -26,16 +24,17 @@
 //!   a loop's head work, with no state to convert.
 //! - **Calls and returns** write the interpreter's frame records (`Frame`,
 //!   with the native resume address), fill the callee's constant registers
-//!   and clear its array locals as the interpreter's `Call` does, and jump;
-//!   at the depth limit, without native code for the callee, or returning
-//!   to an interpreted caller, native code leaves the call or return to the
-//!   interpreter.
+//!   and clear its array locals as the interpreter's `Call` does, and jump
+//!   (all functions share one machine frame); at the depth limit, without
+//!   native code for the callee, or returning to an interpreted caller,
+//!   native code leaves the call or return to the interpreter. The code
+//!   after a call starts at an entry that reloads the frame.
 //! - **Fuel.** One unit per call and per taken backward jump, and the array
 //!   work a runtime operation charges inside `rt_exec` (shared, so the same
 //!   in both tiers; it leaves at least one unit in the window). Native code
-//!   counts backward jumps in the same counter and leaves when a tick would
-//!   spend the last unit of the current window, so the interpreter spends it
-//!   (raising the fuel error, or taking the next window and a profile sample).
+//!   keeps the window's count in a register and takes the next window
+//!   itself (`fuel`); when the run has no fuel left it leaves before the
+//!   tick, so the interpreter spends it and raises the fuel error.
 //! - **Exceptions.** An instruction about to raise (a zero divisor, an
 //!   index out of bounds, an unassigned array) leaves before changing
 //!   anything; the interpreter executes it and raises, with its message, its
@@ -56,11 +55,10 @@ pub mod arm64;
 pub mod backend;
 pub mod code;
 pub mod emit;
+pub mod fuel;
 pub mod ir;
 pub mod layout;
 pub mod listing;
-pub mod lower;
-pub mod masm;
 pub mod opt;
 pub mod regalloc;
 pub mod version;
@@ -86,45 +84,49 @@ pub fn compile_module(m: &Module) -> usize {
 
 /// The native code of `p`, one of `m`'s functions (its calls and runtime
 /// operations name the module's), or `None` where there is no backend.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
-    use std::rc::Rc;
-    // The register-allocating path does not take script calls yet: no
-    // use building and optimising what it would turn down.
-    if !p
-        .code
-        .iter()
-        .any(|op| matches!(op, vm::bytecode::Op::Call { .. }))
-    {
-        if let Ok(n) = compile_ir(p, m) {
-            return Some(n);
-        }
-    }
-    let mut a = x64::X64::new();
-    lower::lower(&mut a, p, &m.protos, &m.rtops);
-    let code = a.finish();
-    // SAFETY: the entry sequence at `start` follows the `Enter` contract
-    // (System V: base, fuel, address in rdi, rsi, rdx; the next instruction
-    // in eax), and the buffer stays mapped as long as `Native::code` lives.
-    let enter: vm::tiering::Enter = unsafe { std::mem::transmute(code.buf.ptr(code.start.0)) };
-    let entries: Rc<[*const u8]> = code.entries.iter().map(|&o| code.buf.ptr(o.0)).collect();
-    Some(vm::tiering::Native {
-        enter,
-        entries,
-        start: code.buf.ptr(code.start.0),
-        // (Either may be the end of the buffer: no pointer into it.)
-        exits: code.buf.as_ptr().wrapping_add(code.exits.0),
-        end: code.buf.as_ptr().wrapping_add(code.buf.len()),
-        code: Rc::new(code.buf),
-    })
+    // A function the low IR does not take (see `ir::Unsupported`) is
+    // interpreted.
+    compile_ir(p, m).ok()
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub fn compile(_p: &vm::Proto, _m: &Module) -> Option<vm::tiering::Native> {
+    None
 }
 
 /// Machine code that the low IR's emitter produced, with what `vm asm`
 /// shows of it.
 pub struct Mapped {
     pub buf: code::Code,
-    /// Each block's first byte and its description, in code order.
-    pub blocks: Vec<(usize, String)>,
+    /// Each block's first byte and what it is, in code order.
+    pub blocks: Vec<(usize, BlockNote)>,
+}
+
+/// What `vm asm` says about a block of code from the low IR (kept as
+/// numbers: the text is made only when someone asks for the listing).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockNote {
+    pub block: ir::Block,
+    pub pc: usize,
+    pub entry: bool,
+    /// The innermost loop it is in: its header and depth.
+    pub in_loop: Option<(ir::Block, u32)>,
+}
+
+impl std::fmt::Display for BlockNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: pc {}", self.block, self.pc)?;
+        if self.entry {
+            write!(f, ", entry")?;
+        }
+        match self.in_loop {
+            Some((h, depth)) if h == self.block => write!(f, ", loop header, depth {depth}"),
+            Some((h, _)) => write!(f, ", in loop {h}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The low IR of `p` optimised, allocated and emitted through backend `a`.
@@ -137,28 +139,24 @@ pub fn emit_ir<A: backend::Asm>(
     opt::optimize(&mut f, &A::REGS);
     let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;
-    let e = emit::emit(a, p, &f, &al, &m.rtops)?;
+    let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
     Ok((f, e))
 }
 
 /// What `vm asm` says of each block of `f`, by its first byte.
-fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, String)> {
+fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, BlockNote)> {
+    let inner = f.loops_of();
     e.blocks
         .iter()
         .map(|&(o, b)| {
             let bd = &f.blocks[b.0 as usize];
-            let mut note = format!("{b}: pc {}", bd.pc);
-            if bd.entry {
-                note.push_str(", entry");
-            }
-            if let Some(l) = f.loop_of(b) {
-                let lp = &f.loops[l];
-                if lp.header == b {
-                    note.push_str(&format!(", loop header, depth {}", lp.depth));
-                } else {
-                    note.push_str(&format!(", in loop {}", lp.header));
-                }
-            }
+            let in_loop = inner[b.0 as usize].map(|l| (f.loops[l].header, f.loops[l].depth));
+            let note = BlockNote {
+                block: b,
+                pc: bd.pc,
+                entry: bd.entry,
+                in_loop,
+            };
             (o, note)
         })
         .collect()
@@ -208,18 +206,11 @@ pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::
     Ok(native(p, &f, &e, a.finish()))
 }
 
-/// On aarch64 only the low IR's pipeline compiles: a function it does
-/// not take stays interpreted.
-#[cfg(target_arch = "aarch64")]
-pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
-    compile_ir(p, m).ok()
-}
-
 /// aarch64 code for `p`, on any host, never run: for listings.
 pub struct Listed {
     pub code: Vec<u8>,
-    /// Each block's first byte and its description, in code order.
-    pub blocks: Vec<(usize, String)>,
+    /// Each block's first byte and what it is, in code order.
+    pub blocks: Vec<(usize, BlockNote)>,
     /// Where the out-of-line exits start.
     pub exits: usize,
 }
@@ -234,11 +225,6 @@ pub fn compile_arm64(p: &vm::Proto, m: &Module) -> Result<Listed, ir::Unsupporte
         exits: e.exits,
         code: a.finish_bytes(),
     })
-}
-
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub fn compile(_p: &vm::Proto, _m: &Module) -> Option<vm::tiering::Native> {
-    None
 }
 
 /// Names every bytecode op the backends must lower; the coverage test of

@@ -73,12 +73,7 @@ pub fn ir(m: &Module) -> String {
                         locs.join(" ")
                     );
                     if let Err(e) = crate::emit::check(&f, &a, &m.rtops) {
-                        let how = if cfg!(target_arch = "x86_64") {
-                            "compiled the single-pass way"
-                        } else {
-                            "not compiled"
-                        };
-                        let _ = writeln!(out, "  ; {how}: {}", e.0);
+                        let _ = writeln!(out, "  ; interpreted: {}", e.0);
                     }
                 }
             }
@@ -105,34 +100,22 @@ pub fn instruction(p: &Proto, pc: usize, out: &mut String) {
     let section = |from: *const u8, to: *const u8, title: &str, out: &mut String| {
         section(arch, bytes(from, to), from as u64, title, out)
     };
-    if let Some(mapped) = n.code.as_ref().downcast_ref::<crate::Mapped>() {
-        // Code from the low IR follows its blocks, not the bytecode: all
-        // of it under the first instruction, block by block.
-        let at = |o: usize| mapped.buf.as_ptr().wrapping_add(o);
-        if pc == 0 {
-            let first = mapped.blocks.first().map_or(n.exits, |&(o, _)| at(o));
-            section(n.start, first, "entry", out);
-            for (i, (o, note)) in mapped.blocks.iter().enumerate() {
-                let to = mapped.blocks.get(i + 1).map_or(n.exits, |&(o, _)| at(o));
-                section(at(*o), to, note, out);
-            }
-        } else if pc == p.code.len() {
-            section(n.exits, n.end, "exits", out);
-        }
+    let Some(mapped) = n.code.as_ref().downcast_ref::<crate::Mapped>() else {
         return;
-    }
-    if pc == 0 {
-        section(n.start, n.entries[0], "entry", out);
-    }
-    let (from, to) = if pc < p.code.len() {
-        (
-            n.entries[pc],
-            n.entries.get(pc + 1).copied().unwrap_or(n.exits),
-        )
-    } else {
-        (n.exits, n.end)
     };
-    section(from, to, if pc < p.code.len() { "" } else { "exits" }, out);
+    // Code from the low IR follows its blocks, not the bytecode: all of it
+    // under the first instruction, block by block.
+    let at = |o: usize| mapped.buf.as_ptr().wrapping_add(o);
+    if pc == 0 {
+        let first = mapped.blocks.first().map_or(n.exits, |&(o, _)| at(o));
+        section(n.start, first, "entry", out);
+        for (i, (o, note)) in mapped.blocks.iter().enumerate() {
+            let to = mapped.blocks.get(i + 1).map_or(n.exits, |&(o, _)| at(o));
+            section(at(*o), to, &note.to_string(), out);
+        }
+    } else if pc == p.code.len() {
+        section(n.exits, n.end, "exits", out);
+    }
 }
 
 /// `vm asm --arch aarch64` on any host: each function's aarch64 code,
@@ -163,7 +146,13 @@ pub fn arm64(m: &Module) -> String {
             section(Arch::Arm64, &l.code[..first], 0, "entry", out);
             for (k, (o, note)) in l.blocks.iter().enumerate() {
                 let to = l.blocks.get(k + 1).map_or(l.exits, |&(o, _)| o);
-                section(Arch::Arm64, &l.code[*o..to], *o as u64, note, out);
+                section(
+                    Arch::Arm64,
+                    &l.code[*o..to],
+                    *o as u64,
+                    &note.to_string(),
+                    out,
+                );
             }
         } else if pc == p.code.len() {
             let at = l.exits as u64;
@@ -240,15 +229,19 @@ mod tests {
             "scvtf d",
             "fmul d",
             "fadd d",
-            "ldr x16, [x20]",
+            "subs x20, x20, #0x1",
             "ret",
             "br x1",
         ] {
             assert!(text.contains(ins), "{ins} missing:\n{text}");
         }
         assert!(text.contains("; exits"), "{text}");
-        // The caller makes a script call: no code, and the reason.
-        assert!(text.contains("no native code: a script call"), "{text}");
+        // The caller's script call: where the callee returns to, the jump
+        // into its code, and the out-of-line refuel of the call's tick.
+        let caller = &text[..text.find("function f #1").expect("f is listed")];
+        for ins in ["adr x", "br x", "bl $"] {
+            assert!(caller.contains(ins), "{ins} missing:\n{caller}");
+        }
         assert!(!text.contains("undecoded"), "{text}");
     }
 }

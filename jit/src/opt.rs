@@ -203,7 +203,7 @@ pub fn cse(f: &mut Func) -> usize {
         v
     };
     // Instructions seen, by what they compute (a guard by its test alone).
-    let mut seen: FastMap<(Inst, Class), Vec<Value>> = FastMap::default();
+    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> = FastMap::default();
     let mut removed = 0;
     for b in f.rpo() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);

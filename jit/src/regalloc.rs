@@ -109,10 +109,7 @@ fn number(f: &Func) -> Numbering {
         pos += 2;
         for &v in &bd.insts {
             n.at[v.0 as usize] = pos;
-            if matches!(
-                f.insts[v.0 as usize],
-                Inst::CallC(..) | Inst::Rt { .. } | Inst::Call { .. }
-            ) {
+            if matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }) {
                 n.calls.push(pos);
             }
             pos += 2;
@@ -144,7 +141,9 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
             }
             a.args.iter().chain(&b.args).copied().for_each(u);
         }
-        Term::Exit(x) | Term::Return { exit: x, .. } => f.exit_reads(*x).for_each(u),
+        Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => {
+            f.exit_reads(*x).for_each(u)
+        }
     }
 }
 
@@ -289,32 +288,48 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         }
     }
     let words = (ndense as usize).div_ceil(64);
-    // Block-level liveness, backward to a fixpoint.
-    let mut live_in: Vec<Bits> = (0..nb).map(|_| Bits(vec![0u64; words])).collect();
-    let mut live = Bits(vec![0u64; words]);
+    // Block-level liveness: what each block reads before it defines it
+    // (`gen`) and what it defines (`kill`, its parameters included), then
+    // `live_in = gen | (live_out & !kill)` backward to a fixpoint.
+    let empty = || Bits(vec![0u64; words]);
+    let mut gen: Vec<Bits> = (0..nb).map(|_| empty()).collect();
+    let mut kill: Vec<Bits> = (0..nb).map(|_| empty()).collect();
+    for &b in &n.order {
+        let bd = &f.blocks[b.0 as usize];
+        let (g, k) = (&mut gen[b.0 as usize], &mut kill[b.0 as usize]);
+        if let Some(t) = &bd.term {
+            term_uses(f, t, |v| g.set(dense[v.0 as usize]));
+        }
+        for &v in bd.insts.iter().rev() {
+            g.clear(dense[v.0 as usize]);
+            k.set(dense[v.0 as usize]);
+            inst_uses(f, &f.insts[v.0 as usize], |u| g.set(dense[u.0 as usize]));
+        }
+        for &p in &bd.params {
+            g.clear(dense[p.0 as usize]);
+            k.set(dense[p.0 as usize]);
+        }
+    }
+    let mut live_in: Vec<Bits> = (0..nb).map(|_| empty()).collect();
+    let mut live = empty();
     let mut changed = true;
     while changed {
         changed = false;
         for &b in n.order.iter().rev() {
-            let bd = &f.blocks[b.0 as usize];
+            let bi = b.0 as usize;
             live.0.iter_mut().for_each(|w| *w = 0);
-            if let Some(t) = &bd.term {
+            if let Some(t) = &f.blocks[bi].term {
                 for s in t.succs() {
                     for (w, x) in live.0.iter_mut().zip(&live_in[s.0 as usize].0) {
                         *w |= x;
                     }
-                    for &p in &f.blocks[s.0 as usize].params {
-                        live.clear(dense[p.0 as usize]);
-                    }
                 }
-                term_uses(f, t, |v| live.set(dense[v.0 as usize]));
             }
-            for &v in bd.insts.iter().rev() {
-                live.clear(dense[v.0 as usize]);
-                inst_uses(f, &f.insts[v.0 as usize], |u| live.set(dense[u.0 as usize]));
+            for (w, (g, k)) in live.0.iter_mut().zip(gen[bi].0.iter().zip(&kill[bi].0)) {
+                *w = g | (*w & !k);
             }
-            if live.0 != live_in[b.0 as usize].0 {
-                std::mem::swap(&mut live, &mut live_in[b.0 as usize]);
+            if live.0 != live_in[bi].0 {
+                std::mem::swap(&mut live, &mut live_in[bi]);
                 changed = true;
             }
         }
@@ -414,11 +429,19 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         n.calls.get(k).is_some_and(|&c| e > c + 1)
     };
     let all_gpr: Vec<PReg> = regs.gpr.iter().chain(regs.gpr_saved).copied().collect();
-    // Active values per class: (end, value, reg).
+    // Active values per class: (end, value, reg); the registers they
+    // hold, integer and float, as bit masks.
     let mut active: Vec<(u32, Value, PReg)> = Vec::new();
+    let mut busy = [0u64; 2];
+    let is_f = |a: Value| (f.class[a.0 as usize] == Class::F64) as usize;
     for v in by_start {
         let (start, end) = iv[v.0 as usize].unwrap();
-        active.retain(|&(e, _, _)| e >= start);
+        active.retain(|&(e, a, r)| {
+            if e < start {
+                busy[is_f(a)] &= !(1 << r);
+            }
+            e >= start
+        });
         let float = f.class[v.0 as usize] == Class::F64;
         let pool: &[PReg] = match (float, crosses(v)) {
             (true, false) => regs.fpr,
@@ -426,18 +449,16 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
             (false, false) => &all_gpr,
             (false, true) => regs.gpr_saved,
         };
-        let taken = |r: PReg, active: &[(u32, Value, PReg)]| {
-            active
-                .iter()
-                .any(|&(_, a, ar)| ar == r && (f.class[a.0 as usize] == Class::F64) == float)
-        };
+        let cls = float as usize;
+        let taken = |r: PReg| busy[cls] >> r & 1 != 0;
         let hinted = hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
-            Loc::Reg(r) if pool.contains(&r) && !taken(r, &active) => Some(r),
+            Loc::Reg(r) if pool.contains(&r) && !taken(r) => Some(r),
             _ => None,
         });
-        if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r, &active))) {
+        if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r))) {
             loc[v.0 as usize] = Loc::Reg(r);
             active.push((end, v, r));
+            busy[cls] |= 1 << r;
             continue;
         }
         // Spill the cheapest: this value, or an active one of its class
@@ -460,6 +481,7 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
                 active.swap_remove(i);
                 loc[v.0 as usize] = Loc::Reg(r);
                 active.push((end, v, r));
+                // (The register changes hands within its class: still busy.)
             }
             _ => {
                 loc[v.0 as usize] = Loc::Spill(slot_for(start, end));

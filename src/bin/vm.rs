@@ -37,9 +37,9 @@ exception prints a traceback to stderr and exits with status 1.
 Options:
     --tier interp|jit|auto   Which tier runs the code (default: auto).
                              jit compiles every function to native code
-                             first; auto interprets and compiles the
-                             functions whose loops get hot (x86-64; elsewhere
-                             both interpret).
+                             before it first runs; auto interprets and
+                             compiles the functions whose calls and loops
+                             get hot (x86-64; elsewhere both interpret).
     --stats                  After the run (also after an uncaught exception), print
                              allocation statistics per allocator to stderr, one line
                              each: `kiln stats: allocator NAME: allocs=N frees=N

@@ -79,13 +79,17 @@ pub struct Machine {
     pub native: bool,
 }
 
-/// Compiling hot functions while they run (the `auto` tier): the
-/// interpreter samples where its loops spend their time and hands a
-/// function that reaches `threshold` samples to `compile`.
+/// Compiling functions while they run: the interpreter counts each
+/// function's calls and the backward jumps it takes in it, and hands a
+/// function to `compile` at the first past `threshold` (0, the `jit`
+/// tier: before it first runs; `auto`: once it is hot). The next call,
+/// or the loop's head, enters the native code.
 pub struct Tiering {
-    /// Loop back-edges and calls between two samples.
+    /// Loop back-edges and calls per window of fuel: at a window's end a
+    /// loop whose function has native code goes back to it.
     pub window: u64,
-    /// Samples before a function is compiled.
+    /// Calls and backward jumps a function runs interpreted before it is
+    /// compiled.
     pub threshold: u32,
     pub compile: Box<crate::tiering::Compile>,
 }
@@ -203,6 +207,8 @@ impl Machine {
         // (`--tier interp`), so that the pure interpreter pays nothing for
         // the tiers it does not use.
         let r = if self.native {
+            // The call from the host counts as the function's.
+            self.warm(p, m);
             self.exec::<true>(m, func, 0)
         } else {
             self.exec::<false>(m, func, 0)
@@ -300,6 +306,10 @@ impl Machine {
         // native code.
         macro_rules! tick {
             () => {{
+                if NATIVE {
+                    // SAFETY: `st.cur` points into `m.protos`.
+                    self.warm(unsafe { &*st.cur }, m);
+                }
                 let left = self.rt.fuel.left.get().wrapping_sub(1);
                 self.rt.fuel.left.set(left);
                 let end = left == 0;
@@ -762,6 +772,10 @@ impl Machine {
                     }
 
                     Op::Call { a, f: callee } => {
+                        if NATIVE {
+                            // SAFETY: verify() checked the callee exists.
+                            self.warm(unsafe { &*protos.add(callee as usize) }, m);
+                        }
                         let left = self.rt.fuel.left.get().wrapping_sub(1);
                         self.rt.fuel.left.set(left);
                         if st.fp == st.fend || left == 0 {
@@ -989,6 +1003,7 @@ impl Machine {
             rt: &self.rt,
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
+            window: self.window,
         };
         // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };
@@ -1049,16 +1064,10 @@ impl Machine {
     }
 
     /// The fuel counter ran down: takes the next window of ticks from the
-    /// reserve (a fuel error when there is none left) and, with tiering on,
-    /// records a profile sample for `p`, the function whose loop or call
-    /// spent the window's last tick (a call counts for the callee). A function that collects
-    /// `Tiering::threshold` samples is compiled to native code, which the
-    /// interpreter enters at the loop's head, or at the next call. Sampling this way costs the
-    /// interpreter's loops nothing: the tick they count anyway is the
-    /// profile.
+    /// reserve (a fuel error when there is none left).
     #[cold]
     #[inline(never)]
-    fn refuel(&mut self, p: Option<&Proto>, m: &Module) -> Result<(), Raised> {
+    fn refuel(&mut self, _p: Option<&Proto>, _m: &Module) -> Result<(), Raised> {
         let fuel = &self.rt.fuel;
         let reserve = fuel.reserve.get();
         if reserve == 0 {
@@ -1067,16 +1076,33 @@ impl Machine {
         let take = reserve.min(self.window);
         fuel.left.set(take);
         fuel.reserve.set(reserve - take);
-        if let (Some(t), Some(p)) = (&self.tiering, p) {
+        Ok(())
+    }
+
+    /// Counts a call of `p`, or a backward jump the interpreter takes in
+    /// it; with tiering on, compiles `p` at the first past the threshold
+    /// (once: a function native code cannot take stays interpreted).
+    #[inline(always)]
+    fn warm(&mut self, p: &Proto, m: &Module) {
+        if let Some(t) = &self.tiering {
             let heat = p.heat.get().saturating_add(1);
             p.heat.set(heat);
-            if heat == t.threshold && p.native().is_none() {
+            if heat == t.threshold.saturating_add(1) {
+                self.compile(p, m);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compile(&mut self, p: &Proto, m: &Module) {
+        if let Some(t) = &self.tiering {
+            if p.native().is_none() {
                 if let Some(code) = (t.compile)(p, m) {
                     p.set_native(code);
                 }
             }
         }
-        Ok(())
     }
 
     /// The ops that are long, rare or call out: kept out of the loop so that

@@ -88,6 +88,10 @@ pub struct Cx {
     /// Where a runtime operation's exception goes; native code then returns
     /// the instruction's index with [`RAISED`] set.
     pub raised: *mut crate::runtime::RaisedSlot,
+    /// Ticks in a window of fuel: native code that spends a window's last
+    /// tick takes the next window from the reserve itself, as the
+    /// interpreter does (only the interpreter raises the fuel error).
+    pub window: u64,
 }
 
 /// Set in the instruction index native code returns when the instruction

@@ -1,7 +1,7 @@
 //! The aarch64 backend of [`Asm`] over dynasm-rs.
 //!
 //! Pinned: `x19` the frame base (slot `r` at `[x19 + 8*r]`), `x20` the
-//! address of the fuel counter, `x21` the `Cx`; spill slot `n` is
+//! fuel left in the window (`crate::fuel`), `x21` the `Cx`; spill slot `n` is
 //! `[sp + 8*n]`. The emitter's scratch registers are `x0` (also where a
 //! call's integer result lands), `x15`, `d30`, `d31`; this file keeps
 //! `x16`, `x17` (the intra-procedure-call registers, which nothing else
@@ -16,7 +16,12 @@
 //!   `x16`; wide constants and addresses are built with `movz`/`movn` and
 //!   `movk`;
 //! - calls go through `x16` with `blr`; the link register they overwrite
-//!   was saved by the entry sequence, which every exit returns through;
+//!   was saved by the entry sequence, which every exit returns through
+//!   (the out-of-line refuel is reached with `bl` and keeps its own);
+//! - a label's address (`addr_of`) is `adr`, pc-relative: the code is
+//!   copied into the executable region as it is, and a function's code
+//!   stays within the ±1 MiB that `adr` and the conditional branches to
+//!   its out-of-line exits reach;
 //! - runtime calls follow AAPCS64 (arguments in `x0..x7`, `d0..d7`; `x19`
 //!   to `x28` and the low halves of `d8` to `d15` preserved), and a
 //!   32-bit result (`rt_exec`'s status) is widened before it is compared:
@@ -145,21 +150,97 @@ pub type Assembler = VecAssembler<Aarch64Relocation>;
 pub struct A64Asm {
     pub ops: Assembler,
     epi: DynamicLabel,
+    /// Fuel ticks that spent a window's last unit: (here, back to the
+    /// code, the exit), placed after the code.
+    refuels: Vec<(DynamicLabel, DynamicLabel, DynamicLabel)>,
 }
+
+/// The registers the out-of-line refuel saves around its call: every one
+/// a C call may clobber that the emitter or the allocator may hold a value
+/// in (`x0`..`x15`; `d0`..`d7` and `d16`..`d31`, as AAPCS64 preserves only
+/// `d8`..`d15`), and the link register of its own `bl`.
+const REFUEL_GPR_PAIRS: u8 = 8;
+const REFUEL_FPR_PAIRS: [u8; 12] = [0, 2, 4, 6, 16, 18, 20, 22, 24, 26, 28, 30];
+/// Bytes the refuel routine reserves: the pairs above and `x30`, with `sp`
+/// still 16-byte aligned.
+const REFUEL_FRAME: u32 = 16 * (REFUEL_GPR_PAIRS as u32 + 1 + REFUEL_FPR_PAIRS.len() as u32);
+/// Where `x30` and the float pairs are in it.
+const REFUEL_LR: u32 = 16 * REFUEL_GPR_PAIRS as u32;
+const REFUEL_FPRS: i32 = REFUEL_LR as i32 + 16;
+
+const _: () = assert!(REFUEL_FRAME <= 504, "stp/ldp reach every saved pair");
 
 impl A64Asm {
     /// An assembler whose code would start at address 0.
     pub fn new() -> A64Asm {
         let mut ops = Assembler::new(0);
         let epi = ops.new_dynamic_label();
-        A64Asm { ops, epi }
+        A64Asm {
+            ops,
+            epi,
+            refuels: Vec::new(),
+        }
     }
 
     /// The machine code, to list or to install.
-    pub fn finish_bytes(self) -> Vec<u8> {
+    pub fn finish_bytes(mut self) -> Vec<u8> {
+        self.place_refuels();
         self.ops
             .finalize()
             .unwrap_or_else(|e| panic!("the code's labels resolve: {e}"))
+    }
+
+    /// The out-of-line ends of the fuel ticks: the next window from
+    /// `fuel::refuel` (every register a value may live in saved around
+    /// the call, as the tick may be anywhere), or, with the run's fuel
+    /// spent, the tick undone and the exit taken.
+    fn place_refuels(&mut self) {
+        let sites = std::mem::take(&mut self.refuels);
+        if sites.is_empty() {
+            return;
+        }
+        let routine = self.ops.new_dynamic_label();
+        for (here, back, exit) in sites {
+            dynasm!(self.ops
+                ; .arch aarch64
+                ; =>here
+                ; bl =>routine
+                ; cbnz x20, =>back
+                ; movz x20, 1
+                ; b =>exit
+            );
+        }
+        dynasm!(self.ops
+            ; .arch aarch64
+            ; =>routine
+            ; sub sp, sp, REFUEL_FRAME
+        );
+        for k in 0..REFUEL_GPR_PAIRS {
+            let (r, at) = (2 * k, 16 * k as i32);
+            dynasm!(self.ops ; .arch aarch64 ; stp X(r), X(r + 1), [sp, at]);
+        }
+        dynasm!(self.ops ; .arch aarch64 ; str x30, [sp, REFUEL_LR]);
+        for (k, &r) in REFUEL_FPR_PAIRS.iter().enumerate() {
+            let at = REFUEL_FPRS + 16 * k as i32;
+            dynasm!(self.ops ; .arch aarch64 ; stp D(r), D(r + 1), [sp, at]);
+        }
+        dynasm!(self.ops ; .arch aarch64 ; mov x0, x21);
+        self.movi(TMP, crate::fuel::refuel as *const () as usize as i64);
+        dynasm!(self.ops ; .arch aarch64 ; blr X(TMP) ; mov x20, x0);
+        for (k, &r) in REFUEL_FPR_PAIRS.iter().enumerate() {
+            let at = REFUEL_FPRS + 16 * k as i32;
+            dynasm!(self.ops ; .arch aarch64 ; ldp D(r), D(r + 1), [sp, at]);
+        }
+        dynasm!(self.ops ; .arch aarch64 ; ldr x30, [sp, REFUEL_LR]);
+        for k in 0..REFUEL_GPR_PAIRS {
+            let (r, at) = (2 * k, 16 * k as i32);
+            dynasm!(self.ops ; .arch aarch64 ; ldp X(r), X(r + 1), [sp, at]);
+        }
+        dynasm!(self.ops
+            ; .arch aarch64
+            ; add sp, sp, REFUEL_FRAME
+            ; ret
+        );
     }
 
     /// Puts the code in the executable region.
@@ -390,9 +471,12 @@ fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
         ; sub sp, sp, SPILLS
         ; mov x21, x0
         ; ldr x19, [x0, CX_BASE as u32]
-        ; ldr x20, [x0, CX_FUEL as u32]
+        ; ldr x16, [x0, CX_FUEL as u32]
+        ; ldr x20, [x16]
         ; br x1
         ; =>epi
+        ; ldr x16, [x21, CX_FUEL as u32]
+        ; str x20, [x16]
         ; add sp, sp, SPILLS
         ; ldp d14, d15, [sp, 144]
         ; ldp d12, d13, [sp, 128]
@@ -682,14 +766,14 @@ impl Asm for A64Asm {
     }
 
     fn fuel(&mut self, l: DynamicLabel) {
+        let (here, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops
             ; .arch aarch64
-            ; ldr X(TMP), [x20]
-            ; cmp XSP(TMP), 1
-            ; b.eq =>l
-            ; sub XSP(TMP), XSP(TMP), 1
-            ; str X(TMP), [x20]
+            ; subs x20, x20, 1
+            ; b.eq =>here
+            ; =>back
         );
+        self.refuels.push((here, back, l));
     }
 
     fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]) {
@@ -727,9 +811,14 @@ impl Asm for A64Asm {
         self.addi(2, 19, slot as i64 * 8);
         self.movi(3, window as i64);
         self.mem(Mem::LdX, 4, 21, CX_RAISED);
+        // The operation spends from the window's count.
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; str x20, [X(TMP)]);
         self.movi(TMP, f as i64);
         // The status is a u32: the upper half of x0 is not defined.
         dynasm!(self.ops ; .arch aarch64 ; blr X(TMP) ; mov w0, w0);
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
     }
 
     fn cx(&mut self, d: PReg) {
@@ -742,6 +831,10 @@ impl Asm for A64Asm {
 
     fn jump_reg(&mut self, r: PReg) {
         dynasm!(self.ops ; .arch aarch64 ; br X(r));
+    }
+
+    fn addr_of(&mut self, d: PReg, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch aarch64 ; adr X(d), =>l);
     }
 }
 
@@ -992,9 +1085,22 @@ mod tests {
 mod run {
     use super::*;
 
+    /// Fuel for a run: the window's count, the reserve, a window's size.
+    #[derive(Clone, Copy)]
+    struct Fuel {
+        left: u64,
+        reserve: u64,
+        window: u64,
+    }
+
     /// Assembles `body` between the entry sequence and an exit, runs it on
-    /// `slots` with `fuel`, and returns the slots and what it left with.
-    fn run_fuel(slots: &[u64], fuel: u64, body: impl FnOnce(&mut A64Asm)) -> (Vec<u64>, u32, u64) {
+    /// `slots` with `fuel`, and returns the slots, the exit's code and the
+    /// fuel (left, reserve) it left.
+    fn run_fuel(
+        slots: &[u64],
+        fuel: Fuel,
+        body: impl FnOnce(&mut A64Asm),
+    ) -> (Vec<u64>, u32, (u64, u64)) {
         let mut s = slots.to_vec();
         let mut a = A64Asm::new();
         a.prologue();
@@ -1002,31 +1108,41 @@ mod run {
         body(&mut a);
         a.exit(0);
         let buf = a.finish();
-        let mut fuel = fuel;
+        let rt = vm::rt::RtCtx::new(vm::classmethods::ClassTable::new(
+            typer::classes::Classes::shared(),
+        ));
+        rt.fuel.left.set(fuel.left);
+        rt.fuel.reserve.set(fuel.reserve);
         let mut cx = vm::tiering::Cx {
             base: s.as_mut_ptr(),
-            fuel: &mut fuel,
+            fuel: rt.fuel.left.as_ptr(),
             ctl: std::ptr::null_mut(),
             frames: std::ptr::null(),
             stack: s.as_mut_ptr(),
             stack_len: s.len(),
             protos: std::ptr::null(),
-            rt: std::ptr::null(),
+            rt: &rt,
             rtops: std::ptr::null(),
             raised: std::ptr::null_mut(),
+            window: fuel.window,
         };
         // SAFETY: the code follows the `Enter` contract (prologue first),
-        // touches only the slots each test passes and the fuel counter,
-        // and returns.
+        // touches only the slots each test passes and the fuel (through
+        // `rt`, which outlives the run), and returns.
         let code = unsafe {
             let enter: vm::tiering::Enter = std::mem::transmute(buf.ptr(0));
             enter(&mut cx, buf.ptr(at))
         };
-        (s, code, fuel)
+        (s, code, (rt.fuel.left.get(), rt.fuel.reserve.get()))
     }
 
     fn run(slots: &[u64], body: impl FnOnce(&mut A64Asm)) -> Vec<u64> {
-        run_fuel(slots, 10, body).0
+        let fuel = Fuel {
+            left: 10,
+            reserve: 0,
+            window: 10,
+        };
+        run_fuel(slots, fuel, body).0
     }
 
     fn floordiv(a: i64, b: i64) -> i64 {
@@ -1222,8 +1338,20 @@ mod run {
 
     #[test]
     fn fuel_leaves_the_last_unit_and_exits_carry_their_code() {
-        for (f, at, left) in [(5u64, 0u32, 4u64), (1, 9, 1)] {
-            let (_, code, fuel) = run_fuel(&[0], f, |a| {
+        // (left, reserve) before one tick: the exit taken, and what is
+        // left after.
+        for (before, at, after) in [
+            ((5u64, 0u64), 0u32, (4u64, 0u64)),
+            ((1, 0), 9, (1, 0)),
+            ((1, 25), 0, (10, 15)),
+            ((1, 4), 0, (4, 0)),
+        ] {
+            let fuel = Fuel {
+                left: before.0,
+                reserve: before.1,
+                window: 10,
+            };
+            let (_, code, left) = run_fuel(&[0], fuel, |a| {
                 let l = a.new_label();
                 let done = a.new_label();
                 a.fuel(l);
@@ -1232,11 +1360,92 @@ mod run {
                 a.exit(9);
                 a.bind(done);
             });
-            assert_eq!((code, fuel), (at, left), "fuel {f}");
+            assert_eq!((code, left), (at, after), "fuel {before:?}");
         }
         let raised = (5 | vm::tiering::RAISED) as u32;
-        let (_, code, _) = run_fuel(&[0], 1, |a| a.exit(raised));
+        let fuel = Fuel {
+            left: 1,
+            reserve: 0,
+            window: 1,
+        };
+        let (_, code, _) = run_fuel(&[0], fuel, |a| a.exit(raised));
         assert_eq!(code, raised);
+    }
+
+    /// A loop that ticks until the run's fuel is spent: every window taken
+    /// from the reserve, the last unit left for the interpreter, and every
+    /// register a value may live in kept across the out-of-line refuels.
+    #[test]
+    fn fuel_refuels_in_line_until_the_run_is_spent() {
+        let gprs: Vec<PReg> = (0..16)
+            .chain(A64Asm::REGS.gpr_saved.iter().copied())
+            .collect();
+        let fprs: Vec<PReg> = (0..32).filter(|&d| d != FTMP).collect();
+        let n = 1 + gprs.len() + fprs.len();
+        let mut slots = vec![0u64; n];
+        let (s, code, left) = run_fuel(
+            &slots,
+            Fuel {
+                left: 1,
+                reserve: 25,
+                window: 10,
+            },
+            |a| {
+                let (top, out) = (a.new_label(), a.new_label());
+                for (k, &r) in gprs.iter().enumerate() {
+                    a.movi(r, 1000 + k as i64);
+                }
+                for (k, &d) in fprs.iter().enumerate() {
+                    a.movi(TMP2, f64::to_bits(0.5 + k as f64) as i64);
+                    a.bits_to_f(d, TMP2);
+                }
+                a.bind(top);
+                a.fuel(out);
+                // The count in a slot: every scratch register is in use.
+                a.load_slot(TMP2, 0);
+                a.alu(IOp::Add, TMP2, TMP2, Src::K(1));
+                a.store_slot(0, TMP2);
+                a.jump(top);
+                a.bind(out);
+                for (k, &r) in gprs.iter().enumerate() {
+                    a.store_slot(1 + k as u16, r);
+                }
+                for (k, &d) in fprs.iter().enumerate() {
+                    a.fstore_slot((1 + gprs.len() + k) as u16, d);
+                }
+            },
+        );
+        slots[0] = 25;
+        for (k, _) in gprs.iter().enumerate() {
+            slots[1 + k] = 1000 + k as u64;
+        }
+        for (k, _) in fprs.iter().enumerate() {
+            slots[1 + gprs.len() + k] = f64::to_bits(0.5 + k as f64);
+        }
+        assert_eq!(code, 0);
+        assert_eq!(s, slots);
+        assert_eq!(left, (1, 0));
+    }
+
+    #[test]
+    fn addr_of_is_where_the_label_is_bound() {
+        // Forward and backward: the address taken, then jumped to.
+        let s = run(&[0, 0], |a| {
+            let (back, fwd, done) = (a.new_label(), a.new_label(), a.new_label());
+            a.addr_of(3, fwd);
+            a.jump_reg(3);
+            a.bind(back);
+            a.movi(4, 7);
+            a.store_slot(1, 4);
+            a.jump(done);
+            a.bind(fwd);
+            a.movi(4, 5);
+            a.store_slot(0, 4);
+            a.addr_of(5, back);
+            a.jump_reg(5);
+            a.bind(done);
+        });
+        assert_eq!(s, [5, 7]);
     }
 
     extern "C" fn sub2(a: i64, b: i64) -> i64 {

@@ -1,10 +1,6 @@
 //! The aarch64 backend: [`asm::A64Asm`], the register-allocating
 //! emitter's [`crate::backend::Asm`] over dynasm-rs.
 //!
-//! Unlike x86-64, this backend has no single-pass counterpart (`lower`
-//! over `masm::Masm`): a function the low IR's pipeline does not take
-//! stays interpreted on aarch64.
-//!
 //! The code is assembled into a vector on any host: installed into the
 //! executable region on an aarch64 host, listed (`vm asm --arch aarch64`)
 //! or checked by the encoder tests, which so run in every `cargo test`,

@@ -1,7 +1,7 @@
 //! The x86-64 backend of [`Asm`] over dynasm-rs.
 //!
 //! Pinned: `rbx` the frame base (slot `r` at `[rbx + 8*r]`), `r12` the
-//! address of the fuel counter, `r13` the `Cx`; spill slot `n` is
+//! fuel left in the window (`crate::fuel`), `r13` the `Cx`; spill slot `n` is
 //! `[rsp + 8*n]`. The emitter's scratch registers are `rax`, `r11`,
 //! `xmm14`, `xmm15`; this file keeps `r10` and `xmm13` for itself (inside
 //! one operation). Everything else is the allocator's.
@@ -21,16 +21,21 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use crate::backend::{Asm, Src, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
 use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
+
+/// The allocator's registers a call clobbers (see `REGS`): what the
+/// out-of-line refuel saves around its call.
+const CLOBBERED_GPR: [u8; 6] = [1, 2, 6, 7, 8, 9];
+const CLOBBERED_FPR: u8 = 13;
 use crate::regalloc::{PReg, Regs};
 
 /// Bytes the entry sequence reserves below its pushes: the spill slots and
 /// eight more, so that `rsp` is 16-byte aligned at every call.
 const FRAME: i32 = 8 * MAX_SPILLS as i32 + 8;
 
-/// The entry sequence of every function's native code (this backend's and
-/// the single-pass one's alike: a native script call jumps from one to the
-/// other on the same machine frame), then the epilogue at `epi`.
-pub fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
+/// The entry sequence of every function's native code (all the same: a
+/// native script call jumps from one function's code to another's on the
+/// same machine frame), then the epilogue at `epi`.
+fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
     // (cx, at) arrive in rdi, rsi (System V). Six pushes after the return
     // address and FRAME bytes leave rsp 16-byte aligned.
     dynasm!(ops
@@ -44,9 +49,12 @@ pub fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
         ; sub rsp, FRAME
         ; mov r13, rdi
         ; mov rbx, QWORD [rdi + CX_BASE]
-        ; mov r12, QWORD [rdi + CX_FUEL]
+        ; mov rax, QWORD [rdi + CX_FUEL]
+        ; mov r12, QWORD [rax]
         ; jmp rsi
         ; =>epi
+        ; mov rcx, QWORD [r13 + CX_FUEL]
+        ; mov QWORD [rcx], r12
         ; add rsp, FRAME
         ; pop r15
         ; pop r14
@@ -61,17 +69,75 @@ pub fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
 pub struct X64Asm {
     pub ops: Assembler,
     epi: DynamicLabel,
+    /// Fuel ticks that spent a window's last unit: (here, back to the
+    /// loop, the exit), placed after the code.
+    refuels: Vec<(DynamicLabel, DynamicLabel, DynamicLabel)>,
 }
 
 impl X64Asm {
     pub fn new() -> X64Asm {
         let mut ops = Assembler::new(0);
         let epi = ops.new_dynamic_label();
-        X64Asm { ops, epi }
+        X64Asm {
+            ops,
+            epi,
+            refuels: Vec::new(),
+        }
+    }
+
+    /// The out-of-line ends of the fuel ticks: the next window from
+    /// `fuel::refuel` (the allocator's call-clobbered registers saved
+    /// around the call, as the tick may be anywhere), or, with the run's
+    /// fuel spent, the tick undone and the exit taken.
+    fn place_refuels(&mut self) {
+        let sites = std::mem::take(&mut self.refuels);
+        if sites.is_empty() {
+            return;
+        }
+        let routine = self.ops.new_dynamic_label();
+        for (here, back, exit) in sites {
+            dynasm!(self.ops
+                ; .arch x64
+                ; =>here
+                ; call =>routine
+                ; test r12, r12
+                ; jnz =>back
+                ; mov r12d, 1
+                ; jmp =>exit
+            );
+        }
+        // Entered with rsp 8 below a multiple of 16 (the native frame keeps
+        // it aligned, the call pushed the return address): six pushes and
+        // 13 floats leave it aligned for the call.
+        let saved = 8 * CLOBBERED_FPR as i32;
+        dynasm!(self.ops ; .arch x64 ; =>routine);
+        for r in CLOBBERED_GPR {
+            dynasm!(self.ops ; .arch x64 ; push Rq(r));
+        }
+        dynasm!(self.ops ; .arch x64 ; sub rsp, saved);
+        for x in 0..CLOBBERED_FPR {
+            dynasm!(self.ops ; .arch x64 ; movsd QWORD [rsp + 8 * x as i32], Rx(x));
+        }
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, r13
+            ; mov rax, QWORD crate::fuel::refuel as *const () as usize as i64
+            ; call rax
+            ; mov r12, rax
+        );
+        for x in 0..CLOBBERED_FPR {
+            dynasm!(self.ops ; .arch x64 ; movsd Rx(x), QWORD [rsp + 8 * x as i32]);
+        }
+        dynasm!(self.ops ; .arch x64 ; add rsp, saved);
+        for r in CLOBBERED_GPR.into_iter().rev() {
+            dynasm!(self.ops ; .arch x64 ; pop Rq(r));
+        }
+        dynasm!(self.ops ; .arch x64 ; ret);
     }
 
     /// Puts the code in the executable region.
-    pub fn finish(self) -> crate::code::Code {
+    pub fn finish(mut self) -> crate::code::Code {
+        self.place_refuels();
         let bytes = self
             .ops
             .finalize()
@@ -516,12 +582,14 @@ impl Asm for X64Asm {
     }
 
     fn fuel(&mut self, l: DynamicLabel) {
+        let (here, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         dynasm!(self.ops
             ; .arch x64
-            ; cmp QWORD [r12], 1
-            ; je =>l
-            ; dec QWORD [r12]
+            ; dec r12
+            ; jz =>here
+            ; =>back
         );
+        self.refuels.push((here, back, l));
     }
 
     fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]) {
@@ -566,8 +634,12 @@ impl Asm for X64Asm {
             ; lea rdx, [rbx + regs]
             ; mov rcx, QWORD window as i64
             ; mov r8, QWORD [r13 + CX_RAISED]
+            ; mov rax, QWORD [r13 + CX_FUEL]
+            ; mov QWORD [rax], r12
             ; mov rax, QWORD f as i64
             ; call rax
+            ; mov r10, QWORD [r13 + CX_FUEL]
+            ; mov r12, QWORD [r10]
         );
     }
 
@@ -581,6 +653,10 @@ impl Asm for X64Asm {
 
     fn jump_reg(&mut self, r: PReg) {
         dynasm!(self.ops ; .arch x64 ; jmp Rq(r));
+    }
+
+    fn addr_of(&mut self, d: PReg, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [=>l]);
     }
 }
 
@@ -610,6 +686,7 @@ mod tests {
             rt: std::ptr::null(),
             rtops: std::ptr::null(),
             raised: std::ptr::null_mut(),
+            window: 0,
         };
         // SAFETY: the code follows the `Enter` contract (prologue first),
         // touches only the slots each test passes, and returns.
