@@ -18,8 +18,10 @@
 //! Its own `main` (no libtest harness): the child must run on the main
 //! thread, with the stack the `vm` binary has.
 
+#[path = "common/runner.rs"]
+mod runner;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use kiln_fuzz::campaign::{self, Launcher, Mode, Plan, Settings};
@@ -85,7 +87,7 @@ fn corpus_dir() -> PathBuf {
 
 /// How `vm ARGS` ended, if not with status 0 or 1 within the limit.
 fn vm_abnormal(args: &[&str], file: &Path) -> Option<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vm"))
+    let mut child = runner::command(env!("CARGO_BIN_EXE_vm"))
         .args(args)
         .arg(file)
         .stdin(std::process::Stdio::null())

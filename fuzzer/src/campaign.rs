@@ -351,15 +351,26 @@ fn exit_text(st: std::process::ExitStatus) -> String {
 }
 
 fn spawn(l: &Launcher, s: &Settings, inputs: &Inputs, timeout: Duration) -> ChildRun {
-    let mut cmd = match l.mem_limit_kb {
-        Some(kb) if cfg!(unix) => {
+    // Under an emulator (a cross-compiled test run: `KILN_TEST_RUNNER`, as
+    // the tests use it) the child is started through it, without the
+    // address-space cap, which the emulator's own reservations would hit.
+    let emu: Vec<String> = std::env::var("KILN_TEST_RUNNER")
+        .map(|r| r.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut cmd = match (emu.split_first(), l.mem_limit_kb) {
+        (Some((e, rest)), _) => {
+            let mut c = Command::new(e);
+            c.args(rest).arg(&l.exe);
+            c
+        }
+        (None, Some(kb)) if cfg!(unix) => {
             let mut c = Command::new("/bin/sh");
             c.arg("-c")
                 .arg(format!("ulimit -v {kb} 2>/dev/null; exec \"$0\" \"$@\""))
                 .arg(&l.exe);
             c
         }
-        _ => Command::new(&l.exe),
+        (None, _) => Command::new(&l.exe),
     };
     cmd.args(&l.prefix).args(s.args());
     match inputs {
