@@ -148,6 +148,20 @@ impl ArrayRef {
     pub fn class(&self) -> ClassId {
         ClassId(self.get().class)
     }
+    /// The strides in bytes, one per dimension (negative for reversed views).
+    pub fn strides(&self) -> Vec<isize> {
+        self.get().strides().to_vec()
+    }
+    /// The address of the first element. It stays valid while any reference
+    /// to the array lives (this one, a clone, or one a script holds); reads
+    /// and writes through it must stay inside `shape` and `strides`.
+    pub fn data_ptr(&self) -> *mut u8 {
+        self.get().data
+    }
+    /// Whether the elements are laid out in C order with no gaps.
+    pub fn is_c_contiguous(&self) -> bool {
+        self.get().is_c_contiguous()
+    }
     /// The elements in C order, converted to f64.
     pub fn to_vec_f64(&self) -> Vec<f64> {
         self.collect(|v| v.as_f64())
@@ -707,6 +721,62 @@ impl Vm {
         self.check_class(class)?;
         check_shape(shape, data.len(), T::DTYPE.itemsize())?;
         Ok(self.host_array(data, shape, class))
+    }
+
+    /// An array over memory the host owns, without copying: any strides (in
+    /// bytes, negative for reversed views), released by dropping `keep` when
+    /// the last reference to the array goes (a script may keep one past the
+    /// call). Writes by the script go through to the host's memory.
+    ///
+    /// An error when the class is unknown, there are more than 8 dimensions,
+    /// `strides` and `shape` differ in length, or `data` or a stride is not
+    /// a multiple of the element size (Kiln reads elements aligned).
+    ///
+    /// # Safety
+    /// Every element `shape` and `strides` reach from `data` is readable and
+    /// writable memory that nothing else frees or moves while `keep` lives,
+    /// and that no other thread touches while a script runs.
+    ///
+    /// ```
+    /// use kiln::{DType, Value, Vm, NDARRAY};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// let m = vm.load("s.py", "def bump(a):\n    a[0] += 1.0\n    return a.sum()\n").unwrap();
+    /// let mut buf = vec![1.0f64, 2.0, 3.0, 4.0];
+    /// // The odd elements, reversed: a view with stride -16 starting at buf[3].
+    /// let p = unsafe { buf.as_mut_ptr().add(3) } as *mut u8;
+    /// let a = unsafe { vm.array_from_raw(p, DType::F64, &[2], &[-16], NDARRAY, Box::new(())) }.unwrap();
+    /// assert_eq!(vm.call(&m, "bump", &[Value::Array(a)]).unwrap(), Value::Float(7.0));
+    /// assert_eq!(buf, vec![1.0, 2.0, 3.0, 5.0]);
+    /// ```
+    pub unsafe fn array_from_raw(
+        &mut self,
+        data: *mut u8,
+        dtype: DType,
+        shape: &[usize],
+        strides: &[isize],
+        class: ClassId,
+        keep: Box<dyn std::any::Any>,
+    ) -> Result<ArrayRef, Error> {
+        self.check_class(class)?;
+        let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        check_shape(shape, n.unwrap_or(usize::MAX), dtype.itemsize())?;
+        if strides.len() != shape.len() {
+            return Err(Error::Call(format!(
+                "{} strides for {} dimensions",
+                strides.len(),
+                shape.len()
+            )));
+        }
+        let size = dtype.itemsize();
+        if data as usize % size != 0 || strides.iter().any(|s| s.unsigned_abs() % size != 0) {
+            return Err(Error::Call(format!(
+                "array data and strides must be multiples of the element size ({size} bytes)"
+            )));
+        }
+        // SAFETY: the caller's contract covers every offset reached; the
+        // shape and strides were checked to agree in length and to fit.
+        let ptr = unsafe { array::from_host_strided(data, dtype, shape, strides, class.0, keep) };
+        Ok(ArrayRef { ptr })
     }
 
     /// An array over `data`, whose shape [`check_shape`] accepted.

@@ -34,7 +34,7 @@ pub(crate) fn overlaps(ins: &[Input], o: &Array, in_place: bool) -> bool {
         && ins
             .iter()
             .skip(1)
-            .any(|x| matches!(x, Input::Arr(a) if a.meminfo == o.meminfo))
+            .any(|x| matches!(x, Input::Arr(a) if a.shares_memory(o)))
 }
 
 /// The ufunc kernel of the runtime table (see `vm::runtime::Kernels::ufunc`).
@@ -97,9 +97,7 @@ pub fn ufunc(f: Ufunc, dt: DType, ins: &[Input], o: &Array, in_place: bool) -> R
 fn typed_loop(f: Ufunc, dt: DType, ins: &[Input], o: &Array, in_place: bool) -> bool {
     let shape = o.shape();
     let arrays_fit = ins.iter().all(|x| match x {
-        Input::Arr(a) => {
-            a.dtype == dt && !(in_place && a.meminfo == o.meminfo && !std::ptr::eq(*a, o))
-        }
+        Input::Arr(a) => a.dtype == dt && !(in_place && a.shares_memory(o) && !std::ptr::eq(*a, o)),
         Input::Scalar(_) => true,
     });
     if !arrays_fit || (o.dtype != dt && o.dtype != DType::Bool) || shape.is_empty() {

@@ -42,7 +42,7 @@ pub fn fused(fz: &Fused, ins: &[Input], o: &Array) -> Result<(), Raised> {
     let shape = o.shape();
     let overlap = ins.iter().any(|x| match x {
         Input::Arr(a) => {
-            a.meminfo == o.meminfo
+            a.shares_memory(o)
                 && (a.data != o.data
                     || broadcast_strides(a.shape(), a.strides(), shape)[..shape.len()]
                         != *o.strides())
@@ -55,7 +55,7 @@ pub fn fused(fz: &Fused, ins: &[Input], o: &Array) -> Result<(), Raised> {
         .any(|n| matches!(n, FusedNode::Ufunc { f: Ufunc::Power, dt, .. } if !dt.is_float()));
     let shared = ins
         .iter()
-        .any(|x| matches!(x, Input::Arr(a) if a.meminfo == o.meminfo));
+        .any(|x| matches!(x, Input::Arr(a) if a.shares_memory(o)));
     let buffered = overlap || (may_raise && shared);
     if !buffered {
         if let Some(dt) = typed_dtype(fz, o) {

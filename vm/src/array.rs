@@ -56,6 +56,21 @@ impl Array {
         }
         true
     }
+    /// May the two arrays share memory? The same block, or (for arrays
+    /// over host memory, which a host may pass twice as separate blocks)
+    /// byte ranges that intersect.
+    pub fn shares_memory(&self, other: &Array) -> bool {
+        if self.meminfo == other.meminfo {
+            return true;
+        }
+        let range = |a: &Array| {
+            let (lo, hi) = span(a.shape(), a.strides(), a.itemsize());
+            let p = a.data as usize;
+            (p.wrapping_sub(lo), p.wrapping_add(hi))
+        };
+        let ((a0, a1), (b0, b1)) = (range(self), range(other));
+        a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1
+    }
 }
 
 /// C-order strides of a shape for an item size.
@@ -159,6 +174,51 @@ pub fn from_host(
     let size = shape.iter().product::<usize>() * dtype.itemsize();
     let mi = meminfo::host_block(data, size, keep);
     header(mi, data, dtype, shape, class)
+}
+
+/// [`from_host`] with any strides (in bytes, negative allowed): `data` is
+/// the first element, and the block records the span of bytes the strides
+/// reach, `lo` bytes before `data` and `hi` after it.
+///
+/// # Safety
+/// Every offset `shape` and `strides` reach from `data` is inside memory
+/// that stays valid while `keep` lives; `shape.len() <= MAX_NDIM` and
+/// `strides.len() == shape.len()`.
+pub unsafe fn from_host_strided(
+    data: *mut u8,
+    dtype: DType,
+    shape: &[usize],
+    strides: &[isize],
+    class: u32,
+    keep: Box<dyn std::any::Any>,
+) -> *mut Array {
+    let (lo, hi) = span(shape, strides, dtype.itemsize());
+    // SAFETY: `lo` bytes before `data` are part of the host memory (the
+    // contract: the lowest offset the strides reach).
+    let base = unsafe { data.sub(lo) };
+    let mi = meminfo::host_block(base, lo + hi, keep);
+    let a = header(mi, data, dtype, shape, class);
+    // SAFETY: `header` returned a new, unshared header.
+    unsafe { (&mut (*a).strides)[..strides.len()].copy_from_slice(strides) };
+    a
+}
+
+/// Bytes an array reaches before its first element and from it on
+/// (including the last element's bytes); `(0, 0)` when it is empty.
+pub fn span(shape: &[usize], strides: &[isize], itemsize: usize) -> (usize, usize) {
+    if shape.contains(&0) {
+        return (0, 0);
+    }
+    let (mut lo, mut hi) = (0usize, itemsize);
+    for (&n, &s) in shape.iter().zip(strides) {
+        let reach = (n - 1).saturating_mul(s.unsigned_abs());
+        if s < 0 {
+            lo = lo.saturating_add(reach);
+        } else {
+            hi = hi.saturating_add(reach);
+        }
+    }
+    (lo, hi)
 }
 
 /// A new header viewing `base`'s memory.
