@@ -768,7 +768,11 @@ impl Vm {
             )));
         }
         let size = dtype.itemsize();
-        if data as usize % size != 0 || strides.iter().any(|s| s.unsigned_abs() % size != 0) {
+        if !(data as usize).is_multiple_of(size)
+            || strides
+                .iter()
+                .any(|s| !s.unsigned_abs().is_multiple_of(size))
+        {
             return Err(Error::Call(format!(
                 "array data and strides must be multiples of the element size ({size} bytes)"
             )));
