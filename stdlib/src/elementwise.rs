@@ -262,18 +262,10 @@ pub fn apply(f: Ufunc, dt: DType, v: &[Val]) -> Result<Val, Raised> {
             Ceil => Val::F(a.ceil()),
             Rint => Val::F(a.round_ties_even()),
             Arctan2 => Val::F(a.atan2(b)),
-            Minimum => Val::F(if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else {
-                a.min(b)
-            }),
-            Maximum => Val::F(if a.is_nan() || b.is_nan() {
-                f64::NAN
-            } else {
-                a.max(b)
-            }),
-            Fmin => Val::F(a.min(b)),
-            Fmax => Val::F(a.max(b)),
+            Minimum => Val::F(crate::scalar::minimum_f64(a, b)),
+            Maximum => Val::F(crate::scalar::maximum_f64(a, b)),
+            Fmin => Val::F(crate::scalar::fmin_f64(a, b)),
+            Fmax => Val::F(crate::scalar::fmax_f64(a, b)),
             BitwiseAnd | BitwiseOr | BitwiseXor | Invert | LeftShift | RightShift => {
                 unreachable!("typer rejects bitwise ops on floats")
             }

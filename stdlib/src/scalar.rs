@@ -251,3 +251,77 @@ mod tests {
         assert_eq!(f64_to_i64(1e19), Err(BIG_TO_INT));
     }
 }
+
+// NumPy's float min/max, with its choice between equal operands (which
+// tells +0.0 from -0.0): `maximum`/`minimum` give the second operand and
+// propagate NaN; `fmax`/`fmin` give the first and ignore a NaN.
+
+/// `np.maximum` of two floats.
+#[inline(always)]
+pub fn maximum_f64(a: f64, b: f64) -> f64 {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// `np.minimum` of two floats.
+#[inline(always)]
+pub fn minimum_f64(a: f64, b: f64) -> f64 {
+    if a < b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// `np.fmax` of two floats.
+#[inline(always)]
+pub fn fmax_f64(a: f64, b: f64) -> f64 {
+    if a >= b || b.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// `np.fmin` of two floats.
+#[inline(always)]
+pub fn fmin_f64(a: f64, b: f64) -> f64 {
+    if a <= b || b.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+#[cfg(test)]
+mod minmax_tests {
+    use super::*;
+
+    fn bits(v: f64) -> u64 {
+        v.to_bits()
+    }
+
+    #[test]
+    fn ties_and_nan_as_numpy() {
+        // np.maximum(0.0, -0.0) is -0.0, np.maximum(-0.0, 0.0) is 0.0.
+        assert_eq!(bits(maximum_f64(0.0, -0.0)), bits(-0.0));
+        assert_eq!(bits(maximum_f64(-0.0, 0.0)), bits(0.0));
+        assert_eq!(bits(minimum_f64(0.0, -0.0)), bits(-0.0));
+        assert_eq!(bits(minimum_f64(-0.0, 0.0)), bits(0.0));
+        // np.fmax(0.0, -0.0) is 0.0, np.fmax(-0.0, 0.0) is -0.0.
+        assert_eq!(bits(fmax_f64(0.0, -0.0)), bits(0.0));
+        assert_eq!(bits(fmax_f64(-0.0, 0.0)), bits(-0.0));
+        assert_eq!(bits(fmin_f64(0.0, -0.0)), bits(0.0));
+        assert_eq!(bits(fmin_f64(-0.0, 0.0)), bits(-0.0));
+        assert!(maximum_f64(1.0, f64::NAN).is_nan() && maximum_f64(f64::NAN, 1.0).is_nan());
+        assert!(minimum_f64(1.0, f64::NAN).is_nan() && minimum_f64(f64::NAN, 1.0).is_nan());
+        assert_eq!(fmax_f64(f64::NAN, 1.0), 1.0);
+        assert_eq!(fmax_f64(1.0, f64::NAN), 1.0);
+        assert_eq!(fmin_f64(f64::NAN, -1.0), -1.0);
+        assert_eq!(maximum_f64(2.0, 3.0), 3.0);
+        assert_eq!(minimum_f64(2.0, 3.0), 2.0);
+    }
+}

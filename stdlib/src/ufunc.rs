@@ -329,16 +329,8 @@ loop2!(add_f64, f64, f64, |x, y| x + y);
 loop2!(sub_f64, f64, f64, |x, y| x - y);
 loop2!(mul_f64, f64, f64, |x, y| x * y);
 loop2!(div_f64, f64, f64, |x, y| x / y);
-loop2!(min_f64, f64, f64, |x, y| if x.is_nan() || y.is_nan() {
-    f64::NAN
-} else {
-    x.min(y)
-});
-loop2!(max_f64, f64, f64, |x, y| if x.is_nan() || y.is_nan() {
-    f64::NAN
-} else {
-    x.max(y)
-});
+loop2!(min_f64, f64, f64, |x, y| crate::scalar::minimum_f64(x, y));
+loop2!(max_f64, f64, f64, |x, y| crate::scalar::maximum_f64(x, y));
 loop2!(add_f32, f32, f32, |x, y| x + y);
 loop2!(sub_f32, f32, f32, |x, y| x - y);
 loop2!(mul_f32, f32, f32, |x, y| x * y);
@@ -375,8 +367,8 @@ loop2!(mod_f64, f64, f64, |x, y| if y == 0.0 {
     crate::scalar::mod_f64(x, y)
 });
 loop2!(pow_f64, f64, f64, |x, y| x.powf(y));
-loop2!(fmin_f64, f64, f64, |x, y| x.min(y));
-loop2!(fmax_f64, f64, f64, |x, y| x.max(y));
+loop2!(fmin_f64, f64, f64, |x, y| crate::scalar::fmin_f64(x, y));
+loop2!(fmax_f64, f64, f64, |x, y| crate::scalar::fmax_f64(x, y));
 loop2!(floordiv_i64, i64, i64, |x, y| if y == 0 {
     0
 } else {
