@@ -26,6 +26,8 @@
 //! ```
 
 pub mod capi;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 
 use std::cell::RefCell;
 use std::fmt;

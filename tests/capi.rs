@@ -1,18 +1,29 @@
 //! Builds `examples/c/seed.c` with the system C compiler against the kiln
-//! static library and runs it: the C host sees the seed's allocator trace,
-//! the result, and an error as text.
+//! static library, and again against the shared one, and runs both: the C
+//! host sees the seed's allocator trace, the result, and an error as text.
 
 #[path = "c/link.rs"]
 mod link;
 #[path = "common/runner.rs"]
 mod runner;
 
+use link::Link;
+
 #[test]
-fn c_host_runs_the_seed() {
-    let out_dir = std::env::temp_dir().join(format!("kiln-capi-{}", std::process::id()));
+fn c_host_runs_the_seed_linked_statically() {
+    seed(Link::Static);
+}
+
+#[test]
+fn c_host_runs_the_seed_linked_dynamically() {
+    seed(Link::Shared);
+}
+
+fn seed(link: Link) {
+    let out_dir = std::env::temp_dir().join(format!("kiln-capi-{link:?}-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join("seed");
-    link::build_c(&["examples/c/seed.c"], &exe);
+    link::build_c(&["examples/c/seed.c"], &exe, link);
     let out = runner::command(&exe).output().unwrap();
     assert!(
         out.status.success(),
