@@ -1,4 +1,4 @@
-//! Kiln arrays as [`ndarray`](::ndarray) arrays and back, with the `ndarray`
+//! Kiln arrays as `ndarray` arrays and back, with the `ndarray`
 //! feature (`ndarray` 0.17).
 //!
 //! | from | to | how | copies? |

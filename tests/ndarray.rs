@@ -129,7 +129,7 @@ fn strided_arrays_go_in_as_they_are() {
             let strides: Vec<isize> = x.strides().iter().map(|s| s * 8).collect();
             let a = vm.array_from_ndarray(x.clone(), NDARRAY).unwrap();
             assert_eq!(a.shape(), x.shape(), "{name}");
-            if x.len() > 0 {
+            if !x.is_empty() {
                 assert_eq!(a.strides(), strides, "{name}");
             }
             assert_eq!(
