@@ -12,6 +12,8 @@ pub enum Link {
     Static,
     /// `libkiln.so`, found at run time through the program's rpath.
     Shared,
+    /// Not linked: the program loads `libkiln.so` itself (`dlopen`).
+    None,
 }
 
 /// The directory holding this build's `libkiln.a` and `libkiln.so`. Cargo
@@ -54,6 +56,9 @@ pub fn build_c(sources: &[&str], exe: &Path, link: Link) {
                 .arg(&dir)
                 .arg("-lkiln")
                 .arg(format!("-Wl,-rpath,{}", dir.display()));
+        }
+        Link::None => {
+            cmd.arg("-ldl");
         }
     }
     let status = cmd.arg("-o").arg(exe).status().expect("a C compiler");
