@@ -2,8 +2,12 @@
  * scalars and arrays, register array subtypes and route their memory to an
  * external allocator (Numba's nrt_external.h table, byte for byte).
  *
- * Link against the kiln library (libkiln.a or libkiln.so from
- * `cargo build`), plus -lpthread -ldl -lm when linking statically.
+ * Linking. `cargo build --release --lib` makes target/release/libkiln.a
+ * and target/release/libkiln.so (soname libkiln.so); `make install
+ * PREFIX=...` at the repository root installs them with this header and
+ * the pkg-config files kiln.pc (shared) and kiln-static.pc. Statically,
+ * add -lpthread -ldl -lm. The shared library may also be dlopen'ed: its
+ * symbols are the functions below.
  *
  * Errors. Every function reports failure by its return value: functions
  * returning `int` return KILN_OK (0) or a negative kiln_status; functions
@@ -13,11 +17,19 @@
  * problem. Every call clears them first: after a success the message is ""
  * and the code KILN_OK. No input makes the process crash: NULL pointers,
  * released or made-up handles, sizes that overflow and calls made from a
- * callback are all errors.
+ * callback are all errors. Each function below lists the statuses it
+ * returns; any of them (except kiln_last_error and kiln_last_error_code,
+ * which cannot fail) may also return KILN_E_REENTRANT when called from an
+ * allocator callback, and KILN_E_INTERNAL for a bug caught inside Kiln.
  *
  * Handles. kiln_vm *, kiln_module * and kiln_array * are opaque handles,
- * not pointers to memory: never dereference them. Each is valid on the
- * thread that created it until it is freed/released; a handle is never
+ * not pointers to memory: never dereference them. The caller owns every
+ * handle a function returns and gives it back exactly once: a VM with
+ * kiln_vm_free, a module with kiln_module_free, an array reference with
+ * kiln_array_release, a string with kiln_string_free. Arguments are
+ * borrowed for the call: Kiln copies the strings, data, shapes and tables
+ * it keeps, and never frees what the caller passed. Each handle is valid
+ * on the thread that created it until it is given back; a handle is never
  * reused, so using one after it was freed, freeing it twice, or using it
  * on another thread is a KILN_E_HANDLE error.
  *
@@ -83,10 +95,11 @@ typedef struct kiln_array kiln_array;   /* one reference to an array: from kiln_
                                            independent of any VM (valid after it is freed) */
 
 /* The message of the last call on this thread that failed, or "" after a
- * success; valid until the next Kiln call on this thread. `vm` is ignored
- * (kept for source compatibility): any value, NULL included, is fine. */
+ * success; never NULL, owned by Kiln (do not free it), valid until the
+ * next Kiln call on this thread. `vm` is ignored (kept for source
+ * compatibility): any value, NULL included, is fine. Cannot fail. */
 const char *kiln_last_error(const kiln_vm *vm);
-/* The kiln_status of the last call on this thread. */
+/* The kiln_status of the last call on this thread. Cannot fail. */
 int kiln_last_error_code(void);
 
 /* dtype codes */
@@ -103,7 +116,7 @@ typedef struct kiln_value {
     int64_t i;          /* KILN_BOOL, KILN_INT */
     double f;           /* KILN_FLOAT */
     kiln_array *array;  /* KILN_ARRAY: borrowed in an argument; in a result, a new
-                           reference the caller releases */
+                           reference the caller owns and releases */
 } kiln_value;
 
 /* Most arguments one kiln_call may pass. */
@@ -116,14 +129,18 @@ typedef struct kiln_config {
     uint32_t tier;       /* 0 auto (interpret, compile what is hot), 1 interp, 2 jit */
     uint32_t max_depth;  /* deepest recursion before RecursionError; 0: 1000;
                             above 1000000: 1000000 */
-    uint64_t fuel;       /* loop iterations plus calls one kiln_call or kiln_run_main
-                            may make before it stops with an error; 0: no limit */
+    uint64_t fuel;       /* work one kiln_call or kiln_run_main may do before it
+                            stops with an error: a unit per loop iteration and call,
+                            per 32 array elements an operation processes, per
+                            element printed (README, "--fuel"); 0: no limit */
     uint64_t max_memory; /* most bytes of array memory live at once; 0: no limit */
 } kiln_config;
 
-/* A VM with the default configuration; NULL on error. */
+/* A VM with the default configuration, owned by the caller (kiln_vm_free);
+ * NULL on error. */
 kiln_vm *kiln_vm_new(void);
-/* A VM configured by *cfg; NULL on error (KILN_E_NULL, KILN_E_ARG). */
+/* A VM configured by *cfg (copied), owned by the caller (kiln_vm_free);
+ * NULL on error (KILN_E_NULL, KILN_E_ARG for an unknown tier). */
 kiln_vm *kiln_vm_new_config(const kiln_config *cfg);
 /* Fuel of each later call (0: no limit). KILN_OK, KILN_E_NULL, KILN_E_HANDLE. */
 int kiln_vm_set_fuel(kiln_vm *vm, uint64_t fuel);
@@ -135,9 +152,10 @@ int kiln_vm_free(kiln_vm *vm);
 
 /* ---- programs ---- */
 
-/* Parses, types and compiles a program; NULL on error (KILN_E_SCRIPT with
- * the rendered diagnostic, KILN_E_NULL, KILN_E_HANDLE, KILN_E_ARG for text
- * that is not UTF-8). */
+/* Parses, types and compiles a program (`name` and `source` are copied).
+ * The module is owned by the caller (kiln_module_free) and used only with
+ * `vm`. NULL on error (KILN_E_SCRIPT with the rendered diagnostic,
+ * KILN_E_NULL, KILN_E_HANDLE, KILN_E_ARG for text that is not UTF-8). */
 kiln_module *kiln_load(kiln_vm *vm, const char *name, const char *source);
 /* KILN_OK, KILN_E_NULL, KILN_E_HANDLE (e.g. freed twice). */
 int kiln_module_free(kiln_module *m);
@@ -160,7 +178,8 @@ int kiln_call(kiln_vm *vm, kiln_module *m, const char *func,
 /* ---- array classes ---- */
 
 /* A subtype of `base` (0 = ndarray, else a class registered before in this
- * VM) whose ufunc results keep the subtype; its class id goes to *out.
+ * VM) named `name` (copied), whose ufunc results keep the subtype; its
+ * class id, a number that means something only in this VM, goes to *out.
  * KILN_OK, KILN_E_ARG (unknown base), KILN_E_NULL, KILN_E_HANDLE. */
 int kiln_register_array_type(kiln_vm *vm, const char *name, uint32_t base, uint32_t *out);
 /* Routes class `cls`'s _allocate to an external allocator (the table is
@@ -172,10 +191,12 @@ int kiln_set_external_allocator(kiln_vm *vm, uint32_t cls, const ExternalMemAllo
 /* ---- arrays ---- */
 
 /* A new array of class `cls` holding a copy of `data` (`ndim` <= 8
- * dimensions of `shape`, C order). `shape` may be NULL when ndim is 0 and
- * `data` when the array is empty. NULL on error: KILN_E_ARG (dtype, ndim,
- * class, a shape whose size overflows), KILN_E_MEMORY (no memory, or more
- * than the VM's max_memory), KILN_E_NULL, KILN_E_HANDLE. */
+ * dimensions of `shape`, C order); the caller keeps `data`. `shape` may be
+ * NULL when ndim is 0 and `data` when the array is empty. The returned
+ * reference is the caller's (kiln_array_release); the memory comes from
+ * the class's allocator. NULL on error: KILN_E_ARG (dtype, ndim, class, a
+ * shape whose size overflows), KILN_E_MEMORY (no memory, or more than the
+ * VM's max_memory), KILN_E_NULL, KILN_E_HANDLE. */
 kiln_array *kiln_array_new(kiln_vm *vm, uint32_t dtype, size_t ndim, const size_t *shape,
                            const void *data, uint32_t cls);
 /* Drops this reference (the memory is freed through its allocator with the
@@ -189,8 +210,9 @@ int kiln_array_dim(const kiln_array *a, size_t i, size_t *out);
 /* Element k in C order, converted to double, into *out. KILN_OK, KILN_E_ARG
  * (k out of range), KILN_E_NULL, KILN_E_HANDLE. */
 int kiln_array_get_f64(const kiln_array *a, size_t k, double *out);
-/* NumPy's str() of the array, to free with kiln_string_free; NULL on error
- * (KILN_E_NULL, KILN_E_HANDLE). */
+/* NumPy's str() of the array, a new string the caller owns (free it with
+ * kiln_string_free, not free()); NULL on error (KILN_E_NULL,
+ * KILN_E_HANDLE). */
 char *kiln_array_str(const kiln_array *a);
 /* Frees a string from kiln_array_str. KILN_OK, KILN_E_NULL, KILN_E_HANDLE
  * (freed twice, or not from kiln_array_str). */

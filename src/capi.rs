@@ -11,7 +11,7 @@
 //!   reused, so a released, foreign or made-up handle finds nothing and is
 //!   an error (a generation-tagged handle whose generation is never
 //!   repeated).
-//! - Every entry point runs under [`api`]: it borrows the registry (a
+//! - Every entry point runs under `api`: it borrows the registry (a
 //!   second borrow means a callback re-entered the API during a call, which
 //!   is refused), catches any panic, and turns failures into a status code
 //!   plus a message in a thread-local last error that needs no VM.
@@ -32,36 +32,59 @@ use crate::{
     Value, Vm,
 };
 
-/// Status codes (see `kiln.h`).
+// Status codes, as `kiln_status` in `kiln.h` says.
+
+/// Success.
 pub const KILN_OK: i32 = 0;
+/// The program failed to compile or raised (also fuel and memory limits).
 pub const KILN_E_SCRIPT: i32 = -1;
+/// A required pointer argument is NULL.
 pub const KILN_E_NULL: i32 = -2;
+/// A handle that is released, freed, of another VM or thread, or never was one.
 pub const KILN_E_HANDLE: i32 = -3;
+/// A bad value: size, dtype, kind, class, function name or argument count.
 pub const KILN_E_ARG: i32 = -4;
+/// Memory for the request could not be had.
 pub const KILN_E_MEMORY: i32 = -5;
+/// Called from an allocator callback while a Kiln call runs.
 pub const KILN_E_REENTRANT: i32 = -6;
+/// A bug in Kiln, caught; the VM involved refuses further work.
 pub const KILN_E_INTERNAL: i32 = -7;
 
-/// Kinds of `kiln_value`.
+// Kinds of `kiln_value`.
+
+/// No value (`None`).
 pub const KILN_NONE: u32 = 0;
+/// A bool in `i` (0 or 1).
 pub const KILN_BOOL: u32 = 1;
+/// An int in `i`.
 pub const KILN_INT: u32 = 2;
+/// A float in `f`.
 pub const KILN_FLOAT: u32 = 3;
+/// An array in `array`.
 pub const KILN_ARRAY: u32 = 4;
 
 /// Most arguments one `kiln_call` may pass.
 pub const KILN_MAX_ARGS: usize = 1024;
 
-/// Opaque handle types: never dereferenced, only looked up.
+// Opaque handle types: never dereferenced, only looked up.
+
+/// `kiln_vm`: a VM, from `kiln_vm_new*` until `kiln_vm_free`.
 pub enum KilnVm {}
+/// `kiln_module`: a loaded program, from `kiln_load` until `kiln_module_free`.
 pub enum KilnModule {}
+/// `kiln_array`: one reference to an array, from `kiln_array_new` or a
+/// `kiln_call` result until `kiln_array_release`.
 pub enum KilnArray {}
 
 /// A scalar or array argument or result.
 #[repr(C)]
 pub struct KilnValue {
+    /// `KILN_NONE`, `KILN_BOOL`, `KILN_INT`, `KILN_FLOAT` or `KILN_ARRAY`.
     pub kind: u32,
+    /// The value of a bool or int.
     pub i: i64,
+    /// The value of a float.
     pub f: f64,
     /// An array handle (an owned reference in a result).
     pub array: *mut KilnArray,
@@ -86,7 +109,8 @@ pub struct KilnConfig {
     /// Largest number of recursive calls; 0 for the default (1000);
     /// above 1000000 the same as 1000000.
     pub max_depth: u32,
-    /// Loop iterations plus calls one host call may make; 0 for no limit.
+    /// Fuel of one host call (loop iterations, calls, array elements
+    /// processed, as [`crate::Limits::fuel`] counts); 0 for no limit.
     pub fuel: u64,
     /// Most bytes of array memory live at once; 0 for no limit.
     pub max_memory: u64,

@@ -3,17 +3,38 @@
 //!
 //! This crate is the facade a host program uses: it wires the front end
 //! (`typer`), the bytecode VM (`vm`), the native kernels (`stdlib`) and the
-//! JIT (`jit`) behind one [`Vm`] type, and it owns the `vm` command-line
-//! tool and the C API ([`capi`]). It adds no semantics of its own.
+//! optimizing native tier (`jit`, x86-64 and aarch64) behind one [`Vm`]
+//! type, and it owns the `vm` command-line tool and the C API ([`capi`],
+//! `include/kiln.h`). It adds no semantics of its own.
+//!
+//! # Load and call
+//!
+//! [`Vm::load`] parses, types and compiles a program; [`Vm::call`]
+//! specialises a function for its arguments' types on first use and runs
+//! it. Errors are values: a compile error carries its rendered diagnostic,
+//! an exception its traceback.
 //!
 //! ```
-//! use kiln::{Value, Vm};
+//! use kiln::{Error, Value, Vm};
 //! let mut vm = Vm::new(kiln::Config::default());
 //! let m = vm.load("example.py", "def add(a, b):\n    return a + b\n").unwrap();
 //! assert_eq!(vm.call(&m, "add", &[Value::Int(2), Value::Float(0.5)]).unwrap(), Value::Float(2.5));
+//!
+//! let Err(Error::Compile { rendered, .. }) = vm.load("bad.py", "def f(:\n    pass\n") else { panic!() };
+//! assert!(rendered.starts_with("bad.py:1:6: syntax error"), "{rendered}");
+//! let d = vm.load("d.py", "def d(x):\n    return 1 // x\n").unwrap();
+//! let Err(Error::Runtime(e)) = vm.call(&d, "d", &[Value::Int(0)]) else { panic!() };
+//! assert_eq!(e.kind, "ZeroDivisionError");
+//! assert!(e.render().contains("d.py\", line 2, in d"), "{}", e.render());
 //! ```
 //!
-//! Arrays go in without copying and come back owning their memory:
+//! # Arrays
+//!
+//! Arrays go in without copying ([`Vm::array_from_vec`] moves a vector in;
+//! [`Vm::array_from_raw`] wraps host memory with any strides) and come
+//! back as [`ArrayRef`]s owning their memory, shared with scripts by
+//! reference count. With the `ndarray` feature, the `ndarray` module
+//! converts to and from `ndarray` arrays, viewing without copying.
 //!
 //! ```
 //! use kiln::{Value, Vm, NDARRAY};
@@ -24,8 +45,89 @@
 //! assert_eq!(r.to_vec_f64(), vec![2.0, 4.0, 6.0]);
 //! assert_eq!(r.to_string(), "[2. 4. 6.]");
 //! ```
+//!
+//! # Array types and their memory
+//!
+//! A host registers array subtypes ([`Vm::register_array_type`]) with a
+//! typing hook that says which class a ufunc's result has, and routes a
+//! class's `_allocate` to its own allocator: a C allocator table
+//! ([`Vm::use_external_allocator`], Numba's `ExternalMemAllocator`) or a
+//! native function ([`Vm::overload_classmethod`]). The seed: `MyArray`'s
+//! memory comes from a counting allocator; `a * 2 + a` allocates twice (a
+//! subtype with a ufunc hook gets one call per ufunc, as in Numba), frees
+//! the temporary at once and the result with its last reference.
+//!
+//! ```
+//! use std::cell::Cell;
+//! use std::ffi::c_void;
+//! use std::rc::Rc;
+//! use kiln::{ExternalMemAllocator, UfuncHook, Value, Vm, NDARRAY};
+//! extern "C" { fn malloc(n: usize) -> *mut c_void; fn free(p: *mut c_void); }
+//! unsafe extern "C" fn counted_malloc(n: usize, calls: *mut c_void) -> *mut c_void {
+//!     // SAFETY: `calls` is the counter below, which outlives every array.
+//!     let calls = unsafe { &*(calls as *const Cell<u32>) };
+//!     calls.set(calls.get() + 1);
+//!     unsafe { malloc(n) }
+//! }
+//! unsafe extern "C" fn plain_free(p: *mut c_void, _: *mut c_void) { unsafe { free(p) } }
+//!
+//! let calls = Cell::new(0u32);
+//! let mut vm = Vm::new(kiln::Config::default());
+//! let keep: UfuncHook = Rc::new(|_, _, _| Some(1)); // results are MyArrays (class 1)
+//! let my = vm.register_array_type("MyArray", NDARRAY, Some(keep));
+//! let table = ExternalMemAllocator {
+//!     malloc: counted_malloc,
+//!     realloc: None,
+//!     free: plain_free,
+//!     opaque_data: &calls as *const Cell<u32> as *mut c_void,
+//! };
+//! // SAFETY: the functions wrap malloc and free, and `calls` outlives the
+//! // arrays (it is declared before them, so dropped after).
+//! let mine = unsafe { vm.use_external_allocator(my, "mine", table) }.unwrap();
+//! let m = vm.load("seed.py", "def foo(a):\n    return a * 2 + a\n").unwrap();
+//! let a = vm.array_from_vec(vec![0i64, 1, 2, 3], &[4], my); // host memory: no allocation
+//! let Value::Array(r) = vm.call(&m, "foo", &[Value::Array(a)]).unwrap() else { panic!() };
+//! assert_eq!((r.to_string().as_str(), vm.class_name(r.class()).as_str()), ("[0 3 6 9]", "MyArray"));
+//! assert_eq!((calls.get(), mine.stats().live()), (2, 1));
+//! drop(r);
+//! assert_eq!(mine.stats().live(), 0);
+//! ```
+//!
+//! # Limits and statistics
+//!
+//! [`Config::limits`] bounds the work of each call (fuel) and its
+//! recursion, [`Config::max_memory`] the array memory live at once; both
+//! stop a script with a Python exception, never the host. They can change
+//! between calls ([`Vm::set_limits`], [`Vm::set_max_memory`]).
+//! [`Vm::alloc_stats`] counts the allocations of every allocator,
+//! [`Vm::jit_stats`] and [`Vm::jit_compiles`] what the native tier did.
+//!
+//! ```
+//! use kiln::{Config, Error, Tier, Value, Vm};
+//! let mut cfg = Config { tier: Tier::Jit, ..Config::default() };
+//! cfg.limits.fuel = Some(1_000_000);
+//! cfg.max_memory = Some(1 << 20);
+//! let mut vm = Vm::new(cfg);
+//! let m = vm.load("t.py", "import numpy as np\ndef make(n):\n    return np.ones(n).sum()\n").unwrap();
+//! assert_eq!(vm.call(&m, "make", &[Value::Int(1000)]).unwrap(), Value::Float(1000.0));
+//! let Err(Error::Runtime(e)) = vm.call(&m, "make", &[Value::Int(1 << 20)]) else { panic!() };
+//! assert_eq!(e.kind, "MemoryError");
+//! let (name, stats) = &vm.alloc_stats()[0];
+//! assert_eq!((name.as_str(), stats.allocs, stats.live()), ("system", 1, 0));
+//! assert_eq!(vm.jit_stats().functions, 1);
+//! assert_eq!(vm.jit_compiles()[0].function, "make");
+//! ```
+//!
+//! # Features
+//!
+//! - `ndarray`: the `ndarray` module, conversions to and from the
+//!   `ndarray` crate's arrays.
+
+#![warn(missing_docs)]
 
 pub mod capi;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -56,6 +158,7 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The tier named `interp`, `jit` or `auto` (as `vm run --tier` takes).
     pub fn parse(s: &str) -> Option<Tier> {
         match s {
             "interp" => Some(Tier::Interp),
@@ -81,6 +184,7 @@ impl Tier {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Config {
+    /// Which tier runs compiled code.
     pub tier: Tier,
     /// When `Tier::Auto` compiles a function.
     pub hot: Hot,
@@ -101,7 +205,10 @@ pub struct Config {
 /// calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hot {
+    /// Back-edges and calls between two offers of a loop to native code.
     pub window: u64,
+    /// Calls and loop back-edges a function runs in the interpreter before
+    /// it is compiled.
     pub threshold: u32,
 }
 
@@ -139,12 +246,15 @@ impl ArrayRef {
         // SAFETY: an ArrayRef always holds one reference to a live header.
         unsafe { &*self.ptr }
     }
+    /// The element type.
     pub fn dtype(&self) -> DType {
         self.get().dtype
     }
+    /// The length of each dimension (empty for a 0-d array).
     pub fn shape(&self) -> Vec<usize> {
         self.get().shape().to_vec()
     }
+    /// The array class (its name: [`Vm::class_name`]).
     pub fn class(&self) -> ClassId {
         ClassId(self.get().class)
     }
@@ -253,6 +363,7 @@ impl fmt::Debug for ArrayRef {
 
 /// Element types a host array can be built from.
 pub trait Element: Copy + 'static {
+    /// The Kiln dtype of this Rust type.
     const DTYPE: DType;
 }
 macro_rules! element {
@@ -263,11 +374,17 @@ element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u
 /// A value passed to or returned from a script function.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// Python's `None`.
     None,
+    /// A `bool` (also a NumPy bool scalar result).
     Bool(bool),
+    /// An `int` (also a NumPy integer scalar result, converted).
     Int(i64),
+    /// A `float` (also a NumPy float scalar result, converted).
     Float(f64),
+    /// A tuple, of any of these.
     Tuple(Vec<Value>),
+    /// An array: passed without copying, shared with the script.
     Array(ArrayRef),
 }
 
@@ -325,7 +442,9 @@ impl Value {
 pub enum Error {
     /// The program does not compile: the diagnostic, rendered with its source.
     Compile {
+        /// Where and what, for tools.
         diagnostic: Diagnostic,
+        /// `file:line:col`, the source line, a caret and the message.
         rendered: String,
     },
     /// A Python exception escaped the script (with its traceback).
@@ -405,6 +524,7 @@ impl Module {
             &vm::compile::fused_leaves,
         )
     }
+    /// The program's source text and name.
     pub fn source(&self) -> &Source {
         &self.source
     }
@@ -438,9 +558,11 @@ pub struct JitStats {
 /// One function compiled to native code, and how long it took.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JitCompile {
+    /// The function's name.
     pub function: String,
     /// Bytecode instructions it has.
     pub bytecodes: usize,
+    /// Time the native tier took to compile it.
     pub seconds: f64,
 }
 
@@ -557,6 +679,7 @@ impl Vm {
         }
     }
 
+    /// The configuration, with the limits as last set.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -624,6 +747,33 @@ impl Vm {
     /// both tiers; it takes effect at the next allocation, even in code
     /// already compiled. Subtypes without their own inherit it. A class not
     /// registered in this VM is an error.
+    ///
+    /// A native `_allocate` sees the request (class, dtype, dimensions) and
+    /// hands out blocks of an allocator it chooses, here one of its own:
+    ///
+    /// ```
+    /// use std::ffi::c_void;
+    /// use std::rc::Rc;
+    /// use kiln::{AllocRequest, Allocator, Classmethod, MemInfo, NativeAllocator, Value, Vm, NDARRAY};
+    /// unsafe extern "C" fn allocate(size: usize, align: u32, req: *const AllocRequest, pool: *mut c_void) -> *mut MemInfo {
+    ///     // SAFETY: the VM passes a valid request, and `pool` is the
+    ///     // allocator boxed below, which outlives every array.
+    ///     let (req, pool) = unsafe { (&*req, &*(pool as *const Rc<Allocator>)) };
+    ///     assert_eq!(req.ndim, 1);
+    ///     kiln::meminfo_alloc(pool, size, align as usize)
+    /// }
+    /// let pool = Box::new(Allocator::system());
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// // SAFETY: `allocate` returns blocks of `kiln::meminfo_alloc`, and
+    /// // `pool` is dropped after the VM and every array (declared first).
+    /// let imp = unsafe { NativeAllocator::new(allocate, &*pool as *const Rc<Allocator> as *mut c_void) };
+    /// vm.overload_classmethod(NDARRAY, "_allocate", Classmethod::Native(imp)).unwrap();
+    /// let m = vm.load("t.py", "import numpy as np\ndef make(n):\n    return np.arange(n)\n").unwrap();
+    /// let r = vm.call(&m, "make", &[Value::Int(5)]).unwrap();
+    /// assert_eq!((pool.stats().allocs, pool.stats().live()), (1, 1));
+    /// drop(r);
+    /// assert_eq!(pool.stats().live(), 0);
+    /// ```
     pub fn overload_classmethod(
         &mut self,
         class: ClassId,
@@ -735,7 +885,10 @@ impl Vm {
     /// # Safety
     /// Every element `shape` and `strides` reach from `data` is readable and
     /// writable memory that nothing else frees or moves while `keep` lives,
-    /// and that no other thread touches while a script runs.
+    /// and that no other thread touches while a script runs. While an
+    /// `ndarray` view of the array lives (the `ndarray` feature), nothing
+    /// touches that memory but the view: the view sees the array's other
+    /// references, not the host's own pointers to its memory.
     ///
     /// ```
     /// use kiln::{DType, Value, Vm, NDARRAY};
@@ -933,7 +1086,20 @@ impl Vm {
         Ok(())
     }
 
-    /// Allocation statistics of every allocator this VM routes arrays to.
+    /// Allocation statistics of every allocator this VM routes arrays to,
+    /// by name (`system` first, for plain arrays): what a script's arrays
+    /// cost, and whether any are still live.
+    ///
+    /// ```
+    /// use kiln::{Value, Vm};
+    /// let mut vm = Vm::new(kiln::Config::default());
+    /// let m = vm.load("t.py", "import numpy as np\ndef f(n):\n    return (np.ones(n) * 2).sum()\n").unwrap();
+    /// vm.call(&m, "f", &[Value::Int(100)]).unwrap();
+    /// let stats = vm.alloc_stats();
+    /// assert_eq!(stats[0].0, "system");
+    /// // np.ones(n) and the product: two arrays, freed before the call returns.
+    /// assert_eq!((stats[0].1.allocs, stats[0].1.live()), (2, 0));
+    /// ```
     pub fn alloc_stats(&self) -> Vec<(String, AllocStats)> {
         self.machine
             .rt

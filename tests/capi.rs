@@ -1,18 +1,30 @@
 //! Builds `examples/c/seed.c` with the system C compiler against the kiln
-//! static library and runs it: the C host sees the seed's allocator trace,
-//! the result, and an error as text.
+//! static library, and again against the shared one, and runs both: the C
+//! host sees the seed's allocator trace, the result, and an error as text.
+//! A third host loads the shared library with `dlopen`.
 
 #[path = "c/link.rs"]
 mod link;
 #[path = "common/runner.rs"]
 mod runner;
 
+use link::Link;
+
 #[test]
-fn c_host_runs_the_seed() {
-    let out_dir = std::env::temp_dir().join(format!("kiln-capi-{}", std::process::id()));
+fn c_host_runs_the_seed_linked_statically() {
+    seed(Link::Static);
+}
+
+#[test]
+fn c_host_runs_the_seed_linked_dynamically() {
+    seed(Link::Shared);
+}
+
+fn seed(link: Link) {
+    let out_dir = std::env::temp_dir().join(format!("kiln-capi-{link:?}-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join("seed");
-    link::build_c(&["examples/c/seed.c"], &exe);
+    link::build_c(&["examples/c/seed.c"], &exe, link);
     let out = runner::command(&exe).output().unwrap();
     assert!(
         out.status.success(),
@@ -39,5 +51,24 @@ fn c_host_runs_the_seed() {
         text.contains("IndexError: index 10 is out of bounds for axis 0 with size 1"),
         "{text}"
     );
+    std::fs::remove_dir_all(&out_dir).ok();
+}
+
+#[test]
+fn c_host_loads_the_shared_library_with_dlopen() {
+    let out_dir = std::env::temp_dir().join(format!("kiln-capi-dlopen-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join("dlopen");
+    link::build_c(&["tests/c/dlopen.c"], &exe, Link::None);
+    let so = link::lib_dir().join("libkiln.so");
+    let out = runner::command(&exe).arg(&so).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.lines().next(), Some("add(6, 7) = 43"), "{text}");
+    assert!(text.contains("error: ") && text.contains("nope"), "{text}");
     std::fs::remove_dir_all(&out_dir).ok();
 }

@@ -44,7 +44,7 @@ fn c_misuses_are_errors_not_crashes() {
     let dir = std::env::temp_dir().join(format!("kiln-capi-misuse-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let exe = dir.join("misuse");
-    link::build_c(&["tests/c/misuse.c"], &exe);
+    link::build_c(&["tests/c/misuse.c"], &exe, link::Link::Static);
 
     let list = runner::command(&exe).arg("--list").output().unwrap();
     let listed = String::from_utf8(list.stdout).unwrap();

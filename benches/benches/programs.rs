@@ -8,9 +8,10 @@
 //!   bytecode compilation) with the source size as throughput, so criterion
 //!   reports the cost per KiB of source.
 //!
-//! There is no "JIT compile time per function" bench: the native tier does
-//! not exist yet (`jit` and `auto` run the interpreter), and a placeholder
-//! would measure nothing. Add it with the JIT.
+//! In `jit` and `auto` the steady state is the optimizing native tier's
+//! code. Its compile time is no bench here: it happens once per function,
+//! inside the warm-up, and `vm bench` reports it (per function and per 100
+//! bytecode instructions).
 //!
 //! The programs run for up to a couple of seconds each, so the run benches
 //! take criterion's minimum of 10 samples (flat sampling) in a 2 s window

@@ -94,7 +94,7 @@ impl Settings {
         a
     }
 
-    /// Parses what [`Settings::args`] wrote (and what a user may type);
+    /// Parses what `Settings::args` wrote (and what a user may type);
     /// returns the settings and the arguments it did not know.
     pub fn parse(mode: Mode, args: &[String]) -> Result<(Settings, Vec<String>), String> {
         let mut s = Settings {

@@ -48,7 +48,7 @@ pub enum Reached {
     Finished,
 }
 
-/// How a child's standard error announces a panic under [`guarded`].
+/// How a child's standard error announces a panic under `guarded`.
 pub const PANIC_LINE: &str = "kiln-fuzz: panic at ";
 
 thread_local! {
@@ -56,7 +56,7 @@ thread_local! {
     static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Records panics under [`guarded`] instead of printing them: a campaign
+/// Records panics under `guarded` instead of printing them: a campaign
 /// reports each one with its input. Other panics go to the previous hook.
 /// Call once per process before running inputs.
 pub fn quiet_panics() {

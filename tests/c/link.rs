@@ -1,60 +1,66 @@
-//! Building C hosts against the kiln static library, for the C API tests.
+//! Building C hosts against the kiln libraries of the build under test,
+//! for the C API tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds the static library. `cargo test` builds only the rlib, and the
-/// test cannot wait on its own build directory, so the library gets a
-/// target directory of its own (kept between runs).
-pub fn static_lib() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    // tests run from <target>/<profile>/deps/<name>-<hash>
+/// How a C host links kiln.
+#[derive(Clone, Copy, Debug)]
+#[allow(dead_code)]
+pub enum Link {
+    /// `libkiln.a`, copied into the program.
+    Static,
+    /// `libkiln.so`, found at run time through the program's rpath.
+    Shared,
+    /// Not linked: the program loads `libkiln.so` itself (`dlopen`).
+    None,
+}
+
+/// The directory holding this build's `libkiln.a` and `libkiln.so`. Cargo
+/// builds the kiln library with every crate type `[lib]` lists before it
+/// links a test against it, and leaves them in the directory of the test
+/// binaries: `<target>/[<triple>/]<profile>/deps`. So the libraries are
+/// always those of the code under test, for its target and profile.
+pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let target = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("capi");
-    let triple = std::env::var("KILN_TEST_TARGET").ok();
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .current_dir(&root)
-        .args(["build", "--lib", "--quiet", "--target-dir"])
-        .arg(&target);
-    if let Some(t) = &triple {
-        cargo.args(["--target", t]);
+    let dir = exe.parent().unwrap().to_path_buf();
+    for lib in ["libkiln.a", "libkiln.so"] {
+        assert!(
+            dir.join(lib).exists(),
+            "{} is missing: the C API tests need the libraries cargo builds with them",
+            dir.join(lib).display()
+        );
     }
-    let status = cargo.status().expect("cargo runs");
-    assert!(status.success(), "building the static library failed");
-    let lib = match &triple {
-        Some(t) => target.join(t),
-        None => target,
-    }
-    .join("debug")
-    .join("libkiln.a");
-    assert!(lib.exists(), "{} was not built", lib.display());
-    lib
+    dir
 }
 
 /// Compiles and links C `sources` (relative to the crate root) into
 /// `exe`, with warnings as errors.
-pub fn build_c(sources: &[&str], exe: &Path) {
+pub fn build_c(sources: &[&str], exe: &Path, link: Link) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let lib = static_lib();
+    let dir = lib_dir();
     let cc = std::env::var("KILN_TEST_CC")
         .or_else(|_| std::env::var("CC"))
         .unwrap_or_else(|_| "cc".into());
-    let status = Command::new(&cc)
-        .args(sources.iter().map(|s| root.join(s)))
+    let mut cmd = Command::new(&cc);
+    cmd.args(sources.iter().map(|s| root.join(s)))
         .args(["-Wall", "-Wextra", "-Werror", "-I"])
-        .arg(root.join("include"))
-        .arg(&lib)
-        .args(["-lpthread", "-ldl", "-lm", "-o"])
-        .arg(exe)
-        .status()
-        .expect("a C compiler");
-    assert!(status.success(), "cc failed on {sources:?}");
+        .arg(root.join("include"));
+    match link {
+        Link::Static => {
+            cmd.arg(dir.join("libkiln.a"))
+                .args(["-lpthread", "-ldl", "-lm"]);
+        }
+        Link::Shared => {
+            cmd.arg("-L")
+                .arg(&dir)
+                .arg("-lkiln")
+                .arg(format!("-Wl,-rpath,{}", dir.display()));
+        }
+        Link::None => {
+            cmd.arg("-ldl");
+        }
+    }
+    let status = cmd.arg("-o").arg(exe).status().expect("a C compiler");
+    assert!(status.success(), "cc failed on {sources:?} ({link:?})");
 }

@@ -1,4 +1,4 @@
-//! The instruction set, defined once in [`ops!`]: every opcode with its
+//! The instruction set, defined once in `ops!`: every opcode with its
 //! operands, a one-line meaning and its flags (`[jump, term, raises, slow,
 //! native]`, see [`Props`]). The macro derives the `Op` enum, the names, the
 //! operand lists the disassembler and verifier walk, and each op's
@@ -24,7 +24,7 @@ pub type I = i32;
 pub type J = i16;
 
 /// What code that walks bytecode generically (the verifier, the native
-/// tier's IR builder) needs to know of an op, from the flags in [`ops!`]:
+/// tier's IR builder) needs to know of an op, from the flags in `ops!`:
 /// `[jump, term, raises, slow, native]` after an op's operands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Props {
@@ -78,8 +78,12 @@ macro_rules! sample {
 
 macro_rules! ops {
     ($( $(#[doc = $doc:literal])+ $name:ident { $($f:ident : $k:ident),* } $([$($flag:ident),*])? )*) => {
+        /// One instruction with its operands.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u8)]
+        // The table's meanings index registers as `R[a]`, which is not a
+        // link; `vm dis` prints the same text, so it stays plain.
+        #[allow(rustdoc::broken_intra_doc_links)]
         pub enum Op {
             $( $(#[doc = $doc])+ $name { $($f: $k),* }, )*
         }

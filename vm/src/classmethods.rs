@@ -21,8 +21,11 @@ use crate::meminfo::{self, Allocator, MemInfo};
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct AllocRequest {
+    /// The array class allocated for.
     pub class: u32,
+    /// The element type, as `DType as u8`.
     pub dtype: u8,
+    /// The number of dimensions.
     pub ndim: u32,
 }
 

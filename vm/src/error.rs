@@ -15,7 +15,9 @@ pub fn exception_index(name: &str) -> u16 {
 /// One frame of a traceback: the function and where in it execution was.
 #[derive(Clone, Debug)]
 pub struct TraceEntry {
+    /// The function's name.
     pub func: String,
+    /// Where in the source execution was.
     pub span: Span,
 }
 
@@ -24,13 +26,18 @@ pub struct TraceEntry {
 /// outermost first.
 #[derive(Clone)]
 pub struct Exception {
+    /// The exception's type name (`IndexError`).
     pub kind: String,
+    /// Its message, as `str(e)` gives it.
     pub message: String,
+    /// The frames it unwound, outermost first.
     pub traceback: Vec<TraceEntry>,
+    /// The program's source, for rendering the traceback's lines.
     pub source: Option<Rc<Source>>,
 }
 
 impl Exception {
+    /// An exception of type `kind` with no traceback yet.
     pub fn new(kind: impl Into<String>, message: impl Into<String>) -> Exception {
         Exception {
             kind: kind.into(),

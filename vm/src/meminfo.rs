@@ -33,23 +33,31 @@ pub type FreeFn = unsafe extern "C" fn(ptr: *mut c_void, opaque: *mut c_void);
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct ExternalMemAllocator {
+    /// Allocates `size` bytes (null: out of memory, a `MemoryError`).
     pub malloc: MallocFn,
+    /// Unused by Kiln; kept for the table's layout.
     pub realloc: Option<ReallocFn>,
+    /// Frees a block from `malloc`, once.
     pub free: FreeFn,
+    /// Passed to every call, for the host's state.
     pub opaque_data: *mut c_void,
 }
 
 /// Allocation statistics of one allocator.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AllocStats {
+    /// Blocks allocated.
     pub allocs: u64,
+    /// Blocks freed.
     pub frees: u64,
     /// Bytes requested from the allocator (headers and padding included).
     pub bytes_allocated: u64,
+    /// Bytes of the blocks freed, counted as when allocated.
     pub bytes_freed: u64,
 }
 
 impl AllocStats {
+    /// Blocks allocated and not yet freed.
     pub fn live(&self) -> u64 {
         self.allocs - self.frees
     }
