@@ -22,6 +22,7 @@ mod arrays;
 mod consts;
 mod iter;
 mod npmore;
+mod random;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
@@ -127,19 +128,28 @@ impl Program {
                     for (m, alias) in names {
                         let kind =
                             builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
-                        p.imports.insert(
-                            alias.clone().unwrap_or_else(|| m.clone()),
-                            Import::Module(kind),
-                        );
+                        // `import numpy.random` binds `numpy`.
+                        let (name, kind) = match (alias, m.split_once('.')) {
+                            (Some(a), _) => (a.clone(), kind),
+                            (None, Some((head, _))) => (
+                                head.to_string(),
+                                builtins::module_kind(head)
+                                    .ok_or_else(|| no_module(stmt.span, head))?,
+                            ),
+                            (None, None) => (m.clone(), kind),
+                        };
+                        p.imports.insert(name, Import::Module(kind));
                     }
                 }
                 StmtKind::ImportFrom(m, names) => {
                     let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
                     for (n, alias) in names {
-                        p.imports.insert(
-                            alias.clone().unwrap_or_else(|| n.clone()),
-                            Import::Member(kind, n.clone()),
-                        );
+                        let imp = match (kind, n.as_str()) {
+                            (ModuleKind::Numpy, "random") => Import::Module(ModuleKind::NpRandom),
+                            _ => Import::Member(kind, n.clone()),
+                        };
+                        p.imports
+                            .insert(alias.clone().unwrap_or_else(|| n.clone()), imp);
                     }
                 }
                 StmtKind::Assign { targets, value } if targets.len() == 1 => {
@@ -1831,6 +1841,16 @@ impl Cx<'_> {
                         }
                     }
                 }
+                if self.is_np_random(m) {
+                    return self.call_module(
+                        ModuleKind::NpRandom,
+                        attr,
+                        func.span,
+                        args,
+                        kwargs,
+                        span,
+                    );
+                }
                 let v = self.expr(m)?;
                 if v.ty.is_unknown() {
                     return Ok(unknown(span));
@@ -2200,6 +2220,9 @@ impl Cx<'_> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
             ModuleKind::Numpy => self.call_numpy(name, fspan, args, kwargs, span),
+            ModuleKind::NpRandom | ModuleKind::PyRandom => {
+                self.call_random(kind, name, fspan, args, kwargs, span)
+            }
             ModuleKind::Numba if name == "prange" => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,

@@ -432,6 +432,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Median => format!("np.median({args})"),
         RtOp::FlatSet => format!("flat_setitem({args})"),
+        RtOp::Random(f) => format!("{}({args})", f.name()),
     }
 }
 

@@ -168,6 +168,67 @@ impl ScalarFn {
     }
 }
 
+/// Draws from the random generators: NumPy's legacy global `RandomState`
+/// (`np.random`) and Python's `random` module, each its own MT19937. A
+/// draw that makes an array takes the shape as its last operand (an int or
+/// a tuple of ints); the result type says whether it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RandFn {
+    /// `np.random.seed(n)`; without an operand, back to the unseeded state.
+    NpSeed,
+    /// `np.random.random/random_sample/rand`: uniform on [0, 1).
+    NpRandom,
+    /// `np.random.standard_normal/randn`: the legacy polar Gaussian.
+    NpGauss,
+    /// `np.random.uniform(low, high)`, float operands.
+    NpUniform,
+    /// `np.random.normal(loc, scale)`, float operands.
+    NpNormal,
+    /// `np.random.randint(low, high)`, integer operands, int64 results.
+    NpRandint,
+    /// `np.random.choice(a)`: `a` an int (results are ints) or a 1-D array
+    /// (results are its elements); `replace=False` draws a permutation.
+    NpChoice { replace: bool },
+    /// `np.random.shuffle(a)`, in place along the first axis.
+    NpShuffle,
+    /// `np.random.permutation(x)`: of `np.arange(x)` for an int, else a
+    /// shuffled copy.
+    NpPermutation,
+    /// `random.seed(n)`; without an operand, back to the unseeded state.
+    PySeed,
+    /// `random.random()`.
+    PyRandom,
+    /// `random.uniform(a, b)`, on the operands as Python numbers.
+    PyUniform,
+    /// `random.randrange(start, stop, step)`; `true` when called with the
+    /// stop alone (its error message differs).
+    PyRandrange(bool),
+    /// `random.randint(a, b)`: `randrange(a, b + 1)`.
+    PyRandint,
+}
+
+impl RandFn {
+    /// The name a program calls it by, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            RandFn::NpSeed => "np.random.seed",
+            RandFn::NpRandom => "np.random.random",
+            RandFn::NpGauss => "np.random.standard_normal",
+            RandFn::NpUniform => "np.random.uniform",
+            RandFn::NpNormal => "np.random.normal",
+            RandFn::NpRandint => "np.random.randint",
+            RandFn::NpChoice { .. } => "np.random.choice",
+            RandFn::NpShuffle => "np.random.shuffle",
+            RandFn::NpPermutation => "np.random.permutation",
+            RandFn::PySeed => "random.seed",
+            RandFn::PyRandom => "random.random",
+            RandFn::PyUniform => "random.uniform",
+            RandFn::PyRandrange(_) => "random.randrange",
+            RandFn::PyRandint => "random.randint",
+        }
+    }
+}
+
 /// NumPy ufuncs: elementwise functions over broadcast operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ufunc {
@@ -342,6 +403,8 @@ pub enum RtOp {
     FlatGet,
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
+    /// A draw from a random generator.
+    Random(RandFn),
 }
 
 #[derive(Clone, Debug)]

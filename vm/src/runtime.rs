@@ -14,7 +14,7 @@
 
 use std::sync::OnceLock;
 
-use typer::tir::{Reduction, ScalarFn, Ufunc};
+use typer::tir::{RandFn, Reduction, ScalarFn, Ufunc};
 use typer::DType;
 
 use crate::array::{Array, Raised, Val};
@@ -153,6 +153,47 @@ pub mod scalar {
     }
 }
 
+/// A Mersenne Twister (MT19937) as NumPy and CPython keep it: the 624
+/// words of state and the position of the next one to temper.
+#[derive(Clone, Debug)]
+pub struct Mt19937 {
+    pub key: [u32; 624],
+    pub pos: usize,
+}
+
+/// The random generators of one VM: NumPy's legacy global `RandomState`
+/// (`np.random`) with the spare Gaussian its polar method keeps, and
+/// Python's `random`. A generator is `None` until it is first seeded or
+/// drawn from; the kernels then seed it as the unseeded state.
+#[derive(Clone, Debug, Default)]
+pub struct Generators {
+    pub np: Option<Box<Mt19937>>,
+    pub gauss: Option<f64>,
+    pub py: Option<Box<Mt19937>>,
+}
+
+/// What a random draw gives: a scalar, a new array (an owned reference),
+/// or nothing (seeding, shuffling in place).
+pub enum Drawn {
+    Val(Val),
+    Arr(*mut Array),
+    None,
+}
+
+/// Allocates a draw's result: a C-contiguous array of a dtype and shape,
+/// after checking the shape and spending the fuel for its elements.
+pub type NewArrayFn<'a> = &'a dyn Fn(DType, &[i64]) -> Result<*mut Array, Raised>;
+
+/// A random draw (see [`Kernels::random`]).
+pub type RandomFn = fn(
+    RandFn,
+    &mut Generators,
+    &[Val],
+    Option<&Array>,
+    Option<&[i64]>,
+    NewArrayFn,
+) -> Result<Drawn, Raised>;
+
 /// `str(a)` of an array of a dtype and shape, from its elements by index.
 pub type ArrayStrFn = fn(DType, &[usize], &dyn Fn(&[usize]) -> Elem) -> String;
 /// A ufunc computing in a dtype over inputs into an output (see [`Kernels::ufunc`]).
@@ -224,6 +265,11 @@ pub struct Kernels {
     pub sort: fn(&Array),
     /// The int64 indices that sort each row of an array, into an output of its shape.
     pub argsort: fn(&Array, &Array),
+    /// A draw from a generator: the scalar operands, the array operand
+    /// (shuffled, permuted or sampled), the result's shape when it is an
+    /// array, and how to allocate one. Each draw checks its arguments as
+    /// NumPy or CPython does, in the same order, before it allocates.
+    pub random: RandomFn,
 }
 
 #[repr(C)]
@@ -392,6 +438,7 @@ pub(crate) fn install_without_kernels() {
         cumulate: |_, _, _, _, _| absent(),
         sort: |_| absent(),
         argsort: |_, _| absent(),
+        random: |_, _, _, _, _, _| absent(),
     });
 }
 
