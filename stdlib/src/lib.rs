@@ -16,6 +16,7 @@
 pub mod arrayfmt;
 pub mod elementwise;
 pub mod fmt;
+pub mod format;
 pub mod fused;
 pub mod linalg;
 pub mod math;
@@ -47,6 +48,8 @@ pub fn kernels() -> Kernels {
         scalar_fn: math::scalar_fn,
         write_float: fmt::write_float,
         str_repr: fmt::str_repr,
+        format: format::format,
+        ascii: format::ascii,
         scalar_str: arrayfmt::scalar_str,
         array_str: arrayfmt::array_str,
         shown_elements: arrayfmt::shown_elements,

@@ -47,6 +47,23 @@ pub enum Elem {
     F64(f64),
 }
 
+/// A value a format field shows, as Python's `format(value, spec)` sees
+/// it: NumPy scalars are converted to the Python number they hold first
+/// (as NumPy's `__format__` does); `Other` is any other value (an array,
+/// a tuple, None) by its `str` and its type's name, which only the empty
+/// spec formats.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    Int(i128),
+    Bool(bool),
+    Float(f64),
+    Str(&'a str),
+    Other {
+        text: &'a str,
+        type_name: &'static str,
+    },
+}
+
 /// An input of an elementwise kernel: an array, read as if broadcast to the
 /// output's shape, or one value for every element.
 #[derive(Clone, Copy)]
@@ -229,6 +246,10 @@ pub struct Kernels {
     pub write_float: fn(&mut String, f64),
     /// Python's `repr` of a string.
     pub str_repr: fn(&str) -> String,
+    /// Python's `format(value, spec)`, appended to the string.
+    pub format: fn(&mut String, Field, &str) -> Result<(), Raised>,
+    /// Python's `ascii()` of a value from its `repr()`.
+    pub ascii: fn(&str) -> String,
     /// `str()` of a NumPy scalar.
     pub scalar_str: fn(Elem) -> String,
     /// `str(a)` of an array of a dtype and shape, from its elements by index.
@@ -425,6 +446,8 @@ pub(crate) fn install_without_kernels() {
         scalar_fn: |_, _| absent(),
         write_float: |_, _| absent(),
         str_repr: |_| absent(),
+        format: |_, _, _| absent(),
+        ascii: |_| absent(),
         scalar_str: |_| absent(),
         array_str: |_, _, _| absent(),
         shown_elements: |_| absent(),
