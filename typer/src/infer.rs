@@ -20,6 +20,7 @@ use crate::types::Type;
 
 mod arrays;
 mod consts;
+mod format;
 mod iter;
 mod npmore;
 mod random;
@@ -71,6 +72,9 @@ pub struct Program {
     untyped_from_aug: bool,
     /// The first call that requested each specialisation: (caller, call).
     call_sites: HashMap<SpecId, (SpecId, Span)>,
+    /// Specialisations a host asked for ([`Program::specialise`]), whose
+    /// results go back to it.
+    host_calls: HashSet<SpecId>,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -98,6 +102,7 @@ impl Program {
             classes: crate::classes::Classes::shared(),
             untyped_from_aug: false,
             call_sites: HashMap::new(),
+            host_calls: HashSet::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -217,7 +222,9 @@ impl Program {
                 .ok_or("default is not a constant")?;
             args.push(t);
         }
-        Ok(self.spec_for(FuncRef::Def(f), args))
+        let id = self.spec_for(FuncRef::Def(f), args);
+        self.host_calls.insert(id);
+        Ok(id)
     }
 
     fn spec_for(&mut self, func: FuncRef, args: Vec<Type>) -> SpecId {
@@ -329,6 +336,18 @@ impl Program {
                         sp,
                         "cannot infer a type for this expression",
                     ));
+                }
+            }
+            // Strings made at run time stay inside the program.
+            for &id in &self.host_calls {
+                if has_text(&self.specs[id as usize].ret) {
+                    let name = &self.specs[id as usize].body.as_ref().unwrap().name;
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        self.spec_span(id as usize),
+                        format!("{name}() returns a string made at run time, which Kiln cannot hand to a host"),
+                    )
+                    .help("print it in the function, or return the numbers it shows"));
                 }
             }
             return Ok(());
@@ -501,6 +520,15 @@ pub fn const_type(c: &Const) -> Type {
         Const::Int(_) => Type::Int,
         Const::Float(_) => Type::Float,
         Const::Str(_) => Type::Str,
+    }
+}
+
+/// Does a value of this type hold a string made at run time?
+fn has_text(t: &Type) -> bool {
+    match t {
+        Type::Text => true,
+        Type::Tuple(items) => items.iter().any(has_text),
+        _ => false,
     }
 }
 
@@ -697,6 +725,7 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
                 TStmtKind::ForRange { body, orelse, .. } => stmts(body).or_else(|| stmts(orelse)),
                 TStmtKind::Return(Some(e)) => expr(e),
                 TStmtKind::Print { args, .. } => args.iter().find_map(expr),
+                TStmtKind::RaiseText(_, e) => expr(e),
                 _ => None,
             };
             if r.is_some() {
@@ -706,6 +735,12 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
         None
     }
     stmts(&f.body)
+}
+
+/// An exception's message: a literal, or text made at run time.
+enum Message {
+    Lit(String),
+    Text(TExpr),
 }
 
 /// Inference state for one pass over one specialisation's body.
@@ -888,8 +923,10 @@ impl Cx<'_> {
                         "bare 'raise' is not supported in Kiln (there is no exception to re-raise)",
                     ));
                 };
-                let (name, msg) = self.exception(e)?;
-                TStmtKind::Raise(name, msg)
+                match self.exception(e)? {
+                    (name, Message::Lit(msg)) => TStmtKind::Raise(name, msg),
+                    (name, Message::Text(m)) => TStmtKind::RaiseText(name, m),
+                }
             }
             StmtKind::Assert { test, msg } => {
                 let c = self.cond(test)?;
@@ -1074,7 +1111,7 @@ impl Cx<'_> {
         }
     }
 
-    fn exception(&mut self, e: &Expr) -> Result<(String, String)> {
+    fn exception(&mut self, e: &Expr) -> Result<(String, Message)> {
         let (name, args, span) = match &e.kind {
             ExprKind::Name(n) => (n, &[][..], e.span),
             ExprKind::Call { func, args, kwargs } if kwargs.is_empty() => match &func.kind {
@@ -1092,8 +1129,11 @@ impl Cx<'_> {
             .help(format!("use one of: {}", builtins::EXCEPTIONS.join(", "))));
         }
         let msg = match args {
-            [] => String::new(),
-            [m] => self.str_literal(m, "an exception message")?,
+            [] => Message::Lit(String::new()),
+            [m] => match self.str_literal(m, "an exception message") {
+                Ok(s) => Message::Lit(s),
+                Err(_) => Message::Text(self.message(m)?),
+            },
             _ => {
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
@@ -1354,6 +1394,7 @@ impl Cx<'_> {
                 "a slice is only valid inside an array subscript",
             )),
             ExprKind::Tuple(items) => self.expr_tuple(items, span),
+            ExprKind::FString(parts) => self.fstring(parts, span),
             ExprKind::List(_) => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
@@ -1839,6 +1880,11 @@ impl Cx<'_> {
                         if let Some(Import::Module(kind)) = self.prog.imports.get(n).cloned() {
                             return self.call_module(kind, attr, func.span, args, kwargs, span);
                         }
+                    }
+                }
+                if attr == "format" {
+                    if let Ok(t) = self.str_literal(m, "") {
+                        return self.str_format(&t, m.span, args, kwargs, span);
                     }
                 }
                 if self.is_np_random(m) {

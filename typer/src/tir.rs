@@ -79,6 +79,8 @@ pub enum TStmtKind {
     Assert(TExpr, Option<String>),
     /// `raise Name("message")`.
     Raise(String, String),
+    /// `raise Name(text)` with a message made at run time (a `Text`).
+    RaiseText(String, TExpr),
     Print {
         args: Vec<TExpr>,
         sep: String,
@@ -407,6 +409,29 @@ pub enum RtOp {
     Random(RandFn),
 }
 
+/// How a format field shows its value: `format(value, spec)`, or
+/// `format(str(value), spec)` and so on for `!s`, `!r` and `!a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Conv {
+    Format,
+    Str,
+    Repr,
+    Ascii,
+}
+
+/// A piece of a formatted string: text, or a field showing operand `arg`
+/// with its conversion and its format spec (itself pieces, for nested
+/// fields: `{x:{w}.2f}`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FmtPiece {
+    Lit(String),
+    Field {
+        arg: u16,
+        conv: Conv,
+        spec: Vec<FmtPiece>,
+    },
+}
+
 #[derive(Clone, Debug)]
 pub enum TExprKind {
     Const(Const),
@@ -437,6 +462,9 @@ pub enum TExprKind {
     TupleGet(Box<TExpr>, usize),
     /// An array operation of the runtime.
     Rt(RtOp, Vec<TExpr>),
+    /// An f-string or `str.format`: the operands, evaluated in order, and
+    /// the pieces that show them. A `Text`.
+    Format(std::rc::Rc<[FmtPiece]>, Vec<TExpr>),
 }
 
 impl TExpr {
@@ -477,6 +505,19 @@ impl TExpr {
             }
         }
         let span = self.span;
+        if (&self.ty, to) == (&Type::Str, &Type::Text) {
+            // A literal's text, made at run time: a format of just it.
+            let field = FmtPiece::Field {
+                arg: 0,
+                conv: Conv::Format,
+                spec: Vec::new(),
+            };
+            return TExpr {
+                kind: TExprKind::Format(vec![field].into(), vec![self]),
+                ty: Type::Text,
+                span,
+            };
+        }
         TExpr {
             kind: TExprKind::Cast(Box::new(self)),
             ty: to.clone(),
