@@ -1768,6 +1768,12 @@ impl Cx<'_> {
             }
             return self.ufunc(arrays::binop_ufunc(op).unwrap(), vec![l, r], span);
         }
+        if op == BinOp::Add
+            && matches!(l.ty, Type::Str | Type::Text)
+            && matches!(r.ty, Type::Str | Type::Text)
+        {
+            return Ok(self.concat(l, r, span));
+        }
         let bad = || {
             type_err(
                 span,
@@ -1883,9 +1889,7 @@ impl Cx<'_> {
                     }
                 }
                 if attr == "format" {
-                    if let Ok(t) = self.str_literal(m, "") {
-                        return self.str_format(&t, m.span, args, kwargs, span);
-                    }
+                    return self.str_format(m, args, kwargs, span);
                 }
                 if self.is_np_random(m) {
                     return self.call_module(
@@ -2494,6 +2498,31 @@ mod tests {
             Ok(_) => panic!("accepted:\n{src}"),
             Err(e) => e.message,
         }
+    }
+
+    #[test]
+    fn random_and_formatting_say_what_is_unsupported() {
+        let np = "import numpy as np\n";
+        assert!(err(&format!("{np}np.random.choice(3, p=np.ones(3) / 3)\n")).contains("(p=)"));
+        assert!(err(&format!("{np}np.random.randint(3, dtype=np.int8)\n")).contains("dtype int8"));
+        assert!(err(&format!("{np}np.random.gamma(2.0)\n"))
+            .contains("np.random.gamma is not supported"));
+        assert!(err(&format!("{np}np.random.choice(np.ones((2, 2)))\n")).contains("1-dimensional"));
+        assert!(err(&format!("{np}np.random.normal(np.zeros(3))\n")).contains("takes numbers"));
+        assert!(err("import random\nrandom.seed(1.5)\n").contains("an int seed"));
+        assert!(
+            err("import random\nrandom.shuffle(1)\n").contains("random.shuffle is not supported")
+        );
+        assert!(
+            err(&format!("{np}a = np.ones(2)\nprint(f\"{{a!r}}\")\n")).contains("repr of an array")
+        );
+        assert!(err(&format!("{np}print(f\"{{(np.ones(2), 1)}}\")\n")).contains("cannot be shown"));
+        assert!(err("print(\"{} {}\".format(1))\n").contains("IndexError: Replacement index 1"));
+        assert!(err("print(\"{x}\".format(y=1))\n").contains("KeyError: 'x'"));
+        assert!(err("print(\"}\".format())\n").contains("Single '}'"));
+        assert!(err("print(\"{0.real}\".format(1))\n").contains("attribute or an item"));
+        assert!(err("x = 1\nprint(x.format(1))\n").contains("no method 'format'"));
+        assert!(err("s = f\"{1}\"\nprint(s * 2)\n").contains("str"));
     }
 
     #[test]

@@ -430,6 +430,14 @@ pub enum FmtPiece {
         conv: Conv,
         spec: Vec<FmtPiece>,
     },
+    /// `template.format(...)` with a template known only at run time
+    /// (operand `arg`, a string), read then: its fields show the operands
+    /// after it, `npos` positional arguments then the keywords `kw`.
+    Template {
+        arg: u16,
+        npos: u16,
+        kw: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug)]

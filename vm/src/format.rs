@@ -119,11 +119,30 @@ impl Cx<'_> {
         for p in pieces {
             match p {
                 FmtPiece::Lit(t) => out.push_str(t),
+                FmtPiece::Template { arg, npos, kw } => {
+                    let a = *arg as usize;
+                    let x = self.regs[self.offs[a]];
+                    let template = match self.d.args[a] {
+                        // SAFETY: a Text register holds null or a live string value.
+                        Type::Text => unsafe { text(x as *const Array) }?,
+                        _ => self.literal(x),
+                    };
+                    let kw: Vec<&str> = kw.iter().map(String::as_str).collect();
+                    let read = typer::template::parse(template, *npos as usize, &kw, a + 1)
+                        .map_err(|e| (e.exc, e.msg))?;
+                    self.pieces(&read, out)?;
+                }
                 FmtPiece::Field { arg, conv, spec } => {
                     let mut sp = String::new();
                     self.pieces(spec, &mut sp)?;
                     let a = *arg as usize;
                     let (ty, at) = (&self.d.args[a], self.offs[a]);
+                    if ty.as_array().is_some() && matches!(conv, Conv::Repr | Conv::Ascii) {
+                        return Err((
+                            "NotImplementedError",
+                            "Kiln does not show the repr of an array".into(),
+                        ));
+                    }
                     let regs = &self.regs[at..at + width(ty) as usize];
                     let shown;
                     let field = match conv {

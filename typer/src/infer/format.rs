@@ -1,8 +1,9 @@
-//! Formatted strings: f-strings and `"...".format(...)`. Both become one
-//! [`TExprKind::Format`]: the values, evaluated once each in order, and
-//! the pieces that show them, which the runtime formats as Python's
-//! `format()` does. The template of `str.format` must be a literal; it is
-//! read here, and its errors are CPython's, reported at compile time.
+//! Formatted strings: f-strings, `"...".format(...)` and `+` on strings.
+//! Each becomes one [`TExprKind::Format`]: the values, evaluated once each
+//! in order, and the pieces that show them, which the runtime formats as
+//! Python's `format()` does. A literal template of `str.format` is read
+//! here (its errors, CPython's, reported when the program compiles);
+//! another is read by the runtime when the call runs.
 
 use super::*;
 
@@ -50,20 +51,6 @@ fn check_field(t: &Type, conv: Conv, span: Span) -> Result<()> {
     }
 }
 
-/// A template error of `str.format`, with CPython's exception and message.
-fn template_err(span: Span, exc: &str, msg: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::new(DiagKind::Type, span, format!("{exc}: {msg}"))
-        .help("CPython raises this when the call runs; Kiln reports it when it compiles")
-}
-
-/// One replacement field of a `str.format` template, read from `chars`
-/// after its `{`: the field name, conversion and spec text.
-struct RawField {
-    name: String,
-    conv: Option<char>,
-    spec: String,
-}
-
 impl Cx<'_> {
     /// An f-string.
     pub(super) fn fstring(&mut self, parts: &[FStrPart], span: Span) -> Result<TExpr> {
@@ -88,6 +75,29 @@ impl Cx<'_> {
             spec: vec![],
         }];
         Ok(self.format_expr(pieces, ops, span))
+    }
+
+    /// `a + b` on strings: a literal when both are, else a new string.
+    pub(super) fn concat(&self, l: TExpr, r: TExpr, span: Span) -> TExpr {
+        if let (TExprKind::Const(Const::Str(a)), TExprKind::Const(Const::Str(b))) =
+            (&l.kind, &r.kind)
+        {
+            return texpr(
+                TExprKind::Const(Const::Str(format!("{a}{b}"))),
+                Type::Str,
+                span,
+            );
+        }
+        let field = |arg| FmtPiece::Field {
+            arg,
+            conv: Conv::Format,
+            spec: Vec::new(),
+        };
+        texpr(
+            TExprKind::Format(vec![field(0), field(1)].into(), vec![l, r]),
+            Type::Text,
+            span,
+        )
     }
 
     fn format_expr(&self, pieces: Vec<FmtPiece>, ops: Vec<TExpr>, span: Span) -> TExpr {
@@ -147,222 +157,88 @@ impl Cx<'_> {
         Ok((ops.len() - 1) as u16)
     }
 
-    /// `template.format(args...)` for a literal template.
+    /// `template.format(args...)`. A literal template is read now, its
+    /// errors reported now; another is read when the call runs.
     pub(super) fn str_format(
         &mut self,
-        template: &str,
-        tspan: Span,
+        template: &Expr,
         args: &[Expr],
         kwargs: &[Keyword],
         span: Span,
     ) -> Result<TExpr> {
+        let literal = self.str_literal(template, "").ok();
+        let mut ops = Vec::with_capacity(1 + args.len() + kwargs.len());
+        if literal.is_none() {
+            let t = self.expr(template)?;
+            if !matches!(t.ty, Type::Str | Type::Text | Type::Unknown) {
+                return Err(type_err(
+                    template.span,
+                    format!("{} has no method 'format' in Kiln", t.ty),
+                ));
+            }
+            ops.push(t);
+        }
         // Every argument is evaluated, in order, whether a field shows it or not.
-        let mut ops = Vec::with_capacity(args.len() + kwargs.len());
+        let base = ops.len();
         for a in args.iter().chain(kwargs.iter().map(|k| &k.value)) {
             ops.push(self.expr(a)?);
         }
-        let mut state = (0usize, None::<bool>);
-        let pieces = self.template(template, tspan, args.len(), kwargs, &mut ops, &mut state, 0)?;
-        Ok(self.format_expr(pieces, ops, span))
-    }
-
-    /// Reads a `str.format` template (or a field's spec, at `depth` 1)
-    /// into pieces. `state` is the automatic numbering's next index and
-    /// whether numbering is automatic (once known).
-    #[allow(clippy::too_many_arguments)]
-    fn template(
-        &mut self,
-        text: &str,
-        tspan: Span,
-        npos: usize,
-        kwargs: &[Keyword],
-        ops: &mut Vec<TExpr>,
-        state: &mut (usize, Option<bool>),
-        depth: u8,
-    ) -> Result<Vec<FmtPiece>> {
-        let chars: Vec<char> = text.chars().collect();
-        let mut out = Vec::new();
-        let mut i = 0;
-        let mut buf = String::new();
-        while i < chars.len() {
-            let c = chars[i];
-            match c {
-                '{' if chars.get(i + 1) == Some(&'{') && depth == 0 => {
-                    buf.push('{');
-                    i += 2;
-                }
-                '}' if chars.get(i + 1) == Some(&'}') && depth == 0 => {
-                    buf.push('}');
-                    i += 2;
-                }
-                '}' => {
-                    return Err(template_err(
-                        tspan,
-                        "ValueError",
-                        "Single '}' encountered in format string",
-                    ))
-                }
-                '{' => {
-                    if !buf.is_empty() {
-                        lit(&mut out, &std::mem::take(&mut buf));
+        let kw: Vec<&str> = kwargs.iter().map(|k| k.name.as_str()).collect();
+        let pieces = match literal {
+            Some(text) => {
+                let pieces = crate::template::parse(&text, args.len(), &kw, base).map_err(|e| {
+                    let d = Diagnostic::new(
+                        if e.unsupported {
+                            DiagKind::Unsupported
+                        } else {
+                            DiagKind::Type
+                        },
+                        template.span,
+                        if e.unsupported {
+                            e.msg.clone()
+                        } else {
+                            format!("{}: {}", e.exc, e.msg)
+                        },
+                    );
+                    if e.unsupported {
+                        d
+                    } else {
+                        d.help("CPython raises this when the call runs; Kiln reports it when it compiles")
                     }
-                    if depth > 1 {
-                        return Err(template_err(
-                            tspan,
-                            "ValueError",
-                            "Max string recursion exceeded",
-                        ));
-                    }
-                    let (f, next) = read_field(&chars, i + 1, tspan)?;
-                    i = next;
-                    let arg = self.field_arg(&f.name, tspan, npos, kwargs, state)?;
-                    let conv = conv_of(f.conv);
-                    check_field(&ops[arg].ty, conv, tspan)?;
-                    let arg = u16::try_from(arg).map_err(|_| {
-                        Diagnostic::new(DiagKind::Limit, tspan, "too many arguments to str.format")
-                    })?;
-                    let spec =
-                        self.template(&f.spec, tspan, npos, kwargs, ops, state, depth + 1)?;
-                    out.push(FmtPiece::Field { arg, conv, spec });
-                }
-                c => {
-                    buf.push(c);
-                    i += 1;
-                }
+                })?;
+                check_pieces(&pieces, &ops, template.span)?;
+                pieces
             }
-        }
-        if !buf.is_empty() {
-            lit(&mut out, &buf);
-        }
-        Ok(out)
-    }
-
-    /// The operand a field name refers to: automatic (`{}`), positional
-    /// (`{0}`) or by keyword (`{name}`).
-    fn field_arg(
-        &self,
-        name: &str,
-        tspan: Span,
-        npos: usize,
-        kwargs: &[Keyword],
-        state: &mut (usize, Option<bool>),
-    ) -> Result<usize> {
-        if name.contains(['.', '[']) {
+            None => {
+                // Any argument may be shown, by the template the call reads.
+                for o in &ops[base..] {
+                    check_field(&o.ty, Conv::Format, o.span)?;
+                }
+                vec![FmtPiece::Template {
+                    arg: 0,
+                    npos: args.len() as u16,
+                    kw: kw.iter().map(|k| k.to_string()).collect(),
+                }]
+            }
+        };
+        if ops.len() > u16::MAX as usize {
             return Err(Diagnostic::new(
-                DiagKind::Unsupported,
-                tspan,
-                format!("the field '{{{name}}}' reads an attribute or an item, which Kiln's str.format does not"),
+                DiagKind::Limit,
+                span,
+                "too many arguments to str.format",
             ));
         }
-        let index = if name.is_empty() {
-            if state.1 == Some(false) {
-                return Err(template_err(
-                    tspan,
-                    "ValueError",
-                    "cannot switch from manual field specification to automatic field numbering",
-                ));
-            }
-            state.1 = Some(true);
-            state.0 += 1;
-            Some(state.0 - 1)
-        } else if let Ok(k) = name.parse::<usize>() {
-            if state.1 == Some(true) {
-                return Err(template_err(
-                    tspan,
-                    "ValueError",
-                    "cannot switch from automatic field numbering to manual field specification",
-                ));
-            }
-            state.1 = Some(false);
-            Some(k)
-        } else {
-            None
-        };
-        match index {
-            Some(k) if k < npos => Ok(k),
-            Some(k) => Err(template_err(
-                tspan,
-                "IndexError",
-                format!("Replacement index {k} out of range for positional args tuple"),
-            )),
-            None => match kwargs.iter().position(|kw| kw.name == name) {
-                Some(j) => Ok(npos + j),
-                None => Err(template_err(tspan, "KeyError", format!("'{name}'"))),
-            },
-        }
+        Ok(self.format_expr(pieces, ops, span))
     }
 }
 
-/// A `str.format` field after its `{`: returns it and the index past its
-/// `}` (`MarkupIterator_next` and `parse_field`).
-fn read_field(c: &[char], start: usize, tspan: Span) -> Result<(RawField, usize)> {
-    // The field runs to the `}` that balances its `{`, nested ones counted.
-    let mut depth = 1;
-    let mut j = start;
-    while j < c.len() {
-        match c[j] {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            _ => {}
+/// Checks every field of a template against its operand's type.
+fn check_pieces(pieces: &[FmtPiece], ops: &[TExpr], span: Span) -> Result<()> {
+    for p in pieces {
+        if let FmtPiece::Field { arg, conv, spec } = p {
+            check_field(&ops[*arg as usize].ty, *conv, span)?;
+            check_pieces(spec, ops, span)?;
         }
-        j += 1;
     }
-    if j >= c.len() {
-        let msg = if depth > 1 {
-            "unmatched '{' in format spec"
-        } else {
-            "expected '}' before end of string"
-        };
-        return Err(template_err(tspan, "ValueError", msg));
-    }
-    let body = &c[start..j];
-    // The name ends at the first `!` or `:` outside brackets.
-    let mut k = 0;
-    let mut bracket = false;
-    while k < body.len() {
-        match body[k] {
-            '[' => bracket = true,
-            ']' => bracket = false,
-            '!' | ':' if !bracket => break,
-            _ => {}
-        }
-        k += 1;
-    }
-    let name: String = body[..k].iter().collect();
-    let mut conv = None;
-    let mut spec = String::new();
-    if k < body.len() && body[k] == '!' {
-        let Some(&cc) = body.get(k + 1) else {
-            return Err(template_err(
-                tspan,
-                "ValueError",
-                "end of string while looking for conversion specifier",
-            ));
-        };
-        if body.len() > k + 2 && body[k + 2] != ':' {
-            return Err(template_err(
-                tspan,
-                "ValueError",
-                "expected ':' after conversion specifier",
-            ));
-        }
-        if !matches!(cc, 's' | 'r' | 'a') {
-            return Err(template_err(
-                tspan,
-                "ValueError",
-                format!("Unknown conversion specifier {cc}"),
-            ));
-        }
-        conv = Some(cc);
-        k += 2;
-    }
-    if k < body.len() && body[k] == ':' {
-        spec = body[k + 1..].iter().collect();
-    }
-    Ok((RawField { name, conv, spec }, j + 1))
+    Ok(())
 }
