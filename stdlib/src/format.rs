@@ -38,6 +38,12 @@ enum Group {
     Under4,
 }
 
+fn push_n(out: &mut String, c: char, n: usize) {
+    for _ in 0..n {
+        out.push(c);
+    }
+}
+
 fn value_error(msg: impl Into<String>) -> Raised {
     ("ValueError", msg.into())
 }
@@ -266,7 +272,7 @@ fn layout_number(
         '=' => (0, padding, 0),
         _ => (padding, 0, 0),
     };
-    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat(s.fill).take(n));
+    let pad = |out: &mut String, n: usize| push_n(out, s.fill, n);
     pad(out, l);
     if let Some(c) = sign {
         out.push(c);
@@ -288,9 +294,9 @@ fn pad_text(out: &mut String, s: &Spec, text: &str) {
         '^' => extra / 2,
         _ => 0,
     };
-    out.extend(std::iter::repeat(s.fill).take(left));
+    push_n(out, s.fill, left);
     out.push_str(text);
-    out.extend(std::iter::repeat(s.fill).take(extra - left));
+    push_n(out, s.fill, extra - left);
 }
 
 fn format_str(out: &mut String, text: &str, spec: &str) -> Result<(), Raised> {
@@ -514,8 +520,7 @@ fn double_to_string(
     if negative {
         out.push('-');
     }
-    let zeros =
-        |out: &mut String, n: i64| out.extend(std::iter::repeat('0').take(n.max(0) as usize));
+    let zeros = |out: &mut String, n: i64| push_n(out, '0', n.max(0) as usize);
     if decpt <= 0 {
         zeros(&mut out, decpt - vstart);
         out.push('.');
