@@ -1645,9 +1645,28 @@ impl Gen<'_> {
     }
 
     /// A register holding `e` (already evaluated to `raw` unless constant) as type `ty`.
+    /// A Python number compared with a float32 is cast to float32 first
+    /// (NEP 50: `np.float32(0.1) == 0.1`).
     fn typed(&mut self, raw: Option<R>, e: &TExpr, ty: &Type) -> R {
+        let to_f32 = *ty == Type::Scalar(DType::F32) && e.ty.is_python_scalar();
         match (raw, &e.kind) {
+            (Some(r), _) if to_f32 => {
+                let t = self.alloc(1);
+                self.convert(t, &e.ty, r, ty, e.span);
+                t
+            }
             (Some(r), _) => self.coerce(r, &e.ty, ty, e.span),
+            (None, TExprKind::Const(c)) if to_f32 => {
+                let v = match c {
+                    Const::Int(v) => *v as f64,
+                    Const::Bool(b) => *b as i64 as f64,
+                    Const::Float(v) => *v,
+                    _ => 0.0,
+                };
+                let t = self.alloc(1);
+                self.load_float(t, v as f32 as f64, e.span);
+                t
+            }
             (None, TExprKind::Const(c)) => {
                 if let Some(&r) = const_bits(c, ty).and_then(|b| self.const_regs.get(&b)) {
                     return r;
