@@ -405,7 +405,8 @@ pub enum RtOp {
     FlatGet,
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
-    /// A draw from a random generator.
+    /// A draw from a random generator. It changes the generator's state:
+    /// it is never reordered, merged with another or dropped.
     Random(RandFn),
 }
 
