@@ -272,11 +272,12 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
-        name: "unsup_fstring",
-        src: "x = 3\nprint(f\"x = {x}\")\n",
+        // a str.format field reading an attribute
+        name: "unsup_format_field_attribute",
+        src: "x = 3\nprint(\"{0.real}\".format(x))\n",
         kind: "unsupported",
         at: &[(2, 7)],
-        names: &[&["f-string", "fstring", "formatted string"]],
+        names: &[&["attribute"]],
         other_line: None,
     },
     Case {

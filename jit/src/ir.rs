@@ -2382,6 +2382,8 @@ pub const EXITS: &[&str] = &[
     "PrintK",
     "Raise",
     "Bound",
+    "Fmt",
+    "RaiseT",
 ];
 
 #[cfg(test)]

@@ -1,22 +1,26 @@
 //! Kiln's native kernels: the operations both execution tiers call instead
 //! of re-implementing them — Python's scalar semantics (floor division,
 //! modulo, powers, rounding), Python's and NumPy's number formatting, the
-//! math functions, and the array kernels (ufunc loops, fused expressions,
-//! reductions, products).
+//! math functions, the array kernels (ufunc loops, fused expressions,
+//! reductions, products), and the random generators' streams.
 //!
 //! The VM reaches all of them through its runtime table
 //! (`vm::runtime::Kernels`), which [`install`] fills: this crate implements
 //! the VM's kernel interface, the VM does not name it. Everything here is a
-//! plain function of its arguments: no VM state, no allocation through the
-//! VM (the runtime allocates outputs and spends fuel), no knowledge of
-//! bytecode. Kernels that JIT code calls directly are `extern "C"`.
+//! plain function of its arguments: no VM state but what a call is handed
+//! (a random draw gets the generators' state), no allocation through the
+//! VM (the runtime allocates outputs and spends fuel, for a random draw
+//! through the allocator it passes in, once the draw's arguments are
+//! checked), no knowledge of bytecode. Kernels that JIT code calls directly are `extern "C"`.
 
 pub mod arrayfmt;
 pub mod elementwise;
 pub mod fmt;
+pub mod format;
 pub mod fused;
 pub mod linalg;
 pub mod math;
+pub mod random;
 pub mod reduce;
 pub mod scalar;
 pub mod sort;
@@ -44,6 +48,8 @@ pub fn kernels() -> Kernels {
         scalar_fn: math::scalar_fn,
         write_float: fmt::write_float,
         str_repr: fmt::str_repr,
+        format: format::format,
+        ascii: format::ascii,
         scalar_str: arrayfmt::scalar_str,
         array_str: arrayfmt::array_str,
         shown_elements: arrayfmt::shown_elements,
@@ -57,6 +63,7 @@ pub fn kernels() -> Kernels {
         cumulate: sort::cumulate,
         sort: sort::sort,
         argsort: sort::argsort,
+        random: random::draw,
     }
 }
 

@@ -131,6 +131,23 @@ pub enum ExprKind {
     Slice(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
     Tuple(Vec<Expr>),
     List(Vec<Expr>),
+    /// An f-string with at least one replacement field.
+    FString(Vec<FStrPart>),
+}
+
+/// A piece of an f-string: text, or a replacement field (`span` is its
+/// expression's) with the text of a self-documenting `expr=`, its
+/// conversion (`s`, `r`, `a`) and its format spec's pieces.
+#[derive(Clone, Debug)]
+pub enum FStrPart {
+    Lit(String),
+    Field {
+        value: Box<Expr>,
+        span: Span,
+        debug: Option<String>,
+        conv: Option<char>,
+        spec: Vec<FStrPart>,
+    },
 }
 
 #[derive(Clone, Debug)]

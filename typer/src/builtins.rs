@@ -74,6 +74,10 @@ pub enum ModuleKind {
     Numpy,
     Math,
     Numba,
+    /// `numpy.random`: the legacy global generator.
+    NpRandom,
+    /// Python's `random`.
+    PyRandom,
 }
 
 pub fn module_kind(name: &str) -> Option<ModuleKind> {
@@ -81,6 +85,8 @@ pub fn module_kind(name: &str) -> Option<ModuleKind> {
         "numpy" => Some(ModuleKind::Numpy),
         "math" => Some(ModuleKind::Math),
         "numba" => Some(ModuleKind::Numba),
+        "numpy.random" => Some(ModuleKind::NpRandom),
+        "random" => Some(ModuleKind::PyRandom),
         _ => None,
     }
 }

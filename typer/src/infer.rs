@@ -20,8 +20,10 @@ use crate::types::Type;
 
 mod arrays;
 mod consts;
+mod format;
 mod iter;
 mod npmore;
+mod random;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.
@@ -70,6 +72,9 @@ pub struct Program {
     untyped_from_aug: bool,
     /// The first call that requested each specialisation: (caller, call).
     call_sites: HashMap<SpecId, (SpecId, Span)>,
+    /// Specialisations a host asked for ([`Program::specialise`]), whose
+    /// results go back to it.
+    host_calls: HashSet<SpecId>,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -97,6 +102,7 @@ impl Program {
             classes: crate::classes::Classes::shared(),
             untyped_from_aug: false,
             call_sites: HashMap::new(),
+            host_calls: HashSet::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -127,19 +133,28 @@ impl Program {
                     for (m, alias) in names {
                         let kind =
                             builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
-                        p.imports.insert(
-                            alias.clone().unwrap_or_else(|| m.clone()),
-                            Import::Module(kind),
-                        );
+                        // `import numpy.random` binds `numpy`.
+                        let (name, kind) = match (alias, m.split_once('.')) {
+                            (Some(a), _) => (a.clone(), kind),
+                            (None, Some((head, _))) => (
+                                head.to_string(),
+                                builtins::module_kind(head)
+                                    .ok_or_else(|| no_module(stmt.span, head))?,
+                            ),
+                            (None, None) => (m.clone(), kind),
+                        };
+                        p.imports.insert(name, Import::Module(kind));
                     }
                 }
                 StmtKind::ImportFrom(m, names) => {
                     let kind = builtins::module_kind(m).ok_or_else(|| no_module(stmt.span, m))?;
                     for (n, alias) in names {
-                        p.imports.insert(
-                            alias.clone().unwrap_or_else(|| n.clone()),
-                            Import::Member(kind, n.clone()),
-                        );
+                        let imp = match (kind, n.as_str()) {
+                            (ModuleKind::Numpy, "random") => Import::Module(ModuleKind::NpRandom),
+                            _ => Import::Member(kind, n.clone()),
+                        };
+                        p.imports
+                            .insert(alias.clone().unwrap_or_else(|| n.clone()), imp);
                     }
                 }
                 StmtKind::Assign { targets, value } if targets.len() == 1 => {
@@ -207,7 +222,9 @@ impl Program {
                 .ok_or("default is not a constant")?;
             args.push(t);
         }
-        Ok(self.spec_for(FuncRef::Def(f), args))
+        let id = self.spec_for(FuncRef::Def(f), args);
+        self.host_calls.insert(id);
+        Ok(id)
     }
 
     fn spec_for(&mut self, func: FuncRef, args: Vec<Type>) -> SpecId {
@@ -319,6 +336,18 @@ impl Program {
                         sp,
                         "cannot infer a type for this expression",
                     ));
+                }
+            }
+            // Strings made at run time stay inside the program.
+            for &id in &self.host_calls {
+                if has_text(&self.specs[id as usize].ret) {
+                    let name = &self.specs[id as usize].body.as_ref().unwrap().name;
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        self.spec_span(id as usize),
+                        format!("{name}() returns a string made at run time, which Kiln cannot hand to a host"),
+                    )
+                    .help("print it in the function, or return the numbers it shows"));
                 }
             }
             return Ok(());
@@ -491,6 +520,15 @@ pub fn const_type(c: &Const) -> Type {
         Const::Int(_) => Type::Int,
         Const::Float(_) => Type::Float,
         Const::Str(_) => Type::Str,
+    }
+}
+
+/// Does a value of this type hold a string made at run time?
+fn has_text(t: &Type) -> bool {
+    match t {
+        Type::Text => true,
+        Type::Tuple(items) => items.iter().any(has_text),
+        _ => false,
     }
 }
 
@@ -687,6 +725,7 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
                 TStmtKind::ForRange { body, orelse, .. } => stmts(body).or_else(|| stmts(orelse)),
                 TStmtKind::Return(Some(e)) => expr(e),
                 TStmtKind::Print { args, .. } => args.iter().find_map(expr),
+                TStmtKind::RaiseText(_, e) => expr(e),
                 _ => None,
             };
             if r.is_some() {
@@ -696,6 +735,12 @@ fn find_unknown(f: &TFunc) -> Option<Span> {
         None
     }
     stmts(&f.body)
+}
+
+/// An exception's message: a literal, or text made at run time.
+enum Message {
+    Lit(String),
+    Text(TExpr),
 }
 
 /// Inference state for one pass over one specialisation's body.
@@ -878,8 +923,10 @@ impl Cx<'_> {
                         "bare 'raise' is not supported in Kiln (there is no exception to re-raise)",
                     ));
                 };
-                let (name, msg) = self.exception(e)?;
-                TStmtKind::Raise(name, msg)
+                match self.exception(e)? {
+                    (name, Message::Lit(msg)) => TStmtKind::Raise(name, msg),
+                    (name, Message::Text(m)) => TStmtKind::RaiseText(name, m),
+                }
             }
             StmtKind::Assert { test, msg } => {
                 let c = self.cond(test)?;
@@ -1064,7 +1111,7 @@ impl Cx<'_> {
         }
     }
 
-    fn exception(&mut self, e: &Expr) -> Result<(String, String)> {
+    fn exception(&mut self, e: &Expr) -> Result<(String, Message)> {
         let (name, args, span) = match &e.kind {
             ExprKind::Name(n) => (n, &[][..], e.span),
             ExprKind::Call { func, args, kwargs } if kwargs.is_empty() => match &func.kind {
@@ -1082,8 +1129,11 @@ impl Cx<'_> {
             .help(format!("use one of: {}", builtins::EXCEPTIONS.join(", "))));
         }
         let msg = match args {
-            [] => String::new(),
-            [m] => self.str_literal(m, "an exception message")?,
+            [] => Message::Lit(String::new()),
+            [m] => match self.str_literal(m, "an exception message") {
+                Ok(s) => Message::Lit(s),
+                Err(_) => Message::Text(self.message(m)?),
+            },
             _ => {
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
@@ -1344,6 +1394,7 @@ impl Cx<'_> {
                 "a slice is only valid inside an array subscript",
             )),
             ExprKind::Tuple(items) => self.expr_tuple(items, span),
+            ExprKind::FString(parts) => self.fstring(parts, span),
             ExprKind::List(_) => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
@@ -1717,6 +1768,12 @@ impl Cx<'_> {
             }
             return self.ufunc(arrays::binop_ufunc(op).unwrap(), vec![l, r], span);
         }
+        if op == BinOp::Add
+            && matches!(l.ty, Type::Str | Type::Text)
+            && matches!(r.ty, Type::Str | Type::Text)
+        {
+            return Ok(self.concat(l, r, span));
+        }
         let bad = || {
             type_err(
                 span,
@@ -1830,6 +1887,19 @@ impl Cx<'_> {
                             return self.call_module(kind, attr, func.span, args, kwargs, span);
                         }
                     }
+                }
+                if attr == "format" {
+                    return self.str_format(m, args, kwargs, span);
+                }
+                if self.is_np_random(m) {
+                    return self.call_module(
+                        ModuleKind::NpRandom,
+                        attr,
+                        func.span,
+                        args,
+                        kwargs,
+                        span,
+                    );
                 }
                 let v = self.expr(m)?;
                 if v.ty.is_unknown() {
@@ -2200,6 +2270,9 @@ impl Cx<'_> {
         match kind {
             ModuleKind::Math => self.call_math(name, fspan, args, kwargs, span),
             ModuleKind::Numpy => self.call_numpy(name, fspan, args, kwargs, span),
+            ModuleKind::NpRandom | ModuleKind::PyRandom => {
+                self.call_random(kind, name, fspan, args, kwargs, span)
+            }
             ModuleKind::Numba if name == "prange" => Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
@@ -2425,6 +2498,31 @@ mod tests {
             Ok(_) => panic!("accepted:\n{src}"),
             Err(e) => e.message,
         }
+    }
+
+    #[test]
+    fn random_and_formatting_say_what_is_unsupported() {
+        let np = "import numpy as np\n";
+        assert!(err(&format!("{np}np.random.choice(3, p=np.ones(3) / 3)\n")).contains("(p=)"));
+        assert!(err(&format!("{np}np.random.randint(3, dtype=np.int8)\n")).contains("dtype int8"));
+        assert!(err(&format!("{np}np.random.gamma(2.0)\n"))
+            .contains("np.random.gamma is not supported"));
+        assert!(err(&format!("{np}np.random.choice(np.ones((2, 2)))\n")).contains("1-dimensional"));
+        assert!(err(&format!("{np}np.random.normal(np.zeros(3))\n")).contains("takes numbers"));
+        assert!(err("import random\nrandom.seed(1.5)\n").contains("an int seed"));
+        assert!(
+            err("import random\nrandom.shuffle(1)\n").contains("random.shuffle is not supported")
+        );
+        assert!(
+            err(&format!("{np}a = np.ones(2)\nprint(f\"{{a!r}}\")\n")).contains("repr of an array")
+        );
+        assert!(err(&format!("{np}print(f\"{{(np.ones(2), 1)}}\")\n")).contains("cannot be shown"));
+        assert!(err("print(\"{} {}\".format(1))\n").contains("IndexError: Replacement index 1"));
+        assert!(err("print(\"{x}\".format(y=1))\n").contains("KeyError: 'x'"));
+        assert!(err("print(\"}\".format())\n").contains("Single '}'"));
+        assert!(err("print(\"{0.real}\".format(1))\n").contains("attribute or an item"));
+        assert!(err("x = 1\nprint(x.format(1))\n").contains("no method 'format'"));
+        assert!(err("s = f\"{1}\"\nprint(s * 2)\n").contains("str"));
     }
 
     #[test]

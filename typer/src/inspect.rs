@@ -195,6 +195,10 @@ impl Ctx<'_> {
                 self.emit(s.span, format!("assert {v}"));
             }
             TStmtKind::Raise(n, m) => self.emit(s.span, format!("raise {n}({m:?})")),
+            TStmtKind::RaiseText(n, m) => {
+                let v = self.expr(m);
+                self.emit(s.span, format!("raise {n}({v})"));
+            }
             TStmtKind::Print { args, .. } => {
                 let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
                 self.emit(s.span, format!("print({})", a.join(", ")));
@@ -327,6 +331,10 @@ impl Ctx<'_> {
                 let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
                 rt_text(op, &a)
             }
+            TExprKind::Format(_, args) => {
+                let a: Vec<String> = args.iter().map(|x| self.expr(x)).collect();
+                format!("format({})", a.join(", "))
+            }
         }
     }
 }
@@ -432,6 +440,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Median => format!("np.median({args})"),
         RtOp::FlatSet => format!("flat_setitem({args})"),
+        RtOp::Random(f) => format!("{}({args})", f.name()),
     }
 }
 

@@ -9,6 +9,8 @@ pub enum Tok {
     Int(i64),
     Float(f64),
     Str(String),
+    /// An f-string: its literal text and replacement fields.
+    FStr(Vec<FPart>),
     Newline,
     Indent,
     Dedent,
@@ -17,7 +19,23 @@ pub enum Tok {
     P(&'static str),
 }
 
-#[derive(Clone, Debug)]
+/// A piece of an f-string: text, or a replacement field with the tokens
+/// of its expression (spans in the file), the text of a self-documenting
+/// `expr=` (through the `=` and the spaces after it), its conversion
+/// (`s`, `r` or `a`) and its format spec, itself pieces.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FPart {
+    Lit(String),
+    Field {
+        toks: Vec<Token>,
+        span: Span,
+        debug: Option<String>,
+        conv: Option<char>,
+        spec: Vec<FPart>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Token {
     pub tok: Tok,
     pub span: Span,
@@ -260,12 +278,7 @@ impl Lexer<'_> {
                 "r" | "b" | "u" | "f" | "rb" | "br" | "fr" | "rf"
             ) {
                 if lower.contains('f') {
-                    return Err(Diagnostic::new(
-                        DiagKind::Unsupported,
-                        Span::new(start, self.pos + 1),
-                        "f-strings are not supported",
-                    )
-                    .help("print the values as separate arguments: print(\"x =\", x)"));
+                    return self.fstring(start, lower.contains('r'));
                 }
                 if lower.contains('b') {
                     return Err(Diagnostic::new(
@@ -444,49 +457,7 @@ impl Lexer<'_> {
                 return Err(err(start, self.pos, "unterminated string literal"));
             }
             if c == b'\\' && !raw {
-                self.pos += 1;
-                let Some(&e) = self.s.get(self.pos) else {
-                    return Err(err(start, self.pos, "unterminated string literal"));
-                };
-                self.pos += 1;
-                match e {
-                    b'n' => out.push('\n'),
-                    b't' => out.push('\t'),
-                    b'r' => out.push('\r'),
-                    b'0' => out.push('\0'),
-                    b'a' => out.push('\x07'),
-                    b'b' => out.push('\x08'),
-                    b'f' => out.push('\x0c'),
-                    b'v' => out.push('\x0b'),
-                    b'\\' => out.push('\\'),
-                    b'\'' => out.push('\''),
-                    b'"' => out.push('"'),
-                    b'\n' => {}
-                    b'x' | b'u' | b'U' => {
-                        let n = match e {
-                            b'x' => 2,
-                            b'u' => 4,
-                            _ => 8,
-                        };
-                        let hex = self.text.get(self.pos..self.pos + n).unwrap_or("");
-                        let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
-                        match ch {
-                            Some(ch) if hex.len() == n => out.push(ch),
-                            _ => {
-                                return Err(err(
-                                    self.pos - 2,
-                                    self.pos + n.min(self.s.len() - self.pos),
-                                    "invalid escape sequence",
-                                ))
-                            }
-                        }
-                        self.pos += n;
-                    }
-                    _ => {
-                        out.push('\\');
-                        self.pos -= 1;
-                    }
-                }
+                self.escape(start, &mut out)?;
                 continue;
             }
             // Copy one whole UTF-8 character.
@@ -500,6 +471,280 @@ impl Lexer<'_> {
         }
         self.push(Tok::Str(out), start, self.pos);
         Ok(())
+    }
+
+    /// Decodes the escape sequence at `self.pos` (a backslash) of a string
+    /// starting at `start` onto `out`.
+    fn escape(&mut self, start: usize, out: &mut String) -> Result<()> {
+        self.pos += 1;
+        let Some(&e) = self.s.get(self.pos) else {
+            return Err(err(start, self.pos, "unterminated string literal"));
+        };
+        self.pos += 1;
+        match e {
+            b'n' => out.push('\n'),
+            b't' => out.push('\t'),
+            b'r' => out.push('\r'),
+            b'0' => out.push('\0'),
+            b'a' => out.push('\x07'),
+            b'b' => out.push('\x08'),
+            b'f' => out.push('\x0c'),
+            b'v' => out.push('\x0b'),
+            b'\\' => out.push('\\'),
+            b'\'' => out.push('\''),
+            b'"' => out.push('"'),
+            b'\n' => {}
+            b'x' | b'u' | b'U' => {
+                let n = match e {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = self.text.get(self.pos..self.pos + n).unwrap_or("");
+                let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
+                match ch {
+                    Some(ch) if hex.len() == n => out.push(ch),
+                    _ => {
+                        return Err(err(
+                            self.pos - 2,
+                            self.pos + n.min(self.s.len() - self.pos),
+                            "invalid escape sequence",
+                        ))
+                    }
+                }
+                self.pos += n;
+            }
+            _ => {
+                out.push('\\');
+                self.pos -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// An f-string: its body is delimited as any string's, then read for
+    /// literal text and `{...}` fields.
+    fn fstring(&mut self, start: usize, raw: bool) -> Result<()> {
+        let q = self.s[self.pos];
+        let triple = self.s.get(self.pos + 1) == Some(&q) && self.s.get(self.pos + 2) == Some(&q);
+        let open = if triple { 3 } else { 1 };
+        let body = self.pos + open;
+        let mut p = body;
+        let end = loop {
+            let Some(&c) = self.s.get(p) else {
+                return Err(err(start, p, "unterminated string literal"));
+            };
+            if c == q
+                && (!triple || (self.s.get(p + 1) == Some(&q) && self.s.get(p + 2) == Some(&q)))
+            {
+                break p;
+            }
+            if !triple && (c == b'\n' || c == b'\r') {
+                return Err(err(start, p, "unterminated string literal"));
+            }
+            p += if c == b'\\' { 2 } else { 1 };
+        };
+        self.pos = body;
+        let parts = self.fparts(start, end, raw, 0)?;
+        self.pos = end + open;
+        self.push(Tok::FStr(parts), start, self.pos);
+        Ok(())
+    }
+
+    /// Reads f-string text from `self.pos` up to `end` (the closing quote),
+    /// or, in a format spec (`level` 1 and deeper), up to the field's
+    /// closing brace.
+    fn fparts(&mut self, start: usize, end: usize, raw: bool, level: u8) -> Result<Vec<FPart>> {
+        let spec = level > 0;
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        while self.pos < end {
+            let c = self.s[self.pos];
+            match c {
+                b'}' if spec => break,
+                b'{' | b'}' if !spec && self.s.get(self.pos + 1) == Some(&c) => {
+                    text.push(c as char);
+                    self.pos += 2;
+                }
+                b'}' => {
+                    return Err(err(
+                        self.pos,
+                        self.pos + 1,
+                        "f-string: single '}' is not allowed",
+                    ))
+                }
+                b'{' => {
+                    if !text.is_empty() {
+                        parts.push(FPart::Lit(std::mem::take(&mut text)));
+                    }
+                    // A spec's fields may not have fields in their specs.
+                    if level > 1 {
+                        return Err(err(
+                            self.pos,
+                            self.pos + 1,
+                            "f-string: expressions nested too deeply",
+                        ));
+                    }
+                    parts.push(self.ffield(start, end, raw, level)?);
+                }
+                b'\\' if !raw => self.escape(start, &mut text)?,
+                _ => {
+                    let n = utf8_len(c);
+                    let chunk = self
+                        .text
+                        .get(self.pos..self.pos + n)
+                        .ok_or_else(|| err(self.pos, self.pos + 1, "invalid UTF-8 in string"))?;
+                    text.push_str(chunk);
+                    self.pos += n;
+                }
+            }
+        }
+        if !text.is_empty() {
+            parts.push(FPart::Lit(text));
+        }
+        Ok(parts)
+    }
+
+    /// A replacement field, `self.pos` at its `{`: the expression up to
+    /// a `!`, `:`, `=` or `}` outside brackets and strings, then the
+    /// conversion and spec.
+    fn ffield(&mut self, start: usize, end: usize, raw: bool, level: u8) -> Result<FPart> {
+        let open = self.pos;
+        let es = open + 1;
+        let mut p = es;
+        let mut depth = 0usize;
+        let mut quote: Option<(u8, bool)> = None;
+        let expecting = |at: usize| err(open, at.max(open + 1), "f-string: expecting '}'");
+        while p < end {
+            let c = self.s[p];
+            if let Some((qc, triple)) = quote {
+                if c == qc
+                    && (!triple
+                        || (self.s.get(p + 1) == Some(&qc) && self.s.get(p + 2) == Some(&qc)))
+                {
+                    quote = None;
+                    p += if triple { 3 } else { 1 };
+                } else {
+                    p += 1;
+                }
+                continue;
+            }
+            match c {
+                b'\\' => {
+                    return Err(err(
+                        p,
+                        p + 1,
+                        "f-string expression part cannot include a backslash",
+                    ))
+                }
+                b'#' => return Err(err(p, p + 1, "f-string expression part cannot include '#'")),
+                b'\'' | b'"' => {
+                    let triple = self.s.get(p + 1) == Some(&c) && self.s.get(p + 2) == Some(&c);
+                    quote = Some((c, triple));
+                    p += if triple { 3 } else { 1 };
+                    continue;
+                }
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(Diagnostic::new(
+                            DiagKind::Limit,
+                            Span::new(p, p + 1),
+                            "too many nested brackets",
+                        ));
+                    }
+                }
+                b')' | b']' | b'}' if depth > 0 => depth -= 1,
+                b'!' | b'=' | b'<' | b'>' if self.s.get(p + 1) == Some(&b'=') => {
+                    p += 2;
+                    continue;
+                }
+                b'!' | b':' | b'}' | b'=' if depth == 0 => break,
+                b')' | b']' => {
+                    return Err(err(
+                        p,
+                        p + 1,
+                        format!("f-string: unmatched '{}'", c as char),
+                    ))
+                }
+                _ => {}
+            }
+            p += 1;
+        }
+        if p >= end || quote.is_some() {
+            return Err(expecting(p.min(end)));
+        }
+        let ee = p;
+        if self.text[es..ee].trim().is_empty() {
+            return Err(err(open, ee + 1, "f-string: empty expression not allowed"));
+        }
+        let toks = self.expr_tokens(es, ee)?;
+        let mut debug = None;
+        if self.s[p] == b'=' {
+            p += 1;
+            while p < end && matches!(self.s[p], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                p += 1;
+            }
+            debug = Some(self.text[es..p].to_string());
+        }
+        let mut conv = None;
+        if p < end && self.s[p] == b'!' {
+            match self.s.get(p + 1) {
+                Some(&k @ (b's' | b'r' | b'a')) if p + 1 < end => conv = Some(k as char),
+                _ => {
+                    return Err(err(
+                        p,
+                        (p + 2).min(end),
+                        "f-string: invalid conversion character: expected 's', 'r', or 'a'",
+                    ))
+                }
+            }
+            p += 2;
+        }
+        let mut spec = Vec::new();
+        if p < end && self.s[p] == b':' {
+            self.pos = p + 1;
+            spec = self.fparts(start, end, raw, level + 1)?;
+            p = self.pos;
+        }
+        if p >= end || self.s[p] != b'}' {
+            return Err(expecting(p.min(end)));
+        }
+        self.pos = p + 1;
+        Ok(FPart::Field {
+            toks,
+            span: Span::new(es, ee),
+            debug,
+            conv,
+            spec,
+        })
+    }
+
+    /// The tokens of an f-string field's expression `[from, to)`, lexed as
+    /// if in parentheses (so newlines join lines), ending in `Eof`.
+    fn expr_tokens(&self, from: usize, to: usize) -> Result<Vec<Token>> {
+        let mut sub = Lexer {
+            s: &self.s[..to],
+            text: &self.text[..to],
+            pos: from,
+            toks: Vec::new(),
+            indents: vec![(0, 0)],
+            parens: vec![(b'(', from)],
+        };
+        while sub.pos < to {
+            let c = sub.s[sub.pos];
+            let start = sub.pos;
+            match c {
+                b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' => sub.pos += 1,
+                b'0'..=b'9' => sub.number()?,
+                b'.' if sub.s.get(sub.pos + 1).is_some_and(u8::is_ascii_digit) => sub.number()?,
+                b'"' | b'\'' => sub.string(start, false)?,
+                c if c == b'_' || c.is_ascii_alphabetic() || c >= 0x80 => sub.name()?,
+                _ => sub.operator()?,
+            }
+        }
+        sub.push(Tok::Eof, to, to);
+        Ok(sub.toks)
     }
 
     fn operator(&mut self) -> Result<()> {
@@ -636,7 +881,14 @@ mod tests {
             "99999999999999999999",
             "if x:\n\t  y\n        z\n",
             "x = $",
-            "f'x'",
+            "f'{'",
+            "f'}'",
+            "f'{x!z}'",
+            "f'{ }'",
+            "f'{a#b}'",
+            "f'{a[0)}'",
+            "f'{x:{y:{z}}}'",
+            "f'{x'",
             "1j",
             "  x\n y\n",
             "x = )",
@@ -644,6 +896,41 @@ mod tests {
         ] {
             assert!(tokenize(bad).is_err(), "{bad:?} should not lex");
         }
+    }
+
+    #[test]
+    fn fstrings() {
+        let t = toks("f'a{{{x + 1!r:>{w}}}}b{y=}' 'c'");
+        let Tok::FStr(parts) = &t[0] else {
+            panic!("{t:?}")
+        };
+        assert_eq!(parts[0], FPart::Lit("a{".into()));
+        let FPart::Field {
+            toks: expr,
+            conv,
+            spec,
+            ..
+        } = &parts[1]
+        else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(expr.len(), 4, "{expr:?}"); // x + 1 Eof
+        assert_eq!(*conv, Some('r'));
+        assert_eq!(spec[0], FPart::Lit(">".into()));
+        assert!(matches!(spec[1], FPart::Field { .. }));
+        assert_eq!(parts[2], FPart::Lit("}b".into()));
+        let FPart::Field { debug, .. } = &parts[3] else {
+            panic!("{parts:?}")
+        };
+        assert_eq!(debug.as_deref(), Some("y="));
+        assert_eq!(t[1], Tok::Str("c".into()));
+        // `!=` and `==` belong to the expression; a nested string may
+        // hold the other quote and a colon.
+        let t = toks("f\"{a != b}{d['k:']}\"");
+        let Tok::FStr(parts) = &t[0] else {
+            panic!("{t:?}")
+        };
+        assert_eq!(parts.len(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod infer;
 pub mod inspect;
 pub mod lexer;
 pub mod parser;
+pub mod template;
 pub mod tir;
 pub mod types;
 pub mod unbound;

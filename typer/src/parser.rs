@@ -6,7 +6,15 @@
 
 use crate::ast::*;
 use crate::diag::{DiagKind, Diagnostic, Result, Span};
-use crate::lexer::{tokenize, Tok, Token, MAX_NESTING};
+use crate::lexer::{tokenize, FPart, Tok, Token, MAX_NESTING};
+
+/// Appends literal text to f-string pieces, joining it to a literal before.
+fn lit(parts: &mut Vec<FStrPart>, t: String) {
+    match parts.last_mut() {
+        Some(FStrPart::Lit(prev)) => prev.push_str(&t),
+        _ => parts.push(FStrPart::Lit(t)),
+    }
+}
 
 /// Tallest expression tree accepted, counting a leaf as 1.
 ///
@@ -112,7 +120,7 @@ impl Parser {
         let found = match self.tok() {
             Tok::Name(n) => format!("name '{n}'"),
             Tok::Int(_) | Tok::Float(_) => "a number".into(),
-            Tok::Str(_) => "a string".into(),
+            Tok::Str(_) | Tok::FStr(_) => "a string".into(),
             Tok::Newline => "end of line".into(),
             Tok::Indent => "an indent".into(),
             Tok::Dedent => "an unindent".into(),
@@ -1028,7 +1036,7 @@ impl Parser {
             Tok::Name(n) => ExprKind::Name(n.clone()),
             Tok::Int(v) => ExprKind::Int(*v),
             Tok::Float(v) => ExprKind::Float(*v),
-            Tok::Str(_) => return Ok(self.string()),
+            Tok::Str(_) | Tok::FStr(_) => return self.string(),
             Tok::P("True") => ExprKind::Bool(true),
             Tok::P("False") => ExprKind::Bool(false),
             Tok::P("None") => ExprKind::None,
@@ -1040,18 +1048,74 @@ impl Parser {
         Ok(Expr { kind, span })
     }
 
-    /// Adjacent string literals, concatenated as in Python.
-    fn string(&mut self) -> Expr {
-        let mut s = String::new();
+    /// Adjacent string literals and f-strings, concatenated as in Python:
+    /// a plain string unless there is a replacement field.
+    fn string(&mut self) -> Result<Expr> {
+        let mut parts: Vec<FStrPart> = Vec::new();
         let mut span = self.span();
-        while let Tok::Str(more) = self.tok() {
-            s.push_str(more);
+        let mut hmax = 0;
+        loop {
+            match self.tok().clone() {
+                Tok::Str(more) => lit(&mut parts, more),
+                Tok::FStr(pieces) => {
+                    for p in self.fparts(pieces, &mut hmax)? {
+                        match p {
+                            FStrPart::Lit(t) => lit(&mut parts, t),
+                            f => parts.push(f),
+                        }
+                    }
+                }
+                _ => break,
+            }
             span = span.to(self.bump().span);
         }
-        Expr {
-            kind: ExprKind::Str(s),
-            span,
+        let kind = match parts.as_slice() {
+            [] => ExprKind::Str(String::new()),
+            [FStrPart::Lit(t)] => ExprKind::Str(t.clone()),
+            _ => ExprKind::FString(parts),
+        };
+        self.built(hmax, span)?;
+        Ok(Expr { kind, span })
+    }
+
+    /// The pieces of one f-string, each field's expression parsed from its
+    /// tokens; `hmax` grows to the tallest expression.
+    fn fparts(&mut self, pieces: Vec<FPart>, hmax: &mut usize) -> Result<Vec<FStrPart>> {
+        let mut out = Vec::with_capacity(pieces.len());
+        for p in pieces {
+            out.push(match p {
+                FPart::Lit(t) => FStrPart::Lit(t),
+                FPart::Field {
+                    toks,
+                    span,
+                    debug,
+                    conv,
+                    spec,
+                } => {
+                    let mut sub = Parser {
+                        toks,
+                        pos: 0,
+                        depth: self.depth,
+                        h: 0,
+                    };
+                    sub.enter()?;
+                    let value = sub.expr_list()?;
+                    if !sub.at_eof() {
+                        return Err(sub.unexpected("expected '}' after the f-string expression"));
+                    }
+                    *hmax = (*hmax).max(sub.h);
+                    let spec = self.fparts(spec, hmax)?;
+                    FStrPart::Field {
+                        value: Box::new(value),
+                        span,
+                        debug,
+                        conv,
+                        spec,
+                    }
+                }
+            });
         }
+        Ok(out)
     }
 
     fn not_an_atom(&self) -> Diagnostic {
@@ -1242,6 +1306,19 @@ mod tests {
                 .collect(),
             ExprKind::Slice(a, b, c) => [a, b, c].into_iter().flatten().map(|b| &**b).collect(),
             ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().collect(),
+            ExprKind::FString(parts) => {
+                fn fields<'a>(parts: &'a [FStrPart], out: &mut Vec<&'a Expr>) {
+                    for p in parts {
+                        if let FStrPart::Field { value, spec, .. } = p {
+                            out.push(value);
+                            fields(spec, out);
+                        }
+                    }
+                }
+                let mut v = Vec::new();
+                fields(parts, &mut v);
+                v
+            }
         };
         1 + kids.into_iter().map(height).max().unwrap_or(0)
     }

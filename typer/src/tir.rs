@@ -79,6 +79,8 @@ pub enum TStmtKind {
     Assert(TExpr, Option<String>),
     /// `raise Name("message")`.
     Raise(String, String),
+    /// `raise Name(text)` with a message made at run time (a `Text`).
+    RaiseText(String, TExpr),
     Print {
         args: Vec<TExpr>,
         sep: String,
@@ -164,6 +166,67 @@ impl ScalarFn {
             ScalarFn::Erf => "math.erf",
             ScalarFn::Erfc => "math.erfc",
             ScalarFn::RoundInt | ScalarFn::RoundNp(_) => "round",
+        }
+    }
+}
+
+/// Draws from the random generators: NumPy's legacy global `RandomState`
+/// (`np.random`) and Python's `random` module, each its own MT19937. A
+/// draw that makes an array takes the shape as its last operand (an int or
+/// a tuple of ints); the result type says whether it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RandFn {
+    /// `np.random.seed(n)`; without an operand, back to the unseeded state.
+    NpSeed,
+    /// `np.random.random/random_sample/rand`: uniform on [0, 1).
+    NpRandom,
+    /// `np.random.standard_normal/randn`: the legacy polar Gaussian.
+    NpGauss,
+    /// `np.random.uniform(low, high)`, float operands.
+    NpUniform,
+    /// `np.random.normal(loc, scale)`, float operands.
+    NpNormal,
+    /// `np.random.randint(low, high)`, integer operands, int64 results.
+    NpRandint,
+    /// `np.random.choice(a)`: `a` an int (results are ints) or a 1-D array
+    /// (results are its elements); `replace=False` draws a permutation.
+    NpChoice { replace: bool },
+    /// `np.random.shuffle(a)`, in place along the first axis.
+    NpShuffle,
+    /// `np.random.permutation(x)`: of `np.arange(x)` for an int, else a
+    /// shuffled copy.
+    NpPermutation,
+    /// `random.seed(n)`; without an operand, back to the unseeded state.
+    PySeed,
+    /// `random.random()`.
+    PyRandom,
+    /// `random.uniform(a, b)`, on the operands as Python numbers.
+    PyUniform,
+    /// `random.randrange(start, stop, step)`; `true` when called with the
+    /// stop alone (its error message differs).
+    PyRandrange(bool),
+    /// `random.randint(a, b)`: `randrange(a, b + 1)`.
+    PyRandint,
+}
+
+impl RandFn {
+    /// The name a program calls it by, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            RandFn::NpSeed => "np.random.seed",
+            RandFn::NpRandom => "np.random.random",
+            RandFn::NpGauss => "np.random.standard_normal",
+            RandFn::NpUniform => "np.random.uniform",
+            RandFn::NpNormal => "np.random.normal",
+            RandFn::NpRandint => "np.random.randint",
+            RandFn::NpChoice { .. } => "np.random.choice",
+            RandFn::NpShuffle => "np.random.shuffle",
+            RandFn::NpPermutation => "np.random.permutation",
+            RandFn::PySeed => "random.seed",
+            RandFn::PyRandom => "random.random",
+            RandFn::PyUniform => "random.uniform",
+            RandFn::PyRandrange(_) => "random.randrange",
+            RandFn::PyRandint => "random.randint",
         }
     }
 }
@@ -342,6 +405,40 @@ pub enum RtOp {
     FlatGet,
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
+    /// A draw from a random generator. It changes the generator's state:
+    /// it is never reordered, merged with another or dropped.
+    Random(RandFn),
+}
+
+/// How a format field shows its value: `format(value, spec)`, or
+/// `format(str(value), spec)` and so on for `!s`, `!r` and `!a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Conv {
+    Format,
+    Str,
+    Repr,
+    Ascii,
+}
+
+/// A piece of a formatted string: text, or a field showing operand `arg`
+/// with its conversion and its format spec (itself pieces, for nested
+/// fields: `{x:{w}.2f}`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FmtPiece {
+    Lit(String),
+    Field {
+        arg: u16,
+        conv: Conv,
+        spec: Vec<FmtPiece>,
+    },
+    /// `template.format(...)` with a template known only at run time
+    /// (operand `arg`, a string), read then: its fields show the operands
+    /// after it, `npos` positional arguments then the keywords `kw`.
+    Template {
+        arg: u16,
+        npos: u16,
+        kw: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -374,6 +471,9 @@ pub enum TExprKind {
     TupleGet(Box<TExpr>, usize),
     /// An array operation of the runtime.
     Rt(RtOp, Vec<TExpr>),
+    /// An f-string or `str.format`: the operands, evaluated in order, and
+    /// the pieces that show them. A `Text`.
+    Format(std::rc::Rc<[FmtPiece]>, Vec<TExpr>),
 }
 
 impl TExpr {
@@ -414,6 +514,19 @@ impl TExpr {
             }
         }
         let span = self.span;
+        if (&self.ty, to) == (&Type::Str, &Type::Text) {
+            // A literal's text, made at run time: a format of just it.
+            let field = FmtPiece::Field {
+                arg: 0,
+                conv: Conv::Format,
+                spec: Vec::new(),
+            };
+            return TExpr {
+                kind: TExprKind::Format(vec![field].into(), vec![self]),
+                ty: Type::Text,
+                span,
+            };
+        }
         TExpr {
             kind: TExprKind::Cast(Box::new(self)),
             ty: to.clone(),

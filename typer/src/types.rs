@@ -1,5 +1,6 @@
 //! Kiln's types: Python scalars (weak in array operations, NEP 50), NumPy
-//! scalars (strong), tuples, string literals, none, and arrays.
+//! scalars (strong), tuples, string literals and strings made at run time,
+//! none, and arrays.
 
 use std::fmt;
 use std::rc::Rc;
@@ -182,6 +183,9 @@ pub enum Type {
     Scalar(DType),
     /// A string literal.
     Str,
+    /// A string made at run time (an f-string, `str.format`): a reference
+    /// to its text, owned as an array reference is.
+    Text,
     Tuple(Rc<[Type]>),
     Array(Rc<ArrayType>),
     /// A dtype object (`np.float64`, `a.dtype`): a compile-time constant.
@@ -282,6 +286,7 @@ impl Type {
         }
         Some(match (a, b) {
             (Unknown, t) | (t, Unknown) => t.clone(),
+            (Str, Text) | (Text, Str) => Text,
             (Tuple(x), Tuple(y)) if x.len() == y.len() => {
                 let items: Option<Vec<Type>> = x
                     .iter()
@@ -323,7 +328,7 @@ impl fmt::Display for Type {
             Type::Int => f.write_str("int64"),
             Type::Float => f.write_str("float64"),
             Type::Scalar(d) => write!(f, "{d}"),
-            Type::Str => f.write_str("str"),
+            Type::Str | Type::Text => f.write_str("str"),
             Type::Tuple(items) => {
                 if !items.is_empty() && items.iter().all(|t| t == &items[0]) {
                     return write!(f, "UniTuple({}, {})", items[0], items.len());
@@ -415,5 +420,6 @@ mod tests {
         assert_eq!(Type::unify(&Type::Int, &Type::Float), Some(Type::Float));
         assert_eq!(Type::unify(&Type::Unknown, &Type::Int), Some(Type::Int));
         assert_eq!(Type::unify(&Type::Str, &Type::Int), None);
+        assert_eq!(Type::unify(&Type::Str, &Type::Text), Some(Type::Text));
     }
 }

@@ -224,6 +224,10 @@ impl Walk {
                 }
             }
             TStmtKind::Continue | TStmtKind::Raise(..) => *s = None,
+            TStmtKind::RaiseText(_, m) => {
+                self.eval(m, s);
+                *s = None;
+            }
             TStmtKind::Return(v) => {
                 if let Some(v) = v {
                     self.eval(v, s);
@@ -288,7 +292,8 @@ impl Walk {
             TExprKind::Call(_, args)
             | TExprKind::Intrinsic(_, args)
             | TExprKind::Tuple(args)
-            | TExprKind::Rt(_, args) => {
+            | TExprKind::Rt(_, args)
+            | TExprKind::Format(_, args) => {
                 for a in args {
                     self.expr(a, s, read);
                 }

@@ -424,9 +424,13 @@ impl Val {
             Val::F(v) => v != 0.0,
         }
     }
-    /// Converts to the computation kind of `dt`.
+    /// Converts to the computation kind of `dt`: a value computed with in
+    /// a float32 loop is a float32 (a Python float meeting float32 is cast
+    /// to it first, NEP 50).
     pub fn to(self, dt: DType) -> Val {
-        if dt.is_float() {
+        if dt == DType::F32 {
+            Val::F(self.as_f64() as f32 as f64)
+        } else if dt.is_float() {
             Val::F(self.as_f64())
         } else if dt.is_unsigned() {
             Val::U(self.as_u64())

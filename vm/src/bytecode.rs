@@ -343,6 +343,10 @@ ops! {
     PrintK { s: N } [slow]
     /// raise exception e (index into EXCEPTIONS) with message string s
     Raise { e: N, s: N } [term, raises, slow]
+    /// R[a] = a new string: format d of the module on the operands in R[a..]
+    Fmt { a: R, d: N } [raises, slow]
+    /// raise exception e (index into EXCEPTIONS) with the string in R[a]
+    RaiseT { e: N, a: R } [term, raises, slow]
     /// if R[a] == 0, the local it stands for is unassigned: raise
     /// UnboundLocalError (k = 0) or, in module code, NameError (k = 1) with
     /// message string s. R[a] is the local's assigned flag, or an array
@@ -382,6 +386,10 @@ pub mod pfmt {
     pub const DTYPE: u16 = 7;
     /// A NumPy bool as its repr (inside tuples): `np.True_` or `np.False_`.
     pub const NPBOOL_REPR: u16 = 8;
+    /// A string made at run time (a reference to its text).
+    pub const TEXT: u16 = 9;
+    /// A string made at run time, printed as Python's repr (inside tuples).
+    pub const TEXT_REPR: u16 = 10;
 }
 
 impl Op {
@@ -455,7 +463,7 @@ mod tests {
             if p.term && !p.jump {
                 assert!(matches!(
                     op,
-                    Op::Ret { .. } | Op::Ret1 { .. } | Op::Raise { .. }
+                    Op::Ret { .. } | Op::Ret1 { .. } | Op::Raise { .. } | Op::RaiseT { .. }
                 ));
             }
         }

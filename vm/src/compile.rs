@@ -15,6 +15,7 @@ use typer::{DType, DiagKind, Diagnostic, Program, Source, Span, Type};
 
 use crate::bytecode::{pfmt, unbound, Op, L, R};
 use crate::error::exception_index;
+use crate::format::FmtDesc;
 use crate::module::{Module, Proto};
 use crate::rt::RtDesc;
 use crate::runtime::{Fused, FusedNode};
@@ -32,7 +33,7 @@ pub fn width(t: &Type) -> u16 {
 /// inside a value of type `t`.
 pub fn ref_offsets(t: &Type, base: u16, out: &mut Vec<u16>) {
     match t {
-        Type::Array(_) => out.push(base),
+        Type::Array(_) | Type::Text => out.push(base),
         Type::Tuple(items) => {
             let mut off = base;
             for i in items.iter() {
@@ -46,7 +47,7 @@ pub fn ref_offsets(t: &Type, base: u16, out: &mut Vec<u16>) {
 
 fn has_refs(t: &Type) -> bool {
     match t {
-        Type::Array(_) => true,
+        Type::Array(_) | Type::Text => true,
         Type::Tuple(items) => items.iter().any(has_refs),
         _ => false,
     }
@@ -55,15 +56,16 @@ fn has_refs(t: &Type) -> bool {
 /// Compiles every specialisation of a solved program.
 pub fn compile(prog: &Program, source: Rc<Source>) -> Result<Module, Diagnostic> {
     let mut strings = Strings::default();
-    let mut rtops = Vec::new();
+    let mut tables = Tables::default();
     let mut protos = Vec::with_capacity(prog.specs.len());
     for id in 0..prog.specs.len() {
-        protos.push(compile_spec(prog, id as SpecId, &mut strings, &mut rtops)?);
+        protos.push(compile_spec(prog, id as SpecId, &mut strings, &mut tables)?);
     }
     let m = Module {
         protos,
         strings: strings.list,
-        rtops,
+        rtops: tables.rtops,
+        formats: tables.formats,
         source,
     };
     m.verify().map_err(|e| {
@@ -88,17 +90,23 @@ pub fn compile_more(prog: &Program, m: &mut Module) -> Result<(), Diagnostic> {
             .collect(),
         list: std::mem::take(&mut m.strings),
     };
+    let mut tables = Tables {
+        rtops: std::mem::take(&mut m.rtops),
+        formats: std::mem::take(&mut m.formats),
+    };
     for id in m.protos.len()..prog.specs.len() {
-        let p = compile_spec(prog, id as SpecId, &mut strings, &mut m.rtops);
+        let p = compile_spec(prog, id as SpecId, &mut strings, &mut tables);
         match p {
             Ok(p) => m.protos.push(p),
             Err(e) => {
                 m.strings = strings.list;
+                (m.rtops, m.formats) = (tables.rtops, tables.formats);
                 return Err(e);
             }
         }
     }
     m.strings = strings.list;
+    (m.rtops, m.formats) = (tables.rtops, tables.formats);
     m.verify().map_err(|e| {
         Diagnostic::new(
             DiagKind::Limit,
@@ -106,6 +114,14 @@ pub fn compile_more(prog: &Program, m: &mut Module) -> Result<(), Diagnostic> {
             format!("internal compiler error: {e}"),
         )
     })
+}
+
+/// The module's tables of runtime operations and formats, which
+/// instructions index.
+#[derive(Default)]
+struct Tables {
+    rtops: Vec<RtDesc>,
+    formats: Vec<FmtDesc>,
 }
 
 #[derive(Default)]
@@ -135,7 +151,7 @@ fn compile_spec(
     prog: &Program,
     id: SpecId,
     strings: &mut Strings,
-    rtops: &mut Vec<RtDesc>,
+    tables: &mut Tables,
 ) -> Result<Proto, Diagnostic> {
     let f = prog.spec(id);
     let maybe_unbound = typer::unbound::analyse(f);
@@ -144,7 +160,8 @@ fn compile_spec(
         unbound: maybe_unbound,
         bound: vec![None; f.locals.len()],
         strings,
-        rtops,
+        rtops: &mut tables.rtops,
+        formats: &mut tables.formats,
         live: Vec::new(),
         mapped: Vec::new(),
         stackmap: Vec::new(),
@@ -171,7 +188,7 @@ fn compile_spec(
     let mut flags = Vec::new();
     for &l in g.unbound.locals() {
         let l = l as usize;
-        g.bound[l] = Some(if matches!(f.locals[l].ty, Type::Array(_)) {
+        g.bound[l] = Some(if matches!(f.locals[l].ty, Type::Array(_) | Type::Text) {
             (g.local_regs[l], false)
         } else {
             flags.push(next as R);
@@ -282,6 +299,7 @@ struct Gen<'a> {
     bound: Vec<Option<(R, bool)>>,
     strings: &'a mut Strings,
     rtops: &'a mut Vec<RtDesc>,
+    formats: &'a mut Vec<FmtDesc>,
     /// Temporaries holding an owned array reference right now.
     live: Vec<R>,
     /// The live set last written to the stack map.
@@ -684,6 +702,17 @@ impl Gen<'_> {
                     span,
                 );
             }
+            TStmtKind::RaiseText(name, msg) => {
+                let r = self.expr_reg(msg);
+                self.emit(
+                    Op::RaiseT {
+                        e: exception_index(name),
+                        a: r,
+                    },
+                    span,
+                );
+                self.release(r, &msg.ty, span);
+            }
             TStmtKind::Print { args, sep, end } => self.print(args, sep, end, span),
         }
     }
@@ -825,6 +854,8 @@ impl Gen<'_> {
             Type::Bool => pfmt::BOOL,
             Type::Str if in_tuple => pfmt::STR_REPR,
             Type::Str => pfmt::STR,
+            Type::Text if in_tuple => pfmt::TEXT_REPR,
+            Type::Text => pfmt::TEXT,
             Type::Scalar(typer::DType::F32) => pfmt::FLOAT32,
             Type::Scalar(typer::DType::F64) => pfmt::FLOAT,
             Type::Scalar(typer::DType::Bool) => pfmt::BOOL,
@@ -1083,6 +1114,7 @@ impl Gen<'_> {
                 self.top = mark;
             }
             TExprKind::Rt(op, args) => self.rt(op, args, &e.ty, dst, span),
+            TExprKind::Format(pieces, args) => self.format(pieces, args, dst, span),
             TExprKind::Tuple(items) => {
                 let mut off = 0;
                 for it in items {
@@ -1218,6 +1250,61 @@ impl Gen<'_> {
             );
         }
         self.own(dst, ty);
+        self.top = mark;
+    }
+
+    /// A formatted string: the operands are evaluated in order and copied
+    /// (borrowed) into a window, where `Fmt` leaves the new string.
+    fn format(&mut self, pieces: &std::rc::Rc<[FmtPiece]>, args: &[TExpr], dst: R, span: Span) {
+        let mark = self.top;
+        let regs: Vec<R> = args.iter().map(|a| self.expr_reg(a)).collect();
+        let desc = FmtDesc {
+            pieces: pieces.clone(),
+            args: args.iter().map(|a| a.ty.clone()).collect(),
+        };
+        let d = match self.formats.iter().position(|x| *x == desc) {
+            Some(i) => i,
+            None => {
+                self.formats.push(desc);
+                self.formats.len() - 1
+            }
+        };
+        if d > u16::MAX as usize {
+            if self.error.is_none() {
+                self.error = Some(limit(span, "too many formatted strings"));
+            }
+            return;
+        }
+        let base = self.alloc(self.formats[d].window() as u16);
+        let mut off = 0;
+        for (a, &r) in args.iter().zip(&regs) {
+            for k in 0..width(&a.ty) {
+                if r + k != base + off + k {
+                    self.emit(
+                        Op::Mov {
+                            a: base + off + k,
+                            b: r + k,
+                        },
+                        span,
+                    );
+                }
+            }
+            off += width(&a.ty);
+        }
+        self.emit(
+            Op::Fmt {
+                a: base,
+                d: d as u16,
+            },
+            span,
+        );
+        for (a, &r) in args.iter().zip(&regs) {
+            self.release(r, &a.ty, span);
+        }
+        if dst != base {
+            self.emit(Op::Mov { a: dst, b: base }, span);
+        }
+        self.own(dst, &Type::Text);
         self.top = mark;
     }
 
@@ -1558,9 +1645,28 @@ impl Gen<'_> {
     }
 
     /// A register holding `e` (already evaluated to `raw` unless constant) as type `ty`.
+    /// A Python number compared with a float32 is cast to float32 first
+    /// (NEP 50: `np.float32(0.1) == 0.1`).
     fn typed(&mut self, raw: Option<R>, e: &TExpr, ty: &Type) -> R {
+        let to_f32 = *ty == Type::Scalar(DType::F32) && e.ty.is_python_scalar();
         match (raw, &e.kind) {
+            (Some(r), _) if to_f32 => {
+                let t = self.alloc(1);
+                self.convert(t, &e.ty, r, ty, e.span);
+                t
+            }
             (Some(r), _) => self.coerce(r, &e.ty, ty, e.span),
+            (None, TExprKind::Const(c)) if to_f32 => {
+                let v = match c {
+                    Const::Int(v) => *v as f64,
+                    Const::Bool(b) => *b as i64 as f64,
+                    Const::Float(v) => *v,
+                    _ => 0.0,
+                };
+                let t = self.alloc(1);
+                self.load_float(t, v as f32 as f64, e.span);
+                t
+            }
             (None, TExprKind::Const(c)) => {
                 if let Some(&r) = const_bits(c, ty).and_then(|b| self.const_regs.get(&b)) {
                     return r;
@@ -1835,7 +1941,7 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
                 expr(a, out);
                 expr(b, out);
             }
-            TExprKind::Rt(_, args) => {
+            TExprKind::Rt(_, args) | TExprKind::Format(_, args) => {
                 for a in args {
                     add(out, a, &a.ty);
                     expr(a, out);
@@ -1878,6 +1984,7 @@ fn collect_consts(body: &[TStmt], out: &mut Vec<u64>) {
             }
             TStmtKind::Assert(c, _) => expr(c, out),
             TStmtKind::Print { args, .. } => args.iter().for_each(|a| expr(a, out)),
+            TStmtKind::RaiseText(_, m) => expr(m, out),
             _ => {}
         }
     }

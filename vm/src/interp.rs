@@ -908,7 +908,9 @@ impl Machine {
                     | Op::Rt { .. }
                     | Op::Print { .. }
                     | Op::PrintK { .. }
-                    | Op::Raise { .. } => {
+                    | Op::Raise { .. }
+                    | Op::Fmt { .. }
+                    | Op::RaiseT { .. } => {
                         // SAFETY: as for `reg!`: the operands are inside this frame.
                         if let Err(e) = unsafe { self.slow(m, *op, base) } {
                             break e;
@@ -1234,6 +1236,11 @@ impl Machine {
                         let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
                         self.out.push_str(&(crate::runtime::kernels().str_repr)(s));
                     }
+                    pfmt::TEXT => self.out.push_str(crate::format::text(x as *const Array)?),
+                    pfmt::TEXT_REPR => {
+                        let t = crate::format::text(x as *const Array)?;
+                        self.out.push_str(&(crate::runtime::kernels().str_repr)(t));
+                    }
                     _ => self
                         .out
                         .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
@@ -1247,6 +1254,23 @@ impl Machine {
             }
             Op::Raise { e, s } => {
                 return Err((EXCEPTIONS[e as usize], m.strings[s as usize].clone()))
+            }
+            Op::Fmt { a, d } => {
+                let desc = &m.formats[d as usize];
+                // verify() checked a + window <= nregs.
+                let window = std::slice::from_raw_parts(base.add(a as usize), desc.window());
+                let s = crate::format::run(desc, window, &m.strings, &self.rt.fuel)?;
+                set!(a, crate::format::new_text(s) as u64)
+            }
+            Op::RaiseT { e, a } => {
+                let t = crate::format::text(reg!(a) as *const Array)?;
+                // KeyError shows its argument's repr, as Python does.
+                let msg = if EXCEPTIONS[e as usize] == "KeyError" {
+                    (crate::runtime::kernels().str_repr)(t)
+                } else {
+                    t.to_string()
+                };
+                return Err((EXCEPTIONS[e as usize], msg));
             }
             _ => unreachable!("{} is handled in the interpreter loop", op.name()),
         }

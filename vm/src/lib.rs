@@ -12,6 +12,7 @@ pub mod classmethods;
 pub mod compile;
 pub mod dis;
 pub mod error;
+pub mod format;
 pub mod interp;
 pub mod meminfo;
 pub mod module;

@@ -81,6 +81,8 @@ pub struct Module {
     pub strings: Vec<String>,
     /// The runtime operation of every `Rt` instruction.
     pub rtops: Vec<crate::rt::RtDesc>,
+    /// The format of every `Fmt` instruction.
+    pub formats: Vec<crate::format::FmtDesc>,
     pub source: Rc<Source>,
 }
 
@@ -171,9 +173,18 @@ impl Module {
                     Op::Math1 { f, .. } if f as usize >= typer::builtins::Math1::ALL.len() => {
                         return err(pc, "unknown math kernel")
                     }
-                    Op::Raise { e, .. } if e as usize >= crate::error::EXCEPTIONS.len() => {
+                    Op::Raise { e, .. } | Op::RaiseT { e, .. }
+                        if e as usize >= crate::error::EXCEPTIONS.len() =>
+                    {
                         return err(pc, "unknown exception")
                     }
+                    Op::Fmt { a, d } => match self.formats.get(d as usize) {
+                        None => return err(pc, "unknown format"),
+                        Some(f) if a as usize + f.window() > p.nregs as usize => {
+                            return err(pc, "format registers outside frame")
+                        }
+                        Some(_) => {}
+                    },
                     Op::GetE2 { c: r, .. }
                     | Op::GetE2W { c: r, .. }
                     | Op::SetE2I { b: r, .. }

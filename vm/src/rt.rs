@@ -4,9 +4,9 @@
 //! result to the start of that window (new arrays are owned references) and
 //! allocates every array through the array class's allocator.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-use typer::tir::{Arg, Fill, Idx, Reduction, RtOp, Ufunc};
+use typer::tir::{Arg, Fill, Idx, RandFn, Reduction, RtOp, Ufunc};
 use typer::{DType, Type};
 
 use crate::array::{
@@ -15,7 +15,7 @@ use crate::array::{
 };
 use crate::classmethods::ClassTable;
 use crate::compile::width;
-use crate::runtime::{kernels, Elem, Fused, FusedNode, Input};
+use crate::runtime::{kernels, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
@@ -41,10 +41,13 @@ impl RtDesc {
 pub const ELEMS_PER_FUEL: usize = 32;
 
 /// What runtime operations need from the VM: the classmethod table, through
-/// which every array is allocated, and the run's fuel, which they spend.
+/// which every array is allocated, the run's fuel, which they spend, and
+/// the random generators.
 pub struct RtCtx {
     pub table: ClassTable,
     pub fuel: Fuel,
+    /// The state of `np.random` and `random`, which every tier draws from.
+    pub random: RefCell<Generators>,
 }
 
 impl RtCtx {
@@ -52,6 +55,7 @@ impl RtCtx {
         RtCtx {
             table,
             fuel: Fuel::default(),
+            random: RefCell::new(Generators::default()),
         }
     }
 
@@ -671,6 +675,52 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = (kernels().scalar_fn)(*f, &vals)?;
             regs[0] = v.to_bits(out_dtype(&d.ret));
         }
+        RtOp::Random(f) => random(cx, *f, d, &ops, regs)?,
+    }
+    Ok(())
+}
+
+/// A draw from a random generator. The operands are scalars, then the
+/// result's shape when the result is an array (but for a permutation,
+/// whose shape is its operand's); `choice`, `shuffle` and `permutation`
+/// may take an array first.
+fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> Result<(), Raised> {
+    let shaped = d.ret.as_array().is_some() && f != RandFn::NpPermutation;
+    let (ops, shape) = match ops.split_last() {
+        Some((last, rest)) if shaped => (rest, Some(ints(last))),
+        _ => (ops, None),
+    };
+    let input = match ops.first() {
+        Some(o @ Opnd::Arr(_)) => Some(arr(o)),
+        _ => None,
+    };
+    let vals: Vec<Val> = ops
+        .iter()
+        .filter(|o| matches!(o, Opnd::Scalar(..)))
+        .map(|o| scalar(o).0)
+        .collect();
+    match (f, input) {
+        // The element swaps a shuffle makes, whatever it draws.
+        (RandFn::NpShuffle, Some(a)) => cx.charge(a.size())?,
+        (RandFn::NpChoice { replace: false }, Some(a)) => {
+            cx.charge(a.shape().first().map_or(0, |&n| n))?
+        }
+        (RandFn::NpChoice { replace: false }, None) => {
+            cx.charge(vals.first().map_or(0, |v| v.as_i64().max(0) as usize))?
+        }
+        _ => {}
+    }
+    let new = |dt: DType, shape: &[i64]| -> Result<*mut Array, Raised> {
+        let shape = shape_of(shape)?;
+        cx.charge(elems(&shape))?;
+        new_array(&cx.table, 0, dt, &shape, false)
+    };
+    let mut g = cx.random.borrow_mut();
+    let g: &mut Generators = &mut g;
+    match (kernels().random)(f, g, &vals, input, shape.as_deref(), &new)? {
+        Drawn::Val(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
+        Drawn::Arr(a) => put_arr(regs, a),
+        Drawn::None => {}
     }
     Ok(())
 }

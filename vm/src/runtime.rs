@@ -14,7 +14,7 @@
 
 use std::sync::OnceLock;
 
-use typer::tir::{Reduction, ScalarFn, Ufunc};
+use typer::tir::{RandFn, Reduction, ScalarFn, Ufunc};
 use typer::DType;
 
 use crate::array::{Array, Raised, Val};
@@ -45,6 +45,23 @@ pub enum Elem {
     UInt(u64),
     F32(f32),
     F64(f64),
+}
+
+/// A value a format field shows, as Python's `format(value, spec)` sees
+/// it: NumPy scalars are converted to the Python number they hold first
+/// (as NumPy's `__format__` does); `Other` is any other value (an array,
+/// a tuple, None) by its `str` and its type's name, which only the empty
+/// spec formats.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    Int(i128),
+    Bool(bool),
+    Float(f64),
+    Str(&'a str),
+    Other {
+        text: &'a str,
+        type_name: &'static str,
+    },
 }
 
 /// An input of an elementwise kernel: an array, read as if broadcast to the
@@ -153,6 +170,47 @@ pub mod scalar {
     }
 }
 
+/// A Mersenne Twister (MT19937) as NumPy and CPython keep it: the 624
+/// words of state and the position of the next one to temper.
+#[derive(Clone, Debug)]
+pub struct Mt19937 {
+    pub key: [u32; 624],
+    pub pos: usize,
+}
+
+/// The random generators of one VM: NumPy's legacy global `RandomState`
+/// (`np.random`) with the spare Gaussian its polar method keeps, and
+/// Python's `random`. A generator is `None` until it is first seeded or
+/// drawn from; the kernels then seed it as the unseeded state.
+#[derive(Clone, Debug, Default)]
+pub struct Generators {
+    pub np: Option<Box<Mt19937>>,
+    pub gauss: Option<f64>,
+    pub py: Option<Box<Mt19937>>,
+}
+
+/// What a random draw gives: a scalar, a new array (an owned reference),
+/// or nothing (seeding, shuffling in place).
+pub enum Drawn {
+    Val(Val),
+    Arr(*mut Array),
+    None,
+}
+
+/// Allocates a draw's result: a C-contiguous array of a dtype and shape,
+/// after checking the shape and spending the fuel for its elements.
+pub type NewArrayFn<'a> = &'a dyn Fn(DType, &[i64]) -> Result<*mut Array, Raised>;
+
+/// A random draw (see [`Kernels::random`]).
+pub type RandomFn = fn(
+    RandFn,
+    &mut Generators,
+    &[Val],
+    Option<&Array>,
+    Option<&[i64]>,
+    NewArrayFn,
+) -> Result<Drawn, Raised>;
+
 /// `str(a)` of an array of a dtype and shape, from its elements by index.
 pub type ArrayStrFn = fn(DType, &[usize], &dyn Fn(&[usize]) -> Elem) -> String;
 /// A ufunc computing in a dtype over inputs into an output (see [`Kernels::ufunc`]).
@@ -188,6 +246,10 @@ pub struct Kernels {
     pub write_float: fn(&mut String, f64),
     /// Python's `repr` of a string.
     pub str_repr: fn(&str) -> String,
+    /// Python's `format(value, spec)`, appended to the string.
+    pub format: fn(&mut String, Field, &str) -> Result<(), Raised>,
+    /// Python's `ascii()` of a value from its `repr()`.
+    pub ascii: fn(&str) -> String,
     /// `str()` of a NumPy scalar.
     pub scalar_str: fn(Elem) -> String,
     /// `str(a)` of an array of a dtype and shape, from its elements by index.
@@ -224,6 +286,11 @@ pub struct Kernels {
     pub sort: fn(&Array),
     /// The int64 indices that sort each row of an array, into an output of its shape.
     pub argsort: fn(&Array, &Array),
+    /// A draw from a generator: the scalar operands, the array operand
+    /// (shuffled, permuted or sampled), the result's shape when it is an
+    /// array, and how to allocate one. Each draw checks its arguments as
+    /// NumPy or CPython does, in the same order, before it allocates.
+    pub random: RandomFn,
 }
 
 #[repr(C)]
@@ -379,6 +446,8 @@ pub(crate) fn install_without_kernels() {
         scalar_fn: |_, _| absent(),
         write_float: |_, _| absent(),
         str_repr: |_| absent(),
+        format: |_, _, _| absent(),
+        ascii: |_| absent(),
         scalar_str: |_| absent(),
         array_str: |_, _, _| absent(),
         shown_elements: |_| absent(),
@@ -392,6 +461,7 @@ pub(crate) fn install_without_kernels() {
         cumulate: |_, _, _, _, _| absent(),
         sort: |_| absent(),
         argsort: |_, _| absent(),
+        random: |_, _, _, _, _, _| absent(),
     });
 }
 

@@ -424,7 +424,7 @@ impl Cx<'_> {
 
     /// A shape argument: an int, or a tuple of ints; returns the expression
     /// cast to ints and the number of dimensions.
-    fn shape_arg(&mut self, e: &Expr) -> Result<(TExpr, u8)> {
+    pub(super) fn shape_arg(&mut self, e: &Expr) -> Result<(TExpr, u8)> {
         let t = self.expr(e)?;
         match &t.ty {
             ty if ty.is_intlike() => Ok((t.cast(&Type::Int), 1)),
