@@ -201,11 +201,7 @@ impl ArrayRef {
         Type::Array(Rc::new(ArrayType {
             dtype: a.dtype,
             ndim: a.ndim,
-            layout: if a.is_c_contiguous() {
-                Layout::C
-            } else {
-                Layout::A
-            },
+            layout: layout_of(a),
             class: a.class,
             class_name: if a.class == 0 {
                 None
@@ -213,6 +209,15 @@ impl ArrayRef {
                 Some(classes.name(a.class))
             },
         }))
+    }
+}
+
+/// The layout a host array is typed with.
+fn layout_of(a: &Array) -> Layout {
+    if a.is_c_contiguous() {
+        Layout::C
+    } else {
+        Layout::A
     }
 }
 
@@ -272,6 +277,26 @@ pub enum Value {
 }
 
 impl Value {
+    /// Is `t` the type [`Value::ty`] gives this value? Without building it.
+    fn fits(&self, t: &Type) -> bool {
+        match (self, t) {
+            (Value::None, Type::None)
+            | (Value::Bool(_), Type::Bool)
+            | (Value::Int(_), Type::Int)
+            | (Value::Float(_), Type::Float) => true,
+            (Value::Tuple(items), Type::Tuple(tys)) => {
+                items.len() == tys.len() && items.iter().zip(tys.iter()).all(|(v, t)| v.fits(t))
+            }
+            (Value::Array(a), Type::Array(t)) => {
+                let h = a.get();
+                h.dtype == t.dtype
+                    && h.ndim == t.ndim
+                    && h.class == t.class
+                    && t.layout == layout_of(h)
+            }
+            _ => false,
+        }
+    }
     fn ty(&self, classes: &Classes) -> Type {
         match self {
             Value::None => Type::None,
@@ -358,9 +383,35 @@ pub struct Module {
     /// fresh program when a call fails to type, so that the failure does not
     /// stay in the module.
     history: RefCell<Vec<(String, Vec<Type>)>>,
+    /// The specialisations host calls reached, by name and argument types:
+    /// a repeated call finds its code here without typing its arguments.
+    calls: RefCell<Vec<CallSite>>,
 }
 
+struct CallSite {
+    name: Box<str>,
+    args: Vec<Type>,
+    spec: u32,
+}
+
+/// The most call sites a module remembers; calls past them take the
+/// typing path, which is slower but the same.
+const MAX_CALL_SITES: usize = 64;
+
 impl Module {
+    /// The specialisation a call of `name` with `args` ran before.
+    fn known(&self, name: &str, args: &[Value]) -> Option<u32> {
+        self.calls
+            .borrow()
+            .iter()
+            .find(|c| {
+                &*c.name == name
+                    && c.args.len() == args.len()
+                    && args.iter().zip(&c.args).all(|(v, t)| v.fits(t))
+            })
+            .map(|c| c.spec)
+    }
+
     /// The bytecode of every compiled specialisation, as `vm dis` prints it.
     pub fn disassemble(&self) -> String {
         vm::dis::disassemble(&self.code.borrow())
@@ -810,6 +861,7 @@ impl Vm {
                     source,
                     owner: self.id,
                     history: RefCell::new(Vec::new()),
+                    calls: RefCell::new(Vec::new()),
                 })
             }
             Err(d) => Err(compile_error(d, &source)),
@@ -841,17 +893,37 @@ impl Vm {
     /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
         self.check_module(m)?;
+        for a in args {
+            self.check_value(a)?;
+        }
+        let id = match m.known(name, args) {
+            Some(id) => id,
+            None => self.prepare(m, name, args)?,
+        };
+        let code = m.code.borrow();
+        let p = &code.protos[id as usize];
+        let mut regs = Vec::with_capacity(p.nargs as usize);
+        for a in args {
+            a.flatten(&mut regs);
+        }
+        let ret = p.ret.clone();
+        let out = self.machine.call(&code, id, &regs);
+        self.machine.flush();
+        let out = out.map_err(Error::Runtime)?;
+        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+    }
+
+    /// Types and compiles the specialisation a call of `name` with `args`
+    /// needs, and remembers it for the next such call.
+    fn prepare(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<u32, Error> {
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();
             args.iter().map(|a| a.ty(&classes)).collect()
         };
-        for a in args {
-            self.check_value(a)?;
-        }
         let id = match self.specialise(m, name, &tys) {
             Ok((id, new)) => {
                 if new {
-                    m.history.borrow_mut().push((name.to_string(), tys));
+                    m.history.borrow_mut().push((name.to_string(), tys.clone()));
                 }
                 id
             }
@@ -873,15 +945,16 @@ impl Vm {
                 "{name}: pass every argument explicitly from the host"
             )));
         }
-        let mut regs = Vec::new();
-        for a in args {
-            a.flatten(&mut regs);
+        drop(code);
+        let mut calls = m.calls.borrow_mut();
+        if calls.len() < MAX_CALL_SITES {
+            calls.push(CallSite {
+                name: name.into(),
+                args: tys,
+                spec: id,
+            });
         }
-        let ret = p.ret.clone();
-        let out = self.machine.call(&code, id, &regs);
-        self.machine.flush();
-        let out = out.map_err(Error::Runtime)?;
-        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+        Ok(id)
     }
 
     fn check_module(&self, m: &Module) -> Result<(), Error> {
@@ -911,6 +984,11 @@ impl Vm {
         let before = prog.specs.len();
         let id = prog.specialise(name, tys.to_vec()).map_err(Error::Call)?;
         let new = prog.specs.len() != before;
+        if !new {
+            // Solved and compiled when it was made (a failure rebuilds the
+            // module): a repeated call need not type anything again.
+            return Ok((id, false));
+        }
         prog.solve().map_err(|d| compile_error(d, &m.source))?;
         let mut code = m.code.borrow_mut();
         vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
@@ -927,6 +1005,7 @@ impl Vm {
         self.tier_up(&mut code);
         *m.prog.borrow_mut() = prog;
         *m.code.borrow_mut() = code;
+        m.calls.borrow_mut().clear();
         for (name, tys) in m.history.borrow().iter() {
             self.specialise(m, name, tys)?;
         }

@@ -183,7 +183,12 @@ impl Vm {
     /// table at `address` (Numba's `nrt_external.h` layout: malloc, realloc,
     /// free, opaque data). The table is copied; its functions must stay
     /// callable while any array of the class lives.
-    fn use_external_allocator(&mut self, class_id: u32, name: &str, address: usize) -> PyResult<()> {
+    fn use_external_allocator(
+        &mut self,
+        class_id: u32,
+        name: &str,
+        address: usize,
+    ) -> PyResult<()> {
         if address == 0 || !address.is_multiple_of(std::mem::align_of::<usize>()) {
             return Err(PyValueError::new_err(format!(
                 "{address:#x} is not the address of an allocator table"
@@ -204,8 +209,11 @@ impl Vm {
         let table = unsafe { std::mem::transmute::<[usize; 4], ExternalMemAllocator>(words) };
         // SAFETY: as above, the functions behave as malloc and free; the
         // caller keeps them alive while arrays of the class live.
-        unsafe { self.vm.use_external_allocator(ClassId(class_id), name, table) }
-            .map_err(to_pyerr)?;
+        unsafe {
+            self.vm
+                .use_external_allocator(ClassId(class_id), name, table)
+        }
+        .map_err(to_pyerr)?;
         Ok(())
     }
 
@@ -264,7 +272,13 @@ fn describe_types<'py>(py: Python<'py>, tys: &[Type]) -> PyResult<Bound<'py, PyT
                     a.class_name.as_deref().map(str::to_string),
                 )
                     .into_pyobject(py),
-                None => (text, None::<&str>, None::<u8>, None::<String>, None::<String>)
+                None => (
+                    text,
+                    None::<&str>,
+                    None::<u8>,
+                    None::<String>,
+                    None::<String>,
+                )
                     .into_pyobject(py),
             }
         })
@@ -718,8 +732,9 @@ fn to_numpy(py: Python<'_>, classes: &Classes, r: ArrayRef) -> PyResult<Py<PyAny
     }
     // SAFETY: `arr` is the new array (owned reference); setting its base
     // steals the owner's reference, also when it fails.
-    let status =
-        unsafe { PY_ARRAY_API.PyArray_SetBaseObject(py, arr as *mut npyffi::PyArrayObject, owner.into_ptr()) };
+    let status = unsafe {
+        PY_ARRAY_API.PyArray_SetBaseObject(py, arr as *mut npyffi::PyArrayObject, owner.into_ptr())
+    };
     // SAFETY: `arr` is an owned reference to a live object.
     let arr = unsafe { Bound::from_owned_ptr(py, arr) };
     if status != 0 {
