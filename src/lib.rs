@@ -308,7 +308,7 @@ impl Value {
         }
     }
     /// Registers for a call; arrays get a new reference the callee owns.
-    fn flatten(&self, out: &mut Vec<u64>) {
+    fn flatten(&self, out: &mut smallvec::SmallVec<[u64; 8]>) {
         match self {
             Value::None => {}
             Value::Bool(b) => out.push(*b as u64),
@@ -902,7 +902,8 @@ impl Vm {
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
-        let mut regs = Vec::with_capacity(p.nargs as usize);
+        // Most calls pass a few registers: no allocation for them.
+        let mut regs: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
         for a in args {
             a.flatten(&mut regs);
         }

@@ -5,13 +5,14 @@
 //! them. The `kiln` package (`kiln/__init__.py`) builds on it: `njit`, the
 //! source gathering, the array-type registry.
 //!
-//! Kiln's VM is not `Send` (its reference counts are not atomic), so every
-//! class here is `unsendable`: it belongs to the thread that made it, and
-//! PyO3 refuses it on another.
+//! Kiln's VM is not `Send` (its reference counts are not atomic), so what
+//! holds Kiln state is in a [`Home`]: it belongs to the thread that made it,
+//! and another thread gets a `RuntimeError`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Write;
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use kiln::{ArrayRef, ClassId, Config, DType, Error, ExternalMemAllocator, Tier, Type, Value};
@@ -21,6 +22,7 @@ use pyo3::exceptions::{PyException, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
+use smallvec::SmallVec;
 
 pyo3::create_exception!(
     _kiln,
@@ -43,11 +45,83 @@ struct Classes {
     types: Vec<Option<Py<PyType>>>,
 }
 
+/// A value used only on the thread that made it. One check per use,
+/// cheaper than PyO3's `unsendable` (which asks for the thread's handle
+/// at every borrow) and an exception, not a panic, on another thread.
+struct Home<T> {
+    thread: usize,
+    value: ManuallyDrop<T>,
+}
+
+/// This thread's mark: the address of a thread-local. Two live threads
+/// never share it; a thread made after the owner exited may reuse it,
+/// which is harmless as the owner can no longer use the value.
+fn here() -> usize {
+    thread_local!(static MARK: u8 = const { 0 });
+    MARK.with(|m| m as *const u8 as usize)
+}
+
+impl<T> Home<T> {
+    fn new(value: T) -> Home<T> {
+        Home {
+            thread: here(),
+            value: ManuallyDrop::new(value),
+        }
+    }
+    fn get(&self) -> PyResult<&T> {
+        if self.thread == here() {
+            Ok(&self.value)
+        } else {
+            Err(PyRuntimeError::new_err(
+                "Kiln objects belong to the thread that made them: compile and call \
+                 Kiln functions on one thread (or one per thread)",
+            ))
+        }
+    }
+}
+
+impl<T> Drop for Home<T> {
+    fn drop(&mut self) {
+        // Dropped on another thread (Python may collect anywhere), the
+        // value is leaked: its reference counts are not atomic.
+        if self.thread == here() {
+            // SAFETY: dropped once, here, on its own thread.
+            unsafe { ManuallyDrop::drop(&mut self.value) }
+        }
+    }
+}
+
+// SAFETY: the value is reached only through `get`, which checks that the
+// caller runs on the owning thread, and dropped only there; so it never
+// crosses threads though the `Home` does.
+unsafe impl<T> Send for Home<T> {}
+// SAFETY: as above: shared references reach the value only on one thread.
+unsafe impl<T> Sync for Home<T> {}
+
 /// A Kiln VM whose scripts print to Python's `sys.stdout`.
-#[pyclass(unsendable, module = "kiln._kiln")]
+#[pyclass(frozen, module = "kiln._kiln")]
 struct Vm {
-    vm: kiln::Vm,
+    state: Home<VmState>,
+}
+
+struct VmState {
+    vm: RefCell<kiln::Vm>,
     classes: Rc<RefCell<Classes>>,
+}
+
+impl Vm {
+    fn state(&self) -> PyResult<&VmState> {
+        self.state.get()
+    }
+    /// The VM for a call; a call from a callback of another call (a typing
+    /// hook, an allocator, output) finds it busy.
+    fn vm(&self) -> PyResult<std::cell::RefMut<'_, kiln::Vm>> {
+        self.state()?.vm.try_borrow_mut().map_err(|_| {
+            PyRuntimeError::new_err(
+                "the Kiln VM is busy: a Kiln function was called from a callback of another Kiln call",
+            )
+        })
+    }
 }
 
 /// Script output, handed to `sys.stdout` (so that it shows in Jupyter) at
@@ -114,26 +188,28 @@ impl Vm {
             types: vec![None],
         };
         Ok(Vm {
-            vm: kiln::Vm::with_output(config, Box::new(PyStdout)),
-            classes: Rc::new(RefCell::new(classes)),
+            state: Home::new(VmState {
+                vm: RefCell::new(kiln::Vm::with_output(config, Box::new(PyStdout))),
+                classes: Rc::new(RefCell::new(classes)),
+            }),
         })
     }
 
     #[getter]
-    fn tier(&self) -> &'static str {
-        match self.vm.config().tier {
+    fn tier(&self) -> PyResult<&'static str> {
+        Ok(match self.vm()?.config().tier {
             Tier::Interp => "interp",
             Tier::Jit => "jit",
             Tier::Auto => "auto",
-        }
+        })
     }
 
     /// Parses, types and compiles `text` (named `name` in errors).
     fn load(slf: &Bound<'_, Self>, name: &str, text: &str) -> PyResult<Module> {
-        let m = slf.borrow_mut().vm.load(name, text).map_err(to_pyerr)?;
+        let m = slf.get().vm()?.load(name, text).map_err(to_pyerr)?;
         Ok(Module {
             vm: slf.clone().unbind(),
-            m,
+            m: Home::new(m),
         })
     }
 
@@ -144,7 +220,7 @@ impl Vm {
     /// scalars), and it returns the result's class id or None to decline.
     #[pyo3(signature = (cls, name, base = 0, hook = None))]
     fn register_array_type(
-        &mut self,
+        &self,
         cls: &Bound<'_, PyType>,
         name: &str,
         base: u32,
@@ -166,10 +242,10 @@ impl Vm {
             })
         });
         let id = self
-            .vm
+            .vm()?
             .try_register_array_type(name, ClassId(base), hook)
             .map_err(to_pyerr)?;
-        let mut classes = self.classes.borrow_mut();
+        let mut classes = self.state()?.classes.borrow_mut();
         classes.ids.insert(cls.as_ptr() as usize, id);
         let k = id.0 as usize;
         if classes.types.len() <= k {
@@ -183,12 +259,7 @@ impl Vm {
     /// table at `address` (Numba's `nrt_external.h` layout: malloc, realloc,
     /// free, opaque data). The table is copied; its functions must stay
     /// callable while any array of the class lives.
-    fn use_external_allocator(
-        &mut self,
-        class_id: u32,
-        name: &str,
-        address: usize,
-    ) -> PyResult<()> {
+    fn use_external_allocator(&self, class_id: u32, name: &str, address: usize) -> PyResult<()> {
         if address == 0 || !address.is_multiple_of(std::mem::align_of::<usize>()) {
             return Err(PyValueError::new_err(format!(
                 "{address:#x} is not the address of an allocator table"
@@ -210,7 +281,7 @@ impl Vm {
         // SAFETY: as above, the functions behave as malloc and free; the
         // caller keeps them alive while arrays of the class live.
         unsafe {
-            self.vm
+            self.vm()?
                 .use_external_allocator(ClassId(class_id), name, table)
         }
         .map_err(to_pyerr)?;
@@ -220,7 +291,7 @@ impl Vm {
     /// Allocation statistics of every allocator, as
     /// `[(name, {"allocs", "frees", "live", "bytes_allocated", "bytes_freed"})]`.
     fn alloc_stats<'py>(&self, py: Python<'py>) -> PyResult<Vec<(String, Bound<'py, PyDict>)>> {
-        self.vm
+        self.vm()?
             .alloc_stats()
             .into_iter()
             .map(|(name, s)| {
@@ -238,7 +309,7 @@ impl Vm {
     /// What the native tier has done: functions compiled, seconds spent,
     /// entries into native code.
     fn jit_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.vm.jit_stats();
+        let s = self.vm()?.jit_stats();
         let d = PyDict::new(py);
         d.set_item("functions", s.functions)?;
         d.set_item("seconds", s.seconds)?;
@@ -249,11 +320,13 @@ impl Vm {
     /// Bounds the next calls: `fuel` units of work, `max_memory` bytes of
     /// live arrays (None: unbounded).
     #[pyo3(signature = (fuel = None, max_memory = None))]
-    fn set_limits(&mut self, fuel: Option<u64>, max_memory: Option<u64>) {
-        let mut limits = self.vm.config().limits.clone();
+    fn set_limits(&self, fuel: Option<u64>, max_memory: Option<u64>) -> PyResult<()> {
+        let mut vm = self.vm()?;
+        let mut limits = vm.config().limits.clone();
         limits.fuel = fuel;
-        self.vm.set_limits(limits);
-        self.vm.set_max_memory(max_memory);
+        vm.set_limits(limits);
+        vm.set_max_memory(max_memory);
+        Ok(())
     }
 }
 
@@ -287,10 +360,10 @@ fn describe_types<'py>(py: Python<'py>, tys: &[Type]) -> PyResult<Bound<'py, PyT
 }
 
 /// A loaded Kiln module.
-#[pyclass(unsendable, module = "kiln._kiln")]
+#[pyclass(frozen, module = "kiln._kiln")]
 struct Module {
     vm: Py<Vm>,
-    m: kiln::Module,
+    m: Home<kiln::Module>,
 }
 
 #[pymethods]
@@ -298,7 +371,7 @@ impl Module {
     /// Calls function `name` with positional arguments.
     #[pyo3(signature = (name, *args))]
     fn call(&self, py: Python<'_>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        call(py, &self.vm, &self.m, name, args, false)
+        call(py, self, name, args, false)
     }
 
     /// A callable for function `name`; `nogil` releases the GIL while it runs.
@@ -312,40 +385,42 @@ impl Module {
     }
 
     /// Runs the module's top-level code, as `vm run` does.
-    fn run(&self, py: Python<'_>) -> PyResult<()> {
-        let mut vm = busy(self.vm.bind(py))?;
-        vm.vm.run_main(&self.m).map_err(to_pyerr)
+    fn run(&self) -> PyResult<()> {
+        let m = self.m.get()?;
+        let r = self.vm.get().vm()?.run_main(m);
+        r.map_err(to_pyerr)
     }
 
     /// Every compiled specialisation as annotated source.
-    fn inspect_types(&self) -> String {
-        self.m.inspect_types()
+    fn inspect_types(&self) -> PyResult<String> {
+        Ok(self.m.get()?.inspect_types())
     }
 
     /// The bytecode of every compiled specialisation.
-    fn disassemble(&self) -> String {
-        self.m.disassemble()
+    fn disassemble(&self) -> PyResult<String> {
+        Ok(self.m.get()?.disassemble())
     }
 
     /// The bytecode with native code under each instruction (`vm asm`);
     /// `arch` lists another instruction set's code.
     #[pyo3(signature = (arch = None))]
     fn machine_code(&self, arch: Option<&str>) -> PyResult<String> {
+        let m = self.m.get()?;
         match arch {
-            None => Ok(self.m.machine_code()),
-            Some(a) => self.m.machine_code_for(a).map_err(PyValueError::new_err),
+            None => Ok(m.machine_code()),
+            Some(a) => m.machine_code_for(a).map_err(PyValueError::new_err),
         }
     }
 
     /// The native tier's low IR of every compiled specialisation.
-    fn low_ir(&self) -> String {
-        self.m.low_ir()
+    fn low_ir(&self) -> PyResult<String> {
+        Ok(self.m.get()?.low_ir())
     }
 
     /// The source text the module was compiled from.
     #[getter]
-    fn source(&self) -> String {
-        self.m.source().text.to_string()
+    fn source(&self) -> PyResult<String> {
+        Ok(self.m.get()?.source().text.to_string())
     }
 
     #[getter]
@@ -355,7 +430,7 @@ impl Module {
 }
 
 /// One function of a module, callable.
-#[pyclass(unsendable, module = "kiln._kiln")]
+#[pyclass(frozen, module = "kiln._kiln")]
 struct Function {
     module: Py<Module>,
     name: String,
@@ -366,8 +441,7 @@ struct Function {
 impl Function {
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let m = self.module.bind(py).borrow();
-        call(py, &m.vm, &m.m, &self.name, args, self.nogil)
+        call(py, self.module.get(), &self.name, args, self.nogil)
     }
 
     #[getter]
@@ -383,11 +457,12 @@ impl Function {
 
 /// The base of `kiln.Dispatcher`: calls go straight to the compiled
 /// function; the first call asks the Python side (`_compile`) to compile
-/// it, and calls with keywords or missing arguments go through `_bind`.
-#[pyclass(unsendable, subclass, module = "kiln._kiln")]
+/// it, and calls with keywords or another number of arguments go through
+/// `_bind`.
+#[pyclass(frozen, subclass, module = "kiln._kiln")]
 struct Dispatcher {
-    function: Option<Py<Function>>,
-    nparams: usize,
+    /// The compiled function and its number of parameters.
+    compiled: Home<RefCell<Option<(Py<Function>, usize)>>>,
 }
 
 #[pymethods]
@@ -396,8 +471,7 @@ impl Dispatcher {
     #[pyo3(signature = (*_args, **_kwargs))]
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Dispatcher {
         Dispatcher {
-            function: None,
-            nparams: 0,
+            compiled: Home::new(RefCell::new(None)),
         }
     }
 
@@ -408,61 +482,53 @@ impl Dispatcher {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let compiled = slf.borrow().function.as_ref().map(|f| f.clone_ref(py));
-        let f = match compiled {
-            Some(f) => f,
+        let cell = slf.get().compiled.get()?;
+        let known = cell.borrow().as_ref().map(|(f, n)| (f.clone_ref(py), *n));
+        let (f, nparams) = match known {
+            Some(c) => c,
             None => {
-                let (f, nparams): (Py<Function>, usize) =
-                    slf.call_method0("_compile")?.extract()?;
-                let mut me = slf.borrow_mut();
-                me.function = Some(f.clone_ref(py));
-                me.nparams = nparams;
-                f
+                let (f, n): (Py<Function>, usize) = slf.call_method0("_compile")?.extract()?;
+                *cell.borrow_mut() = Some((f.clone_ref(py), n));
+                (f, n)
             }
         };
-        let f = f.bind(py).borrow();
-        let nparams = slf.borrow().nparams;
+        let f = f.get();
         if kwargs.is_some_and(|k| !k.is_empty()) || args.len() != nparams {
             let bound = slf.call_method1("_bind", (args, kwargs))?;
-            let bound = bound.cast::<PyTuple>()?;
-            return f.__call__(py, bound);
+            return f.__call__(py, bound.cast::<PyTuple>()?);
         }
         f.__call__(py, args)
     }
 
     /// Forgets the compiled function: the next call compiles again.
-    fn _reset(&mut self) {
-        self.function = None;
+    fn _reset(&self) -> PyResult<()> {
+        *self.compiled.get()?.borrow_mut() = None;
+        Ok(())
     }
 
     #[getter]
-    fn _function(&self, py: Python<'_>) -> Option<Py<Function>> {
-        self.function.as_ref().map(|f| f.clone_ref(py))
+    fn _function(&self, py: Python<'_>) -> PyResult<Option<Py<Function>>> {
+        Ok(self
+            .compiled
+            .get()?
+            .borrow()
+            .as_ref()
+            .map(|(f, _)| f.clone_ref(py)))
     }
 }
 
 /// Owns a Kiln array for the NumPy array that views it (its `base`):
 /// dropping it releases the array, freeing it through its allocator.
-#[pyclass(unsendable, module = "kiln._kiln")]
+#[pyclass(frozen, module = "kiln._kiln")]
 struct ArrayOwner {
-    array: ArrayRef,
+    array: Home<ArrayRef>,
 }
 
 #[pymethods]
 impl ArrayOwner {
-    fn __repr__(&self) -> String {
-        format!("<kiln array {:?}>", self.array)
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!("<kiln array {:?}>", self.array.get()?))
     }
-}
-
-/// The VM for a call; a call from a callback of another call (a typing
-/// hook, an allocator, output) finds it busy.
-fn busy<'py>(vm: &Bound<'py, Vm>) -> PyResult<PyRefMut<'py, Vm>> {
-    vm.try_borrow_mut().map_err(|_| {
-        PyRuntimeError::new_err(
-            "the Kiln VM is busy: a Kiln function was called from a callback of another Kiln call",
-        )
-    })
 }
 
 /// Moves values into a closure run without the GIL.
@@ -476,26 +542,26 @@ unsafe impl<T> Send for OnThisThread<T> {}
 
 fn call(
     py: Python<'_>,
-    vm: &Py<Vm>,
-    m: &kiln::Module,
+    module: &Module,
     name: &str,
     args: &Bound<'_, PyTuple>,
     nogil: bool,
 ) -> PyResult<Py<PyAny>> {
-    let mut vm = busy(vm.bind(py))?;
-    let mut values = Vec::with_capacity(args.len());
+    let m = module.m.get()?;
+    let state = module.vm.get().state()?;
+    let mut vm = module.vm.get().vm()?;
+    let mut values: SmallVec<[Value; 4]> = SmallVec::new();
     // The Python object each host array stands for, to give back the same
     // object when a function returns its argument.
     let mut hosts: Vec<(ArrayRef, Bound<'_, PyAny>)> = Vec::new();
     {
-        let vm = &mut *vm;
-        let classes = vm.classes.borrow();
+        let classes = state.classes.borrow();
         for a in args.iter() {
-            values.push(to_value(py, &mut vm.vm, &classes, a, &mut hosts)?);
+            values.push(to_value(py, &mut vm, &classes, a, &mut hosts)?);
         }
     }
     let r = if nogil {
-        let job = OnThisThread((&mut vm.vm, m, values));
+        let job = OnThisThread((&mut *vm, m, values));
         py.detach(move || {
             let job = job;
             let (vm, m, values) = job.0;
@@ -503,11 +569,12 @@ fn call(
         })
         .0
     } else {
-        let r = vm.vm.call(m, name, &values);
+        let r = vm.call(m, name, &values);
         drop(values);
         r
     };
-    let classes = vm.classes.borrow();
+    drop(vm);
+    let classes = state.classes.borrow();
     match r {
         Ok(v) => to_py(py, &classes, v, &hosts),
         Err(e) => Err(to_pyerr(e)),
@@ -709,7 +776,12 @@ fn to_numpy(py: Python<'_>, classes: &Classes, r: ArrayRef) -> PyResult<Py<PyAny
         // SAFETY: reads NumPy's ndarray type object from its API table.
         _ => unsafe { npyffi::get_type_object(py, npyffi::NpyTypes::PyArray_Type) },
     };
-    let owner = Py::new(py, ArrayOwner { array: r })?;
+    let owner = Py::new(
+        py,
+        ArrayOwner {
+            array: Home::new(r),
+        },
+    )?;
     // SAFETY: `descr` is a new reference the call steals; dims and strides
     // have one entry per dimension; `data` points at the Kiln array's
     // elements, which stay valid while `owner` (set as the base below)
