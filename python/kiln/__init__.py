@@ -188,9 +188,10 @@ def use_external_allocator(cls, table, name=None):
     else:
         raise TypeError("pass the allocator table as a ctypes.Structure or its address")
     name = name or f"{c.name} allocator"
-    c.allocator = (name, address, table)
-    for v in _vms.values():
+    # Checked by a VM before it is kept for VMs made later.
+    for v in list(_vms.values()) or [vm()]:
         v.use_external_allocator(_class_id(c), name, address)
+    c.allocator = (name, address, table)
 
 
 def overload_classmethod(cls, method, table):
