@@ -461,9 +461,11 @@ impl Function {
 /// `_bind`.
 #[pyclass(frozen, subclass, module = "kiln._kiln")]
 struct Dispatcher {
-    /// The compiled function and its number of parameters.
-    compiled: Home<RefCell<Option<(Py<Function>, usize)>>>,
+    compiled: Home<RefCell<Option<Compiled>>>,
 }
+
+/// A dispatcher's compiled function and its number of parameters.
+type Compiled = (Py<Function>, usize);
 
 #[pymethods]
 impl Dispatcher {
