@@ -2,6 +2,7 @@
 that share Kiln's memory and free it when dropped."""
 
 import gc
+import sys
 import threading
 
 import numpy as np
@@ -256,32 +257,42 @@ def test_nogil_calls_print_and_allocate(capsys):
     assert capsys.readouterr().out == "sum 3\n"
 
 
-def test_nogil_lets_other_threads_run():
-    def spin(n):
-        s = 0
-        for i in range(n):
-            s += i % 7
-        return s
+def spin(n):
+    s = 0
+    for i in range(n):
+        s += i % 7
+    return s
 
-    f = kiln.njit(nogil=True, tier="interp")(spin)
-    f(10)
-    ticks = []
-    stop = threading.Event()
 
-    def count():
-        while not stop.is_set():
-            ticks.append(1)
+def other_thread_ran_during(f):
+    """Whether another Python thread ran while `f` ran. With a switch
+    interval of 100 s this thread keeps the GIL unless it releases it."""
+    go, done = threading.Event(), threading.Event()
 
-    t = threading.Thread(target=count)
+    def other():
+        go.wait()
+        done.set()
+
+    t = threading.Thread(target=other)
     t.start()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100)
     try:
-        f(10_000_000)
+        go.set()
+        f(3_000_000)
+        ran = done.is_set()
     finally:
-        stop.set()
+        sys.setswitchinterval(old)
         t.join()
-    # The other thread ran while Kiln held no GIL (with it, it would get
-    # only the switch interval's slices).
-    assert len(ticks) > 100
+    return ran
+
+
+def test_nogil_releases_the_gil_while_kiln_runs():
+    held = kiln.njit(tier="interp")(spin)
+    released = kiln.njit(nogil=True, tier="interp")(spin)
+    assert held(10) == released(10) == sum(i % 7 for i in range(10))
+    assert not other_thread_ran_during(held)
+    assert other_thread_ran_during(released)
 
 
 def test_other_threads_are_refused_cleanly():
