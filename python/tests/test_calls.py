@@ -346,3 +346,25 @@ def test_limits():
             f()
     finally:
         kiln.config(fuel=None)
+
+
+def transpose(a):
+    return a.T
+
+
+def test_views_of_arguments_share_their_memory(tier):
+    m = np.arange(6.0).reshape(2, 3)
+    t = jit(transpose, tier)(m)
+    assert t.shape == (3, 2) and t.strides == (8, 24)
+    assert np.shares_memory(t, m)
+    t[0, 1] = 42.0
+    assert m[1, 0] == 42.0
+
+
+def test_empty_and_unaligned_arrays(tier):
+    f = jit(twice, tier)
+    assert f(np.zeros(0)).shape == (0,)
+    assert f(np.zeros((0, 3), dtype=np.int32)).shape == (0, 3)
+    unaligned = np.frombuffer(bytearray(17), dtype=np.float64, offset=1, count=2)
+    with pytest.raises(ValueError, match="multiples of the element size"):
+        f(unaligned)
