@@ -1,5 +1,5 @@
-//! Kiln's Python extension module, `kiln._kiln`: a [`Vm`] per Python
-//! thread's use, modules loaded into it, and calls whose NumPy arguments are
+//! Kiln's Python extension module, `kiln._kiln`: VMs, the modules loaded
+//! into them, and calls whose NumPy arguments are
 //! passed without copying and whose array results are NumPy arrays over
 //! Kiln's memory, freed through the array class's allocator when NumPy drops
 //! them. The `kiln` package (`kiln/__init__.py`) builds on it: `njit`, the
