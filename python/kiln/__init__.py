@@ -308,9 +308,6 @@ class Dispatcher(_DispatcherBase):
     def __repr__(self):
         return f"kiln.Dispatcher({self.py_func.__qualname__})"
 
-    def __get__(self, obj, objtype=None):
-        return self
-
 
 def jit(*args, **options):
     """Compiles a function with Kiln: ``@jit``, ``@jit(nogil=True)``,
