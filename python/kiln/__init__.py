@@ -284,6 +284,20 @@ class Dispatcher(_DispatcherBase):
             raise RuntimeError(f"{self.__name__} is not compiled yet: call it first")
         return self._module
 
+    @property
+    def signatures(self):
+        """The argument types of each specialisation of this function
+        compiled so far, as Kiln prints them: ``["(int64, float64)"]``."""
+        if self._module is None:
+            return []
+        lines = self._module.inspect_types().splitlines()
+        head = self.py_func.__name__ + " ("
+        return [
+            line[len(head) - 1 :]
+            for line, rule in zip(lines, lines[1:])
+            if line.startswith(head) and rule.startswith("-----")
+        ]
+
     def inspect_types(self, file=None):
         """Prints every compiled specialisation as annotated source."""
         print(self._need().inspect_types().rstrip("\n"), file=file)

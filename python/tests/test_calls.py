@@ -314,7 +314,11 @@ def test_other_threads_are_refused_cleanly():
 
 def test_listings_and_stats():
     f = kiln.njit(tier="jit")(twice)
+    assert f.signatures == []
     f(np.arange(3.0))
+    f(2)
+    f(3)
+    assert f.signatures == ["(array(float64, 1d, C),)", "(int64,)"]
     text = f.module.inspect_types()
     assert "twice (array(float64, 1d, C),)" in text
     assert "twice" in f.disassemble()
