@@ -1366,6 +1366,50 @@ def k(a):
         }
     }
 
+    /// Repeated calls reuse a specialisation only for arguments of its
+    /// exact types: a strided array never runs the C-layout code.
+    #[test]
+    fn repeated_calls_find_their_own_specialisation() {
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm.load("t.py", "def s(a):\n    return a.sum()\n").unwrap();
+            let mut buf = vec![1.0f64, 2.0, 3.0, 4.0];
+            let c = vm.array_from_vec(buf.clone(), &[4], NDARRAY);
+            // SAFETY: two elements 16 bytes apart inside `buf`, which
+            // outlives the array (dropped at the end of the iteration).
+            let odd = unsafe {
+                vm.array_from_raw(
+                    buf.as_mut_ptr() as *mut u8,
+                    DType::F64,
+                    &[2],
+                    &[16],
+                    NDARRAY,
+                    Box::new(()),
+                )
+            }
+            .unwrap();
+            for round in 0..3 {
+                for _ in 0..3 {
+                    let r = vm.call(&m, "s", &[Value::Array(c.clone())]).unwrap();
+                    assert_eq!(r, Value::Float(10.0), "{tier:?}");
+                    let r = vm.call(&m, "s", &[Value::Array(odd.clone())]).unwrap();
+                    assert_eq!(r, Value::Float(4.0), "{tier:?}");
+                }
+                assert_eq!(m.calls.borrow().len(), 2, "{tier:?}");
+                if round == 1 {
+                    // A call that fails to type rebuilds the module and
+                    // forgets the call sites; they come back.
+                    assert!(vm.call(&m, "s", &[Value::Int(3)]).is_err());
+                    assert!(m.calls.borrow().is_empty());
+                }
+            }
+            drop(odd);
+        }
+    }
+
     #[test]
     fn a_null_array_register_is_no_handle() {
         let ty = Type::Array(Rc::new(ArrayType {
