@@ -71,8 +71,10 @@ _classes = []
 
 
 def config(tier=None, fuel=None, max_memory=None):
-    """Sets the defaults for VMs made from now on: the tier (``interp``,
-    ``jit``, ``auto``), the fuel of a call and the cap on live array bytes."""
+    """Sets the tier (``interp``, ``jit``, ``auto``) of functions compiled
+    from now on without one of their own, and, for every call from now on,
+    the fuel (units of work) and the cap on live array bytes (None: no
+    bound)."""
     if tier is not None:
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}: use one of {TIERS}")
