@@ -311,11 +311,7 @@ impl ArrayRef {
         Type::Array(Rc::new(ArrayType {
             dtype: a.dtype,
             ndim: a.ndim,
-            layout: if a.is_c_contiguous() {
-                Layout::C
-            } else {
-                Layout::A
-            },
+            layout: layout_of(a),
             class: a.class,
             class_name: if a.class == 0 {
                 None
@@ -323,6 +319,15 @@ impl ArrayRef {
                 Some(classes.name(a.class))
             },
         }))
+    }
+}
+
+/// The layout a host array is typed with.
+fn layout_of(a: &Array) -> Layout {
+    if a.is_c_contiguous() {
+        Layout::C
+    } else {
+        Layout::A
     }
 }
 
@@ -389,6 +394,26 @@ pub enum Value {
 }
 
 impl Value {
+    /// Is `t` the type [`Value::ty`] gives this value? Without building it.
+    fn fits(&self, t: &Type) -> bool {
+        match (self, t) {
+            (Value::None, Type::None)
+            | (Value::Bool(_), Type::Bool)
+            | (Value::Int(_), Type::Int)
+            | (Value::Float(_), Type::Float) => true,
+            (Value::Tuple(items), Type::Tuple(tys)) => {
+                items.len() == tys.len() && items.iter().zip(tys.iter()).all(|(v, t)| v.fits(t))
+            }
+            (Value::Array(a), Type::Array(t)) => {
+                let h = a.get();
+                h.dtype == t.dtype
+                    && h.ndim == t.ndim
+                    && h.class == t.class
+                    && t.layout == layout_of(h)
+            }
+            _ => false,
+        }
+    }
     fn ty(&self, classes: &Classes) -> Type {
         match self {
             Value::None => Type::None,
@@ -400,7 +425,7 @@ impl Value {
         }
     }
     /// Registers for a call; arrays get a new reference the callee owns.
-    fn flatten(&self, out: &mut Vec<u64>) {
+    fn flatten(&self, out: &mut smallvec::SmallVec<[u64; 8]>) {
         match self {
             Value::None => {}
             Value::Bool(b) => out.push(*b as u64),
@@ -477,9 +502,35 @@ pub struct Module {
     /// fresh program when a call fails to type, so that the failure does not
     /// stay in the module.
     history: RefCell<Vec<(String, Vec<Type>)>>,
+    /// The specialisations host calls reached, by name and argument types:
+    /// a repeated call finds its code here without typing its arguments.
+    calls: RefCell<Vec<CallSite>>,
 }
 
+struct CallSite {
+    name: Box<str>,
+    args: Vec<Type>,
+    spec: u32,
+}
+
+/// The most call sites a module remembers; calls past them take the
+/// typing path, which is slower but the same.
+const MAX_CALL_SITES: usize = 64;
+
 impl Module {
+    /// The specialisation a call of `name` with `args` ran before.
+    fn known(&self, name: &str, args: &[Value]) -> Option<u32> {
+        self.calls
+            .borrow()
+            .iter()
+            .find(|c| {
+                &*c.name == name
+                    && c.args.len() == args.len()
+                    && args.iter().zip(&c.args).all(|(v, t)| v.fits(t))
+            })
+            .map(|c| c.spec)
+    }
+
     /// The bytecode of every compiled specialisation, as `vm dis` prints it.
     pub fn disassemble(&self) -> String {
         vm::dis::disassemble(&self.code.borrow())
@@ -963,6 +1014,7 @@ impl Vm {
                     source,
                     owner: self.id,
                     history: RefCell::new(Vec::new()),
+                    calls: RefCell::new(Vec::new()),
                 })
             }
             Err(d) => Err(compile_error(d, &source)),
@@ -994,17 +1046,38 @@ impl Vm {
     /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
         self.check_module(m)?;
+        for a in args {
+            self.check_value(a)?;
+        }
+        let id = match m.known(name, args) {
+            Some(id) => id,
+            None => self.prepare(m, name, args)?,
+        };
+        let code = m.code.borrow();
+        let p = &code.protos[id as usize];
+        // Most calls pass a few registers: no allocation for them.
+        let mut regs: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
+        for a in args {
+            a.flatten(&mut regs);
+        }
+        let ret = p.ret.clone();
+        let out = self.machine.call(&code, id, &regs);
+        self.machine.flush();
+        let out = out.map_err(Error::Runtime)?;
+        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+    }
+
+    /// Types and compiles the specialisation a call of `name` with `args`
+    /// needs, and remembers it for the next such call.
+    fn prepare(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<u32, Error> {
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();
             args.iter().map(|a| a.ty(&classes)).collect()
         };
-        for a in args {
-            self.check_value(a)?;
-        }
         let id = match self.specialise(m, name, &tys) {
             Ok((id, new)) => {
                 if new {
-                    m.history.borrow_mut().push((name.to_string(), tys));
+                    m.history.borrow_mut().push((name.to_string(), tys.clone()));
                 }
                 id
             }
@@ -1026,15 +1099,16 @@ impl Vm {
                 "{name}: pass every argument explicitly from the host"
             )));
         }
-        let mut regs = Vec::new();
-        for a in args {
-            a.flatten(&mut regs);
+        drop(code);
+        let mut calls = m.calls.borrow_mut();
+        if calls.len() < MAX_CALL_SITES {
+            calls.push(CallSite {
+                name: name.into(),
+                args: tys,
+                spec: id,
+            });
         }
-        let ret = p.ret.clone();
-        let out = self.machine.call(&code, id, &regs);
-        self.machine.flush();
-        let out = out.map_err(Error::Runtime)?;
-        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+        Ok(id)
     }
 
     fn check_module(&self, m: &Module) -> Result<(), Error> {
@@ -1064,6 +1138,11 @@ impl Vm {
         let before = prog.specs.len();
         let id = prog.specialise(name, tys.to_vec()).map_err(Error::Call)?;
         let new = prog.specs.len() != before;
+        if !new {
+            // Solved and compiled when it was made (a failure rebuilds the
+            // module): a repeated call need not type anything again.
+            return Ok((id, false));
+        }
         prog.solve().map_err(|d| compile_error(d, &m.source))?;
         let mut code = m.code.borrow_mut();
         vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
@@ -1080,6 +1159,7 @@ impl Vm {
         self.tier_up(&mut code);
         *m.prog.borrow_mut() = prog;
         *m.code.borrow_mut() = code;
+        m.calls.borrow_mut().clear();
         for (name, tys) in m.history.borrow().iter() {
             self.specialise(m, name, tys)?;
         }
@@ -1449,6 +1529,50 @@ def k(a):
             assert!(e.render().contains("MemoryError"));
             vm.set_max_memory(None);
             assert!(vm.call(&m, "big", &[Value::Int(1 << 16)]).is_ok());
+        }
+    }
+
+    /// Repeated calls reuse a specialisation only for arguments of its
+    /// exact types: a strided array never runs the C-layout code.
+    #[test]
+    fn repeated_calls_find_their_own_specialisation() {
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm.load("t.py", "def s(a):\n    return a.sum()\n").unwrap();
+            let mut buf = vec![1.0f64, 2.0, 3.0, 4.0];
+            let c = vm.array_from_vec(buf.clone(), &[4], NDARRAY);
+            // SAFETY: two elements 16 bytes apart inside `buf`, which
+            // outlives the array (dropped at the end of the iteration).
+            let odd = unsafe {
+                vm.array_from_raw(
+                    buf.as_mut_ptr() as *mut u8,
+                    DType::F64,
+                    &[2],
+                    &[16],
+                    NDARRAY,
+                    Box::new(()),
+                )
+            }
+            .unwrap();
+            for round in 0..3 {
+                for _ in 0..3 {
+                    let r = vm.call(&m, "s", &[Value::Array(c.clone())]).unwrap();
+                    assert_eq!(r, Value::Float(10.0), "{tier:?}");
+                    let r = vm.call(&m, "s", &[Value::Array(odd.clone())]).unwrap();
+                    assert_eq!(r, Value::Float(4.0), "{tier:?}");
+                }
+                assert_eq!(m.calls.borrow().len(), 2, "{tier:?}");
+                if round == 1 {
+                    // A call that fails to type rebuilds the module and
+                    // forgets the call sites; they come back.
+                    assert!(vm.call(&m, "s", &[Value::Int(3)]).is_err());
+                    assert!(m.calls.borrow().is_empty());
+                }
+            }
+            drop(odd);
         }
     }
 
