@@ -28,7 +28,7 @@ use std::time::Duration;
 use common::{head, run_vm, Outcome, TempDir};
 
 /// Per-invocation time limit.
-const LIMIT: Duration = Duration::from_secs(10);
+const LIMIT: Duration = Duration::from_secs(60);
 /// Fuel for `vm run` of generated inputs (loop iterations and calls).
 const FUEL: &str = "300000";
 
