@@ -554,7 +554,8 @@ fn hot_calls_and_loops_compile_under_one_policy() {
     if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return;
     }
-    let src = "def f(x):\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
+    // (f calls itself, so that it is compiled rather than inlined.)
+    let src = "def f(x):\n    if x < 0:\n        return f(-x)\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
                def main():\n    s = 0\n    for i in range(5000):\n        s = (s + f(i)) % 1000003\n    print(s)\n\nmain()\n";
     let compiled = |tier: Tier, threshold: u32| {
         let mut cfg = Config {

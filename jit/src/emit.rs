@@ -129,6 +129,7 @@ pub fn emit<A: Asm>(
             e.a.bind(l);
             let exit = &f.exits[x];
             e.write_back(ExitId(x as u32));
+            e.frames(ExitId(x as u32));
             e.a.exit(exit.pc as u32);
         }
     }
@@ -420,7 +421,95 @@ impl<A: Asm> E<'_, A> {
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
             Inst::Offset(..) => unreachable!("an offset is in no block"),
+            Inst::Room { frames, slots } => {
+                let (s0, s1) = (A::SCRATCH[0], A::SCRATCH[1]);
+                match self.loc(v) {
+                    Loc::Reg(d) => {
+                        self.room_frames(d, s1, frames);
+                        self.room_slots(s0, s1, slots);
+                        self.a.alu(IOp::And, d, d, Src::R(s0));
+                    }
+                    Loc::Spill(n) => {
+                        self.room_frames(s0, s1, frames);
+                        self.a.store_spill(n, s0);
+                        self.room_slots(s0, s1, slots);
+                        self.a.load_spill(s1, n);
+                        self.a.alu(IOp::And, s0, s0, Src::R(s1));
+                        self.a.store_spill(n, s0);
+                    }
+                    Loc::Dead => {}
+                }
+            }
         }
+    }
+
+    /// `d = ctl.fp + k records <= ctl.fend` (`t` is lost).
+    fn room_frames(&mut self, d: PReg, t: PReg, k: u32) {
+        let w = Width::W64;
+        self.a.cx(t);
+        self.a.load(w, t, t, CX_CTL);
+        self.a.load(w, d, t, CTL_FP);
+        self.a
+            .alu(IOp::Add, d, d, self.imm(k as i64 * FRAME_SIZE as i64));
+        self.a.load(w, t, t, CTL_FEND);
+        self.a.set(Cond::Le, d, d, Src::R(t));
+    }
+
+    /// `d = ctl.fbase + n <= the stack's length` (`t` is lost).
+    fn room_slots(&mut self, d: PReg, t: PReg, n: u32) {
+        let w = Width::W64;
+        self.a.cx(t);
+        self.a.load(w, d, t, CX_STACK_LEN);
+        self.a.load(w, t, t, CX_CTL);
+        self.a.load(w, t, t, CTL_FBASE);
+        self.a.alu(IOp::Add, t, t, self.imm(n as i64));
+        self.a.set(Cond::Le, d, t, Src::R(d));
+    }
+
+    /// Makes the frames of the inlined calls exit `x` is inside real, as
+    /// the calls would have made them: a frame record for each (resuming
+    /// in the interpreter), the innermost callee current, its frame the
+    /// current frame. The map is already written; nothing else is live.
+    fn frames(&mut self, x: ExitId) {
+        let frames = &self.f.exits[x.0 as usize].frames;
+        if frames.is_empty() {
+            return;
+        }
+        let g = A::REGS.gpr;
+        let (cx, ctl, fp, fbase, cur, t) = (g[0], g[1], g[2], g[3], g[4], g[5]);
+        let w = Width::W64;
+        self.a.cx(cx);
+        self.a.load(w, ctl, cx, CX_CTL);
+        self.a.load(w, fp, ctl, CTL_FP);
+        self.a.load(w, fbase, ctl, CTL_FBASE);
+        self.a.load(w, cur, ctl, CTL_CUR);
+        // The caller of the first is the compiled function, at offset 0.
+        let (mut code, mut base) = (self.p.code.as_ptr(), 0u16);
+        for fr in frames {
+            self.a.store(w, fp, FRAME_PROTO, cur);
+            self.a.movi(t, code.wrapping_add(fr.pc + 1) as i64);
+            self.a.store(w, fp, FRAME_IP, t);
+            self.a.alu(IOp::Add, t, fbase, self.imm(base as i64));
+            self.a.store(w, fp, FRAME_BASE, t);
+            self.a.movi(t, 0);
+            self.a.store(w, fp, FRAME_RESUME, t);
+            self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
+            // The callee's record (the table may have moved since
+            // compiling).
+            self.a.load(w, cur, cx, CX_PROTOS);
+            self.a.alu(
+                IOp::Add,
+                cur,
+                cur,
+                self.imm(fr.f as i64 * PROTO_SIZE as i64),
+            );
+            code = self.protos[fr.f as usize].code.as_ptr();
+            base = fr.base;
+        }
+        self.a.store(w, ctl, CTL_FP, fp);
+        self.a.store(w, ctl, CTL_CUR, cur);
+        self.a.alu(IOp::Add, fbase, fbase, self.imm(base as i64));
+        self.a.store(w, ctl, CTL_FBASE, fbase);
     }
 
     /// `v = t ? x : y`: a conditional move when everything is in

@@ -56,6 +56,7 @@ pub mod backend;
 pub mod code;
 pub mod emit;
 pub mod fuel;
+pub mod inline;
 pub mod ir;
 pub mod layout;
 pub mod listing;
@@ -129,13 +130,24 @@ impl std::fmt::Display for BlockNote {
     }
 }
 
+/// The low IR of `p`, one of `m`'s functions, with the calls it can
+/// inline inlined (before the loop optimisations).
+pub fn lower(p: &vm::Proto, m: &Module) -> Result<ir::Func, ir::Unsupported> {
+    let mut f = ir::build_open(p, &m.protos, &m.rtops)?;
+    if let Some(me) = m.protos.iter().position(|q| std::ptr::eq(q, p)) {
+        inline::inline(&mut f, me, m);
+    }
+    ir::finish(&mut f);
+    Ok(f)
+}
+
 /// The low IR of `p` optimised, allocated and emitted through backend `a`.
 pub fn emit_ir<A: backend::Asm>(
     p: &vm::Proto,
     m: &Module,
     a: &mut A,
 ) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
-    let mut f = ir::build(p, &m.protos, &m.rtops)?;
+    let mut f = lower(p, m)?;
     opt::optimize(&mut f, &A::REGS);
     let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;
