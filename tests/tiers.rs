@@ -474,6 +474,71 @@ fn calls_agree_across_tiers() {
     }
 }
 
+/// Calls the native tier inlines: exceptions inside an inlined callee (its
+/// line, and a traceback entry for its frame, as the interpreter reports
+/// them), nested inlined callees, callees with loops, array arguments and
+/// results, the depth limit reached at an inlined call, and fuel running
+/// out at every point of the calls.
+#[test]
+fn inlined_calls_agree_across_tiers() {
+    let programs = [
+        // A division by zero inside the callee, in a loop.
+        "def inv(x):\n    return 1.0 / x\n\n\
+         def run(n):\n    t = 0.0\n    for i in range(n):\n        t += inv(i - 7)\n    return t\n\n\
+         print(run(5))\nprint(run(20))\n",
+        // An index out of bounds inside a callee taking an array.
+        "import numpy as np\n\ndef at(a, i):\n    return a[i] * 2.0\n\n\
+         def run(a, n):\n    t = 0.0\n    for i in range(n):\n        t += at(a, i)\n    return t\n\n\
+         a = np.arange(5.0)\nprint(run(a, 5))\nprint(run(a, 9))\n",
+        // Three inlined frames deep, the innermost raising.
+        "def h(x):\n    return 100 // x\n\ndef g(x):\n    return h(x - 1) + 1\n\n\
+         def f(x):\n    return g(x - 1) * 2\n\n\
+         def run(n):\n    t = 0\n    for i in range(n):\n        t += f(n - i)\n    return t\n\n\
+         print(run(2))\nprint(run(9))\n",
+        // A callee with a loop and a return from inside it.
+        "def escape(cr, ci, m):\n    zr = 0.0\n    zi = 0.0\n    for n in range(m):\n        zr2 = zr * zr\n        zi2 = zi * zi\n        if zr2 + zi2 > 4.0:\n            return n\n        zi = 2.0 * zr * zi + ci\n        zr = zr2 - zi2 + cr\n    return m\n\n\
+         def grid(k):\n    t = 0\n    for y in range(k):\n        for x in range(k):\n            t += escape(-2.0 + 2.5 * x / k, -1.25 + 2.5 * y / k, 30)\n    return t\n\n\
+         print(grid(12))\n",
+        // The depth limit reached at an inlined call.
+        "def sq(x):\n    return x * x + 1\n\ndef down(n):\n    return sq(n) % 7 + down(n + 1)\n\nprint(down(0))\n",
+        // Arrays in and out: references taken and released as the
+        // interpreter's calls do.
+        "import numpy as np\n\ndef pick(a, b, c):\n    if c:\n        return a\n    return b\n\n\
+         def run(n):\n    a = np.ones(3)\n    b = np.zeros(3)\n    t = 0.0\n    for i in range(n):\n        t += pick(a, b, i % 3 == 0).sum()\n    return t\n\n\
+         print(run(10))\n",
+        // One callee specialised for ints and floats; a result used in
+        // the other register class than the callee's.
+        "def ident(x):\n    return x\n\ndef run(n):\n    s = 0.0\n    k = 0\n    for i in range(n):\n        s += ident(0.5) * ident(i)\n        k += ident(i)\n    return s + k\n\n\
+         print(run(40))\n",
+    ];
+    for (k, src) in programs.iter().enumerate() {
+        for fuel in [None, Some(9), Some(40), Some(333), Some(1234)] {
+            let interp = run(src, Tier::Interp, fuel);
+            assert!(
+                !interp.1.starts_with("compile"),
+                "program {k}: {}",
+                interp.1
+            );
+            for tier in [Tier::Jit, Tier::Auto] {
+                let other = run(src, tier, fuel);
+                assert_eq!(
+                    interp, other,
+                    "program {k}, fuel {fuel:?}, {tier:?}:\n{src}"
+                );
+            }
+        }
+    }
+    // The callee's frame is in the traceback, at the callee's line.
+    let (_, end) = run(programs[2], Tier::Jit, None);
+    assert!(
+        end.starts_with("ZeroDivisionError")
+            && ["run:", "f:", "g:", "h:"].iter().all(|f| end.contains(f)),
+        "{end}"
+    );
+    let (_, end) = run(programs[4], Tier::Jit, None);
+    assert!(end.starts_with("RecursionError"), "{end}");
+}
+
 /// Once compiled, recursion runs in native code on its own: the interpreter
 /// hands over a handful of times, not once per call.
 #[test]
