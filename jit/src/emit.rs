@@ -73,6 +73,10 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
+    /// Where a native return lands, by resume block: just before the
+    /// block, which it enters with the frame base moved back down by the
+    /// call's argument block.
+    landing: Vec<Option<(A::Label, u16)>>,
     protos: &'a [Proto],
 }
 
@@ -98,13 +102,24 @@ pub fn emit<A: Asm>(
         raises: Vec::new(),
         tramps: Vec::new(),
         bare: Vec::new(),
+        landing: vec![None; f.blocks.len()],
         protos,
     };
+    for bd in &f.blocks {
+        if let Some(Term::Call { a, resume, .. }) = bd.term {
+            e.landing[resume.0 as usize] = Some((e.a.new_label(), a));
+        }
+    }
     let mut out = Emitted::default();
     e.a.prologue();
     let order = &al.order;
     for (i, &b) in order.iter().enumerate() {
         let next = order.get(i + 1).copied();
+        // (No code falls into an entry block: it has no predecessors.)
+        if let Some((l, a)) = e.landing[b.0 as usize] {
+            e.a.bind(l);
+            e.a.move_base(-(a as i32));
+        }
         e.a.bind(e.labels[b.0 as usize]);
         let at = e.a.offset();
         out.blocks.push((at, b));
@@ -713,7 +728,8 @@ impl<A: Asm> E<'_, A> {
         self.a.movi(u, ip);
         self.a.store(w, fp, FRAME_IP, u);
         self.a.store(w, fp, FRAME_BASE, fbase);
-        self.a.addr_of(u, self.labels[resume.0 as usize]);
+        let (landing, _) = self.landing[resume.0 as usize].expect("a landing");
+        self.a.addr_of(u, landing);
         self.a.store(w, fp, FRAME_RESUME, u);
         self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
         self.a.store(w, ctl, CTL_FP, fp);
@@ -723,7 +739,7 @@ impl<A: Asm> E<'_, A> {
         }
         self.a.alu(IOp::Add, fbase, fbase, self.imm(a as i64));
         self.a.store(w, ctl, CTL_FBASE, fbase);
-        self.a.move_base(a);
+        self.a.move_base(a as i32);
         // The frame setup the interpreter's `Call` does, from the callee's
         // tables (fixed once compiled).
         if !callee.plain {
@@ -845,18 +861,16 @@ impl<A: Asm> E<'_, A> {
                 }
             }
         }
-        // The caller's frame back (the scratch registers are free again).
-        let (ctl, cx) = (A::SCRATCH[0], A::SCRATCH[1]);
+        // The caller's frame back; the landing moves the frame base down
+        // (the stack has not moved since this frame was entered, and the
+        // caller's frame is where it was, `a` slots below).
+        let ctl = A::SCRATCH[0];
         self.a.alu(IOp::Sub, fp, fp, Src::K(FRAME_SIZE));
         self.a.store(w, ctl, CTL_FP, fp);
         self.a.load(w, t, fp, FRAME_PROTO);
         self.a.store(w, ctl, CTL_CUR, t);
         self.a.load(w, t, fp, FRAME_BASE);
         self.a.store(w, ctl, CTL_FBASE, t);
-        self.a.alu(IOp::Mul, t, t, Src::K(8));
-        self.a.load(w, cx, cx, CX_STACK);
-        self.a.alu(IOp::Add, t, t, Src::R(cx));
-        self.a.set_base(t);
         self.a.jump_reg(back);
     }
 }

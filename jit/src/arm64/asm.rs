@@ -829,7 +829,7 @@ impl Asm for A64Asm {
         self.mov(19, s);
     }
 
-    fn move_base(&mut self, slots: u16) {
+    fn move_base(&mut self, slots: i32) {
         self.addi(19, 19, 8 * slots as i64);
     }
 
