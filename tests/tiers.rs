@@ -506,6 +506,10 @@ fn inlined_calls_agree_across_tiers() {
         "import numpy as np\n\ndef pick(a, b, c):\n    if c:\n        return a\n    return b\n\n\
          def run(n):\n    a = np.ones(3)\n    b = np.zeros(3)\n    t = 0.0\n    for i in range(n):\n        t += pick(a, b, i % 3 == 0).sum()\n    return t\n\n\
          print(run(10))\n",
+        // A failed assertion inside the callee.
+        "def check(x):\n    assert x < 5, \"too big\"\n    return x + 1\n\n\
+         def run(n):\n    t = 0\n    for i in range(n):\n        t += check(i)\n    return t\n\n\
+         print(run(3))\nprint(run(9))\n",
         // One callee specialised for ints and floats; a result used in
         // the other register class than the callee's.
         "def ident(x):\n    return x\n\ndef run(n):\n    s = 0.0\n    k = 0\n    for i in range(n):\n        s += ident(0.5) * ident(i)\n        k += ident(i)\n    return s + k\n\n\

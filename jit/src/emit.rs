@@ -525,6 +525,16 @@ impl<A: Asm> E<'_, A> {
         self.a.store(w, ctl, CTL_CUR, cur);
         self.a.alu(IOp::Add, fbase, fbase, self.imm(base as i64));
         self.a.store(w, ctl, CTL_FBASE, fbase);
+        // Each callee's constant registers, which its inlined code read as
+        // constants and the interpreter reads from the frame (a call
+        // would have filled them).
+        for fr in frames {
+            let callee = &self.protos[fr.f as usize];
+            for (k, &bits) in callee.kvals.iter().enumerate() {
+                self.a.movi(t, bits as i64);
+                self.a.store_slot(fr.base + callee.kbase + k as u16, t);
+            }
+        }
     }
 
     /// `v = t ? x : y`: a conditional move when everything is in

@@ -564,6 +564,19 @@ mod tests {
     }
 
     #[test]
+    fn a_callee_that_leaves_native_code_stays_a_call() {
+        // A print is the interpreter's: an inlined copy would leave native
+        // code at every call.
+        let (_, f) = lowered(
+            "def show(x):\n    print(x)\n    return x\n\
+             def run(n):\n    t = 0\n    for i in range(n):\n        t += show(i)\n    return t\n\
+             run(2)\n",
+            "run",
+        );
+        assert_eq!(calls_left(&f), 1, "{}", f.listing());
+    }
+
+    #[test]
     fn nested_helpers_are_inlined_to_a_bounded_depth() {
         let (_, f) = lowered(
             "def h(x):\n    return x + 1\n\

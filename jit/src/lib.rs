@@ -134,12 +134,7 @@ impl std::fmt::Display for BlockNote {
 /// inline inlined (before the loop optimisations).
 pub fn lower(p: &vm::Proto, m: &Module) -> Result<ir::Func, ir::Unsupported> {
     let mut f = ir::build_open(p, &m.protos, &m.rtops)?;
-    if let Some(me) = m
-        .protos
-        .iter()
-        .position(|q| std::ptr::eq(q, p))
-        .filter(|_| std::env::var_os("KILN_NO_INLINE").is_none())
-    {
+    if let Some(me) = m.protos.iter().position(|q| std::ptr::eq(q, p)) {
         inline::inline(&mut f, me, m);
     }
     ir::finish(&mut f);
