@@ -100,6 +100,12 @@ fn calls(f: &mut Func, m: &Module, stack: &mut Vec<usize>, budget: &mut usize) -
         else {
             continue;
         };
+        // A callee with a loop of its own gains little from inlining
+        // unless it is called from a loop, and costs compile time.
+        let pc = f.exits[exit.0 as usize].pc;
+        if !may_inline(m, callee as usize, stack, in_loop(me, pc)) {
+            continue;
+        }
         let Some(g) = callee_ir(m, callee as usize, stack, budget) else {
             continue;
         };
@@ -119,6 +125,41 @@ fn calls(f: &mut Func, m: &Module, stack: &mut Vec<usize>, budget: &mut usize) -
     n
 }
 
+/// Does `p` jump backward anywhere?
+fn has_loop(p: &Proto) -> bool {
+    p.code
+        .iter()
+        .enumerate()
+        .any(|(pc, op)| op.target().is_some_and(|t| t as usize <= pc))
+}
+
+/// Is instruction `pc` of `p` inside a loop (between a backward jump and
+/// its target)?
+fn in_loop(p: &Proto, pc: usize) -> bool {
+    p.code
+        .iter()
+        .enumerate()
+        .any(|(q, op)| q >= pc && op.target().is_some_and(|t| t as usize <= pc))
+}
+
+/// Could callee `g`, called from a loop or not, be inlined where `stack`
+/// says, calls and all? (From the bytecode, before building any IR.)
+fn may_inline(m: &Module, g: usize, stack: &mut Vec<usize>, from_loop: bool) -> bool {
+    let Some(p) = m.protos.get(g) else {
+        return false;
+    };
+    if stack.contains(&g) || stack.len() > MAX_DEPTH || !small(p) || (has_loop(p) && !from_loop) {
+        return false;
+    }
+    stack.push(g);
+    let ok = p.code.iter().enumerate().all(|(pc, op)| match *op {
+        Op::Call { f, .. } => may_inline(m, f as usize, stack, in_loop(p, pc)),
+        _ => true,
+    });
+    stack.pop();
+    ok
+}
+
 /// Can `p` be inlined at all (before its IR is built)?
 fn small(p: &Proto) -> bool {
     p.code.len() <= MAX_CALLEE
@@ -135,7 +176,7 @@ fn small(p: &Proto) -> bool {
 /// inlined where `stack` says.
 fn callee_ir(m: &Module, g: usize, stack: &mut Vec<usize>, budget: &mut usize) -> Option<Func> {
     let p = m.protos.get(g)?;
-    if stack.contains(&g) || stack.len() > MAX_DEPTH || p.code.len() > *budget || !small(p) {
+    if p.code.len() > *budget || !may_inline(m, g, stack, true) {
         return None;
     }
     let mut f = ir::build_open(p, &m.protos, &m.rtops).ok()?;
@@ -159,6 +200,41 @@ struct Site<'a> {
     a: u16,
     exit: ExitId,
     resume: Block,
+}
+
+/// Block `b`, which only `a` jumps to, becomes the end of `a` (its
+/// parameters the values `a` passes); what is left of `b` leaves at `x`,
+/// unreachable.
+fn merge(f: &mut Func, a: Block, b: Block, x: ExitId) {
+    let Some(Term::Jump(e)) = f.blocks[a.0 as usize].term.clone() else {
+        return;
+    };
+    debug_assert_eq!(e.to, b);
+    let mut bd = std::mem::take(&mut f.blocks[b.0 as usize]);
+    f.blocks[b.0 as usize] = BlockData {
+        term: Some(Term::Exit(x)),
+        pc: bd.pc,
+        ..Default::default()
+    };
+    if !bd.params.is_empty() {
+        let mut to: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+        for (&p, &v) in bd.params.iter().zip(&e.args) {
+            to[p.0 as usize] = v;
+        }
+        let r = |v: Value| to[v.0 as usize];
+        crate::opt::replace_uses(f, &r);
+        if let Some(t) = bd.term.as_mut() {
+            if let Term::Branch(t, ..) = t {
+                ir::map_test(t, &r);
+            }
+            for e in t.edges_mut() {
+                e.args.iter_mut().for_each(|v| *v = r(*v));
+            }
+        }
+    }
+    let ba = &mut f.blocks[a.0 as usize];
+    ba.insts.extend(bd.insts);
+    ba.term = bd.term;
 }
 
 /// A value for a new instruction of `f` (placed by the caller).
@@ -477,10 +553,13 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
     });
 
     // The call becomes a jump into the callee's code.
-    let to = bmap[e0.0 as usize].expect("the callee's first block");
+    let to_first = bmap[e0.0 as usize].expect("the callee's first block");
     let b = &mut f.blocks[blk.0 as usize];
     b.insts.extend(pre);
-    b.term = Some(Term::Jump(Edge { to, args: vec![] }));
+    b.term = Some(Term::Jump(Edge {
+        to: to_first,
+        args: vec![],
+    }));
 
     // The resume entry goes: the interpreter, which runs the rest of the
     // caller after an exit in the callee, goes back to native code at the
@@ -498,6 +577,13 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         to[x.0 as usize] = y;
     }
     crate::opt::replace_uses(f, &|x| to[x.0 as usize]);
+    // Fewer blocks for the passes after: the callee's first block joins the
+    // call's, and the code after the call joins a callee's only return.
+    merge(f, blk, to_first, s.exit);
+    if let [back] = &backs[..] {
+        let from = bmap[back.block].expect("a return block");
+        merge(f, from, cont, s.exit);
+    }
     f.lowered += g.lowered;
     f.unlowered += g.unlowered;
     true
@@ -561,6 +647,18 @@ mod tests {
             format!("def big(x):\n{body}    return x\ndef g(n):\n    return big(n) + 1\ng(2)\n");
         let (_, f) = lowered(&src, "g");
         assert_eq!(calls_left(&f), 1, "{}", f.listing());
+    }
+
+    #[test]
+    fn a_callee_with_a_loop_is_inlined_only_into_a_loop() {
+        let src = "def sum(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n\
+                   def once(n):\n    return sum(n) + 1\n\
+                   def many(n):\n    t = 0\n    for k in range(n):\n        t += sum(k)\n    return t\n\
+                   once(2)\nmany(2)\n";
+        let (_, f) = lowered(src, "once");
+        assert_eq!(calls_left(&f), 1, "{}", f.listing());
+        let (_, f) = lowered(src, "many");
+        assert_eq!(calls_left(&f), 0, "{}", f.listing());
     }
 
     #[test]
