@@ -172,10 +172,14 @@ fn program(seed: u64) -> String {
     if r.chance(50) {
         let mut inner = Vec::new();
         for _ in 0..1 + r.below(3) {
-            let line = match r.below(15) {
-                // A call inside the optimised inner loop.
+            let line = match r.below(17) {
+                // A call inside the optimised inner loop (inlined), and
+                // inlined callees that raise: a zero divisor, an index
+                // out of bounds.
                 13 => "b = (b + helper(j)) % 1009".to_string(),
                 14 => format!("s = s * 0.5 + half({})", float_expr(&mut r, 1)),
+                15 => "b = (b + hdiv(a, j - 2)) % 1009".to_string(),
+                16 => "s += hget(arr, j + 3)".to_string(),
                 // Indices off the induction variable, and a row fixed
                 // before the loop: the unchecked copy of the loop runs
                 // when they stay in bounds all through it, the checked
@@ -219,6 +223,8 @@ fn program(seed: u64) -> String {
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
          def half(v):\n    return v * 0.5\n\n\
+         def hdiv(v, w):\n    return v // w\n\n\
+         def hget(x, k):\n    return x[k]\n\n\
          def rec(k):\n    if k <= 0:\n        return 0\n    return rec(k - 1) + 1\n\n\
          def f(n, x, m):\n    a = 1\n    b = 3\n    c = 0\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
          for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
