@@ -172,10 +172,14 @@ fn program(seed: u64) -> String {
     if r.chance(50) {
         let mut inner = Vec::new();
         for _ in 0..1 + r.below(3) {
-            let line = match r.below(15) {
-                // A call inside the optimised inner loop.
+            let line = match r.below(17) {
+                // A call inside the optimised inner loop (inlined), and
+                // inlined callees that raise: a zero divisor, an index
+                // out of bounds.
                 13 => "b = (b + helper(j)) % 1009".to_string(),
                 14 => format!("s = s * 0.5 + half({})", float_expr(&mut r, 1)),
+                15 => "b = (b + hdiv(a, j - 2)) % 1009".to_string(),
+                16 => "s += hget(arr, j + 3)".to_string(),
                 // Indices off the induction variable, and a row fixed
                 // before the loop: the unchecked copy of the loop runs
                 // when they stay in bounds all through it, the checked
@@ -219,6 +223,8 @@ fn program(seed: u64) -> String {
         "import numpy as np\n\n\
          def helper(v):\n    return v * 2 + 1\n\n\
          def half(v):\n    return v * 0.5\n\n\
+         def hdiv(v, w):\n    return v // w\n\n\
+         def hget(x, k):\n    return x[k]\n\n\
          def rec(k):\n    if k <= 0:\n        return 0\n    return rec(k - 1) + 1\n\n\
          def f(n, x, m):\n    a = 1\n    b = 3\n    c = 0\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
          for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
@@ -474,6 +480,75 @@ fn calls_agree_across_tiers() {
     }
 }
 
+/// Calls the native tier inlines: exceptions inside an inlined callee (its
+/// line, and a traceback entry for its frame, as the interpreter reports
+/// them), nested inlined callees, callees with loops, array arguments and
+/// results, the depth limit reached at an inlined call, and fuel running
+/// out at every point of the calls.
+#[test]
+fn inlined_calls_agree_across_tiers() {
+    let programs = [
+        // A division by zero inside the callee, in a loop.
+        "def inv(x):\n    return 1.0 / x\n\n\
+         def run(n):\n    t = 0.0\n    for i in range(n):\n        t += inv(i - 7)\n    return t\n\n\
+         print(run(5))\nprint(run(20))\n",
+        // An index out of bounds inside a callee taking an array.
+        "import numpy as np\n\ndef at(a, i):\n    return a[i] * 2.0\n\n\
+         def run(a, n):\n    t = 0.0\n    for i in range(n):\n        t += at(a, i)\n    return t\n\n\
+         a = np.arange(5.0)\nprint(run(a, 5))\nprint(run(a, 9))\n",
+        // Three inlined frames deep, the innermost raising.
+        "def h(x):\n    return 100 // x\n\ndef g(x):\n    return h(x - 1) + 1\n\n\
+         def f(x):\n    return g(x - 1) * 2\n\n\
+         def run(n):\n    t = 0\n    for i in range(n):\n        t += f(n - i)\n    return t\n\n\
+         print(run(2))\nprint(run(9))\n",
+        // A callee with a loop and a return from inside it.
+        "def escape(cr, ci, m):\n    zr = 0.0\n    zi = 0.0\n    for n in range(m):\n        zr2 = zr * zr\n        zi2 = zi * zi\n        if zr2 + zi2 > 4.0:\n            return n\n        zi = 2.0 * zr * zi + ci\n        zr = zr2 - zi2 + cr\n    return m\n\n\
+         def grid(k):\n    t = 0\n    for y in range(k):\n        for x in range(k):\n            t += escape(-2.0 + 2.5 * x / k, -1.25 + 2.5 * y / k, 30)\n    return t\n\n\
+         print(grid(12))\n",
+        // The depth limit reached at an inlined call.
+        "def sq(x):\n    return x * x + 1\n\ndef down(n):\n    return sq(n) % 7 + down(n + 1)\n\nprint(down(0))\n",
+        // Arrays in and out: references taken and released as the
+        // interpreter's calls do.
+        "import numpy as np\n\ndef pick(a, b, c):\n    if c:\n        return a\n    return b\n\n\
+         def run(n):\n    a = np.ones(3)\n    b = np.zeros(3)\n    t = 0.0\n    for i in range(n):\n        t += pick(a, b, i % 3 == 0).sum()\n    return t\n\n\
+         print(run(10))\n",
+        // A failed assertion inside the callee.
+        "def check(x):\n    assert x < 5, \"too big\"\n    return x + 1\n\n\
+         def run(n):\n    t = 0\n    for i in range(n):\n        t += check(i)\n    return t\n\n\
+         print(run(3))\nprint(run(9))\n",
+        // One callee specialised for ints and floats; a result used in
+        // the other register class than the callee's.
+        "def ident(x):\n    return x\n\ndef run(n):\n    s = 0.0\n    k = 0\n    for i in range(n):\n        s += ident(0.5) * ident(i)\n        k += ident(i)\n    return s + k\n\n\
+         print(run(40))\n",
+    ];
+    for (k, src) in programs.iter().enumerate() {
+        for fuel in [None, Some(9), Some(40), Some(333), Some(1234)] {
+            let interp = run(src, Tier::Interp, fuel);
+            assert!(
+                !interp.1.starts_with("compile"),
+                "program {k}: {}",
+                interp.1
+            );
+            for tier in [Tier::Jit, Tier::Auto] {
+                let other = run(src, tier, fuel);
+                assert_eq!(
+                    interp, other,
+                    "program {k}, fuel {fuel:?}, {tier:?}:\n{src}"
+                );
+            }
+        }
+    }
+    // The callee's frame is in the traceback, at the callee's line.
+    let (_, end) = run(programs[2], Tier::Jit, None);
+    assert!(
+        end.starts_with("ZeroDivisionError")
+            && ["run:", "f:", "g:", "h:"].iter().all(|f| end.contains(f)),
+        "{end}"
+    );
+    let (_, end) = run(programs[4], Tier::Jit, None);
+    assert!(end.starts_with("RecursionError"), "{end}");
+}
+
 /// Once compiled, recursion runs in native code on its own: the interpreter
 /// hands over a handful of times, not once per call.
 #[test]
@@ -554,7 +629,8 @@ fn hot_calls_and_loops_compile_under_one_policy() {
     if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
         return;
     }
-    let src = "def f(x):\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
+    // (f calls itself, so that it is compiled rather than inlined.)
+    let src = "def f(x):\n    if x < 0:\n        return f(-x)\n    return x * 3 + 1\n\ndef unused(x):\n    return x\n\n\
                def main():\n    s = 0\n    for i in range(5000):\n        s = (s + f(i)) % 1000003\n    print(s)\n\nmain()\n";
     let compiled = |tier: Tier, threshold: u32| {
         let mut cfg = Config {

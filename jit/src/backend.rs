@@ -121,6 +121,9 @@ pub trait Asm {
     fn cx(&mut self, d: PReg);
     /// The frame base becomes `s`.
     fn set_base(&mut self, s: PReg);
+    /// The frame base moves by `slots` slots (up to a callee's frame, back
+    /// down to its caller's).
+    fn move_base(&mut self, slots: i32);
     /// Continues at the native address in `r`.
     fn jump_reg(&mut self, r: PReg);
     /// `d` = the native address of label `l` (bound anywhere in this

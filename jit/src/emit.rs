@@ -73,6 +73,10 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
+    /// Where a native return lands, by resume block: just before the
+    /// block, which it enters with the frame base moved back down by the
+    /// call's argument block.
+    landing: Vec<Option<(A::Label, u16)>>,
     protos: &'a [Proto],
 }
 
@@ -98,13 +102,24 @@ pub fn emit<A: Asm>(
         raises: Vec::new(),
         tramps: Vec::new(),
         bare: Vec::new(),
+        landing: vec![None; f.blocks.len()],
         protos,
     };
+    for bd in &f.blocks {
+        if let Some(Term::Call { a, resume, .. }) = bd.term {
+            e.landing[resume.0 as usize] = Some((e.a.new_label(), a));
+        }
+    }
     let mut out = Emitted::default();
     e.a.prologue();
     let order = &al.order;
     for (i, &b) in order.iter().enumerate() {
         let next = order.get(i + 1).copied();
+        // (No code falls into an entry block: it has no predecessors.)
+        if let Some((l, a)) = e.landing[b.0 as usize] {
+            e.a.bind(l);
+            e.a.move_base(-(a as i32));
+        }
         e.a.bind(e.labels[b.0 as usize]);
         let at = e.a.offset();
         out.blocks.push((at, b));
@@ -129,6 +144,7 @@ pub fn emit<A: Asm>(
             e.a.bind(l);
             let exit = &f.exits[x];
             e.write_back(ExitId(x as u32));
+            e.frames(ExitId(x as u32));
             e.a.exit(exit.pc as u32);
         }
     }
@@ -420,6 +436,104 @@ impl<A: Asm> E<'_, A> {
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
             Inst::Offset(..) => unreachable!("an offset is in no block"),
+            Inst::Room { frames, slots } => {
+                let (s0, s1) = (A::SCRATCH[0], A::SCRATCH[1]);
+                match self.loc(v) {
+                    Loc::Reg(d) => {
+                        self.room_frames(d, s1, frames);
+                        self.room_slots(s0, s1, slots);
+                        self.a.alu(IOp::And, d, d, Src::R(s0));
+                    }
+                    Loc::Spill(n) => {
+                        self.room_frames(s0, s1, frames);
+                        self.a.store_spill(n, s0);
+                        self.room_slots(s0, s1, slots);
+                        self.a.load_spill(s1, n);
+                        self.a.alu(IOp::And, s0, s0, Src::R(s1));
+                        self.a.store_spill(n, s0);
+                    }
+                    Loc::Dead => {}
+                }
+            }
+        }
+    }
+
+    /// `d = ctl.fp + k records <= ctl.fend` (`t` is lost).
+    fn room_frames(&mut self, d: PReg, t: PReg, k: u32) {
+        let w = Width::W64;
+        self.a.cx(t);
+        self.a.load(w, t, t, CX_CTL);
+        self.a.load(w, d, t, CTL_FP);
+        self.a
+            .alu(IOp::Add, d, d, self.imm(k as i64 * FRAME_SIZE as i64));
+        self.a.load(w, t, t, CTL_FEND);
+        self.a.set(Cond::Le, d, d, Src::R(t));
+    }
+
+    /// `d = ctl.fbase + n <= the stack's length` (`t` is lost).
+    fn room_slots(&mut self, d: PReg, t: PReg, n: u32) {
+        let w = Width::W64;
+        self.a.cx(t);
+        self.a.load(w, d, t, CX_STACK_LEN);
+        self.a.load(w, t, t, CX_CTL);
+        self.a.load(w, t, t, CTL_FBASE);
+        self.a.alu(IOp::Add, t, t, self.imm(n as i64));
+        self.a.set(Cond::Le, d, t, Src::R(d));
+    }
+
+    /// Makes the frames of the inlined calls exit `x` is inside real, as
+    /// the calls would have made them: a frame record for each (resuming
+    /// in the interpreter), the innermost callee current, its frame the
+    /// current frame. The map is already written; nothing else is live.
+    fn frames(&mut self, x: ExitId) {
+        let frames = &self.f.exits[x.0 as usize].frames;
+        if frames.is_empty() {
+            return;
+        }
+        let g = A::REGS.gpr;
+        let (cx, ctl, fp, fbase, cur, t) = (g[0], g[1], g[2], g[3], g[4], g[5]);
+        let w = Width::W64;
+        self.a.cx(cx);
+        self.a.load(w, ctl, cx, CX_CTL);
+        self.a.load(w, fp, ctl, CTL_FP);
+        self.a.load(w, fbase, ctl, CTL_FBASE);
+        self.a.load(w, cur, ctl, CTL_CUR);
+        // The caller of the first is the compiled function, at offset 0.
+        let (mut code, mut base) = (self.p.code.as_ptr(), 0u16);
+        for fr in frames {
+            self.a.store(w, fp, FRAME_PROTO, cur);
+            self.a.movi(t, code.wrapping_add(fr.pc + 1) as i64);
+            self.a.store(w, fp, FRAME_IP, t);
+            self.a.alu(IOp::Add, t, fbase, self.imm(base as i64));
+            self.a.store(w, fp, FRAME_BASE, t);
+            self.a.movi(t, 0);
+            self.a.store(w, fp, FRAME_RESUME, t);
+            self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
+            // The callee's record (the table may have moved since
+            // compiling).
+            self.a.load(w, cur, cx, CX_PROTOS);
+            self.a.alu(
+                IOp::Add,
+                cur,
+                cur,
+                self.imm(fr.f as i64 * PROTO_SIZE as i64),
+            );
+            code = self.protos[fr.f as usize].code.as_ptr();
+            base = fr.base;
+        }
+        self.a.store(w, ctl, CTL_FP, fp);
+        self.a.store(w, ctl, CTL_CUR, cur);
+        self.a.alu(IOp::Add, fbase, fbase, self.imm(base as i64));
+        self.a.store(w, ctl, CTL_FBASE, fbase);
+        // Each callee's constant registers, which its inlined code read as
+        // constants and the interpreter reads from the frame (a call
+        // would have filled them).
+        for fr in frames {
+            let callee = &self.protos[fr.f as usize];
+            for (k, &bits) in callee.kvals.iter().enumerate() {
+                self.a.movi(t, bits as i64);
+                self.a.store_slot(fr.base + callee.kbase + k as u16, t);
+            }
         }
     }
 
@@ -570,7 +684,7 @@ impl<A: Asm> E<'_, A> {
                 self.a.jump(l);
             }
             Term::Return { a, n, exit } => self.ret(*a, *n, *exit),
-            Term::Call { a, f, exit, resume } => self.call(*a, *f, *exit, *resume),
+            Term::Call { a, f, exit, resume } => self.call(*a, *f, *exit, *resume, next),
         }
     }
 
@@ -578,133 +692,195 @@ impl<A: Asm> E<'_, A> {
     /// fuel, the caller's frame record (resuming at entry block `resume`
     /// in both tiers), the callee's frame with its constant registers
     /// filled and its array locals cleared, then a jump into the callee's
-    /// native code. Whatever native code cannot do leaves the whole call to
-    /// the interpreter before anything changes: a full frame buffer (the
+    /// native code (its own code's first block, when it calls itself).
+    /// Whatever native code cannot do leaves the whole call to the
+    /// interpreter before anything changes: a full frame buffer (the
     /// depth limit), a stack too short, a callee without native code, the
     /// run's last unit of fuel.
-    fn call(&mut self, a: u16, f: u16, exit: ExitId, resume: Block) {
+    fn call(&mut self, a: u16, f: u16, exit: ExitId, resume: Block, next: Option<Block>) {
         self.write_back(exit);
         let pc = self.f.exits[exit.0 as usize].pc;
         let callee = &self.protos[f as usize];
+        let itself = std::ptr::eq(callee, self.p);
         let leave = self.a.new_label();
         self.bare.push((leave, pc));
         // Everything is in the frame now: the allocator's registers are
         // free.
         let g = A::REGS.gpr;
-        let (t0, t1, t2, t3, t4, t5) = (g[0], g[1], g[2], g[3], g[4], g[5]);
+        let (ctl, fp, fbase, t, u, entry) = (g[0], g[1], g[2], g[3], g[4], g[5]);
         let w = Width::W64;
-        let imm = |k: i64| Src::K(i32::try_from(k).expect("a small offset"));
-        self.a.cx(t4);
-        self.a.load(w, t3, t4, CX_CTL);
-        self.a.load(w, t2, t3, CTL_FP);
-        self.a.load(w, t1, t3, CTL_FEND);
-        self.a.branch(Cond::Eq, t2, Src::R(t1), leave);
+        self.a.cx(t);
+        self.a.load(w, ctl, t, CX_CTL);
+        self.a.load(w, fp, ctl, CTL_FP);
+        self.a.load(w, u, ctl, CTL_FEND);
+        self.a.branch(Cond::Eq, fp, Src::R(u), leave);
         // fbase + a + nregs <= the stack's length
-        self.a.load(w, t1, t3, CTL_FBASE);
+        self.a.load(w, fbase, ctl, CTL_FBASE);
+        self.a.load(w, t, t, CX_STACK_LEN);
         self.a
-            .alu(IOp::Add, t1, t1, imm(a as i64 + callee.nregs as i64));
-        self.a.load(w, t5, t4, CX_STACK_LEN);
-        self.a.branch(Cond::Gt, t1, Src::R(t5), leave);
-        // The callee's record (the table may have moved since compiling).
-        self.a.load(w, t0, t4, CX_PROTOS);
-        self.a
-            .alu(IOp::Add, t0, t0, imm(f as i64 * PROTO_SIZE as i64));
-        self.a.load(w, t1, t0, PROTO_ENTRY);
-        self.a.branch(Cond::Eq, t1, Src::K(0), leave);
+            .alu(IOp::Add, u, fbase, self.imm(a as i64 + callee.nregs as i64));
+        self.a.branch(Cond::Gt, u, Src::R(t), leave);
+        if !itself {
+            // The callee's record (the table may have moved since
+            // compiling), and its code.
+            self.a.cx(t);
+            self.a.load(w, t, t, CX_PROTOS);
+            self.a
+                .alu(IOp::Add, t, t, self.imm(f as i64 * PROTO_SIZE as i64));
+            self.a.load(w, entry, t, PROTO_ENTRY);
+            self.a.branch(Cond::Eq, entry, Src::K(0), leave);
+        }
         self.a.fuel(leave);
         // The caller's record, resuming after the call in both tiers.
-        self.a.load(w, t5, t3, CTL_CUR);
-        self.a.store(w, t2, FRAME_PROTO, t5);
+        self.a.load(w, u, ctl, CTL_CUR);
+        self.a.store(w, fp, FRAME_PROTO, u);
         let ip = self.p.code.as_ptr().wrapping_add(pc + 1) as i64;
-        self.a.movi(t5, ip);
-        self.a.store(w, t2, FRAME_IP, t5);
-        self.a.load(w, t5, t3, CTL_FBASE);
-        self.a.store(w, t2, FRAME_BASE, t5);
-        let back = self.labels[resume.0 as usize];
-        self.a.addr_of(t4, back);
-        self.a.store(w, t2, FRAME_RESUME, t4);
-        self.a.alu(IOp::Add, t2, t2, Src::K(FRAME_SIZE));
-        self.a.store(w, t3, CTL_FP, t2);
+        self.a.movi(u, ip);
+        self.a.store(w, fp, FRAME_IP, u);
+        self.a.store(w, fp, FRAME_BASE, fbase);
+        let (landing, _) = self.landing[resume.0 as usize].expect("a landing");
+        self.a.addr_of(u, landing);
+        self.a.store(w, fp, FRAME_RESUME, u);
+        self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
+        self.a.store(w, ctl, CTL_FP, fp);
         // The callee's frame starts at the argument block.
-        self.a.store(w, t3, CTL_CUR, t0);
-        self.a.alu(IOp::Add, t5, t5, imm(a as i64));
-        self.a.store(w, t3, CTL_FBASE, t5);
-        self.a.alu(IOp::Mul, t5, t5, Src::K(8));
-        self.a.cx(t4);
-        self.a.load(w, t4, t4, CX_STACK);
-        self.a.alu(IOp::Add, t5, t5, Src::R(t4));
-        self.a.set_base(t5);
+        if !itself {
+            self.a.store(w, ctl, CTL_CUR, t);
+        }
+        self.a.alu(IOp::Add, fbase, fbase, self.imm(a as i64));
+        self.a.store(w, ctl, CTL_FBASE, fbase);
+        self.a.move_base(a as i32);
         // The frame setup the interpreter's `Call` does, from the callee's
         // tables (fixed once compiled).
         if !callee.plain {
             if !callee.zero_locals.is_empty() {
-                self.a.movi(t5, 0);
+                self.a.movi(u, 0);
                 for &r in &callee.zero_locals {
-                    self.a.store_slot(r, t5);
+                    self.a.store_slot(r, u);
                 }
             }
             for (k, &bits) in callee.kvals.iter().enumerate() {
-                self.a.movi(t5, bits as i64);
-                self.a.store_slot(callee.kbase + k as u16, t5);
+                self.a.movi(u, bits as i64);
+                self.a.store_slot(callee.kbase + k as u16, u);
             }
         }
-        self.a.jump_reg(t1);
+        if itself {
+            let first = self.f.entries[0].1;
+            if Some(first) != next {
+                self.a.jump(self.labels[first.0 as usize]);
+            }
+        } else {
+            self.a.jump_reg(entry);
+        }
     }
 
-    /// `Ret`/`Ret1`: the frame written back, then, when the caller's native
-    /// code made the call, what the interpreter's return does (array locals
-    /// released for `Ret`, results moved down, the caller's frame back) and
-    /// a jump to the caller's resume address; else the interpreter returns.
+    /// `Ret`/`Ret1`: when the caller's native code made the call, what the
+    /// interpreter's return does (array locals released for `Ret`, results
+    /// moved down, the caller's frame back) and a jump to the caller's
+    /// resume address; else the frame is written back and the interpreter
+    /// returns. Without array locals to release, only the results are
+    /// written.
     fn ret(&mut self, a: u16, n: u16, exit: ExitId) {
-        self.write_back(exit);
         let pc = self.f.exits[exit.0 as usize].pc;
         let refs: &[u16] = match self.p.code[pc] {
             vm::bytecode::Op::Ret { .. } => &self.p.ref_locals,
             _ => &[],
         };
-        // Nothing is live here: the allocator's registers are free.
+        let results: Vec<Option<Value>> = {
+            let map = &self.f.exits[exit.0 as usize].map;
+            (a..a + n)
+                .map(|r| map.iter().rev().find(|&&(s, _)| s == r).map(|&(_, v)| v))
+                .collect()
+        };
+        // The results may be in the allocator's registers: three others
+        // carry the return until they are written.
+        let busy: Vec<PReg> = results
+            .iter()
+            .flatten()
+            .filter_map(|&v| match self.loc(v) {
+                Loc::Reg(r) if !self.float(v) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let free: Vec<PReg> = A::REGS
+            .gpr
+            .iter()
+            .chain(A::REGS.gpr_saved)
+            .copied()
+            .filter(|r| !busy.contains(r))
+            .take(3)
+            .collect();
+        // The releases read the frame, and so do results written there
+        // when there are too few registers.
+        let framed = !refs.is_empty() || free.len() < 3;
+        let leave = if framed {
+            self.write_back(exit);
+            let l = self.a.new_label();
+            self.bare.push((l, pc));
+            l
+        } else {
+            self.stub(exit)
+        };
         let g = A::REGS.gpr;
-        let (t0, t1, t2, t3, t4) = (g[0], g[1], g[2], g[3], g[4]);
-        let leave = self.a.new_label();
+        let (fp, back, t) = if framed {
+            (g[0], g[1], g[2])
+        } else {
+            (free[0], free[1], free[2])
+        };
+        let (cx, ctl) = (A::SCRATCH[1], A::SCRATCH[0]);
         let w = Width::W64;
-        self.a.cx(t0);
-        self.a.load(w, t3, t0, CX_CTL);
-        self.a.load(w, t2, t3, CTL_FP);
-        self.a.load(w, t1, t0, CX_FRAMES);
-        self.a.branch(Cond::Eq, t2, Src::R(t1), leave);
-        self.a.load(w, t1, t2, FRAME_RESUME - FRAME_SIZE);
-        self.a.branch(Cond::Eq, t1, Src::K(0), leave);
+        self.a.cx(cx);
+        self.a.load(w, ctl, cx, CX_CTL);
+        self.a.load(w, fp, ctl, CTL_FP);
+        self.a.load(w, t, cx, CX_FRAMES);
+        self.a.branch(Cond::Eq, fp, Src::R(t), leave);
+        self.a.load(w, back, fp, FRAME_RESUME - FRAME_SIZE);
+        self.a.branch(Cond::Eq, back, Src::K(0), leave);
         if !refs.is_empty() {
             for &r in refs {
-                self.a.load_slot(t4, r);
-                self.a.movi(t1, 0);
-                self.a.store_slot(r, t1);
-                self.a.call(RUNTIME.release as usize, &[t4], &[]);
+                self.a.load_slot(t, r);
+                self.a.movi(back, 0);
+                self.a.store_slot(r, back);
+                self.a.call(RUNTIME.release as usize, &[t], &[]);
             }
             // The calls lose every register: find the record again.
-            self.a.cx(t0);
-            self.a.load(w, t3, t0, CX_CTL);
-            self.a.load(w, t2, t3, CTL_FP);
-            self.a.load(w, t1, t2, FRAME_RESUME - FRAME_SIZE);
+            self.a.cx(cx);
+            self.a.load(w, ctl, cx, CX_CTL);
+            self.a.load(w, fp, ctl, CTL_FP);
+            self.a.load(w, back, fp, FRAME_RESUME - FRAME_SIZE);
         }
-        self.a.alu(IOp::Sub, t2, t2, Src::K(FRAME_SIZE));
         // Upward, in order: a >= 0, so no value is overwritten before it
         // moves.
-        for k in 0..n {
-            self.a.load_slot(t4, a + k);
-            self.a.store_slot(k, t4);
+        for (k, v) in results.iter().enumerate() {
+            let k = k as u16;
+            match v.and_then(|v| self.place(v)) {
+                _ if framed => {
+                    self.a.load_slot(t, a + k);
+                    self.a.store_slot(k, t);
+                }
+                Some(Place::G(r)) => self.a.store_slot(k, r),
+                Some(Place::F(x)) => self.a.fstore_slot(k, x),
+                Some(Place::S(s)) => {
+                    self.a.load_spill(t, s);
+                    self.a.store_slot(k, t);
+                }
+                None if k == a + k => {}
+                None => {
+                    self.a.load_slot(t, a + k);
+                    self.a.store_slot(k, t);
+                }
+            }
         }
-        self.a.store(w, t3, CTL_FP, t2);
-        self.a.load(w, t4, t2, FRAME_PROTO);
-        self.a.store(w, t3, CTL_CUR, t4);
-        self.a.load(w, t4, t2, FRAME_BASE);
-        self.a.store(w, t3, CTL_FBASE, t4);
-        self.a.alu(IOp::Mul, t4, t4, Src::K(8));
-        self.a.load(w, t3, t0, CX_STACK);
-        self.a.alu(IOp::Add, t4, t4, Src::R(t3));
-        self.a.set_base(t4);
-        self.a.jump_reg(t1);
-        self.a.bind(leave);
-        self.a.exit(pc as u32);
+        // The caller's frame back; the landing moves the frame base down
+        // (the stack has not moved since this frame was entered, and the
+        // caller's frame is where it was, `a` slots below).
+        let ctl = A::SCRATCH[0];
+        self.a.alu(IOp::Sub, fp, fp, Src::K(FRAME_SIZE));
+        self.a.store(w, ctl, CTL_FP, fp);
+        self.a.load(w, t, fp, FRAME_PROTO);
+        self.a.store(w, ctl, CTL_CUR, t);
+        self.a.load(w, t, fp, FRAME_BASE);
+        self.a.store(w, ctl, CTL_FBASE, t);
+        self.a.jump_reg(back);
     }
 }

@@ -211,6 +211,16 @@ pub enum Inst {
         d: u16,
         exit: ExitId,
     },
+    /// 1 when the run has room for an inlined call's frames, were they
+    /// made real (an exit inside the callee hands it to the interpreter in
+    /// its own frame): `frames` free frame records (`Ctl::fp` to
+    /// `Ctl::fend`) and `slots` stack slots from the frame base; else 0.
+    /// What it reads changes only in script calls and returns, which end
+    /// blocks, so it is pure where its definition dominates.
+    Room {
+        frames: u32,
+        slots: u32,
+    },
 }
 
 /// The values one instruction reads (at most four: a select's test and
@@ -267,7 +277,7 @@ impl Inst {
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } => {}
+            Inst::Rt { .. } | Inst::Room { .. } => {}
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -302,7 +312,7 @@ impl Inst {
         let test = |t: &mut Test| map_test(t, f);
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
-            Inst::Rt { .. } => {}
+            Inst::Rt { .. } | Inst::Room { .. } => {}
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -436,6 +446,23 @@ pub struct Exit {
     pub raised: bool,
     /// The frame slots to write before leaving, with their values.
     pub map: Vec<(u16, Value)>,
+    /// The inlined calls it is inside, outermost first: their frames are
+    /// made real before leaving (frame records pushed, the innermost
+    /// callee made current), and `pc` is the innermost callee's. Slots in
+    /// `map` count from the compiled function's frame.
+    pub frames: Vec<Inlined>,
+}
+
+/// An inlined call an exit is inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inlined {
+    /// The callee (an index into the module's functions).
+    pub f: u16,
+    /// The call, in its caller (the compiled function or the previous
+    /// inlined callee).
+    pub pc: usize,
+    /// The callee's first slot, from the compiled function's frame.
+    pub base: u16,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -965,7 +992,12 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let id = ExitId(self.f.exits.len() as u32);
-        self.f.exits.push(Exit { pc, raised, map });
+        self.f.exits.push(Exit {
+            pc,
+            raised,
+            map,
+            frames: Vec::new(),
+        });
         id
     }
 
@@ -1501,6 +1533,26 @@ pub const MAX_OPS: usize = 4096;
 /// The IR of `p` (one of the module's functions, `protos`, with its
 /// runtime operations `rtops`).
 pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Func, Unsupported> {
+    let mut f = build_open(p, protos, rtops)?;
+    finish(&mut f);
+    Ok(f)
+}
+
+/// What [`build`] does last: exits stop writing back what the frame
+/// already holds, and the control-flow graph is analysed.
+pub fn finish(f: &mut Func) {
+    drop_clean_writes(f);
+    analyze(f);
+}
+
+/// The IR of `p` before [`finish`]: every exit's map still has every slot
+/// live at its instruction (what inlining `p` into a caller needs), and
+/// there are no dominators or loops yet.
+pub fn build_open(
+    p: &Proto,
+    protos: &[Proto],
+    rtops: &[vm::rt::RtDesc],
+) -> Result<Func, Unsupported> {
     let n = p.code.len();
     if n == 0 {
         return Err(Unsupported("no code".into()));
@@ -1659,8 +1711,6 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     }
     remove_trivial_params(&mut f);
     unstep(&mut f);
-    drop_clean_writes(&mut f);
-    analyze(&mut f);
     Ok(f)
 }
 
@@ -1668,7 +1718,7 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
 /// themselves, around a loop), and those that always receive the same as
 /// another: what is loop-invariant then reads as one value inside the
 /// loop, and two slots that hold one value take one register.
-fn remove_trivial_params(f: &mut Func) {
+pub(crate) fn remove_trivial_params(f: &mut Func) {
     fn res(fwd: &[Value], mut v: Value) -> Value {
         while fwd[v.0 as usize] != v {
             v = fwd[v.0 as usize];
@@ -2250,6 +2300,7 @@ impl Func {
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
+            Inst::Room { frames, slots } => format!("room {frames} frames, {slots} slots"),
         };
         format!("{v}:{cls} = {body}")
     }
@@ -2334,9 +2385,14 @@ impl Func {
                     _ => format!("r{r}={v}"),
                 })
                 .collect();
+            let inl: String = x
+                .frames
+                .iter()
+                .map(|fr| format!(" in f{} (call at pc {}, r{}..)", fr.f, fr.pc, fr.base))
+                .collect();
             let _ = writeln!(
                 out,
-                "  exit{i}: pc {}{}  [{}]",
+                "  exit{i}: pc {}{}{inl}  [{}]",
                 x.pc,
                 if x.raised { " raised" } else { "" },
                 map.join(" ")

@@ -1,7 +1,8 @@
 //! Kiln's native-code tier.
 //!
 //! This crate lowers the VM's typed register bytecode to machine code, one
-//! way: it builds a low IR (`ir`), optimises its loops (`opt`, `version`),
+//! way: it builds a low IR (`ir`), inlines small script callees into it
+//! (`inline`), optimises its loops (`opt`, `version`),
 //! allocates registers over the whole function (`regalloc`) and emits it
 //! (`emit`) through a backend trait of three-address operations on
 //! physical registers (`backend::Asm`; x86-64 in `x64::asm`, aarch64 in
@@ -29,6 +30,11 @@
 //!   native code for the callee, or returning to an interpreted caller,
 //!   native code leaves the call or return to the interpreter. The code
 //!   after a call starts at an entry that reloads the frame.
+//! - **Inlined calls** make no frame: the call site spends the call's fuel
+//!   and checks that a real call would have had its frame record and stack
+//!   slots (else the interpreter makes the call); an exit inside an inlined
+//!   callee first makes the frames it is in real, so the interpreter raises
+//!   there, or goes on, in the callee's own frame.
 //! - **Fuel.** One unit per call and per taken backward jump, and the array
 //!   work a runtime operation charges inside `rt_exec` (shared, so the same
 //!   in both tiers; it leaves at least one unit in the window). Native code
@@ -56,6 +62,7 @@ pub mod backend;
 pub mod code;
 pub mod emit;
 pub mod fuel;
+pub mod inline;
 pub mod ir;
 pub mod layout;
 pub mod listing;
@@ -129,13 +136,24 @@ impl std::fmt::Display for BlockNote {
     }
 }
 
+/// The low IR of `p`, one of `m`'s functions, with the calls it can
+/// inline inlined (before the loop optimisations).
+pub fn lower(p: &vm::Proto, m: &Module) -> Result<ir::Func, ir::Unsupported> {
+    let mut f = ir::build_open(p, &m.protos, &m.rtops)?;
+    if let Some(me) = m.protos.iter().position(|q| std::ptr::eq(q, p)) {
+        inline::inline(&mut f, me, m);
+    }
+    ir::finish(&mut f);
+    Ok(f)
+}
+
 /// The low IR of `p` optimised, allocated and emitted through backend `a`.
 pub fn emit_ir<A: backend::Asm>(
     p: &vm::Proto,
     m: &Module,
     a: &mut A,
 ) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
-    let mut f = ir::build(p, &m.protos, &m.rtops)?;
+    let mut f = lower(p, m)?;
     opt::optimize(&mut f, &A::REGS);
     let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;

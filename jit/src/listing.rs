@@ -49,7 +49,7 @@ pub fn ir(m: &Module) -> String {
             p.nregs,
             p.code.len()
         );
-        match crate::ir::build(p, &m.protos, &m.rtops) {
+        match crate::lower(p, m) {
             Ok(mut f) => {
                 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
                 {
@@ -211,7 +211,8 @@ mod tests {
     #[test]
     fn aarch64_code_is_listed_on_any_host() {
         let m = crate::ir::tests::module(
-            "def f(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5\n    return s\n\nprint(f(10))\n",
+            "def f(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5\n    return s\n\n\
+             def g(n):\n    if n < 1:\n        return 0.0\n    return g(n - 1)\n\nprint(f(10) + g(2))\n",
         );
         let text = super::arm64(&m);
         // The bytecode, as `vm dis` prints it, the entry sequence, the
@@ -236,8 +237,9 @@ mod tests {
             assert!(text.contains(ins), "{ins} missing:\n{text}");
         }
         assert!(text.contains("; exits"), "{text}");
-        // The caller's script call: where the callee returns to, the jump
-        // into its code, and the out-of-line refuel of the call's tick.
+        // The caller's script call (of the recursive function; the other
+        // is inlined): where the callee returns to, the jump into its
+        // code, and the out-of-line refuel of the call's tick.
         let caller = &text[..text.find("function f #1").expect("f is listed")];
         for ins in ["adr x", "br x", "bl $"] {
             assert!(caller.contains(ins), "{ins} missing:\n{caller}");

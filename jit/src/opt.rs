@@ -40,6 +40,7 @@ pub(crate) fn pure(i: &Inst) -> bool {
     match i {
         Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
         Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
+        Inst::Room { .. } => true,
         _ => header_load(i),
     }
 }
@@ -278,6 +279,7 @@ pub fn dce(f: &mut Func) -> usize {
                 | Inst::Load(..)
                 | Inst::Const(_)
                 | Inst::LoadSlot(_)
+                | Inst::Room { .. }
         )
     };
     // Readers of each value; an instruction that loses its last reader

@@ -829,6 +829,10 @@ impl Asm for A64Asm {
         self.mov(19, s);
     }
 
+    fn move_base(&mut self, slots: i32) {
+        self.addi(19, 19, 8 * slots as i64);
+    }
+
     fn jump_reg(&mut self, r: PReg) {
         dynasm!(self.ops ; .arch aarch64 ; br X(r));
     }

@@ -651,6 +651,10 @@ impl Asm for X64Asm {
         dynasm!(self.ops ; .arch x64 ; mov rbx, Rq(s));
     }
 
+    fn move_base(&mut self, slots: i32) {
+        dynasm!(self.ops ; .arch x64 ; add rbx, slots * 8);
+    }
+
     fn jump_reg(&mut self, r: PReg) {
         dynasm!(self.ops ; .arch x64 ; jmp Rq(r));
     }
