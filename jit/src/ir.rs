@@ -688,6 +688,9 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
 /// The bytecode's shape: which instructions start blocks, the loop heads,
 /// and the slots live into every instruction.
 struct Shape {
+    /// Constant registers no instruction writes: each holds its value
+    /// (the caller's frame setup put it there) from entry on.
+    konst: Vec<Option<u64>>,
     leader: Vec<bool>,
     loop_head: Vec<bool>,
     /// The slots live into instruction `pc`, in increasing order:
@@ -737,6 +740,20 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         .enumerate()
         .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
         .collect();
+    let mut konst = vec![None; nregs];
+    for (k, &bits) in p.kvals.iter().enumerate() {
+        if let Some(c) = konst.get_mut(p.kbase as usize + k) {
+            *c = Some(bits);
+        }
+    }
+    for e in &fx {
+        if e.all {
+            konst.iter_mut().for_each(|c| *c = None);
+        }
+        for &d in &e.defs {
+            konst[d as usize] = None;
+        }
+    }
     // Sets of slots, `words` words each, one per instruction.
     let words = nregs.div_ceil(64).max(1);
     let mut live_in = vec![0u64; n * words];
@@ -780,13 +797,19 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
             let mut b = bits;
             while b != 0 {
-                live.push((w * 64) as u16 + b.trailing_zeros() as u16);
+                let r = (w * 64) as u16 + b.trailing_zeros() as u16;
+                // A constant register is never a block parameter nor
+                // written back: it is its constant wherever it is read.
+                if konst[r as usize].is_none() {
+                    live.push(r);
+                }
                 b &= b - 1;
             }
         }
     }
     live_at.push(live.len() as u32);
     Shape {
+        konst,
         leader,
         loop_head,
         live,
@@ -819,6 +842,15 @@ struct Builder<'a> {
     at: Vec<Option<Block>>,
     /// Preheader of each loop head.
     pre: Vec<Option<Block>>,
+    /// The same in the side copies of outermost loops (see [`build`]).
+    side_at: Vec<Option<Block>>,
+    side_pre: Vec<Option<Block>>,
+    /// The outermost loop (head, last instruction) whose side copy is being
+    /// lowered.
+    side: Option<(usize, usize)>,
+    /// A loop head that a backward jump enters through its preheader: the
+    /// test of a while loop, lowered again before the loop.
+    into: Option<usize>,
     uf: Vec<u32>,
     want: Vec<Want>,
     conflict: Option<String>,
@@ -908,7 +940,10 @@ impl<'a> Builder<'a> {
         if let Some(v) = self.defs[r as usize] {
             return v;
         }
-        let v = self.emit(Inst::LoadSlot(r));
+        let v = match self.shape.konst[r as usize] {
+            Some(bits) => self.emit(Inst::Const(bits)),
+            None => self.emit(Inst::LoadSlot(r)),
+        };
         self.defs[r as usize] = Some(v);
         v
     }
@@ -978,10 +1013,23 @@ impl<'a> Builder<'a> {
     /// current block: into a loop through its preheader, around it (a
     /// backward jump) to its header.
     fn edge(&mut self, t: usize, from: usize) -> Edge {
-        let pre = if t > from { self.pre[t] } else { None };
-        let to = pre.or(self.at[t]).expect("a jump target starts a block");
+        let to = self.target(t, t > from || self.into == Some(t));
         let args = self.live_values(t);
         Edge { to, args }
+    }
+
+    /// The block of instruction `t` as a jump reaches it: a loop's
+    /// preheader when it comes from before the loop (`into`), else its
+    /// header. In a side copy, what is inside the copied loop is the
+    /// copy's, and its head the loop's own preheader.
+    fn target(&self, t: usize, into: bool) -> Block {
+        let (at, pre) = match self.side {
+            Some((h, e)) if t > h && t <= e => (&self.side_at, &self.side_pre),
+            Some((h, _)) if t == h => return self.pre[h].expect("a loop head has a preheader"),
+            _ => (&self.at, &self.pre),
+        };
+        let p = if into { pre[t] } else { None };
+        p.or(at[t]).expect("a jump target starts a block")
     }
 
     fn finish(&mut self, t: Term) {
@@ -1522,6 +1570,10 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         defs: vec![None; p.nregs as usize],
         at: vec![None; n],
         pre: vec![None; n],
+        side_at: vec![None; n],
+        side_pre: vec![None; n],
+        side: None,
+        into: None,
         uf: Vec::new(),
         want: Vec::new(),
         conflict: None,
@@ -1534,6 +1586,17 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     let after_call = |pc: usize| matches!(p.code[pc - 1], Op::Call { .. });
     let mut entries = vec![0];
     entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc] || after_call(pc)));
+    // An entry inside an outermost loop (at an inner loop's head, after a
+    // call) would enter that loop from the side, and the loop would be no
+    // natural loop: such an entry goes to a copy of the loop's
+    // instructions instead (its side copy), whose jumps back to the
+    // loop's head go to the loop's preheader. The loop itself has one way
+    // in, so that what its inner loops compute the same way each time can
+    // leave them all, and the copy is the code as it would be without it.
+    let outer = outer_spans(p);
+    let side_of = |pc: usize| outer.iter().copied().find(|&(h, e)| h < pc && pc <= e);
+    let mut sides: Vec<(usize, usize)> = entries.iter().filter_map(|&pc| side_of(pc)).collect();
+    sides.dedup();
     for &pc in &entries {
         let e = b.new_block(pc);
         b.f.blocks[e.0 as usize].entry = true;
@@ -1545,6 +1608,16 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
         }
         if b.shape.leader[pc] {
             b.at[pc] = Some(b.new_block(pc));
+        }
+    }
+    for &(h, e) in &sides {
+        for pc in h + 1..=e {
+            if b.shape.loop_head[pc] {
+                b.side_pre[pc] = Some(b.new_block(pc));
+            }
+            if b.shape.leader[pc] {
+                b.side_at[pc] = Some(b.new_block(pc));
+            }
         }
     }
     for (pc, e) in b.f.entries.clone() {
@@ -1563,53 +1636,33 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
             b.set(v, x);
         }
         // From "before" the loop: through its preheader.
-        let edge = b.edge(pc, usize::MAX);
-        let edge = Edge {
-            to: b.pre[pc].unwrap_or(edge.to),
-            ..edge
-        };
-        b.finish(Term::Jump(edge));
+        b.side = side_of(pc);
+        let to = b.target(pc, true);
+        b.side = None;
+        let args = b.live_values(pc);
+        b.finish(Term::Jump(Edge { to, args }));
     }
     for pc in 0..n {
-        if let Some(pre) = b.pre[pc] {
+        for pre in [b.pre[pc], b.side_pre[pc]].into_iter().flatten() {
             b.start(pre, pc);
-            let to = b.at[pc].expect("a loop head starts a block");
+            let to = if Some(pre) == b.pre[pc] {
+                b.at[pc]
+            } else {
+                b.side_at[pc]
+            };
+            let to = to.expect("a loop head starts a block");
             let args = b.live_values(pc);
             b.finish(Term::Jump(Edge { to, args }));
         }
     }
-    let mut pc = 0;
-    while pc < n {
-        let blk = b.at[pc].expect("a leader");
-        b.start(blk, pc);
-        loop {
-            let op = p.code[pc];
-            if b.op(pc, op) {
-                b.f.lowered += 1;
-            } else {
-                b.f.unlowered += 1;
-                let x = b.exit(pc, false);
-                b.finish(Term::Exit(x));
-            }
-            pc += 1;
-            let ended = b.f.blocks[b.cur.0 as usize].term.is_some();
-            if pc >= n || b.shape.leader[pc] {
-                if !ended {
-                    // Falls through into the next leader.
-                    let e = b.edge(pc, pc - 1);
-                    b.finish(Term::Jump(e));
-                }
-                break;
-            }
-            if ended {
-                // Unreachable rest of a block (after a terminator that is
-                // not followed by a leader): still lowered, into a block
-                // no edge reaches.
-                let nb = b.new_block(pc);
-                b.at[pc] = Some(nb);
-                b.start(nb, pc);
-            }
+    lower(&mut b, 0, n, true);
+    for &(h, e) in &sides {
+        b.side = Some((h, e));
+        let first = (h + 1..=e).find(|&pc| b.shape.leader[pc]);
+        if let Some(first) = first {
+            lower(&mut b, first, e + 1, false);
         }
+        b.side = None;
     }
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
@@ -1662,6 +1715,127 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
     drop_clean_writes(&mut f);
     analyze(&mut f);
     Ok(f)
+}
+
+/// Lowers the blocks of instructions `from..to` (`from` a leader) into
+/// the blocks made for them (the side copy's when `b.side` is set);
+/// `count`: they are the function's code, counted as lowered or not.
+fn lower(b: &mut Builder, from: usize, to: usize, count: bool) {
+    let p = b.p;
+    let n = p.code.len();
+    let mut pc = from;
+    while pc < to {
+        let blk = match b.side {
+            Some(_) => b.side_at[pc],
+            None => b.at[pc],
+        };
+        b.start(blk.expect("a leader"), pc);
+        loop {
+            let op = p.code[pc];
+            if let Some((t, end)) = rotation(b, pc) {
+                // `Jmp` to a while loop's test: the test again, here,
+                // entering the loop through its preheader.
+                b.into = Some(pc + 1);
+                for q in t..=end {
+                    let lowered = b.op(q, p.code[q]);
+                    debug_assert!(lowered, "a rotated test is native");
+                }
+                b.into = None;
+                b.f.lowered += count as usize;
+            } else if b.op(pc, op) {
+                b.f.lowered += count as usize;
+            } else {
+                b.f.unlowered += count as usize;
+                let x = b.exit(pc, false);
+                b.finish(Term::Exit(x));
+            }
+            pc += 1;
+            let ended = b.f.blocks[b.cur.0 as usize].term.is_some();
+            if pc >= n || b.shape.leader[pc] {
+                if !ended {
+                    // Falls through into the next leader.
+                    let e = b.edge(pc, pc - 1);
+                    b.finish(Term::Jump(e));
+                }
+                break;
+            }
+            if ended {
+                // Unreachable rest of a block (after a terminator that is
+                // not followed by a leader): still lowered, into a block
+                // no edge reaches.
+                let nb = b.new_block(pc);
+                match b.side {
+                    Some(_) => b.side_at[pc] = Some(nb),
+                    None => b.at[pc] = Some(nb),
+                }
+                b.start(nb, pc);
+            }
+        }
+    }
+}
+
+/// A while loop's shape, `Jmp test; head: body; test: ...; if c goto
+/// head`: for the `Jmp` at `pc`, the test's instructions `t..=end` when
+/// they are a few native ones whose last jumps back to `pc + 1`, a loop
+/// head (the loop is then entered at its head only, through its
+/// preheader, with the test done before it).
+fn rotation(b: &Builder, pc: usize) -> Option<(usize, usize)> {
+    let code = &b.p.code;
+    let Op::Jmp { t } = code[pc] else {
+        return None;
+    };
+    let t = t as usize;
+    if t <= pc + 1 || !b.shape.loop_head[pc + 1] {
+        return None;
+    }
+    const MOST: usize = 8;
+    for end in t..(t + MOST).min(code.len()) {
+        let op = code[end];
+        let props = op.props();
+        if end > t && b.shape.leader[end] {
+            return None;
+        }
+        if !props.native || props.term || matches!(op, Op::Call { .. } | Op::Rt { .. }) {
+            return None;
+        }
+        if let Some(target) = op.target() {
+            let conditional = !matches!(
+                op,
+                Op::Jmp { .. }
+                    | Op::ForPrep1 { .. }
+                    | Op::ForLoop1 { .. }
+                    | Op::ForPrep { .. }
+                    | Op::ForLoop { .. }
+            );
+            return (conditional && target as usize == pc + 1).then_some((t, end));
+        }
+    }
+    None
+}
+
+/// Each outermost loop of the bytecode: its head and its last backward
+/// jump there (Python's loops nest, so their spans do).
+fn outer_spans(p: &Proto) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (pc, op) in p.code.iter().enumerate() {
+        if let Some(t) = op.target() {
+            let t = t as usize;
+            if t <= pc {
+                match spans.iter_mut().find(|s| s.0 == t) {
+                    Some(s) => s.1 = s.1.max(pc),
+                    None => spans.push((t, pc)),
+                }
+            }
+        }
+    }
+    let inside = |a: (usize, usize), b: (usize, usize)| a != b && b.0 <= a.0 && a.1 <= b.1;
+    let mut outer: Vec<(usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|&s| !spans.iter().any(|&o| inside(s, o)))
+        .collect();
+    outer.sort_unstable();
+    outer
 }
 
 /// Removes block parameters that receive one value along every edge (or
@@ -2604,11 +2778,46 @@ pub(crate) mod tests {
         for h in &heads {
             assert!(at.contains(h), "an entry at {h}: {at:?}");
         }
-        // The inner loop is natural, with its preheader; the outer one is
-        // entered from the side (at the inner head) and is not.
-        assert_eq!(f.loops.len(), 1, "{}", f.listing());
-        let l = &f.loops[0];
-        assert!(l.preheader.is_some());
+        // Both loops are natural, with preheaders, the inner one inside
+        // the outer one; the entry at the inner head goes to a copy of the
+        // outer loop's instructions, where the inner loop is natural too
+        // and the outer one is entered through its preheader again.
+        assert_eq!(f.loops.len(), 3, "{}", f.listing());
+        assert!(f.loops.iter().all(|l| l.preheader.is_some()));
+        let outer = f
+            .loops
+            .iter()
+            .position(|l| {
+                l.depth == 1
+                    && f.loops
+                        .iter()
+                        .any(|m| m.parent.is_some_and(|p| f.loops[p].header == l.header))
+            })
+            .expect("an outer loop");
+        let inner = f
+            .loops
+            .iter()
+            .find(|l| l.depth == 2)
+            .expect("a nested loop");
+        assert_eq!(inner.parent, Some(outer));
+        let side = f
+            .entries
+            .iter()
+            .find(|&&(pc, _)| pc == heads[1].max(heads[0]))
+            .expect("the inner entry")
+            .1;
+        let into = f.blocks[side.0 as usize].term.as_ref().unwrap().succs()[0];
+        assert!(
+            f.loops
+                .iter()
+                .any(|l| l.preheader == Some(into) && l.depth == 1),
+            "{}",
+            f.listing()
+        );
+        assert!(f
+            .loops
+            .iter()
+            .all(|l| l.preheader != Some(into) || !f.loops[outer].blocks.contains(&l.header)));
         // Every back edge (a jump to a loop head) counts one unit of fuel;
         // `%` guards its divisor.
         let mut back = 0;

@@ -61,6 +61,7 @@ pub mod layout;
 pub mod listing;
 pub mod opt;
 pub mod regalloc;
+pub mod simplify;
 pub mod version;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;

@@ -96,9 +96,26 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .iter()
             .filter(|&&v| f.class[v.0 as usize] == Class::F64)
             .count();
-        let mut room_g =
-            (regs.gpr.len() + regs.gpr_saved.len()).saturating_sub(TEMPS + long.len() - floats);
-        let mut room_f = regs.fpr.len().saturating_sub(TEMPS + floats);
+        // What lives through a loop that calls C code is in a register
+        // the call preserves, or in memory: no float register is
+        // preserved, so a float hoisted out of such a loop would be read
+        // from the stack inside it.
+        let calls = body.iter().any(|b| {
+            let bd = &f.blocks[b.0 as usize];
+            matches!(bd.term, Some(crate::ir::Term::Call { .. }))
+                || bd
+                    .insts
+                    .iter()
+                    .any(|&v| matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }))
+        });
+        let (mut room_g, mut room_f) = if calls {
+            (regs.gpr_saved.len().saturating_sub(long.len() - floats), 0)
+        } else {
+            (
+                (regs.gpr.len() + regs.gpr_saved.len()).saturating_sub(TEMPS + long.len() - floats),
+                regs.fpr.len().saturating_sub(TEMPS + floats),
+            )
+        };
         let mut out: Vec<Value> = Vec::new();
         // A stand-in for each array whose header loads leave the loop.
         let mut safe: Vec<(Value, Value)> = Vec::new();
@@ -321,6 +338,13 @@ pub fn dce(f: &mut Func) -> usize {
 
 /// The loop optimisations in order, for a backend with registers `regs`.
 pub fn optimize(f: &mut Func, regs: &Regs) {
+    use crate::simplify;
+    let mut reshaped = simplify::fold(f);
+    simplify::branch_on_tests(f);
+    reshaped |= simplify::if_convert(f) > 0;
+    if reshaped {
+        crate::ir::analyze(f);
+    }
     cse(f);
     if crate::version::version(f) > 0 {
         dce(f);

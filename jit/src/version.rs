@@ -169,6 +169,10 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             return false;
         }
     }
+    // Values the loop computes the same way on every iteration, from
+    // values defined before it (integer arithmetic: no loads).
+    let mut memo: HashMap<Value, bool> = HashMap::new();
+    let mut invariant = |v: Value| invariant_in(f, &inside, &mut memo, v);
     // The guards the copy goes without, and the wraps it skips.
     let mut checks: Vec<Check> = Vec::new();
     let mut arrays: Vec<Value> = Vec::new();
@@ -186,7 +190,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     drop.push(v);
                 }
                 Inst::Guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), _) => {
-                    let Some((c, i)) = bounds(f, &iv, &inside, j, n) else {
+                    let Some((c, i)) = bounds(f, &iv, &inside, &mut invariant, j, n) else {
                         continue;
                     };
                     if !arrays.contains(&c.arr) {
@@ -234,6 +238,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         safe.insert(a, s);
     }
     let mut shapes = HashMap::new();
+    let mut copies = HashMap::new();
     for c in &checks {
         let n = *shapes.entry((c.arr, c.axis)).or_insert_with(|| {
             at(
@@ -244,6 +249,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         });
         match c.index {
             Index::Inv(i) => {
+                let i = before(f, pre, &inside, &mut copies, i);
                 let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
                 let j = at(
                     f,
@@ -426,6 +432,7 @@ fn bounds(
     f: &Func,
     iv: &Iv,
     inside: &dyn Fn(Value) -> bool,
+    invariant: &mut dyn FnMut(Value) -> bool,
     j: Value,
     n: Value,
 ) -> Option<(Check, Value)> {
@@ -444,7 +451,7 @@ fn bounds(
         return None;
     }
     let small = |c: i64| c.unsigned_abs() < 1 << 31;
-    let index = if !inside(i) {
+    let index = if invariant(i) {
         Index::Inv(i)
     } else if i == iv.param {
         Index::Aff(0)
@@ -457,6 +464,62 @@ fn bounds(
     };
     let axis = (off - ARRAY_SHAPE) / 8;
     Some((Check { arr, axis, index }, i))
+}
+
+/// Is `v` computed from values defined before the loop, by integer
+/// arithmetic that cannot trap?
+fn invariant_in(
+    f: &Func,
+    inside: &dyn Fn(Value) -> bool,
+    memo: &mut HashMap<Value, bool>,
+    v: Value,
+) -> bool {
+    if !inside(v) {
+        return true;
+    }
+    if let Some(&r) = memo.get(&v) {
+        return r;
+    }
+    let i = &f.insts[v.0 as usize];
+    let r = match i {
+        Inst::Const(_) => true,
+        Inst::Bin(..) | Inst::Un(..) | Inst::Set(_) | Inst::Select(..) if crate::opt::pure(i) => i
+            .args()
+            .into_iter()
+            .all(|a| invariant_in(f, inside, memo, a)),
+        _ => false,
+    };
+    memo.insert(v, r);
+    r
+}
+
+/// `v` (invariant in the loop, see [`invariant_in`]) computed at the end of
+/// preheader `pre`: itself when it is defined before the loop, else a copy
+/// of its computation.
+fn before(
+    f: &mut Func,
+    pre: Block,
+    inside: &dyn Fn(Value) -> bool,
+    copies: &mut HashMap<Value, Value>,
+    v: Value,
+) -> Value {
+    if !inside(v) {
+        return v;
+    }
+    if let Some(&w) = copies.get(&v) {
+        return w;
+    }
+    let mut i = f.insts[v.0 as usize].clone();
+    let args: Vec<(Value, Value)> = i
+        .args()
+        .into_iter()
+        .map(|a| (a, before(f, pre, inside, copies, a)))
+        .collect();
+    i.map_args(&|x| args.iter().find(|(y, _)| *y == x).map_or(x, |&(_, z)| z));
+    let w = push(f, i, f.class[v.0 as usize]);
+    f.blocks[pre.0 as usize].insts.push(w);
+    copies.insert(v, w);
+    w
 }
 
 /// The unchecked copy of a loop, for [`reduce`].
