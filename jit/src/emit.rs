@@ -354,6 +354,12 @@ impl<A: Asm> E<'_, A> {
                 self.done(v, d);
             }
             Inst::Select(t, x, y) => self.select(v, t, x, y),
+            Inst::Field(a, off) => {
+                let base = self.gp(a, 0);
+                let d = self.dst(v);
+                self.a.load(Width::W64, d, base, off);
+                self.done(v, d);
+            }
             Inst::Load(w, addr, off) => {
                 let base = self.gp(addr, 0);
                 let d = self.dst(v);

@@ -191,8 +191,11 @@ pub enum Inst {
     Set(Test),
     /// `test ? a : b`.
     Select(Test, Value, Value),
-    /// `[addr + off]`.
+    /// `[addr + off]`: an element of an array.
     Load(Width, Value, i32),
+    /// A word of an array's header at `off` (its data pointer, shape or
+    /// strides), which nothing changes while the array lives.
+    Field(Value, i32),
     Store(Width, Value, i32, Value),
     CallC(CFn, Vec<Value>),
     /// `x + k`, computed only where an exit writes it back (never placed
@@ -283,7 +286,7 @@ impl Inst {
                 v.push(*a);
                 v.push(*b)
             }
-            Inst::Load(_, a, _) => v.push(*a),
+            Inst::Load(_, a, _) | Inst::Field(a, _) => v.push(*a),
             Inst::Store(_, a, _, x) => {
                 v.push(*a);
                 v.push(*x)
@@ -311,7 +314,9 @@ impl Inst {
                 *a = f(*a);
                 *b = f(*b)
             }
-            Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Offset(a, _) => *a = f(*a),
+            Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Field(a, _) | Inst::Offset(a, _) => {
+                *a = f(*a)
+            }
             Inst::Set(t) | Inst::Guard(t, _) => test(t),
             Inst::Select(t, a, b) => {
                 test(t);
@@ -1064,18 +1069,18 @@ impl<'a> Builder<'a> {
         for (axis, &i) in idx.iter().enumerate() {
             let axis = axis as i32;
             let i = self.geti(i);
-            let n = self.emit(Inst::Load(Width::W64, a, SHAPE + 8 * axis));
+            let n = self.emit(Inst::Field(a, SHAPE + 8 * axis));
             let wrapped = self.emit(Inst::Bin(IOp::Add, i, Rhs::V(n)));
             let j = self.emit(Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), wrapped, i));
             self.guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), pc);
-            let s = self.emit(Inst::Load(Width::W64, a, STRIDES + 8 * axis));
+            let s = self.emit(Inst::Field(a, STRIDES + 8 * axis));
             let o = self.emit(Inst::Bin(IOp::Mul, j, Rhs::V(s)));
             off = Some(match off {
                 None => o,
                 Some(acc) => self.emit(Inst::Bin(IOp::Add, acc, Rhs::V(o))),
             });
         }
-        let data = self.emit(Inst::Load(Width::W64, a, DATA));
+        let data = self.emit(Inst::Field(a, DATA));
         self.constrain(data, Want::Ptr);
         let addr = self.emit(Inst::Bin(IOp::Add, data, Rhs::V(off.expect("an index"))));
         self.constrain(addr, Want::Ptr);
@@ -2411,6 +2416,7 @@ impl Func {
             Inst::Set(t) => format!("set {}", test(t)),
             Inst::Select(t, a, b) => format!("select {} ? {a} : {b}", test(t)),
             Inst::Load(w, a, off) => format!("load.{} [{a} + {off}]", width(*w)),
+            Inst::Field(a, off) => format!("field [{a} + {off}]"),
             Inst::Store(w, a, off, x) => return format!("store.{} [{a} + {off}], {x}", width(*w)),
             Inst::CallC(c, args) => {
                 let args: Vec<String> = args.iter().map(|v| v.to_string()).collect();
@@ -2674,7 +2680,7 @@ pub(crate) mod tests {
             .insts
             .iter()
             .enumerate()
-            .filter(|(_, i)| matches!(i, Inst::Load(_, _, o) if *o == DATA))
+            .filter(|(_, i)| matches!(i, Inst::Field(_, o) if *o == DATA))
             .map(|(_, i)| i.args()[0])
             .collect();
         assert_eq!(arrays.len(), 1);

@@ -14,8 +14,7 @@
 //! zeroed stand-in header when the array is unassigned: the check in the
 //! loop still exits before anything uses what was read.
 
-use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value, Width};
-use crate::layout::{ARRAY_DATA, ARRAY_STRIDES};
+use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value};
 use crate::regalloc::Regs;
 
 /// A header every hoisted load may read when its array is null: zeros,
@@ -29,9 +28,7 @@ const _: () = assert!(std::mem::size_of::<vm::array::Array>() <= 64 * 8);
 
 /// Is `i` a load from an array's header (not an element)?
 pub(crate) fn header_load(i: &Inst) -> bool {
-    // Element loads read at offset 0 of an element's address; the header's
-    // fields start at the data pointer.
-    matches!(i, Inst::Load(Width::W64, _, off) if *off >= ARRAY_DATA && *off < ARRAY_STRIDES + 8 * 8)
+    matches!(i, Inst::Field(..))
 }
 
 /// Can `i` run earlier than where it is, and more often (no side effect,
@@ -146,7 +143,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 }
                 *room -= 1;
                 if header_load(i) {
-                    let Inst::Load(w, a, off) = *i else {
+                    let Inst::Field(a, off) = *i else {
                         unreachable!()
                     };
                     // A base that already is a stand-in (from an inner
@@ -171,7 +168,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                             s
                         }
                     };
-                    f.insts[v.0 as usize] = Inst::Load(w, s, off);
+                    f.insts[v.0 as usize] = Inst::Field(s, off);
                 }
                 out.push(v);
                 def_block[v.0 as usize] = Some(pre);
@@ -293,6 +290,7 @@ pub fn dce(f: &mut Func) -> usize {
                 | Inst::Set(_)
                 | Inst::Select(..)
                 | Inst::Load(..)
+                | Inst::Field(..)
                 | Inst::Const(_)
                 | Inst::LoadSlot(_)
         )
@@ -347,6 +345,9 @@ pub fn optimize(f: &mut Func, regs: &Regs) {
     }
     cse(f);
     if crate::version::version(f) > 0 {
+        if simplify::fold(f) {
+            crate::ir::analyze(f);
+        }
         dce(f);
         crate::ir::analyze(f);
         cse(f);
@@ -436,7 +437,7 @@ mod tests {
                 .filter(|v| pred(&f.insts[v.0 as usize]))
                 .count()
         };
-        let header = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, off) if *off != 0);
+        let header = |i: &Inst| matches!(i, Inst::Field(..));
         let element = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, 0));
         assert_eq!(in_loop(&inner.blocks, &header), 0, "{}", f.listing());
         assert_eq!(in_loop(&inner.blocks, &element), 2, "{}", f.listing());

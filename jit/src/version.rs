@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use crate::ir::{
     Block, BlockData, Class, Cond, Edge, Exit, Func, IOp, Inst, Rhs, Term, Test, Value, Width,
 };
-use crate::layout::ARRAY_SHAPE;
+use crate::layout::{ARRAY_DATA, ARRAY_SHAPE, ARRAY_STRIDES};
 use crate::opt::{null_header, push};
 
 /// A range loop's induction variable.
@@ -47,6 +47,9 @@ struct Iv {
 enum Index {
     /// Invariant in the loop.
     Inv(Value),
+    /// Invariant, and compared as it is (no negative index to wrap: a
+    /// constant one folded its wrap away).
+    Raw(Value),
     /// The induction variable plus a constant.
     Aff(i64),
 }
@@ -211,6 +214,13 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     if checks.is_empty() {
         return false;
     }
+    // The stride of each array's last axis, which in a C-contiguous array
+    // is its item size: the copy takes it as that constant (and the test
+    // requires it), so that elements along a row are at known distances.
+    let contiguous: Vec<(Value, i32, i64)> = arrays
+        .iter()
+        .filter_map(|&a| last_axis(f, &body, a).map(|(axis, size)| (a, axis, size)))
+        .collect();
 
     // The test, at the end of the preheader: `bad` is nonzero when the
     // unchecked copy could go out of bounds. Headers are read through a
@@ -243,11 +253,19 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         let n = *shapes.entry((c.arr, c.axis)).or_insert_with(|| {
             at(
                 f,
-                Inst::Load(Width::W64, safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
+                Inst::Field(safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
                 Class::I64,
             )
         });
         match c.index {
+            Index::Raw(i) => {
+                let i = before(f, pre, &inside, &mut copies, i);
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::AboveEq, i, Rhs::V(n))),
+                    Class::I64,
+                ));
+            }
             Index::Inv(i) => {
                 let i = before(f, pre, &inside, &mut copies, i);
                 let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
@@ -285,6 +303,18 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                 flags.push(at(f, Inst::Set(over), Class::I64));
             }
         }
+    }
+    for &(a, axis, size) in &contiguous {
+        let s = at(
+            f,
+            Inst::Field(safe[&a], ARRAY_STRIDES + 8 * axis),
+            Class::I64,
+        );
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Ne, s, Rhs::K(size))),
+            Class::I64,
+        ));
     }
     let mut bad = flags[0];
     for &x in &flags[1..] {
@@ -346,6 +376,14 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             let nv = m(v);
             let mut i = f.insts[nv.0 as usize].clone();
             i.map_args(&m);
+            if let Inst::Field(a, off) = i {
+                let known = contiguous
+                    .iter()
+                    .find(|&&(x, axis, _)| x == a && off == ARRAY_STRIDES + 8 * axis);
+                if let Some(&(_, _, size)) = known {
+                    i = Inst::Const(size as u64);
+                }
+            }
             if let Some(x) = i.exit_mut() {
                 copy_exit(f, x);
             }
@@ -436,7 +474,7 @@ fn bounds(
     j: Value,
     n: Value,
 ) -> Option<(Check, Value)> {
-    let Inst::Load(Width::W64, arr, off) = f.insts[n.0 as usize] else {
+    let Inst::Field(arr, off) = f.insts[n.0 as usize] else {
         return None;
     };
     let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
@@ -445,7 +483,15 @@ fn bounds(
     }
     // j = i < 0 ? i + n : i
     let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
-        return None;
+        let axis = (off - ARRAY_SHAPE) / 8;
+        return invariant(j).then_some((
+            Check {
+                arr,
+                axis,
+                index: Index::Raw(j),
+            },
+            j,
+        ));
     };
     if i2 != i || f.insts[w.0 as usize] != Inst::Bin(IOp::Add, i, Rhs::V(n)) {
         return None;
@@ -464,6 +510,42 @@ fn bounds(
     };
     let axis = (off - ARRAY_SHAPE) / 8;
     Some((Check { arr, axis, index }, i))
+}
+
+/// The last axis of array `a` as the loop indexes it (every element
+/// access checks each axis against the shape) and its elements' size, when
+/// every element the loop reads or writes of it has the same width.
+fn last_axis(f: &Func, body: &[Block], a: Value) -> Option<(i32, i64)> {
+    let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
+    let (mut last, mut width) = (None, None);
+    for &b in body {
+        for &v in &f.blocks[b.0 as usize].insts {
+            match f.insts[v.0 as usize] {
+                Inst::Field(x, off) if x == a && axes.contains(&off) => {
+                    last = last.max(Some((off - ARRAY_SHAPE) / 8));
+                }
+                Inst::Load(w, addr, _) | Inst::Store(w, addr, _, _) => {
+                    let Inst::Bin(IOp::Add, d, _) = f.insts[addr.0 as usize] else {
+                        continue;
+                    };
+                    if f.insts[d.0 as usize] != Inst::Field(a, ARRAY_DATA) {
+                        continue;
+                    }
+                    match width {
+                        None => width = Some(w),
+                        Some(w0) if w0 != w => return None,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let size = match width? {
+        Width::W64 => 8,
+        Width::W8 => 1,
+    };
+    Some((last?, size))
 }
 
 /// Is `v` computed from values defined before the loop, by integer
@@ -564,19 +646,65 @@ fn reduce(f: &mut Func, r: &Reduce) {
             }
         }
     }
+    // Addresses that differ by a constant (elements of one row, at
+    // constant distances once the row's stride is known) share one
+    // pointer: the others read at a displacement from it.
+    let mut groups: Vec<(Vec<(Value, i64)>, Value, Vec<(Value, i64)>)> = Vec::new();
+    for &a in &addrs {
+        let (terms, c) = linear(f, a, 0);
+        let only_memory = r.body.iter().all(|b| {
+            let bd = &f.blocks[b.0 as usize];
+            bd.insts.iter().all(|&v| match f.insts[v.0 as usize] {
+                Inst::Load(..) => true,
+                Inst::Store(_, _, _, y) => y != a,
+                ref i => !i.args().contains(&a),
+            }) && bd.term.as_ref().is_none_or(|t| {
+                let test = match t {
+                    Term::Branch(Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y), ..) => [*x, *y],
+                    Term::Branch(Test::I(_, x, Rhs::K(_)), ..) => [*x, *x],
+                    _ => [Value(u32::MAX); 2],
+                };
+                !test.contains(&a) && t.edges().iter().all(|e| !e.args.contains(&a))
+            })
+        });
+        let group = groups.iter_mut().find(|(t, rep, _)| {
+            *t == terms && only_memory && {
+                let (_, c0) = linear(f, *rep, 0);
+                i32::try_from(c.wrapping_sub(c0)).is_ok()
+            }
+        });
+        match group {
+            Some((_, rep, members)) => {
+                let (_, c0) = linear(f, *rep, 0);
+                members.push((a, c.wrapping_sub(c0)));
+            }
+            None => groups.push((terms, a, vec![(a, 0)])),
+        }
+    }
     let mut memo = HashMap::new();
     let mut at_init: HashMap<Value, Value> = HashMap::new();
-    let mut replace: HashMap<Value, Value> = HashMap::new();
-    for a in addrs {
+    // Each address: the pointer it reads through and at what distance.
+    let mut replace: HashMap<Value, (Value, i64)> = HashMap::new();
+    for (_, a, members) in groups {
         let step = match step(f, r, &inside, &mut memo, a) {
-            Some(Step::Zero) | None => continue,
+            None => continue,
             Some(s) => s,
         };
         let q0 = materialize(f, r, &inside, &mut at_init, a);
         let by = match step {
             Step::K(k) => Rhs::K(k),
-            Step::V(s) => Rhs::V(materialize(f, r, &inside, &mut at_init, s)),
-            Step::Zero => unreachable!(),
+            Step::V(s) => match crate::simplify::konst(f, s) {
+                Some(k) => Rhs::K(k),
+                None => Rhs::V(materialize(f, r, &inside, &mut at_init, s)),
+            },
+            // An invariant address: one computed before the loop serves
+            // the row.
+            Step::Zero => {
+                for (x, d) in members {
+                    replace.insert(x, (q0, d));
+                }
+                continue;
+            }
         };
         let class = f.class[a.0 as usize];
         let q = push(f, Inst::Param, class);
@@ -593,12 +721,36 @@ fn reduce(f: &mut Func, r: &Reduce) {
                 e.args.push(next);
             }
         }
-        replace.insert(a, q);
+        for (x, d) in members {
+            replace.insert(x, (q, d));
+        }
     }
     if replace.is_empty() {
         return;
     }
-    let m = |v: Value| replace.get(&v).copied().unwrap_or(v);
+    let shift = |off: i32, d: i64| i32::try_from(off as i64 + d).ok();
+    for &b in r.body {
+        for k in 0..f.blocks[b.0 as usize].insts.len() {
+            let v = f.blocks[b.0 as usize].insts[k];
+            let i = &mut f.insts[v.0 as usize];
+            match i {
+                Inst::Load(_, a, off) | Inst::Store(_, a, off, _) => {
+                    if let Some(&(q, d)) = replace.get(a) {
+                        if let Some(o) = shift(*off, d) {
+                            *a = q;
+                            *off = o;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Any other reader of an address (a group of one: no displacement).
+    let m = |v: Value| match replace.get(&v) {
+        Some(&(q, 0)) => q,
+        _ => v,
+    };
     for &b in r.body {
         let bd = f.blocks[b.0 as usize].clone();
         for &v in &bd.insts {
@@ -613,6 +765,57 @@ fn reduce(f: &mut Func, r: &Reduce) {
             }
         }
     }
+}
+
+/// `v` as a sum of terms with integer coefficients (sorted by value) plus
+/// a constant, through additions, subtractions and products by constants.
+fn linear(f: &Func, v: Value, depth: u32) -> (Vec<(Value, i64)>, i64) {
+    let atom = || (vec![(v, 1)], 0);
+    if depth > 8 {
+        return atom();
+    }
+    let rhs = |r: Rhs| match r {
+        Rhs::K(k) => (Vec::new(), k),
+        Rhs::V(y) => linear(f, y, depth + 1),
+    };
+    let k_of = |r: Rhs| match r {
+        Rhs::K(k) => Some(k),
+        Rhs::V(y) => crate::simplify::konst(f, y),
+    };
+    let (mut terms, c) = match f.insts[v.0 as usize] {
+        Inst::Const(_) => match crate::simplify::konst(f, v) {
+            Some(k) => return (Vec::new(), k),
+            None => return atom(),
+        },
+        Inst::Bin(op @ (IOp::Add | IOp::Sub), x, y) => {
+            let (mut tx, cx) = linear(f, x, depth + 1);
+            let (ty, cy) = rhs(y);
+            let sign = if op == IOp::Add { 1 } else { -1 };
+            tx.extend(ty.into_iter().map(|(t, k)| (t, k.wrapping_mul(sign))));
+            (tx, cx.wrapping_add(cy.wrapping_mul(sign)))
+        }
+        Inst::Bin(IOp::Mul, x, y) if k_of(y).is_some() => {
+            let k = k_of(y).unwrap_or(1);
+            let (tx, cx) = linear(f, x, depth + 1);
+            (
+                tx.into_iter()
+                    .map(|(t, c)| (t, c.wrapping_mul(k)))
+                    .collect(),
+                cx.wrapping_mul(k),
+            )
+        }
+        _ => return atom(),
+    };
+    terms.sort_unstable_by_key(|&(t, _)| t);
+    let mut merged: Vec<(Value, i64)> = Vec::with_capacity(terms.len());
+    for (t, k) in terms {
+        match merged.last_mut() {
+            Some((u, j)) if *u == t => *j = j.wrapping_add(k),
+            _ => merged.push((t, k)),
+        }
+    }
+    merged.retain(|&(_, k)| k != 0);
+    (merged, c)
 }
 
 /// How `v` changes per iteration, when it is an affine function of the
@@ -650,7 +853,18 @@ fn step(
             (s, Some(Step::Zero)) => s,
             _ => None,
         },
-        Inst::Bin(IOp::Mul, x, y) => match (sub(x), y) {
+        Inst::Bin(IOp::Mul, x, y) => match (
+            sub(x),
+            crate::simplify::konst(
+                f,
+                match y {
+                    Rhs::V(y) => y,
+                    Rhs::K(_) => v,
+                },
+            )
+            .filter(|_| matches!(y, Rhs::V(_)))
+            .map_or(y, Rhs::K),
+        ) {
             (Some(Step::Zero), Rhs::K(_)) => Some(Step::Zero),
             (Some(Step::K(a)), Rhs::K(k)) => Some(Step::K(a.wrapping_mul(k))),
             (Some(sx), Rhs::V(y)) => match (sx, sub(y)) {
@@ -662,12 +876,10 @@ fn step(
             _ => None,
         },
         // An array's header (verified not null before the copy runs).
-        Inst::Load(Width::W64, a, off)
-            if crate::opt::header_load(&i) && r.arrays.contains(&a) && off >= 0 =>
-        {
+        Inst::Field(a, off) if crate::opt::header_load(&i) && r.arrays.contains(&a) && off >= 0 => {
             Some(Step::Zero)
         }
-        _ if crate::opt::pure(&i) && !matches!(i, Inst::Load(..)) => {
+        _ if crate::opt::pure(&i) && !matches!(i, Inst::Field(..)) => {
             let all = i.args().into_iter().all(|x| sub(x) == Some(Step::Zero));
             all.then_some(Step::Zero)
         }
