@@ -32,15 +32,21 @@ use crate::ir::{
 use crate::layout::{ARRAY_DATA, ARRAY_SHAPE, ARRAY_STRIDES};
 use crate::opt::{null_header, push};
 
-/// A range loop's induction variable.
+/// A loop's induction variable: a header parameter that every back edge
+/// passes on as `param + step` once `param + step` passed the test against
+/// `stop` (`Lt`/`Le` for a step up, `Gt`/`Ge` for a step down).
 #[derive(Clone, Copy, Debug)]
 struct Iv {
     /// The header's parameter.
     param: Value,
     /// Its value on the way in.
     init: Value,
-    /// The bound the back edges test `param + 1` against.
+    /// The bound the back edges test `param + step` against.
     stop: Rhs,
+    /// A constant (not zero), or an invariant value (the test before the
+    /// copy requires it to be positive).
+    step: Rhs,
+    cond: Cond,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,25 +100,37 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
         if f.class[p.0 as usize] != Class::I64 {
             continue;
         }
-        let mut stop = None;
+        let mut found: Option<(Rhs, Rhs, Cond)> = None;
         for &lb in &latches {
             let Some(Term::Jump(e)) = &f.blocks[lb.0 as usize].term else {
                 continue 'params;
             };
             let x = e.args[k];
-            if f.insts[x.0 as usize] != Inst::Bin(IOp::Add, p, Rhs::K(1)) {
+            let Inst::Bin(IOp::Add, p2, step) = f.insts[x.0 as usize] else {
+                continue 'params;
+            };
+            let step_ok = match step {
+                Rhs::K(s) => s != 0 && s.unsigned_abs() < 1 << 31,
+                Rhs::V(s) => !inside(s),
+            };
+            if p2 != p || !step_ok {
                 continue 'params;
             }
             // The latch is reached only when its one predecessor's test
-            // `x < stop` held.
+            // `x < stop` (or the like) held.
             let [b] = f.preds[lb.0 as usize][..] else {
                 continue 'params;
             };
-            let Some(Term::Branch(Test::I(Cond::Lt, y, s), yes, _)) = &f.blocks[b.0 as usize].term
-            else {
+            let Some(Term::Branch(Test::I(c, y, s), yes, _)) = &f.blocks[b.0 as usize].term else {
                 continue 'params;
             };
-            if *y != x || yes.to != lb {
+            let up = !matches!(step, Rhs::K(s) if s < 0);
+            let fits = match c {
+                Cond::Lt | Cond::Le => up,
+                Cond::Gt | Cond::Ge => !up && matches!(step, Rhs::K(_)),
+                _ => false,
+            };
+            if *y != x || yes.to != lb || !fits {
                 continue 'params;
             }
             if let Rhs::V(s) = s {
@@ -120,15 +138,20 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
                     continue 'params;
                 }
             }
-            if stop.is_some_and(|t| t != *s) {
+            if found.is_some_and(|t| t != (*s, step, *c)) {
                 continue 'params;
             }
-            stop = Some(*s);
+            found = Some((*s, step, *c));
         }
+        let Some((stop, step, cond)) = found else {
+            continue;
+        };
         return Some(Iv {
             param: p,
             init: into.args[k],
-            stop: stop?,
+            stop,
+            step,
+            cond,
         });
     }
     None
@@ -219,7 +242,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     // requires it), so that elements along a row are at known distances.
     let contiguous: Vec<(Value, i32, i64)> = arrays
         .iter()
-        .filter_map(|&a| last_axis(f, &body, a).map(|(axis, size)| (a, axis, size)))
+        .filter_map(|&a| last_axis(f, &body, &checks, a).map(|(axis, size)| (a, axis, size)))
         .collect();
 
     // The test, at the end of the preheader: `bad` is nonzero when the
@@ -281,6 +304,8 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                 ));
             }
             Index::Aff(c) => {
+                // The index runs from `init + c` towards `stop + c`: both
+                // ends in `0..n`.
                 let lim = if c == 0 {
                     n
                 } else {
@@ -296,13 +321,35 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     Inst::Set(Test::I(Cond::Ge, iv.init, Rhs::V(lim))),
                     Class::I64,
                 ));
-                let over = match iv.stop {
-                    Rhs::V(s) => Test::I(Cond::Gt, s, Rhs::V(lim)),
-                    Rhs::K(s) => Test::I(Cond::Lt, lim, Rhs::K(s)),
+                // The last value is below `stop` (`Lt`), at most `stop`
+                // (`Le`), above it (`Gt`) or at least it (`Ge`).
+                let over = match (iv.cond, iv.stop) {
+                    (Cond::Lt, Rhs::V(s)) => Inst::Set(Test::I(Cond::Gt, s, Rhs::V(lim))),
+                    (Cond::Lt, Rhs::K(s)) => Inst::Set(Test::I(Cond::Lt, lim, Rhs::K(s))),
+                    (Cond::Le, Rhs::V(s)) => Inst::Set(Test::I(Cond::Ge, s, Rhs::V(lim))),
+                    (Cond::Le, Rhs::K(s)) => Inst::Set(Test::I(Cond::Le, lim, Rhs::K(s))),
+                    (Cond::Gt, Rhs::V(s)) => Inst::Set(Test::I(Cond::Lt, s, Rhs::K(-c - 1))),
+                    (Cond::Gt, Rhs::K(s)) => Inst::Const(u64::from(s < -c - 1)),
+                    (_, Rhs::V(s)) => Inst::Set(Test::I(Cond::Lt, s, Rhs::K(-c))),
+                    (_, Rhs::K(s)) => Inst::Const(u64::from(s < -c)),
                 };
-                flags.push(at(f, Inst::Set(over), Class::I64));
+                flags.push(at(f, over, Class::I64));
             }
         }
+    }
+    // A step by a value: positive, and small enough that no step past
+    // `stop` wraps around.
+    if let Rhs::V(s) = iv.step {
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Lt, s, Rhs::K(1))),
+            Class::I64,
+        ));
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Gt, s, Rhs::K(1 << 62))),
+            Class::I64,
+        ));
     }
     for &(a, axis, size) in &contiguous {
         let s = at(
@@ -347,6 +394,27 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             vmap.insert(v, nv);
         }
     }
+    // Strides the copy knows that the loop reads from before it.
+    let mut known = Vec::new();
+    for &b in &body {
+        for k in 0..f.blocks[b.0 as usize].insts.len() {
+            let v = f.blocks[b.0 as usize].insts[k];
+            for x in f.insts[v.0 as usize].args() {
+                let Inst::Field(a, off) = f.insts[x.0 as usize] else {
+                    continue;
+                };
+                let size = contiguous
+                    .iter()
+                    .find(|&&(y, axis, _)| y == a && off == ARRAY_STRIDES + 8 * axis)
+                    .map(|c| c.2);
+                if let (Some(size), false, false) = (size, inside(x), vmap.contains_key(&x)) {
+                    let k = push(f, Inst::Const(size as u64), Class::I64);
+                    vmap.insert(x, k);
+                    known.push(k);
+                }
+            }
+        }
+    }
     let m = |v: Value| -> Value {
         let v = unwrap.get(&v).copied().unwrap_or(v);
         vmap.get(&v).copied().unwrap_or(v)
@@ -369,6 +437,9 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             ..Default::default()
         };
         nd.params = bd.params.iter().map(|&v| m(v)).collect();
+        if b == header {
+            nd.insts.extend(&known);
+        }
         for &v in &bd.insts {
             if drop.contains(&v) || unwrap.contains_key(&v) {
                 continue;
@@ -457,6 +528,10 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             latches: &latches,
             iv: m(iv.param),
             init: iv.init,
+            step: match iv.step {
+                Rhs::K(k) => Step::K(k),
+                Rhs::V(s) => Step::Scaled(s, 1),
+            },
             arrays: &arrays,
         },
     );
@@ -515,9 +590,12 @@ fn bounds(
 /// The last axis of array `a` as the loop indexes it (every element
 /// access checks each axis against the shape) and its elements' size, when
 /// every element the loop reads or writes of it has the same width.
-fn last_axis(f: &Func, body: &[Block], a: Value) -> Option<(i32, i64)> {
+fn last_axis(f: &Func, body: &[Block], checks: &[Check], a: Value) -> Option<(i32, i64)> {
     let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
     let (mut last, mut width) = (None, None);
+    for c in checks.iter().filter(|c| c.arr == a) {
+        last = last.max(Some(c.axis));
+    }
     for &b in body {
         for &v in &f.blocks[b.0 as usize].insts {
             match f.insts[v.0 as usize] {
@@ -612,6 +690,7 @@ struct Reduce<'a> {
     latches: &'a [Block],
     iv: Value,
     init: Value,
+    step: Step,
     /// Arrays known not to be null in the copy.
     arrays: &'a [Value],
 }
@@ -621,8 +700,8 @@ struct Reduce<'a> {
 enum Step {
     Zero,
     K(i64),
-    /// By an invariant value.
-    V(Value),
+    /// By a multiple of an invariant value.
+    Scaled(Value, i64),
 }
 
 /// Strength-reduces the element addresses of an unchecked copy (see the
@@ -693,9 +772,18 @@ fn reduce(f: &mut Func, r: &Reduce) {
         let q0 = materialize(f, r, &inside, &mut at_init, a);
         let by = match step {
             Step::K(k) => Rhs::K(k),
-            Step::V(s) => match crate::simplify::konst(f, s) {
-                Some(k) => Rhs::K(k),
-                None => Rhs::V(materialize(f, r, &inside, &mut at_init, s)),
+            Step::Scaled(s, k) => match crate::simplify::konst(f, s) {
+                Some(c) => Rhs::K(c.wrapping_mul(k)),
+                None => {
+                    let s = materialize(f, r, &inside, &mut at_init, s);
+                    if k == 1 {
+                        Rhs::V(s)
+                    } else {
+                        let sk = push(f, Inst::Bin(IOp::Mul, s, Rhs::K(k)), Class::I64);
+                        f.blocks[r.pre.0 as usize].insts.push(sk);
+                        Rhs::V(sk)
+                    }
+                }
             },
             // An invariant address: one computed before the loop serves
             // the row.
@@ -831,54 +919,57 @@ fn step(
         return Some(Step::Zero);
     }
     if v == r.iv {
-        return Some(Step::K(1));
+        return Some(r.step);
     }
     if let Some(&s) = memo.get(&v) {
         return s;
     }
     let i = f.insts[v.0 as usize].clone();
     let mut sub = |x: Value| step(f, r, inside, memo, x);
-    let rhs = |r: Rhs, sub: &mut dyn FnMut(Value) -> Option<Step>| match r {
-        Rhs::V(y) => sub(y),
-        Rhs::K(_) => Some(Step::Zero),
+    // An operand that is a constant, as one.
+    let k_of = |y: Rhs| match y {
+        Rhs::K(k) => Some(k),
+        Rhs::V(y) => crate::simplify::konst(f, y),
+    };
+    let scale = |s: Step, k: i64| match s {
+        Step::Zero => Step::Zero,
+        Step::K(a) => Step::K(a.wrapping_mul(k)),
+        Step::Scaled(y, a) => Step::Scaled(y, a.wrapping_mul(k)),
+    };
+    // The sum of two steps, `sign` the second's.
+    let add = |a: Step, b: Step, sign: i64| match (a, scale(b, sign)) {
+        (Step::Zero, s) | (s, Step::Zero) => Some(s),
+        (Step::K(x), Step::K(y)) => Some(Step::K(x.wrapping_add(y))),
+        (Step::Scaled(x, a), Step::Scaled(y, b)) if x == y => Some(match a.wrapping_add(b) {
+            0 => Step::Zero,
+            k => Step::Scaled(x, k),
+        }),
+        _ => None,
     };
     let s = match i {
         Inst::Const(_) => Some(Step::Zero),
-        Inst::Bin(IOp::Add, x, y) => match (sub(x), rhs(y, &mut sub)) {
-            (Some(Step::Zero), s) | (s, Some(Step::Zero)) => s,
-            (Some(Step::K(a)), Some(Step::K(b))) => Some(Step::K(a.wrapping_add(b))),
-            _ => None,
-        },
-        Inst::Bin(IOp::Sub, x, y) => match (sub(x), rhs(y, &mut sub)) {
-            (s, Some(Step::Zero)) => s,
-            _ => None,
-        },
-        Inst::Bin(IOp::Mul, x, y) => match (
-            sub(x),
-            crate::simplify::konst(
-                f,
-                match y {
-                    Rhs::V(y) => y,
-                    Rhs::K(_) => v,
-                },
-            )
-            .filter(|_| matches!(y, Rhs::V(_)))
-            .map_or(y, Rhs::K),
-        ) {
-            (Some(Step::Zero), Rhs::K(_)) => Some(Step::Zero),
-            (Some(Step::K(a)), Rhs::K(k)) => Some(Step::K(a.wrapping_mul(k))),
-            (Some(sx), Rhs::V(y)) => match (sx, sub(y)) {
+        Inst::Bin(op @ (IOp::Add | IOp::Sub), x, y) => {
+            let sy = match y {
+                Rhs::V(y) => sub(y),
+                Rhs::K(_) => Some(Step::Zero),
+            };
+            match (sub(x), sy) {
+                (Some(a), Some(b)) => add(a, b, if op == IOp::Add { 1 } else { -1 }),
+                _ => None,
+            }
+        }
+        Inst::Bin(IOp::Mul, x, y) => match (sub(x), k_of(y), y) {
+            (Some(sx), Some(k), _) => Some(scale(sx, k)),
+            (Some(sx), None, Rhs::V(y)) => match (sx, sub(y)) {
                 (Step::Zero, Some(Step::Zero)) => Some(Step::Zero),
-                (Step::K(1), Some(Step::Zero)) => Some(Step::V(y)),
-                (Step::Zero, Some(Step::K(1))) => Some(Step::V(x)),
+                (Step::K(a), Some(Step::Zero)) => Some(Step::Scaled(y, a)),
+                (Step::Zero, Some(Step::K(a))) => Some(Step::Scaled(x, a)),
                 _ => None,
             },
             _ => None,
         },
         // An array's header (verified not null before the copy runs).
-        Inst::Field(a, off) if crate::opt::header_load(&i) && r.arrays.contains(&a) && off >= 0 => {
-            Some(Step::Zero)
-        }
+        Inst::Field(a, off) if r.arrays.contains(&a) && off >= 0 => Some(Step::Zero),
         _ if crate::opt::pure(&i) && !matches!(i, Inst::Field(..)) => {
             let all = i.args().into_iter().all(|x| sub(x) == Some(Step::Zero));
             all.then_some(Step::Zero)
@@ -888,7 +979,7 @@ fn step(
     // A step by a value computed in the loop is taken before it: the
     // value must be invariant, which `Zero` says.
     let s = match s {
-        Some(Step::V(y)) if sub(y) != Some(Step::Zero) => None,
+        Some(Step::Scaled(y, _)) if sub(y) != Some(Step::Zero) => None,
         s => s,
     };
     memo.insert(v, s);
