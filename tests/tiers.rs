@@ -244,6 +244,81 @@ fn shape_stmt(r: &mut Rng) -> String {
     }
 }
 
+/// A statement of the number and element operations native code does
+/// through runtime functions or several instructions: conversions to int
+/// (from NaN and infinities too), rounding, powers, shifts by any count,
+/// float `//` and `%`, NaN tests, narrow-dtype elements, ranges with steps.
+fn op_stmt(r: &mut Rng) -> String {
+    let fx = float_expr(r, 1);
+    let ix = int_expr(r, 1);
+    match r.below(16) {
+        0 => format!("t += int({fx})"),
+        1 => format!("t += math.floor({fx}) - math.ceil({fx})"),
+        2 => format!("t += round({fx}) + round({fx} + 0.5)"),
+        3 => format!(
+            "s += round({fx}, {})",
+            r.pick(&["0", "1", "2", "-1", "i % 4"])
+        ),
+        4 => format!(
+            "t += ({ix}) ** {}",
+            r.pick(&["2", "3", "0", "i % 4", "-1", "b % 3"])
+        ),
+        5 => format!(
+            "s += abs({fx}) ** {}",
+            r.pick(&["2.0", "0.5", "-1.5", "s", "x"])
+        ),
+        6 => format!("s += ({fx}) ** {}", r.pick(&["-1.0", "2.0", "3.0"])),
+        7 => format!(
+            "t += ({ix}) << {}",
+            r.pick(&["3", "i % 70", "b % 5 - 1", "63"])
+        ),
+        8 => format!(
+            "t += ({ix}) >> {}",
+            r.pick(&["2", "i % 70", "b % 5 - 1", "64"])
+        ),
+        9 => format!(
+            "s += ({fx}) // {}",
+            r.pick(&["0.75", "s", "x - 0.5", "-2.0"])
+        ),
+        10 => format!(
+            "s += ({fx}) % {}",
+            r.pick(&["0.75", "s", "x - 0.5", "-2.0"])
+        ),
+        11 => format!("t += math.isnan({fx}) + 2 * math.isinf({fx}) + 4 * math.isfinite({fx})"),
+        12 => format!(
+            "n32[i % 5] = n32[(i + 1) % 5] + n32[i % 3] * {}",
+            r.pick(&["3", "100003", "-7"])
+        ),
+        13 => format!("f32[i % 4, i % 2] = f32[(i + 1) % 4, 1] * {fx}"),
+        14 => format!("u8[i % 6] = u8[(i + 2) % 6] * 3 + u8[i % 4]\n        t += u8[i % 6]"),
+        _ => format!(
+            "for k in range({}, {}, {}):\n            t += k",
+            r.pick(&["i", "0", "n", "-3"]),
+            r.pick(&["n", "-2", "i % 7", "10"]),
+            r.pick(&["2", "-1", "-3", "5", "b % 3 - 1"])
+        ),
+    }
+}
+
+/// One random program of the operations of [`op_stmt`] in a loop.
+fn op_program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d | 1);
+    let body: Vec<String> = (0..1 + r.below(4))
+        .map(|_| format!("        {}", op_stmt(&mut r)))
+        .collect();
+    let n = r.below(25);
+    let x = r.pick(&["0.5", "-1.25", "3.0", "1e300", "-0.0"]);
+    format!(
+        "import math\nimport numpy as np\n\n\
+         def f(n, x):\n    a = 1\n    b = 3\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    \
+         n32 = np.ones(5, dtype=np.int32)\n    f32 = np.ones((4, 2), dtype=np.float32)\n    \
+         u8 = np.ones(6, dtype=np.uint8)\n    \
+         for i in range(n):\n{}\n        a = a + i % 3\n    print(a, b, t, s, n32, f32, u8)\n    return s\n\n\
+         print(f({n}, {x}))\n",
+        body.join("\n")
+    )
+}
+
 /// One random program of loop shapes the native tier optimises apart: while
 /// loops counting up or down by constant or variable steps, loops nested
 /// in loops (entered from the side when an inner one exits), rows fixed
@@ -434,6 +509,11 @@ fn random_programs_agree_across_tiers() {
 #[test]
 fn loop_shapes_agree_across_tiers() {
     agree_across_tiers(shape_program);
+}
+
+#[test]
+fn number_operations_agree_across_tiers() {
+    agree_across_tiers(op_program);
 }
 
 #[test]

@@ -18,6 +18,7 @@ use crate::ir::{
 };
 use crate::layout::*;
 use crate::regalloc::{Alloc, Loc, PReg};
+use crate::scalar;
 
 /// Where the code of a function ended up, in bytes from its start (the
 /// entry sequence is at 0).
@@ -299,7 +300,10 @@ impl<A: Asm> E<'_, A> {
                 self.done(v, d);
             }
             Inst::Bin(op, x, r) => {
-                let reg = matches!(op, IOp::FloorDiv | IOp::Mod | IOp::Min | IOp::Max);
+                let reg = matches!(
+                    op,
+                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::Min | IOp::Max
+                );
                 let x = self.gp(x, 0);
                 let b = self.src(r, 1, reg);
                 let d = self.dst(v);
@@ -319,9 +323,13 @@ impl<A: Asm> E<'_, A> {
                         let x = self.gp(x, 0);
                         self.a.un(op, d, x);
                     }
-                    UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt => {
+                    UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt | UnOp::F32 => {
                         let x = self.fp(x, 0);
                         self.a.fun(op, d, x);
+                    }
+                    UnOp::FToI => {
+                        let x = self.fp(x, 0);
+                        self.a.ftoi(d, x);
                     }
                     UnOp::IToF => {
                         let x = self.gp(x, 0);
@@ -386,6 +394,14 @@ impl<A: Asm> E<'_, A> {
                     CFn::Release => RUNTIME.release as usize,
                     CFn::Math1(k) => RUNTIME.math1[k as usize] as usize,
                     CFn::Atan2 => RUNTIME.atan2 as usize,
+                    CFn::PowI => scalar::pow_i64 as *const () as usize,
+                    CFn::PowF => scalar::pow_f64 as *const () as usize,
+                    CFn::RoundN => scalar::round_f64 as *const () as usize,
+                    CFn::FloorDivF => scalar::floordiv_f64(),
+                    CFn::ModF => scalar::mod_f64(),
+                    CFn::GetElem => scalar::get_elem as *const () as usize,
+                    CFn::SetElemI => scalar::set_elem_i as *const () as usize,
+                    CFn::SetElemF => scalar::set_elem_f as *const () as usize,
                 };
                 let (mut g, mut fl) = (Vec::new(), Vec::new());
                 for &x in args {

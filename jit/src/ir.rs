@@ -107,8 +107,11 @@ pub enum IOp {
     And,
     Or,
     Xor,
-    /// Arithmetic shift right by 0..64.
+    /// Arithmetic shift right, and shift left, by the amount mod 64.
     Sar,
+    Shl,
+    /// Unsigned division (the divisor is not zero).
+    UDiv,
     /// Python's `//` (floored; the divisor is not zero).
     FloorDiv,
     /// Python's `%` (the divisor's sign; the divisor is not zero).
@@ -140,6 +143,10 @@ pub enum UnOp {
     FSqrt,
     /// int64 to float64.
     IToF,
+    /// float64 to int64, truncating (the value fits).
+    FToI,
+    /// Rounded to float32 and back.
+    F32,
     /// A float64's bits as an int64 and back (no conversion).
     FBits,
     IBits,
@@ -175,6 +182,19 @@ pub enum CFn {
     /// `RUNTIME.math1[k]`.
     Math1(u16),
     Atan2,
+    /// Python's `**`, `//`, `%` and `round(x, n)` on numbers, where the
+    /// operation cannot raise (see `crate::scalar`).
+    PowI,
+    PowF,
+    FloorDivF,
+    ModF,
+    RoundN,
+    /// An element of any dtype read as its register's bits, and written
+    /// from an int64 or float64 (the array, the element's address; the
+    /// value as a float argument).
+    GetElem,
+    SetElemI,
+    SetElemF,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -356,7 +376,10 @@ impl Inst {
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
                 | Inst::Rt { .. }
-                | Inst::CallC(CFn::Retain | CFn::Release, _)
+                | Inst::CallC(
+                    CFn::Retain | CFn::Release | CFn::SetElemI | CFn::SetElemF,
+                    _
+                )
         )
     }
 }
@@ -1111,6 +1134,83 @@ impl<'a> Builder<'a> {
         v
     }
 
+    fn fconst(&mut self, x: f64) -> Value {
+        let v = self.const_(x.to_bits());
+        self.constrain(v, Want::F64);
+        v
+    }
+
+    fn un(&mut self, op: UnOp, x: Value, w: Want) -> Value {
+        let v = self.emit(Inst::Un(op, x));
+        self.constrain(v, w);
+        v
+    }
+
+    fn bin(&mut self, op: IOp, x: Value, y: Rhs) -> Value {
+        let v = self.emit(Inst::Bin(op, x, y));
+        self.constrain(v, Want::Gp);
+        v
+    }
+
+    fn fset(&mut self, t: Test) -> Value {
+        let v = self.emit(Inst::Set(t));
+        self.constrain(v, Want::Gp);
+        v
+    }
+
+    /// Leaves at `pc` unless float `x` truncates into int64's range (not
+    /// NaN, not infinite): what `int(x)` raises for, and `math.floor`,
+    /// `math.ceil` and `round` too (each rounds within the range exactly
+    /// when `x` is in it).
+    fn fits_i64(&mut self, x: Value, pc: usize) {
+        const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+        let (lo, hi) = (self.fconst(-TWO_63), self.fconst(TWO_63));
+        self.guard(Test::F(FCond::Ne, x, x), pc);
+        self.guard(Test::F(FCond::Lt, x, lo), pc);
+        self.guard(Test::F(FCond::Le, hi, x), pc);
+    }
+
+    /// Python's rounding of float `x` (known to fit int64) to an int:
+    /// `t`, its truncation, moved by the fraction `x - t` (exact).
+    fn round_to_int(&mut self, op: Op, x: Value) -> Value {
+        let t = self.un(UnOp::FToI, x, Want::Gp);
+        let tf = self.un(UnOp::IToF, t, Want::F64);
+        match op {
+            Op::FloorFI { .. } => {
+                let below = self.fset(Test::F(FCond::Lt, x, tf));
+                self.bin(IOp::Sub, t, Rhs::V(below))
+            }
+            Op::CeilFI { .. } => {
+                let above = self.fset(Test::F(FCond::Lt, tf, x));
+                self.bin(IOp::Add, t, Rhs::V(above))
+            }
+            _ => {
+                // Half to even: up past +0.5, or at it from an odd t;
+                // down likewise.
+                let d = self.emit(Inst::FBin(FOp::Sub, x, tf));
+                self.constrain(d, Want::F64);
+                let (half, mhalf) = (self.fconst(0.5), self.fconst(-0.5));
+                let odd = self.bin(IOp::And, t, Rhs::K(1));
+                let past = self.fset(Test::F(FCond::Lt, half, d));
+                let at = self.fset(Test::F(FCond::Eq, d, half));
+                let tie = self.bin(IOp::And, at, Rhs::V(odd));
+                let up = self.bin(IOp::Or, past, Rhs::V(tie));
+                let past = self.fset(Test::F(FCond::Lt, d, mhalf));
+                let at = self.fset(Test::F(FCond::Eq, d, mhalf));
+                let tie = self.bin(IOp::And, at, Rhs::V(odd));
+                let down = self.bin(IOp::Or, past, Rhs::V(tie));
+                let r = self.bin(IOp::Add, t, Rhs::V(up));
+                self.bin(IOp::Sub, r, Rhs::V(down))
+            }
+        }
+    }
+
+    fn callc(&mut self, f: CFn, args: Vec<Value>, w: Want) -> Value {
+        let v = self.emit(Inst::CallC(f, args));
+        self.constrain(v, w);
+        v
+    }
+
     fn nonzero_f(&mut self, x: Value, pc: usize) {
         let z = self.const_(0f64.to_bits());
         self.constrain(z, Want::F64);
@@ -1353,6 +1453,189 @@ impl<'a> Builder<'a> {
                 self.set_test(a, Test::F(FCond::Ne, x, z));
             }
             NotB { a, b } => self.ibin_k(IOp::Xor, a, b, 1),
+            FToI { a, b } => {
+                let x = self.getf(b);
+                self.fits_i64(x, pc);
+                let t = self.un(UnOp::FToI, x, Want::Gp);
+                self.seti(a, t);
+            }
+            FloorFI { a, b } | CeilFI { a, b } | RoundFI { a, b } => {
+                let x = self.getf(b);
+                self.fits_i64(x, pc);
+                let r = self.round_to_int(op, x);
+                self.seti(a, r);
+            }
+            ClassF { a, b, k } => {
+                let x = self.getf(b);
+                let inf = self.fconst(f64::INFINITY);
+                let t = match k {
+                    0 => Test::F(FCond::Ne, x, x),
+                    1 => {
+                        let ax = self.un(UnOp::FAbs, x, Want::F64);
+                        Test::F(FCond::Eq, ax, inf)
+                    }
+                    _ => {
+                        let ax = self.un(UnOp::FAbs, x, Want::F64);
+                        Test::F(FCond::Lt, ax, inf)
+                    }
+                };
+                self.set_test(a, t);
+            }
+            Norm { a, b, k } => {
+                use typer::DType;
+                let d = vm::interp::DTYPES
+                    .get(k as usize)
+                    .copied()
+                    .unwrap_or(DType::I64);
+                if d.is_float() {
+                    let x = self.getf(b);
+                    let v = self.un(UnOp::F32, x, Want::F64);
+                    self.setf(a, v);
+                } else {
+                    let x = self.geti(b);
+                    let signed = |s: &mut Self, bits: i64| {
+                        let l = s.bin(IOp::Shl, x, Rhs::K(64 - bits));
+                        s.bin(IOp::Sar, l, Rhs::K(64 - bits))
+                    };
+                    let v = match d {
+                        DType::Bool => self.fset(Test::I(Cond::Ne, x, Rhs::K(0))),
+                        DType::I8 => signed(self, 8),
+                        DType::I16 => signed(self, 16),
+                        DType::I32 => signed(self, 32),
+                        DType::U8 => self.bin(IOp::And, x, Rhs::K(0xff)),
+                        DType::U16 => self.bin(IOp::And, x, Rhs::K(0xffff)),
+                        DType::U32 => self.bin(IOp::And, x, Rhs::K(0xffff_ffff)),
+                        _ => x,
+                    };
+                    self.seti(a, v);
+                }
+            }
+            ShlI { a, b, c } | ShrI { a, b, c } | PowI { a, b, c } => {
+                let y = self.geti(c);
+                self.guard(Test::I(Cond::Lt, y, Rhs::K(0)), pc);
+                let x = self.geti(b);
+                let v = match op {
+                    // Past 63 places: 0.
+                    ShlI { .. } => {
+                        let s = self.bin(IOp::Shl, x, Rhs::V(y));
+                        let z = self.const_(0);
+                        let v = self.emit(Inst::Select(Test::I(Cond::Ge, y, Rhs::K(64)), z, s));
+                        self.constrain(v, Want::Gp);
+                        v
+                    }
+                    // Past 63 places: the sign.
+                    ShrI { .. } => {
+                        let m = self.bin(IOp::Min, y, Rhs::K(63));
+                        self.bin(IOp::Sar, x, Rhs::V(m))
+                    }
+                    _ => self.callc(CFn::PowI, vec![x, y], Want::Gp),
+                };
+                self.seti(a, v);
+            }
+            PowF { a, b, c } => {
+                let (x, y) = (self.getf(b), self.getf(c));
+                // 0.0 ** a finite negative number raises.
+                let zero = self.fconst(0.0);
+                let inf = self.fconst(f64::INFINITY);
+                let z = self.fset(Test::F(FCond::Eq, x, zero));
+                let neg = self.fset(Test::F(FCond::Lt, y, zero));
+                let ay = self.un(UnOp::FAbs, y, Want::F64);
+                let fin = self.fset(Test::F(FCond::Lt, ay, inf));
+                let zn = self.bin(IOp::And, z, Rhs::V(neg));
+                let bad = self.bin(IOp::And, zn, Rhs::V(fin));
+                self.guard(Test::I(Cond::Ne, bad, Rhs::K(0)), pc);
+                let v = self.callc(CFn::PowF, vec![x, y], Want::F64);
+                self.setf(a, v);
+            }
+            FloorDivF { a, b, c } | ModF { a, b, c } => {
+                let y = self.getf(c);
+                self.nonzero_f(y, pc);
+                let x = self.getf(b);
+                let f = if matches!(op, FloorDivF { .. }) {
+                    CFn::FloorDivF
+                } else {
+                    CFn::ModF
+                };
+                let v = self.callc(f, vec![x, y], Want::F64);
+                self.setf(a, v);
+            }
+            RoundFN { a, b, c } => {
+                let (x, n) = (self.getf(b), self.geti(c));
+                let v = self.callc(CFn::RoundN, vec![x, n], Want::F64);
+                self.setf(a, v);
+            }
+            Bound { a, .. } => {
+                let x = self.get(a);
+                self.guard(Test::I(Cond::Eq, x, Rhs::K(0)), pc);
+            }
+            ForPrep { a, v, t } => {
+                let (start, stop, step) = (self.geti(a), self.geti(a + 1), self.geti(a + 2));
+                self.guard(Test::I(Cond::Eq, step, Rhs::K(0)), pc);
+                // The range's ends low to high, and the step's size.
+                let up = Test::I(Cond::Gt, step, Rhs::K(0));
+                let sel = |s: &mut Self, x: Value, y: Value| {
+                    let v = s.emit(Inst::Select(up, x, y));
+                    s.constrain(v, Want::Gp);
+                    v
+                };
+                let lo = sel(self, start, stop);
+                let hi = sel(self, stop, start);
+                let neg = self.un(UnOp::Neg, step, Want::Gp);
+                let size = sel(self, step, neg);
+                let skip = self.edge(t as usize, pc);
+                let body = self.new_block(pc);
+                self.finish(Term::Branch(
+                    Test::I(Cond::Ge, lo, Rhs::V(hi)),
+                    skip,
+                    Edge {
+                        to: body,
+                        args: vec![],
+                    },
+                ));
+                self.cur = body;
+                // (hi - lo - 1) / size + 1, unsigned: the count fits 64 bits.
+                let span = self.bin(IOp::Sub, hi, Rhs::V(lo));
+                let span = self.bin(IOp::Add, span, Rhs::K(-1));
+                let q = self.bin(IOp::UDiv, span, Rhs::V(size));
+                let count = self.bin(IOp::Add, q, Rhs::K(1));
+                self.seti(a + 1, count);
+                self.seti(v, start);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            ForLoop { a, v, t } => {
+                let count = self.geti(a + 1);
+                let left = self.bin(IOp::Add, count, Rhs::K(-1));
+                let (again, out) = (self.new_block(pc), self.new_block(pc));
+                self.finish(Term::Branch(
+                    Test::I(Cond::Ne, left, Rhs::K(0)),
+                    Edge {
+                        to: again,
+                        args: vec![],
+                    },
+                    Edge {
+                        to: out,
+                        args: vec![],
+                    },
+                ));
+                let defs = self.defs.clone();
+                self.cur = out;
+                self.seti(a + 1, left);
+                let done = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(done));
+                self.defs = defs;
+                self.cur = again;
+                // The fuel exit executes the ForLoop again: nothing set yet.
+                let ex = self.exit(pc, false);
+                self.emit(Inst::Fuel(ex));
+                let (i, step) = (self.geti(a), self.geti(a + 2));
+                let x = self.bin(IOp::Add, i, Rhs::V(step));
+                self.seti(a + 1, left);
+                self.seti(a, x);
+                self.seti(v, x);
+                let e = self.edge(t as usize, pc);
+                self.finish(Term::Jump(e));
+            }
 
             Jmp { t } => {
                 let t = t as usize;
@@ -1495,6 +1778,34 @@ impl<'a> Builder<'a> {
                     let x = self.get(c);
                     self.emit(Inst::Store(Width::W64, addr, 0, x));
                 }
+            }
+            GetE { a, b, c } | GetE2 { a, b, c } => {
+                let idx: &[u16] = if matches!(op, GetE2 { .. }) {
+                    &[c, c + 1]
+                } else {
+                    &[c]
+                };
+                let addr = self.element(b, idx, pc);
+                let arr = self.getp(b);
+                // The element's bits, as its dtype's register holds them.
+                let v = self.callc(CFn::GetElem, vec![arr, addr], Want::Gp);
+                self.set(a, v);
+            }
+            SetEI { a, b, c } | SetE2I { a, b, c } | SetEF { a, b, c } | SetE2F { a, b, c } => {
+                let idx: &[u16] = if matches!(op, SetE2I { .. } | SetE2F { .. }) {
+                    &[b, b + 1]
+                } else {
+                    &[b]
+                };
+                let addr = self.element(a, idx, pc);
+                let arr = self.getp(a);
+                let (f, x) = if matches!(op, SetEI { .. } | SetE2I { .. }) {
+                    let x = self.geti(c);
+                    (CFn::SetElemI, self.un(UnOp::IBits, x, Want::F64))
+                } else {
+                    (CFn::SetElemF, self.getf(c))
+                };
+                self.emit(Inst::CallC(f, vec![arr, addr, x]));
             }
             Dup { a, b } => {
                 let x = self.getp(b);
@@ -1794,8 +2105,7 @@ fn rotation(b: &Builder, pc: usize) -> Option<(usize, usize)> {
         return None;
     }
     const MOST: usize = 8;
-    for end in t..(t + MOST).min(code.len()) {
-        let op = code[end];
+    for (end, &op) in code.iter().enumerate().skip(t).take(MOST) {
         let props = op.props();
         if end > t && b.shape.leader[end] {
             return None;
@@ -2536,33 +2846,7 @@ fn width(w: Width) -> &'static str {
 /// The ops this builder leaves to the interpreter: every other op has a
 /// lowering (the op table's `native` flag says which), and a new op must
 /// join one side or the other (`every_op_lowers_or_is_an_exit`).
-pub const EXITS: &[&str] = &[
-    "PowI",
-    "ShlI",
-    "ShrI",
-    "FloorDivF",
-    "ModF",
-    "PowF",
-    "RoundFI",
-    "RoundFN",
-    "FloorFI",
-    "CeilFI",
-    "ClassF",
-    "FToI",
-    "ForPrep",
-    "ForLoop",
-    "Norm",
-    "GetE",
-    "GetE2",
-    "SetEI",
-    "SetEF",
-    "SetE2I",
-    "SetE2F",
-    "Print",
-    "PrintK",
-    "Raise",
-    "Bound",
-];
+pub const EXITS: &[&str] = &["Print", "PrintK", "Raise"];
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -2634,6 +2918,30 @@ pub(crate) mod tests {
                 "{name}: flagged native but the IR builder has no lowering for it"
             );
         }
+    }
+
+    #[test]
+    fn number_and_element_operations_are_native() {
+        let m = module(
+            "import math\nimport numpy as np\n\
+             def f(n, x):\n    a = np.zeros(6, dtype=np.int32)\n    b = np.ones((2, 3), dtype=np.float32)\n    \
+             t = 0\n    s = 0.0\n    for i in range(n):\n        y = i * x\n        \
+             t += int(y) + math.floor(y) + math.ceil(y) + round(y) + (i << t % 9) + (i >> 3) + i ** 3\n        \
+             s += y ** x + y // x + y % x + round(y, 2) + math.isnan(y)\n        \
+             a[i % 6] = a[(i + 1) % 6] + 7\n        b[i % 2, 1] = b[1, i % 3] * 0.5\n        \
+             for k in range(n, i, -2):\n            t += k\n    return t + s\n\
+             f(3, 0.5)\n",
+        );
+        let f = func(&m, "f");
+        let p = m.protos.iter().find(|p| p.name == "f").unwrap();
+        // Only the `Raise` after the last statement is left.
+        let raises = p
+            .code
+            .iter()
+            .filter(|op| matches!(op, Op::Raise { .. }))
+            .count();
+        assert_eq!(raises, 1);
+        assert_eq!(f.unlowered, 1, "{}", f.listing());
     }
 
     #[test]

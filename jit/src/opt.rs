@@ -35,7 +35,7 @@ pub(crate) fn header_load(i: &Inst) -> bool {
 /// no trap)?
 pub(crate) fn pure(i: &Inst) -> bool {
     match i {
-        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
+        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv),
         Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
         _ => header_load(i),
     }

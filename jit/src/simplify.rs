@@ -43,6 +43,8 @@ pub fn eval(op: IOp, a: i64, b: i64) -> i64 {
         IOp::Or => a | b,
         IOp::Xor => a ^ b,
         IOp::Sar => a >> (b & 63),
+        IOp::Shl => a.wrapping_shl((b & 63) as u32),
+        IOp::UDiv => (a as u64 / b as u64) as i64,
         IOp::FloorDiv => floordiv(a, b),
         IOp::Mod => modulo(a, b),
         IOp::Min => {
@@ -158,7 +160,7 @@ pub fn fold(f: &mut Func) -> bool {
                     };
                     match (konst(f, x), r) {
                         (Some(a), Rhs::K(b))
-                            if !(matches!(op, IOp::FloorDiv | IOp::Mod) && b == 0) =>
+                            if !(matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv) && b == 0) =>
                         {
                             Inst::Const(eval(op, a, b) as u64)
                         }
@@ -166,7 +168,7 @@ pub fn fold(f: &mut Func) -> bool {
                         (None, Rhs::K(0))
                             if matches!(
                                 op,
-                                IOp::Add | IOp::Sub | IOp::Or | IOp::Xor | IOp::Sar
+                                IOp::Add | IOp::Sub | IOp::Or | IOp::Xor | IOp::Sar | IOp::Shl
                             ) =>
                         {
                             fwd[vi] = x;
@@ -313,7 +315,7 @@ fn speculable(f: &Func, b: Block, from: Block) -> Option<&Edge> {
         return None;
     }
     let cheap = bd.insts.iter().all(|&v| match f.insts[v.0 as usize] {
-        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
+        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv),
         Inst::Un(op, _) => op != UnOp::FSqrt,
         Inst::Set(_) | Inst::Select(..) | Inst::Const(_) => true,
         _ => false,

@@ -728,7 +728,9 @@ fn reduce(f: &mut Func, r: &Reduce) {
     // Addresses that differ by a constant (elements of one row, at
     // constant distances once the row's stride is known) share one
     // pointer: the others read at a displacement from it.
-    let mut groups: Vec<(Vec<(Value, i64)>, Value, Vec<(Value, i64)>)> = Vec::new();
+    // (the terms, the first address, every address with its distance)
+    type Group = (Vec<(Value, i64)>, Value, Vec<(Value, i64)>);
+    let mut groups: Vec<Group> = Vec::new();
     for &a in &addrs {
         let (terms, c) = linear(f, a, 0);
         let only_memory = r.body.iter().all(|b| {

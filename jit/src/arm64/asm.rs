@@ -678,6 +678,17 @@ impl Asm for A64Asm {
                 }
                 Src::R(b) => dynasm!(self.ops ; .arch aarch64 ; asr X(d), X(a), X(b)),
             },
+            IOp::Shl => match b {
+                Src::K(k) => {
+                    let n = (k & 63) as u32;
+                    dynasm!(self.ops ; .arch aarch64 ; lsl X(d), X(a), n);
+                }
+                Src::R(b) => dynasm!(self.ops ; .arch aarch64 ; lsl X(d), X(a), X(b)),
+            },
+            IOp::UDiv => {
+                let b = self.reg(b);
+                dynasm!(self.ops ; .arch aarch64 ; udiv X(d), X(a), X(b));
+            }
             IOp::FloorDiv | IOp::Mod => {
                 let b = self.reg(b);
                 self.divide(op == IOp::Mod, d, a, b);
@@ -720,6 +731,9 @@ impl Asm for A64Asm {
     fn fun(&mut self, op: UnOp, d: PReg, a: PReg) {
         match op {
             UnOp::FSqrt => dynasm!(self.ops ; .arch aarch64 ; fsqrt D(d), D(a)),
+            UnOp::F32 => {
+                dynasm!(self.ops ; .arch aarch64 ; fcvt S(FTMP), D(a) ; fcvt D(d), S(FTMP))
+            }
             UnOp::FNeg => dynasm!(self.ops ; .arch aarch64 ; fneg D(d), D(a)),
             UnOp::FAbs => dynasm!(self.ops ; .arch aarch64 ; fabs D(d), D(a)),
             _ => unreachable!("{op:?} is not a float operation"),
@@ -728,6 +742,10 @@ impl Asm for A64Asm {
 
     fn itof(&mut self, d: PReg, s: PReg) {
         dynasm!(self.ops ; .arch aarch64 ; scvtf D(d), X(s));
+    }
+
+    fn ftoi(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch aarch64 ; fcvtzs X(d), D(s));
     }
 
     fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src) {

@@ -437,6 +437,42 @@ impl Asm for X64Asm {
                 let Src::K(k) = b else { unreachable!() };
                 dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), DWORD k);
             }
+            IOp::Shl | IOp::Sar => match b {
+                Src::K(k) => {
+                    let n = (k & 63) as i8;
+                    self.mov(d, a);
+                    if op == IOp::Shl {
+                        dynasm!(self.ops ; .arch x64 ; shl Rq(d), n);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; sar Rq(d), n);
+                    }
+                }
+                Src::R(b) => {
+                    // The count goes in cl: rcx is saved around the shift
+                    // (it may hold a, b or d).
+                    dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; push rcx ; mov rcx, Rq(b));
+                    if op == IOp::Shl {
+                        dynasm!(self.ops ; .arch x64 ; shl r10, cl);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; sar r10, cl);
+                    }
+                    dynasm!(self.ops ; .arch x64 ; pop rcx ; mov Rq(d), r10);
+                }
+            },
+            IOp::UDiv => {
+                // As `divide`: rdx saved, the divisor through the stack.
+                dynasm!(self.ops ; .arch x64 ; push rdx);
+                match b {
+                    Src::R(b) => {
+                        dynasm!(self.ops ; .arch x64 ; push Rq(b) ; mov rax, Rq(a) ; pop r11)
+                    }
+                    Src::K(k) => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(a) ; mov r11, DWORD k),
+                }
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div r11 ; pop rdx);
+                if d != 0 {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+                }
+            }
             _ => {
                 if d == a {
                     self.op2(op, d, b);
@@ -518,6 +554,9 @@ impl Asm for X64Asm {
     fn fun(&mut self, op: UnOp, d: PReg, a: PReg) {
         match op {
             UnOp::FSqrt => dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a)),
+            UnOp::F32 => {
+                dynasm!(self.ops ; .arch x64 ; cvtsd2ss xmm13, Rx(a) ; cvtss2sd Rx(d), xmm13)
+            }
             UnOp::FNeg => {
                 dynasm!(self.ops ; .arch x64 ; mov r10, QWORD i64::MIN ; movq xmm13, r10);
                 self.fmov(d, a);
@@ -536,6 +575,10 @@ impl Asm for X64Asm {
         // xorps first: cvtsi2sd writes only the low lane, and would wait
         // for the register's last writer otherwise.
         dynasm!(self.ops ; .arch x64 ; xorps Rx(d), Rx(d) ; cvtsi2sd Rx(d), Rq(s));
+    }
+
+    fn ftoi(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; cvttsd2si Rq(d), Rx(s));
     }
 
     fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src) {
