@@ -103,6 +103,9 @@ pub trait Asm {
     fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg);
     fn branch(&mut self, c: Cond, a: PReg, b: Src, l: Self::Label);
     fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
+    /// Jumps to `l` when `a c b` does not hold (an unordered compare
+    /// included).
+    fn fbranch_not(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
     fn jump(&mut self, l: Self::Label);
     /// Counts one unit of fuel in the fuel register. When that spends the
     /// window's last unit, takes the next window with `crate::fuel::refuel`

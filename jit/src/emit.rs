@@ -560,7 +560,7 @@ impl<A: Asm> E<'_, A> {
                 match test {
                     // Falls through to the taken side: the negated test
                     // jumps to the other.
-                    Test::I(c, x, r) if Some(yes.to) == next => {
+                    _ if Some(yes.to) == next => {
                         let l = if mn {
                             let l = self.a.new_label();
                             self.tramps.push((l, no.clone()));
@@ -568,7 +568,13 @@ impl<A: Asm> E<'_, A> {
                         } else {
                             self.labels[no.to.0 as usize]
                         };
-                        self.test_branch(&Test::I(c.negate(), *x, *r), l);
+                        match *test {
+                            Test::I(c, x, r) => self.test_branch(&Test::I(c.negate(), x, r), l),
+                            Test::F(c, x, y) => {
+                                let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                                self.a.fbranch_not(c, x, y, l);
+                            }
+                        }
                         self.moves(yes);
                     }
                     _ => {

@@ -620,6 +620,17 @@ impl Asm for X64Asm {
         }
     }
 
+    fn fbranch_not(&mut self, c: FCond, a: PReg, b: PReg, l: DynamicLabel) {
+        self.fcompare(c, a, b);
+        // Unordered sets ZF, PF and CF: "not above" and "below" take it.
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; jbe =>l),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; jb =>l),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; jp =>l ; jne =>l),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; jp >skip ; je =>l ; skip:),
+        }
+    }
+
     fn jump(&mut self, l: DynamicLabel) {
         dynasm!(self.ops ; .arch x64 ; jmp =>l);
     }
@@ -872,6 +883,98 @@ mod tests {
             });
             assert_eq!(s[2] as i64, if i < 0 { i + 10 } else { i });
             assert_eq!(s[3], 0);
+        }
+    }
+
+    #[test]
+    fn shifts_unsigned_division_conversions_and_negated_float_branches() {
+        // Each register combination, the count's register among them.
+        let shl = |x: i64, n: i64| x.wrapping_shl((n & 63) as u32);
+        let sar = |x: i64, n: i64| x >> (n & 63);
+        for (x, n) in [(5i64, 3i64), (-40, 2), (1, 63), (-1, 64), (7, 65)] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                for op in [IOp::Shl, IOp::Sar] {
+                    let s = run(&[x as u64, n as u64, 0], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                    });
+                    let want = if op == IOp::Shl { shl(x, n) } else { sar(x, n) };
+                    if ra != rb {
+                        assert_eq!(s[2] as i64, want, "{op:?} {x} {n} in {ra},{rb} -> {rd}");
+                    }
+                }
+            }
+            let s = run(&[x as u64, 0, 0], |a| {
+                a.load_slot(6, 0);
+                a.alu(IOp::Shl, 6, 6, Src::K(n as i32));
+                a.store_slot(2, 6);
+            });
+            assert_eq!(s[2] as i64, shl(x, n));
+        }
+        for (x, y) in [
+            (u64::MAX, 1u64),
+            (u64::MAX, 3),
+            (10, 20),
+            (1 << 63, 1 << 62),
+        ] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                if ra == rb {
+                    continue;
+                }
+                let s = run(&[x, y, 0], |a| {
+                    a.load_slot(ra, 0);
+                    a.load_slot(rb, 1);
+                    a.alu(IOp::UDiv, rd, ra, Src::R(rb));
+                    a.store_slot(2, rd);
+                });
+                assert_eq!(s[2], x / y, "{x} / {y} in {ra},{rb} -> {rd}");
+            }
+        }
+        for x in [1.5f64, -2.75, 1e10, -0.0, -1e15 - 0.5, 1.0 + f64::EPSILON] {
+            let s = run(&[x.to_bits(), 0, 0], |a| {
+                a.fload_slot(1, 0);
+                a.ftoi(6, 1);
+                a.store_slot(1, 6);
+                a.fun(UnOp::F32, 2, 1);
+                a.fstore_slot(2, 2);
+            });
+            assert_eq!(s[1] as i64, x as i64);
+            assert_eq!(s[2], (x as f32 as f64).to_bits());
+        }
+        for (x, y) in [(1.0f64, 2.0f64), (f64::NAN, 1.0), (2.0, 2.0), (3.0, 1.0)] {
+            for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                .into_iter()
+                .enumerate()
+            {
+                let s = run(&[x.to_bits(), y.to_bits(), 0], |a| {
+                    let l = a.new_label();
+                    a.fload_slot(1, 0);
+                    a.fload_slot(2, 1);
+                    a.movi(6, 0);
+                    a.fbranch_not(c, 1, 2, l);
+                    a.movi(6, 1);
+                    a.bind(l);
+                    a.store_slot(2, 6);
+                });
+                let want = [x < y, x <= y, x == y, x != y][k];
+                assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
+            }
         }
     }
 }
