@@ -186,12 +186,15 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     };
     // Nothing defined in the loop may be read outside it except along
     // the loop's own edges (which the copy gets copies of).
+    // (Only a block the loop's header dominates can read its values.)
     for b in 0..f.blocks.len() as u32 {
         let b = Block(b);
-        if region.contains(&b) {
+        if region.contains(&b) || !f.dominates(header, b) {
             continue;
         }
-        if f.block_uses(b).into_iter().any(&in_region) {
+        let mut reads = false;
+        f.each_use(b, |v| reads |= in_region(v));
+        if reads {
             return false;
         }
     }
@@ -363,9 +366,33 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             Class::I64,
         ));
     }
-    let mut bad = flags[0];
-    for &x in &flags[1..] {
-        bad = at(f, Inst::Bin(IOp::Or, bad, Rhs::V(x)), Class::I64);
+    // What the enclosing loop computes the same way every time is one
+    // value, nonzero when the copy cannot run (it can leave that loop);
+    // the rest are tests, each a branch to the checked loop.
+    let mut tests = Vec::new();
+    if let Some(parent) = f.loops[l].parent {
+        let outer = &f.loops[parent].blocks;
+        let mut memo = HashMap::new();
+        let mut moves = |v: Value| varies(f, &def, outer, &mut memo, v);
+        let (mut fixed, mut var) = (Vec::new(), Vec::new());
+        for &x in &flags {
+            match f.insts[x.0 as usize] {
+                Inst::Set(t) if moves(x) => var.push((x, t)),
+                _ => fixed.push(x),
+            }
+        }
+        let sets: Vec<Value> = var.iter().map(|&(x, _)| x).collect();
+        f.blocks[pre.0 as usize].insts.retain(|v| !sets.contains(v));
+        for (_, t) in var {
+            if !tests.contains(&t) {
+                tests.push(t);
+            }
+        }
+        flags = fixed;
+    }
+    let mut bad = flags.first().copied();
+    for &x in flags.iter().skip(1) {
+        bad = bad.map(|b| at(f, Inst::Bin(IOp::Or, b, Rhs::V(x)), Class::I64));
     }
 
     // The copy.
@@ -502,11 +529,30 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         to: b,
         args: vec![],
     };
-    f.blocks[pre.0 as usize].term = Some(Term::Branch(
-        Test::I(Cond::Ne, bad, Rhs::K(0)),
-        to(slow),
-        to(fast),
-    ));
+    // From the preheader through each test to the copy.
+    let mut from = pre;
+    let mut branches: Vec<Test> = bad
+        .map(|b| Test::I(Cond::Ne, b, Rhs::K(0)))
+        .into_iter()
+        .collect();
+    branches.extend(tests);
+    for (k, &t) in branches.iter().enumerate() {
+        let next = if k + 1 == branches.len() {
+            fast
+        } else {
+            let b = Block(f.blocks.len() as u32);
+            f.blocks.push(BlockData {
+                pc,
+                ..Default::default()
+            });
+            b
+        };
+        f.blocks[from.0 as usize].term = Some(Term::Branch(t, to(slow), to(next)));
+        from = next;
+    }
+    if branches.is_empty() {
+        f.blocks[pre.0 as usize].term = Some(Term::Jump(to(fast)));
+    }
 
     // The checked loop runs only when the unchecked one cannot.
     for &b in &region {
@@ -624,6 +670,30 @@ fn last_axis(f: &Func, body: &[Block], checks: &[Check], a: Value) -> Option<(i3
         Width::W8 => 1,
     };
     Some((last?, size))
+}
+
+/// Does `v` (of the versioning test, or from before it) depend on a value
+/// defined in blocks `outer`?
+fn varies(
+    f: &Func,
+    def: &[Option<Block>],
+    outer: &[Block],
+    memo: &mut HashMap<Value, bool>,
+    v: Value,
+) -> bool {
+    if let Some(&r) = memo.get(&v) {
+        return r;
+    }
+    let r = match def.get(v.0 as usize).copied().flatten() {
+        Some(b) => outer.contains(&b),
+        // Made for the test: through its operands.
+        None => f.insts[v.0 as usize]
+            .args()
+            .into_iter()
+            .any(|a| varies(f, def, outer, memo, a)),
+    };
+    memo.insert(v, r);
+    r
 }
 
 /// Is `v` computed from values defined before the loop, by integer
