@@ -233,6 +233,158 @@ fn program(seed: u64) -> String {
     )
 }
 
+/// A statement over index `j` for the loop shapes: element reads and writes
+/// of contiguous arrays, a strided view and a 2-D array's row at constant
+/// columns, any of which may run past the bounds.
+fn shape_stmt(r: &mut Rng) -> String {
+    match r.below(9) {
+        0 => format!("arr[j] = {}", float_expr(r, 1)),
+        1 => "s += arr[j - 1] * 0.5".to_string(),
+        2 => format!("w[j] = {}", float_expr(r, 1)),
+        3 => "s += w[j]".to_string(),
+        4 => "g[j, 0] = g[j, 1] + g[j, 2] * 0.5".to_string(),
+        5 => "g[i % 3, j] -= g[j % 3, 2]".to_string(),
+        6 => format!("flags[j] = {}", int_expr(r, 1)),
+        7 => "if flags[j]:\n                a += j".to_string(),
+        _ => format!("iarr[j % 4, j] = {}", int_expr(r, 1)),
+    }
+}
+
+/// A statement of the number and element operations native code does
+/// through runtime functions or several instructions: conversions to int
+/// (from NaN and infinities too), rounding, powers, shifts by any count,
+/// float `//` and `%`, NaN tests, narrow-dtype elements, ranges with steps.
+fn op_stmt(r: &mut Rng) -> String {
+    let fx = float_expr(r, 1);
+    let ix = int_expr(r, 1);
+    match r.below(16) {
+        0 => format!("t += int({fx})"),
+        1 => format!("t += math.floor({fx}) - math.ceil({fx})"),
+        2 => format!("t += round({fx}) + round({fx} + 0.5)"),
+        3 => format!(
+            "s += round({fx}, {})",
+            r.pick(&["0", "1", "2", "-1", "i % 4"])
+        ),
+        4 => format!(
+            "t += ({ix}) ** {}",
+            r.pick(&["2", "3", "0", "i % 4", "-1", "b % 3"])
+        ),
+        5 => format!(
+            "s += abs({fx}) ** {}",
+            r.pick(&["2.0", "0.5", "-1.5", "s", "x"])
+        ),
+        6 => format!("s += ({fx}) ** {}", r.pick(&["-1.0", "2.0", "3.0"])),
+        7 => format!(
+            "t += ({ix}) << {}",
+            r.pick(&["3", "i % 70", "b % 5 - 1", "63"])
+        ),
+        8 => format!(
+            "t += ({ix}) >> {}",
+            r.pick(&["2", "i % 70", "b % 5 - 1", "64"])
+        ),
+        9 => format!(
+            "s += ({fx}) // {}",
+            r.pick(&["0.75", "s", "x - 0.5", "-2.0"])
+        ),
+        10 => format!(
+            "s += ({fx}) % {}",
+            r.pick(&["0.75", "s", "x - 0.5", "-2.0"])
+        ),
+        11 => format!("t += math.isnan({fx}) + 2 * math.isinf({fx}) + 4 * math.isfinite({fx})"),
+        12 => format!(
+            "n32[i % 5] = n32[(i + 1) % 5] + n32[i % 3] * {}",
+            r.pick(&["3", "100003", "-7"])
+        ),
+        13 => format!("f32[i % 4, i % 2] = f32[(i + 1) % 4, 1] * {fx}"),
+        14 => format!("u8[i % 6] = u8[(i + 2) % 6] * 3 + u8[i % 4]\n        t += u8[i % 6]"),
+        _ => format!(
+            "for k in range({}, {}, {}):\n            t += k",
+            r.pick(&["i", "0", "n", "-3"]),
+            r.pick(&["n", "-2", "i % 7", "10"]),
+            r.pick(&["2", "-1", "-3", "5", "b % 3 - 1"])
+        ),
+    }
+}
+
+/// One random program of the operations of [`op_stmt`] in a loop.
+fn op_program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d | 1);
+    let body: Vec<String> = (0..1 + r.below(4))
+        .map(|_| format!("        {}", op_stmt(&mut r)))
+        .collect();
+    let n = r.below(25);
+    let x = r.pick(&["0.5", "-1.25", "3.0", "1e300", "-0.0"]);
+    format!(
+        "import math\nimport numpy as np\n\n\
+         def f(n, x):\n    a = 1\n    b = 3\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    \
+         n32 = np.ones(5, dtype=np.int32)\n    f32 = np.ones((4, 2), dtype=np.float32)\n    \
+         u8 = np.ones(6, dtype=np.uint8)\n    \
+         for i in range(n):\n{}\n        a = a + i % 3\n    print(a, b, t, s, n32, f32, u8)\n    return s\n\n\
+         print(f({n}, {x}))\n",
+        body.join("\n")
+    )
+}
+
+/// One random program of loop shapes the native tier optimises apart: while
+/// loops counting up or down by constant or variable steps, loops nested
+/// in loops (entered from the side when an inner one exits), rows fixed
+/// outside the inner loop, choices between two integers.
+fn shape_program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    let mut body = Vec::new();
+    for _ in 0..1 + r.below(3) {
+        let stmts: Vec<String> = (0..1 + r.below(2)).map(|_| shape_stmt(&mut r)).collect();
+        let inner = stmts.join("\n            ");
+        let line = match r.below(6) {
+            0 | 1 => {
+                let lo = r.pick(&["0", "i % 3", "-1", "b % 4"]);
+                let hi = r.pick(&["m % 5", "4", "n % 6", "3", "m"]);
+                let step = r.pick(&["1", "2", "3", "1 + b % 3", "k"]);
+                let cmp = r.pick(&["<", "<="]);
+                format!(
+                    "j = {lo}\n        while j {cmp} {hi}:\n            {inner}\n            j += {step}"
+                )
+            }
+            2 => {
+                let hi = r.pick(&["m % 5", "3", "n % 4", "a % 8"]);
+                let lo = r.pick(&["0", "-1", "2"]);
+                let step = r.pick(&["1", "2"]);
+                let cmp = r.pick(&[">", ">="]);
+                format!(
+                    "j = {hi}\n        while j {cmp} {lo}:\n            {inner}\n            j -= {step}"
+                )
+            }
+            3 => format!(
+                "for j in range({}, {}):\n            {inner}",
+                r.pick(&["0", "1", "-2", "c"]),
+                r.pick(&["m % 5", "4", "n % 5", "m"])
+            ),
+            4 => format!(
+                "if a % 2 == 0:\n            a = a // 2\n        else:\n            a = {} * a + 1\n        b = {} if a > b else b",
+                r.pick(&["3", "5"]),
+                int_expr(&mut r, 1)
+            ),
+            _ => format!(
+                "if i % {} == 1:\n            print(i, a, s)\n        c = (c + a) % 5",
+                2 + r.below(4)
+            ),
+        };
+        body.push(format!("        {line}"));
+    }
+    let n = r.below(30);
+    let m = r.below(10);
+    let x = r.pick(&["0.5", "-1.25", "3.0"]);
+    format!(
+        "import numpy as np\n\n\
+         def f(n, x, m):\n    a = 7\n    b = 3\n    c = 1\n    k = 1 + m % 3\n    s = x\n    \
+         arr = np.zeros(8)\n    w = arr[::2]\n    g = np.ones((5, 3))\n    \
+         iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
+         for i in range(n):\n{}\n    print(a, b, c, s, arr.sum(), g.sum(), iarr.sum(), flags)\n    return s\n\n\
+         print(f({n}, {x}, {m}))\n",
+        body.join("\n")
+    )
+}
+
 #[derive(Clone, Default)]
 struct Sink(Rc<RefCell<Vec<u8>>>);
 
@@ -283,8 +435,9 @@ fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
     (out, end)
 }
 
-#[test]
-fn random_programs_agree_across_tiers() {
+/// Runs the programs `gen` makes for seeds 1..=cases (or `KILN_TIER_SEED`)
+/// in every tier, with and without a fuel budget; they must agree.
+fn agree_across_tiers(gen: fn(u64) -> String) {
     let cases: u64 = std::env::var("KILN_TIER_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -295,7 +448,7 @@ fn random_programs_agree_across_tiers() {
     };
     let (mut ran, mut raised, mut failures) = (0, 0, Vec::new());
     for seed in seeds {
-        let src = program(seed);
+        let src = gen(seed);
         let interp = run(&src, Tier::Interp, None);
         if interp.1.starts_with("compile error") {
             // The generator writes only what the subset accepts.
@@ -352,6 +505,21 @@ fn random_programs_agree_across_tiers() {
         ran == 0 || (raised > 0 && raised < ran),
         "{raised} of {ran} raised"
     );
+}
+
+#[test]
+fn random_programs_agree_across_tiers() {
+    agree_across_tiers(program);
+}
+
+#[test]
+fn loop_shapes_agree_across_tiers() {
+    agree_across_tiers(shape_program);
+}
+
+#[test]
+fn number_operations_agree_across_tiers() {
+    agree_across_tiers(op_program);
 }
 
 #[test]

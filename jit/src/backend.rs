@@ -83,15 +83,18 @@ pub trait Asm {
     fn fstore(&mut self, base: PReg, off: i32, s: PReg);
 
     /// `d = a op b`, 64-bit wrapping, with Python's `//`, `%` (b not zero;
-    /// `MIN // -1` wraps), `min` and `max` (see `ir::IOp`).
+    /// `MIN // -1` wraps), `min` and `max`, shifts by `b` mod 64, unsigned
+    /// division (see `ir::IOp`).
     fn alu(&mut self, op: IOp, d: PReg, a: PReg, b: Src);
     /// `Neg`, `Not`, `Abs` (wrapping).
     fn un(&mut self, op: UnOp, d: PReg, a: PReg);
     /// `d = a op b` on float64 (`Min`/`Max` as `ir::FOp` says).
     fn falu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg);
-    /// `FNeg`, `FAbs`, `FSqrt`.
+    /// `FNeg`, `FAbs`, `FSqrt`, `F32`.
     fn fun(&mut self, op: UnOp, d: PReg, a: PReg);
     fn itof(&mut self, d: PReg, s: PReg);
+    /// `d` = float `s` truncated to int64 (it fits).
+    fn ftoi(&mut self, d: PReg, s: PReg);
 
     /// `d = (a c b) ? 1 : 0`.
     fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src);
@@ -100,6 +103,9 @@ pub trait Asm {
     fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg);
     fn branch(&mut self, c: Cond, a: PReg, b: Src, l: Self::Label);
     fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
+    /// Jumps to `l` when `a c b` does not hold (an unordered compare
+    /// included).
+    fn fbranch_not(&mut self, c: FCond, a: PReg, b: PReg, l: Self::Label);
     fn jump(&mut self, l: Self::Label);
     /// Counts one unit of fuel in the fuel register. When that spends the
     /// window's last unit, takes the next window with `crate::fuel::refuel`

@@ -18,6 +18,7 @@ use crate::ir::{
 };
 use crate::layout::*;
 use crate::regalloc::{Alloc, Loc, PReg};
+use crate::scalar;
 
 /// Where the code of a function ended up, in bytes from its start (the
 /// entry sequence is at 0).
@@ -315,7 +316,10 @@ impl<A: Asm> E<'_, A> {
                 self.done(v, d);
             }
             Inst::Bin(op, x, r) => {
-                let reg = matches!(op, IOp::FloorDiv | IOp::Mod | IOp::Min | IOp::Max);
+                let reg = matches!(
+                    op,
+                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::Min | IOp::Max
+                );
                 let x = self.gp(x, 0);
                 let b = self.src(r, 1, reg);
                 let d = self.dst(v);
@@ -335,9 +339,13 @@ impl<A: Asm> E<'_, A> {
                         let x = self.gp(x, 0);
                         self.a.un(op, d, x);
                     }
-                    UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt => {
+                    UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt | UnOp::F32 => {
                         let x = self.fp(x, 0);
                         self.a.fun(op, d, x);
+                    }
+                    UnOp::FToI => {
+                        let x = self.fp(x, 0);
+                        self.a.ftoi(d, x);
                     }
                     UnOp::IToF => {
                         let x = self.gp(x, 0);
@@ -370,6 +378,12 @@ impl<A: Asm> E<'_, A> {
                 self.done(v, d);
             }
             Inst::Select(t, x, y) => self.select(v, t, x, y),
+            Inst::Field(a, off) => {
+                let base = self.gp(a, 0);
+                let d = self.dst(v);
+                self.a.load(Width::W64, d, base, off);
+                self.done(v, d);
+            }
             Inst::Load(w, addr, off) => {
                 let base = self.gp(addr, 0);
                 let d = self.dst(v);
@@ -396,6 +410,14 @@ impl<A: Asm> E<'_, A> {
                     CFn::Release => RUNTIME.release as usize,
                     CFn::Math1(k) => RUNTIME.math1[k as usize] as usize,
                     CFn::Atan2 => RUNTIME.atan2 as usize,
+                    CFn::PowI => scalar::pow_i64 as *const () as usize,
+                    CFn::PowF => scalar::pow_f64 as *const () as usize,
+                    CFn::RoundN => scalar::round_f64 as *const () as usize,
+                    CFn::FloorDivF => scalar::floordiv_f64(),
+                    CFn::ModF => scalar::mod_f64(),
+                    CFn::GetElem => scalar::get_elem as *const () as usize,
+                    CFn::SetElemI => scalar::set_elem_i as *const () as usize,
+                    CFn::SetElemF => scalar::set_elem_f as *const () as usize,
                 };
                 let (mut g, mut fl) = (Vec::new(), Vec::new());
                 for &x in args {
@@ -652,7 +674,7 @@ impl<A: Asm> E<'_, A> {
                 match test {
                     // Falls through to the taken side: the negated test
                     // jumps to the other.
-                    Test::I(c, x, r) if Some(yes.to) == next => {
+                    _ if Some(yes.to) == next => {
                         let l = if mn {
                             let l = self.a.new_label();
                             self.tramps.push((l, no.clone()));
@@ -660,7 +682,13 @@ impl<A: Asm> E<'_, A> {
                         } else {
                             self.labels[no.to.0 as usize]
                         };
-                        self.test_branch(&Test::I(c.negate(), *x, *r), l);
+                        match *test {
+                            Test::I(c, x, r) => self.test_branch(&Test::I(c.negate(), x, r), l),
+                            Test::F(c, x, y) => {
+                                let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                                self.a.fbranch_not(c, x, y, l);
+                            }
+                        }
                         self.moves(yes);
                     }
                     _ => {

@@ -298,6 +298,17 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
     if head {
         return false;
     }
+    // Another call resuming at the same entry (the copy of this call in a
+    // loop's side copy, which the interpreter enters after it ran the
+    // call) still needs that entry: the two are inlined together or not
+    // at all, and one at a time that is not at all.
+    let shared = f.blocks.iter().enumerate().any(|(i, bd)| {
+        i != blk.0 as usize
+            && matches!(bd.term, Some(Term::Call { resume, .. }) if resume == s.resume)
+    });
+    if shared {
+        return false;
+    }
     // What the caller reads after the call: the resume entry's loads.
     let rb = f.blocks[s.resume.0 as usize].clone();
     let Some(Term::Jump(rjump)) = rb.term.clone() else {

@@ -107,8 +107,11 @@ pub enum IOp {
     And,
     Or,
     Xor,
-    /// Arithmetic shift right by 0..64.
+    /// Arithmetic shift right, and shift left, by the amount mod 64.
     Sar,
+    Shl,
+    /// Unsigned division (the divisor is not zero).
+    UDiv,
     /// Python's `//` (floored; the divisor is not zero).
     FloorDiv,
     /// Python's `%` (the divisor's sign; the divisor is not zero).
@@ -140,6 +143,10 @@ pub enum UnOp {
     FSqrt,
     /// int64 to float64.
     IToF,
+    /// float64 to int64, truncating (the value fits).
+    FToI,
+    /// Rounded to float32 and back.
+    F32,
     /// A float64's bits as an int64 and back (no conversion).
     FBits,
     IBits,
@@ -175,6 +182,19 @@ pub enum CFn {
     /// `RUNTIME.math1[k]`.
     Math1(u16),
     Atan2,
+    /// Python's `**`, `//`, `%` and `round(x, n)` on numbers, where the
+    /// operation cannot raise (see `crate::scalar`).
+    PowI,
+    PowF,
+    FloorDivF,
+    ModF,
+    RoundN,
+    /// An element of any dtype read as its register's bits, and written
+    /// from an int64 or float64 (the array, the element's address; the
+    /// value as a float argument).
+    GetElem,
+    SetElemI,
+    SetElemF,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -191,8 +211,11 @@ pub enum Inst {
     Set(Test),
     /// `test ? a : b`.
     Select(Test, Value, Value),
-    /// `[addr + off]`.
+    /// `[addr + off]`: an element of an array.
     Load(Width, Value, i32),
+    /// A word of an array's header at `off` (its data pointer, shape or
+    /// strides), which nothing changes while the array lives.
+    Field(Value, i32),
     Store(Width, Value, i32, Value),
     CallC(CFn, Vec<Value>),
     /// `x + k`, computed only where an exit writes it back (never placed
@@ -293,7 +316,7 @@ impl Inst {
                 v.push(*a);
                 v.push(*b)
             }
-            Inst::Load(_, a, _) => v.push(*a),
+            Inst::Load(_, a, _) | Inst::Field(a, _) => v.push(*a),
             Inst::Store(_, a, _, x) => {
                 v.push(*a);
                 v.push(*x)
@@ -321,7 +344,9 @@ impl Inst {
                 *a = f(*a);
                 *b = f(*b)
             }
-            Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Offset(a, _) => *a = f(*a),
+            Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Field(a, _) | Inst::Offset(a, _) => {
+                *a = f(*a)
+            }
             Inst::Set(t) | Inst::Guard(t, _) => test(t),
             Inst::Select(t, a, b) => {
                 test(t);
@@ -361,7 +386,10 @@ impl Inst {
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
                 | Inst::Rt { .. }
-                | Inst::CallC(CFn::Retain | CFn::Release, _)
+                | Inst::CallC(
+                    CFn::Retain | CFn::Release | CFn::SetElemI | CFn::SetElemF,
+                    _
+                )
         )
     }
 }
@@ -715,6 +743,9 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
 /// The bytecode's shape: which instructions start blocks, the loop heads,
 /// and the slots live into every instruction.
 struct Shape {
+    /// Constant registers no instruction writes: each holds its value
+    /// (the caller's frame setup put it there) from entry on.
+    konst: Vec<Option<u64>>,
     leader: Vec<bool>,
     loop_head: Vec<bool>,
     /// The slots live into instruction `pc`, in increasing order:
@@ -764,6 +795,20 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         .enumerate()
         .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
         .collect();
+    let mut konst = vec![None; nregs];
+    for (k, &bits) in p.kvals.iter().enumerate() {
+        if let Some(c) = konst.get_mut(p.kbase as usize + k) {
+            *c = Some(bits);
+        }
+    }
+    for e in &fx {
+        if e.all {
+            konst.iter_mut().for_each(|c| *c = None);
+        }
+        for &d in &e.defs {
+            konst[d as usize] = None;
+        }
+    }
     // Sets of slots, `words` words each, one per instruction.
     let words = nregs.div_ceil(64).max(1);
     let mut live_in = vec![0u64; n * words];
@@ -807,13 +852,19 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
         for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
             let mut b = bits;
             while b != 0 {
-                live.push((w * 64) as u16 + b.trailing_zeros() as u16);
+                let r = (w * 64) as u16 + b.trailing_zeros() as u16;
+                // A constant register is never a block parameter nor
+                // written back: it is its constant wherever it is read.
+                if konst[r as usize].is_none() {
+                    live.push(r);
+                }
                 b &= b - 1;
             }
         }
     }
     live_at.push(live.len() as u32);
     Shape {
+        konst,
         leader,
         loop_head,
         live,
@@ -846,6 +897,15 @@ struct Builder<'a> {
     at: Vec<Option<Block>>,
     /// Preheader of each loop head.
     pre: Vec<Option<Block>>,
+    /// The same in the side copies of outermost loops (see [`build`]).
+    side_at: Vec<Option<Block>>,
+    side_pre: Vec<Option<Block>>,
+    /// The outermost loop (head, last instruction) whose side copy is being
+    /// lowered.
+    side: Option<(usize, usize)>,
+    /// A loop head that a backward jump enters through its preheader: the
+    /// test of a while loop, lowered again before the loop.
+    into: Option<usize>,
     uf: Vec<u32>,
     want: Vec<Want>,
     conflict: Option<String>,
@@ -935,7 +995,10 @@ impl<'a> Builder<'a> {
         if let Some(v) = self.defs[r as usize] {
             return v;
         }
-        let v = self.emit(Inst::LoadSlot(r));
+        let v = match self.shape.konst[r as usize] {
+            Some(bits) => self.emit(Inst::Const(bits)),
+            None => self.emit(Inst::LoadSlot(r)),
+        };
         self.defs[r as usize] = Some(v);
         v
     }
@@ -1010,10 +1073,23 @@ impl<'a> Builder<'a> {
     /// current block: into a loop through its preheader, around it (a
     /// backward jump) to its header.
     fn edge(&mut self, t: usize, from: usize) -> Edge {
-        let pre = if t > from { self.pre[t] } else { None };
-        let to = pre.or(self.at[t]).expect("a jump target starts a block");
+        let to = self.target(t, t > from || self.into == Some(t));
         let args = self.live_values(t);
         Edge { to, args }
+    }
+
+    /// The block of instruction `t` as a jump reaches it: a loop's
+    /// preheader when it comes from before the loop (`into`), else its
+    /// header. In a side copy, what is inside the copied loop is the
+    /// copy's, and its head the loop's own preheader.
+    fn target(&self, t: usize, into: bool) -> Block {
+        let (at, pre) = match self.side {
+            Some((h, e)) if t > h && t <= e => (&self.side_at, &self.side_pre),
+            Some((h, _)) if t == h => return self.pre[h].expect("a loop head has a preheader"),
+            _ => (&self.at, &self.pre),
+        };
+        let p = if into { pre[t] } else { None };
+        p.or(at[t]).expect("a jump target starts a block")
     }
 
     fn finish(&mut self, t: Term) {
@@ -1048,18 +1124,18 @@ impl<'a> Builder<'a> {
         for (axis, &i) in idx.iter().enumerate() {
             let axis = axis as i32;
             let i = self.geti(i);
-            let n = self.emit(Inst::Load(Width::W64, a, SHAPE + 8 * axis));
+            let n = self.emit(Inst::Field(a, SHAPE + 8 * axis));
             let wrapped = self.emit(Inst::Bin(IOp::Add, i, Rhs::V(n)));
             let j = self.emit(Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), wrapped, i));
             self.guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), pc);
-            let s = self.emit(Inst::Load(Width::W64, a, STRIDES + 8 * axis));
+            let s = self.emit(Inst::Field(a, STRIDES + 8 * axis));
             let o = self.emit(Inst::Bin(IOp::Mul, j, Rhs::V(s)));
             off = Some(match off {
                 None => o,
                 Some(acc) => self.emit(Inst::Bin(IOp::Add, acc, Rhs::V(o))),
             });
         }
-        let data = self.emit(Inst::Load(Width::W64, a, DATA));
+        let data = self.emit(Inst::Field(a, DATA));
         self.constrain(data, Want::Ptr);
         let addr = self.emit(Inst::Bin(IOp::Add, data, Rhs::V(off.expect("an index"))));
         self.constrain(addr, Want::Ptr);
@@ -1087,6 +1163,83 @@ impl<'a> Builder<'a> {
         let x = self.geti(r);
         let v = self.emit(Inst::Un(UnOp::IToF, x));
         self.constrain(v, Want::F64);
+        v
+    }
+
+    fn fconst(&mut self, x: f64) -> Value {
+        let v = self.const_(x.to_bits());
+        self.constrain(v, Want::F64);
+        v
+    }
+
+    fn un(&mut self, op: UnOp, x: Value, w: Want) -> Value {
+        let v = self.emit(Inst::Un(op, x));
+        self.constrain(v, w);
+        v
+    }
+
+    fn bin(&mut self, op: IOp, x: Value, y: Rhs) -> Value {
+        let v = self.emit(Inst::Bin(op, x, y));
+        self.constrain(v, Want::Gp);
+        v
+    }
+
+    fn fset(&mut self, t: Test) -> Value {
+        let v = self.emit(Inst::Set(t));
+        self.constrain(v, Want::Gp);
+        v
+    }
+
+    /// Leaves at `pc` unless float `x` truncates into int64's range (not
+    /// NaN, not infinite): what `int(x)` raises for, and `math.floor`,
+    /// `math.ceil` and `round` too (each rounds within the range exactly
+    /// when `x` is in it).
+    fn fits_i64(&mut self, x: Value, pc: usize) {
+        const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+        let (lo, hi) = (self.fconst(-TWO_63), self.fconst(TWO_63));
+        self.guard(Test::F(FCond::Ne, x, x), pc);
+        self.guard(Test::F(FCond::Lt, x, lo), pc);
+        self.guard(Test::F(FCond::Le, hi, x), pc);
+    }
+
+    /// Python's rounding of float `x` (known to fit int64) to an int:
+    /// `t`, its truncation, moved by the fraction `x - t` (exact).
+    fn round_to_int(&mut self, op: Op, x: Value) -> Value {
+        let t = self.un(UnOp::FToI, x, Want::Gp);
+        let tf = self.un(UnOp::IToF, t, Want::F64);
+        match op {
+            Op::FloorFI { .. } => {
+                let below = self.fset(Test::F(FCond::Lt, x, tf));
+                self.bin(IOp::Sub, t, Rhs::V(below))
+            }
+            Op::CeilFI { .. } => {
+                let above = self.fset(Test::F(FCond::Lt, tf, x));
+                self.bin(IOp::Add, t, Rhs::V(above))
+            }
+            _ => {
+                // Half to even: up past +0.5, or at it from an odd t;
+                // down likewise.
+                let d = self.emit(Inst::FBin(FOp::Sub, x, tf));
+                self.constrain(d, Want::F64);
+                let (half, mhalf) = (self.fconst(0.5), self.fconst(-0.5));
+                let odd = self.bin(IOp::And, t, Rhs::K(1));
+                let past = self.fset(Test::F(FCond::Lt, half, d));
+                let at = self.fset(Test::F(FCond::Eq, d, half));
+                let tie = self.bin(IOp::And, at, Rhs::V(odd));
+                let up = self.bin(IOp::Or, past, Rhs::V(tie));
+                let past = self.fset(Test::F(FCond::Lt, d, mhalf));
+                let at = self.fset(Test::F(FCond::Eq, d, mhalf));
+                let tie = self.bin(IOp::And, at, Rhs::V(odd));
+                let down = self.bin(IOp::Or, past, Rhs::V(tie));
+                let r = self.bin(IOp::Add, t, Rhs::V(up));
+                self.bin(IOp::Sub, r, Rhs::V(down))
+            }
+        }
+    }
+
+    fn callc(&mut self, f: CFn, args: Vec<Value>, w: Want) -> Value {
+        let v = self.emit(Inst::CallC(f, args));
+        self.constrain(v, w);
         v
     }
 
@@ -1332,6 +1485,189 @@ impl<'a> Builder<'a> {
                 self.set_test(a, Test::F(FCond::Ne, x, z));
             }
             NotB { a, b } => self.ibin_k(IOp::Xor, a, b, 1),
+            FToI { a, b } => {
+                let x = self.getf(b);
+                self.fits_i64(x, pc);
+                let t = self.un(UnOp::FToI, x, Want::Gp);
+                self.seti(a, t);
+            }
+            FloorFI { a, b } | CeilFI { a, b } | RoundFI { a, b } => {
+                let x = self.getf(b);
+                self.fits_i64(x, pc);
+                let r = self.round_to_int(op, x);
+                self.seti(a, r);
+            }
+            ClassF { a, b, k } => {
+                let x = self.getf(b);
+                let inf = self.fconst(f64::INFINITY);
+                let t = match k {
+                    0 => Test::F(FCond::Ne, x, x),
+                    1 => {
+                        let ax = self.un(UnOp::FAbs, x, Want::F64);
+                        Test::F(FCond::Eq, ax, inf)
+                    }
+                    _ => {
+                        let ax = self.un(UnOp::FAbs, x, Want::F64);
+                        Test::F(FCond::Lt, ax, inf)
+                    }
+                };
+                self.set_test(a, t);
+            }
+            Norm { a, b, k } => {
+                use typer::DType;
+                let d = vm::interp::DTYPES
+                    .get(k as usize)
+                    .copied()
+                    .unwrap_or(DType::I64);
+                if d.is_float() {
+                    let x = self.getf(b);
+                    let v = self.un(UnOp::F32, x, Want::F64);
+                    self.setf(a, v);
+                } else {
+                    let x = self.geti(b);
+                    let signed = |s: &mut Self, bits: i64| {
+                        let l = s.bin(IOp::Shl, x, Rhs::K(64 - bits));
+                        s.bin(IOp::Sar, l, Rhs::K(64 - bits))
+                    };
+                    let v = match d {
+                        DType::Bool => self.fset(Test::I(Cond::Ne, x, Rhs::K(0))),
+                        DType::I8 => signed(self, 8),
+                        DType::I16 => signed(self, 16),
+                        DType::I32 => signed(self, 32),
+                        DType::U8 => self.bin(IOp::And, x, Rhs::K(0xff)),
+                        DType::U16 => self.bin(IOp::And, x, Rhs::K(0xffff)),
+                        DType::U32 => self.bin(IOp::And, x, Rhs::K(0xffff_ffff)),
+                        _ => x,
+                    };
+                    self.seti(a, v);
+                }
+            }
+            ShlI { a, b, c } | ShrI { a, b, c } | PowI { a, b, c } => {
+                let y = self.geti(c);
+                self.guard(Test::I(Cond::Lt, y, Rhs::K(0)), pc);
+                let x = self.geti(b);
+                let v = match op {
+                    // Past 63 places: 0.
+                    ShlI { .. } => {
+                        let s = self.bin(IOp::Shl, x, Rhs::V(y));
+                        let z = self.const_(0);
+                        let v = self.emit(Inst::Select(Test::I(Cond::Ge, y, Rhs::K(64)), z, s));
+                        self.constrain(v, Want::Gp);
+                        v
+                    }
+                    // Past 63 places: the sign.
+                    ShrI { .. } => {
+                        let m = self.bin(IOp::Min, y, Rhs::K(63));
+                        self.bin(IOp::Sar, x, Rhs::V(m))
+                    }
+                    _ => self.callc(CFn::PowI, vec![x, y], Want::Gp),
+                };
+                self.seti(a, v);
+            }
+            PowF { a, b, c } => {
+                let (x, y) = (self.getf(b), self.getf(c));
+                // 0.0 ** a finite negative number raises.
+                let zero = self.fconst(0.0);
+                let inf = self.fconst(f64::INFINITY);
+                let z = self.fset(Test::F(FCond::Eq, x, zero));
+                let neg = self.fset(Test::F(FCond::Lt, y, zero));
+                let ay = self.un(UnOp::FAbs, y, Want::F64);
+                let fin = self.fset(Test::F(FCond::Lt, ay, inf));
+                let zn = self.bin(IOp::And, z, Rhs::V(neg));
+                let bad = self.bin(IOp::And, zn, Rhs::V(fin));
+                self.guard(Test::I(Cond::Ne, bad, Rhs::K(0)), pc);
+                let v = self.callc(CFn::PowF, vec![x, y], Want::F64);
+                self.setf(a, v);
+            }
+            FloorDivF { a, b, c } | ModF { a, b, c } => {
+                let y = self.getf(c);
+                self.nonzero_f(y, pc);
+                let x = self.getf(b);
+                let f = if matches!(op, FloorDivF { .. }) {
+                    CFn::FloorDivF
+                } else {
+                    CFn::ModF
+                };
+                let v = self.callc(f, vec![x, y], Want::F64);
+                self.setf(a, v);
+            }
+            RoundFN { a, b, c } => {
+                let (x, n) = (self.getf(b), self.geti(c));
+                let v = self.callc(CFn::RoundN, vec![x, n], Want::F64);
+                self.setf(a, v);
+            }
+            Bound { a, .. } => {
+                let x = self.get(a);
+                self.guard(Test::I(Cond::Eq, x, Rhs::K(0)), pc);
+            }
+            ForPrep { a, v, t } => {
+                let (start, stop, step) = (self.geti(a), self.geti(a + 1), self.geti(a + 2));
+                self.guard(Test::I(Cond::Eq, step, Rhs::K(0)), pc);
+                // The range's ends low to high, and the step's size.
+                let up = Test::I(Cond::Gt, step, Rhs::K(0));
+                let sel = |s: &mut Self, x: Value, y: Value| {
+                    let v = s.emit(Inst::Select(up, x, y));
+                    s.constrain(v, Want::Gp);
+                    v
+                };
+                let lo = sel(self, start, stop);
+                let hi = sel(self, stop, start);
+                let neg = self.un(UnOp::Neg, step, Want::Gp);
+                let size = sel(self, step, neg);
+                let skip = self.edge(t as usize, pc);
+                let body = self.new_block(pc);
+                self.finish(Term::Branch(
+                    Test::I(Cond::Ge, lo, Rhs::V(hi)),
+                    skip,
+                    Edge {
+                        to: body,
+                        args: vec![],
+                    },
+                ));
+                self.cur = body;
+                // (hi - lo - 1) / size + 1, unsigned: the count fits 64 bits.
+                let span = self.bin(IOp::Sub, hi, Rhs::V(lo));
+                let span = self.bin(IOp::Add, span, Rhs::K(-1));
+                let q = self.bin(IOp::UDiv, span, Rhs::V(size));
+                let count = self.bin(IOp::Add, q, Rhs::K(1));
+                self.seti(a + 1, count);
+                self.seti(v, start);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            ForLoop { a, v, t } => {
+                let count = self.geti(a + 1);
+                let left = self.bin(IOp::Add, count, Rhs::K(-1));
+                let (again, out) = (self.new_block(pc), self.new_block(pc));
+                self.finish(Term::Branch(
+                    Test::I(Cond::Ne, left, Rhs::K(0)),
+                    Edge {
+                        to: again,
+                        args: vec![],
+                    },
+                    Edge {
+                        to: out,
+                        args: vec![],
+                    },
+                ));
+                let defs = self.defs.clone();
+                self.cur = out;
+                self.seti(a + 1, left);
+                let done = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(done));
+                self.defs = defs;
+                self.cur = again;
+                // The fuel exit executes the ForLoop again: nothing set yet.
+                let ex = self.exit(pc, false);
+                self.emit(Inst::Fuel(ex));
+                let (i, step) = (self.geti(a), self.geti(a + 2));
+                let x = self.bin(IOp::Add, i, Rhs::V(step));
+                self.seti(a + 1, left);
+                self.seti(a, x);
+                self.seti(v, x);
+                let e = self.edge(t as usize, pc);
+                self.finish(Term::Jump(e));
+            }
 
             Jmp { t } => {
                 let t = t as usize;
@@ -1475,6 +1811,34 @@ impl<'a> Builder<'a> {
                     self.emit(Inst::Store(Width::W64, addr, 0, x));
                 }
             }
+            GetE { a, b, c } | GetE2 { a, b, c } => {
+                let idx: &[u16] = if matches!(op, GetE2 { .. }) {
+                    &[c, c + 1]
+                } else {
+                    &[c]
+                };
+                let addr = self.element(b, idx, pc);
+                let arr = self.getp(b);
+                // The element's bits, as its dtype's register holds them.
+                let v = self.callc(CFn::GetElem, vec![arr, addr], Want::Gp);
+                self.set(a, v);
+            }
+            SetEI { a, b, c } | SetE2I { a, b, c } | SetEF { a, b, c } | SetE2F { a, b, c } => {
+                let idx: &[u16] = if matches!(op, SetE2I { .. } | SetE2F { .. }) {
+                    &[b, b + 1]
+                } else {
+                    &[b]
+                };
+                let addr = self.element(a, idx, pc);
+                let arr = self.getp(a);
+                let (f, x) = if matches!(op, SetEI { .. } | SetE2I { .. }) {
+                    let x = self.geti(c);
+                    (CFn::SetElemI, self.un(UnOp::IBits, x, Want::F64))
+                } else {
+                    (CFn::SetElemF, self.getf(c))
+                };
+                self.emit(Inst::CallC(f, vec![arr, addr, x]));
+            }
             Dup { a, b } => {
                 let x = self.getp(b);
                 self.emit(Inst::CallC(CFn::Retain, vec![x]));
@@ -1574,6 +1938,10 @@ pub fn build_open(
         defs: vec![None; p.nregs as usize],
         at: vec![None; n],
         pre: vec![None; n],
+        side_at: vec![None; n],
+        side_pre: vec![None; n],
+        side: None,
+        into: None,
         uf: Vec::new(),
         want: Vec::new(),
         conflict: None,
@@ -1586,6 +1954,17 @@ pub fn build_open(
     let after_call = |pc: usize| matches!(p.code[pc - 1], Op::Call { .. });
     let mut entries = vec![0];
     entries.extend((1..n).filter(|&pc| b.shape.loop_head[pc] || after_call(pc)));
+    // An entry inside an outermost loop (at an inner loop's head, after a
+    // call) would enter that loop from the side, and the loop would be no
+    // natural loop: such an entry goes to a copy of the loop's
+    // instructions instead (its side copy), whose jumps back to the
+    // loop's head go to the loop's preheader. The loop itself has one way
+    // in, so that what its inner loops compute the same way each time can
+    // leave them all, and the copy is the code as it would be without it.
+    let outer = outer_spans(p);
+    let side_of = |pc: usize| outer.iter().copied().find(|&(h, e)| h < pc && pc <= e);
+    let mut sides: Vec<(usize, usize)> = entries.iter().filter_map(|&pc| side_of(pc)).collect();
+    sides.dedup();
     for &pc in &entries {
         let e = b.new_block(pc);
         b.f.blocks[e.0 as usize].entry = true;
@@ -1597,6 +1976,16 @@ pub fn build_open(
         }
         if b.shape.leader[pc] {
             b.at[pc] = Some(b.new_block(pc));
+        }
+    }
+    for &(h, e) in &sides {
+        for pc in h + 1..=e {
+            if b.shape.loop_head[pc] {
+                b.side_pre[pc] = Some(b.new_block(pc));
+            }
+            if b.shape.leader[pc] {
+                b.side_at[pc] = Some(b.new_block(pc));
+            }
         }
     }
     for (pc, e) in b.f.entries.clone() {
@@ -1615,53 +2004,33 @@ pub fn build_open(
             b.set(v, x);
         }
         // From "before" the loop: through its preheader.
-        let edge = b.edge(pc, usize::MAX);
-        let edge = Edge {
-            to: b.pre[pc].unwrap_or(edge.to),
-            ..edge
-        };
-        b.finish(Term::Jump(edge));
+        b.side = side_of(pc);
+        let to = b.target(pc, true);
+        b.side = None;
+        let args = b.live_values(pc);
+        b.finish(Term::Jump(Edge { to, args }));
     }
     for pc in 0..n {
-        if let Some(pre) = b.pre[pc] {
+        for pre in [b.pre[pc], b.side_pre[pc]].into_iter().flatten() {
             b.start(pre, pc);
-            let to = b.at[pc].expect("a loop head starts a block");
+            let to = if Some(pre) == b.pre[pc] {
+                b.at[pc]
+            } else {
+                b.side_at[pc]
+            };
+            let to = to.expect("a loop head starts a block");
             let args = b.live_values(pc);
             b.finish(Term::Jump(Edge { to, args }));
         }
     }
-    let mut pc = 0;
-    while pc < n {
-        let blk = b.at[pc].expect("a leader");
-        b.start(blk, pc);
-        loop {
-            let op = p.code[pc];
-            if b.op(pc, op) {
-                b.f.lowered += 1;
-            } else {
-                b.f.unlowered += 1;
-                let x = b.exit(pc, false);
-                b.finish(Term::Exit(x));
-            }
-            pc += 1;
-            let ended = b.f.blocks[b.cur.0 as usize].term.is_some();
-            if pc >= n || b.shape.leader[pc] {
-                if !ended {
-                    // Falls through into the next leader.
-                    let e = b.edge(pc, pc - 1);
-                    b.finish(Term::Jump(e));
-                }
-                break;
-            }
-            if ended {
-                // Unreachable rest of a block (after a terminator that is
-                // not followed by a leader): still lowered, into a block
-                // no edge reaches.
-                let nb = b.new_block(pc);
-                b.at[pc] = Some(nb);
-                b.start(nb, pc);
-            }
+    lower(&mut b, 0, n, true);
+    for &(h, e) in &sides {
+        b.side = Some((h, e));
+        let first = (h + 1..=e).find(|&pc| b.shape.leader[pc]);
+        if let Some(first) = first {
+            lower(&mut b, first, e + 1, false);
         }
+        b.side = None;
     }
     if let Some(c) = b.conflict.take() {
         return Err(Unsupported(c));
@@ -1712,6 +2081,126 @@ pub fn build_open(
     remove_trivial_params(&mut f);
     unstep(&mut f);
     Ok(f)
+}
+
+/// Lowers the blocks of instructions `from..to` (`from` a leader) into
+/// the blocks made for them (the side copy's when `b.side` is set);
+/// `count`: they are the function's code, counted as lowered or not.
+fn lower(b: &mut Builder, from: usize, to: usize, count: bool) {
+    let p = b.p;
+    let n = p.code.len();
+    let mut pc = from;
+    while pc < to {
+        let blk = match b.side {
+            Some(_) => b.side_at[pc],
+            None => b.at[pc],
+        };
+        b.start(blk.expect("a leader"), pc);
+        loop {
+            let op = p.code[pc];
+            if let Some((t, end)) = rotation(b, pc) {
+                // `Jmp` to a while loop's test: the test again, here,
+                // entering the loop through its preheader.
+                b.into = Some(pc + 1);
+                for q in t..=end {
+                    let lowered = b.op(q, p.code[q]);
+                    debug_assert!(lowered, "a rotated test is native");
+                }
+                b.into = None;
+                b.f.lowered += count as usize;
+            } else if b.op(pc, op) {
+                b.f.lowered += count as usize;
+            } else {
+                b.f.unlowered += count as usize;
+                let x = b.exit(pc, false);
+                b.finish(Term::Exit(x));
+            }
+            pc += 1;
+            let ended = b.f.blocks[b.cur.0 as usize].term.is_some();
+            if pc >= n || b.shape.leader[pc] {
+                if !ended {
+                    // Falls through into the next leader.
+                    let e = b.edge(pc, pc - 1);
+                    b.finish(Term::Jump(e));
+                }
+                break;
+            }
+            if ended {
+                // Unreachable rest of a block (after a terminator that is
+                // not followed by a leader): still lowered, into a block
+                // no edge reaches.
+                let nb = b.new_block(pc);
+                match b.side {
+                    Some(_) => b.side_at[pc] = Some(nb),
+                    None => b.at[pc] = Some(nb),
+                }
+                b.start(nb, pc);
+            }
+        }
+    }
+}
+
+/// A while loop's shape, `Jmp test; head: body; test: ...; if c goto
+/// head`: for the `Jmp` at `pc`, the test's instructions `t..=end` when
+/// they are a few native ones whose last jumps back to `pc + 1`, a loop
+/// head (the loop is then entered at its head only, through its
+/// preheader, with the test done before it).
+fn rotation(b: &Builder, pc: usize) -> Option<(usize, usize)> {
+    let code = &b.p.code;
+    let Op::Jmp { t } = code[pc] else {
+        return None;
+    };
+    let t = t as usize;
+    if t <= pc + 1 || !b.shape.loop_head[pc + 1] {
+        return None;
+    }
+    const MOST: usize = 8;
+    for (end, &op) in code.iter().enumerate().skip(t).take(MOST) {
+        let props = op.props();
+        if end > t && b.shape.leader[end] {
+            return None;
+        }
+        if !props.native || props.term || matches!(op, Op::Call { .. } | Op::Rt { .. }) {
+            return None;
+        }
+        if let Some(target) = op.target() {
+            let conditional = !matches!(
+                op,
+                Op::Jmp { .. }
+                    | Op::ForPrep1 { .. }
+                    | Op::ForLoop1 { .. }
+                    | Op::ForPrep { .. }
+                    | Op::ForLoop { .. }
+            );
+            return (conditional && target as usize == pc + 1).then_some((t, end));
+        }
+    }
+    None
+}
+
+/// Each outermost loop of the bytecode: its head and its last backward
+/// jump there (Python's loops nest, so their spans do).
+fn outer_spans(p: &Proto) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (pc, op) in p.code.iter().enumerate() {
+        if let Some(t) = op.target() {
+            let t = t as usize;
+            if t <= pc {
+                match spans.iter_mut().find(|s| s.0 == t) {
+                    Some(s) => s.1 = s.1.max(pc),
+                    None => spans.push((t, pc)),
+                }
+            }
+        }
+    }
+    let inside = |a: (usize, usize), b: (usize, usize)| a != b && b.0 <= a.0 && a.1 <= b.1;
+    let mut outer: Vec<(usize, usize)> = spans
+        .iter()
+        .copied()
+        .filter(|&s| !spans.iter().any(|&o| inside(s, o)))
+        .collect();
+    outer.sort_unstable();
+    outer
 }
 
 /// Removes block parameters that receive one value along every edge (or
@@ -2287,6 +2776,7 @@ impl Func {
             Inst::Set(t) => format!("set {}", test(t)),
             Inst::Select(t, a, b) => format!("select {} ? {a} : {b}", test(t)),
             Inst::Load(w, a, off) => format!("load.{} [{a} + {off}]", width(*w)),
+            Inst::Field(a, off) => format!("field [{a} + {off}]"),
             Inst::Store(w, a, off, x) => return format!("store.{} [{a} + {off}], {x}", width(*w)),
             Inst::CallC(c, args) => {
                 let args: Vec<String> = args.iter().map(|v| v.to_string()).collect();
@@ -2412,35 +2902,7 @@ fn width(w: Width) -> &'static str {
 /// The ops this builder leaves to the interpreter: every other op has a
 /// lowering (the op table's `native` flag says which), and a new op must
 /// join one side or the other (`every_op_lowers_or_is_an_exit`).
-pub const EXITS: &[&str] = &[
-    "PowI",
-    "ShlI",
-    "ShrI",
-    "FloorDivF",
-    "ModF",
-    "PowF",
-    "RoundFI",
-    "RoundFN",
-    "FloorFI",
-    "CeilFI",
-    "ClassF",
-    "FToI",
-    "ForPrep",
-    "ForLoop",
-    "Norm",
-    "GetE",
-    "GetE2",
-    "SetEI",
-    "SetEF",
-    "SetE2I",
-    "SetE2F",
-    "Print",
-    "PrintK",
-    "Raise",
-    "Bound",
-    "Fmt",
-    "RaiseT",
-];
+pub const EXITS: &[&str] = &["Print", "PrintK", "Raise", "Fmt", "RaiseT"];
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -2515,6 +2977,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn number_and_element_operations_are_native() {
+        let m = module(
+            "import math\nimport numpy as np\n\
+             def f(n, x):\n    a = np.zeros(6, dtype=np.int32)\n    b = np.ones((2, 3), dtype=np.float32)\n    \
+             t = 0\n    s = 0.0\n    for i in range(n):\n        y = i * x\n        \
+             t += int(y) + math.floor(y) + math.ceil(y) + round(y) + (i << t % 9) + (i >> 3) + i ** 3\n        \
+             s += y ** x + y // x + y % x + round(y, 2) + math.isnan(y)\n        \
+             a[i % 6] = a[(i + 1) % 6] + 7\n        b[i % 2, 1] = b[1, i % 3] * 0.5\n        \
+             for k in range(n, i, -2):\n            t += k\n    return t + s\n\
+             f(3, 0.5)\n",
+        );
+        let f = func(&m, "f");
+        let p = m.protos.iter().find(|p| p.name == "f").unwrap();
+        // Only the `Raise` after the last statement is left.
+        let raises = p
+            .code
+            .iter()
+            .filter(|op| matches!(op, Op::Raise { .. }))
+            .count();
+        assert_eq!(raises, 1);
+        assert_eq!(f.unlowered, 1, "{}", f.listing());
+    }
+
+    #[test]
     fn a_range_loop_is_found_with_its_preheader_and_invariants() {
         let m = module(
             "import numpy as np\n\
@@ -2558,7 +3044,7 @@ pub(crate) mod tests {
             .insts
             .iter()
             .enumerate()
-            .filter(|(_, i)| matches!(i, Inst::Load(_, _, o) if *o == DATA))
+            .filter(|(_, i)| matches!(i, Inst::Field(_, o) if *o == DATA))
             .map(|(_, i)| i.args()[0])
             .collect();
         assert_eq!(arrays.len(), 1);
@@ -2662,11 +3148,46 @@ pub(crate) mod tests {
         for h in &heads {
             assert!(at.contains(h), "an entry at {h}: {at:?}");
         }
-        // The inner loop is natural, with its preheader; the outer one is
-        // entered from the side (at the inner head) and is not.
-        assert_eq!(f.loops.len(), 1, "{}", f.listing());
-        let l = &f.loops[0];
-        assert!(l.preheader.is_some());
+        // Both loops are natural, with preheaders, the inner one inside
+        // the outer one; the entry at the inner head goes to a copy of the
+        // outer loop's instructions, where the inner loop is natural too
+        // and the outer one is entered through its preheader again.
+        assert_eq!(f.loops.len(), 3, "{}", f.listing());
+        assert!(f.loops.iter().all(|l| l.preheader.is_some()));
+        let outer = f
+            .loops
+            .iter()
+            .position(|l| {
+                l.depth == 1
+                    && f.loops
+                        .iter()
+                        .any(|m| m.parent.is_some_and(|p| f.loops[p].header == l.header))
+            })
+            .expect("an outer loop");
+        let inner = f
+            .loops
+            .iter()
+            .find(|l| l.depth == 2)
+            .expect("a nested loop");
+        assert_eq!(inner.parent, Some(outer));
+        let side = f
+            .entries
+            .iter()
+            .find(|&&(pc, _)| pc == heads[1].max(heads[0]))
+            .expect("the inner entry")
+            .1;
+        let into = f.blocks[side.0 as usize].term.as_ref().unwrap().succs()[0];
+        assert!(
+            f.loops
+                .iter()
+                .any(|l| l.preheader == Some(into) && l.depth == 1),
+            "{}",
+            f.listing()
+        );
+        assert!(f
+            .loops
+            .iter()
+            .all(|l| l.preheader != Some(into) || !f.loops[outer].blocks.contains(&l.header)));
         // Every back edge (a jump to a loop head) counts one unit of fuel;
         // `%` guards its divisor.
         let mut back = 0;

@@ -53,9 +53,11 @@
 //!   `rt_exec` the interpreter does, where every allocation goes through
 //!   the classmethod table; one that raises returns its instruction with
 //!   `vm::tiering::RAISED` and the exception, which the interpreter unwinds
-//!   from without executing the instruction again. Printing is left to the
-//!   interpreter. Element reads and writes of 64-bit and bool dtypes are
-//!   native, with the same bounds check.
+//!   from without executing the instruction again. Printing and `raise`
+//!   are left to the interpreter (`ir::EXITS`). Element reads and writes
+//!   of 64-bit and bool dtypes are native, with the same bounds check;
+//!   other dtypes' go through `scalar`, as do Python's `**`, float `//`
+//!   and `%` and `round(x, n)`, with the kernels the interpreter uses.
 
 pub mod arm64;
 pub mod backend;
@@ -68,6 +70,8 @@ pub mod layout;
 pub mod listing;
 pub mod opt;
 pub mod regalloc;
+pub mod scalar;
+pub mod simplify;
 pub mod version;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;

@@ -14,8 +14,7 @@
 //! zeroed stand-in header when the array is unassigned: the check in the
 //! loop still exits before anything uses what was read.
 
-use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value, Width};
-use crate::layout::{ARRAY_DATA, ARRAY_STRIDES};
+use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value};
 use crate::regalloc::Regs;
 
 /// A header every hoisted load may read when its array is null: zeros,
@@ -29,16 +28,14 @@ const _: () = assert!(std::mem::size_of::<vm::array::Array>() <= 64 * 8);
 
 /// Is `i` a load from an array's header (not an element)?
 pub(crate) fn header_load(i: &Inst) -> bool {
-    // Element loads read at offset 0 of an element's address; the header's
-    // fields start at the data pointer.
-    matches!(i, Inst::Load(Width::W64, _, off) if *off >= ARRAY_DATA && *off < ARRAY_STRIDES + 8 * 8)
+    matches!(i, Inst::Field(..))
 }
 
 /// Can `i` run earlier than where it is, and more often (no side effect,
 /// no trap)?
 pub(crate) fn pure(i: &Inst) -> bool {
     match i {
-        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod),
+        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv),
         Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
         Inst::Room { .. } => true,
         _ => header_load(i),
@@ -97,9 +94,89 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .iter()
             .filter(|&&v| f.class[v.0 as usize] == Class::F64)
             .count();
-        let mut room_g =
-            (regs.gpr.len() + regs.gpr_saved.len()).saturating_sub(TEMPS + long.len() - floats);
-        let mut room_f = regs.fpr.len().saturating_sub(TEMPS + floats);
+        // What lives through a loop that calls C code is in a register
+        // the call preserves, or in memory: no float register is
+        // preserved, so a float hoisted out of such a loop would be read
+        // from the stack inside it.
+        let calls = body.iter().any(|b| {
+            let bd = &f.blocks[b.0 as usize];
+            matches!(bd.term, Some(crate::ir::Term::Call { .. }))
+                || bd
+                    .insts
+                    .iter()
+                    .any(|&v| matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }))
+        });
+        let (mut room_g, mut room_f) = if calls {
+            (regs.gpr_saved.len().saturating_sub(long.len() - floats), 0)
+        } else {
+            (
+                (regs.gpr.len() + regs.gpr_saved.len()).saturating_sub(TEMPS + long.len() - floats),
+                regs.fpr.len().saturating_sub(TEMPS + floats),
+            )
+        };
+        // When the invariant values the rest of the loop reads fit the
+        // room, everything invariant leaves: what only feeds other
+        // invariant values needs no register in the loop.
+        let outer = f
+            .loops
+            .iter()
+            .enumerate()
+            .any(|(o, lp)| o != l && body.contains(&lp.header));
+        let unbounded = outer || {
+            let mut inv = vec![false; f.insts.len()];
+            for &b in rpo.iter().filter(|b| body.contains(b)) {
+                for &v in &f.blocks[b.0 as usize].insts {
+                    let i = &f.insts[v.0 as usize];
+                    inv[v.0 as usize] = pure(i)
+                        && i.args().iter().all(|a| {
+                            !inside(def_block[a.0 as usize])
+                                || inv[a.0 as usize]
+                                || matches!(f.insts[a.0 as usize], Inst::Const(_))
+                        });
+                }
+            }
+            let mut read = vec![false; f.insts.len()];
+            for b in &body {
+                let bd = &f.blocks[b.0 as usize];
+                for &v in &bd.insts {
+                    if !inv[v.0 as usize] {
+                        f.insts[v.0 as usize]
+                            .args()
+                            .into_iter()
+                            .for_each(|a| read[a.0 as usize] = true);
+                    }
+                }
+                if let Some(t) = &bd.term {
+                    if let crate::ir::Term::Branch(t, ..) = t {
+                        test_args(t)
+                            .into_iter()
+                            .for_each(|a| read[a.0 as usize] = true);
+                    }
+                    for e in t.edges() {
+                        e.args.iter().for_each(|a| read[a.0 as usize] = true);
+                    }
+                }
+            }
+            let (mut need_g, mut need_f) = (0, 0);
+            for v in 0..f.insts.len() {
+                if inv[v] && read[v] && !matches!(f.insts[v], Inst::Const(_)) {
+                    if f.class[v] == Class::F64 {
+                        need_f += 1;
+                    } else {
+                        need_g += 1;
+                    }
+                }
+            }
+            need_g <= room_g && need_f <= room_f
+        };
+        // Out of a loop around others, everything invariant leaves: the
+        // allocator spills first what only the outer loop reads (its
+        // weight is a loop level lower), and a read from the stack costs no
+        // more than what it replaces.
+        if unbounded {
+            room_g = usize::MAX;
+            room_f = usize::MAX;
+        }
         let mut out: Vec<Value> = Vec::new();
         // A stand-in for each array whose header loads leave the loop.
         let mut safe: Vec<(Value, Value)> = Vec::new();
@@ -121,16 +198,20 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 } else {
                     &mut room_g
                 };
+                // A header word leaves however full the registers are: in
+                // the loop it is a load from its array (itself maybe in
+                // memory), and out of it at most one from the stack.
+                let field = header_load(i);
                 if !invariant
                     || (matches!(i, Inst::Const(_)) && f.class[v.0 as usize] != Class::F64)
-                    || *room == 0
+                    || (*room == 0 && !field)
                 {
                     keep.push(v);
                     continue;
                 }
-                *room -= 1;
+                *room = room.saturating_sub(1);
                 if header_load(i) {
-                    let Inst::Load(w, a, off) = *i else {
+                    let Inst::Field(a, off) = *i else {
                         unreachable!()
                     };
                     // A base that already is a stand-in (from an inner
@@ -155,7 +236,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                             s
                         }
                     };
-                    f.insts[v.0 as usize] = Inst::Load(w, s, off);
+                    f.insts[v.0 as usize] = Inst::Field(s, off);
                 }
                 out.push(v);
                 def_block[v.0 as usize] = Some(pre);
@@ -277,6 +358,7 @@ pub fn dce(f: &mut Func) -> usize {
                 | Inst::Set(_)
                 | Inst::Select(..)
                 | Inst::Load(..)
+                | Inst::Field(..)
                 | Inst::Const(_)
                 | Inst::LoadSlot(_)
                 | Inst::Room { .. }
@@ -323,8 +405,18 @@ pub fn dce(f: &mut Func) -> usize {
 
 /// The loop optimisations in order, for a backend with registers `regs`.
 pub fn optimize(f: &mut Func, regs: &Regs) {
+    use crate::simplify;
+    let mut reshaped = simplify::fold(f);
+    simplify::branch_on_tests(f);
+    reshaped |= simplify::if_convert(f) > 0;
+    if reshaped {
+        crate::ir::analyze(f);
+    }
     cse(f);
     if crate::version::version(f) > 0 {
+        if simplify::fold(f) {
+            crate::ir::analyze(f);
+        }
         dce(f);
         crate::ir::analyze(f);
         cse(f);
@@ -356,27 +448,44 @@ mod tests {
     use crate::ir::{self, Inst, Width};
 
     #[test]
-    fn nothing_leaves_a_loop_without_registers_for_it() {
+    fn arithmetic_leaves_a_loop_only_with_registers_for_it() {
         let m = ir::tests::module(
             "import numpy as np\n\
-             def s(a):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i]\n    return t\n\
-             s(np.zeros(3))\n",
+             def s(a, x):\n    t = 0.0\n    for i in range(len(a)):\n        t += a[i] * (x * 2.5 + 1.0)\n    return t\n\
+             s(np.zeros(3), 1.0)\n",
         );
         let p = m.protos.iter().find(|p| p.name == "s").unwrap();
-        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let build = || ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let in_loop = |f: &ir::Func, pred: &dyn Fn(&Inst) -> bool| {
+            f.loops[0]
+                .blocks
+                .iter()
+                .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+                .filter(|v| pred(&f.insts[v.0 as usize]))
+                .count()
+        };
+        let float = |i: &Inst| matches!(i, Inst::FBin(..));
         let few = crate::regalloc::Regs {
             gpr: &[0, 1, 2],
             gpr_saved: &[3],
             fpr: &[0, 1, 2],
         };
-        assert_eq!(super::hoist(&mut f, &few), 0, "{}", f.listing());
+        // The header words (data pointer, shape, stride) leave however
+        // few the registers; the float arithmetic stays.
+        let field = |i: &Inst| matches!(i, Inst::Field(..));
+        let mut f = build();
+        assert!(super::hoist(&mut f, &few) >= 3, "{}", f.listing());
+        assert_eq!(in_loop(&f, &field), 0, "{}", f.listing());
+        assert_eq!(in_loop(&f, &float), 4, "{}", f.listing());
         let many = crate::regalloc::Regs {
             gpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8],
             gpr_saved: &[9],
-            fpr: &[0, 1, 2],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8],
         };
-        // The data pointer, the shape and the stride.
-        assert_eq!(super::hoist(&mut f, &many), 3, "{}", f.listing());
+        let mut f = build();
+        assert!(super::hoist(&mut f, &many) > 3, "{}", f.listing());
+        // Only the product with the element and the sum stay.
+        assert_eq!(in_loop(&f, &float), 2, "{}", f.listing());
     }
 
     #[test]
@@ -414,7 +523,7 @@ mod tests {
                 .filter(|v| pred(&f.insts[v.0 as usize]))
                 .count()
         };
-        let header = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, off) if *off != 0);
+        let header = |i: &Inst| matches!(i, Inst::Field(..));
         let element = |i: &Inst| matches!(i, Inst::Load(Width::W64, _, 0));
         assert_eq!(in_loop(&inner.blocks, &header), 0, "{}", f.listing());
         assert_eq!(in_loop(&inner.blocks, &element), 2, "{}", f.listing());

@@ -29,24 +29,33 @@ use std::collections::HashMap;
 use crate::ir::{
     Block, BlockData, Class, Cond, Edge, Exit, Func, IOp, Inst, Rhs, Term, Test, Value, Width,
 };
-use crate::layout::ARRAY_SHAPE;
+use crate::layout::{ARRAY_DATA, ARRAY_SHAPE, ARRAY_STRIDES};
 use crate::opt::{null_header, push};
 
-/// A range loop's induction variable.
+/// A loop's induction variable: a header parameter that every back edge
+/// passes on as `param + step` once `param + step` passed the test against
+/// `stop` (`Lt`/`Le` for a step up, `Gt`/`Ge` for a step down).
 #[derive(Clone, Copy, Debug)]
 struct Iv {
     /// The header's parameter.
     param: Value,
     /// Its value on the way in.
     init: Value,
-    /// The bound the back edges test `param + 1` against.
+    /// The bound the back edges test `param + step` against.
     stop: Rhs,
+    /// A constant (not zero), or an invariant value (the test before the
+    /// copy requires it to be positive).
+    step: Rhs,
+    cond: Cond,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Index {
     /// Invariant in the loop.
     Inv(Value),
+    /// Invariant, and compared as it is (no negative index to wrap: a
+    /// constant one folded its wrap away).
+    Raw(Value),
     /// The induction variable plus a constant.
     Aff(i64),
 }
@@ -91,25 +100,37 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
         if f.class[p.0 as usize] != Class::I64 {
             continue;
         }
-        let mut stop = None;
+        let mut found: Option<(Rhs, Rhs, Cond)> = None;
         for &lb in &latches {
             let Some(Term::Jump(e)) = &f.blocks[lb.0 as usize].term else {
                 continue 'params;
             };
             let x = e.args[k];
-            if f.insts[x.0 as usize] != Inst::Bin(IOp::Add, p, Rhs::K(1)) {
+            let Inst::Bin(IOp::Add, p2, step) = f.insts[x.0 as usize] else {
+                continue 'params;
+            };
+            let step_ok = match step {
+                Rhs::K(s) => s != 0 && s.unsigned_abs() < 1 << 31,
+                Rhs::V(s) => !inside(s),
+            };
+            if p2 != p || !step_ok {
                 continue 'params;
             }
             // The latch is reached only when its one predecessor's test
-            // `x < stop` held.
+            // `x < stop` (or the like) held.
             let [b] = f.preds[lb.0 as usize][..] else {
                 continue 'params;
             };
-            let Some(Term::Branch(Test::I(Cond::Lt, y, s), yes, _)) = &f.blocks[b.0 as usize].term
-            else {
+            let Some(Term::Branch(Test::I(c, y, s), yes, _)) = &f.blocks[b.0 as usize].term else {
                 continue 'params;
             };
-            if *y != x || yes.to != lb {
+            let up = !matches!(step, Rhs::K(s) if s < 0);
+            let fits = match c {
+                Cond::Lt | Cond::Le => up,
+                Cond::Gt | Cond::Ge => !up && matches!(step, Rhs::K(_)),
+                _ => false,
+            };
+            if *y != x || yes.to != lb || !fits {
                 continue 'params;
             }
             if let Rhs::V(s) = s {
@@ -117,15 +138,20 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
                     continue 'params;
                 }
             }
-            if stop.is_some_and(|t| t != *s) {
+            if found.is_some_and(|t| t != (*s, step, *c)) {
                 continue 'params;
             }
-            stop = Some(*s);
+            found = Some((*s, step, *c));
         }
+        let Some((stop, step, cond)) = found else {
+            continue;
+        };
         return Some(Iv {
             param: p,
             init: into.args[k],
-            stop: stop?,
+            stop,
+            step,
+            cond,
         });
     }
     None
@@ -160,15 +186,22 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     };
     // Nothing defined in the loop may be read outside it except along
     // the loop's own edges (which the copy gets copies of).
+    // (Only a block the loop's header dominates can read its values.)
     for b in 0..f.blocks.len() as u32 {
         let b = Block(b);
-        if region.contains(&b) {
+        if region.contains(&b) || !f.dominates(header, b) {
             continue;
         }
-        if f.block_uses(b).into_iter().any(&in_region) {
+        let mut reads = false;
+        f.each_use(b, |v| reads |= in_region(v));
+        if reads {
             return false;
         }
     }
+    // Values the loop computes the same way on every iteration, from
+    // values defined before it (integer arithmetic: no loads).
+    let mut memo: HashMap<Value, bool> = HashMap::new();
+    let mut invariant = |v: Value| invariant_in(f, &inside, &mut memo, v);
     // The guards the copy goes without, and the wraps it skips.
     let mut checks: Vec<Check> = Vec::new();
     let mut arrays: Vec<Value> = Vec::new();
@@ -186,7 +219,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     drop.push(v);
                 }
                 Inst::Guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), _) => {
-                    let Some((c, i)) = bounds(f, &iv, &inside, j, n) else {
+                    let Some((c, i)) = bounds(f, &iv, &inside, &mut invariant, j, n) else {
                         continue;
                     };
                     if !arrays.contains(&c.arr) {
@@ -207,6 +240,13 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     if checks.is_empty() {
         return false;
     }
+    // The stride of each array's last axis, which in a C-contiguous array
+    // is its item size: the copy takes it as that constant (and the test
+    // requires it), so that elements along a row are at known distances.
+    let contiguous: Vec<(Value, i32, i64)> = arrays
+        .iter()
+        .filter_map(|&a| last_axis(f, &body, &checks, a).map(|(axis, size)| (a, axis, size)))
+        .collect();
 
     // The test, at the end of the preheader: `bad` is nonzero when the
     // unchecked copy could go out of bounds. Headers are read through a
@@ -234,16 +274,26 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         safe.insert(a, s);
     }
     let mut shapes = HashMap::new();
+    let mut copies = HashMap::new();
     for c in &checks {
         let n = *shapes.entry((c.arr, c.axis)).or_insert_with(|| {
             at(
                 f,
-                Inst::Load(Width::W64, safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
+                Inst::Field(safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
                 Class::I64,
             )
         });
         match c.index {
+            Index::Raw(i) => {
+                let i = before(f, pre, &inside, &mut copies, i);
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::AboveEq, i, Rhs::V(n))),
+                    Class::I64,
+                ));
+            }
             Index::Inv(i) => {
+                let i = before(f, pre, &inside, &mut copies, i);
                 let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
                 let j = at(
                     f,
@@ -257,6 +307,8 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                 ));
             }
             Index::Aff(c) => {
+                // The index runs from `init + c` towards `stop + c`: both
+                // ends in `0..n`.
                 let lim = if c == 0 {
                     n
                 } else {
@@ -272,17 +324,75 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     Inst::Set(Test::I(Cond::Ge, iv.init, Rhs::V(lim))),
                     Class::I64,
                 ));
-                let over = match iv.stop {
-                    Rhs::V(s) => Test::I(Cond::Gt, s, Rhs::V(lim)),
-                    Rhs::K(s) => Test::I(Cond::Lt, lim, Rhs::K(s)),
+                // The last value is below `stop` (`Lt`), at most `stop`
+                // (`Le`), above it (`Gt`) or at least it (`Ge`).
+                let over = match (iv.cond, iv.stop) {
+                    (Cond::Lt, Rhs::V(s)) => Inst::Set(Test::I(Cond::Gt, s, Rhs::V(lim))),
+                    (Cond::Lt, Rhs::K(s)) => Inst::Set(Test::I(Cond::Lt, lim, Rhs::K(s))),
+                    (Cond::Le, Rhs::V(s)) => Inst::Set(Test::I(Cond::Ge, s, Rhs::V(lim))),
+                    (Cond::Le, Rhs::K(s)) => Inst::Set(Test::I(Cond::Le, lim, Rhs::K(s))),
+                    (Cond::Gt, Rhs::V(s)) => Inst::Set(Test::I(Cond::Lt, s, Rhs::K(-c - 1))),
+                    (Cond::Gt, Rhs::K(s)) => Inst::Const(u64::from(s < -c - 1)),
+                    (_, Rhs::V(s)) => Inst::Set(Test::I(Cond::Lt, s, Rhs::K(-c))),
+                    (_, Rhs::K(s)) => Inst::Const(u64::from(s < -c)),
                 };
-                flags.push(at(f, Inst::Set(over), Class::I64));
+                flags.push(at(f, over, Class::I64));
             }
         }
     }
-    let mut bad = flags[0];
-    for &x in &flags[1..] {
-        bad = at(f, Inst::Bin(IOp::Or, bad, Rhs::V(x)), Class::I64);
+    // A step by a value: positive, and small enough that no step past
+    // `stop` wraps around.
+    if let Rhs::V(s) = iv.step {
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Lt, s, Rhs::K(1))),
+            Class::I64,
+        ));
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Gt, s, Rhs::K(1 << 62))),
+            Class::I64,
+        ));
+    }
+    for &(a, axis, size) in &contiguous {
+        let s = at(
+            f,
+            Inst::Field(safe[&a], ARRAY_STRIDES + 8 * axis),
+            Class::I64,
+        );
+        flags.push(at(
+            f,
+            Inst::Set(Test::I(Cond::Ne, s, Rhs::K(size))),
+            Class::I64,
+        ));
+    }
+    // What the enclosing loop computes the same way every time is one
+    // value, nonzero when the copy cannot run (it can leave that loop);
+    // the rest are tests, each a branch to the checked loop.
+    let mut tests = Vec::new();
+    if let Some(parent) = f.loops[l].parent {
+        let outer = &f.loops[parent].blocks;
+        let mut memo = HashMap::new();
+        let mut moves = |v: Value| varies(f, &def, outer, &mut memo, v);
+        let (mut fixed, mut var) = (Vec::new(), Vec::new());
+        for &x in &flags {
+            match f.insts[x.0 as usize] {
+                Inst::Set(t) if moves(x) => var.push((x, t)),
+                _ => fixed.push(x),
+            }
+        }
+        let sets: Vec<Value> = var.iter().map(|&(x, _)| x).collect();
+        f.blocks[pre.0 as usize].insts.retain(|v| !sets.contains(v));
+        for (_, t) in var {
+            if !tests.contains(&t) {
+                tests.push(t);
+            }
+        }
+        flags = fixed;
+    }
+    let mut bad = flags.first().copied();
+    for &x in flags.iter().skip(1) {
+        bad = bad.map(|b| at(f, Inst::Bin(IOp::Or, b, Rhs::V(x)), Class::I64));
     }
 
     // The copy.
@@ -311,6 +421,27 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             vmap.insert(v, nv);
         }
     }
+    // Strides the copy knows that the loop reads from before it.
+    let mut known = Vec::new();
+    for &b in &body {
+        for k in 0..f.blocks[b.0 as usize].insts.len() {
+            let v = f.blocks[b.0 as usize].insts[k];
+            for x in f.insts[v.0 as usize].args() {
+                let Inst::Field(a, off) = f.insts[x.0 as usize] else {
+                    continue;
+                };
+                let size = contiguous
+                    .iter()
+                    .find(|&&(y, axis, _)| y == a && off == ARRAY_STRIDES + 8 * axis)
+                    .map(|c| c.2);
+                if let (Some(size), false, false) = (size, inside(x), vmap.contains_key(&x)) {
+                    let k = push(f, Inst::Const(size as u64), Class::I64);
+                    vmap.insert(x, k);
+                    known.push(k);
+                }
+            }
+        }
+    }
     let m = |v: Value| -> Value {
         let v = unwrap.get(&v).copied().unwrap_or(v);
         vmap.get(&v).copied().unwrap_or(v)
@@ -333,6 +464,9 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             ..Default::default()
         };
         nd.params = bd.params.iter().map(|&v| m(v)).collect();
+        if b == header {
+            nd.insts.extend(&known);
+        }
         for &v in &bd.insts {
             if drop.contains(&v) || unwrap.contains_key(&v) {
                 continue;
@@ -340,6 +474,14 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             let nv = m(v);
             let mut i = f.insts[nv.0 as usize].clone();
             i.map_args(&m);
+            if let Inst::Field(a, off) = i {
+                let known = contiguous
+                    .iter()
+                    .find(|&&(x, axis, _)| x == a && off == ARRAY_STRIDES + 8 * axis);
+                if let Some(&(_, _, size)) = known {
+                    i = Inst::Const(size as u64);
+                }
+            }
             if let Some(x) = i.exit_mut() {
                 copy_exit(f, x);
             }
@@ -387,11 +529,30 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         to: b,
         args: vec![],
     };
-    f.blocks[pre.0 as usize].term = Some(Term::Branch(
-        Test::I(Cond::Ne, bad, Rhs::K(0)),
-        to(slow),
-        to(fast),
-    ));
+    // From the preheader through each test to the copy.
+    let mut from = pre;
+    let mut branches: Vec<Test> = bad
+        .map(|b| Test::I(Cond::Ne, b, Rhs::K(0)))
+        .into_iter()
+        .collect();
+    branches.extend(tests);
+    for (k, &t) in branches.iter().enumerate() {
+        let next = if k + 1 == branches.len() {
+            fast
+        } else {
+            let b = Block(f.blocks.len() as u32);
+            f.blocks.push(BlockData {
+                pc,
+                ..Default::default()
+            });
+            b
+        };
+        f.blocks[from.0 as usize].term = Some(Term::Branch(t, to(slow), to(next)));
+        from = next;
+    }
+    if branches.is_empty() {
+        f.blocks[pre.0 as usize].term = Some(Term::Jump(to(fast)));
+    }
 
     // The checked loop runs only when the unchecked one cannot.
     for &b in &region {
@@ -413,6 +574,10 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             latches: &latches,
             iv: m(iv.param),
             init: iv.init,
+            step: match iv.step {
+                Rhs::K(k) => Step::K(k),
+                Rhs::V(s) => Step::Scaled(s, 1),
+            },
             arrays: &arrays,
         },
     );
@@ -426,10 +591,11 @@ fn bounds(
     f: &Func,
     iv: &Iv,
     inside: &dyn Fn(Value) -> bool,
+    invariant: &mut dyn FnMut(Value) -> bool,
     j: Value,
     n: Value,
 ) -> Option<(Check, Value)> {
-    let Inst::Load(Width::W64, arr, off) = f.insts[n.0 as usize] else {
+    let Inst::Field(arr, off) = f.insts[n.0 as usize] else {
         return None;
     };
     let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
@@ -438,13 +604,21 @@ fn bounds(
     }
     // j = i < 0 ? i + n : i
     let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
-        return None;
+        let axis = (off - ARRAY_SHAPE) / 8;
+        return invariant(j).then_some((
+            Check {
+                arr,
+                axis,
+                index: Index::Raw(j),
+            },
+            j,
+        ));
     };
     if i2 != i || f.insts[w.0 as usize] != Inst::Bin(IOp::Add, i, Rhs::V(n)) {
         return None;
     }
     let small = |c: i64| c.unsigned_abs() < 1 << 31;
-    let index = if !inside(i) {
+    let index = if invariant(i) {
         Index::Inv(i)
     } else if i == iv.param {
         Index::Aff(0)
@@ -459,6 +633,125 @@ fn bounds(
     Some((Check { arr, axis, index }, i))
 }
 
+/// The last axis of array `a` as the loop indexes it (every element
+/// access checks each axis against the shape) and its elements' size, when
+/// every element the loop reads or writes of it has the same width.
+fn last_axis(f: &Func, body: &[Block], checks: &[Check], a: Value) -> Option<(i32, i64)> {
+    let axes = ARRAY_SHAPE..ARRAY_SHAPE + 8 * vm::array::MAX_NDIM as i32;
+    let (mut last, mut width) = (None, None);
+    for c in checks.iter().filter(|c| c.arr == a) {
+        last = last.max(Some(c.axis));
+    }
+    for &b in body {
+        for &v in &f.blocks[b.0 as usize].insts {
+            match f.insts[v.0 as usize] {
+                Inst::Field(x, off) if x == a && axes.contains(&off) => {
+                    last = last.max(Some((off - ARRAY_SHAPE) / 8));
+                }
+                Inst::Load(w, addr, _) | Inst::Store(w, addr, _, _) => {
+                    let Inst::Bin(IOp::Add, d, _) = f.insts[addr.0 as usize] else {
+                        continue;
+                    };
+                    if f.insts[d.0 as usize] != Inst::Field(a, ARRAY_DATA) {
+                        continue;
+                    }
+                    match width {
+                        None => width = Some(w),
+                        Some(w0) if w0 != w => return None,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let size = match width? {
+        Width::W64 => 8,
+        Width::W8 => 1,
+    };
+    Some((last?, size))
+}
+
+/// Does `v` (of the versioning test, or from before it) depend on a value
+/// defined in blocks `outer`?
+fn varies(
+    f: &Func,
+    def: &[Option<Block>],
+    outer: &[Block],
+    memo: &mut HashMap<Value, bool>,
+    v: Value,
+) -> bool {
+    if let Some(&r) = memo.get(&v) {
+        return r;
+    }
+    let r = match def.get(v.0 as usize).copied().flatten() {
+        Some(b) => outer.contains(&b),
+        // Made for the test: through its operands.
+        None => f.insts[v.0 as usize]
+            .args()
+            .into_iter()
+            .any(|a| varies(f, def, outer, memo, a)),
+    };
+    memo.insert(v, r);
+    r
+}
+
+/// Is `v` computed from values defined before the loop, by integer
+/// arithmetic that cannot trap?
+fn invariant_in(
+    f: &Func,
+    inside: &dyn Fn(Value) -> bool,
+    memo: &mut HashMap<Value, bool>,
+    v: Value,
+) -> bool {
+    if !inside(v) {
+        return true;
+    }
+    if let Some(&r) = memo.get(&v) {
+        return r;
+    }
+    let i = &f.insts[v.0 as usize];
+    let r = match i {
+        Inst::Const(_) => true,
+        Inst::Bin(..) | Inst::Un(..) | Inst::Set(_) | Inst::Select(..) if crate::opt::pure(i) => i
+            .args()
+            .into_iter()
+            .all(|a| invariant_in(f, inside, memo, a)),
+        _ => false,
+    };
+    memo.insert(v, r);
+    r
+}
+
+/// `v` (invariant in the loop, see [`invariant_in`]) computed at the end of
+/// preheader `pre`: itself when it is defined before the loop, else a copy
+/// of its computation.
+fn before(
+    f: &mut Func,
+    pre: Block,
+    inside: &dyn Fn(Value) -> bool,
+    copies: &mut HashMap<Value, Value>,
+    v: Value,
+) -> Value {
+    if !inside(v) {
+        return v;
+    }
+    if let Some(&w) = copies.get(&v) {
+        return w;
+    }
+    let mut i = f.insts[v.0 as usize].clone();
+    let args: Vec<(Value, Value)> = i
+        .args()
+        .into_iter()
+        .map(|a| (a, before(f, pre, inside, copies, a)))
+        .collect();
+    i.map_args(&|x| args.iter().find(|(y, _)| *y == x).map_or(x, |&(_, z)| z));
+    let w = push(f, i, f.class[v.0 as usize]);
+    f.blocks[pre.0 as usize].insts.push(w);
+    copies.insert(v, w);
+    w
+}
+
 /// The unchecked copy of a loop, for [`reduce`].
 struct Reduce<'a> {
     body: &'a [Block],
@@ -467,6 +760,7 @@ struct Reduce<'a> {
     latches: &'a [Block],
     iv: Value,
     init: Value,
+    step: Step,
     /// Arrays known not to be null in the copy.
     arrays: &'a [Value],
 }
@@ -476,8 +770,8 @@ struct Reduce<'a> {
 enum Step {
     Zero,
     K(i64),
-    /// By an invariant value.
-    V(Value),
+    /// By a multiple of an invariant value.
+    Scaled(Value, i64),
 }
 
 /// Strength-reduces the element addresses of an unchecked copy (see the
@@ -501,19 +795,76 @@ fn reduce(f: &mut Func, r: &Reduce) {
             }
         }
     }
+    // Addresses that differ by a constant (elements of one row, at
+    // constant distances once the row's stride is known) share one
+    // pointer: the others read at a displacement from it.
+    // (the terms, the first address, every address with its distance)
+    type Group = (Vec<(Value, i64)>, Value, Vec<(Value, i64)>);
+    let mut groups: Vec<Group> = Vec::new();
+    for &a in &addrs {
+        let (terms, c) = linear(f, a, 0);
+        let only_memory = r.body.iter().all(|b| {
+            let bd = &f.blocks[b.0 as usize];
+            bd.insts.iter().all(|&v| match f.insts[v.0 as usize] {
+                Inst::Load(..) => true,
+                Inst::Store(_, _, _, y) => y != a,
+                ref i => !i.args().contains(&a),
+            }) && bd.term.as_ref().is_none_or(|t| {
+                let test = match t {
+                    Term::Branch(Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y), ..) => [*x, *y],
+                    Term::Branch(Test::I(_, x, Rhs::K(_)), ..) => [*x, *x],
+                    _ => [Value(u32::MAX); 2],
+                };
+                !test.contains(&a) && t.edges().iter().all(|e| !e.args.contains(&a))
+            })
+        });
+        let group = groups.iter_mut().find(|(t, rep, _)| {
+            *t == terms && only_memory && {
+                let (_, c0) = linear(f, *rep, 0);
+                i32::try_from(c.wrapping_sub(c0)).is_ok()
+            }
+        });
+        match group {
+            Some((_, rep, members)) => {
+                let (_, c0) = linear(f, *rep, 0);
+                members.push((a, c.wrapping_sub(c0)));
+            }
+            None => groups.push((terms, a, vec![(a, 0)])),
+        }
+    }
     let mut memo = HashMap::new();
     let mut at_init: HashMap<Value, Value> = HashMap::new();
-    let mut replace: HashMap<Value, Value> = HashMap::new();
-    for a in addrs {
+    // Each address: the pointer it reads through and at what distance.
+    let mut replace: HashMap<Value, (Value, i64)> = HashMap::new();
+    for (_, a, members) in groups {
         let step = match step(f, r, &inside, &mut memo, a) {
-            Some(Step::Zero) | None => continue,
+            None => continue,
             Some(s) => s,
         };
         let q0 = materialize(f, r, &inside, &mut at_init, a);
         let by = match step {
             Step::K(k) => Rhs::K(k),
-            Step::V(s) => Rhs::V(materialize(f, r, &inside, &mut at_init, s)),
-            Step::Zero => unreachable!(),
+            Step::Scaled(s, k) => match crate::simplify::konst(f, s) {
+                Some(c) => Rhs::K(c.wrapping_mul(k)),
+                None => {
+                    let s = materialize(f, r, &inside, &mut at_init, s);
+                    if k == 1 {
+                        Rhs::V(s)
+                    } else {
+                        let sk = push(f, Inst::Bin(IOp::Mul, s, Rhs::K(k)), Class::I64);
+                        f.blocks[r.pre.0 as usize].insts.push(sk);
+                        Rhs::V(sk)
+                    }
+                }
+            },
+            // An invariant address: one computed before the loop serves
+            // the row.
+            Step::Zero => {
+                for (x, d) in members {
+                    replace.insert(x, (q0, d));
+                }
+                continue;
+            }
         };
         let class = f.class[a.0 as usize];
         let q = push(f, Inst::Param, class);
@@ -530,12 +881,36 @@ fn reduce(f: &mut Func, r: &Reduce) {
                 e.args.push(next);
             }
         }
-        replace.insert(a, q);
+        for (x, d) in members {
+            replace.insert(x, (q, d));
+        }
     }
     if replace.is_empty() {
         return;
     }
-    let m = |v: Value| replace.get(&v).copied().unwrap_or(v);
+    let shift = |off: i32, d: i64| i32::try_from(off as i64 + d).ok();
+    for &b in r.body {
+        for k in 0..f.blocks[b.0 as usize].insts.len() {
+            let v = f.blocks[b.0 as usize].insts[k];
+            let i = &mut f.insts[v.0 as usize];
+            match i {
+                Inst::Load(_, a, off) | Inst::Store(_, a, off, _) => {
+                    if let Some(&(q, d)) = replace.get(a) {
+                        if let Some(o) = shift(*off, d) {
+                            *a = q;
+                            *off = o;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Any other reader of an address (a group of one: no displacement).
+    let m = |v: Value| match replace.get(&v) {
+        Some(&(q, 0)) => q,
+        _ => v,
+    };
     for &b in r.body {
         let bd = f.blocks[b.0 as usize].clone();
         for &v in &bd.insts {
@@ -552,6 +927,57 @@ fn reduce(f: &mut Func, r: &Reduce) {
     }
 }
 
+/// `v` as a sum of terms with integer coefficients (sorted by value) plus
+/// a constant, through additions, subtractions and products by constants.
+fn linear(f: &Func, v: Value, depth: u32) -> (Vec<(Value, i64)>, i64) {
+    let atom = || (vec![(v, 1)], 0);
+    if depth > 8 {
+        return atom();
+    }
+    let rhs = |r: Rhs| match r {
+        Rhs::K(k) => (Vec::new(), k),
+        Rhs::V(y) => linear(f, y, depth + 1),
+    };
+    let k_of = |r: Rhs| match r {
+        Rhs::K(k) => Some(k),
+        Rhs::V(y) => crate::simplify::konst(f, y),
+    };
+    let (mut terms, c) = match f.insts[v.0 as usize] {
+        Inst::Const(_) => match crate::simplify::konst(f, v) {
+            Some(k) => return (Vec::new(), k),
+            None => return atom(),
+        },
+        Inst::Bin(op @ (IOp::Add | IOp::Sub), x, y) => {
+            let (mut tx, cx) = linear(f, x, depth + 1);
+            let (ty, cy) = rhs(y);
+            let sign = if op == IOp::Add { 1 } else { -1 };
+            tx.extend(ty.into_iter().map(|(t, k)| (t, k.wrapping_mul(sign))));
+            (tx, cx.wrapping_add(cy.wrapping_mul(sign)))
+        }
+        Inst::Bin(IOp::Mul, x, y) if k_of(y).is_some() => {
+            let k = k_of(y).unwrap_or(1);
+            let (tx, cx) = linear(f, x, depth + 1);
+            (
+                tx.into_iter()
+                    .map(|(t, c)| (t, c.wrapping_mul(k)))
+                    .collect(),
+                cx.wrapping_mul(k),
+            )
+        }
+        _ => return atom(),
+    };
+    terms.sort_unstable_by_key(|&(t, _)| t);
+    let mut merged: Vec<(Value, i64)> = Vec::with_capacity(terms.len());
+    for (t, k) in terms {
+        match merged.last_mut() {
+            Some((u, j)) if *u == t => *j = j.wrapping_add(k),
+            _ => merged.push((t, k)),
+        }
+    }
+    merged.retain(|&(_, k)| k != 0);
+    (merged, c)
+}
+
 /// How `v` changes per iteration, when it is an affine function of the
 /// induction variable that [`materialize`] can compute before the loop.
 fn step(
@@ -565,46 +991,58 @@ fn step(
         return Some(Step::Zero);
     }
     if v == r.iv {
-        return Some(Step::K(1));
+        return Some(r.step);
     }
     if let Some(&s) = memo.get(&v) {
         return s;
     }
     let i = f.insts[v.0 as usize].clone();
     let mut sub = |x: Value| step(f, r, inside, memo, x);
-    let rhs = |r: Rhs, sub: &mut dyn FnMut(Value) -> Option<Step>| match r {
-        Rhs::V(y) => sub(y),
-        Rhs::K(_) => Some(Step::Zero),
+    // An operand that is a constant, as one.
+    let k_of = |y: Rhs| match y {
+        Rhs::K(k) => Some(k),
+        Rhs::V(y) => crate::simplify::konst(f, y),
+    };
+    let scale = |s: Step, k: i64| match s {
+        Step::Zero => Step::Zero,
+        Step::K(a) => Step::K(a.wrapping_mul(k)),
+        Step::Scaled(y, a) => Step::Scaled(y, a.wrapping_mul(k)),
+    };
+    // The sum of two steps, `sign` the second's.
+    let add = |a: Step, b: Step, sign: i64| match (a, scale(b, sign)) {
+        (Step::Zero, s) | (s, Step::Zero) => Some(s),
+        (Step::K(x), Step::K(y)) => Some(Step::K(x.wrapping_add(y))),
+        (Step::Scaled(x, a), Step::Scaled(y, b)) if x == y => Some(match a.wrapping_add(b) {
+            0 => Step::Zero,
+            k => Step::Scaled(x, k),
+        }),
+        _ => None,
     };
     let s = match i {
         Inst::Const(_) => Some(Step::Zero),
-        Inst::Bin(IOp::Add, x, y) => match (sub(x), rhs(y, &mut sub)) {
-            (Some(Step::Zero), s) | (s, Some(Step::Zero)) => s,
-            (Some(Step::K(a)), Some(Step::K(b))) => Some(Step::K(a.wrapping_add(b))),
-            _ => None,
-        },
-        Inst::Bin(IOp::Sub, x, y) => match (sub(x), rhs(y, &mut sub)) {
-            (s, Some(Step::Zero)) => s,
-            _ => None,
-        },
-        Inst::Bin(IOp::Mul, x, y) => match (sub(x), y) {
-            (Some(Step::Zero), Rhs::K(_)) => Some(Step::Zero),
-            (Some(Step::K(a)), Rhs::K(k)) => Some(Step::K(a.wrapping_mul(k))),
-            (Some(sx), Rhs::V(y)) => match (sx, sub(y)) {
+        Inst::Bin(op @ (IOp::Add | IOp::Sub), x, y) => {
+            let sy = match y {
+                Rhs::V(y) => sub(y),
+                Rhs::K(_) => Some(Step::Zero),
+            };
+            match (sub(x), sy) {
+                (Some(a), Some(b)) => add(a, b, if op == IOp::Add { 1 } else { -1 }),
+                _ => None,
+            }
+        }
+        Inst::Bin(IOp::Mul, x, y) => match (sub(x), k_of(y), y) {
+            (Some(sx), Some(k), _) => Some(scale(sx, k)),
+            (Some(sx), None, Rhs::V(y)) => match (sx, sub(y)) {
                 (Step::Zero, Some(Step::Zero)) => Some(Step::Zero),
-                (Step::K(1), Some(Step::Zero)) => Some(Step::V(y)),
-                (Step::Zero, Some(Step::K(1))) => Some(Step::V(x)),
+                (Step::K(a), Some(Step::Zero)) => Some(Step::Scaled(y, a)),
+                (Step::Zero, Some(Step::K(a))) => Some(Step::Scaled(x, a)),
                 _ => None,
             },
             _ => None,
         },
         // An array's header (verified not null before the copy runs).
-        Inst::Load(Width::W64, a, off)
-            if crate::opt::header_load(&i) && r.arrays.contains(&a) && off >= 0 =>
-        {
-            Some(Step::Zero)
-        }
-        _ if crate::opt::pure(&i) && !matches!(i, Inst::Load(..)) => {
+        Inst::Field(a, off) if r.arrays.contains(&a) && off >= 0 => Some(Step::Zero),
+        _ if crate::opt::pure(&i) && !matches!(i, Inst::Field(..)) => {
             let all = i.args().into_iter().all(|x| sub(x) == Some(Step::Zero));
             all.then_some(Step::Zero)
         }
@@ -613,7 +1051,7 @@ fn step(
     // A step by a value computed in the loop is taken before it: the
     // value must be invariant, which `Zero` says.
     let s = match s {
-        Some(Step::V(y)) if sub(y) != Some(Step::Zero) => None,
+        Some(Step::Scaled(y, _)) if sub(y) != Some(Step::Zero) => None,
         s => s,
     };
     memo.insert(v, s);

@@ -156,11 +156,11 @@ ops! {
     /// R[a] = float(R[b]) / float(R[c]); ZeroDivisionError on 0
     DivI { a: R, b: R, c: R } [raises, native]
     /// R[a] = R[b] ** R[c] (wrapping); ValueError if R[c] < 0
-    PowI { a: R, b: R, c: R } [raises, slow]
+    PowI { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] << R[c] (wrapping); ValueError if R[c] < 0
-    ShlI { a: R, b: R, c: R } [raises, slow]
+    ShlI { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] >> R[c] (arithmetic); ValueError if R[c] < 0
-    ShrI { a: R, b: R, c: R } [raises, slow]
+    ShrI { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] & R[c]
     AndI { a: R, b: R, c: R } [native]
     /// R[a] = R[b] | R[c]
@@ -194,11 +194,11 @@ ops! {
     /// R[a] = R[d] - R[b] * R[c], rounding after each step
     SubMulF { a: R8, b: R8, c: R8, d: R8 } [native]
     /// R[a] = R[b] // R[c] (Python floor); ZeroDivisionError on 0.0
-    FloorDivF { a: R, b: R, c: R } [raises, slow]
+    FloorDivF { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] % R[c] (Python modulo); ZeroDivisionError on 0.0
-    ModF { a: R, b: R, c: R } [raises, slow]
+    ModF { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] ** R[c]; ZeroDivisionError for 0.0 ** negative
-    PowF { a: R, b: R, c: R } [raises, slow]
+    PowF { a: R, b: R, c: R } [raises, slow, native]
     /// R[a] = R[b] + float(R[c]) (float plus int, Python's implicit promotion)
     AddFI { a: R, b: R, c: R } [native]
     /// R[a] = R[b] - float(R[c])
@@ -224,15 +224,15 @@ ops! {
     /// R[a] = atan2(R[b], R[c])
     Atan2 { a: R, b: R, c: R } [slow, native]
     /// R[a] = round(R[b]) to int64, half to even
-    RoundFI { a: R, b: R } [raises, slow]
+    RoundFI { a: R, b: R } [raises, slow, native]
     /// R[a] = round(R[b], R[c]) as float
-    RoundFN { a: R, b: R, c: R } [slow]
+    RoundFN { a: R, b: R, c: R } [slow, native]
     /// R[a] = floor(R[b]) to int64
-    FloorFI { a: R, b: R } [raises, slow]
+    FloorFI { a: R, b: R } [raises, slow, native]
     /// R[a] = ceil(R[b]) to int64
-    CeilFI { a: R, b: R } [raises, slow]
+    CeilFI { a: R, b: R } [raises, slow, native]
     /// R[a] = isnan(R[b]) / isinf / isfinite as selected by k (0, 1, 2)
-    ClassF { a: R, b: R, k: N } [slow]
+    ClassF { a: R, b: R, k: N } [slow, native]
 
     /// R[a] = R[b] == R[c] (int64)
     EqI { a: R, b: R, c: R } [native]
@@ -254,7 +254,7 @@ ops! {
     /// R[a] = float(R[b])
     IToF { a: R, b: R } [native]
     /// R[a] = int(R[b]), truncating; ValueError/OverflowError on nan/inf/too big
-    FToI { a: R, b: R } [raises, slow]
+    FToI { a: R, b: R } [raises, slow, native]
     /// R[a] = R[b] != 0
     IToB { a: R, b: R } [native]
     /// R[a] = R[b] != 0.0
@@ -290,9 +290,9 @@ ops! {
     JNeIK { a: R, v: J, t: L } [jump, native]
     /// range loop setup: R[a], R[a+1], R[a+2] = start, stop, step; R[a+1] becomes
     /// the trip count; if 0, pc = t, else R[v] = start. ValueError if step == 0
-    ForPrep { a: R, v: R, t: L } [jump, raises]
+    ForPrep { a: R, v: R, t: L } [jump, raises, native]
     /// range loop step: if --R[a+1] > 0: R[a] += R[a+2]; R[v] = R[a]; pc = t
-    ForLoop { a: R, v: R, t: L } [jump]
+    ForLoop { a: R, v: R, t: L } [jump, native]
     /// range loop setup for step 1: R[a], R[a+1] = start, stop; if start >= stop,
     /// pc = t, else R[v] = start
     ForPrep1 { a: R, v: R, t: L } [jump, native]
@@ -300,7 +300,7 @@ ops! {
     ForLoop1 { a: R, v: R, t: L } [jump, native]
 
     /// R[a] = R[b] normalised to NumPy scalar dtype k (wrap to a narrow int, round to float32)
-    Norm { a: R, b: R, k: N } [slow]
+    Norm { a: R, b: R, k: N } [slow, native]
 
     /// R[a] = R[b], adding a reference to the array (R[a] held nothing owned)
     Dup { a: R, b: R } [native]
@@ -309,17 +309,17 @@ ops! {
     /// drop the array reference in R[a] (if any); R[a] = 0
     Drop { a: R } [native]
     /// R[a] = R[b][R[c]] (1-D array element, bounds-checked, as its dtype's register bits)
-    GetE { a: R, b: R, c: R } [raises]
+    GetE { a: R, b: R, c: R } [raises, native]
     /// R[a] = R[b][R[c], R[c+1]] (2-D array element)
-    GetE2 { a: R, b: R, c: R } [raises]
+    GetE2 { a: R, b: R, c: R } [raises, native]
     /// R[a][R[b]] = R[c], an int64 value (converted to the dtype)
-    SetEI { a: R, b: R, c: R } [raises]
+    SetEI { a: R, b: R, c: R } [raises, native]
     /// R[a][R[b]] = R[c], a float64 value
-    SetEF { a: R, b: R, c: R } [raises]
+    SetEF { a: R, b: R, c: R } [raises, native]
     /// R[a][R[b], R[b+1]] = R[c], an int64 value
-    SetE2I { a: R, b: R, c: R } [raises]
+    SetE2I { a: R, b: R, c: R } [raises, native]
     /// R[a][R[b], R[b+1]] = R[c], a float64 value
-    SetE2F { a: R, b: R, c: R } [raises]
+    SetE2F { a: R, b: R, c: R } [raises, native]
     /// R[a] = R[b][R[c]] for a 1-D array of a 64-bit dtype (float64, int64,
     /// uint64): the element's bits as they are
     GetEW { a: R, b: R, c: R } [raises, native]
@@ -351,7 +351,7 @@ ops! {
     /// UnboundLocalError (k = 0) or, in module code, NameError (k = 1) with
     /// message string s. R[a] is the local's assigned flag, or an array
     /// local itself (null until assigned)
-    Bound { a: R, s: N, k: N } [raises]
+    Bound { a: R, s: N, k: N } [raises, native]
 
     // Call and return close the table: with a handled op last, the
     // interpreter's jump table needs no bound check.

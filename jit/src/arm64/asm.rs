@@ -678,6 +678,17 @@ impl Asm for A64Asm {
                 }
                 Src::R(b) => dynasm!(self.ops ; .arch aarch64 ; asr X(d), X(a), X(b)),
             },
+            IOp::Shl => match b {
+                Src::K(k) => {
+                    let n = (k & 63) as u32;
+                    dynasm!(self.ops ; .arch aarch64 ; lsl X(d), X(a), n);
+                }
+                Src::R(b) => dynasm!(self.ops ; .arch aarch64 ; lsl X(d), X(a), X(b)),
+            },
+            IOp::UDiv => {
+                let b = self.reg(b);
+                dynasm!(self.ops ; .arch aarch64 ; udiv X(d), X(a), X(b));
+            }
             IOp::FloorDiv | IOp::Mod => {
                 let b = self.reg(b);
                 self.divide(op == IOp::Mod, d, a, b);
@@ -720,6 +731,9 @@ impl Asm for A64Asm {
     fn fun(&mut self, op: UnOp, d: PReg, a: PReg) {
         match op {
             UnOp::FSqrt => dynasm!(self.ops ; .arch aarch64 ; fsqrt D(d), D(a)),
+            UnOp::F32 => {
+                dynasm!(self.ops ; .arch aarch64 ; fcvt S(FTMP), D(a) ; fcvt D(d), S(FTMP))
+            }
             UnOp::FNeg => dynasm!(self.ops ; .arch aarch64 ; fneg D(d), D(a)),
             UnOp::FAbs => dynasm!(self.ops ; .arch aarch64 ; fabs D(d), D(a)),
             _ => unreachable!("{op:?} is not a float operation"),
@@ -728,6 +742,10 @@ impl Asm for A64Asm {
 
     fn itof(&mut self, d: PReg, s: PReg) {
         dynasm!(self.ops ; .arch aarch64 ; scvtf D(d), X(s));
+    }
+
+    fn ftoi(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch aarch64 ; fcvtzs X(d), D(s));
     }
 
     fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src) {
@@ -759,6 +777,17 @@ impl Asm for A64Asm {
     fn fbranch(&mut self, c: FCond, a: PReg, b: PReg, l: DynamicLabel) {
         dynasm!(self.ops ; .arch aarch64 ; fcmp D(a), D(b));
         self.bcond(fcc(c), l);
+    }
+
+    fn fbranch_not(&mut self, c: FCond, a: PReg, b: PReg, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch aarch64 ; fcmp D(a), D(b));
+        // Unordered sets C and V: `pl` and `hi` take it, as `ne` does.
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch aarch64 ; b.pl =>l),
+            FCond::Le => dynasm!(self.ops ; .arch aarch64 ; b.hi =>l),
+            FCond::Eq => dynasm!(self.ops ; .arch aarch64 ; b.ne =>l),
+            FCond::Ne => dynasm!(self.ops ; .arch aarch64 ; b.eq =>l),
+        }
     }
 
     fn jump(&mut self, l: DynamicLabel) {
@@ -1491,4 +1520,96 @@ mod run {
     }
 
     type Asm64 = A64Asm;
+
+    #[test]
+    fn shifts_unsigned_division_conversions_and_negated_float_branches() {
+        // Each register combination, the count's register among them.
+        let shl = |x: i64, n: i64| x.wrapping_shl((n & 63) as u32);
+        let sar = |x: i64, n: i64| x >> (n & 63);
+        for (x, n) in [(5i64, 3i64), (-40, 2), (1, 63), (-1, 64), (7, 65)] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                for op in [IOp::Shl, IOp::Sar] {
+                    let s = run(&[x as u64, n as u64, 0], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                    });
+                    let want = if op == IOp::Shl { shl(x, n) } else { sar(x, n) };
+                    if ra != rb {
+                        assert_eq!(s[2] as i64, want, "{op:?} {x} {n} in {ra},{rb} -> {rd}");
+                    }
+                }
+            }
+            let s = run(&[x as u64, 0, 0], |a| {
+                a.load_slot(6, 0);
+                a.alu(IOp::Shl, 6, 6, Src::K(n as i32));
+                a.store_slot(2, 6);
+            });
+            assert_eq!(s[2] as i64, shl(x, n));
+        }
+        for (x, y) in [
+            (u64::MAX, 1u64),
+            (u64::MAX, 3),
+            (10, 20),
+            (1 << 63, 1 << 62),
+        ] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                if ra == rb {
+                    continue;
+                }
+                let s = run(&[x, y, 0], |a| {
+                    a.load_slot(ra, 0);
+                    a.load_slot(rb, 1);
+                    a.alu(IOp::UDiv, rd, ra, Src::R(rb));
+                    a.store_slot(2, rd);
+                });
+                assert_eq!(s[2], x / y, "{x} / {y} in {ra},{rb} -> {rd}");
+            }
+        }
+        for x in [1.5f64, -2.75, 1e10, -0.0, -1e15 - 0.5, 1.0 + f64::EPSILON] {
+            let s = run(&[x.to_bits(), 0, 0], |a| {
+                a.fload_slot(1, 0);
+                a.ftoi(6, 1);
+                a.store_slot(1, 6);
+                a.fun(UnOp::F32, 2, 1);
+                a.fstore_slot(2, 2);
+            });
+            assert_eq!(s[1] as i64, x as i64);
+            assert_eq!(s[2], (x as f32 as f64).to_bits());
+        }
+        for (x, y) in [(1.0f64, 2.0f64), (f64::NAN, 1.0), (2.0, 2.0), (3.0, 1.0)] {
+            for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                .into_iter()
+                .enumerate()
+            {
+                let s = run(&[x.to_bits(), y.to_bits(), 0], |a| {
+                    let l = a.new_label();
+                    a.fload_slot(1, 0);
+                    a.fload_slot(2, 1);
+                    a.movi(6, 0);
+                    a.fbranch_not(c, 1, 2, l);
+                    a.movi(6, 1);
+                    a.bind(l);
+                    a.store_slot(2, 6);
+                });
+                let want = [x < y, x <= y, x == y, x != y][k];
+                assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
+            }
+        }
+    }
 }

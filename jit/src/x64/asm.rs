@@ -437,6 +437,42 @@ impl Asm for X64Asm {
                 let Src::K(k) = b else { unreachable!() };
                 dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), DWORD k);
             }
+            IOp::Shl | IOp::Sar => match b {
+                Src::K(k) => {
+                    let n = (k & 63) as i8;
+                    self.mov(d, a);
+                    if op == IOp::Shl {
+                        dynasm!(self.ops ; .arch x64 ; shl Rq(d), n);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; sar Rq(d), n);
+                    }
+                }
+                Src::R(b) => {
+                    // The count goes in cl: rcx is saved around the shift
+                    // (it may hold a, b or d).
+                    dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; push rcx ; mov rcx, Rq(b));
+                    if op == IOp::Shl {
+                        dynasm!(self.ops ; .arch x64 ; shl r10, cl);
+                    } else {
+                        dynasm!(self.ops ; .arch x64 ; sar r10, cl);
+                    }
+                    dynasm!(self.ops ; .arch x64 ; pop rcx ; mov Rq(d), r10);
+                }
+            },
+            IOp::UDiv => {
+                // As `divide`: rdx saved, the divisor through the stack.
+                dynasm!(self.ops ; .arch x64 ; push rdx);
+                match b {
+                    Src::R(b) => {
+                        dynasm!(self.ops ; .arch x64 ; push Rq(b) ; mov rax, Rq(a) ; pop r11)
+                    }
+                    Src::K(k) => dynasm!(self.ops ; .arch x64 ; mov rax, Rq(a) ; mov r11, DWORD k),
+                }
+                dynasm!(self.ops ; .arch x64 ; xor edx, edx ; div r11 ; pop rdx);
+                if d != 0 {
+                    dynasm!(self.ops ; .arch x64 ; mov Rq(d), rax);
+                }
+            }
             _ => {
                 if d == a {
                     self.op2(op, d, b);
@@ -518,6 +554,9 @@ impl Asm for X64Asm {
     fn fun(&mut self, op: UnOp, d: PReg, a: PReg) {
         match op {
             UnOp::FSqrt => dynasm!(self.ops ; .arch x64 ; sqrtsd Rx(d), Rx(a)),
+            UnOp::F32 => {
+                dynasm!(self.ops ; .arch x64 ; cvtsd2ss xmm13, Rx(a) ; cvtss2sd Rx(d), xmm13)
+            }
             UnOp::FNeg => {
                 dynasm!(self.ops ; .arch x64 ; mov r10, QWORD i64::MIN ; movq xmm13, r10);
                 self.fmov(d, a);
@@ -536,6 +575,10 @@ impl Asm for X64Asm {
         // xorps first: cvtsi2sd writes only the low lane, and would wait
         // for the register's last writer otherwise.
         dynasm!(self.ops ; .arch x64 ; xorps Rx(d), Rx(d) ; cvtsi2sd Rx(d), Rq(s));
+    }
+
+    fn ftoi(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch x64 ; cvttsd2si Rq(d), Rx(s));
     }
 
     fn set(&mut self, c: Cond, d: PReg, a: PReg, b: Src) {
@@ -574,6 +617,17 @@ impl Asm for X64Asm {
             FCond::Le => dynasm!(self.ops ; .arch x64 ; jae =>l),
             FCond::Eq => dynasm!(self.ops ; .arch x64 ; jp >skip ; je =>l ; skip:),
             FCond::Ne => dynasm!(self.ops ; .arch x64 ; jp =>l ; jne =>l),
+        }
+    }
+
+    fn fbranch_not(&mut self, c: FCond, a: PReg, b: PReg, l: DynamicLabel) {
+        self.fcompare(c, a, b);
+        // Unordered sets ZF, PF and CF: "not above" and "below" take it.
+        match c {
+            FCond::Lt => dynasm!(self.ops ; .arch x64 ; jbe =>l),
+            FCond::Le => dynasm!(self.ops ; .arch x64 ; jb =>l),
+            FCond::Eq => dynasm!(self.ops ; .arch x64 ; jp =>l ; jne =>l),
+            FCond::Ne => dynasm!(self.ops ; .arch x64 ; jp >skip ; je =>l ; skip:),
         }
     }
 
@@ -833,6 +887,98 @@ mod tests {
             });
             assert_eq!(s[2] as i64, if i < 0 { i + 10 } else { i });
             assert_eq!(s[3], 0);
+        }
+    }
+
+    #[test]
+    fn shifts_unsigned_division_conversions_and_negated_float_branches() {
+        // Each register combination, the count's register among them.
+        let shl = |x: i64, n: i64| x.wrapping_shl((n & 63) as u32);
+        let sar = |x: i64, n: i64| x >> (n & 63);
+        for (x, n) in [(5i64, 3i64), (-40, 2), (1, 63), (-1, 64), (7, 65)] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                for op in [IOp::Shl, IOp::Sar] {
+                    let s = run(&[x as u64, n as u64, 0], |a| {
+                        a.load_slot(ra, 0);
+                        a.load_slot(rb, 1);
+                        a.alu(op, rd, ra, Src::R(rb));
+                        a.store_slot(2, rd);
+                    });
+                    let want = if op == IOp::Shl { shl(x, n) } else { sar(x, n) };
+                    if ra != rb {
+                        assert_eq!(s[2] as i64, want, "{op:?} {x} {n} in {ra},{rb} -> {rd}");
+                    }
+                }
+            }
+            let s = run(&[x as u64, 0, 0], |a| {
+                a.load_slot(6, 0);
+                a.alu(IOp::Shl, 6, 6, Src::K(n as i32));
+                a.store_slot(2, 6);
+            });
+            assert_eq!(s[2] as i64, shl(x, n));
+        }
+        for (x, y) in [
+            (u64::MAX, 1u64),
+            (u64::MAX, 3),
+            (10, 20),
+            (1 << 63, 1 << 62),
+        ] {
+            for (ra, rb, rd) in [
+                (1u8, 2u8, 6u8),
+                (2, 1, 1),
+                (6, 1, 2),
+                (1, 6, 6),
+                (7, 2, 1),
+                (1, 2, 9),
+            ] {
+                if ra == rb {
+                    continue;
+                }
+                let s = run(&[x, y, 0], |a| {
+                    a.load_slot(ra, 0);
+                    a.load_slot(rb, 1);
+                    a.alu(IOp::UDiv, rd, ra, Src::R(rb));
+                    a.store_slot(2, rd);
+                });
+                assert_eq!(s[2], x / y, "{x} / {y} in {ra},{rb} -> {rd}");
+            }
+        }
+        for x in [1.5f64, -2.75, 1e10, -0.0, -1e15 - 0.5, 1.0 + f64::EPSILON] {
+            let s = run(&[x.to_bits(), 0, 0], |a| {
+                a.fload_slot(1, 0);
+                a.ftoi(6, 1);
+                a.store_slot(1, 6);
+                a.fun(UnOp::F32, 2, 1);
+                a.fstore_slot(2, 2);
+            });
+            assert_eq!(s[1] as i64, x as i64);
+            assert_eq!(s[2], (x as f32 as f64).to_bits());
+        }
+        for (x, y) in [(1.0f64, 2.0f64), (f64::NAN, 1.0), (2.0, 2.0), (3.0, 1.0)] {
+            for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
+                .into_iter()
+                .enumerate()
+            {
+                let s = run(&[x.to_bits(), y.to_bits(), 0], |a| {
+                    let l = a.new_label();
+                    a.fload_slot(1, 0);
+                    a.fload_slot(2, 1);
+                    a.movi(6, 0);
+                    a.fbranch_not(c, 1, 2, l);
+                    a.movi(6, 1);
+                    a.bind(l);
+                    a.store_slot(2, 6);
+                });
+                let want = [x < y, x <= y, x == y, x != y][k];
+                assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
+            }
         }
     }
 }

@@ -1,0 +1,415 @@
+//! Simplifications of the low IR that need no loop: constants folded into
+//! the instructions that read them, branches on a comparison's result
+//! made branches on the comparison, and small two-way choices of integer
+//! values made selects (if-conversion), so that a loop whose body picks
+//! one of two cheap values has no branch the processor can mispredict.
+
+use crate::ir::{Block, Class, Cond, Edge, FCond, Func, IOp, Inst, Rhs, Term, Test, UnOp, Value};
+use crate::opt::replace_uses;
+
+/// Python's `//` of int64 (`b` not zero; `MIN // -1` wraps).
+pub fn floordiv(a: i64, b: i64) -> i64 {
+    if b == -1 {
+        return a.wrapping_neg();
+    }
+    let q = a / b;
+    if a % b != 0 && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// Python's `%` of int64 (`b` not zero): the divisor's sign.
+pub fn modulo(a: i64, b: i64) -> i64 {
+    if b == -1 {
+        return 0;
+    }
+    let r = a % b;
+    if r != 0 && ((r < 0) != (b < 0)) {
+        r + b
+    } else {
+        r
+    }
+}
+
+/// `a op b` as native code computes it (`FloorDiv`/`Mod`: `b` not zero).
+pub fn eval(op: IOp, a: i64, b: i64) -> i64 {
+    match op {
+        IOp::Add => a.wrapping_add(b),
+        IOp::Sub => a.wrapping_sub(b),
+        IOp::Mul => a.wrapping_mul(b),
+        IOp::And => a & b,
+        IOp::Or => a | b,
+        IOp::Xor => a ^ b,
+        IOp::Sar => a >> (b & 63),
+        IOp::Shl => a.wrapping_shl((b & 63) as u32),
+        IOp::UDiv => (a as u64 / b as u64) as i64,
+        IOp::FloorDiv => floordiv(a, b),
+        IOp::Mod => modulo(a, b),
+        IOp::Min => {
+            if b < a {
+                b
+            } else {
+                a
+            }
+        }
+        IOp::Max => {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+    }
+}
+
+pub fn holds(c: Cond, a: i64, b: i64) -> bool {
+    match c {
+        Cond::Eq => a == b,
+        Cond::Ne => a != b,
+        Cond::Lt => a < b,
+        Cond::Le => a <= b,
+        Cond::Gt => a > b,
+        Cond::Ge => a >= b,
+        Cond::Below => (a as u64) < (b as u64),
+        Cond::AboveEq => (a as u64) >= (b as u64),
+    }
+}
+
+/// `b c' a` for `a c b`, where there is such a condition.
+fn swapped(c: Cond) -> Option<Cond> {
+    Some(match c {
+        Cond::Eq => Cond::Eq,
+        Cond::Ne => Cond::Ne,
+        Cond::Lt => Cond::Gt,
+        Cond::Le => Cond::Ge,
+        Cond::Gt => Cond::Lt,
+        Cond::Ge => Cond::Le,
+        Cond::Below | Cond::AboveEq => return None,
+    })
+}
+
+fn commutes(op: IOp) -> bool {
+    matches!(
+        op,
+        IOp::Add | IOp::Mul | IOp::And | IOp::Or | IOp::Xor | IOp::Min | IOp::Max
+    )
+}
+
+/// The integer constant `v` is, if it is one.
+pub fn konst(f: &Func, v: Value) -> Option<i64> {
+    match f.insts[v.0 as usize] {
+        Inst::Const(bits) if f.class[v.0 as usize] != Class::F64 => Some(bits as i64),
+        _ => None,
+    }
+}
+
+/// A test with a constant right-hand side where there is one (and a
+/// constant left-hand side moved right).
+fn norm_test(f: &Func, t: Test) -> Test {
+    match t {
+        Test::I(c, x, Rhs::V(y)) => match (konst(f, x), konst(f, y)) {
+            (_, Some(k)) => Test::I(c, x, Rhs::K(k)),
+            (Some(k), None) => match swapped(c) {
+                Some(c2) => Test::I(c2, y, Rhs::K(k)),
+                None => t,
+            },
+            _ => t,
+        },
+        t => t,
+    }
+}
+
+/// The outcome of an integer test on constants.
+fn decided(f: &Func, t: &Test) -> Option<bool> {
+    match *t {
+        Test::I(c, x, Rhs::K(k)) => konst(f, x).map(|a| holds(c, a, k)),
+        Test::I(c, x, Rhs::V(y)) => Some(holds(c, konst(f, x)?, konst(f, y)?)),
+        Test::F(..) => None,
+    }
+}
+
+/// Constants into immediates and arithmetic on constants folded; guards
+/// that cannot fail go, and branches whose way is known become jumps.
+/// Returns whether a branch went (the caller then analyses the function
+/// again).
+pub fn fold(f: &mut Func) -> bool {
+    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let res = |fwd: &[Value], mut v: Value| {
+        while fwd[v.0 as usize] != v {
+            v = fwd[v.0 as usize];
+        }
+        v
+    };
+    let mut forwarded = false;
+    let mut jumps = false;
+    for b in f.rpo() {
+        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
+        let mut keep = Vec::with_capacity(insts.len());
+        for v in insts {
+            let vi = v.0 as usize;
+            f.insts[vi].map_args(&|x| res(&fwd, x));
+            let old = f.insts[vi].clone();
+            let float = f.class[vi] == Class::F64;
+            let new = match old {
+                Inst::Bin(op, x, r) if !float => {
+                    let r = match r {
+                        Rhs::V(y) => konst(f, y).map_or(r, Rhs::K),
+                        r => r,
+                    };
+                    match (konst(f, x), r) {
+                        (Some(a), Rhs::K(b))
+                            if !(matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv) && b == 0) =>
+                        {
+                            Inst::Const(eval(op, a, b) as u64)
+                        }
+                        (Some(a), Rhs::V(y)) if commutes(op) => Inst::Bin(op, y, Rhs::K(a)),
+                        (None, Rhs::K(0))
+                            if matches!(
+                                op,
+                                IOp::Add | IOp::Sub | IOp::Or | IOp::Xor | IOp::Sar | IOp::Shl
+                            ) =>
+                        {
+                            fwd[vi] = x;
+                            forwarded = true;
+                            continue;
+                        }
+                        (None, Rhs::K(1)) if op == IOp::Mul => {
+                            fwd[vi] = x;
+                            forwarded = true;
+                            continue;
+                        }
+                        _ => Inst::Bin(op, x, r),
+                    }
+                }
+                Inst::Un(op, x) => match (op, konst(f, x)) {
+                    (UnOp::Neg, Some(a)) if !float => Inst::Const(a.wrapping_neg() as u64),
+                    (UnOp::Not, Some(a)) if !float => Inst::Const(!a as u64),
+                    (UnOp::Abs, Some(a)) if !float => Inst::Const(a.wrapping_abs() as u64),
+                    (UnOp::IToF, Some(a)) if float => Inst::Const((a as f64).to_bits()),
+                    _ => old.clone(),
+                },
+                Inst::Set(t) => {
+                    let t = norm_test(f, t);
+                    match decided(f, &t) {
+                        Some(h) if !float => Inst::Const(h as u64),
+                        _ => Inst::Set(t),
+                    }
+                }
+                Inst::Select(t, x, y) => {
+                    let t = norm_test(f, t);
+                    match decided(f, &t) {
+                        Some(h) => {
+                            fwd[vi] = if h { x } else { y };
+                            forwarded = true;
+                            continue;
+                        }
+                        None if x == y => {
+                            fwd[vi] = x;
+                            forwarded = true;
+                            continue;
+                        }
+                        None => Inst::Select(t, x, y),
+                    }
+                }
+                Inst::Guard(t, e) => {
+                    let t = norm_test(f, t);
+                    if decided(f, &t) == Some(false) {
+                        continue;
+                    }
+                    Inst::Guard(t, e)
+                }
+                ref i => i.clone(),
+            };
+            f.insts[vi] = new;
+            keep.push(v);
+        }
+        f.blocks[b.0 as usize].insts = keep;
+        // The terminator's test.
+        let mut jump = None;
+        if let Some(Term::Branch(t, yes, no)) = &f.blocks[b.0 as usize].term {
+            let mut t = *t;
+            crate::ir::map_test(&mut t, &|x| res(&fwd, x));
+            let nt = norm_test(f, t);
+            match decided(f, &nt) {
+                Some(h) => jump = Some(Term::Jump(if h { yes.clone() } else { no.clone() })),
+                None => jump = Some(Term::Branch(nt, yes.clone(), no.clone())),
+            }
+        }
+        if let Some(t) = jump {
+            jumps |= matches!(t, Term::Jump(_));
+            f.blocks[b.0 as usize].term = Some(t);
+        }
+    }
+    if forwarded {
+        replace_uses(f, &|x| res(&fwd, x));
+    }
+    jumps
+}
+
+/// Branches and guards on `x != 0` (or `x == 0`) where `x` is a
+/// comparison's result test the comparison instead. Returns how many.
+pub fn branch_on_tests(f: &mut Func) -> usize {
+    let mut n = 0;
+    // `x` as a test, `negate`d or not: a float test is negated by
+    // swapping the branch's ways (Python's NaN rules leave no condition
+    // that is its negation), so only integer tests negate in place.
+    let inner = |f: &Func, x: Value| match f.insts[x.0 as usize] {
+        Inst::Set(t) => Some(t),
+        _ => None,
+    };
+    for bi in 0..f.blocks.len() {
+        let Some(Term::Branch(t, yes, no)) = f.blocks[bi].term.clone() else {
+            continue;
+        };
+        let (x, eq) = match t {
+            Test::I(Cond::Ne, x, Rhs::K(0)) => (x, false),
+            Test::I(Cond::Eq, x, Rhs::K(0)) => (x, true),
+            _ => continue,
+        };
+        let Some(it) = inner(f, x) else { continue };
+        let term = match (it, eq) {
+            (t, false) => Term::Branch(t, yes, no),
+            (Test::I(c, a, r), true) => Term::Branch(Test::I(c.negate(), a, r), yes, no),
+            (t @ Test::F(..), true) => Term::Branch(t, no, yes),
+        };
+        f.blocks[bi].term = Some(term);
+        n += 1;
+    }
+    for i in 0..f.insts.len() {
+        let Inst::Guard(t, e) = f.insts[i] else {
+            continue;
+        };
+        let (x, eq) = match t {
+            Test::I(Cond::Ne, x, Rhs::K(0)) => (x, false),
+            Test::I(Cond::Eq, x, Rhs::K(0)) => (x, true),
+            _ => continue,
+        };
+        let Some(it) = inner(f, x) else { continue };
+        let nt = match (it, eq) {
+            (t, false) => t,
+            (Test::I(c, a, r), true) => Test::I(c.negate(), a, r),
+            (Test::F(FCond::Eq, a, b), true) => Test::F(FCond::Ne, a, b),
+            (Test::F(FCond::Ne, a, b), true) => Test::F(FCond::Eq, a, b),
+            _ => continue,
+        };
+        f.insts[i] = Inst::Guard(nt, e);
+        n += 1;
+    }
+    n
+}
+
+/// Most instructions one side of a choice may have to be made a select.
+const SPECULATE: usize = 4;
+
+/// A side of a two-way choice that can run unconditionally: a block with
+/// `b` as its one predecessor, no parameters, a few instructions that
+/// cannot trap or change anything, and a jump on.
+fn speculable(f: &Func, b: Block, from: Block) -> Option<&Edge> {
+    let bd = &f.blocks[b.0 as usize];
+    if bd.entry || !bd.params.is_empty() || f.preds[b.0 as usize][..] != [from] {
+        return None;
+    }
+    if bd.insts.len() > SPECULATE {
+        return None;
+    }
+    let cheap = bd.insts.iter().all(|&v| match f.insts[v.0 as usize] {
+        Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv),
+        Inst::Un(op, _) => op != UnOp::FSqrt,
+        Inst::Set(_) | Inst::Select(..) | Inst::Const(_) => true,
+        _ => false,
+    });
+    match &bd.term {
+        Some(Term::Jump(e)) if cheap => Some(e),
+        _ => None,
+    }
+}
+
+/// If-conversion: `if t: x = A else: x = B` (or one-armed), where both
+/// sides are a few cheap integer instructions, becomes both sides computed
+/// and a select of each integer value that differs; a float that differs
+/// keeps the branch (a float select is a branch). Returns how many; the
+/// caller analyses the function again.
+pub fn if_convert(f: &mut Func) -> usize {
+    let mut n = 0;
+    for bi in 0..f.blocks.len() {
+        let b = Block(bi as u32);
+        let Some(Term::Branch(t @ Test::I(..), yes, no)) = f.blocks[bi].term.clone() else {
+            continue;
+        };
+        // The two ways to the join: through a side (its instructions and
+        // its jump), or straight there.
+        let way = |f: &Func, e: &Edge| -> Option<(Vec<Value>, Edge)> {
+            match speculable(f, e.to, b) {
+                Some(j) if e.args.is_empty() => {
+                    Some((f.blocks[e.to.0 as usize].insts.clone(), j.clone()))
+                }
+                _ => Some((Vec::new(), e.clone())),
+            }
+        };
+        let (Some((ys, ye)), Some((ns, ne))) = (way(f, &yes), way(f, &no)) else {
+            continue;
+        };
+        if ye.to != ne.to || (ys.is_empty() && ns.is_empty()) || ye.to == b {
+            continue;
+        }
+        // The join must not be a side itself (a diamond with one empty
+        // side reaches it straight), nor a loop's header reached around.
+        let join = ye.to;
+        if f.blocks[join.0 as usize].entry || ye.args.len() != ne.args.len() {
+            continue;
+        }
+        let all_int = ye
+            .args
+            .iter()
+            .zip(&ne.args)
+            .all(|(&x, &y)| x == y || f.class[x.0 as usize] != Class::F64);
+        if !all_int {
+            continue;
+        }
+        let selects: Vec<(Value, Value)> = ye
+            .args
+            .iter()
+            .zip(&ne.args)
+            .map(|(&x, &y)| (x, y))
+            .filter(|(x, y)| x != y)
+            .collect();
+        if selects.len() > 2 {
+            continue;
+        }
+        let mut args = Vec::with_capacity(ye.args.len());
+        let mut moved = ys.clone();
+        moved.extend(&ns);
+        for (k, (&x, &y)) in ye.args.iter().zip(&ne.args).enumerate() {
+            if x == y {
+                args.push(x);
+                continue;
+            }
+            let v = Value(f.insts.len() as u32);
+            let class = f.class[f.blocks[join.0 as usize].params[k].0 as usize];
+            f.insts.push(Inst::Select(t, x, y));
+            f.class.push(class);
+            moved.push(v);
+            args.push(v);
+        }
+        // The sides are left unreachable, without a terminator (so that
+        // they are no block's predecessor).
+        for s in [yes.to, no.to] {
+            if s != join {
+                f.blocks[s.0 as usize].insts.clear();
+                f.blocks[s.0 as usize].term = None;
+                f.preds[s.0 as usize].clear();
+                f.preds[join.0 as usize].retain(|&p| p != s);
+            }
+        }
+        let bd = &mut f.blocks[bi];
+        bd.insts.extend(moved);
+        bd.term = Some(Term::Jump(Edge { to: join, args }));
+        let jp = &mut f.preds[join.0 as usize];
+        jp.retain(|&p| p != b);
+        jp.push(b);
+        n += 1;
+    }
+    n
+}
