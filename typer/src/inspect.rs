@@ -398,8 +398,8 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Dot(_, false) => format!("np.dot({args})"),
         RtOp::Dot(_, true) => format!("np.matmul({args})"),
-        RtOp::GetItem(_) => format!("getitem({args})"),
-        RtOp::SetItem(..) => format!("setitem({args})"),
+        RtOp::GetItem(_) | RtOp::Take(_) => format!("getitem({args})"),
+        RtOp::SetItem(..) | RtOp::Put(..) => format!("setitem({args})"),
         RtOp::FillWith => format!("fill({args})"),
         RtOp::Len => format!("len({args})"),
         RtOp::Shape => format!("getattr({args}, shape)"),

@@ -245,12 +245,24 @@ pub enum Fill {
     Value,
 }
 
-/// One subscript item: an integer index (one register) or a slice whose
-/// present bounds each take a register.
+/// One subscript item: an integer index (one register), a slice whose
+/// present bounds each take a register, `None`/`np.newaxis` (no register),
+/// or an index array (one register).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Idx {
     Int,
-    Slice { lo: bool, hi: bool, step: bool },
+    Slice {
+        lo: bool,
+        hi: bool,
+        step: bool,
+    },
+    /// A new axis of length 1.
+    NewAxis,
+    /// An array of integers (any integer dtype, at least one dimension)
+    /// indexing one axis.
+    Array,
+    /// A boolean mask indexing as many axes as it has dimensions.
+    Mask,
 }
 
 /// An operation the runtime performs on arrays, with everything known
@@ -303,6 +315,10 @@ pub enum RtOp {
     GetItem(Vec<Idx>),
     /// `a[...] = v`: the last argument is the value (scalar or array).
     SetItem(Vec<Idx>, Arg),
+    /// `a[...]` with index arrays (`Idx::Array`, `Idx::Mask`): a copy.
+    Take(Vec<Idx>),
+    /// `a[...] = v` with index arrays: the last argument is the value.
+    Put(Vec<Idx>, Arg),
     /// `a.fill(v)`.
     FillWith,
     /// `len(a)` (the first axis).

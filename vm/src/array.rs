@@ -11,7 +11,7 @@ use crate::classmethods::ClassTable;
 use crate::meminfo::{self, MemInfo};
 
 /// Most dimensions an array may have.
-pub const MAX_NDIM: usize = 8;
+pub const MAX_NDIM: usize = typer::types::MAX_NDIM;
 
 /// Alignment of array data, as in Numba.
 pub const ALIGN: usize = 32;
