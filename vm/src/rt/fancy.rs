@@ -296,6 +296,12 @@ pub(super) fn take(cx: &RtCtx, kinds: &[Idx], ops: &[Opnd]) -> Result<*mut Array
     Ok(out)
 }
 
+/// Is the index one mask over every axis? NumPy assigns through it in a
+/// loop of its own, with its own messages.
+fn lone_mask(kinds: &[Idx], ops: &[Opnd]) -> bool {
+    kinds == [Idx::Mask] && arr(&ops[1]).ndim == arr(&ops[0]).ndim
+}
+
 /// `a[...] = v` with index arrays: the value (a scalar, or an array that
 /// broadcasts to the selection) converted to `a`'s dtype; where an index
 /// repeats, the last write stays.
@@ -309,9 +315,7 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
     }
     if let Opnd::Arr(_) = value {
         let v = arr(value);
-        // A lone mask over every axis takes NumPy's boolean assignment,
-        // with its own messages.
-        let lone_mask = kinds == [Idx::Mask] && arr(&ops[1]).ndim == dst.ndim;
+        let lone_mask = lone_mask(kinds, ops);
         if lone_mask && v.ndim > 1 {
             return Err((
                 "TypeError",
@@ -351,9 +355,9 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
             let v = arr(value);
             let st = broadcast_strides(v.shape(), v.strides(), &p.shape);
             let st = &st[..p.shape.len()];
-            if v.shares_memory(dst) {
-                // Every value is read before any is written, as NumPy's
-                // copy of an overlapping value gives.
+            // NumPy copies a value that overlaps the array first, except
+            // for a lone mask, whose loop reads each value as it writes.
+            if v.shares_memory(dst) && !lone_mask(kinds, ops) {
                 let mut vals = Vec::new();
                 vals.try_reserve_exact(n).map_err(|_| no_memory())?;
                 p.walk(&table, st, |_, o| {
