@@ -23,6 +23,7 @@ mod consts;
 mod index;
 mod iter;
 mod npmore;
+mod npsearch;
 pub use arrays::ufunc_name;
 
 /// Where a name imported at module level points.

@@ -319,6 +319,28 @@ pub enum RtOp {
     Take(Vec<Idx>),
     /// `a[...] = v` with index arrays: the last argument is the value.
     Put(Vec<Idx>, Arg),
+    /// `np.nonzero(a)`: a tuple of int64 arrays, the indices of the
+    /// nonzero elements along each axis; with `flat`, `np.flatnonzero(a)`,
+    /// their positions in C order.
+    NonZero { flat: bool },
+    /// `np.searchsorted(a, v, side)`: where each `v` (a scalar or an
+    /// array) goes in the sorted 1-D `a`, comparing in `dt`; `right` for
+    /// `side='right'`.
+    SearchSorted {
+        right: bool,
+        dt: crate::types::DType,
+    },
+    /// `np.unique(a)`: the sorted distinct elements (NaNs as one, last).
+    Unique,
+    /// `np.isclose(x, y, rtol, atol)`: `y` is converted to the float dtype
+    /// `y`, `x - y` and the comparisons compute in `sub`, the tolerance
+    /// `atol + rtol * abs(y)` in `tol`.
+    IsClose {
+        sub: crate::types::DType,
+        y: crate::types::DType,
+        tol: crate::types::DType,
+        equal_nan: bool,
+    },
     /// `a.fill(v)`.
     FillWith,
     /// `len(a)` (the first axis).

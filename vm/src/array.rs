@@ -379,6 +379,19 @@ pub unsafe fn index_error(a: *const Array, idx: &[i64]) -> Raised {
     }
 }
 
+/// NumPy's sort order of two values of one dtype: numbers ascending, NaN
+/// after every number.
+pub fn sort_order(a: &Val, b: &Val) -> std::cmp::Ordering {
+    match (a, b) {
+        (Val::F(x), Val::F(y)) => match (x.is_nan(), y.is_nan()) {
+            (false, false) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+            (a, b) => a.cmp(&b),
+        },
+        (Val::U(x), Val::U(y)) => x.cmp(y),
+        (x, y) => x.as_i64().cmp(&y.as_i64()),
+    }
+}
+
 /// An element value as loops compute with it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {

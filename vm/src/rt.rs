@@ -18,6 +18,7 @@ use crate::compile::width;
 use crate::runtime::{kernels, Elem, Fused, FusedNode, Input};
 
 mod fancy;
+mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
@@ -533,6 +534,18 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             put_arr(regs, a);
         }
         RtOp::Put(kinds, vk) => fancy::put(cx, kinds, *vk, &ops)?,
+        RtOp::NonZero { flat } => search::nonzero(cx, *flat, &ops, regs)?,
+        RtOp::SearchSorted { right, dt } => search::searchsorted(cx, *right, *dt, &ops, regs)?,
+        RtOp::Unique => {
+            let a = search::unique(cx, &ops)?;
+            put_arr(regs, a);
+        }
+        RtOp::IsClose {
+            sub,
+            y,
+            tol,
+            equal_nan,
+        } => search::isclose(cx, (*sub, *y, *tol), *equal_nan, &ops, regs)?,
         RtOp::FillWith => {
             let dst = arr(&ops[0]);
             let (v, _) = scalar(&ops[1]);

@@ -2,7 +2,7 @@
 //! promotion, reductions, indexing and views, attributes and methods. Every
 //! array operation becomes one [`RtOp`] node for the runtime.
 
-use super::index::{too_many_indices, Index};
+use super::index::{too_many_indices, Index, Item};
 use super::*;
 use crate::types::{ArrayType, DType, Layout, MAX_NDIM};
 
@@ -456,6 +456,9 @@ impl Cx<'_> {
             return self.dtype_call(d, args, kwargs, span);
         }
         if let Some(e) = self.call_numpy_more(name, args, kwargs, span)? {
+            return Ok(e);
+        }
+        if let Some(e) = self.call_numpy_search(name, args, kwargs, span)? {
             return Ok(e);
         }
         let Some(f) = np_fn(name) else {
@@ -983,41 +986,51 @@ impl Cx<'_> {
     /// (ints, slice bounds, index arrays) and the result's dimensions;
     /// `None` while an item's type is not inferred yet.
     pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<Option<Index>> {
-        // A tuple of ints as the whole index (`a[idx]` for an index from
-        // np.ndindex or a.shape-like values) indexes one axis per element.
+        // A tuple as the whole index (`a[idx]` for an index from
+        // np.ndindex or a.shape-like values, `a[np.nonzero(m)]` through a
+        // name) indexes with each element.
+        let mut from_tuple = None;
         if let ExprKind::Name(_) = idx.kind {
             let t = self.expr(idx)?;
             if let Type::Tuple(tys) = &t.ty {
                 if !tys.iter().all(Type::is_intlike) {
-                    return Err(type_err(
-                        idx.span,
-                        format!("a tuple index must hold integers, not {}", t.ty),
-                    ));
+                    let items = (0..tys.len())
+                        .map(|k| {
+                            texpr(
+                                TExprKind::TupleGet(Box::new(t.clone()), k),
+                                tys[k].clone(),
+                                idx.span,
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    from_tuple = Some(items);
+                } else {
+                    if tys.len() > ndim as usize {
+                        return Err(too_many_indices(idx.span, ndim, tys.len()));
+                    }
+                    let args = (0..tys.len())
+                        .map(|k| {
+                            texpr(
+                                TExprKind::TupleGet(Box::new(t.clone()), k),
+                                tys[k].clone(),
+                                idx.span,
+                            )
+                            .cast(&Type::Int)
+                        })
+                        .collect();
+                    return Ok(Some(Index {
+                        kinds: vec![Idx::Int; tys.len()],
+                        args,
+                        ndim: ndim - tys.len() as u8,
+                        fancy: false,
+                    }));
                 }
-                if tys.len() > ndim as usize {
-                    return Err(too_many_indices(idx.span, ndim, tys.len()));
-                }
-                let args = (0..tys.len())
-                    .map(|k| {
-                        texpr(
-                            TExprKind::TupleGet(Box::new(t.clone()), k),
-                            tys[k].clone(),
-                            idx.span,
-                        )
-                        .cast(&Type::Int)
-                    })
-                    .collect();
-                return Ok(Some(Index {
-                    kinds: vec![Idx::Int; tys.len()],
-                    args,
-                    ndim: ndim - tys.len() as u8,
-                    fancy: false,
-                }));
             }
         }
-        let items: Vec<&Expr> = match &idx.kind {
-            ExprKind::Tuple(items) => items.iter().collect(),
-            _ => vec![idx],
+        let items: Vec<Item> = match (&idx.kind, from_tuple) {
+            (_, Some(items)) => items.into_iter().map(Item::Typed).collect(),
+            (ExprKind::Tuple(items), _) => items.iter().map(Item::Ast).collect(),
+            _ => vec![Item::Ast(idx)],
         };
         let mut kinds = Vec::new();
         let mut args = Vec::new();
@@ -1026,28 +1039,33 @@ impl Cx<'_> {
         let (mut used, mut kept, mut fancy_ndim) = (0usize, 0usize, 0u8);
         let mut pending = false;
         for it in items {
-            if let ExprKind::Slice(lo, hi, step) = &it.kind {
-                for b in [lo, hi, step].into_iter().flatten() {
-                    args.push(self.int_arg(b, "slice indices")?);
+            let t = match it {
+                Item::Typed(t) => t,
+                Item::Ast(it) => {
+                    if let ExprKind::Slice(lo, hi, step) = &it.kind {
+                        for b in [lo, hi, step].into_iter().flatten() {
+                            args.push(self.int_arg(b, "slice indices")?);
+                        }
+                        kinds.push(Idx::Slice {
+                            lo: lo.is_some(),
+                            hi: hi.is_some(),
+                            step: step.is_some(),
+                        });
+                        used += 1;
+                        kept += 1;
+                        continue;
+                    }
+                    if let ExprKind::List(_) = it.kind {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            it.span,
+                            "a list as an index is not supported in Kiln",
+                        )
+                        .help("index with an array: a[np.array([...])]"));
+                    }
+                    self.expr(it)?
                 }
-                kinds.push(Idx::Slice {
-                    lo: lo.is_some(),
-                    hi: hi.is_some(),
-                    step: step.is_some(),
-                });
-                used += 1;
-                kept += 1;
-                continue;
-            }
-            if let ExprKind::List(_) = it.kind {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    it.span,
-                    "a list as an index is not supported in Kiln",
-                )
-                .help("index with an array: a[np.array([...])]"));
-            }
-            let t = self.expr(it)?;
+            };
             match &t.ty {
                 Type::Unknown => {
                     pending = true;

@@ -31,6 +31,13 @@ impl Index {
     }
 }
 
+/// One item of a subscript: as written (a slice needs its syntax), or an
+/// element of a tuple used as the whole index.
+pub(super) enum Item<'e> {
+    Ast(&'e Expr),
+    Typed(TExpr),
+}
+
 /// NumPy's message for more indices than the array has axes.
 pub(super) fn too_many_indices(span: Span, ndim: u8, n: usize) -> Diagnostic {
     type_err(

@@ -37,7 +37,7 @@ fn arr_of(at: &ArrayType, dtype: DType, ndim: u8, layout: Layout) -> Type {
 impl Cx<'_> {
     /// Positional arguments then keywords, matched to `names` as a Python
     /// signature would; every name after `required` is optional.
-    fn signature<'e>(
+    pub(super) fn signature<'e>(
         &self,
         full: &str,
         args: &'e [Expr],
@@ -109,7 +109,11 @@ impl Cx<'_> {
     }
 
     /// An array operand, or `None` while its type is still unknown.
-    fn array_operand(&mut self, e: &Expr, full: &str) -> Result<Option<(TExpr, ArrayType)>> {
+    pub(super) fn array_operand(
+        &mut self,
+        e: &Expr,
+        full: &str,
+    ) -> Result<Option<(TExpr, ArrayType)>> {
         let a = self.expr(e)?;
         match a.ty.as_array().cloned() {
             Some(at) => Ok(Some((a, at))),
@@ -570,7 +574,7 @@ impl Cx<'_> {
 
     /// `np.any`, `np.all` and `np.count_nonzero`, from the count of the
     /// elements that are true (nonzero; NaN is true) or false.
-    fn truth_reduce(
+    pub(super) fn truth_reduce(
         &mut self,
         name: &str,
         x: TExpr,
