@@ -407,6 +407,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
             format!("np.searchsorted({args}, side='{side}')")
         }
         RtOp::Unique => format!("np.unique({args})"),
+        RtOp::Histogram { .. } => format!("np.histogram({args})"),
         RtOp::IsClose {
             equal_nan: true, ..
         } => format!("np.isclose({args}, equal_nan=True)"),

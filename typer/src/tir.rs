@@ -332,6 +332,12 @@ pub enum RtOp {
     },
     /// `np.unique(a)`: the sorted distinct elements (NaNs as one, last).
     Unique,
+    /// `np.histogram(a, bins[, range])`: a tuple of the int64 counts and
+    /// the edges. With `edges`, `bins` is an array of edges (returned as
+    /// it is); else an int, the number of equal bins, over `range` (two
+    /// Python numbers) if `range`, or from the least to the greatest
+    /// element.
+    Histogram { edges: bool, range: bool },
     /// `np.isclose(x, y, rtol, atol)`: `y` is converted to the float dtype
     /// `y`, `x - y` and the comparisons compute in `sub`, the tolerance
     /// `atol + rtol * abs(y)` in `tol`.

@@ -18,6 +18,7 @@ use crate::compile::width;
 use crate::runtime::{kernels, Elem, Fused, FusedNode, Input};
 
 mod fancy;
+mod hist;
 mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
@@ -536,6 +537,7 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
         RtOp::Put(kinds, vk) => fancy::put(cx, kinds, *vk, &ops)?,
         RtOp::NonZero { flat } => search::nonzero(cx, *flat, &ops, regs)?,
         RtOp::SearchSorted { right, dt } => search::searchsorted(cx, *right, *dt, &ops, regs)?,
+        RtOp::Histogram { edges, range } => hist::histogram(cx, *edges, *range, &ops, regs)?,
         RtOp::Unique => {
             let a = search::unique(cx, &ops)?;
             put_arr(regs, a);

@@ -1,7 +1,7 @@
-//! NumPy's searching and comparing functions: `nonzero`, `flatnonzero`,
-//! `searchsorted`, `unique`, `isclose` and `allclose`. Each is one runtime
-//! operation (`allclose` is `all` of `isclose`), typed here with NumPy's
-//! result dtypes.
+//! NumPy's searching, counting and comparing functions: `nonzero`,
+//! `flatnonzero`, `searchsorted`, `unique`, `histogram`, `isclose` and
+//! `allclose`. Each is one runtime operation (`allclose` is `all` of
+//! `isclose`), typed here with NumPy's result dtypes.
 
 use super::arrays::rt;
 use super::*;
@@ -191,6 +191,91 @@ impl Cx<'_> {
                     close.cast(&Type::Bool)
                 }
             }
+            "histogram" => {
+                let a = self.signature(&full, args, kwargs, &["a", "bins", "range"], 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                if at.dtype == DType::Bool {
+                    return Err(type_err(
+                        x.span,
+                        "np.histogram() needs numbers: NumPy cannot subtract booleans; convert with .astype(np.int64)",
+                    ));
+                }
+                let bins = match a[1] {
+                    None => texpr(TExprKind::Const(Const::Int(10)), Type::Int, span),
+                    Some(e) => self.expr(e)?,
+                };
+                let edges_ty = match &bins.ty {
+                    Type::Unknown => return Ok(Some(unknown(span))),
+                    Type::Array(b) if b.ndim != 1 => {
+                        return Err(type_err(bins.span, "`bins` must be 1d, when an array"))
+                    }
+                    Type::Array(b) if b.dtype == DType::Bool => {
+                        return Err(type_err(
+                            bins.span,
+                            "`bins` must hold numbers, not booleans",
+                        ))
+                    }
+                    Type::Array(_) => Some(bins.ty.clone()),
+                    t if t.is_intlike() => None,
+                    _ => {
+                        return Err(type_err(
+                            bins.span,
+                            "`bins` must be an integer, a string, or an array",
+                        )
+                        .help("Kiln takes an int or an array of edges"))
+                    }
+                };
+                let mut targs = vec![x];
+                let edges = edges_ty.is_some();
+                targs.push(if edges { bins } else { bins.cast(&Type::Int) });
+                let range = match a[2] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => {
+                        let ExprKind::Tuple(items) = &e.kind else {
+                            return Err(Diagnostic::new(
+                                DiagKind::Unsupported,
+                                e.span,
+                                "range must be written (lo, hi) in Kiln",
+                            ));
+                        };
+                        if items.len() != 2 {
+                            return Err(type_err(e.span, "range must be (lo, hi)"));
+                        }
+                        for it in items {
+                            let t = self.expr(it)?;
+                            if t.ty.is_unknown() {
+                                return Ok(Some(unknown(span)));
+                            }
+                            if !t.ty.is_python_scalar() {
+                                return Err(type_err(
+                                    t.span,
+                                    format!("range must hold Python numbers in Kiln, not {}", t.ty),
+                                )
+                                .help("convert with float()"));
+                            }
+                            let ty = if t.ty == Type::Float {
+                                Type::Float
+                            } else {
+                                Type::Int
+                            };
+                            targs.push(t.cast(&ty));
+                        }
+                        true
+                    }
+                    _ => false,
+                };
+                let edges_ty = edges_ty.unwrap_or_else(|| {
+                    let d = if at.dtype == DType::F32 {
+                        DType::F32
+                    } else {
+                        DType::F64
+                    };
+                    Type::array(d, 1, Layout::C)
+                });
+                let ty = Type::tuple(vec![intp(1), edges_ty]);
+                rt(RtOp::Histogram { edges, range }, targs, ty, span)
+            }
             _ => return Ok(None),
         };
         Ok(Some(e))
@@ -217,5 +302,11 @@ mod tests {
         crate::check(&format!("import numpy as np\na = np.arange(4)\n{b}\n")).unwrap();
         assert!(err("print(np.isclose(a, a, equal_nan=a[0] > 0))").contains("True or False"));
         assert!(err("print(np.unique(a, return_counts=True))").contains("unexpected keyword"));
+        assert!(err("print(np.histogram(a, 2.5))").contains("must be an integer"));
+        assert!(err("print(np.histogram(a, np.zeros((2, 2))))").contains("1d"));
+        assert!(err("r = (0, 1)\nprint(np.histogram(a, 2, r))").contains("(lo, hi)"));
+        assert!(err("print(np.histogram(a, 2, (a[0], 3)))").contains("Python numbers"));
+        assert!(err("print(np.histogram(a > 1))").contains("booleans"));
+        assert!(err("print(np.histogram(a, 2, density=True))").contains("unexpected keyword"));
     }
 }
