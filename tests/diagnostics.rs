@@ -198,6 +198,22 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
+        name: "unsup_list_index",
+        src: "import numpy as np\na = np.arange(3)\nprint(a[[0, 1]])\n",
+        kind: "unsupported",
+        at: &[(3, 9)],
+        names: &[&["list"], &["index"]],
+        other_line: None,
+    },
+    Case {
+        name: "type_float_index_array",
+        src: "import numpy as np\na = np.arange(3)\nprint(a[np.ones(2)])\n",
+        kind: "type error",
+        at: &[(3, 9)],
+        names: &[&["integer (or boolean)"]],
+        other_line: None,
+    },
+    Case {
         name: "unsup_try",
         src: "def f(a):\n    try:\n        return a\n    except ValueError:\n        return 0\nprint(f(1))\n",
         kind: "unsupported",

@@ -257,6 +257,13 @@ fn fuel_spent_is_the_documented_sum_in_every_tier() {
             "import numpy as np\n\nx = np.ones(33)\ny = np.ones(1)\nz = np.ones(0)\nprint(x.size + y.size + z.size)\n",
             2 + 1,
         ),
+        // Index arrays: zeros(100): 4; a > -1: 4; the read pays for the
+        // mask it reads (4) and the elements it copies (4); arange(40): 2;
+        // the write pays for its positions (2) and its writes (2).
+        (
+            "import numpy as np\n\na = np.zeros(100)\nb = a[a > -1]\na[np.arange(40)] = 1.0\nprint(b.size)\n",
+            4 + 4 + 8 + 2 + 4,
+        ),
         // Printing shows 12 elements; the arange makes them.
         (
             "import numpy as np\n\nprint(np.arange(12).reshape(3, 4))\n",

@@ -4,23 +4,9 @@
 //! The runtime has allocated the outputs and spent the fuel; these only
 //! compute, one row (or one line along an axis) at a time.
 
-use std::cmp::Ordering;
-
 use typer::tir::Reduction;
 use typer::DType;
-use vm::array::{for_each_offset, load, store, Array, Val};
-
-/// NumPy's sort order: numbers ascending, NaN after every number.
-fn order(a: &Val, b: &Val) -> Ordering {
-    match (a, b) {
-        (Val::F(x), Val::F(y)) => match (x.is_nan(), y.is_nan()) {
-            (false, false) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-            (a, b) => a.cmp(&b),
-        },
-        (Val::U(x), Val::U(y)) => x.cmp(y),
-        (x, y) => x.as_i64().cmp(&y.as_i64()),
-    }
-}
+use vm::array::{for_each_offset, load, sort_order as order, store, Array, Val};
 
 /// Calls `f` with the byte offset of the start of every row (the last
 /// axis) of an array of this shape and these strides.

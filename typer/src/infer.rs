@@ -21,8 +21,10 @@ use crate::types::Type;
 mod arrays;
 mod consts;
 mod format;
+mod index;
 mod iter;
 mod npmore;
+mod npsearch;
 mod random;
 pub use arrays::ufunc_name;
 
@@ -1631,6 +1633,9 @@ impl Cx<'_> {
                     return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                 }
             }
+            if matches!(imp, Import::Member(ModuleKind::Numpy, m) if m == "newaxis") {
+                return Ok(texpr(TExprKind::Const(Const::None), Type::None, span));
+            }
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 span,
@@ -1657,6 +1662,9 @@ impl Cx<'_> {
                         if let Some(v) = builtins::math_constant(attr) {
                             return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                         }
+                    }
+                    if *kind == ModuleKind::Numpy && attr == "newaxis" {
+                        return Ok(texpr(TExprKind::Const(Const::None), Type::None, span));
                     }
                     if *kind == ModuleKind::Numpy {
                         let dt = crate::types::DType::from_name(attr)

@@ -406,8 +406,20 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Dot(_, false) => format!("np.dot({args})"),
         RtOp::Dot(_, true) => format!("np.matmul({args})"),
-        RtOp::GetItem(_) => format!("getitem({args})"),
-        RtOp::SetItem(..) => format!("setitem({args})"),
+        RtOp::GetItem(_) | RtOp::Take(_) => format!("getitem({args})"),
+        RtOp::SetItem(..) | RtOp::Put(..) => format!("setitem({args})"),
+        RtOp::NonZero { flat: false } => format!("np.nonzero({args})"),
+        RtOp::NonZero { flat: true } => format!("np.flatnonzero({args})"),
+        RtOp::SearchSorted { right, .. } => {
+            let side = if *right { "right" } else { "left" };
+            format!("np.searchsorted({args}, side='{side}')")
+        }
+        RtOp::Unique => format!("np.unique({args})"),
+        RtOp::Histogram { .. } => format!("np.histogram({args})"),
+        RtOp::IsClose {
+            equal_nan: true, ..
+        } => format!("np.isclose({args}, equal_nan=True)"),
+        RtOp::IsClose { .. } => format!("np.isclose({args})"),
         RtOp::FillWith => format!("fill({args})"),
         RtOp::Len => format!("len({args})"),
         RtOp::Shape => format!("getattr({args}, shape)"),

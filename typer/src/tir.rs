@@ -308,12 +308,24 @@ pub enum Fill {
     Value,
 }
 
-/// One subscript item: an integer index (one register) or a slice whose
-/// present bounds each take a register.
+/// One subscript item: an integer index (one register), a slice whose
+/// present bounds each take a register, `None`/`np.newaxis` (no register),
+/// or an index array (one register).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Idx {
     Int,
-    Slice { lo: bool, hi: bool, step: bool },
+    Slice {
+        lo: bool,
+        hi: bool,
+        step: bool,
+    },
+    /// A new axis of length 1.
+    NewAxis,
+    /// An array of integers (any integer dtype, at least one dimension)
+    /// indexing one axis.
+    Array,
+    /// A boolean mask indexing as many axes as it has dimensions.
+    Mask,
 }
 
 /// An operation the runtime performs on arrays, with everything known
@@ -366,6 +378,38 @@ pub enum RtOp {
     GetItem(Vec<Idx>),
     /// `a[...] = v`: the last argument is the value (scalar or array).
     SetItem(Vec<Idx>, Arg),
+    /// `a[...]` with index arrays (`Idx::Array`, `Idx::Mask`): a copy.
+    Take(Vec<Idx>),
+    /// `a[...] = v` with index arrays: the last argument is the value.
+    Put(Vec<Idx>, Arg),
+    /// `np.nonzero(a)`: a tuple of int64 arrays, the indices of the
+    /// nonzero elements along each axis; with `flat`, `np.flatnonzero(a)`,
+    /// their positions in C order.
+    NonZero { flat: bool },
+    /// `np.searchsorted(a, v, side)`: where each `v` (a scalar or an
+    /// array) goes in the sorted 1-D `a`, comparing in `dt`; `right` for
+    /// `side='right'`.
+    SearchSorted {
+        right: bool,
+        dt: crate::types::DType,
+    },
+    /// `np.unique(a)`: the sorted distinct elements (NaNs as one, last).
+    Unique,
+    /// `np.histogram(a, bins[, range])`: a tuple of the int64 counts and
+    /// the edges. With `edges`, `bins` is an array of edges (returned as
+    /// it is); else an int, the number of equal bins, over `range` (two
+    /// Python numbers) if `range`, or from the least to the greatest
+    /// element.
+    Histogram { edges: bool, range: bool },
+    /// `np.isclose(x, y, rtol, atol)`: `y` is converted to the float dtype
+    /// `y`, `x - y` and the comparisons compute in `sub`, the tolerance
+    /// `atol + rtol * abs(y)` in `tol`.
+    IsClose {
+        sub: crate::types::DType,
+        y: crate::types::DType,
+        tol: crate::types::DType,
+        equal_nan: bool,
+    },
     /// `a.fill(v)`.
     FillWith,
     /// `len(a)` (the first axis).

@@ -149,6 +149,9 @@ impl fmt::Display for DType {
     }
 }
 
+/// Most dimensions an array may have (the runtime's headers hold this many).
+pub const MAX_NDIM: usize = 8;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Layout {
     C,

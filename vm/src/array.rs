@@ -11,7 +11,7 @@ use crate::classmethods::ClassTable;
 use crate::meminfo::{self, MemInfo};
 
 /// Most dimensions an array may have.
-pub const MAX_NDIM: usize = 8;
+pub const MAX_NDIM: usize = typer::types::MAX_NDIM;
 
 /// Alignment of array data, as in Numba.
 pub const ALIGN: usize = 32;
@@ -376,6 +376,19 @@ pub unsafe fn index_error(a: *const Array, idx: &[i64]) -> Raised {
             "SystemError",
             "element access refused an index in bounds".into(),
         ),
+    }
+}
+
+/// NumPy's sort order of two values of one dtype: numbers ascending, NaN
+/// after every number.
+pub fn sort_order(a: &Val, b: &Val) -> std::cmp::Ordering {
+    match (a, b) {
+        (Val::F(x), Val::F(y)) => match (x.is_nan(), y.is_nan()) {
+            (false, false) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+            (a, b) => a.cmp(&b),
+        },
+        (Val::U(x), Val::U(y)) => x.cmp(y),
+        (x, y) => x.as_i64().cmp(&y.as_i64()),
     }
 }
 

@@ -1182,7 +1182,7 @@ impl Gen<'_> {
         let regs: Vec<R> = match (op, &fused) {
             // `a[...] = v`: Python evaluates the value (a fused one's
             // leaves) before the target.
-            (RtOp::SetItem(..), _) => {
+            (RtOp::SetItem(..) | RtOp::Put(..), _) => {
                 let n = fused.as_ref().map_or(1, |f| f.leaves as usize);
                 let (target, value) = args.split_at(args.len() - n);
                 let vals: Vec<R> = value.iter().map(|a| self.expr_reg(a)).collect();

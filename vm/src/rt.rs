@@ -17,6 +17,10 @@ use crate::classmethods::ClassTable;
 use crate::compile::width;
 use crate::runtime::{kernels, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
+mod fancy;
+mod hist;
+mod search;
+
 /// One `Rt` call site: the operation and the types of its operands and result.
 #[derive(Debug, Clone)]
 pub struct RtDesc {
@@ -530,6 +534,24 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 _ => unreachable!(),
             }
         }
+        RtOp::Take(kinds) => {
+            let a = fancy::take(cx, kinds, &ops)?;
+            put_arr(regs, a);
+        }
+        RtOp::Put(kinds, vk) => fancy::put(cx, kinds, *vk, &ops)?,
+        RtOp::NonZero { flat } => search::nonzero(cx, *flat, &ops, regs)?,
+        RtOp::SearchSorted { right, dt } => search::searchsorted(cx, *right, *dt, &ops, regs)?,
+        RtOp::Histogram { edges, range } => hist::histogram(cx, *edges, *range, &ops, regs)?,
+        RtOp::Unique => {
+            let a = search::unique(cx, &ops)?;
+            put_arr(regs, a);
+        }
+        RtOp::IsClose {
+            sub,
+            y,
+            tol,
+            equal_nan,
+        } => search::isclose(cx, (*sub, *y, *tol), *equal_nan, &ops, regs)?,
         RtOp::FillWith => {
             let dst = arr(&ops[0]);
             let (v, _) = scalar(&ops[1]);
@@ -999,18 +1021,26 @@ fn select(a: &Array, kinds: &[Idx], idx: &[i64]) -> Result<Sel, Raised> {
         k += 1;
         v
     };
-    for (axis, kind) in kinds.iter().enumerate() {
+    let mut axis = 0;
+    for kind in kinds {
+        if *kind == Idx::NewAxis {
+            shape.push(1);
+            strides.push(0);
+            continue;
+        }
+        if axis >= a.ndim as usize {
+            return Err(mismatch("indexing"));
+        }
         let n = a.shape[axis] as i64;
         let st = a.strides[axis];
+        axis += 1;
         match kind {
+            Idx::NewAxis | Idx::Array | Idx::Mask => return Err(mismatch("indexing")),
             Idx::Int => {
                 let i = next();
                 let j = if i < 0 { i + n } else { i };
                 if !(0..n).contains(&j) {
-                    return Err((
-                        "IndexError",
-                        format!("index {i} is out of bounds for axis {axis} with size {n}"),
-                    ));
+                    return Err(out_of_bounds(i, axis - 1, n));
                 }
                 // SAFETY (pointer arithmetic): 0 <= j < n along this axis.
                 data = data.wrapping_offset(j as isize * st);
@@ -1029,15 +1059,27 @@ fn select(a: &Array, kinds: &[Idx], idx: &[i64]) -> Result<Sel, Raised> {
             }
         }
     }
-    for axis in kinds.len()..a.ndim as usize {
+    for axis in axis..a.ndim as usize {
         shape.push(a.shape[axis]);
         strides.push(a.strides[axis]);
+    }
+    if shape.len() > MAX_NDIM {
+        return Err(mismatch("indexing"));
     }
     Ok(Sel {
         data,
         shape,
         strides,
     })
+}
+
+/// NumPy's error for index `i` outside an axis of `n` elements.
+#[cold]
+fn out_of_bounds(i: i64, axis: usize, n: i64) -> Raised {
+    (
+        "IndexError",
+        format!("index {i} is out of bounds for axis {axis} with size {n}"),
+    )
 }
 
 /// Python's `slice.indices`: the first index and the number of elements.

@@ -2,8 +2,9 @@
 //! promotion, reductions, indexing and views, attributes and methods. Every
 //! array operation becomes one [`RtOp`] node for the runtime.
 
+use super::index::{too_many_indices, Index, Item};
 use super::*;
-use crate::types::{ArrayType, DType, Layout};
+use crate::types::{ArrayType, DType, Layout, MAX_NDIM};
 
 /// A NumPy function known to the typer.
 enum NpFn {
@@ -455,6 +456,9 @@ impl Cx<'_> {
             return self.dtype_call(d, args, kwargs, span);
         }
         if let Some(e) = self.call_numpy_more(name, args, kwargs, span)? {
+            return Ok(e);
+        }
+        if let Some(e) = self.call_numpy_search(name, args, kwargs, span)? {
             return Ok(e);
         }
         let Some(f) = np_fn(name) else {
@@ -960,112 +964,194 @@ impl Cx<'_> {
         Ok(rt(RtOp::Dot(d, matmul), vec![a, b], ty, span))
     }
 
-    /// Typing of `a[...]` on an array.
+    /// Typing of `a[...]` on an array: an element, a view, or (with index
+    /// arrays) a copy.
     pub(super) fn subscript_array(&mut self, a: TExpr, idx: &Expr, span: Span) -> Result<TExpr> {
         let at = a.ty.as_array().cloned().unwrap();
-        let (kinds, mut args) = self.index_items(idx, at.ndim)?;
-        let ints = kinds.iter().filter(|k| matches!(k, Idx::Int)).count() as u8;
-        let ty = if ints == at.ndim && kinds.len() == at.ndim as usize {
-            Type::Scalar(at.dtype)
-        } else {
-            Type::Array(Rc::new(ArrayType {
-                ndim: at.ndim - ints,
-                layout: Layout::A,
-                ..at
-            }))
+        let Some(ix) = self.index_items(idx, at.ndim)? else {
+            return Ok(unknown(span));
         };
+        let ty = ix.result(&at);
+        let mut args = ix.args;
         args.insert(0, a);
-        Ok(rt(RtOp::GetItem(kinds), args, ty, span))
+        let op = if ix.fancy {
+            RtOp::Take(ix.kinds)
+        } else {
+            RtOp::GetItem(ix.kinds)
+        };
+        Ok(rt(op, args, ty, span))
     }
 
-    /// The items of a subscript: their kinds and the int expressions they need.
-    pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<(Vec<Idx>, Vec<TExpr>)> {
-        // A tuple of ints as the whole index (`a[idx]` for an index from
-        // np.ndindex or a.shape-like values) indexes one axis per element.
+    /// The items of a subscript: their kinds, the expressions they need
+    /// (ints, slice bounds, index arrays) and the result's dimensions;
+    /// `None` while an item's type is not inferred yet.
+    pub(super) fn index_items(&mut self, idx: &Expr, ndim: u8) -> Result<Option<Index>> {
+        // A tuple as the whole index (`a[idx]` for an index from
+        // np.ndindex or a.shape-like values, `a[np.nonzero(m)]` through a
+        // name) indexes with each element.
+        let mut from_tuple = None;
         if let ExprKind::Name(_) = idx.kind {
             let t = self.expr(idx)?;
             if let Type::Tuple(tys) = &t.ty {
                 if !tys.iter().all(Type::is_intlike) {
-                    return Err(type_err(
-                        idx.span,
-                        format!("a tuple index must hold integers, not {}", t.ty),
-                    ));
+                    let items = (0..tys.len())
+                        .map(|k| {
+                            texpr(
+                                TExprKind::TupleGet(Box::new(t.clone()), k),
+                                tys[k].clone(),
+                                idx.span,
+                            )
+                        })
+                        .collect::<Vec<_>>();
+                    from_tuple = Some(items);
+                } else {
+                    if tys.len() > ndim as usize {
+                        return Err(too_many_indices(idx.span, ndim, tys.len()));
+                    }
+                    let args = (0..tys.len())
+                        .map(|k| {
+                            texpr(
+                                TExprKind::TupleGet(Box::new(t.clone()), k),
+                                tys[k].clone(),
+                                idx.span,
+                            )
+                            .cast(&Type::Int)
+                        })
+                        .collect();
+                    return Ok(Some(Index {
+                        kinds: vec![Idx::Int; tys.len()],
+                        args,
+                        ndim: ndim - tys.len() as u8,
+                        fancy: false,
+                    }));
                 }
-                if tys.len() > ndim as usize {
-                    return Err(type_err(
-                        idx.span,
-                        format!(
-                            "too many indices for array: array is {ndim}-dimensional, but {} were indexed",
-                            tys.len()
-                        ),
-                    ));
-                }
-                let args = (0..tys.len())
-                    .map(|k| {
-                        texpr(
-                            TExprKind::TupleGet(Box::new(t.clone()), k),
-                            tys[k].clone(),
-                            idx.span,
-                        )
-                        .cast(&Type::Int)
-                    })
-                    .collect();
-                return Ok((vec![Idx::Int; tys.len()], args));
             }
         }
-        let items: Vec<&Expr> = match &idx.kind {
-            ExprKind::Tuple(items) => items.iter().collect(),
-            _ => vec![idx],
+        let items: Vec<Item> = match (&idx.kind, from_tuple) {
+            (_, Some(items)) => items.into_iter().map(Item::Typed).collect(),
+            (ExprKind::Tuple(items), _) => items.iter().map(Item::Ast).collect(),
+            _ => vec![Item::Ast(idx)],
         };
-        if items.len() > ndim as usize {
-            return Err(type_err(
-                idx.span,
-                format!(
-                    "too many indices for array: array is {ndim}-dimensional, but {} were indexed",
-                    items.len()
-                ),
-            ));
-        }
         let mut kinds = Vec::new();
         let mut args = Vec::new();
+        // Axes indexed, dimensions the basic items keep or add, and the
+        // dimensions of the index arrays' broadcast shape.
+        let (mut used, mut kept, mut fancy_ndim) = (0usize, 0usize, 0u8);
+        let mut pending = false;
         for it in items {
-            match &it.kind {
-                ExprKind::Slice(lo, hi, step) => {
-                    for b in [lo, hi, step].into_iter().flatten() {
-                        args.push(self.int_arg(b, "slice indices")?);
-                    }
-                    kinds.push(Idx::Slice {
-                        lo: lo.is_some(),
-                        hi: hi.is_some(),
-                        step: step.is_some(),
-                    });
-                }
-                _ => {
-                    let t = self.expr(it)?;
-                    if !t.ty.is_intlike() && !t.ty.is_unknown() {
-                        let what = if t.ty.as_array().is_some() {
-                            "arrays as indices (fancy indexing) are"
-                        } else {
-                            ""
-                        };
-                        if !what.is_empty() {
-                            return Err(Diagnostic::new(
-                                DiagKind::Unsupported,
-                                t.span,
-                                format!("{what} not supported in Kiln"),
-                            ));
+            let t = match it {
+                Item::Typed(t) => t,
+                Item::Ast(it) => {
+                    if let ExprKind::Slice(lo, hi, step) = &it.kind {
+                        for b in [lo, hi, step].into_iter().flatten() {
+                            args.push(self.int_arg(b, "slice indices")?);
                         }
-                        return Err(type_err(
+                        kinds.push(Idx::Slice {
+                            lo: lo.is_some(),
+                            hi: hi.is_some(),
+                            step: step.is_some(),
+                        });
+                        used += 1;
+                        kept += 1;
+                        continue;
+                    }
+                    if let ExprKind::List(_) = it.kind {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            it.span,
+                            "a list as an index is not supported in Kiln",
+                        )
+                        .help("index with an array: a[np.array([...])]"));
+                    }
+                    self.expr(it)?
+                }
+            };
+            match &t.ty {
+                Type::Unknown => {
+                    pending = true;
+                    continue;
+                }
+                Type::None => {
+                    if !matches!(t.kind, TExprKind::Const(_) | TExprKind::Local(_)) {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
                             t.span,
-                            format!("array indices must be integers or slices, not {}", t.ty),
+                            "a new axis must be written None or np.newaxis in Kiln",
                         ));
                     }
+                    kinds.push(Idx::NewAxis);
+                    kept += 1;
+                }
+                Type::Bool | Type::Scalar(DType::Bool) => {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        t.span,
+                        "a boolean scalar as an index is not supported in Kiln",
+                    )
+                    .help("index with an int, or with a boolean array as a mask"));
+                }
+                ty if ty.is_intlike() => {
                     args.push(t.cast(&Type::Int));
                     kinds.push(Idx::Int);
+                    used += 1;
+                }
+                Type::Array(x) => {
+                    if x.dtype.is_float() {
+                        return Err(type_err(
+                            t.span,
+                            format!(
+                                "arrays used as indices must be of integer (or boolean) type, not {}",
+                                t.ty
+                            ),
+                        ));
+                    }
+                    if x.ndim == 0 {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            t.span,
+                            "a 0-d array as an index is not supported in Kiln",
+                        )
+                        .help("index with an int: a[int(i)]"));
+                    }
+                    if x.dtype == DType::Bool {
+                        kinds.push(Idx::Mask);
+                        used += x.ndim as usize;
+                        fancy_ndim = fancy_ndim.max(1);
+                    } else {
+                        kinds.push(Idx::Array);
+                        used += 1;
+                        fancy_ndim = fancy_ndim.max(x.ndim);
+                    }
+                    args.push(t);
+                }
+                ty => {
+                    return Err(type_err(
+                        t.span,
+                        format!("only integers, slices, None (np.newaxis) and integer or boolean arrays are valid indices, not {ty}"),
+                    ));
                 }
             }
         }
-        Ok((kinds, args))
+        if used > ndim as usize {
+            return Err(too_many_indices(idx.span, ndim, used));
+        }
+        let out = kept + (ndim as usize - used) + fancy_ndim as usize;
+        if out > MAX_NDIM {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                idx.span,
+                format!("this index gives an array of {out} dimensions; Kiln arrays have at most {MAX_NDIM}"),
+            ));
+        }
+        if pending {
+            return Ok(None);
+        }
+        Ok(Some(Index {
+            kinds,
+            args,
+            ndim: out as u8,
+            fancy: fancy_ndim > 0,
+        }))
     }
 
     /// `a[...] = v` (and, with `aug`, `a[...] op= v`) as a statement.
@@ -1102,13 +1188,15 @@ impl Cx<'_> {
         // that `a[f()] += 1` calls f once.
         let mut pre = Vec::new();
         let a = self.hidden(a, "arr", &mut pre)?;
-        let (kinds, idx_args) = self.index_items(idx, at.ndim)?;
+        let Some(ix) = self.index_items(idx, at.ndim)? else {
+            return Ok(TStmtKind::Expr(unknown(span)));
+        };
         let mut idx_locals = Vec::new();
-        for x in idx_args {
+        for x in ix.args.clone() {
             idx_locals.push(self.hidden(x, "idx", &mut pre)?);
         }
-        let is_elem =
-            kinds.iter().all(|k| matches!(k, Idx::Int)) && kinds.len() == at.ndim as usize;
+        let kinds = ix.kinds.clone();
+        let is_elem = !ix.fancy && ix.ndim == 0 && !kinds.contains(&Idx::NewAxis);
         let mut get_args = vec![a.clone()];
         get_args.extend(idx_locals.iter().cloned());
         let v = match aug {
@@ -1122,14 +1210,19 @@ impl Cx<'_> {
                 );
                 self.binary(op, cur, v, span)?
             }
+            Some(op) if ix.fancy => {
+                // NumPy's `a[idx] += v`: a copy of the selection, the
+                // operation in place on it, the copy written back (so a
+                // repeated index adds once).
+                let cur = rt(RtOp::Take(kinds.clone()), get_args, ix.result(&at), span);
+                let cur = self.hidden_always(cur, "sel", &mut pre)?;
+                let stmt = self.inplace(op, cur.clone(), v, span)?;
+                pre.push(TStmt { kind: stmt, span });
+                cur
+            }
             Some(op) => {
                 // A slice: the operation is in place on the view.
-                let ty = Type::Array(Rc::new(ArrayType {
-                    ndim: at.ndim - kinds.iter().filter(|k| matches!(k, Idx::Int)).count() as u8,
-                    layout: Layout::A,
-                    ..at.clone()
-                }));
-                let view = rt(RtOp::GetItem(kinds.clone()), get_args, ty, span);
+                let view = rt(RtOp::GetItem(kinds.clone()), get_args, ix.result(&at), span);
                 let stmt = self.inplace(op, view, v, span)?;
                 pre.push(TStmt { kind: stmt, span });
                 return Ok(self.seq(pre, span));
@@ -1143,8 +1236,13 @@ impl Cx<'_> {
         let mut args = vec![a];
         args.extend(idx_locals);
         args.push(v);
+        let op = if ix.fancy {
+            RtOp::Put(kinds, vk)
+        } else {
+            RtOp::SetItem(kinds, vk)
+        };
         pre.push(TStmt {
-            kind: TStmtKind::Expr(rt(RtOp::SetItem(kinds, vk), args, Type::None, span)),
+            kind: TStmtKind::Expr(rt(op, args, Type::None, span)),
             span,
         });
         Ok(self.seq(pre, span))

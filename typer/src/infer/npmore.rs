@@ -574,7 +574,7 @@ impl Cx<'_> {
 
     /// `np.any`, `np.all` and `np.count_nonzero`, from the count of the
     /// elements that are true (nonzero; NaN is true) or false.
-    fn truth_reduce(
+    pub(super) fn truth_reduce(
         &mut self,
         name: &str,
         x: TExpr,
