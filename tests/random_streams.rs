@@ -79,11 +79,8 @@ fn python() -> Option<String> {
     if let Ok(p) = std::env::var("KILN_PYTHON") {
         tries.push(p);
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for base in [root.to_path_buf(), root.join("..").join("main")] {
-        let venv = base.join("benches/peers/.venv-peers/bin/python");
-        tries.push(venv.to_string_lossy().into_owned());
-    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/.venv-peers/bin/python");
+    tries.push(venv.to_string_lossy().into_owned());
     tries.push("python3".into());
     tries.into_iter().find(|p| {
         Command::new(p)
