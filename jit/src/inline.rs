@@ -680,6 +680,108 @@ mod tests {
             .any(|i| matches!(i, Inst::Room { frames: 1, .. })));
     }
 
+    /// What `<module>` of `src` prints and how it ends: in the interpreter
+    /// alone (`None`), or compiling each function after `threshold` calls
+    /// and backward jumps (0: before it first runs), with fuel windows of
+    /// a few ticks so that runs go back and forth between the tiers.
+    fn run(src: &str, threshold: Option<u32>, fuel: Option<u64>) -> (String, String) {
+        #[derive(Clone, Default)]
+        struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        stdlib::install();
+        let m = ir::tests::module(src);
+        let sink = Sink::default();
+        let limits = vm::Limits {
+            fuel,
+            ..vm::Limits::default()
+        };
+        let classes = typer::classes::Classes::shared();
+        let mut mc = vm::Machine::new(Box::new(sink.clone()), limits, classes);
+        mc.native = threshold.is_some();
+        if let Some(threshold) = threshold {
+            mc.set_tiering(Some(vm::Tiering {
+                window: 3,
+                threshold,
+                compile: Box::new(crate::compile),
+            }));
+        }
+        let end = match mc.call(&m, 0, &[]) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => {
+                let at: Vec<String> = e
+                    .traceback
+                    .iter()
+                    .map(|t| format!("{}:{}", t.func, t.span.start))
+                    .collect();
+                format!("{}: {} at {}", e.kind, e.message, at.join(" < "))
+            }
+        };
+        mc.flush();
+        let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
+        (out, end)
+    }
+
+    #[test]
+    fn a_call_in_a_nested_loop_is_inlined_beside_its_side_copy() {
+        // The entry after the call is inside the outer loop: the call is
+        // also in the loop's side copy, and both resume at that entry.
+        let src = "import numpy as np\n\
+                   def ev(i, j):\n    return 1.0 / ((i + j) * (i + j + 1) // 2 + i - 22)\n\
+                   def mul(v, out):\n    n = len(v)\n    for i in range(n):\n        s = 0.0\n        for j in range(n):\n            s += ev(i, j) * v[j]\n        out[i] = s\n    return out.sum()\n\
+                   print(mul(np.ones(3), np.zeros(3)))\n\
+                   print(mul(np.arange(5.0), np.zeros(5)))\n\
+                   print(mul(np.ones(9), np.zeros(9)))\n";
+        let m = ir::tests::module(src);
+        let me = m.protos.iter().position(|p| p.name == "mul").unwrap();
+        let open = ir::build_open(&m.protos[me], &m.protos, &m.rtops).expect("IR");
+        let resumes: Vec<Block> = open
+            .blocks
+            .iter()
+            .filter_map(|b| match b.term {
+                Some(Term::Call { resume, .. }) => Some(resume),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(resumes[..], [x, y] if x == y),
+            "{}",
+            open.listing()
+        );
+        assert_eq!(open.after.len(), 1, "{}", open.listing());
+
+        let (_, f) = lowered(src, "mul");
+        assert_eq!(calls_left(&f), 0, "{}", f.listing());
+        let outer = f
+            .loops
+            .iter()
+            .find(|l| l.parent.is_none() && f.loops.iter().any(|k| k.parent.is_some()))
+            .expect("the outer loop with its inner one");
+        assert!(outer.preheader.is_some(), "{}", f.listing());
+        assert!(f.exits.iter().any(|x| !x.frames.is_empty()));
+
+        // Every tier prints the same and raises the same division by zero
+        // (at i, j = 1, 5), in the callee's frame, with any fuel.
+        let interp = run(src, None, None);
+        assert!(interp.1.starts_with("ZeroDivisionError"), "{interp:?}");
+        assert!(interp.1.contains("ev:"), "{interp:?}");
+        assert_eq!(interp.0.lines().count(), 2, "{interp:?}");
+        for fuel in [None, Some(7), Some(50), Some(101)] {
+            let want = run(src, None, fuel);
+            for threshold in [0, 1] {
+                let got = run(src, Some(threshold), fuel);
+                assert_eq!(got, want, "fuel {fuel:?}, threshold {threshold}");
+            }
+        }
+    }
+
     #[test]
     fn recursion_and_big_callees_stay_calls() {
         let (_, f) = lowered(
