@@ -298,15 +298,17 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
     if head {
         return false;
     }
-    // Another call resuming at the same entry (the copy of this call in a
-    // loop's side copy, which the interpreter enters after it ran the
-    // call) still needs that entry: the two are inlined together or not
-    // at all, and one at a time that is not at all.
+    // A call of a loop whose resume entry goes into the loop's side copy
+    // goes on in the loop itself, and leaves the entry to the interpreter
+    // and to the side copy's call. Any other call that shares its entry
+    // with one still there (the side copy's, before the loop's is inlined)
+    // stays a call.
+    let own = f.after.iter().find(|x| x.call == blk).cloned();
     let shared = f.blocks.iter().enumerate().any(|(i, bd)| {
         i != blk.0 as usize
             && matches!(bd.term, Some(Term::Call { resume, .. }) if resume == s.resume)
     });
-    if shared {
+    if shared && own.is_none() {
         return false;
     }
     // What the caller reads after the call: the resume entry's loads.
@@ -320,6 +322,17 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
             Inst::LoadSlot(r) if r >= a => results.push((r - a, f.class[v.0 as usize])),
             Inst::LoadSlot(r) if slot(&call.map, r).is_none() => return false,
             _ => {}
+        }
+    }
+    if let Some(x) = &own {
+        let known = |r: u16| match r.checked_sub(a) {
+            Some(k) => results.iter().any(|&(q, _)| q == k),
+            None => slot(&call.map, r).is_some(),
+        };
+        if f.blocks[x.next.0 as usize].params.len() != x.slots.len()
+            || !x.slots.iter().all(|&r| known(r))
+        {
+            return false;
         }
     }
     // Every return's results, as the interpreter's `Ret` leaves them.
@@ -465,7 +478,22 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         .collect();
     let mut cmap: Vec<(Value, Value)> = Vec::new();
     let mut cinsts = Vec::new();
-    for &v in &rb.insts {
+    // The loop's own code after the call takes every live slot.
+    let own_args = own.as_ref().map(|x| {
+        let next = &f.blocks[x.next.0 as usize].params.clone();
+        x.slots
+            .iter()
+            .zip(next)
+            .map(|(&r, &prm)| {
+                let v = match r.checked_sub(a) {
+                    Some(k) => params[results.iter().position(|&(q, _)| q == k).expect("checked")],
+                    None => slot(&call.map, r).expect("checked"),
+                };
+                conv(f, v, f.class[prm.0 as usize], &mut cinsts)
+            })
+            .collect::<Vec<Value>>()
+    });
+    for &v in rb.insts.iter().filter(|_| own.is_none()) {
         let to = match f.insts[v.0 as usize] {
             Inst::LoadSlot(r) if r >= a => {
                 let k = results
@@ -490,9 +518,12 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         cmap.push((v, to));
     }
     let mapped = |x: Value| cmap.iter().find(|p| p.0 == x).map_or(x, |p| p.1);
-    let cjump = Edge {
-        to: rjump.to,
-        args: rjump.args.iter().map(|&x| mapped(x)).collect(),
+    let cjump = match (&own, own_args) {
+        (Some(x), Some(args)) => Edge { to: x.next, args },
+        _ => Edge {
+            to: rjump.to,
+            args: rjump.args.iter().map(|&x| mapped(x)).collect(),
+        },
     };
 
     // The callee's blocks.
@@ -576,18 +607,23 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
     // caller after an exit in the callee, goes back to native code at the
     // next loop head instead (an entry inside a loop would keep it from
     // being a natural loop). What read its loads reads the values after
-    // the call instead.
-    f.entries.retain(|&(_, e)| e != s.resume);
-    let r = &mut f.blocks[s.resume.0 as usize];
-    r.entry = false;
-    r.insts.clear();
-    r.params.clear();
-    r.term = Some(Term::Exit(s.exit));
-    let mut to: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
-    for &(x, y) in &cmap {
-        to[x.0 as usize] = y;
+    // the call instead. (An entry into a side copy stays: what reads its
+    // loads is the side copy's, which the loop's values do not reach.)
+    if own.is_some() {
+        f.after.retain(|x| x.call != blk);
+    } else {
+        f.entries.retain(|&(_, e)| e != s.resume);
+        let r = &mut f.blocks[s.resume.0 as usize];
+        r.entry = false;
+        r.insts.clear();
+        r.params.clear();
+        r.term = Some(Term::Exit(s.exit));
+        let mut to: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+        for &(x, y) in &cmap {
+            to[x.0 as usize] = y;
+        }
+        crate::opt::replace_uses(f, &|x| to[x.0 as usize]);
     }
-    crate::opt::replace_uses(f, &|x| to[x.0 as usize]);
     // Fewer blocks for the passes after: the callee's first block joins the
     // call's, and the code after the call joins a callee's only return.
     merge(f, blk, to_first, s.exit);
@@ -642,6 +678,108 @@ mod tests {
             .insts
             .iter()
             .any(|i| matches!(i, Inst::Room { frames: 1, .. })));
+    }
+
+    /// What `<module>` of `src` prints and how it ends: in the interpreter
+    /// alone (`None`), or compiling each function after `threshold` calls
+    /// and backward jumps (0: before it first runs), with fuel windows of
+    /// a few ticks so that runs go back and forth between the tiers.
+    fn run(src: &str, threshold: Option<u32>, fuel: Option<u64>) -> (String, String) {
+        #[derive(Clone, Default)]
+        struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        stdlib::install();
+        let m = ir::tests::module(src);
+        let sink = Sink::default();
+        let limits = vm::Limits {
+            fuel,
+            ..vm::Limits::default()
+        };
+        let classes = typer::classes::Classes::shared();
+        let mut mc = vm::Machine::new(Box::new(sink.clone()), limits, classes);
+        mc.native = threshold.is_some();
+        if let Some(threshold) = threshold {
+            mc.set_tiering(Some(vm::Tiering {
+                window: 3,
+                threshold,
+                compile: Box::new(crate::compile),
+            }));
+        }
+        let end = match mc.call(&m, 0, &[]) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => {
+                let at: Vec<String> = e
+                    .traceback
+                    .iter()
+                    .map(|t| format!("{}:{}", t.func, t.span.start))
+                    .collect();
+                format!("{}: {} at {}", e.kind, e.message, at.join(" < "))
+            }
+        };
+        mc.flush();
+        let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
+        (out, end)
+    }
+
+    #[test]
+    fn a_call_in_a_nested_loop_is_inlined_beside_its_side_copy() {
+        // The entry after the call is inside the outer loop: the call is
+        // also in the loop's side copy, and both resume at that entry.
+        let src = "import numpy as np\n\
+                   def ev(i, j):\n    return 1.0 / ((i + j) * (i + j + 1) // 2 + i - 22)\n\
+                   def mul(v, out):\n    n = len(v)\n    for i in range(n):\n        s = 0.0\n        for j in range(n):\n            s += ev(i, j) * v[j]\n        out[i] = s\n    return out.sum()\n\
+                   print(mul(np.ones(3), np.zeros(3)))\n\
+                   print(mul(np.arange(5.0), np.zeros(5)))\n\
+                   print(mul(np.ones(9), np.zeros(9)))\n";
+        let m = ir::tests::module(src);
+        let me = m.protos.iter().position(|p| p.name == "mul").unwrap();
+        let open = ir::build_open(&m.protos[me], &m.protos, &m.rtops).expect("IR");
+        let resumes: Vec<Block> = open
+            .blocks
+            .iter()
+            .filter_map(|b| match b.term {
+                Some(Term::Call { resume, .. }) => Some(resume),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(resumes[..], [x, y] if x == y),
+            "{}",
+            open.listing()
+        );
+        assert_eq!(open.after.len(), 1, "{}", open.listing());
+
+        let (_, f) = lowered(src, "mul");
+        assert_eq!(calls_left(&f), 0, "{}", f.listing());
+        let outer = f
+            .loops
+            .iter()
+            .find(|l| l.parent.is_none() && f.loops.iter().any(|k| k.parent.is_some()))
+            .expect("the outer loop with its inner one");
+        assert!(outer.preheader.is_some(), "{}", f.listing());
+        assert!(f.exits.iter().any(|x| !x.frames.is_empty()));
+
+        // Every tier prints the same and raises the same division by zero
+        // (at i, j = 1, 5), in the callee's frame, with any fuel.
+        let interp = run(src, None, None);
+        assert!(interp.1.starts_with("ZeroDivisionError"), "{interp:?}");
+        assert!(interp.1.contains("ev:"), "{interp:?}");
+        assert_eq!(interp.0.lines().count(), 2, "{interp:?}");
+        for fuel in [None, Some(7), Some(50), Some(101)] {
+            let want = run(src, None, fuel);
+            for threshold in [0, 1] {
+                let got = run(src, Some(threshold), fuel);
+                assert_eq!(got, want, "fuel {fuel:?}, threshold {threshold}");
+            }
+        }
     }
 
     #[test]

@@ -537,6 +537,22 @@ pub struct Func {
     /// interpreter (exits in place of the instruction).
     pub lowered: usize,
     pub unlowered: usize,
+    /// Until [`finish`]: the script calls of an outermost loop whose
+    /// resume entry goes into the loop's side copy. The loop's own code
+    /// after such a call is reached only once the call is inlined, so its
+    /// block keeps every parameter until then.
+    pub after: Vec<After>,
+}
+
+/// A call of a loop whose resume entry goes into its side copy.
+#[derive(Clone, Debug)]
+pub struct After {
+    /// The block the call ends.
+    pub call: Block,
+    /// The block of the code after the call in the loop itself.
+    pub next: Block,
+    /// The slot each of `next`'s parameters holds.
+    pub slots: Vec<u16>,
 }
 
 /// A fast hash for the optimisations' maps, whose keys are the compiler's
@@ -1872,10 +1888,22 @@ impl<'a> Builder<'a> {
                     .iter()
                     .find(|&&(at, _)| at == pc + 1)
                     .map(|&(_, b)| b);
-                match resume {
-                    Some(resume) => self.finish(Term::Call { a, f, exit, resume }),
-                    None => self.finish(Term::Exit(exit)),
+                let Some(resume) = resume else {
+                    self.finish(Term::Exit(exit));
+                    return true;
+                };
+                let next = self.target(pc + 1, true);
+                let goes = self.f.blocks[resume.0 as usize].term.as_ref();
+                let elsewhere = !matches!(goes, Some(Term::Jump(e)) if e.to == next);
+                if self.side.is_none() && elsewhere {
+                    let slots = self.live(pc + 1).map(|k| self.shape.live[k]).collect();
+                    self.f.after.push(After {
+                        call: self.cur,
+                        next,
+                        slots,
+                    });
                 }
+                self.finish(Term::Call { a, f, exit, resume });
             }
             Ret { a, n } => {
                 let exit = self.exit(pc, false);
@@ -1905,6 +1933,10 @@ pub fn build(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Result<Fu
 /// What [`build`] does last: exits stop writing back what the frame
 /// already holds, and the control-flow graph is analysed.
 pub fn finish(f: &mut Func) {
+    if !f.after.is_empty() {
+        f.after.clear();
+        remove_trivial_params(f);
+    }
     drop_clean_writes(f);
     analyze(f);
 }
@@ -2242,6 +2274,9 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
         // Which parameters each block keeps (None: all).
         let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
         for (bi, b) in f.blocks.iter().enumerate() {
+            if f.after.iter().any(|x| x.next.0 as usize == bi) {
+                continue;
+            }
             let mut kept = Vec::new();
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
