@@ -175,7 +175,9 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         // more than what it replaces.
         if unbounded {
             room_g = usize::MAX;
-            room_f = usize::MAX;
+            if !calls {
+                room_f = usize::MAX;
+            }
         }
         let mut out: Vec<Value> = Vec::new();
         // A stand-in for each array whose header loads leave the loop.

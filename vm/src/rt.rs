@@ -928,6 +928,23 @@ fn fill_new(a: *mut Array, fill: Fill, value: Option<&Opnd>) {
         (Fill::Value, Some(o)) => scalar(o).0,
         _ => return,
     };
+    let (n, item) = (a.size(), a.itemsize());
+    if a.is_c_contiguous() && n > 0 {
+        // The first element's bytes, then copies of what is filled so far.
+        // SAFETY: a fresh array's buffer holds its `n` elements from
+        // `data`, and nothing else refers to it yet.
+        let bytes = unsafe {
+            store(a.dtype, a.data, v);
+            std::slice::from_raw_parts_mut(a.data, n * item)
+        };
+        let mut done = item;
+        while done < bytes.len() {
+            let k = done.min(bytes.len() - done);
+            bytes.copy_within(0..k, done);
+            done += k;
+        }
+        return;
+    }
     for_each_offset(a.shape(), [a.strides()], |_, [o]| {
         // SAFETY: offsets inside the fresh array.
         unsafe { store(a.dtype, a.data.offset(o), v) }
