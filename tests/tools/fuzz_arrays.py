@@ -5,6 +5,11 @@ fails that Python runs, or any difference in output is reported.
 
     tests/tools/fuzz_arrays.py SEED COUNT [fused]   (needs a python with numpy: $PYTHON)
 
+With `index`, the programs read, assign and update (`+=`) through random
+subscripts of ints, slices, `None`, integer arrays and boolean masks on
+arrays of one to three dimensions; an exception must be NumPy's, to the
+letter, and any report is a bug (exit status 1).
+
 With `fused`, the programs are elementwise expressions that Kiln compiles
 to fused operations: trees of operators, ufuncs and `np.where` over arrays of
 every dtype pair, broadcast shapes, views with negative strides and Python
@@ -166,6 +171,66 @@ def fused_program():
     lines += ["", "", "main()", ""]
     return "\n".join(lines)
 
+def subscript(shp):
+    """Random items for an array of shape `shp`: ints, slices, new axes,
+    integer arrays (all of one length, so that they mostly broadcast) and
+    masks."""
+    n = R.choice([1, 2, 3])
+    items, axis = [], 0
+    # One kind of index array per subscript, so that most broadcast.
+    mask = R.random() < 0.3
+    for _ in range(R.randint(1, len(shp) + 1)):
+        if axis >= len(shp):
+            if R.random() < 0.5:
+                items.append("None")
+            break
+        d = shp[axis]
+        k = R.random()
+        if k < 0.2:
+            items.append(str(R.randint(-d, d - 1)))
+        elif k < 0.4:
+            lo = R.choice(["", str(R.randint(-d, d))]); hi = R.choice(["", str(R.randint(-d, d))])
+            st = R.choice(["", "", "-1", "2"])
+            items.append(f"{lo}:{hi}" + (f":{st}" if st else ""))
+        elif k < 0.5:
+            items.append("None")
+            continue
+        elif not mask:
+            vals = [R.randint(-d, d - 1) for _ in range(n)]
+            if n >= 2 and R.random() < 0.3:
+                items.append(f"np.array([[{vals[0]}], [{vals[1]}]])")
+            else:
+                dt = R.choice(["np.int64", "np.int32", "np.int8", "np.uint8"])
+                vals = [v % d for v in vals] if dt == "np.uint8" else vals
+                items.append(f"np.array([{', '.join(map(str, vals))}], dtype={dt})")
+        else:
+            items.append(f"np.array([{', '.join(R.choice(['True', 'False']) for _ in range(d))}])")
+            mask = R.random() < 0.3
+        axis += 1
+    return ", ".join(items)
+
+def index_program():
+    lines = ["import numpy as np", "", "def main():"]
+    names = []
+    for i, shp in enumerate([(5,), (3, 4), (2, 3, 4), (4, 1, 3)]):
+        n = 1
+        for s in shp: n *= s
+        dt = R.choice(["np.int64", "np.float64", "np.int16", "np.float32"])
+        lines.append(f"    a{i} = np.arange({n}).astype({dt}).reshape({shp})")
+        names.append((f"a{i}", shp))
+    for j in range(8):
+        nm, shp = R.choice(names)
+        idx = subscript(shp)
+        if R.random() < 0.5:
+            lines.append(f"    print({nm}[{idx}])")
+            continue
+        v = R.choice(["-1", "-1", "np.array([7])", f"{nm}[{idx}] * 3", f"{nm}[{subscript(shp)}]"])
+        lines.append(f"    b{j} = {nm}.copy()")
+        lines.append(f"    b{j}[{idx}] {R.choice(['=', '+='])} {v}")
+        lines.append(f"    print(b{j})")
+    lines += ["", "", "main()", ""]
+    return "\n".join(lines)
+
 def run(cmd, path):
     p = subprocess.run(cmd + [path], capture_output=True, text=True, timeout=20)
     err = p.stderr.strip().splitlines()
@@ -181,7 +246,8 @@ def norm(out):
 
 bad = agree = both_failed = 0
 for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 50):
-    src = fused_program() if len(sys.argv) > 3 and sys.argv[3] == "fused" else program()
+    mode = sys.argv[3] if len(sys.argv) > 3 else ""
+    src = {"fused": fused_program, "index": index_program}.get(mode, program)()
     path = os.path.join(OUT, f"p{it}.py")
     open(path, "w").write(src)
     pc, pout, perr = run([PY, "-W", "ignore"], path)
@@ -192,6 +258,8 @@ for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 50):
         # python raised: Kiln should also fail (compile error acceptable)
         if kc == 0:
             print("KILN OK BUT PYTHON FAILED", path, perr); bad += 1
+        elif mode == "index" and (perr != kerr or pout != kout):
+            print("DIFFERENT ERROR", path, perr, "|", kerr); bad += 1
         else:
             both_failed += 1
         continue

@@ -842,11 +842,17 @@ fn exec_fused(
                 .iter()
                 .map(|o| scalar(o).0.as_i64())
                 .collect();
-            let sel = select(dst, kinds, &idx)?;
+            let mut sel = select(dst, kinds, &idx)?;
             check_assignable(&shape, &sel.shape)?;
             let n = sel.shape.iter().product();
             charge_ops(n)?;
             cx.charge(n)?;
+            // A value of more (unit) dimensions: the selection takes them
+            // on, so that the pass has the value's dimensions.
+            while sel.shape.len() < shape.len() {
+                sel.shape.insert(0, 1);
+                sel.strides.insert(0, 0);
+            }
             let mut view = Array {
                 refct: 1,
                 meminfo: dst.meminfo,
@@ -888,8 +894,31 @@ fn ufunc_arity(f: Ufunc) -> usize {
     }
 }
 
+/// A value assigned into a selection of fewer dimensions loses its
+/// leading unit dimensions first, as NumPy's assignment does: the shape
+/// and (when given) strides left for a selection of `nd` dimensions.
+fn strip_ones<'a>(
+    shape: &'a [usize],
+    strides: &'a [isize],
+    nd: usize,
+) -> (&'a [usize], &'a [isize]) {
+    let mut k = 0;
+    while shape.len() - k > nd && shape[k] == 1 {
+        k += 1;
+    }
+    (&shape[k..], strides.get(k..).unwrap_or(&[]))
+}
+
 /// Can a value of `src` shape be assigned into a selection of `dst` shape?
 fn check_assignable(src: &[usize], dst: &[usize]) -> Result<(), Raised> {
+    if dst.is_empty() && !src.is_empty() {
+        // An element takes a number, whatever the array's size.
+        return Err((
+            "ValueError",
+            "setting an array element with a sequence.".into(),
+        ));
+    }
+    let (src, _) = strip_ones(src, &[], dst.len());
     let ok = src.len() <= dst.len()
         && src
             .iter()
@@ -1337,7 +1366,8 @@ fn assign_from(cx: &RtCtx, dt: DType, sel: &Sel, src: &Array) -> Result<(), Rais
     check_assignable(src.shape(), &sel.shape)?;
     let n = sel.shape.iter().product();
     cx.charge(n)?;
-    let sst = broadcast_strides(src.shape(), src.strides(), &sel.shape);
+    let (shape, strides) = strip_ones(src.shape(), src.strides(), sel.shape.len());
+    let sst = broadcast_strides(shape, strides, &sel.shape);
     let mut vals = Vec::with_capacity(n);
     for_each_offset(&sel.shape, [&sst[..sel.shape.len()]], |_, [o]| {
         // SAFETY: broadcast offsets inside `src`.

@@ -329,8 +329,9 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
                 format!("NumPy boolean array indexing assignment cannot assign {} input values to the {count} output values where the mask is true", v.shape[0]),
             ));
         }
-        let fits = v.ndim as usize <= p.shape.len()
-            && v.shape()
+        let (vshape, _) = strip_ones(v.shape(), &[], p.shape.len());
+        let fits = vshape.len() <= p.shape.len()
+            && vshape
                 .iter()
                 .rev()
                 .zip(p.shape.iter().rev())
@@ -353,7 +354,8 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
     match value {
         Opnd::Arr(_) if arr(value).ndim > 0 => {
             let v = arr(value);
-            let st = broadcast_strides(v.shape(), v.strides(), &p.shape);
+            let (vshape, vstrides) = strip_ones(v.shape(), v.strides(), p.shape.len());
+            let st = broadcast_strides(vshape, vstrides, &p.shape);
             let st = &st[..p.shape.len()];
             // NumPy copies a value that overlaps the array first, except
             // for a lone mask, whose loop reads each value as it writes.
