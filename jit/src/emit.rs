@@ -113,8 +113,19 @@ pub fn emit<A: Asm>(
         if bd.entry {
             out.entries.push((bd.pc, at));
         }
-        for &v in &bd.insts {
-            e.inst(v);
+        if bd.lanes == 0
+            && f.preds[b.0 as usize]
+                .iter()
+                .any(|p| f.blocks[p.0 as usize].lanes > 0)
+        {
+            e.a.vend();
+        }
+        if bd.lanes > 0 {
+            e.vector_block(b);
+        } else {
+            for &v in &bd.insts {
+                e.inst(v);
+            }
         }
         let t = bd.term.as_ref().expect("every block ends");
         e.term(t, next);
@@ -271,6 +282,102 @@ impl<A: Asm> E<'_, A> {
         }
     }
 
+    /// A vector loop's block (see `crate::vector`): each float instruction
+    /// on vectors, or, when a float value has no register, the block's
+    /// float instructions once for each lane in turn (element by element).
+    fn vector_block(&mut self, b: Block) {
+        let f = self.f;
+        let bd = &f.blocks[b.0 as usize];
+        let lanes = bd.lanes as usize;
+        let float = |v: Value| f.class[v.0 as usize] == Class::F64;
+        let vector = |v: Value| match f.insts[v.0 as usize] {
+            Inst::Store(_, _, _, x) => float(x),
+            _ => float(v),
+        };
+        let in_regs = bd.insts.iter().filter(|&&v| vector(v)).all(|&v| {
+            let i = &f.insts[v.0 as usize];
+            let mut vals: Vec<Value> = i.args().into_iter().filter(|&a| float(a)).collect();
+            if i.has_result() {
+                vals.push(v);
+            }
+            vals.iter()
+                .all(|&x| matches!(self.loc(x), Loc::Reg(_)) || self.loc(x) == Loc::Dead)
+        });
+        if in_regs && lanes == self.a.lanes() {
+            for &v in &bd.insts {
+                if !vector(v) {
+                    self.inst(v);
+                    continue;
+                }
+                if f.insts[v.0 as usize].has_result() && self.loc(v) == Loc::Dead {
+                    continue;
+                }
+                match f.insts[v.0 as usize] {
+                    Inst::Load(_, a, off) => {
+                        let base = self.gp(a, 0);
+                        let d = self.dst(v);
+                        self.a.vload(d, base, off);
+                    }
+                    Inst::Store(_, a, off, x) => {
+                        let base = self.gp(a, 0);
+                        let s = self.fp(x, 0);
+                        self.a.vstore(base, off, s);
+                    }
+                    Inst::FBin(op, x, y) => {
+                        let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                        let d = self.dst(v);
+                        self.a.vfalu(op, d, x, y);
+                    }
+                    Inst::Un(op, x) => {
+                        let x = self.fp(x, 0);
+                        let d = self.dst(v);
+                        self.a.vfun(op, d, x);
+                    }
+                    _ => unreachable!("a vector loop computes on floats only"),
+                }
+            }
+            return;
+        }
+        for lane in 0..lanes as i32 {
+            for &v in bd.insts.iter().filter(|&&v| vector(v)) {
+                self.inst_at(v, 8 * lane);
+            }
+        }
+        for &v in bd.insts.iter().filter(|&&v| !vector(v)) {
+            self.inst(v);
+        }
+    }
+
+    /// Instruction `v`, an element's load or store `extra` bytes further.
+    fn inst_at(&mut self, v: Value, extra: i32) {
+        match self.f.insts[v.0 as usize] {
+            Inst::Load(w, addr, off) => {
+                if self.loc(v) == Loc::Dead {
+                    return;
+                }
+                let base = self.gp(addr, 0);
+                let d = self.dst(v);
+                if self.float(v) && w == Width::W64 {
+                    self.a.fload(d, base, off + extra);
+                } else {
+                    self.a.load(w, d, base, off + extra);
+                }
+                self.done(v, d);
+            }
+            Inst::Store(w, addr, off, x) => {
+                let base = self.gp(addr, 0);
+                if self.float(x) && w == Width::W64 {
+                    let x = self.fp(x, 0);
+                    self.a.fstore(base, off + extra, x);
+                } else {
+                    let x = self.gp(x, 1);
+                    self.a.store(w, base, off + extra, x);
+                }
+            }
+            _ => self.inst(v),
+        }
+    }
+
     fn inst(&mut self, v: Value) {
         let f = self.f;
         let i = &f.insts[v.0 as usize];
@@ -326,6 +433,10 @@ impl<A: Asm> E<'_, A> {
                     UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt | UnOp::F32 => {
                         let x = self.fp(x, 0);
                         self.a.fun(op, d, x);
+                    }
+                    UnOp::Splat => {
+                        let x = self.fp(x, 0);
+                        self.a.splat(d, x);
                     }
                     UnOp::FToI => {
                         let x = self.fp(x, 0);
@@ -431,6 +542,15 @@ impl<A: Asm> E<'_, A> {
             Inst::Fuel(x) => {
                 let l = self.stub(x);
                 self.a.fuel(l);
+            }
+            Inst::FuelLeft => {
+                let d = self.dst(v);
+                self.a.fuel_left(d);
+                self.done(v, d);
+            }
+            Inst::Spend(n) => {
+                let n = self.src(Rhs::V(n), 0, false);
+                self.a.spend(n);
             }
             Inst::Rt { a, d, exit } => {
                 self.write_back(exit);

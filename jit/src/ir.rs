@@ -147,6 +147,9 @@ pub enum UnOp {
     FToI,
     /// Rounded to float32 and back.
     F32,
+    /// The float in every lane of a vector (for a vector loop's operands
+    /// from before it; as a scalar, the float itself).
+    Splat,
     /// A float64's bits as an int64 and back (no conversion).
     FBits,
     IBits,
@@ -227,6 +230,12 @@ pub enum Inst {
     /// Counts one unit of fuel; leaves at the exit instead when it is the
     /// last of the window (the interpreter spends it).
     Fuel(ExitId),
+    /// The fuel left in the window (what `Fuel` counts down).
+    FuelLeft,
+    /// Counts this many units at once: fewer than are left in the window,
+    /// so that the interpreter would have counted them without taking the
+    /// next window.
+    Spend(Value),
     /// Runtime operation `d` on the frame's slots from `a`: the exit's map
     /// is written back first; on an exception it leaves with `RAISED`.
     Rt {
@@ -289,8 +298,9 @@ impl Inst {
             }
         };
         match self {
-            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } => {}
+            Inst::Spend(a) => v.push(*a),
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -324,8 +334,9 @@ impl Inst {
         };
         let test = |t: &mut Test| map_test(t, f);
         match self {
-            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } => {}
+            Inst::Spend(a) => *a = f(*a),
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -375,6 +386,7 @@ impl Inst {
             Inst::Store(..)
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
+                | Inst::Spend(_)
                 | Inst::Rt { .. }
                 | Inst::CallC(
                     CFn::Retain | CFn::Release | CFn::SetElemI | CFn::SetElemF,
@@ -479,6 +491,9 @@ pub struct BlockData {
     /// Rarely runs (the checked version of a loop that has an unchecked
     /// one): the register allocator weighs its uses as if outside loops.
     pub cold: bool,
+    /// A vector loop's block (`crate::vector`): its float instructions
+    /// each do this many iterations' work at once.
+    pub lanes: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -2739,6 +2754,8 @@ impl Func {
             Inst::Offset(a, k) => format!("offset {a}, {k}"),
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
+            Inst::FuelLeft => "fuel_left".to_string(),
+            Inst::Spend(a) => return format!("spend {a}"),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
         };
         format!("{v}:{cls} = {body}")
@@ -2772,6 +2789,9 @@ impl Func {
             let mut notes = vec![format!("pc {}", b.pc)];
             if b.entry {
                 notes.push("entry".into());
+            }
+            if b.lanes > 0 {
+                notes.push(format!("{} lanes", b.lanes));
             }
             if let Some(l) = self.loop_of(blk) {
                 let lp = &self.loops[l];

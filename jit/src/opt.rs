@@ -41,6 +41,13 @@ pub(crate) fn pure(i: &Inst) -> bool {
     }
 }
 
+/// Can `i` leave a loop ([`pure`], and not a broadcast for a vector
+/// loop, which stays right before it: scalar code between two runs of
+/// the vector loop may clear the other lanes)?
+fn movable(i: &Inst) -> bool {
+    pure(i) && !matches!(i, Inst::Un(crate::ir::UnOp::Splat, _))
+}
+
 /// Registers a loop's body needs besides its long-lived values.
 const TEMPS: usize = 3;
 
@@ -64,6 +71,10 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let Some(pre) = f.loops[l].preheader else {
             continue;
         };
+        // (A vector loop's values are vectors: before it, scalars.)
+        if f.blocks[f.loops[l].header.0 as usize].lanes > 0 {
+            continue;
+        }
         let body = f.loops[l].blocks.clone();
         let inside = |b: Option<Block>| b.is_some_and(|b| body.contains(&b));
         // Integer and float values live all through the loop: the
@@ -126,7 +137,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             for &b in rpo.iter().filter(|b| body.contains(b)) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
-                    inv[v.0 as usize] = pure(i)
+                    inv[v.0 as usize] = movable(i)
                         && i.args().iter().all(|a| {
                             !inside(def_block[a.0 as usize])
                                 || inv[a.0 as usize]
@@ -186,7 +197,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             let mut keep = Vec::with_capacity(insts.len());
             for v in insts {
                 let i = &f.insts[v.0 as usize];
-                let invariant = pure(i)
+                let invariant = movable(i)
                     && i.args().iter().all(|a| {
                         !inside(def_block[a.0 as usize])
                             || matches!(f.insts[a.0 as usize], Inst::Const(_))
@@ -297,7 +308,9 @@ pub fn cse(f: &mut Func) -> usize {
             let key = match i {
                 Inst::Guard(t, _) => Some((Inst::Guard(*t, ExitId(0)), Class::I64)),
                 Inst::Const(_) => None,
-                _ if pure(i) => Some((i.clone(), f.class[v.0 as usize])),
+                _ if pure(i) && f.blocks[b.0 as usize].lanes == 0 => {
+                    Some((i.clone(), f.class[v.0 as usize]))
+                }
                 _ => None,
             };
             if let Some(key) = key {
@@ -404,7 +417,7 @@ pub fn dce(f: &mut Func) -> usize {
 }
 
 /// The loop optimisations in order, for a backend with registers `regs`.
-pub fn optimize(f: &mut Func, regs: &Regs) {
+pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     use crate::simplify;
     let mut reshaped = simplify::fold(f);
     simplify::branch_on_tests(f);
@@ -420,6 +433,9 @@ pub fn optimize(f: &mut Func, regs: &Regs) {
         dce(f);
         crate::ir::analyze(f);
         cse(f);
+    }
+    if crate::vector::vectorize(f, lanes) > 0 {
+        crate::ir::analyze(f);
     }
     dce(f);
     hoist(f, regs);

@@ -126,7 +126,21 @@ fn decided(f: &Func, t: &Test) -> Option<bool> {
     match *t {
         Test::I(c, x, Rhs::K(k)) => konst(f, x).map(|a| holds(c, a, k)),
         Test::I(c, x, Rhs::V(y)) => Some(holds(c, konst(f, x)?, konst(f, y)?)),
-        Test::F(..) => None,
+        Test::F(c, x, y) => {
+            let k = |v: Value| match f.insts[v.0 as usize] {
+                Inst::Const(bits) if f.class[v.0 as usize] == Class::F64 => {
+                    Some(f64::from_bits(bits))
+                }
+                _ => None,
+            };
+            let (a, b) = (k(x)?, k(y)?);
+            Some(match c {
+                FCond::Eq => a == b,
+                FCond::Ne => a != b,
+                FCond::Lt => a < b,
+                FCond::Le => a <= b,
+            })
+        }
     }
 }
 

@@ -1103,7 +1103,7 @@ mod tests {
             gpr_saved: &[5, 14, 15],
             fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
         };
-        crate::opt::optimize(&mut f, &regs);
+        crate::opt::optimize(&mut f, &regs, 0);
         f
     }
 
