@@ -28,34 +28,52 @@ use crate::ir::{
 };
 use crate::opt::push;
 
-/// Gives every loop it can a vector loop of `lanes` lanes; returns how
-/// many. The caller analyses the function again afterwards.
+/// Gives every loop it can a vector loop of `lanes` lanes, and every
+/// other one it can an unrolled one; returns how many. The caller analyses
+/// the function again afterwards.
 pub fn vectorize(f: &mut Func, lanes: usize) -> usize {
-    if !(2..=8).contains(&lanes) || !lanes.is_power_of_two() {
-        return 0;
-    }
+    let lanes = if (2..=8).contains(&lanes) && lanes.is_power_of_two() {
+        lanes
+    } else {
+        0
+    };
     let mut n = 0;
     for l in 0..f.loops.len() {
-        if let Some(shape) = shape(f, l) {
-            build(f, &shape, lanes);
+        let Some(lp) = shape(f, l) else {
+            continue;
+        };
+        if lanes > 0 && vector_body(f, &lp) {
+            build(f, &lp, lanes, true);
+            n += 1;
+        } else if unroll_body(f, &lp) {
+            build(f, &lp, UNROLL, false);
             n += 1;
         }
     }
     n
 }
 
-/// A loop a vector loop can go in front of.
+/// Iterations an unrolled loop does at a time.
+pub const UNROLL: usize = 4;
+
+/// A loop a vector or unrolled loop can go in front of: the unchecked
+/// copy of a range loop, one block and its latch.
 struct Shape {
     pre: Block,
     header: Block,
-    /// The induction variable's position among the header's parameters;
-    /// every other parameter is a pointer stepping by 8 bytes.
+    /// The induction variable's position among the header's parameters.
     iv: usize,
+    /// `param + 1`, what the latch passes on.
+    next: Value,
     stop: Rhs,
-    /// The header's instructions (the step aside).
+    /// The header's instructions.
     body: Vec<Value>,
-    /// The values on the way in.
+    /// The values on the way in, and along the latch.
     init: Vec<Value>,
+    back: Vec<Value>,
+    /// Each parameter's step per iteration when it is a pointer the latch
+    /// steps by a constant or by a value from before the loop.
+    steps: Vec<Option<Rhs>>,
 }
 
 fn shape(f: &Func, l: usize) -> Option<Shape> {
@@ -75,13 +93,14 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
     let Inst::Bin(IOp::Add, p, Rhs::K(1)) = f.insts[x.0 as usize] else {
         return None;
     };
-    let def = |v: Value| -> Option<Block> {
-        lp.blocks.iter().copied().find(|b| {
-            f.blocks[b.0 as usize].insts.contains(&v) || f.blocks[b.0 as usize].params.contains(&v)
+    let inside = |v: Value| {
+        lp.blocks.iter().any(|b| {
+            let bd = &f.blocks[b.0 as usize];
+            bd.insts.contains(&v) || bd.params.contains(&v)
         })
     };
     if let Rhs::V(s) = stop {
-        if def(*s).is_some() {
+        if inside(*s) {
             return None;
         }
     }
@@ -96,17 +115,24 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
     if into.to != h || back.to != h || back.args.get(iv) != Some(x) {
         return None;
     }
-    // The latch: one fuel count and a step of 8 bytes for each pointer.
+    // The latch: one fuel count and a constant step for each pointer; the
+    // other parameters take what the header computed.
+    let mut steps = vec![None; hd.params.len()];
+    let mut stepped = 0;
     for (k, &q) in hd.params.iter().enumerate() {
-        if k == iv {
-            continue;
-        }
         let next = back.args[k];
-        if f.class[q.0 as usize] != Class::Ptr
-            || f.insts[next.0 as usize] != Inst::Bin(IOp::Add, q, Rhs::K(8))
-            || !ld.insts.contains(&next)
-        {
-            return None;
+        match f.insts[next.0 as usize] {
+            Inst::Bin(IOp::Add, y, by)
+                if y == q
+                    && ld.insts.contains(&next)
+                    && f.class[q.0 as usize] == Class::Ptr
+                    && !matches!(by, Rhs::V(b) if inside(b)) =>
+            {
+                steps[k] = Some(by);
+                stepped += 1;
+            }
+            _ if k == iv || !ld.insts.contains(&next) => {}
+            _ => return None,
         }
     }
     let fuel = ld
@@ -114,16 +140,37 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
         .iter()
         .filter(|&&v| matches!(f.insts[v.0 as usize], Inst::Fuel(_)))
         .count();
-    if fuel != 1 || ld.insts.len() != hd.params.len() {
+    if fuel != 1 || ld.insts.len() != stepped + 1 {
         return None;
     }
-    // The body: float elements in and out, float arithmetic on them.
+    Some(Shape {
+        pre,
+        header: h,
+        iv,
+        next: *x,
+        stop: *stop,
+        body: hd.insts.clone(),
+        init: into.args.clone(),
+        back: back.args.clone(),
+        steps,
+    })
+}
+
+/// Can the loop's iterations run as vectors: every parameter but the
+/// induction variable a pointer stepping by one float64, the body float
+/// elements in and out and float arithmetic on them, some store, and no
+/// store near another access through the same pointer?
+fn vector_body(f: &Func, s: &Shape) -> bool {
+    let params = &f.blocks[s.header.0 as usize].params;
+    let p = params[s.iv];
     let float = |v: Value| f.class[v.0 as usize] == Class::F64;
-    let pointer = |a: Value| a != p && hd.params.contains(&a);
+    let pointer = |a: Value| a != p && params.contains(&a);
+    if (0..params.len()).any(|k| k != s.iv && s.steps[k] != Some(Rhs::K(8))) {
+        return false;
+    }
     let mut stores = 0;
-    let mut body = Vec::new();
-    for &v in &hd.insts {
-        if v == *x {
+    for &v in &s.body {
+        if v == s.next {
             continue;
         }
         let ok = match f.insts[v.0 as usize] {
@@ -137,23 +184,25 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
             Inst::Const(_) => float(v),
             _ => false,
         };
-        // (The induction variable only steps: addresses are the pointers.)
-        let args = f.insts[v.0 as usize].args();
-        if !ok || args.contains(&p) || args.contains(x) {
-            return None;
-        }
-        // Operands from outside the body are floats (to broadcast) or
+        // The induction variable only steps (addresses are the pointers);
+        // other operands are floats (from before the loop: broadcast) or
         // the pointers.
-        if args.iter().any(|&a| !float(a) && !pointer(a)) {
-            return None;
+        let args = f.insts[v.0 as usize].args();
+        if !ok
+            || args.contains(&p)
+            || args.contains(&s.next)
+            || args.iter().any(|&a| !float(a) && !pointer(a))
+        {
+            return false;
         }
-        body.push(v);
     }
     if stores == 0 {
-        return None;
+        return false;
     }
-    // A store and another access through one pointer: known apart or not.
-    let at_ptr: Vec<(Value, i32, bool)> = body
+    // A store and another access through one pointer: known apart or not
+    // (at most 8 lanes apart, the most there are).
+    let at_ptr: Vec<(Value, i32, bool)> = s
+        .body
         .iter()
         .filter_map(|&v| match f.insts[v.0 as usize] {
             Inst::Load(_, a, off) => Some((a, off, false)),
@@ -165,17 +214,42 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
         for (j, &(b, ob, _)) in at_ptr.iter().enumerate() {
             let d = (oa as i64 - ob as i64).abs();
             if store && i != j && a == b && d != 0 && d < 8 * 8 {
-                return None;
+                return false;
             }
         }
     }
-    Some(Shape {
-        pre,
-        header: h,
-        iv,
-        stop: *stop,
-        body,
-        init: into.args.clone(),
+    true
+}
+
+/// Can the loop's body run several times in a row without its latch:
+/// instructions that neither leave nor call?
+fn unroll_body(f: &Func, s: &Shape) -> bool {
+    let params = &f.blocks[s.header.0 as usize].params;
+    // An access `k` constant steps further must have a displacement.
+    let reach = |k: usize, off: i32| match s.steps[k] {
+        Some(Rhs::K(st)) => st
+            .checked_mul(UNROLL as i64)
+            .and_then(|d| d.checked_add(off as i64))
+            .is_some_and(|d| i32::try_from(d).is_ok()),
+        _ => true,
+    };
+    s.body.iter().all(|&v| {
+        let i = &f.insts[v.0 as usize];
+        let shifted = |a: Value, off: i32| match params.iter().position(|&q| q == a) {
+            Some(k) => k == s.iv || (s.steps[k].is_some() && reach(k, off)),
+            None => true,
+        };
+        match i {
+            Inst::Load(_, a, off) | Inst::Store(_, a, off, _) => shifted(*a, *off),
+            Inst::Bin(..)
+            | Inst::FBin(..)
+            | Inst::Un(..)
+            | Inst::Set(_)
+            | Inst::Select(..)
+            | Inst::Const(_)
+            | Inst::Field(..) => true,
+            _ => false,
+        }
     })
 }
 
@@ -194,14 +268,16 @@ fn at(f: &mut Func, b: Block, i: Inst, c: Class) -> Value {
     v
 }
 
-fn build(f: &mut Func, s: &Shape, w: usize) {
+/// A loop doing `w` iterations at a time in front of loop `s`: as vectors
+/// of `w` lanes when `vector`, else the body `w` times over.
+fn build(f: &mut Func, s: &Shape, w: usize, vector: bool) {
     let h = s.header;
     let pc = f.blocks[h.0 as usize].pc;
     let params = f.blocks[h.0 as usize].params.clone();
     let shift = w.trailing_zeros() as i64;
     let edge = |to: Block, args: Vec<Value>| Edge { to, args };
 
-    // The scalar loop's one way in, from the tests and the vector loop.
+    // The scalar loop's one way in, from the tests and the new loop.
     let sp = new_block(f, pc);
     let sp_params: Vec<Value> = params
         .iter()
@@ -210,9 +286,9 @@ fn build(f: &mut Func, s: &Shape, w: usize) {
     f.blocks[sp.0 as usize].params = sp_params.clone();
     f.blocks[sp.0 as usize].term = Some(Term::Jump(edge(h, sp_params)));
 
-    // The tests, at the end of the preheader: whole vectors to do, with
-    // the scalar loop's iterations after them, stores apart from the
-    // other accesses, and fuel for each iteration.
+    // The tests, at the end of the preheader: whole runs of `w` to do,
+    // with the scalar loop's iterations after them, fuel for each
+    // iteration, and (vectors) stores apart from the other accesses.
     let pre = s.pre;
     let p0 = s.init[s.iv];
     let stop = match s.stop {
@@ -221,18 +297,64 @@ fn build(f: &mut Func, s: &Shape, w: usize) {
     };
     let left = at(f, pre, Inst::Bin(IOp::Sub, stop, Rhs::V(p0)), Class::I64);
     let left = at(f, pre, Inst::Bin(IOp::Add, left, Rhs::K(-1)), Class::I64);
-    let vectors = at(f, pre, Inst::Bin(IOp::Sar, left, Rhs::K(shift)), Class::I64);
-    let count = at(
-        f,
-        pre,
-        Inst::Bin(IOp::Shl, vectors, Rhs::K(shift)),
-        Class::I64,
-    );
+    let runs = at(f, pre, Inst::Bin(IOp::Sar, left, Rhs::K(shift)), Class::I64);
+    let count = at(f, pre, Inst::Bin(IOp::Shl, runs, Rhs::K(shift)), Class::I64);
     let end = at(f, pre, Inst::Bin(IOp::Add, p0, Rhs::V(count)), Class::I64);
-    let tests_first = Test::I(Cond::Le, vectors, Rhs::K(0));
-    let mut tests = vec![tests_first];
-    // Each store against each other access: the same element, or `w`
-    // elements or more away.
+    let mut tests = vec![Test::I(Cond::Le, runs, Rhs::K(0))];
+    if vector {
+        if let Some(bad) = overlap(f, s, &params, w) {
+            tests.push(Test::I(Cond::Ne, bad, Rhs::K(0)));
+        }
+    }
+    let fuel = at(f, pre, Inst::FuelLeft, Class::I64);
+    tests.push(Test::I(Cond::Le, fuel, Rhs::V(count)));
+
+    // The new loop's preheader: the fuel counted (and, for vectors, the
+    // floats from before the loop broadcast: constants first, so that no
+    // scalar instruction follows a vector one there).
+    let vs = new_block(f, pc);
+    at(f, vs, Inst::Spend(count), Class::I64);
+    let vh = new_block(f, pc);
+    let vh_params: Vec<Value> = params
+        .iter()
+        .map(|&q| push(f, Inst::Param, f.class[q.0 as usize]))
+        .collect();
+    let (body, next) = if vector {
+        vector_copy(f, s, vs, &params, &vh_params, w)
+    } else {
+        unrolled_copy(f, s, &params, &vh_params, w)
+    };
+    let p1 = next[s.iv];
+    let vd = &mut f.blocks[vh.0 as usize];
+    vd.params = vh_params;
+    vd.insts = body;
+    vd.lanes = if vector { w as u8 } else { 0 };
+    vd.term = Some(Term::Branch(
+        Test::I(Cond::Lt, p1, Rhs::V(end)),
+        edge(vh, next.clone()),
+        edge(sp, next),
+    ));
+    f.blocks[vs.0 as usize].term = Some(Term::Jump(edge(vh, s.init.clone())));
+
+    // From the preheader through each test to the new loop.
+    let mut from = pre;
+    for (k, &t) in tests.iter().enumerate() {
+        let to = if k + 1 == tests.len() {
+            vs
+        } else {
+            new_block(f, pc)
+        };
+        f.blocks[from.0 as usize].term =
+            Some(Term::Branch(t, edge(sp, s.init.clone()), edge(to, vec![])));
+        from = to;
+    }
+}
+
+/// Nonzero when a store of the vector loop comes within `w` elements of
+/// another access through another pointer (an element the same distance
+/// away is the same iteration's, which program order keeps).
+fn overlap(f: &mut Func, s: &Shape, params: &[Value], w: usize) -> Option<Value> {
+    let pre = s.pre;
     let accesses: Vec<(usize, i32, bool)> = s
         .body
         .iter()
@@ -245,18 +367,12 @@ fn build(f: &mut Func, s: &Shape, w: usize) {
     let span = 8 * w as i64;
     let mut bad = None;
     for (i, &(qs, os, store)) in accesses.iter().enumerate() {
-        if !store {
-            continue;
-        }
         for (j, &(qa, oa, _)) in accesses.iter().enumerate() {
-            if i == j {
+            // (Through one pointer: see `vector_body`.)
+            if !store || i == j || qs == qa {
                 continue;
             }
             let dk = os as i64 - oa as i64;
-            if qs == qa {
-                // Known before: see `shape`.
-                continue;
-            }
             let d = at(
                 f,
                 pre,
@@ -284,36 +400,48 @@ fn build(f: &mut Func, s: &Shape, w: usize) {
             });
         }
     }
-    if let Some(b) = bad {
-        tests.push(Test::I(Cond::Ne, b, Rhs::K(0)));
-    }
-    let fuel = at(f, pre, Inst::FuelLeft, Class::I64);
-    tests.push(Test::I(Cond::Le, fuel, Rhs::V(count)));
+    bad
+}
 
-    // The vector loop's preheader: the fuel counted, the floats from
-    // before the loop broadcast.
-    let vs = new_block(f, pc);
-    at(f, vs, Inst::Spend(count), Class::I64);
-    let vh = new_block(f, pc);
-    let vh_params: Vec<Value> = params
+/// The vector loop's instructions (copies of the body's on its
+/// parameters, with broadcasts in `vs`) and what it passes on.
+fn vector_copy(
+    f: &mut Func,
+    s: &Shape,
+    vs: Block,
+    params: &[Value],
+    vh_params: &[Value],
+    w: usize,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut map: HashMap<Value, Value> = params.iter().copied().zip(vh_params.to_vec()).collect();
+    let consts: Vec<Value> = s
+        .body
         .iter()
-        .map(|&q| push(f, Inst::Param, f.class[q.0 as usize]))
+        .copied()
+        .filter(|&v| matches!(f.insts[v.0 as usize], Inst::Const(_)))
         .collect();
-    let mut map: HashMap<Value, Value> = params.iter().copied().zip(vh_params.clone()).collect();
+    for &v in &consts {
+        let k = at(f, vs, f.insts[v.0 as usize].clone(), Class::F64);
+        map.insert(v, k);
+    }
+    let splat = |f: &mut Func, map: &mut HashMap<Value, Value>, a: Value| {
+        let b = at(f, vs, Inst::Un(UnOp::Splat, a), Class::F64);
+        map.insert(a, b);
+    };
+    for &v in &consts {
+        let k = map[&v];
+        splat(f, &mut map, k);
+        map.insert(v, map[&k]);
+    }
     let mut body = Vec::new();
     for &v in &s.body {
-        let mut i = f.insts[v.0 as usize].clone();
-        if let Inst::Const(_) = i {
-            // A float constant: made before the loop and broadcast.
-            let k = at(f, vs, i, Class::F64);
-            let b = at(f, vs, Inst::Un(UnOp::Splat, k), Class::F64);
-            map.insert(v, b);
+        if v == s.next || consts.contains(&v) {
             continue;
         }
+        let mut i = f.insts[v.0 as usize].clone();
         for a in i.args() {
             if !map.contains_key(&a) && f.class[a.0 as usize] == Class::F64 {
-                let b = at(f, vs, Inst::Un(UnOp::Splat, a), Class::F64);
-                map.insert(a, b);
+                splat(f, &mut map, a);
             }
         }
         i.map_args(&|a| map.get(&a).copied().unwrap_or(a));
@@ -321,38 +449,84 @@ fn build(f: &mut Func, s: &Shape, w: usize) {
         map.insert(v, nv);
         body.push(nv);
     }
-    // The steps: `w` iterations, `8 w` bytes.
     let mut next = Vec::with_capacity(params.len());
     for (k, &q) in vh_params.iter().enumerate() {
-        let by = if k == s.iv { w as i64 } else { span };
+        let by = if k == s.iv { w as i64 } else { 8 * w as i64 };
         let n = push(f, Inst::Bin(IOp::Add, q, Rhs::K(by)), f.class[q.0 as usize]);
         body.push(n);
         next.push(n);
     }
-    let p1 = next[s.iv];
-    let vd = &mut f.blocks[vh.0 as usize];
-    vd.params = vh_params;
-    vd.insts = body;
-    vd.lanes = w as u8;
-    vd.term = Some(Term::Branch(
-        Test::I(Cond::Lt, p1, Rhs::V(end)),
-        edge(vh, next.clone()),
-        edge(sp, next),
-    ));
-    f.blocks[vs.0 as usize].term = Some(Term::Jump(edge(vh, s.init.clone())));
+    (body, next)
+}
 
-    // From the preheader through each test to the vector loop.
-    let mut from = pre;
-    for (k, &t) in tests.iter().enumerate() {
-        let to = if k + 1 == tests.len() {
-            vs
+/// The unrolled loop's instructions: the body `w` times, each copy's
+/// induction variable `k` further, its pointers `k` steps further (as
+/// displacements), its other parameters what the copy before computed.
+fn unrolled_copy(
+    f: &mut Func,
+    s: &Shape,
+    params: &[Value],
+    vh_params: &[Value],
+    w: usize,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut body = Vec::new();
+    let p = vh_params[s.iv];
+    // What each parameter is in the current copy (a pointer stepping by a
+    // value: its own copy; by a constant: the first, with displacements).
+    let mut cur: Vec<Value> = vh_params.to_vec();
+    for k in 0..w {
+        let pk = if k == 0 {
+            p
         } else {
-            new_block(f, pc)
+            let v = push(f, Inst::Bin(IOp::Add, p, Rhs::K(k as i64)), Class::I64);
+            body.push(v);
+            v
         };
-        f.blocks[from.0 as usize].term =
-            Some(Term::Branch(t, edge(sp, s.init.clone()), edge(to, vec![])));
-        from = to;
+        if k > 0 {
+            for (j, st) in s.steps.iter().enumerate() {
+                if let Some(Rhs::V(by)) = *st {
+                    let q = push(f, Inst::Bin(IOp::Add, cur[j], Rhs::V(by)), Class::Ptr);
+                    body.push(q);
+                    cur[j] = q;
+                }
+            }
+        }
+        let mut map: HashMap<Value, Value> = params.iter().copied().zip(cur.clone()).collect();
+        map.insert(params[s.iv], pk);
+        for &v in &s.body {
+            let mut i = f.insts[v.0 as usize].clone();
+            i.map_args(&|a| map.get(&a).copied().unwrap_or(a));
+            if let Inst::Load(_, a, off) | Inst::Store(_, a, off, _) = &mut i {
+                if let Some(j) = vh_params.iter().position(|q| q == a) {
+                    if let Some(Rhs::K(step)) = s.steps[j] {
+                        *off = (*off as i64 + step * k as i64) as i32;
+                    }
+                }
+            }
+            let nv = push(f, i, f.class[v.0 as usize]);
+            map.insert(v, nv);
+            body.push(nv);
+        }
+        for (j, &b) in s.back.iter().enumerate() {
+            if j != s.iv && s.steps[j].is_none() {
+                cur[j] = map.get(&b).copied().unwrap_or(b);
+            }
+        }
     }
+    let mut next = cur.clone();
+    for (k, &q) in vh_params.iter().enumerate() {
+        let (from, by) = match s.steps[k] {
+            _ if k == s.iv => (q, Rhs::K(w as i64)),
+            Some(Rhs::K(st)) => (q, Rhs::K(st * w as i64)),
+            // The last copy's pointer, one step on.
+            Some(by) => (cur[k], by),
+            None => continue,
+        };
+        let n = push(f, Inst::Bin(IOp::Add, from, by), f.class[q.0 as usize]);
+        body.push(n);
+        next[k] = n;
+    }
+    (body, next)
 }
 
 #[cfg(test)]
@@ -410,8 +584,41 @@ mod tests {
     }
 
     #[test]
+    fn a_sum_down_a_column_does_four_iterations_a_turn() {
+        let src = "import numpy as np\n\
+            def s(a, j):\n    t = 0.0\n    for k in range(a.shape[0]):\n        t += a[k, j] * a[j, k]\n    return t\n\
+            s(np.zeros((3, 3)), 1)\n";
+        let f = optimized(src, "s", 4);
+        // No vector loop (a sum), but an unrolled one: four products and
+        // sums in order, no fuel count or exit in it.
+        assert!(vector_loops(&f).is_empty(), "{}", f.listing());
+        let unrolled = f
+            .loops
+            .iter()
+            .find(|l| {
+                l.blocks.len() == 1
+                    && f.blocks[l.header.0 as usize]
+                        .insts
+                        .iter()
+                        .all(|&v| f.insts[v.0 as usize].exit().is_none())
+            })
+            .expect("an unrolled loop");
+        let insts: Vec<&Inst> = f.blocks[unrolled.header.0 as usize]
+            .insts
+            .iter()
+            .map(|v| &f.insts[v.0 as usize])
+            .collect();
+        let adds = insts
+            .iter()
+            .filter(|i| matches!(i, Inst::FBin(ir::FOp::Add, ..)))
+            .count();
+        assert_eq!(adds, super::UNROLL, "{}", f.listing());
+    }
+
+    #[test]
     fn sums_and_overlapping_elements_stay_scalar() {
-        // A sum carries a float from one iteration to the next.
+        // A sum carries a float from one iteration to the next: its order
+        // of additions is Python's.
         let sum = "import numpy as np\n\
             def s(x):\n    t = 0.0\n    for i in range(len(x)):\n        t += x[i]\n    return t\n\
             s(np.zeros(3))\n";

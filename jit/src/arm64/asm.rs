@@ -1671,11 +1671,7 @@ mod run {
 
     /// Vector operations on `lanes` elements at once, each lane as the
     /// scalar operation computes it, whichever registers alias.
-    fn vectors_compute_each_lane(
-        lanes: usize,
-        base: PReg,
-        run: &Runner,
-    ) {
+    fn vectors_compute_each_lane(lanes: usize, base: PReg, run: &Runner) {
         let xs = [1.5f64, -2.25, 0.0, 9.0, 4.0, -0.5, 3.0, 1e300];
         let ys = [0.5f64, 3.0, -7.0, 2.0, -4.0, 0.25, -0.0, 1e300];
         let mut slots: Vec<u64> = xs.iter().chain(&ys).map(|x| x.to_bits()).collect();
