@@ -2468,10 +2468,13 @@ pub fn analyze(f: &mut Func) {
         if latches.is_empty() {
             continue;
         }
+        let mut member = vec![false; nb];
+        member[h.0 as usize] = true;
         let mut body = vec![h];
         let mut stack = latches.clone();
         while let Some(b) = stack.pop() {
-            if !body.contains(&b) {
+            if !member[b.0 as usize] {
+                member[b.0 as usize] = true;
                 body.push(b);
                 stack.extend(f.preds[b.0 as usize].iter().copied());
             }
@@ -2480,7 +2483,7 @@ pub fn analyze(f: &mut Func) {
         let outside: Vec<Block> = f.preds[h.0 as usize]
             .iter()
             .copied()
-            .filter(|p| !body.contains(p))
+            .filter(|p| !member[p.0 as usize])
             .collect();
         let preheader = match outside.as_slice() {
             [p] if f.blocks[p.0 as usize]
@@ -2507,8 +2510,8 @@ pub fn analyze(f: &mut Func) {
         let parent = (0..loops.len())
             .filter(|&j| {
                 j != i
-                    && loops[j].blocks.contains(&h)
                     && loops[j].blocks.len() > loops[i].blocks.len()
+                    && loops[j].blocks.binary_search(&h).is_ok()
             })
             .min_by_key(|&j| loops[j].blocks.len());
         loops[i].parent = parent;

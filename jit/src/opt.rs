@@ -76,7 +76,11 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             continue;
         }
         let body = f.loops[l].blocks.clone();
-        let inside = |b: Option<Block>| b.is_some_and(|b| body.contains(&b));
+        let mut member = vec![false; f.blocks.len()];
+        for b in &body {
+            member[b.0 as usize] = true;
+        }
+        let inside = |b: Option<Block>| b.is_some_and(|b| member[b.0 as usize]);
         // Integer and float values live all through the loop: the
         // header's parameters and what the loop reads from outside it.
         let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
@@ -131,7 +135,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .loops
             .iter()
             .enumerate()
-            .any(|(o, lp)| o != l && body.contains(&lp.header));
+            .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
             let mut inv = vec![false; f.insts.len()];
             for &b in rpo.iter().filter(|b| body.contains(b)) {

@@ -20,6 +20,12 @@
 //! every lane (`UnOp::Splat`) first. A vector loop whose float values do
 //! not all get registers is emitted as `lanes` scalar iterations in turn
 //! (a vector in a spill slot would lose its lanes).
+//!
+//! **Unrolled loops.** Another loop whose body neither leaves nor calls
+//! (a sum carried from one iteration to the next, a product down a column)
+//! gets, the same way, a loop before it whose body is [`UNROLL`] copies of
+//! its own, in order: one latch, one step and no fuel count for all of
+//! them.
 
 use std::collections::HashMap;
 

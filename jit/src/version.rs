@@ -168,13 +168,21 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     let mut region = body.clone();
     for (b, preds) in f.preds.iter().enumerate() {
         let b = Block(b as u32);
-        if !body.contains(&b) && !preds.is_empty() && preds.iter().all(|p| body.contains(p)) {
+        let within = |b: &Block| body.binary_search(b).is_ok();
+        if !within(&b) && !preds.is_empty() && preds.iter().all(within) {
             region.push(b);
         }
     }
     let def = f.def_blocks();
-    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| body.contains(&b));
-    let in_region = |v: Value| def[v.0 as usize].is_some_and(|b| region.contains(&b));
+    let mut member = vec![0u8; f.blocks.len()];
+    for b in &region {
+        member[b.0 as usize] = 1;
+    }
+    for b in &body {
+        member[b.0 as usize] = 2;
+    }
+    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize] == 2);
+    let in_region = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize] > 0);
     // (Every loop head is an entry, so a loop around another is entered
     // from the side and is no natural loop; but if one were, its inner
     // loops would be versioned on their own.)
@@ -189,7 +197,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     // (Only a block the loop's header dominates can read its values.)
     for b in 0..f.blocks.len() as u32 {
         let b = Block(b);
-        if region.contains(&b) || !f.dominates(header, b) {
+        if member[b.0 as usize] > 0 || !f.dominates(header, b) {
             continue;
         }
         let mut reads = false;
@@ -778,7 +786,11 @@ enum Step {
 /// module's comment).
 fn reduce(f: &mut Func, r: &Reduce) {
     let def = f.def_blocks();
-    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| r.body.contains(&b));
+    let mut member = vec![false; f.blocks.len()];
+    for b in r.body {
+        member[b.0 as usize] = true;
+    }
+    let inside = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize]);
     // Element addresses, in order of first use.
     let mut addrs: Vec<Value> = Vec::new();
     for &b in r.body {
