@@ -409,7 +409,7 @@ impl<A: Asm> E<'_, A> {
             Inst::Bin(op, x, r) => {
                 let reg = matches!(
                     op,
-                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::Min | IOp::Max
+                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::MulHi | IOp::Min | IOp::Max
                 );
                 let x = self.gp(x, 0);
                 let b = self.src(r, 1, reg);

@@ -112,6 +112,8 @@ pub enum IOp {
     Shl,
     /// Unsigned division (the divisor is not zero).
     UDiv,
+    /// The high 64 bits of the signed 128-bit product.
+    MulHi,
     /// Python's `//` (floored; the divisor is not zero).
     FloorDiv,
     /// Python's `%` (the divisor's sign; the divisor is not zero).

@@ -698,6 +698,10 @@ impl Asm for A64Asm {
                 let b = self.reg(b);
                 dynasm!(self.ops ; .arch aarch64 ; udiv X(d), X(a), X(b));
             }
+            IOp::MulHi => {
+                let b = self.reg(b);
+                dynasm!(self.ops ; .arch aarch64 ; smulh X(d), X(a), X(b));
+            }
             IOp::FloorDiv | IOp::Mod => {
                 let b = self.reg(b);
                 self.divide(op == IOp::Mod, d, a, b);

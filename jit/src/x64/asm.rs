@@ -480,6 +480,22 @@ impl Asm for X64Asm {
                     dynasm!(self.ops ; .arch x64 ; pop rcx ; mov Rq(d), r10);
                 }
             },
+            IOp::MulHi => {
+                // One-operand imul: rdx:rax = rax * b, rdx saved around it
+                // (b may be in it: the push keeps it there).
+                let Src::R(b) = b else {
+                    unreachable!("the emitter puts the factor in a register")
+                };
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; push rdx
+                    ; mov rax, Rq(a)
+                    ; imul Rq(b)
+                    ; mov r10, rdx
+                    ; pop rdx
+                    ; mov Rq(d), r10
+                );
+            }
             IOp::UDiv => {
                 // As `divide`: rdx saved, the divisor through the stack.
                 dynasm!(self.ops ; .arch x64 ; push rdx);
