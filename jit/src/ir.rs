@@ -17,18 +17,23 @@
 //! way before they run, and read what they may have changed from the frame
 //! afterwards.
 //!
-//! **Entries.** Native code is entered at instruction 0 and at the heads of
+//! **Entries.** Native code is entered at instruction 0, at the heads of
 //! loops (targets of backward jumps, where the interpreter lands after a
-//! fuel window or after executing an exit's instruction). An entry block
-//! loads the slots live there from the frame and jumps to the loop's
-//! preheader, so whatever a loop optimisation hoists there runs on every
-//! way in. An entry at an inner loop's head enters the outer loop from the
-//! side: the outer loop is then no natural loop (its header does not
-//! dominate it) and is not optimised as one, but the inner loop, where the
-//! time goes, is, and the interpreter never runs more than one iteration of
-//! it before going back to native code. (Keeping the outer loops natural
-//! too takes a separate function per inner entry, or loops peeled at
-//! their entries.)
+//! fuel window or after executing an exit's instruction) and after calls.
+//! An entry block loads the slots live there from the frame and jumps to
+//! the loop's preheader, so whatever a loop optimisation hoists there runs
+//! on every way in. An entry inside an outermost loop (at an inner loop's
+//! head, after a call) would enter that loop from the side, and it would
+//! be no natural loop: such entries go to a side copy of the outermost
+//! loop's instructions instead, whose jumps back to its head go to its
+//! preheader. Every loop of the function's own code then has one way in,
+//! loops nest, and what an inner loop computes the same way each time can
+//! leave all the loops around it; the interpreter never runs more than one
+//! iteration of a loop before going back to native code.
+//!
+//! **While loops** (`Jmp test; head: body; test: if c goto head`) get
+//! their test again before the loop, which they then enter at the head
+//! only, as range loops do.
 
 use std::fmt::{self, Write};
 

@@ -8,7 +8,11 @@
 //! innermost first, so what an inner loop hoists can leave its outer loop
 //! too. Integer `//` and `%` stay where they are (their divisor's guard is
 //! in the loop), and so do element loads (stores in the loop may change
-//! them).
+//! them). Out of an innermost loop, arithmetic leaves only as far as there
+//! are registers to hold it (a value read from the stack in the loop
+//! gains nothing over one computed there); header words, and everything
+//! out of a loop around others, leave regardless, except floats out of a
+//! loop that calls C code (no float register survives a call).
 //!
 //! A header load hoisted above the loop's null check of its array reads a
 //! zeroed stand-in header when the array is unassigned: the check in the

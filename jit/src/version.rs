@@ -1,28 +1,35 @@
-//! Range loops without bounds checks: loop versioning and strength
-//! reduction.
+//! Loops without bounds checks: loop versioning and strength reduction.
 //!
-//! **Versioning.** A natural loop whose header carries a range loop's
-//! induction variable `i` (it arrives as `i0` from the preheader and as
-//! `i + 1` along every back edge, taken only when `i + 1 < stop`, `stop`
-//! invariant) takes every value from `i0` to `max(i0, stop - 1)`. An
-//! element access whose index on some axis is `i + c` is then in bounds on
-//! that axis all through the loop when `-c <= i0`, `i0 < n - c` and
-//! `stop <= n - c` for the axis' length `n`; an access whose index is
-//! invariant, when that index (wrapped as Python does) is below `n`; and
-//! an invariant array needs no null check once it is known not to be null.
-//! The preheader tests all of that once and branches to a copy of the loop
-//! without those guards (and without the negative-index wrap of `i + c`,
-//! which is never negative there), or to the loop as it was, which raises
-//! the same error at the same element as before. Either way, fuel and
-//! every other exit are as they were.
+//! **Versioning.** A natural loop whose header carries an induction
+//! variable `i` (it arrives as `i0` from the preheader and as `i + step`
+//! along every back edge, taken only when `i + step` passed a test against
+//! an invariant `stop`: `<` or `<=` for a step up, constant or invariant
+//! and then checked positive, `>` or `>=` for a constant step down) stays
+//! between `i0` and `stop`. An element access whose index on some axis is
+//! `i + c` is then in bounds on that axis all through the loop when both
+//! ends are, shifted by `c`; an access whose index the loop computes the
+//! same way every time, when that index (wrapped as Python does) is below
+//! the axis' length; and an invariant array needs no null check once it
+//! is known not to be null. The preheader tests all of that once and
+//! branches to a copy of the loop without those guards (and without the
+//! negative-index wrap of `i + c`, which is never negative there), or to
+//! the loop as it was, which raises the same error at the same element as
+//! before. Either way, fuel and every other exit are as they were. The
+//! copy also takes the stride of each array's last axis as its item size
+//! (a C-contiguous array's; the test requires it), so that a row's
+//! elements are at known distances. What an enclosing loop computes the
+//! same way every time is tested as one value (it can leave that loop);
+//! the rest are branches, one a test.
 //!
 //! **Strength reduction.** In the unchecked copy, an element's address
 //! that is an affine function of `i` (the data pointer plus index times
 //! stride on each axis) becomes a pointer carried around the loop: its
 //! value for `i0` is computed before the loop, and every back edge adds
-//! the step (a stride, or a multiple of one). One register and one add per
-//! iteration replace the multiplications and additions of the index
-//! arithmetic, and the loop no longer needs the strides or shape.
+//! the step (a stride, or a multiple of one). Addresses a constant apart
+//! (the elements of a row) share one pointer, read at displacements; an
+//! invariant address is computed once before the loop. One register and
+//! one add per iteration replace the multiplications and additions of the
+//! index arithmetic, and the loop no longer needs the strides or shape.
 
 use std::collections::HashMap;
 
