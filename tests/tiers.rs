@@ -290,7 +290,7 @@ fn op_stmt(r: &mut Rng) -> String {
             r.pick(&["3", "100003", "-7"])
         ),
         13 => format!("f32[i % 4, i % 2] = f32[(i + 1) % 4, 1] * {fx}"),
-        14 => format!("u8[i % 6] = u8[(i + 2) % 6] * 3 + u8[i % 4]\n        t += u8[i % 6]"),
+        14 => "u8[i % 6] = u8[(i + 2) % 6] * 3 + u8[i % 4]\n        t += u8[i % 6]".to_string(),
         _ => format!(
             "for k in range({}, {}, {}):\n            t += k",
             r.pick(&["i", "0", "n", "-3"]),
