@@ -113,11 +113,7 @@ pub fn emit<A: Asm>(
         if bd.entry {
             out.entries.push((bd.pc, at));
         }
-        if bd.lanes == 0
-            && f.preds[b.0 as usize]
-                .iter()
-                .any(|p| f.blocks[p.0 as usize].lanes > 0)
-        {
+        if bd.vend {
             e.a.vend();
         }
         if bd.lanes > 0 {
@@ -296,7 +292,13 @@ impl<A: Asm> E<'_, A> {
         };
         let in_regs = bd.insts.iter().filter(|&&v| vector(v)).all(|&v| {
             let i = &f.insts[v.0 as usize];
-            let mut vals: Vec<Value> = i.args().into_iter().filter(|&a| float(a)).collect();
+            // (A broadcast reads a scalar, which may come from memory.)
+            let splat = matches!(i, Inst::Un(UnOp::Splat, _));
+            let mut vals: Vec<Value> = i
+                .args()
+                .into_iter()
+                .filter(|&a| float(a) && !splat)
+                .collect();
             if i.has_result() {
                 vals.push(v);
             }
@@ -327,6 +329,11 @@ impl<A: Asm> E<'_, A> {
                         let (x, y) = (self.fp(x, 0), self.fp(y, 1));
                         let d = self.dst(v);
                         self.a.vfalu(op, d, x, y);
+                    }
+                    Inst::Un(UnOp::Splat, x) => {
+                        let x = self.fp(x, 0);
+                        let d = self.dst(v);
+                        self.a.splat(d, x);
                     }
                     Inst::Un(op, x) => {
                         let x = self.fp(x, 0);
@@ -549,7 +556,7 @@ impl<A: Asm> E<'_, A> {
                 self.done(v, d);
             }
             Inst::Spend(n) => {
-                let n = self.src(Rhs::V(n), 0, false);
+                let n = self.src(n, 0, false);
                 self.a.spend(n);
             }
             Inst::Rt { a, d, exit } => {

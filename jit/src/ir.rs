@@ -242,7 +242,7 @@ pub enum Inst {
     /// Counts this many units at once: fewer than are left in the window,
     /// so that the interpreter would have counted them without taking the
     /// next window.
-    Spend(Value),
+    Spend(Rhs),
     /// Runtime operation `d` on the frame's slots from `a`: the exit's map
     /// is written back first; on an exception it leaves with `RAISED`.
     Rt {
@@ -307,7 +307,7 @@ impl Inst {
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } => {}
-            Inst::Spend(a) => v.push(*a),
+            Inst::Spend(a) => rhs(a, &mut v),
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -343,7 +343,7 @@ impl Inst {
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } => {}
-            Inst::Spend(a) => *a = f(*a),
+            Inst::Spend(a) => rhs(a),
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -501,6 +501,9 @@ pub struct BlockData {
     /// A vector loop's block (`crate::vector`): its float instructions
     /// each do this many iterations' work at once.
     pub lanes: u8,
+    /// Scalar float code after vector code: starts by clearing the
+    /// vectors' upper lanes where the backend needs that (`Asm::vend`).
+    pub vend: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -2765,7 +2768,7 @@ impl Func {
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::FuelLeft => "fuel_left".to_string(),
-            Inst::Spend(a) => return format!("spend {a}"),
+            Inst::Spend(a) => return format!("spend {}", rhs(a)),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
         };
         format!("{v}:{cls} = {body}")

@@ -75,10 +75,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let Some(pre) = f.loops[l].preheader else {
             continue;
         };
-        // (A vector loop's values are vectors: before it, scalars.)
-        if f.blocks[f.loops[l].header.0 as usize].lanes > 0 {
-            continue;
-        }
+
         let body = f.loops[l].blocks.clone();
         let mut member = vec![false; f.blocks.len()];
         for b in &body {
@@ -200,7 +197,13 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let mut out: Vec<Value> = Vec::new();
         // A stand-in for each array whose header loads leave the loop.
         let mut safe: Vec<(Value, Value)> = Vec::new();
-        for &b in rpo.iter().filter(|b| body.contains(b)) {
+        // (A vector block's values are vectors: before it, scalars.)
+        let scalar: Vec<Block> = rpo
+            .iter()
+            .copied()
+            .filter(|b| body.contains(b) && f.blocks[b.0 as usize].lanes == 0)
+            .collect();
+        for b in scalar {
             let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
             let mut keep = Vec::with_capacity(insts.len());
             for v in insts {

@@ -67,6 +67,7 @@ pub const UNROLL: usize = 4;
 struct Shape {
     pre: Block,
     header: Block,
+    latch: Block,
     /// The induction variable's position among the header's parameters.
     iv: usize,
     /// `param + 1`, what the latch passes on.
@@ -152,6 +153,7 @@ fn shape(f: &Func, l: usize) -> Option<Shape> {
     Some(Shape {
         pre,
         header: h,
+        latch,
         iv,
         next: *x,
         stop: *stop,
@@ -274,8 +276,13 @@ fn at(f: &mut Func, b: Block, i: Inst, c: Class) -> Value {
     v
 }
 
-/// A loop doing `w` iterations at a time in front of loop `s`: as vectors
-/// of `w` lanes when `vector`, else the body `w` times over.
+/// A loop doing `w` iterations a turn (as vectors of `w` lanes when
+/// `vector`, else the body `w` times over) inside loop `s`, which runs it
+/// whenever it can and an iteration of its own body otherwise: the loop's
+/// new header counts the turns left, each of `w` iterations that all take
+/// the back edge, as many as the window has fuel for (counted at once),
+/// none when (vectors) a store comes near another access. The last
+/// iterations, and the one where the fuel window ends, go the old way.
 fn build(f: &mut Func, s: &Shape, w: usize, vector: bool) {
     let h = s.header;
     let pc = f.blocks[h.0 as usize].pc;
@@ -283,75 +290,97 @@ fn build(f: &mut Func, s: &Shape, w: usize, vector: bool) {
     let shift = w.trailing_zeros() as i64;
     let edge = |to: Block, args: Vec<Value>| Edge { to, args };
 
-    // The scalar loop's one way in, from the tests and the new loop.
-    let sp = new_block(f, pc);
-    let sp_params: Vec<Value> = params
-        .iter()
-        .map(|&q| push(f, Inst::Param, f.class[q.0 as usize]))
-        .collect();
-    f.blocks[sp.0 as usize].params = sp_params.clone();
-    f.blocks[sp.0 as usize].term = Some(Term::Jump(edge(h, sp_params)));
-
-    // The tests, at the end of the preheader: whole runs of `w` to do,
-    // with the scalar loop's iterations after them, fuel for each
-    // iteration, and (vectors) stores apart from the other accesses.
+    // Made once, before the loop: the test of the stores (vectors) and
+    // the constants (broadcast before the turns).
     let pre = s.pre;
-    let p0 = s.init[s.iv];
+    let bad = if vector {
+        overlap(f, s, &params, w)
+    } else {
+        None
+    };
     let stop = match s.stop {
         Rhs::V(v) => v,
         Rhs::K(k) => at(f, pre, Inst::Const(k as u64), Class::I64),
     };
-    let left = at(f, pre, Inst::Bin(IOp::Sub, stop, Rhs::V(p0)), Class::I64);
-    let left = at(f, pre, Inst::Bin(IOp::Add, left, Rhs::K(-1)), Class::I64);
-    let runs = at(f, pre, Inst::Bin(IOp::Sar, left, Rhs::K(shift)), Class::I64);
-    let count = at(f, pre, Inst::Bin(IOp::Shl, runs, Rhs::K(shift)), Class::I64);
-    let end = at(f, pre, Inst::Bin(IOp::Add, p0, Rhs::V(count)), Class::I64);
-    let mut tests = vec![Test::I(Cond::Le, runs, Rhs::K(0))];
+    let mut consts = Vec::new();
     if vector {
-        if let Some(bad) = overlap(f, s, &params, w) {
-            tests.push(Test::I(Cond::Ne, bad, Rhs::K(0)));
+        for &v in &s.body {
+            if let Inst::Const(_) = f.insts[v.0 as usize] {
+                let k = at(f, pre, f.insts[v.0 as usize].clone(), Class::F64);
+                consts.push((v, k));
+            }
         }
     }
-    let fuel = at(f, pre, Inst::FuelLeft, Class::I64);
-    tests.push(Test::I(Cond::Le, fuel, Rhs::V(count)));
 
-    // The new loop's preheader: the fuel counted (and, for vectors, the
-    // floats from before the loop broadcast: constants first, so that no
-    // scalar instruction follows a vector one there).
+    // The new header, with the old one's parameters (the way in and the
+    // old latch go to it): turns left (iterations after this one, in
+    // whole turns) and turns the window has fuel for (it holds one unit
+    // at least).
+    let c = new_block(f, pc);
+    let cp: Vec<Value> = params
+        .iter()
+        .map(|&q| push(f, Inst::Param, f.class[q.0 as usize]))
+        .collect();
+    f.blocks[c.0 as usize].params = cp.clone();
+    f.blocks[pre.0 as usize].term = Some(Term::Jump(edge(c, s.init.clone())));
+    if let Some(Term::Jump(e)) = f.blocks[s.latch.0 as usize].term.as_mut() {
+        e.to = c;
+    }
+    let p = cp[s.iv];
+    let left = at(f, c, Inst::Bin(IOp::Sub, stop, Rhs::V(p)), Class::I64);
+    let left = at(f, c, Inst::Bin(IOp::Add, left, Rhs::K(-1)), Class::I64);
+    let turns = at(f, c, Inst::Bin(IOp::Sar, left, Rhs::K(shift)), Class::I64);
+    let fuel = at(f, c, Inst::FuelLeft, Class::I64);
+    let fuel = at(f, c, Inst::Bin(IOp::Add, fuel, Rhs::K(-1)), Class::I64);
+    let paid = at(f, c, Inst::Bin(IOp::Sar, fuel, Rhs::K(shift)), Class::I64);
+    let turns = at(f, c, Inst::Bin(IOp::Min, turns, Rhs::V(paid)), Class::I64);
+    let mut tests = Vec::new();
+    if let Some(b) = bad {
+        tests.push(Test::I(Cond::Ne, b, Rhs::K(0)));
+    }
+    tests.push(Test::I(Cond::Le, turns, Rhs::K(0)));
+
+    // Before the turns: their fuel counted, their end, the broadcasts.
     let vs = new_block(f, pc);
-    at(f, vs, Inst::Spend(count), Class::I64);
-    let vh = new_block(f, pc);
-    let vh_params: Vec<Value> = params
+    let count = at(f, vs, Inst::Bin(IOp::Shl, turns, Rhs::K(shift)), Class::I64);
+    at(f, vs, Inst::Spend(Rhs::V(count)), Class::I64);
+    let end = at(f, vs, Inst::Bin(IOp::Add, p, Rhs::V(count)), Class::I64);
+    let vl = new_block(f, pc);
+    let vp: Vec<Value> = params
         .iter()
         .map(|&q| push(f, Inst::Param, f.class[q.0 as usize]))
         .collect();
     let (body, next) = if vector {
-        vector_copy(f, s, vs, &params, &vh_params, w)
+        vector_copy(f, s, vs, &params, &vp, &consts, w)
     } else {
-        unrolled_copy(f, s, &params, &vh_params, w)
+        unrolled_copy(f, s, &params, &vp, w)
     };
     let p1 = next[s.iv];
-    let vd = &mut f.blocks[vh.0 as usize];
-    vd.params = vh_params;
-    vd.insts = body;
-    vd.lanes = if vector { w as u8 } else { 0 };
-    vd.term = Some(Term::Branch(
+    let bd = &mut f.blocks[vl.0 as usize];
+    bd.params = vp;
+    bd.insts = body;
+    bd.lanes = if vector { w as u8 } else { 0 };
+    bd.term = Some(Term::Branch(
         Test::I(Cond::Lt, p1, Rhs::V(end)),
-        edge(vh, next.clone()),
-        edge(sp, next),
+        edge(vl, next.clone()),
+        edge(c, next),
     ));
-    f.blocks[vs.0 as usize].term = Some(Term::Jump(edge(vh, s.init.clone())));
+    f.blocks[vs.0 as usize].term = Some(Term::Jump(edge(vl, cp.clone())));
+    if vector {
+        f.blocks[h.0 as usize].vend = true;
+    }
 
-    // From the preheader through each test to the new loop.
-    let mut from = pre;
-    for (k, &t) in tests.iter().enumerate() {
-        let to = if k + 1 == tests.len() {
+    // From the header through each test to the turns; the old body
+    // whenever one fails.
+    let mut from = c;
+    for (i, &t) in tests.iter().enumerate() {
+        let to = if i + 1 == tests.len() {
             vs
         } else {
             new_block(f, pc)
         };
         f.blocks[from.0 as usize].term =
-            Some(Term::Branch(t, edge(sp, s.init.clone()), edge(to, vec![])));
+            Some(Term::Branch(t, edge(h, cp.clone()), edge(to, vec![])));
         from = to;
     }
 }
@@ -409,45 +438,34 @@ fn overlap(f: &mut Func, s: &Shape, params: &[Value], w: usize) -> Option<Value>
     bad
 }
 
-/// The vector loop's instructions (copies of the body's on its
-/// parameters, with broadcasts in `vs`) and what it passes on.
+/// The vector loop's instructions: copies of the body's on its
+/// parameters, with the floats from before the loop (and the constants,
+/// made before it) broadcast in `vs`; and what it passes on.
 fn vector_copy(
     f: &mut Func,
     s: &Shape,
     vs: Block,
     params: &[Value],
-    vh_params: &[Value],
+    vp: &[Value],
+    consts: &[(Value, Value)],
     w: usize,
 ) -> (Vec<Value>, Vec<Value>) {
-    let mut map: HashMap<Value, Value> = params.iter().copied().zip(vh_params.to_vec()).collect();
-    let consts: Vec<Value> = s
-        .body
-        .iter()
-        .copied()
-        .filter(|&v| matches!(f.insts[v.0 as usize], Inst::Const(_)))
-        .collect();
-    for &v in &consts {
-        let k = at(f, vs, f.insts[v.0 as usize].clone(), Class::F64);
-        map.insert(v, k);
-    }
-    let splat = |f: &mut Func, map: &mut HashMap<Value, Value>, a: Value| {
-        let b = at(f, vs, Inst::Un(UnOp::Splat, a), Class::F64);
-        map.insert(a, b);
-    };
-    for &v in &consts {
-        let k = map[&v];
-        splat(f, &mut map, k);
-        map.insert(v, map[&k]);
+    let mut map: HashMap<Value, Value> = params.iter().copied().zip(vp.to_vec()).collect();
+    let splat = |f: &mut Func, a: Value| at(f, vs, Inst::Un(UnOp::Splat, a), Class::F64);
+    for &(v, k) in consts {
+        let b = splat(f, k);
+        map.insert(v, b);
     }
     let mut body = Vec::new();
     for &v in &s.body {
-        if v == s.next || consts.contains(&v) {
+        if v == s.next || consts.iter().any(|&(c, _)| c == v) {
             continue;
         }
         let mut i = f.insts[v.0 as usize].clone();
         for a in i.args() {
             if !map.contains_key(&a) && f.class[a.0 as usize] == Class::F64 {
-                splat(f, &mut map, a);
+                let b = splat(f, a);
+                map.insert(a, b);
             }
         }
         i.map_args(&|a| map.get(&a).copied().unwrap_or(a));
@@ -456,7 +474,7 @@ fn vector_copy(
         body.push(nv);
     }
     let mut next = Vec::with_capacity(params.len());
-    for (k, &q) in vh_params.iter().enumerate() {
+    for (k, &q) in vp.iter().enumerate() {
         let by = if k == s.iv { w as i64 } else { 8 * w as i64 };
         let n = push(f, Inst::Bin(IOp::Add, q, Rhs::K(by)), f.class[q.0 as usize]);
         body.push(n);
@@ -472,9 +490,10 @@ fn unrolled_copy(
     f: &mut Func,
     s: &Shape,
     params: &[Value],
-    vh_params: &[Value],
+    cp: &[Value],
     w: usize,
 ) -> (Vec<Value>, Vec<Value>) {
+    let vh_params = cp;
     let mut body = Vec::new();
     let p = vh_params[s.iv];
     // What each parameter is in the current copy (a pointer stepping by a
