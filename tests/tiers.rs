@@ -459,6 +459,13 @@ impl Write for Sink {
 /// Output and ending of `src` in a tier: the exception kind, message and
 /// traceback lines, or "ok".
 fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
+    run_in_windows(src, tier, fuel, 3)
+}
+
+/// As [`run`], with fuel counted in windows of `window` ticks (native code
+/// does several iterations at a time only where a window has fuel for
+/// them all).
+fn run_in_windows(src: &str, tier: Tier, fuel: Option<u64>, window: u64) -> (String, String) {
     let sink = Sink::default();
     let mut cfg = Config {
         tier,
@@ -467,7 +474,7 @@ fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
     // `auto` as eager as it gets: a sample every 3 ticks, compiled at the
     // first, so code switches tiers part way through loops.
     cfg.hot = Hot {
-        window: 3,
+        window,
         threshold: 1,
     };
     cfg.limits.fuel = fuel;
@@ -517,6 +524,13 @@ fn agree_across_tiers(gen: fn(u64) -> String) {
             continue;
         }
         let jit = run(&src, Tier::Jit, None);
+        let wide = run_in_windows(&src, Tier::Jit, None, 1000);
+        if wide != interp {
+            failures.push(format!(
+                "seed {seed} (jit, windows of 1000):\n{src}\ninterp: {:?}\njit:    {:?}",
+                interp, wide
+            ));
+        }
         let auto = run(&src, Tier::Auto, None);
         if auto != interp {
             failures.push(format!(
@@ -540,11 +554,11 @@ fn agree_across_tiers(gen: fn(u64) -> String) {
             20 + seed % 400
         };
         let a = run(&src, Tier::Interp, Some(fuel));
-        for tier in [Tier::Jit, Tier::Auto] {
-            let b = run(&src, tier, Some(fuel));
+        for (tier, window) in [(Tier::Jit, 3), (Tier::Jit, 1000), (Tier::Auto, 3)] {
+            let b = run_in_windows(&src, tier, Some(fuel), window);
             if a != b {
                 failures.push(format!(
-                    "seed {seed}, fuel {fuel}, {tier:?}:\n{src}\ninterp: {a:?}\nother:  {b:?}"
+                    "seed {seed}, fuel {fuel}, {tier:?} in windows of {window}:\n{src}\ninterp: {a:?}\nother:  {b:?}"
                 ));
             }
         }
