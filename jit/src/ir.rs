@@ -685,7 +685,8 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
         | Op::JGeIK { a, .. }
         | Op::JEqIK { a, .. }
         | Op::JNeIK { a, .. }
-        | Op::Print { a, .. } => e.uses.push(a),
+        | Op::Print { a, .. }
+        | Op::Bound { a, .. } => e.uses.push(a),
         Op::JLtI { a, b, .. }
         | Op::JLeI { a, b, .. }
         | Op::JEqI { a, b, .. }
@@ -2921,6 +2922,27 @@ pub(crate) mod tests {
             let t = std::time::Instant::now();
             assert!(crate::compile(p, &m).is_none());
             assert!(t.elapsed() < std::time::Duration::from_secs(20));
+        }
+    }
+
+    /// Every op says which slots it reads and writes (an op that did not
+    /// would make every slot live there, and no register a constant).
+    #[test]
+    fn every_op_has_its_slot_effects() {
+        let m = module("def f(x):\n    return x\nf(1)\n");
+        let host = m.protos.iter().find(|p| p.name == "f").unwrap();
+        for op in Op::SAMPLES {
+            let mut p = host.clone();
+            p.code = vec![*op, Op::Ret1 { a: 0 }];
+            p.spans = vec![host.spans[0]; 2];
+            p.nregs = 8;
+            let protos = vec![p.clone()];
+            // (A call or runtime operation the module does not have reads
+            // anything.)
+            if matches!(op, Op::Call { .. } | Op::Rt { .. }) {
+                continue;
+            }
+            assert!(!effects(&p, &protos, &[], 0, *op).all, "{}", op.name());
         }
     }
 
