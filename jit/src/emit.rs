@@ -266,6 +266,21 @@ impl<A: Asm> E<'_, A> {
                 self.a.store_slot(r, A::SCRATCH[0]);
                 continue;
             }
+            if let Inst::Flag(t) = f.insts[v.0 as usize] {
+                match t {
+                    Test::I(c, x, y) => {
+                        let x = self.gp(x, 0);
+                        let y = self.src(y, 1, false);
+                        self.a.set(c, A::SCRATCH[0], x, y);
+                    }
+                    Test::F(c, x, y) => {
+                        let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                        self.a.fset(c, A::SCRATCH[0], x, y);
+                    }
+                }
+                self.a.store_slot(r, A::SCRATCH[0]);
+                continue;
+            }
             match self.place(v) {
                 Some(Place::G(g)) => self.a.store_slot(r, g),
                 Some(Place::F(x)) => self.a.fstore_slot(r, x),
@@ -568,7 +583,7 @@ impl<A: Asm> E<'_, A> {
                 self.raises.push((l, f.exits[exit.0 as usize].pc));
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
-            Inst::Offset(..) => unreachable!("an offset is in no block"),
+            Inst::Offset(..) | Inst::Flag(_) => unreachable!("an offset or a flag is in no block"),
         }
     }
 

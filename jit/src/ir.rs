@@ -232,6 +232,10 @@ pub enum Inst {
     /// in a block): what a loop's counter was before its step, so that the
     /// step may overwrite the counter's register.
     Offset(Value, i64),
+    /// 1 when the test holds, else 0, computed only where an exit writes
+    /// it back (never placed in a block): a comparison's result that only
+    /// the branch on it reads, as a test, besides the exits.
+    Flag(Test),
     /// Leaves native code at the exit when the test holds.
     Guard(Test, ExitId),
     /// Counts one unit of fuel; leaves at the exit instead when it is the
@@ -317,7 +321,7 @@ impl Inst {
                 v.push(*b)
             }
             Inst::Un(_, a) | Inst::Offset(a, _) => v.push(*a),
-            Inst::Set(t) | Inst::Guard(t, _) => test(t, &mut v),
+            Inst::Set(t) | Inst::Guard(t, _) | Inst::Flag(t) => test(t, &mut v),
             Inst::Select(t, a, b) => {
                 test(t, &mut v);
                 v.push(*a);
@@ -355,7 +359,7 @@ impl Inst {
             Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Field(a, _) | Inst::Offset(a, _) => {
                 *a = f(*a)
             }
-            Inst::Set(t) | Inst::Guard(t, _) => test(t),
+            Inst::Set(t) | Inst::Guard(t, _) | Inst::Flag(t) => test(t),
             Inst::Select(t, a, b) => {
                 test(t);
                 *a = f(*a);
@@ -2673,14 +2677,23 @@ impl Func {
     }
 
     /// The values exit `x` reads to write its map back (an offset's
-    /// operand for the offset).
+    /// operand for the offset, a flag's for the flag).
     pub fn exit_reads(&self, x: ExitId) -> impl Iterator<Item = Value> + '_ {
         self.exits[x.0 as usize]
             .map
             .iter()
-            .map(|&(_, v)| match self.insts[v.0 as usize] {
-                Inst::Offset(y, _) => y,
-                _ => v,
+            .flat_map(|&(_, v)| -> Args {
+                match &self.insts[v.0 as usize] {
+                    i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args(),
+                    _ => {
+                        let mut a = Args {
+                            n: 0,
+                            v: [Value(0); 4],
+                        };
+                        a.push(v);
+                        a
+                    }
+                }
             })
     }
 
@@ -2766,6 +2779,7 @@ impl Func {
                 s
             }
             Inst::Offset(a, k) => format!("offset {a}, {k}"),
+            Inst::Flag(t) => format!("flag {}", test(t)),
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
             Inst::FuelLeft => "fuel_left".to_string(),
@@ -2855,6 +2869,7 @@ impl Func {
                 .iter()
                 .map(|(r, v)| match self.insts[v.0 as usize] {
                     Inst::Offset(y, k) => format!("r{r}={y}{k:+}"),
+                    Inst::Flag(t) => format!("r{r}=({})", test(&t)),
                     _ => format!("r{r}={v}"),
                 })
                 .collect();

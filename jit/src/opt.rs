@@ -427,6 +427,49 @@ pub fn dce(f: &mut Func) -> usize {
     removed
 }
 
+/// Comparisons whose results only exits read (the branch on one tests
+/// the comparison itself, see `simplify::branch_on_tests`) leave their
+/// blocks: each exit computes its flag as it writes it back. Returns how
+/// many.
+pub fn sink_flags(f: &mut Func) -> usize {
+    let n = f.insts.len();
+    let mut read = vec![false; n];
+    for bd in &f.blocks {
+        for &v in &bd.insts {
+            f.insts[v.0 as usize]
+                .args()
+                .into_iter()
+                .for_each(|a| read[a.0 as usize] = true);
+        }
+        if let Some(t) = &bd.term {
+            if let crate::ir::Term::Branch(t, ..) = t {
+                test_args(t)
+                    .into_iter()
+                    .for_each(|a| read[a.0 as usize] = true);
+            }
+            for e in t.edges() {
+                e.args.iter().for_each(|a| read[a.0 as usize] = true);
+            }
+        }
+    }
+    let mut sunk = 0;
+    for b in 0..f.blocks.len() {
+        let insts = std::mem::take(&mut f.blocks[b].insts);
+        let mut keep = Vec::with_capacity(insts.len());
+        for v in insts {
+            match f.insts[v.0 as usize] {
+                Inst::Set(t) if !read[v.0 as usize] => {
+                    f.insts[v.0 as usize] = Inst::Flag(t);
+                    sunk += 1;
+                }
+                _ => keep.push(v),
+            }
+        }
+        f.blocks[b].insts = keep;
+    }
+    sunk
+}
+
 /// The loop optimisations in order, for a backend with registers `regs`.
 pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     use crate::simplify;
@@ -450,6 +493,7 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     }
     dce(f);
     hoist(f, regs);
+    sink_flags(f);
 }
 
 fn test_args(t: &Test) -> Vec<Value> {
