@@ -325,6 +325,70 @@ fn op_program(seed: u64) -> String {
     )
 }
 
+/// A float expression over the elements a vector loop may read: element
+/// `j` (or near it) of arrays, views that overlap them, and invariants.
+fn lane_expr(r: &mut Rng, depth: u32) -> String {
+    if depth == 0 || r.chance(25) {
+        return match r.below(8) {
+            0 => format!("a[j + {}]", r.below(3)),
+            1 => "b[j]".into(),
+            2 => format!("b[j + {}]", r.below(2)),
+            3 => "v[j]".into(),
+            4 => "s".into(),
+            5 => "x".into(),
+            6 => r.pick(&["0.5", "-1.25", "3.0", "1e300", "-0.0"]).into(),
+            _ => "c[j]".into(),
+        };
+    }
+    let (p, q) = (lane_expr(r, depth - 1), lane_expr(r, depth - 1));
+    match r.below(7) {
+        0 => format!("({p} + {q})"),
+        1 => format!("({p} - {q})"),
+        2 => format!("({p} * {q})"),
+        3 => format!("({p} / {})", r.pick(&["3.0", "-0.5", "x", "s"])),
+        4 => format!("(-{p})"),
+        5 => format!("abs({p})"),
+        _ => format!("({p} * {q} + {})", r.pick(&["1.0", "s"])),
+    }
+}
+
+/// One random program of loops that write float64 elements one after
+/// the other (what the native tier does several at a time), into arrays
+/// and views that overlap what they read, from bounds in and out of range.
+fn lane_program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0xd1b5_4a32_d192_ed03) | 1);
+    let mut body = Vec::new();
+    for _ in 0..1 + r.below(3) {
+        let target = r.pick(&["a[j]", "a[j + 1]", "b[j]", "v[j]", "c[j]", "a[j + 2]"]);
+        let mut stmts = vec![format!("{target} = {}", lane_expr(&mut r, 3))];
+        if r.chance(30) {
+            stmts.push(format!("b[j] = {}", lane_expr(&mut r, 2)));
+        }
+        let lo = r.pick(&["0", "1", "m % 3", "-1"]);
+        let hi = r.pick(&["m", "n", "9", "m + 5", "17"]);
+        body.push(format!(
+            "        for j in range({lo}, {hi}):\n            {}",
+            stmts.join("\n            ")
+        ));
+    }
+    if r.chance(30) {
+        body.push("        s = s * 0.5 + a[i % 8]".into());
+    }
+    let n = r.below(6);
+    let m = r.below(20);
+    let x = r.pick(&["0.5", "-1.25", "3.0"]);
+    let view = r.pick(&["a[1:]", "a[2:]", "b", "a", "a[::2]", "b[1:]"]);
+    format!(
+        "import numpy as np\n\n\
+         def f(n, x, m):\n    s = x\n    a = np.zeros(24)\n    b = np.zeros(24)\n    \
+         for k in range(24):\n        a[k] = k * 0.5 - 3.0\n        b[k] = 1.0 / (k + 1)\n    \
+         c = b[::-1]\n    v = {view}\n    \
+         for i in range(n):\n{}\n    print(s, a.sum(), b.sum(), a[3], b[5])\n    return s\n\n\
+         print(f({n}, {x}, {m}))\n",
+        body.join("\n")
+    )
+}
+
 /// One random program of loop shapes the native tier optimises apart: while
 /// loops counting up or down by constant or variable steps, loops nested
 /// in loops (entered from the side when an inner one exits), rows fixed
@@ -401,6 +465,13 @@ impl Write for Sink {
 /// Output and ending of `src` in a tier: the exception kind, message and
 /// traceback lines, or "ok".
 fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
+    run_in_windows(src, tier, fuel, 3)
+}
+
+/// As [`run`], with fuel counted in windows of `window` ticks (native code
+/// does several iterations at a time only where a window has fuel for
+/// them all).
+fn run_in_windows(src: &str, tier: Tier, fuel: Option<u64>, window: u64) -> (String, String) {
     let sink = Sink::default();
     let mut cfg = Config {
         tier,
@@ -409,7 +480,7 @@ fn run(src: &str, tier: Tier, fuel: Option<u64>) -> (String, String) {
     // `auto` as eager as it gets: a sample every 3 ticks, compiled at the
     // first, so code switches tiers part way through loops.
     cfg.hot = Hot {
-        window: 3,
+        window,
         threshold: 1,
     };
     cfg.limits.fuel = fuel;
@@ -459,6 +530,13 @@ fn agree_across_tiers(gen: fn(u64) -> String) {
             continue;
         }
         let jit = run(&src, Tier::Jit, None);
+        let wide = run_in_windows(&src, Tier::Jit, None, 1000);
+        if wide != interp {
+            failures.push(format!(
+                "seed {seed} (jit, windows of 1000):\n{src}\ninterp: {:?}\njit:    {:?}",
+                interp, wide
+            ));
+        }
         let auto = run(&src, Tier::Auto, None);
         if auto != interp {
             failures.push(format!(
@@ -482,11 +560,11 @@ fn agree_across_tiers(gen: fn(u64) -> String) {
             20 + seed % 400
         };
         let a = run(&src, Tier::Interp, Some(fuel));
-        for tier in [Tier::Jit, Tier::Auto] {
-            let b = run(&src, tier, Some(fuel));
+        for (tier, window) in [(Tier::Jit, 3), (Tier::Jit, 1000), (Tier::Auto, 3)] {
+            let b = run_in_windows(&src, tier, Some(fuel), window);
             if a != b {
                 failures.push(format!(
-                    "seed {seed}, fuel {fuel}, {tier:?}:\n{src}\ninterp: {a:?}\nother:  {b:?}"
+                    "seed {seed}, fuel {fuel}, {tier:?} in windows of {window}:\n{src}\ninterp: {a:?}\nother:  {b:?}"
                 ));
             }
         }
@@ -520,6 +598,11 @@ fn loop_shapes_agree_across_tiers() {
 #[test]
 fn number_operations_agree_across_tiers() {
     agree_across_tiers(op_program);
+}
+
+#[test]
+fn vector_loops_agree_across_tiers() {
+    agree_across_tiers(lane_program);
 }
 
 #[test]

@@ -114,6 +114,27 @@ pub trait Asm {
     /// `l`.
     fn fuel(&mut self, l: Self::Label);
 
+    /// The fuel left in the window, and a count of `n` units at once
+    /// (fewer than are left).
+    fn fuel_left(&mut self, d: PReg);
+    fn spend(&mut self, n: Src);
+
+    /// How many float64 lanes the vector operations below work on (at
+    /// least 2). A float register holds a vector; nothing but these
+    /// operations reads or writes lanes other than the first.
+    fn lanes(&self) -> usize;
+    /// `lanes` elements from and to `[base + off]` (any alignment).
+    fn vload(&mut self, d: PReg, base: PReg, off: i32);
+    fn vstore(&mut self, base: PReg, off: i32, s: PReg);
+    /// Each lane as `falu` (`Add`, `Sub`, `Mul`, `Div`) and `fun` (`FNeg`,
+    /// `FAbs`, `FSqrt`) do it.
+    fn vfalu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg);
+    fn vfun(&mut self, op: UnOp, d: PReg, a: PReg);
+    /// `s`'s first lane in every lane of `d`.
+    fn splat(&mut self, d: PReg, s: PReg);
+    /// Where scalar code follows vector code.
+    fn vend(&mut self);
+
     /// Calls the C function at `f` with integer arguments `args` and float
     /// arguments `fargs` (at most two of each); every register outside
     /// `REGS.gpr_saved` is lost.

@@ -128,8 +128,15 @@ pub fn emit<A: Asm>(
         if bd.entry {
             out.entries.push((bd.pc, at));
         }
-        for &v in &bd.insts {
-            e.inst(v);
+        if bd.vend {
+            e.a.vend();
+        }
+        if bd.lanes > 0 {
+            e.vector_block(b);
+        } else {
+            for &v in &bd.insts {
+                e.inst(v);
+            }
         }
         let t = bd.term.as_ref().expect("every block ends");
         e.term(t, next);
@@ -275,6 +282,21 @@ impl<A: Asm> E<'_, A> {
                 self.a.store_slot(r, A::SCRATCH[0]);
                 continue;
             }
+            if let Inst::Flag(t) = f.insts[v.0 as usize] {
+                match t {
+                    Test::I(c, x, y) => {
+                        let x = self.gp(x, 0);
+                        let y = self.src(y, 1, false);
+                        self.a.set(c, A::SCRATCH[0], x, y);
+                    }
+                    Test::F(c, x, y) => {
+                        let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                        self.a.fset(c, A::SCRATCH[0], x, y);
+                    }
+                }
+                self.a.store_slot(r, A::SCRATCH[0]);
+                continue;
+            }
             match self.place(v) {
                 Some(Place::G(g)) => self.a.store_slot(r, g),
                 Some(Place::F(x)) => self.a.fstore_slot(r, x),
@@ -284,6 +306,113 @@ impl<A: Asm> E<'_, A> {
                 }
                 None => unreachable!("exit map value {v} has no location"),
             }
+        }
+    }
+
+    /// A vector loop's block (see `crate::vector`): each float instruction
+    /// on vectors, or, when a float value has no register, the block's
+    /// float instructions once for each lane in turn (element by element).
+    fn vector_block(&mut self, b: Block) {
+        let f = self.f;
+        let bd = &f.blocks[b.0 as usize];
+        let lanes = bd.lanes as usize;
+        let float = |v: Value| f.class[v.0 as usize] == Class::F64;
+        let vector = |v: Value| match f.insts[v.0 as usize] {
+            Inst::Store(_, _, _, x) => float(x),
+            _ => float(v),
+        };
+        let in_regs = bd.insts.iter().filter(|&&v| vector(v)).all(|&v| {
+            let i = &f.insts[v.0 as usize];
+            // (A broadcast reads a scalar, which may come from memory.)
+            let splat = matches!(i, Inst::Un(UnOp::Splat, _));
+            let mut vals: Vec<Value> = i
+                .args()
+                .into_iter()
+                .filter(|&a| float(a) && !splat)
+                .collect();
+            if i.has_result() {
+                vals.push(v);
+            }
+            vals.iter()
+                .all(|&x| matches!(self.loc(x), Loc::Reg(_)) || self.loc(x) == Loc::Dead)
+        });
+        if in_regs && lanes == self.a.lanes() {
+            for &v in &bd.insts {
+                if !vector(v) {
+                    self.inst(v);
+                    continue;
+                }
+                if f.insts[v.0 as usize].has_result() && self.loc(v) == Loc::Dead {
+                    continue;
+                }
+                match f.insts[v.0 as usize] {
+                    Inst::Load(_, a, off) => {
+                        let base = self.gp(a, 0);
+                        let d = self.dst(v);
+                        self.a.vload(d, base, off);
+                    }
+                    Inst::Store(_, a, off, x) => {
+                        let base = self.gp(a, 0);
+                        let s = self.fp(x, 0);
+                        self.a.vstore(base, off, s);
+                    }
+                    Inst::FBin(op, x, y) => {
+                        let (x, y) = (self.fp(x, 0), self.fp(y, 1));
+                        let d = self.dst(v);
+                        self.a.vfalu(op, d, x, y);
+                    }
+                    Inst::Un(UnOp::Splat, x) => {
+                        let x = self.fp(x, 0);
+                        let d = self.dst(v);
+                        self.a.splat(d, x);
+                    }
+                    Inst::Un(op, x) => {
+                        let x = self.fp(x, 0);
+                        let d = self.dst(v);
+                        self.a.vfun(op, d, x);
+                    }
+                    _ => unreachable!("a vector loop computes on floats only"),
+                }
+            }
+            return;
+        }
+        for lane in 0..lanes as i32 {
+            for &v in bd.insts.iter().filter(|&&v| vector(v)) {
+                self.inst_at(v, 8 * lane);
+            }
+        }
+        for &v in bd.insts.iter().filter(|&&v| !vector(v)) {
+            self.inst(v);
+        }
+    }
+
+    /// Instruction `v`, an element's load or store `extra` bytes further.
+    fn inst_at(&mut self, v: Value, extra: i32) {
+        match self.f.insts[v.0 as usize] {
+            Inst::Load(w, addr, off) => {
+                if self.loc(v) == Loc::Dead {
+                    return;
+                }
+                let base = self.gp(addr, 0);
+                let d = self.dst(v);
+                if self.float(v) && w == Width::W64 {
+                    self.a.fload(d, base, off + extra);
+                } else {
+                    self.a.load(w, d, base, off + extra);
+                }
+                self.done(v, d);
+            }
+            Inst::Store(w, addr, off, x) => {
+                let base = self.gp(addr, 0);
+                if self.float(x) && w == Width::W64 {
+                    let x = self.fp(x, 0);
+                    self.a.fstore(base, off + extra, x);
+                } else {
+                    let x = self.gp(x, 1);
+                    self.a.store(w, base, off + extra, x);
+                }
+            }
+            _ => self.inst(v),
         }
     }
 
@@ -318,7 +447,7 @@ impl<A: Asm> E<'_, A> {
             Inst::Bin(op, x, r) => {
                 let reg = matches!(
                     op,
-                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::Min | IOp::Max
+                    IOp::FloorDiv | IOp::Mod | IOp::UDiv | IOp::MulHi | IOp::Min | IOp::Max
                 );
                 let x = self.gp(x, 0);
                 let b = self.src(r, 1, reg);
@@ -342,6 +471,10 @@ impl<A: Asm> E<'_, A> {
                     UnOp::FNeg | UnOp::FAbs | UnOp::FSqrt | UnOp::F32 => {
                         let x = self.fp(x, 0);
                         self.a.fun(op, d, x);
+                    }
+                    UnOp::Splat => {
+                        let x = self.fp(x, 0);
+                        self.a.splat(d, x);
                     }
                     UnOp::FToI => {
                         let x = self.fp(x, 0);
@@ -448,6 +581,15 @@ impl<A: Asm> E<'_, A> {
                 let l = self.stub(x);
                 self.a.fuel(l);
             }
+            Inst::FuelLeft => {
+                let d = self.dst(v);
+                self.a.fuel_left(d);
+                self.done(v, d);
+            }
+            Inst::Spend(n) => {
+                let n = self.src(n, 0, false);
+                self.a.spend(n);
+            }
             Inst::Rt { a, d, exit } => {
                 self.write_back(exit);
                 let window = self.rtops[d as usize].window();
@@ -457,7 +599,7 @@ impl<A: Asm> E<'_, A> {
                 self.raises.push((l, f.exits[exit.0 as usize].pc));
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
-            Inst::Offset(..) => unreachable!("an offset is in no block"),
+            Inst::Offset(..) | Inst::Flag(_) => unreachable!("an offset or a flag is in no block"),
             Inst::Room { frames, slots } => {
                 let (s0, s1) = (A::SCRATCH[0], A::SCRATCH[1]);
                 match self.loc(v) {

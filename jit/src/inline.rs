@@ -582,6 +582,8 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
             pc: b.pc,
             entry: false,
             cold: b.cold,
+            lanes: b.lanes,
+            vend: b.vend,
         });
     }
     f.blocks.extend(new_blocks);
@@ -592,6 +594,8 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         pc: pc + 1,
         entry: false,
         cold: false,
+        lanes: 0,
+        vend: false,
     });
 
     // The call becomes a jump into the callee's code.

@@ -17,18 +17,23 @@
 //! way before they run, and read what they may have changed from the frame
 //! afterwards.
 //!
-//! **Entries.** Native code is entered at instruction 0 and at the heads of
+//! **Entries.** Native code is entered at instruction 0, at the heads of
 //! loops (targets of backward jumps, where the interpreter lands after a
-//! fuel window or after executing an exit's instruction). An entry block
-//! loads the slots live there from the frame and jumps to the loop's
-//! preheader, so whatever a loop optimisation hoists there runs on every
-//! way in. An entry at an inner loop's head enters the outer loop from the
-//! side: the outer loop is then no natural loop (its header does not
-//! dominate it) and is not optimised as one, but the inner loop, where the
-//! time goes, is, and the interpreter never runs more than one iteration of
-//! it before going back to native code. (Keeping the outer loops natural
-//! too takes a separate function per inner entry, or loops peeled at
-//! their entries.)
+//! fuel window or after executing an exit's instruction) and after calls.
+//! An entry block loads the slots live there from the frame and jumps to
+//! the loop's preheader, so whatever a loop optimisation hoists there runs
+//! on every way in. An entry inside an outermost loop (at an inner loop's
+//! head, after a call) would enter that loop from the side, and it would
+//! be no natural loop: such entries go to a side copy of the outermost
+//! loop's instructions instead, whose jumps back to its head go to its
+//! preheader. Every loop of the function's own code then has one way in,
+//! loops nest, and what an inner loop computes the same way each time can
+//! leave all the loops around it; the interpreter never runs more than one
+//! iteration of a loop before going back to native code.
+//!
+//! **While loops** (`Jmp test; head: body; test: if c goto head`) get
+//! their test again before the loop, which they then enter at the head
+//! only, as range loops do.
 
 use std::fmt::{self, Write};
 
@@ -112,6 +117,8 @@ pub enum IOp {
     Shl,
     /// Unsigned division (the divisor is not zero).
     UDiv,
+    /// The high 64 bits of the signed 128-bit product.
+    MulHi,
     /// Python's `//` (floored; the divisor is not zero).
     FloorDiv,
     /// Python's `%` (the divisor's sign; the divisor is not zero).
@@ -147,6 +154,9 @@ pub enum UnOp {
     FToI,
     /// Rounded to float32 and back.
     F32,
+    /// The float in every lane of a vector (for a vector loop's operands
+    /// from before it; as a scalar, the float itself).
+    Splat,
     /// A float64's bits as an int64 and back (no conversion).
     FBits,
     IBits,
@@ -222,11 +232,21 @@ pub enum Inst {
     /// in a block): what a loop's counter was before its step, so that the
     /// step may overwrite the counter's register.
     Offset(Value, i64),
+    /// 1 when the test holds, else 0, computed only where an exit writes
+    /// it back (never placed in a block): a comparison's result that only
+    /// the branch on it reads, as a test, besides the exits.
+    Flag(Test),
     /// Leaves native code at the exit when the test holds.
     Guard(Test, ExitId),
     /// Counts one unit of fuel; leaves at the exit instead when it is the
     /// last of the window (the interpreter spends it).
     Fuel(ExitId),
+    /// The fuel left in the window (what `Fuel` counts down).
+    FuelLeft,
+    /// Counts this many units at once: fewer than are left in the window,
+    /// so that the interpreter would have counted them without taking the
+    /// next window.
+    Spend(Rhs),
     /// Runtime operation `d` on the frame's slots from `a`: the exit's map
     /// is written back first; on an exception it leaves with `RAISED`.
     Rt {
@@ -299,8 +319,9 @@ impl Inst {
             }
         };
         match self {
-            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } | Inst::Room { .. } => {}
+            Inst::Spend(a) => rhs(a, &mut v),
             Inst::Bin(_, a, b) => {
                 v.push(*a);
                 rhs(b, &mut v)
@@ -310,7 +331,7 @@ impl Inst {
                 v.push(*b)
             }
             Inst::Un(_, a) | Inst::Offset(a, _) => v.push(*a),
-            Inst::Set(t) | Inst::Guard(t, _) => test(t, &mut v),
+            Inst::Set(t) | Inst::Guard(t, _) | Inst::Flag(t) => test(t, &mut v),
             Inst::Select(t, a, b) => {
                 test(t, &mut v);
                 v.push(*a);
@@ -334,8 +355,9 @@ impl Inst {
         };
         let test = |t: &mut Test| map_test(t, f);
         match self {
-            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) => {}
+            Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
             Inst::Rt { .. } | Inst::Room { .. } => {}
+            Inst::Spend(a) => rhs(a),
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
                 rhs(b)
@@ -347,7 +369,7 @@ impl Inst {
             Inst::Un(_, a) | Inst::Load(_, a, _) | Inst::Field(a, _) | Inst::Offset(a, _) => {
                 *a = f(*a)
             }
-            Inst::Set(t) | Inst::Guard(t, _) => test(t),
+            Inst::Set(t) | Inst::Guard(t, _) | Inst::Flag(t) => test(t),
             Inst::Select(t, a, b) => {
                 test(t);
                 *a = f(*a);
@@ -385,6 +407,7 @@ impl Inst {
             Inst::Store(..)
                 | Inst::Guard(..)
                 | Inst::Fuel(_)
+                | Inst::Spend(_)
                 | Inst::Rt { .. }
                 | Inst::CallC(
                     CFn::Retain | CFn::Release | CFn::SetElemI | CFn::SetElemF,
@@ -506,6 +529,12 @@ pub struct BlockData {
     /// Rarely runs (the checked version of a loop that has an unchecked
     /// one): the register allocator weighs its uses as if outside loops.
     pub cold: bool,
+    /// A vector loop's block (`crate::vector`): its float instructions
+    /// each do this many iterations' work at once.
+    pub lanes: u8,
+    /// Scalar float code after vector code: starts by clearing the
+    /// vectors' upper lanes where the backend needs that (`Asm::vend`).
+    pub vend: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -703,7 +732,8 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
         | Op::JGeIK { a, .. }
         | Op::JEqIK { a, .. }
         | Op::JNeIK { a, .. }
-        | Op::Print { a, .. } => e.uses.push(a),
+        | Op::Print { a, .. }
+        | Op::Bound { a, .. } => e.uses.push(a),
         Op::JLtI { a, b, .. }
         | Op::JLeI { a, b, .. }
         | Op::JEqI { a, b, .. }
@@ -2538,10 +2568,13 @@ pub fn analyze(f: &mut Func) {
         if latches.is_empty() {
             continue;
         }
+        let mut member = vec![false; nb];
+        member[h.0 as usize] = true;
         let mut body = vec![h];
         let mut stack = latches.clone();
         while let Some(b) = stack.pop() {
-            if !body.contains(&b) {
+            if !member[b.0 as usize] {
+                member[b.0 as usize] = true;
                 body.push(b);
                 stack.extend(f.preds[b.0 as usize].iter().copied());
             }
@@ -2550,7 +2583,7 @@ pub fn analyze(f: &mut Func) {
         let outside: Vec<Block> = f.preds[h.0 as usize]
             .iter()
             .copied()
-            .filter(|p| !body.contains(p))
+            .filter(|p| !member[p.0 as usize])
             .collect();
         let preheader = match outside.as_slice() {
             [p] if f.blocks[p.0 as usize]
@@ -2577,8 +2610,8 @@ pub fn analyze(f: &mut Func) {
         let parent = (0..loops.len())
             .filter(|&j| {
                 j != i
-                    && loops[j].blocks.contains(&h)
                     && loops[j].blocks.len() > loops[i].blocks.len()
+                    && loops[j].blocks.binary_search(&h).is_ok()
             })
             .min_by_key(|&j| loops[j].blocks.len());
         loops[i].parent = parent;
@@ -2729,14 +2762,23 @@ impl Func {
     }
 
     /// The values exit `x` reads to write its map back (an offset's
-    /// operand for the offset).
+    /// operand for the offset, a flag's for the flag).
     pub fn exit_reads(&self, x: ExitId) -> impl Iterator<Item = Value> + '_ {
         self.exits[x.0 as usize]
             .map
             .iter()
-            .map(|&(_, v)| match self.insts[v.0 as usize] {
-                Inst::Offset(y, _) => y,
-                _ => v,
+            .flat_map(|&(_, v)| -> Args {
+                match &self.insts[v.0 as usize] {
+                    i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args(),
+                    _ => {
+                        let mut a = Args {
+                            n: 0,
+                            v: [Value(0); 4],
+                        };
+                        a.push(v);
+                        a
+                    }
+                }
             })
     }
 
@@ -2822,8 +2864,11 @@ impl Func {
                 s
             }
             Inst::Offset(a, k) => format!("offset {a}, {k}"),
+            Inst::Flag(t) => format!("flag {}", test(t)),
             Inst::Guard(t, x) => return format!("guard {} -> exit{}", test(t), x.0),
             Inst::Fuel(x) => return format!("fuel -> exit{}", x.0),
+            Inst::FuelLeft => "fuel_left".to_string(),
+            Inst::Spend(a) => return format!("spend {}", rhs(a)),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
             Inst::Room { frames, slots } => format!("room {frames} frames, {slots} slots"),
         };
@@ -2858,6 +2903,9 @@ impl Func {
             let mut notes = vec![format!("pc {}", b.pc)];
             if b.entry {
                 notes.push("entry".into());
+            }
+            if b.lanes > 0 {
+                notes.push(format!("{} lanes", b.lanes));
             }
             if let Some(l) = self.loop_of(blk) {
                 let lp = &self.loops[l];
@@ -2907,6 +2955,7 @@ impl Func {
                 .iter()
                 .map(|(r, v)| match self.insts[v.0 as usize] {
                     Inst::Offset(y, k) => format!("r{r}={y}{k:+}"),
+                    Inst::Flag(t) => format!("r{r}=({})", test(&t)),
                     _ => format!("r{r}={v}"),
                 })
                 .collect();
@@ -2979,6 +3028,27 @@ pub(crate) mod tests {
             let t = std::time::Instant::now();
             assert!(crate::compile(p, &m).is_none());
             assert!(t.elapsed() < std::time::Duration::from_secs(20));
+        }
+    }
+
+    /// Every op says which slots it reads and writes (an op that did not
+    /// would make every slot live there, and no register a constant).
+    #[test]
+    fn every_op_has_its_slot_effects() {
+        let m = module("def f(x):\n    return x\nf(1)\n");
+        let host = m.protos.iter().find(|p| p.name == "f").unwrap();
+        for op in Op::SAMPLES {
+            let mut p = host.clone();
+            p.code = vec![*op, Op::Ret1 { a: 0 }];
+            p.spans = vec![host.spans[0]; 2];
+            p.nregs = 8;
+            let protos = vec![p.clone()];
+            // (A call or runtime operation the module does not have reads
+            // anything.)
+            if matches!(op, Op::Call { .. } | Op::Rt { .. }) {
+                continue;
+            }
+            assert!(!effects(&p, &protos, &[], 0, *op).all, "{}", op.name());
         }
     }
 

@@ -72,6 +72,7 @@ pub mod opt;
 pub mod regalloc;
 pub mod scalar;
 pub mod simplify;
+pub mod vector;
 pub mod version;
 #[cfg(target_arch = "x86_64")]
 pub mod x64;
@@ -124,6 +125,8 @@ pub struct BlockNote {
     pub entry: bool,
     /// The innermost loop it is in: its header and depth.
     pub in_loop: Option<(ir::Block, u32)>,
+    /// A vector loop's block: its lanes.
+    pub lanes: u8,
 }
 
 impl std::fmt::Display for BlockNote {
@@ -131,6 +134,9 @@ impl std::fmt::Display for BlockNote {
         write!(f, "{}: pc {}", self.block, self.pc)?;
         if self.entry {
             write!(f, ", entry")?;
+        }
+        if self.lanes > 0 {
+            write!(f, ", {} lanes", self.lanes)?;
         }
         match self.in_loop {
             Some((h, depth)) if h == self.block => write!(f, ", loop header, depth {depth}"),
@@ -158,7 +164,7 @@ pub fn emit_ir<A: backend::Asm>(
     a: &mut A,
 ) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
     let mut f = lower(p, m)?;
-    opt::optimize(&mut f, &A::REGS);
+    opt::optimize(&mut f, &A::REGS, a.lanes());
     let al = regalloc::allocate(&f, &A::REGS);
     emit::check(&f, &al, &m.rtops)?;
     let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
@@ -178,6 +184,7 @@ fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, BlockNote)> {
                 pc: bd.pc,
                 entry: bd.entry,
                 in_loop,
+                lanes: bd.lanes,
             };
             (o, note)
         })

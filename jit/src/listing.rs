@@ -54,7 +54,8 @@ pub fn ir(m: &Module) -> String {
                 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
                 {
                     use crate::backend::Asm;
-                    crate::opt::optimize(&mut f, &HostAsm::REGS);
+                    let lanes = HostAsm::new().lanes();
+                    crate::opt::optimize(&mut f, &HostAsm::REGS, lanes);
                 }
                 out.push_str(&f.listing());
                 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]

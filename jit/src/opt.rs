@@ -8,7 +8,11 @@
 //! innermost first, so what an inner loop hoists can leave its outer loop
 //! too. Integer `//` and `%` stay where they are (their divisor's guard is
 //! in the loop), and so do element loads (stores in the loop may change
-//! them).
+//! them). Out of an innermost loop, arithmetic leaves only as far as there
+//! are registers to hold it (a value read from the stack in the loop
+//! gains nothing over one computed there); header words, and everything
+//! out of a loop around others, leave regardless, except floats out of a
+//! loop that calls C code (no float register survives a call).
 //!
 //! A header load hoisted above the loop's null check of its array reads a
 //! zeroed stand-in header when the array is unassigned: the check in the
@@ -42,6 +46,13 @@ pub(crate) fn pure(i: &Inst) -> bool {
     }
 }
 
+/// Can `i` leave a loop ([`pure`], and not a broadcast for a vector
+/// loop, which stays right before it: scalar code between two runs of
+/// the vector loop may clear the other lanes)?
+fn movable(i: &Inst) -> bool {
+    pure(i) && !matches!(i, Inst::Un(crate::ir::UnOp::Splat, _))
+}
+
 /// Registers a loop's body needs besides its long-lived values.
 const TEMPS: usize = 3;
 
@@ -65,8 +76,13 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let Some(pre) = f.loops[l].preheader else {
             continue;
         };
+
         let body = f.loops[l].blocks.clone();
-        let inside = |b: Option<Block>| b.is_some_and(|b| body.contains(&b));
+        let mut member = vec![false; f.blocks.len()];
+        for b in &body {
+            member[b.0 as usize] = true;
+        }
+        let inside = |b: Option<Block>| b.is_some_and(|b| member[b.0 as usize]);
         // Integer and float values live all through the loop: the
         // header's parameters and what the loop reads from outside it.
         let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
@@ -121,13 +137,13 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .loops
             .iter()
             .enumerate()
-            .any(|(o, lp)| o != l && body.contains(&lp.header));
+            .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
             let mut inv = vec![false; f.insts.len()];
             for &b in rpo.iter().filter(|b| body.contains(b)) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
-                    inv[v.0 as usize] = pure(i)
+                    inv[v.0 as usize] = movable(i)
                         && i.args().iter().all(|a| {
                             !inside(def_block[a.0 as usize])
                                 || inv[a.0 as usize]
@@ -182,12 +198,18 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let mut out: Vec<Value> = Vec::new();
         // A stand-in for each array whose header loads leave the loop.
         let mut safe: Vec<(Value, Value)> = Vec::new();
-        for &b in rpo.iter().filter(|b| body.contains(b)) {
+        // (A vector block's values are vectors: before it, scalars.)
+        let scalar: Vec<Block> = rpo
+            .iter()
+            .copied()
+            .filter(|b| body.contains(b) && f.blocks[b.0 as usize].lanes == 0)
+            .collect();
+        for b in scalar {
             let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
             let mut keep = Vec::with_capacity(insts.len());
             for v in insts {
                 let i = &f.insts[v.0 as usize];
-                let invariant = pure(i)
+                let invariant = movable(i)
                     && i.args().iter().all(|a| {
                         !inside(def_block[a.0 as usize])
                             || matches!(f.insts[a.0 as usize], Inst::Const(_))
@@ -298,7 +320,9 @@ pub fn cse(f: &mut Func) -> usize {
             let key = match i {
                 Inst::Guard(t, _) => Some((Inst::Guard(*t, ExitId(0)), Class::I64)),
                 Inst::Const(_) => None,
-                _ if pure(i) => Some((i.clone(), f.class[v.0 as usize])),
+                _ if pure(i) && f.blocks[b.0 as usize].lanes == 0 => {
+                    Some((i.clone(), f.class[v.0 as usize]))
+                }
                 _ => None,
             };
             if let Some(key) = key {
@@ -405,8 +429,51 @@ pub fn dce(f: &mut Func) -> usize {
     removed
 }
 
+/// Comparisons whose results only exits read (the branch on one tests
+/// the comparison itself, see `simplify::branch_on_tests`) leave their
+/// blocks: each exit computes its flag as it writes it back. Returns how
+/// many.
+pub fn sink_flags(f: &mut Func) -> usize {
+    let n = f.insts.len();
+    let mut read = vec![false; n];
+    for bd in &f.blocks {
+        for &v in &bd.insts {
+            f.insts[v.0 as usize]
+                .args()
+                .into_iter()
+                .for_each(|a| read[a.0 as usize] = true);
+        }
+        if let Some(t) = &bd.term {
+            if let crate::ir::Term::Branch(t, ..) = t {
+                test_args(t)
+                    .into_iter()
+                    .for_each(|a| read[a.0 as usize] = true);
+            }
+            for e in t.edges() {
+                e.args.iter().for_each(|a| read[a.0 as usize] = true);
+            }
+        }
+    }
+    let mut sunk = 0;
+    for b in 0..f.blocks.len() {
+        let insts = std::mem::take(&mut f.blocks[b].insts);
+        let mut keep = Vec::with_capacity(insts.len());
+        for v in insts {
+            match f.insts[v.0 as usize] {
+                Inst::Set(t) if !read[v.0 as usize] => {
+                    f.insts[v.0 as usize] = Inst::Flag(t);
+                    sunk += 1;
+                }
+                _ => keep.push(v),
+            }
+        }
+        f.blocks[b].insts = keep;
+    }
+    sunk
+}
+
 /// The loop optimisations in order, for a backend with registers `regs`.
-pub fn optimize(f: &mut Func, regs: &Regs) {
+pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     use crate::simplify;
     let mut reshaped = simplify::fold(f);
     simplify::branch_on_tests(f);
@@ -423,8 +490,12 @@ pub fn optimize(f: &mut Func, regs: &Regs) {
         crate::ir::analyze(f);
         cse(f);
     }
+    if crate::vector::vectorize(f, lanes) > 0 {
+        crate::ir::analyze(f);
+    }
     dce(f);
     hoist(f, regs);
+    sink_flags(f);
 }
 
 fn test_args(t: &Test) -> Vec<Value> {

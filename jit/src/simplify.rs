@@ -45,6 +45,7 @@ pub fn eval(op: IOp, a: i64, b: i64) -> i64 {
         IOp::Sar => a >> (b & 63),
         IOp::Shl => a.wrapping_shl((b & 63) as u32),
         IOp::UDiv => (a as u64 / b as u64) as i64,
+        IOp::MulHi => ((a as i128 * b as i128) >> 64) as i64,
         IOp::FloorDiv => floordiv(a, b),
         IOp::Mod => modulo(a, b),
         IOp::Min => {
@@ -126,7 +127,21 @@ fn decided(f: &Func, t: &Test) -> Option<bool> {
     match *t {
         Test::I(c, x, Rhs::K(k)) => konst(f, x).map(|a| holds(c, a, k)),
         Test::I(c, x, Rhs::V(y)) => Some(holds(c, konst(f, x)?, konst(f, y)?)),
-        Test::F(..) => None,
+        Test::F(c, x, y) => {
+            let k = |v: Value| match f.insts[v.0 as usize] {
+                Inst::Const(bits) if f.class[v.0 as usize] == Class::F64 => {
+                    Some(f64::from_bits(bits))
+                }
+                _ => None,
+            };
+            let (a, b) = (k(x)?, k(y)?);
+            Some(match c {
+                FCond::Eq => a == b,
+                FCond::Ne => a != b,
+                FCond::Lt => a < b,
+                FCond::Le => a <= b,
+            })
+        }
     }
 }
 
@@ -136,8 +151,9 @@ fn decided(f: &Func, t: &Test) -> Option<bool> {
 /// again).
 pub fn fold(f: &mut Func) -> bool {
     let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    // (Values made here, past the end, stand for themselves.)
     let res = |fwd: &[Value], mut v: Value| {
-        while fwd[v.0 as usize] != v {
+        while fwd.get(v.0 as usize).is_some_and(|&w| w != v) {
             v = fwd[v.0 as usize];
         }
         v
@@ -179,6 +195,9 @@ pub fn fold(f: &mut Func) -> bool {
                             fwd[vi] = x;
                             forwarded = true;
                             continue;
+                        }
+                        (None, Rhs::K(c)) if matches!(op, IOp::FloorDiv | IOp::Mod) && c >= 2 => {
+                            by_constant(f, &mut keep, op, x, c)
                         }
                         _ => Inst::Bin(op, x, r),
                     }
@@ -246,6 +265,80 @@ pub fn fold(f: &mut Func) -> bool {
         replace_uses(f, &|x| res(&fwd, x));
     }
     jumps
+}
+
+/// `m` and `s` such that `n / d`, truncated, is `(mulhi(m, n) (+ n when
+/// m < 0)) >> s`, plus one when `n` is negative, for every int64 `n`
+/// (Hacker's Delight, 10-1; `d` >= 2).
+pub fn magic(d: i64) -> (i64, u32) {
+    let two63: u64 = 1 << 63;
+    let ad = d as u64;
+    let anc = two63 - 1 - two63 % ad;
+    let mut p = 63u32;
+    let (mut q1, mut r1) = (two63 / anc, two63 - (two63 / anc) * anc);
+    let (mut q2, mut r2) = (two63 / ad, two63 - (two63 / ad) * ad);
+    loop {
+        p += 1;
+        q1 = q1.wrapping_mul(2);
+        r1 = r1.wrapping_mul(2);
+        if r1 >= anc {
+            q1 = q1.wrapping_add(1);
+            r1 = r1.wrapping_sub(anc);
+        }
+        q2 = q2.wrapping_mul(2);
+        r2 = r2.wrapping_mul(2);
+        if r2 >= ad {
+            q2 = q2.wrapping_add(1);
+            r2 = r2.wrapping_sub(ad);
+        }
+        let delta = ad - r2;
+        if !(q1 < delta || (q1 == delta && r1 == 0)) {
+            break;
+        }
+    }
+    (q2.wrapping_add(1) as i64, p - 64)
+}
+
+/// Python's `x // c` or `x % c` for a constant `c` >= 2 without a
+/// division: a shift or a mask for a power of two, else a multiplication
+/// by [`magic`] and the floor's fix-up. The instructions before the last
+/// go in `keep`; the last is returned.
+fn by_constant(f: &mut Func, keep: &mut Vec<Value>, op: IOp, x: Value, c: i64) -> Inst {
+    if c & (c - 1) == 0 {
+        return match op {
+            IOp::FloorDiv => Inst::Bin(IOp::Sar, x, Rhs::K(c.trailing_zeros() as i64)),
+            _ => Inst::Bin(IOp::And, x, Rhs::K(c - 1)),
+        };
+    }
+    let mut put = |f: &mut Func, i: Inst| {
+        let v = crate::opt::push(f, i, Class::I64);
+        keep.push(v);
+        v
+    };
+    let (m, s) = magic(c);
+    let mut q = put(f, Inst::Bin(IOp::MulHi, x, Rhs::K(m)));
+    if m < 0 {
+        q = put(f, Inst::Bin(IOp::Add, q, Rhs::V(x)));
+    }
+    if s > 0 {
+        q = put(f, Inst::Bin(IOp::Sar, q, Rhs::K(s as i64)));
+    }
+    let sign = put(f, Inst::Bin(IOp::Sar, x, Rhs::K(63)));
+    // Truncated, then floored: one less when the remainder is negative.
+    let q = put(f, Inst::Bin(IOp::Sub, q, Rhs::V(sign)));
+    let qc = put(f, Inst::Bin(IOp::Mul, q, Rhs::K(c)));
+    let r = put(f, Inst::Bin(IOp::Sub, x, Rhs::V(qc)));
+    let below = Test::I(Cond::Lt, r, Rhs::K(0));
+    match op {
+        IOp::FloorDiv => {
+            let q1 = put(f, Inst::Bin(IOp::Add, q, Rhs::K(-1)));
+            Inst::Select(below, q1, q)
+        }
+        _ => {
+            let r1 = put(f, Inst::Bin(IOp::Add, r, Rhs::K(c)));
+            Inst::Select(below, r1, r)
+        }
+    }
 }
 
 /// Branches and guards on `x != 0` (or `x == 0`) where `x` is a
@@ -412,4 +505,59 @@ pub fn if_convert(f: &mut Func) -> usize {
         n += 1;
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_by_a_constant_is_a_multiplication_and_a_fix_up() {
+        let mut xs: Vec<i64> = vec![
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            7,
+            -7,
+            999,
+            -1000,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let mut r = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            xs.push(r as i64);
+            xs.push((r as i64) >> (r % 60));
+        }
+        for c in [
+            3i64,
+            5,
+            6,
+            7,
+            10,
+            17,
+            19,
+            1000,
+            1_000_003,
+            2147483647,
+            i64::MAX,
+            (1 << 40) + 1,
+        ] {
+            let (m, s) = magic(c);
+            for &x in &xs {
+                let mut q = ((x as i128 * m as i128) >> 64) as i64;
+                if m < 0 {
+                    q = q.wrapping_add(x);
+                }
+                q = (q >> s) + ((x as u64) >> 63) as i64;
+                assert_eq!(q, x.wrapping_div(c), "{x} / {c}");
+            }
+        }
+    }
 }

@@ -131,12 +131,15 @@ enum Mem {
     StB,
     LdD,
     StD,
+    LdQ,
+    StQ,
 }
 
 impl Mem {
     fn bytes(self) -> i32 {
         match self {
             Mem::LdB | Mem::StB => 1,
+            Mem::LdQ | Mem::StQ => 16,
             _ => 8,
         }
     }
@@ -358,6 +361,8 @@ impl A64Asm {
                 Mem::StB => dynasm!(self.ops ; .arch aarch64 ; strb W(r), [X(base), off]),
                 Mem::LdD => dynasm!(self.ops ; .arch aarch64 ; ldr D(r), [X(base), off]),
                 Mem::StD => dynasm!(self.ops ; .arch aarch64 ; str D(r), [X(base), off]),
+                Mem::LdQ => dynasm!(self.ops ; .arch aarch64 ; ldr Q(r), [X(base), off]),
+                Mem::StQ => dynasm!(self.ops ; .arch aarch64 ; str Q(r), [X(base), off]),
             }
         } else if (-256..256).contains(&off) {
             match m {
@@ -367,6 +372,8 @@ impl A64Asm {
                 Mem::StB => dynasm!(self.ops ; .arch aarch64 ; sturb W(r), [X(base), off]),
                 Mem::LdD => dynasm!(self.ops ; .arch aarch64 ; ldur D(r), [X(base), off]),
                 Mem::StD => dynasm!(self.ops ; .arch aarch64 ; stur D(r), [X(base), off]),
+                Mem::LdQ => dynasm!(self.ops ; .arch aarch64 ; ldur Q(r), [X(base), off]),
+                Mem::StQ => dynasm!(self.ops ; .arch aarch64 ; stur Q(r), [X(base), off]),
             }
         } else {
             self.movi(TMP, off as i64);
@@ -377,6 +384,8 @@ impl A64Asm {
                 Mem::StB => dynasm!(self.ops ; .arch aarch64 ; strb W(r), [X(base), X(TMP)]),
                 Mem::LdD => dynasm!(self.ops ; .arch aarch64 ; ldr D(r), [X(base), X(TMP)]),
                 Mem::StD => dynasm!(self.ops ; .arch aarch64 ; str D(r), [X(base), X(TMP)]),
+                Mem::LdQ => dynasm!(self.ops ; .arch aarch64 ; ldr Q(r), [X(base), X(TMP)]),
+                Mem::StQ => dynasm!(self.ops ; .arch aarch64 ; str Q(r), [X(base), X(TMP)]),
             }
         }
     }
@@ -689,6 +698,10 @@ impl Asm for A64Asm {
                 let b = self.reg(b);
                 dynasm!(self.ops ; .arch aarch64 ; udiv X(d), X(a), X(b));
             }
+            IOp::MulHi => {
+                let b = self.reg(b);
+                dynasm!(self.ops ; .arch aarch64 ; smulh X(d), X(a), X(b));
+            }
             IOp::FloorDiv | IOp::Mod => {
                 let b = self.reg(b);
                 self.divide(op == IOp::Mod, d, a, b);
@@ -804,6 +817,54 @@ impl Asm for A64Asm {
         );
         self.refuels.push((here, back, l));
     }
+
+    fn fuel_left(&mut self, d: PReg) {
+        self.mov(d, 20);
+    }
+
+    fn spend(&mut self, n: Src) {
+        match n {
+            Src::R(n) => dynasm!(self.ops ; .arch aarch64 ; sub x20, x20, X(n)),
+            Src::K(k) => self.addi(20, 20, -(k as i64)),
+        }
+    }
+
+    fn lanes(&self) -> usize {
+        2
+    }
+
+    fn vload(&mut self, d: PReg, base: PReg, off: i32) {
+        self.mem(Mem::LdQ, d, base, off);
+    }
+
+    fn vstore(&mut self, base: PReg, off: i32, s: PReg) {
+        self.mem(Mem::StQ, s, base, off);
+    }
+
+    fn vfalu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg) {
+        match op {
+            FOp::Add => dynasm!(self.ops ; .arch aarch64 ; fadd V(d).D2, V(a).D2, V(b).D2),
+            FOp::Sub => dynasm!(self.ops ; .arch aarch64 ; fsub V(d).D2, V(a).D2, V(b).D2),
+            FOp::Mul => dynasm!(self.ops ; .arch aarch64 ; fmul V(d).D2, V(a).D2, V(b).D2),
+            FOp::Div => dynasm!(self.ops ; .arch aarch64 ; fdiv V(d).D2, V(a).D2, V(b).D2),
+            _ => unreachable!("{op:?} is not a vector operation"),
+        }
+    }
+
+    fn vfun(&mut self, op: UnOp, d: PReg, a: PReg) {
+        match op {
+            UnOp::FSqrt => dynasm!(self.ops ; .arch aarch64 ; fsqrt V(d).D2, V(a).D2),
+            UnOp::FNeg => dynasm!(self.ops ; .arch aarch64 ; fneg V(d).D2, V(a).D2),
+            UnOp::FAbs => dynasm!(self.ops ; .arch aarch64 ; fabs V(d).D2, V(a).D2),
+            _ => unreachable!("{op:?} is not a vector operation"),
+        }
+    }
+
+    fn splat(&mut self, d: PReg, s: PReg) {
+        dynasm!(self.ops ; .arch aarch64 ; dup V(d).D2, V(s).D[0]);
+    }
+
+    fn vend(&mut self) {}
 
     fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]) {
         // Into x0, x1 and d0, d1 without overwriting an argument not yet
@@ -1611,5 +1672,71 @@ mod run {
                 assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
             }
         }
+    }
+
+    /// Runs a body of code on slots (see `run`).
+    type Runner = dyn Fn(&[u64], &dyn Fn(&mut A64Asm)) -> Vec<u64>;
+
+    /// Vector operations on `lanes` elements at once, each lane as the
+    /// scalar operation computes it, whichever registers alias.
+    fn vectors_compute_each_lane(lanes: usize, base: PReg, run: &Runner) {
+        let xs = [1.5f64, -2.25, 0.0, 9.0, 4.0, -0.5, 3.0, 1e300];
+        let ys = [0.5f64, 3.0, -7.0, 2.0, -4.0, 0.25, -0.0, 1e300];
+        let mut slots: Vec<u64> = xs.iter().chain(&ys).map(|x| x.to_bits()).collect();
+        slots.extend([0u64; 8]);
+        for (op, f) in [
+            (FOp::Add, (|a: f64, b: f64| a + b) as fn(f64, f64) -> f64),
+            (FOp::Sub, |a, b| a - b),
+            (FOp::Mul, |a, b| a * b),
+            (FOp::Div, |a, b| a / b),
+        ] {
+            for (ra, rb, rd) in [(1u8, 2u8, 6u8), (1, 2, 1), (1, 2, 2), (2, 2, 2)] {
+                let s = run(&slots, &|a| {
+                    a.vload(ra, base, 0);
+                    a.vload(rb, base, 64);
+                    a.vfalu(op, rd, ra, rb);
+                    a.vstore(base, 128, rd);
+                    a.vend();
+                });
+                for k in 0..lanes {
+                    let (x, y) = (if ra == rb { ys[k] } else { xs[k] }, ys[k]);
+                    assert_eq!(
+                        s[16 + k],
+                        f(x, y).to_bits(),
+                        "{op:?} lane {k} in {ra},{rb} -> {rd}"
+                    );
+                }
+                assert!(s[16 + lanes..].iter().all(|&w| w == 0), "past the lanes");
+            }
+        }
+        for (op, f) in [
+            (UnOp::FNeg, (|a: f64| -a) as fn(f64) -> f64),
+            (UnOp::FAbs, |a: f64| a.abs()),
+            (UnOp::FSqrt, |a: f64| a.sqrt()),
+        ] {
+            let s = run(&slots, &|a| {
+                a.vload(1, base, 0);
+                a.vfun(op, 2, 1);
+                a.vstore(base, 128, 2);
+                a.vend();
+            });
+            for k in 0..lanes {
+                assert_eq!(s[16 + k], f(xs[k]).to_bits(), "{op:?} lane {k}");
+            }
+        }
+        let s = run(&slots, &|a| {
+            a.fload_slot(3, 1);
+            a.splat(4, 3);
+            a.vstore(base, 128, 4);
+            a.vend();
+        });
+        for k in 0..lanes {
+            assert_eq!(s[16 + k], xs[1].to_bits(), "splat lane {k}");
+        }
+    }
+
+    #[test]
+    fn vector_operations_compute_each_lane() {
+        vectors_compute_each_lane(2, 19, &|slots, body| run(slots, |a| body(a)));
     }
 }

@@ -72,16 +72,37 @@ pub struct X64Asm {
     /// Fuel ticks that spent a window's last unit: (here, back to the
     /// loop, the exit), placed after the code.
     refuels: Vec<(DynamicLabel, DynamicLabel, DynamicLabel)>,
+    /// Vector lanes: 4 with AVX2 (ymm registers, VEX encodings), else 2
+    /// (SSE2, which every x86-64 has).
+    lanes: usize,
 }
 
 impl X64Asm {
     pub fn new() -> X64Asm {
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        X64Asm::with_lanes(if avx2 { 4 } else { 2 })
+    }
+
+    /// An assembler whose vector operations use `lanes` lanes (4 only
+    /// where the processor has AVX2).
+    pub fn with_lanes(lanes: usize) -> X64Asm {
         let mut ops = Assembler::new(0);
         let epi = ops.new_dynamic_label();
         X64Asm {
             ops,
             epi,
             refuels: Vec::new(),
+            lanes,
+        }
+    }
+
+    /// xmm13 = `bits` in every lane.
+    fn vmask(&mut self, bits: i64) {
+        dynasm!(self.ops ; .arch x64 ; mov r10, QWORD bits ; movq xmm13, r10);
+        if self.lanes == 4 {
+            dynasm!(self.ops ; .arch x64 ; vbroadcastsd ymm13, xmm13);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; unpcklpd xmm13, xmm13);
         }
     }
 
@@ -459,6 +480,22 @@ impl Asm for X64Asm {
                     dynasm!(self.ops ; .arch x64 ; pop rcx ; mov Rq(d), r10);
                 }
             },
+            IOp::MulHi => {
+                // One-operand imul: rdx:rax = rax * b, rdx saved around it
+                // (b may be in it: the push keeps it there).
+                let Src::R(b) = b else {
+                    unreachable!("the emitter puts the factor in a register")
+                };
+                dynasm!(self.ops
+                    ; .arch x64
+                    ; push rdx
+                    ; mov rax, Rq(a)
+                    ; imul Rq(b)
+                    ; mov r10, rdx
+                    ; pop rdx
+                    ; mov Rq(d), r10
+                );
+            }
             IOp::UDiv => {
                 // As `divide`: rdx saved, the divisor through the stack.
                 dynasm!(self.ops ; .arch x64 ; push rdx);
@@ -646,6 +683,110 @@ impl Asm for X64Asm {
         self.refuels.push((here, back, l));
     }
 
+    fn fuel_left(&mut self, d: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r12);
+    }
+
+    fn spend(&mut self, n: Src) {
+        match n {
+            Src::R(n) => dynasm!(self.ops ; .arch x64 ; sub r12, Rq(n)),
+            Src::K(k) => dynasm!(self.ops ; .arch x64 ; sub r12, DWORD k),
+        }
+    }
+
+    fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    fn vload(&mut self, d: PReg, base: PReg, off: i32) {
+        if self.lanes == 4 {
+            dynasm!(self.ops ; .arch x64 ; vmovupd Ry(d), [Rq(base) + off]);
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movupd Rx(d), [Rq(base) + off]);
+        }
+    }
+
+    fn vstore(&mut self, base: PReg, off: i32, s: PReg) {
+        if self.lanes == 4 {
+            dynasm!(self.ops ; .arch x64 ; vmovupd [Rq(base) + off], Ry(s));
+        } else {
+            dynasm!(self.ops ; .arch x64 ; movupd [Rq(base) + off], Rx(s));
+        }
+    }
+
+    fn vfalu(&mut self, op: FOp, d: PReg, a: PReg, b: PReg) {
+        if self.lanes == 4 {
+            match op {
+                FOp::Add => dynasm!(self.ops ; .arch x64 ; vaddpd Ry(d), Ry(a), Ry(b)),
+                FOp::Sub => dynasm!(self.ops ; .arch x64 ; vsubpd Ry(d), Ry(a), Ry(b)),
+                FOp::Mul => dynasm!(self.ops ; .arch x64 ; vmulpd Ry(d), Ry(a), Ry(b)),
+                FOp::Div => dynasm!(self.ops ; .arch x64 ; vdivpd Ry(d), Ry(a), Ry(b)),
+                _ => unreachable!("{op:?} is not a vector operation"),
+            }
+            return;
+        }
+        let op2 = |s: &mut Self, d: PReg, b: PReg| match op {
+            FOp::Add => dynasm!(s.ops ; .arch x64 ; addpd Rx(d), Rx(b)),
+            FOp::Sub => dynasm!(s.ops ; .arch x64 ; subpd Rx(d), Rx(b)),
+            FOp::Mul => dynasm!(s.ops ; .arch x64 ; mulpd Rx(d), Rx(b)),
+            FOp::Div => dynasm!(s.ops ; .arch x64 ; divpd Rx(d), Rx(b)),
+            _ => unreachable!("{op:?} is not a vector operation"),
+        };
+        match op {
+            _ if d == a => op2(self, d, b),
+            FOp::Add | FOp::Mul if d == b => op2(self, d, a),
+            _ if d == b => {
+                dynasm!(self.ops ; .arch x64 ; movaps xmm13, Rx(b));
+                self.fmov(d, a);
+                op2(self, d, 13);
+            }
+            _ => {
+                self.fmov(d, a);
+                op2(self, d, b);
+            }
+        }
+    }
+
+    fn vfun(&mut self, op: UnOp, d: PReg, a: PReg) {
+        let four = self.lanes == 4;
+        match op {
+            UnOp::FSqrt if four => dynasm!(self.ops ; .arch x64 ; vsqrtpd Ry(d), Ry(a)),
+            UnOp::FSqrt => dynasm!(self.ops ; .arch x64 ; sqrtpd Rx(d), Rx(a)),
+            UnOp::FNeg | UnOp::FAbs => {
+                let neg = op == UnOp::FNeg;
+                self.vmask(if neg { i64::MIN } else { i64::MAX });
+                match (four, neg) {
+                    (true, true) => dynasm!(self.ops ; .arch x64 ; vxorpd Ry(d), Ry(a), ymm13),
+                    (true, false) => dynasm!(self.ops ; .arch x64 ; vandpd Ry(d), Ry(a), ymm13),
+                    (false, _) => {
+                        self.fmov(d, a);
+                        if neg {
+                            dynasm!(self.ops ; .arch x64 ; xorpd Rx(d), xmm13);
+                        } else {
+                            dynasm!(self.ops ; .arch x64 ; andpd Rx(d), xmm13);
+                        }
+                    }
+                }
+            }
+            _ => unreachable!("{op:?} is not a vector operation"),
+        }
+    }
+
+    fn splat(&mut self, d: PReg, s: PReg) {
+        if self.lanes == 4 {
+            dynasm!(self.ops ; .arch x64 ; vbroadcastsd Ry(d), Rx(s));
+        } else {
+            self.fmov(d, s);
+            dynasm!(self.ops ; .arch x64 ; unpcklpd Rx(d), Rx(d));
+        }
+    }
+
+    fn vend(&mut self) {
+        if self.lanes == 4 {
+            dynasm!(self.ops ; .arch x64 ; vzeroupper);
+        }
+    }
+
     fn call(&mut self, f: usize, args: &[PReg], fargs: &[PReg]) {
         // Into rdi, rsi and xmm0, xmm1 without overwriting an argument not
         // yet moved: the first goes through r10 / xmm13.
@@ -725,8 +866,12 @@ mod tests {
     /// Assembles `body` between the entry sequence and an exit, runs it on
     /// `slots` and returns them.
     fn run(slots: &[u64], body: impl FnOnce(&mut X64Asm)) -> Vec<u64> {
+        run_lanes(X64Asm::new().lanes, slots, body)
+    }
+
+    fn run_lanes(lanes: usize, slots: &[u64], body: impl FnOnce(&mut X64Asm)) -> Vec<u64> {
         let mut s = slots.to_vec();
-        let mut a = X64Asm::new();
+        let mut a = X64Asm::with_lanes(lanes);
         a.prologue();
         let at = a.offset();
         body(&mut a);
@@ -979,6 +1124,80 @@ mod tests {
                 let want = [x < y, x <= y, x == y, x != y][k];
                 assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
             }
+        }
+    }
+
+    /// Runs a body of code on slots (see `run`).
+    type Runner = dyn Fn(&[u64], &dyn Fn(&mut X64Asm)) -> Vec<u64>;
+
+    /// Vector operations on `lanes` elements at once, each lane as the
+    /// scalar operation computes it, whichever registers alias.
+    fn vectors_compute_each_lane(lanes: usize, base: PReg, run: &Runner) {
+        let xs = [1.5f64, -2.25, 0.0, 9.0, 4.0, -0.5, 3.0, 1e300];
+        let ys = [0.5f64, 3.0, -7.0, 2.0, -4.0, 0.25, -0.0, 1e300];
+        let mut slots: Vec<u64> = xs.iter().chain(&ys).map(|x| x.to_bits()).collect();
+        slots.extend([0u64; 8]);
+        for (op, f) in [
+            (FOp::Add, (|a: f64, b: f64| a + b) as fn(f64, f64) -> f64),
+            (FOp::Sub, |a, b| a - b),
+            (FOp::Mul, |a, b| a * b),
+            (FOp::Div, |a, b| a / b),
+        ] {
+            for (ra, rb, rd) in [(1u8, 2u8, 6u8), (1, 2, 1), (1, 2, 2), (2, 2, 2)] {
+                let s = run(&slots, &|a| {
+                    a.vload(ra, base, 0);
+                    a.vload(rb, base, 64);
+                    a.vfalu(op, rd, ra, rb);
+                    a.vstore(base, 128, rd);
+                    a.vend();
+                });
+                for k in 0..lanes {
+                    let (x, y) = (if ra == rb { ys[k] } else { xs[k] }, ys[k]);
+                    assert_eq!(
+                        s[16 + k],
+                        f(x, y).to_bits(),
+                        "{op:?} lane {k} in {ra},{rb} -> {rd}"
+                    );
+                }
+                assert!(s[16 + lanes..].iter().all(|&w| w == 0), "past the lanes");
+            }
+        }
+        for (op, f) in [
+            (UnOp::FNeg, (|a: f64| -a) as fn(f64) -> f64),
+            (UnOp::FAbs, |a: f64| a.abs()),
+            (UnOp::FSqrt, |a: f64| a.sqrt()),
+        ] {
+            let s = run(&slots, &|a| {
+                a.vload(1, base, 0);
+                a.vfun(op, 2, 1);
+                a.vstore(base, 128, 2);
+                a.vend();
+            });
+            for k in 0..lanes {
+                assert_eq!(s[16 + k], f(xs[k]).to_bits(), "{op:?} lane {k}");
+            }
+        }
+        let s = run(&slots, &|a| {
+            a.fload_slot(3, 1);
+            a.splat(4, 3);
+            a.vstore(base, 128, 4);
+            a.vend();
+        });
+        for k in 0..lanes {
+            assert_eq!(s[16 + k], xs[1].to_bits(), "splat lane {k}");
+        }
+    }
+
+    #[test]
+    fn vector_operations_compute_each_lane() {
+        let mut widths = vec![2];
+        if std::arch::is_x86_feature_detected!("avx2") {
+            widths.push(4);
+        }
+        for lanes in widths {
+            vectors_compute_each_lane(lanes, 3, &move |slots, body| {
+                run_lanes(lanes, slots, |a| body(a))
+            });
         }
     }
 }
