@@ -487,3 +487,189 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+    use typer::types::{ArrayType, Layout};
+
+    fn ty(dtype: DType, ndim: u8) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype,
+            ndim,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }))
+    }
+
+    /// A C array of `shape` holding `f(k)` at C-order position k.
+    fn array(cx: &RtCtx, dt: DType, shape: &[usize], f: impl Fn(usize) -> f64) -> *mut Array {
+        let a = new_array(&cx.table, 0, dt, shape, false).unwrap();
+        // SAFETY: a fresh C array of `shape`.
+        let r = unsafe { &*a };
+        for k in 0..r.size() {
+            // SAFETY: k < its size, contiguous elements.
+            unsafe { store(dt, r.data.add(k * dt.itemsize()), Val::F(f(k))) };
+        }
+        a
+    }
+
+    fn values(a: *mut Array) -> (Vec<usize>, Vec<f64>) {
+        // SAFETY: a live array; its elements are read at their offsets.
+        let a = unsafe { &*a };
+        let mut v = Vec::new();
+        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the array.
+            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
+        });
+        (a.shape().to_vec(), v)
+    }
+
+    fn cx() -> RtCtx {
+        RtCtx::new(ClassTable::new(typer::classes::Classes::shared()))
+    }
+
+    /// Runs `op` on `args` (arrays as pointers, ints as values).
+    fn run(
+        cx: &RtCtx,
+        op: RtOp,
+        args: Vec<Type>,
+        ret: Type,
+        regs: &mut [u64],
+    ) -> Result<(), Raised> {
+        let d = RtDesc {
+            op,
+            args,
+            ret,
+            fused: None,
+        };
+        exec(cx, &d, regs)
+    }
+
+    #[test]
+    fn positions_go_where_the_index_arrays_stand() {
+        let cx = cx();
+        let t = array(&cx, DType::F64, &[2, 3, 4], |k| k as f64);
+        let idx = array(&cx, DType::I32, &[2], |k| [1.0, 0.0][k]);
+        // t[idx, :, 2]: the block first, then the slice's axis.
+        let kinds = vec![
+            Idx::Array,
+            Idx::Slice {
+                lo: false,
+                hi: false,
+                step: false,
+            },
+            Idx::Int,
+        ];
+        let args = vec![ty(DType::F64, 3), ty(DType::I32, 1), Type::Int];
+        let mut regs = [t as u64, idx as u64, 2];
+        run(&cx, RtOp::Take(kinds), args, ty(DType::F64, 2), &mut regs).unwrap();
+        let r = regs[0] as *mut Array;
+        assert_eq!(
+            values(r),
+            (vec![2, 3], vec![14.0, 18.0, 22.0, 2.0, 6.0, 10.0])
+        );
+        // t[:, idx, 1]: the array and the int together, so the block
+        // stands where they do, after the slice's axis.
+        let kinds = vec![
+            Idx::Slice {
+                lo: false,
+                hi: false,
+                step: false,
+            },
+            Idx::Array,
+            Idx::Int,
+        ];
+        let args = vec![ty(DType::F64, 3), ty(DType::I32, 1), Type::Int];
+        let mut regs = [t as u64, idx as u64, 1];
+        run(&cx, RtOp::Take(kinds), args, ty(DType::F64, 2), &mut regs).unwrap();
+        let r2 = regs[0] as *mut Array;
+        assert_eq!(values(r2), (vec![2, 2], vec![5.0, 1.0, 17.0, 13.0]));
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            for a in [t, idx, r, r2] {
+                array::release(a);
+            }
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
+    }
+
+    #[test]
+    fn a_value_is_checked_before_the_positions() {
+        let cx = cx();
+        let a = array(&cx, DType::I64, &[5], |k| k as f64);
+        let idx = array(&cx, DType::I64, &[3], |k| [0.0, 9.0, 1.0][k]);
+        let v = array(&cx, DType::I64, &[2], |_| 7.0);
+        let args = vec![ty(DType::I64, 1), ty(DType::I64, 1), ty(DType::I64, 1)];
+        let op = RtOp::Put(vec![Idx::Array], Arg::Array(DType::I64));
+        let mut regs = [a as u64, idx as u64, v as u64];
+        let e = run(&cx, op.clone(), args.clone(), Type::None, &mut regs).unwrap_err();
+        assert_eq!(e.1, "shape mismatch: value array of shape (2,) could not be broadcast to indexing result of shape (3,)");
+        let mut regs = [a as u64, idx as u64, 5];
+        let args = vec![ty(DType::I64, 1), ty(DType::I64, 1), Type::Int];
+        let op = RtOp::Put(vec![Idx::Array], Arg::PyInt);
+        let e = run(&cx, op, args, Type::None, &mut regs).unwrap_err();
+        assert_eq!(
+            e,
+            (
+                "IndexError",
+                "index 9 is out of bounds for axis 0 with size 5".to_string()
+            )
+        );
+        // Nothing was written before the error.
+        assert_eq!(values(a).1, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            for x in [a, idx, v] {
+                array::release(x);
+            }
+        }
+    }
+
+    #[test]
+    fn operands_that_do_not_fit_are_refused_not_read() {
+        let cx = cx();
+        let a = array(&cx, DType::F64, &[4], |k| k as f64);
+        // A mask kind with no operand for it, and more items than axes.
+        let mut regs = [a as u64];
+        let e = run(
+            &cx,
+            RtOp::Take(vec![Idx::Mask]),
+            vec![ty(DType::F64, 1)],
+            ty(DType::F64, 1),
+            &mut regs,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "SystemError");
+        let m = array(&cx, DType::Bool, &[4], |k| (k % 2) as f64);
+        let mut regs = [a as u64, m as u64, m as u64];
+        let e = run(
+            &cx,
+            RtOp::Take(vec![Idx::Mask, Idx::Mask]),
+            vec![ty(DType::F64, 1), ty(DType::Bool, 1), ty(DType::Bool, 1)],
+            ty(DType::F64, 1),
+            &mut regs,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "SystemError");
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            array::release(a);
+            array::release(m);
+        }
+    }
+
+    #[test]
+    fn assignment_strips_leading_unit_axes() {
+        assert_eq!(strip_ones(&[1, 1, 3], &[], 1).0, &[3]);
+        assert_eq!(
+            strip_ones(&[1, 2], &[8, 8], 2),
+            (&[1usize, 2][..], &[8isize, 8][..])
+        );
+        assert_eq!(strip_ones(&[1, 1], &[0, 0], 0).0, &[] as &[usize]);
+        assert_eq!(strip_ones(&[2, 1, 3], &[], 1).0, &[2, 1, 3]);
+    }
+}
