@@ -2,9 +2,11 @@
 import numpy as np
 from numpy import newaxis
 
+NA = np.newaxis
+
 
 def pairwise(a, b):
-    return a[:, np.newaxis] - b[np.newaxis, :]
+    return a[:, np.newaxis] - b[NA, :]
 
 
 def main():

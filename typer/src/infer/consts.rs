@@ -186,6 +186,9 @@ impl Program {
         if let Some(v) = builtins::math_constant(attr) {
             return Some((Const::Float(v), Type::Float));
         }
+        if k == ModuleKind::Numpy && attr == "newaxis" {
+            return Some((Const::None, Type::None));
+        }
         if k == ModuleKind::Numpy && !matches!(attr, "int" | "float" | "bool") {
             let d = DType::from_name(attr)?;
             return Some((Const::DType(d), Type::DTypeObj(d)));

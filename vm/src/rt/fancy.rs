@@ -138,21 +138,8 @@ fn plan<'a>(a: &Array, kinds: &[Idx], ops: &'a [Opnd]) -> Result<Plan<'a>, Raise
                         ));
                     }
                 }
-                let mut offsets = Vec::new();
                 let st = &a.strides[axis..axis + room];
-                let mut failed = false;
-                for_each_offset(m.shape(), [m.strides(), st], |_, [mo, ao]| {
-                    // SAFETY: offsets inside the mask, a live bool array.
-                    if unsafe { m.data.offset(mo).read() } != 0 {
-                        failed |= offsets.try_reserve(1).is_err();
-                        if !failed {
-                            offsets.push(ao);
-                        }
-                    }
-                });
-                if failed {
-                    return Err(no_memory());
-                }
+                let offsets = mask_offsets(m, st)?;
                 adv.push(Adv::Mask {
                     offsets,
                     ndim: room,
@@ -207,6 +194,53 @@ fn plan<'a>(a: &Array, kinds: &[Idx], ops: &'a [Opnd]) -> Result<Plan<'a>, Raise
     })
 }
 
+/// The byte offsets (by `strides`, the indexed axes') of a mask's true
+/// elements, in C order: counted first, so that the list is allocated once.
+fn mask_offsets(m: &Array, strides: &[isize]) -> Result<Vec<isize>, Raised> {
+    // Rows of the last axis in a plain loop; the axes before it by odometer.
+    let nd = m.ndim as usize;
+    let (len, mstep, step) = (m.shape[nd - 1], m.strides[nd - 1], strides[nd - 1]);
+    let rows = |f: &mut dyn FnMut(*const u8, isize)| {
+        for_each_offset(
+            &m.shape()[..nd - 1],
+            [&m.strides()[..nd - 1], &strides[..nd - 1]],
+            |_, [mo, ao]| f(m.data.wrapping_offset(mo), ao),
+        );
+    };
+    let mut count = 0usize;
+    rows(&mut |row, _| {
+        if mstep == 1 {
+            // SAFETY: a contiguous row of `len` bools inside the mask.
+            let bytes = unsafe { std::slice::from_raw_parts(row, len) };
+            count += bytes.iter().filter(|&&b| b != 0).count();
+            return;
+        }
+        for k in 0..len as isize {
+            // SAFETY: k < the row's length, inside the mask.
+            count += (unsafe { row.offset(k * mstep).read() } != 0) as usize;
+        }
+    });
+    // One slot more than the count: each element's offset is written at
+    // the next free slot, which only a true element takes (no branch).
+    let mut offsets = Vec::new();
+    offsets
+        .try_reserve_exact(count + 1)
+        .map_err(|_| no_memory())?;
+    offsets.resize(count + 1, 0isize);
+    let mut j = 0;
+    rows(&mut |row, at| {
+        let mut off = at;
+        for k in 0..len as isize {
+            offsets[j] = off;
+            off += step;
+            // SAFETY: as above.
+            j += (unsafe { row.offset(k * mstep).read() } != 0) as usize;
+        }
+    });
+    offsets.truncate(count);
+    Ok(offsets)
+}
+
 #[cold]
 fn no_memory() -> Raised {
     ("MemoryError", "out of memory for an index".into())
@@ -216,7 +250,11 @@ impl Plan<'_> {
     /// The byte offset of each element of the block, in C order, from the
     /// index arrays (each checked in turn, NumPy's `IndexError` at the
     /// first position out of bounds).
-    fn table(&self) -> Result<Vec<isize>, Raised> {
+    fn table(&self) -> Result<std::borrow::Cow<'_, [isize]>, Raised> {
+        if let [Adv::Mask { offsets, .. }] = &self.adv[..] {
+            // One mask: its offsets are the table.
+            return Ok(std::borrow::Cow::Borrowed(offsets));
+        }
         let n = elems(&self.block);
         let mut table = Vec::new();
         table.try_reserve_exact(n).map_err(|_| no_memory())?;
@@ -224,6 +262,19 @@ impl Plan<'_> {
         for x in &self.adv {
             let mut bad = None;
             match x {
+                // The common case, one 1-D array: its positions in order.
+                Adv::Ints { a, axis, n, stride } if self.adv.len() == 1 && a.ndim == 1 => {
+                    let step = a.strides[0];
+                    for (k, t) in table.iter_mut().enumerate() {
+                        // SAFETY: k < the index array's length.
+                        let i = unsafe { load(a.dtype, a.data.offset(k as isize * step)) }.as_i64();
+                        let j = if i < 0 { i.wrapping_add(*n) } else { i };
+                        if !(0..*n).contains(&j) {
+                            return Err(out_of_bounds(i, *axis, *n));
+                        }
+                        *t = j as isize * stride;
+                    }
+                }
                 Adv::Ints { a, axis, n, stride } => {
                     let st = broadcast_strides(a.shape(), a.strides(), &self.block);
                     for_each_offset(&self.block, [&st[..self.block.len()]], |k, [o]| {
@@ -251,7 +302,7 @@ impl Plan<'_> {
                 return Err(e);
             }
         }
-        Ok(table)
+        Ok(std::borrow::Cow::Owned(table))
     }
 
     /// Calls `f` with the byte offset of every selected element from the
@@ -259,6 +310,14 @@ impl Plan<'_> {
     /// over the result's shape, of the output or of a broadcast value).
     fn walk(&self, table: &[isize], other: &[isize], mut f: impl FnMut(isize, isize)) {
         let (np, nb) = (self.pre.len(), self.block.len());
+        if np == 0 && self.post.is_empty() && nb == 1 {
+            // The block alone, one dimension: no odometer.
+            let step = other[0];
+            for (k, &t) in table.iter().enumerate() {
+                f(t, k as isize * step);
+            }
+            return;
+        }
         let split =
             |dims: &[(usize, isize)]| -> (Vec<usize>, Vec<isize>) { dims.iter().copied().unzip() };
         let (pre_shape, pre_st) = split(&self.pre);
@@ -276,6 +335,45 @@ impl Plan<'_> {
     }
 }
 
+/// Copies the selected elements (of `size` bytes, the array's dtype) into
+/// another array of the same dtype at `other` (with `into`), or from it
+/// into the selection; `strides` lay the other out over the result's shape.
+///
+/// The other array is the new result, or a value that broadcasts to the
+/// result's shape (zero strides where it repeats).
+fn move_elems(
+    size: usize,
+    p: &Plan,
+    table: &[isize],
+    other: *mut u8,
+    strides: &[isize],
+    into: bool,
+) {
+    fn go<T: Copy>(p: &Plan, table: &[isize], other: *mut u8, strides: &[isize], into: bool) {
+        let sel = p.data;
+        p.walk(table, strides, |s, o| {
+            // SAFETY: `s` is a selected element (slices clamped, ints and
+            // index arrays bounds-checked), `o` an element of the other
+            // array by its strides over the result's shape (the callers'
+            // promise); `T` has the dtype's size.
+            unsafe {
+                let (a, b) = (sel.offset(s) as *mut T, other.offset(o) as *mut T);
+                if into {
+                    b.write_unaligned(a.read_unaligned())
+                } else {
+                    a.write_unaligned(b.read_unaligned())
+                }
+            }
+        });
+    }
+    match size {
+        1 => go::<u8>(p, table, other, strides, into),
+        2 => go::<u16>(p, table, other, strides, into),
+        4 => go::<u32>(p, table, other, strides, into),
+        _ => go::<u64>(p, table, other, strides, into),
+    }
+}
+
 /// `a[...]` with index arrays: a new C-contiguous array of `a`'s class.
 pub(super) fn take(cx: &RtCtx, kinds: &[Idx], ops: &[Opnd]) -> Result<*mut Array, Raised> {
     let src = arr(&ops[0]);
@@ -286,13 +384,7 @@ pub(super) fn take(cx: &RtCtx, kinds: &[Idx], ops: &[Opnd]) -> Result<*mut Array
     let out = new_array(&cx.table, src.class, src.dtype, &p.shape, false)?;
     // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*out };
-    let dt = src.dtype;
-    p.walk(&table, o.strides(), |s, d| {
-        // SAFETY: `s` is a selected element of `src` (slices clamped, ints
-        // and index arrays bounds-checked), `d` an element of the new
-        // array, which has the result's shape.
-        unsafe { store(dt, o.data.offset(d), load(dt, p.data.offset(s))) }
-    });
+    move_elems(src.itemsize(), &p, &table, o.data, o.strides(), true);
     Ok(out)
 }
 
@@ -372,6 +464,8 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
                     unsafe { store(dt, p.data.offset(s), vals[k]) };
                     k += 1;
                 });
+            } else if v.dtype == dt {
+                move_elems(dt.itemsize(), &p, &table, v.data, st, false);
             } else {
                 p.walk(&table, st, |s, o| {
                     // SAFETY: a selected element of `dst` (see `take`) and
@@ -381,13 +475,201 @@ pub(super) fn put(cx: &RtCtx, kinds: &[Idx], vk: Arg, ops: &[Opnd]) -> Result<()
             }
         }
         _ => {
+            // The value converted once, then copied to every place.
             let (x, _) = scalar(value);
+            let mut cell = [0u64; 1];
+            let at = cell.as_mut_ptr() as *mut u8;
+            // SAFETY: eight writable bytes hold any dtype's element.
+            unsafe { store(dt, at, x) };
             let zeros = vec![0isize; p.shape.len()];
-            p.walk(&table, &zeros, |s, _| {
-                // SAFETY: a selected element of `dst` (see `take`).
-                unsafe { store(dt, p.data.offset(s), x) }
-            });
+            move_elems(dt.itemsize(), &p, &table, at, &zeros, false);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+    use typer::types::{ArrayType, Layout};
+
+    fn ty(dtype: DType, ndim: u8) -> Type {
+        Type::Array(Rc::new(ArrayType {
+            dtype,
+            ndim,
+            layout: Layout::C,
+            class: 0,
+            class_name: None,
+        }))
+    }
+
+    /// A C array of `shape` holding `f(k)` at C-order position k.
+    fn array(cx: &RtCtx, dt: DType, shape: &[usize], f: impl Fn(usize) -> f64) -> *mut Array {
+        let a = new_array(&cx.table, 0, dt, shape, false).unwrap();
+        // SAFETY: a fresh C array of `shape`.
+        let r = unsafe { &*a };
+        for k in 0..r.size() {
+            // SAFETY: k < its size, contiguous elements.
+            unsafe { store(dt, r.data.add(k * dt.itemsize()), Val::F(f(k))) };
+        }
+        a
+    }
+
+    fn values(a: *mut Array) -> (Vec<usize>, Vec<f64>) {
+        // SAFETY: a live array; its elements are read at their offsets.
+        let a = unsafe { &*a };
+        let mut v = Vec::new();
+        for_each_offset(a.shape(), [a.strides()], |_, [o]| {
+            // SAFETY: offsets inside the array.
+            v.push(unsafe { load(a.dtype, a.data.offset(o)) }.as_f64())
+        });
+        (a.shape().to_vec(), v)
+    }
+
+    fn cx() -> RtCtx {
+        RtCtx::new(ClassTable::new(typer::classes::Classes::shared()))
+    }
+
+    /// Runs `op` on `args` (arrays as pointers, ints as values).
+    fn run(
+        cx: &RtCtx,
+        op: RtOp,
+        args: Vec<Type>,
+        ret: Type,
+        regs: &mut [u64],
+    ) -> Result<(), Raised> {
+        let d = RtDesc {
+            op,
+            args,
+            ret,
+            fused: None,
+        };
+        exec(cx, &d, regs)
+    }
+
+    #[test]
+    fn positions_go_where_the_index_arrays_stand() {
+        let cx = cx();
+        let t = array(&cx, DType::F64, &[2, 3, 4], |k| k as f64);
+        let idx = array(&cx, DType::I32, &[2], |k| [1.0, 0.0][k]);
+        // t[idx, :, 2]: the block first, then the slice's axis.
+        let kinds = vec![
+            Idx::Array,
+            Idx::Slice {
+                lo: false,
+                hi: false,
+                step: false,
+            },
+            Idx::Int,
+        ];
+        let args = vec![ty(DType::F64, 3), ty(DType::I32, 1), Type::Int];
+        let mut regs = [t as u64, idx as u64, 2];
+        run(&cx, RtOp::Take(kinds), args, ty(DType::F64, 2), &mut regs).unwrap();
+        let r = regs[0] as *mut Array;
+        assert_eq!(
+            values(r),
+            (vec![2, 3], vec![14.0, 18.0, 22.0, 2.0, 6.0, 10.0])
+        );
+        // t[:, idx, 1]: the array and the int together, so the block
+        // stands where they do, after the slice's axis.
+        let kinds = vec![
+            Idx::Slice {
+                lo: false,
+                hi: false,
+                step: false,
+            },
+            Idx::Array,
+            Idx::Int,
+        ];
+        let args = vec![ty(DType::F64, 3), ty(DType::I32, 1), Type::Int];
+        let mut regs = [t as u64, idx as u64, 1];
+        run(&cx, RtOp::Take(kinds), args, ty(DType::F64, 2), &mut regs).unwrap();
+        let r2 = regs[0] as *mut Array;
+        assert_eq!(values(r2), (vec![2, 2], vec![5.0, 1.0, 17.0, 13.0]));
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            for a in [t, idx, r, r2] {
+                array::release(a);
+            }
+        }
+        let s = cx.table.allocators()[0].stats();
+        assert_eq!(s.allocs, s.frees);
+    }
+
+    #[test]
+    fn a_value_is_checked_before_the_positions() {
+        let cx = cx();
+        let a = array(&cx, DType::I64, &[5], |k| k as f64);
+        let idx = array(&cx, DType::I64, &[3], |k| [0.0, 9.0, 1.0][k]);
+        let v = array(&cx, DType::I64, &[2], |_| 7.0);
+        let args = vec![ty(DType::I64, 1), ty(DType::I64, 1), ty(DType::I64, 1)];
+        let op = RtOp::Put(vec![Idx::Array], Arg::Array(DType::I64));
+        let mut regs = [a as u64, idx as u64, v as u64];
+        let e = run(&cx, op.clone(), args.clone(), Type::None, &mut regs).unwrap_err();
+        assert_eq!(e.1, "shape mismatch: value array of shape (2,) could not be broadcast to indexing result of shape (3,)");
+        let mut regs = [a as u64, idx as u64, 5];
+        let args = vec![ty(DType::I64, 1), ty(DType::I64, 1), Type::Int];
+        let op = RtOp::Put(vec![Idx::Array], Arg::PyInt);
+        let e = run(&cx, op, args, Type::None, &mut regs).unwrap_err();
+        assert_eq!(
+            e,
+            (
+                "IndexError",
+                "index 9 is out of bounds for axis 0 with size 5".to_string()
+            )
+        );
+        // Nothing was written before the error.
+        assert_eq!(values(a).1, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            for x in [a, idx, v] {
+                array::release(x);
+            }
+        }
+    }
+
+    #[test]
+    fn operands_that_do_not_fit_are_refused_not_read() {
+        let cx = cx();
+        let a = array(&cx, DType::F64, &[4], |k| k as f64);
+        // A mask kind with no operand for it, and more items than axes.
+        let mut regs = [a as u64];
+        let e = run(
+            &cx,
+            RtOp::Take(vec![Idx::Mask]),
+            vec![ty(DType::F64, 1)],
+            ty(DType::F64, 1),
+            &mut regs,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "SystemError");
+        let m = array(&cx, DType::Bool, &[4], |k| (k % 2) as f64);
+        let mut regs = [a as u64, m as u64, m as u64];
+        let e = run(
+            &cx,
+            RtOp::Take(vec![Idx::Mask, Idx::Mask]),
+            vec![ty(DType::F64, 1), ty(DType::Bool, 1), ty(DType::Bool, 1)],
+            ty(DType::F64, 1),
+            &mut regs,
+        )
+        .unwrap_err();
+        assert_eq!(e.0, "SystemError");
+        // SAFETY: one reference each, not used again.
+        unsafe {
+            array::release(a);
+            array::release(m);
+        }
+    }
+
+    #[test]
+    fn assignment_strips_leading_unit_axes() {
+        assert_eq!(strip_ones(&[1, 1, 3], &[], 1).0, &[3]);
+        assert_eq!(
+            strip_ones(&[1, 2], &[8, 8], 2),
+            (&[1usize, 2][..], &[8isize, 8][..])
+        );
+        assert_eq!(strip_ones(&[1, 1], &[0, 0], 0).0, &[] as &[usize]);
+        assert_eq!(strip_ones(&[2, 1, 3], &[], 1).0, &[2, 1, 3]);
+    }
 }
