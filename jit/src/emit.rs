@@ -982,7 +982,13 @@ impl<A: Asm> E<'_, A> {
             .collect();
         // The releases read the frame, and so do results written there
         // when there are too few registers.
-        let framed = !refs.is_empty() || free.len() < 3;
+        // So do results computed only as the map is written (an offset, a
+        // flag).
+        let derived = results
+            .iter()
+            .flatten()
+            .any(|v| matches!(self.f.insts[v.0 as usize], Inst::Offset(..) | Inst::Flag(_)));
+        let framed = !refs.is_empty() || free.len() < 3 || derived;
         let leave = if framed {
             self.write_back(exit);
             let l = self.a.new_label();

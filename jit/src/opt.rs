@@ -452,6 +452,14 @@ pub fn sink_flags(f: &mut Func) -> usize {
             for e in t.edges() {
                 e.args.iter().for_each(|a| read[a.0 as usize] = true);
             }
+            // A native return moves its results from their registers.
+            if let crate::ir::Term::Return { a, n, exit } = *t {
+                for &(r, v) in &f.exits[exit.0 as usize].map {
+                    if (a..a + n).contains(&r) {
+                        read[v.0 as usize] = true;
+                    }
+                }
+            }
         }
     }
     let mut sunk = 0;
