@@ -95,6 +95,15 @@ fn vm_abnormal(args: &[&str], file: &Path) -> Option<String> {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start vm");
+    // Read stderr while the child runs: one that writes more than a pipe
+    // holds would otherwise wait for us forever.
+    let mut pipe = child.stderr.take().expect("piped stderr");
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut err = Vec::new();
+        let _ = pipe.read_to_end(&mut err);
+        err
+    });
     let t = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().expect("wait for vm") {
@@ -107,9 +116,7 @@ fn vm_abnormal(args: &[&str], file: &Path) -> Option<String> {
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let mut err = String::new();
-    use std::io::Read;
-    let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+    let err = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
     match status.code() {
         Some(0 | 1) if !err.contains("panicked") => None,
         _ => Some(format!(

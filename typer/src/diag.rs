@@ -41,6 +41,9 @@ pub struct Source {
 /// Largest source accepted: spans are u32 byte offsets.
 pub const MAX_SOURCE_BYTES: usize = 64 << 20;
 
+/// The most characters of a source line a snippet shows.
+const SHOWN: usize = 160;
+
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         let text = text.into();
@@ -104,8 +107,28 @@ impl Source {
         let trimmed = shown.trim_start();
         let lead = shown.chars().count() - trimmed.chars().count();
         let pad = (col - 1).saturating_sub(lead);
+        // A very long line is shown as a window around the caret: a
+        // generated line of 100,000 characters is no help in a terminal.
+        let chars: Vec<char> = trimmed.chars().collect();
+        let (text, pad, width) = if chars.len() <= SHOWN {
+            (trimmed.to_string(), pad, width)
+        } else {
+            let start = pad.saturating_sub(SHOWN / 3).min(chars.len() - SHOWN);
+            let end = start + SHOWN;
+            let mut t = String::new();
+            if start > 0 {
+                t.push_str("...");
+            }
+            t.extend(&chars[start..end]);
+            if end < chars.len() {
+                t.push_str("...");
+            }
+            let dots = if start > 0 { 3 } else { 0 };
+            let width = width.min(end.saturating_sub(pad)).max(1);
+            (t, pad - start + dots, width)
+        };
         format!(
-            "{indent}{trimmed}\n{indent}{}{}",
+            "{indent}{text}\n{indent}{}{}",
             " ".repeat(pad),
             "^".repeat(width)
         )
@@ -221,6 +244,29 @@ mod tests {
         assert_eq!(src.line_col(at as u32), (2, 7));
         let sn = src.snippet(Span::new(at, at + 3), "");
         assert_eq!(sn, "y = foo(2)\n    ^^^");
+    }
+
+    #[test]
+    fn a_long_line_shows_a_window_around_the_caret() {
+        let line = format!("x = {}foo(2){}", "a + ".repeat(500), " + b".repeat(500));
+        let src = Source::new("t.py", format!("{line}\n"));
+        let at = src.text.find("foo").unwrap();
+        let sn = src.snippet(Span::new(at, at + 3), "");
+        let (text, caret) = sn.split_once('\n').unwrap();
+        assert!(text.starts_with("...") && text.ends_with("..."), "{text}");
+        assert!(text.chars().count() <= SHOWN + 6);
+        let k = caret.find('^').unwrap();
+        assert_eq!(&text[k..k + 3], "foo");
+        assert_eq!(caret.trim_start(), "^^^");
+        // At the line's very end: no trailing dots, the caret still under it.
+        let at = src.text.rfind('b').unwrap();
+        let sn = src.snippet(Span::new(at, at + 1), "");
+        let (text, caret) = sn.split_once('\n').unwrap();
+        assert!(text.starts_with("...") && text.ends_with('b'), "{text}");
+        assert_eq!(caret.find('^'), Some(text.len() - 1));
+        // A short line is shown whole.
+        let src = Source::new("t.py", "y = 1\n");
+        assert_eq!(src.snippet(Span::new(4, 5), ""), "y = 1\n    ^");
     }
 
     #[test]
