@@ -441,6 +441,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Sort { in_place: true } => format!("sort_in_place({args})"),
         RtOp::ArgSort => format!("np.argsort({args})"),
         RtOp::Concat(k) => format!("np.concatenate(({args}), axis={k})"),
+        RtOp::Stack(k) => format!("np.stack(({args}), axis={k})"),
         RtOp::Diff => format!("np.diff({args})"),
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),

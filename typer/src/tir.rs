@@ -434,6 +434,9 @@ pub enum RtOp {
     ArgSort,
     /// `np.concatenate((a, b, ...), axis)`: the operands are the arrays.
     Concat(u8),
+    /// `np.stack((a, b, ...), axis)`: the operands are arrays of one shape,
+    /// joined along a new axis `axis` of the result.
+    Stack(u8),
     /// `np.diff(a)` along the last axis.
     Diff,
     /// `np.eye(n, m, k)` in the result's dtype: the operands are n, m, k.

@@ -613,7 +613,12 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             put_arr(regs, out);
         }
         RtOp::Concat(axis) => {
-            let out = concatenate(cx, out_dtype(&d.ret), *axis as usize, &ops)?;
+            let arrays: Vec<&Array> = ops.iter().map(arr).collect();
+            let out = concatenate(cx, out_dtype(&d.ret), *axis as usize, &arrays)?;
+            put_arr(regs, out);
+        }
+        RtOp::Stack(axis) => {
+            let out = stack(cx, out_dtype(&d.ret), *axis as usize, &ops)?;
             put_arr(regs, out);
         }
         RtOp::Diff => {
@@ -1166,8 +1171,7 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
 }
 
 /// `np.concatenate` of the array operands along `axis` into a new array.
-fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array, Raised> {
-    let arrays: Vec<&Array> = ops.iter().map(arr).collect();
+fn concatenate(cx: &RtCtx, dt: DType, axis: usize, arrays: &[&Array]) -> Result<*mut Array, Raised> {
     let first = arrays[0];
     let mut shape = first.shape().to_vec();
     shape[axis] = 0;
@@ -1189,7 +1193,7 @@ fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut 
     // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*out };
     let mut at = 0usize;
-    for a in arrays {
+    for &a in arrays {
         let mut part = shape.clone();
         part[axis] = a.shape[axis];
         let sel = Sel {
@@ -1205,6 +1209,33 @@ fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut 
         at += a.shape[axis];
     }
     Ok(out)
+}
+
+/// `np.stack` of the array operands, of one shape, along a new axis
+/// `axis`: their concatenation along it as views with an axis of length 1
+/// there, as NumPy computes it.
+fn stack(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array, Raised> {
+    let first = arr(&ops[0]);
+    let mut views = Vec::with_capacity(ops.len());
+    for o in ops {
+        let a = arr(o);
+        if a.shape() != first.shape() {
+            return Err((
+                "ValueError",
+                "all input arrays must have the same shape".into(),
+            ));
+        }
+        let mut v = borrowed(a, a.data, a.shape());
+        v.ndim += 1;
+        let nd = v.ndim as usize;
+        v.shape[axis..nd].rotate_right(1);
+        v.shape[axis] = 1;
+        v.strides[axis..nd].rotate_right(1);
+        v.strides[axis] = 0;
+        views.push(v);
+    }
+    let refs: Vec<&Array> = views.iter().collect();
+    concatenate(cx, dt, axis, &refs)
 }
 
 /// A header for a part of `a` that lives only during an operation: it

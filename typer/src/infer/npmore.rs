@@ -277,7 +277,12 @@ impl Cx<'_> {
             "concatenate" => {
                 let a = self.signature(&full, args, kwargs, &["arrays", "axis"], 1, span)?;
                 let axis = self.const_int(a[1], 0, "axis")?;
-                self.concatenate(a[0].unwrap(), axis, span)?
+                self.concatenate(a[0].unwrap(), axis, false, span)?
+            }
+            "stack" => {
+                let a = self.signature(&full, args, kwargs, &["arrays", "axis"], 1, span)?;
+                let axis = self.const_int(a[1], 0, "axis")?;
+                self.concatenate(a[0].unwrap(), axis, true, span)?
             }
             "diff" => {
                 let a = self.signature(&full, args, kwargs, &["a", "n"], 1, span)?;
@@ -643,21 +648,24 @@ impl Cx<'_> {
         Ok(rt(RtOp::Cumulate { f, axis, acc }, vec![x], ty, span))
     }
 
-    /// `np.concatenate((a, b, ...), axis)`: arrays of one dimension count.
-    fn concatenate(&mut self, seq: &Expr, axis: i64, span: Span) -> Result<TExpr> {
+    /// `np.concatenate((a, b, ...), axis)` of arrays of one dimension
+    /// count, or with `stack`, `np.stack((a, b, ...), axis)` of arrays of
+    /// one shape along a new axis.
+    fn concatenate(&mut self, seq: &Expr, axis: i64, stack: bool, span: Span) -> Result<TExpr> {
+        let what = if stack { "stack" } else { "concatenate" };
         let (ExprKind::Tuple(items) | ExprKind::List(items)) = &seq.kind else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 seq.span,
-                "np.concatenate() takes a tuple or list of arrays written out in Kiln",
+                format!("np.{what}() takes a tuple or list of arrays written out in Kiln"),
             )
-            .help("write np.concatenate((a, b))"));
+            .help(format!("write np.{what}((a, b))")));
         };
         if items.is_empty() {
             return Err(Diagnostic::new(
                 DiagKind::Type,
                 seq.span,
-                "need at least one array to concatenate",
+                format!("need at least one array to {what}"),
             ));
         }
         let mut xs = Vec::new();
@@ -670,27 +678,73 @@ impl Cx<'_> {
             let Some(at) = x.ty.as_array().cloned() else {
                 return Err(type_err(
                     x.span,
-                    format!("np.concatenate() needs arrays, not {}", x.ty),
+                    format!("np.{what}() needs arrays in Kiln, not {}", x.ty),
                 ));
             };
             if let Some(first) = tys.first() {
                 if first.ndim != at.ndim {
-                    return Err(type_err(
-                        x.span,
-                        format!("all the input arrays must have same number of dimensions, but the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)", first.ndim, at.ndim),
-                    ));
+                    let msg = if stack {
+                        "all input arrays must have the same shape".to_string()
+                    } else {
+                        format!("all the input arrays must have same number of dimensions, but the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)", first.ndim, at.ndim)
+                    };
+                    return Err(type_err(x.span, msg));
                 }
             }
             xs.push(x);
             tys.push(at);
         }
         let first = tys[0].clone();
-        let k = self.axis_of(axis, first.ndim, span)?;
+        let ndim = first.ndim + stack as u8;
+        if ndim as usize > crate::types::MAX_NDIM {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!(
+                    "np.stack() of {}-D arrays is not supported in Kiln: arrays have at most {} dimensions",
+                    first.ndim,
+                    crate::types::MAX_NDIM
+                ),
+            ));
+        }
+        let k = self.axis_of(axis, ndim, span)?;
         let d = tys
             .iter()
             .skip(1)
             .fold(first.dtype, |d, t| DType::promote(d, t.dtype));
-        let ty = Type::array(d, first.ndim, Layout::C);
-        Ok(rt(RtOp::Concat(k), xs, ty, span))
+        let ty = Type::array(d, ndim, Layout::C);
+        let op = if stack {
+            RtOp::Stack(k)
+        } else {
+            RtOp::Concat(k)
+        };
+        Ok(rt(op, xs, ty, span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn err(src: &str) -> String {
+        match crate::check(&format!("import numpy as np\na = np.arange(4)\n{src}\n")) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn stack_refuses_what_it_cannot_join() {
+        assert!(err("print(np.stack(a))").contains("tuple or list of arrays"));
+        assert!(err("print(np.stack(()))").contains("need at least one array to stack"));
+        assert!(err("print(np.stack((a, 1.0)))").contains("needs arrays in Kiln, not float"));
+        assert!(err("print(np.stack((a, a.reshape(2, 2))))").contains("same shape"));
+        assert!(err("print(np.stack((a, a), axis=2))")
+            .contains("axis 2 is out of bounds for array of dimension 2"));
+        assert!(err("print(np.stack((a, a), axis=-3))").contains("axis -3 is out of bounds"));
+        assert!(err("k = a[0]\nprint(np.stack((a, a), axis=k))").contains("constant integer"));
+        assert!(err("print(np.stack((a, a), dtype=np.float32))").contains("unexpected keyword"));
+        let e = "b = np.zeros((1, 1, 1, 1, 1, 1, 1, 1))\nprint(np.stack((b, b)))";
+        assert!(err(e).contains("at most 8 dimensions"));
+        crate::check("import numpy as np\na = np.arange(4)\nprint(np.stack((a, a), axis=-2))\n")
+            .unwrap();
     }
 }
