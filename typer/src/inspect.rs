@@ -453,6 +453,10 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Median => format!("np.median({args})"),
         RtOp::FlatSet => format!("flat_setitem({args})"),
+        RtOp::FlatView => format!("flat_view({args})"),
+        RtOp::IterView { which, order } => {
+            format!("nditer_view({args}, which={which}, order={order:?})")
+        }
         RtOp::Random(f) => format!("{}({args})", f.name()),
     }
 }

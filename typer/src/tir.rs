@@ -450,11 +450,32 @@ pub enum RtOp {
     Median,
     /// `a.flat[i]`: element `i` in C order (negative from the end).
     FlatGet,
+    /// A 0-d view of element `i` of an array in C order (an item of
+    /// `np.nditer`).
+    FlatView,
+    /// Operand `which` of `np.nditer((a, b, ...), order=...)` as its loop
+    /// reads it: broadcast to the operands' shape, with its axes in the
+    /// order the iterator visits them (outermost first) and, for `K`,
+    /// reversed where no operand steps forwards, so that element k in C
+    /// order is the iterator's item k. Raises NumPy's errors for
+    /// zero-sized or unbroadcastable operands.
+    IterView { which: u8, order: IterOrder },
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
     /// A draw from a random generator. It changes the generator's state:
     /// it is never reordered, merged with another or dropped.
     Random(RandFn),
+}
+
+/// The order `np.nditer` visits elements in: C's, Fortran's, Fortran's
+/// if every operand is Fortran-contiguous (`A`), or as they lie in memory
+/// (`K`, NumPy's default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IterOrder {
+    C,
+    F,
+    A,
+    K,
 }
 
 /// How a format field shows its value: `format(value, spec)`, or

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use typer::tir::{Conv, FmtPiece};
 use typer::{DType, Type};
 
-use crate::array::{self, Array, Raised};
+use crate::array::{self, load, Array, Raised};
 use crate::compile::width;
 use crate::rt::{array_str, print_cost, Fuel};
 use crate::runtime::{kernels, Elem, Field};
@@ -183,6 +183,16 @@ impl Cx<'_> {
         empty_spec: bool,
     ) -> Result<(Option<Field<'s>>, String), Raised> {
         let x = regs.first().copied().unwrap_or(0);
+        if let Type::Array(at) = ty {
+            if at.ndim == 0 && !(x as *const Array).is_null() {
+                // NumPy formats a 0-d array as its element.
+                // SAFETY: a non-null array register holds a live header,
+                // and a 0-d array has one element.
+                let v = unsafe { load(at.dtype, (*(x as *const Array)).data) };
+                let bits = [v.to_bits(at.dtype)];
+                return self.field(&Type::Scalar(at.dtype), &bits, empty_spec);
+            }
+        }
         let f = match ty {
             Type::Int => Field::Int(x as i64 as i128),
             Type::Bool => Field::Bool(x != 0),

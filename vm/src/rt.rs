@@ -19,6 +19,7 @@ use crate::runtime::{kernels, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
 mod fancy;
 mod hist;
+mod nditer;
 mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
@@ -670,23 +671,25 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = median(cx, a, out_dtype(&d.ret))?;
             regs[0] = v.to_bits(out_dtype(&d.ret));
         }
+        RtOp::IterView { which, order } => {
+            let v = nditer::iter_view(&ops, *which as usize, *order)?;
+            put_arr(regs, v);
+        }
+        RtOp::FlatView => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let a = arr(&ops[0]);
+            let off = flat_offset(a, scalar(&ops[1]).0.as_i64())?;
+            // SAFETY: `flat_offset` checked the index, so the element is
+            // inside the array.
+            let v = unsafe { array::view(p, a.data.offset(off), &[], &[]) };
+            put_arr(regs, v);
+        }
         RtOp::FlatGet | RtOp::FlatSet => {
             let a = arr(&ops[0]);
-            let i = scalar(&ops[1]).0.as_i64();
-            let n = a.size() as i64;
-            let j = if i < 0 { i + n } else { i };
-            if !(0..n).contains(&j) {
-                return Err((
-                    "IndexError",
-                    format!("index {i} is out of bounds for size {n}"),
-                ));
-            }
-            // The element's offset: the flat index unravelled in C order.
-            let (mut rest, mut off) = (j as usize, 0isize);
-            for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
-                off += (rest % d) as isize * st;
-                rest /= d;
-            }
+            let off = flat_offset(a, scalar(&ops[1]).0.as_i64())?;
             if d.op == RtOp::FlatGet {
                 // SAFETY: 0 <= j < size, so every axis index is in bounds.
                 let v = unsafe { load(a.dtype, a.data.offset(off)) };
@@ -1170,8 +1173,33 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
     (start, len)
 }
 
+/// The byte offset of element `i` of `a` in C order (negative from the
+/// end), or NumPy's `IndexError` for `a.flat[i]`.
+fn flat_offset(a: &Array, i: i64) -> Result<isize, Raised> {
+    let n = a.size() as i64;
+    let j = if i < 0 { i + n } else { i };
+    if !(0..n).contains(&j) {
+        return Err((
+            "IndexError",
+            format!("index {i} is out of bounds for size {n}"),
+        ));
+    }
+    // The flat index unravelled in C order.
+    let (mut rest, mut off) = (j as usize, 0isize);
+    for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
+        off += (rest % d) as isize * st;
+        rest /= d;
+    }
+    Ok(off)
+}
+
 /// `np.concatenate` of the array operands along `axis` into a new array.
-fn concatenate(cx: &RtCtx, dt: DType, axis: usize, arrays: &[&Array]) -> Result<*mut Array, Raised> {
+fn concatenate(
+    cx: &RtCtx,
+    dt: DType,
+    axis: usize,
+    arrays: &[&Array],
+) -> Result<*mut Array, Raised> {
     let first = arrays[0];
     let mut shape = first.shape().to_vec();
     shape[axis] = 0;

@@ -1170,6 +1170,16 @@ impl Cx<'_> {
                 return self.flat_setitem(fbase, idx, aug, v, span);
             }
         }
+        if let ExprKind::Name(n) = &base.kind {
+            if self.readonly.contains(n) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    target.span,
+                    format!("'{n}' is an item of np.nditer, a read-only view: NumPy raises ValueError: assignment destination is read-only"),
+                )
+                .help("write to the array itself, through an index from np.ndindex(a.shape)"));
+            }
+        }
         let a = self.expr(base)?;
         if a.ty.is_unknown() {
             return Ok(TStmtKind::Expr(unknown(span)));
