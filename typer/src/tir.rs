@@ -427,11 +427,11 @@ pub enum RtOp {
         axis: Option<u8>,
         acc: crate::types::DType,
     },
-    /// `np.sort(a)`, a sorted copy along the last axis (NaNs last); with
-    /// `in_place`, `a.sort()`. Ties keep their order (a stable sort).
-    Sort { in_place: bool },
-    /// `np.argsort(a)` along the last axis, stable.
-    ArgSort,
+    /// `np.sort(a, axis)`, a sorted copy along `axis` (NaNs last); with
+    /// `in_place`, `a.sort(axis)`. Ties keep their order (a stable sort).
+    Sort { in_place: bool, axis: u8 },
+    /// `np.argsort(a, axis)` along `axis`, stable.
+    ArgSort(u8),
     /// `np.concatenate((a, b, ...), axis)`: the operands are the arrays.
     Concat(u8),
     /// `np.stack((a, b, ...), axis)`: the operands are arrays of one shape,

@@ -588,11 +588,11 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             (kernels().cumulate)(*f, *acc, src, axis.map(usize::from), unsafe { &*out });
             put_arr(regs, out);
         }
-        RtOp::Sort { in_place } => {
+        RtOp::Sort { in_place, axis } => {
             let src = arr(&ops[0]);
             if *in_place {
                 cx.charge(src.size())?;
-                (kernels().sort)(src);
+                (kernels().sort)(&axis_last(src, *axis));
             } else {
                 let c = copy_as(cx, src, src.dtype)?;
                 if let Err(e) = cx.charge(src.size()) {
@@ -601,16 +601,17 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     return Err(e);
                 }
                 // SAFETY: `copy_as` returned a live header, owned here.
-                (kernels().sort)(unsafe { &*c });
+                (kernels().sort)(&axis_last(unsafe { &*c }, *axis));
                 put_arr(regs, c);
             }
         }
-        RtOp::ArgSort => {
+        RtOp::ArgSort(axis) => {
             let src = arr(&ops[0]);
             cx.charge(src.size())?;
             let out = new_array(&cx.table, src.class, DType::I64, src.shape(), false)?;
             // SAFETY: `new_array` returned a live header, owned here.
-            (kernels().argsort)(src, unsafe { &*out });
+            let o = unsafe { &*out };
+            (kernels().argsort)(&axis_last(src, *axis), &axis_last(o, *axis));
             put_arr(regs, out);
         }
         RtOp::Concat(axis) => {
@@ -1264,6 +1265,17 @@ fn stack(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array,
     }
     let refs: Vec<&Array> = views.iter().collect();
     concatenate(cx, dt, axis, &refs)
+}
+
+/// `a` with axis `axis` and its last axis swapped, as a header that lives
+/// only during an operation (the kernels that sort work along the last
+/// axis).
+fn axis_last(a: &Array, axis: u8) -> Array {
+    let mut v = borrowed(a, a.data, a.shape());
+    let (k, last) = (axis as usize, (a.ndim as usize).saturating_sub(1));
+    v.shape.swap(k, last);
+    v.strides.swap(k, last);
+    v
 }
 
 /// A header for a part of `a` that lives only during an operation: it
