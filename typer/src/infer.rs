@@ -2543,8 +2543,6 @@ mod tests {
     #[test]
     fn random_and_formatting_say_what_is_unsupported() {
         let np = "import numpy as np\n";
-        assert!(err(&format!("{np}np.random.choice(3, p=np.ones(3) / 3)\n")).contains("(p=)"));
-        assert!(err(&format!("{np}np.random.randint(3, dtype=np.int8)\n")).contains("dtype int8"));
         assert!(err(&format!("{np}np.random.gamma(2.0)\n"))
             .contains("np.random.gamma is not supported"));
         assert!(err(&format!("{np}np.random.choice(np.ones((2, 2)))\n")).contains("1-dimensional"));

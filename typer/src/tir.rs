@@ -186,11 +186,14 @@ pub enum RandFn {
     NpUniform,
     /// `np.random.normal(loc, scale)`, float operands.
     NpNormal,
-    /// `np.random.randint(low, high)`, integer operands, int64 results.
-    NpRandint,
+    /// `np.random.randint(low, high, dtype=)`, integer operands, results
+    /// of the dtype (drawn as NumPy draws each dtype).
+    NpRandint(crate::types::DType),
     /// `np.random.choice(a)`: `a` an int (results are ints) or a 1-D array
-    /// (results are its elements); `replace=False` draws a permutation.
-    NpChoice { replace: bool },
+    /// (results are its elements); `replace=False` draws a permutation;
+    /// with `p`, the last operand (before the shape) is an array of
+    /// probabilities.
+    NpChoice { replace: bool, p: bool },
     /// `np.random.shuffle(a)`, in place along the first axis.
     NpShuffle,
     /// `np.random.permutation(x)`: of `np.arange(x)` for an int, else a
@@ -218,7 +221,7 @@ impl RandFn {
             RandFn::NpGauss => "np.random.standard_normal",
             RandFn::NpUniform => "np.random.uniform",
             RandFn::NpNormal => "np.random.normal",
-            RandFn::NpRandint => "np.random.randint",
+            RandFn::NpRandint(_) => "np.random.randint",
             RandFn::NpChoice { .. } => "np.random.choice",
             RandFn::NpShuffle => "np.random.shuffle",
             RandFn::NpPermutation => "np.random.permutation",

@@ -15,7 +15,7 @@ use crate::array::{
 };
 use crate::classmethods::ClassTable;
 use crate::compile::width;
-use crate::runtime::{kernels, Drawn, Elem, Fused, FusedNode, Generators, Input};
+use crate::runtime::{kernels, DrawArgs, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
 mod fancy;
 mod hist;
@@ -714,11 +714,15 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
 /// A draw from a random generator. The operands are scalars, then the
 /// result's shape when the result is an array (but for a permutation,
 /// whose shape is its operand's); `choice`, `shuffle` and `permutation`
-/// may take an array first.
+/// may take an array first, and `choice` its probabilities last.
 fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> Result<(), Raised> {
     let shaped = d.ret.as_array().is_some() && f != RandFn::NpPermutation;
     let (ops, shape) = match ops.split_last() {
         Some((last, rest)) if shaped => (rest, Some(ints(last))),
+        _ => (ops, None),
+    };
+    let (ops, weights) = match (f, ops.split_last()) {
+        (RandFn::NpChoice { p: true, .. }, Some((last, rest))) => (rest, Some(arr(last))),
         _ => (ops, None),
     };
     let input = match ops.first() {
@@ -733,12 +737,20 @@ fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> 
     match (f, input) {
         // The element swaps a shuffle makes, whatever it draws.
         (RandFn::NpShuffle, Some(a)) => cx.charge(a.size())?,
-        (RandFn::NpChoice { replace: false }, Some(a)) => {
-            cx.charge(a.shape().first().map_or(0, |&n| n))?
-        }
-        (RandFn::NpChoice { replace: false }, None) => {
-            cx.charge(vals.first().map_or(0, |v| v.as_i64().max(0) as usize))?
-        }
+        (
+            RandFn::NpChoice {
+                replace: false,
+                p: false,
+            },
+            Some(a),
+        ) => cx.charge(a.shape().first().map_or(0, |&n| n))?,
+        (
+            RandFn::NpChoice {
+                replace: false,
+                p: false,
+            },
+            None,
+        ) => cx.charge(vals.first().map_or(0, |v| v.as_i64().max(0) as usize))?,
         _ => {}
     }
     let new = |dt: DType, shape: &[i64]| -> Result<*mut Array, Raised> {
@@ -746,9 +758,18 @@ fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> 
         cx.charge(elems(&shape))?;
         new_array(&cx.table, 0, dt, &shape, false)
     };
+    let charge = |n: usize| cx.charge(n);
+    let args = DrawArgs {
+        vals: &vals,
+        input,
+        weights,
+        shape: shape.as_deref(),
+        new: &new,
+        charge: &charge,
+    };
     let mut g = cx.random.borrow_mut();
     let g: &mut Generators = &mut g;
-    match (kernels().random)(f, g, &vals, input, shape.as_deref(), &new)? {
+    match (kernels().random)(f, g, &args)? {
         Drawn::Val(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
         Drawn::Arr(a) => put_arr(regs, a),
         Drawn::None => {}

@@ -705,7 +705,12 @@ impl Cx<'_> {
     }
 
     /// `np.array([...])` with scalar elements, nested lists for 2-D and up.
-    fn array_literal(&mut self, e: &Expr, dt: Option<DType>, span: Span) -> Result<TExpr> {
+    pub(super) fn array_literal(
+        &mut self,
+        e: &Expr,
+        dt: Option<DType>,
+        span: Span,
+    ) -> Result<TExpr> {
         fn walk(
             cx: &mut Cx,
             e: &Expr,

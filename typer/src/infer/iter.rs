@@ -179,7 +179,7 @@ impl Cx<'_> {
     }
 
     /// Is `n` the builtin of that name here (not a local, function or import)?
-    fn is_builtin_name(&self, n: &str) -> bool {
+    pub(super) fn is_builtin_name(&self, n: &str) -> bool {
         !self.assigned.contains(n)
             && !self.prog.func_index.contains_key(n)
             && !self.prog.imports.contains_key(n)
