@@ -15,7 +15,7 @@ use typer::{DType, Type};
 
 use crate::array::{self, load, Array, Raised};
 use crate::compile::width;
-use crate::rt::{array_str, print_cost, Fuel};
+use crate::rt::{array_repr, array_str, print_cost, Fuel};
 use crate::runtime::{kernels, Elem, Field};
 
 /// One `Fmt` site: its pieces and the types of its operands.
@@ -137,12 +137,6 @@ impl Cx<'_> {
                     self.pieces(spec, &mut sp)?;
                     let a = *arg as usize;
                     let (ty, at) = (&self.d.args[a], self.offs[a]);
-                    if ty.as_array().is_some() && matches!(conv, Conv::Repr | Conv::Ascii) {
-                        return Err((
-                            "NotImplementedError",
-                            "Kiln does not show the repr of an array".into(),
-                        ));
-                    }
                     let regs = &self.regs[at..at + width(ty) as usize];
                     let shown;
                     let field = match conv {
@@ -280,7 +274,11 @@ impl Cx<'_> {
                 // SAFETY: a non-null array register holds a live header.
                 let a = unsafe { &*p };
                 self.fuel.spend(print_cost(a))?;
-                array_str(a)
+                if repr {
+                    array_repr(a)
+                } else {
+                    array_str(a)
+                }
             }
             Type::Tuple(items) => {
                 let mut s = String::from("(");

@@ -1717,6 +1717,15 @@ pub fn print_cost(a: &Array) -> u64 {
 
 /// `str(a)` of an array, as NumPy prints it.
 pub fn array_str(a: &Array) -> String {
+    show_array(a, kernels().array_str)
+}
+
+/// `repr(a)` of an array, as NumPy shows it (`array([1, 2])`).
+pub fn array_repr(a: &Array) -> String {
+    show_array(a, kernels().array_repr)
+}
+
+fn show_array(a: &Array, f: crate::runtime::ArrayStrFn) -> String {
     let shape = a.shape().to_vec();
     let get = |idx: &[usize]| {
         let off: isize = idx
@@ -1728,7 +1737,7 @@ pub fn array_str(a: &Array) -> String {
         let v = unsafe { load(a.dtype, a.data.offset(off)) };
         elem(v, a.dtype)
     };
-    (kernels().array_str)(a.dtype, &shape, &get)
+    f(a.dtype, &shape, &get)
 }
 
 /// A scalar for the formatter.

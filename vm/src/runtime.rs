@@ -262,6 +262,8 @@ pub struct Kernels {
     pub scalar_str: fn(Elem) -> String,
     /// `str(a)` of an array of a dtype and shape, from its elements by index.
     pub array_str: ArrayStrFn,
+    /// `repr(a)` of an array of a dtype and shape, from its elements by index.
+    pub array_repr: ArrayStrFn,
     /// How many elements `str(a)` shows for a shape.
     pub shown_elements: fn(&[usize]) -> usize,
 
@@ -456,6 +458,7 @@ pub(crate) fn install_without_kernels() {
         ascii: |_| absent(),
         scalar_str: |_| absent(),
         array_str: |_, _, _| absent(),
+        array_repr: |_, _, _| absent(),
         shown_elements: |_| absent(),
         ufunc_scalar: |_, _, _| absent(),
         ufunc: |_, _, _, _, _| absent(),

@@ -752,19 +752,35 @@ impl Cx<'_> {
                 }
             }
         }
-        if !matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
-            let t = self.expr(e)?;
-            if t.ty.as_array().is_some() {
-                return self.copy_of(t, span);
-            }
-            return Err(type_err(
-                e.span,
-                "np.array() takes a list of numbers in Kiln",
-            ));
-        }
         let mut shape = Vec::new();
         let mut elems = Vec::new();
-        walk(self, e, 0, &mut shape, &mut elems)?;
+        if matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
+            walk(self, e, 0, &mut shape, &mut elems)?;
+        } else {
+            let t = self.expr(e)?;
+            match t.ty.as_array() {
+                Some(at) => {
+                    let Some(d) = dt.filter(|&d| d != at.dtype) else {
+                        return self.copy_of(t, span);
+                    };
+                    let ty = Type::Array(Rc::new(ArrayType {
+                        dtype: d,
+                        layout: Layout::C,
+                        ..at.clone()
+                    }));
+                    return Ok(rt(RtOp::Astype, vec![t], ty, span));
+                }
+                // A number makes a 0-d array.
+                None if t.ty.is_number() || t.ty.is_unknown() => elems.push(t),
+                None => return Err(type_err(
+                    e.span,
+                    format!(
+                        "np.array() takes a number, an array or a list of numbers in Kiln, not {}",
+                        t.ty
+                    ),
+                )),
+            }
+        }
         if elems.iter().any(|x| x.ty.is_unknown()) {
             return Ok(unknown(span));
         }
