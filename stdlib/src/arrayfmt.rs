@@ -1,4 +1,4 @@
-//! NumPy 2's `str()` of arrays and scalars.
+//! NumPy 2's `str()` and `repr()` of arrays and `str()` of scalars.
 //!
 //! This is a port of the parts of NumPy's `arrayprint.py` that `str(a)` uses
 //! under the default print options, together with the Dragon4 float printer
@@ -55,10 +55,28 @@ pub fn array_str(dtype: DType, shape: &[usize], get: &dyn Fn(&[usize]) -> Elem) 
     if shape.contains(&0) {
         return "[]".to_string();
     }
-    // An overflowing size is certainly over the threshold.
+    format_array(dtype, shape, get, " ", " ", LINE_WIDTH)
+}
+
+/// Whether an array of `shape` prints only its corners (an overflowing
+/// size is certainly over the threshold).
+fn summarised(shape: &[usize]) -> bool {
     let size = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let summarise = size.is_none_or(|n| n > THRESHOLD);
-    let shown = Shown::gather(shape, summarise, get);
+    size.is_none_or(|n| n > THRESHOLD)
+}
+
+/// NumPy's `_formatArray` of a non-empty array of at least one dimension:
+/// its elements in nested brackets, separated by `sep`, continuation lines
+/// indented by `indent`, lines wrapped at `width`.
+fn format_array(
+    dtype: DType,
+    shape: &[usize],
+    get: &dyn Fn(&[usize]) -> Elem,
+    sep: &str,
+    indent: &str,
+    width: usize,
+) -> String {
+    let shown = Shown::gather(shape, summarised(shape), get);
     // NumPy sizes columns from the shown elements only, not the hidden ones.
     let format = ElemFormat::new(dtype, &shown.elems);
     let words: Vec<String> = shown.elems.iter().map(|&e| format.apply(e)).collect();
@@ -66,8 +84,53 @@ pub fn array_str(dtype: DType, shape: &[usize], get: &dyn Fn(&[usize]) -> Elem) 
         dims: &shown.dims,
         cut: &shown.cut,
         words: &words,
+        sep,
     };
-    layout.block(0, 0, " ", LINE_WIDTH)
+    layout.block(0, 0, indent, width)
+}
+
+/// `repr(a)` for an array of `dtype` with `shape` (NumPy's
+/// `_array_repr_implementation`): `array(...)` with the elements separated
+/// by commas, then the shape when the size does not show it (empty or
+/// summarised arrays) and the dtype unless it is int64, float64 or bool.
+pub fn array_repr(dtype: DType, shape: &[usize], get: &dyn Fn(&[usize]) -> Elem) -> String {
+    const PREFIX: &str = "array(";
+    let empty = shape.contains(&0);
+    let body = if shape.is_empty() {
+        // A 0-d array formats its element as an array's element.
+        let e = get(&[]);
+        match e {
+            Elem::Bool(b) => (if b { "True" } else { "False" }).to_string(),
+            _ => ElemFormat::new(dtype, &[e]).apply(e),
+        }
+    } else if empty {
+        "[]".to_string()
+    } else {
+        // Room for the closing `)`; continuation lines align under `[`.
+        let indent = " ".repeat(PREFIX.len() + 1);
+        format_array(dtype, shape, get, ", ", &indent, LINE_WIDTH - 1)
+    };
+    let mut extras = Vec::new();
+    if empty && shape != [0] || !empty && summarised(shape) {
+        let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+        let tail = if shape.len() == 1 { "," } else { "" };
+        extras.push(format!("shape=({}{tail})", dims.join(", ")));
+    }
+    if !matches!(dtype, DType::I64 | DType::F64 | DType::Bool) || empty {
+        extras.push(format!("dtype={}", dtype.name()));
+    }
+    if extras.is_empty() {
+        return format!("{PREFIX}{body})");
+    }
+    let text = format!("{PREFIX}{body},");
+    let extra = extras.join(", ") + ")";
+    let last_line = text.len() - text.rfind('\n').map_or(0, |i| i + 1);
+    let spacer = if last_line + extra.len() + 1 > LINE_WIDTH {
+        format!("\n{}", " ".repeat(PREFIX.len()))
+    } else {
+        " ".to_string()
+    };
+    text + &spacer + &extra
 }
 
 /// How many elements `array_str` formats for an array of `shape` (all of
@@ -154,6 +217,8 @@ struct Layout<'a> {
     dims: &'a [usize],
     cut: &'a [bool],
     words: &'a [String],
+    /// Between elements: `" "` for `str`, `", "` for `repr`.
+    sep: &'a str,
 }
 
 impl Layout<'_> {
@@ -192,7 +257,7 @@ impl Layout<'_> {
             let word = item.map_or("...", |i| self.words[start + i].as_str());
             extend_line(&mut text, &mut line, word, limit, indent);
             if k + 1 < items.len() {
-                line.push(' ');
+                line.push_str(self.sep);
             }
         }
         text + &line
@@ -202,7 +267,7 @@ impl Layout<'_> {
     /// further level of nesting (so 3-D blocks are separated by a blank line).
     fn rows(&self, axis: usize, start: usize, indent: &str, width: usize) -> String {
         let stride: usize = self.dims[axis + 1..].iter().product();
-        let sep = "\n".repeat(self.dims.len() - axis - 1);
+        let sep = self.sep.trim_end().to_string() + &"\n".repeat(self.dims.len() - axis - 1);
         let inner_indent = format!("{indent} ");
         let items = self.items(axis);
         let mut text = String::new();

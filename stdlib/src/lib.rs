@@ -52,6 +52,7 @@ pub fn kernels() -> Kernels {
         ascii: format::ascii,
         scalar_str: arrayfmt::scalar_str,
         array_str: arrayfmt::array_str,
+        array_repr: arrayfmt::array_repr,
         shown_elements: arrayfmt::shown_elements,
         ufunc_scalar: elementwise::apply,
         ufunc: elementwise::ufunc,

@@ -23,8 +23,8 @@
 
 use typer::tir::RandFn;
 use typer::DType;
-use vm::array::{store, Array, Raised, Val};
-use vm::runtime::{Drawn, Generators, Mt19937, NewArrayFn};
+use vm::array::{load, store, Array, Raised, Val};
+use vm::runtime::{DrawArgs, Drawn, Generators, Mt19937, NewArrayFn};
 
 const N: usize = 624;
 const M: usize = 397;
@@ -156,6 +156,50 @@ fn bounded(mt: &mut Mt19937, rng: u64) -> u64 {
         u64::MAX => next64(mt),
         // Below 2^32 this is `interval`; above, the same on 64-bit draws.
         _ => interval(mt, rng),
+    }
+}
+
+/// The 32-bit word that NumPy's bounded draws of 8 and 16 bits, and of
+/// bools, take their bits from, low bits first, within one call.
+#[derive(Default)]
+struct Buffer {
+    word: u32,
+    left: u32,
+}
+
+impl Buffer {
+    /// The next `bits` bits (8 or 16: `buffered_uint8`/`buffered_uint16`;
+    /// 1: as `buffered_bounded_bool` takes them).
+    fn next(&mut self, mt: &mut Mt19937, bits: u32) -> u64 {
+        if self.left == 0 {
+            self.word = next32(mt);
+            self.left = 32 / bits - 1;
+        } else {
+            self.word >>= bits;
+            self.left -= 1;
+        }
+        (self.word as u64) & ((1u64 << bits) - 1)
+    }
+}
+
+/// One bounded draw on [0, rng] for an integer dtype of `bits` bits, as
+/// NumPy's `random_bounded_uint{8,16,32,64}_fill` and
+/// `random_bounded_bool_fill` draw each element (masked rejection).
+fn bounded_bits(mt: &mut Mt19937, rng: u64, bits: u32, buf: &mut Buffer) -> u64 {
+    match bits {
+        32 | 64 => bounded(mt, rng),
+        _ if rng == 0 => 0,
+        1 => buf.next(mt, 1),
+        _ if rng == (1u64 << bits) - 1 => buf.next(mt, bits),
+        _ => {
+            let mask = mask_of(rng);
+            loop {
+                let v = buf.next(mt, bits) & mask;
+                if v <= rng {
+                    return v;
+                }
+            }
+        }
     }
 }
 
@@ -316,14 +360,14 @@ fn gather_rows(src: &Array, dst: *mut Array, rows: &[usize]) {
 }
 
 /// The runtime's entry for every draw (see `vm::runtime::Kernels::random`).
-pub fn draw(
-    f: RandFn,
-    g: &mut Generators,
-    vals: &[Val],
-    input: Option<&Array>,
-    shape: Option<&[i64]>,
-    new: NewArrayFn,
-) -> Result<Drawn, Raised> {
+pub fn draw(f: RandFn, g: &mut Generators, args: &DrawArgs) -> Result<Drawn, Raised> {
+    let DrawArgs {
+        vals,
+        input,
+        shape,
+        new,
+        ..
+    } = *args;
     let val = |i: usize| vals.get(i).copied().unwrap_or(Val::I(0));
     match f {
         RandFn::NpSeed => {
@@ -355,29 +399,8 @@ pub fn draw(
             }
             floats(shape, new, || loc + scale * gauss(g))
         }
-        RandFn::NpRandint => {
-            let (low, high) = (val(0).as_i64(), val(1).as_i64());
-            if let Some(s) = shape {
-                if prod(s) == 0 {
-                    return Ok(Drawn::Arr(new(DType::I64, s)?));
-                }
-            }
-            let (rng, off) = randint_range(low as i128, high as i128)?;
-            let mt = np(g);
-            match shape {
-                None => Ok(Drawn::Val(
-                    Val::I(off.wrapping_add(bounded(mt, rng)) as i64),
-                )),
-                Some(s) => {
-                    let a = new(DType::I64, s)?;
-                    fill(a, DType::I64, || {
-                        Val::I(off.wrapping_add(bounded(mt, rng)) as i64)
-                    });
-                    Ok(Drawn::Arr(a))
-                }
-            }
-        }
-        RandFn::NpChoice { replace } => choice(g, replace, val(0), input, shape, new),
+        RandFn::NpRandint(dt) => randint(g, dt, val(0).as_i64(), val(1).as_i64(), shape, new),
+        RandFn::NpChoice { replace, .. } => choice(g, replace, val(0), args),
         RandFn::NpShuffle => {
             if let Some(a) = input {
                 if a.size() > 0 {
@@ -441,6 +464,66 @@ pub fn draw(
     }
 }
 
+/// `np.random.randint(low, high, size, dtype)`: NumPy's `_rand_<dtype>`.
+fn randint(
+    g: &mut Generators,
+    dt: DType,
+    low: i64,
+    high: i64,
+    shape: Option<&[i64]>,
+    new: NewArrayFn,
+) -> Result<Drawn, Raised> {
+    if let Some(s) = shape {
+        if prod(s) == 0 {
+            return Ok(Drawn::Arr(new(dt, s)?));
+        }
+    }
+    let (lb, ub) = dtype_bounds(dt);
+    let (low, high) = (low as i128, high as i128 - 1);
+    if low < lb {
+        return Err(value_error(format!(
+            "low is out of bounds for {}",
+            dt.name()
+        )));
+    }
+    if high > ub {
+        return Err(value_error(format!(
+            "high is out of bounds for {}",
+            dt.name()
+        )));
+    }
+    let (rng, _) = randint_range(low, high + 1)?;
+    let bits = if dt == DType::Bool {
+        1
+    } else {
+        dt.itemsize() as u32 * 8
+    };
+    let mt = np(g);
+    let mut buf = Buffer::default();
+    // `low + v` is at most `high`: it fits the dtype.
+    let mut next = || Val::I((low + bounded_bits(mt, rng, bits, &mut buf) as i128) as i64);
+    match shape {
+        None => Ok(Drawn::Val(next())),
+        Some(s) => {
+            let a = new(dt, s)?;
+            fill(a, dt, next);
+            Ok(Drawn::Arr(a))
+        }
+    }
+}
+
+/// The least and greatest values of an integer dtype (bool: 0 and 1).
+fn dtype_bounds(dt: DType) -> (i128, i128) {
+    match dt {
+        DType::Bool => (0, 1),
+        d if d.is_unsigned() => (0, (1i128 << (d.itemsize() * 8)) - 1),
+        d => {
+            let b = d.itemsize() as u32 * 8 - 1;
+            (-(1i128 << b), (1i128 << b) - 1)
+        }
+    }
+}
+
 /// `randint(low, high)`'s range and offset: values are `off + [0, rng]`.
 fn randint_range(low: i128, high: i128) -> Result<(u64, u64), Raised> {
     let high = high - 1;
@@ -498,15 +581,17 @@ fn randrange(
     Ok(start + step * randbelow(mt, n as u128) as i128)
 }
 
-/// `np.random.choice(a, size, replace)`: `a` an int (`n`) or a 1-D array.
-fn choice(
-    g: &mut Generators,
-    replace: bool,
-    n: Val,
-    input: Option<&Array>,
-    shape: Option<&[i64]>,
-    new: NewArrayFn,
-) -> Result<Drawn, Raised> {
+/// `np.random.choice(a, size, replace, p)`: `a` an int (`n`) or a 1-D
+/// array, `p` (the draw's weights) absent or a 1-D array.
+fn choice(g: &mut Generators, replace: bool, n: Val, args: &DrawArgs) -> Result<Drawn, Raised> {
+    let DrawArgs {
+        input,
+        weights,
+        shape,
+        new,
+        charge,
+        ..
+    } = *args;
     let pop: i128 = match input {
         Some(a) => a.shape()[0] as i128,
         None => n.as_i64() as i128,
@@ -519,15 +604,28 @@ fn choice(
             None => "a must be greater than 0 unless no samples are taken",
         }));
     }
+    let p = match weights {
+        Some(w) => Some(probabilities(w, pop)?),
+        None => None,
+    };
     let dt = input.map_or(DType::I64, |a| a.dtype);
     let (out, idx): (Option<*mut Array>, Vec<usize>) = if replace {
-        // `randint(0, pop, size)`, which draws nothing for no samples.
+        // `randint(0, pop, size)`, which draws nothing for no samples, or
+        // with `p` the cumulative weights searched for uniform draws.
         let out = match shape {
             Some(s) => Some(new(dt, s)?),
             None => None,
         };
         if count == 0 {
             (out, vec![])
+        } else if let Some(p) = &p {
+            charge(p.len())?;
+            let cdf = cdf(p);
+            let mt = np(g);
+            let idx = (0..count)
+                .map(|_| search_right(&cdf, next_double(mt)))
+                .collect();
+            (out, idx)
         } else {
             let (rng, _) = randint_range(0, pop)?;
             let mt = np(g);
@@ -543,21 +641,31 @@ fn choice(
         if count < 0 {
             return Err(value_error("Negative dimensions are not allowed"));
         }
+        if let Some(p) = &p {
+            if (p.iter().filter(|&&x| x > 0.0).count() as i128) < count {
+                return Err(value_error("Fewer non-zero entries in p than size"));
+            }
+        }
         let out = match shape {
             Some(s) => Some(new(dt, s)?),
             None => None,
         };
-        let mut perm: Vec<usize> = (0..pop as usize).collect();
-        shuffle_order(np(g), perm.len(), |i, j| perm.swap(i, j));
-        perm.truncate(count as usize);
-        (out, perm)
+        match p {
+            Some(p) => (out, unique_draws(np(g), p, count as usize, charge)?),
+            None => {
+                let mut perm: Vec<usize> = (0..pop as usize).collect();
+                shuffle_order(np(g), perm.len(), |i, j| perm.swap(i, j));
+                perm.truncate(count as usize);
+                (out, perm)
+            }
+        }
     };
     match (out, input) {
         (None, None) => Ok(Drawn::Val(Val::I(idx[0] as i64))),
         (None, Some(a)) => {
             let p = a.data.wrapping_offset(idx[0] as isize * a.strides()[0]);
             // SAFETY: idx[0] < pop = shape[0]: an element of the 1-D array.
-            Ok(Drawn::Val(unsafe { vm::array::load(a.dtype, p) }))
+            Ok(Drawn::Val(unsafe { load(a.dtype, p) }))
         }
         (Some(o), None) => {
             let mut it = idx.into_iter();
@@ -569,6 +677,115 @@ fn choice(
             Ok(Drawn::Arr(o))
         }
     }
+}
+
+/// `choice`'s `p` as float64 values, checked as NumPy checks them: its
+/// size, a Kahan sum that is not NaN, no negative value, and a sum within
+/// `sqrt(eps)` of 1 (float32's eps for a float32 array, compared in
+/// float32 as NEP 50 has NumPy compare a Python float with one).
+fn probabilities(w: &Array, pop: i128) -> Result<Vec<f64>, Raised> {
+    let n = w.shape()[0];
+    let step = w.strides()[0];
+    let p: Vec<f64> = (0..n)
+        // SAFETY: i < shape[0] of a 1-D array.
+        .map(|i| unsafe { load(w.dtype, w.data.wrapping_offset(i as isize * step)) }.as_f64())
+        .collect();
+    if n as i128 != pop {
+        return Err(value_error("'a' and 'p' must have same size"));
+    }
+    let sum = kahan_sum(&p);
+    if sum.is_nan() {
+        return Err(value_error("probabilities contain NaN"));
+    }
+    if p.iter().any(|&x| x < 0.0) {
+        return Err(value_error("probabilities are not non-negative"));
+    }
+    let off = (sum - 1.0).abs();
+    let far = if w.dtype == DType::F32 {
+        off as f32 > f32::EPSILON.sqrt()
+    } else {
+        off > f64::EPSILON.sqrt()
+    };
+    if far {
+        return Err(value_error("probabilities do not sum to 1"));
+    }
+    Ok(p)
+}
+
+/// NumPy's `kahan_sum` (of `_common.pyx`).
+fn kahan_sum(v: &[f64]) -> f64 {
+    let Some((&first, rest)) = v.split_first() else {
+        return 0.0;
+    };
+    let (mut sum, mut c) = (first, 0.0);
+    for &x in rest {
+        let y = x - c;
+        let t = sum + y;
+        c = (t - sum) - y;
+        sum = t;
+    }
+    sum
+}
+
+/// `cdf = p.cumsum(); cdf /= cdf[-1]`.
+fn cdf(p: &[f64]) -> Vec<f64> {
+    let mut acc = 0.0;
+    let mut c: Vec<f64> = p
+        .iter()
+        .map(|&x| {
+            acc += x;
+            acc
+        })
+        .collect();
+    if let Some(&last) = c.last() {
+        for x in &mut c {
+            *x /= last;
+        }
+    }
+    c
+}
+
+/// `cdf.searchsorted(u, side='right')`: the first index whose value is
+/// above `u`.
+fn search_right(cdf: &[f64], u: f64) -> usize {
+    cdf.partition_point(|&c| c <= u)
+}
+
+/// `choice(..., replace=False, p=p)` as NumPy's legacy loop draws it:
+/// `count - found` uniforms a round, searched in the cumulative weights
+/// of what is not found yet, the new indices kept in the order they first
+/// appear, until `count` are found.
+fn unique_draws(
+    mt: &mut Mt19937,
+    mut p: Vec<f64>,
+    count: usize,
+    charge: &dyn Fn(usize) -> Result<(), Raised>,
+) -> Result<Vec<usize>, Raised> {
+    let mut found: Vec<usize> = Vec::with_capacity(count);
+    let mut seen = vec![false; p.len()];
+    while found.len() < count {
+        let xs: Vec<f64> = (0..count - found.len()).map(|_| next_double(mt)).collect();
+        for &i in &found {
+            p[i] = 0.0;
+        }
+        charge(p.len() + xs.len())?;
+        let cdf = cdf(&p);
+        let before = found.len();
+        for u in xs {
+            let i = search_right(&cdf, u);
+            if i < seen.len() && !seen[i] {
+                seen[i] = true;
+                found.push(i);
+            }
+        }
+        // Each round finds one more at least (what is left has weight, and
+        // what was found has none), so this never ends the loop; it keeps
+        // the loop bounded should weights ever underflow.
+        if found.len() == before {
+            return Err(value_error("Fewer non-zero entries in p than size"));
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

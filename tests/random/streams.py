@@ -78,6 +78,64 @@ def np_choice_unique(seed, n):
     return np.random.choice(n + 17, n, replace=False)
 
 
+def np_randint_int8(seed, n):
+    # 8-bit draws share 32-bit words, four to a word
+    np.random.seed(seed)
+    return np.random.randint(-100, 27, size=n, dtype=np.int8).astype(np.int64)
+
+
+def np_randint_uint8_full(seed, n):
+    np.random.seed(seed)
+    return np.random.randint(0, 256, n, dtype=np.uint8).astype(np.int64)
+
+
+def np_randint_uint16(seed, n):
+    np.random.seed(seed)
+    return np.random.randint(3, 40000, n, dtype=np.uint16).astype(np.int64)
+
+
+def np_randint_int16_scalar(seed, n):
+    # one word per scalar draw: the buffer lives for one call
+    np.random.seed(seed)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = np.random.randint(-9, i % 500 + 2, dtype=np.int16)
+    return out
+
+
+def np_randint_bool(seed, n):
+    np.random.seed(seed)
+    return np.random.randint(0, 2, n, dtype=np.bool_).astype(np.int64)
+
+
+def np_randint_int32(seed, n):
+    np.random.seed(seed)
+    return np.random.randint(-5, 2**31 - 1, n, dtype=np.int32).astype(np.int64)
+
+
+def np_randint_uint32_full(seed, n):
+    np.random.seed(seed)
+    return np.random.randint(0, 2**32, n, dtype=np.uint32).astype(np.int64)
+
+
+def np_choice_p(seed, n):
+    np.random.seed(seed)
+    w = np.arange(50) + 1.0
+    return np.random.choice(50, n, p=w / w.sum())
+
+
+def np_choice_p_float32(seed, n):
+    np.random.seed(seed)
+    w = np.arange(1, 21, dtype=np.float32)
+    return np.random.choice(np.arange(20) * 0.25, n, p=w / w.sum())
+
+
+def np_choice_p_unique(seed, n):
+    np.random.seed(seed)
+    w = np.linspace(1.0, 2.0, n + 17)
+    return np.random.choice(n + 17, n, replace=False, p=w / w.sum())
+
+
 def np_permutation(seed, n):
     np.random.seed(seed)
     return np.random.permutation(n)

@@ -451,6 +451,7 @@ impl Program {
                 locals: locals.clone(),
                 ret: None,
                 loops: 0,
+                readonly: Vec::new(),
             };
             let r = cx.block(&body);
             let (mut ret, new_locals) = (cx.ret.take(), cx.locals);
@@ -758,6 +759,9 @@ struct Cx<'a> {
     local_index: HashMap<String, LocalId>,
     ret: Option<(Type, Span)>,
     loops: usize,
+    /// Names bound to the items of an `np.nditer` loop around the
+    /// statement being typed: NumPy's items are read-only views.
+    readonly: Vec<String>,
 }
 
 /// The first position of each name (as a linear scan would find it).
@@ -775,6 +779,19 @@ fn texpr(kind: TExprKind, ty: Type, span: Span) -> TExpr {
 
 fn unknown(span: Span) -> TExpr {
     texpr(TExprKind::Const(Const::None), Type::Unknown, span)
+}
+
+/// The element of a 0-d array (`a[()]`), which converts and tests as the
+/// array does; any other value as it is.
+fn zero_d_item(x: TExpr) -> TExpr {
+    match x.ty.as_array() {
+        Some(at) if at.ndim == 0 => {
+            let ty = Type::Scalar(at.dtype);
+            let sp = x.span;
+            arrays::rt(RtOp::GetItem(Vec::new()), vec![x], ty, sp)
+        }
+        _ => x,
+    }
 }
 
 fn type_err(span: Span, msg: impl Into<String>) -> Diagnostic {
@@ -1016,6 +1033,14 @@ impl Cx<'_> {
                     cur = self.expr(target)?;
                 }
                 if cur.ty.as_array().is_some() {
+                    if self.readonly.contains(n) {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            target.span,
+                            format!("'{n}' is an item of np.nditer, a read-only view: NumPy raises ValueError: output array is read-only"),
+                        )
+                        .help(format!("compute a new value instead: {n} = {n} {} ...", op.symbol())));
+                    }
                     return Ok(Some(TStmt {
                         kind: self.inplace(op, cur, rhs, span)?,
                         span,
@@ -1356,6 +1381,10 @@ impl Cx<'_> {
                 Type::Bool,
                 t.span,
             )),
+            Type::Array(at) if at.ndim == 0 => {
+                let t = zero_d_item(t);
+                self.truth(t)
+            }
             Type::Array(_) => Err(type_err(t.span, "the truth value of an array is ambiguous")
                 .help("use a.any() or a.all(), or compare an element")),
             ty => Err(type_err(
@@ -2186,6 +2215,9 @@ impl Cx<'_> {
                     };
                     return Ok(texpr(TExprKind::Const(Const::Float(v)), Type::Float, span));
                 }
+                // A 0-d array converts as its element does (an item of
+                // np.nditer, a 0-d reduction).
+                let x = zero_d_item(x);
                 self.need_number(n, &x)?;
                 if n == "bool" {
                     let mut t = self.truth(x)?;
@@ -2511,8 +2543,6 @@ mod tests {
     #[test]
     fn random_and_formatting_say_what_is_unsupported() {
         let np = "import numpy as np\n";
-        assert!(err(&format!("{np}np.random.choice(3, p=np.ones(3) / 3)\n")).contains("(p=)"));
-        assert!(err(&format!("{np}np.random.randint(3, dtype=np.int8)\n")).contains("dtype int8"));
         assert!(err(&format!("{np}np.random.gamma(2.0)\n"))
             .contains("np.random.gamma is not supported"));
         assert!(err(&format!("{np}np.random.choice(np.ones((2, 2)))\n")).contains("1-dimensional"));
@@ -2521,10 +2551,6 @@ mod tests {
         assert!(
             err("import random\nrandom.shuffle(1)\n").contains("random.shuffle is not supported")
         );
-        assert!(
-            err(&format!("{np}a = np.ones(2)\nprint(f\"{{a!r}}\")\n")).contains("repr of an array")
-        );
-        assert!(err(&format!("{np}print(f\"{{(np.ones(2), 1)}}\")\n")).contains("cannot be shown"));
         assert!(err("print(\"{} {}\".format(1))\n").contains("IndexError: Replacement index 1"));
         assert!(err("print(\"{x}\".format(y=1))\n").contains("KeyError: 'x'"));
         assert!(err("print(\"}\".format())\n").contains("Single '}'"));

@@ -437,10 +437,17 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
                 None => format!("np.{name}({args}) [acc {acc}]"),
             }
         }
-        RtOp::Sort { in_place: false } => format!("np.sort({args})"),
-        RtOp::Sort { in_place: true } => format!("sort_in_place({args})"),
-        RtOp::ArgSort => format!("np.argsort({args})"),
+        RtOp::Sort {
+            in_place: false,
+            axis,
+        } => format!("np.sort({args}, axis={axis})"),
+        RtOp::Sort {
+            in_place: true,
+            axis,
+        } => format!("sort_in_place({args}, axis={axis})"),
+        RtOp::ArgSort(axis) => format!("np.argsort({args}, axis={axis})"),
         RtOp::Concat(k) => format!("np.concatenate(({args}), axis={k})"),
+        RtOp::Stack(k) => format!("np.stack(({args}), axis={k})"),
         RtOp::Diff => format!("np.diff({args})"),
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),
@@ -452,6 +459,10 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Median => format!("np.median({args})"),
         RtOp::FlatSet => format!("flat_setitem({args})"),
+        RtOp::FlatView => format!("flat_view({args})"),
+        RtOp::IterView { which, order } => {
+            format!("nditer_view({args}, which={which}, order={order:?})")
+        }
         RtOp::Random(f) => format!("{}({args})", f.name()),
     }
 }

@@ -186,11 +186,14 @@ pub enum RandFn {
     NpUniform,
     /// `np.random.normal(loc, scale)`, float operands.
     NpNormal,
-    /// `np.random.randint(low, high)`, integer operands, int64 results.
-    NpRandint,
+    /// `np.random.randint(low, high, dtype=)`, integer operands, results
+    /// of the dtype (drawn as NumPy draws each dtype).
+    NpRandint(crate::types::DType),
     /// `np.random.choice(a)`: `a` an int (results are ints) or a 1-D array
-    /// (results are its elements); `replace=False` draws a permutation.
-    NpChoice { replace: bool },
+    /// (results are its elements); `replace=False` draws a permutation;
+    /// with `p`, the last operand (before the shape) is an array of
+    /// probabilities.
+    NpChoice { replace: bool, p: bool },
     /// `np.random.shuffle(a)`, in place along the first axis.
     NpShuffle,
     /// `np.random.permutation(x)`: of `np.arange(x)` for an int, else a
@@ -218,7 +221,7 @@ impl RandFn {
             RandFn::NpGauss => "np.random.standard_normal",
             RandFn::NpUniform => "np.random.uniform",
             RandFn::NpNormal => "np.random.normal",
-            RandFn::NpRandint => "np.random.randint",
+            RandFn::NpRandint(_) => "np.random.randint",
             RandFn::NpChoice { .. } => "np.random.choice",
             RandFn::NpShuffle => "np.random.shuffle",
             RandFn::NpPermutation => "np.random.permutation",
@@ -427,13 +430,16 @@ pub enum RtOp {
         axis: Option<u8>,
         acc: crate::types::DType,
     },
-    /// `np.sort(a)`, a sorted copy along the last axis (NaNs last); with
-    /// `in_place`, `a.sort()`. Ties keep their order (a stable sort).
-    Sort { in_place: bool },
-    /// `np.argsort(a)` along the last axis, stable.
-    ArgSort,
+    /// `np.sort(a, axis)`, a sorted copy along `axis` (NaNs last); with
+    /// `in_place`, `a.sort(axis)`. Ties keep their order (a stable sort).
+    Sort { in_place: bool, axis: u8 },
+    /// `np.argsort(a, axis)` along `axis`, stable.
+    ArgSort(u8),
     /// `np.concatenate((a, b, ...), axis)`: the operands are the arrays.
     Concat(u8),
+    /// `np.stack((a, b, ...), axis)`: the operands are arrays of one shape,
+    /// joined along a new axis `axis` of the result.
+    Stack(u8),
     /// `np.diff(a)` along the last axis.
     Diff,
     /// `np.eye(n, m, k)` in the result's dtype: the operands are n, m, k.
@@ -447,11 +453,32 @@ pub enum RtOp {
     Median,
     /// `a.flat[i]`: element `i` in C order (negative from the end).
     FlatGet,
+    /// A 0-d view of element `i` of an array in C order (an item of
+    /// `np.nditer`).
+    FlatView,
+    /// Operand `which` of `np.nditer((a, b, ...), order=...)` as its loop
+    /// reads it: broadcast to the operands' shape, with its axes in the
+    /// order the iterator visits them (outermost first) and, for `K`,
+    /// reversed where no operand steps forwards, so that element k in C
+    /// order is the iterator's item k. Raises NumPy's errors for
+    /// zero-sized or unbroadcastable operands.
+    IterView { which: u8, order: IterOrder },
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
     /// A draw from a random generator. It changes the generator's state:
     /// it is never reordered, merged with another or dropped.
     Random(RandFn),
+}
+
+/// The order `np.nditer` visits elements in: C's, Fortran's, Fortran's
+/// if every operand is Fortran-contiguous (`A`), or as they lie in memory
+/// (`K`, NumPy's default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IterOrder {
+    C,
+    F,
+    A,
+    K,
 }
 
 /// How a format field shows its value: `format(value, spec)`, or

@@ -390,6 +390,8 @@ pub mod pfmt {
     pub const TEXT: u16 = 9;
     /// A string made at run time, printed as Python's repr (inside tuples).
     pub const TEXT_REPR: u16 = 10;
+    /// An array as NumPy's repr (inside tuples): `array([1, 2])`.
+    pub const ARRAY_REPR: u16 = 11;
 }
 
 impl Op {

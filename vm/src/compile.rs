@@ -860,6 +860,7 @@ impl Gen<'_> {
             Type::Scalar(typer::DType::F64) => pfmt::FLOAT,
             Type::Scalar(typer::DType::Bool) => pfmt::BOOL,
             Type::Scalar(_) => pfmt::INT,
+            Type::Array(_) if in_tuple => pfmt::ARRAY_REPR,
             Type::Array(_) => pfmt::ARRAY,
             Type::DTypeObj(d) => {
                 pending.push_str(d.name());

@@ -13,9 +13,9 @@ use std::rc::Rc;
 use typer::tir::{Conv, FmtPiece};
 use typer::{DType, Type};
 
-use crate::array::{self, Array, Raised};
+use crate::array::{self, load, Array, Raised};
 use crate::compile::width;
-use crate::rt::{array_str, print_cost, Fuel};
+use crate::rt::{array_repr, array_str, print_cost, Fuel};
 use crate::runtime::{kernels, Elem, Field};
 
 /// One `Fmt` site: its pieces and the types of its operands.
@@ -137,12 +137,6 @@ impl Cx<'_> {
                     self.pieces(spec, &mut sp)?;
                     let a = *arg as usize;
                     let (ty, at) = (&self.d.args[a], self.offs[a]);
-                    if ty.as_array().is_some() && matches!(conv, Conv::Repr | Conv::Ascii) {
-                        return Err((
-                            "NotImplementedError",
-                            "Kiln does not show the repr of an array".into(),
-                        ));
-                    }
                     let regs = &self.regs[at..at + width(ty) as usize];
                     let shown;
                     let field = match conv {
@@ -183,6 +177,16 @@ impl Cx<'_> {
         empty_spec: bool,
     ) -> Result<(Option<Field<'s>>, String), Raised> {
         let x = regs.first().copied().unwrap_or(0);
+        if let Type::Array(at) = ty {
+            if at.ndim == 0 && !(x as *const Array).is_null() {
+                // NumPy formats a 0-d array as its element.
+                // SAFETY: a non-null array register holds a live header,
+                // and a 0-d array has one element.
+                let v = unsafe { load(at.dtype, (*(x as *const Array)).data) };
+                let bits = [v.to_bits(at.dtype)];
+                return self.field(&Type::Scalar(at.dtype), &bits, empty_spec);
+            }
+        }
         let f = match ty {
             Type::Int => Field::Int(x as i64 as i128),
             Type::Bool => Field::Bool(x != 0),
@@ -270,7 +274,11 @@ impl Cx<'_> {
                 // SAFETY: a non-null array register holds a live header.
                 let a = unsafe { &*p };
                 self.fuel.spend(print_cost(a))?;
-                array_str(a)
+                if repr {
+                    array_repr(a)
+                } else {
+                    array_str(a)
+                }
             }
             Type::Tuple(items) => {
                 let mut s = String::from("(");

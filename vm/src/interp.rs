@@ -1220,7 +1220,7 @@ impl Machine {
                     pfmt::FLOAT32 => self.out.push_str(&(crate::runtime::kernels().scalar_str)(
                         crate::runtime::Elem::F32(f(x) as f32),
                     )),
-                    pfmt::ARRAY => {
+                    pfmt::ARRAY | pfmt::ARRAY_REPR => {
                         let p = x as *const Array;
                         if p.is_null() {
                             return Err((
@@ -1230,7 +1230,12 @@ impl Machine {
                         }
                         // A non-null array register holds a live header.
                         self.rt.fuel.spend(crate::rt::print_cost(&*p))?;
-                        self.out.push_str(&crate::rt::array_str(&*p));
+                        let text = if kind == pfmt::ARRAY {
+                            crate::rt::array_str(&*p)
+                        } else {
+                            crate::rt::array_repr(&*p)
+                        };
+                        self.out.push_str(&text);
                     }
                     pfmt::STR_REPR => {
                         let s = m.strings.get(x as usize).map_or("", |s| s.as_str());

@@ -15,10 +15,11 @@ use crate::array::{
 };
 use crate::classmethods::ClassTable;
 use crate::compile::width;
-use crate::runtime::{kernels, Drawn, Elem, Fused, FusedNode, Generators, Input};
+use crate::runtime::{kernels, DrawArgs, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
 mod fancy;
 mod hist;
+mod nditer;
 mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
@@ -587,11 +588,11 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             (kernels().cumulate)(*f, *acc, src, axis.map(usize::from), unsafe { &*out });
             put_arr(regs, out);
         }
-        RtOp::Sort { in_place } => {
+        RtOp::Sort { in_place, axis } => {
             let src = arr(&ops[0]);
             if *in_place {
                 cx.charge(src.size())?;
-                (kernels().sort)(src);
+                (kernels().sort)(&axis_last(src, *axis));
             } else {
                 let c = copy_as(cx, src, src.dtype)?;
                 if let Err(e) = cx.charge(src.size()) {
@@ -600,20 +601,26 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                     return Err(e);
                 }
                 // SAFETY: `copy_as` returned a live header, owned here.
-                (kernels().sort)(unsafe { &*c });
+                (kernels().sort)(&axis_last(unsafe { &*c }, *axis));
                 put_arr(regs, c);
             }
         }
-        RtOp::ArgSort => {
+        RtOp::ArgSort(axis) => {
             let src = arr(&ops[0]);
             cx.charge(src.size())?;
             let out = new_array(&cx.table, src.class, DType::I64, src.shape(), false)?;
             // SAFETY: `new_array` returned a live header, owned here.
-            (kernels().argsort)(src, unsafe { &*out });
+            let o = unsafe { &*out };
+            (kernels().argsort)(&axis_last(src, *axis), &axis_last(o, *axis));
             put_arr(regs, out);
         }
         RtOp::Concat(axis) => {
-            let out = concatenate(cx, out_dtype(&d.ret), *axis as usize, &ops)?;
+            let arrays: Vec<&Array> = ops.iter().map(arr).collect();
+            let out = concatenate(cx, out_dtype(&d.ret), *axis as usize, &arrays)?;
+            put_arr(regs, out);
+        }
+        RtOp::Stack(axis) => {
+            let out = stack(cx, out_dtype(&d.ret), *axis as usize, &ops)?;
             put_arr(regs, out);
         }
         RtOp::Diff => {
@@ -665,23 +672,25 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = median(cx, a, out_dtype(&d.ret))?;
             regs[0] = v.to_bits(out_dtype(&d.ret));
         }
+        RtOp::IterView { which, order } => {
+            let v = nditer::iter_view(&ops, *which as usize, *order)?;
+            put_arr(regs, v);
+        }
+        RtOp::FlatView => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let a = arr(&ops[0]);
+            let off = flat_offset(a, scalar(&ops[1]).0.as_i64())?;
+            // SAFETY: `flat_offset` checked the index, so the element is
+            // inside the array.
+            let v = unsafe { array::view(p, a.data.offset(off), &[], &[]) };
+            put_arr(regs, v);
+        }
         RtOp::FlatGet | RtOp::FlatSet => {
             let a = arr(&ops[0]);
-            let i = scalar(&ops[1]).0.as_i64();
-            let n = a.size() as i64;
-            let j = if i < 0 { i + n } else { i };
-            if !(0..n).contains(&j) {
-                return Err((
-                    "IndexError",
-                    format!("index {i} is out of bounds for size {n}"),
-                ));
-            }
-            // The element's offset: the flat index unravelled in C order.
-            let (mut rest, mut off) = (j as usize, 0isize);
-            for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
-                off += (rest % d) as isize * st;
-                rest /= d;
-            }
+            let off = flat_offset(a, scalar(&ops[1]).0.as_i64())?;
             if d.op == RtOp::FlatGet {
                 // SAFETY: 0 <= j < size, so every axis index is in bounds.
                 let v = unsafe { load(a.dtype, a.data.offset(off)) };
@@ -705,11 +714,15 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
 /// A draw from a random generator. The operands are scalars, then the
 /// result's shape when the result is an array (but for a permutation,
 /// whose shape is its operand's); `choice`, `shuffle` and `permutation`
-/// may take an array first.
+/// may take an array first, and `choice` its probabilities last.
 fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> Result<(), Raised> {
     let shaped = d.ret.as_array().is_some() && f != RandFn::NpPermutation;
     let (ops, shape) = match ops.split_last() {
         Some((last, rest)) if shaped => (rest, Some(ints(last))),
+        _ => (ops, None),
+    };
+    let (ops, weights) = match (f, ops.split_last()) {
+        (RandFn::NpChoice { p: true, .. }, Some((last, rest))) => (rest, Some(arr(last))),
         _ => (ops, None),
     };
     let input = match ops.first() {
@@ -724,12 +737,20 @@ fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> 
     match (f, input) {
         // The element swaps a shuffle makes, whatever it draws.
         (RandFn::NpShuffle, Some(a)) => cx.charge(a.size())?,
-        (RandFn::NpChoice { replace: false }, Some(a)) => {
-            cx.charge(a.shape().first().map_or(0, |&n| n))?
-        }
-        (RandFn::NpChoice { replace: false }, None) => {
-            cx.charge(vals.first().map_or(0, |v| v.as_i64().max(0) as usize))?
-        }
+        (
+            RandFn::NpChoice {
+                replace: false,
+                p: false,
+            },
+            Some(a),
+        ) => cx.charge(a.shape().first().map_or(0, |&n| n))?,
+        (
+            RandFn::NpChoice {
+                replace: false,
+                p: false,
+            },
+            None,
+        ) => cx.charge(vals.first().map_or(0, |v| v.as_i64().max(0) as usize))?,
         _ => {}
     }
     let new = |dt: DType, shape: &[i64]| -> Result<*mut Array, Raised> {
@@ -737,9 +758,18 @@ fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> 
         cx.charge(elems(&shape))?;
         new_array(&cx.table, 0, dt, &shape, false)
     };
+    let charge = |n: usize| cx.charge(n);
+    let args = DrawArgs {
+        vals: &vals,
+        input,
+        weights,
+        shape: shape.as_deref(),
+        new: &new,
+        charge: &charge,
+    };
     let mut g = cx.random.borrow_mut();
     let g: &mut Generators = &mut g;
-    match (kernels().random)(f, g, &vals, input, shape.as_deref(), &new)? {
+    match (kernels().random)(f, g, &args)? {
         Drawn::Val(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
         Drawn::Arr(a) => put_arr(regs, a),
         Drawn::None => {}
@@ -1165,9 +1195,33 @@ fn slice_indices(n: i64, lo: Option<i64>, hi: Option<i64>, step: i64) -> (i64, i
     (start, len)
 }
 
+/// The byte offset of element `i` of `a` in C order (negative from the
+/// end), or NumPy's `IndexError` for `a.flat[i]`.
+fn flat_offset(a: &Array, i: i64) -> Result<isize, Raised> {
+    let n = a.size() as i64;
+    let j = if i < 0 { i + n } else { i };
+    if !(0..n).contains(&j) {
+        return Err((
+            "IndexError",
+            format!("index {i} is out of bounds for size {n}"),
+        ));
+    }
+    // The flat index unravelled in C order.
+    let (mut rest, mut off) = (j as usize, 0isize);
+    for (&d, &st) in a.shape().iter().zip(a.strides()).rev() {
+        off += (rest % d) as isize * st;
+        rest /= d;
+    }
+    Ok(off)
+}
+
 /// `np.concatenate` of the array operands along `axis` into a new array.
-fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array, Raised> {
-    let arrays: Vec<&Array> = ops.iter().map(arr).collect();
+fn concatenate(
+    cx: &RtCtx,
+    dt: DType,
+    axis: usize,
+    arrays: &[&Array],
+) -> Result<*mut Array, Raised> {
     let first = arrays[0];
     let mut shape = first.shape().to_vec();
     shape[axis] = 0;
@@ -1189,7 +1243,7 @@ fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut 
     // SAFETY: `new_array` returned a live header, owned here.
     let o = unsafe { &*out };
     let mut at = 0usize;
-    for a in arrays {
+    for &a in arrays {
         let mut part = shape.clone();
         part[axis] = a.shape[axis];
         let sel = Sel {
@@ -1205,6 +1259,44 @@ fn concatenate(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut 
         at += a.shape[axis];
     }
     Ok(out)
+}
+
+/// `np.stack` of the array operands, of one shape, along a new axis
+/// `axis`: their concatenation along it as views with an axis of length 1
+/// there, as NumPy computes it.
+fn stack(cx: &RtCtx, dt: DType, axis: usize, ops: &[Opnd]) -> Result<*mut Array, Raised> {
+    let first = arr(&ops[0]);
+    let mut views = Vec::with_capacity(ops.len());
+    for o in ops {
+        let a = arr(o);
+        if a.shape() != first.shape() {
+            return Err((
+                "ValueError",
+                "all input arrays must have the same shape".into(),
+            ));
+        }
+        let mut v = borrowed(a, a.data, a.shape());
+        v.ndim += 1;
+        let nd = v.ndim as usize;
+        v.shape[axis..nd].rotate_right(1);
+        v.shape[axis] = 1;
+        v.strides[axis..nd].rotate_right(1);
+        v.strides[axis] = 0;
+        views.push(v);
+    }
+    let refs: Vec<&Array> = views.iter().collect();
+    concatenate(cx, dt, axis, &refs)
+}
+
+/// `a` with axis `axis` and its last axis swapped, as a header that lives
+/// only during an operation (the kernels that sort work along the last
+/// axis).
+fn axis_last(a: &Array, axis: u8) -> Array {
+    let mut v = borrowed(a, a.data, a.shape());
+    let (k, last) = (axis as usize, (a.ndim as usize).saturating_sub(1));
+    v.shape.swap(k, last);
+    v.strides.swap(k, last);
+    v
 }
 
 /// A header for a part of `a` that lives only during an operation: it
@@ -1625,6 +1717,15 @@ pub fn print_cost(a: &Array) -> u64 {
 
 /// `str(a)` of an array, as NumPy prints it.
 pub fn array_str(a: &Array) -> String {
+    show_array(a, kernels().array_str)
+}
+
+/// `repr(a)` of an array, as NumPy shows it (`array([1, 2])`).
+pub fn array_repr(a: &Array) -> String {
+    show_array(a, kernels().array_repr)
+}
+
+fn show_array(a: &Array, f: crate::runtime::ArrayStrFn) -> String {
     let shape = a.shape().to_vec();
     let get = |idx: &[usize]| {
         let off: isize = idx
@@ -1636,7 +1737,7 @@ pub fn array_str(a: &Array) -> String {
         let v = unsafe { load(a.dtype, a.data.offset(off)) };
         elem(v, a.dtype)
     };
-    (kernels().array_str)(a.dtype, &shape, &get)
+    f(a.dtype, &shape, &get)
 }
 
 /// A scalar for the formatter.

@@ -201,15 +201,23 @@ pub enum Drawn {
 /// after checking the shape and spending the fuel for its elements.
 pub type NewArrayFn<'a> = &'a dyn Fn(DType, &[i64]) -> Result<*mut Array, Raised>;
 
+/// What a draw reads besides the generators.
+pub struct DrawArgs<'a> {
+    /// The scalar operands.
+    pub vals: &'a [Val],
+    /// The array operand (shuffled, permuted or sampled).
+    pub input: Option<&'a Array>,
+    /// `choice`'s probabilities (`p=`).
+    pub weights: Option<&'a Array>,
+    /// The result's shape when it is an array.
+    pub shape: Option<&'a [i64]>,
+    pub new: NewArrayFn<'a>,
+    /// Spends fuel for work beyond the result's elements.
+    pub charge: &'a dyn Fn(usize) -> Result<(), Raised>,
+}
+
 /// A random draw (see [`Kernels::random`]).
-pub type RandomFn = fn(
-    RandFn,
-    &mut Generators,
-    &[Val],
-    Option<&Array>,
-    Option<&[i64]>,
-    NewArrayFn,
-) -> Result<Drawn, Raised>;
+pub type RandomFn = fn(RandFn, &mut Generators, &DrawArgs) -> Result<Drawn, Raised>;
 
 /// `str(a)` of an array of a dtype and shape, from its elements by index.
 pub type ArrayStrFn = fn(DType, &[usize], &dyn Fn(&[usize]) -> Elem) -> String;
@@ -254,6 +262,8 @@ pub struct Kernels {
     pub scalar_str: fn(Elem) -> String,
     /// `str(a)` of an array of a dtype and shape, from its elements by index.
     pub array_str: ArrayStrFn,
+    /// `repr(a)` of an array of a dtype and shape, from its elements by index.
+    pub array_repr: ArrayStrFn,
     /// How many elements `str(a)` shows for a shape.
     pub shown_elements: fn(&[usize]) -> usize,
 
@@ -286,9 +296,7 @@ pub struct Kernels {
     pub sort: fn(&Array),
     /// The int64 indices that sort each row of an array, into an output of its shape.
     pub argsort: fn(&Array, &Array),
-    /// A draw from a generator: the scalar operands, the array operand
-    /// (shuffled, permuted or sampled), the result's shape when it is an
-    /// array, and how to allocate one. Each draw checks its arguments as
+    /// A draw from a generator ([`DrawArgs`]). Each draw checks its arguments as
     /// NumPy or CPython does, in the same order, before it allocates.
     pub random: RandomFn,
 }
@@ -450,6 +458,7 @@ pub(crate) fn install_without_kernels() {
         ascii: |_| absent(),
         scalar_str: |_| absent(),
         array_str: |_, _, _| absent(),
+        array_repr: |_, _, _| absent(),
         shown_elements: |_| absent(),
         ufunc_scalar: |_, _, _| absent(),
         ufunc: |_, _, _, _, _| absent(),
@@ -461,7 +470,7 @@ pub(crate) fn install_without_kernels() {
         cumulate: |_, _, _, _, _| absent(),
         sort: |_| absent(),
         argsort: |_, _| absent(),
-        random: |_, _, _, _, _, _| absent(),
+        random: |_, _, _| absent(),
     });
 }
 

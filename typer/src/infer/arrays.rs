@@ -705,7 +705,12 @@ impl Cx<'_> {
     }
 
     /// `np.array([...])` with scalar elements, nested lists for 2-D and up.
-    fn array_literal(&mut self, e: &Expr, dt: Option<DType>, span: Span) -> Result<TExpr> {
+    pub(super) fn array_literal(
+        &mut self,
+        e: &Expr,
+        dt: Option<DType>,
+        span: Span,
+    ) -> Result<TExpr> {
         fn walk(
             cx: &mut Cx,
             e: &Expr,
@@ -747,19 +752,35 @@ impl Cx<'_> {
                 }
             }
         }
-        if !matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
-            let t = self.expr(e)?;
-            if t.ty.as_array().is_some() {
-                return self.copy_of(t, span);
-            }
-            return Err(type_err(
-                e.span,
-                "np.array() takes a list of numbers in Kiln",
-            ));
-        }
         let mut shape = Vec::new();
         let mut elems = Vec::new();
-        walk(self, e, 0, &mut shape, &mut elems)?;
+        if matches!(e.kind, ExprKind::List(_) | ExprKind::Tuple(_)) {
+            walk(self, e, 0, &mut shape, &mut elems)?;
+        } else {
+            let t = self.expr(e)?;
+            match t.ty.as_array() {
+                Some(at) => {
+                    let Some(d) = dt.filter(|&d| d != at.dtype) else {
+                        return self.copy_of(t, span);
+                    };
+                    let ty = Type::Array(Rc::new(ArrayType {
+                        dtype: d,
+                        layout: Layout::C,
+                        ..at.clone()
+                    }));
+                    return Ok(rt(RtOp::Astype, vec![t], ty, span));
+                }
+                // A number makes a 0-d array.
+                None if t.ty.is_number() || t.ty.is_unknown() => elems.push(t),
+                None => return Err(type_err(
+                    e.span,
+                    format!(
+                        "np.array() takes a number, an array or a list of numbers in Kiln, not {}",
+                        t.ty
+                    ),
+                )),
+            }
+        }
         if elems.iter().any(|x| x.ty.is_unknown()) {
             return Ok(unknown(span));
         }
@@ -1168,6 +1189,16 @@ impl Cx<'_> {
         if let ExprKind::Attribute(fbase, attr) = &base.kind {
             if attr == "flat" {
                 return self.flat_setitem(fbase, idx, aug, v, span);
+            }
+        }
+        if let ExprKind::Name(n) = &base.kind {
+            if self.readonly.contains(n) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    target.span,
+                    format!("'{n}' is an item of np.nditer, a read-only view: NumPy raises ValueError: assignment destination is read-only"),
+                )
+                .help("write to the array itself, through an index from np.ndindex(a.shape)"));
             }
         }
         let a = self.expr(base)?;

@@ -7,16 +7,6 @@
 
 use super::*;
 
-/// Types a field can show: scalars, strings, None, dtypes, arrays (their
-/// `str`, not their `repr`), and tuples of those but arrays.
-fn showable(t: &Type, in_tuple: bool) -> bool {
-    match t {
-        Type::Array(_) => !in_tuple,
-        Type::Tuple(items) => items.iter().all(|i| showable(i, true)),
-        _ => true,
-    }
-}
-
 fn lit(pieces: &mut Vec<FmtPiece>, t: &str) {
     match pieces.last_mut() {
         Some(FmtPiece::Lit(prev)) => prev.push_str(t),
@@ -30,24 +20,6 @@ fn conv_of(c: Option<char>) -> Conv {
         Some('r') => Conv::Repr,
         Some('a') => Conv::Ascii,
         _ => Conv::Format,
-    }
-}
-
-/// Checks that a field can show a value of type `t` with `conv`.
-fn check_field(t: &Type, conv: Conv, span: Span) -> Result<()> {
-    match t {
-        Type::Array(_) if matches!(conv, Conv::Repr | Conv::Ascii) => Err(Diagnostic::new(
-            DiagKind::Unsupported,
-            span,
-            "the repr of an array (`!r`, `{a=}`) is not supported in Kiln",
-        )
-        .help("show its str instead: f\"{a}\"")),
-        t if !t.is_unknown() && !showable(t, false) => Err(Diagnostic::new(
-            DiagKind::Unsupported,
-            span,
-            format!("a {t} cannot be shown in a formatted string in Kiln"),
-        )),
-        _ => Ok(()),
     }
 }
 
@@ -68,7 +40,7 @@ impl Cx<'_> {
         }
         let span = v.span;
         let mut ops = Vec::new();
-        let arg = self.field_operand(v, Conv::Str, span, &mut ops)?;
+        let arg = self.field_operand(v, span, &mut ops)?;
         let pieces = vec![FmtPiece::Field {
             arg,
             conv: Conv::Str,
@@ -128,7 +100,7 @@ impl Cx<'_> {
                         (None, Some(_)) if spec.is_empty() => Conv::Repr,
                         (c, _) => conv_of(*c),
                     };
-                    let arg = self.field_operand(v, conv, *span, ops)?;
+                    let arg = self.field_operand(v, *span, ops)?;
                     let spec = self.fpieces(spec, ops)?;
                     out.push(FmtPiece::Field { arg, conv, spec });
                 }
@@ -137,15 +109,8 @@ impl Cx<'_> {
         Ok(out)
     }
 
-    /// Adds a field's value to the operands, checking that it can be shown.
-    fn field_operand(
-        &mut self,
-        v: TExpr,
-        conv: Conv,
-        span: Span,
-        ops: &mut Vec<TExpr>,
-    ) -> Result<u16> {
-        check_field(&v.ty, conv, span)?;
+    /// Adds a field's value to the operands.
+    fn field_operand(&mut self, v: TExpr, span: Span, ops: &mut Vec<TExpr>) -> Result<u16> {
         if ops.len() >= u16::MAX as usize {
             return Err(Diagnostic::new(
                 DiagKind::Limit,
@@ -206,14 +171,10 @@ impl Cx<'_> {
                         d.help("CPython raises this when the call runs; Kiln reports it when it compiles")
                     }
                 })?;
-                check_pieces(&pieces, &ops, template.span)?;
                 pieces
             }
             None => {
                 // Any argument may be shown, by the template the call reads.
-                for o in &ops[base..] {
-                    check_field(&o.ty, Conv::Format, o.span)?;
-                }
                 vec![FmtPiece::Template {
                     arg: 0,
                     npos: args.len() as u16,
@@ -230,15 +191,4 @@ impl Cx<'_> {
         }
         Ok(self.format_expr(pieces, ops, span))
     }
-}
-
-/// Checks every field of a template against its operand's type.
-fn check_pieces(pieces: &[FmtPiece], ops: &[TExpr], span: Span) -> Result<()> {
-    for p in pieces {
-        if let FmtPiece::Field { arg, conv, spec } = p {
-            check_field(&ops[*arg as usize].ty, *conv, span)?;
-            check_pieces(spec, ops, span)?;
-        }
-    }
-    Ok(())
 }

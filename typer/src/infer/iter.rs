@@ -1,6 +1,6 @@
 //! `for` loops over more than a plain `range` or array: `enumerate` and
 //! `zip` (nested, with tuple targets), tuple literals and tuples, `a.flat`
-//! and `np.ndindex(shape)`. Each becomes a `range` loop over a hidden
+//! `np.ndindex(shape)` and `np.nditer(ops)`. Each becomes a `range` loop over a hidden
 //! counter `k` from 0 to the number of items, whose body first binds the
 //! target to item `k`: what the iterables are is known statically, so no
 //! iterator object exists at run time.
@@ -26,6 +26,10 @@ enum Source {
     Flat(TExpr),
     /// `np.ndindex(shape)`: item k is the k-th index tuple in C order.
     NdIndex(TExpr, usize),
+    /// `np.nditer(ops)`: item k is a 0-d view of element k (in C order)
+    /// of each view prepared before the loop, one per operand ([`RtOp::IterView`]);
+    /// a tuple of them when `ops` was a tuple of more than one.
+    NdIter(Vec<TExpr>, bool),
     /// `enumerate(inner, start)`: item k is `(start + k, inner's item k)`.
     Enumerate(TExpr, Box<Source>),
     /// `zip(...)`: item k is the tuple of each one's item k.
@@ -52,6 +56,20 @@ fn max0(e: TExpr, span: Span) -> TExpr {
     )
 }
 
+/// The names of `target` that an item of `np.nditer` (a read-only view
+/// in NumPy) is bound to.
+fn readonly_names(target: &Expr, item: &TExpr, out: &mut Vec<String>) {
+    match (&target.kind, &item.kind) {
+        (ExprKind::Name(n), TExprKind::Rt(RtOp::FlatView, _)) => out.push(n.clone()),
+        (ExprKind::Tuple(ts) | ExprKind::List(ts), TExprKind::Tuple(xs)) => {
+            for (t, x) in ts.iter().zip(xs) {
+                readonly_names(t, x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Cx<'_> {
     /// Types a `for` loop whose iterable is one of this module's forms;
     /// `None` when it is a plain `range` or array, typed by the caller.
@@ -66,9 +84,17 @@ impl Cx<'_> {
             ExprKind::Call { func, .. } => match &func.kind {
                 ExprKind::Name(n) => {
                     matches!(n.as_str(), "enumerate" | "zip") && self.is_builtin_name(n)
-                        || self.numpy_member(func).as_deref() == Some("ndindex")
+                        || matches!(
+                            self.numpy_member(func).as_deref(),
+                            Some("ndindex" | "nditer")
+                        )
                 }
-                ExprKind::Attribute(..) => self.numpy_member(func).as_deref() == Some("ndindex"),
+                ExprKind::Attribute(..) => {
+                    matches!(
+                        self.numpy_member(func).as_deref(),
+                        Some("ndindex" | "nditer")
+                    )
+                }
                 _ => false,
             },
             ExprKind::Tuple(_) => true,
@@ -124,10 +150,15 @@ impl Cx<'_> {
         if item.ty.is_unknown() {
             return Ok(TStmtKind::Expr(unknown(span)));
         }
+        let mut ro = Vec::new();
+        readonly_names(target, &item, &mut ro);
         let (t, v) = self.bind(target, item)?;
+        let outer = self.readonly.len();
+        self.readonly.extend(ro);
         self.loops += 1;
         let b = self.block(body);
         self.loops -= 1;
+        self.readonly.truncate(outer);
         let mut stmts = vec![TStmt {
             kind: TStmtKind::Assign(t, v),
             span,
@@ -148,7 +179,7 @@ impl Cx<'_> {
     }
 
     /// Is `n` the builtin of that name here (not a local, function or import)?
-    fn is_builtin_name(&self, n: &str) -> bool {
+    pub(super) fn is_builtin_name(&self, n: &str) -> bool {
         !self.assigned.contains(n)
             && !self.prog.func_index.contains_key(n)
             && !self.prog.imports.contains_key(n)
@@ -265,6 +296,9 @@ impl Cx<'_> {
                 Some("range") => return self.range_source(args, kwargs, span, pre, lens),
                 _ => {}
             }
+            if self.numpy_member(func).as_deref() == Some("nditer") {
+                return self.nditer_source(args, kwargs, span, pre, lens);
+            }
             if self.numpy_member(func).as_deref() == Some("ndindex") {
                 if let Some(k) = kwargs.first() {
                     return Err(Diagnostic::new(
@@ -350,8 +384,142 @@ impl Cx<'_> {
                 span,
                 format!("'{}' object is not iterable in Kiln", py_name(ty)),
             )
-            .help("loops iterate over range(...), arrays, tuples, a.flat, np.ndindex(...), enumerate(...) and zip(...)")),
+            .help("loops iterate over range(...), arrays, tuples, a.flat, np.ndindex(...), np.nditer(...), enumerate(...) and zip(...)")),
         }
+    }
+
+    /// `np.nditer(op, order=...)`: `op` an array or a number, or a tuple or
+    /// list of them (a tuple of one gives items, not tuples of one, as in
+    /// NumPy). Numbers become 0-d arrays.
+    fn nditer_source(
+        &mut self,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        span: Span,
+        pre: &mut Vec<TStmt>,
+        lens: &mut Vec<TExpr>,
+    ) -> Result<Source> {
+        let full = "np.nditer";
+        let names = ["op", "flags", "op_flags", "op_dtypes", "order"];
+        let a = self.signature(full, args, kwargs, &names, 1, span)?;
+        if let Some((i, e)) = a
+            .iter()
+            .enumerate()
+            .skip(1)
+            .take(3)
+            .find_map(|(i, e)| e.map(|e| (i, e)))
+        {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                format!("np.nditer()'s {} is not supported in Kiln", names[i]),
+            )
+            .help("its items are read-only 0-d arrays of each operand's dtype, visited in order= 'K' (memory order, the default), 'C', 'F' or 'A'"));
+        }
+        let order =
+            match a[4] {
+                None => IterOrder::K,
+                Some(e) => match &e.kind {
+                    ExprKind::Str(s) if s == "C" => IterOrder::C,
+                    ExprKind::Str(s) if s == "F" => IterOrder::F,
+                    ExprKind::Str(s) if s == "A" => IterOrder::A,
+                    ExprKind::Str(s) if s == "K" => IterOrder::K,
+                    _ => return Err(type_err(
+                        e.span,
+                        "order must be one of 'C', 'F', 'A', or 'K', written as a string literal",
+                    )),
+                },
+            };
+        let op = a[0].unwrap();
+        let (exprs, multi): (Vec<TExpr>, bool) = match &op.kind {
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let mut xs = Vec::new();
+                for e in items {
+                    xs.push(self.expr(e)?);
+                }
+                let multi = xs.len() != 1;
+                (xs, multi)
+            }
+            _ => {
+                let t = self.expr(op)?;
+                match &t.ty {
+                    Type::Tuple(tys) => {
+                        let xs = (0..tys.len())
+                            .map(|i| {
+                                texpr(
+                                    TExprKind::TupleGet(Box::new(t.clone()), i),
+                                    tys[i].clone(),
+                                    t.span,
+                                )
+                            })
+                            .collect();
+                        (xs, tys.len() != 1)
+                    }
+                    _ => (vec![t], false),
+                }
+            }
+        };
+        if exprs.is_empty() {
+            return Err(Diagnostic::new(
+                DiagKind::Type,
+                op.span,
+                "Must provide at least one operand",
+            ));
+        }
+        if exprs.len() > 64 {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                op.span,
+                "np.nditer() of more than 64 operands is not supported",
+            ));
+        }
+        // Operands are evaluated in order and held before the loop.
+        let mut ops = Vec::with_capacity(exprs.len());
+        let mut dts = Vec::with_capacity(exprs.len());
+        let mut ndim = 0;
+        for x in exprs {
+            let x = match &x.ty {
+                Type::Unknown => return Ok(Source::Tuple(unknown(span), Type::Unknown)),
+                Type::Array(at) => {
+                    ndim = ndim.max(at.ndim);
+                    dts.push(at.dtype);
+                    x
+                }
+                t => match t.scalar_dtype() {
+                    Some(d) => {
+                        // A number is a 0-d array, as np.asarray makes it.
+                        dts.push(d);
+                        let sp = x.span;
+                        let shape =
+                            texpr(TExprKind::Tuple(Vec::new()), Type::tuple(Vec::new()), sp);
+                        rt(
+                            RtOp::New(Fill::Value),
+                            vec![shape, x],
+                            Type::array(d, 0, Layout::C),
+                            sp,
+                        )
+                    }
+                    None => {
+                        return Err(type_err(
+                            x.span,
+                            format!("np.nditer() needs arrays or numbers in Kiln, not {}", x.ty),
+                        ))
+                    }
+                },
+            };
+            ops.push(self.before_loop(x, "nditer", pre)?);
+        }
+        let mut views = Vec::with_capacity(ops.len());
+        for (i, &d) in dts.iter().enumerate() {
+            let op = RtOp::IterView {
+                which: i as u8,
+                order,
+            };
+            let v = rt(op, ops.clone(), Type::array(d, ndim, Layout::A), span);
+            views.push(self.before_loop(v, "nditer", pre)?);
+        }
+        lens.push(rt(RtOp::Size, vec![views[0].clone()], Type::Int, span));
+        Ok(Source::NdIter(views, multi))
     }
 
     fn tuple_source(
@@ -495,6 +663,25 @@ impl Cx<'_> {
                     span,
                 )
             }
+            Source::NdIter(views, multi) => {
+                let mut xs: Vec<TExpr> = views
+                    .iter()
+                    .map(|v| {
+                        let d = v.ty.as_array().map_or(DType::F64, |at| at.dtype);
+                        rt(
+                            RtOp::FlatView,
+                            vec![v.clone(), k.clone()],
+                            Type::array(d, 0, Layout::C),
+                            span,
+                        )
+                    })
+                    .collect();
+                if !*multi {
+                    return xs.pop().unwrap();
+                }
+                let ty = Type::tuple(xs.iter().map(|x| x.ty.clone()).collect());
+                texpr(TExprKind::Tuple(xs), ty, span)
+            }
             Source::NdIndex(shape, nd) => {
                 // Index i of item k: (k // (d[i+1] * ... )) % d[i], in C order.
                 let dim = |i: usize| {
@@ -569,5 +756,42 @@ impl Cx<'_> {
                 texpr(TExprKind::Tuple(xs), ty, span)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn err(src: &str) -> String {
+        let src = format!("import numpy as np\na = np.arange(4)\n{src}\n");
+        match crate::check(&src) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn nditer_refuses_what_kiln_does_not_do() {
+        let ro = "for x in np.nditer(a):\n    x[()] = 1";
+        assert!(err(ro).contains("read-only"), "{}", err(ro));
+        let ro = "for i, (x, y) in enumerate(np.nditer((a, a))):\n    y += 1";
+        assert!(err(ro).contains("output array is read-only"));
+        let flags = "for x in np.nditer(a, flags=['multi_index']):\n    pass";
+        assert!(err(flags).contains("flags is not supported"));
+        let opf = "for x in np.nditer(a, op_flags=['readwrite']):\n    pass";
+        assert!(err(opf).contains("op_flags is not supported"));
+        let order = "for x in np.nditer(a, order='Q'):\n    pass";
+        assert!(err(order).contains("'C', 'F', 'A', or 'K'"));
+        let order = "o = 'C'\nfor x in np.nditer(a, order=o):\n    pass";
+        assert!(err(order).contains("string literal"));
+        let empty = "for x in np.nditer(()):\n    pass";
+        assert!(err(empty).contains("at least one operand"));
+        let text = "for x in np.nditer((a, 'ab')):\n    pass";
+        assert!(err(text).contains("arrays or numbers"));
+        let kw = "for x in np.nditer(a, buffersize=8):\n    pass";
+        assert!(err(kw).contains("unexpected keyword"));
+        // A write to the array itself, or to a new value bound to another
+        // name, is fine.
+        let ok = "for x in np.nditer(a):\n    a[0] = x\n    y = x + 1\nprint(a)\n";
+        crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 }

@@ -182,12 +182,13 @@ impl Cx<'_> {
                 self.cumulate(name, x, axis, span)?
             }
             "sort" | "argsort" => {
-                let a = self.signature(&full, args, kwargs, &["a", "axis", "kind"], 1, span)?;
-                self.check_sort_args(a[1], a[2])?;
+                let names = ["a", "axis", "kind", "order", "stable"];
+                let a = self.signature(&full, args, kwargs, &names, 1, span)?;
+                let axis = self.sort_axis(&a[1..], &full)?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
                     return Ok(Some(unknown(span)));
                 };
-                self.sorted(name == "argsort", x, &at, span)
+                self.sorted(name == "argsort", false, x, &at, axis, span)?
             }
             "ravel" => {
                 let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
@@ -277,7 +278,12 @@ impl Cx<'_> {
             "concatenate" => {
                 let a = self.signature(&full, args, kwargs, &["arrays", "axis"], 1, span)?;
                 let axis = self.const_int(a[1], 0, "axis")?;
-                self.concatenate(a[0].unwrap(), axis, span)?
+                self.concatenate(a[0].unwrap(), axis, false, span)?
+            }
+            "stack" => {
+                let a = self.signature(&full, args, kwargs, &["arrays", "axis"], 1, span)?;
+                let axis = self.const_int(a[1], 0, "axis")?;
+                self.concatenate(a[0].unwrap(), axis, true, span)?
             }
             "diff" => {
                 let a = self.signature(&full, args, kwargs, &["a", "n"], 1, span)?;
@@ -375,13 +381,11 @@ impl Cx<'_> {
                 self.cumulate(name, a, axis, span)?
             }
             "sort" | "argsort" => {
-                let x = self.signature(&full, args, kwargs, &["axis", "kind"], 0, span)?;
-                self.check_sort_args(x[0], x[1])?;
-                if name == "sort" {
-                    rt(RtOp::Sort { in_place: true }, vec![a], Type::None, span)
-                } else {
-                    return Ok(Some(self.sorted(true, a, &at, span)));
-                }
+                let names = ["axis", "kind", "order", "stable"];
+                let x = self.signature(&full, args, kwargs, &names, 0, span)?;
+                let axis = self.sort_axis(&x, &full)?;
+                let arg = name == "argsort";
+                self.sorted(arg, !arg, a, &at, axis, span)?
             }
             "ravel" | "flatten" => {
                 self.signature(&full, args, kwargs, &[], 0, span)?;
@@ -421,48 +425,96 @@ impl Cx<'_> {
         Ok(Some(e))
     }
 
-    fn check_sort_args(&self, axis: Option<&Expr>, kind: Option<&Expr>) -> Result<()> {
-        if let Some(e) = axis {
-            if self.const_int(Some(e), -1, "axis")? != -1 {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    e.span,
-                    "sorting along an axis other than the last (axis=-1) is not supported in Kiln",
-                ));
-            }
+    /// The axis of `sort`/`argsort` (`None`: the flattened array) after
+    /// checking `kind`, `order` and `stable` as NumPy does.
+    fn sort_axis(&self, a: &[Option<&Expr>], method: &str) -> Result<Option<i64>> {
+        let (axis, kind, order, stable) = (a[0], a[1], a[2], a[3]);
+        if let Some(e) = order.filter(|e| !matches!(e.kind, ExprKind::None)) {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                "sorting by fields (order=) needs a structured array, which Kiln does not have",
+            ));
         }
+        let kind = kind.filter(|e| !matches!(e.kind, ExprKind::None));
         if let Some(e) = kind {
+            // NumPy reads the first letter: quicksort, heapsort, mergesort, stable.
             let k = self.str_literal(e, "the sort kind")?;
-            if !matches!(
-                k.as_str(),
-                "quicksort" | "mergesort" | "heapsort" | "stable"
-            ) {
+            if !k.starts_with(['q', 'Q', 'h', 'H', 'm', 'M', 's', 'S']) {
                 return Err(type_err(
                     e.span,
                     format!("sort kind must be one of 'quick', 'heap', or 'stable' (got '{k}')"),
                 ));
             }
         }
-        Ok(())
+        if let Some(e) = stable.filter(|e| !matches!(e.kind, ExprKind::None)) {
+            if !matches!(self.prog.const_eval(e), Some(Const::Bool(_))) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    "stable must be True, False or None, written as a constant",
+                ));
+            }
+            if kind.is_some() {
+                return Err(type_err(
+                    e.span,
+                    "`kind` and keyword parameters can't be provided at the same time. Use only one of them.",
+                ));
+            }
+        }
+        match axis {
+            None => Ok(Some(-1)),
+            Some(e) if matches!(e.kind, ExprKind::None) => {
+                if method == "ndarray.sort" {
+                    return Err(type_err(
+                        e.span,
+                        "'NoneType' object cannot be interpreted as an integer",
+                    )
+                    .help("sort a flattened copy instead: np.sort(a, axis=None)"));
+                }
+                Ok(None)
+            }
+            Some(e) => Ok(Some(self.const_int(Some(e), -1, "axis")?)),
+        }
     }
 
-    /// `np.sort` / `np.argsort` of an array along its last axis.
-    fn sorted(&mut self, arg: bool, x: TExpr, at: &ArrayType, span: Span) -> TExpr {
-        if arg {
+    /// `np.sort` / `np.argsort` (`arg`) of an array along `axis`, or of the
+    /// flattened array (`None`); with `in_place`, `a.sort(axis)`.
+    fn sorted(
+        &mut self,
+        arg: bool,
+        in_place: bool,
+        x: TExpr,
+        at: &ArrayType,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        let (x, at) = match axis {
+            Some(_) => (x, at.clone()),
+            None => {
+                let flat = self.ravel(x, at, false, span);
+                let at = flat.ty.as_array().cloned().unwrap();
+                (flat, at)
+            }
+        };
+        let k = self.axis_of(axis.unwrap_or(0), at.ndim, span)?;
+        Ok(if arg {
             rt(
-                RtOp::ArgSort,
+                RtOp::ArgSort(k),
                 vec![x],
-                arr_of(at, DType::I64, at.ndim, Layout::C),
+                arr_of(&at, DType::I64, at.ndim, Layout::C),
                 span,
             )
+        } else if in_place {
+            rt(RtOp::Sort { in_place, axis: k }, vec![x], Type::None, span)
         } else {
             rt(
-                RtOp::Sort { in_place: false },
+                RtOp::Sort { in_place, axis: k },
                 vec![x],
-                arr_of(at, at.dtype, at.ndim, Layout::C),
+                arr_of(&at, at.dtype, at.ndim, Layout::C),
                 span,
             )
-        }
+        })
     }
 
     /// `a.ravel()` (a view when it can be) or `a.flatten()` (a copy).
@@ -643,21 +695,24 @@ impl Cx<'_> {
         Ok(rt(RtOp::Cumulate { f, axis, acc }, vec![x], ty, span))
     }
 
-    /// `np.concatenate((a, b, ...), axis)`: arrays of one dimension count.
-    fn concatenate(&mut self, seq: &Expr, axis: i64, span: Span) -> Result<TExpr> {
+    /// `np.concatenate((a, b, ...), axis)` of arrays of one dimension
+    /// count, or with `stack`, `np.stack((a, b, ...), axis)` of arrays of
+    /// one shape along a new axis.
+    fn concatenate(&mut self, seq: &Expr, axis: i64, stack: bool, span: Span) -> Result<TExpr> {
+        let what = if stack { "stack" } else { "concatenate" };
         let (ExprKind::Tuple(items) | ExprKind::List(items)) = &seq.kind else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 seq.span,
-                "np.concatenate() takes a tuple or list of arrays written out in Kiln",
+                format!("np.{what}() takes a tuple or list of arrays written out in Kiln"),
             )
-            .help("write np.concatenate((a, b))"));
+            .help(format!("write np.{what}((a, b))")));
         };
         if items.is_empty() {
             return Err(Diagnostic::new(
                 DiagKind::Type,
                 seq.span,
-                "need at least one array to concatenate",
+                format!("need at least one array to {what}"),
             ));
         }
         let mut xs = Vec::new();
@@ -670,27 +725,89 @@ impl Cx<'_> {
             let Some(at) = x.ty.as_array().cloned() else {
                 return Err(type_err(
                     x.span,
-                    format!("np.concatenate() needs arrays, not {}", x.ty),
+                    format!("np.{what}() needs arrays in Kiln, not {}", x.ty),
                 ));
             };
             if let Some(first) = tys.first() {
                 if first.ndim != at.ndim {
-                    return Err(type_err(
-                        x.span,
-                        format!("all the input arrays must have same number of dimensions, but the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)", first.ndim, at.ndim),
-                    ));
+                    let msg = if stack {
+                        "all input arrays must have the same shape".to_string()
+                    } else {
+                        format!("all the input arrays must have same number of dimensions, but the array at index 0 has {} dimension(s) and the array at index {i} has {} dimension(s)", first.ndim, at.ndim)
+                    };
+                    return Err(type_err(x.span, msg));
                 }
             }
             xs.push(x);
             tys.push(at);
         }
         let first = tys[0].clone();
-        let k = self.axis_of(axis, first.ndim, span)?;
+        let ndim = first.ndim + stack as u8;
+        if ndim as usize > crate::types::MAX_NDIM {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                span,
+                format!(
+                    "np.stack() of {}-D arrays is not supported in Kiln: arrays have at most {} dimensions",
+                    first.ndim,
+                    crate::types::MAX_NDIM
+                ),
+            ));
+        }
+        let k = self.axis_of(axis, ndim, span)?;
         let d = tys
             .iter()
             .skip(1)
             .fold(first.dtype, |d, t| DType::promote(d, t.dtype));
-        let ty = Type::array(d, first.ndim, Layout::C);
-        Ok(rt(RtOp::Concat(k), xs, ty, span))
+        let ty = Type::array(d, ndim, Layout::C);
+        let op = if stack {
+            RtOp::Stack(k)
+        } else {
+            RtOp::Concat(k)
+        };
+        Ok(rt(op, xs, ty, span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn err(src: &str) -> String {
+        match crate::check(&format!("import numpy as np\na = np.arange(4)\n{src}\n")) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    #[test]
+    fn stack_refuses_what_it_cannot_join() {
+        assert!(err("print(np.stack(a))").contains("tuple or list of arrays"));
+        assert!(err("print(np.stack(()))").contains("need at least one array to stack"));
+        assert!(err("print(np.stack((a, 1.0)))").contains("needs arrays in Kiln, not float"));
+        assert!(err("print(np.stack((a, a.reshape(2, 2))))").contains("same shape"));
+        assert!(err("print(np.stack((a, a), axis=2))")
+            .contains("axis 2 is out of bounds for array of dimension 2"));
+        assert!(err("print(np.stack((a, a), axis=-3))").contains("axis -3 is out of bounds"));
+        assert!(err("k = a[0]\nprint(np.stack((a, a), axis=k))").contains("constant integer"));
+        assert!(err("print(np.stack((a, a), dtype=np.float32))").contains("unexpected keyword"));
+        let e = "b = np.zeros((1, 1, 1, 1, 1, 1, 1, 1))\nprint(np.stack((b, b)))";
+        assert!(err(e).contains("at most 8 dimensions"));
+        crate::check("import numpy as np\na = np.arange(4)\nprint(np.stack((a, a), axis=-2))\n")
+            .unwrap();
+    }
+
+    #[test]
+    fn sort_arguments_are_checked_as_numpy_checks_them() {
+        let m = "m = np.zeros((2, 3))\n";
+        assert!(err(&format!("{m}print(np.sort(m, axis=2))"))
+            .contains("axis 2 is out of bounds for array of dimension 2"));
+        assert!(err("print(np.sort(np.zeros(())))").contains("dimension 0"));
+        assert!(err("a.sort(axis=None)").contains("'NoneType' object cannot be interpreted"));
+        assert!(err("print(np.sort(a, kind='bogus'))").contains("(got 'bogus')"));
+        assert!(err("print(np.argsort(a, kind='stable', stable=True))")
+            .contains("can't be provided at the same time"));
+        assert!(err("print(np.sort(a, order='x'))").contains("structured array"));
+        assert!(err("k = a[0]\nprint(np.sort(a, axis=k))").contains("constant integer"));
+        let ok = "print(np.sort(a, kind='Q'), a.argsort(axis=None), np.sort(a, stable=False))\n";
+        crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 }

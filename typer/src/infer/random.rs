@@ -121,36 +121,46 @@ impl Cx<'_> {
                     1,
                     span,
                 )?;
-                if let Some(d) = a[3] {
-                    let dt = self.dtype_expr(d)?;
-                    if dt != DType::I64 {
-                        return Err(Diagnostic::new(
-                            DiagKind::Unsupported,
-                            d.span,
-                            format!("{full}() with dtype {dt} is not supported in Kiln"),
-                        )
-                        .help("draw int64 values (the default) and convert with .astype()"));
+                // NumPy returns a Python int or bool for the builtin dtypes
+                // (the default is `int`), else a NumPy scalar.
+                let (dt, scalar) = match a[3] {
+                    None => (DType::I64, Type::Int),
+                    Some(d) => {
+                        let dt = self.dtype_expr(d)?;
+                        if dt.is_float() {
+                            return Err(type_err(
+                                d.span,
+                                format!("Unsupported dtype dtype('{dt}') for randint"),
+                            ));
+                        }
+                        let scalar = match &d.kind {
+                            ExprKind::Name(n) if n == "int" && self.is_builtin_name(n) => Type::Int,
+                            ExprKind::Name(n) if n == "bool" && self.is_builtin_name(n) => {
+                                Type::Bool
+                            }
+                            _ => Type::Scalar(dt),
+                        };
+                        (dt, scalar)
                     }
-                }
+                };
                 let low = self.int_operand(&full, a[0].unwrap(), "integer bounds")?;
-                let ops = match a[1] {
+                let mut ops = match a[1] {
                     Some(h) if !matches!(h.kind, ExprKind::None) => {
                         vec![low, self.int_operand(&full, h, "integer bounds")?]
                     }
                     _ => vec![texpr(TExprKind::Const(Const::Int(0)), Type::Int, span), low],
                 };
-                (RandFn::NpRandint, ops, self.size_arg(a[2])?)
+                let size = self.size_arg(a[2])?;
+                let ty = match &size {
+                    Some((_, nd)) => Type::array(dt, *nd, Layout::C),
+                    None => scalar,
+                };
+                ops.extend(size.map(|s| s.0));
+                return Ok(self.random_op(RandFn::NpRandint(dt), ops, ty, span));
             }
             "choice" => {
                 let a =
                     self.signature(&full, args, kwargs, &["a", "size", "replace", "p"], 1, span)?;
-                if let Some(p) = a[3].filter(|p| !matches!(p.kind, ExprKind::None)) {
-                    return Err(Diagnostic::new(
-                        DiagKind::Unsupported,
-                        p.span,
-                        "np.random.choice() with probabilities (p=) is not supported in Kiln",
-                    ));
-                }
                 let replace = match a[2] {
                     None => true,
                     Some(e) => match self.prog.const_eval(e) {
@@ -177,8 +187,16 @@ impl Cx<'_> {
                     (None, None) => Type::Int,
                 };
                 let mut ops = vec![x];
+                let p = match a[3].filter(|p| !matches!(p.kind, ExprKind::None)) {
+                    Some(p) => {
+                        ops.push(self.probabilities(p)?);
+                        true
+                    }
+                    None => false,
+                };
                 ops.extend(size.map(|s| s.0));
-                return Ok(self.random_op(RandFn::NpChoice { replace }, ops, ty, span));
+                let f = RandFn::NpChoice { replace, p };
+                return Ok(self.random_op(f, ops, ty, span));
             }
             "shuffle" => {
                 let a = self.signature(&full, args, kwargs, &["x"], 1, span)?;
@@ -217,15 +235,7 @@ impl Cx<'_> {
             }
         };
         let ty = match &size {
-            Some((_, nd)) => {
-                let d = if f == RandFn::NpRandint {
-                    DType::I64
-                } else {
-                    DType::F64
-                };
-                Type::array(d, *nd, Layout::C)
-            }
-            None if f == RandFn::NpRandint => Type::Int,
+            Some((_, nd)) => Type::array(DType::F64, *nd, Layout::C),
             None => Type::Float,
         };
         ops.extend(size.map(|s| s.0));
@@ -388,6 +398,29 @@ impl Cx<'_> {
         }
     }
 
+    /// `choice`'s `p`: a 1-D array of numbers, or a list or tuple of
+    /// numbers (an array of float64 then, as NumPy makes it).
+    fn probabilities(&mut self, p: &Expr) -> Result<TExpr> {
+        let x = match &p.kind {
+            ExprKind::List(_) | ExprKind::Tuple(_) => {
+                self.array_literal(p, Some(DType::F64), p.span)?
+            }
+            _ => self.expr(p)?,
+        };
+        match &x.ty {
+            Type::Unknown => Ok(x),
+            Type::Array(at) if at.ndim == 1 => Ok(x),
+            Type::Array(at) if at.ndim == 0 => Err(type_err(x.span, "len() of unsized object")),
+            Type::Array(_) => Err(type_err(x.span, "'p' must be 1-dimensional")),
+            t => Err(type_err(
+                x.span,
+                format!(
+                    "np.random.choice()'s p must be an array or a list of numbers in Kiln, not {t}"
+                ),
+            )),
+        }
+    }
+
     /// A `size=` argument: absent or None, or a shape with its dimensions.
     fn size_arg(&mut self, e: Option<&Expr>) -> Result<Option<(TExpr, u8)>> {
         match e {
@@ -395,5 +428,44 @@ impl Cx<'_> {
             Some(e) if matches!(e.kind, ExprKind::None) => Ok(None),
             Some(e) => Ok(Some(self.shape_arg(e)?)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::{DType, Layout, Type};
+
+    fn err(src: &str) -> String {
+        match crate::check(&format!("import numpy as np\n{src}\n")) {
+            Ok(_) => panic!("accepted:\n{src}"),
+            Err(e) => e.message,
+        }
+    }
+
+    fn ty(src: &str) -> Type {
+        let p = crate::check(&format!("import numpy as np\nx = {src}\n")).unwrap();
+        let main = &p.specs[0];
+        let x = main.locals.iter().find(|l| l.name == "x").unwrap();
+        x.ty.clone()
+    }
+
+    #[test]
+    fn randint_dtypes_and_choice_weights() {
+        assert!(err("print(np.random.randint(5, dtype=np.float64))")
+            .contains("Unsupported dtype dtype('float64') for randint"));
+        assert!(err("print(np.random.choice(4, p=np.zeros((2, 2))))")
+            .contains("'p' must be 1-dimensional"));
+        assert!(err("print(np.random.choice(4, p=0.25))").contains("p must be an array"));
+        // NumPy returns a Python int or bool for the builtins, else its scalar.
+        assert_eq!(ty("np.random.randint(5)"), Type::Int);
+        assert_eq!(ty("np.random.randint(5, dtype=int)"), Type::Int);
+        assert_eq!(ty("np.random.randint(2, dtype=bool)"), Type::Bool);
+        let i64 = Type::Scalar(DType::I64);
+        assert_eq!(ty("np.random.randint(5, dtype=np.int64)"), i64);
+        let u8 = Type::Scalar(DType::U8);
+        assert_eq!(ty("np.random.randint(5, dtype=np.uint8)"), u8);
+        let a = Type::array(DType::I16, 1, Layout::C);
+        assert_eq!(ty("np.random.randint(5, size=3, dtype=np.int16)"), a);
+        assert_eq!(ty("np.random.choice(4, p=[0.5, 0.5, 0.0, 0.0])"), Type::Int);
     }
 }
