@@ -1025,9 +1025,9 @@ impl Vm {
     pub fn run_main(&mut self, m: &Module) -> Result<(), Error> {
         self.check_module(m)?;
         let code = m.code.borrow();
-        let r = self.machine.call(&code, 0, &[]);
+        let r = self.machine.call(&code, 0, &[]).map(|_| ());
         self.machine.flush();
-        r.map(|_| ()).map_err(Error::Runtime)
+        r.map_err(Error::Runtime)
     }
 
     /// Calls a top-level function with arguments, specialising it for their
@@ -1060,11 +1060,12 @@ impl Vm {
         for a in args {
             a.flatten(&mut regs);
         }
-        let ret = p.ret.clone();
-        let out = self.machine.call(&code, id, &regs);
+        let r = self
+            .machine
+            .call(&code, id, &regs)
+            .map(|out| Value::unflatten(&p.ret, &mut out.iter().copied()));
         self.machine.flush();
-        let out = out.map_err(Error::Runtime)?;
-        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+        r.map_err(Error::Runtime)
     }
 
     /// Types and compiles the specialisation a call of `name` with `args`
