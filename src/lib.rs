@@ -395,6 +395,7 @@ pub enum Value {
 
 impl Value {
     /// Is `t` the type [`Value::ty`] gives this value? Without building it.
+    #[inline]
     fn fits(&self, t: &Type) -> bool {
         match (self, t) {
             (Value::None, Type::None)
@@ -425,6 +426,7 @@ impl Value {
         }
     }
     /// Registers for a call; arrays get a new reference the callee owns.
+    #[inline]
     fn flatten(&self, out: &mut smallvec::SmallVec<[u64; 8]>) {
         match self {
             Value::None => {}
@@ -1046,12 +1048,16 @@ impl Vm {
     /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
         self.check_module(m)?;
-        for a in args {
-            self.check_value(a)?;
-        }
+        // Arguments that fit a call made before are of classes that were
+        // checked then: only a new one needs checking.
         let id = match m.known(name, args) {
             Some(id) => id,
-            None => self.prepare(m, name, args)?,
+            None => {
+                for a in args {
+                    self.check_value(a)?;
+                }
+                self.prepare(m, name, args)?
+            }
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];

@@ -205,11 +205,18 @@ impl Machine {
         if self.stack.len() < need {
             self.stack.resize(need, 0);
         }
-        self.stack[..args.len()].copy_from_slice(args);
-        let kb = p.kbase as usize;
-        self.stack[kb..kb + p.kvals.len()].copy_from_slice(&p.kvals);
-        for &r in &p.zero_locals {
-            self.stack[r as usize] = 0;
+        // A few registers each: element loops, not calls to memcpy.
+        for (s, &a) in self.stack.iter_mut().zip(args) {
+            *s = a;
+        }
+        if !p.plain {
+            let kb = p.kbase as usize;
+            for (s, &k) in self.stack[kb..kb + p.kvals.len()].iter_mut().zip(&p.kvals) {
+                *s = k;
+            }
+            for &r in &p.zero_locals {
+                self.stack[r as usize] = 0;
+            }
         }
         // The records are written by each `Call` before they are read: the
         // last run's contents need no clearing.
