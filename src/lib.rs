@@ -395,6 +395,8 @@ pub enum Value {
 
 impl Value {
     /// Is `t` the type [`Value::ty`] gives this value? Without building it.
+    /// Scalars inline (a repeated call checks each argument), the rest out
+    /// of line.
     #[inline]
     fn fits(&self, t: &Type) -> bool {
         match (self, t) {
@@ -402,6 +404,12 @@ impl Value {
             | (Value::Bool(_), Type::Bool)
             | (Value::Int(_), Type::Int)
             | (Value::Float(_), Type::Float) => true,
+            (Value::Tuple(_) | Value::Array(_), _) => self.fits_nested(t),
+            _ => false,
+        }
+    }
+    fn fits_nested(&self, t: &Type) -> bool {
+        match (self, t) {
             (Value::Tuple(items), Type::Tuple(tys)) => {
                 items.len() == tys.len() && items.iter().zip(tys.iter()).all(|(v, t)| v.fits(t))
             }
@@ -433,13 +441,16 @@ impl Value {
             Value::Bool(b) => out.push(*b as u64),
             Value::Int(v) => out.push(*v as u64),
             Value::Float(v) => out.push(v.to_bits()),
-            Value::Tuple(items) => items.iter().for_each(|i| i.flatten(out)),
+            Value::Tuple(items) => Value::flatten_all(items, out),
             Value::Array(a) => {
                 // SAFETY: the handle keeps the header live.
                 unsafe { array::retain(a.ptr) };
                 out.push(a.ptr as u64);
             }
         }
+    }
+    fn flatten_all(items: &[Value], out: &mut smallvec::SmallVec<[u64; 8]>) {
+        items.iter().for_each(|i| i.flatten(out));
     }
     /// Values from result registers; array results' references move into
     /// the returned handles.
@@ -1076,6 +1087,7 @@ impl Vm {
 
     /// Types and compiles the specialisation a call of `name` with `args`
     /// needs, and remembers it for the next such call.
+    #[cold]
     fn prepare(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<u32, Error> {
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();

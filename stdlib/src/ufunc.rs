@@ -148,7 +148,14 @@ pub fn simd_level() -> u8 {
     static LEVEL: AtomicU8 = AtomicU8::new(0);
     match LEVEL.load(Ordering::Relaxed) {
         0 => {
-            let l = if std::is_x86_feature_detected!("avx512f") {
+            // x86-64-v4's AVX-512 (every AVX-512 CPU but the Xeon Phis):
+            // DQ has the 64-bit integer multiply, BW and VL the narrow
+            // lanes, which AVX-512F alone emulates in several instructions.
+            let l = if std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("avx512vl")
+            {
                 3
             } else if std::is_x86_feature_detected!("avx2") {
                 2
@@ -182,9 +189,9 @@ unsafe fn contiguous2_avx2<T: Copy, O: Copy>(
 /// [`contiguous2`] compiled for AVX-512.
 ///
 /// # Safety
-/// As [`contiguous2`]; the CPU has AVX-512F.
+/// As [`contiguous2`]; the CPU has AVX-512 F, DQ, BW and VL.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
 unsafe fn contiguous2_avx512<T: Copy, O: Copy>(
     n: usize,
     a: *const T,
@@ -235,9 +242,9 @@ unsafe fn contiguous1_avx2<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl 
 /// [`contiguous1`] compiled for AVX-512.
 ///
 /// # Safety
-/// As [`contiguous1`]; the CPU has AVX-512F.
+/// As [`contiguous1`]; the CPU has AVX-512 F, DQ, BW and VL.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
 unsafe fn contiguous1_avx512<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
     // SAFETY: the caller's contract is contiguous1's.
     unsafe { contiguous1(n, a, out, f) }
