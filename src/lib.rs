@@ -434,7 +434,7 @@ impl Value {
         }
     }
     /// Registers for a call; arrays get a new reference the callee owns.
-    #[inline]
+    #[inline(always)]
     fn flatten(&self, out: &mut smallvec::SmallVec<[u64; 8]>) {
         match self {
             Value::None => {}
@@ -453,7 +453,9 @@ impl Value {
         items.iter().for_each(|i| i.flatten(out));
     }
     /// Values from result registers; array results' references move into
-    /// the returned handles.
+    /// the returned handles. Scalars inline: the value is built where the
+    /// caller keeps it.
+    #[inline(always)]
     fn unflatten(ty: &Type, regs: &mut impl Iterator<Item = u64>) -> Value {
         match ty {
             Type::Bool | Type::Scalar(DType::Bool) => Value::Bool(regs.next().unwrap_or(0) != 0),
@@ -462,6 +464,11 @@ impl Value {
                 Value::Float(f64::from_bits(regs.next().unwrap_or(0)))
             }
             Type::Scalar(_) => Value::Int(regs.next().unwrap_or(0) as i64),
+            _ => Value::unflatten_nested(ty, regs),
+        }
+    }
+    fn unflatten_nested(ty: &Type, regs: &mut impl Iterator<Item = u64>) -> Value {
+        match ty {
             Type::Tuple(items) => {
                 Value::Tuple(items.iter().map(|t| Value::unflatten(t, regs)).collect())
             }
@@ -1077,12 +1084,18 @@ impl Vm {
         for a in args {
             a.flatten(&mut regs);
         }
-        let r = self
-            .machine
-            .call(&code, id, &regs)
-            .map(|out| Value::unflatten(&p.ret, &mut out.iter().copied()));
+        let r = self.machine.call(&code, id, &regs).map(|_| ());
         self.machine.flush();
-        r.map_err(Error::Runtime)
+        // The result is built last, where it is returned: built before the
+        // flush it would be copied piecemeal and read back whole, which
+        // stalls every call.
+        match r {
+            Ok(()) => {
+                let out = self.machine.results(p.nret as usize);
+                Ok(Value::unflatten(&p.ret, &mut out.iter().copied()))
+            }
+            Err(e) => Err(Error::Runtime(e)),
+        }
     }
 
     /// Types and compiles the specialisation a call of `name` with `args`

@@ -573,16 +573,34 @@ fn call(
     let m = module.m.get_at(mark)?;
     let state = module.vm.get().state.get_at(mark)?;
     let mut vm = state.vm()?;
-    let mut values: SmallVec<[Value; 4]> = SmallVec::new();
+    // Each value is written into its slot: pushed, it would go through a
+    // temporary written piecemeal and read back whole, which stalls.
+    let n = args.len();
+    let mut values: SmallVec<[Value; 4]> = if n <= 4 {
+        let none = || Value::None;
+        SmallVec::from_buf_and_len([none(), none(), none(), none()], n)
+    } else {
+        SmallVec::from_elem(Value::None, n)
+    };
     // The Python object each host array stands for, to give back the same
     // object when a function returns its argument.
     let mut hosts: Vec<(ArrayRef, Bound<'_, PyAny>)> = Vec::new();
-    for a in args.iter() {
-        let v = match scalar(&a) {
-            Some(v) => v?,
-            None => to_value(py, &mut vm, &state.classes.borrow(), a, &mut hosts)?,
-        };
-        values.push(v);
+    // Bools, ints and floats, the common arguments, inline; the rest
+    // through `to_value`.
+    for (v, a) in values.iter_mut().zip(args.iter()) {
+        if let Some(i) = a
+            .is_exact_instance_of::<PyInt>()
+            .then(|| int64(&a))
+            .flatten()
+        {
+            *v = Value::Int(i);
+        } else if let Ok(f) = a.cast_exact::<PyFloat>() {
+            *v = Value::Float(f.value());
+        } else if let Ok(b) = a.cast_exact::<PyBool>() {
+            *v = Value::Bool(b.is_true());
+        } else {
+            *v = to_value(py, &mut vm, &state.classes.borrow(), a, &mut hosts)?;
+        }
     }
     let r = if nogil {
         let job = OnThisThread((&mut *vm, m, values));
@@ -598,27 +616,24 @@ fn call(
         r
     };
     drop(vm);
+    // Ints and floats read in place (the result is not moved whole).
+    match &r {
+        Ok(Value::Int(i)) => return Ok((*i).into_pyobject(py)?.into_any().unbind()),
+        Ok(Value::Float(f)) => return Ok(PyFloat::new(py, *f).into_any().unbind()),
+        _ => {}
+    }
     match r {
-        Ok(Value::Int(i)) => Ok(i.into_pyobject(py)?.into_any().unbind()),
-        Ok(Value::Float(f)) => Ok(PyFloat::new(py, f).into_any().unbind()),
         Ok(v) => to_py(py, &state.classes.borrow(), v, &hosts),
         Err(e) => Err(to_pyerr(e)),
     }
 }
 
-/// An argument of the common kinds (exactly bool, int or float), or None
-/// for the others, which `to_value` converts.
-#[inline(always)]
-fn scalar(a: &Bound<'_, PyAny>) -> Option<PyResult<Value>> {
-    if a.is_exact_instance_of::<PyInt>() {
-        Some(a.extract().map(Value::Int))
-    } else if let Ok(f) = a.cast_exact::<PyFloat>() {
-        Some(Ok(Value::Float(f.value())))
-    } else if let Ok(b) = a.cast_exact::<PyBool>() {
-        Some(Ok(Value::Bool(b.is_true())))
-    } else {
-        None
-    }
+/// An int's value when it fits in 64 bits, else None (`to_value` then
+/// raises the OverflowError). Out of line and in registers: a value that
+/// comes back through memory stalls the call that reads it whole.
+#[inline(never)]
+fn int64(a: &Bound<'_, PyAny>) -> Option<i64> {
+    a.extract().ok()
 }
 
 fn dtype_of(descr: &Bound<'_, PyArrayDescr>) -> Option<DType> {

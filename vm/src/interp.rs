@@ -249,6 +249,9 @@ impl Machine {
         // Every read of a local that may be unassigned is checked, so a
         // result never holds a null array; the host must never see one
         // even if that were broken (its array handles would be dangling).
+        if !crate::compile::has_refs(&p.ret) {
+            return Ok(out);
+        }
         let mut refs = Vec::new();
         crate::compile::ref_offsets(&p.ret, 0, &mut refs);
         if refs.iter().any(|&r| out[r as usize] == 0) {
@@ -263,6 +266,12 @@ impl Machine {
             ));
         }
         Ok(out)
+    }
+
+    /// The result registers of the last call that returned: what it
+    /// returned, until the next call.
+    pub fn results(&self, n: usize) -> &[u64] {
+        &self.stack[..n]
     }
 
     /// The interpreter loop: runs `entry` with its frame at slot `fbase`
