@@ -537,6 +537,13 @@ struct CallSite {
 /// typing path, which is slower but the same.
 const MAX_CALL_SITES: usize = 64;
 
+/// `a == b` inline: names are short, and a call of `memcmp` for each
+/// remembered call site costs a host call more than the comparison.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 impl Module {
     /// The specialisation a call of `name` with `args` ran before.
     fn known(&self, name: &str, args: &[Value]) -> Option<u32> {
@@ -544,7 +551,7 @@ impl Module {
             .borrow()
             .iter()
             .find(|c| {
-                &*c.name == name
+                same(&c.name, name)
                     && c.args.len() == args.len()
                     && args.iter().zip(&c.args).all(|(v, t)| v.fits(t))
             })

@@ -603,17 +603,9 @@ fn call(
         }
     }
     let r = if nogil {
-        let job = OnThisThread((&mut *vm, m, values));
-        py.detach(move || {
-            let job = job;
-            let (vm, m, values) = job.0;
-            OnThisThread(vm.call(m, name, &values))
-        })
-        .0
+        call_detached(py, &mut vm, m, name, values)
     } else {
-        let r = vm.call(m, name, &values);
-        drop(values);
-        r
+        vm.call(m, name, &values)
     };
     drop(vm);
     // Ints and floats read in place (the result is not moved whole).
@@ -626,6 +618,25 @@ fn call(
         Ok(v) => to_py(py, &state.classes.borrow(), v, &hosts),
         Err(e) => Err(to_pyerr(e)),
     }
+}
+
+/// `vm.call` with the GIL released. Out of line: the GIL-holding path
+/// then keeps its result where it is read.
+#[inline(never)]
+fn call_detached(
+    py: Python<'_>,
+    vm: &mut kiln::Vm,
+    m: &kiln::Module,
+    name: &str,
+    values: SmallVec<[Value; 4]>,
+) -> Result<Value, Error> {
+    let job = OnThisThread((vm, m, values));
+    py.detach(move || {
+        let job = job;
+        let (vm, m, values) = job.0;
+        OnThisThread(vm.call(m, name, &values))
+    })
+    .0
 }
 
 /// An int's value when it fits in 64 bits, else None (`to_value` then

@@ -78,6 +78,37 @@ unsafe fn contiguous2<T: Copy, O: Copy>(
         }
         return;
     }
+    if std::mem::size_of::<T>() == std::mem::size_of::<O>() {
+        // In place on elements of one size: one mutable slice over the
+        // output, each element read before it is written (no copy).
+        // SAFETY: O and T have the same size; every caller's O is a plain
+        // number type, any of whose bit patterns is a valid T.
+        let put = |r: O| unsafe { std::mem::transmute_copy::<O, T>(&r) };
+        // SAFETY: the output is `a` or `b` (or both): n elements of T's
+        // size; an operand that is not the output overlaps it nowhere.
+        let o = unsafe { std::slice::from_raw_parts_mut(out.cast::<T>(), n) };
+        match b {
+            Rhs::Val(v) => o.iter_mut().for_each(|o| *o = put(f(*o, v))),
+            Rhs::Arr(p) if std::ptr::addr_eq(p, a) => {
+                o.iter_mut().for_each(|o| *o = put(f(*o, *o)))
+            }
+            Rhs::Arr(p) if std::ptr::addr_eq(out, a) => {
+                // SAFETY: as above, `p` is not the output.
+                let y = unsafe { std::slice::from_raw_parts(p, n) };
+                for (o, &y) in o.iter_mut().zip(y) {
+                    *o = put(f(*o, y));
+                }
+            }
+            Rhs::Arr(_) => {
+                // SAFETY: as above, `a` is not the output.
+                let x = unsafe { std::slice::from_raw_parts(a, n) };
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = put(f(x, *o));
+                }
+            }
+        }
+        return;
+    }
     // In place: each chunk of results goes to a buffer while the inputs are
     // borrowed, then over the output once those borrows have ended.
     let mut r = [std::mem::MaybeUninit::<O>::uninit(); CHUNK];
