@@ -395,12 +395,21 @@ pub enum Value {
 
 impl Value {
     /// Is `t` the type [`Value::ty`] gives this value? Without building it.
+    /// Scalars inline (a repeated call checks each argument), the rest out
+    /// of line.
+    #[inline]
     fn fits(&self, t: &Type) -> bool {
         match (self, t) {
             (Value::None, Type::None)
             | (Value::Bool(_), Type::Bool)
             | (Value::Int(_), Type::Int)
             | (Value::Float(_), Type::Float) => true,
+            (Value::Tuple(_) | Value::Array(_), _) => self.fits_nested(t),
+            _ => false,
+        }
+    }
+    fn fits_nested(&self, t: &Type) -> bool {
+        match (self, t) {
             (Value::Tuple(items), Type::Tuple(tys)) => {
                 items.len() == tys.len() && items.iter().zip(tys.iter()).all(|(v, t)| v.fits(t))
             }
@@ -425,13 +434,14 @@ impl Value {
         }
     }
     /// Registers for a call; arrays get a new reference the callee owns.
+    #[inline(always)]
     fn flatten(&self, out: &mut smallvec::SmallVec<[u64; 8]>) {
         match self {
             Value::None => {}
             Value::Bool(b) => out.push(*b as u64),
             Value::Int(v) => out.push(*v as u64),
             Value::Float(v) => out.push(v.to_bits()),
-            Value::Tuple(items) => items.iter().for_each(|i| i.flatten(out)),
+            Value::Tuple(items) => Value::flatten_all(items, out),
             Value::Array(a) => {
                 // SAFETY: the handle keeps the header live.
                 unsafe { array::retain(a.ptr) };
@@ -439,8 +449,13 @@ impl Value {
             }
         }
     }
+    fn flatten_all(items: &[Value], out: &mut smallvec::SmallVec<[u64; 8]>) {
+        items.iter().for_each(|i| i.flatten(out));
+    }
     /// Values from result registers; array results' references move into
-    /// the returned handles.
+    /// the returned handles. Scalars inline: the value is built where the
+    /// caller keeps it.
+    #[inline(always)]
     fn unflatten(ty: &Type, regs: &mut impl Iterator<Item = u64>) -> Value {
         match ty {
             Type::Bool | Type::Scalar(DType::Bool) => Value::Bool(regs.next().unwrap_or(0) != 0),
@@ -449,6 +464,11 @@ impl Value {
                 Value::Float(f64::from_bits(regs.next().unwrap_or(0)))
             }
             Type::Scalar(_) => Value::Int(regs.next().unwrap_or(0) as i64),
+            _ => Value::unflatten_nested(ty, regs),
+        }
+    }
+    fn unflatten_nested(ty: &Type, regs: &mut impl Iterator<Item = u64>) -> Value {
+        match ty {
             Type::Tuple(items) => {
                 Value::Tuple(items.iter().map(|t| Value::unflatten(t, regs)).collect())
             }
@@ -517,6 +537,13 @@ struct CallSite {
 /// typing path, which is slower but the same.
 const MAX_CALL_SITES: usize = 64;
 
+/// `a == b` inline: names are short, and a call of `memcmp` for each
+/// remembered call site costs a host call more than the comparison.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 impl Module {
     /// The specialisation a call of `name` with `args` ran before.
     fn known(&self, name: &str, args: &[Value]) -> Option<u32> {
@@ -524,7 +551,7 @@ impl Module {
             .borrow()
             .iter()
             .find(|c| {
-                &*c.name == name
+                same(&c.name, name)
                     && c.args.len() == args.len()
                     && args.iter().zip(&c.args).all(|(v, t)| v.fits(t))
             })
@@ -1025,9 +1052,9 @@ impl Vm {
     pub fn run_main(&mut self, m: &Module) -> Result<(), Error> {
         self.check_module(m)?;
         let code = m.code.borrow();
-        let r = self.machine.call(&code, 0, &[]);
+        let r = self.machine.call(&code, 0, &[]).map(|_| ());
         self.machine.flush();
-        r.map(|_| ()).map_err(Error::Runtime)
+        r.map_err(Error::Runtime)
     }
 
     /// Calls a top-level function with arguments, specialising it for their
@@ -1046,12 +1073,16 @@ impl Vm {
     /// ```
     pub fn call(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<Value, Error> {
         self.check_module(m)?;
-        for a in args {
-            self.check_value(a)?;
-        }
+        // Arguments that fit a call made before are of classes that were
+        // checked then: only a new one needs checking.
         let id = match m.known(name, args) {
             Some(id) => id,
-            None => self.prepare(m, name, args)?,
+            None => {
+                for a in args {
+                    self.check_value(a)?;
+                }
+                self.prepare(m, name, args)?
+            }
         };
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
@@ -1060,15 +1091,23 @@ impl Vm {
         for a in args {
             a.flatten(&mut regs);
         }
-        let ret = p.ret.clone();
-        let out = self.machine.call(&code, id, &regs);
+        let r = self.machine.call(&code, id, &regs).map(|_| ());
         self.machine.flush();
-        let out = out.map_err(Error::Runtime)?;
-        Ok(Value::unflatten(&ret, &mut out.into_iter()))
+        // The result is built last, where it is returned: built before the
+        // flush it would be copied piecemeal and read back whole, which
+        // stalls every call.
+        match r {
+            Ok(()) => {
+                let out = self.machine.results(p.nret as usize);
+                Ok(Value::unflatten(&p.ret, &mut out.iter().copied()))
+            }
+            Err(e) => Err(Error::Runtime(e)),
+        }
     }
 
     /// Types and compiles the specialisation a call of `name` with `args`
     /// needs, and remembers it for the next such call.
+    #[cold]
     fn prepare(&mut self, m: &Module, name: &str, args: &[Value]) -> Result<u32, Error> {
         let tys: Vec<Type> = {
             let classes = self.classes.borrow();

@@ -69,7 +69,13 @@ impl<T> Home<T> {
         }
     }
     fn get(&self) -> PyResult<&T> {
-        if self.thread == here() {
+        self.get_at(here())
+    }
+    /// As `get` on the thread whose mark is `mark`: a call that reaches
+    /// several homes asks for the mark once.
+    #[inline]
+    fn get_at(&self, mark: usize) -> PyResult<&T> {
+        if self.thread == mark {
             Ok(&self.value)
         } else {
             Err(PyRuntimeError::new_err(
@@ -113,10 +119,16 @@ impl Vm {
     fn state(&self) -> PyResult<&VmState> {
         self.state.get()
     }
+    fn vm(&self) -> PyResult<std::cell::RefMut<'_, kiln::Vm>> {
+        self.state()?.vm()
+    }
+}
+
+impl VmState {
     /// The VM for a call; a call from a callback of another call (a typing
     /// hook, an allocator, output) finds it busy.
     fn vm(&self) -> PyResult<std::cell::RefMut<'_, kiln::Vm>> {
-        self.state()?.vm.try_borrow_mut().map_err(|_| {
+        self.vm.try_borrow_mut().map_err(|_| {
             PyRuntimeError::new_err(
                 "the Kiln VM is busy: a Kiln function was called from a callback of another Kiln call",
             )
@@ -371,7 +383,7 @@ impl Module {
     /// Calls function `name` with positional arguments.
     #[pyo3(signature = (name, *args))]
     fn call(&self, py: Python<'_>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        call(py, self, name, args, false)
+        call(py, here(), self, name, args, false)
     }
 
     /// A callable for function `name`; `nogil` releases the GIL while it runs.
@@ -441,7 +453,7 @@ struct Function {
 impl Function {
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        call(py, self.module.get(), &self.name, args, self.nogil)
+        self.call(py, here(), args)
     }
 
     #[getter]
@@ -452,6 +464,12 @@ impl Function {
     #[getter]
     fn __name__(&self) -> String {
         self.name.clone()
+    }
+}
+
+impl Function {
+    fn call(&self, py: Python<'_>, mark: usize, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        call(py, mark, self.module.get(), &self.name, args, self.nogil)
     }
 }
 
@@ -484,7 +502,8 @@ impl Dispatcher {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let cell = slf.get().compiled.get()?;
+        let mark = here();
+        let cell = slf.get().compiled.get_at(mark)?;
         let known = cell.borrow().as_ref().map(|(f, n)| (f.clone_ref(py), *n));
         let (f, nparams) = match known {
             Some(c) => c,
@@ -497,9 +516,9 @@ impl Dispatcher {
         let f = f.get();
         if kwargs.is_some_and(|k| !k.is_empty()) || args.len() != nparams {
             let bound = slf.call_method1("_bind", (args, kwargs))?;
-            return f.__call__(py, bound.cast::<PyTuple>()?);
+            return f.call(py, mark, bound.cast::<PyTuple>()?);
         }
-        f.__call__(py, args)
+        f.call(py, mark, args)
     }
 
     /// Forgets the compiled function: the next call compiles again.
@@ -542,45 +561,90 @@ struct OnThisThread<T>(T);
 // the GIL themselves.
 unsafe impl<T> Send for OnThisThread<T> {}
 
+/// Calls function `name` of `module` on the thread marked `mark`.
 fn call(
     py: Python<'_>,
+    mark: usize,
     module: &Module,
     name: &str,
     args: &Bound<'_, PyTuple>,
     nogil: bool,
 ) -> PyResult<Py<PyAny>> {
-    let m = module.m.get()?;
-    let state = module.vm.get().state()?;
-    let mut vm = module.vm.get().vm()?;
-    let mut values: SmallVec<[Value; 4]> = SmallVec::new();
+    let m = module.m.get_at(mark)?;
+    let state = module.vm.get().state.get_at(mark)?;
+    let mut vm = state.vm()?;
+    // Each value is written into its slot: pushed, it would go through a
+    // temporary written piecemeal and read back whole, which stalls.
+    let n = args.len();
+    let mut values: SmallVec<[Value; 4]> = if n <= 4 {
+        let none = || Value::None;
+        SmallVec::from_buf_and_len([none(), none(), none(), none()], n)
+    } else {
+        SmallVec::from_elem(Value::None, n)
+    };
     // The Python object each host array stands for, to give back the same
     // object when a function returns its argument.
     let mut hosts: Vec<(ArrayRef, Bound<'_, PyAny>)> = Vec::new();
-    {
-        let classes = state.classes.borrow();
-        for a in args.iter() {
-            values.push(to_value(py, &mut vm, &classes, a, &mut hosts)?);
+    // Bools, ints and floats, the common arguments, inline; the rest
+    // through `to_value`.
+    for (v, a) in values.iter_mut().zip(args.iter()) {
+        if let Some(i) = a
+            .is_exact_instance_of::<PyInt>()
+            .then(|| int64(&a))
+            .flatten()
+        {
+            *v = Value::Int(i);
+        } else if let Ok(f) = a.cast_exact::<PyFloat>() {
+            *v = Value::Float(f.value());
+        } else if let Ok(b) = a.cast_exact::<PyBool>() {
+            *v = Value::Bool(b.is_true());
+        } else {
+            *v = to_value(py, &mut vm, &state.classes.borrow(), a, &mut hosts)?;
         }
     }
     let r = if nogil {
-        let job = OnThisThread((&mut *vm, m, values));
-        py.detach(move || {
-            let job = job;
-            let (vm, m, values) = job.0;
-            OnThisThread(vm.call(m, name, &values))
-        })
-        .0
+        call_detached(py, &mut vm, m, name, values)
     } else {
-        let r = vm.call(m, name, &values);
-        drop(values);
-        r
+        vm.call(m, name, &values)
     };
     drop(vm);
-    let classes = state.classes.borrow();
+    // Ints and floats read in place (the result is not moved whole).
+    match &r {
+        Ok(Value::Int(i)) => return Ok((*i).into_pyobject(py)?.into_any().unbind()),
+        Ok(Value::Float(f)) => return Ok(PyFloat::new(py, *f).into_any().unbind()),
+        _ => {}
+    }
     match r {
-        Ok(v) => to_py(py, &classes, v, &hosts),
+        Ok(v) => to_py(py, &state.classes.borrow(), v, &hosts),
         Err(e) => Err(to_pyerr(e)),
     }
+}
+
+/// `vm.call` with the GIL released. Out of line: the GIL-holding path
+/// then keeps its result where it is read.
+#[inline(never)]
+fn call_detached(
+    py: Python<'_>,
+    vm: &mut kiln::Vm,
+    m: &kiln::Module,
+    name: &str,
+    values: SmallVec<[Value; 4]>,
+) -> Result<Value, Error> {
+    let job = OnThisThread((vm, m, values));
+    py.detach(move || {
+        let job = job;
+        let (vm, m, values) = job.0;
+        OnThisThread(vm.call(m, name, &values))
+    })
+    .0
+}
+
+/// An int's value when it fits in 64 bits, else None (`to_value` then
+/// raises the OverflowError). Out of line and in registers: a value that
+/// comes back through memory stalls the call that reads it whole.
+#[inline(never)]
+fn int64(a: &Bound<'_, PyAny>) -> Option<i64> {
+    a.extract().ok()
 }
 
 fn dtype_of(descr: &Bound<'_, PyArrayDescr>) -> Option<DType> {

@@ -18,8 +18,10 @@ use vm::runtime::{Fused, FusedNode, Input};
 
 use crate::elementwise::{apply, operand_strides, visit};
 
-/// Elements per block of the typed path: 2 KiB of float64 per buffer.
-pub const BLOCK: usize = 256;
+/// Elements per block of the typed path: 8 KiB of float64 per buffer, so
+/// that the buffers of an expression stay in L1 while each block's
+/// bookkeeping and loop calls are spread over enough elements.
+pub const BLOCK: usize = 1024;
 
 fn arity(f: Ufunc) -> usize {
     use Ufunc::*;
@@ -115,12 +117,13 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
         }
     }
     // Block buffers, one per evaluation-stack position (u64: aligned for
-    // every dtype).
+    // every dtype), no longer than a row.
+    let n = shape[nd - 1];
+    let width = BLOCK.min(n);
     let depth = fz.depth.max(1) as usize;
-    let mut bufs = vec![[0u64; BLOCK]; depth];
+    let mut bufs = vec![0u64; depth * width];
     let mut stack: Vec<Slot> = Vec::with_capacity(depth);
     let last = fz.nodes.len() - 1;
-    let n = shape[nd - 1];
     visit(&shape[..nd - 1], &outer, |off| {
         let mut c = 0;
         while c < n {
@@ -139,11 +142,11 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
                             },
                             Input::Arr(a) => {
                                 // Another dtype: converted into the block buffer.
-                                let b = bufs[stack.len()].as_mut_ptr() as *mut u8;
+                                let b = bufs[stack.len() * width..].as_mut_ptr() as *mut u8;
                                 for j in 0..m {
                                     let at = off[k] + (c + j) as isize * inner[k];
                                     // SAFETY: elements of this row of the input,
-                                    // and j < m <= BLOCK elements of the buffer.
+                                    // and j < m <= width elements of the buffer.
                                     unsafe {
                                         let v = load(a.dtype, a.data.offset(at));
                                         store(dt, b.offset(j as isize * size), v.to(dt));
@@ -170,7 +173,7 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
                             }
                         } else {
                             Slot {
-                                ptr: bufs[at].as_mut_ptr() as *const u8,
+                                ptr: bufs[at * width..].as_mut_ptr() as *const u8,
                                 stride: size,
                             }
                         };

@@ -78,6 +78,37 @@ unsafe fn contiguous2<T: Copy, O: Copy>(
         }
         return;
     }
+    if std::mem::size_of::<T>() == std::mem::size_of::<O>() {
+        // In place on elements of one size: one mutable slice over the
+        // output, each element read before it is written (no copy).
+        // SAFETY: O and T have the same size; every caller's O is a plain
+        // number type, any of whose bit patterns is a valid T.
+        let put = |r: O| unsafe { std::mem::transmute_copy::<O, T>(&r) };
+        // SAFETY: the output is `a` or `b` (or both): n elements of T's
+        // size; an operand that is not the output overlaps it nowhere.
+        let o = unsafe { std::slice::from_raw_parts_mut(out.cast::<T>(), n) };
+        match b {
+            Rhs::Val(v) => o.iter_mut().for_each(|o| *o = put(f(*o, v))),
+            Rhs::Arr(p) if std::ptr::addr_eq(p, a) => {
+                o.iter_mut().for_each(|o| *o = put(f(*o, *o)))
+            }
+            Rhs::Arr(p) if std::ptr::addr_eq(out, a) => {
+                // SAFETY: as above, `p` is not the output.
+                let y = unsafe { std::slice::from_raw_parts(p, n) };
+                for (o, &y) in o.iter_mut().zip(y) {
+                    *o = put(f(*o, y));
+                }
+            }
+            Rhs::Arr(_) => {
+                // SAFETY: as above, `a` is not the output.
+                let x = unsafe { std::slice::from_raw_parts(a, n) };
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = put(f(x, *o));
+                }
+            }
+        }
+        return;
+    }
     // In place: each chunk of results goes to a buffer while the inputs are
     // borrowed, then over the output once those borrows have ended.
     let mut r = [std::mem::MaybeUninit::<O>::uninit(); CHUNK];
@@ -148,7 +179,14 @@ pub fn simd_level() -> u8 {
     static LEVEL: AtomicU8 = AtomicU8::new(0);
     match LEVEL.load(Ordering::Relaxed) {
         0 => {
-            let l = if std::is_x86_feature_detected!("avx512f") {
+            // x86-64-v4's AVX-512 (every AVX-512 CPU but the Xeon Phis):
+            // DQ has the 64-bit integer multiply, BW and VL the narrow
+            // lanes, which AVX-512F alone emulates in several instructions.
+            let l = if std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512dq")
+                && std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("avx512vl")
+            {
                 3
             } else if std::is_x86_feature_detected!("avx2") {
                 2
@@ -182,9 +220,9 @@ unsafe fn contiguous2_avx2<T: Copy, O: Copy>(
 /// [`contiguous2`] compiled for AVX-512.
 ///
 /// # Safety
-/// As [`contiguous2`]; the CPU has AVX-512F.
+/// As [`contiguous2`]; the CPU has AVX-512 F, DQ, BW and VL.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
 unsafe fn contiguous2_avx512<T: Copy, O: Copy>(
     n: usize,
     a: *const T,
@@ -235,9 +273,9 @@ unsafe fn contiguous1_avx2<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl 
 /// [`contiguous1`] compiled for AVX-512.
 ///
 /// # Safety
-/// As [`contiguous1`]; the CPU has AVX-512F.
+/// As [`contiguous1`]; the CPU has AVX-512 F, DQ, BW and VL.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
 unsafe fn contiguous1_avx512<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
     // SAFETY: the caller's contract is contiguous1's.
     unsafe { contiguous1(n, a, out, f) }

@@ -45,7 +45,7 @@ pub fn ref_offsets(t: &Type, base: u16, out: &mut Vec<u16>) {
     }
 }
 
-fn has_refs(t: &Type) -> bool {
+pub(crate) fn has_refs(t: &Type) -> bool {
     match t {
         Type::Array(_) | Type::Text => true,
         Type::Tuple(items) => items.iter().any(has_refs),

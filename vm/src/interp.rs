@@ -63,6 +63,9 @@ impl Default for Limits {
 /// records and the output buffer.
 pub struct Machine {
     stack: Vec<u64>,
+    /// The frame records of the running call, kept between calls so that a
+    /// call from the host allocates none (see [`FIRST_FRAMES`]).
+    frames: Vec<Frame>,
     /// What array operations need: the allocators.
     pub rt: crate::rt::RtCtx,
     out: String,
@@ -109,6 +112,10 @@ impl Machine {
     }
 }
 
+/// Frame records a run starts with; deeper recursion grows the buffer (up
+/// to the depth limit) and the run hands the growth back when it ends.
+const FIRST_FRAMES: usize = 64;
+
 /// Output is buffered and handed to the sink in chunks of about this size.
 const OUT_CHUNK: usize = 1 << 14;
 
@@ -148,6 +155,7 @@ impl Machine {
     ) -> Machine {
         Machine {
             stack: vec![0; 1024],
+            frames: Vec::new(),
             rt: crate::rt::RtCtx::new(crate::classmethods::ClassTable::new(classes)),
             out: String::new(),
             sink,
@@ -171,8 +179,8 @@ impl Machine {
     }
 
     /// Calls function `f` of `m` with flattened argument registers and
-    /// returns its flattened result registers.
-    pub fn call(&mut self, m: &Module, func: u32, args: &[u64]) -> Result<Vec<u64>, Exception> {
+    /// returns its flattened result registers (valid until the next call).
+    pub fn call(&mut self, m: &Module, func: u32, args: &[u64]) -> Result<&[u64], Exception> {
         let p = &m.protos[func as usize];
         assert_eq!(
             args.len(),
@@ -197,11 +205,25 @@ impl Machine {
         if self.stack.len() < need {
             self.stack.resize(need, 0);
         }
-        self.stack[..args.len()].copy_from_slice(args);
-        let kb = p.kbase as usize;
-        self.stack[kb..kb + p.kvals.len()].copy_from_slice(&p.kvals);
-        for &r in &p.zero_locals {
-            self.stack[r as usize] = 0;
+        // A few registers each: element loops, not calls to memcpy.
+        for (s, &a) in self.stack.iter_mut().zip(args) {
+            *s = a;
+        }
+        if !p.plain {
+            let kb = p.kbase as usize;
+            for (s, &k) in self.stack[kb..kb + p.kvals.len()].iter_mut().zip(&p.kvals) {
+                *s = k;
+            }
+            for &r in &p.zero_locals {
+                self.stack[r as usize] = 0;
+            }
+        }
+        // The records are written by each `Call` before they are read: the
+        // last run's contents need no clearing.
+        let mut frames = std::mem::take(&mut self.frames);
+        let first = self.limits.depth().saturating_sub(1).min(FIRST_FRAMES);
+        if frames.len() != first {
+            frames.resize(first, Frame::NONE);
         }
         // Two instances of the loop: one that never looks for native code
         // (`--tier interp`), so that the pure interpreter pays nothing for
@@ -209,18 +231,27 @@ impl Machine {
         let r = if self.native {
             // The call from the host counts as the function's.
             self.warm(p, m);
-            self.exec::<true>(m, func, 0)
+            self.exec::<true>(m, func, 0, &mut frames)
         } else {
-            self.exec::<false>(m, func, 0)
+            self.exec::<false>(m, func, 0, &mut frames)
         };
+        // A deep recursion's records are not kept past its run.
+        if frames.capacity() > FIRST_FRAMES {
+            frames.truncate(FIRST_FRAMES);
+            frames.shrink_to(FIRST_FRAMES);
+        }
+        self.frames = frames;
         if self.out.len() >= OUT_CHUNK {
             self.flush();
         }
         r?;
-        let out = self.stack[..p.nret as usize].to_vec();
+        let out = &self.stack[..p.nret as usize];
         // Every read of a local that may be unassigned is checked, so a
         // result never holds a null array; the host must never see one
         // even if that were broken (its array handles would be dangling).
+        if !crate::compile::has_refs(&p.ret) {
+            return Ok(out);
+        }
         let mut refs = Vec::new();
         crate::compile::ref_offsets(&p.ret, 0, &mut refs);
         if refs.iter().any(|&r| out[r as usize] == 0) {
@@ -237,6 +268,12 @@ impl Machine {
         Ok(out)
     }
 
+    /// The result registers of the last call that returned: what it
+    /// returned, until the next call.
+    pub fn results(&self, n: usize) -> &[u64] {
+        &self.stack[..n]
+    }
+
     /// The interpreter loop: runs `entry` with its frame at slot `fbase`
     /// until it returns.
     ///
@@ -250,6 +287,7 @@ impl Machine {
         m: &Module,
         entry: u32,
         fbase: usize,
+        frames: &mut Vec<Frame>,
     ) -> Result<(), Exception> {
         let protos = m.protos.as_ptr();
         let cur: *const Proto = &m.protos[entry as usize];
@@ -266,7 +304,6 @@ impl Machine {
         // through `st.fp`; `st.fend` is where the buffer (grown on demand up to
         // the depth limit) ends, so one compare covers both.
         let max_frames = self.limits.depth().saturating_sub(1);
-        let mut frames: Vec<Frame> = vec![Frame::NONE; max_frames.min(64)];
         let fp: *mut Frame = frames.as_mut_ptr();
         // The control state calls and returns change. It is kept in memory
         // (its address is taken by the cold paths), which leaves the
@@ -791,8 +828,7 @@ impl Machine {
                                     self.refuse_call(p, base.add(a as usize), depth, false)
                                 };
                             }
-                            if st.fp == st.fend
-                                && grow_frames(&mut frames, &mut st, max_frames).is_err()
+                            if st.fp == st.fend && grow_frames(frames, &mut st, max_frames).is_err()
                             {
                                 // SAFETY: as above.
                                 break unsafe {
@@ -1419,15 +1455,45 @@ mod tests {
         assert_eq!(e.traceback.len(), super::MAX_DEPTH);
     }
 
+    /// One buffer of frame records serves every call; a recursion that
+    /// grew it, or ended in an error, leaves it as the next call needs it.
+    #[test]
+    fn frame_records_are_kept_between_calls() {
+        let src =
+            "def down(n):\n    if n > 0:\n        return down(n - 1)\n    return n\ndown(1)\n";
+        let source = std::rc::Rc::new(typer::Source::new("t.py", src));
+        let (_, m) = crate::load(source, typer::classes::Classes::shared()).unwrap();
+        let f = m.protos.iter().position(|p| p.name == "down").unwrap() as u32;
+        let mut vm = machine();
+        assert_eq!(vm.call(&m, f, &[3]).unwrap(), &[0]);
+        assert_eq!(vm.frames.capacity(), super::FIRST_FRAMES);
+        assert_eq!(vm.call(&m, f, &[999]).unwrap(), &[0]);
+        assert_eq!(
+            vm.frames.capacity(),
+            super::FIRST_FRAMES,
+            "deep records given back"
+        );
+        let e = vm.call(&m, f, &[5000]).unwrap_err();
+        assert_eq!(
+            (e.kind.as_str(), e.traceback.len()),
+            ("RecursionError", 1000)
+        );
+        assert_eq!(vm.frames.capacity(), super::FIRST_FRAMES);
+        assert_eq!(vm.call(&m, f, &[999]).unwrap(), &[0]);
+        let e = vm.call(&m, f, &[1000]).unwrap_err();
+        assert_eq!(e.kind, "RecursionError");
+        assert_eq!(vm.call(&m, f, &[70]).unwrap(), &[0]);
+    }
+
     #[test]
     fn an_unassigned_read_raises_unbound_local_error() {
         let (m, f) = maybe_unassigned_array();
         let e = machine().call(&m, f, &[0]).unwrap_err();
         assert_eq!(e.kind, "UnboundLocalError");
-        let r = machine().call(&m, f, &[1]).unwrap();
-        assert_ne!(r[0], 0);
+        let r = machine().call(&m, f, &[1]).unwrap()[0];
+        assert_ne!(r, 0);
         // SAFETY: the result is an owned array reference.
-        unsafe { crate::array::release(r[0] as *mut crate::array::Array) };
+        unsafe { crate::array::release(r as *mut crate::array::Array) };
     }
 
     #[test]
