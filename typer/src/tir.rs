@@ -342,7 +342,7 @@ pub enum RtOp {
     NewLike(Fill),
     /// `np.arange(start, stop, step)` in the result's dtype.
     Arange,
-    /// `np.linspace(start, stop, num)`.
+    /// `np.linspace(start, stop, num, endpoint)`.
     Linspace,
     /// `np.array([...])`: args are the elements, row-major, already of the dtype.
     FromElems(Vec<usize>),
