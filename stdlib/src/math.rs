@@ -66,6 +66,7 @@ mod libm {
         pub fn atanh(x: f64) -> f64;
         pub fn erf(x: f64) -> f64;
         pub fn erfc(x: f64) -> f64;
+        pub fn ldexp(x: f64, exp: i32) -> f64;
     }
 }
 
@@ -151,9 +152,199 @@ pub fn scalar_fn(f: ScalarFn, a: &[Val]) -> Result<Val, Raised> {
         ScalarFn::Erf => math_1(x(), unsafe { libm::erf(x()) }, false)?,
         // SAFETY: as above.
         ScalarFn::Erfc => math_1(x(), unsafe { libm::erfc(x()) }, false)?,
+        ScalarFn::Gamma => Val::F(gamma(x())?),
+        ScalarFn::Lgamma => Val::F(lgamma(x())?),
+        ScalarFn::Ldexp => Val::F(ldexp(x(), a[1].as_i64())?),
         ScalarFn::RoundInt => Val::I(round_int(a[0].as_i64(), a[1].as_i64())),
         ScalarFn::RoundNp(d) => Val::F(round_np(x(), a[1].as_i64(), d == DType::F32)),
     })
+}
+
+/// `math.ldexp(x, i)` as CPython computes it: zeros, infinities and NaNs
+/// unchanged, exponents beyond a C int saturated, overflow an error.
+fn ldexp(x: f64, i: i64) -> Result<f64, Raised> {
+    if x == 0.0 || !x.is_finite() {
+        return Ok(x);
+    }
+    let r = if i > i32::MAX as i64 {
+        f64::INFINITY
+    } else if i < i32::MIN as i64 {
+        0.0f64.copysign(x)
+    } else {
+        // SAFETY: the C library's pure function of a double and an int.
+        unsafe { libm::ldexp(x, i as i32) }
+    };
+    if r.is_infinite() {
+        return Err(raise(RANGE));
+    }
+    Ok(r)
+}
+
+// CPython's Lanczos approximation (`Modules/mathmodule.c`): N = 13,
+// g = 6.024680040776729583740234375.
+const LANCZOS_G: f64 = 6.024680040776729583740234375;
+const LANCZOS_G_MINUS_HALF: f64 = 5.524680040776729583740234375;
+const LANCZOS_NUM: [f64; 13] = [
+    23531376880.410759688572007674451636754734846804940,
+    42919803642.649098768957899047001988850926355848959,
+    35711959237.355668049440185451547166705960488635843,
+    17921034426.037209699919755754458931112671403265390,
+    6039542586.3520280050642916443072979210699388420708,
+    1439720407.3117216736632230727949123939715485786772,
+    248874557.86205415651146038641322942321632125127801,
+    31426415.585400194380614231628318205362874684987640,
+    2876370.6289353724412254090516208496135991145378768,
+    186056.26539522349504029498971604569928220784236328,
+    8071.6720023658162106380029022722506138218516325024,
+    210.82427775157934587250973392071336271166969580291,
+    2.5066282746310002701649081771338373386264310793408,
+];
+const LANCZOS_DEN: [f64; 13] = [
+    0.0,
+    39916800.0,
+    120543840.0,
+    150917976.0,
+    105258076.0,
+    45995730.0,
+    13339535.0,
+    2637558.0,
+    357423.0,
+    32670.0,
+    1925.0,
+    66.0,
+    1.0,
+];
+
+/// Lanczos' sum for x > 0, in 1/x for large x (no overflow).
+fn lanczos_sum(x: f64) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    if x < 5.0 {
+        for i in (0..13).rev() {
+            num = num * x + LANCZOS_NUM[i];
+            den = den * x + LANCZOS_DEN[i];
+        }
+    } else {
+        for i in 0..13 {
+            num = num / x + LANCZOS_NUM[i];
+            den = den / x + LANCZOS_DEN[i];
+        }
+    }
+    num / den
+}
+
+/// sin(pi * x) for finite x, exact at the integers and half-integers.
+fn sinpi(x: f64) -> f64 {
+    use std::f64::consts::PI;
+    let y = x.abs() % 2.0;
+    let n = (2.0 * y).round() as i32;
+    let r = match n {
+        0 => (PI * y).sin(),
+        1 => (PI * (y - 0.5)).cos(),
+        2 => (PI * (1.0 - y)).sin(),
+        3 => -(PI * (y - 1.5)).cos(),
+        _ => (PI * (y - 2.0)).sin(),
+    };
+    1f64.copysign(x) * r
+}
+
+/// `math.gamma` (CPython's `m_tgamma`) with its errors.
+fn gamma(x: f64) -> Result<f64, Raised> {
+    use std::f64::consts::PI;
+    if !x.is_finite() {
+        if x.is_nan() || x > 0.0 {
+            return Ok(x);
+        }
+        return Err(raise(DOMAIN));
+    }
+    if x == 0.0 {
+        return Err(raise(DOMAIN));
+    }
+    if x == x.floor() {
+        if x < 0.0 {
+            return Err(raise(DOMAIN));
+        }
+        if x <= 23.0 {
+            // (x - 1)! exactly, as CPython's table holds it.
+            return Ok((1..x as i64).fold(1.0, |p, k| p * k as f64));
+        }
+    }
+    let ax = x.abs();
+    if ax < 1e-20 {
+        let r = 1.0 / x;
+        return if r.is_infinite() {
+            Err(raise(RANGE))
+        } else {
+            Ok(r)
+        };
+    }
+    if ax > 200.0 {
+        if x < 0.0 {
+            return Ok(0.0 / sinpi(x));
+        }
+        return Err(raise(RANGE));
+    }
+    let y = ax + LANCZOS_G_MINUS_HALF;
+    // The rounding error of y, corrected for below.
+    let z = if ax > LANCZOS_G_MINUS_HALF {
+        (y - ax) - LANCZOS_G_MINUS_HALF
+    } else {
+        (y - LANCZOS_G_MINUS_HALF) - ax
+    };
+    let z = z * LANCZOS_G / y;
+    let mut r;
+    if x < 0.0 {
+        r = -PI / sinpi(ax) / ax * y.exp() / lanczos_sum(ax);
+        r -= z * r;
+        if ax < 140.0 {
+            r /= y.powf(ax - 0.5);
+        } else {
+            let s = y.powf(ax / 2.0 - 0.25);
+            r /= s;
+            r /= s;
+        }
+    } else {
+        r = lanczos_sum(ax) / y.exp();
+        r += z * r;
+        if ax < 140.0 {
+            r *= y.powf(ax - 0.5);
+        } else {
+            let s = y.powf(ax / 2.0 - 0.25);
+            r *= s;
+            r *= s;
+        }
+    }
+    if r.is_infinite() {
+        return Err(raise(RANGE));
+    }
+    Ok(r)
+}
+
+/// `math.lgamma` (CPython's `m_lgamma`) with its errors.
+fn lgamma(x: f64) -> Result<f64, Raised> {
+    // log(pi), as CPython writes it.
+    const LOGPI: f64 = 1.144729885849400174143427351353058711647;
+    if !x.is_finite() {
+        return Ok(if x.is_nan() { x } else { f64::INFINITY });
+    }
+    if x == x.floor() && x <= 2.0 {
+        if x <= 0.0 {
+            return Err(raise(DOMAIN));
+        }
+        return Ok(0.0);
+    }
+    let ax = x.abs();
+    if ax < 1e-20 {
+        return Ok(-ax.ln());
+    }
+    let mut r = lanczos_sum(ax).ln() - LANCZOS_G;
+    r += (ax - 0.5) * ((ax + LANCZOS_G - 0.5).ln() - 1.0);
+    if x < 0.0 {
+        r = LOGPI - sinpi(ax).abs().ln() - ax.ln() - r;
+    }
+    if r.is_infinite() {
+        return Err(raise(RANGE));
+    }
+    Ok(r)
 }
 
 /// `round(n, ndigits)` on an int (CPython's `long_round`): unchanged for

@@ -2376,7 +2376,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2414,6 +2414,30 @@ impl Cx<'_> {
             "atanh" => (ScalarFn::Atanh, 1, false),
             "erf" => (ScalarFn::Erf, 1, false),
             "erfc" => (ScalarFn::Erfc, 1, false),
+            "gamma" => (ScalarFn::Gamma, 1, false),
+            "lgamma" => (ScalarFn::Lgamma, 1, false),
+            "ldexp" => {
+                let a = self.args_exact(full, args, kwargs, 2..=2, span)?;
+                self.need_number(full, &a[0])?;
+                if !a[1].ty.is_intlike() && !a[1].ty.is_unknown() {
+                    return Err(type_err(
+                        a[1].span,
+                        "Expected an int as second argument to ldexp.",
+                    ));
+                }
+                if a.iter().any(|x| x.ty.is_unknown()) {
+                    return Ok(Some(unknown(span)));
+                }
+                let mut it = a.into_iter();
+                let x = it.next().unwrap().cast(&Type::Float);
+                let i = it.next().unwrap().cast(&Type::Int);
+                let op = RtOp::Scalar(ScalarFn::Ldexp);
+                return Ok(Some(texpr(
+                    TExprKind::Rt(op, vec![x, i]),
+                    Type::Float,
+                    span,
+                )));
+            }
             "log" if args.len() == 2 => {
                 // CPython's math.log(x, base) is log(x) / log(base).
                 let a = self.args_exact(full, args, kwargs, 2..=2, span)?;

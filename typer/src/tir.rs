@@ -141,6 +141,11 @@ pub enum ScalarFn {
     Atanh,
     Erf,
     Erfc,
+    /// `math.gamma`, `math.lgamma`: CPython's own Lanczos approximations.
+    Gamma,
+    Lgamma,
+    /// `math.ldexp(x, i)`: a float and an int.
+    Ldexp,
     /// `round(n, ndigits)` on an int: half to even at a power of ten.
     RoundInt,
     /// NumPy's `round(x, decimals)` of a float scalar of this dtype:
@@ -165,6 +170,9 @@ impl ScalarFn {
             ScalarFn::Atanh => "math.atanh",
             ScalarFn::Erf => "math.erf",
             ScalarFn::Erfc => "math.erfc",
+            ScalarFn::Gamma => "math.gamma",
+            ScalarFn::Lgamma => "math.lgamma",
+            ScalarFn::Ldexp => "math.ldexp",
             ScalarFn::RoundInt | ScalarFn::RoundNp(_) => "round",
         }
     }
@@ -342,7 +350,7 @@ pub enum RtOp {
     NewLike(Fill),
     /// `np.arange(start, stop, step)` in the result's dtype.
     Arange,
-    /// `np.linspace(start, stop, num)`.
+    /// `np.linspace(start, stop, num, endpoint)`.
     Linspace,
     /// `np.array([...])`: args are the elements, row-major, already of the dtype.
     FromElems(Vec<usize>),

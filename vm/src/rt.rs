@@ -345,10 +345,17 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let a = new_array(&cx.table, 0, dt, &[n], false)?;
             // SAFETY: `new_array` returned a live header, owned here.
             let a_ref = unsafe { &*a };
-            let div = if n > 1 { (n - 1) as f64 } else { 1.0 };
+            // NumPy divides by num - 1 (num without the endpoint), the
+            // last element being `stop` itself.
+            let endpoint = scalar(&ops[3]).0.as_i64() != 0;
+            let div = match (endpoint, n) {
+                (true, n) if n > 1 => (n - 1) as f64,
+                (false, n) if n > 0 => n as f64,
+                _ => 1.0,
+            };
             let step = (e - s) / div;
             let at = |i: usize| {
-                if n > 1 && i == n - 1 {
+                if endpoint && n > 1 && i == n - 1 {
                     e
                 } else {
                     i as f64 * step + s

@@ -559,27 +559,56 @@ impl Cx<'_> {
                 ))
             }
             NpFn::Linspace => {
-                let a = self.args_exact(&full, args, &[], 2..=3, span)?;
-                let dt = self.dtype_kwarg(kwargs, &["num"], name)?;
-                let mut a: Vec<TExpr> = a;
-                if a.len() == 2 {
-                    match kwargs.iter().find(|k| k.name == "num") {
-                        Some(k) => a.push(self.expr(&k.value)?),
-                        None => a.push(texpr(TExprKind::Const(Const::Int(50)), Type::Int, span)),
+                let names = [
+                    "start", "stop", "num", "endpoint", "retstep", "dtype", "axis",
+                ];
+                let a = self.signature(&full, args, kwargs, &names, 2, span)?;
+                for (i, what) in [(4, "retstep=True"), (6, "axis")] {
+                    if let Some(e) = a[i] {
+                        if !matches!(
+                            self.prog.const_eval(e),
+                            Some(Const::Bool(false) | Const::Int(0) | Const::None)
+                        ) {
+                            return Err(Diagnostic::new(
+                                DiagKind::Unsupported,
+                                e.span,
+                                format!("np.linspace() with {what} is not supported in Kiln"),
+                            ));
+                        }
                     }
                 }
-                if !a[2].ty.is_intlike() && !a[2].ty.is_unknown() {
-                    return Err(type_err(a[2].span, "np.linspace's num must be an integer"));
+                let mut v = Vec::with_capacity(4);
+                for e in [a[0], a[1]].into_iter().flatten() {
+                    let x = self.expr(e)?;
+                    if !x.ty.is_number() && !x.ty.is_unknown() {
+                        return Err(type_err(
+                            x.span,
+                            format!("np.linspace() takes numbers in Kiln, not {}", x.ty),
+                        ));
+                    }
+                    v.push(x.cast(&Type::Float));
                 }
-                let num = a.pop().unwrap().cast(&Type::Int);
-                let mut v: Vec<TExpr> = a.into_iter().map(|x| x.cast(&Type::Float)).collect();
-                v.push(num);
-                Ok(rt(
-                    RtOp::Linspace,
-                    v,
-                    Type::array(dt.unwrap_or(DType::F64), 1, Layout::C),
-                    span,
-                ))
+                let num = match a[2] {
+                    Some(e) => self.expr(e)?,
+                    None => texpr(TExprKind::Const(Const::Int(50)), Type::Int, span),
+                };
+                if !num.ty.is_intlike() && !num.ty.is_unknown() {
+                    return Err(type_err(num.span, "np.linspace's num must be an integer"));
+                }
+                v.push(num.cast(&Type::Int));
+                let endpoint = match a[3] {
+                    Some(e) => {
+                        let t = self.expr(e)?;
+                        self.truth(t)?
+                    }
+                    None => texpr(TExprKind::Const(Const::Bool(true)), Type::Bool, span),
+                };
+                v.push(endpoint);
+                let dt = match a[5] {
+                    Some(e) if !matches!(e.kind, ExprKind::None) => self.dtype_expr(e)?,
+                    _ => DType::F64,
+                };
+                Ok(rt(RtOp::Linspace, v, Type::array(dt, 1, Layout::C), span))
             }
             NpFn::Array => {
                 let (args, dt) = self.dtype_args(&full, args, kwargs, 1, &[])?;
@@ -608,9 +637,9 @@ impl Cx<'_> {
                 self.ufunc(u, a, span)
             }
             NpFn::Reduce(r) => {
-                let a = self.args_exact(&full, args, &[], 1..=1, span)?;
-                let axis = self.axis_kwarg(kwargs, &full)?;
-                self.reduce(r, a.into_iter().next().unwrap(), axis, span)
+                let (a, axis, dtype) = self.reduce_args(r, &full, true, args, kwargs, span)?;
+                let a = self.expr(a.unwrap())?;
+                self.reduce_in(r, a, axis, dtype, span)
             }
             NpFn::Dot(matmul) => {
                 let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
@@ -618,22 +647,27 @@ impl Cx<'_> {
                 self.dot(it.next().unwrap(), it.next().unwrap(), span, matmul)
             }
             NpFn::Where => {
-                let a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
+                let mut a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
                 if a.iter().any(|x| x.ty.is_unknown()) {
                     return Ok(unknown(span));
+                }
+                // Of numbers only, NumPy gives a 0-d array: the condition
+                // becomes one.
+                if a.iter().all(|x| x.ty.as_array().is_none()) {
+                    if let Some(d) = a[0].ty.scalar_dtype() {
+                        let c = a.remove(0);
+                        let sp = c.span;
+                        let shape =
+                            texpr(TExprKind::Tuple(Vec::new()), Type::tuple(Vec::new()), sp);
+                        let ty = Type::array(d, 0, Layout::C);
+                        a.insert(0, rt(RtOp::New(Fill::Value), vec![shape, c], ty, sp));
+                    }
                 }
                 let kinds: Option<Vec<Arg>> = a.iter().map(|x| arg_of(&x.ty)).collect();
                 let kinds =
                     kinds.ok_or_else(|| type_err(span, "np.where() needs arrays or numbers"))?;
                 let d = result_dtype(&[a[1].ty.clone(), a[2].ty.clone()]).unwrap_or(DType::F64);
                 let nd = a.iter().map(|x| ndim_of(&x.ty)).max().unwrap_or(0);
-                if nd == 0 {
-                    return Err(Diagnostic::new(
-                        DiagKind::Unsupported,
-                        span,
-                        "np.where() on scalars only is not supported in Kiln",
-                    ));
-                }
                 Ok(rt(
                     RtOp::Where(kinds),
                     a,
@@ -677,31 +711,53 @@ impl Cx<'_> {
         }
     }
 
-    fn axis_kwarg(&mut self, kwargs: &[Keyword], full: &str) -> Result<Option<i64>> {
-        let mut axis = None;
-        for k in kwargs {
-            if k.name != "axis" {
-                return Err(Diagnostic::new(
-                    DiagKind::Arity,
-                    k.name_span,
-                    format!(
-                        "{full}() got an unexpected keyword argument '{}' in Kiln",
-                        k.name
-                    ),
-                ));
-            }
-            match self.prog.const_eval(&k.value) {
-                Some(Const::Int(v)) => axis = Some(v),
-                Some(Const::None) => axis = None,
-                _ => {
-                    return Err(type_err(
-                        k.value.span,
-                        "axis must be a constant integer in Kiln",
-                    ))
+    /// A reduction's array (`with_a`: the function's first argument, not a
+    /// method's object), `axis` and (for `sum`, `prod` and `mean`) `dtype`,
+    /// positional or keywords.
+    #[allow(clippy::type_complexity)]
+    fn reduce_args<'e>(
+        &mut self,
+        r: Reduction,
+        full: &str,
+        with_a: bool,
+        args: &'e [Expr],
+        kwargs: &'e [Keyword],
+        span: Span,
+    ) -> Result<(Option<&'e Expr>, Option<i64>, Option<DType>)> {
+        let names: &[&str] = match r {
+            Reduction::Sum | Reduction::Prod | Reduction::Mean => &["a", "axis", "dtype"],
+            _ => &["a", "axis"],
+        };
+        let names = if with_a { names } else { &names[1..] };
+        let mut a = self.signature(full, args, kwargs, names, with_a as usize, span)?;
+        let first = if with_a { a.remove(0) } else { None };
+        let axis = match a[0] {
+            None => None,
+            Some(e) => match self.prog.const_eval(e) {
+                Some(Const::Int(v)) => Some(v),
+                Some(Const::None) => None,
+                _ => return Err(type_err(e.span, "axis must be a constant integer in Kiln")),
+            },
+        };
+        let dtype = match a.get(1).copied().flatten() {
+            Some(e) if !matches!(e.kind, ExprKind::None) => {
+                let d = self.dtype_expr(e)?;
+                let ok = match r {
+                    Reduction::Mean => d.is_float(),
+                    _ => d != DType::Bool,
+                };
+                if !ok {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        e.span,
+                        format!("{full}() with dtype {d} is not supported in Kiln"),
+                    ));
                 }
+                Some(d)
             }
-        }
-        Ok(axis)
+            _ => None,
+        };
+        Ok((first, axis, dtype))
     }
 
     /// `np.array([...])` with scalar elements, nested lists for 2-D and up.
@@ -772,13 +828,15 @@ impl Cx<'_> {
                 }
                 // A number makes a 0-d array.
                 None if t.ty.is_number() || t.ty.is_unknown() => elems.push(t),
-                None => return Err(type_err(
-                    e.span,
-                    format!(
+                None => {
+                    return Err(type_err(
+                        e.span,
+                        format!(
                         "np.array() takes a number, an array or a list of numbers in Kiln, not {}",
                         t.ty
                     ),
-                )),
+                    ))
+                }
             }
         }
         if elems.iter().any(|x| x.ty.is_unknown()) {
@@ -927,10 +985,37 @@ impl Cx<'_> {
         axis: Option<i64>,
         span: Span,
     ) -> Result<TExpr> {
+        self.reduce_in(f, a, axis, None, span)
+    }
+
+    /// A reduction accumulating in `dtype` when given (`np.sum(a,
+    /// dtype=np.int8)`), else in NumPy's default for the array's dtype. A
+    /// number reduces as the 0-d array NumPy makes of it.
+    pub(super) fn reduce_in(
+        &mut self,
+        f: Reduction,
+        a: TExpr,
+        axis: Option<i64>,
+        dtype: Option<DType>,
+        span: Span,
+    ) -> Result<TExpr> {
+        let a = match a.ty.scalar_dtype() {
+            Some(d) => {
+                let sp = a.span;
+                let shape = texpr(TExprKind::Tuple(Vec::new()), Type::tuple(Vec::new()), sp);
+                rt(
+                    RtOp::New(Fill::Value),
+                    vec![shape, a],
+                    Type::array(d, 0, Layout::C),
+                    sp,
+                )
+            }
+            None => a,
+        };
         let Some(at) = a.ty.as_array().cloned() else {
             return self.unknown_or(&a, "a reduction needs an array");
         };
-        let acc = reduce_acc(f, at.dtype);
+        let acc = dtype.unwrap_or_else(|| reduce_acc(f, at.dtype));
         let out = match f {
             Reduction::Min | Reduction::Max => at.dtype,
             _ => acc,
@@ -1613,14 +1698,8 @@ impl Cx<'_> {
             _ => None,
         };
         if let Some(r) = red {
-            let mut axis = self.axis_kwarg(kwargs, &full)?;
-            if let Some(x) = args.first() {
-                match self.prog.const_eval(x) {
-                    Some(Const::Int(v)) if args.len() == 1 => axis = Some(v),
-                    _ => return Err(type_err(x.span, "axis must be a constant integer in Kiln")),
-                }
-            }
-            return self.reduce(r, a, axis, span);
+            let (_, axis, dtype) = self.reduce_args(r, &full, false, args, kwargs, span)?;
+            return self.reduce_in(r, a, axis, dtype, span);
         }
         match name {
             "copy" => {

@@ -108,13 +108,24 @@ impl Cx<'_> {
         }
     }
 
-    /// An array operand, or `None` while its type is still unknown.
+    /// An array operand (a number as the 0-d array NumPy makes of it), or
+    /// `None` while its type is still unknown.
     pub(super) fn array_operand(
         &mut self,
         e: &Expr,
         full: &str,
     ) -> Result<Option<(TExpr, ArrayType)>> {
         let a = self.expr(e)?;
+        if let Some(d) = a.ty.scalar_dtype() {
+            let sp = a.span;
+            let shape = texpr(TExprKind::Tuple(Vec::new()), Type::tuple(Vec::new()), sp);
+            let ty = Type::array(d, 0, Layout::C);
+            let at = ty.as_array().cloned().unwrap();
+            return Ok(Some((
+                rt(RtOp::New(Fill::Value), vec![shape, a], ty, sp),
+                at,
+            )));
+        }
         match a.ty.as_array().cloned() {
             Some(at) => Ok(Some((a, at))),
             None if a.ty.is_unknown() => Ok(None),
@@ -161,7 +172,9 @@ impl Cx<'_> {
             }
             "any" | "all" | "count_nonzero" => {
                 let a = self.signature(&full, args, kwargs, &["a", "axis"], 1, span)?;
-                let x = self.expr(a[0].unwrap())?;
+                let Some((x, _)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
                 let axis = match a[1] {
                     Some(e) if !matches!(e.kind, ExprKind::None) => {
                         Some(self.const_int(Some(e), 0, "axis")?)
@@ -171,15 +184,12 @@ impl Cx<'_> {
                 self.truth_reduce(name, x, axis, span)?
             }
             "cumsum" | "cumprod" => {
-                let a = self.signature(&full, args, kwargs, &["a", "axis"], 1, span)?;
-                let x = self.expr(a[0].unwrap())?;
-                let axis = match a[1] {
-                    Some(e) if !matches!(e.kind, ExprKind::None) => {
-                        Some(self.const_int(Some(e), 0, "axis")?)
-                    }
-                    _ => None,
+                let a = self.signature(&full, args, kwargs, &["a", "axis", "dtype"], 1, span)?;
+                let Some((x, _)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
                 };
-                self.cumulate(name, x, axis, span)?
+                let (axis, dtype) = self.cumulate_args(a[1], a[2])?;
+                self.cumulate(name, x, axis, dtype, span)?
             }
             "sort" | "argsort" => {
                 let names = ["a", "axis", "kind", "order", "stable"];
@@ -315,8 +325,9 @@ impl Cx<'_> {
                 x
             }
             "var" | "std" => {
-                let a = self.signature(&full, args, kwargs, &["a", "ddof"], 1, span)?;
-                let ddof = self.const_int(a[1], 0, "ddof")?;
+                let names = ["a", "axis", "dtype", "out", "ddof"];
+                let a = self.signature(&full, args, kwargs, &names, 1, span)?;
+                let ddof = self.moment_args(&full, &a[1..])?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
                     return Ok(Some(unknown(span)));
                 };
@@ -371,14 +382,9 @@ impl Cx<'_> {
                 self.truth_reduce(name, a, axis, span)?
             }
             "cumsum" | "cumprod" => {
-                let x = self.signature(&full, args, kwargs, &["axis"], 0, span)?;
-                let axis = match x[0] {
-                    Some(e) if !matches!(e.kind, ExprKind::None) => {
-                        Some(self.const_int(Some(e), 0, "axis")?)
-                    }
-                    _ => None,
-                };
-                self.cumulate(name, a, axis, span)?
+                let x = self.signature(&full, args, kwargs, &["axis", "dtype"], 0, span)?;
+                let (axis, dtype) = self.cumulate_args(x[0], x[1])?;
+                self.cumulate(name, a, axis, dtype, span)?
             }
             "sort" | "argsort" => {
                 let names = ["axis", "kind", "order", "stable"];
@@ -392,8 +398,9 @@ impl Cx<'_> {
                 return Ok(Some(self.ravel(a, &at, name == "flatten", span)));
             }
             "var" | "std" => {
-                let x = self.signature(&full, args, kwargs, &["ddof"], 0, span)?;
-                let ddof = self.const_int(x[0], 0, "ddof")?;
+                let names = ["axis", "dtype", "out", "ddof"];
+                let x = self.signature(&full, args, kwargs, &names, 0, span)?;
+                let ddof = self.moment_args(&full, &x)?;
                 return Ok(Some(self.moment(name == "std", a, &at, ddof, span)));
             }
             "diagonal" | "trace" => {
@@ -537,6 +544,23 @@ impl Cx<'_> {
         )
     }
 
+    /// `var`'s and `std`'s `axis`, `dtype`, `out` (Kiln takes none of
+    /// them but as None) and `ddof`.
+    fn moment_args(&self, full: &str, a: &[Option<&Expr>]) -> Result<i64> {
+        for (e, what) in a.iter().zip(["axis", "dtype", "out"]) {
+            if let Some(e) = e.filter(|e| !matches!(e.kind, ExprKind::None)) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    format!(
+                        "{full}() with {what}= is not supported in Kiln; it reduces every element"
+                    ),
+                ));
+            }
+        }
+        self.const_int(a[3], 0, "ddof")
+    }
+
     fn moment(&mut self, std: bool, x: TExpr, at: &ArrayType, ddof: i64, span: Span) -> TExpr {
         let d = if at.dtype == DType::F32 {
             DType::F32
@@ -664,8 +688,46 @@ impl Cx<'_> {
         self.ufunc(cmp, vec![n, int(0, span)], span)
     }
 
-    /// `np.cumsum` / `np.cumprod`, accumulating as NumPy's sum and product do.
-    fn cumulate(&mut self, name: &str, x: TExpr, axis: Option<i64>, span: Span) -> Result<TExpr> {
+    /// `cumsum`'s and `cumprod`'s `axis` (None: the flattened array) and
+    /// `dtype`.
+    fn cumulate_args(
+        &mut self,
+        axis: Option<&Expr>,
+        dtype: Option<&Expr>,
+    ) -> Result<(Option<i64>, Option<DType>)> {
+        let axis = match axis {
+            Some(e) if !matches!(e.kind, ExprKind::None) => {
+                Some(self.const_int(Some(e), 0, "axis")?)
+            }
+            _ => None,
+        };
+        let dtype = match dtype {
+            Some(e) if !matches!(e.kind, ExprKind::None) => {
+                let d = self.dtype_expr(e)?;
+                if d == DType::Bool {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        e.span,
+                        "accumulating in bool is not supported in Kiln",
+                    ));
+                }
+                Some(d)
+            }
+            _ => None,
+        };
+        Ok((axis, dtype))
+    }
+
+    /// `np.cumsum` / `np.cumprod`, accumulating as NumPy's sum and product
+    /// do, or in `dtype`.
+    fn cumulate(
+        &mut self,
+        name: &str,
+        x: TExpr,
+        axis: Option<i64>,
+        dtype: Option<DType>,
+        span: Span,
+    ) -> Result<TExpr> {
         if x.ty.is_unknown() {
             return Ok(unknown(span));
         }
@@ -680,11 +742,11 @@ impl Cx<'_> {
         } else {
             Reduction::Sum
         };
-        let acc = match at.dtype {
+        let acc = dtype.unwrap_or(match at.dtype {
             DType::Bool | DType::I8 | DType::I16 | DType::I32 => DType::I64,
             DType::U8 | DType::U16 | DType::U32 => DType::U64,
             d => d,
-        };
+        });
         let (axis, ty) = match axis {
             None => (None, arr_of(&at, acc, 1, Layout::C)),
             Some(k) => (
@@ -808,6 +870,19 @@ mod tests {
         assert!(err("print(np.sort(a, order='x'))").contains("structured array"));
         assert!(err("k = a[0]\nprint(np.sort(a, axis=k))").contains("constant integer"));
         let ok = "print(np.sort(a, kind='Q'), a.argsort(axis=None), np.sort(a, stable=False))\n";
+        crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
+    }
+
+    #[test]
+    fn reductions_take_axis_and_dtype_where_numpy_does() {
+        assert!(err("print(np.std(a, 0))").contains("axis= is not supported"));
+        assert!(err("print(a.var(dtype=np.float32))").contains("dtype= is not supported"));
+        assert!(err("print(np.sum(a, dtype=bool))").contains("dtype bool is not supported"));
+        assert!(err("print(np.mean(a, dtype=np.int32))").contains("dtype int32 is not supported"));
+        assert!(err("print(np.min(a, 0, np.float32))").contains("at most 2 positional"));
+        assert!(err("print(np.linspace(0, 1, 5, retstep=True))").contains("retstep=True"));
+        assert!(err("print(np.cumsum(a, dtype=bool))").contains("bool is not supported"));
+        let ok = "print(np.var(a, None, None, None, 1), np.sum(a, 0, np.int8), a.cumsum(0, np.float32))\n";
         crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 }
