@@ -61,18 +61,20 @@ fn the_seed_expression_allocates_its_result_only() {
 
 #[test]
 fn rows_longer_than_a_block_and_at_its_edges() {
-    // The typed path works in blocks of the row (1024 elements): every
-    // element of short rows, rows at a block's edges and rows of several
-    // blocks, in 1-D and row by row in 2-D. r[i] = 3i - (n - 1 - i).
+    // The typed path works in blocks of the row (256 elements), the first
+    // operand's chain in the output's own block: every element of short
+    // rows, rows at a block's edges and rows of several blocks, in 1-D and
+    // row by row in 2-D, with intermediates in the output and in buffers.
     let src = "import numpy as np\n\ndef f(a, b):\n    return a * 3 - b\n\n\
-               def main():\n    for n in (1, 255, 1023, 1024, 1025, 2053):\n        \
+               def g(a, b):\n    return (a * 3 - b) * (a + 1) - a\n\n\
+               def main():\n    for n in (1, 255, 256, 257, 1023, 1025, 2053):\n        \
                a = np.arange(n)\n        r = f(a, (n - 1) - a)\n        \
-               print(n, r.sum(), r[0], r[n - 1])\n    \
+               print(n, r.sum(), r[0], r[n - 1], g(a, (n - 1) - a).sum())\n    \
                m = np.arange(3 * 1500).reshape(3, 1500)\n    print(f(m, m * 0 - m).sum())\n\n\
                main()\n";
     for tier in TIERS {
         let (out, _) = run(src, tier);
-        assert_eq!(out, "1 0 0 0\n255 64770 -254 762\n1023 1045506 -1022 3066\n1024 1047552 -1023 3069\n1025 1049600 -1024 3072\n2053 4212756 -2052 6156\n40491000\n", "{tier:?}");
+        assert_eq!(out, "1 0 0 0 0\n255 64770 -254 762 13785215\n256 65280 -255 765 13948160\n257 65792 -256 768 14112384\n1023 1045506 -1022 3066 891642367\n1025 1049600 -1024 3072 896883200\n2053 4212756 -2052 6156 7208727642\n40491000\n", "{tier:?}");
     }
 }
 

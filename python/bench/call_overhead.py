@@ -2,12 +2,13 @@
 
 Times, per call, a trivial function of two ints and `a * 2 + a` on 10^6
 int64 elements (a fresh result array each call), after a warm-up call that
-compiles. The contenders take turns within each round (Kiln, Numba,
-Python/NumPy, then the next round), so that a machine whose speed drifts
-slows them alike; each figure is the median over `--repeat` rounds of
-`--number` calls (a thousandth as many for the arrays), and the last
-column the median of Kiln's time over Numba's, round by round. Run in a
-venv that has both packages:
+compiles, in CPU time of the calling thread (on a shared machine the wall
+clock also counts the time other processes hold the CPU). The contenders
+take turns within each round (Kiln, Numba, Python/NumPy, then the next
+round), so that a machine whose speed drifts slows them alike; each figure
+is the median over `--repeat` rounds of `--number` calls (a thousandth as
+many for the arrays), and the last row the median of Kiln's time over
+Numba's, round by round. Run in a venv that has both packages:
 
     python python/bench/call_overhead.py [--tier jit|auto|interp]
 
@@ -17,6 +18,7 @@ Numba is optional: without it only Kiln and Python/NumPy are measured.
 import argparse
 import statistics
 import sys
+import time
 import timeit
 
 import numpy as np
@@ -33,7 +35,8 @@ def axpa(a):
 
 
 def per_call(f, args, number):
-    return timeit.timeit(lambda: f(*args), number=number) / number * 1e6
+    t = timeit.Timer(lambda: f(*args), timer=time.thread_time)
+    return t.timeit(number=number) / number * 1e6
 
 
 def main():
@@ -69,7 +72,7 @@ def main():
         return f"{statistics.median(x / y for x, y in zip(k, n)):.2f}"
 
     print(
-        f"tier {args.tier}; median of {args.repeat} interleaved rounds; "
+        f"tier {args.tier}; thread CPU time, median of {args.repeat} interleaved rounds; "
         f"python {sys.version.split()[0]}, numpy {np.__version__}"
     )
     print(f"{'':<16}{'trivial (us/call)':>20}{'a*2+a, 1e6 (us/call)':>24}")

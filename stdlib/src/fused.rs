@@ -18,10 +18,8 @@ use vm::runtime::{Fused, FusedNode, Input};
 
 use crate::elementwise::{apply, operand_strides, visit};
 
-/// Elements per block of the typed path: 8 KiB of float64 per buffer, so
-/// that the buffers of an expression stay in L1 while each block's
-/// bookkeeping and loop calls are spread over enough elements.
-pub const BLOCK: usize = 1024;
+/// Elements per block of the typed path: 2 KiB of float64 per buffer.
+pub const BLOCK: usize = 256;
 
 fn arity(f: Ufunc) -> usize {
     use Ufunc::*;
@@ -61,7 +59,7 @@ pub fn fused(fz: &Fused, ins: &[Input], o: &Array) -> Result<(), Raised> {
     let buffered = overlap || (may_raise && shared);
     if !buffered {
         if let Some(dt) = typed_dtype(fz, o) {
-            blocks(fz, ins, o, dt);
+            blocks(fz, ins, o, dt, !shared);
             return Ok(());
         }
     }
@@ -98,9 +96,26 @@ struct Slot {
     stride: isize,
 }
 
+/// A typed loop of an operation of the expression.
+#[derive(Clone, Copy)]
+enum Kernel {
+    One(crate::ufunc::Loop1),
+    Two(crate::ufunc::Loop2),
+}
+
+impl Kernel {
+    fn arity(self) -> usize {
+        match self {
+            Kernel::One(_) => 1,
+            Kernel::Two(_) => 2,
+        }
+    }
+}
+
 /// The typed path: rows of the last axis in blocks, each operation one
-/// typed-loop call per block.
-fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
+/// typed-loop call per block. `apart`: the output shares no memory with
+/// any input.
+fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
     let shape = o.shape();
     let nd = shape.len();
     let size = dt.itemsize() as isize;
@@ -124,6 +139,24 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
     let mut bufs = vec![0u64; depth * width];
     let mut stack: Vec<Slot> = Vec::with_capacity(depth);
     let last = fz.nodes.len() - 1;
+    // Values at the bottom of the evaluation stack (the first operand's
+    // chain, which the last operation reads) go straight to the output's
+    // block, when no input reads that memory and it is contiguous: the
+    // block's reads and writes of memory then overlap, as in one loop over
+    // the whole expression, and the later operations run on it in place.
+    let direct = apart && inner[nin] == size;
+    // Each operation's loop, looked up once rather than once a block.
+    let kernels: Vec<Option<Kernel>> = fz
+        .nodes
+        .iter()
+        .map(|n| match *n {
+            FusedNode::Ufunc { f, .. } => Some(match arity(f) {
+                1 => Kernel::One(crate::ufunc::loop1(f, dt).expect("typed_dtype checked")),
+                _ => Kernel::Two(crate::ufunc::loop2(f, dt).expect("typed_dtype checked")),
+            }),
+            _ => None,
+        })
+        .collect();
     visit(&shape[..nd - 1], &outer, |off| {
         let mut c = 0;
         while c < n {
@@ -164,9 +197,10 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
                         };
                         stack.push(slot);
                     }
-                    FusedNode::Ufunc { f, .. } => {
-                        let at = stack.len() - arity(f);
-                        let out = if i == last {
+                    FusedNode::Ufunc { .. } => {
+                        let kernel = kernels[i].expect("a loop for every operation");
+                        let at = stack.len() - kernel.arity();
+                        let out = if i == last || (at == 0 && direct) {
                             Slot {
                                 ptr: o.data.wrapping_offset(off[nin] + c as isize * inner[nin]),
                                 stride: inner[nin],
@@ -183,27 +217,22 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType) {
                         // (stride 0); the output is a block buffer (the
                         // first operand's own, or one no operand uses) or
                         // the output row, which overlaps no input but as
-                        // that same view (checked by `fused`).
+                        // that same view (checked by `fused`) and is
+                        // otherwise only the first operand's own block.
                         unsafe {
-                            match arity(f) {
-                                1 => {
-                                    let k =
-                                        crate::ufunc::loop1(f, dt).expect("typed_dtype checked");
+                            match kernel {
+                                Kernel::One(k) => {
                                     k(m, a.ptr, a.stride, out.ptr as *mut u8, out.stride)
                                 }
-                                _ => {
-                                    let k =
-                                        crate::ufunc::loop2(f, dt).expect("typed_dtype checked");
-                                    k(
-                                        m,
-                                        a.ptr,
-                                        a.stride,
-                                        b.ptr,
-                                        b.stride,
-                                        out.ptr as *mut u8,
-                                        out.stride,
-                                    )
-                                }
+                                Kernel::Two(k) => k(
+                                    m,
+                                    a.ptr,
+                                    a.stride,
+                                    b.ptr,
+                                    b.stride,
+                                    out.ptr as *mut u8,
+                                    out.stride,
+                                ),
                             }
                         }
                         stack.truncate(at);
