@@ -1,0 +1,99 @@
+//! The native tier's compile time, function by function, over the
+//! benchmark programs (`benches/programs/*.py`): each function that the
+//! tier takes is compiled again and again in one process, and the median
+//! of those compiles is its time, with the median of each phase. Unlike
+//! `vm bench`, which times each function's one compile as a run makes it
+//! (caches cold, the first compile in the process paying for what is set
+//! up once), this is the steady cost, steady enough to compare changes.
+//!
+//!     cargo bench -p kiln-benches --bench compile            # every program
+//!     cargo bench -p kiln-benches --bench compile -- nbody   # names containing "nbody"
+//!
+//! It prints each function's bytecodes, µs and µs per 100 bytecodes and
+//! its phases (µs), then the median over all functions of µs per 100
+//! bytecodes and each phase's share of the total.
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use kiln_benches::programs;
+
+/// Compiles per function: at least `MIN`, and more until `TIME` has
+/// passed or `MAX` were made.
+const MIN: usize = 5;
+const MAX: usize = 200;
+const TIME: Duration = Duration::from_millis(40);
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the first other argument filters.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // Native code calls the kernels through the runtime table.
+    stdlib::install();
+    let progs = programs().unwrap_or_else(|e| panic!("reading the programs: {e}"));
+    let mut per_100 = Vec::new();
+    let mut totals = jit::Phases::default().named();
+    for p in &progs {
+        if filter.as_ref().is_some_and(|f| !p.name.contains(f.as_str())) {
+            continue;
+        }
+        let source = Rc::new(typer::Source::new(&p.name, &p.source));
+        let (_, m) = vm::load(source, typer::classes::Classes::shared())
+            .unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
+        println!("{}", p.name);
+        for proto in &m.protos {
+            let mut times = Vec::new();
+            let mut phases = Vec::new();
+            let start = Instant::now();
+            while times.len() < MIN || (times.len() < MAX && start.elapsed() < TIME) {
+                let mut t = jit::Phases::default();
+                let t0 = Instant::now();
+                let code = jit::compile_timed(proto, &m, &mut t);
+                times.push(t0.elapsed().as_secs_f64() * 1e6);
+                phases.push(t);
+                if code.is_none() {
+                    break;
+                }
+            }
+            if times.len() < MIN {
+                println!("  {:<16} not compiled", proto.name);
+                continue;
+            }
+            let us = median(times);
+            let n = proto.code.len().max(1);
+            per_100.push(us * 100.0 / n as f64);
+            let parts: Vec<String> = (0..totals.len())
+                .map(|k| {
+                    let s = median(phases.iter().map(|t| t.named()[k].1 * 1e6).collect());
+                    totals[k].1 += s;
+                    format!("{} {s:.1}", totals[k].0)
+                })
+                .collect();
+            println!(
+                "  {:<16} {n:>4} bytecodes {us:>8.1} µs {:>8.1} µs/100   {}",
+                proto.name,
+                us * 100.0 / n as f64,
+                parts.join(", ")
+            );
+        }
+    }
+    let all: f64 = totals.iter().map(|t| t.1).sum::<f64>().max(1e-12);
+    let shares: Vec<String> = totals
+        .iter()
+        .map(|(n, s)| format!("{n} {:.0}%", s / all * 100.0))
+        .collect();
+    println!(
+        "median over {} functions: {:.1} µs per 100 bytecodes; phases: {}",
+        per_100.len(),
+        median(per_100),
+        shares.join(", ")
+    );
+}
