@@ -7,13 +7,16 @@
 //! up once), this is the steady cost, steady enough to compare changes.
 //!
 //!     cargo bench -p kiln-benches --bench compile            # every program
-//!     cargo bench -p kiln-benches --bench compile -- nbody   # names containing "nbody"
+//!     cargo bench -p kiln-benches --bench compile -- nbody   # PROGRAM/FUNCTION containing "nbody"
 //!
-//! It prints each function's bytecodes, µs and µs per 100 bytecodes and
-//! its phases (µs), then the median over all functions of µs per 100
-//! bytecodes and each phase's share of the total.
+//! It prints each function's bytecodes, µs and µs per 100 bytecodes, the
+//! heap allocations one compile makes, and its phases (µs), then the
+//! median over all functions of µs per 100 bytecodes, the allocations of
+//! all and each phase's share of the total.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use kiln_benches::programs;
@@ -21,8 +24,36 @@ use kiln_benches::programs;
 /// Compiles per function: at least `MIN`, and more until `TIME` has
 /// passed or `MAX` were made.
 const MIN: usize = 5;
-const MAX: usize = 200;
+const MAX: usize = 10_000;
 const TIME: Duration = Duration::from_millis(40);
+
+/// The system allocator, counting allocations: a compile's count is a
+/// figure that does not vary from run to run.
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call goes to the system allocator with the caller's
+// arguments, so its contract is the system allocator's.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: the caller's promise, passed on.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: the caller's promise, passed on.
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        // SAFETY: the caller's promise, passed on.
+        unsafe { System.realloc(p, l, size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -40,24 +71,29 @@ fn main() {
     stdlib::install();
     let progs = programs().unwrap_or_else(|e| panic!("reading the programs: {e}"));
     let mut per_100 = Vec::new();
+    let mut total_allocs = 0;
     let mut totals = jit::Phases::default().named();
     for p in &progs {
-        if filter.as_ref().is_some_and(|f| !p.name.contains(f.as_str())) {
-            continue;
-        }
         let source = Rc::new(typer::Source::new(&p.name, &p.source));
         let (_, m) = vm::load(source, typer::classes::Classes::shared())
             .unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
         println!("{}", p.name);
         for proto in &m.protos {
+            let name = format!("{}/{}", p.name, proto.name);
+            if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+                continue;
+            }
             let mut times = Vec::new();
             let mut phases = Vec::new();
+            let mut allocs = 0;
             let start = Instant::now();
             while times.len() < MIN || (times.len() < MAX && start.elapsed() < TIME) {
                 let mut t = jit::Phases::default();
+                let a0 = ALLOCS.load(Relaxed);
                 let t0 = Instant::now();
                 let code = jit::compile_timed(proto, &m, &mut t);
                 times.push(t0.elapsed().as_secs_f64() * 1e6);
+                allocs = ALLOCS.load(Relaxed) - a0;
                 phases.push(t);
                 if code.is_none() {
                     break;
@@ -78,11 +114,12 @@ fn main() {
                 })
                 .collect();
             println!(
-                "  {:<16} {n:>4} bytecodes {us:>8.1} µs {:>8.1} µs/100   {}",
+                "  {:<16} {n:>4} bytecodes {us:>8.1} µs {:>8.1} µs/100 {allocs:>6} allocations   {}",
                 proto.name,
                 us * 100.0 / n as f64,
                 parts.join(", ")
             );
+            total_allocs += allocs;
         }
     }
     let all: f64 = totals.iter().map(|t| t.1).sum::<f64>().max(1e-12);
@@ -91,7 +128,7 @@ fn main() {
         .map(|(n, s)| format!("{n} {:.0}%", s / all * 100.0))
         .collect();
     println!(
-        "median over {} functions: {:.1} µs per 100 bytecodes; phases: {}",
+        "median over {} functions: {:.1} µs per 100 bytecodes; {total_allocs} allocations; phases: {}",
         per_100.len(),
         median(per_100),
         shares.join(", ")

@@ -2056,12 +2056,12 @@ pub fn build_open(
         // The interpreter lands at a range loop's head only after its
         // `ForLoop` jumped there, which leaves the counter and the loop
         // variable equal: one value for both (one register in the loop).
-        let back: Vec<Op> = p.code[pc..]
+        let mut back = p.code[pc..]
             .iter()
-            .filter(|op| op.target() == Some(pc as u16))
-            .copied()
-            .collect();
-        if let [Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. }] = back[..] {
+            .filter(|op| op.target() == Some(pc as u16));
+        if let (Some(&(Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. })), None) =
+            (back.next(), back.next())
+        {
             let x = b.get(a);
             b.set(v, x);
         }
@@ -2458,21 +2458,24 @@ fn drop_clean_writes(f: &mut Func) {
 /// reverse postorder from the entries) and natural loops.
 pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
-    f.preds = vec![Vec::new(); nb];
+    // (The lists of the last analysis are reused.)
+    f.preds.resize_with(nb, Vec::new);
+    f.preds.iter_mut().for_each(Vec::clear);
     for (bi, b) in f.blocks.iter().enumerate() {
         for s in b.term.iter().flat_map(|t| t.succs()) {
             f.preds[s.0 as usize].push(Block(bi as u32));
         }
     }
     // Reverse postorder from a virtual root above every entry.
-    let mut order = Vec::new();
+    let mut order = Vec::with_capacity(nb);
     let mut seen = vec![false; nb];
+    let mut stack = Vec::new();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
         }
         seen[e.0 as usize] = true;
-        let mut stack = vec![(e, 0usize)];
+        stack.push((e, 0usize));
         while let Some((b, i)) = stack.pop() {
             let succs = f.blocks[b.0 as usize]
                 .term
@@ -2690,13 +2693,14 @@ impl Func {
     pub fn rpo(&self) -> Vec<Block> {
         let nb = self.blocks.len();
         let mut seen = vec![false; nb];
-        let mut post = Vec::new();
+        let mut post = Vec::with_capacity(nb);
+        let mut stack = Vec::new();
         for &(_, e) in &self.entries {
             if seen[e.0 as usize] {
                 continue;
             }
             seen[e.0 as usize] = true;
-            let mut stack = vec![(e, 0usize)];
+            stack.push((e, 0usize));
             while let Some((b, i)) = stack.pop() {
                 let succs = self.blocks[b.0 as usize]
                     .term

@@ -311,10 +311,13 @@ pub fn cse(f: &mut Func) -> usize {
     // Instructions seen, by what they compute (a guard by its test alone).
     let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> = FastMap::default();
     let mut removed = 0;
+    // (Each block's list is rewritten into the last block's old one.)
+    let mut spare = Vec::new();
     for b in f.rpo() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = Vec::with_capacity(insts.len());
-        for v in insts {
+        let mut keep = std::mem::take(&mut spare);
+        keep.clear();
+        for &v in &insts {
             f.insts[v.0 as usize].map_args(&|x| res(&fwd, x));
             let i = &f.insts[v.0 as usize];
             let key = match i {
@@ -343,6 +346,7 @@ pub fn cse(f: &mut Func) -> usize {
             keep.push(v);
         }
         f.blocks[b.0 as usize].insts = keep;
+        spare = insts;
     }
     if removed > 0 {
         replace_uses(f, &|x| res(&fwd, x));
@@ -445,9 +449,9 @@ pub fn sink_flags(f: &mut Func) -> usize {
         }
         if let Some(t) = &bd.term {
             if let crate::ir::Term::Branch(t, ..) = t {
-                test_args(t)
-                    .into_iter()
-                    .for_each(|a| read[a.0 as usize] = true);
+                for a in test_args(t) {
+                    read[a.0 as usize] = true;
+                }
             }
             for e in t.edges() {
                 e.args.iter().for_each(|a| read[a.0 as usize] = true);
@@ -455,19 +459,15 @@ pub fn sink_flags(f: &mut Func) -> usize {
         }
     }
     let mut sunk = 0;
-    for b in 0..f.blocks.len() {
-        let insts = std::mem::take(&mut f.blocks[b].insts);
-        let mut keep = Vec::with_capacity(insts.len());
-        for v in insts {
-            match f.insts[v.0 as usize] {
-                Inst::Set(t) if !read[v.0 as usize] => {
-                    f.insts[v.0 as usize] = Inst::Flag(t);
-                    sunk += 1;
-                }
-                _ => keep.push(v),
+    for bd in &mut f.blocks {
+        bd.insts.retain(|&v| match f.insts[v.0 as usize] {
+            Inst::Set(t) if !read[v.0 as usize] => {
+                f.insts[v.0 as usize] = Inst::Flag(t);
+                sunk += 1;
+                false
             }
-        }
-        f.blocks[b].insts = keep;
+            _ => true,
+        });
     }
     sunk
 }
@@ -498,10 +498,10 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     sink_flags(f);
 }
 
-fn test_args(t: &Test) -> Vec<Value> {
+fn test_args(t: &Test) -> crate::ir::Two<Value> {
     match *t {
-        Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => vec![x, y],
-        Test::I(_, x, Rhs::K(_)) => vec![x],
+        Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => smallvec::smallvec![x, y],
+        Test::I(_, x, Rhs::K(_)) => smallvec::smallvec![x],
     }
 }
 

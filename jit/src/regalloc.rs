@@ -66,13 +66,14 @@ fn number(f: &Func) -> Numbering {
     let nb = f.blocks.len();
     let inner = f.loops_of();
     let mut seen = vec![false; nb];
-    let mut post = Vec::new();
+    let mut post = Vec::with_capacity(nb);
+    let mut stack = Vec::new();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
         }
         seen[e.0 as usize] = true;
-        let mut stack = vec![(e, 0usize)];
+        stack.push((e, 0usize));
         while let Some((b, i)) = stack.pop() {
             let mut succs = f.blocks[b.0 as usize]
                 .term
@@ -147,30 +148,50 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
     }
 }
 
-/// A set of values by their dense numbers (see [`allocate`]).
-struct Bits(Vec<u64>);
+/// One set of values per block, by the values' dense numbers (see
+/// [`allocate`]), `words` words each in one flat array: no allocation per
+/// block.
+struct Sets {
+    words: usize,
+    bits: Vec<u64>,
+}
 
-impl Bits {
-    /// (`u32::MAX`, a value defined nowhere the blocks are laid out, is
-    /// never a member.)
-    fn set(&mut self, i: u32) {
-        if let Some(w) = self.0.get_mut(i as usize / 64) {
-            *w |= 1 << (i % 64);
+impl Sets {
+    fn new(n: usize, words: usize) -> Sets {
+        Sets {
+            words,
+            bits: vec![0; n * words],
         }
     }
-    fn clear(&mut self, i: u32) {
-        if let Some(w) = self.0.get_mut(i as usize / 64) {
-            *w &= !(1 << (i % 64));
-        }
+    fn row(&self, b: usize) -> &[u64] {
+        &self.bits[b * self.words..(b + 1) * self.words]
     }
-    /// Calls `f` with every member.
-    fn each(&self, mut f: impl FnMut(u32)) {
-        for (w, &bits) in self.0.iter().enumerate() {
-            let mut b = bits;
-            while b != 0 {
-                f(w as u32 * 64 + b.trailing_zeros());
-                b &= b - 1;
-            }
+    fn row_mut(&mut self, b: usize) -> &mut [u64] {
+        &mut self.bits[b * self.words..(b + 1) * self.words]
+    }
+}
+
+/// (`u32::MAX`, a value defined nowhere the blocks are laid out, is never
+/// a member.)
+fn set(row: &mut [u64], i: u32) {
+    if let Some(w) = row.get_mut(i as usize / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn clear(row: &mut [u64], i: u32) {
+    if let Some(w) = row.get_mut(i as usize / 64) {
+        *w &= !(1 << (i % 64));
+    }
+}
+
+/// Calls `f` with every member of `row`.
+fn each(row: &[u64], mut f: impl FnMut(u32)) {
+    for (w, &bits) in row.iter().enumerate() {
+        let mut b = bits;
+        while b != 0 {
+            f(w as u32 * 64 + b.trailing_zeros());
+            b &= b - 1;
         }
     }
 }
@@ -291,47 +312,48 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     // Block-level liveness: what each block reads before it defines it
     // (`gen`) and what it defines (`kill`, its parameters included), then
     // `live_in = gen | (live_out & !kill)` backward to a fixpoint.
-    let empty = || Bits(vec![0u64; words]);
-    let mut gen: Vec<Bits> = (0..nb).map(|_| empty()).collect();
-    let mut kill: Vec<Bits> = (0..nb).map(|_| empty()).collect();
+    let mut gen = Sets::new(nb, words);
+    let mut kill = Sets::new(nb, words);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
-        let (g, k) = (&mut gen[b.0 as usize], &mut kill[b.0 as usize]);
+        let (g, k) = (gen.row_mut(b.0 as usize), kill.row_mut(b.0 as usize));
         if let Some(t) = &bd.term {
-            term_uses(f, t, |v| g.set(dense[v.0 as usize]));
+            term_uses(f, t, |v| set(g, dense[v.0 as usize]));
         }
         for &v in bd.insts.iter().rev() {
-            g.clear(dense[v.0 as usize]);
-            k.set(dense[v.0 as usize]);
-            inst_uses(f, &f.insts[v.0 as usize], |u| g.set(dense[u.0 as usize]));
+            clear(g, dense[v.0 as usize]);
+            set(k, dense[v.0 as usize]);
+            inst_uses(f, &f.insts[v.0 as usize], |u| set(g, dense[u.0 as usize]));
         }
         for &p in &bd.params {
-            g.clear(dense[p.0 as usize]);
-            k.set(dense[p.0 as usize]);
+            clear(g, dense[p.0 as usize]);
+            set(k, dense[p.0 as usize]);
         }
     }
-    let mut live_in: Vec<Bits> = (0..nb).map(|_| empty()).collect();
-    let mut live = empty();
+    let mut live_in = Sets::new(nb, words);
+    let mut live = vec![0u64; words];
     let mut changed = true;
     while changed {
         changed = false;
         for &b in n.order.iter().rev() {
             let bi = b.0 as usize;
-            live.0.iter_mut().for_each(|w| *w = 0);
+            live.iter_mut().for_each(|w| *w = 0);
             if let Some(t) = &f.blocks[bi].term {
                 for s in t.succs() {
-                    for (w, x) in live.0.iter_mut().zip(&live_in[s.0 as usize].0) {
+                    for (w, x) in live.iter_mut().zip(live_in.row(s.0 as usize)) {
                         *w |= x;
                     }
                 }
             }
-            for (w, (g, k)) in live.0.iter_mut().zip(gen[bi].0.iter().zip(&kill[bi].0)) {
-                *w = g | (*w & !k);
+            let mut same = true;
+            let (g, k) = (gen.row(bi), kill.row(bi));
+            let row = &mut live_in.bits[bi * words..(bi + 1) * words];
+            for (((r, w), g), k) in row.iter_mut().zip(&live).zip(g).zip(k) {
+                let x = g | (w & !k);
+                same &= *r == x;
+                *r = x;
             }
-            if live.0 != live_in[bi].0 {
-                std::mem::swap(&mut live, &mut live_in[bi]);
-                changed = true;
-            }
+            changed |= !same;
         }
     }
     let mut of_dense = vec![Value(0); ndense as usize];
@@ -353,11 +375,11 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         let (start, end) = (n.start[b.0 as usize], n.end[b.0 as usize]);
-        live_in[b.0 as usize].each(|d| extend(of_dense[d as usize], start));
+        each(live_in.row(b.0 as usize), |d| extend(of_dense[d as usize], start));
         if let Some(t) = &bd.term {
             for s in t.succs() {
                 let params = &f.blocks[s.0 as usize].params;
-                live_in[s.0 as usize].each(|d| {
+                each(live_in.row(s.0 as usize), |d| {
                     let v = of_dense[d as usize];
                     if !params.contains(&v) {
                         extend(v, end);

@@ -86,7 +86,9 @@ impl X64Asm {
     /// An assembler whose vector operations use `lanes` lanes (4 only
     /// where the processor has AVX2).
     pub fn with_lanes(lanes: usize) -> X64Asm {
-        let mut ops = Assembler::new(0);
+        // Room for a small function's code, labels and jumps from the
+        // start: growing them a step at a time costs more than the code.
+        let mut ops = Assembler::new_with_capacity(0, 4096, 0, 0, 64, 0, 64);
         let epi = ops.new_dynamic_label();
         X64Asm {
             ops,
