@@ -8,6 +8,7 @@
 //!
 //!     cargo bench -p kiln-benches --bench compile            # every program
 //!     cargo bench -p kiln-benches --bench compile -- nbody   # PROGRAM/FUNCTION containing "nbody"
+//!     cargo bench -p kiln-benches --bench compile -- --runs 50   # 50 compiles each
 //!
 //! It prints each function's bytecodes, µs and µs per 100 bytecodes, the
 //! heap allocations one compile makes, and its phases (µs), then the
@@ -65,8 +66,23 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; the first other argument filters.
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // `cargo bench` passes `--bench`; `--runs N` fixes the compiles per
+    // function (for counting instructions with a profiler); any other
+    // argument filters.
+    let mut filter = None;
+    let mut runs = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--runs" => runs = args.next().and_then(|n| n.parse::<usize>().ok()),
+            s if s.starts_with('-') => {}
+            _ => filter = Some(a),
+        }
+    }
+    let (least, most) = match runs {
+        Some(n) => (n.max(1), n.max(1)),
+        None => (MIN, MAX),
+    };
     // Native code calls the kernels through the runtime table.
     stdlib::install();
     let progs = programs().unwrap_or_else(|e| panic!("reading the programs: {e}"));
@@ -87,7 +103,7 @@ fn main() {
             let mut phases = Vec::new();
             let mut allocs = 0;
             let start = Instant::now();
-            while times.len() < MIN || (times.len() < MAX && start.elapsed() < TIME) {
+            while times.len() < least || (times.len() < most && start.elapsed() < TIME) {
                 let mut t = jit::Phases::default();
                 let a0 = ALLOCS.load(Relaxed);
                 let t0 = Instant::now();
@@ -99,7 +115,7 @@ fn main() {
                     break;
                 }
             }
-            if times.len() < MIN {
+            if times.len() < least {
                 println!("  {:<16} not compiled", proto.name);
                 continue;
             }

@@ -1149,6 +1149,8 @@ impl<'a> Builder<'a> {
     fn start(&mut self, b: Block, pc: usize) {
         self.cur = b;
         self.defs.iter_mut().for_each(|d| *d = None);
+        let n = self.live(pc).len();
+        self.f.blocks[b.0 as usize].params.reserve_exact(n);
         for k in self.live(pc) {
             let r = self.shape.live[k];
             let v = self.value(Inst::Param);
@@ -1993,9 +1995,16 @@ pub fn build_open(
         )));
     }
     let shape = shape(p, protos, rtops);
+    // Room for the values and blocks a function of this size usually
+    // makes, so that the lists do not grow a step at a time.
+    let values = 4 * n + 16;
+    let mut f = Func::default();
+    f.insts.reserve(values);
+    f.class.reserve(values);
+    f.blocks.reserve(n + 8);
     let mut b = Builder {
         p,
-        f: Func::default(),
+        f,
         cur: Block(0),
         defs: vec![None; p.nregs as usize],
         at: vec![None; n],
@@ -2004,8 +2013,8 @@ pub fn build_open(
         side_pre: vec![None; n],
         side: None,
         into: None,
-        uf: Vec::new(),
-        want: Vec::new(),
+        uf: Vec::with_capacity(values),
+        want: Vec::with_capacity(values),
         conflict: None,
         shape,
     };
@@ -2278,11 +2287,23 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
     }
     let nb = f.blocks.len();
     let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
-    // The edges arriving at every block: (from, which of its edges).
-    let mut into: Vec<Vec<(u32, u8)>> = vec![Vec::new(); nb];
+    // The edges arriving at every block, (from, which of its edges), in
+    // one list: block `b`'s are `into[at[b]..at[b + 1]]`.
+    let mut at = vec![0u32; nb + 1];
+    for b in &f.blocks {
+        for s in b.term.iter().flat_map(|t| t.succs()) {
+            at[s.0 as usize + 1] += 1;
+        }
+    }
+    for b in 0..nb {
+        at[b + 1] += at[b];
+    }
+    let mut into = vec![(0u32, 0u8); at[nb] as usize];
+    let mut next = at.clone();
     for (bi, b) in f.blocks.iter().enumerate() {
-        for (ei, e) in b.term.iter().flat_map(|t| t.edges()).enumerate() {
-            into[e.to.0 as usize].push((bi as u32, ei as u8));
+        for (ei, s) in b.term.iter().flat_map(|t| t.succs()).enumerate() {
+            into[next[s.0 as usize] as usize] = (bi as u32, ei as u8);
+            next[s.0 as usize] += 1;
         }
     }
     fn edge_args(t: &Term, ei: u8) -> &[Value] {
@@ -2291,27 +2312,32 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
             _ => &[],
         }
     }
+    // Which parameters the block being looked at keeps (reused).
+    let mut kept: Vec<usize> = Vec::new();
+    let mut keep: Vec<bool> = Vec::new();
     loop {
-        // The (resolved) arguments arriving at every block, edge by edge.
-        let blocks = &f.blocks;
-        let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
-            let t = blocks[from as usize]
-                .term
-                .as_ref()
-                .expect("an edge's block ends");
-            res(fwd, edge_args(t, ei)[k])
-        };
-        // Which parameters each block keeps (None: all).
-        let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
-        for (bi, b) in f.blocks.iter().enumerate() {
+        let mut removed = false;
+        for bi in 0..nb {
             if f.after.iter().any(|x| x.next.0 as usize == bi) {
                 continue;
             }
-            let mut kept = Vec::new();
+            let edges = &into[at[bi] as usize..at[bi + 1] as usize];
+            // The (resolved) argument arriving along edge `e` for
+            // parameter `k`.
+            let blocks = &f.blocks;
+            let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
+                let t = blocks[from as usize]
+                    .term
+                    .as_ref()
+                    .expect("an edge's block ends");
+                res(fwd, edge_args(t, ei)[k])
+            };
+            let b = &f.blocks[bi];
+            kept.clear();
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for e in &into[bi] {
+                for e in edges {
                     let v = arg(&fwd, e, k);
                     if v == prm || Some(v) == only {
                         continue;
@@ -2327,7 +2353,7 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    into[bi].iter().all(|e| {
+                    edges.iter().all(|e| {
                         let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
                         x == x0 || (x == prm && x0 == prm0)
                     })
@@ -2338,24 +2364,34 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                     _ => kept.push(k),
                 }
             }
-            if kept.len() != b.params.len() {
-                keep[bi] = Some(kept);
+            if kept.len() == b.params.len() {
+                continue;
+            }
+            // Only this block's own analysis reads its parameters and the
+            // arguments arriving at it, so they go at once.
+            removed = true;
+            keep.clear();
+            keep.resize(b.params.len(), false);
+            kept.iter().for_each(|&k| keep[k] = true);
+            let mut k = 0;
+            f.blocks[bi].params.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
+            for &(from, ei) in edges {
+                let t = f.blocks[from as usize]
+                    .term
+                    .as_mut()
+                    .expect("an edge's block ends");
+                let mut k = 0;
+                t.edges_mut()[ei as usize].args.retain(|_| {
+                    k += 1;
+                    keep[k - 1]
+                });
             }
         }
-        if keep.iter().all(Option::is_none) {
+        if !removed {
             break;
-        }
-        for (bi, b) in f.blocks.iter_mut().enumerate() {
-            if let Some(k) = &keep[bi] {
-                b.params = k.iter().map(|&i| b.params[i]).collect();
-            }
-        }
-        for b in f.blocks.iter_mut() {
-            for e in b.term.iter_mut().flat_map(|t| t.edges_mut()) {
-                if let Some(k) = &keep[e.to.0 as usize] {
-                    e.args = k.iter().map(|&i| e.args[i]).collect();
-                }
-            }
         }
     }
     let r = |v: Value| res(&fwd, v);

@@ -375,7 +375,9 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         let (start, end) = (n.start[b.0 as usize], n.end[b.0 as usize]);
-        each(live_in.row(b.0 as usize), |d| extend(of_dense[d as usize], start));
+        each(live_in.row(b.0 as usize), |d| {
+            extend(of_dense[d as usize], start)
+        });
         if let Some(t) = &bd.term {
             for s in t.succs() {
                 let params = &f.blocks[s.0 as usize].params;
