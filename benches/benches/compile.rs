@@ -56,6 +56,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static COUNTING: Counting = Counting;
 
+fn cold_arg() -> bool {
+    std::env::args().any(|a| a == "--cold")
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     match v.len() {
@@ -71,10 +75,16 @@ fn main() {
     // argument filters.
     let mut filter = None;
     let mut runs = None;
+    let mut cold = false;
+    // Written over before each compile with --cold, to leave the caches
+    // holding none of the compiler's code and data, as when a program
+    // runs between compiles.
+    let mut evict = vec![0u8; if cold_arg() { 64 << 20 } else { 0 }];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse::<usize>().ok()),
+            "--cold" => cold = true,
             s if s.starts_with('-') => {}
             _ => filter = Some(a),
         }
@@ -104,6 +114,12 @@ fn main() {
             let mut allocs = 0;
             let start = Instant::now();
             while times.len() < least || (times.len() < most && start.elapsed() < TIME) {
+                if cold {
+                    for (k, x) in evict.iter_mut().enumerate().step_by(64) {
+                        *x = x.wrapping_add(k as u8);
+                    }
+                    std::hint::black_box(&evict);
+                }
                 let mut t = jit::Phases::default();
                 let a0 = ALLOCS.load(Relaxed);
                 let t0 = Instant::now();

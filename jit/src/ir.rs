@@ -2598,19 +2598,22 @@ pub fn analyze(f: &mut Func) {
         }
     };
     let mut loops: Vec<Loop> = Vec::new();
+    // (One membership mark per block, cleared after each loop.)
+    let mut member = vec![false; nb];
+    let mut stack: Vec<Block> = Vec::new();
     for &h in &order {
-        let latches: Vec<Block> = f.preds[h.0 as usize]
-            .iter()
-            .copied()
-            .filter(|&p| rpo[p.0 as usize] != UNSEEN && dominates(f, h, p))
-            .collect();
-        if latches.is_empty() {
+        stack.clear();
+        stack.extend(
+            f.preds[h.0 as usize]
+                .iter()
+                .copied()
+                .filter(|&p| rpo[p.0 as usize] != UNSEEN && dominates(f, h, p)),
+        );
+        if stack.is_empty() {
             continue;
         }
-        let mut member = vec![false; nb];
         member[h.0 as usize] = true;
         let mut body = vec![h];
-        let mut stack = latches.clone();
         while let Some(b) = stack.pop() {
             if !member[b.0 as usize] {
                 member[b.0 as usize] = true;
@@ -2619,21 +2622,24 @@ pub fn analyze(f: &mut Func) {
             }
         }
         body.sort();
-        let outside: Vec<Block> = f.preds[h.0 as usize]
+        let mut outside = f.preds[h.0 as usize]
             .iter()
             .copied()
-            .filter(|p| !member[p.0 as usize])
-            .collect();
-        let preheader = match outside.as_slice() {
-            [p] if f.blocks[p.0 as usize]
-                .term
-                .as_ref()
-                .is_some_and(|t| t.succs().len() == 1) =>
+            .filter(|p| !member[p.0 as usize]);
+        let preheader = match (outside.next(), outside.next()) {
+            (Some(p), None)
+                if f.blocks[p.0 as usize]
+                    .term
+                    .as_ref()
+                    .is_some_and(|t| t.succs().len() == 1) =>
             {
-                Some(*p)
+                Some(p)
             }
             _ => None,
         };
+        for b in &body {
+            member[b.0 as usize] = false;
+        }
         loops.push(Loop {
             header: h,
             preheader,

@@ -232,7 +232,7 @@ pub fn emit_ir<A: backend::Asm>(
     t.optimize += c.lap();
     let al = regalloc::allocate(&f, &A::REGS);
     t.regalloc += c.lap();
-    emit::check(&f, &al, &m.rtops)?;
+    // (`emit` checks first that it can take the function.)
     let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
     t.emit += c.lap();
     Ok((f, e))

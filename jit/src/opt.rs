@@ -494,7 +494,10 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
         crate::ir::analyze(f);
     }
     dce(f);
-    hoist(f, regs);
+    // (Without loops there is nothing to hoist, and no need to look.)
+    if !f.loops.is_empty() {
+        hoist(f, regs);
+    }
     sink_flags(f);
 }
 
