@@ -140,7 +140,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
             let mut inv = vec![false; f.insts.len()];
-            for &b in rpo.iter().filter(|b| body.contains(b)) {
+            for &b in rpo.iter().filter(|b| member[b.0 as usize]) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
                     inv[v.0 as usize] = movable(i)
@@ -202,7 +202,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let scalar: Vec<Block> = rpo
             .iter()
             .copied()
-            .filter(|b| body.contains(b) && f.blocks[b.0 as usize].lanes == 0)
+            .filter(|b| member[b.0 as usize] && f.blocks[b.0 as usize].lanes == 0)
             .collect();
         for b in scalar {
             let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
@@ -280,9 +280,11 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 }
             }
         }
-        for &c in &consts {
+        if !consts.is_empty() {
+            let mut gone = vec![false; f.insts.len()];
+            consts.iter().for_each(|c| gone[c.0 as usize] = true);
             for b in &body {
-                f.blocks[b.0 as usize].insts.retain(|&x| x != c);
+                f.blocks[b.0 as usize].insts.retain(|x| !gone[x.0 as usize]);
             }
         }
         let p = &mut f.blocks[pre.0 as usize].insts;
@@ -309,7 +311,10 @@ pub fn cse(f: &mut Func) -> usize {
         v
     };
     // Instructions seen, by what they compute (a guard by its test alone).
-    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> = FastMap::default();
+    // (Sized for a small function's instructions at once: growing step by
+    // step rehashes.)
+    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> =
+        FastMap::with_capacity_and_hasher(f.insts.len().min(256), Default::default());
     let mut removed = 0;
     // (Each block's list is rewritten into the last block's old one.)
     let mut spare = Vec::new();

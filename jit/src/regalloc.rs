@@ -300,14 +300,21 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     // optimisations leave many behind), numbered densely.
     const NONE: u32 = u32::MAX;
     let mut dense = vec![NONE; nv];
-    let mut ndense = 0u32;
+    // The value of each dense number, and the block it is a parameter of
+    // (`NONE`: an instruction's).
+    let mut of_dense = Vec::new();
+    let mut param_of = Vec::new();
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         for &v in bd.params.iter().chain(&bd.insts) {
-            dense[v.0 as usize] = ndense;
-            ndense += 1;
+            dense[v.0 as usize] = of_dense.len() as u32;
+            of_dense.push(v);
+            param_of.push(NONE);
         }
+        let first = of_dense.len() - bd.params.len() - bd.insts.len();
+        param_of[first..first + bd.params.len()].fill(b.0);
     }
+    let ndense = of_dense.len() as u32;
     let words = (ndense as usize).div_ceil(64);
     // Block-level liveness: what each block reads before it defines it
     // (`gen`) and what it defines (`kill`, its parameters included), then
@@ -356,12 +363,6 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
             changed |= !same;
         }
     }
-    let mut of_dense = vec![Value(0); ndense as usize];
-    for (v, &d) in dense.iter().enumerate() {
-        if d != NONE {
-            of_dense[d as usize] = Value(v as u32);
-        }
-    }
     // Intervals: from a value's definition (or a block start where it is
     // live in) to its last use (or the end of a block it is live out of).
     let mut iv: Vec<Option<(u32, u32)>> = vec![None; nv];
@@ -380,11 +381,9 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         });
         if let Some(t) = &bd.term {
             for s in t.succs() {
-                let params = &f.blocks[s.0 as usize].params;
                 each(live_in.row(s.0 as usize), |d| {
-                    let v = of_dense[d as usize];
-                    if !params.contains(&v) {
-                        extend(v, end);
+                    if param_of[d as usize] != s.0 {
+                        extend(of_dense[d as usize], end);
                     }
                 });
             }
@@ -441,11 +440,28 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         slot_end[n] = end;
         n as u32
     };
-    let mut by_start: Vec<Value> = (0..nv as u32)
-        .map(Value)
-        .filter(|v| iv[v.0 as usize].is_some())
-        .collect();
-    by_start.sort_by_key(|v| iv[v.0 as usize].unwrap().0);
+    // By interval start, values of one start in value order: a counting
+    // sort, as starts are positions.
+    let last = iv
+        .iter()
+        .flatten()
+        .map(|&(s, _)| s as usize)
+        .max()
+        .unwrap_or(0);
+    let mut at = vec![0u32; last + 2];
+    for &(s, _) in iv.iter().flatten() {
+        at[s as usize + 1] += 1;
+    }
+    for p in 0..=last {
+        at[p + 1] += at[p];
+    }
+    let mut by_start = vec![Value(0); at[last + 1] as usize];
+    for (v, e) in iv.iter().enumerate() {
+        if let Some((s, _)) = e {
+            by_start[at[*s as usize] as usize] = Value(v as u32);
+            at[*s as usize] += 1;
+        }
+    }
     // (Calls are in position order: the first after the start decides.)
     let crosses = |v: Value| {
         let (s, e) = iv[v.0 as usize].unwrap();
