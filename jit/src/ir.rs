@@ -2581,7 +2581,8 @@ pub fn analyze(f: &mut Func) {
             }
         }
     }
-    f.idom = vec![None; nb];
+    f.idom.clear();
+    f.idom.resize(nb, None);
     for (i, b) in order.iter().enumerate() {
         if idom[i] >= 0 {
             f.idom[b.0 as usize] = Some(order[idom[i] as usize]);

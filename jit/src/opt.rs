@@ -72,6 +72,8 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
     let mut loops: Vec<usize> = (0..f.loops.len()).collect();
     loops.sort_by_key(|&l| std::cmp::Reverse(f.loops[l].depth));
     let mut moved = 0;
+    // (Each block's list is rewritten into the last block's old one.)
+    let mut spare = Vec::new();
     for l in loops {
         let Some(pre) = f.loops[l].preheader else {
             continue;
@@ -88,21 +90,16 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
         for b in &body {
             let bd = &f.blocks[b.0 as usize];
-            let mut used: Vec<Value> = bd
-                .insts
-                .iter()
-                .flat_map(|&v| f.insts[v.0 as usize].args())
-                .collect();
+            let outside = |a: &Value| !inside(def_block[a.0 as usize]);
+            let used = bd.insts.iter().flat_map(|&v| f.insts[v.0 as usize].args());
+            long.extend(used.filter(outside));
             if let Some(t) = &bd.term {
                 if let crate::ir::Term::Branch(t, ..) = t {
-                    used.extend(test_args(t));
+                    long.extend(test_args(t).into_iter().filter(outside));
                 }
-                used.extend(t.edges().iter().flat_map(|e| e.args.iter().copied()));
+                let args = t.edges().into_iter().flat_map(|e| e.args.iter().copied());
+                long.extend(args.filter(outside));
             }
-            long.extend(
-                used.into_iter()
-                    .filter(|&a| !inside(def_block[a.0 as usize])),
-            );
         }
         long.sort();
         long.dedup();
@@ -206,8 +203,9 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .collect();
         for b in scalar {
             let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-            let mut keep = Vec::with_capacity(insts.len());
-            for v in insts {
+            let mut keep = std::mem::take(&mut spare);
+            keep.clear();
+            for &v in &insts {
                 let i = &f.insts[v.0 as usize];
                 let invariant = movable(i)
                     && i.args().iter().all(|a| {
@@ -267,6 +265,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 moved += 1;
             }
             f.blocks[b.0 as usize].insts = keep;
+            spare = insts;
         }
         // Integer constants the hoisted instructions use come along.
         let mut consts = Vec::new();
@@ -488,9 +487,9 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     }
     cse(f);
     if crate::version::version(f) > 0 {
-        if simplify::fold(f) {
-            crate::ir::analyze(f);
-        }
+        // (What fold reshapes is analysed with the rest: dce keeps the
+        // control flow as it is.)
+        simplify::fold(f);
         dce(f);
         crate::ir::analyze(f);
         cse(f);

@@ -57,6 +57,8 @@ struct Numbering {
     at: Vec<u32>,
     /// Positions of calls (C, runtime and script calls).
     calls: Vec<u32>,
+    /// The innermost natural loop of each block (`Func::loops_of`).
+    inner: Vec<Option<usize>>,
 }
 
 fn number(f: &Func) -> Numbering {
@@ -102,6 +104,7 @@ fn number(f: &Func) -> Numbering {
         end: vec![0; nb],
         at: vec![0; f.insts.len()],
         calls: Vec::new(),
+        inner,
     };
     let mut pos = 0u32;
     for &b in &n.order {
@@ -204,7 +207,7 @@ fn each(row: &[u64], mut f: impl FnMut(u32)) {
 /// is the first to spill.
 fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
     let mut cost = vec![0u64; f.insts.len()];
-    let depth = loop_depths(f);
+    let depth = loop_depths(f, &n.inner);
     for &b in &n.order {
         let w = 8u64.saturating_pow(depth[b.0 as usize].min(20));
         let bd = &f.blocks[b.0 as usize];
@@ -252,7 +255,7 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
 /// at a natural loop's head (its preheader, its entry, the test that
 /// picks one of its versions) runs outside that loop. A cold block counts
 /// as outside every loop.
-fn loop_depths(f: &Func) -> Vec<u32> {
+fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for bd in &f.blocks {
         let Some(Term::Jump(e)) = &bd.term else {
@@ -267,7 +270,6 @@ fn loop_depths(f: &Func) -> Vec<u32> {
             spans.push((head, bd.pc));
         }
     }
-    let inner = f.loops_of();
     let natural_heads: Vec<usize> = f
         .loops
         .iter()
@@ -302,8 +304,8 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     let mut dense = vec![NONE; nv];
     // The value of each dense number, and the block it is a parameter of
     // (`NONE`: an instruction's).
-    let mut of_dense = Vec::new();
-    let mut param_of = Vec::new();
+    let mut of_dense = Vec::with_capacity(nv);
+    let mut param_of = Vec::with_capacity(nv);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         for &v in bd.params.iter().chain(&bd.insts) {
