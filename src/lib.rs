@@ -642,7 +642,11 @@ pub struct JitCompile {
     pub bytecodes: usize,
     /// Time the native tier took to compile it.
     pub seconds: f64,
+    /// That time by phase.
+    pub phases: JitPhases,
 }
+
+pub use jit::Phases as JitPhases;
 
 /// Compiles `p`, adding to `stats` and `compiles`.
 fn compile_timed(
@@ -652,7 +656,8 @@ fn compile_timed(
     compiles: &RefCell<Vec<JitCompile>>,
 ) -> Option<vm::tiering::Native> {
     let t = std::time::Instant::now();
-    let code = jit::compile(p, m);
+    let mut phases = JitPhases::default();
+    let code = jit::compile_timed(p, m, &mut phases);
     let seconds = t.elapsed().as_secs_f64();
     let mut s = stats.get();
     s.functions += code.is_some() as u32;
@@ -663,6 +668,7 @@ fn compile_timed(
             function: p.name.to_string(),
             bytecodes: p.code.len(),
             seconds,
+            phases,
         });
     }
     code

@@ -71,7 +71,7 @@ struct E<'a, A: Asm> {
     /// Leaving with RAISED set, by instruction.
     raises: Vec<(A::Label, usize)>,
     /// Edge moves placed out of line: (label, edge).
-    tramps: Vec<(A::Label, Edge)>,
+    tramps: Vec<(A::Label, &'a Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
     /// Where a native return lands, by resume block: just before the
@@ -144,7 +144,7 @@ pub fn emit<A: Asm>(
     out.exits = e.a.offset();
     for (l, edge) in std::mem::take(&mut e.tramps) {
         e.a.bind(l);
-        e.moves(&edge);
+        e.moves(edge);
         e.a.jump(e.labels[edge.to.0 as usize]);
     }
     for x in 0..f.exits.len() {
@@ -168,7 +168,7 @@ pub fn emit<A: Asm>(
     Ok(out)
 }
 
-impl<A: Asm> E<'_, A> {
+impl<'a, A: Asm> E<'a, A> {
     fn loc(&self, v: Value) -> Loc {
         self.al.loc[v.0 as usize]
     }
@@ -768,6 +768,15 @@ impl<A: Asm> E<'_, A> {
             .collect()
     }
 
+    /// Does edge `e` move anything ([`Self::edge_moves`] not empty)?
+    fn has_moves(&self, e: &Edge) -> bool {
+        let params = &self.f.blocks[e.to.0 as usize].params;
+        params
+            .iter()
+            .zip(&e.args)
+            .any(|(&p, &x)| self.place(p).is_some_and(|to| self.place(x) != Some(to)))
+    }
+
     /// Does them as one parallel move: no destination is written while a
     /// pending move still reads it; a cycle goes through a scratch register
     /// (`SCRATCH[1]`, `FSCRATCH[1]`; spill-to-spill moves use `SCRATCH[0]`).
@@ -800,7 +809,7 @@ impl<A: Asm> E<'_, A> {
         }
     }
 
-    fn term(&mut self, t: &Term, next: Option<Block>) {
+    fn term(&mut self, t: &'a Term, next: Option<Block>) {
         match t {
             Term::Jump(e) => {
                 self.moves(e);
@@ -809,17 +818,14 @@ impl<A: Asm> E<'_, A> {
                 }
             }
             Term::Branch(test, yes, no) => {
-                let (my, mn) = (
-                    !self.edge_moves(yes).is_empty(),
-                    !self.edge_moves(no).is_empty(),
-                );
+                let (my, mn) = (self.has_moves(yes), self.has_moves(no));
                 match test {
                     // Falls through to the taken side: the negated test
                     // jumps to the other.
                     _ if Some(yes.to) == next => {
                         let l = if mn {
                             let l = self.a.new_label();
-                            self.tramps.push((l, no.clone()));
+                            self.tramps.push((l, no));
                             l
                         } else {
                             self.labels[no.to.0 as usize]
@@ -836,7 +842,7 @@ impl<A: Asm> E<'_, A> {
                     _ => {
                         let l = if my {
                             let l = self.a.new_label();
-                            self.tramps.push((l, yes.clone()));
+                            self.tramps.push((l, yes));
                             l
                         } else {
                             self.labels[yes.to.0 as usize]

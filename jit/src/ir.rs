@@ -1154,6 +1154,8 @@ impl<'a> Builder<'a> {
     fn start(&mut self, b: Block, pc: usize) {
         self.cur = b;
         self.defs.iter_mut().for_each(|d| *d = None);
+        let n = self.live(pc).len();
+        self.f.blocks[b.0 as usize].params.reserve_exact(n);
         for k in self.live(pc) {
             let r = self.shape.live[k];
             let v = self.value(Inst::Param);
@@ -1998,9 +2000,16 @@ pub fn build_open(
         )));
     }
     let shape = shape(p, protos, rtops);
+    // Room for the values and blocks a function of this size usually
+    // makes, so that the lists do not grow a step at a time.
+    let values = 4 * n + 16;
+    let mut f = Func::default();
+    f.insts.reserve(values);
+    f.class.reserve(values);
+    f.blocks.reserve(n + 8);
     let mut b = Builder {
         p,
-        f: Func::default(),
+        f,
         cur: Block(0),
         defs: vec![None; p.nregs as usize],
         at: vec![None; n],
@@ -2009,8 +2018,8 @@ pub fn build_open(
         side_pre: vec![None; n],
         side: None,
         into: None,
-        uf: Vec::new(),
-        want: Vec::new(),
+        uf: Vec::with_capacity(values),
+        want: Vec::with_capacity(values),
         conflict: None,
         shape,
     };
@@ -2061,12 +2070,12 @@ pub fn build_open(
         // The interpreter lands at a range loop's head only after its
         // `ForLoop` jumped there, which leaves the counter and the loop
         // variable equal: one value for both (one register in the loop).
-        let back: Vec<Op> = p.code[pc..]
+        let mut back = p.code[pc..]
             .iter()
-            .filter(|op| op.target() == Some(pc as u16))
-            .copied()
-            .collect();
-        if let [Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. }] = back[..] {
+            .filter(|op| op.target() == Some(pc as u16));
+        if let (Some(&(Op::ForLoop1 { a, v, .. } | Op::ForLoop { a, v, .. })), None) =
+            (back.next(), back.next())
+        {
             let x = b.get(a);
             b.set(v, x);
         }
@@ -2283,11 +2292,23 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
     }
     let nb = f.blocks.len();
     let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
-    // The edges arriving at every block: (from, which of its edges).
-    let mut into: Vec<Vec<(u32, u8)>> = vec![Vec::new(); nb];
+    // The edges arriving at every block, (from, which of its edges), in
+    // one list: block `b`'s are `into[at[b]..at[b + 1]]`.
+    let mut at = vec![0u32; nb + 1];
+    for b in &f.blocks {
+        for s in b.term.iter().flat_map(|t| t.succs()) {
+            at[s.0 as usize + 1] += 1;
+        }
+    }
+    for b in 0..nb {
+        at[b + 1] += at[b];
+    }
+    let mut into = vec![(0u32, 0u8); at[nb] as usize];
+    let mut next = at.clone();
     for (bi, b) in f.blocks.iter().enumerate() {
-        for (ei, e) in b.term.iter().flat_map(|t| t.edges()).enumerate() {
-            into[e.to.0 as usize].push((bi as u32, ei as u8));
+        for (ei, s) in b.term.iter().flat_map(|t| t.succs()).enumerate() {
+            into[next[s.0 as usize] as usize] = (bi as u32, ei as u8);
+            next[s.0 as usize] += 1;
         }
     }
     fn edge_args(t: &Term, ei: u8) -> &[Value] {
@@ -2296,27 +2317,32 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
             _ => &[],
         }
     }
+    // Which parameters the block being looked at keeps (reused).
+    let mut kept: Vec<usize> = Vec::new();
+    let mut keep: Vec<bool> = Vec::new();
     loop {
-        // The (resolved) arguments arriving at every block, edge by edge.
-        let blocks = &f.blocks;
-        let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
-            let t = blocks[from as usize]
-                .term
-                .as_ref()
-                .expect("an edge's block ends");
-            res(fwd, edge_args(t, ei)[k])
-        };
-        // Which parameters each block keeps (None: all).
-        let mut keep: Vec<Option<Vec<usize>>> = vec![None; nb];
-        for (bi, b) in f.blocks.iter().enumerate() {
+        let mut removed = false;
+        for bi in 0..nb {
             if f.after.iter().any(|x| x.next.0 as usize == bi) {
                 continue;
             }
-            let mut kept = Vec::new();
+            let edges = &into[at[bi] as usize..at[bi + 1] as usize];
+            // The (resolved) argument arriving along edge `e` for
+            // parameter `k`.
+            let blocks = &f.blocks;
+            let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
+                let t = blocks[from as usize]
+                    .term
+                    .as_ref()
+                    .expect("an edge's block ends");
+                res(fwd, edge_args(t, ei)[k])
+            };
+            let b = &f.blocks[bi];
+            kept.clear();
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for e in &into[bi] {
+                for e in edges {
                     let v = arg(&fwd, e, k);
                     if v == prm || Some(v) == only {
                         continue;
@@ -2332,7 +2358,7 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    into[bi].iter().all(|e| {
+                    edges.iter().all(|e| {
                         let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
                         x == x0 || (x == prm && x0 == prm0)
                     })
@@ -2343,24 +2369,34 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                     _ => kept.push(k),
                 }
             }
-            if kept.len() != b.params.len() {
-                keep[bi] = Some(kept);
+            if kept.len() == b.params.len() {
+                continue;
+            }
+            // Only this block's own analysis reads its parameters and the
+            // arguments arriving at it, so they go at once.
+            removed = true;
+            keep.clear();
+            keep.resize(b.params.len(), false);
+            kept.iter().for_each(|&k| keep[k] = true);
+            let mut k = 0;
+            f.blocks[bi].params.retain(|_| {
+                k += 1;
+                keep[k - 1]
+            });
+            for &(from, ei) in edges {
+                let t = f.blocks[from as usize]
+                    .term
+                    .as_mut()
+                    .expect("an edge's block ends");
+                let mut k = 0;
+                t.edges_mut()[ei as usize].args.retain(|_| {
+                    k += 1;
+                    keep[k - 1]
+                });
             }
         }
-        if keep.iter().all(Option::is_none) {
+        if !removed {
             break;
-        }
-        for (bi, b) in f.blocks.iter_mut().enumerate() {
-            if let Some(k) = &keep[bi] {
-                b.params = k.iter().map(|&i| b.params[i]).collect();
-            }
-        }
-        for b in f.blocks.iter_mut() {
-            for e in b.term.iter_mut().flat_map(|t| t.edges_mut()) {
-                if let Some(k) = &keep[e.to.0 as usize] {
-                    e.args = k.iter().map(|&i| e.args[i]).collect();
-                }
-            }
         }
     }
     let r = |v: Value| res(&fwd, v);
@@ -2463,21 +2499,24 @@ fn drop_clean_writes(f: &mut Func) {
 /// reverse postorder from the entries) and natural loops.
 pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
-    f.preds = vec![Vec::new(); nb];
+    // (The lists of the last analysis are reused.)
+    f.preds.resize_with(nb, Vec::new);
+    f.preds.iter_mut().for_each(Vec::clear);
     for (bi, b) in f.blocks.iter().enumerate() {
         for s in b.term.iter().flat_map(|t| t.succs()) {
             f.preds[s.0 as usize].push(Block(bi as u32));
         }
     }
     // Reverse postorder from a virtual root above every entry.
-    let mut order = Vec::new();
+    let mut order = Vec::with_capacity(nb);
     let mut seen = vec![false; nb];
+    let mut stack = Vec::new();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
         }
         seen[e.0 as usize] = true;
-        let mut stack = vec![(e, 0usize)];
+        stack.push((e, 0usize));
         while let Some((b, i)) = stack.pop() {
             let succs = f.blocks[b.0 as usize]
                 .term
@@ -2547,7 +2586,8 @@ pub fn analyze(f: &mut Func) {
             }
         }
     }
-    f.idom = vec![None; nb];
+    f.idom.clear();
+    f.idom.resize(nb, None);
     for (i, b) in order.iter().enumerate() {
         if idom[i] >= 0 {
             f.idom[b.0 as usize] = Some(order[idom[i] as usize]);
@@ -2564,19 +2604,22 @@ pub fn analyze(f: &mut Func) {
         }
     };
     let mut loops: Vec<Loop> = Vec::new();
+    // (One membership mark per block, cleared after each loop.)
+    let mut member = vec![false; nb];
+    let mut stack: Vec<Block> = Vec::new();
     for &h in &order {
-        let latches: Vec<Block> = f.preds[h.0 as usize]
-            .iter()
-            .copied()
-            .filter(|&p| rpo[p.0 as usize] != UNSEEN && dominates(f, h, p))
-            .collect();
-        if latches.is_empty() {
+        stack.clear();
+        stack.extend(
+            f.preds[h.0 as usize]
+                .iter()
+                .copied()
+                .filter(|&p| rpo[p.0 as usize] != UNSEEN && dominates(f, h, p)),
+        );
+        if stack.is_empty() {
             continue;
         }
-        let mut member = vec![false; nb];
         member[h.0 as usize] = true;
         let mut body = vec![h];
-        let mut stack = latches.clone();
         while let Some(b) = stack.pop() {
             if !member[b.0 as usize] {
                 member[b.0 as usize] = true;
@@ -2585,21 +2628,24 @@ pub fn analyze(f: &mut Func) {
             }
         }
         body.sort();
-        let outside: Vec<Block> = f.preds[h.0 as usize]
+        let mut outside = f.preds[h.0 as usize]
             .iter()
             .copied()
-            .filter(|p| !member[p.0 as usize])
-            .collect();
-        let preheader = match outside.as_slice() {
-            [p] if f.blocks[p.0 as usize]
-                .term
-                .as_ref()
-                .is_some_and(|t| t.succs().len() == 1) =>
+            .filter(|p| !member[p.0 as usize]);
+        let preheader = match (outside.next(), outside.next()) {
+            (Some(p), None)
+                if f.blocks[p.0 as usize]
+                    .term
+                    .as_ref()
+                    .is_some_and(|t| t.succs().len() == 1) =>
             {
-                Some(*p)
+                Some(p)
             }
             _ => None,
         };
+        for b in &body {
+            member[b.0 as usize] = false;
+        }
         loops.push(Loop {
             header: h,
             preheader,
@@ -2695,13 +2741,14 @@ impl Func {
     pub fn rpo(&self) -> Vec<Block> {
         let nb = self.blocks.len();
         let mut seen = vec![false; nb];
-        let mut post = Vec::new();
+        let mut post = Vec::with_capacity(nb);
+        let mut stack = Vec::new();
         for &(_, e) in &self.entries {
             if seen[e.0 as usize] {
                 continue;
             }
             seen[e.0 as usize] = true;
-            let mut stack = vec![(e, 0usize)];
+            stack.push((e, 0usize));
             while let Some((b, i)) = stack.pop() {
                 let succs = self.blocks[b.0 as usize]
                     .term

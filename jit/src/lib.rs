@@ -96,16 +96,65 @@ pub fn compile_module(m: &Module) -> usize {
 
 /// The native code of `p`, one of `m`'s functions (its calls and runtime
 /// operations name the module's), or `None` where there is no backend.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub fn compile(p: &vm::Proto, m: &Module) -> Option<vm::tiering::Native> {
+    compile_timed(p, m, &mut Phases::default())
+}
+
+/// [`compile`], adding the time each phase took to `t`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub fn compile_timed(p: &vm::Proto, m: &Module, t: &mut Phases) -> Option<vm::tiering::Native> {
     // A function the low IR does not take (see `ir::Unsupported`) is
     // interpreted.
-    compile_ir(p, m).ok()
+    compile_ir(p, m, t).ok()
 }
 
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub fn compile(_p: &vm::Proto, _m: &Module) -> Option<vm::tiering::Native> {
+pub fn compile_timed(_p: &vm::Proto, _m: &Module, _t: &mut Phases) -> Option<vm::tiering::Native> {
     None
+}
+
+/// How long each phase of compiling took, in seconds: what `vm bench`
+/// reports of where compile time goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Phases {
+    /// The low IR from the bytecode (`ir::build_open`, `ir::finish`).
+    pub build: f64,
+    pub inline: f64,
+    /// `opt::optimize`: folding, CSE, loop versioning, vector loops,
+    /// hoisting.
+    pub optimize: f64,
+    pub regalloc: f64,
+    /// Machine code, made executable, with its block notes.
+    pub emit: f64,
+}
+
+impl Phases {
+    /// Each phase's name and time.
+    pub fn named(&self) -> [(&'static str, f64); 5] {
+        [
+            ("build", self.build),
+            ("inline", self.inline),
+            ("optimize", self.optimize),
+            ("regalloc", self.regalloc),
+            ("emit", self.emit),
+        ]
+    }
+}
+
+/// Times phases one after another: each lap is the time since the last.
+struct Clock(std::time::Instant);
+
+impl Clock {
+    fn start() -> Clock {
+        Clock(std::time::Instant::now())
+    }
+
+    fn lap(&mut self) -> f64 {
+        let now = std::time::Instant::now();
+        let s = (now - self.0).as_secs_f64();
+        self.0 = now;
+        s
+    }
 }
 
 /// Machine code that the low IR's emitter produced, with what `vm asm`
@@ -149,25 +198,43 @@ impl std::fmt::Display for BlockNote {
 /// The low IR of `p`, one of `m`'s functions, with the calls it can
 /// inline inlined (before the loop optimisations).
 pub fn lower(p: &vm::Proto, m: &Module) -> Result<ir::Func, ir::Unsupported> {
+    lower_timed(p, m, &mut Phases::default(), &mut Clock::start())
+}
+
+fn lower_timed(
+    p: &vm::Proto,
+    m: &Module,
+    t: &mut Phases,
+    c: &mut Clock,
+) -> Result<ir::Func, ir::Unsupported> {
     let mut f = ir::build_open(p, &m.protos, &m.rtops)?;
+    t.build += c.lap();
     if let Some(me) = m.protos.iter().position(|q| std::ptr::eq(q, p)) {
         inline::inline(&mut f, me, m);
     }
+    t.inline += c.lap();
     ir::finish(&mut f);
+    t.build += c.lap();
     Ok(f)
 }
 
-/// The low IR of `p` optimised, allocated and emitted through backend `a`.
+/// The low IR of `p` optimised, allocated and emitted through backend `a`,
+/// adding each phase's time to `t`.
 pub fn emit_ir<A: backend::Asm>(
     p: &vm::Proto,
     m: &Module,
     a: &mut A,
+    t: &mut Phases,
 ) -> Result<(ir::Func, emit::Emitted), ir::Unsupported> {
-    let mut f = lower(p, m)?;
+    let mut c = Clock::start();
+    let mut f = lower_timed(p, m, t, &mut c)?;
     opt::optimize(&mut f, &A::REGS, a.lanes());
+    t.optimize += c.lap();
     let al = regalloc::allocate(&f, &A::REGS);
-    emit::check(&f, &al, &m.rtops)?;
+    t.regalloc += c.lap();
+    // (`emit` checks first that it can take the function.)
     let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
+    t.emit += c.lap();
     Ok((f, e))
 }
 
@@ -220,19 +287,37 @@ fn native(p: &vm::Proto, f: &ir::Func, e: &emit::Emitted, buf: code::Code) -> vm
 /// The native code of `p` through the low IR, register allocation and
 /// the x86-64 backend, or why not.
 #[cfg(target_arch = "x86_64")]
-pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+pub fn compile_ir(
+    p: &vm::Proto,
+    m: &Module,
+    t: &mut Phases,
+) -> Result<vm::tiering::Native, ir::Unsupported> {
+    let mut c = Clock::start();
     let mut a = x64::asm::X64Asm::new();
-    let (f, e) = emit_ir(p, m, &mut a)?;
-    Ok(native(p, &f, &e, a.finish()))
+    t.emit += c.lap();
+    let (f, e) = emit_ir(p, m, &mut a, t)?;
+    c = Clock::start();
+    let code = native(p, &f, &e, a.finish());
+    t.emit += c.lap();
+    Ok(code)
 }
 
 /// The native code of `p` through the low IR, register allocation and
 /// the aarch64 backend, or why not.
 #[cfg(target_arch = "aarch64")]
-pub fn compile_ir(p: &vm::Proto, m: &Module) -> Result<vm::tiering::Native, ir::Unsupported> {
+pub fn compile_ir(
+    p: &vm::Proto,
+    m: &Module,
+    t: &mut Phases,
+) -> Result<vm::tiering::Native, ir::Unsupported> {
+    let mut c = Clock::start();
     let mut a = arm64::asm::A64Asm::new();
-    let (f, e) = emit_ir(p, m, &mut a)?;
-    Ok(native(p, &f, &e, a.finish()))
+    t.emit += c.lap();
+    let (f, e) = emit_ir(p, m, &mut a, t)?;
+    c = Clock::start();
+    let code = native(p, &f, &e, a.finish());
+    t.emit += c.lap();
+    Ok(code)
 }
 
 /// aarch64 code for `p`, on any host, never run: for listings.
@@ -248,7 +333,7 @@ pub struct Listed {
 /// there is none.
 pub fn compile_arm64(p: &vm::Proto, m: &Module) -> Result<Listed, ir::Unsupported> {
     let mut a = arm64::asm::A64Asm::new();
-    let (f, e) = emit_ir(p, m, &mut a)?;
+    let (f, e) = emit_ir(p, m, &mut a, &mut Phases::default())?;
     Ok(Listed {
         blocks: block_notes(&f, &e),
         exits: e.exits,

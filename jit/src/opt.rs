@@ -72,6 +72,8 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
     let mut loops: Vec<usize> = (0..f.loops.len()).collect();
     loops.sort_by_key(|&l| std::cmp::Reverse(f.loops[l].depth));
     let mut moved = 0;
+    // (Each block's list is rewritten into the last block's old one.)
+    let mut spare = Vec::new();
     for l in loops {
         let Some(pre) = f.loops[l].preheader else {
             continue;
@@ -88,21 +90,16 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
         for b in &body {
             let bd = &f.blocks[b.0 as usize];
-            let mut used: Vec<Value> = bd
-                .insts
-                .iter()
-                .flat_map(|&v| f.insts[v.0 as usize].args())
-                .collect();
+            let outside = |a: &Value| !inside(def_block[a.0 as usize]);
+            let used = bd.insts.iter().flat_map(|&v| f.insts[v.0 as usize].args());
+            long.extend(used.filter(outside));
             if let Some(t) = &bd.term {
                 if let crate::ir::Term::Branch(t, ..) = t {
-                    used.extend(test_args(t));
+                    long.extend(test_args(t).into_iter().filter(outside));
                 }
-                used.extend(t.edges().iter().flat_map(|e| e.args.iter().copied()));
+                let args = t.edges().into_iter().flat_map(|e| e.args.iter().copied());
+                long.extend(args.filter(outside));
             }
-            long.extend(
-                used.into_iter()
-                    .filter(|&a| !inside(def_block[a.0 as usize])),
-            );
         }
         long.sort();
         long.dedup();
@@ -140,7 +137,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
             let mut inv = vec![false; f.insts.len()];
-            for &b in rpo.iter().filter(|b| body.contains(b)) {
+            for &b in rpo.iter().filter(|b| member[b.0 as usize]) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
                     inv[v.0 as usize] = movable(i)
@@ -202,12 +199,13 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let scalar: Vec<Block> = rpo
             .iter()
             .copied()
-            .filter(|b| body.contains(b) && f.blocks[b.0 as usize].lanes == 0)
+            .filter(|b| member[b.0 as usize] && f.blocks[b.0 as usize].lanes == 0)
             .collect();
         for b in scalar {
             let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-            let mut keep = Vec::with_capacity(insts.len());
-            for v in insts {
+            let mut keep = std::mem::take(&mut spare);
+            keep.clear();
+            for &v in &insts {
                 let i = &f.insts[v.0 as usize];
                 let invariant = movable(i)
                     && i.args().iter().all(|a| {
@@ -267,6 +265,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 moved += 1;
             }
             f.blocks[b.0 as usize].insts = keep;
+            spare = insts;
         }
         // Integer constants the hoisted instructions use come along.
         let mut consts = Vec::new();
@@ -280,9 +279,11 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 }
             }
         }
-        for &c in &consts {
+        if !consts.is_empty() {
+            let mut gone = vec![false; f.insts.len()];
+            consts.iter().for_each(|c| gone[c.0 as usize] = true);
             for b in &body {
-                f.blocks[b.0 as usize].insts.retain(|&x| x != c);
+                f.blocks[b.0 as usize].insts.retain(|x| !gone[x.0 as usize]);
             }
         }
         let p = &mut f.blocks[pre.0 as usize].insts;
@@ -309,12 +310,18 @@ pub fn cse(f: &mut Func) -> usize {
         v
     };
     // Instructions seen, by what they compute (a guard by its test alone).
-    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> = FastMap::default();
+    // (Sized for a small function's instructions at once: growing step by
+    // step rehashes.)
+    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> =
+        FastMap::with_capacity_and_hasher(f.insts.len().min(256), Default::default());
     let mut removed = 0;
+    // (Each block's list is rewritten into the last block's old one.)
+    let mut spare = Vec::new();
     for b in f.rpo() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = Vec::with_capacity(insts.len());
-        for v in insts {
+        let mut keep = std::mem::take(&mut spare);
+        keep.clear();
+        for &v in &insts {
             f.insts[v.0 as usize].map_args(&|x| res(&fwd, x));
             let i = &f.insts[v.0 as usize];
             let key = match i {
@@ -343,6 +350,7 @@ pub fn cse(f: &mut Func) -> usize {
             keep.push(v);
         }
         f.blocks[b.0 as usize].insts = keep;
+        spare = insts;
     }
     if removed > 0 {
         replace_uses(f, &|x| res(&fwd, x));
@@ -445,9 +453,9 @@ pub fn sink_flags(f: &mut Func) -> usize {
         }
         if let Some(t) = &bd.term {
             if let crate::ir::Term::Branch(t, ..) = t {
-                test_args(t)
-                    .into_iter()
-                    .for_each(|a| read[a.0 as usize] = true);
+                for a in test_args(t) {
+                    read[a.0 as usize] = true;
+                }
             }
             for e in t.edges() {
                 e.args.iter().for_each(|a| read[a.0 as usize] = true);
@@ -463,19 +471,15 @@ pub fn sink_flags(f: &mut Func) -> usize {
         }
     }
     let mut sunk = 0;
-    for b in 0..f.blocks.len() {
-        let insts = std::mem::take(&mut f.blocks[b].insts);
-        let mut keep = Vec::with_capacity(insts.len());
-        for v in insts {
-            match f.insts[v.0 as usize] {
-                Inst::Set(t) if !read[v.0 as usize] => {
-                    f.insts[v.0 as usize] = Inst::Flag(t);
-                    sunk += 1;
-                }
-                _ => keep.push(v),
+    for bd in &mut f.blocks {
+        bd.insts.retain(|&v| match f.insts[v.0 as usize] {
+            Inst::Set(t) if !read[v.0 as usize] => {
+                f.insts[v.0 as usize] = Inst::Flag(t);
+                sunk += 1;
+                false
             }
-        }
-        f.blocks[b].insts = keep;
+            _ => true,
+        });
     }
     sunk
 }
@@ -491,9 +495,9 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
     }
     cse(f);
     if crate::version::version(f) > 0 {
-        if simplify::fold(f) {
-            crate::ir::analyze(f);
-        }
+        // (What fold reshapes is analysed with the rest: dce keeps the
+        // control flow as it is.)
+        simplify::fold(f);
         dce(f);
         crate::ir::analyze(f);
         cse(f);
@@ -502,14 +506,17 @@ pub fn optimize(f: &mut Func, regs: &Regs, lanes: usize) {
         crate::ir::analyze(f);
     }
     dce(f);
-    hoist(f, regs);
+    // (Without loops there is nothing to hoist, and no need to look.)
+    if !f.loops.is_empty() {
+        hoist(f, regs);
+    }
     sink_flags(f);
 }
 
-fn test_args(t: &Test) -> Vec<Value> {
+fn test_args(t: &Test) -> crate::ir::Two<Value> {
     match *t {
-        Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => vec![x, y],
-        Test::I(_, x, Rhs::K(_)) => vec![x],
+        Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y) => smallvec::smallvec![x, y],
+        Test::I(_, x, Rhs::K(_)) => smallvec::smallvec![x],
     }
 }
 

@@ -57,6 +57,8 @@ struct Numbering {
     at: Vec<u32>,
     /// Positions of calls (C, runtime and script calls).
     calls: Vec<u32>,
+    /// The innermost natural loop of each block (`Func::loops_of`).
+    inner: Vec<Option<usize>>,
 }
 
 fn number(f: &Func) -> Numbering {
@@ -66,13 +68,14 @@ fn number(f: &Func) -> Numbering {
     let nb = f.blocks.len();
     let inner = f.loops_of();
     let mut seen = vec![false; nb];
-    let mut post = Vec::new();
+    let mut post = Vec::with_capacity(nb);
+    let mut stack = Vec::new();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
         }
         seen[e.0 as usize] = true;
-        let mut stack = vec![(e, 0usize)];
+        stack.push((e, 0usize));
         while let Some((b, i)) = stack.pop() {
             let mut succs = f.blocks[b.0 as usize]
                 .term
@@ -101,6 +104,7 @@ fn number(f: &Func) -> Numbering {
         end: vec![0; nb],
         at: vec![0; f.insts.len()],
         calls: Vec::new(),
+        inner,
     };
     let mut pos = 0u32;
     for &b in &n.order {
@@ -147,30 +151,50 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
     }
 }
 
-/// A set of values by their dense numbers (see [`allocate`]).
-struct Bits(Vec<u64>);
+/// One set of values per block, by the values' dense numbers (see
+/// [`allocate`]), `words` words each in one flat array: no allocation per
+/// block.
+struct Sets {
+    words: usize,
+    bits: Vec<u64>,
+}
 
-impl Bits {
-    /// (`u32::MAX`, a value defined nowhere the blocks are laid out, is
-    /// never a member.)
-    fn set(&mut self, i: u32) {
-        if let Some(w) = self.0.get_mut(i as usize / 64) {
-            *w |= 1 << (i % 64);
+impl Sets {
+    fn new(n: usize, words: usize) -> Sets {
+        Sets {
+            words,
+            bits: vec![0; n * words],
         }
     }
-    fn clear(&mut self, i: u32) {
-        if let Some(w) = self.0.get_mut(i as usize / 64) {
-            *w &= !(1 << (i % 64));
-        }
+    fn row(&self, b: usize) -> &[u64] {
+        &self.bits[b * self.words..(b + 1) * self.words]
     }
-    /// Calls `f` with every member.
-    fn each(&self, mut f: impl FnMut(u32)) {
-        for (w, &bits) in self.0.iter().enumerate() {
-            let mut b = bits;
-            while b != 0 {
-                f(w as u32 * 64 + b.trailing_zeros());
-                b &= b - 1;
-            }
+    fn row_mut(&mut self, b: usize) -> &mut [u64] {
+        &mut self.bits[b * self.words..(b + 1) * self.words]
+    }
+}
+
+/// (`u32::MAX`, a value defined nowhere the blocks are laid out, is never
+/// a member.)
+fn set(row: &mut [u64], i: u32) {
+    if let Some(w) = row.get_mut(i as usize / 64) {
+        *w |= 1 << (i % 64);
+    }
+}
+
+fn clear(row: &mut [u64], i: u32) {
+    if let Some(w) = row.get_mut(i as usize / 64) {
+        *w &= !(1 << (i % 64));
+    }
+}
+
+/// Calls `f` with every member of `row`.
+fn each(row: &[u64], mut f: impl FnMut(u32)) {
+    for (w, &bits) in row.iter().enumerate() {
+        let mut b = bits;
+        while b != 0 {
+            f(w as u32 * 64 + b.trailing_zeros());
+            b &= b - 1;
         }
     }
 }
@@ -183,7 +207,7 @@ impl Bits {
 /// is the first to spill.
 fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
     let mut cost = vec![0u64; f.insts.len()];
-    let depth = loop_depths(f);
+    let depth = loop_depths(f, &n.inner);
     for &b in &n.order {
         let w = 8u64.saturating_pow(depth[b.0 as usize].min(20));
         let bd = &f.blocks[b.0 as usize];
@@ -231,7 +255,7 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
 /// at a natural loop's head (its preheader, its entry, the test that
 /// picks one of its versions) runs outside that loop. A cold block counts
 /// as outside every loop.
-fn loop_depths(f: &Func) -> Vec<u32> {
+fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for bd in &f.blocks {
         let Some(Term::Jump(e)) = &bd.term else {
@@ -246,7 +270,6 @@ fn loop_depths(f: &Func) -> Vec<u32> {
             spans.push((head, bd.pc));
         }
     }
-    let inner = f.loops_of();
     let natural_heads: Vec<usize> = f
         .loops
         .iter()
@@ -279,65 +302,67 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     // optimisations leave many behind), numbered densely.
     const NONE: u32 = u32::MAX;
     let mut dense = vec![NONE; nv];
-    let mut ndense = 0u32;
+    // The value of each dense number, and the block it is a parameter of
+    // (`NONE`: an instruction's).
+    let mut of_dense = Vec::with_capacity(nv);
+    let mut param_of = Vec::with_capacity(nv);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         for &v in bd.params.iter().chain(&bd.insts) {
-            dense[v.0 as usize] = ndense;
-            ndense += 1;
+            dense[v.0 as usize] = of_dense.len() as u32;
+            of_dense.push(v);
+            param_of.push(NONE);
         }
+        let first = of_dense.len() - bd.params.len() - bd.insts.len();
+        param_of[first..first + bd.params.len()].fill(b.0);
     }
+    let ndense = of_dense.len() as u32;
     let words = (ndense as usize).div_ceil(64);
     // Block-level liveness: what each block reads before it defines it
     // (`gen`) and what it defines (`kill`, its parameters included), then
     // `live_in = gen | (live_out & !kill)` backward to a fixpoint.
-    let empty = || Bits(vec![0u64; words]);
-    let mut gen: Vec<Bits> = (0..nb).map(|_| empty()).collect();
-    let mut kill: Vec<Bits> = (0..nb).map(|_| empty()).collect();
+    let mut gen = Sets::new(nb, words);
+    let mut kill = Sets::new(nb, words);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
-        let (g, k) = (&mut gen[b.0 as usize], &mut kill[b.0 as usize]);
+        let (g, k) = (gen.row_mut(b.0 as usize), kill.row_mut(b.0 as usize));
         if let Some(t) = &bd.term {
-            term_uses(f, t, |v| g.set(dense[v.0 as usize]));
+            term_uses(f, t, |v| set(g, dense[v.0 as usize]));
         }
         for &v in bd.insts.iter().rev() {
-            g.clear(dense[v.0 as usize]);
-            k.set(dense[v.0 as usize]);
-            inst_uses(f, &f.insts[v.0 as usize], |u| g.set(dense[u.0 as usize]));
+            clear(g, dense[v.0 as usize]);
+            set(k, dense[v.0 as usize]);
+            inst_uses(f, &f.insts[v.0 as usize], |u| set(g, dense[u.0 as usize]));
         }
         for &p in &bd.params {
-            g.clear(dense[p.0 as usize]);
-            k.set(dense[p.0 as usize]);
+            clear(g, dense[p.0 as usize]);
+            set(k, dense[p.0 as usize]);
         }
     }
-    let mut live_in: Vec<Bits> = (0..nb).map(|_| empty()).collect();
-    let mut live = empty();
+    let mut live_in = Sets::new(nb, words);
+    let mut live = vec![0u64; words];
     let mut changed = true;
     while changed {
         changed = false;
         for &b in n.order.iter().rev() {
             let bi = b.0 as usize;
-            live.0.iter_mut().for_each(|w| *w = 0);
+            live.iter_mut().for_each(|w| *w = 0);
             if let Some(t) = &f.blocks[bi].term {
                 for s in t.succs() {
-                    for (w, x) in live.0.iter_mut().zip(&live_in[s.0 as usize].0) {
+                    for (w, x) in live.iter_mut().zip(live_in.row(s.0 as usize)) {
                         *w |= x;
                     }
                 }
             }
-            for (w, (g, k)) in live.0.iter_mut().zip(gen[bi].0.iter().zip(&kill[bi].0)) {
-                *w = g | (*w & !k);
+            let mut same = true;
+            let (g, k) = (gen.row(bi), kill.row(bi));
+            let row = &mut live_in.bits[bi * words..(bi + 1) * words];
+            for (((r, w), g), k) in row.iter_mut().zip(&live).zip(g).zip(k) {
+                let x = g | (w & !k);
+                same &= *r == x;
+                *r = x;
             }
-            if live.0 != live_in[bi].0 {
-                std::mem::swap(&mut live, &mut live_in[bi]);
-                changed = true;
-            }
-        }
-    }
-    let mut of_dense = vec![Value(0); ndense as usize];
-    for (v, &d) in dense.iter().enumerate() {
-        if d != NONE {
-            of_dense[d as usize] = Value(v as u32);
+            changed |= !same;
         }
     }
     // Intervals: from a value's definition (or a block start where it is
@@ -353,14 +378,14 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         let (start, end) = (n.start[b.0 as usize], n.end[b.0 as usize]);
-        live_in[b.0 as usize].each(|d| extend(of_dense[d as usize], start));
+        each(live_in.row(b.0 as usize), |d| {
+            extend(of_dense[d as usize], start)
+        });
         if let Some(t) = &bd.term {
             for s in t.succs() {
-                let params = &f.blocks[s.0 as usize].params;
-                live_in[s.0 as usize].each(|d| {
-                    let v = of_dense[d as usize];
-                    if !params.contains(&v) {
-                        extend(v, end);
+                each(live_in.row(s.0 as usize), |d| {
+                    if param_of[d as usize] != s.0 {
+                        extend(of_dense[d as usize], end);
                     }
                 });
             }
@@ -417,11 +442,28 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         slot_end[n] = end;
         n as u32
     };
-    let mut by_start: Vec<Value> = (0..nv as u32)
-        .map(Value)
-        .filter(|v| iv[v.0 as usize].is_some())
-        .collect();
-    by_start.sort_by_key(|v| iv[v.0 as usize].unwrap().0);
+    // By interval start, values of one start in value order: a counting
+    // sort, as starts are positions.
+    let last = iv
+        .iter()
+        .flatten()
+        .map(|&(s, _)| s as usize)
+        .max()
+        .unwrap_or(0);
+    let mut at = vec![0u32; last + 2];
+    for &(s, _) in iv.iter().flatten() {
+        at[s as usize + 1] += 1;
+    }
+    for p in 0..=last {
+        at[p + 1] += at[p];
+    }
+    let mut by_start = vec![Value(0); at[last + 1] as usize];
+    for (v, e) in iv.iter().enumerate() {
+        if let Some((s, _)) = e {
+            by_start[at[*s as usize] as usize] = Value(v as u32);
+            at[*s as usize] += 1;
+        }
+    }
     // (Calls are in position order: the first after the start decides.)
     let crosses = |v: Value| {
         let (s, e) = iv[v.0 as usize].unwrap();

@@ -160,10 +160,14 @@ pub fn fold(f: &mut Func) -> bool {
     };
     let mut forwarded = false;
     let mut jumps = false;
+    // Each block's list is rewritten into the one the last block left
+    // behind: no allocation per block.
+    let mut spare = Vec::new();
     for b in f.rpo() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = Vec::with_capacity(insts.len());
-        for v in insts {
+        let mut keep = std::mem::take(&mut spare);
+        keep.clear();
+        for &v in &insts {
             let vi = v.0 as usize;
             f.insts[vi].map_args(&|x| res(&fwd, x));
             let old = f.insts[vi].clone();
@@ -245,20 +249,24 @@ pub fn fold(f: &mut Func) -> bool {
             keep.push(v);
         }
         f.blocks[b.0 as usize].insts = keep;
+        spare = insts;
         // The terminator's test.
-        let mut jump = None;
-        if let Some(Term::Branch(t, yes, no)) = &f.blocks[b.0 as usize].term {
+        if let Some(Term::Branch(t, ..)) = &f.blocks[b.0 as usize].term {
             let mut t = *t;
             crate::ir::map_test(&mut t, &|x| res(&fwd, x));
             let nt = norm_test(f, t);
-            match decided(f, &nt) {
-                Some(h) => jump = Some(Term::Jump(if h { yes.clone() } else { no.clone() })),
-                None => jump = Some(Term::Branch(nt, yes.clone(), no.clone())),
-            }
-        }
-        if let Some(t) = jump {
-            jumps |= matches!(t, Term::Jump(_));
-            f.blocks[b.0 as usize].term = Some(t);
+            let known = decided(f, &nt);
+            let bd = &mut f.blocks[b.0 as usize];
+            let Some(Term::Branch(_, yes, no)) = bd.term.take() else {
+                unreachable!("a branch ends the block")
+            };
+            bd.term = Some(match known {
+                Some(h) => {
+                    jumps = true;
+                    Term::Jump(if h { yes } else { no })
+                }
+                None => Term::Branch(nt, yes, no),
+            });
         }
     }
     if forwarded {
@@ -353,15 +361,18 @@ pub fn branch_on_tests(f: &mut Func) -> usize {
         _ => None,
     };
     for bi in 0..f.blocks.len() {
-        let Some(Term::Branch(t, yes, no)) = f.blocks[bi].term.clone() else {
+        let Some(Term::Branch(t, ..)) = &f.blocks[bi].term else {
             continue;
         };
-        let (x, eq) = match t {
+        let (x, eq) = match *t {
             Test::I(Cond::Ne, x, Rhs::K(0)) => (x, false),
             Test::I(Cond::Eq, x, Rhs::K(0)) => (x, true),
             _ => continue,
         };
         let Some(it) = inner(f, x) else { continue };
+        let Some(Term::Branch(_, yes, no)) = f.blocks[bi].term.take() else {
+            unreachable!("a branch ends the block")
+        };
         let term = match (it, eq) {
             (t, false) => Term::Branch(t, yes, no),
             (Test::I(c, a, r), true) => Term::Branch(Test::I(c.negate(), a, r), yes, no),
@@ -428,22 +439,19 @@ pub fn if_convert(f: &mut Func) -> usize {
     let mut n = 0;
     for bi in 0..f.blocks.len() {
         let b = Block(bi as u32);
-        let Some(Term::Branch(t @ Test::I(..), yes, no)) = f.blocks[bi].term.clone() else {
+        let Some(Term::Branch(t @ Test::I(..), yes, no)) = &f.blocks[bi].term else {
             continue;
         };
+        let (t, yes_to, no_to) = (*t, yes.to, no.to);
         // The two ways to the join: through a side (its instructions and
         // its jump), or straight there.
-        let way = |f: &Func, e: &Edge| -> Option<(Vec<Value>, Edge)> {
-            match speculable(f, e.to, b) {
-                Some(j) if e.args.is_empty() => {
-                    Some((f.blocks[e.to.0 as usize].insts.clone(), j.clone()))
-                }
-                _ => Some((Vec::new(), e.clone())),
+        fn way<'a>(f: &'a Func, e: &'a Edge, from: Block) -> (&'a [Value], &'a Edge) {
+            match speculable(f, e.to, from) {
+                Some(j) if e.args.is_empty() => (&f.blocks[e.to.0 as usize].insts, j),
+                _ => (&[], e),
             }
-        };
-        let (Some((ys, ye)), Some((ns, ne))) = (way(f, &yes), way(f, &no)) else {
-            continue;
-        };
+        }
+        let ((ys, ye), (ns, ne)) = (way(f, yes, b), way(f, no, b));
         if ye.to != ne.to || (ys.is_empty() && ns.is_empty()) || ye.to == b {
             continue;
         }
@@ -471,9 +479,10 @@ pub fn if_convert(f: &mut Func) -> usize {
         if selects.len() > 2 {
             continue;
         }
+        let (ye, ne) = (ye.clone(), ne.clone());
+        let mut moved = ys.to_vec();
+        moved.extend(ns);
         let mut args = Vec::with_capacity(ye.args.len());
-        let mut moved = ys.clone();
-        moved.extend(&ns);
         for (k, (&x, &y)) in ye.args.iter().zip(&ne.args).enumerate() {
             if x == y {
                 args.push(x);
@@ -488,7 +497,7 @@ pub fn if_convert(f: &mut Func) -> usize {
         }
         // The sides are left unreachable, without a terminator (so that
         // they are no block's predecessor).
-        for s in [yes.to, no.to] {
+        for s in [yes_to, no_to] {
             if s != join {
                 f.blocks[s.0 as usize].insts.clear();
                 f.blocks[s.0 as usize].term = None;

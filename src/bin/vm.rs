@@ -15,7 +15,7 @@ Usage:
     vm check FILE
     vm dis FILE
     vm asm FILE [--ir] [--arch aarch64|x86-64]
-    vm bench FILE [--tier interp|jit|auto|all] [--runs N] [--json]
+    vm bench FILE... [--tier interp|jit|auto|all] [--runs N] [--json]
     vm help [COMMAND]
 
 Commands:
@@ -90,16 +90,20 @@ frame slots it writes back.
 ";
 
 const BENCH_HELP: &str = "\
-vm bench FILE [options]
+vm bench FILE... [options]
 
-Times FILE per tier. The first run loads the program (parse, type, compile)
+Times each FILE per tier. The first run loads the program (parse, type, compile)
 and runs its top-level code: the time to first result. Then, after one
 warm-up run, the top-level code runs N more times on the compiled program
 with its output discarded; the median, min and max of those are reported.
 For native code it reports the compile time up to the end of the first
 run, and the median over the functions compiled of their compile time and
-of that time per 100 bytecode instructions. Prints one line per tier (and
-one for native compile times), or JSON with --json.
+of that time per 100 bytecode instructions, and where that time went
+(the total over the functions of each phase: building the low IR,
+inlining, loop optimisation, register allocation, emitting). Prints one
+line per tier (and two for native compile times), or JSON with --json
+(one line per FILE). Given several files, it ends with the compile time
+medians over every function of all of them.
 
 Options:
     --tier interp|jit|auto|all   Tiers to time (default: all)
@@ -108,7 +112,9 @@ Options:
                                  {\"file\": F, \"tiers\": [{\"tier\": T, \"compile_s\": x,
                                  \"first_run_s\": x, \"jit_compile_s\": x,
                                  \"jit_us_per_function\": x, \"jit_us_per_100_bytecodes\": x,
-                                 \"jit_functions\": [{\"function\": F, \"bytecodes\": N, \"us\": x}],
+                                 \"jit_functions\": [{\"function\": F, \"bytecodes\": N, \"us\": x,
+                                 \"phases_us\": {\"build\": x, \"inline\": x, \"optimize\": x,
+                                 \"regalloc\": x, \"emit\": x}}],
                                  \"runs\": N, \"median_s\": x, \"min_s\": x, \"max_s\": x}]}
 ";
 
@@ -377,7 +383,7 @@ struct BenchResult {
 }
 
 fn bench(args: &[String]) -> Result<ExitCode, Usage> {
-    let mut file = None;
+    let mut files = Vec::new();
     let mut tiers: Vec<(&'static str, Tier)> = vec![
         ("interp", Tier::Interp),
         ("jit", Tier::Jit),
@@ -418,17 +424,50 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
                     }
                 };
             }
-            s => positional(&mut file, s)?,
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Usage(format!("unknown option '{s}'")))
+            }
+            s => files.push(s.to_string()),
         }
     }
-    let file = file.ok_or_else(|| Usage("missing FILE".into()))?;
-    let text = match read_source(&file) {
-        Ok(t) => t,
-        Err(code) => return Ok(code),
-    };
-    let progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if files.is_empty() {
+        return Err(Usage("missing FILE".into()));
+    }
+    // Every function each tier compiled, over all the files.
+    let mut all: Vec<Vec<kiln::JitCompile>> = vec![Vec::new(); tiers.len()];
+    for file in &files {
+        let progress = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let results = match bench_file(file, &tiers, runs, progress) {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        print_bench(file, &results, json);
+        for (acc, r) in all.iter_mut().zip(&results) {
+            acc.extend(r.compiles.iter().cloned());
+        }
+    }
+    if files.len() > 1 && !json {
+        println!("all {} files", files.len());
+        for ((name, _), c) in tiers.iter().zip(&all) {
+            if !c.is_empty() {
+                println!("  {name:<6}  {}", jit_summary(c));
+                println!("          {}", phase_summary(c));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Times `file` in each tier.
+fn bench_file(
+    file: &str,
+    tiers: &[(&'static str, Tier)],
+    runs: usize,
+    progress: bool,
+) -> Result<Vec<BenchResult>, ExitCode> {
+    let text = read_source(file)?;
     let mut results = Vec::new();
-    for (name, tier) in tiers {
+    for &(name, tier) in tiers {
         let config = Config {
             tier,
             ..Config::default()
@@ -436,17 +475,17 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
         // Output is discarded: the benchmark times the program, not the terminal.
         let mut vm = Vm::with_output(config, Box::new(std::io::sink()));
         let t0 = std::time::Instant::now();
-        let m = match vm.load(&file, &text) {
+        let m = match vm.load(file, &text) {
             Ok(m) => m,
             Err(e) => {
                 eprint!("{e}");
-                return Ok(ExitCode::from(1));
+                return Err(ExitCode::from(1));
             }
         };
         let compile_s = t0.elapsed().as_secs_f64();
         if let Err(e) = vm.run_main(&m) {
             report(&e);
-            return Ok(ExitCode::from(1));
+            return Err(ExitCode::from(1));
         }
         let first_run_s = t0.elapsed().as_secs_f64();
         let jit_s = vm.jit_stats().seconds;
@@ -473,34 +512,61 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
             times,
         });
     }
-    // Compile time per function and per 100 bytecodes, medians over the
-    // functions compiled (µs).
-    let per_function = |c: &[kiln::JitCompile]| {
-        let med = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            match v.len() {
-                0 => 0.0,
-                n if n % 2 == 1 => v[n / 2],
-                n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-            }
-        };
-        (
-            med(c.iter().map(|c| c.seconds * 1e6).collect()),
-            med(c
-                .iter()
+    Ok(results)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Compile time per function and per 100 bytecodes, medians over the
+/// functions compiled (µs).
+fn per_function(c: &[kiln::JitCompile]) -> (f64, f64) {
+    (
+        median(c.iter().map(|c| c.seconds * 1e6).collect()),
+        median(
+            c.iter()
                 .map(|c| c.seconds * 1e8 / c.bytecodes.max(1) as f64)
-                .collect()),
-        )
-    };
+                .collect(),
+        ),
+    )
+}
+
+fn jit_summary(c: &[kiln::JitCompile]) -> String {
+    let (per_fn, per_100) = per_function(c);
+    format!(
+        "JIT compile of {} functions: median {per_fn:.1} µs per function, {per_100:.1} µs per 100 bytecodes",
+        c.len()
+    )
+}
+
+/// Where the compile time went: each phase's total over the functions
+/// (µs) and its share.
+fn phase_summary(c: &[kiln::JitCompile]) -> String {
+    let mut total = kiln::JitPhases::default().named();
+    for x in c {
+        for (t, (_, s)) in total.iter_mut().zip(x.phases.named()) {
+            t.1 += s;
+        }
+    }
+    let all: f64 = c.iter().map(|c| c.seconds).sum::<f64>().max(1e-12);
+    let parts: Vec<String> = total
+        .iter()
+        .map(|(n, s)| format!("{n} {:.0} µs ({:.0}%)", s * 1e6, s / all * 100.0))
+        .collect();
+    format!("phases: {}", parts.join(", "))
+}
+
+fn print_bench(file: &str, results: &[BenchResult], json: bool) {
     let stats = |t: &[f64]| {
         let mut v = t.to_vec();
         v.sort_by(f64::total_cmp);
-        let median = if v.len() % 2 == 1 {
-            v[v.len() / 2]
-        } else {
-            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-        };
-        (median, v[0], v[v.len() - 1])
+        (median(t.to_vec()), v[0], v[v.len() - 1])
     };
     if json {
         let items: Vec<String> = results
@@ -512,11 +578,18 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
                     .compiles
                     .iter()
                     .map(|c| {
+                        let phases: Vec<String> = c
+                            .phases
+                            .named()
+                            .iter()
+                            .map(|(n, s)| format!("\"{n}\": {:.1}", s * 1e6))
+                            .collect();
                         format!(
-                            "{{\"function\": {:?}, \"bytecodes\": {}, \"us\": {:.1}}}",
+                            "{{\"function\": {:?}, \"bytecodes\": {}, \"us\": {:.1}, \"phases_us\": {{{}}}}}",
                             c.function,
                             c.bytecodes,
-                            c.seconds * 1e6
+                            c.seconds * 1e6,
+                            phases.join(", ")
                         )
                     })
                     .collect();
@@ -543,7 +616,7 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
         );
     } else {
         println!("{file}");
-        for r in &results {
+        for r in results {
             let (med, min, max) = stats(&r.times);
             println!(
                 "  {:<6}  first run {:>9.3} ms (compile {:.3} ms, JIT compile {:.3} ms)   median {:>9.3} ms   min {:>9.3} ms   max {:>9.3} ms   ({} runs)",
@@ -557,13 +630,9 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
                 r.times.len()
             );
             if !r.compiles.is_empty() {
-                let (per_fn, per_100) = per_function(&r.compiles);
-                println!(
-                    "          JIT compile of {} functions: median {per_fn:.1} µs per function, {per_100:.1} µs per 100 bytecodes",
-                    r.compiles.len()
-                );
+                println!("          {}", jit_summary(&r.compiles));
+                println!("          {}", phase_summary(&r.compiles));
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
 }

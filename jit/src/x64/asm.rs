@@ -66,8 +66,19 @@ fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
     );
 }
 
+thread_local! {
+    /// The last assembler this thread finished, emptied, and the buffer
+    /// its code was copied out through: the next function reuses their
+    /// memory, which otherwise grows step by step each time, the larger
+    /// steps through the allocator's slow path.
+    static SPARE: std::cell::RefCell<Option<(Assembler, Vec<u8>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 pub struct X64Asm {
     pub ops: Assembler,
+    /// The buffer the code is copied out through.
+    out: Vec<u8>,
     epi: DynamicLabel,
     /// Fuel ticks that spent a window's last unit: (here, back to the
     /// loop, the exit), placed after the code.
@@ -86,10 +97,13 @@ impl X64Asm {
     /// An assembler whose vector operations use `lanes` lanes (4 only
     /// where the processor has AVX2).
     pub fn with_lanes(lanes: usize) -> X64Asm {
-        let mut ops = Assembler::new(0);
+        let (mut ops, out) = SPARE
+            .with(|s| s.borrow_mut().take())
+            .unwrap_or_else(|| (Assembler::new(0), Vec::new()));
         let epi = ops.new_dynamic_label();
         X64Asm {
             ops,
+            out,
             epi,
             refuels: Vec::new(),
             lanes,
@@ -159,11 +173,15 @@ impl X64Asm {
     /// Puts the code in the executable region.
     pub fn finish(mut self) -> crate::code::Code {
         self.place_refuels();
-        let bytes = self
-            .ops
-            .finalize()
-            .unwrap_or_else(|e| panic!("the code's labels resolve: {e}"));
-        crate::code::install(&bytes)
+        self.out.clear();
+        self.out.extend(
+            self.ops
+                .drain()
+                .unwrap_or_else(|e| panic!("the code's labels resolve: {e}")),
+        );
+        let code = crate::code::install(&self.out);
+        SPARE.with(|s| *s.borrow_mut() = Some((self.ops, self.out)));
+        code
     }
 
     fn jcc(&mut self, c: Cond, l: DynamicLabel) {
