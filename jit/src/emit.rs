@@ -74,6 +74,10 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
+    /// Negative indices placed out of line (see [`E::index`]).
+    wraps: Vec<Wrap<A::Label>>,
+    /// How each instruction is emitted (by value): see [`fuse`].
+    fuse: Vec<Fuse>,
     /// Where a native return lands, by resume block: just before the
     /// block, which it enters with the frame base moved back down by the
     /// call's argument block.
@@ -105,6 +109,8 @@ pub fn emit<A: Asm>(
         bare: Vec::new(),
         landing: vec![None; f.blocks.len()],
         protos,
+        wraps: Vec::new(),
+        fuse: fuse(f, al),
     };
     for bd in &f.blocks {
         if let Some(Term::Call { a, resume, .. }) = bd.term {
@@ -147,6 +153,15 @@ pub fn emit<A: Asm>(
         e.moves(&edge);
         e.a.jump(e.labels[edge.to.0 as usize]);
     }
+    for w in std::mem::take(&mut e.wraps) {
+        // A negative index `i` is `i + n` when that is not negative too;
+        // anything else is out of bounds.
+        e.a.bind(w.cold);
+        e.a.branch(Cond::Ge, w.i, Src::K(0), w.out);
+        e.a.alu(IOp::Add, w.d, w.i, Src::R(w.n));
+        e.a.branch(Cond::Lt, w.d, Src::K(0), w.out);
+        e.a.jump(w.back);
+    }
     for x in 0..f.exits.len() {
         if let Some(l) = e.stubs[x] {
             e.a.bind(l);
@@ -166,6 +181,83 @@ pub fn emit<A: Asm>(
     }
     out.entries.sort();
     Ok(out)
+}
+
+/// A negative index's out-of-line code (see [`E::index`]): at `cold`,
+/// `d = i + n` when that is in bounds, then back to `back`; else to the
+/// exit at `out`.
+struct Wrap<L> {
+    cold: L,
+    back: L,
+    out: L,
+    i: PReg,
+    n: PReg,
+    d: PReg,
+}
+
+/// How [`E::inst`] emits an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fuse {
+    Alone,
+    /// With another: the bounds check of an index, or the wrapped sum
+    /// when nothing else reads it.
+    Skip,
+    /// An index with its bounds check: `i`, `n` and the check's exit.
+    Index(Value, Value, ExitId),
+}
+
+/// Finds the element indices as `ir` lowers them, `j = i < 0 ? i + n :
+/// i` checked right after by `guard j >=u n`, that [`E::index`] emits
+/// together: no exit may read the index or the sum (an out-of-line wrap
+/// leaves before computing either).
+fn fuse(f: &Func, al: &Alloc) -> Vec<Fuse> {
+    let mut uses = vec![0u32; f.insts.len()];
+    let mut exit_read = vec![false; f.insts.len()];
+    for &b in &al.order {
+        f.each_use(b, |v| uses[v.0 as usize] += 1);
+        let bd = &f.blocks[b.0 as usize];
+        let exits = bd
+            .insts
+            .iter()
+            .filter_map(|&v| f.insts[v.0 as usize].exit())
+            .chain(match bd.term {
+                Some(Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. }) => {
+                    Some(x)
+                }
+                _ => None,
+            });
+        for x in exits {
+            f.exit_reads(x).for_each(|v| exit_read[v.0 as usize] = true);
+        }
+    }
+    let mut fuse = vec![Fuse::Alone; f.insts.len()];
+    for &b in &al.order {
+        let bd = &f.blocks[b.0 as usize];
+        for (&j, &g) in bd.insts.iter().zip(bd.insts.iter().skip(1)) {
+            let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
+                continue;
+            };
+            let Inst::Bin(IOp::Add, i3, Rhs::V(n)) = f.insts[w.0 as usize] else {
+                continue;
+            };
+            let Inst::Guard(Test::I(Cond::AboveEq, j2, Rhs::V(n2)), x) = f.insts[g.0 as usize]
+            else {
+                continue;
+            };
+            if i2 != i || i3 != i || j2 != j || n2 != n || exit_read[j.0 as usize] {
+                continue;
+            }
+            if exit_read[w.0 as usize] || f.class[i.0 as usize] == Class::F64 {
+                continue;
+            }
+            fuse[j.0 as usize] = Fuse::Index(i, n, x);
+            fuse[g.0 as usize] = Fuse::Skip;
+            if uses[w.0 as usize] == 1 {
+                fuse[w.0 as usize] = Fuse::Skip;
+            }
+        }
+    }
+    fuse
 }
 
 impl<A: Asm> E<'_, A> {
@@ -422,6 +514,11 @@ impl<A: Asm> E<'_, A> {
         if i.has_result() && self.loc(v) == Loc::Dead {
             // Every instruction with a result is pure.
             return;
+        }
+        match self.fuse[v.0 as usize] {
+            Fuse::Alone => {}
+            Fuse::Skip => return,
+            Fuse::Index(i, n, x) => return self.index(v, i, n, x),
         }
         match *i {
             Inst::Param => {}
@@ -699,6 +796,32 @@ impl<A: Asm> E<'_, A> {
                 self.a.store_slot(fr.base + callee.kbase + k as u16, t);
             }
         }
+    }
+
+    /// Index `j` of an element access: `i`, or `i + n` when `i` is
+    /// negative, with the bounds check against `n` that follows it (exit
+    /// `x`). An index in `0..n` costs one unsigned compare; the wrap is
+    /// out of line.
+    fn index(&mut self, j: Value, i: Value, n: Value, x: ExitId) {
+        let out = self.stub(x);
+        let ri = self.gp(i, 0);
+        let rn = self.gp(n, 1);
+        let d = self.dst(j);
+        if d != ri {
+            self.a.mov(d, ri);
+        }
+        let (cold, back) = (self.a.new_label(), self.a.new_label());
+        self.a.branch(Cond::AboveEq, ri, Src::R(rn), cold);
+        self.a.bind(back);
+        self.done(j, d);
+        self.wraps.push(Wrap {
+            cold,
+            back,
+            out,
+            i: ri,
+            n: rn,
+            d,
+        });
     }
 
     /// `v = t ? x : y`: a conditional move when everything is in
