@@ -399,7 +399,28 @@ fn shape_program(seed: u64) -> String {
     for _ in 0..1 + r.below(3) {
         let stmts: Vec<String> = (0..1 + r.below(2)).map(|_| shape_stmt(&mut r)).collect();
         let inner = stmts.join("\n            ");
-        let line = match r.below(6) {
+        let line = match r.below(8) {
+            // Scans with no bound to test before the loop (`j` only goes
+            // one way): they stop at an element, at a bound tested first,
+            // or run past either end of the array.
+            6 | 7 => {
+                let lo = r.pick(&["0", "1", "2", "i % 3", "-2", "c"]);
+                let step = r.pick(&["1", "2", "-1", "3"]);
+                let at = r.pick(&[
+                    "arr[j] < 0.5",
+                    "arr[j + 1] >= s",
+                    "w[j] == 0.0",
+                    "flags[j] == 0",
+                    "iarr[c % 4, j] >= 1",
+                    "g[j, 1] > -1.0",
+                ]);
+                let cond = if r.chance(50) {
+                    format!("{} and {at}", r.pick(&["j < m", "j > -3", "j != 5", "j < 4"]))
+                } else {
+                    at.to_string()
+                };
+                format!("j = {lo}\n        while {cond}:\n            {inner}\n            j += {step}")
+            }
             0 | 1 => {
                 let lo = r.pick(&["0", "i % 3", "-1", "b % 4"]);
                 let hi = r.pick(&["m % 5", "4", "n % 6", "3", "m"]);
