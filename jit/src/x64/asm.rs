@@ -567,6 +567,19 @@ impl Asm for X64Asm {
             FOp::Min => dynasm!(s.ops ; .arch x64 ; minsd Rx(d), Rx(b)),
             FOp::Max => dynasm!(s.ops ; .arch x64 ; maxsd Rx(d), Rx(b)),
         };
+        if self.lanes == 4 {
+            // With AVX, the three-operand forms: no copy of an operand.
+            // minsd x, y is x < y ? x : y (y when unordered): b < a ? b : a.
+            match op {
+                FOp::Add => dynasm!(self.ops ; .arch x64 ; vaddsd Rx(d), Rx(a), Rx(b)),
+                FOp::Sub => dynasm!(self.ops ; .arch x64 ; vsubsd Rx(d), Rx(a), Rx(b)),
+                FOp::Mul => dynasm!(self.ops ; .arch x64 ; vmulsd Rx(d), Rx(a), Rx(b)),
+                FOp::Div => dynasm!(self.ops ; .arch x64 ; vdivsd Rx(d), Rx(a), Rx(b)),
+                FOp::Min => dynasm!(self.ops ; .arch x64 ; vminsd Rx(d), Rx(b), Rx(a)),
+                FOp::Max => dynasm!(self.ops ; .arch x64 ; vmaxsd Rx(d), Rx(b), Rx(a)),
+            }
+            return;
+        }
         match op {
             // minsd x, y is x < y ? x : y (y when unordered): b < a ? b : a.
             FOp::Min | FOp::Max => {
@@ -990,6 +1003,42 @@ mod tests {
                 a.store_slot(2, 6);
             });
             assert_eq!(s[2] as i64, want, "{op:?} with an immediate");
+        }
+    }
+
+    #[test]
+    fn float_operations_agree_in_either_encoding() {
+        let mut widths = vec![2];
+        if std::arch::is_x86_feature_detected!("avx2") {
+            widths.push(4);
+        }
+        let ops = [FOp::Add, FOp::Sub, FOp::Mul, FOp::Div, FOp::Min, FOp::Max];
+        for lanes in widths {
+            for op in ops {
+                for (d, a, b) in [(3, 1, 2), (1, 1, 2), (2, 1, 2), (1, 1, 1)] {
+                    let (x, y) = (7.5f64, -2.0f64);
+                    let s = run_lanes(lanes, &[x.to_bits(), y.to_bits(), 0], |asm| {
+                        asm.fload_slot(1, 0);
+                        asm.fload_slot(2, 1);
+                        asm.falu(op, d, a, b);
+                        asm.fstore_slot(2, d);
+                    });
+                    let y = if b == a { x } else { y };
+                    let want = match op {
+                        FOp::Add => x + y,
+                        FOp::Sub => x - y,
+                        FOp::Mul => x * y,
+                        FOp::Div => x / y,
+                        FOp::Min => x.min(y),
+                        FOp::Max => x.max(y),
+                    };
+                    assert_eq!(
+                        f64::from_bits(s[2]),
+                        want,
+                        "{op:?} x{d} = x{a}, x{b}, {lanes} lanes"
+                    );
+                }
+            }
         }
     }
 
