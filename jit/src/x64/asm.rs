@@ -201,16 +201,17 @@ impl X64Asm {
     }
 
     /// `if c { r10 = s }` after the last compare.
-    fn cmov(&mut self, c: Cond, s: PReg) {
+    /// `d = s` when the flags say `c`.
+    fn cmov(&mut self, c: Cond, d: PReg, s: PReg) {
         match c {
-            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove r10, Rq(s)),
-            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne r10, Rq(s)),
-            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl r10, Rq(s)),
-            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle r10, Rq(s)),
-            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg r10, Rq(s)),
-            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge r10, Rq(s)),
-            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb r10, Rq(s)),
-            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae r10, Rq(s)),
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove Rq(d), Rq(s)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne Rq(d), Rq(s)),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl Rq(d), Rq(s)),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle Rq(d), Rq(s)),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg Rq(d), Rq(s)),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge Rq(d), Rq(s)),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb Rq(d), Rq(s)),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae Rq(d), Rq(s)),
         }
     }
 
@@ -451,7 +452,7 @@ impl Asm for X64Asm {
                     }
                 };
                 dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; cmp Rq(b), r10);
-                self.cmov(c, b);
+                self.cmov(c, 10, b);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
             }
             IOp::Mul if matches!(b, Src::K(_)) => {
@@ -649,10 +650,25 @@ impl Asm for X64Asm {
     }
 
     fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg) {
-        self.cmp(a, b);
-        dynasm!(self.ops ; .arch x64 ; mov r10, Rq(f));
-        self.cmov(c, t);
-        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+        // In place when `d` holds one of the choices already, or can take
+        // one before the compare reads `a` and `b`; else through r10.
+        let compared = d == a || b == Src::R(d);
+        if d == f {
+            self.cmp(a, b);
+            self.cmov(c, d, t);
+        } else if d == t {
+            self.cmp(a, b);
+            self.cmov(c.negate(), d, f);
+        } else if !compared {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(f));
+            self.cmp(a, b);
+            self.cmov(c, d, t);
+        } else {
+            self.cmp(a, b);
+            dynasm!(self.ops ; .arch x64 ; mov r10, Rq(f));
+            self.cmov(c, 10, t);
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+        }
     }
 
     fn branch(&mut self, c: Cond, a: PReg, b: Src, l: DynamicLabel) {
@@ -1003,6 +1019,36 @@ mod tests {
                 a.store_slot(2, 6);
             });
             assert_eq!(s[2] as i64, want, "{op:?} with an immediate");
+        }
+    }
+
+    #[test]
+    fn selects_agree_whichever_registers_alias() {
+        // Registers 1, 2, 6, 7 hold a = 4, b = 9, t = 100, f = 200.
+        let vals = [4i64, 9, 100, 200];
+        let regs = [1u8, 2, 6, 7];
+        for c in [Cond::Lt, Cond::Ge, Cond::Eq, Cond::Ne] {
+            for (ka, kb, kt, kf) in [(0, 1, 2, 3), (0, 1, 1, 0), (0, 0, 2, 3), (2, 1, 2, 3)] {
+                let (x, y, t, f) = (vals[ka], vals[kb], vals[kt], vals[kf]);
+                let holds = match c {
+                    Cond::Lt => x < y,
+                    Cond::Ge => x >= y,
+                    Cond::Eq => x == y,
+                    _ => x != y,
+                };
+                let want = if holds { t } else { f };
+                // Into a, b, t, f or a register of its own (8).
+                for d in [regs[ka], regs[kb], regs[kt], regs[kf], 8] {
+                    let s = run(&[4, 9, 100, 200, 0], |a| {
+                        for (k, &r) in regs.iter().enumerate() {
+                            a.load_slot(r, k as u16);
+                        }
+                        a.select(c, d, regs[ka], Src::R(regs[kb]), regs[kt], regs[kf]);
+                        a.store_slot(4, d);
+                    });
+                    assert_eq!(s[4] as i64, want, "{c:?} {ka} {kb} {kt} {kf} into {d}");
+                }
+            }
         }
     }
 
