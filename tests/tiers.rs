@@ -235,9 +235,14 @@ fn program(seed: u64) -> String {
 
 /// A statement over index `j` for the loop shapes: element reads and writes
 /// of contiguous arrays, a strided view and a 2-D array's row at constant
-/// columns, any of which may run past the bounds.
+/// columns, any of which may run past the bounds, and indices the loop
+/// does not change, negative on some entries.
 fn shape_stmt(r: &mut Rng) -> String {
-    match r.below(9) {
+    match r.below(11) {
+        // An index the loop does not change, negative on some entries
+        // (Python wraps it).
+        9 => "s += g[c - 3, j % 3]".to_string(),
+        10 => "arr[k - 4] += w[j]".to_string(),
         0 => format!("arr[j] = {}", float_expr(r, 1)),
         1 => "s += arr[j - 1] * 0.5".to_string(),
         2 => format!("w[j] = {}", float_expr(r, 1)),

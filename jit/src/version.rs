@@ -8,8 +8,8 @@
 //! between `i0` and `stop`. An element access whose index on some axis is
 //! `i + c` is then in bounds on that axis all through the loop when both
 //! ends are, shifted by `c`; an access whose index the loop computes the
-//! same way every time, when that index (wrapped as Python does) is below
-//! the axis' length; and an invariant array needs no null check once it
+//! same way every time, when that index is in `0..n` as it is (a negative
+//! one, which Python wraps, takes the checked loop); and an invariant array needs no null check once it
 //! is known not to be null. The preheader tests all of that once and
 //! branches to a copy of the loop without those guards (and without the
 //! negative-index wrap of `i + c`, which is never negative there), or to
@@ -68,7 +68,8 @@ struct Iv {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Index {
-    /// Invariant in the loop.
+    /// Invariant in the loop (the copy is entered when it is in bounds
+    /// as it is, not wrapped).
     Inv(Value),
     /// Invariant, and compared as it is (no negative index to wrap: a
     /// constant one folded its wrap away).
@@ -281,6 +282,9 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     if !checks.contains(&c) {
                         checks.push(c);
                     }
+                    if matches!(c.index, Index::Inv(_)) {
+                        unwrap.insert(j, i);
+                    }
                     if matches!(c.index, Index::Aff(_)) {
                         unwrap.insert(j, i);
                         // Without a bound, the copy checks the far end
@@ -353,17 +357,13 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     Class::I64,
                 ));
             }
+            // A negative invariant index (rare: a constant one is raw)
+            // takes the checked loop; the copy reads the index unwrapped.
             Index::Inv(i) => {
                 let i = before(f, pre, &inside, &mut copies, i);
-                let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
-                let j = at(
-                    f,
-                    Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i),
-                    Class::I64,
-                );
                 flags.push(at(
                     f,
-                    Inst::Set(Test::I(Cond::AboveEq, j, Rhs::V(n))),
+                    Inst::Set(Test::I(Cond::AboveEq, i, Rhs::V(n))),
                     Class::I64,
                 ));
             }
