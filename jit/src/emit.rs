@@ -1085,16 +1085,15 @@ impl<A: Asm> E<'_, A> {
                 .map(|r| map.iter().rev().find(|&&(s, _)| s == r).map(|&(_, v)| v))
                 .collect()
         };
-        // The results may be in the allocator's registers: three others
-        // carry the return until they are written.
-        let busy: Vec<PReg> = results
-            .iter()
-            .flatten()
-            .filter_map(|&v| match self.loc(v) {
-                Loc::Reg(r) if !self.float(v) => Some(r),
-                _ => None,
-            })
-            .collect();
+        // What the exit writes back may be in the allocator's registers
+        // (a comparison or an offset is computed as it is written, from
+        // its operands'): three others carry the return until then.
+        let mut busy: Vec<PReg> = Vec::new();
+        for v in self.f.exit_reads(exit) {
+            if let (Loc::Reg(r), false) = (self.loc(v), self.float(v)) {
+                busy.push(r);
+            }
+        }
         let free: Vec<PReg> = A::REGS
             .gpr
             .iter()
