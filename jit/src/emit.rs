@@ -2,7 +2,9 @@
 //! backend's [`Asm`]: each instruction on the physical registers (or spill
 //! slots) of its operands, block parameters as parallel moves on the
 //! edges, exits as out-of-line stubs that write their maps back to the
-//! frame and leave with their instruction.
+//! frame and leave with their instruction. An element's index and its
+//! bounds check are one unsigned compare, with the wrap of a negative
+//! index out of line.
 //!
 //! What it does not take (the function is then interpreted): more spill
 //! slots than a native frame has, a runtime operation the module does not
