@@ -1178,3 +1178,50 @@ impl<A: Asm> E<'_, A> {
         self.a.jump_reg(back);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{fuse, Fuse};
+    use crate::ir::{self, Inst};
+
+    /// How `fuse` emits the element indices of function `name` in `src`.
+    fn indices(src: &str, name: &str) -> Vec<Fuse> {
+        let m = ir::tests::module(src);
+        let p = m.protos.iter().find(|p| p.name == name).unwrap();
+        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let regs = crate::regalloc::Regs {
+            gpr: &[1, 2, 6, 7, 8, 9],
+            gpr_saved: &[5, 14, 15],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        };
+        crate::opt::optimize(&mut f, &regs, 0);
+        let al = crate::regalloc::allocate(&f, &regs);
+        let fu = fuse(&f, &al);
+        al.order
+            .iter()
+            .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+            .filter(|v| matches!(f.insts[v.0 as usize], Inst::Select(..)))
+            .map(|v| fu[v.0 as usize])
+            .collect()
+    }
+
+    #[test]
+    fn an_index_and_its_check_are_emitted_together() {
+        // A partition's scan, whose loop is not versioned: each access's
+        // wrap and check are one compare.
+        let ix = indices(
+            "import numpy as np\n\
+             def s(a, i, j, x):\n    while i < j:\n        while a[i] < x:\n            i += 1\n        a[i] = a[j]\n        j -= 1\n    return i\n\
+             s(np.zeros(3), 0, 2, 1.0)\n",
+            "s",
+        );
+        assert!(ix.iter().any(|u| matches!(u, Fuse::Index(..))), "{ix:?}");
+        // The wrapped index of a select that is no element index is left
+        // alone.
+        let ix = indices(
+            "def g(i, n):\n    return i + n if i < 0 else i\ng(1, 2)\n",
+            "g",
+        );
+        assert!(ix.iter().all(|u| *u == Fuse::Alone), "{ix:?}");
+    }
+}
