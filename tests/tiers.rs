@@ -235,9 +235,14 @@ fn program(seed: u64) -> String {
 
 /// A statement over index `j` for the loop shapes: element reads and writes
 /// of contiguous arrays, a strided view and a 2-D array's row at constant
-/// columns, any of which may run past the bounds.
+/// columns, any of which may run past the bounds, and indices the loop
+/// does not change, negative on some entries.
 fn shape_stmt(r: &mut Rng) -> String {
-    match r.below(9) {
+    match r.below(11) {
+        // An index the loop does not change, negative on some entries
+        // (Python wraps it).
+        9 => "s += g[c - 3, j % 3]".to_string(),
+        10 => "arr[k - 4] += w[j]".to_string(),
         0 => format!("arr[j] = {}", float_expr(r, 1)),
         1 => "s += arr[j - 1] * 0.5".to_string(),
         2 => format!("w[j] = {}", float_expr(r, 1)),
@@ -399,7 +404,28 @@ fn shape_program(seed: u64) -> String {
     for _ in 0..1 + r.below(3) {
         let stmts: Vec<String> = (0..1 + r.below(2)).map(|_| shape_stmt(&mut r)).collect();
         let inner = stmts.join("\n            ");
-        let line = match r.below(6) {
+        let line = match r.below(8) {
+            // Scans with no bound to test before the loop (`j` only goes
+            // one way): they stop at an element, at a bound tested first,
+            // or run past either end of the array.
+            6 | 7 => {
+                let lo = r.pick(&["0", "1", "2", "i % 3", "-2", "c"]);
+                let step = r.pick(&["1", "2", "-1", "3"]);
+                let at = r.pick(&[
+                    "arr[j] < 0.5",
+                    "arr[j + 1] >= s",
+                    "w[j] == 0.0",
+                    "flags[j] == 0",
+                    "iarr[c % 4, j] >= 1",
+                    "g[j, 1] > -1.0",
+                ]);
+                let cond = if r.chance(50) {
+                    format!("{} and {at}", r.pick(&["j < m", "j > -3", "j != 5", "j < 4"]))
+                } else {
+                    at.to_string()
+                };
+                format!("j = {lo}\n        while {cond}:\n            {inner}\n            j += {step}")
+            }
             0 | 1 => {
                 let lo = r.pick(&["0", "i % 3", "-1", "b % 4"]);
                 let hi = r.pick(&["m % 5", "4", "n % 6", "3", "m"]);

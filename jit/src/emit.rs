@@ -2,7 +2,9 @@
 //! backend's [`Asm`]: each instruction on the physical registers (or spill
 //! slots) of its operands, block parameters as parallel moves on the
 //! edges, exits as out-of-line stubs that write their maps back to the
-//! frame and leave with their instruction.
+//! frame and leave with their instruction. An element's index and its
+//! bounds check are one unsigned compare, with the wrap of a negative
+//! index out of line.
 //!
 //! What it does not take (the function is then interpreted): more spill
 //! slots than a native frame has, a runtime operation the module does not
@@ -74,6 +76,10 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, &'a Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
+    /// Negative indices placed out of line (see [`E::index`]).
+    wraps: Vec<Wrap<A::Label>>,
+    /// How each instruction is emitted (by value): see [`fuse`].
+    fuse: Vec<Fuse>,
     /// Where a native return lands, by resume block: just before the
     /// block, which it enters with the frame base moved back down by the
     /// call's argument block.
@@ -105,6 +111,8 @@ pub fn emit<A: Asm>(
         bare: Vec::new(),
         landing: vec![None; f.blocks.len()],
         protos,
+        wraps: Vec::new(),
+        fuse: fuse(f, al),
     };
     for bd in &f.blocks {
         if let Some(Term::Call { a, resume, .. }) = bd.term {
@@ -147,6 +155,15 @@ pub fn emit<A: Asm>(
         e.moves(edge);
         e.a.jump(e.labels[edge.to.0 as usize]);
     }
+    for w in std::mem::take(&mut e.wraps) {
+        // A negative index `i` is `i + n` when that is not negative too;
+        // anything else is out of bounds.
+        e.a.bind(w.cold);
+        e.a.branch(Cond::Ge, w.i, Src::K(0), w.out);
+        e.a.alu(IOp::Add, w.d, w.i, Src::R(w.n));
+        e.a.branch(Cond::Lt, w.d, Src::K(0), w.out);
+        e.a.jump(w.back);
+    }
     for x in 0..f.exits.len() {
         if let Some(l) = e.stubs[x] {
             e.a.bind(l);
@@ -166,6 +183,83 @@ pub fn emit<A: Asm>(
     }
     out.entries.sort();
     Ok(out)
+}
+
+/// A negative index's out-of-line code (see [`E::index`]): at `cold`,
+/// `d = i + n` when that is in bounds, then back to `back`; else to the
+/// exit at `out`.
+struct Wrap<L> {
+    cold: L,
+    back: L,
+    out: L,
+    i: PReg,
+    n: PReg,
+    d: PReg,
+}
+
+/// How [`E::inst`] emits an instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fuse {
+    Alone,
+    /// With another: the bounds check of an index, or the wrapped sum
+    /// when nothing else reads it.
+    Skip,
+    /// An index with its bounds check: `i`, `n` and the check's exit.
+    Index(Value, Value, ExitId),
+}
+
+/// Finds the element indices as `ir` lowers them, `j = i < 0 ? i + n :
+/// i` checked right after by `guard j >=u n`, that [`E::index`] emits
+/// together: no exit may read the index or the sum (an out-of-line wrap
+/// leaves before computing either).
+fn fuse(f: &Func, al: &Alloc) -> Vec<Fuse> {
+    let mut uses = vec![0u32; f.insts.len()];
+    let mut exit_read = vec![false; f.insts.len()];
+    for &b in &al.order {
+        f.each_use(b, |v| uses[v.0 as usize] += 1);
+        let bd = &f.blocks[b.0 as usize];
+        let exits = bd
+            .insts
+            .iter()
+            .filter_map(|&v| f.insts[v.0 as usize].exit())
+            .chain(match bd.term {
+                Some(Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. }) => {
+                    Some(x)
+                }
+                _ => None,
+            });
+        for x in exits {
+            f.exit_reads(x).for_each(|v| exit_read[v.0 as usize] = true);
+        }
+    }
+    let mut fuse = vec![Fuse::Alone; f.insts.len()];
+    for &b in &al.order {
+        let bd = &f.blocks[b.0 as usize];
+        for (&j, &g) in bd.insts.iter().zip(bd.insts.iter().skip(1)) {
+            let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
+                continue;
+            };
+            let Inst::Bin(IOp::Add, i3, Rhs::V(n)) = f.insts[w.0 as usize] else {
+                continue;
+            };
+            let Inst::Guard(Test::I(Cond::AboveEq, j2, Rhs::V(n2)), x) = f.insts[g.0 as usize]
+            else {
+                continue;
+            };
+            if i2 != i || i3 != i || j2 != j || n2 != n || exit_read[j.0 as usize] {
+                continue;
+            }
+            if exit_read[w.0 as usize] || f.class[i.0 as usize] == Class::F64 {
+                continue;
+            }
+            fuse[j.0 as usize] = Fuse::Index(i, n, x);
+            fuse[g.0 as usize] = Fuse::Skip;
+            if uses[w.0 as usize] == 1 {
+                fuse[w.0 as usize] = Fuse::Skip;
+            }
+        }
+    }
+    fuse
 }
 
 impl<'a, A: Asm> E<'a, A> {
@@ -422,6 +516,11 @@ impl<'a, A: Asm> E<'a, A> {
         if i.has_result() && self.loc(v) == Loc::Dead {
             // Every instruction with a result is pure.
             return;
+        }
+        match self.fuse[v.0 as usize] {
+            Fuse::Alone => {}
+            Fuse::Skip => return,
+            Fuse::Index(i, n, x) => return self.index(v, i, n, x),
         }
         match *i {
             Inst::Param => {}
@@ -701,6 +800,32 @@ impl<'a, A: Asm> E<'a, A> {
         }
     }
 
+    /// Index `j` of an element access: `i`, or `i + n` when `i` is
+    /// negative, with the bounds check against `n` that follows it (exit
+    /// `x`). An index in `0..n` costs one unsigned compare; the wrap is
+    /// out of line.
+    fn index(&mut self, j: Value, i: Value, n: Value, x: ExitId) {
+        let out = self.stub(x);
+        let ri = self.gp(i, 0);
+        let rn = self.gp(n, 1);
+        let d = self.dst(j);
+        if d != ri {
+            self.a.mov(d, ri);
+        }
+        let (cold, back) = (self.a.new_label(), self.a.new_label());
+        self.a.branch(Cond::AboveEq, ri, Src::R(rn), cold);
+        self.a.bind(back);
+        self.done(j, d);
+        self.wraps.push(Wrap {
+            cold,
+            back,
+            out,
+            i: ri,
+            n: rn,
+            d,
+        });
+    }
+
     /// `v = t ? x : y`: a conditional move when everything is in
     /// registers, else a branch around moves.
     fn select(&mut self, v: Value, t: Test, x: Value, y: Value) {
@@ -968,16 +1093,15 @@ impl<'a, A: Asm> E<'a, A> {
                 .map(|r| map.iter().rev().find(|&&(s, _)| s == r).map(|&(_, v)| v))
                 .collect()
         };
-        // The results may be in the allocator's registers: three others
-        // carry the return until they are written.
-        let busy: Vec<PReg> = results
-            .iter()
-            .flatten()
-            .filter_map(|&v| match self.loc(v) {
-                Loc::Reg(r) if !self.float(v) => Some(r),
-                _ => None,
-            })
-            .collect();
+        // What the exit writes back may be in the allocator's registers
+        // (a comparison or an offset is computed as it is written, from
+        // its operands'): three others carry the return until then.
+        let mut busy: Vec<PReg> = Vec::new();
+        for v in self.f.exit_reads(exit) {
+            if let (Loc::Reg(r), false) = (self.loc(v), self.float(v)) {
+                busy.push(r);
+            }
+        }
         let free: Vec<PReg> = A::REGS
             .gpr
             .iter()
@@ -1064,5 +1188,52 @@ impl<'a, A: Asm> E<'a, A> {
         self.a.load(w, t, fp, FRAME_BASE);
         self.a.store(w, ctl, CTL_FBASE, t);
         self.a.jump_reg(back);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fuse, Fuse};
+    use crate::ir::{self, Inst};
+
+    /// How `fuse` emits the element indices of function `name` in `src`.
+    fn indices(src: &str, name: &str) -> Vec<Fuse> {
+        let m = ir::tests::module(src);
+        let p = m.protos.iter().find(|p| p.name == name).unwrap();
+        let mut f = ir::build(p, &m.protos, &m.rtops).expect("IR");
+        let regs = crate::regalloc::Regs {
+            gpr: &[1, 2, 6, 7, 8, 9],
+            gpr_saved: &[5, 14, 15],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        };
+        crate::opt::optimize(&mut f, &regs, 0);
+        let al = crate::regalloc::allocate(&f, &regs);
+        let fu = fuse(&f, &al);
+        al.order
+            .iter()
+            .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+            .filter(|v| matches!(f.insts[v.0 as usize], Inst::Select(..)))
+            .map(|v| fu[v.0 as usize])
+            .collect()
+    }
+
+    #[test]
+    fn an_index_and_its_check_are_emitted_together() {
+        // A partition's scan, whose loop is not versioned: each access's
+        // wrap and check are one compare.
+        let ix = indices(
+            "import numpy as np\n\
+             def s(a, i, j, x):\n    while i < j:\n        while a[i] < x:\n            i += 1\n        a[i] = a[j]\n        j -= 1\n    return i\n\
+             s(np.zeros(3), 0, 2, 1.0)\n",
+            "s",
+        );
+        assert!(ix.iter().any(|u| matches!(u, Fuse::Index(..))), "{ix:?}");
+        // The wrapped index of a select that is no element index is left
+        // alone.
+        let ix = indices(
+            "def g(i, n):\n    return i + n if i < 0 else i\ng(1, 2)\n",
+            "g",
+        );
+        assert!(ix.iter().all(|u| *u == Fuse::Alone), "{ix:?}");
     }
 }

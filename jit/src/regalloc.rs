@@ -254,7 +254,9 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
 /// fuel and jumps back); a block outside every natural loop that starts
 /// at a natural loop's head (its preheader, its entry, the test that
 /// picks one of its versions) runs outside that loop. A cold block counts
-/// as outside every loop.
+/// as outside every loop. An inlined callee's blocks carry the callee's
+/// instructions, whose positions say nothing of the caller's loops: a
+/// block is at least as deep as the natural loops around it.
 fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     for bd in &f.blocks {
@@ -285,10 +287,12 @@ fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
                 Some(l) => (f.blocks[f.loops[l].header.0 as usize].pc, false),
                 None => (f.blocks[b].pc, natural_heads.contains(&f.blocks[b].pc)),
             };
-            spans
+            let natural = inner[blk.0 as usize].map_or(0, |l| f.loops[l].depth);
+            let by_pc = spans
                 .iter()
                 .filter(|&&(h, t)| h <= pc && pc <= t && !(outside && h == pc))
-                .count() as u32
+                .count() as u32;
+            by_pc.max(natural)
         })
         .collect()
 }

@@ -8,13 +8,19 @@
 //! between `i0` and `stop`. An element access whose index on some axis is
 //! `i + c` is then in bounds on that axis all through the loop when both
 //! ends are, shifted by `c`; an access whose index the loop computes the
-//! same way every time, when that index (wrapped as Python does) is below
-//! the axis' length; and an invariant array needs no null check once it
+//! same way every time, when that index is in `0..n` as it is (a negative
+//! one, which Python wraps, takes the checked loop); and an invariant array needs no null check once it
 //! is known not to be null. The preheader tests all of that once and
 //! branches to a copy of the loop without those guards (and without the
 //! negative-index wrap of `i + c`, which is never negative there), or to
 //! the loop as it was, which raises the same error at the same element as
-//! before. Either way, fuel and every other exit are as they were. The
+//! before. Either way, fuel and every other exit are as they were. A loop
+//! that ends some other way (a `while` on an element, a `break`) but whose
+//! counter every back edge steps by the same constant goes one way from
+//! `i0`: its copy is entered when the first index is in bounds, and keeps
+//! each access's check of the far end, as one unsigned compare of the
+//! unwrapped index (a negative one is out of that range too, and leaves to
+//! the interpreter, which wraps it). The
 //! copy also takes the stride of each array's last axis as its item size
 //! (a C-contiguous array's; the test requires it), so that a row's
 //! elements are at known distances. What an enclosing loop computes the
@@ -41,15 +47,19 @@ use crate::opt::{null_header, push};
 
 /// A loop's induction variable: a header parameter that every back edge
 /// passes on as `param + step` once `param + step` passed the test against
-/// `stop` (`Lt`/`Le` for a step up, `Gt`/`Ge` for a step down).
+/// `stop` (`Lt`/`Le` for a step up, `Gt`/`Ge` for a step down), or, with
+/// no stop, by the same constant step on every back edge.
 #[derive(Clone, Copy, Debug)]
 struct Iv {
     /// The header's parameter.
     param: Value,
     /// Its value on the way in.
     init: Value,
-    /// The bound the back edges test `param + step` against.
-    stop: Rhs,
+    /// The bound the back edges test `param + step` against; none for a
+    /// loop that ends some other way (the iterations then only go one
+    /// way, by a constant step, and the accesses keep their guard of the
+    /// far end).
+    stop: Option<Rhs>,
     /// A constant (not zero), or an invariant value (the test before the
     /// copy requires it to be positive).
     step: Rhs,
@@ -58,7 +68,8 @@ struct Iv {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Index {
-    /// Invariant in the loop.
+    /// Invariant in the loop (the copy is entered when it is in bounds
+    /// as it is, not wrapped).
     Inv(Value),
     /// Invariant, and compared as it is (no negative index to wrap: a
     /// constant one folded its wrap away).
@@ -103,11 +114,14 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
     if latches.is_empty() {
         return None;
     }
+    // A parameter every back edge steps by the same constant, in a loop
+    // that ends some other way: it only goes one way.
+    let mut monotone = None;
     'params: for (k, &p) in f.blocks[h.0 as usize].params.iter().enumerate() {
         if f.class[p.0 as usize] != Class::I64 {
             continue;
         }
-        let mut found: Option<(Rhs, Rhs, Cond)> = None;
+        let mut steps = Vec::new();
         for &lb in &latches {
             let Some(Term::Jump(e)) = &f.blocks[lb.0 as usize].term else {
                 continue 'params;
@@ -123,45 +137,60 @@ fn induction(f: &Func, l: usize, inside: &dyn Fn(Value) -> bool) -> Option<Iv> {
             if p2 != p || !step_ok {
                 continue 'params;
             }
+            steps.push((lb, x, step));
+        }
+        let mut found: Option<(Rhs, Rhs, Cond)> = None;
+        for &(lb, x, step) in &steps {
             // The latch is reached only when its one predecessor's test
             // `x < stop` (or the like) held.
-            let [b] = f.preds[lb.0 as usize][..] else {
-                continue 'params;
-            };
-            let Some(Term::Branch(Test::I(c, y, s), yes, _)) = &f.blocks[b.0 as usize].term else {
-                continue 'params;
+            let tested = match f.preds[lb.0 as usize][..] {
+                [b] => match &f.blocks[b.0 as usize].term {
+                    Some(Term::Branch(Test::I(c, y, s), yes, _)) if *y == x && yes.to == lb => {
+                        Some((*c, *s))
+                    }
+                    _ => None,
+                },
+                _ => None,
             };
             let up = !matches!(step, Rhs::K(s) if s < 0);
-            let fits = match c {
+            let fits = |c: Cond| match c {
                 Cond::Lt | Cond::Le => up,
                 Cond::Gt | Cond::Ge => !up && matches!(step, Rhs::K(_)),
                 _ => false,
             };
-            if *y != x || yes.to != lb || !fits {
-                continue 'params;
-            }
-            if let Rhs::V(s) = s {
-                if inside(*s) {
-                    continue 'params;
+            let stop = tested.filter(|&(c, s)| fits(c) && !matches!(s, Rhs::V(s) if inside(s)));
+            match stop {
+                Some((c, s)) if found.is_none_or(|t| t == (s, step, c)) => {
+                    found = Some((s, step, c));
+                }
+                _ => {
+                    found = None;
+                    break;
                 }
             }
-            if found.is_some_and(|t| t != (*s, step, *c)) {
-                continue 'params;
-            }
-            found = Some((*s, step, *c));
         }
-        let Some((stop, step, cond)) = found else {
-            continue;
-        };
-        return Some(Iv {
-            param: p,
-            init: into.args[k],
-            stop,
-            step,
-            cond,
-        });
+        if let Some((stop, step, cond)) = found {
+            return Some(Iv {
+                param: p,
+                init: into.args[k],
+                stop: Some(stop),
+                step,
+                cond,
+            });
+        }
+        if let (None, Some(&(_, _, Rhs::K(s0)))) = (monotone, steps.first()) {
+            if steps.iter().all(|&(_, _, s)| s == Rhs::K(s0)) {
+                monotone = Some(Iv {
+                    param: p,
+                    init: into.args[k],
+                    stop: None,
+                    step: Rhs::K(s0),
+                    cond: if s0 > 0 { Cond::Lt } else { Cond::Gt },
+                });
+            }
+        }
     }
-    None
+    monotone
 }
 
 fn version_loop(f: &mut Func, l: usize) -> bool {
@@ -199,6 +228,16 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     let Some(iv) = induction(f, l, &inside) else {
         return false;
     };
+    // A loop with no stop may run a few iterations each time its
+    // enclosing loop comes round (a partition's scans): a test on each
+    // entry would cost more than the copy saves. It is versioned when it
+    // starts from the same place every time.
+    if let (None, Some(parent)) = (iv.stop, f.loops[l].parent) {
+        let outer = &f.loops[parent].blocks;
+        if def[iv.init.0 as usize].is_some_and(|b| outer.contains(&b)) {
+            return false;
+        }
+    }
     // Nothing defined in the loop may be read outside it except along
     // the loop's own edges (which the copy gets copies of).
     // (Only a block the loop's header dominates can read its values.)
@@ -243,8 +282,19 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     if !checks.contains(&c) {
                         checks.push(c);
                     }
+                    if matches!(c.index, Index::Inv(_)) {
+                        unwrap.insert(j, i);
+                    }
                     if matches!(c.index, Index::Aff(_)) {
                         unwrap.insert(j, i);
+                        // Without a bound, the copy checks the far end
+                        // (the near one it checks before: the index is
+                        // never negative after a step up, never past the
+                        // end after a step down, so the unsigned compare
+                        // of the unwrapped index is the guard).
+                        if iv.stop.is_none() {
+                            continue;
+                        }
                     }
                     drop.push(v);
                 }
@@ -307,41 +357,43 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     Class::I64,
                 ));
             }
+            // A negative invariant index (rare: a constant one is raw)
+            // takes the checked loop; the copy reads the index unwrapped.
             Index::Inv(i) => {
                 let i = before(f, pre, &inside, &mut copies, i);
-                let w = at(f, Inst::Bin(IOp::Add, i, Rhs::V(n)), Class::I64);
-                let j = at(
-                    f,
-                    Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i),
-                    Class::I64,
-                );
                 flags.push(at(
                     f,
-                    Inst::Set(Test::I(Cond::AboveEq, j, Rhs::V(n))),
+                    Inst::Set(Test::I(Cond::AboveEq, i, Rhs::V(n))),
                     Class::I64,
                 ));
             }
             Index::Aff(c) => {
                 // The index runs from `init + c` towards `stop + c`: both
-                // ends in `0..n`.
+                // ends in `0..n` (the first as one unsigned compare: `c`
+                // is small, so the sum wraps only far from `0..n`).
+                // Without a stop, the copy keeps each access's check of
+                // the far end.
+                let first = if c == 0 {
+                    iv.init
+                } else {
+                    at(f, Inst::Bin(IOp::Add, iv.init, Rhs::K(c)), Class::I64)
+                };
+                flags.push(at(
+                    f,
+                    Inst::Set(Test::I(Cond::AboveEq, first, Rhs::V(n))),
+                    Class::I64,
+                ));
+                let Some(stop) = iv.stop else {
+                    continue;
+                };
                 let lim = if c == 0 {
                     n
                 } else {
                     at(f, Inst::Bin(IOp::Sub, n, Rhs::K(c)), Class::I64)
                 };
-                flags.push(at(
-                    f,
-                    Inst::Set(Test::I(Cond::Lt, iv.init, Rhs::K(-c))),
-                    Class::I64,
-                ));
-                flags.push(at(
-                    f,
-                    Inst::Set(Test::I(Cond::Ge, iv.init, Rhs::V(lim))),
-                    Class::I64,
-                ));
                 // The last value is below `stop` (`Lt`), at most `stop`
                 // (`Le`), above it (`Gt`) or at least it (`Ge`).
-                let over = match (iv.cond, iv.stop) {
+                let over = match (iv.cond, stop) {
                     (Cond::Lt, Rhs::V(s)) => Inst::Set(Test::I(Cond::Gt, s, Rhs::V(lim))),
                     (Cond::Lt, Rhs::K(s)) => Inst::Set(Test::I(Cond::Lt, lim, Rhs::K(s))),
                     (Cond::Le, Rhs::V(s)) => Inst::Set(Test::I(Cond::Ge, s, Rhs::V(lim))),
@@ -1196,5 +1248,70 @@ mod tests {
             .filter(|v| matches!(f.insts[v.0 as usize], Inst::Bin(ir::IOp::Mul, ..)))
             .count();
         assert_eq!(muls, 0, "{}", f.listing());
+    }
+
+    #[test]
+    fn a_loop_going_one_way_keeps_only_its_far_checks() {
+        // `while a[i] < x: i += 1` has no stop to test before the loop,
+        // but `i` only grows: the copy reads through a pointer stepped by
+        // the item size, checks `i` against the length with no wrap, and
+        // has no null check.
+        let f = optimized(
+            "import numpy as np\n\
+             def s(a, i, x):\n    while a[i] < x:\n        i += 1\n    return i\n\
+             s(np.zeros(3), 0, 1.0)\n",
+            "s",
+        );
+        assert_eq!(f.loops.len(), 2, "{}", f.listing());
+        let insts = |l: usize| -> Vec<&Inst> {
+            f.loops[l]
+                .blocks
+                .iter()
+                .flat_map(|b| f.blocks[b.0 as usize].insts.iter())
+                .map(|v| &f.insts[v.0 as usize])
+                .collect()
+        };
+        let fast = (0..2)
+            .find(|&l| !f.blocks[f.loops[l].header.0 as usize].cold)
+            .expect("an unchecked copy");
+        let guards: Vec<&Inst> = insts(fast)
+            .into_iter()
+            .filter(|i| matches!(i, Inst::Guard(..)))
+            .collect();
+        assert_eq!(guards.len(), 1, "{}", f.listing());
+        assert!(
+            matches!(guards[0], Inst::Guard(Test::I(ir::Cond::AboveEq, ..), _)),
+            "{}",
+            f.listing()
+        );
+        assert!(
+            !insts(fast)
+                .iter()
+                .any(|i| matches!(i, Inst::Bin(ir::IOp::Mul, ..) | Inst::Select(..))),
+            "{}",
+            f.listing()
+        );
+        // A loop that steps its counter both ways is left alone.
+        let g = optimized(
+            "import numpy as np\n\
+             def s(a, i, x):\n    while a[i] < x:\n        if a[i] < 0.0:\n            i -= 1\n        else:\n            i += 1\n    return i\n\
+             s(np.zeros(3), 0, 1.0)\n",
+            "s",
+        );
+        assert_eq!(g.loops.len(), 1, "{}", g.listing());
+        // Nor is one that an outer loop enters from a different place
+        // each time (it may run a few iterations each time).
+        let h = optimized(
+            "import numpy as np\n\
+             def s(a, x):\n    i = 0\n    for k in range(3):\n        while a[i] < x:\n            i += 1\n        i += k\n    return i\n\
+             s(np.zeros(3), 1.0)\n",
+            "s",
+        );
+        let heads: Vec<bool> = h
+            .loops
+            .iter()
+            .map(|l| h.blocks[l.header.0 as usize].cold)
+            .collect();
+        assert!(!heads.contains(&true), "{}", h.listing());
     }
 }

@@ -219,16 +219,17 @@ impl X64Asm {
     }
 
     /// `if c { r10 = s }` after the last compare.
-    fn cmov(&mut self, c: Cond, s: PReg) {
+    /// `d = s` when the flags say `c`.
+    fn cmov(&mut self, c: Cond, d: PReg, s: PReg) {
         match c {
-            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove r10, Rq(s)),
-            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne r10, Rq(s)),
-            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl r10, Rq(s)),
-            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle r10, Rq(s)),
-            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg r10, Rq(s)),
-            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge r10, Rq(s)),
-            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb r10, Rq(s)),
-            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae r10, Rq(s)),
+            Cond::Eq => dynasm!(self.ops ; .arch x64 ; cmove Rq(d), Rq(s)),
+            Cond::Ne => dynasm!(self.ops ; .arch x64 ; cmovne Rq(d), Rq(s)),
+            Cond::Lt => dynasm!(self.ops ; .arch x64 ; cmovl Rq(d), Rq(s)),
+            Cond::Le => dynasm!(self.ops ; .arch x64 ; cmovle Rq(d), Rq(s)),
+            Cond::Gt => dynasm!(self.ops ; .arch x64 ; cmovg Rq(d), Rq(s)),
+            Cond::Ge => dynasm!(self.ops ; .arch x64 ; cmovge Rq(d), Rq(s)),
+            Cond::Below => dynasm!(self.ops ; .arch x64 ; cmovb Rq(d), Rq(s)),
+            Cond::AboveEq => dynasm!(self.ops ; .arch x64 ; cmovae Rq(d), Rq(s)),
         }
     }
 
@@ -469,7 +470,7 @@ impl Asm for X64Asm {
                     }
                 };
                 dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; cmp Rq(b), r10);
-                self.cmov(c, b);
+                self.cmov(c, 10, b);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
             }
             IOp::Mul if matches!(b, Src::K(_)) => {
@@ -585,6 +586,19 @@ impl Asm for X64Asm {
             FOp::Min => dynasm!(s.ops ; .arch x64 ; minsd Rx(d), Rx(b)),
             FOp::Max => dynasm!(s.ops ; .arch x64 ; maxsd Rx(d), Rx(b)),
         };
+        if self.lanes == 4 {
+            // With AVX, the three-operand forms: no copy of an operand.
+            // minsd x, y is x < y ? x : y (y when unordered): b < a ? b : a.
+            match op {
+                FOp::Add => dynasm!(self.ops ; .arch x64 ; vaddsd Rx(d), Rx(a), Rx(b)),
+                FOp::Sub => dynasm!(self.ops ; .arch x64 ; vsubsd Rx(d), Rx(a), Rx(b)),
+                FOp::Mul => dynasm!(self.ops ; .arch x64 ; vmulsd Rx(d), Rx(a), Rx(b)),
+                FOp::Div => dynasm!(self.ops ; .arch x64 ; vdivsd Rx(d), Rx(a), Rx(b)),
+                FOp::Min => dynasm!(self.ops ; .arch x64 ; vminsd Rx(d), Rx(b), Rx(a)),
+                FOp::Max => dynasm!(self.ops ; .arch x64 ; vmaxsd Rx(d), Rx(b), Rx(a)),
+            }
+            return;
+        }
         match op {
             // minsd x, y is x < y ? x : y (y when unordered): b < a ? b : a.
             FOp::Min | FOp::Max => {
@@ -654,10 +668,25 @@ impl Asm for X64Asm {
     }
 
     fn select(&mut self, c: Cond, d: PReg, a: PReg, b: Src, t: PReg, f: PReg) {
-        self.cmp(a, b);
-        dynasm!(self.ops ; .arch x64 ; mov r10, Rq(f));
-        self.cmov(c, t);
-        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+        // In place when `d` holds one of the choices already, or can take
+        // one before the compare reads `a` and `b`; else through r10.
+        let compared = d == a || b == Src::R(d);
+        if d == f {
+            self.cmp(a, b);
+            self.cmov(c, d, t);
+        } else if d == t {
+            self.cmp(a, b);
+            self.cmov(c.negate(), d, f);
+        } else if !compared {
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), Rq(f));
+            self.cmp(a, b);
+            self.cmov(c, d, t);
+        } else {
+            self.cmp(a, b);
+            dynasm!(self.ops ; .arch x64 ; mov r10, Rq(f));
+            self.cmov(c, 10, t);
+            dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+        }
     }
 
     fn branch(&mut self, c: Cond, a: PReg, b: Src, l: DynamicLabel) {
@@ -1008,6 +1037,72 @@ mod tests {
                 a.store_slot(2, 6);
             });
             assert_eq!(s[2] as i64, want, "{op:?} with an immediate");
+        }
+    }
+
+    #[test]
+    fn selects_agree_whichever_registers_alias() {
+        // Registers 1, 2, 6, 7 hold a = 4, b = 9, t = 100, f = 200.
+        let vals = [4i64, 9, 100, 200];
+        let regs = [1u8, 2, 6, 7];
+        for c in [Cond::Lt, Cond::Ge, Cond::Eq, Cond::Ne] {
+            for (ka, kb, kt, kf) in [(0, 1, 2, 3), (0, 1, 1, 0), (0, 0, 2, 3), (2, 1, 2, 3)] {
+                let (x, y, t, f) = (vals[ka], vals[kb], vals[kt], vals[kf]);
+                let holds = match c {
+                    Cond::Lt => x < y,
+                    Cond::Ge => x >= y,
+                    Cond::Eq => x == y,
+                    _ => x != y,
+                };
+                let want = if holds { t } else { f };
+                // Into a, b, t, f or a register of its own (8).
+                for d in [regs[ka], regs[kb], regs[kt], regs[kf], 8] {
+                    let s = run(&[4, 9, 100, 200, 0], |a| {
+                        for (k, &r) in regs.iter().enumerate() {
+                            a.load_slot(r, k as u16);
+                        }
+                        a.select(c, d, regs[ka], Src::R(regs[kb]), regs[kt], regs[kf]);
+                        a.store_slot(4, d);
+                    });
+                    assert_eq!(s[4] as i64, want, "{c:?} {ka} {kb} {kt} {kf} into {d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn float_operations_agree_in_either_encoding() {
+        let mut widths = vec![2];
+        if std::arch::is_x86_feature_detected!("avx2") {
+            widths.push(4);
+        }
+        let ops = [FOp::Add, FOp::Sub, FOp::Mul, FOp::Div, FOp::Min, FOp::Max];
+        for lanes in widths {
+            for op in ops {
+                for (d, a, b) in [(3, 1, 2), (1, 1, 2), (2, 1, 2), (1, 1, 1)] {
+                    let (x, y) = (7.5f64, -2.0f64);
+                    let s = run_lanes(lanes, &[x.to_bits(), y.to_bits(), 0], |asm| {
+                        asm.fload_slot(1, 0);
+                        asm.fload_slot(2, 1);
+                        asm.falu(op, d, a, b);
+                        asm.fstore_slot(2, d);
+                    });
+                    let y = if b == a { x } else { y };
+                    let want = match op {
+                        FOp::Add => x + y,
+                        FOp::Sub => x - y,
+                        FOp::Mul => x * y,
+                        FOp::Div => x / y,
+                        FOp::Min => x.min(y),
+                        FOp::Max => x.max(y),
+                    };
+                    assert_eq!(
+                        f64::from_bits(s[2]),
+                        want,
+                        "{op:?} x{d} = x{a}, x{b}, {lanes} lanes"
+                    );
+                }
+            }
         }
     }
 
