@@ -25,10 +25,19 @@ pub enum Src {
     K(i32),
 }
 
-/// Spill slots each native frame has room for: functions share one
-/// machine frame (a native script call jumps), so every entry sequence
-/// reserves the same. A function that needs more is compiled otherwise.
-pub const MAX_SPILLS: u32 = 64;
+/// Spill slots native code has (in `Cx::spills`, shared by every
+/// function: a native script call writes every live value to the frame
+/// first). A function that needs more is compiled otherwise.
+pub const MAX_SPILLS: u32 = vm::tiering::SPILLS as u32;
+
+/// What a native script call calls.
+#[derive(Clone, Copy, Debug)]
+pub enum Callee<L> {
+    /// This function's own call entry.
+    Label(L),
+    /// A native address in a register.
+    Reg(PReg),
+}
 
 pub trait Asm {
     type Label: Copy;
@@ -49,11 +58,14 @@ pub trait Asm {
     fn offset(&self) -> usize;
 
     /// The entry sequence (the `vm::tiering::Enter` ABI: saves what the
-    /// caller's ABI preserves, reserves the spill slots, pins the frame
-    /// base and the `Cx`, loads the window's fuel count (`*Cx::fuel`) into
-    /// a register of its own, and continues at the address it was given);
-    /// then the shared epilogue that [`Asm::exit`] jumps to, which writes
-    /// the fuel count back to `*Cx::fuel` (see `crate::fuel`).
+    /// caller's ABI preserves, pins the frame base and the `Cx`, loads the
+    /// window's fuel count (`*Cx::fuel`) into a register of its own,
+    /// writes `Cx::sp` and `Cx::floor` (`sp - LEVEL * (levels - 1)`), and
+    /// continues at the address it was given); then the shared epilogue
+    /// that [`Asm::exit`] jumps to, which makes frame records of the
+    /// levels on the machine stack (`crate::levels::records`), puts the
+    /// stack pointer back and writes the fuel count back to `*Cx::fuel`
+    /// (see `crate::fuel`).
     fn prologue(&mut self);
     /// Leaves native code: the interpreter gets `code` (an instruction,
     /// maybe with `vm::tiering::RAISED`).
@@ -146,14 +158,29 @@ pub trait Asm {
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
     /// `d` = the address of the `vm::tiering::Cx`.
     fn cx(&mut self, d: PReg);
-    /// The frame base becomes `s`.
-    fn set_base(&mut self, s: PReg);
+    /// `d` = the word at `off` in the `Cx`.
+    fn load_cx(&mut self, d: PReg, off: i32);
     /// The frame base moves by `slots` slots (up to a callee's frame, back
     /// down to its caller's).
     fn move_base(&mut self, slots: i32);
-    /// Continues at the native address in `r`.
-    fn jump_reg(&mut self, r: PReg);
-    /// `d` = the native address of label `l` (bound anywhere in this
-    /// function's code): where a native callee returns to.
-    fn addr_of(&mut self, d: PReg, l: Self::Label);
+
+    /// `d` = the machine stack pointer.
+    fn sp(&mut self, d: PReg);
+    /// Jumps to `l` when the machine stack pointer `c` the word at `off`
+    /// in the `Cx`.
+    fn branch_sp(&mut self, c: Cond, off: i32, l: Self::Label);
+    /// What a function's native-call entry does first (before its code
+    /// for instruction 0).
+    fn call_entry(&mut self);
+    /// A native script call by instruction `pc`: pushes a level
+    /// (`layout::LEVEL` bytes, `pc` at `LEVEL_PC`, the return address at
+    /// the stack pointer once the callee's call entry has run) and calls
+    /// `to`; the callee's [`Asm::ret_native`] comes back right after.
+    /// Every allocatable register is lost.
+    fn call_native(&mut self, pc: u32, to: Callee<Self::Label>);
+    /// Returns from a native call, popping its level.
+    fn ret_native(&mut self);
+    /// Pushes a level for the call by instruction `pc` without calling
+    /// (an inlined call whose frame an exit makes).
+    fn push_level(&mut self, pc: u32);
 }
