@@ -28,6 +28,8 @@ pub struct Emitted {
     pub entries: Vec<(usize, usize)>,
     /// Where a native call enters.
     pub call: usize,
+    /// The most frames an exit inside inlined calls makes.
+    pub inlined: usize,
     /// Each block's first byte, in code order.
     pub blocks: Vec<(usize, Block)>,
     /// Where the out-of-line code (edge moves, exits) starts.
@@ -108,7 +110,10 @@ pub fn emit<A: Asm>(
         protos,
     };
     let first = f.entries[0].1;
-    let mut out = Emitted::default();
+    let mut out = Emitted {
+        inlined: f.exits.iter().map(|x| x.frames.len()).max().unwrap_or(0),
+        ..Emitted::default()
+    };
     e.a.prologue();
     let order = &al.order;
     for (i, &b) in order.iter().enumerate() {
@@ -118,6 +123,7 @@ pub fn emit<A: Asm>(
             e.a.bind(e.call_entry);
             out.call = e.a.offset();
             e.a.call_entry();
+            e.room(out.inlined);
         }
         e.a.bind(e.labels[b.0 as usize]);
         let at = e.a.offset();
@@ -598,30 +604,30 @@ impl<A: Asm> E<'_, A> {
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
             Inst::Offset(..) | Inst::Flag(_) => unreachable!("an offset or a flag is in no block"),
-            // The level budget has room for any frame (see
-            // `vm::tiering::Cx::levels`): `slots` needs no check of its own.
-            Inst::Room { frames, .. } => {
-                let (s0, s1) = (A::SCRATCH[0], A::SCRATCH[1]);
-                match self.loc(v) {
-                    Loc::Reg(d) => self.room(d, s1, frames),
-                    Loc::Spill(n) => {
-                        self.room(s0, s1, frames);
-                        self.a.store_spill(n, s0);
-                    }
-                    Loc::Dead => {}
-                }
-            }
         }
     }
 
-    /// `d = 1` when `k` more levels fit in the entry's budget (`t` is
-    /// lost): `sp - LEVEL * (k - 1) >= Cx::floor`.
-    fn room(&mut self, d: PReg, t: PReg, k: u32) {
-        self.a.sp(d);
-        self.a
-            .alu(IOp::Sub, d, d, self.imm(LEVEL as i64 * (k as i64 - 1)));
-        self.a.load_cx(t, CX_FLOOR);
-        self.a.set(Cond::AboveEq, d, d, Src::R(t));
+    /// At the call entry, with `k` the most frames an exit inside inlined
+    /// calls makes: when the entry's level budget has no room for them
+    /// (`sp - LEVEL * (k - 1) < Cx::floor`), leaves at instruction 0, where
+    /// the interpreter runs the call it finds made (the call's level
+    /// becomes its caller's frame record). The interpreter's own entries
+    /// check the same (`vm::tiering::Native::inlined`).
+    fn room(&mut self, k: usize) {
+        if k == 0 {
+            return;
+        }
+        let l = self.a.new_label();
+        self.bare.push((l, 0));
+        if k == 1 {
+            self.a.branch_sp(Cond::Below, CX_FLOOR, l);
+        } else {
+            let (t, u) = (A::SCRATCH[0], A::SCRATCH[1]);
+            self.a.sp(t);
+            self.a.alu(IOp::Sub, t, t, Src::K(LEVEL * (k as i32 - 1)));
+            self.a.load_cx(u, CX_FLOOR);
+            self.a.branch(Cond::Below, t, Src::R(u), l);
+        }
     }
 
     /// Makes the frames of the inlined calls exit `x` is inside real, as

@@ -34,11 +34,11 @@
 //!   native code for the callee, or returning to a caller the interpreter
 //!   called from, native code leaves the call or return to the
 //!   interpreter. The code after a call reloads the frame.
-//! - **Inlined calls** make no frame: the call site spends the call's fuel
-//!   and checks that a real call would have had its frame record and stack
-//!   slots (else the interpreter makes the call); an exit inside an inlined
-//!   callee first makes the frames it is in real, so the interpreter raises
-//!   there, or goes on, in the callee's own frame.
+//! - **Inlined calls** make no frame: the call site spends the call's fuel;
+//!   native code runs only with room for the frames its inlined calls
+//!   would have made (`vm::tiering::Native::inlined`); an exit inside an
+//!   inlined callee first makes the frames it is in real, so the
+//!   interpreter raises there, or goes on, in the callee's own frame.
 //! - **Fuel.** One unit per call and per taken backward jump, and the array
 //!   work a runtime operation charges inside `rt_exec` (shared, so the same
 //!   in both tiers; it leaves at least one unit in the window). Native code
@@ -216,6 +216,7 @@ fn native(p: &vm::Proto, f: &ir::Func, e: &emit::Emitted, buf: code::Code) -> vm
         enter,
         entries: entries.into(),
         call: at(e.call),
+        inlined: e.inlined,
         start: at(0),
         exits: buf.as_ptr().wrapping_add(e.exits),
         end: buf.as_ptr().wrapping_add(buf.len()),

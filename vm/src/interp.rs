@@ -1000,8 +1000,13 @@ impl Machine {
         big: usize,
         pc: usize,
     ) -> Result<usize, (usize, Raised)> {
-        self.native_entries += 1;
         let levels = self.levels(st, big);
+        if levels < n.inlined {
+            // No room for the frames its inlined calls may make: the
+            // interpreter goes on.
+            return Ok(pc);
+        }
+        self.native_entries += 1;
         let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
             // SAFETY: the frame of `st.cur` is inside the stack.

@@ -154,6 +154,11 @@ pub struct Native {
     pub entries: Rc<[*const u8]>,
     /// Where a native call enters (at instruction 0).
     pub call: *const u8,
+    /// The most frame records an exit inside the code's inlined calls
+    /// makes: the code runs only where the run has room for that many
+    /// more calls (its call entry leaves at instruction 0 otherwise, and
+    /// the interpreter does not enter it), as the calls would have needed.
+    pub inlined: usize,
     /// The whole code: the entry sequence, the function's code from
     /// `entries[0]` to `exits`, then the out-of-line exits, up to `end`.
     pub start: *const u8,
