@@ -184,3 +184,52 @@ pub trait Asm {
     /// (an inlined call whose frame an exit makes).
     fn push_level(&mut self, pc: u32);
 }
+
+/// Code every backend's tests run (natively, or under qemu-user): what
+/// `Asm` operations do on a real machine.
+#[cfg(test)]
+pub(crate) mod checks {
+    use super::*;
+    use crate::layout::LEVEL_PC;
+
+    /// Native calls two deep, each callee reading its level's
+    /// instruction: slots 0 and 1 get the two instructions, 2 and 3 what
+    /// each callee computed from a value its caller left in a register
+    /// (every register is lost across the call, so the slots carry
+    /// them), 4 the stack pointer's distance from its value before the
+    /// calls (0: each return popped its level).
+    pub fn native_calls<A: Asm>(a: &mut A) -> [u64; 5] {
+        let (g, w) = (A::REGS.gpr, Width::W64);
+        let (outer, inner, done) = (a.new_label(), a.new_label(), a.new_label());
+        a.sp(g[0]);
+        a.store_slot(5, g[0]);
+        a.call_native(11, Callee::Label(outer));
+        a.sp(g[0]);
+        a.load_slot(g[1], 5);
+        a.alu(IOp::Sub, g[0], g[0], Src::R(g[1]));
+        a.store_slot(4, g[0]);
+        a.jump(done);
+        a.bind(outer);
+        a.call_entry();
+        a.sp(g[0]);
+        a.load(w, g[0], g[0], LEVEL_PC);
+        a.store_slot(0, g[0]);
+        a.movi(g[1], 40);
+        a.store_slot(2, g[1]);
+        a.call_native(22, Callee::Label(inner));
+        a.load_slot(g[1], 2);
+        a.alu(IOp::Add, g[1], g[1], Src::K(2));
+        a.store_slot(2, g[1]);
+        a.ret_native();
+        a.bind(inner);
+        a.call_entry();
+        a.sp(g[2]);
+        a.load(w, g[2], g[2], LEVEL_PC);
+        a.store_slot(1, g[2]);
+        a.movi(g[3], 5);
+        a.store_slot(3, g[3]);
+        a.ret_native();
+        a.bind(done);
+        [11, 22, 42, 5, 0]
+    }
+}

@@ -926,6 +926,13 @@ mod tests {
         s
     }
 
+    #[test]
+    fn native_calls_return_past_their_level() {
+        let mut want = [0; 5];
+        let s = run(&[0; 6], |a| want = crate::backend::checks::native_calls(a));
+        assert_eq!(s[..5], want);
+    }
+
     fn floordiv(a: i64, b: i64) -> i64 {
         let q = a.wrapping_div(b);
         if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
