@@ -883,8 +883,13 @@ impl<A: Asm> E<'_, A> {
                 .map(|r| map.iter().rev().find(|&&(s, _)| s == r).map(|&(_, v)| v))
                 .collect()
         };
-        // The releases read the frame.
-        let framed = !refs.is_empty();
+        // The releases read the frame, and so do results computed only as
+        // the map is written (an offset, a flag).
+        let derived = results
+            .iter()
+            .flatten()
+            .any(|v| matches!(self.f.insts[v.0 as usize], Inst::Offset(..) | Inst::Flag(_)));
+        let framed = !refs.is_empty() || derived;
         let leave = if framed {
             self.write_back(exit);
             let l = self.a.new_label();

@@ -3,7 +3,9 @@
 //! Script calls do not recurse on the native stack: a call pushes a
 //! [`Frame`] record and switches the current function, so recursion depth is
 //! bounded by [`Limits::max_depth`] (a `RecursionError`), never by the
-//! host's stack. Registers live in one growable slot array; a frame is a
+//! host's stack. (Native code's own calls use the machine stack, a few
+//! words each and at most [`crate::tiering::MAX_LEVELS`] deep on one entry,
+//! within the same limit.) Registers live in one growable slot array; a frame is a
 //! window into it starting at the caller's argument block.
 
 use std::io::Write;
