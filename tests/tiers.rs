@@ -792,6 +792,12 @@ fn calls_agree_across_tiers() {
          def total(a):\n    s = 0.0\n    for i in range(a.shape[0]):\n        s += get(a, i)\n    return s\n\n\
          def outer(n):\n    a = np.arange(float(n))\n    return total(a) + get(a, -1)\n\n\
          print(outer(100))\nprint(outer(0))\n",
+        // Recursion to the limit through a callee with calls inlined two
+        // deep whose innermost prints: native code needs room for their
+        // frames at every level, and leaves at the call entry without it.
+        "def h(x):\n    if x == 0:\n        print(\"zero\")\n    return x + 1\n\n\
+         def g(x):\n    return h(x) * 2\n\n\
+         def down(n):\n    return g(n % 400) + down(n + 1)\n\nprint(down(0))\n",
         // Many calls from a loop, with prints in between.
         "def sq(x):\n    return x * x\n\ndef run(n):\n    t = 0\n    for i in range(n):\n        t += sq(i) % 7\n        if i % 250 == 0:\n            print(i, t)\n    return t\n\nprint(run(1000))\n",
     ];
