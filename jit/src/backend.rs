@@ -156,8 +156,6 @@ pub trait Asm {
     /// in `RET`. The fuel register is written to `*Cx::fuel` before the
     /// call and read back after it (the operation spends from it).
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
-    /// `d` = the address of the `vm::tiering::Cx`.
-    fn cx(&mut self, d: PReg);
     /// `d` = the word at `off` in the `Cx`.
     fn load_cx(&mut self, d: PReg, off: i32);
     /// The frame base moves by `slots` slots (up to a callee's frame, back

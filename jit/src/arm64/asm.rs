@@ -936,10 +936,6 @@ impl Asm for A64Asm {
         dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
     }
 
-    fn cx(&mut self, d: PReg) {
-        self.mov(d, 21);
-    }
-
     fn load_cx(&mut self, d: PReg, off: i32) {
         self.mem(Mem::LdX, d, 21, off);
     }

@@ -857,10 +857,6 @@ impl Asm for X64Asm {
         );
     }
 
-    fn cx(&mut self, d: PReg) {
-        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r13);
-    }
-
     fn load_cx(&mut self, d: PReg, off: i32) {
         dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r13 + off]);
     }
