@@ -233,6 +233,76 @@ fn program(seed: u64) -> String {
     )
 }
 
+/// One random program of script calls: recursion to depths below, at and
+/// past the recursion limit (itself below, at and above the depth native
+/// code goes on one entry, `vm::tiering::MAX_LEVELS`), mutual recursion,
+/// frames of many registers, and callees that leave native code deep in
+/// the recursion: prints, a zero divisor, an index out of bounds, array
+/// operations, loops, fuel running out.
+fn call_program(seed: u64) -> String {
+    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2545_f491_4f6c_dd1d | 1);
+    let limit = r.pick(&["40", "1000", "1000", "6000"]);
+    let d = |r: &mut Rng| -> String {
+        r.pick(&[
+            "3", "37", "k % 50", "n", "n * 7", "n * 131", "995", "1200", "5000",
+        ])
+        .to_string()
+    };
+    // What the innermost call does: often nothing that leaves native code.
+    let leaf = match r.below(8) {
+        0 => format!(
+            "if k % {} == 0:\n        print(\"leaf\", k, v)\n    ",
+            1 + r.below(400)
+        ),
+        1 => format!("if k == {}:\n        v = v // (k - k)\n    ", r.below(60)),
+        2 => "v += int(np.arange(9.0)[k % 11])\n    ".to_string(),
+        3 => "v += int(np.ones(2).sum())\n    ".to_string(),
+        4 => "for j in range(k % 5):\n        v = (v * 7 + j) % 1009\n    ".to_string(),
+        _ => String::new(),
+    };
+    let mut body = Vec::new();
+    for _ in 0..1 + r.below(4) {
+        let line = match r.below(7) {
+            0 => format!("a = (a + down({}, a)) % 1009", d(&mut r)),
+            1 => format!("a = (a + wide({}, a, 1.5)) % 1009", d(&mut r)),
+            2 => format!("s = s * 0.5 + even({})", d(&mut r)),
+            3 => format!("a = (a + walk(arr, {})) % 1009", d(&mut r)),
+            4 => format!(
+                "a = (a + twice({}, a)) % 1009",
+                r.pick(&["3", "37", "k % 50", "n * 7"])
+            ),
+            5 => format!(
+                "if k % {} == 0:\n            print(k, a, s)",
+                1 + r.below(5)
+            ),
+            _ => "a = (a + leaf(k, a)) % 1009".to_string(),
+        };
+        body.push(format!("        {line}"));
+    }
+    let n = r.below(12);
+    format!(
+        "# depth {limit}\n\
+         import numpy as np\n\n\
+\
+         def leaf(k, v):\n    {leaf}return v + k\n\n\
+         def down(k, v):\n    if k <= 0:\n        return leaf(k, v)\n    \
+         w = down(k - 1, (v * 3 + k) % 1009)\n    return (w + leaf(k, v)) % 1009\n\n\
+         def twice(k, v):\n    if k <= 0:\n        return v\n    \
+         return (twice(k - 1, v + 1) + twice(k // 3 - 1, v)) % 1009\n\n\
+         def wide(k, v, x):\n    p = v + 1\n    q = p * 2\n    r = q - v\n    t = r * 3 + p\n    \
+         u = x * 2.0\n    w = u + x\n    y = w * u\n    z = y - 1.0\n    \
+         if k <= 0:\n        return leaf(k, p + q + r + t) + int(z)\n    \
+         return (wide(k - 1, t % 1009, w * 0.5) + p - q + r) % 1009\n\n\
+         def even(k):\n    if k <= 0:\n        return 1.5\n    return odd(k - 1) * 0.5 + 0.25\n\n\
+         def odd(k):\n    if k <= 0:\n        return float(leaf(k, 2))\n    return even(k - 1) + 1.0\n\n\
+         def walk(a, k):\n    if k <= 0:\n        return leaf(k, int(a[0]))\n    \
+         return (walk(a, k - 1) + int(a[k % 9])) % 1009\n\n\
+         def f(n):\n    a = 1\n    s = 0.5\n    arr = np.arange(9.0)\n    for k in range(n):\n{}\n    return a\n\n\
+         print(f({n}))\n",
+        body.join("\n")
+    )
+}
+
 /// A statement over index `j` for the loop shapes: element reads and writes
 /// of contiguous arrays, a strided view and a 2-D array's row at constant
 /// columns, any of which may run past the bounds, and indices the loop
@@ -510,6 +580,14 @@ fn run_in_windows(src: &str, tier: Tier, fuel: Option<u64>, window: u64) -> (Str
         threshold: 1,
     };
     cfg.limits.fuel = fuel;
+    // A program may set its recursion limit in its first line.
+    if let Some(d) = src
+        .strip_prefix("# depth ")
+        .and_then(|t| t.lines().next())
+        .and_then(|d| d.parse().ok())
+    {
+        cfg.limits.max_depth = d;
+    }
     let mut vm = Vm::with_output(cfg, Box::new(sink.clone()));
     let end = match vm.load("gen.py", src) {
         Err(Error::Compile { rendered, .. }) => format!("compile error: {rendered}"),
@@ -614,6 +692,11 @@ fn agree_across_tiers(gen: fn(u64) -> String) {
 #[test]
 fn random_programs_agree_across_tiers() {
     agree_across_tiers(program);
+}
+
+#[test]
+fn script_calls_agree_across_tiers() {
+    agree_across_tiers(call_program);
 }
 
 #[test]
@@ -735,6 +818,12 @@ fn calls_agree_across_tiers() {
          def total(a):\n    s = 0.0\n    for i in range(a.shape[0]):\n        s += get(a, i)\n    return s\n\n\
          def outer(n):\n    a = np.arange(float(n))\n    return total(a) + get(a, -1)\n\n\
          print(outer(100))\nprint(outer(0))\n",
+        // Recursion to the limit through a callee with calls inlined two
+        // deep whose innermost prints: native code needs room for their
+        // frames at every level, and leaves at the call entry without it.
+        "def h(x):\n    if x == 0:\n        print(\"zero\")\n    return x + 1\n\n\
+         def g(x):\n    return h(x) * 2\n\n\
+         def down(n):\n    return g(n % 400) + down(n + 1)\n\nprint(down(0))\n",
         // Many calls from a loop, with prints in between.
         "def sq(x):\n    return x * x\n\ndef run(n):\n    t = 0\n    for i in range(n):\n        t += sq(i) % 7\n        if i % 250 == 0:\n            print(i, t)\n    return t\n\nprint(run(1000))\n",
     ];

@@ -25,10 +25,19 @@ pub enum Src {
     K(i32),
 }
 
-/// Spill slots each native frame has room for: functions share one
-/// machine frame (a native script call jumps), so every entry sequence
-/// reserves the same. A function that needs more is compiled otherwise.
-pub const MAX_SPILLS: u32 = 64;
+/// Spill slots native code has (in `Cx::spills`, shared by every
+/// function: a native script call writes every live value to the frame
+/// first). A function that needs more is compiled otherwise.
+pub const MAX_SPILLS: u32 = vm::tiering::SPILLS as u32;
+
+/// What a native script call calls.
+#[derive(Clone, Copy, Debug)]
+pub enum Callee<L> {
+    /// This function's own call entry.
+    Label(L),
+    /// A native address in a register.
+    Reg(PReg),
+}
 
 pub trait Asm {
     type Label: Copy;
@@ -49,11 +58,14 @@ pub trait Asm {
     fn offset(&self) -> usize;
 
     /// The entry sequence (the `vm::tiering::Enter` ABI: saves what the
-    /// caller's ABI preserves, reserves the spill slots, pins the frame
-    /// base and the `Cx`, loads the window's fuel count (`*Cx::fuel`) into
-    /// a register of its own, and continues at the address it was given);
-    /// then the shared epilogue that [`Asm::exit`] jumps to, which writes
-    /// the fuel count back to `*Cx::fuel` (see `crate::fuel`).
+    /// caller's ABI preserves, pins the frame base and the `Cx`, loads the
+    /// window's fuel count (`*Cx::fuel`) into a register of its own,
+    /// writes `Cx::sp` and `Cx::floor` (`sp - LEVEL * (levels - 1)`), and
+    /// continues at the address it was given); then the shared epilogue
+    /// that [`Asm::exit`] jumps to, which makes frame records of the
+    /// levels on the machine stack (`crate::levels::records`), puts the
+    /// stack pointer back and writes the fuel count back to `*Cx::fuel`
+    /// (see `crate::fuel`).
     fn prologue(&mut self);
     /// Leaves native code: the interpreter gets `code` (an instruction,
     /// maybe with `vm::tiering::RAISED`).
@@ -144,16 +156,78 @@ pub trait Asm {
     /// in `RET`. The fuel register is written to `*Cx::fuel` before the
     /// call and read back after it (the operation spends from it).
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
-    /// `d` = the address of the `vm::tiering::Cx`.
-    fn cx(&mut self, d: PReg);
-    /// The frame base becomes `s`.
-    fn set_base(&mut self, s: PReg);
+    /// `d` = the word at `off` in the `Cx`.
+    fn load_cx(&mut self, d: PReg, off: i32);
     /// The frame base moves by `slots` slots (up to a callee's frame, back
     /// down to its caller's).
     fn move_base(&mut self, slots: i32);
-    /// Continues at the native address in `r`.
-    fn jump_reg(&mut self, r: PReg);
-    /// `d` = the native address of label `l` (bound anywhere in this
-    /// function's code): where a native callee returns to.
-    fn addr_of(&mut self, d: PReg, l: Self::Label);
+
+    /// `d` = the machine stack pointer.
+    fn sp(&mut self, d: PReg);
+    /// Jumps to `l` when the machine stack pointer `c` the word at `off`
+    /// in the `Cx`.
+    fn branch_sp(&mut self, c: Cond, off: i32, l: Self::Label);
+    /// What a function's native-call entry does first (before its code
+    /// for instruction 0).
+    fn call_entry(&mut self);
+    /// A native script call by instruction `pc`: pushes a level
+    /// (`layout::LEVEL` bytes, `pc` at `LEVEL_PC`, the return address at
+    /// the stack pointer once the callee's call entry has run) and calls
+    /// `to`; the callee's [`Asm::ret_native`] comes back right after.
+    /// Every allocatable register is lost.
+    fn call_native(&mut self, pc: u32, to: Callee<Self::Label>);
+    /// Returns from a native call, popping its level.
+    fn ret_native(&mut self);
+    /// Pushes a level for the call by instruction `pc` without calling
+    /// (an inlined call whose frame an exit makes).
+    fn push_level(&mut self, pc: u32);
+}
+
+/// Code every backend's tests run (natively, or under qemu-user): what
+/// `Asm` operations do on a real machine.
+#[cfg(test)]
+pub(crate) mod checks {
+    use super::*;
+    use crate::layout::LEVEL_PC;
+
+    /// Native calls two deep, each callee reading its level's
+    /// instruction: slots 0 and 1 get the two instructions, 2 and 3 what
+    /// each callee computed from a value its caller left in a register
+    /// (every register is lost across the call, so the slots carry
+    /// them), 4 the stack pointer's distance from its value before the
+    /// calls (0: each return popped its level).
+    pub fn native_calls<A: Asm>(a: &mut A) -> [u64; 5] {
+        let (g, w) = (A::REGS.gpr, Width::W64);
+        let (outer, inner, done) = (a.new_label(), a.new_label(), a.new_label());
+        a.sp(g[0]);
+        a.store_slot(5, g[0]);
+        a.call_native(11, Callee::Label(outer));
+        a.sp(g[0]);
+        a.load_slot(g[1], 5);
+        a.alu(IOp::Sub, g[0], g[0], Src::R(g[1]));
+        a.store_slot(4, g[0]);
+        a.jump(done);
+        a.bind(outer);
+        a.call_entry();
+        a.sp(g[0]);
+        a.load(w, g[0], g[0], LEVEL_PC);
+        a.store_slot(0, g[0]);
+        a.movi(g[1], 40);
+        a.store_slot(2, g[1]);
+        a.call_native(22, Callee::Label(inner));
+        a.load_slot(g[1], 2);
+        a.alu(IOp::Add, g[1], g[1], Src::K(2));
+        a.store_slot(2, g[1]);
+        a.ret_native();
+        a.bind(inner);
+        a.call_entry();
+        a.sp(g[2]);
+        a.load(w, g[2], g[2], LEVEL_PC);
+        a.store_slot(1, g[2]);
+        a.movi(g[3], 5);
+        a.store_slot(3, g[3]);
+        a.ret_native();
+        a.bind(done);
+        [11, 22, 42, 5, 0]
+    }
 }

@@ -13,7 +13,7 @@
 use vm::runtime::RUNTIME;
 use vm::Proto;
 
-use crate::backend::{Asm, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
 use crate::ir::{
     Block, CFn, Class, Cond, Edge, ExitId, Func, IOp, Inst, Rhs, Term, Test, UnOp, Unsupported,
     Value, Width,
@@ -28,6 +28,10 @@ use crate::scalar;
 pub struct Emitted {
     /// (instruction, offset) of each entry.
     pub entries: Vec<(usize, usize)>,
+    /// Where a native call enters.
+    pub call: usize,
+    /// The most frames an exit inside inlined calls makes.
+    pub inlined: usize,
     /// Each block's first byte, in code order.
     pub blocks: Vec<(usize, Block)>,
     /// Where the out-of-line code (edge moves, exits) starts.
@@ -80,10 +84,8 @@ struct E<'a, A: Asm> {
     wraps: Vec<Wrap<A::Label>>,
     /// How each instruction is emitted (by value): see [`fuse`].
     fuse: Vec<Fuse>,
-    /// Where a native return lands, by resume block: just before the
-    /// block, which it enters with the frame base moved back down by the
-    /// call's argument block.
-    landing: Vec<Option<(A::Label, u16)>>,
+    /// The native-call entry (just before instruction 0's block).
+    call_entry: A::Label,
     protos: &'a [Proto],
 }
 
@@ -98,6 +100,7 @@ pub fn emit<A: Asm>(
 ) -> Result<Emitted, Unsupported> {
     check(f, al, rtops)?;
     let labels = (0..f.blocks.len()).map(|_| a.new_label()).collect();
+    let call_entry = a.new_label();
     let mut e = E {
         a,
         p,
@@ -109,25 +112,26 @@ pub fn emit<A: Asm>(
         raises: Vec::new(),
         tramps: Vec::new(),
         bare: Vec::new(),
-        landing: vec![None; f.blocks.len()],
+        call_entry,
         protos,
         wraps: Vec::new(),
         fuse: fuse(f, al),
     };
-    for bd in &f.blocks {
-        if let Some(Term::Call { a, resume, .. }) = bd.term {
-            e.landing[resume.0 as usize] = Some((e.a.new_label(), a));
-        }
-    }
-    let mut out = Emitted::default();
+    let first = f.entries[0].1;
+    let mut out = Emitted {
+        inlined: f.exits.iter().map(|x| x.frames.len()).max().unwrap_or(0),
+        ..Emitted::default()
+    };
     e.a.prologue();
     let order = &al.order;
     for (i, &b) in order.iter().enumerate() {
         let next = order.get(i + 1).copied();
         // (No code falls into an entry block: it has no predecessors.)
-        if let Some((l, a)) = e.landing[b.0 as usize] {
-            e.a.bind(l);
-            e.a.move_base(-(a as i32));
+        if b == first {
+            e.a.bind(e.call_entry);
+            out.call = e.a.offset();
+            e.a.call_entry();
+            e.room(out.inlined);
         }
         e.a.bind(e.labels[b.0 as usize]);
         let at = e.a.offset();
@@ -699,98 +703,45 @@ impl<'a, A: Asm> E<'a, A> {
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
             }
             Inst::Offset(..) | Inst::Flag(_) => unreachable!("an offset or a flag is in no block"),
-            Inst::Room { frames, slots } => {
-                let (s0, s1) = (A::SCRATCH[0], A::SCRATCH[1]);
-                match self.loc(v) {
-                    Loc::Reg(d) => {
-                        self.room_frames(d, s1, frames);
-                        self.room_slots(s0, s1, slots);
-                        self.a.alu(IOp::And, d, d, Src::R(s0));
-                    }
-                    Loc::Spill(n) => {
-                        self.room_frames(s0, s1, frames);
-                        self.a.store_spill(n, s0);
-                        self.room_slots(s0, s1, slots);
-                        self.a.load_spill(s1, n);
-                        self.a.alu(IOp::And, s0, s0, Src::R(s1));
-                        self.a.store_spill(n, s0);
-                    }
-                    Loc::Dead => {}
-                }
-            }
         }
     }
 
-    /// `d = ctl.fp + k records <= ctl.fend` (`t` is lost).
-    fn room_frames(&mut self, d: PReg, t: PReg, k: u32) {
-        let w = Width::W64;
-        self.a.cx(t);
-        self.a.load(w, t, t, CX_CTL);
-        self.a.load(w, d, t, CTL_FP);
-        self.a
-            .alu(IOp::Add, d, d, self.imm(k as i64 * FRAME_SIZE as i64));
-        self.a.load(w, t, t, CTL_FEND);
-        self.a.set(Cond::Le, d, d, Src::R(t));
-    }
-
-    /// `d = ctl.fbase + n <= the stack's length` (`t` is lost).
-    fn room_slots(&mut self, d: PReg, t: PReg, n: u32) {
-        let w = Width::W64;
-        self.a.cx(t);
-        self.a.load(w, d, t, CX_STACK_LEN);
-        self.a.load(w, t, t, CX_CTL);
-        self.a.load(w, t, t, CTL_FBASE);
-        self.a.alu(IOp::Add, t, t, self.imm(n as i64));
-        self.a.set(Cond::Le, d, t, Src::R(d));
+    /// At the call entry, with `k` the most frames an exit inside inlined
+    /// calls makes: when the entry's level budget has no room for them
+    /// (`sp - LEVEL * (k - 1) < Cx::floor`), leaves at instruction 0, where
+    /// the interpreter runs the call it finds made (the call's level
+    /// becomes its caller's frame record). The interpreter's own entries
+    /// check the same (`vm::tiering::Native::inlined`).
+    fn room(&mut self, k: usize) {
+        if k == 0 {
+            return;
+        }
+        let l = self.a.new_label();
+        self.bare.push((l, 0));
+        if k == 1 {
+            self.a.branch_sp(Cond::Below, CX_FLOOR, l);
+        } else {
+            let (t, u) = (A::SCRATCH[0], A::SCRATCH[1]);
+            self.a.sp(t);
+            self.a.alu(IOp::Sub, t, t, Src::K(LEVEL * (k as i32 - 1)));
+            self.a.load_cx(u, CX_FLOOR);
+            self.a.branch(Cond::Below, t, Src::R(u), l);
+        }
     }
 
     /// Makes the frames of the inlined calls exit `x` is inside real, as
-    /// the calls would have made them: a frame record for each (resuming
-    /// in the interpreter), the innermost callee current, its frame the
-    /// current frame. The map is already written; nothing else is live.
+    /// the calls would have made them: a level for each, which the exit
+    /// makes a frame record (`crate::levels`), and each callee's constant
+    /// registers. The map is already written; nothing else is live.
     fn frames(&mut self, x: ExitId) {
         let frames = &self.f.exits[x.0 as usize].frames;
-        if frames.is_empty() {
-            return;
-        }
-        let g = A::REGS.gpr;
-        let (cx, ctl, fp, fbase, cur, t) = (g[0], g[1], g[2], g[3], g[4], g[5]);
-        let w = Width::W64;
-        self.a.cx(cx);
-        self.a.load(w, ctl, cx, CX_CTL);
-        self.a.load(w, fp, ctl, CTL_FP);
-        self.a.load(w, fbase, ctl, CTL_FBASE);
-        self.a.load(w, cur, ctl, CTL_CUR);
-        // The caller of the first is the compiled function, at offset 0.
-        let (mut code, mut base) = (self.p.code.as_ptr(), 0u16);
         for fr in frames {
-            self.a.store(w, fp, FRAME_PROTO, cur);
-            self.a.movi(t, code.wrapping_add(fr.pc + 1) as i64);
-            self.a.store(w, fp, FRAME_IP, t);
-            self.a.alu(IOp::Add, t, fbase, self.imm(base as i64));
-            self.a.store(w, fp, FRAME_BASE, t);
-            self.a.movi(t, 0);
-            self.a.store(w, fp, FRAME_RESUME, t);
-            self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
-            // The callee's record (the table may have moved since
-            // compiling).
-            self.a.load(w, cur, cx, CX_PROTOS);
-            self.a.alu(
-                IOp::Add,
-                cur,
-                cur,
-                self.imm(fr.f as i64 * PROTO_SIZE as i64),
-            );
-            code = self.protos[fr.f as usize].code.as_ptr();
-            base = fr.base;
+            self.a.push_level(fr.pc as u32);
         }
-        self.a.store(w, ctl, CTL_FP, fp);
-        self.a.store(w, ctl, CTL_CUR, cur);
-        self.a.alu(IOp::Add, fbase, fbase, self.imm(base as i64));
-        self.a.store(w, ctl, CTL_FBASE, fbase);
         // Each callee's constant registers, which its inlined code read as
         // constants and the interpreter reads from the frame (a call
         // would have filled them).
+        let t = A::SCRATCH[0];
         for fr in frames {
             let callee = &self.protos[fr.f as usize];
             for (k, &bits) in callee.kvals.iter().enumerate() {
@@ -990,14 +941,14 @@ impl<'a, A: Asm> E<'a, A> {
     }
 
     /// A script call, as the interpreter's `Call` does it: one unit of
-    /// fuel, the caller's frame record (resuming at entry block `resume`
-    /// in both tiers), the callee's frame with its constant registers
-    /// filled and its array locals cleared, then a jump into the callee's
-    /// native code (its own code's first block, when it calls itself).
-    /// Whatever native code cannot do leaves the whole call to the
-    /// interpreter before anything changes: a full frame buffer (the
-    /// depth limit), a stack too short, a callee without native code, the
-    /// run's last unit of fuel.
+    /// fuel, the callee's frame with its constant registers filled and
+    /// its array locals cleared, then the machine's call of the callee's
+    /// native code, with a level for the call in place of the caller's
+    /// frame record (`crate::levels`). Whatever native code cannot do
+    /// leaves the whole call to the interpreter before anything changes:
+    /// a call past the entry's level budget (free frame records, stack
+    /// room), a callee without native code, the run's last unit of fuel.
+    /// The code after it reloads the frame from its resume entry.
     fn call(&mut self, a: u16, f: u16, exit: ExitId, resume: Block, next: Option<Block>) {
         self.write_back(exit);
         let pc = self.f.exits[exit.0 as usize].pc;
@@ -1007,80 +958,50 @@ impl<'a, A: Asm> E<'a, A> {
         self.bare.push((leave, pc));
         // Everything is in the frame now: the allocator's registers are
         // free.
-        let g = A::REGS.gpr;
-        let (ctl, fp, fbase, t, u, entry) = (g[0], g[1], g[2], g[3], g[4], g[5]);
-        let w = Width::W64;
-        self.a.cx(t);
-        self.a.load(w, ctl, t, CX_CTL);
-        self.a.load(w, fp, ctl, CTL_FP);
-        self.a.load(w, u, ctl, CTL_FEND);
-        self.a.branch(Cond::Eq, fp, Src::R(u), leave);
-        // fbase + a + nregs <= the stack's length
-        self.a.load(w, fbase, ctl, CTL_FBASE);
-        self.a.load(w, t, t, CX_STACK_LEN);
-        self.a
-            .alu(IOp::Add, u, fbase, self.imm(a as i64 + callee.nregs as i64));
-        self.a.branch(Cond::Gt, u, Src::R(t), leave);
+        let (entry, t) = (A::REGS.gpr[0], A::SCRATCH[0]);
+        self.a.branch_sp(Cond::Below, CX_FLOOR, leave);
         if !itself {
-            // The callee's record (the table may have moved since
-            // compiling), and its code.
-            self.a.cx(t);
-            self.a.load(w, t, t, CX_PROTOS);
+            // The callee's code (the table may have moved since
+            // compiling).
+            self.a.load_cx(t, CX_PROTOS);
             self.a
-                .alu(IOp::Add, t, t, self.imm(f as i64 * PROTO_SIZE as i64));
-            self.a.load(w, entry, t, PROTO_ENTRY);
+                .load(Width::W64, entry, t, f as i32 * PROTO_SIZE + PROTO_ENTRY);
             self.a.branch(Cond::Eq, entry, Src::K(0), leave);
         }
         self.a.fuel(leave);
-        // The caller's record, resuming after the call in both tiers.
-        self.a.load(w, u, ctl, CTL_CUR);
-        self.a.store(w, fp, FRAME_PROTO, u);
-        let ip = self.p.code.as_ptr().wrapping_add(pc + 1) as i64;
-        self.a.movi(u, ip);
-        self.a.store(w, fp, FRAME_IP, u);
-        self.a.store(w, fp, FRAME_BASE, fbase);
-        let (landing, _) = self.landing[resume.0 as usize].expect("a landing");
-        self.a.addr_of(u, landing);
-        self.a.store(w, fp, FRAME_RESUME, u);
-        self.a.alu(IOp::Add, fp, fp, Src::K(FRAME_SIZE));
-        self.a.store(w, ctl, CTL_FP, fp);
-        // The callee's frame starts at the argument block.
-        if !itself {
-            self.a.store(w, ctl, CTL_CUR, t);
-        }
-        self.a.alu(IOp::Add, fbase, fbase, self.imm(a as i64));
-        self.a.store(w, ctl, CTL_FBASE, fbase);
+        // The callee's frame starts at the argument block, set up as the
+        // interpreter's `Call` does from the callee's tables (fixed once
+        // compiled).
         self.a.move_base(a as i32);
-        // The frame setup the interpreter's `Call` does, from the callee's
-        // tables (fixed once compiled).
         if !callee.plain {
             if !callee.zero_locals.is_empty() {
-                self.a.movi(u, 0);
+                self.a.movi(t, 0);
                 for &r in &callee.zero_locals {
-                    self.a.store_slot(r, u);
+                    self.a.store_slot(r, t);
                 }
             }
             for (k, &bits) in callee.kvals.iter().enumerate() {
-                self.a.movi(u, bits as i64);
-                self.a.store_slot(callee.kbase + k as u16, u);
+                self.a.movi(t, bits as i64);
+                self.a.store_slot(callee.kbase + k as u16, t);
             }
         }
-        if itself {
-            let first = self.f.entries[0].1;
-            if Some(first) != next {
-                self.a.jump(self.labels[first.0 as usize]);
-            }
+        let to = if itself {
+            Callee::Label(self.call_entry)
         } else {
-            self.a.jump_reg(entry);
+            Callee::Reg(entry)
+        };
+        self.a.call_native(pc as u32, to);
+        self.a.move_base(-(a as i32));
+        if Some(resume) != next {
+            self.a.jump(self.labels[resume.0 as usize]);
         }
     }
 
-    /// `Ret`/`Ret1`: when the caller's native code made the call, what the
-    /// interpreter's return does (array locals released for `Ret`, results
-    /// moved down, the caller's frame back) and a jump to the caller's
-    /// resume address; else the frame is written back and the interpreter
-    /// returns. Without array locals to release, only the results are
-    /// written.
+    /// `Ret`/`Ret1`: when the caller's native code made the call (on this
+    /// entry), what the interpreter's return does (array locals released
+    /// for `Ret`, results moved down) and the machine's return; else the
+    /// frame is written back and the interpreter returns. Without array
+    /// locals to release, only the results are written.
     fn ret(&mut self, a: u16, n: u16, exit: ExitId) {
         let pc = self.f.exits[exit.0 as usize].pc;
         let refs: &[u16] = match self.p.code[pc] {
@@ -1093,32 +1014,13 @@ impl<'a, A: Asm> E<'a, A> {
                 .map(|r| map.iter().rev().find(|&&(s, _)| s == r).map(|&(_, v)| v))
                 .collect()
         };
-        // What the exit writes back may be in the allocator's registers
-        // (a comparison or an offset is computed as it is written, from
-        // its operands'): three others carry the return until then.
-        let mut busy: Vec<PReg> = Vec::new();
-        for v in self.f.exit_reads(exit) {
-            if let (Loc::Reg(r), false) = (self.loc(v), self.float(v)) {
-                busy.push(r);
-            }
-        }
-        let free: Vec<PReg> = A::REGS
-            .gpr
-            .iter()
-            .chain(A::REGS.gpr_saved)
-            .copied()
-            .filter(|r| !busy.contains(r))
-            .take(3)
-            .collect();
-        // The releases read the frame, and so do results written there
-        // when there are too few registers.
-        // So do results computed only as the map is written (an offset, a
-        // flag).
+        // The releases read the frame, and so do results computed only as
+        // the map is written (an offset, a flag).
         let derived = results
             .iter()
             .flatten()
             .any(|v| matches!(self.f.insts[v.0 as usize], Inst::Offset(..) | Inst::Flag(_)));
-        let framed = !refs.is_empty() || free.len() < 3 || derived;
+        let framed = !refs.is_empty() || derived;
         let leave = if framed {
             self.write_back(exit);
             let l = self.a.new_label();
@@ -1127,33 +1029,14 @@ impl<'a, A: Asm> E<'a, A> {
         } else {
             self.stub(exit)
         };
-        let g = A::REGS.gpr;
-        let (fp, back, t) = if framed {
-            (g[0], g[1], g[2])
-        } else {
-            (free[0], free[1], free[2])
-        };
-        let (cx, ctl) = (A::SCRATCH[1], A::SCRATCH[0]);
-        let w = Width::W64;
-        self.a.cx(cx);
-        self.a.load(w, ctl, cx, CX_CTL);
-        self.a.load(w, fp, ctl, CTL_FP);
-        self.a.load(w, t, cx, CX_FRAMES);
-        self.a.branch(Cond::Eq, fp, Src::R(t), leave);
-        self.a.load(w, back, fp, FRAME_RESUME - FRAME_SIZE);
-        self.a.branch(Cond::Eq, back, Src::K(0), leave);
-        if !refs.is_empty() {
-            for &r in refs {
-                self.a.load_slot(t, r);
-                self.a.movi(back, 0);
-                self.a.store_slot(r, back);
-                self.a.call(RUNTIME.release as usize, &[t], &[]);
-            }
-            // The calls lose every register: find the record again.
-            self.a.cx(cx);
-            self.a.load(w, ctl, cx, CX_CTL);
-            self.a.load(w, fp, ctl, CTL_FP);
-            self.a.load(w, back, fp, FRAME_RESUME - FRAME_SIZE);
+        // No level on this entry: the interpreter made the call.
+        self.a.branch_sp(Cond::Eq, CX_SP, leave);
+        let t = A::SCRATCH[0];
+        for &r in refs {
+            self.a.load_slot(t, r);
+            self.a.movi(A::SCRATCH[1], 0);
+            self.a.store_slot(r, A::SCRATCH[1]);
+            self.a.call(RUNTIME.release as usize, &[t], &[]);
         }
         // Upward, in order: a >= 0, so no value is overwritten before it
         // moves.
@@ -1177,17 +1060,7 @@ impl<'a, A: Asm> E<'a, A> {
                 }
             }
         }
-        // The caller's frame back; the landing moves the frame base down
-        // (the stack has not moved since this frame was entered, and the
-        // caller's frame is where it was, `a` slots below).
-        let ctl = A::SCRATCH[0];
-        self.a.alu(IOp::Sub, fp, fp, Src::K(FRAME_SIZE));
-        self.a.store(w, ctl, CTL_FP, fp);
-        self.a.load(w, t, fp, FRAME_PROTO);
-        self.a.store(w, ctl, CTL_CUR, t);
-        self.a.load(w, t, fp, FRAME_BASE);
-        self.a.store(w, ctl, CTL_FBASE, t);
-        self.a.jump_reg(back);
+        self.a.ret_native();
     }
 }
 

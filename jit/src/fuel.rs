@@ -35,19 +35,10 @@ mod tests {
     use super::*;
 
     fn cx(rt: &vm::rt::RtCtx, window: u64) -> Cx {
-        Cx {
-            base: std::ptr::null_mut(),
-            fuel: rt.fuel.left.as_ptr(),
-            ctl: std::ptr::null_mut(),
-            frames: std::ptr::null(),
-            stack: std::ptr::null_mut(),
-            stack_len: 0,
-            protos: std::ptr::null(),
-            rt,
-            rtops: std::ptr::null(),
-            raised: std::ptr::null_mut(),
-            window,
-        }
+        let mut c = Cx::bare(std::ptr::null_mut(), rt.fuel.left.as_ptr());
+        c.rt = rt;
+        c.window = window;
+        c
     }
 
     #[test]

@@ -10,18 +10,21 @@
 //! compile time in proportion.
 //!
 //! What the interpreter's `Call` does that the callee's code cannot see
-//! stays: one unit of fuel, and the depth limit. The call site checks that
-//! a frame record and the callee's stack slots are there, as they would be
-//! for a real call (`Inst::Room`, loop-invariant, so it leaves loops), and
-//! leaves the whole call to the interpreter when not, or on the run's last
-//! unit of fuel, before anything changes.
+//! stays: one unit of fuel (the call site leaves the whole call to the
+//! interpreter on the run's last unit, before anything changes), and the
+//! depth limit: the frames an exit inside inlined calls may make must
+//! have room, as real calls would have had. Native code is entered only
+//! with room for as many frames as the function's deepest exit makes
+//! (`vm::tiering::Native::inlined`: the interpreter's entries, and native
+//! calls at their call entry, leave to the interpreter otherwise), so the
+//! call sites need no check of their own.
 //!
 //! No frame exists for an inlined callee until one is needed: an exit
 //! inside it ([`crate::ir::Exit::frames`]) writes the caller's live slots
 //! and the callee's (at its frame's place, above the caller's argument
-//! block), pushes the frame records a real call would have pushed (no
-//! native resume address: the caller goes on in the interpreter), makes the
-//! callee current, and leaves at the callee's instruction. The interpreter
+//! block), pushes the levels a real call would have pushed (which the
+//! exit makes frame records: the caller goes on in the interpreter),
+//! and leaves at the callee's instruction. The interpreter
 //! then raises there with the callee's line and a traceback entry for each
 //! frame, or runs the callee on and returns into its caller, exactly as if
 //! the calls had been made.
@@ -30,8 +33,7 @@ use vm::bytecode::Op;
 use vm::{Module, Proto};
 
 use crate::ir::{
-    self, Block, BlockData, CFn, Class, Cond, Edge, Exit, ExitId, Func, Inlined, Inst, Rhs, Term,
-    Test, UnOp, Value,
+    self, Block, BlockData, CFn, Class, Edge, Exit, ExitId, Func, Inlined, Inst, Term, UnOp, Value,
 };
 
 /// Bytecode instructions of the largest callee inlined.
@@ -392,21 +394,11 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         next += 1;
     }
 
-    // The call site: room for the frame, the call's fuel, then the
-    // callee's arguments, constant registers and cleared array locals.
+    // The call site: the call's fuel, then the callee's arguments,
+    // constant registers and cleared array locals.
     let mut pre = Vec::new();
-    let room = Inst::Room {
-        frames: 1,
-        slots: a as u32 + cp.nregs as u32,
-    };
-    let ok = push(f, room, Class::I64);
-    let guard = push(
-        f,
-        Inst::Guard(Test::I(Cond::Eq, ok, Rhs::K(0)), s.exit),
-        Class::I64,
-    );
     let fuel = push(f, Inst::Fuel(s.exit), Class::I64);
-    pre.extend([ok, guard, fuel]);
+    pre.push(fuel);
     let kvals = cp.kbase..cp.kbase + cp.kvals.len() as u16;
     let mut loaded = Vec::new();
     for &v in &g.blocks[e0.0 as usize].insts {
@@ -439,11 +431,6 @@ fn splice(f: &mut Func, blk: Block, s: &Site, g: &Func) -> bool {
         inst.map_args(&|x| vmap[x.0 as usize]);
         if let Some(x) = inst.exit_mut() {
             *x = ExitId(x.0 + xoff);
-        }
-        // A nested inlined call's frames sit on this one's.
-        if let Inst::Room { frames, slots } = inst {
-            *frames += 1;
-            *slots += a as u32;
         }
     }
 
@@ -678,10 +665,6 @@ mod tests {
             .find(|x| !x.frames.is_empty())
             .expect("an exit in the callee");
         assert_eq!(inside.frames.len(), 1);
-        assert!(f
-            .insts
-            .iter()
-            .any(|i| matches!(i, Inst::Room { frames: 1, .. })));
     }
 
     /// What `<module>` of `src` prints and how it ends: in the interpreter
@@ -840,15 +823,5 @@ mod tests {
         assert_eq!(calls_left(&f), 0, "{}", f.listing());
         let deepest = f.exits.iter().map(|x| x.frames.len()).max().unwrap_or(0);
         assert_eq!(deepest, 3, "{}", f.listing());
-        // Each level checks for its own frame, on top of the ones it is in.
-        for k in 1..=3 {
-            assert!(
-                f.insts
-                    .iter()
-                    .any(|i| matches!(i, Inst::Room { frames, .. } if *frames == k)),
-                "{}",
-                f.listing()
-            );
-        }
     }
 }

@@ -254,16 +254,6 @@ pub enum Inst {
         d: u16,
         exit: ExitId,
     },
-    /// 1 when the run has room for an inlined call's frames, were they
-    /// made real (an exit inside the callee hands it to the interpreter in
-    /// its own frame): `frames` free frame records (`Ctl::fp` to
-    /// `Ctl::fend`) and `slots` stack slots from the frame base; else 0.
-    /// What it reads changes only in script calls and returns, which end
-    /// blocks, so it is pure where its definition dominates.
-    Room {
-        frames: u32,
-        slots: u32,
-    },
 }
 
 /// The values one instruction reads (at most four: a select's test and
@@ -320,7 +310,7 @@ impl Inst {
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
-            Inst::Rt { .. } | Inst::Room { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Spend(a) => rhs(a, &mut v),
             Inst::Bin(_, a, b) => {
                 v.push(*a);
@@ -356,7 +346,7 @@ impl Inst {
         let test = |t: &mut Test| map_test(t, f);
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
-            Inst::Rt { .. } | Inst::Room { .. } => {}
+            Inst::Rt { .. } => {}
             Inst::Spend(a) => rhs(a),
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
@@ -2922,7 +2912,6 @@ impl Func {
             Inst::FuelLeft => "fuel_left".to_string(),
             Inst::Spend(a) => return format!("spend {}", rhs(a)),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
-            Inst::Room { frames, slots } => format!("room {frames} frames, {slots} slots"),
         };
         format!("{v}:{cls} = {body}")
     }

@@ -5,30 +5,26 @@
 use std::mem::{offset_of, size_of};
 
 use vm::array::Array;
-use vm::tiering::{Ctl, Cx, Frame};
+use vm::tiering::Cx;
 use vm::Proto;
 
 pub const CX_BASE: i32 = offset_of!(Cx, base) as i32;
 pub const CX_FUEL: i32 = offset_of!(Cx, fuel) as i32;
-pub const CX_CTL: i32 = offset_of!(Cx, ctl) as i32;
-pub const CX_FRAMES: i32 = offset_of!(Cx, frames) as i32;
-pub const CX_STACK: i32 = offset_of!(Cx, stack) as i32;
-pub const CX_STACK_LEN: i32 = offset_of!(Cx, stack_len) as i32;
+pub const CX_LEVELS: i32 = offset_of!(Cx, levels) as i32;
+pub const CX_SP: i32 = offset_of!(Cx, sp) as i32;
+pub const CX_FLOOR: i32 = offset_of!(Cx, floor) as i32;
+pub const CX_SPILLS: i32 = offset_of!(Cx, spills) as i32;
 pub const CX_PROTOS: i32 = offset_of!(Cx, protos) as i32;
 pub const CX_RT: i32 = offset_of!(Cx, rt) as i32;
 pub const CX_RTOPS: i32 = offset_of!(Cx, rtops) as i32;
 pub const CX_RAISED: i32 = offset_of!(Cx, raised) as i32;
 
-pub const CTL_CUR: i32 = offset_of!(Ctl, cur) as i32;
-pub const CTL_FBASE: i32 = offset_of!(Ctl, fbase) as i32;
-pub const CTL_FP: i32 = offset_of!(Ctl, fp) as i32;
-pub const CTL_FEND: i32 = offset_of!(Ctl, fend) as i32;
-
-pub const FRAME_PROTO: i32 = offset_of!(Frame, proto) as i32;
-pub const FRAME_IP: i32 = offset_of!(Frame, ip) as i32;
-pub const FRAME_BASE: i32 = offset_of!(Frame, base) as i32;
-pub const FRAME_RESUME: i32 = offset_of!(Frame, resume) as i32;
-pub const FRAME_SIZE: i32 = size_of::<Frame>() as i32;
+/// Bytes of one level of the machine stack (an unreturned native call,
+/// see `vm::tiering::Cx`): the return address (at `sp`) and the call's
+/// instruction (at `sp + LEVEL_PC`). Sixteen keep `sp` aligned for C calls
+/// at every depth.
+pub const LEVEL: i32 = 16;
+pub const LEVEL_PC: i32 = 8;
 
 pub const PROTO_SIZE: i32 = size_of::<Proto>() as i32;
 pub const PROTO_ENTRY: i32 = offset_of!(Proto, entry) as i32;

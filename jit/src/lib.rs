@@ -23,18 +23,22 @@
 //!   frame base is pinned in a register), so either tier can take over at
 //!   any instruction: that is how calls, returns and on-stack replacement at
 //!   a loop's head work, with no state to convert.
-//! - **Calls and returns** write the interpreter's frame records (`Frame`,
-//!   with the native resume address), fill the callee's constant registers
-//!   and clear its array locals as the interpreter's `Call` does, and jump
-//!   (all functions share one machine frame); at the depth limit, without
-//!   native code for the callee, or returning to an interpreted caller,
-//!   native code leaves the call or return to the interpreter. The code
-//!   after a call starts at an entry that reloads the frame.
-//! - **Inlined calls** make no frame: the call site spends the call's fuel
-//!   and checks that a real call would have had its frame record and stack
-//!   slots (else the interpreter makes the call); an exit inside an inlined
-//!   callee first makes the frames it is in real, so the interpreter raises
-//!   there, or goes on, in the callee's own frame.
+//! - **Calls and returns** are the machine's own: a call pushes a level of
+//!   the machine stack holding its instruction, fills the callee's
+//!   constant registers and clears its array locals as the interpreter's
+//!   `Call` does, and calls the callee's native code; a return pops it.
+//!   Only when native code leaves with calls unreturned do their levels
+//!   become the interpreter's frame records (`levels`), so tracebacks and
+//!   the depth limit are the interpreter's. Past the entry's level budget
+//!   (free frame records, stack room: `vm::tiering::Cx::levels`), without
+//!   native code for the callee, or returning to a caller the interpreter
+//!   called from, native code leaves the call or return to the
+//!   interpreter. The code after a call reloads the frame.
+//! - **Inlined calls** make no frame: the call site spends the call's fuel;
+//!   native code runs only with room for the frames its inlined calls
+//!   would have made (`vm::tiering::Native::inlined`); an exit inside an
+//!   inlined callee first makes the frames it is in real, so the
+//!   interpreter raises there, or goes on, in the callee's own frame.
 //! - **Fuel.** One unit per call and per taken backward jump, and the array
 //!   work a runtime operation charges inside `rt_exec` (shared, so the same
 //!   in both tiers; it leaves at least one unit in the window). Native code
@@ -67,6 +71,7 @@ pub mod fuel;
 pub mod inline;
 pub mod ir;
 pub mod layout;
+pub mod levels;
 pub mod listing;
 pub mod opt;
 pub mod regalloc;
@@ -277,6 +282,8 @@ fn native(p: &vm::Proto, f: &ir::Func, e: &emit::Emitted, buf: code::Code) -> vm
     vm::tiering::Native {
         enter,
         entries: entries.into(),
+        call: at(e.call),
+        inlined: e.inlined,
         start: at(0),
         exits: buf.as_ptr().wrapping_add(e.exits),
         end: buf.as_ptr().wrapping_add(buf.len()),

@@ -239,10 +239,10 @@ mod tests {
         }
         assert!(text.contains("; exits"), "{text}");
         // The caller's script call (of the recursive function; the other
-        // is inlined): where the callee returns to, the jump into its
-        // code, and the out-of-line refuel of the call's tick.
+        // is inlined): the call's level, the call into the callee's code,
+        // and the out-of-line refuel of the call's tick.
         let caller = &text[..text.find("function f #1").expect("f is listed")];
-        for ins in ["adr x", "br x", "bl $"] {
+        for ins in ["stp xzr, x16, [sp, #-0x10]!", "blr x", "bl $"] {
             assert!(caller.contains(ins), "{ins} missing:\n{caller}");
         }
         assert!(!text.contains("undecoded"), "{text}");

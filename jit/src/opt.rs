@@ -41,7 +41,6 @@ pub(crate) fn pure(i: &Inst) -> bool {
     match i {
         Inst::Bin(op, ..) => !matches!(op, IOp::FloorDiv | IOp::Mod | IOp::UDiv),
         Inst::FBin(..) | Inst::Un(..) | Inst::Set(..) | Inst::Select(..) | Inst::Const(_) => true,
-        Inst::Room { .. } => true,
         _ => header_load(i),
     }
 }
@@ -395,7 +394,6 @@ pub fn dce(f: &mut Func) -> usize {
                 | Inst::Field(..)
                 | Inst::Const(_)
                 | Inst::LoadSlot(_)
-                | Inst::Room { .. }
         )
     };
     // Readers of each value; an instruction that loses its last reader

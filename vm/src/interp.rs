@@ -3,7 +3,9 @@
 //! Script calls do not recurse on the native stack: a call pushes a
 //! [`Frame`] record and switches the current function, so recursion depth is
 //! bounded by [`Limits::max_depth`] (a `RecursionError`), never by the
-//! host's stack. Registers live in one growable slot array; a frame is a
+//! host's stack. (Native code's own calls use the machine stack, a few
+//! words each and at most [`crate::tiering::MAX_LEVELS`] deep on one entry,
+//! within the same limit.) Registers live in one growable slot array; a frame is a
 //! window into it starting at the caller's argument block.
 
 use std::io::Write;
@@ -316,6 +318,15 @@ impl Machine {
             fend: unsafe { fp.add(frames.len()) },
         };
         let mut base: *mut u64 = self.stack[fbase..].as_mut_ptr();
+        // The largest frame of the module: native code's calls are
+        // bounded by the room for frames this large.
+        let big = m
+            .protos
+            .iter()
+            .map(|p| p.nregs as usize)
+            .max()
+            .unwrap_or(0)
+            .max(1);
 
         // SAFETY (register access): verify() checked that every register
         // operand of every instruction is below its function's `nregs`, and
@@ -405,7 +416,7 @@ impl Machine {
                     // SAFETY: this is the run's state: base is the frame of
                     // `st.cur` (nregs slots inside the stack) and pc one of
                     // its instructions.
-                    let r = unsafe { self.run_native(n, &mut st, frames.as_ptr(), m, base, pc) };
+                    let r = unsafe { self.run_native(n, &mut st, m, big, pc) };
                     let (next, e) = match r {
                         Ok(next) => (next, None),
                         Err((at, e)) => (at, Some(e)),
@@ -863,7 +874,6 @@ impl Machine {
                                 // SAFETY: a `Call` is never the last instruction.
                                 ip: ip.add(1),
                                 base: st.fbase,
-                                resume: std::ptr::null(),
                             });
                             st.fp = st.fp.add(1);
                         }
@@ -1016,32 +1026,40 @@ impl Machine {
     /// own.
     ///
     /// # Safety
-    /// As for [`crate::tiering::Native::run`]: `base` is the frame of
-    /// `st.cur`, whose code `n` is, and `frames`, `protos` are the run's.
+    /// As for [`crate::tiering::Native::run`]: `st` is the run's state,
+    /// `n` the code of `st.cur`, whose frame is in the stack; `m` is the
+    /// running module.
     #[inline(never)]
     unsafe fn run_native(
         &mut self,
         n: &crate::tiering::Native,
         st: &mut Ctl,
-        frames: *const Frame,
         m: &Module,
-        base: *mut u64,
+        big: usize,
         pc: usize,
     ) -> Result<usize, (usize, Raised)> {
+        let levels = self.levels(st, big);
+        if levels < n.inlined {
+            // No room for the frames its inlined calls may make: the
+            // interpreter goes on.
+            return Ok(pc);
+        }
         self.native_entries += 1;
         let mut raised: crate::runtime::RaisedSlot = None;
         let mut cx = Cx {
-            base,
+            // SAFETY: the frame of `st.cur` is inside the stack.
+            base: unsafe { self.stack.as_mut_ptr().add(st.fbase) },
             fuel: self.rt.fuel.left.as_ptr(),
             ctl: st,
-            frames,
-            stack: self.stack.as_mut_ptr(),
-            stack_len: self.stack.len(),
+            levels,
+            sp: 0,
+            floor: 0,
             protos: m.protos.as_ptr(),
             rt: &self.rt,
             rtops: m.rtops.as_ptr(),
             raised: &mut raised,
             window: self.window,
+            spills: [0; crate::tiering::SPILLS],
         };
         // SAFETY: the caller's contract: `cx` describes this run truthfully.
         let next = unsafe { n.run(&mut cx, pc) };
@@ -1050,6 +1068,26 @@ impl Machine {
             return Err((next & !crate::tiering::RAISED, e));
         }
         Ok(next)
+    }
+
+    /// How many calls deep native code may go from `st` on its own (see
+    /// [`Cx::levels`]): the free frame records, and the frames of the
+    /// module's largest function the stack has room for after the current
+    /// one (it grows for that when it can, as the interpreter's calls
+    /// would grow it). `big` is the module's largest frame.
+    fn levels(&mut self, st: &Ctl, big: usize) -> usize {
+        // SAFETY: st.fp and st.fend lie in (or one past) one buffer.
+        let free = unsafe { st.fend.offset_from(st.fp) }.max(0) as usize;
+        let want = free.min(crate::tiering::MAX_LEVELS);
+        // A call j levels deep has its frame at most j frames above this
+        // one, and needs one more above that.
+        let need = st.fbase + (want + 1) * big;
+        if need > self.stack.len() {
+            let _ = self.grow(need);
+        }
+        ((self.stack.len() - st.fbase) / big)
+            .saturating_sub(1)
+            .min(want)
     }
 
     /// Grows the register stack to at least `need` slots; an error when

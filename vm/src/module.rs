@@ -39,8 +39,8 @@ pub struct Proto {
     /// Native code, once the function is compiled to it (set once, also
     /// while the module runs, through [`Proto::set_native`]).
     pub(crate) native: std::cell::OnceCell<crate::tiering::Native>,
-    /// The native address of instruction 0 once compiled, else null: what
-    /// native callers read.
+    /// Where a native call enters the function's native code once
+    /// compiled, else null: what native callers read.
     pub entry: std::cell::Cell<*const u8>,
     /// Profile samples that fell in this function's loops (see
     /// `Machine::refuel`).
@@ -58,9 +58,9 @@ impl Proto {
 
     /// Installs the function's native code (once; later calls do nothing).
     pub fn set_native(&self, n: crate::tiering::Native) {
-        let first = n.entries.first().copied().unwrap_or(std::ptr::null());
+        let call = n.call;
         if self.native.set(n).is_ok() {
-            self.entry.set(first);
+            self.entry.set(call);
         }
     }
 

@@ -25,8 +25,8 @@ use crate::module::Proto;
 /// may have called or returned on its own).
 pub type Enter = unsafe extern "C" fn(cx: *mut Cx, at: *const u8) -> u32;
 
-/// A suspended caller, as the interpreter and native code both record it:
-/// its function, where to resume and its registers.
+/// A suspended caller, as the interpreter records it: its function, where
+/// to resume and its registers.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct Frame {
@@ -36,9 +36,6 @@ pub struct Frame {
     pub ip: *const Op,
     /// The caller's first register, as a stack index (the stack may move).
     pub base: usize,
-    /// The caller's native code at `ip`, when native code made the call
-    /// (a native return jumps there); null when the interpreter did.
-    pub resume: *const u8,
 }
 
 impl Frame {
@@ -46,13 +43,14 @@ impl Frame {
         proto: std::ptr::null(),
         ip: std::ptr::null(),
         base: 0,
-        resume: std::ptr::null(),
     };
 }
 
 /// Where a run is: the running function, its frame, and the frame-record
-/// stack. The interpreter keeps it in memory and native code updates it
-/// when it calls and returns.
+/// stack. The interpreter keeps it in memory. Native code leaves it as it
+/// was entered while it runs: its own calls are on the machine stack
+/// (see [`Cx::levels`]), and become frame records here only when it
+/// leaves with them unreturned.
 #[repr(C)]
 pub struct Ctl {
     pub cur: *const Proto,
@@ -65,20 +63,39 @@ pub struct Ctl {
     pub fend: *mut Frame,
 }
 
+/// Spill slots of native code, in [`Cx::spills`].
+pub const SPILLS: usize = 64;
+
+/// At most this many native calls deep on one entry into native code (the
+/// machine stack holds a few words for each); deeper, the interpreter
+/// makes the call, and the callee's native code starts on a fresh entry.
+pub const MAX_LEVELS: usize = 4096;
+
 /// What native code runs on, for one entry.
+///
+/// Native code calls script functions with the machine's own call and
+/// return: each unreturned call is a *level* of the machine stack below
+/// the entry's, holding the call's instruction, and nothing else records
+/// it. When native code leaves with levels on the machine stack, the
+/// backend's exit turns them into frame records (outermost first, from
+/// `ctl` as entered: each `Call`'s callee and argument block give the
+/// next function and frame), so the interpreter finds the run as if it
+/// had made the calls itself.
 #[repr(C)]
 pub struct Cx {
     /// The current frame's first register.
     pub base: *mut u64,
     pub fuel: *mut u64,
     pub ctl: *mut Ctl,
-    /// The first frame record: a return with `ctl.fp` here ends the run,
-    /// which the interpreter does.
-    pub frames: *const Frame,
-    /// The register stack and its length (a callee whose frame would not
-    /// fit leaves the call to the interpreter, which grows the stack).
-    pub stack: *mut u64,
-    pub stack_len: usize,
+    /// How many levels native code may make on this entry: each needs a
+    /// free frame record and room in the register stack for a frame of
+    /// the module's largest (so one compare of the machine stack pointer
+    /// checks both).
+    pub levels: usize,
+    /// The machine stack pointer on entry, and the lowest one a call may
+    /// push a level from; both written by the entry sequence.
+    pub sp: usize,
+    pub floor: usize,
     /// The module's functions, by index.
     pub protos: *const Proto,
     /// What runtime operations run in (the allocators).
@@ -92,6 +109,30 @@ pub struct Cx {
     /// tick takes the next window from the reserve itself, as the
     /// interpreter does (only the interpreter raises the fuel error).
     pub window: u64,
+    /// Native code's spill slots (shared by every function it calls: a
+    /// call writes every live value to the frame first).
+    pub spills: [u64; SPILLS],
+}
+
+impl Cx {
+    /// A context on `base` and `fuel` with nothing else (no calls, no
+    /// runtime): for tests of code that uses neither.
+    pub fn bare(base: *mut u64, fuel: *mut u64) -> Cx {
+        Cx {
+            base,
+            fuel,
+            ctl: std::ptr::null_mut(),
+            levels: 0,
+            sp: 0,
+            floor: 0,
+            protos: std::ptr::null(),
+            rt: std::ptr::null(),
+            rtops: std::ptr::null(),
+            raised: std::ptr::null_mut(),
+            window: 0,
+            spills: [0; SPILLS],
+        }
+    }
 }
 
 /// Set in the instruction index native code returns when the instruction
@@ -111,6 +152,13 @@ pub struct Native {
     /// cannot (the interpreter goes on until an instruction that has an
     /// entry). Instruction 0 always has one.
     pub entries: Rc<[*const u8]>,
+    /// Where a native call enters (at instruction 0).
+    pub call: *const u8,
+    /// The most frame records an exit inside the code's inlined calls
+    /// makes: the code runs only where the run has room for that many
+    /// more calls (its call entry leaves at instruction 0 otherwise, and
+    /// the interpreter does not enter it), as the calls would have needed.
+    pub inlined: usize,
     /// The whole code: the entry sequence, the function's code from
     /// `entries[0]` to `exits`, then the out-of-line exits, up to `end`.
     pub start: *const u8,

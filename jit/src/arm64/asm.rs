@@ -2,7 +2,10 @@
 //!
 //! Pinned: `x19` the frame base (slot `r` at `[x19 + 8*r]`), `x20` the
 //! fuel left in the window (`crate::fuel`), `x21` the `Cx`; spill slot `n` is
-//! `[sp + 8*n]`. The emitter's scratch registers are `x0` (also where a
+//! `Cx::spills[n]`. A native script call stores a level's instruction
+//! below `sp` (`stp xzr, x16, [sp, -16]!`) and calls with `bl`; the
+//! callee's call entry stores `x30` in the level's first word, and its
+//! return loads it back and pops the level. The emitter's scratch registers are `x0` (also where a
 //! call's integer result lands), `x15`, `d30`, `d31`; this file keeps
 //! `x16`, `x17` (the intra-procedure-call registers, which nothing else
 //! here uses) and `d29` for itself, inside one operation. `x18` (the
@@ -41,9 +44,12 @@
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
-use crate::backend::{Asm, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
-use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
+use crate::layout::{
+    CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
+    RTDESC_SIZE,
+};
 use crate::regalloc::{PReg, Regs};
 
 /// Registers this file keeps to itself.
@@ -51,13 +57,11 @@ const TMP: PReg = 16;
 const TMP2: PReg = 17;
 const FTMP: PReg = 29;
 
-/// Bytes of the spill slots, below the saved registers.
-const SPILLS: u32 = 8 * MAX_SPILLS;
 /// Bytes of the saved registers: x29, x30, x19..x28, d8..d15.
 const SAVED: i32 = 160;
 
 const _: () = assert!(
-    SPILLS.is_multiple_of(16) && SPILLS < 4096,
+    SAVED % 16 == 0 && LEVEL % 16 == 0,
     "sp stays 16-byte aligned"
 );
 
@@ -461,9 +465,10 @@ impl A64Asm {
 }
 
 /// The entry sequence: `(cx, at)` arrive in `x0`, `x1` (AAPCS64). The
-/// frame record and the registers AAPCS64 preserves go in 160 bytes, the
-/// spill slots below them; `sp` stays 16-byte aligned at every call.
+/// frame record and the registers AAPCS64 preserves go in 160 bytes;
+/// `sp` stays 16-byte aligned at every call, levels included.
 fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
+    let done = ops.new_dynamic_label();
     dynasm!(ops
         ; .arch aarch64
         ; stp x29, x30, [sp, -SAVED]!
@@ -477,16 +482,36 @@ fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
         ; stp d12, d13, [sp, 128]
         ; stp d14, d15, [sp, 144]
         ; mov x29, sp
-        ; sub sp, sp, SPILLS
         ; mov x21, x0
+        ; add x16, sp, 0
+        ; str x16, [x0, CX_SP as u32]
+        ; ldr x17, [x0, CX_LEVELS as u32]
+        ; sub x16, x16, x17, lsl 4
+        ; add x16, x16, LEVEL as u32
+        ; str x16, [x0, CX_FLOOR as u32]
         ; ldr x19, [x0, CX_BASE as u32]
         ; ldr x16, [x0, CX_FUEL as u32]
         ; ldr x20, [x16]
         ; br x1
         ; =>epi
+        ; ldr x16, [x21, CX_SP as u32]
+        ; add x17, sp, 0
+        ; cmp x17, x16
+        ; b.eq =>done
+        ; mov w22, w0
+        ; mov x0, x21
+        ; add x1, sp, 0
+        ; movz x16, (crate::levels::records as *const () as usize & 0xffff) as u32
+        ; movk x16, ((crate::levels::records as *const () as usize >> 16) & 0xffff) as u32, lsl 16
+        ; movk x16, ((crate::levels::records as *const () as usize >> 32) & 0xffff) as u32, lsl 32
+        ; movk x16, ((crate::levels::records as *const () as usize >> 48) & 0xffff) as u32, lsl 48
+        ; blr x16
+        ; mov w0, w22
+        ; =>done
+        ; ldr x16, [x21, CX_SP as u32]
+        ; add sp, x16, 0
         ; ldr x16, [x21, CX_FUEL as u32]
         ; str x20, [x16]
-        ; add sp, sp, SPILLS
         ; ldp d14, d15, [sp, 144]
         ; ldp d12, d13, [sp, 128]
         ; ldp d10, d11, [sp, 112]
@@ -505,9 +530,9 @@ fn slot(r: u16) -> i32 {
     r as i32 * 8
 }
 
-fn spill(n: u32) -> u32 {
+fn spill(n: u32) -> i32 {
     debug_assert!(n < MAX_SPILLS);
-    n * 8
+    CX_SPILLS + n as i32 * 8
 }
 
 impl Default for A64Asm {
@@ -625,19 +650,19 @@ impl Asm for A64Asm {
     }
 
     fn load_spill(&mut self, d: PReg, n: u32) {
-        dynasm!(self.ops ; .arch aarch64 ; ldr X(d), [sp, spill(n)]);
+        self.mem(Mem::LdX, d, 21, spill(n));
     }
 
     fn store_spill(&mut self, n: u32, s: PReg) {
-        dynasm!(self.ops ; .arch aarch64 ; str X(s), [sp, spill(n)]);
+        self.mem(Mem::StX, s, 21, spill(n));
     }
 
     fn fload_spill(&mut self, d: PReg, n: u32) {
-        dynasm!(self.ops ; .arch aarch64 ; ldr D(d), [sp, spill(n)]);
+        self.mem(Mem::LdD, d, 21, spill(n));
     }
 
     fn fstore_spill(&mut self, n: u32, s: PReg) {
-        dynasm!(self.ops ; .arch aarch64 ; str D(s), [sp, spill(n)]);
+        self.mem(Mem::StD, s, 21, spill(n));
     }
 
     fn load(&mut self, w: Width, d: PReg, base: PReg, off: i32) {
@@ -911,24 +936,43 @@ impl Asm for A64Asm {
         dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
     }
 
-    fn cx(&mut self, d: PReg) {
-        self.mov(d, 21);
-    }
-
-    fn set_base(&mut self, s: PReg) {
-        self.mov(19, s);
+    fn load_cx(&mut self, d: PReg, off: i32) {
+        self.mem(Mem::LdX, d, 21, off);
     }
 
     fn move_base(&mut self, slots: i32) {
         self.addi(19, 19, 8 * slots as i64);
     }
 
-    fn jump_reg(&mut self, r: PReg) {
-        dynasm!(self.ops ; .arch aarch64 ; br X(r));
+    fn sp(&mut self, d: PReg) {
+        dynasm!(self.ops ; .arch aarch64 ; add XSP(d), sp, 0);
     }
 
-    fn addr_of(&mut self, d: PReg, l: DynamicLabel) {
-        dynasm!(self.ops ; .arch aarch64 ; adr X(d), =>l);
+    fn branch_sp(&mut self, c: Cond, off: i32, l: DynamicLabel) {
+        self.mem(Mem::LdX, TMP, 21, off);
+        dynasm!(self.ops ; .arch aarch64 ; add x17, sp, 0 ; cmp x17, X(TMP));
+        self.bcond(cc(c), l);
+    }
+
+    fn call_entry(&mut self) {
+        dynasm!(self.ops ; .arch aarch64 ; str x30, [sp]);
+    }
+
+    fn call_native(&mut self, pc: u32, to: Callee<DynamicLabel>) {
+        self.push_level(pc);
+        match to {
+            Callee::Label(l) => dynasm!(self.ops ; .arch aarch64 ; bl =>l),
+            Callee::Reg(r) => dynasm!(self.ops ; .arch aarch64 ; blr X(r)),
+        }
+    }
+
+    fn ret_native(&mut self) {
+        dynasm!(self.ops ; .arch aarch64 ; ldr x30, [sp], LEVEL ; ret);
+    }
+
+    fn push_level(&mut self, pc: u32) {
+        self.movi(TMP, pc as i64);
+        dynasm!(self.ops ; .arch aarch64 ; stp xzr, X(TMP), [sp, -LEVEL]!);
     }
 }
 
@@ -1170,7 +1214,7 @@ mod tests {
         let t = text(&words(|a| a.fstore_slot(70, 3)));
         assert_eq!(t, "str d3, [x19, #0x230]");
         let t = text(&words(|a| a.fload_spill(3, MAX_SPILLS - 1)));
-        assert_eq!(t, "ldr d3, [sp, #0x1f8]");
+        assert_eq!(t, format!("ldr d3, [x21, #{:#x}]", CX_SPILLS + 0x1f8));
     }
 }
 
@@ -1207,19 +1251,9 @@ mod run {
         ));
         rt.fuel.left.set(fuel.left);
         rt.fuel.reserve.set(fuel.reserve);
-        let mut cx = vm::tiering::Cx {
-            base: s.as_mut_ptr(),
-            fuel: rt.fuel.left.as_ptr(),
-            ctl: std::ptr::null_mut(),
-            frames: std::ptr::null(),
-            stack: s.as_mut_ptr(),
-            stack_len: s.len(),
-            protos: std::ptr::null(),
-            rt: &rt,
-            rtops: std::ptr::null(),
-            raised: std::ptr::null_mut(),
-            window: fuel.window,
-        };
+        let mut cx = vm::tiering::Cx::bare(s.as_mut_ptr(), rt.fuel.left.as_ptr());
+        cx.rt = &rt;
+        cx.window = fuel.window;
         // SAFETY: the code follows the `Enter` contract (prologue first),
         // touches only the slots each test passes and the fuel (through
         // `rt`, which outlives the run), and returns.
@@ -1522,24 +1556,10 @@ mod run {
     }
 
     #[test]
-    fn addr_of_is_where_the_label_is_bound() {
-        // Forward and backward: the address taken, then jumped to.
-        let s = run(&[0, 0], |a| {
-            let (back, fwd, done) = (a.new_label(), a.new_label(), a.new_label());
-            a.addr_of(3, fwd);
-            a.jump_reg(3);
-            a.bind(back);
-            a.movi(4, 7);
-            a.store_slot(1, 4);
-            a.jump(done);
-            a.bind(fwd);
-            a.movi(4, 5);
-            a.store_slot(0, 4);
-            a.addr_of(5, back);
-            a.jump_reg(5);
-            a.bind(done);
-        });
-        assert_eq!(s, [5, 7]);
+    fn native_calls_return_past_their_level() {
+        let mut want = [0; 5];
+        let s = run(&[0; 6], |a| want = crate::backend::checks::native_calls(a));
+        assert_eq!(s[..5], want);
     }
 
     extern "C" fn sub2(a: i64, b: i64) -> i64 {

@@ -2,7 +2,8 @@
 //!
 //! Pinned: `rbx` the frame base (slot `r` at `[rbx + 8*r]`), `r12` the
 //! fuel left in the window (`crate::fuel`), `r13` the `Cx`; spill slot `n` is
-//! `[rsp + 8*n]`. The emitter's scratch registers are `rax`, `r11`,
+//! `Cx::spills[n]`. A native script call is `push pc; call`, its return
+//! `ret 8` (a level: the return address, then the call's instruction). The emitter's scratch registers are `rax`, `r11`,
 //! `xmm14`, `xmm15`; this file keeps `r10` and `xmm13` for itself (inside
 //! one operation). Everything else is the allocator's.
 
@@ -18,9 +19,12 @@ use dynasmrt::VecAssembler;
 pub type Assembler = VecAssembler<X64Relocation>;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use crate::backend::{Asm, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
-use crate::layout::{CX_BASE, CX_FUEL, CX_RAISED, CX_RT, CX_RTOPS, RTDESC_SIZE};
+use crate::layout::{
+    CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
+    RTDESC_SIZE,
+};
 
 /// The allocator's registers a call clobbers (see `REGS`): what the
 /// out-of-line refuel saves around its call.
@@ -28,16 +32,14 @@ const CLOBBERED_GPR: [u8; 6] = [1, 2, 6, 7, 8, 9];
 const CLOBBERED_FPR: u8 = 13;
 use crate::regalloc::{PReg, Regs};
 
-/// Bytes the entry sequence reserves below its pushes: the spill slots and
-/// eight more, so that `rsp` is 16-byte aligned at every call.
-const FRAME: i32 = 8 * MAX_SPILLS as i32 + 8;
-
 /// The entry sequence of every function's native code (all the same: a
-/// native script call jumps from one function's code to another's on the
-/// same machine frame), then the epilogue at `epi`.
+/// native script call goes from one function's code to another's), then
+/// the epilogue at `epi`.
 fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
     // (cx, at) arrive in rdi, rsi (System V). Six pushes after the return
-    // address and FRAME bytes leave rsp 16-byte aligned.
+    // address and eight bytes leave rsp 16-byte aligned, and levels keep
+    // it so.
+    let done = ops.new_dynamic_label();
     dynasm!(ops
         ; .arch x64
         ; push rbx
@@ -46,16 +48,33 @@ fn prologue(ops: &mut Assembler, epi: DynamicLabel) {
         ; push rbp
         ; push r14
         ; push r15
-        ; sub rsp, FRAME
+        ; sub rsp, 8
         ; mov r13, rdi
+        ; mov QWORD [rdi + CX_SP], rsp
+        ; mov rax, QWORD [rdi + CX_LEVELS]
+        ; shl rax, 4
+        ; mov rcx, rsp
+        ; sub rcx, rax
+        ; add rcx, LEVEL
+        ; mov QWORD [rdi + CX_FLOOR], rcx
         ; mov rbx, QWORD [rdi + CX_BASE]
         ; mov rax, QWORD [rdi + CX_FUEL]
         ; mov r12, QWORD [rax]
         ; jmp rsi
         ; =>epi
+        ; cmp rsp, QWORD [r13 + CX_SP]
+        ; je =>done
+        ; mov r14d, eax
+        ; mov rdi, r13
+        ; mov rsi, rsp
+        ; mov rax, QWORD crate::levels::records as *const () as usize as i64
+        ; call rax
+        ; mov eax, r14d
+        ; =>done
+        ; mov rsp, QWORD [r13 + CX_SP]
         ; mov rcx, QWORD [r13 + CX_FUEL]
         ; mov QWORD [rcx], r12
-        ; add rsp, FRAME
+        ; add rsp, 8
         ; pop r15
         ; pop r14
         ; pop rbp
@@ -332,7 +351,7 @@ fn slot(r: u16) -> i32 {
 
 fn spill(n: u32) -> i32 {
     debug_assert!(n < MAX_SPILLS);
-    n as i32 * 8
+    CX_SPILLS + n as i32 * 8
 }
 
 impl Asm for X64Asm {
@@ -418,19 +437,19 @@ impl Asm for X64Asm {
     }
 
     fn load_spill(&mut self, d: PReg, n: u32) {
-        dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [rsp + spill(n)]);
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r13 + spill(n)]);
     }
 
     fn store_spill(&mut self, n: u32, s: PReg) {
-        dynasm!(self.ops ; .arch x64 ; mov QWORD [rsp + spill(n)], Rq(s));
+        dynasm!(self.ops ; .arch x64 ; mov QWORD [r13 + spill(n)], Rq(s));
     }
 
     fn fload_spill(&mut self, d: PReg, n: u32) {
-        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [rsp + spill(n)]);
+        dynasm!(self.ops ; .arch x64 ; movsd Rx(d), QWORD [r13 + spill(n)]);
     }
 
     fn fstore_spill(&mut self, n: u32, s: PReg) {
-        dynasm!(self.ops ; .arch x64 ; movsd QWORD [rsp + spill(n)], Rx(s));
+        dynasm!(self.ops ; .arch x64 ; movsd QWORD [r13 + spill(n)], Rx(s));
     }
 
     fn load(&mut self, w: Width, d: PReg, base: PReg, off: i32) {
@@ -885,24 +904,39 @@ impl Asm for X64Asm {
         );
     }
 
-    fn cx(&mut self, d: PReg) {
-        dynasm!(self.ops ; .arch x64 ; mov Rq(d), r13);
-    }
-
-    fn set_base(&mut self, s: PReg) {
-        dynasm!(self.ops ; .arch x64 ; mov rbx, Rq(s));
+    fn load_cx(&mut self, d: PReg, off: i32) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r13 + off]);
     }
 
     fn move_base(&mut self, slots: i32) {
         dynasm!(self.ops ; .arch x64 ; add rbx, slots * 8);
     }
 
-    fn jump_reg(&mut self, r: PReg) {
-        dynasm!(self.ops ; .arch x64 ; jmp Rq(r));
+    fn sp(&mut self, d: PReg) {
+        dynasm!(self.ops ; .arch x64 ; mov Rq(d), rsp);
     }
 
-    fn addr_of(&mut self, d: PReg, l: DynamicLabel) {
-        dynasm!(self.ops ; .arch x64 ; lea Rq(d), [=>l]);
+    fn branch_sp(&mut self, c: Cond, off: i32, l: DynamicLabel) {
+        dynasm!(self.ops ; .arch x64 ; cmp rsp, QWORD [r13 + off]);
+        self.jcc(c, l);
+    }
+
+    fn call_entry(&mut self) {}
+
+    fn call_native(&mut self, pc: u32, to: Callee<DynamicLabel>) {
+        dynasm!(self.ops ; .arch x64 ; push pc as i32);
+        match to {
+            Callee::Label(l) => dynasm!(self.ops ; .arch x64 ; call =>l),
+            Callee::Reg(r) => dynasm!(self.ops ; .arch x64 ; call Rq(r)),
+        }
+    }
+
+    fn ret_native(&mut self) {
+        dynasm!(self.ops ; .arch x64 ; ret 8);
+    }
+
+    fn push_level(&mut self, pc: u32) {
+        dynasm!(self.ops ; .arch x64 ; push pc as i32 ; push 0);
     }
 }
 
@@ -925,19 +959,7 @@ mod tests {
         a.exit(0);
         let buf = a.finish();
         let mut fuel = 10u64;
-        let mut cx = vm::tiering::Cx {
-            base: s.as_mut_ptr(),
-            fuel: &mut fuel,
-            ctl: std::ptr::null_mut(),
-            frames: std::ptr::null(),
-            stack: s.as_mut_ptr(),
-            stack_len: s.len(),
-            protos: std::ptr::null(),
-            rt: std::ptr::null(),
-            rtops: std::ptr::null(),
-            raised: std::ptr::null_mut(),
-            window: 0,
-        };
+        let mut cx = vm::tiering::Cx::bare(s.as_mut_ptr(), &mut fuel);
         // SAFETY: the code follows the `Enter` contract (prologue first),
         // touches only the slots each test passes, and returns.
         unsafe {
@@ -945,6 +967,13 @@ mod tests {
             enter(&mut cx, buf.ptr(at));
         }
         s
+    }
+
+    #[test]
+    fn native_calls_return_past_their_level() {
+        let mut want = [0; 5];
+        let s = run(&[0; 6], |a| want = crate::backend::checks::native_calls(a));
+        assert_eq!(s[..5], want);
     }
 
     fn floordiv(a: i64, b: i64) -> i64 {
