@@ -181,9 +181,13 @@ fn ldexp(x: f64, i: i64) -> Result<f64, Raised> {
 }
 
 // CPython's Lanczos approximation (`Modules/mathmodule.c`): N = 13,
-// g = 6.024680040776729583740234375.
+// g = 6.024680040776729583740234375. The constants are kept as CPython
+// writes them (each rounds to the same f64).
+#[allow(clippy::excessive_precision)]
 const LANCZOS_G: f64 = 6.024680040776729583740234375;
+#[allow(clippy::excessive_precision)]
 const LANCZOS_G_MINUS_HALF: f64 = 5.524680040776729583740234375;
+#[allow(clippy::excessive_precision)]
 const LANCZOS_NUM: [f64; 13] = [
     23531376880.410759688572007674451636754734846804940,
     42919803642.649098768957899047001988850926355848959,
