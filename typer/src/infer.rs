@@ -2573,7 +2573,7 @@ mod tests {
         assert!(err(&format!("{np}np.random.normal(np.zeros(3))\n")).contains("takes numbers"));
         assert!(err("import random\nrandom.seed(1.5)\n").contains("an int seed"));
         assert!(
-            err("import random\nrandom.shuffle(1)\n").contains("random.shuffle is not supported")
+            err("import random\nrandom.sample(1, 2)\n").contains("random.sample is not supported")
         );
         assert!(err("print(\"{} {}\".format(1))\n").contains("IndexError: Replacement index 1"));
         assert!(err("print(\"{x}\".format(y=1))\n").contains("KeyError: 'x'"));

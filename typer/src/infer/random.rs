@@ -299,19 +299,20 @@ impl Cx<'_> {
                 let names: &[&str] = if name == "choice" { &["seq"] } else { &["x"] };
                 let a = self.signature(&full, args, kwargs, names, 1, span)?;
                 let x = self.expr(a[0].unwrap())?;
-                let at =
-                    match x.ty.as_array() {
-                        Some(at) if at.ndim == 1 => at.clone(),
-                        _ if x.ty.is_unknown() => return Ok(unknown(span)),
-                        _ => return Err(Diagnostic::new(
+                let at = match x.ty.as_array() {
+                    Some(at) if at.ndim == 1 => at.clone(),
+                    _ if x.ty.is_unknown() => return Ok(unknown(span)),
+                    _ => {
+                        return Err(Diagnostic::new(
                             DiagKind::Unsupported,
                             x.span,
                             format!(
                                 "{full}() of a {} is not supported in Kiln; it takes a 1-D array",
                                 x.ty
                             ),
-                        )),
-                    };
+                        ))
+                    }
+                };
                 if name == "choice" {
                     (RandFn::PyChoice, vec![x], Type::Scalar(at.dtype))
                 } else {
