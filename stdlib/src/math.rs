@@ -181,9 +181,13 @@ fn ldexp(x: f64, i: i64) -> Result<f64, Raised> {
 }
 
 // CPython's Lanczos approximation (`Modules/mathmodule.c`): N = 13,
-// g = 6.024680040776729583740234375.
+// g = 6.024680040776729583740234375. The constants are written as CPython
+// writes them, so that they round to the same doubles.
+#[allow(clippy::excessive_precision)]
 const LANCZOS_G: f64 = 6.024680040776729583740234375;
+#[allow(clippy::excessive_precision)]
 const LANCZOS_G_MINUS_HALF: f64 = 5.524680040776729583740234375;
+#[allow(clippy::excessive_precision)]
 const LANCZOS_NUM: [f64; 13] = [
     23531376880.410759688572007674451636754734846804940,
     42919803642.649098768957899047001988850926355848959,
@@ -322,6 +326,7 @@ fn gamma(x: f64) -> Result<f64, Raised> {
 /// `math.lgamma` (CPython's `m_lgamma`) with its errors.
 fn lgamma(x: f64) -> Result<f64, Raised> {
     // log(pi), as CPython writes it.
+    #[allow(clippy::excessive_precision)]
     const LOGPI: f64 = 1.144729885849400174143427351353058711647;
     if !x.is_finite() {
         return Ok(if x.is_nan() { x } else { f64::INFINITY });
