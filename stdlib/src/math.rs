@@ -181,8 +181,8 @@ fn ldexp(x: f64, i: i64) -> Result<f64, Raised> {
 }
 
 // CPython's Lanczos approximation (`Modules/mathmodule.c`): N = 13,
-// g = 6.024680040776729583740234375. The constants are kept as CPython
-// writes them (each rounds to the same f64).
+// g = 6.024680040776729583740234375. The constants are written as CPython
+// writes them, so that they round to the same doubles.
 #[allow(clippy::excessive_precision)]
 const LANCZOS_G: f64 = 6.024680040776729583740234375;
 #[allow(clippy::excessive_precision)]
@@ -326,6 +326,7 @@ fn gamma(x: f64) -> Result<f64, Raised> {
 /// `math.lgamma` (CPython's `m_lgamma`) with its errors.
 fn lgamma(x: f64) -> Result<f64, Raised> {
     // log(pi), as CPython writes it.
+    #[allow(clippy::excessive_precision)]
     const LOGPI: f64 = 1.144729885849400174143427351353058711647;
     if !x.is_finite() {
         return Ok(if x.is_nan() { x } else { f64::INFINITY });

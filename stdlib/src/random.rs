@@ -435,7 +435,46 @@ pub fn draw(f: RandFn, g: &mut Generators, args: &DrawArgs) -> Result<Drawn, Rai
         }
         RandFn::PySeed => {
             g.py = vals.first().map(|v| Box::new(py_seeded(v.as_i64())));
+            g.py_gauss = None;
             Ok(Drawn::None)
+        }
+        RandFn::PyChoice => {
+            let a = input.expect("random.choice of an array");
+            let n = a.shape()[0];
+            if n == 0 {
+                return Err(("IndexError", "Cannot choose from an empty sequence".into()));
+            }
+            let i = randbelow(py(g), n as u128) as isize;
+            // SAFETY: i < shape[0] of a 1-D array.
+            Ok(Drawn::Val(unsafe {
+                load(a.dtype, a.data.wrapping_offset(i * a.strides()[0]))
+            }))
+        }
+        RandFn::PyShuffle => {
+            // CPython's: for i from the last index down, swap x[i] with
+            // x[randbelow(i + 1)].
+            let a = input.expect("random.shuffle of an array");
+            let mt = py(g);
+            for i in (1..a.shape()[0]).rev() {
+                let j = randbelow(mt, i as u128 + 1) as usize;
+                swap_rows(a, i, j);
+            }
+            Ok(Drawn::None)
+        }
+        RandFn::PyGauss => {
+            // CPython's `gauss`: Box-Muller, the second value kept.
+            let (mu, sigma) = (val(0).as_f64(), val(1).as_f64());
+            let z = match g.py_gauss.take() {
+                Some(z) => z,
+                None => {
+                    let mt = py(g);
+                    let x2pi = next_double(mt) * std::f64::consts::TAU;
+                    let g2rad = (-2.0 * (1.0 - next_double(mt)).ln()).sqrt();
+                    g.py_gauss = Some(x2pi.sin() * g2rad);
+                    x2pi.cos() * g2rad
+                }
+            };
+            Ok(Drawn::Val(Val::F(mu + z * sigma)))
         }
         RandFn::PyRandom => Ok(Drawn::Val(Val::F(next_double(py(g))))),
         RandFn::PyUniform => {

@@ -178,3 +178,18 @@ def py_randrange(seed, n):
     for i in range(n):
         out[i] = random.randrange(i % 97 + 1)
     return out
+
+
+def py_gauss(seed, n):
+    random.seed(seed)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = random.gauss(1.5, 2.0)
+    return out
+
+
+def py_shuffle(seed, n):
+    random.seed(seed)
+    a = np.arange(n) * 7
+    random.shuffle(a)
+    return a

@@ -218,6 +218,12 @@ pub enum RandFn {
     PyRandrange(bool),
     /// `random.randint(a, b)`: `randrange(a, b + 1)`.
     PyRandint,
+    /// `random.choice(a)` of a 1-D array: an element.
+    PyChoice,
+    /// `random.shuffle(a)` of a 1-D array, in place.
+    PyShuffle,
+    /// `random.gauss(mu, sigma)`, float operands.
+    PyGauss,
 }
 
 impl RandFn {
@@ -238,6 +244,9 @@ impl RandFn {
             RandFn::PyUniform => "random.uniform",
             RandFn::PyRandrange(_) => "random.randrange",
             RandFn::PyRandint => "random.randint",
+            RandFn::PyChoice => "random.choice",
+            RandFn::PyShuffle => "random.shuffle",
+            RandFn::PyGauss => "random.gauss",
         }
     }
 }

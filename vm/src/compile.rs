@@ -1811,6 +1811,8 @@ impl Gen<'_> {
                     },
                     span,
                 );
+                // abs(np.int8(-128)) wraps to -128, as NumPy's does.
+                self.normalise(dst, ty, span);
             }
             Intrinsic::Min | Intrinsic::Max => {
                 // Python's min/max fold left: keep the first unless a later one is

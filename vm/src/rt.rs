@@ -743,7 +743,7 @@ fn random(cx: &RtCtx, f: RandFn, d: &RtDesc, ops: &[Opnd], regs: &mut [u64]) -> 
         .collect();
     match (f, input) {
         // The element swaps a shuffle makes, whatever it draws.
-        (RandFn::NpShuffle, Some(a)) => cx.charge(a.size())?,
+        (RandFn::NpShuffle | RandFn::PyShuffle, Some(a)) => cx.charge(a.size())?,
         (
             RandFn::NpChoice {
                 replace: false,

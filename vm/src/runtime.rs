@@ -187,6 +187,8 @@ pub struct Generators {
     pub np: Option<Box<Mt19937>>,
     pub gauss: Option<f64>,
     pub py: Option<Box<Mt19937>>,
+    /// The second value of `random.gauss`'s last pair, until drawn.
+    pub py_gauss: Option<f64>,
 }
 
 /// What a random draw gives: a scalar, a new array (an owned reference),

@@ -1161,15 +1161,15 @@ impl Cx<'_> {
                         kept += 1;
                         continue;
                     }
-                    if let ExprKind::List(_) = it.kind {
-                        return Err(Diagnostic::new(
-                            DiagKind::Unsupported,
-                            it.span,
-                            "a list as an index is not supported in Kiln",
-                        )
-                        .help("index with an array: a[np.array([...])]"));
+                    if let ExprKind::List(items) = &it.kind {
+                        // NumPy indexes with the array it makes of the
+                        // list: ints index, bools mask. An empty list is
+                        // an empty int64 index.
+                        let dt = items.is_empty().then_some(DType::I64);
+                        self.array_literal(it, dt, it.span)?
+                    } else {
+                        self.expr(it)?
                     }
-                    self.expr(it)?
                 }
             };
             match &t.ty {

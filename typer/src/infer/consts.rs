@@ -161,10 +161,13 @@ impl Program {
                     ExprKind::Name(n) => match self.imports.get(n) {
                         Some(Import::Member(k, m)) => (Some(*k), m.as_str()),
                         Some(_) => return None,
-                        None if self.consts.contains_key(n) || self.func_index.contains_key(n) => {
-                            return None
-                        }
-                        None => (None, n.as_str()),
+                        // A dtype alias called: `K = DT(1.5)`.
+                        None => match self.consts.get(n) {
+                            Some((Const::DType(d), _)) => (Some(ModuleKind::Numpy), ctor_name(*d)),
+                            Some(_) => return None,
+                            None if self.func_index.contains_key(n) => return None,
+                            None => (None, n.as_str()),
+                        },
                     },
                     ExprKind::Attribute(m, attr) => match &m.kind {
                         ExprKind::Name(n) => match self.imports.get(n)? {
@@ -436,5 +439,15 @@ impl Program {
             }
             _ => None,
         }
+    }
+}
+
+/// The NumPy scalar constructor of a dtype (`np.bool_` for bool, whose
+/// `bool` would be Python's).
+pub(super) fn ctor_name(d: DType) -> &'static str {
+    if d == DType::Bool {
+        "bool_"
+    } else {
+        d.name()
     }
 }

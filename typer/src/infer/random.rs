@@ -11,7 +11,7 @@ use crate::types::{DType, Layout};
 const NP_NAMES: &str = "seed random random_sample rand randn standard_normal uniform normal \
                         randint choice shuffle permutation";
 /// The `random` functions Kiln has.
-const PY_NAMES: &str = "seed random uniform randint randrange";
+const PY_NAMES: &str = "seed random uniform randint randrange choice shuffle gauss";
 
 impl Cx<'_> {
     /// Is `e` `np.random` (NumPy imported as a module under that name)?
@@ -295,6 +295,41 @@ impl Cx<'_> {
                 ];
                 (RandFn::PyRandint, ops, Type::Int)
             }
+            "choice" | "shuffle" => {
+                let names: &[&str] = if name == "choice" { &["seq"] } else { &["x"] };
+                let a = self.signature(&full, args, kwargs, names, 1, span)?;
+                let x = self.expr(a[0].unwrap())?;
+                let at = match x.ty.as_array() {
+                    Some(at) if at.ndim == 1 => at.clone(),
+                    _ if x.ty.is_unknown() => return Ok(unknown(span)),
+                    _ => {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            x.span,
+                            format!(
+                                "{full}() of a {} is not supported in Kiln; it takes a 1-D array",
+                                x.ty
+                            ),
+                        ))
+                    }
+                };
+                if name == "choice" {
+                    (RandFn::PyChoice, vec![x], Type::Scalar(at.dtype))
+                } else {
+                    (RandFn::PyShuffle, vec![x], Type::None)
+                }
+            }
+            "gauss" => {
+                let a = self.signature(&full, args, kwargs, &["mu", "sigma"], 0, span)?;
+                let mut ops = Vec::with_capacity(2);
+                for (i, d) in [0.0, 1.0].into_iter().enumerate() {
+                    ops.push(match a[i] {
+                        Some(e) => self.float_operand(&full, e)?,
+                        None => texpr(TExprKind::Const(Const::Float(d)), Type::Float, span),
+                    });
+                }
+                (RandFn::PyGauss, ops, Type::Float)
+            }
             "randrange" => {
                 let a = self.signature(&full, args, kwargs, &["start", "stop", "step"], 1, span)?;
                 let start = self.int_operand(&full, a[0].unwrap(), "integer arguments")?;
@@ -467,5 +502,8 @@ mod tests {
         let a = Type::array(DType::I16, 1, Layout::C);
         assert_eq!(ty("np.random.randint(5, size=3, dtype=np.int16)"), a);
         assert_eq!(ty("np.random.choice(4, p=[0.5, 0.5, 0.0, 0.0])"), Type::Int);
+        let two_d = "import random\nrandom.shuffle(np.zeros((2, 2)))";
+        assert!(err(two_d).contains("takes a 1-D array"));
+        assert!(err("import random\nrandom.choice((1, 2))").contains("takes a 1-D array"));
     }
 }
