@@ -198,11 +198,11 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
-        name: "unsup_list_index",
-        src: "import numpy as np\na = np.arange(3)\nprint(a[[0, 1]])\n",
+        name: "unsup_bool_scalar_index",
+        src: "import numpy as np\na = np.arange(3)\nprint(a[True])\n",
         kind: "unsupported",
         at: &[(3, 9)],
-        names: &[&["list"], &["index"]],
+        names: &[&["boolean scalar"], &["index"]],
         other_line: None,
     },
     Case {

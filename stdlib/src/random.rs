@@ -457,7 +457,10 @@ pub fn draw(f: RandFn, g: &mut Generators, args: &DrawArgs) -> Result<Drawn, Rai
             let mt = py(g);
             for i in (1..a.shape()[0]).rev() {
                 let j = randbelow(mt, i as u128 + 1) as usize;
-                swap_rows(a, i, j);
+                // Swapping an element with itself changes nothing.
+                if i != j {
+                    swap_rows(a, i, j);
+                }
             }
             Ok(Drawn::None)
         }
