@@ -122,8 +122,15 @@ pub fn emit<A: Asm>(
     let mut out = Emitted::default();
     e.a.prologue();
     let order = &al.order;
+    let mut heads = vec![false; f.blocks.len()];
+    for l in &f.loops {
+        heads[l.header.0 as usize] = !f.blocks[l.header.0 as usize].cold;
+    }
     for (i, &b) in order.iter().enumerate() {
         let next = order.get(i + 1).copied();
+        if heads[b.0 as usize] {
+            e.a.align(16);
+        }
         // (No code falls into an entry block: it has no predecessors.)
         if let Some((l, a)) = e.landing[b.0 as usize] {
             e.a.bind(l);

@@ -547,6 +547,12 @@ impl Asm for A64Asm {
         self.ops.offset().0
     }
 
+    fn align(&mut self, n: usize) {
+        while self.offset() % n != 0 {
+            dynasm!(self.ops ; .arch aarch64 ; nop);
+        }
+    }
+
     fn prologue(&mut self) {
         let epi = self.epi;
         prologue(&mut self.ops, epi);

@@ -343,6 +343,12 @@ impl Asm for X64Asm {
         self.ops.offset().0
     }
 
+    fn align(&mut self, n: usize) {
+        while self.offset() % n != 0 {
+            dynasm!(self.ops ; .arch x64 ; nop);
+        }
+    }
+
     fn prologue(&mut self) {
         let epi = self.epi;
         prologue(&mut self.ops, epi);
