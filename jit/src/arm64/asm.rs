@@ -548,7 +548,7 @@ impl Asm for A64Asm {
     }
 
     fn align(&mut self, n: usize) {
-        while self.offset() % n != 0 {
+        while !self.offset().is_multiple_of(n) {
             dynasm!(self.ops ; .arch aarch64 ; nop);
         }
     }

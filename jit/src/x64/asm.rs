@@ -344,7 +344,7 @@ impl Asm for X64Asm {
     }
 
     fn align(&mut self, n: usize) {
-        while self.offset() % n != 0 {
+        while !self.offset().is_multiple_of(n) {
             dynasm!(self.ops ; .arch x64 ; nop);
         }
     }
