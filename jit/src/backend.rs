@@ -56,6 +56,10 @@ pub trait Asm {
     fn bind(&mut self, l: Self::Label);
     /// The current position in the code, in bytes from its start.
     fn offset(&self) -> usize;
+    /// Pads with no-ops to a multiple of `n` bytes (a loop's head: its
+    /// instructions fetched in as few blocks as they fit; code that falls
+    /// in runs through the padding once).
+    fn align(&mut self, n: usize);
 
     /// The entry sequence (the `vm::tiering::Enter` ABI: saves what the
     /// caller's ABI preserves, pins the frame base and the `Cx`, loads the

@@ -124,8 +124,15 @@ pub fn emit<A: Asm>(
     };
     e.a.prologue();
     let order = &al.order;
+    let mut heads = vec![false; f.blocks.len()];
+    for l in &f.loops {
+        heads[l.header.0 as usize] = !f.blocks[l.header.0 as usize].cold;
+    }
     for (i, &b) in order.iter().enumerate() {
         let next = order.get(i + 1).copied();
+        if heads[b.0 as usize] {
+            e.a.align(16);
+        }
         // (No code falls into an entry block: it has no predecessors.)
         if b == first {
             e.a.bind(e.call_entry);

@@ -572,6 +572,12 @@ impl Asm for A64Asm {
         self.ops.offset().0
     }
 
+    fn align(&mut self, n: usize) {
+        while !self.offset().is_multiple_of(n) {
+            dynasm!(self.ops ; .arch aarch64 ; nop);
+        }
+    }
+
     fn prologue(&mut self) {
         let epi = self.epi;
         prologue(&mut self.ops, epi);

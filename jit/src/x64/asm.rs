@@ -380,6 +380,12 @@ impl Asm for X64Asm {
         self.ops.offset().0
     }
 
+    fn align(&mut self, n: usize) {
+        while !self.offset().is_multiple_of(n) {
+            dynasm!(self.ops ; .arch x64 ; nop);
+        }
+    }
+
     fn prologue(&mut self) {
         let epi = self.epi;
         prologue(&mut self.ops, epi);
