@@ -123,7 +123,7 @@ pub fn emit<A: Asm>(
         ..Emitted::default()
     };
     e.a.prologue();
-    let order = &al.order;
+    let order = layout(f, &al.order);
     let mut heads = vec![false; f.blocks.len()];
     for l in &f.loops {
         heads[l.header.0 as usize] = !f.blocks[l.header.0 as usize].cold;
@@ -194,6 +194,61 @@ pub fn emit<A: Asm>(
     }
     out.entries.sort();
     Ok(out)
+}
+
+/// The blocks in code order: the allocation's, with each script call's
+/// resume block moved to right after the call, where the callee returns
+/// (nothing is in a register across a call, and a resume block is an
+/// entry, which no code falls into: no block's code depends on where it
+/// is).
+fn layout(f: &Func, order: &[Block]) -> Vec<Block> {
+    let n = f.blocks.len();
+    let (mut reached, mut resumes) = (vec![false; n], vec![false; n]);
+    for &b in order {
+        reached[b.0 as usize] = true;
+    }
+    for &b in order {
+        if let Some(Term::Call { resume, .. }) = f.blocks[b.0 as usize].term {
+            resumes[resume.0 as usize] = reached[resume.0 as usize];
+        }
+    }
+    // And the block a resume block goes on to, when nothing else does.
+    let mut preds = vec![0u32; n];
+    for &b in order {
+        match &f.blocks[b.0 as usize].term {
+            Some(Term::Jump(e)) => preds[e.to.0 as usize] += 1,
+            Some(Term::Branch(_, y, o)) => {
+                preds[y.to.0 as usize] += 1;
+                preds[o.to.0 as usize] += 1;
+            }
+            _ => {}
+        }
+    }
+    let mut later = resumes.clone();
+    for &b in order {
+        if let Some(Term::Jump(e)) = &f.blocks[b.0 as usize].term {
+            if resumes[b.0 as usize] && preds[e.to.0 as usize] == 1 {
+                later[e.to.0 as usize] = true;
+            }
+        }
+    }
+    let mut placed = vec![false; n];
+    let mut out = Vec::with_capacity(order.len());
+    for &b in order.iter().filter(|b| !later[b.0 as usize]).chain(order) {
+        let mut b = b;
+        while !placed[b.0 as usize] {
+            placed[b.0 as usize] = true;
+            out.push(b);
+            match &f.blocks[b.0 as usize].term {
+                Some(Term::Call { resume, .. }) if resumes[resume.0 as usize] => b = *resume,
+                Some(Term::Jump(e)) if resumes[b.0 as usize] && preds[e.to.0 as usize] == 1 => {
+                    b = e.to
+                }
+                _ => break,
+            }
+        }
+    }
+    out
 }
 
 /// A negative index's out-of-line code (see [`E::index`]): at `cold`,
