@@ -88,12 +88,18 @@ fn typed_dtype(fz: &Fused, o: &Array) -> Option<DType> {
     fits.then_some(dt)
 }
 
-/// Where an operand of a block operation is: `n` elements from `ptr` at a
-/// byte stride.
+/// Where a block operation reads an operand or writes its result, for the
+/// current block of the current row.
 #[derive(Clone, Copy)]
-struct Slot {
-    ptr: *const u8,
-    stride: isize,
+enum Src {
+    /// Input `k`, an array of the loop dtype, read in place.
+    Arr(usize),
+    /// Input `k`, a scalar as one element of the loop dtype (stride 0).
+    Scal(usize),
+    /// Block buffer `j`.
+    Buf(usize),
+    /// The output row.
+    Out,
 }
 
 /// A typed loop of an operation of the expression.
@@ -103,13 +109,70 @@ enum Kernel {
     Two(crate::ufunc::Loop2),
 }
 
-impl Kernel {
-    fn arity(self) -> usize {
-        match self {
-            Kernel::One(_) => 1,
-            Kernel::Two(_) => 2,
+/// One step of a block: input `k` of another dtype converted into block
+/// buffer `buf`, or an operation's typed loop from its operands to `out`.
+#[derive(Clone, Copy)]
+enum Step {
+    Convert {
+        k: usize,
+        buf: usize,
+    },
+    Op {
+        kernel: Kernel,
+        a: Src,
+        b: Src,
+        out: Src,
+    },
+}
+
+/// The steps of one block, from the expression's postfix nodes: the
+/// evaluation stack is walked once here rather than once a block.
+/// `direct`: values at the bottom of the stack go to the output row.
+fn plan(fz: &Fused, ins: &[Input], dt: DType, direct: bool) -> Vec<Step> {
+    let mut steps = Vec::with_capacity(fz.nodes.len());
+    let mut stack: Vec<Src> = Vec::with_capacity(fz.depth.max(1) as usize);
+    let last = fz.nodes.len() - 1;
+    for (i, node) in fz.nodes.iter().enumerate() {
+        match *node {
+            FusedNode::Input { k, .. } => {
+                let k = k as usize;
+                let src = match ins[k] {
+                    Input::Arr(a) if a.dtype == dt => Src::Arr(k),
+                    Input::Arr(_) => {
+                        let buf = stack.len();
+                        steps.push(Step::Convert { k, buf });
+                        Src::Buf(buf)
+                    }
+                    Input::Scalar(_) => Src::Scal(k),
+                };
+                stack.push(src);
+            }
+            FusedNode::Ufunc { f, .. } => {
+                let (kernel, n) = match arity(f) {
+                    1 => (
+                        Kernel::One(crate::ufunc::loop1(f, dt).expect("typed_dtype checked")),
+                        1,
+                    ),
+                    _ => (
+                        Kernel::Two(crate::ufunc::loop2(f, dt).expect("typed_dtype checked")),
+                        2,
+                    ),
+                };
+                let at = stack.len() - n;
+                let out = if i == last || (at == 0 && direct) {
+                    Src::Out
+                } else {
+                    Src::Buf(at)
+                };
+                let (a, b) = (stack[at], stack[stack.len() - 1]);
+                steps.push(Step::Op { kernel, a, b, out });
+                stack.truncate(at);
+                stack.push(out);
+            }
+            FusedNode::Where { .. } => unreachable!("typed_dtype excludes where"),
         }
     }
+    steps
 }
 
 /// The typed path: rows of the last axis in blocks, each operation one
@@ -131,87 +194,67 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
             unsafe { store(dt, b.as_mut_ptr(), v.to(dt)) };
         }
     }
-    // Block buffers, one per evaluation-stack position (u64: aligned for
-    // every dtype), no longer than a row.
-    let n = shape[nd - 1];
-    let width = BLOCK.min(n);
-    let depth = fz.depth.max(1) as usize;
-    let mut bufs = vec![0u64; depth * width];
-    let mut stack: Vec<Slot> = Vec::with_capacity(depth);
-    let last = fz.nodes.len() - 1;
     // Values at the bottom of the evaluation stack (the first operand's
     // chain, which the last operation reads) go straight to the output's
     // block, when no input reads that memory and it is contiguous: the
     // block's reads and writes of memory then overlap, as in one loop over
     // the whole expression, and the later operations run on it in place.
     let direct = apart && inner[nin] == size;
-    // Each operation's loop, looked up once rather than once a block.
-    let kernels: Vec<Option<Kernel>> = fz
-        .nodes
+    let steps = plan(fz, ins, dt, direct);
+    // Block buffers, one per evaluation-stack position (u64: aligned for
+    // every dtype), no longer than a row.
+    let n = shape[nd - 1];
+    let width = BLOCK.min(n);
+    let depth = fz.depth.max(1) as usize;
+    let mut mem = vec![0u64; depth * width];
+    let bufs = mem.as_mut_ptr() as *mut u8;
+    let data: Vec<*const u8> = ins
         .iter()
-        .map(|n| match *n {
-            FusedNode::Ufunc { f, .. } => Some(match arity(f) {
-                1 => Kernel::One(crate::ufunc::loop1(f, dt).expect("typed_dtype checked")),
-                _ => Kernel::Two(crate::ufunc::loop2(f, dt).expect("typed_dtype checked")),
-            }),
-            _ => None,
+        .map(|x| match x {
+            Input::Arr(a) => a.data as *const u8,
+            Input::Scalar(_) => std::ptr::null(),
         })
         .collect();
     visit(&shape[..nd - 1], &outer, |off| {
         let mut c = 0;
         while c < n {
             let m = BLOCK.min(n - c);
-            stack.clear();
-            for (i, node) in fz.nodes.iter().enumerate() {
-                match *node {
-                    FusedNode::Input { k, .. } => {
-                        let k = k as usize;
-                        let slot = match ins[k] {
-                            // SAFETY (pointer arithmetic): element c of this
-                            // row of the (broadcast) input.
-                            Input::Arr(a) if a.dtype == dt => Slot {
-                                ptr: a.data.wrapping_offset(off[k] + c as isize * inner[k]),
-                                stride: inner[k],
-                            },
-                            Input::Arr(a) => {
-                                // Another dtype: converted into the block buffer.
-                                let b = bufs[stack.len() * width..].as_mut_ptr() as *mut u8;
-                                for j in 0..m {
-                                    let at = off[k] + (c + j) as isize * inner[k];
-                                    // SAFETY: elements of this row of the input,
-                                    // and j < m <= width elements of the buffer.
-                                    unsafe {
-                                        let v = load(a.dtype, a.data.offset(at));
-                                        store(dt, b.offset(j as isize * size), v.to(dt));
-                                    }
-                                }
-                                Slot {
-                                    ptr: b,
-                                    stride: size,
-                                }
-                            }
-                            Input::Scalar(_) => Slot {
-                                ptr: scal[k].as_ptr(),
-                                stride: 0,
-                            },
+            // Where operand `s` of this block starts, and its stride.
+            // (pointer arithmetic: element c of this row of the input or
+            // output, or the start of a buffer or scalar.)
+            let at = |s: Src| -> (*const u8, isize) {
+                match s {
+                    Src::Arr(k) => (
+                        data[k].wrapping_offset(off[k] + c as isize * inner[k]),
+                        inner[k],
+                    ),
+                    Src::Scal(k) => (scal[k].as_ptr(), 0),
+                    Src::Buf(j) => (bufs.wrapping_add(j * width * 8) as *const u8, size),
+                    Src::Out => (
+                        o.data.wrapping_offset(off[nin] + c as isize * inner[nin]) as *const u8,
+                        inner[nin],
+                    ),
+                }
+            };
+            for step in &steps {
+                match *step {
+                    Step::Convert { k, buf } => {
+                        let Input::Arr(a) = ins[k] else {
+                            unreachable!("only arrays are converted")
                         };
-                        stack.push(slot);
+                        let b = bufs.wrapping_add(buf * width * 8);
+                        for j in 0..m {
+                            let at = off[k] + (c + j) as isize * inner[k];
+                            // SAFETY: elements of this row of the input,
+                            // and j < m <= width elements of the buffer.
+                            unsafe {
+                                let v = load(a.dtype, a.data.offset(at));
+                                store(dt, b.offset(j as isize * size), v.to(dt));
+                            }
+                        }
                     }
-                    FusedNode::Ufunc { .. } => {
-                        let kernel = kernels[i].expect("a loop for every operation");
-                        let at = stack.len() - kernel.arity();
-                        let out = if i == last || (at == 0 && direct) {
-                            Slot {
-                                ptr: o.data.wrapping_offset(off[nin] + c as isize * inner[nin]),
-                                stride: inner[nin],
-                            }
-                        } else {
-                            Slot {
-                                ptr: bufs[at * width..].as_mut_ptr() as *const u8,
-                                stride: size,
-                            }
-                        };
-                        let (a, b) = (stack[at], stack[stack.len() - 1]);
+                    Step::Op { kernel, a, b, out } => {
+                        let ((pa, sa), (pb, sb), (po, so)) = (at(a), at(b), at(out));
                         // SAFETY: m elements at each operand's pointer and
                         // stride lie inside its array, buffer or scalar
                         // (stride 0); the output is a block buffer (the
@@ -221,24 +264,11 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
                         // otherwise only the first operand's own block.
                         unsafe {
                             match kernel {
-                                Kernel::One(k) => {
-                                    k(m, a.ptr, a.stride, out.ptr as *mut u8, out.stride)
-                                }
-                                Kernel::Two(k) => k(
-                                    m,
-                                    a.ptr,
-                                    a.stride,
-                                    b.ptr,
-                                    b.stride,
-                                    out.ptr as *mut u8,
-                                    out.stride,
-                                ),
+                                Kernel::One(k) => k(m, pa, sa, po as *mut u8, so),
+                                Kernel::Two(k) => k(m, pa, sa, pb, sb, po as *mut u8, so),
                             }
                         }
-                        stack.truncate(at);
-                        stack.push(out);
                     }
-                    FusedNode::Where { .. } => unreachable!("typed_dtype excludes where"),
                 }
             }
             c += m;
