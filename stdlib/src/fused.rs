@@ -7,6 +7,8 @@
 //! (vectorised) loop over a block of at most [`BLOCK`] elements of a row,
 //! its operands read in place (arrays at their strides, scalars at stride
 //! 0) or from the block buffers of earlier operations, which stay in L1.
+//! Two binary operations in a row, the first's result the second's first
+//! operand (`a * 2 + a`), are one joint loop with no intermediate at all.
 //! Otherwise one element at a time through [`crate::elementwise::apply`].
 //! Both give every value exactly as the separate operations would: the
 //! same loops, each intermediate narrowed to its dtype, no reassociation.
@@ -102,6 +104,11 @@ enum Src {
     Out,
 }
 
+/// A cache line of block buffer.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u64; 8]);
+
 /// A typed loop of an operation of the expression.
 #[derive(Clone, Copy)]
 enum Kernel {
@@ -110,7 +117,8 @@ enum Kernel {
 }
 
 /// One step of a block: input `k` of another dtype converted into block
-/// buffer `buf`, or an operation's typed loop from its operands to `out`.
+/// buffer `buf`; an operation's typed loop from its operands to `out`; or
+/// two binary operations in one loop, `g(f(a, b), c)`.
 #[derive(Clone, Copy)]
 enum Step {
     Convert {
@@ -118,11 +126,77 @@ enum Step {
         buf: usize,
     },
     Op {
+        f: Ufunc,
         kernel: Kernel,
         a: Src,
         b: Src,
         out: Src,
     },
+    Chain {
+        kernel: crate::ufunc::Loop3,
+        a: Src,
+        b: Src,
+        c: Src,
+        out: Src,
+    },
+}
+
+impl Src {
+    fn same(self, o: Src) -> bool {
+        match (self, o) {
+            (Src::Buf(i), Src::Buf(j)) => i == j,
+            (Src::Out, Src::Out) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Joins each binary operation whose result is at once the first operand
+/// of the next binary operation with that one, where the two have a
+/// joint loop: its intermediate never goes through a block buffer. The
+/// joint loop's output must be none of its operands: not the first one's
+/// (a buffer or the output row, taken over), and the output row only when
+/// it shares memory with no input (the next operation's other operand
+/// sits higher on the stack, in another buffer).
+fn chain(steps: Vec<Step>, dt: DType, apart: bool) -> Vec<Step> {
+    let mut out = Vec::with_capacity(steps.len());
+    let mut i = 0;
+    while i < steps.len() {
+        if let (
+            Step::Op {
+                f,
+                kernel: Kernel::Two(_),
+                a,
+                b,
+                out: x,
+            },
+            Some(&Step::Op {
+                f: g,
+                kernel: Kernel::Two(_),
+                a: y,
+                b: c,
+                out: o,
+            }),
+        ) = (steps[i], steps.get(i + 1))
+        {
+            let joint = crate::ufunc::loop3(f, g, dt);
+            let free = !o.same(a) && (apart || !matches!(o, Src::Out));
+            if let (true, true, Some(kernel)) = (x.same(y), free, joint) {
+                out.push(Step::Chain {
+                    kernel,
+                    a,
+                    b,
+                    c,
+                    out: o,
+                });
+                i += 2;
+                continue;
+            }
+        }
+        out.push(steps[i]);
+        i += 1;
+    }
+    out
 }
 
 /// The steps of one block, from the expression's postfix nodes: the
@@ -165,7 +239,13 @@ fn plan(fz: &Fused, ins: &[Input], dt: DType, direct: bool) -> Vec<Step> {
                     Src::Buf(at)
                 };
                 let (a, b) = (stack[at], stack[stack.len() - 1]);
-                steps.push(Step::Op { kernel, a, b, out });
+                steps.push(Step::Op {
+                    f,
+                    kernel,
+                    a,
+                    b,
+                    out,
+                });
                 stack.truncate(at);
                 stack.push(out);
             }
@@ -200,13 +280,19 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
     // block's reads and writes of memory then overlap, as in one loop over
     // the whole expression, and the later operations run on it in place.
     let direct = apart && inner[nin] == size;
-    let steps = plan(fz, ins, dt, direct);
+    let steps = chain(plan(fz, ins, dt, direct), dt, apart);
     // Block buffers, one per evaluation-stack position (u64: aligned for
-    // every dtype), no longer than a row.
+    // every dtype), no longer than a row. A single step (one joint loop
+    // from the inputs to the output) uses none and runs over whole rows:
+    // blocks only keep what later steps read in L1.
     let n = shape[nd - 1];
-    let width = BLOCK.min(n);
-    let depth = fz.depth.max(1) as usize;
-    let mut mem = vec![0u64; depth * width];
+    let whole = matches!(steps[..], [Step::Op { .. } | Step::Chain { .. }]);
+    let block = if whole { n.max(1) } else { BLOCK };
+    // Each buffer starts a cache line, as arrays' data do where they can,
+    // so that the widest loops run on whole lines (see `ufunc::head`).
+    let width = block.min(n).next_multiple_of(8);
+    let depth = if whole { 0 } else { fz.depth.max(1) as usize };
+    let mut mem = vec![Line([0; 8]); depth * width / 8];
     let bufs = mem.as_mut_ptr() as *mut u8;
     let data: Vec<*const u8> = ins
         .iter()
@@ -218,7 +304,7 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
     visit(&shape[..nd - 1], &outer, |off| {
         let mut c = 0;
         while c < n {
-            let m = BLOCK.min(n - c);
+            let m = block.min(n - c);
             // Where operand `s` of this block starts, and its stride.
             // (pointer arithmetic: element c of this row of the input or
             // output, or the start of a buffer or scalar.)
@@ -253,7 +339,22 @@ fn blocks(fz: &Fused, ins: &[Input], o: &Array, dt: DType, apart: bool) {
                             }
                         }
                     }
-                    Step::Op { kernel, a, b, out } => {
+                    Step::Chain {
+                        kernel,
+                        a,
+                        b,
+                        c,
+                        out,
+                    } => {
+                        let ((pa, sa), (pb, sb), (pc, sc), (po, so)) =
+                            (at(a), at(b), at(c), at(out));
+                        // SAFETY: as for `Op` below; the output is the first
+                        // operand or none of them (see `chain`).
+                        unsafe { kernel(m, pa, sa, pb, sb, pc, sc, po as *mut u8, so) }
+                    }
+                    Step::Op {
+                        kernel, a, b, out, ..
+                    } => {
                         let ((pa, sa), (pb, sb), (po, so)) = (at(a), at(b), at(out));
                         // SAFETY: m elements at each operand's pointer and
                         // stride lie inside its array, buffer or scalar

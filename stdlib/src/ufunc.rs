@@ -21,6 +21,20 @@ pub type Loop2 = unsafe extern "C" fn(
     out: *mut u8,
     so: isize,
 );
+/// Two binary loops in one, the first's result the second's first
+/// operand: `out[i] = g(f(a[i], b[i]), c[i])`, with no intermediate array.
+/// The output overlaps no input.
+pub type Loop3 = unsafe extern "C" fn(
+    n: usize,
+    a: *const u8,
+    sa: isize,
+    b: *const u8,
+    sb: isize,
+    c: *const u8,
+    sc: isize,
+    out: *mut u8,
+    so: isize,
+);
 /// A unary inner loop; the output may be the input, as for [`Loop2`].
 pub type Loop1 = unsafe extern "C" fn(n: usize, a: *const u8, sa: isize, out: *mut u8, so: isize);
 
@@ -140,6 +154,62 @@ unsafe fn contiguous2<T: Copy, O: Copy>(
     }
 }
 
+/// `out[i] = f(a[i], b[i], c[i])` over contiguous aligned operands.
+///
+/// # Safety
+/// `a`, an `Rhs::Arr` and `out` point at `n` aligned elements each; `out`
+/// overlaps no input.
+#[inline(always)]
+unsafe fn contiguous3<T: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    c: Rhs<T>,
+    out: *mut T,
+    f: impl Fn(T, T, T) -> T,
+) {
+    let arr = |r: Rhs<T>| match r {
+        // SAFETY: n elements, per the contract, only read.
+        Rhs::Arr(p) => Some(unsafe { std::slice::from_raw_parts(p, n) }),
+        Rhs::Val(_) => None,
+    };
+    let val = |r: Rhs<T>| match r {
+        Rhs::Val(v) => Some(v),
+        Rhs::Arr(_) => None,
+    };
+    // SAFETY: n elements each; the output overlaps no input (the contract),
+    // so the mutable slice aliases nothing.
+    let (x, o) = unsafe {
+        (
+            std::slice::from_raw_parts(a, n),
+            std::slice::from_raw_parts_mut(out, n),
+        )
+    };
+    match (arr(b), arr(c), val(b), val(c)) {
+        (Some(y), Some(z), _, _) => {
+            for (((o, &x), &y), &z) in o.iter_mut().zip(x).zip(y).zip(z) {
+                *o = f(x, y, z);
+            }
+        }
+        (Some(y), None, _, Some(w)) => {
+            for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                *o = f(x, y, w);
+            }
+        }
+        (None, Some(z), Some(v), _) => {
+            for ((o, &x), &z) in o.iter_mut().zip(x).zip(z) {
+                *o = f(x, v, z);
+            }
+        }
+        (_, _, Some(v), Some(w)) => {
+            for (o, &x) in o.iter_mut().zip(x) {
+                *o = f(x, v, w);
+            }
+        }
+        _ => unreachable!("an operand is an array or a value"),
+    }
+}
+
 /// `out[i] = f(a[i])` over contiguous aligned operands.
 ///
 /// # Safety
@@ -200,6 +270,67 @@ pub fn simd_level() -> u8 {
     }
 }
 
+/// Elements before every operand of an AVX-512 loop is at a 64-byte
+/// boundary (a line), when they all get there at once: a 64-byte vector
+/// that straddles two lines costs two accesses, on every vector of a loop
+/// whose operands are all off by the same amount (an array NumPy
+/// allocated), for which the head of at most 7 elements goes first,
+/// element by element. `None` for operands that no head aligns together:
+/// 32-byte vectors (AVX2) straddle half as often, and are the faster loop
+/// then. No head for elements of two sizes (a comparison's bools).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn head<T, O>(n: usize, addrs: [usize; 3]) -> Option<usize> {
+    let size = std::mem::size_of::<T>();
+    if size != std::mem::size_of::<O>() {
+        return Some(0);
+    }
+    let off = addrs[0] % 64;
+    if addrs.iter().any(|a| a % 64 != off) {
+        return None;
+    }
+    let gap = (64 - off) % 64;
+    gap.is_multiple_of(size).then(|| (gap / size).min(n))
+}
+
+/// The address of an array operand.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn rhs_addr<T>(b: Rhs<T>) -> Option<usize> {
+    match b {
+        Rhs::Arr(p) => Some(p as usize),
+        Rhs::Val(_) => None,
+    }
+}
+
+/// Element `i` of an operand.
+///
+/// # Safety
+/// `i` is below the operand's length.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn rhs_at<T: Copy>(b: Rhs<T>, i: usize) -> T {
+    match b {
+        // SAFETY: the caller's promise.
+        Rhs::Arr(p) => unsafe { p.add(i).read() },
+        Rhs::Val(v) => v,
+    }
+}
+
+/// The operand from element `i` on.
+///
+/// # Safety
+/// `i` is at most the operand's length.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn rhs_from<T: Copy>(b: Rhs<T>, i: usize) -> Rhs<T> {
+    match b {
+        // SAFETY: the caller's promise.
+        Rhs::Arr(p) => Rhs::Arr(unsafe { p.add(i) }),
+        Rhs::Val(v) => Rhs::Val(v),
+    }
+}
+
 /// [`contiguous2`] compiled for AVX2.
 ///
 /// # Safety
@@ -249,9 +380,26 @@ unsafe fn dispatch2<T: Copy, O: Copy>(
 ) {
     #[cfg(target_arch = "x86_64")]
     match simd_level() {
+        3 => {
+            let arrs = [a as usize, out as usize, rhs_addr(b).unwrap_or(a as usize)];
+            match head::<T, O>(n, arrs) {
+                Some(h) => {
+                    for i in 0..h {
+                        // SAFETY: i < h <= n elements of each operand, the
+                        // inputs read before the output is written.
+                        unsafe { out.add(i).write(f(a.add(i).read(), rhs_at(b, i))) };
+                    }
+                    // SAFETY: the contract, for the elements past the head;
+                    // the CPU has the instructions (detected).
+                    return unsafe {
+                        contiguous2_avx512(n - h, a.add(h), rhs_from(b, h), out.add(h), f)
+                    };
+                }
+                // SAFETY: as above.
+                None => return unsafe { contiguous2_avx2(n, a, b, out, f) },
+            }
+        }
         // SAFETY: the contract, and the CPU has the instructions (detected).
-        3 => return unsafe { contiguous2_avx512(n, a, b, out, f) },
-        // SAFETY: as above.
         2 => return unsafe { contiguous2_avx2(n, a, b, out, f) },
         _ => {}
     }
@@ -289,14 +437,115 @@ unsafe fn contiguous1_avx512<T: Copy>(n: usize, a: *const T, out: *mut T, f: imp
 unsafe fn dispatch1<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T) -> T) {
     #[cfg(target_arch = "x86_64")]
     match simd_level() {
+        3 => match head::<T, T>(n, [a as usize, out as usize, a as usize]) {
+            Some(h) => {
+                for i in 0..h {
+                    // SAFETY: i < h <= n elements of each operand, the input
+                    // read before the output is written.
+                    unsafe { out.add(i).write(f(a.add(i).read())) };
+                }
+                // SAFETY: the contract, for the elements past the head; the
+                // CPU has the instructions (detected).
+                return unsafe { contiguous1_avx512(n - h, a.add(h), out.add(h), f) };
+            }
+            // SAFETY: as above.
+            None => return unsafe { contiguous1_avx2(n, a, out, f) },
+        },
         // SAFETY: the contract, and the CPU has the instructions (detected).
-        3 => return unsafe { contiguous1_avx512(n, a, out, f) },
-        // SAFETY: as above.
         2 => return unsafe { contiguous1_avx2(n, a, out, f) },
         _ => {}
     }
     // SAFETY: the caller's contract is contiguous1's.
     unsafe { contiguous1(n, a, out, f) }
+}
+
+/// [`contiguous3`] compiled for AVX2.
+///
+/// # Safety
+/// As [`contiguous3`]; the CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn contiguous3_avx2<T: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    c: Rhs<T>,
+    out: *mut T,
+    f: impl Fn(T, T, T) -> T,
+) {
+    // SAFETY: the caller's contract is contiguous3's.
+    unsafe { contiguous3(n, a, b, c, out, f) }
+}
+
+/// [`contiguous3`] compiled for AVX-512.
+///
+/// # Safety
+/// As [`contiguous3`]; the CPU has AVX-512 F, DQ, BW and VL.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+unsafe fn contiguous3_avx512<T: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    c: Rhs<T>,
+    out: *mut T,
+    f: impl Fn(T, T, T) -> T,
+) {
+    // SAFETY: the caller's contract is contiguous3's.
+    unsafe { contiguous3(n, a, b, c, out, f) }
+}
+
+/// [`contiguous3`] at the CPU's widest vector width.
+///
+/// # Safety
+/// As [`contiguous3`].
+#[inline(always)]
+unsafe fn dispatch3<T: Copy>(
+    n: usize,
+    a: *const T,
+    b: Rhs<T>,
+    c: Rhs<T>,
+    out: *mut T,
+    f: impl Fn(T, T, T) -> T,
+) {
+    #[cfg(target_arch = "x86_64")]
+    match simd_level() {
+        3 => {
+            let arrs = [a as usize, out as usize, rhs_addr(b).unwrap_or(a as usize)];
+            let same = rhs_addr(c).is_none_or(|p| p % 64 == a as usize % 64);
+            match head::<T, T>(n, arrs).filter(|_| same) {
+                Some(h) => {
+                    for i in 0..h {
+                        // SAFETY: i < h <= n elements of each operand, the
+                        // inputs read before the output is written.
+                        unsafe {
+                            out.add(i)
+                                .write(f(a.add(i).read(), rhs_at(b, i), rhs_at(c, i)))
+                        };
+                    }
+                    // SAFETY: the contract, for the elements past the head;
+                    // the CPU has the instructions (detected).
+                    return unsafe {
+                        contiguous3_avx512(
+                            n - h,
+                            a.add(h),
+                            rhs_from(b, h),
+                            rhs_from(c, h),
+                            out.add(h),
+                            f,
+                        )
+                    };
+                }
+                // SAFETY: as above.
+                None => return unsafe { contiguous3_avx2(n, a, b, c, out, f) },
+            }
+        }
+        // SAFETY: the contract, and the CPU has the instructions (detected).
+        2 => return unsafe { contiguous3_avx2(n, a, b, c, out, f) },
+        _ => {}
+    }
+    // SAFETY: the caller's contract is contiguous3's.
+    unsafe { contiguous3(n, a, b, c, out, f) }
 }
 
 macro_rules! loop2 {
@@ -361,6 +610,127 @@ macro_rules! loop1 {
             }
         }
     };
+}
+
+macro_rules! loop3 {
+    ($name:ident, $t:ty, |$x:ident, $y:ident| $e:expr, |$r:ident, $z:ident| $g:expr) => {
+        /// # Safety
+        /// Each operand has `n` elements at its pointer and stride, and the
+        /// output overlaps no input (see [`Loop3`]).
+        unsafe extern "C" fn $name(
+            n: usize,
+            a: *const u8,
+            sa: isize,
+            b: *const u8,
+            sb: isize,
+            c: *const u8,
+            sc: isize,
+            out: *mut u8,
+            so: isize,
+        ) {
+            let f = |$x: $t, $y: $t, $z: $t| -> $t {
+                let $r: $t = $e;
+                $g
+            };
+            let ts = std::mem::size_of::<$t>() as isize;
+            let al = |p: *const u8| (p as usize).is_multiple_of(std::mem::align_of::<$t>());
+            let rhs = |p: *const u8, s: isize| {
+                let p = p as *const $t;
+                if s == ts {
+                    Some(Rhs::Arr(p))
+                } else if s == 0 {
+                    // SAFETY: one aligned element, read before anything is
+                    // written (the contract).
+                    Some(Rhs::Val(unsafe { p.read() }))
+                } else {
+                    None
+                }
+            };
+            if al(a) && al(b) && al(out) && sa == ts && so == ts && c == a && sc == sa {
+                // The last operand is the first (`a * 2 + a`): one stream
+                // of it, not two, read at once for both.
+                if let Some(y) = rhs(b, sb) {
+                    // SAFETY: as below, with two operands.
+                    unsafe { dispatch2(n, a as *const $t, y, out as *mut $t, |x, y| f(x, y, x)) };
+                    return;
+                }
+            }
+            if al(a) && al(b) && al(c) && al(out) && sa == ts && so == ts {
+                if let (Some(y), Some(z)) = (rhs(b, sb), rhs(c, sc)) {
+                    // SAFETY: contiguous aligned operands of n elements (or
+                    // values), the output disjoint from every input (the
+                    // contract).
+                    unsafe { dispatch3(n, a as *const $t, y, z, out as *mut $t, f) };
+                    return;
+                }
+            }
+            for i in 0..n as isize {
+                // SAFETY: element i of each operand, at its stride; the
+                // inputs are read before the output element is written.
+                unsafe {
+                    let xv = a.offset(i * sa).cast::<$t>().read_unaligned();
+                    let yv = b.offset(i * sb).cast::<$t>().read_unaligned();
+                    let zv = c.offset(i * sc).cast::<$t>().read_unaligned();
+                    out.offset(i * so).cast::<$t>().write_unaligned(f(xv, yv, zv));
+                }
+            }
+        }
+    };
+}
+
+loop3!(add_add_f64, f64, |x, y| x + y, |r, z| r + z);
+loop3!(add_sub_f64, f64, |x, y| x + y, |r, z| r - z);
+loop3!(add_mul_f64, f64, |x, y| x + y, |r, z| r * z);
+loop3!(sub_add_f64, f64, |x, y| x - y, |r, z| r + z);
+loop3!(sub_sub_f64, f64, |x, y| x - y, |r, z| r - z);
+loop3!(sub_mul_f64, f64, |x, y| x - y, |r, z| r * z);
+loop3!(mul_add_f64, f64, |x, y| x * y, |r, z| r + z);
+loop3!(mul_sub_f64, f64, |x, y| x * y, |r, z| r - z);
+loop3!(mul_mul_f64, f64, |x, y| x * y, |r, z| r * z);
+loop3!(add_add_i64, i64, |x, y| x.wrapping_add(y), |r, z| r
+    .wrapping_add(z));
+loop3!(add_sub_i64, i64, |x, y| x.wrapping_add(y), |r, z| r
+    .wrapping_sub(z));
+loop3!(add_mul_i64, i64, |x, y| x.wrapping_add(y), |r, z| r
+    .wrapping_mul(z));
+loop3!(sub_add_i64, i64, |x, y| x.wrapping_sub(y), |r, z| r
+    .wrapping_add(z));
+loop3!(sub_sub_i64, i64, |x, y| x.wrapping_sub(y), |r, z| r
+    .wrapping_sub(z));
+loop3!(sub_mul_i64, i64, |x, y| x.wrapping_sub(y), |r, z| r
+    .wrapping_mul(z));
+loop3!(mul_add_i64, i64, |x, y| x.wrapping_mul(y), |r, z| r
+    .wrapping_add(z));
+loop3!(mul_sub_i64, i64, |x, y| x.wrapping_mul(y), |r, z| r
+    .wrapping_sub(z));
+loop3!(mul_mul_i64, i64, |x, y| x.wrapping_mul(y), |r, z| r
+    .wrapping_mul(z));
+
+/// The loop of `g(f(a, b), c)`, each ufunc's typed loop computing in and
+/// producing dtype `dt`, where the two have one.
+pub fn loop3(f: Ufunc, g: Ufunc, dt: DType) -> Option<Loop3> {
+    use Ufunc::*;
+    Some(match (f, g, dt) {
+        (Add, Add, DType::F64) => add_add_f64,
+        (Add, Subtract, DType::F64) => add_sub_f64,
+        (Add, Multiply, DType::F64) => add_mul_f64,
+        (Subtract, Add, DType::F64) => sub_add_f64,
+        (Subtract, Subtract, DType::F64) => sub_sub_f64,
+        (Subtract, Multiply, DType::F64) => sub_mul_f64,
+        (Multiply, Add, DType::F64) => mul_add_f64,
+        (Multiply, Subtract, DType::F64) => mul_sub_f64,
+        (Multiply, Multiply, DType::F64) => mul_mul_f64,
+        (Add, Add, DType::I64) => add_add_i64,
+        (Add, Subtract, DType::I64) => add_sub_i64,
+        (Add, Multiply, DType::I64) => add_mul_i64,
+        (Subtract, Add, DType::I64) => sub_add_i64,
+        (Subtract, Subtract, DType::I64) => sub_sub_i64,
+        (Subtract, Multiply, DType::I64) => sub_mul_i64,
+        (Multiply, Add, DType::I64) => mul_add_i64,
+        (Multiply, Subtract, DType::I64) => mul_sub_i64,
+        (Multiply, Multiply, DType::I64) => mul_mul_i64,
+        _ => return None,
+    })
 }
 
 loop2!(add_f64, f64, f64, |x, y| x + y);
@@ -720,5 +1090,134 @@ mod tests {
         };
         assert_eq!(o[0], 0.5);
         assert!(o[1].is_nan());
+    }
+
+    /// A cache line.
+    #[repr(C, align(64))]
+    #[derive(Clone, Copy)]
+    struct Line([u64; 8]);
+
+    /// Storage of `n` u64 from element `off` of a line on.
+    fn lined(n: usize, off: usize) -> (Vec<Line>, usize) {
+        (vec![Line([0u64; 8]); (n + off).div_ceil(8) + 1], off)
+    }
+
+    fn ptr(v: &mut (Vec<Line>, usize)) -> *mut u8 {
+        // SAFETY: `off` < 8 elements into the first line.
+        unsafe { (v.0.as_mut_ptr() as *mut u64).add(v.1) as *mut u8 }
+    }
+
+    fn fill(v: &mut (Vec<Line>, usize), n: usize, dt: DType, seed: u64) {
+        let p = ptr(v) as *mut u64;
+        for i in 0..n {
+            let k = (i as u64).wrapping_mul(0x9e37_79b9).wrapping_add(seed) % 1000;
+            let bits = match dt {
+                DType::F64 => (k as f64 / 7.0 - 50.0).to_bits(),
+                _ => (k as i64 * 1_000_000_007 - 400).cast_unsigned(),
+            };
+            // SAFETY: i < n elements of the storage.
+            unsafe { p.add(i).write(bits) };
+        }
+    }
+
+    fn read(v: &mut (Vec<Line>, usize), n: usize) -> Vec<u64> {
+        // SAFETY: n elements of the storage.
+        unsafe { std::slice::from_raw_parts(ptr(v) as *const u64, n).to_vec() }
+    }
+
+    /// Every joint loop gives the bits of its two loops one after the
+    /// other, with operands at every offset from a line (together and
+    /// apart, so that both the aligned head and the narrower loop run),
+    /// scalar operands, the last operand the first, and lengths around
+    /// every vector width.
+    #[test]
+    fn joint_loops_are_their_two_loops() {
+        use Ufunc::*;
+        let ops = [Add, Subtract, Multiply];
+        let mut checked = 0;
+        for dt in [DType::F64, DType::I64] {
+            for f in ops {
+                for g in ops {
+                    let joint = loop3(f, g, dt).expect("a joint loop");
+                    let (lf, lg) = (loop2(f, dt).unwrap(), loop2(g, dt).unwrap());
+                    for n in [0, 1, 3, 7, 8, 9, 17, 31, 64, 100] {
+                        for (oa, ob, oo) in [(0, 0, 0), (3, 3, 3), (1, 5, 2), (2, 0, 6)] {
+                            for shape in 0..5 {
+                                let mut a = lined(n, oa);
+                                let mut b = lined(n, ob);
+                                let mut c = lined(n, ob);
+                                let (mut o, mut t, mut r) =
+                                    (lined(n, oo), lined(n, oo), lined(n, 0));
+                                fill(&mut a, n, dt, 1);
+                                fill(&mut b, n, dt, 2);
+                                fill(&mut c, n, dt, 3);
+                                let s = 8isize;
+                                // b and c: arrays, scalars (stride 0), or c the first operand.
+                                let (pb, sb) = if shape & 1 == 1 {
+                                    (ptr(&mut b), 0)
+                                } else {
+                                    (ptr(&mut b), s)
+                                };
+                                let (pc, sc) = match shape {
+                                    4 => (ptr(&mut a), s),
+                                    2 | 3 => (ptr(&mut c), 0),
+                                    _ => (ptr(&mut c), s),
+                                };
+                                let pa = ptr(&mut a);
+                                // SAFETY: n elements (or one, at stride 0) in
+                                // each operand; outputs apart from inputs.
+                                unsafe {
+                                    joint(n, pa, s, pb, sb, pc, sc, ptr(&mut o), s);
+                                    lf(n, pa, s, pb, sb, ptr(&mut t), s);
+                                    lg(n, ptr(&mut t), s, pc, sc, ptr(&mut r), s);
+                                }
+                                assert_eq!(read(&mut o, n), read(&mut r, n), "{f:?} then {g:?} on {dt:?}, n {n}, offsets {oa} {ob} {oo}, shape {shape}");
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 9 * 10 * 4 * 5);
+    }
+
+    /// The one- and two-operand loops at every offset from a line, their
+    /// operands together and apart, against one element at a time.
+    #[test]
+    fn loops_at_every_offset() {
+        for n in [0, 1, 6, 7, 8, 9, 40, 71] {
+            for (oa, ob, oo) in [
+                (0, 0, 0),
+                (1, 1, 1),
+                (7, 7, 7),
+                (2, 0, 0),
+                (0, 4, 4),
+                (5, 6, 7),
+            ] {
+                let mut a = lined(n, oa);
+                let mut b = lined(n, ob);
+                let mut o = lined(n, oo);
+                fill(&mut a, n, DType::F64, 4);
+                fill(&mut b, n, DType::F64, 5);
+                let (pa, pb, po) = (ptr(&mut a), ptr(&mut b), ptr(&mut o));
+                // SAFETY: n elements in each operand, the output apart.
+                unsafe { mul_f64(n, pa, 8, pb, 8, po, 8) };
+                let (x, y) = (read(&mut a, n), read(&mut b, n));
+                let want: Vec<u64> = x
+                    .iter()
+                    .zip(&y)
+                    .map(|(&x, &y)| (f64::from_bits(x) * f64::from_bits(y)).to_bits())
+                    .collect();
+                assert_eq!(read(&mut o, n), want, "mul n {n} offsets {oa} {ob} {oo}");
+                // SAFETY: as above, in place on `a`.
+                unsafe { sqrt_f64(n, pa, 8, pa, 8) };
+                let want: Vec<u64> = x
+                    .iter()
+                    .map(|&x| f64::from_bits(x).sqrt().to_bits())
+                    .collect();
+                assert_eq!(read(&mut a, n), want, "sqrt n {n} offset {oa}");
+            }
+        }
     }
 }
