@@ -30,6 +30,17 @@ pub enum Src {
 /// first). A function that needs more is compiled otherwise.
 pub const MAX_SPILLS: u32 = vm::tiering::SPILLS as u32;
 
+/// The word a call into the runtime table ([`Asm::call_cx`]) passes last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    /// Nothing the callee reads.
+    None,
+    /// A register's value.
+    R(PReg),
+    /// The address of a frame slot.
+    Slot(u16),
+}
+
 /// What a native script call calls.
 #[derive(Clone, Copy, Debug)]
 pub enum Callee<L> {
@@ -160,6 +171,12 @@ pub trait Asm {
     /// in `RET`. The fuel register is written to `*Cx::fuel` before the
     /// call and read back after it (the operation spends from it).
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
+    /// Calls `f(cx, k, x)`, a function of the runtime table taking the
+    /// `Cx` (printing: `vm::out::IoFn`), the constant `k` and the word `x`;
+    /// its result (a word) in `RET`. As for [`Asm::call_rt`], the fuel
+    /// register is written to `*Cx::fuel` before and read back after;
+    /// every register outside `REGS.gpr_saved` is lost.
+    fn call_cx(&mut self, f: usize, k: u64, x: Word);
     /// `d` = the word at `off` in the `Cx`.
     fn load_cx(&mut self, d: PReg, off: i32);
     /// The frame base moves by `slots` slots (up to a callee's frame, back

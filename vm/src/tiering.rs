@@ -102,6 +102,10 @@ pub struct Cx {
     pub rt: *const crate::rt::RtCtx,
     /// The module's runtime operations, by index (`Rt` instructions).
     pub rtops: *const crate::rt::RtDesc,
+    /// The running module (its strings and formats, for printing).
+    pub module: *const crate::Module,
+    /// The run's output buffer, which printing writes.
+    pub out: *mut crate::out::Out,
     /// Where a runtime operation's exception goes; native code then returns
     /// the instruction's index with [`RAISED`] set.
     pub raised: *mut crate::runtime::RaisedSlot,
@@ -128,6 +132,8 @@ impl Cx {
             protos: std::ptr::null(),
             rt: std::ptr::null(),
             rtops: std::ptr::null(),
+            module: std::ptr::null(),
+            out: std::ptr::null_mut(),
             raised: std::ptr::null_mut(),
             window: 0,
             spills: [0; SPILLS],

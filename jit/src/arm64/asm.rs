@@ -44,7 +44,7 @@
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
-use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, Word, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
 use crate::layout::{
     CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
@@ -938,6 +938,24 @@ impl Asm for A64Asm {
         self.movi(TMP, f as i64);
         // The status is a u32: the upper half of x0 is not defined.
         dynasm!(self.ops ; .arch aarch64 ; blr X(TMP) ; mov w0, w0);
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
+    }
+
+    fn call_cx(&mut self, f: usize, k: u64, x: Word) {
+        // (cx, k, x) in x0, x1, x2: x first, as it may be in either.
+        match x {
+            Word::None => {}
+            Word::R(r) => self.mov(2, r),
+            Word::Slot(r) => self.addi(2, 19, r as i64 * 8),
+        }
+        self.movi(1, k as i64);
+        self.mov(0, 21);
+        // The callee spends from the window's count.
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; str x20, [X(TMP)]);
+        self.movi(TMP, f as i64);
+        dynasm!(self.ops ; .arch aarch64 ; blr X(TMP));
         self.mem(Mem::LdX, TMP, 21, CX_FUEL);
         dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
     }

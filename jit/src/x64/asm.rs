@@ -19,7 +19,7 @@ use dynasmrt::VecAssembler;
 pub type Assembler = VecAssembler<X64Relocation>;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, Word, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
 use crate::layout::{
     CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
@@ -901,6 +901,26 @@ impl Asm for X64Asm {
             ; lea rdx, [rbx + regs]
             ; mov rcx, QWORD window as i64
             ; mov r8, QWORD [r13 + CX_RAISED]
+            ; mov rax, QWORD [r13 + CX_FUEL]
+            ; mov QWORD [rax], r12
+            ; mov rax, QWORD f as i64
+            ; call rax
+            ; mov r10, QWORD [r13 + CX_FUEL]
+            ; mov r12, QWORD [r10]
+        );
+    }
+
+    fn call_cx(&mut self, f: usize, k: u64, x: Word) {
+        // (cx, k, x) in rdi, rsi, rdx: x first, as it may be in either.
+        match x {
+            Word::None => {}
+            Word::R(r) => self.mov(2, r),
+            Word::Slot(r) => dynasm!(self.ops ; .arch x64 ; lea rdx, [rbx + r as i32 * 8]),
+        }
+        self.movi(6, k as i64);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, r13
             ; mov rax, QWORD [r13 + CX_FUEL]
             ; mov QWORD [rax], r12
             ; mov rax, QWORD f as i64
