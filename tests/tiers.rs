@@ -927,6 +927,12 @@ fn calls_agree_across_tiers() {
         "def h(x):\n    if x == 0:\n        print(\"zero\")\n    return x + 1\n\n\
          def g(x):\n    return h(x) * 2\n\n\
          def down(n):\n    return g(n % 400) + down(n + 1)\n\nprint(down(0))\n",
+        // A format that raises in a callee of native recursion: the
+        // levels on the machine stack become frame records, and the
+        // interpreter unwinds from the format.
+        "def show(k, x):\n    spec = \"{:>4d}\"\n    if k == 7:\n        return spec.format(x)\n    return spec.format(k)\n\n\
+         def down(k):\n    if k == 0:\n        return 0\n    t = show(k, k * 0.5)\n    print(t, (t, k), f\"{k * 0.25:+.2f}\")\n    \
+         return down(k - 1) + 1\n\nprint(down(5))\nprint(down(12))\n",
         // Many calls from a loop, with prints in between.
         "def sq(x):\n    return x * x\n\ndef run(n):\n    t = 0\n    for i in range(n):\n        t += sq(i) % 7\n        if i % 250 == 0:\n            print(i, t)\n    return t\n\nprint(run(1000))\n",
     ];
