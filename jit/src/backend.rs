@@ -211,6 +211,44 @@ pub(crate) mod checks {
     use super::*;
     use crate::layout::LEVEL_PC;
 
+    /// What [`runtime_calls`] calls: spends 3 units of the window's fuel
+    /// through the `Cx` it is given, and returns `1000 * k + x`.
+    extern "C" fn by_value(cx: *mut vm::tiering::Cx, k: u64, x: u64) -> u64 {
+        // SAFETY: the checks' `Cx`, whose fuel counter is live.
+        unsafe { *(*cx).fuel -= 3 };
+        1000 * k + x
+    }
+
+    /// As [`by_value`], with `x` the address of a slot: returns `1000 * k`
+    /// plus the slot's value, and adds 1 to the slot.
+    extern "C" fn by_slot(cx: *mut vm::tiering::Cx, k: u64, x: u64) -> u64 {
+        // SAFETY: the checks' `Cx`, and `x` the address of one of its
+        // slots.
+        unsafe {
+            *(*cx).fuel -= 3;
+            let slot = x as *mut u64;
+            *slot += 1;
+            1000 * k + *slot - 1
+        }
+    }
+
+    /// Calls into the runtime table (`Asm::call_cx`) with the word in
+    /// `x`, which `x` is first loaded into (any of the allocator's
+    /// registers, or the emitter's scratch), and with a slot's address:
+    /// slot 0 gets the first call's result, slot 1 the second's, slot 2
+    /// (30 before) what the second left there, slot 3 the fuel left in the
+    /// window after both (10 before: each spends 3).
+    pub fn runtime_calls<A: Asm>(a: &mut A, x: PReg) -> [u64; 4] {
+        a.movi(x, 5);
+        a.call_cx(by_value as usize, 7, Word::R(x));
+        a.store_slot(0, A::RET);
+        a.call_cx(by_slot as usize, 9, Word::Slot(2));
+        a.store_slot(1, A::RET);
+        a.fuel_left(A::RET);
+        a.store_slot(3, A::RET);
+        [7005, 9030, 31, 4]
+    }
+
     /// Native calls two deep, each callee reading its level's
     /// instruction: slots 0 and 1 get the two instructions, 2 and 3 what
     /// each callee computed from a value its caller left in a register

@@ -1297,6 +1297,18 @@ mod run {
         run_fuel(slots, fuel, body).0
     }
 
+    #[test]
+    fn runtime_calls_get_the_cx_their_constant_and_word() {
+        let regs = A64Asm::REGS.gpr.iter().chain(A64Asm::REGS.gpr_saved);
+        for &x in regs.chain(&A64Asm::SCRATCH) {
+            let mut want = [0; 4];
+            let s = run(&[0, 0, 30, 0], |a| {
+                want = crate::backend::checks::runtime_calls(a, x)
+            });
+            assert_eq!(s, want, "the word in x{x}");
+        }
+    }
+
     fn floordiv(a: i64, b: i64) -> i64 {
         let q = a.wrapping_div(b);
         if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {

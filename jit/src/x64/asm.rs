@@ -1002,6 +1002,18 @@ mod tests {
         assert_eq!(s[..5], want);
     }
 
+    #[test]
+    fn runtime_calls_get_the_cx_their_constant_and_word() {
+        let regs = X64Asm::REGS.gpr.iter().chain(X64Asm::REGS.gpr_saved);
+        for &x in regs.chain(&X64Asm::SCRATCH) {
+            let mut want = [0; 4];
+            let s = run(&[0, 0, 30, 0], |a| {
+                want = crate::backend::checks::runtime_calls(a, x)
+            });
+            assert_eq!(s, want, "the word in r{x}");
+        }
+    }
+
     fn floordiv(a: i64, b: i64) -> i64 {
         let q = a.wrapping_div(b);
         if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
