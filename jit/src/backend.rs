@@ -240,9 +240,9 @@ pub(crate) mod checks {
     /// window after both (10 before: each spends 3).
     pub fn runtime_calls<A: Asm>(a: &mut A, x: PReg) -> [u64; 4] {
         a.movi(x, 5);
-        a.call_cx(by_value as usize, 7, Word::R(x));
+        a.call_cx(by_value as *const () as usize, 7, Word::R(x));
         a.store_slot(0, A::RET);
-        a.call_cx(by_slot as usize, 9, Word::Slot(2));
+        a.call_cx(by_slot as *const () as usize, 9, Word::Slot(2));
         a.store_slot(1, A::RET);
         a.fuel_left(A::RET);
         a.store_slot(3, A::RET);
