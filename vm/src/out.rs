@@ -43,6 +43,7 @@ impl Out {
     }
 
     /// Hands the buffer on once a chunk has gathered.
+    #[inline]
     pub fn flush_full(&mut self) {
         if self.buf.len() >= CHUNK {
             self.flush();
@@ -50,11 +51,34 @@ impl Out {
     }
 
     /// `Print`: `x`, a register of the type `kind` says (see `pfmt`).
+    /// The common kinds inline, the others out of line.
     ///
     /// # Safety
     /// An array or string register (`ARRAY`, `ARRAY_REPR`, `TEXT`,
     /// `TEXT_REPR`) holds null or a live header of its kind.
+    #[inline(always)]
     pub unsafe fn print(
+        &mut self,
+        m: &Module,
+        fuel: &Fuel,
+        x: u64,
+        kind: u16,
+    ) -> Result<(), Raised> {
+        match kind {
+            pfmt::INT => push_int(&mut self.buf, x as i64),
+            pfmt::BOOL => self.buf.push_str(if x != 0 { "True" } else { "False" }),
+            // SAFETY: the caller's contract.
+            _ => return unsafe { self.print_other(m, fuel, x, kind) },
+        }
+        Ok(())
+    }
+
+    /// [`Out::print`] of the other kinds.
+    ///
+    /// # Safety
+    /// As for [`Out::print`].
+    #[inline(never)]
+    unsafe fn print_other(
         &mut self,
         m: &Module,
         fuel: &Fuel,
@@ -64,12 +88,7 @@ impl Out {
         let out = &mut self.buf;
         let string = |x: u64| m.strings.get(x as usize).map_or("", |s| s.as_str());
         match kind {
-            pfmt::INT => {
-                use std::fmt::Write as _;
-                let _ = write!(out, "{}", x as i64);
-            }
             pfmt::FLOAT => (kernels().write_float)(out, f64::from_bits(x)),
-            pfmt::BOOL => out.push_str(if x != 0 { "True" } else { "False" }),
             pfmt::NPBOOL_REPR => out.push_str(if x != 0 { "np.True_" } else { "np.False_" }),
             pfmt::FLOAT32 => {
                 out.push_str(&(kernels().scalar_str)(Elem::F32(f64::from_bits(x) as f32)))
@@ -100,16 +119,42 @@ impl Out {
                 let t = unsafe { crate::format::text(x as *const Array) }?;
                 out.push_str(&(kernels().str_repr)(t));
             }
+            pfmt::INT | pfmt::BOOL => unreachable!("printed inline"),
             _ => out.push_str(string(x)),
         }
         Ok(())
     }
 
     /// `PrintK`: string constant `s` of the module (verified to exist).
+    #[inline]
     pub fn print_k(&mut self, m: &Module, s: u16) {
         self.buf.push_str(&m.strings[s as usize]);
         self.flush_full();
     }
+}
+
+/// Appends `x` in decimal, as Python's `str` of an int shows it (what
+/// `format!("{x}")` writes, without the formatting machinery: printing
+/// ints is what loops print most).
+fn push_int(out: &mut String, x: i64) {
+    let mut digits = [0u8; 20];
+    let mut n = x.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if x < 0 {
+        // (19 digits at most: room for the sign.)
+        at -= 1;
+        digits[at] = b'-';
+    }
+    // SAFETY: ASCII keeps the string UTF-8.
+    unsafe { out.as_mut_vec() }.extend_from_slice(&digits[at..]);
 }
 
 /// `Fmt`: format `d` of the module on its operand registers, `window`
@@ -195,4 +240,32 @@ pub(crate) unsafe extern "C" fn native_fmt(cx: *mut Cx, d: u64, regs: u64) -> u6
     };
     // SAFETY: the caller's contract.
     unsafe { io(cx, format) }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ints_print_as_rust_formats_them() {
+        let mut xs = vec![
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let near = |p: i64| [p, p.wrapping_sub(1), p.wrapping_neg(), 1i64.wrapping_sub(p)];
+        xs.extend((0..64).map(|k| 1i64 << k).flat_map(near));
+        xs.extend((1..19).map(|k| 10i64.pow(k)).flat_map(near));
+        for x in xs {
+            let mut s = String::from("> ");
+            super::push_int(&mut s, x);
+            assert_eq!(s, format!("> {x}"));
+        }
+    }
 }
