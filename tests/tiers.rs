@@ -160,8 +160,9 @@ fn program(seed: u64) -> String {
                 int_expr(&mut r, 2)
             ),
             _ => format!(
-                "if i % {} == 0:\n            print(i, a, s)",
-                2 + r.below(5)
+                "if i % {} == 0:\n            {}",
+                1 + r.below(5),
+                print_stmt(&mut r)
             ),
         };
         body.push(format!("        {line}"));
@@ -172,7 +173,7 @@ fn program(seed: u64) -> String {
     if r.chance(50) {
         let mut inner = Vec::new();
         for _ in 0..1 + r.below(3) {
-            let line = match r.below(17) {
+            let line = match r.below(18) {
                 // A call inside the optimised inner loop (inlined), and
                 // inlined callees that raise: a zero divisor, an index
                 // out of bounds.
@@ -180,6 +181,9 @@ fn program(seed: u64) -> String {
                 14 => format!("s = s * 0.5 + half({})", float_expr(&mut r, 1)),
                 15 => "b = (b + hdiv(a, j - 2)) % 1009".to_string(),
                 16 => "s += hget(arr, j + 3)".to_string(),
+                // An inlined callee that prints an array (fuel for each
+                // element shown: a budget may run out inside the print).
+                17 => "b = (b + note(arr, j)) % 1009".to_string(),
                 // Indices off the induction variable, and a row fixed
                 // before the loop: the unchecked copy of the loop runs
                 // when they stay in bounds all through it, the checked
@@ -225,12 +229,40 @@ fn program(seed: u64) -> String {
          def half(v):\n    return v * 0.5\n\n\
          def hdiv(v, w):\n    return v // w\n\n\
          def hget(x, k):\n    return x[k]\n\n\
+         def note(x, k):\n    print(k, x, sep=\": \")\n    return k + 1\n\n\
          def rec(k):\n    if k <= 0:\n        return 0\n    return rec(k - 1) + 1\n\n\
          def f(n, x, m):\n    a = 1\n    b = 3\n    c = 0\n    t = 0\n    s = x\n    arr = np.zeros(8)\n    iarr = np.ones((4, 5), dtype=np.int64)\n    flags = np.zeros(6, dtype=np.bool_)\n    \
          for i in range(n):\n{}\n    print(a, b, s, t, arr.sum(), iarr.sum(), flags)\n    return s\n\n\
          print(f({n}, {x}, {m}))\n",
         body.join("\n")
     )
+}
+
+/// A print inside a loop of [`program`] (its names), in one of the
+/// forms the interpreter prints: numbers, bools, strings, None, tuples,
+/// arrays (one unit of fuel per element shown), sep and end, f-strings and
+/// `str.format` with format specs, strings made in the loop.
+fn print_stmt(r: &mut Rng) -> String {
+    match r.below(7) {
+        0 => "print(i, a, s)".to_string(),
+        1 => format!(
+            "print(f\"{{i:>3}} {{a:x}} {{s:.3f}} {{s!r}} {{{}:+.2e}} {{b % 2 == 0}}\")",
+            float_expr(r, 1)
+        ),
+        2 => format!(
+            "print(i, s, {}, sep={}, end={})",
+            int_expr(r, 1),
+            r.pick(&["\", \"", "\"\"", "\" | \""]),
+            r.pick(&["\";\\n\"", "\"\\n\"", "\" \""])
+        ),
+        3 => "print((i, s, \"t\"), None, i > a, arr)".to_string(),
+        4 => "print(flags, iarr[i % 4], (arr, flags[i % 6]), arr.dtype)".to_string(),
+        5 => "print(\"{}|{:>8.2f}|{:,}\".format(i, s, a * 1000))".to_string(),
+        _ => format!(
+            "txt = f\"{{a}}/{{s:.{}g}}\"\n            print(txt, (txt, i))",
+            1 + r.below(6)
+        ),
+    }
 }
 
 /// One random program of script calls: recursion to depths below, at and
@@ -253,6 +285,10 @@ fn call_program(seed: u64) -> String {
         0 => format!(
             "if k % {} == 0:\n        print(\"leaf\", k, v)\n    ",
             1 + r.below(400)
+        ),
+        5 => format!(
+            "if k % {} == 0:\n        print(f\"leaf {{k:>4}} {{v:#x}}\", (k, \"v\"), sep=\"|\")\n    ",
+            1 + r.below(50)
         ),
         1 => format!("if k == {}:\n        v = v // (k - k)\n    ", r.below(60)),
         2 => "v += int(np.arange(9.0)[k % 11])\n    ".to_string(),
@@ -794,6 +830,73 @@ fn loops_run_as_native_code_on_every_backend() {
     }
 }
 
+/// A sink that keeps each write apart: the chunks the output buffer was
+/// handed over in.
+#[derive(Clone, Default)]
+struct Chunks(Rc<RefCell<Vec<Vec<u8>>>>);
+
+impl Write for Chunks {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().push(b.to_vec());
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Printing and formatting are calls from native code into the
+/// interpreter's own routines: a loop that prints in every form (numbers,
+/// bools, strings, None, tuples, arrays, NumPy scalars, dtypes, sep and
+/// end, f-strings and `str.format` with specs) runs in native code from
+/// its first iteration to its last (the interpreter enters it a handful
+/// of times, not once per print), and the sink gets the interpreter's
+/// bytes in the interpreter's chunks.
+#[test]
+fn printing_runs_as_native_code() {
+    if !cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+        return;
+    }
+    let src = "import numpy as np\n\n\
+               def f(n):\n    a = np.arange(3.0)\n    g = np.ones(2, dtype=np.float32)\n    \
+               flags = np.zeros(2, dtype=np.bool_)\n    s = 0.5\n    for i in range(n):\n        \
+               s = s * 0.75 + i\n        a[i % 3] = s\n        flags[i % 2] = i % 3 == 0\n        \
+               print(i, s, i % 2 == 0, \"str\", None, -i, sep=\" \", end=\";\")\n        \
+               print((i, s, \"q\"), a, (a, flags[0]), flags, g[i % 2], a.dtype)\n        \
+               t = f\"{i:>5d}|{s:10.3e}|{s!r}|{i:#x}|{'c':^3}\"\n        \
+               print(t, (t,), \"{} {:.2f}\".format(i, s))\n        print()\n    return s\n\n\
+               print(f(3000))\n";
+    let run = |tier: Tier| {
+        let sink = Chunks::default();
+        let mut vm = Vm::with_output(
+            Config {
+                tier,
+                ..Config::default()
+            },
+            Box::new(sink.clone()),
+        );
+        let m = vm.load("p.py", src).unwrap();
+        vm.run_main(&m).unwrap();
+        drop(m);
+        let entries = vm.jit_stats().entries;
+        drop(vm);
+        let chunks = sink.0.borrow().clone();
+        (chunks, entries)
+    };
+    let (want, _) = run(Tier::Interp);
+    // The output passed the buffer's size many times.
+    assert!(want.len() > 10, "{} chunks", want.len());
+    for tier in [Tier::Jit, Tier::Auto] {
+        let (got, entries) = run(tier);
+        if tier == Tier::Jit {
+            assert!(entries < 10, "{entries} entries into native code");
+        }
+        let sizes = |c: &[Vec<u8>]| c.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&got), sizes(&want), "{tier:?}: chunks");
+        assert!(got == want, "{tier:?}: the output differs");
+    }
+}
+
 /// Calls made by native code: deep and mutual recursion, the depth limit,
 /// exceptions and fuel running out several frames down, callees that need
 /// frame setup or release arrays (which native code leaves to the
@@ -824,6 +927,12 @@ fn calls_agree_across_tiers() {
         "def h(x):\n    if x == 0:\n        print(\"zero\")\n    return x + 1\n\n\
          def g(x):\n    return h(x) * 2\n\n\
          def down(n):\n    return g(n % 400) + down(n + 1)\n\nprint(down(0))\n",
+        // A format that raises in a callee of native recursion: the
+        // levels on the machine stack become frame records, and the
+        // interpreter unwinds from the format.
+        "def show(k, x):\n    spec = \"{:>4d}\"\n    if k == 7:\n        return spec.format(x)\n    return spec.format(k)\n\n\
+         def down(k):\n    if k == 0:\n        return 0\n    t = show(k, k * 0.5)\n    print(t, (t, k), f\"{k * 0.25:+.2f}\")\n    \
+         return down(k - 1) + 1\n\nprint(down(5))\nprint(down(12))\n",
         // Many calls from a loop, with prints in between.
         "def sq(x):\n    return x * x\n\ndef run(n):\n    t = 0\n    for i in range(n):\n        t += sq(i) % 7\n        if i % 250 == 0:\n            print(i, t)\n    return t\n\nprint(run(1000))\n",
     ];
@@ -882,6 +991,12 @@ fn inlined_calls_agree_across_tiers() {
         "def check(x):\n    assert x < 5, \"too big\"\n    return x + 1\n\n\
          def run(n):\n    t = 0\n    for i in range(n):\n        t += check(i)\n    return t\n\n\
          print(run(3))\nprint(run(9))\n",
+        // A callee that prints an array (one unit of fuel per element
+        // shown), inlined: a budget runs out inside its print, which
+        // raises in the callee's frame.
+        "import numpy as np\n\ndef show(a, k):\n    print(k, a, (k, a[k % 3]), sep=\";\")\n    return k + 1\n\n\
+         def run(n):\n    a = np.arange(6.0)\n    t = 0\n    for i in range(n):\n        t += show(a, i)\n    return t\n\n\
+         print(run(30))\n",
         // One callee specialised for ints and floats; a result used in
         // the other register class than the callee's.
         "def ident(x):\n    return x\n\ndef run(n):\n    s = 0.0\n    k = 0\n    for i in range(n):\n        s += ident(0.5) * ident(i)\n        k += ident(i)\n    return s + k\n\n\
@@ -913,6 +1028,12 @@ fn inlined_calls_agree_across_tiers() {
     );
     let (_, end) = run(programs[4], Tier::Jit, None);
     assert!(end.starts_with("RecursionError"), "{end}");
+    // The fuel runs out inside the inlined print.
+    let (out, end) = run(programs[7], Tier::Jit, Some(40));
+    assert!(
+        end.starts_with("RuntimeError") && end.contains("< show:"),
+        "{out}{end}"
+    );
 }
 
 /// Once compiled, recursion runs in native code on its own: the interpreter

@@ -30,6 +30,17 @@ pub enum Src {
 /// first). A function that needs more is compiled otherwise.
 pub const MAX_SPILLS: u32 = vm::tiering::SPILLS as u32;
 
+/// The word a call into the runtime table ([`Asm::call_cx`]) passes last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    /// Nothing the callee reads.
+    None,
+    /// A register's value.
+    R(PReg),
+    /// The address of a frame slot.
+    Slot(u16),
+}
+
 /// What a native script call calls.
 #[derive(Clone, Copy, Debug)]
 pub enum Callee<L> {
@@ -160,6 +171,12 @@ pub trait Asm {
     /// in `RET`. The fuel register is written to `*Cx::fuel` before the
     /// call and read back after it (the operation spends from it).
     fn call_rt(&mut self, f: usize, op: usize, slot: u16, window: usize);
+    /// Calls `f(cx, k, x)`, a function of the runtime table taking the
+    /// `Cx` (printing: `vm::out::IoFn`), the constant `k` and the word `x`;
+    /// its result (a word) in `RET`. As for [`Asm::call_rt`], the fuel
+    /// register is written to `*Cx::fuel` before and read back after;
+    /// every register outside `REGS.gpr_saved` is lost.
+    fn call_cx(&mut self, f: usize, k: u64, x: Word);
     /// `d` = the word at `off` in the `Cx`.
     fn load_cx(&mut self, d: PReg, off: i32);
     /// The frame base moves by `slots` slots (up to a callee's frame, back
@@ -193,6 +210,44 @@ pub trait Asm {
 pub(crate) mod checks {
     use super::*;
     use crate::layout::LEVEL_PC;
+
+    /// What [`runtime_calls`] calls: spends 3 units of the window's fuel
+    /// through the `Cx` it is given, and returns `1000 * k + x`.
+    extern "C" fn by_value(cx: *mut vm::tiering::Cx, k: u64, x: u64) -> u64 {
+        // SAFETY: the checks' `Cx`, whose fuel counter is live.
+        unsafe { *(*cx).fuel -= 3 };
+        1000 * k + x
+    }
+
+    /// As [`by_value`], with `x` the address of a slot: returns `1000 * k`
+    /// plus the slot's value, and adds 1 to the slot.
+    extern "C" fn by_slot(cx: *mut vm::tiering::Cx, k: u64, x: u64) -> u64 {
+        // SAFETY: the checks' `Cx`, and `x` the address of one of its
+        // slots.
+        unsafe {
+            *(*cx).fuel -= 3;
+            let slot = x as *mut u64;
+            *slot += 1;
+            1000 * k + *slot - 1
+        }
+    }
+
+    /// Calls into the runtime table (`Asm::call_cx`) with the word in
+    /// `x`, which `x` is first loaded into (any of the allocator's
+    /// registers, or the emitter's scratch), and with a slot's address:
+    /// slot 0 gets the first call's result, slot 1 the second's, slot 2
+    /// (30 before) what the second left there, slot 3 the fuel left in the
+    /// window after both (10 before: each spends 3).
+    pub fn runtime_calls<A: Asm>(a: &mut A, x: PReg) -> [u64; 4] {
+        a.movi(x, 5);
+        a.call_cx(by_value as *const () as usize, 7, Word::R(x));
+        a.store_slot(0, A::RET);
+        a.call_cx(by_slot as *const () as usize, 9, Word::Slot(2));
+        a.store_slot(1, A::RET);
+        a.fuel_left(A::RET);
+        a.store_slot(3, A::RET);
+        [7005, 9030, 31, 4]
+    }
 
     /// Native calls two deep, each callee reading its level's
     /// instruction: slots 0 and 1 get the two instructions, 2 and 3 what

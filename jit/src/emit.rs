@@ -13,7 +13,7 @@
 use vm::runtime::RUNTIME;
 use vm::Proto;
 
-use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, Word, MAX_SPILLS};
 use crate::ir::{
     Block, CFn, Class, Cond, Edge, ExitId, Func, IOp, Inst, Rhs, Term, Test, UnOp, Unsupported,
     Value, Width,
@@ -181,7 +181,9 @@ pub fn emit<A: Asm>(
             let exit = &f.exits[x];
             e.write_back(ExitId(x as u32));
             e.frames(ExitId(x as u32));
-            e.a.exit(exit.pc as u32);
+            // (A raised exit: the instruction ran and raised, a print.)
+            let raised = if exit.raised { vm::tiering::RAISED } else { 0 };
+            e.a.exit((exit.pc | raised) as u32);
         }
     }
     for (l, pc) in std::mem::take(&mut e.raises) {
@@ -579,8 +581,9 @@ impl<'a, A: Asm> E<'a, A> {
     fn inst(&mut self, v: Value) {
         let f = self.f;
         let i = &f.insts[v.0 as usize];
-        if i.has_result() && self.loc(v) == Loc::Dead {
-            // Every instruction with a result is pure.
+        if i.has_result() && self.loc(v) == Loc::Dead && !matches!(i, Inst::Print { .. }) {
+            // Every instruction with a result is pure but a print (whose
+            // result is its status).
             return;
         }
         match self.fuse[v.0 as usize] {
@@ -760,6 +763,26 @@ impl<'a, A: Asm> E<'a, A> {
                 let window = self.rtops[d as usize].window();
                 self.a
                     .call_rt(RUNTIME.rt_exec as usize, d as usize, a, window);
+                let l = self.a.new_label();
+                self.raises.push((l, f.exits[exit.0 as usize].pc));
+                self.a.branch(Cond::Ne, A::RET, Src::K(0), l);
+            }
+            Inst::Print { k, x } => {
+                let x = self.gp(x, 0);
+                self.a.call_cx(RUNTIME.print as usize, k as u64, Word::R(x));
+                if self.loc(v) != Loc::Dead {
+                    let d = self.dst(v);
+                    self.a.mov(d, A::RET);
+                    self.done(v, d);
+                }
+            }
+            Inst::PrintK(s) => self
+                .a
+                .call_cx(RUNTIME.print_k as usize, s as u64, Word::None),
+            Inst::Fmt { a, d, exit } => {
+                self.write_back(exit);
+                self.a
+                    .call_cx(RUNTIME.fmt as usize, d as u64, Word::Slot(a));
                 let l = self.a.new_label();
                 self.raises.push((l, f.exits[exit.0 as usize].pc));
                 self.a.branch(Cond::Ne, A::RET, Src::K(0), l);

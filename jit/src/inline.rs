@@ -166,8 +166,9 @@ fn may_inline(m: &Module, g: usize, stack: &mut Vec<usize>, from_loop: bool) -> 
 fn small(p: &Proto) -> bool {
     p.code.len() <= MAX_CALLEE
         && p.code.iter().all(|op| match op {
-            // A runtime operation would run on a frame that is not there.
-            Op::Rt { .. } => false,
+            // A runtime operation or a format would run on a frame that
+            // is not there.
+            Op::Rt { .. } | Op::Fmt { .. } => false,
             // The end of a function that may not return.
             Op::Raise { .. } => true,
             _ => op.props().native,
@@ -798,11 +799,24 @@ mod tests {
     }
 
     #[test]
-    fn a_callee_that_leaves_native_code_stays_a_call() {
-        // A print is the interpreter's: an inlined copy would leave native
-        // code at every call.
+    fn a_callee_that_prints_is_inlined() {
+        // Printing is a call from native code, which needs no frame (a
+        // print that raises makes the callee's frame as it leaves).
         let (_, f) = lowered(
-            "def show(x):\n    print(x)\n    return x\n\
+            "def show(x):\n    print(x, \"and\", (x, 2.5))\n    return x\n\
+             def run(n):\n    t = 0\n    for i in range(n):\n        t += show(i)\n    return t\n\
+             run(2)\n",
+            "run",
+        );
+        assert_eq!(calls_left(&f), 0, "{}", f.listing());
+    }
+
+    #[test]
+    fn a_callee_that_runs_on_its_frame_stays_a_call() {
+        // A format reads its operands from the callee's frame, which an
+        // inlined copy does not have.
+        let (_, f) = lowered(
+            "def show(x):\n    s = f\"<{x}>\"\n    print(s)\n    return x\n\
              def run(n):\n    t = 0\n    for i in range(n):\n        t += show(i)\n    return t\n\
              run(2)\n",
             "run",

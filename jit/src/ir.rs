@@ -37,7 +37,7 @@
 
 use std::fmt::{self, Write};
 
-use vm::bytecode::Op;
+use vm::bytecode::{pfmt, Op};
 use vm::Proto;
 
 /// Conditions on an integer compare `a op b`: signed, except
@@ -254,6 +254,26 @@ pub enum Inst {
         d: u16,
         exit: ExitId,
     },
+    /// `Print` of `x` as kind `k` (`vm::bytecode::pfmt`), through the
+    /// runtime table (the interpreter's own code), which neither reads
+    /// nor writes the frame. Its result is the call's status: a guard on
+    /// it leaves at a raised exit when it is not 0 (the exception is in
+    /// `Cx::raised`). Not pure: it runs where it is, however its status
+    /// is used.
+    Print {
+        k: u16,
+        x: Value,
+    },
+    /// `PrintK` of string `s` (it cannot raise).
+    PrintK(u16),
+    /// `Fmt` of format `d` on the frame's slots from `a`, into slot `a`:
+    /// as `Rt`, the exit's map is written back first, and on an exception
+    /// it leaves with `RAISED`.
+    Fmt {
+        a: u16,
+        d: u16,
+        exit: ExitId,
+    },
 }
 
 /// The values one instruction reads (at most four: a select's test and
@@ -310,7 +330,8 @@ impl Inst {
         };
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
-            Inst::Rt { .. } => {}
+            Inst::Rt { .. } | Inst::PrintK(_) | Inst::Fmt { .. } => {}
+            Inst::Print { x, .. } => v.push(*x),
             Inst::Spend(a) => rhs(a, &mut v),
             Inst::Bin(_, a, b) => {
                 v.push(*a);
@@ -346,7 +367,8 @@ impl Inst {
         let test = |t: &mut Test| map_test(t, f);
         match self {
             Inst::Param | Inst::LoadSlot(_) | Inst::Const(_) | Inst::Fuel(_) | Inst::FuelLeft => {}
-            Inst::Rt { .. } => {}
+            Inst::Rt { .. } | Inst::PrintK(_) | Inst::Fmt { .. } => {}
+            Inst::Print { x, .. } => *x = f(*x),
             Inst::Spend(a) => rhs(a),
             Inst::Bin(_, a, b) => {
                 *a = f(*a);
@@ -377,7 +399,7 @@ impl Inst {
     pub fn exit(&self) -> Option<ExitId> {
         match *self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } | Inst::Fmt { exit, .. } => Some(exit),
             _ => None,
         }
     }
@@ -385,9 +407,22 @@ impl Inst {
     pub fn exit_mut(&mut self) -> Option<&mut ExitId> {
         match self {
             Inst::Guard(_, x) | Inst::Fuel(x) => Some(x),
-            Inst::Rt { exit, .. } => Some(exit),
+            Inst::Rt { exit, .. } | Inst::Fmt { exit, .. } => Some(exit),
             _ => None,
         }
+    }
+
+    /// Does it call out of native code (every register outside
+    /// `Regs::gpr_saved` lost)?
+    pub fn calls(&self) -> bool {
+        matches!(
+            self,
+            Inst::CallC(..)
+                | Inst::Rt { .. }
+                | Inst::Print { .. }
+                | Inst::PrintK(_)
+                | Inst::Fmt { .. }
+        )
     }
 
     /// Does it produce a value?
@@ -399,6 +434,8 @@ impl Inst {
                 | Inst::Fuel(_)
                 | Inst::Spend(_)
                 | Inst::Rt { .. }
+                | Inst::PrintK(_)
+                | Inst::Fmt { .. }
                 | Inst::CallC(
                     CFn::Retain | CFn::Release | CFn::SetElemI | CFn::SetElemF,
                     _
@@ -763,10 +800,10 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
         Op::Ret { a, n } => e.uses.extend(a..a + n),
         Op::Ret1 { a } => e.uses.push(a),
         Op::RaiseT { a, .. } => e.uses.push(a),
-        // Its operands' window is in the module's format table, which
-        // lowering is not given: a function that formats keeps every
-        // slot (printing leaves native code anyway).
-        Op::Fmt { .. } => e.all = true,
+        Op::Fmt { a, n, .. } => {
+            e.uses.extend(a..a + n);
+            e.defs.push(a);
+        }
         #[allow(unreachable_patterns)]
         _ => e.all = true,
     }
@@ -795,6 +832,13 @@ struct Shape {
     live_at: Vec<u32>,
 }
 
+/// Does native code run `op` on the frame (a script call, a runtime
+/// operation, a format: they read their operands from it and write their
+/// results there)?
+fn on_frame(op: &Op) -> bool {
+    matches!(op, Op::Call { .. } | Op::Rt { .. } | Op::Fmt { .. })
+}
+
 fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
     let mut s = Two::new();
     if let Some(t) = op.target() {
@@ -820,12 +864,9 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
             }
         }
         let props = op.props();
-        // An instruction left to the interpreter, and a call, end their
-        // blocks: what follows reads the frame again.
-        let ends = props.jump
-            || props.term
-            || !props.native
-            || matches!(op, Op::Call { .. } | Op::Rt { .. });
+        // An instruction left to the interpreter, and one on the frame,
+        // end their blocks: what follows reads the frame again.
+        let ends = props.jump || props.term || !props.native || on_frame(op);
         if ends && pc + 1 < n {
             leader[pc + 1] = true;
         }
@@ -1907,6 +1948,31 @@ impl<'a> Builder<'a> {
                 let e = self.edge(pc + 1, pc);
                 self.finish(Term::Jump(e));
             }
+            Fmt { a, d, .. } => {
+                let exit = self.exit(pc, true);
+                self.emit(Inst::Fmt { a, d, exit });
+                self.defs.iter_mut().for_each(|d| *d = None);
+                let e = self.edge(pc + 1, pc);
+                self.finish(Term::Jump(e));
+            }
+            Print { a, f: k } => {
+                // The register's bits, as an integer argument.
+                let x = match k {
+                    pfmt::FLOAT | pfmt::FLOAT32 => {
+                        let x = self.getf(a);
+                        self.un(UnOp::FBits, x, Want::Gp)
+                    }
+                    pfmt::ARRAY | pfmt::ARRAY_REPR | pfmt::TEXT | pfmt::TEXT_REPR => self.getp(a),
+                    _ => self.geti(a),
+                };
+                let status = self.emit(Inst::Print { k, x });
+                self.constrain(status, Want::Gp);
+                let exit = self.exit(pc, true);
+                self.emit(Inst::Guard(Test::I(Cond::Ne, status, Rhs::K(0)), exit));
+            }
+            PrintK { s } => {
+                self.emit(Inst::PrintK(s));
+            }
             Call { a, f } => {
                 let exit = self.exit(pc, false);
                 let resume = self
@@ -2226,7 +2292,7 @@ fn rotation(b: &Builder, pc: usize) -> Option<(usize, usize)> {
         if end > t && b.shape.leader[end] {
             return None;
         }
-        if !props.native || props.term || matches!(op, Op::Call { .. } | Op::Rt { .. }) {
+        if !props.native || props.term || on_frame(&op) {
             return None;
         }
         if let Some(target) = op.target() {
@@ -2912,6 +2978,9 @@ impl Func {
             Inst::FuelLeft => "fuel_left".to_string(),
             Inst::Spend(a) => return format!("spend {}", rhs(a)),
             Inst::Rt { a, d, exit } => return format!("rt #{d} r{a} -> exit{}", exit.0),
+            Inst::Print { k, x } => format!("print.{k} {x}"),
+            Inst::PrintK(s) => return format!("print_k #{s}"),
+            Inst::Fmt { a, d, exit } => return format!("fmt #{d} r{a} -> exit{}", exit.0),
         };
         format!("{v}:{cls} = {body}")
     }
@@ -3024,10 +3093,12 @@ fn width(w: Width) -> &'static str {
     }
 }
 
-/// The ops this builder leaves to the interpreter: every other op has a
-/// lowering (the op table's `native` flag says which), and a new op must
-/// join one side or the other (`every_op_lowers_or_is_an_exit`).
-pub const EXITS: &[&str] = &["Print", "PrintK", "Raise", "Fmt", "RaiseT"];
+/// The ops this builder leaves to the interpreter: the raising ones, which
+/// end native code (the interpreter raises, with its traceback and
+/// unwinding). Every other op has a lowering (the op table's `native` flag
+/// says which), printing and formatting included, and a new op must join
+/// one side or the other (`every_op_lowers_or_is_an_exit`).
+pub const EXITS: &[&str] = &["Raise", "RaiseT"];
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -3086,8 +3157,7 @@ pub(crate) mod tests {
             let protos = vec![p.clone()];
             // (A call or runtime operation the module does not have reads
             // anything.)
-            // (Nor is a format: see `effects`.)
-            if matches!(op, Op::Call { .. } | Op::Rt { .. } | Op::Fmt { .. }) {
+            if matches!(op, Op::Call { .. } | Op::Rt { .. }) {
                 continue;
             }
             assert!(!effects(&p, &protos, &[], 0, *op).all, "{}", op.name());

@@ -57,8 +57,13 @@
 //!   `rt_exec` the interpreter does, where every allocation goes through
 //!   the classmethod table; one that raises returns its instruction with
 //!   `vm::tiering::RAISED` and the exception, which the interpreter unwinds
-//!   from without executing the instruction again. Printing and `raise`
-//!   are left to the interpreter (`ir::EXITS`). Element reads and writes
+//!   from without executing the instruction again. Printing (`Print`,
+//!   `PrintK`) and formatting (`Fmt`) call the runtime table's `print`,
+//!   `print_k` and `fmt`, the interpreter's own routines (`vm::out`), on
+//!   the run's output buffer, so output and its flushes come out the same
+//!   in every tier; a print needs no frame (it reads one value) and stays
+//!   inside its block, a format runs on the frame as `Rt` does. Only the
+//!   raising ops leave native code (`ir::EXITS`). Element reads and writes
 //!   of 64-bit and bool dtypes are native, with the same bounds check;
 //!   other dtypes' go through `scalar`, as do Python's `**`, float `//`
 //!   and `%` and `round(x, n)`, with the kernels the interpreter uses.

@@ -113,10 +113,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         let calls = body.iter().any(|b| {
             let bd = &f.blocks[b.0 as usize];
             matches!(bd.term, Some(crate::ir::Term::Call { .. }))
-                || bd
-                    .insts
-                    .iter()
-                    .any(|&v| matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }))
+                || bd.insts.iter().any(|&v| f.insts[v.0 as usize].calls())
         });
         let (mut room_g, mut room_f) = if calls {
             (regs.gpr_saved.len().saturating_sub(long.len() - floats), 0)

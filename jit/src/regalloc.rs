@@ -113,7 +113,7 @@ fn number(f: &Func) -> Numbering {
         pos += 2;
         for &v in &bd.insts {
             n.at[v.0 as usize] = pos;
-            if matches!(f.insts[v.0 as usize], Inst::CallC(..) | Inst::Rt { .. }) {
+            if f.insts[v.0 as usize].calls() {
                 n.calls.push(pos);
             }
             pos += 2;

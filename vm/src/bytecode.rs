@@ -338,13 +338,14 @@ ops! {
     Rt { a: R, d: N } [raises, slow, native]
 
     /// print R[a] formatted as kind f (see `pfmt`)
-    Print { a: R, f: N } [raises, slow]
+    Print { a: R, f: N } [raises, slow, native]
     /// print string constant s of the module
-    PrintK { s: N } [slow]
+    PrintK { s: N } [slow, native]
     /// raise exception e (index into EXCEPTIONS) with message string s
     Raise { e: N, s: N } [term, raises, slow]
-    /// R[a] = a new string: format d of the module on the operands in R[a..]
-    Fmt { a: R, d: N } [raises, slow]
+    /// R[a] = a new string: format d of the module on the operands in
+    /// R[a..a+n] (n is the format's window)
+    Fmt { a: R, n: N, d: N } [raises, slow, native]
     /// raise exception e (index into EXCEPTIONS) with the string in R[a]
     RaiseT { e: N, a: R } [term, raises, slow]
     /// if R[a] == 0, the local it stands for is unassigned: raise

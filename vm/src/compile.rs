@@ -1276,7 +1276,8 @@ impl Gen<'_> {
             }
             return;
         }
-        let base = self.alloc(self.formats[d].window() as u16);
+        let n = self.formats[d].window() as u16;
+        let base = self.alloc(n);
         let mut off = 0;
         for (a, &r) in args.iter().zip(&regs) {
             for k in 0..width(&a.ty) {
@@ -1295,6 +1296,7 @@ impl Gen<'_> {
         self.emit(
             Op::Fmt {
                 a: base,
+                n,
                 d: d as u16,
             },
             span,

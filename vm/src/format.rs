@@ -5,8 +5,9 @@
 //! one dimension and dtype uint8 over the string's UTF-8 bytes, which the
 //! header owns (no allocator is involved: the bytes are a Rust string's).
 //! Being an array reference, it is owned, copied and released as one in
-//! both tiers. `Fmt` runs in the interpreter (native code leaves it there),
-//! which has the module's string table for the literals it shows.
+//! both tiers. `Fmt` runs through `crate::out::fmt` in both tiers (native
+//! code calls it through the runtime table), with the module's string
+//! table for the literals it shows.
 
 use std::rc::Rc;
 

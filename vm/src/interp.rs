@@ -13,7 +13,7 @@ use std::io::Write;
 use crate::runtime::scalar::{self, ScalarError};
 
 use crate::array::{self, Array};
-use crate::bytecode::{pfmt, Op};
+use crate::bytecode::Op;
 use crate::error::{Exception, TraceEntry, EXCEPTIONS};
 use crate::module::{Module, Proto};
 use crate::runtime::RUNTIME;
@@ -70,8 +70,7 @@ pub struct Machine {
     frames: Vec<Frame>,
     /// What array operations need: the allocators.
     pub rt: crate::rt::RtCtx,
-    out: String,
-    sink: Box<dyn Write>,
+    out: crate::out::Out,
     pub limits: Limits,
     /// Ticks per window: each window's end is a profile sample.
     window: u64,
@@ -118,9 +117,6 @@ impl Machine {
 /// to the depth limit) and the run hands the growth back when it ends.
 const FIRST_FRAMES: usize = 64;
 
-/// Output is buffered and handed to the sink in chunks of about this size.
-const OUT_CHUNK: usize = 1 << 14;
-
 #[inline(always)]
 fn i(x: u64) -> i64 {
     x as i64
@@ -159,8 +155,7 @@ impl Machine {
             stack: vec![0; 1024],
             frames: Vec::new(),
             rt: crate::rt::RtCtx::new(crate::classmethods::ClassTable::new(classes)),
-            out: String::new(),
-            sink,
+            out: crate::out::Out::new(sink),
             limits,
             window: u64::MAX,
             tiering: None,
@@ -171,13 +166,7 @@ impl Machine {
 
     /// Hands buffered output to the sink.
     pub fn flush(&mut self) {
-        if !self.out.is_empty() {
-            // Output errors (a closed pipe) cannot be reported to the script;
-            // dropping the text is what Python does after EPIPE too.
-            let _ = self.sink.write_all(self.out.as_bytes());
-            let _ = self.sink.flush();
-            self.out.clear();
-        }
+        self.out.flush();
     }
 
     /// Calls function `f` of `m` with flattened argument registers and
@@ -243,9 +232,7 @@ impl Machine {
             frames.shrink_to(FIRST_FRAMES);
         }
         self.frames = frames;
-        if self.out.len() >= OUT_CHUNK {
-            self.flush();
-        }
+        self.out.flush_full();
         r?;
         let out = &self.stack[..p.nret as usize];
         // Every read of a local that may be unassigned is checked, so a
@@ -1057,6 +1044,8 @@ impl Machine {
             protos: m.protos.as_ptr(),
             rt: &self.rt,
             rtops: m.rtops.as_ptr(),
+            module: m,
+            out: &mut self.out,
             raised: &mut raised,
             window: self.window,
             spills: [0; crate::tiering::SPILLS],
@@ -1278,68 +1267,17 @@ impl Machine {
                     );
                 }
             }
-            Op::Print { a, f: kind } => {
-                let x = reg!(a);
-                match kind {
-                    pfmt::INT => {
-                        use std::fmt::Write as _;
-                        let _ = write!(self.out, "{}", i(x));
-                    }
-                    pfmt::FLOAT => (crate::runtime::kernels().write_float)(&mut self.out, f(x)),
-                    pfmt::BOOL => self.out.push_str(if x != 0 { "True" } else { "False" }),
-                    pfmt::NPBOOL_REPR => {
-                        self.out
-                            .push_str(if x != 0 { "np.True_" } else { "np.False_" })
-                    }
-                    pfmt::FLOAT32 => self.out.push_str(&(crate::runtime::kernels().scalar_str)(
-                        crate::runtime::Elem::F32(f(x) as f32),
-                    )),
-                    pfmt::ARRAY | pfmt::ARRAY_REPR => {
-                        let p = x as *const Array;
-                        if p.is_null() {
-                            return Err((
-                                "UnboundLocalError",
-                                "an array variable was used before it was assigned".into(),
-                            ));
-                        }
-                        // A non-null array register holds a live header.
-                        self.rt.fuel.spend(crate::rt::print_cost(&*p))?;
-                        let text = if kind == pfmt::ARRAY {
-                            crate::rt::array_str(&*p)
-                        } else {
-                            crate::rt::array_repr(&*p)
-                        };
-                        self.out.push_str(&text);
-                    }
-                    pfmt::STR_REPR => {
-                        let s = m.strings.get(x as usize).map_or("", |s| s.as_str());
-                        self.out.push_str(&(crate::runtime::kernels().str_repr)(s));
-                    }
-                    pfmt::TEXT => self.out.push_str(crate::format::text(x as *const Array)?),
-                    pfmt::TEXT_REPR => {
-                        let t = crate::format::text(x as *const Array)?;
-                        self.out.push_str(&(crate::runtime::kernels().str_repr)(t));
-                    }
-                    _ => self
-                        .out
-                        .push_str(m.strings.get(x as usize).map_or("", |s| s.as_str())),
-                }
-            }
-            Op::PrintK { s } => {
-                self.out.push_str(&m.strings[s as usize]);
-                if self.out.len() >= OUT_CHUNK {
-                    self.flush();
-                }
-            }
+            // The array and string kinds print a register of their type.
+            Op::Print { a, f: kind } => self.out.print(m, &self.rt.fuel, reg!(a), kind)?,
+            Op::PrintK { s } => self.out.print_k(m, s),
             Op::Raise { e, s } => {
                 return Err((EXCEPTIONS[e as usize], m.strings[s as usize].clone()))
             }
-            Op::Fmt { a, d } => {
-                let desc = &m.formats[d as usize];
-                // verify() checked a + window <= nregs.
-                let window = std::slice::from_raw_parts(base.add(a as usize), desc.window());
-                let s = crate::format::run(desc, window, &m.strings, &self.rt.fuel)?;
-                set!(a, crate::format::new_text(s) as u64)
+            Op::Fmt { a, n, d } => {
+                // verify() checked that the window is the format's and
+                // inside the frame.
+                let window = std::slice::from_raw_parts_mut(base.add(a as usize), n as usize);
+                crate::out::fmt(m, &self.rt.fuel, d, window)?
             }
             Op::RaiseT { e, a } => {
                 let t = crate::format::text(reg!(a) as *const Array)?;

@@ -16,6 +16,7 @@ pub mod format;
 pub mod interp;
 pub mod meminfo;
 pub mod module;
+pub mod out;
 pub mod rt;
 pub mod runtime;
 pub mod tiering;

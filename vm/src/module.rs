@@ -178,9 +178,12 @@ impl Module {
                     {
                         return err(pc, "unknown exception")
                     }
-                    Op::Fmt { a, d } => match self.formats.get(d as usize) {
+                    Op::Fmt { a, n, d } => match self.formats.get(d as usize) {
                         None => return err(pc, "unknown format"),
-                        Some(f) if a as usize + f.window() > p.nregs as usize => {
+                        Some(f) if f.window() != n as usize => {
+                            return err(pc, "format window differs from the format's")
+                        }
+                        Some(_) if a as usize + n as usize > p.nregs as usize => {
                             return err(pc, "format registers outside frame")
                         }
                         Some(_) => {}

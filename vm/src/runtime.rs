@@ -317,6 +317,11 @@ pub struct Runtime {
     /// Drops a reference (null: nothing); the last frees the array through
     /// its allocator.
     pub release: unsafe extern "C" fn(*mut Array),
+    /// `Print`, `PrintK` and `Fmt`, as the interpreter runs them
+    /// (`crate::out`).
+    pub print: crate::out::IoFn,
+    pub print_k: crate::out::IoFn,
+    pub fmt: crate::out::IoFn,
     /// The kernel library's entries (after the C-ABI ones, whose offsets
     /// native code relies on).
     pub kernels: Kernels,
@@ -358,6 +363,9 @@ pub fn install(k: Kernels) -> &'static Runtime {
         rt_exec,
         retain: rt_retain,
         release: rt_release,
+        print: crate::out::native_print,
+        print_k: crate::out::native_print_k,
+        fmt: crate::out::native_fmt,
         kernels: k,
     })
 }
@@ -487,6 +495,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Runtime, atan2), 16 * p);
         assert_eq!(std::mem::offset_of!(Runtime, rt_exec), 19 * p);
         assert_eq!(std::mem::offset_of!(Runtime, release), 21 * p);
-        assert_eq!(std::mem::offset_of!(Runtime, kernels), 22 * p);
+        assert_eq!(std::mem::offset_of!(Runtime, fmt), 24 * p);
+        assert_eq!(std::mem::offset_of!(Runtime, kernels), 25 * p);
     }
 }

@@ -7,11 +7,13 @@
 //! where the interpreter goes back to it at every backward jump; after a
 //! call or an op it leaves to the interpreter, where the code has an entry
 //! there) and runs until it reaches an
-//! instruction it does not handle — a call, a return, a runtime operation,
-//! or any instruction that is about to raise — and returns that
-//! instruction's index. The interpreter then executes that instruction
-//! itself, so every exception, allocation and traceback comes from one
-//! place, whichever tier ran the code around it.
+//! instruction it leaves to the interpreter — one about to raise, a call
+//! or return past what it can make itself, the last unit of fuel — and
+//! returns that instruction's index. The interpreter then executes that
+//! instruction itself, so every exception and traceback comes from one
+//! place, whichever tier ran the code around it. What native code does
+//! not compute itself (array operations, printing, formatting) it calls
+//! through the runtime table, into the routines the interpreter runs.
 
 use std::rc::Rc;
 
@@ -102,8 +104,12 @@ pub struct Cx {
     pub rt: *const crate::rt::RtCtx,
     /// The module's runtime operations, by index (`Rt` instructions).
     pub rtops: *const crate::rt::RtDesc,
-    /// Where a runtime operation's exception goes; native code then returns
-    /// the instruction's index with [`RAISED`] set.
+    /// The running module (its strings and formats, for printing).
+    pub module: *const crate::Module,
+    /// The run's output buffer, which printing writes.
+    pub out: *mut crate::out::Out,
+    /// Where the exception of a runtime operation, a print or a format goes;
+    /// native code then returns the instruction's index with [`RAISED`] set.
     pub raised: *mut crate::runtime::RaisedSlot,
     /// Ticks in a window of fuel: native code that spends a window's last
     /// tick takes the next window from the reserve itself, as the
@@ -128,6 +134,8 @@ impl Cx {
             protos: std::ptr::null(),
             rt: std::ptr::null(),
             rtops: std::ptr::null(),
+            module: std::ptr::null(),
+            out: std::ptr::null_mut(),
             raised: std::ptr::null_mut(),
             window: 0,
             spills: [0; SPILLS],
@@ -136,8 +144,9 @@ impl Cx {
 }
 
 /// Set in the instruction index native code returns when the instruction
-/// raised (a runtime operation): the exception is in `Cx::raised`, and the
-/// interpreter unwinds from that instruction without executing it again.
+/// raised (a runtime operation, a print, a format): the exception is in
+/// `Cx::raised`, and the interpreter unwinds from that instruction without
+/// executing it again.
 pub const RAISED: usize = 1 << 31;
 
 /// What compiles a function (of the module's functions) to native code

@@ -44,7 +44,7 @@
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
-use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, Word, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
 use crate::layout::{
     CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
@@ -942,6 +942,24 @@ impl Asm for A64Asm {
         dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
     }
 
+    fn call_cx(&mut self, f: usize, k: u64, x: Word) {
+        // (cx, k, x) in x0, x1, x2: x first, as it may be in either.
+        match x {
+            Word::None => {}
+            Word::R(r) => self.mov(2, r),
+            Word::Slot(r) => self.addi(2, 19, r as i64 * 8),
+        }
+        self.movi(1, k as i64);
+        self.mov(0, 21);
+        // The callee spends from the window's count.
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; str x20, [X(TMP)]);
+        self.movi(TMP, f as i64);
+        dynasm!(self.ops ; .arch aarch64 ; blr X(TMP));
+        self.mem(Mem::LdX, TMP, 21, CX_FUEL);
+        dynasm!(self.ops ; .arch aarch64 ; ldr x20, [X(TMP)]);
+    }
+
     fn load_cx(&mut self, d: PReg, off: i32) {
         self.mem(Mem::LdX, d, 21, off);
     }
@@ -1277,6 +1295,18 @@ mod run {
             window: 10,
         };
         run_fuel(slots, fuel, body).0
+    }
+
+    #[test]
+    fn runtime_calls_get_the_cx_their_constant_and_word() {
+        let regs = A64Asm::REGS.gpr.iter().chain(A64Asm::REGS.gpr_saved);
+        for &x in regs.chain(&A64Asm::SCRATCH) {
+            let mut want = [0; 4];
+            let s = run(&[0, 0, 30, 0], |a| {
+                want = crate::backend::checks::runtime_calls(a, x)
+            });
+            assert_eq!(s, want, "the word in x{x}");
+        }
     }
 
     fn floordiv(a: i64, b: i64) -> i64 {

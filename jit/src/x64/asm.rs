@@ -19,7 +19,7 @@ use dynasmrt::VecAssembler;
 pub type Assembler = VecAssembler<X64Relocation>;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use crate::backend::{Asm, Callee, Src, MAX_SPILLS};
+use crate::backend::{Asm, Callee, Src, Word, MAX_SPILLS};
 use crate::ir::{Cond, FCond, FOp, IOp, UnOp, Width};
 use crate::layout::{
     CX_BASE, CX_FLOOR, CX_FUEL, CX_LEVELS, CX_RAISED, CX_RT, CX_RTOPS, CX_SP, CX_SPILLS, LEVEL,
@@ -910,6 +910,26 @@ impl Asm for X64Asm {
         );
     }
 
+    fn call_cx(&mut self, f: usize, k: u64, x: Word) {
+        // (cx, k, x) in rdi, rsi, rdx: x first, as it may be in either.
+        match x {
+            Word::None => {}
+            Word::R(r) => self.mov(2, r),
+            Word::Slot(r) => dynasm!(self.ops ; .arch x64 ; lea rdx, [rbx + r as i32 * 8]),
+        }
+        self.movi(6, k as i64);
+        dynasm!(self.ops
+            ; .arch x64
+            ; mov rdi, r13
+            ; mov rax, QWORD [r13 + CX_FUEL]
+            ; mov QWORD [rax], r12
+            ; mov rax, QWORD f as i64
+            ; call rax
+            ; mov r10, QWORD [r13 + CX_FUEL]
+            ; mov r12, QWORD [r10]
+        );
+    }
+
     fn load_cx(&mut self, d: PReg, off: i32) {
         dynasm!(self.ops ; .arch x64 ; mov Rq(d), QWORD [r13 + off]);
     }
@@ -980,6 +1000,18 @@ mod tests {
         let mut want = [0; 5];
         let s = run(&[0; 6], |a| want = crate::backend::checks::native_calls(a));
         assert_eq!(s[..5], want);
+    }
+
+    #[test]
+    fn runtime_calls_get_the_cx_their_constant_and_word() {
+        let regs = X64Asm::REGS.gpr.iter().chain(X64Asm::REGS.gpr_saved);
+        for &x in regs.chain(&X64Asm::SCRATCH) {
+            let mut want = [0; 4];
+            let s = run(&[0, 0, 30, 0], |a| {
+                want = crate::backend::checks::runtime_calls(a, x)
+            });
+            assert_eq!(s, want, "the word in r{x}");
+        }
     }
 
     fn floordiv(a: i64, b: i64) -> i64 {
