@@ -8,7 +8,8 @@
 //! its operands read in place (arrays at their strides, scalars at stride
 //! 0) or from the block buffers of earlier operations, which stay in L1.
 //! Two binary operations in a row, the first's result the second's first
-//! operand (`a * 2 + a`), are one joint loop with no intermediate at all.
+//! operand (`a * 2 + a`), are one joint loop with no intermediate at all,
+//! and so are a binary operation and a square root of its result.
 //! Otherwise one element at a time through [`crate::elementwise::apply`].
 //! Both give every value exactly as the separate operations would: the
 //! same loops, each intermediate narrowed to its dtype, no reassociation.
@@ -187,6 +188,39 @@ fn chain(steps: Vec<Step>, dt: DType, apart: bool) -> Vec<Step> {
                     a,
                     b,
                     c,
+                    out: o,
+                });
+                i += 2;
+                continue;
+            }
+        }
+        // A unary operation on the result of the binary one before it:
+        // one binary loop, in place as the two would be.
+        if let (
+            Step::Op {
+                f,
+                kernel: Kernel::Two(_),
+                a,
+                b,
+                out: x,
+            },
+            Some(&Step::Op {
+                f: u,
+                kernel: Kernel::One(_),
+                a: y,
+                out: o,
+                ..
+            }),
+        ) = (steps[i], steps.get(i + 1))
+        {
+            if let (true, true, Some(k)) =
+                (x.same(y), o.same(x), crate::ufunc::loop2_then(f, u, dt))
+            {
+                out.push(Step::Op {
+                    f,
+                    kernel: Kernel::Two(k),
+                    a,
+                    b,
                     out: o,
                 });
                 i += 2;

@@ -812,6 +812,25 @@ loop1!(sqrt_f32, f32, |x| x.sqrt());
 loop1!(neg_i64, i64, |x| x.wrapping_neg());
 loop1!(abs_i64, i64, |x| x.wrapping_abs());
 
+loop2!(add_sqrt_f64, f64, f64, |x, y| (x + y).sqrt());
+loop2!(sub_sqrt_f64, f64, f64, |x, y| (x - y).sqrt());
+loop2!(mul_sqrt_f64, f64, f64, |x, y| (x * y).sqrt());
+loop2!(div_sqrt_f64, f64, f64, |x, y| (x / y).sqrt());
+
+/// The loop of `u(f(a, b))`, a binary ufunc then a unary one, both
+/// computing in and producing dtype `dt`, where the two have one.
+pub fn loop2_then(f: Ufunc, u: Ufunc, dt: DType) -> Option<Loop2> {
+    use typer::builtins::Math1;
+    use Ufunc::*;
+    Some(match (f, u, dt) {
+        (Add, Float1(Math1::Sqrt), DType::F64) => add_sqrt_f64,
+        (Subtract, Float1(Math1::Sqrt), DType::F64) => sub_sqrt_f64,
+        (Multiply, Float1(Math1::Sqrt), DType::F64) => mul_sqrt_f64,
+        (TrueDivide, Float1(Math1::Sqrt), DType::F64) => div_sqrt_f64,
+        _ => return None,
+    })
+}
+
 /// The typed loop of a binary ufunc whose operands (and, but for
 /// comparisons, output) have dtype `dt`.
 pub fn loop2(f: Ufunc, dt: DType) -> Option<Loop2> {
@@ -1180,6 +1199,48 @@ mod tests {
             }
         }
         assert_eq!(checked, 2 * 9 * 10 * 4 * 5);
+    }
+
+    /// A binary loop then a unary one, as one loop: the bits of the two
+    /// one after the other, in place and not, at several offsets.
+    #[test]
+    fn binary_then_unary_loops_are_their_two_loops() {
+        use typer::builtins::Math1;
+        let sqrt = Ufunc::Float1(Math1::Sqrt);
+        for f in [
+            Ufunc::Add,
+            Ufunc::Subtract,
+            Ufunc::Multiply,
+            Ufunc::TrueDivide,
+        ] {
+            let joint = loop2_then(f, sqrt, DType::F64).expect("a joint loop");
+            let (lf, lu) = (
+                loop2(f, DType::F64).unwrap(),
+                loop1(sqrt, DType::F64).unwrap(),
+            );
+            for n in [0, 1, 5, 8, 13, 64, 99] {
+                for (oa, ob) in [(0, 0), (3, 3), (1, 6)] {
+                    let mut a = lined(n, oa);
+                    let mut b = lined(n, ob);
+                    let (mut o, mut r) = (lined(n, oa), lined(n, 0));
+                    fill(&mut a, n, DType::F64, 6);
+                    fill(&mut b, n, DType::F64, 7);
+                    let (pa, pb) = (ptr(&mut a), ptr(&mut b));
+                    // SAFETY: n elements in each operand; the outputs apart
+                    // from the inputs, then the second in place.
+                    unsafe {
+                        joint(n, pa, 8, pb, 8, ptr(&mut o), 8);
+                        lf(n, pa, 8, pb, 8, ptr(&mut r), 8);
+                        lu(n, ptr(&mut r), 8, ptr(&mut r), 8);
+                    }
+                    let want = read(&mut r, n);
+                    assert_eq!(read(&mut o, n), want, "{f:?} then sqrt, n {n}");
+                    // SAFETY: as above, the output the first input.
+                    unsafe { joint(n, pa, 8, pb, 8, pa, 8) };
+                    assert_eq!(read(&mut a, n), want, "{f:?} then sqrt in place, n {n}");
+                }
+            }
+        }
     }
 
     /// The one- and two-operand loops at every offset from a line, their

@@ -49,3 +49,23 @@ def run(n):
 run(1003)
 run(64)
 run(9)
+
+
+@njit
+def roots(n):
+    a = np.linspace(0.0, 3.0, n)
+    b = np.linspace(4.0, -1.0, n)
+    for k in range(3):
+        x = a[k:]
+        y = b[: n - k]
+        show(np.sqrt(x * x + y * y))
+        show(np.sqrt(x * y))
+        show(np.sqrt(x - y))
+        show(np.sqrt(x / (y + 0.5)) * 2.0)
+    c = a.copy()
+    c[1:] = np.sqrt(c[:-1] + c[1:])
+    show(c)
+
+
+roots(1001)
+roots(10)
