@@ -367,6 +367,9 @@ impl Asm for X64Asm {
     const FSCRATCH: [PReg; 2] = [14, 15];
     const RET: PReg = 0;
     const FRET: PReg = 0;
+    // rdi rsi rdx rcx r8 r9, xmm0..xmm7 (System V's order).
+    const ARGS: &'static [PReg] = &[7, 6, 2, 1, 8, 9];
+    const FARGS: &'static [PReg] = &[0, 1, 2, 3, 4, 5, 6, 7];
 
     fn new_label(&mut self) -> DynamicLabel {
         self.ops.new_dynamic_label()
