@@ -57,6 +57,45 @@ pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsup
     Ok(())
 }
 
+/// Registers that values of `f` (the code of `p`) would best be
+/// allocated to, so that native calls move no arguments: each argument
+/// instruction 0's entry takes, and each argument of a native call, in
+/// the register that passes it ([`arg_regs`]), where the classes agree.
+pub fn arg_prefs<A: Asm>(f: &Func, p: &Proto, protos: &[Proto]) -> Vec<(Value, PReg)> {
+    let mut out = Vec::new();
+    let mut push = |v: Value, at: Option<&Option<Place>>| match (at, f.class[v.0 as usize]) {
+        (Some(&Some(Place::F(r))), Class::F64) => out.push((v, r)),
+        (Some(&Some(Place::G(r))), Class::I64 | Class::Ptr) => out.push((v, r)),
+        _ => {}
+    };
+    if let Some(&(0, b)) = f.entries.first() {
+        let regs = arg_regs::<A>(p);
+        for &v in &f.blocks[b.0 as usize].insts {
+            if let Inst::LoadSlot(r) = f.insts[v.0 as usize] {
+                push(v, regs.get(r as usize));
+            }
+        }
+    }
+    for bd in &f.blocks {
+        let Some(Term::Call {
+            a, f: callee, exit, ..
+        }) = bd.term
+        else {
+            continue;
+        };
+        let Some(cp) = protos.get(callee as usize) else {
+            continue;
+        };
+        let regs = arg_regs::<A>(cp);
+        for &(r, v) in &f.exits[exit.0 as usize].map {
+            if let Some(k) = r.checked_sub(a) {
+                push(v, regs.get(k as usize));
+            }
+        }
+    }
+    out
+}
+
 /// A value's home as a move sees it: registers of the two files apart,
 /// spill slots shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -245,7 +245,8 @@ pub fn emit_ir<A: backend::Asm>(
     let mut f = lower_timed(p, m, t, &mut c)?;
     opt::optimize(&mut f, &A::REGS, a.lanes());
     t.optimize += c.lap();
-    let al = regalloc::allocate(&f, &A::REGS);
+    let prefs = emit::arg_prefs::<A>(&f, p, &m.protos);
+    let al = regalloc::allocate_with(&f, &A::REGS, &prefs);
     t.regalloc += c.lap();
     // (`emit` checks first that it can take the function.)
     let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;

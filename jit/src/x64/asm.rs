@@ -501,6 +501,11 @@ impl Asm for X64Asm {
                 self.cmov(c, 10, b);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
             }
+            // Into another register: one instruction, not a copy first.
+            IOp::Add if d != a && matches!(b, Src::K(_)) => {
+                let Src::K(k) = b else { unreachable!() };
+                dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + k]);
+            }
             IOp::Mul if matches!(b, Src::K(_)) => {
                 let Src::K(k) = b else { unreachable!() };
                 dynasm!(self.ops ; .arch x64 ; imul Rq(d), Rq(a), DWORD k);
