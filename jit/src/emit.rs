@@ -149,9 +149,8 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, &'a Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
-    /// Exits that write values from where they are to slots first:
-    /// (label, (slot, place) each, instruction).
-    outs: Vec<(A::Label, Vec<(u16, Place)>, usize)>,
+    /// Exits that write values from where they are to slots first.
+    outs: Vec<Out<A::Label>>,
     /// Negative indices placed out of line (see [`E::index`]).
     wraps: Vec<Wrap<A::Label>>,
     /// How each instruction is emitted (by value): see [`fuse`].
@@ -270,7 +269,7 @@ pub fn emit<A: Asm>(
         e.a.bind(l);
         e.a.exit(pc as u32);
     }
-    for (l, stores, pc) in std::mem::take(&mut e.outs) {
+    for Out { at: l, stores, pc } in std::mem::take(&mut e.outs) {
         e.a.bind(l);
         for (r, p) in stores {
             e.store_place(r, p);
@@ -334,6 +333,15 @@ fn layout(f: &Func, order: &[Block]) -> Vec<Block> {
         }
     }
     out
+}
+
+/// An exit that writes values from where they are (not the map's) to
+/// frame slots first: at `at`, each `(slot, place)`, then leaves at
+/// instruction `pc`.
+struct Out<L> {
+    at: L,
+    stores: Vec<(u16, Place)>,
+    pc: usize,
 }
 
 /// A negative index's out-of-line code (see [`E::index`]): at `cold`,
@@ -899,7 +907,11 @@ impl<'a, A: Asm> E<'a, A> {
             return;
         }
         let l = self.a.new_label();
-        self.outs.push((l, args.to_vec(), 0));
+        self.outs.push(Out {
+            at: l,
+            stores: args.to_vec(),
+            pc: 0,
+        });
         if k == 1 {
             self.a.branch_sp(Cond::Below, CX_FLOOR, l);
         } else {
@@ -1183,7 +1195,11 @@ impl<'a, A: Asm> E<'a, A> {
             })
             .collect();
         let leave = self.a.new_label();
-        self.outs.push((leave, held.clone(), pc));
+        self.outs.push(Out {
+            at: leave,
+            stores: held.clone(),
+            pc,
+        });
         let (t, entry) = (A::SCRATCH[0], A::SCRATCH[1]);
         let at = f as i32 * PROTO_SIZE + PROTO_ENTRY;
         self.a.branch_sp(Cond::Below, CX_FLOOR, leave);
