@@ -62,6 +62,13 @@ pub trait Asm {
     /// Where a call leaves its integer and float result.
     const RET: PReg;
     const FRET: PReg;
+    /// Where a native script call passes its callee's arguments: integer
+    /// and pointer arguments in `ARGS`, floats in `FARGS`, each list in
+    /// turn (see `emit::arg_regs`); the rest stay in the callee's frame.
+    /// Allocatable registers that neither [`Asm::call_native`] nor
+    /// [`Asm::call_entry`] touches.
+    const ARGS: &'static [PReg];
+    const FARGS: &'static [PReg];
 
     fn new_label(&mut self) -> Self::Label;
     fn bind(&mut self, l: Self::Label);
@@ -189,7 +196,7 @@ pub trait Asm {
     /// in the `Cx`.
     fn branch_sp(&mut self, c: Cond, off: i32, l: Self::Label);
     /// What a function's native-call entry does first (before its code
-    /// for instruction 0).
+    /// for instruction 0, with the arguments in `ARGS` and `FARGS`).
     fn call_entry(&mut self);
     /// A native script call by instruction `pc`: pushes a level
     /// (`layout::LEVEL` bytes, `pc` at `LEVEL_PC`, the return address at

@@ -28,7 +28,8 @@ use crate::scalar;
 pub struct Emitted {
     /// (instruction, offset) of each entry.
     pub entries: Vec<(usize, usize)>,
-    /// Where a native call enters.
+    /// Where a native call enters (instruction 0's entry with the
+    /// arguments in registers: see [`arg_regs`]).
     pub call: usize,
     /// The most frames an exit inside inlined calls makes.
     pub inlined: usize,
@@ -56,6 +57,45 @@ pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsup
     Ok(())
 }
 
+/// Registers that values of `f` (the code of `p`) would best be
+/// allocated to, so that native calls move no arguments: each argument
+/// instruction 0's entry takes, and each argument of a native call, in
+/// the register that passes it ([`arg_regs`]), where the classes agree.
+pub fn arg_prefs<A: Asm>(f: &Func, p: &Proto, protos: &[Proto]) -> Vec<(Value, PReg)> {
+    let mut out = Vec::new();
+    let mut push = |v: Value, at: Option<&Option<Place>>| match (at, f.class[v.0 as usize]) {
+        (Some(&Some(Place::F(r))), Class::F64) => out.push((v, r)),
+        (Some(&Some(Place::G(r))), Class::I64 | Class::Ptr) => out.push((v, r)),
+        _ => {}
+    };
+    if let Some(&(0, b)) = f.entries.first() {
+        let regs = arg_regs::<A>(p);
+        for &v in &f.blocks[b.0 as usize].insts {
+            if let Inst::LoadSlot(r) = f.insts[v.0 as usize] {
+                push(v, regs.get(r as usize));
+            }
+        }
+    }
+    for bd in &f.blocks {
+        let Some(Term::Call {
+            a, f: callee, exit, ..
+        }) = bd.term
+        else {
+            continue;
+        };
+        let Some(cp) = protos.get(callee as usize) else {
+            continue;
+        };
+        let regs = arg_regs::<A>(cp);
+        for &(r, v) in &f.exits[exit.0 as usize].map {
+            if let Some(k) = r.checked_sub(a) {
+                push(v, regs.get(k as usize));
+            }
+        }
+    }
+    out
+}
+
 /// A value's home as a move sees it: registers of the two files apart,
 /// spill slots shared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +103,35 @@ enum Place {
     G(PReg),
     F(PReg),
     S(u32),
+}
+
+/// Where a native call passes each of `p`'s arguments (frame slots
+/// `0..nargs`): floats in the backend's `FARGS`, everything else in its
+/// `ARGS`, in order, while they last; `None`, in the frame. Fixed by the
+/// callee's signature, so that a caller compiled before or after it
+/// agrees (a value of the other class is moved across).
+fn arg_regs<A: Asm>(p: &Proto) -> Vec<Option<Place>> {
+    fn flat(t: &typer::Type, out: &mut Vec<bool>) {
+        match t {
+            typer::Type::Tuple(items) => items.iter().for_each(|i| flat(i, out)),
+            typer::Type::None | typer::Type::Unknown | typer::Type::DTypeObj(_) => {}
+            t => out.push(t.is_float()),
+        }
+    }
+    let n = p.nargs as usize;
+    let mut floats = Vec::with_capacity(n);
+    p.args.iter().for_each(|t| flat(t, &mut floats));
+    if floats.len() != n {
+        floats = vec![false; n];
+    }
+    let (mut g, mut x) = (A::ARGS.iter(), A::FARGS.iter());
+    floats
+        .iter()
+        .map(|&fl| match fl {
+            true => x.next().map(|&r| Place::F(r)),
+            false => g.next().map(|&r| Place::G(r)),
+        })
+        .collect()
 }
 
 struct E<'a, A: Asm> {
@@ -80,6 +149,8 @@ struct E<'a, A: Asm> {
     tramps: Vec<(A::Label, &'a Edge)>,
     /// Exits whose map is already written back: (label, instruction).
     bare: Vec<(A::Label, usize)>,
+    /// Exits that write values from where they are to slots first.
+    outs: Vec<Out<A::Label>>,
     /// Negative indices placed out of line (see [`E::index`]).
     wraps: Vec<Wrap<A::Label>>,
     /// How each instruction is emitted (by value): see [`fuse`].
@@ -112,6 +183,7 @@ pub fn emit<A: Asm>(
         raises: Vec::new(),
         tramps: Vec::new(),
         bare: Vec::new(),
+        outs: Vec::new(),
         call_entry,
         protos,
         wraps: Vec::new(),
@@ -134,12 +206,6 @@ pub fn emit<A: Asm>(
             e.a.align(16);
         }
         // (No code falls into an entry block: it has no predecessors.)
-        if b == first {
-            e.a.bind(e.call_entry);
-            out.call = e.a.offset();
-            e.a.call_entry();
-            e.room(out.inlined);
-        }
         e.a.bind(e.labels[b.0 as usize]);
         let at = e.a.offset();
         out.blocks.push((at, b));
@@ -158,6 +224,15 @@ pub fn emit<A: Asm>(
             }
         }
         let t = bd.term.as_ref().expect("every block ends");
+        if b == first {
+            // The interpreter's way in at instruction 0 jumps on; a native
+            // call's, taken far more often, comes next and falls through.
+            e.term(t, None);
+            out.call = e.a.offset();
+            out.blocks.push((out.call, b));
+            e.call_entry_block(b, next, out.inlined);
+            continue;
+        }
         e.term(t, next);
     }
     out.exits = e.a.offset();
@@ -192,6 +267,13 @@ pub fn emit<A: Asm>(
     }
     for (l, pc) in std::mem::take(&mut e.bare) {
         e.a.bind(l);
+        e.a.exit(pc as u32);
+    }
+    for Out { at: l, stores, pc } in std::mem::take(&mut e.outs) {
+        e.a.bind(l);
+        for (r, p) in stores {
+            e.store_place(r, p);
+        }
         e.a.exit(pc as u32);
     }
     out.entries.sort();
@@ -251,6 +333,15 @@ fn layout(f: &Func, order: &[Block]) -> Vec<Block> {
         }
     }
     out
+}
+
+/// An exit that writes values from where they are (not the map's) to
+/// frame slots first: at `at`, each `(slot, place)`, then leaves at
+/// instruction `pc`.
+struct Out<L> {
+    at: L,
+    stores: Vec<(u16, Place)>,
+    pc: usize,
 }
 
 /// A negative index's out-of-line code (see [`E::index`]): at `cold`,
@@ -437,7 +528,13 @@ impl<'a, A: Asm> E<'a, A> {
     /// Writes exit `x`'s map to the frame.
     fn write_back(&mut self, x: ExitId) {
         let f = self.f;
-        for &(r, v) in &f.exits[x.0 as usize].map {
+        self.write_map(&f.exits[x.0 as usize].map);
+    }
+
+    /// Writes `(slot, value)` pairs of a map to the frame.
+    fn write_map(&mut self, map: &[(u16, Value)]) {
+        let f = self.f;
+        for &(r, v) in map {
             if let Inst::Offset(y, k) = f.insts[v.0 as usize] {
                 let y = self.gp(y, 0);
                 self.a.alu(IOp::Add, A::SCRATCH[0], y, self.imm(k));
@@ -460,13 +557,20 @@ impl<'a, A: Asm> E<'a, A> {
                 continue;
             }
             match self.place(v) {
-                Some(Place::G(g)) => self.a.store_slot(r, g),
-                Some(Place::F(x)) => self.a.fstore_slot(r, x),
-                Some(Place::S(n)) => {
-                    self.a.load_spill(A::SCRATCH[0], n);
-                    self.a.store_slot(r, A::SCRATCH[0]);
-                }
+                Some(p) => self.store_place(r, p),
                 None => unreachable!("exit map value {v} has no location"),
+            }
+        }
+    }
+
+    /// Slot `r` = what is at `p`.
+    fn store_place(&mut self, r: u16, p: Place) {
+        match p {
+            Place::G(g) => self.a.store_slot(r, g),
+            Place::F(x) => self.a.fstore_slot(r, x),
+            Place::S(n) => {
+                self.a.load_spill(A::SCRATCH[0], n);
+                self.a.store_slot(r, A::SCRATCH[0]);
             }
         }
     }
@@ -795,14 +899,19 @@ impl<'a, A: Asm> E<'a, A> {
     /// calls makes: when the entry's level budget has no room for them
     /// (`sp - LEVEL * (k - 1) < Cx::floor`), leaves at instruction 0, where
     /// the interpreter runs the call it finds made (the call's level
-    /// becomes its caller's frame record). The interpreter's own entries
-    /// check the same (`vm::tiering::Native::inlined`).
-    fn room(&mut self, k: usize) {
+    /// becomes its caller's frame record), with the arguments `args` in
+    /// registers written to their slots first. The interpreter's own
+    /// entries check the same (`vm::tiering::Native::inlined`).
+    fn room(&mut self, k: usize, args: &[(u16, Place)]) {
         if k == 0 {
             return;
         }
         let l = self.a.new_label();
-        self.bare.push((l, 0));
+        self.outs.push(Out {
+            at: l,
+            stores: args.to_vec(),
+            pc: 0,
+        });
         if k == 1 {
             self.a.branch_sp(Cond::Below, CX_FLOOR, l);
         } else {
@@ -938,11 +1047,18 @@ impl<'a, A: Asm> E<'a, A> {
             .any(|(&p, &x)| self.place(p).is_some_and(|to| self.place(x) != Some(to)))
     }
 
-    /// Does them as one parallel move: no destination is written while a
-    /// pending move still reads it; a cycle goes through a scratch register
-    /// (`SCRATCH[1]`, `FSCRATCH[1]`; spill-to-spill moves use `SCRATCH[0]`).
+    /// Does them as one parallel move ([`Self::par_moves`]).
     fn moves(&mut self, e: &Edge) {
-        let mut todo = self.edge_moves(e);
+        let todo = self.edge_moves(e);
+        self.par_moves(todo);
+    }
+
+    /// Does `(to, from)` moves as one parallel move: no destination is
+    /// written while a pending move still reads it; a cycle goes through a
+    /// scratch register (`SCRATCH[1]`, `FSCRATCH[1]`; spill-to-spill moves
+    /// use `SCRATCH[0]`).
+    fn par_moves(&mut self, mut todo: Vec<(Place, Place)>) {
+        todo.retain(|(to, from)| to != from);
         while !todo.is_empty() {
             let ready = (0..todo.len()).find(|&i| {
                 let d = todo[i].0;
@@ -1034,23 +1150,64 @@ impl<'a, A: Asm> E<'a, A> {
     /// a call past the entry's level budget (free frame records, stack
     /// room), a callee without native code, the run's last unit of fuel.
     /// The code after it reloads the frame from its resume entry.
+    ///
+    /// The arguments go in registers ([`arg_regs`]), to the callee's call
+    /// entry ([`Self::call_entry_block`]): the frame gets the rest of the
+    /// exit's map (the caller's own values, which its resume entry and
+    /// any exit below read from there), and an argument in a register is
+    /// written to its slot only when the interpreter makes the call.
     fn call(&mut self, a: u16, f: u16, exit: ExitId, resume: Block, next: Option<Block>) {
-        self.write_back(exit);
-        let pc = self.f.exits[exit.0 as usize].pc;
+        let fx = self.f;
+        let x = &fx.exits[exit.0 as usize];
+        let pc = x.pc;
         let callee = &self.protos[f as usize];
         let itself = std::ptr::eq(callee, self.p);
+        let regs = arg_regs::<A>(callee);
+        let arg = |r: u16| r.checked_sub(a).filter(|&k| (k as usize) < regs.len());
+        // Each argument's value (the map's last word on its slot), when
+        // the frame does not hold it; one computed as it is written (an
+        // offset, a flag) goes through the frame.
+        let mut val: Vec<Option<Value>> = vec![None; regs.len()];
+        for &(r, v) in &x.map {
+            if let Some(k) = arg(r) {
+                val[k as usize] = Some(v);
+            }
+        }
+        for (k, v) in val.iter_mut().enumerate() {
+            let derived = v.is_some_and(|v| {
+                matches!(fx.insts[v.0 as usize], Inst::Offset(..) | Inst::Flag(_))
+            });
+            if regs[k].is_none() || derived {
+                *v = None;
+            }
+        }
+        let kept: Vec<(u16, Value)> = x
+            .map
+            .iter()
+            .copied()
+            .filter(|&(r, _)| arg(r).is_none_or(|k| val[k as usize].is_none()))
+            .collect();
+        self.write_map(&kept);
+        let held: Vec<(u16, Place)> = (0..regs.len())
+            .filter_map(|k| {
+                let v = val[k]?;
+                Some((a + k as u16, self.place(v).expect("a live argument")))
+            })
+            .collect();
         let leave = self.a.new_label();
-        self.bare.push((leave, pc));
-        // Everything is in the frame now: the allocator's registers are
-        // free.
-        let (entry, t) = (A::REGS.gpr[0], A::SCRATCH[0]);
+        self.outs.push(Out {
+            at: leave,
+            stores: held.clone(),
+            pc,
+        });
+        let (t, entry) = (A::SCRATCH[0], A::SCRATCH[1]);
+        let at = f as i32 * PROTO_SIZE + PROTO_ENTRY;
         self.a.branch_sp(Cond::Below, CX_FLOOR, leave);
         if !itself {
             // The callee's code (the table may have moved since
             // compiling).
             self.a.load_cx(t, CX_PROTOS);
-            self.a
-                .load(Width::W64, entry, t, f as i32 * PROTO_SIZE + PROTO_ENTRY);
+            self.a.load(Width::W64, entry, t, at);
             self.a.branch(Cond::Eq, entry, Src::K(0), leave);
         }
         self.a.fuel(leave);
@@ -1070,9 +1227,26 @@ impl<'a, A: Asm> E<'a, A> {
                 self.a.store_slot(callee.kbase + k as u16, t);
             }
         }
+        let todo = held
+            .iter()
+            .map(|&(r, from)| (regs[(r - a) as usize].expect("a register"), from))
+            .collect();
+        self.par_moves(todo);
+        // The other arguments with a register are in the frame.
+        for (k, reg) in regs.iter().enumerate() {
+            match (reg, val[k]) {
+                (Some(Place::G(d)), None) => self.a.load_slot(*d, k as u16),
+                (Some(Place::F(d)), None) => self.a.fload_slot(*d, k as u16),
+                _ => {}
+            }
+        }
         let to = if itself {
             Callee::Label(self.call_entry)
         } else {
+            // (Loaded again: the refuel may have taken the scratch
+            // registers.)
+            self.a.load_cx(t, CX_PROTOS);
+            self.a.load(Width::W64, entry, t, at);
             Callee::Reg(entry)
         };
         self.a.call_native(pc as u32, to);
@@ -1080,6 +1254,59 @@ impl<'a, A: Asm> E<'a, A> {
         if Some(resume) != next {
             self.a.jump(self.labels[resume.0 as usize]);
         }
+    }
+
+    /// The native-call entry: instruction 0's entry block `b` (followed
+    /// in code by `next`) with the arguments in their registers
+    /// ([`arg_regs`]) where it loads them from the frame, moved to where
+    /// the allocation keeps them before the block's other work. With
+    /// `inlined` the most frames an exit inside inlined calls makes: see
+    /// [`Self::room`].
+    fn call_entry_block(&mut self, b: Block, next: Option<Block>, inlined: usize) {
+        let f = self.f;
+        let bd = &f.blocks[b.0 as usize];
+        let regs = arg_regs::<A>(self.p);
+        self.a.bind(self.call_entry);
+        self.a.call_entry();
+        let args: Vec<(u16, Place)> = (regs.iter().enumerate())
+            .filter_map(|(r, p)| Some((r as u16, (*p)?)))
+            .collect();
+        self.room(inlined, &args);
+        let mut moved = vec![false; bd.insts.len()];
+        let mut todo = Vec::new();
+        for (i, &v) in bd.insts.iter().enumerate() {
+            if let Inst::LoadSlot(r) = f.insts[v.0 as usize] {
+                if let (Some(&Some(from)), Some(to)) = (regs.get(r as usize), self.place(v)) {
+                    todo.push((to, from));
+                    moved[i] = true;
+                }
+            }
+        }
+        // Moved first, the arguments must keep their places through the
+        // block's other work (they do when all its values live to its end,
+        // as an entry block's do); else they go to the frame, and the
+        // interpreter's way in loads them.
+        let clash = bd.insts.iter().enumerate().any(|(i, &v)| {
+            !moved[i] && self.place(v).is_some_and(|p| todo.iter().any(|m| m.0 == p))
+        });
+        if clash || bd.lanes > 0 {
+            for &(r, p) in &args {
+                self.store_place(r, p);
+            }
+            self.a.jump(self.labels[b.0 as usize]);
+            return;
+        }
+        self.par_moves(todo);
+        if bd.vend {
+            self.a.vend();
+        }
+        for (i, &v) in bd.insts.iter().enumerate() {
+            if !moved[i] {
+                self.inst(v);
+            }
+        }
+        let t = bd.term.as_ref().expect("every block ends");
+        self.term(t, next);
     }
 
     /// `Ret`/`Ret1`: when the caller's native code made the call (on this

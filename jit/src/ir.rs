@@ -2542,12 +2542,21 @@ pub fn map_test(t: &mut Test, f: &impl Fn(Value) -> Value) {
     }
 }
 
-/// An exit need not write a slot back with the value it was loaded from.
+/// An exit need not write a slot back with the value it was loaded from,
+/// unless instruction 0's entry loaded it: a native caller passes the
+/// arguments in registers (`emit`), and the frame does not hold them then.
 fn drop_clean_writes(f: &mut Func) {
     let insts = &f.insts;
+    let mut arg = vec![false; insts.len()];
+    if let Some(&(0, b)) = f.entries.first() {
+        f.blocks[b.0 as usize]
+            .insts
+            .iter()
+            .for_each(|v| arg[v.0 as usize] = true);
+    }
     for x in &mut f.exits {
         x.map
-            .retain(|&(r, v)| insts[v.0 as usize] != Inst::LoadSlot(r));
+            .retain(|&(r, v)| insts[v.0 as usize] != Inst::LoadSlot(r) || arg[v.0 as usize]);
     }
 }
 

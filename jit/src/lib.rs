@@ -182,6 +182,9 @@ pub struct BlockNote {
     pub block: ir::Block,
     pub pc: usize,
     pub entry: bool,
+    /// The block's copy that native calls enter, with the arguments in
+    /// registers (`emit::Emitted::call`).
+    pub call: bool,
     /// The innermost loop it is in: its header and depth.
     pub in_loop: Option<(ir::Block, u32)>,
     /// A vector loop's block: its lanes.
@@ -191,7 +194,9 @@ pub struct BlockNote {
 impl std::fmt::Display for BlockNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: pc {}", self.block, self.pc)?;
-        if self.entry {
+        if self.call {
+            write!(f, ", native call entry, arguments in registers")?;
+        } else if self.entry {
             write!(f, ", entry")?;
         }
         if self.lanes > 0 {
@@ -240,7 +245,8 @@ pub fn emit_ir<A: backend::Asm>(
     let mut f = lower_timed(p, m, t, &mut c)?;
     opt::optimize(&mut f, &A::REGS, a.lanes());
     t.optimize += c.lap();
-    let al = regalloc::allocate(&f, &A::REGS);
+    let prefs = emit::arg_prefs::<A>(&f, p, &m.protos);
+    let al = regalloc::allocate_with(&f, &A::REGS, &prefs);
     t.regalloc += c.lap();
     // (`emit` checks first that it can take the function.)
     let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
@@ -260,6 +266,7 @@ fn block_notes(f: &ir::Func, e: &emit::Emitted) -> Vec<(usize, BlockNote)> {
                 block: b,
                 pc: bd.pc,
                 entry: bd.entry,
+                call: o == e.call && f.entries.first().is_some_and(|&(_, e0)| e0 == b),
                 in_loop,
                 lanes: bd.lanes,
             };

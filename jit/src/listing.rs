@@ -211,6 +211,7 @@ mod tests {
     /// `vm asm --arch aarch64` of a float loop, on any host.
     #[test]
     fn aarch64_code_is_listed_on_any_host() {
+        stdlib::install();
         let m = crate::ir::tests::module(
             "def f(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5\n    return s\n\n\
              def g(n):\n    if n < 1:\n        return 0.0\n    return g(n - 1)\n\nprint(f(10) + g(2))\n",
@@ -246,5 +247,49 @@ mod tests {
             assert!(caller.contains(ins), "{ins} missing:\n{caller}");
         }
         assert!(!text.contains("undecoded"), "{text}");
+    }
+
+    /// The aarch64 code of native recursion with an int and a float
+    /// argument: the callee's call entry takes both in registers (no load
+    /// from the frame, `x19`), and the caller moves them there instead
+    /// of storing them in the callee's first two slots.
+    #[test]
+    fn aarch64_native_calls_pass_arguments_in_registers() {
+        stdlib::install();
+        let m = crate::ir::tests::module(
+            "def g(n, x):\n    if n < 2:\n        return x\n    return g(n - 1, x * 0.5) + g(n - 2, x + 1.0)\n\n\
+             print(g(12, 3.0))\n",
+        );
+        let text = super::arm64(&m);
+        let g = &text[text.find("function g #").expect("g is listed")..];
+        let code = |from: &str| -> Vec<&str> {
+            g.lines()
+                .skip_while(|l| !l.contains(from))
+                .skip(1)
+                .take_while(|l| !l.trim_start().starts_with(';') && l.starts_with("          "))
+                .collect()
+        };
+        let entry = code("native call entry, arguments in registers");
+        assert!(
+            !entry.is_empty() && entry.iter().all(|l| !l.contains("[x19")),
+            "{g}"
+        );
+        // From the callee's frame base to the call: its constants, no
+        // arguments.
+        let lines: Vec<&str> = g.lines().collect();
+        let bl = lines
+            .iter()
+            .position(|l| l.contains(" bl $"))
+            .expect("a call");
+        let base = lines[..bl]
+            .iter()
+            .rposition(|l| l.contains("add x19, x19, #"))
+            .expect("the callee's frame base");
+        for l in &lines[base..bl] {
+            assert!(
+                !l.contains("[x19]") && !l.contains("[x19, #0x8]"),
+                "an argument stored in the callee's frame: {l}\n{g}"
+            );
+        }
     }
 }

@@ -299,6 +299,12 @@ fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
 
 /// Allocates registers for `f` from `regs`.
 pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
+    allocate_with(f, regs, &[])
+}
+
+/// As [`allocate`], with registers some values would best live in
+/// (`prefer`: where a native call passes an argument), taken when free.
+pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
     let n = number(f);
     let nv = f.insts.len();
     let nb = f.blocks.len();
@@ -497,9 +503,15 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
         };
         let cls = float as usize;
         let taken = |r: PReg| busy[cls] >> r & 1 != 0;
-        let hinted = hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
-            Loc::Reg(r) if pool.contains(&r) && !taken(r) => Some(r),
-            _ => None,
+        let fixed = prefer
+            .iter()
+            .find(|&&(x, r)| x == v && pool.contains(&r) && !taken(r))
+            .map(|&(_, r)| r);
+        let hinted = fixed.or_else(|| {
+            hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
+                Loc::Reg(r) if pool.contains(&r) && !taken(r) => Some(r),
+                _ => None,
+            })
         });
         if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r))) {
             loc[v.0 as usize] = Loc::Reg(r);

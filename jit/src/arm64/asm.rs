@@ -559,6 +559,9 @@ impl Asm for A64Asm {
     const FSCRATCH: [PReg; 2] = [30, 31];
     const RET: PReg = 0;
     const FRET: PReg = 0;
+    // x1..x8 (x0 is scratch), d0..d7.
+    const ARGS: &'static [PReg] = &[1, 2, 3, 4, 5, 6, 7, 8];
+    const FARGS: &'static [PReg] = &[0, 1, 2, 3, 4, 5, 6, 7];
 
     fn new_label(&mut self) -> DynamicLabel {
         self.ops.new_dynamic_label()

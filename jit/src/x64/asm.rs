@@ -367,6 +367,9 @@ impl Asm for X64Asm {
     const FSCRATCH: [PReg; 2] = [14, 15];
     const RET: PReg = 0;
     const FRET: PReg = 0;
+    // rdi rsi rdx rcx r8 r9, xmm0..xmm7 (System V's order).
+    const ARGS: &'static [PReg] = &[7, 6, 2, 1, 8, 9];
+    const FARGS: &'static [PReg] = &[0, 1, 2, 3, 4, 5, 6, 7];
 
     fn new_label(&mut self) -> DynamicLabel {
         self.ops.new_dynamic_label()
@@ -497,6 +500,11 @@ impl Asm for X64Asm {
                 dynasm!(self.ops ; .arch x64 ; mov r10, Rq(a) ; cmp Rq(b), r10);
                 self.cmov(c, 10, b);
                 dynasm!(self.ops ; .arch x64 ; mov Rq(d), r10);
+            }
+            // Into another register: one instruction, not a copy first.
+            IOp::Add if d != a && matches!(b, Src::K(_)) => {
+                let Src::K(k) = b else { unreachable!() };
+                dynasm!(self.ops ; .arch x64 ; lea Rq(d), [Rq(a) + k]);
             }
             IOp::Mul if matches!(b, Src::K(_)) => {
                 let Src::K(k) = b else { unreachable!() };
