@@ -84,6 +84,13 @@ pub mod x64;
 
 use vm::Module;
 
+/// Sets up what compiling needs once per thread (the executable code
+/// region): a VM that compiles calls it when it is created.
+pub fn prepare() {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    code::reserve();
+}
+
 /// Compiles every function of `m` that has no native code yet, on hosts
 /// with a backend; returns how many functions were compiled.
 pub fn compile_module(m: &Module) -> usize {
