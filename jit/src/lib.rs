@@ -245,7 +245,9 @@ pub fn emit_ir<A: backend::Asm>(
     let al = regalloc::allocate(&f, &A::REGS);
     t.regalloc += c.lap();
     // (`emit` checks first that it can take the function.)
-    let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
+    let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops);
+    regalloc::recycle(al);
+    let e = e?;
     t.emit += c.lap();
     Ok((f, e))
 }
