@@ -40,6 +40,8 @@ use std::fmt::{self, Write};
 use vm::bytecode::Op;
 use vm::Proto;
 
+use crate::pool::{self, Buf};
+
 /// Conditions on an integer compare `a op b`: signed, except
 /// `Below`/`AboveEq` (unsigned).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -786,14 +788,16 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
 struct Shape {
     /// Constant registers no instruction writes: each holds its value
     /// (the caller's frame setup put it there) from entry on.
-    konst: Vec<Option<u64>>,
-    leader: Vec<bool>,
-    loop_head: Vec<bool>,
+    konst: Buf<Option<u64>>,
+    leader: Buf<bool>,
+    loop_head: Buf<bool>,
     /// The slots live into instruction `pc`, in increasing order:
     /// `live[live_at[pc]..live_at[pc + 1]]`.
-    live: Vec<u16>,
-    live_at: Vec<u32>,
+    live: Buf<u16>,
+    live_at: Buf<u32>,
 }
+
+crate::pool::pooled!(Effects, Want);
 
 fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
     let mut s = Two::new();
@@ -809,8 +813,8 @@ fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
 fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     let n = p.code.len();
     let nregs = p.nregs as usize;
-    let mut leader = vec![false; n];
-    let mut loop_head = vec![false; n];
+    let mut leader = pool::filled(n, false);
+    let mut loop_head = pool::filled(n, false);
     leader[0] = true;
     for (pc, op) in p.code.iter().enumerate() {
         if let Some(t) = op.target() {
@@ -830,19 +834,20 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
             leader[pc + 1] = true;
         }
     }
-    let fx: Vec<Effects> = p
-        .code
-        .iter()
-        .enumerate()
-        .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
-        .collect();
-    let mut konst = vec![None; nregs];
+    let mut fx = pool::empty::<Effects>();
+    fx.extend(
+        p.code
+            .iter()
+            .enumerate()
+            .map(|(pc, &op)| effects(p, protos, rtops, pc, op)),
+    );
+    let mut konst = pool::filled(nregs, None);
     for (k, &bits) in p.kvals.iter().enumerate() {
         if let Some(c) = konst.get_mut(p.kbase as usize + k) {
             *c = Some(bits);
         }
     }
-    for e in &fx {
+    for e in fx.iter() {
         if e.all {
             konst.iter_mut().for_each(|c| *c = None);
         }
@@ -852,8 +857,8 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     }
     // Sets of slots, `words` words each, one per instruction.
     let words = nregs.div_ceil(64).max(1);
-    let mut live_in = vec![0u64; n * words];
-    let mut cur = vec![0u64; words];
+    let mut live_in = pool::filled(n * words, 0u64);
+    let mut cur = pool::filled(words, 0u64);
     // Backward to a fixpoint; instruction order is nearly reverse
     // postorder, so few rounds.
     let mut changed = true;
@@ -886,8 +891,8 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
             }
         }
     }
-    let mut live = Vec::new();
-    let mut live_at = Vec::with_capacity(n + 1);
+    let mut live = pool::empty::<u16>();
+    let mut live_at = pool::empty::<u32>();
     for pc in 0..n {
         live_at.push(live.len() as u32);
         for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
@@ -933,22 +938,22 @@ struct Builder<'a> {
     f: Func,
     /// The block being filled and each slot's current value in it.
     cur: Block,
-    defs: Vec<Option<Value>>,
+    defs: Buf<Option<Value>>,
     /// IR block of each leader instruction.
-    at: Vec<Option<Block>>,
+    at: Buf<Option<Block>>,
     /// Preheader of each loop head.
-    pre: Vec<Option<Block>>,
+    pre: Buf<Option<Block>>,
     /// The same in the side copies of outermost loops (see [`build`]).
-    side_at: Vec<Option<Block>>,
-    side_pre: Vec<Option<Block>>,
+    side_at: Buf<Option<Block>>,
+    side_pre: Buf<Option<Block>>,
     /// The outermost loop (head, last instruction) whose side copy is being
     /// lowered.
     side: Option<(usize, usize)>,
     /// A loop head that a backward jump enters through its preheader: the
     /// test of a while loop, lowered again before the loop.
     into: Option<usize>,
-    uf: Vec<u32>,
-    want: Vec<Want>,
+    uf: Buf<u32>,
+    want: Buf<Want>,
     conflict: Option<String>,
 }
 
@@ -2001,15 +2006,15 @@ pub fn build_open(
         p,
         f,
         cur: Block(0),
-        defs: vec![None; p.nregs as usize],
-        at: vec![None; n],
-        pre: vec![None; n],
-        side_at: vec![None; n],
-        side_pre: vec![None; n],
+        defs: pool::filled(p.nregs as usize, None),
+        at: pool::filled(n, None),
+        pre: pool::filled(n, None),
+        side_at: pool::filled(n, None),
+        side_pre: pool::filled(n, None),
         side: None,
         into: None,
-        uf: Vec::with_capacity(values),
-        want: Vec::with_capacity(values),
+        uf: pool::empty(),
+        want: pool::empty(),
         conflict: None,
         shape,
     };
@@ -2281,10 +2286,11 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
         v
     }
     let nb = f.blocks.len();
-    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let mut fwd = crate::pool::empty::<Value>();
+    fwd.extend((0..f.insts.len() as u32).map(Value));
     // The edges arriving at every block, (from, which of its edges), in
     // one list: block `b`'s are `into[at[b]..at[b + 1]]`.
-    let mut at = vec![0u32; nb + 1];
+    let mut at = crate::pool::filled(nb + 1, 0u32);
     for b in &f.blocks {
         for s in b.term.iter().flat_map(|t| t.succs()) {
             at[s.0 as usize + 1] += 1;
@@ -2293,8 +2299,9 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
     for b in 0..nb {
         at[b + 1] += at[b];
     }
-    let mut into = vec![(0u32, 0u8); at[nb] as usize];
-    let mut next = at.clone();
+    let mut into = crate::pool::filled(at[nb] as usize, (0u32, 0u8));
+    let mut next = crate::pool::empty::<u32>();
+    next.extend_from_slice(&at);
     for (bi, b) in f.blocks.iter().enumerate() {
         for (ei, s) in b.term.iter().flat_map(|t| t.succs()).enumerate() {
             into[next[s.0 as usize] as usize] = (bi as u32, ei as u8);
@@ -2308,8 +2315,8 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
         }
     }
     // Which parameters the block being looked at keeps (reused).
-    let mut kept: Vec<usize> = Vec::new();
-    let mut keep: Vec<bool> = Vec::new();
+    let mut kept = crate::pool::empty::<usize>();
+    let mut keep = crate::pool::empty::<bool>();
     loop {
         let mut removed = false;
         for bi in 0..nb {
@@ -2498,9 +2505,9 @@ pub fn analyze(f: &mut Func) {
         }
     }
     // Reverse postorder from a virtual root above every entry.
-    let mut order = Vec::with_capacity(nb);
-    let mut seen = vec![false; nb];
-    let mut stack = Vec::new();
+    let mut order = crate::pool::empty::<Block>();
+    let mut seen = crate::pool::filled(nb, false);
+    let mut stack = crate::pool::empty::<(Block, usize)>();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
@@ -2527,13 +2534,13 @@ pub fn analyze(f: &mut Func) {
     }
     order.reverse();
     const UNSEEN: usize = usize::MAX;
-    let mut rpo = vec![UNSEEN; nb];
+    let mut rpo = crate::pool::filled(nb, UNSEEN);
     for (i, b) in order.iter().enumerate() {
         rpo[b.0 as usize] = i;
     }
     // Immediate dominators as rpo positions; -1 is the virtual root, -2
     // not yet known.
-    let mut idom: Vec<isize> = vec![-2; order.len()];
+    let mut idom = crate::pool::filled(order.len(), -2isize);
     for (i, b) in order.iter().enumerate() {
         if f.blocks[b.0 as usize].entry {
             idom[i] = -1;
@@ -2593,11 +2600,13 @@ pub fn analyze(f: &mut Func) {
             None => return false,
         }
     };
-    let mut loops: Vec<Loop> = Vec::new();
+    // (The last analysis's loops give their block lists to the new ones.)
+    let mut old = std::mem::take(&mut f.loops);
+    let mut loops: Vec<Loop> = Vec::with_capacity(old.len());
     // (One membership mark per block, cleared after each loop.)
-    let mut member = vec![false; nb];
-    let mut stack: Vec<Block> = Vec::new();
-    for &h in &order {
+    let mut member = crate::pool::filled(nb, false);
+    let mut stack = crate::pool::empty::<Block>();
+    for &h in order.iter() {
         stack.clear();
         stack.extend(
             f.preds[h.0 as usize]
@@ -2609,7 +2618,9 @@ pub fn analyze(f: &mut Func) {
             continue;
         }
         member[h.0 as usize] = true;
-        let mut body = vec![h];
+        let mut body = old.pop().map(|l| l.blocks).unwrap_or_default();
+        body.clear();
+        body.push(h);
         while let Some(b) = stack.pop() {
             if !member[b.0 as usize] {
                 member[b.0 as usize] = true;
@@ -2728,11 +2739,11 @@ fn edge(e: &Edge) -> String {
 impl Func {
     /// The blocks reachable from the entries, in reverse postorder (a
     /// block after its dominators, a loop's blocks together).
-    pub fn rpo(&self) -> Vec<Block> {
+    pub fn rpo(&self) -> crate::pool::Buf<Block> {
         let nb = self.blocks.len();
-        let mut seen = vec![false; nb];
-        let mut post = Vec::with_capacity(nb);
-        let mut stack = Vec::new();
+        let mut seen = crate::pool::filled(nb, false);
+        let mut post = crate::pool::empty();
+        let mut stack = crate::pool::empty::<(Block, usize)>();
         for &(_, e) in &self.entries {
             if seen[e.0 as usize] {
                 continue;
@@ -2826,8 +2837,8 @@ impl Func {
 
     /// The block that defines each value (`None`: defined nowhere, or
     /// removed).
-    pub fn def_blocks(&self) -> Vec<Option<Block>> {
-        let mut d = vec![None; self.insts.len()];
+    pub fn def_blocks(&self) -> crate::pool::Buf<Option<Block>> {
+        let mut d = crate::pool::filled(self.insts.len(), None);
         for (bi, b) in self.blocks.iter().enumerate() {
             for &v in b.params.iter().chain(&b.insts) {
                 d[v.0 as usize] = Some(Block(bi as u32));

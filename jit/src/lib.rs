@@ -74,6 +74,7 @@ pub mod layout;
 pub mod levels;
 pub mod listing;
 pub mod opt;
+pub(crate) mod pool;
 pub mod regalloc;
 pub mod scalar;
 pub mod simplify;

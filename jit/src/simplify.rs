@@ -150,7 +150,8 @@ fn decided(f: &Func, t: &Test) -> Option<bool> {
 /// Returns whether a branch went (the caller then analyses the function
 /// again).
 pub fn fold(f: &mut Func) -> bool {
-    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let mut fwd = crate::pool::empty::<Value>();
+    fwd.extend((0..f.insts.len() as u32).map(Value));
     // (Values made here, past the end, stand for themselves.)
     let res = |fwd: &[Value], mut v: Value| {
         while fwd.get(v.0 as usize).is_some_and(|&w| w != v) {
@@ -163,7 +164,7 @@ pub fn fold(f: &mut Func) -> bool {
     // Each block's list is rewritten into the one the last block left
     // behind: no allocation per block.
     let mut spare = Vec::new();
-    for b in f.rpo() {
+    for &b in f.rpo().iter() {
         let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         let mut keep = std::mem::take(&mut spare);
         keep.clear();
