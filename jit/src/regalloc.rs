@@ -63,6 +63,16 @@ struct Numbering {
     inner: Vec<Option<usize>>,
 }
 
+/// A value in a register during the scan.
+#[derive(Clone, Copy)]
+struct Active {
+    end: u32,
+    v: Value,
+    reg: PReg,
+    float: bool,
+    cost: u64,
+}
+
 /// Everything `allocate` works in, kept per thread from one function to
 /// the next: a function's allocation then makes no heap allocation once
 /// the vectors have grown to the sizes functions need.
@@ -86,7 +96,9 @@ struct Scratch {
     slot_end: Vec<u32>,
     by_pos: Vec<u32>,
     by_start: Vec<Value>,
-    active: Vec<(u32, Value, PReg)>,
+    active: Vec<Active>,
+    lo: Vec<u32>,
+    hi: Vec<u32>,
     /// The last allocation's vectors, back from [`recycle`].
     loc: Vec<Loc>,
     interval: Vec<Option<(u32, u32)>>,
@@ -190,7 +202,18 @@ fn number(f: &Func, n: &mut Numbering, seen: &mut Vec<bool>, stack: &mut Vec<(Bl
 fn inst_uses(f: &Func, i: &Inst, mut u: impl FnMut(Value)) {
     i.args().into_iter().for_each(&mut u);
     if let Some(x) = i.exit() {
-        f.exit_reads(x).for_each(u);
+        exit_uses(f, x, u);
+    }
+}
+
+/// Calls `u` with what exit `x` reads (as `Func::exit_reads` lists them).
+#[inline]
+fn exit_uses(f: &Func, x: crate::ir::ExitId, mut u: impl FnMut(Value)) {
+    for &(_, v) in &f.exits[x.0 as usize].map {
+        match &f.insts[v.0 as usize] {
+            i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args().into_iter().for_each(&mut u),
+            _ => u(v),
+        }
     }
 }
 
@@ -208,7 +231,7 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
             a.args.iter().chain(&b.args).copied().for_each(u);
         }
         Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => {
-            f.exit_reads(*x).for_each(u)
+            exit_uses(f, *x, u)
         }
     }
 }
@@ -386,6 +409,8 @@ fn allocate_in(f: &Func, regs: &Regs, s: &mut Scratch) -> Alloc {
         by_pos,
         by_start,
         active,
+        lo,
+        hi,
         loc,
         interval,
     } = s;
@@ -464,14 +489,14 @@ fn allocate_in(f: &Func, regs: &Regs, s: &mut Scratch) -> Alloc {
     }
     // Intervals: from a value's definition (or a block start where it is
     // live in) to its last use (or the end of a block it is live out of).
-    let iv = interval;
-    fill(iv, nv, None);
+    // (Each value's first and last position: `u32::MAX` and 0 while it
+    // has none.)
+    fill(lo, nv, u32::MAX);
+    fill(hi, nv, 0);
     let mut extend = |v: Value, p: u32| {
-        let e = &mut iv[v.0 as usize];
-        *e = Some(match *e {
-            None => (p, p),
-            Some((s, t)) => (s.min(p), t.max(p)),
-        });
+        let (l, h) = (&mut lo[v.0 as usize], &mut hi[v.0 as usize]);
+        *l = (*l).min(p);
+        *h = (*h).max(p);
     };
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
@@ -500,6 +525,13 @@ fn allocate_in(f: &Func, regs: &Regs, s: &mut Scratch) -> Alloc {
             }
         }
     }
+    let iv = interval;
+    iv.clear();
+    iv.extend(
+        lo.iter()
+            .zip(hi.iter())
+            .map(|(&l, &h)| (l != u32::MAX).then_some((l, h))),
+    );
     loop_depths(f, &n.inner, spans, heads, depth);
     spill_costs(f, n, depth, cost);
     // The register each value would best share: the parameter an edge
@@ -576,66 +608,91 @@ fn allocate_in(f: &Func, regs: &Regs, s: &mut Scratch) -> Alloc {
         *d = r;
     }
     let all_gpr = &gprs[..ngpr.min(32)];
-    // Active values per class: (end, value, reg); the registers they
-    // hold, integer and float, as bit masks; the earliest end among them
-    // (nothing expires before it).
+    let mask = |pool: &[PReg]| pool.iter().fold(0u64, |m, &r| m | 1 << r);
+    let masks = [mask(regs.fpr), mask(all_gpr), mask(regs.gpr_saved)];
+    // Active values: their end, value, register, class (1: float) and
+    // spill cost; the registers they hold, integer and float, as bit
+    // masks; the earliest end among them (nothing expires before it).
     active.clear();
     let mut busy = [0u64; 2];
     let mut soonest = u32::MAX;
-    let is_f = |a: Value| (f.class[a.0 as usize] == Class::F64) as usize;
     for &v in by_start.iter() {
         let (start, end) = iv[v.0 as usize].unwrap();
         if soonest < start {
             soonest = u32::MAX;
-            active.retain(|&(e, a, r)| {
-                if e < start {
-                    busy[is_f(a)] &= !(1 << r);
+            active.retain(|a| {
+                if a.end < start {
+                    busy[a.float as usize] &= !(1 << a.reg);
                     return false;
                 }
-                soonest = soonest.min(e);
+                soonest = soonest.min(a.end);
                 true
             });
         }
         let float = f.class[v.0 as usize] == Class::F64;
-        let pool: &[PReg] = match (float, crosses(v)) {
-            (true, false) => regs.fpr,
-            (true, true) => &[],
-            (false, false) => all_gpr,
-            (false, true) => regs.gpr_saved,
+        let (pool, in_pool): (&[PReg], u64) = match (float, crosses(v)) {
+            (true, false) => (regs.fpr, masks[0]),
+            (true, true) => (&[], 0),
+            (false, false) => (all_gpr, masks[1]),
+            (false, true) => (regs.gpr_saved, masks[2]),
         };
         let cls = float as usize;
-        let taken = |r: PReg| busy[cls] >> r & 1 != 0;
+        let free = in_pool & !busy[cls];
         let hinted = hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
-            Loc::Reg(r) if pool.contains(&r) && !taken(r) => Some(r),
+            Loc::Reg(r) if free >> r & 1 != 0 => Some(r),
             _ => None,
         });
-        if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r))) {
+        let cv = cost[v.0 as usize];
+        let first_free = || {
+            (free != 0)
+                .then(|| pool.iter().copied().find(|&r| free >> r & 1 != 0))
+                .flatten()
+        };
+        if let Some(r) = hinted.or_else(first_free) {
             loc[v.0 as usize] = Loc::Reg(r);
-            active.push((end, v, r));
+            active.push(Active {
+                end,
+                v,
+                reg: r,
+                float,
+                cost: cv,
+            });
             soonest = soonest.min(end);
             busy[cls] |= 1 << r;
             continue;
         }
         // Spill the cheapest: this value, or an active one of its class
-        // whose register it may take (the one that ends last among equals).
-        let victim = active
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, a, r))| {
-                (f.class[a.0 as usize] == Class::F64) == float && pool.contains(&r)
-            })
-            .min_by_key(|(_, &(e, a, _))| (cost[a.0 as usize], std::cmp::Reverse(e)))
-            .map(|(i, &x)| (i, x));
-        match victim {
-            Some((i, (e, a, r)))
-                if (cost[a.0 as usize], std::cmp::Reverse(e))
-                    < (cost[v.0 as usize], std::cmp::Reverse(end)) =>
-            {
-                let (sa, ea) = iv[a.0 as usize].unwrap();
-                loc[a.0 as usize] = Loc::Spill(slot_for(sa, ea));
+        // whose register it may take (the one that ends last among equals;
+        // the first of those).
+        let mut victim: Option<usize> = None;
+        for (i, a) in active.iter().enumerate() {
+            if a.float != float || in_pool >> a.reg & 1 == 0 {
+                continue;
+            }
+            let better = match victim {
+                None => true,
+                Some(j) => {
+                    let b = &active[j];
+                    (a.cost, std::cmp::Reverse(a.end)) < (b.cost, std::cmp::Reverse(b.end))
+                }
+            };
+            if better {
+                victim = Some(i);
+            }
+        }
+        match victim.map(|i| (i, active[i])) {
+            Some((i, a)) if (a.cost, std::cmp::Reverse(a.end)) < (cv, std::cmp::Reverse(end)) => {
+                let (sa, ea) = iv[a.v.0 as usize].unwrap();
+                loc[a.v.0 as usize] = Loc::Spill(slot_for(sa, ea));
                 active.swap_remove(i);
-                loc[v.0 as usize] = Loc::Reg(r);
-                active.push((end, v, r));
+                loc[v.0 as usize] = Loc::Reg(a.reg);
+                active.push(Active {
+                    end,
+                    v,
+                    reg: a.reg,
+                    float,
+                    cost: cv,
+                });
                 // (The earliest end is as before, or this one's.)
                 soonest = soonest.min(end);
                 // (The register changes hands within its class: still busy.)
