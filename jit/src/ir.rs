@@ -553,6 +553,10 @@ pub struct Func {
     pub preds: Vec<Vec<Block>>,
     /// Immediate dominators (`None`: an entry block).
     pub idom: Vec<Option<Block>>,
+    /// Each block's span in a preorder walk of the dominator tree, from
+    /// the same analysis as `idom`: `a` dominates `b` when `b`'s span is
+    /// inside `a`'s.
+    pub dom_span: Vec<(u32, u32)>,
     pub loops: Vec<Loop>,
     /// Bytecode instructions lowered to IR, and those left to the
     /// interpreter (exits in place of the instruction).
@@ -2590,16 +2594,9 @@ pub fn analyze(f: &mut Func) {
             f.idom[b.0 as usize] = Some(order[idom[i] as usize]);
         }
     }
+    dom_spans(f);
     // Natural loops: a back edge b -> h where h dominates b.
-    let dominates = |f: &Func, h: Block, mut b: Block| loop {
-        if b == h {
-            return true;
-        }
-        match f.idom[b.0 as usize] {
-            Some(d) => b = d,
-            None => return false,
-        }
-    };
+    let dominates = |f: &Func, h: Block, b: Block| f.dominates(h, b);
     // (The last analysis's loops give their block lists to the new ones.)
     let mut old = std::mem::take(&mut f.loops);
     let mut loops: Vec<Loop> = Vec::with_capacity(old.len());
@@ -2678,6 +2675,57 @@ pub fn analyze(f: &mut Func) {
         loops[i].depth = d;
     }
     f.loops = loops;
+}
+
+/// `f.dom_span` from `f.idom`: every block is numbered in a preorder walk
+/// of the dominator tree (each root, an entry or an unreachable block,
+/// and the blocks it dominates), its span running past its last
+/// descendant.
+fn dom_spans(f: &mut Func) {
+    let nb = f.idom.len();
+    // The tree's children, in one list: block `b`'s are
+    // `kids[at[b]..at[b + 1]]`.
+    let mut at = crate::pool::filled(nb + 1, 0u32);
+    for d in f.idom.iter().flatten() {
+        at[d.0 as usize + 1] += 1;
+    }
+    for b in 0..nb {
+        at[b + 1] += at[b];
+    }
+    let mut next = crate::pool::empty::<u32>();
+    next.extend_from_slice(&at[..nb]);
+    let mut kids = crate::pool::filled(at[nb] as usize, Block(0));
+    for (b, d) in f.idom.iter().enumerate() {
+        if let Some(d) = d {
+            kids[next[d.0 as usize] as usize] = Block(b as u32);
+            next[d.0 as usize] += 1;
+        }
+    }
+    f.dom_span.clear();
+    f.dom_span.resize(nb, (0, 0));
+    let mut n = 0u32;
+    let mut stack = crate::pool::empty::<(Block, usize)>();
+    for root in 0..nb {
+        if f.idom[root].is_some() {
+            continue;
+        }
+        stack.push((Block(root as u32), 0));
+        f.dom_span[root].0 = n;
+        n += 1;
+        while let Some(&mut (b, ref mut k)) = stack.last_mut() {
+            let (lo, hi) = (at[b.0 as usize] as usize, at[b.0 as usize + 1] as usize);
+            if lo + *k < hi {
+                let c = kids[lo + *k];
+                *k += 1;
+                f.dom_span[c.0 as usize].0 = n;
+                n += 1;
+                stack.push((c, 0));
+            } else {
+                f.dom_span[b.0 as usize].1 = n;
+                stack.pop();
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2847,16 +2895,18 @@ impl Func {
         d
     }
 
-    /// Does `a` dominate `b`?
-    pub fn dominates(&self, a: Block, mut b: Block) -> bool {
-        loop {
-            if a == b {
-                return true;
-            }
-            match self.idom.get(b.0 as usize).copied().flatten() {
-                Some(d) => b = d,
-                None => return false,
-            }
+    /// Does `a` dominate `b` (by the last analysis: a block made since
+    /// dominates only itself)?
+    pub fn dominates(&self, a: Block, b: Block) -> bool {
+        if a == b {
+            return true;
+        }
+        match (
+            self.dom_span.get(a.0 as usize),
+            self.dom_span.get(b.0 as usize),
+        ) {
+            (Some(&(a0, a1)), Some(&(b0, b1))) => a0 <= b0 && b1 <= a1,
+            _ => false,
         }
     }
 

@@ -349,19 +349,27 @@ pub fn cse(f: &mut Func) -> usize {
                 _ => None,
             };
             if let Some(key) = key {
-                let w = seen.get(&key).and_then(|ws| {
-                    ws.iter()
-                        .copied()
-                        .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)))
-                });
-                if let Some(w) = w {
-                    if f.insts[v.0 as usize].has_result() {
-                        fwd[v.0 as usize] = w;
+                use std::collections::hash_map::Entry;
+                match seen.entry(key) {
+                    Entry::Occupied(mut o) => {
+                        let w = o
+                            .get()
+                            .iter()
+                            .copied()
+                            .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)));
+                        if let Some(w) = w {
+                            if f.insts[v.0 as usize].has_result() {
+                                fwd[v.0 as usize] = w;
+                            }
+                            removed += 1;
+                            continue;
+                        }
+                        o.get_mut().push(v);
                     }
-                    removed += 1;
-                    continue;
+                    Entry::Vacant(e) => {
+                        e.insert(smallvec::smallvec![v]);
+                    }
                 }
-                seen.entry(key).or_default().push(v);
             }
             keep.push(v);
         }
