@@ -51,6 +51,7 @@ pooled!(
     (Value, Value),
     (Value, i64),
     (u32, u8),
+    Option<(Value, i64)>,
     ExitId,
 );
 
