@@ -567,6 +567,92 @@ pub struct Func {
     /// after such a call is reached only once the call is inlined, so its
     /// block keeps every parameter until then.
     pub after: Vec<After>,
+    /// What the last function compiled on this thread left behind, for
+    /// this one's blocks, edges and exits to reuse (see [`recycle`]).
+    spare: Spare,
+}
+
+/// Emptied blocks, value lists and exit maps, their room kept.
+#[derive(Clone, Debug, Default)]
+struct Spare {
+    blocks: Vec<BlockData>,
+    vals: Vec<Vec<Value>>,
+    maps: Vec<Vec<(u16, Value)>>,
+    /// The last analysis's predecessor lists and loops (for the first
+    /// analysis of the next function).
+    preds: Vec<Vec<Block>>,
+    loops: Vec<Loop>,
+}
+
+thread_local! {
+    static SPARE_FUNC: std::cell::Cell<Option<Func>> = const { std::cell::Cell::new(None) };
+}
+
+/// Keeps `f`'s memory for the next function [`build`] or
+/// [`build_open`] makes on this thread: its lists emptied, their room
+/// kept, and its blocks, edges' value lists and exits' maps emptied for
+/// reuse.
+pub fn recycle(mut f: Func) {
+    let sp = &mut f.spare;
+    for mut b in f.blocks.drain(..) {
+        if let Some(t) = b.term.take() {
+            match t {
+                Term::Jump(e) => sp.vals.push(e.args),
+                Term::Branch(_, y, n) => sp.vals.extend([y.args, n.args]),
+                _ => {}
+            }
+        }
+        b.params.clear();
+        b.insts.clear();
+        sp.blocks.push(b);
+    }
+    for x in f.exits.drain(..) {
+        sp.maps.push(x.map);
+    }
+    sp.vals.iter_mut().for_each(Vec::clear);
+    sp.maps.iter_mut().for_each(Vec::clear);
+    f.insts.clear();
+    f.class.clear();
+    f.entries.clear();
+    f.idom.clear();
+    f.dom_span.clear();
+    sp.preds = std::mem::take(&mut f.preds);
+    sp.loops = std::mem::take(&mut f.loops);
+    f.after.clear();
+    f.lowered = 0;
+    f.unlowered = 0;
+    SPARE_FUNC.with(|c| c.set(Some(f)));
+}
+
+impl Func {
+    /// An empty function: the last recycled one's memory when there is
+    /// one.
+    fn fresh() -> Func {
+        SPARE_FUNC.with(|c| c.take()).unwrap_or_default()
+    }
+
+    /// A new block starting at `pc`, its lists from the spare ones.
+    pub fn new_block(&mut self, pc: usize) -> Block {
+        let b = Block(self.blocks.len() as u32);
+        let mut bd = self.spare.blocks.pop().unwrap_or_default();
+        bd.pc = pc;
+        bd.entry = false;
+        bd.cold = false;
+        bd.lanes = 0;
+        bd.vend = false;
+        self.blocks.push(bd);
+        b
+    }
+
+    /// An empty value list (an edge's arguments), from the spare ones.
+    pub fn vals(&mut self) -> Vec<Value> {
+        self.spare.vals.pop().unwrap_or_default()
+    }
+
+    /// An empty exit map, from the spare ones.
+    fn map(&mut self) -> Vec<(u16, Value)> {
+        self.spare.maps.pop().unwrap_or_default()
+    }
 }
 
 /// A call of a loop whose resume entry goes into its side copy.
@@ -1016,12 +1102,7 @@ impl<'a> Builder<'a> {
     }
 
     fn new_block(&mut self, pc: usize) -> Block {
-        let b = Block(self.f.blocks.len() as u32);
-        self.f.blocks.push(BlockData {
-            pc,
-            ..Default::default()
-        });
-        b
+        self.f.new_block(pc)
     }
 
     /// Where the slots live at `pc` are in `shape.live`.
@@ -1031,12 +1112,13 @@ impl<'a> Builder<'a> {
 
     /// The current values of the slots live at `pc`.
     fn live_values(&mut self, pc: usize) -> Vec<Value> {
-        self.live(pc)
-            .map(|k| {
-                let r = self.shape.live[k];
-                self.get(r)
-            })
-            .collect()
+        let mut v = self.f.vals();
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
+            let x = self.get(r);
+            v.push(x);
+        }
+        v
     }
 
     /// Slot `r`'s current value (from the frame, if nothing in this block
@@ -1097,13 +1179,12 @@ impl<'a> Builder<'a> {
 
     /// An exit at `pc` whose map is every slot live there.
     fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
-        let map = self
-            .live(pc)
-            .map(|k| {
-                let r = self.shape.live[k];
-                (r, self.get(r))
-            })
-            .collect();
+        let mut map = self.f.map();
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
+            let x = self.get(r);
+            map.push((r, x));
+        }
         let id = ExitId(self.f.exits.len() as u32);
         self.f.exits.push(Exit {
             pc,
@@ -2002,7 +2083,7 @@ pub fn build_open(
     // Room for the values and blocks a function of this size usually
     // makes, so that the lists do not grow a step at a time.
     let values = 4 * n + 16;
-    let mut f = Func::default();
+    let mut f = Func::fresh();
     f.insts.reserve(values);
     f.class.reserve(values);
     f.blocks.reserve(n + 8);
@@ -2500,7 +2581,10 @@ fn drop_clean_writes(f: &mut Func) {
 /// reverse postorder from the entries) and natural loops.
 pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
-    // (The lists of the last analysis are reused.)
+    // (The lists of the last analysis are reused, or the last function's.)
+    if f.preds.is_empty() {
+        f.preds = std::mem::take(&mut f.spare.preds);
+    }
     f.preds.resize_with(nb, Vec::new);
     f.preds.iter_mut().for_each(Vec::clear);
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -2599,6 +2683,9 @@ pub fn analyze(f: &mut Func) {
     let dominates = |f: &Func, h: Block, b: Block| f.dominates(h, b);
     // (The last analysis's loops give their block lists to the new ones.)
     let mut old = std::mem::take(&mut f.loops);
+    if old.is_empty() {
+        old = std::mem::take(&mut f.spare.loops);
+    }
     let mut loops: Vec<Loop> = Vec::with_capacity(old.len());
     // (One membership mark per block, cleared after each loop.)
     let mut member = crate::pool::filled(nb, false);

@@ -315,6 +315,7 @@ pub fn compile_ir(
     let (f, e) = emit_ir(p, m, &mut a, t)?;
     c = Clock::start();
     let code = native(p, &f, &e, a.finish());
+    ir::recycle(f);
     t.emit += c.lap();
     Ok(code)
 }
@@ -333,6 +334,7 @@ pub fn compile_ir(
     let (f, e) = emit_ir(p, m, &mut a, t)?;
     c = Clock::start();
     let code = native(p, &f, &e, a.finish());
+    ir::recycle(f);
     t.emit += c.lap();
     Ok(code)
 }

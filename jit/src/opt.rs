@@ -67,8 +67,8 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
     loops.extend(0..f.loops.len());
     loops.sort_by_key(|&l| std::cmp::Reverse(f.loops[l].depth));
     let mut moved = 0;
-    // (Each block's list is rewritten into the last block's old one.)
-    let mut spare = Vec::new();
+    // (Each block's list is rewritten through one work list.)
+    let mut keep = pool::empty::<Value>();
     let mut member = pool::empty::<bool>();
     let mut body = pool::empty::<Block>();
     let mut long = pool::empty::<Value>();
@@ -216,8 +216,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 .filter(|b| member[b.0 as usize] && f.blocks[b.0 as usize].lanes == 0),
         );
         for &b in scalar.iter() {
-            let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-            let mut keep = std::mem::take(&mut spare);
+            let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
             keep.clear();
             for &v in &insts {
                 let i = &f.insts[v.0 as usize];
@@ -278,8 +277,9 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 def_block[v.0 as usize] = Some(pre);
                 moved += 1;
             }
-            f.blocks[b.0 as usize].insts = keep;
-            spare = insts;
+            insts.clear();
+            insts.extend_from_slice(&keep);
+            f.blocks[b.0 as usize].insts = insts;
         }
         // Integer constants the hoisted instructions use come along.
         consts.clear();
@@ -331,11 +331,10 @@ pub fn cse(f: &mut Func) -> usize {
     let mut seen = SEEN.with(|s| s.take());
     seen.clear();
     let mut removed = 0;
-    // (Each block's list is rewritten into the last block's old one.)
-    let mut spare = Vec::new();
+    // (Each block's list is rewritten through one work list.)
+    let mut keep = pool::empty::<Value>();
     for &b in f.rpo().iter() {
-        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = std::mem::take(&mut spare);
+        let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         keep.clear();
         for &v in &insts {
             f.insts[v.0 as usize].map_args(&|x| res(&fwd, x));
@@ -373,8 +372,9 @@ pub fn cse(f: &mut Func) -> usize {
             }
             keep.push(v);
         }
-        f.blocks[b.0 as usize].insts = keep;
-        spare = insts;
+        insts.clear();
+        insts.extend_from_slice(&keep);
+        f.blocks[b.0 as usize].insts = insts;
     }
     SEEN.with(|s| s.set(seen));
     if removed > 0 {

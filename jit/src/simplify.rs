@@ -161,12 +161,11 @@ pub fn fold(f: &mut Func) -> bool {
     };
     let mut forwarded = false;
     let mut jumps = false;
-    // Each block's list is rewritten into the one the last block left
-    // behind: no allocation per block.
-    let mut spare = Vec::new();
+    // Each block's list is rewritten through one work list: no
+    // allocation per block.
+    let mut keep = crate::pool::empty::<Value>();
     for &b in f.rpo().iter() {
-        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = std::mem::take(&mut spare);
+        let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         keep.clear();
         for &v in &insts {
             let vi = v.0 as usize;
@@ -249,8 +248,9 @@ pub fn fold(f: &mut Func) -> bool {
             f.insts[vi] = new;
             keep.push(v);
         }
-        f.blocks[b.0 as usize].insts = keep;
-        spare = insts;
+        insts.clear();
+        insts.extend_from_slice(&keep);
+        f.blocks[b.0 as usize].insts = insts;
         // The terminator's test.
         if let Some(Term::Branch(t, ..)) = &f.blocks[b.0 as usize].term {
             let mut t = *t;
