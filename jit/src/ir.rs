@@ -1113,6 +1113,7 @@ impl<'a> Builder<'a> {
     /// The current values of the slots live at `pc`.
     fn live_values(&mut self, pc: usize) -> Vec<Value> {
         let mut v = self.f.vals();
+        v.reserve(self.live(pc).len());
         for k in self.live(pc) {
             let r = self.shape.live[k];
             let x = self.get(r);
@@ -1180,6 +1181,7 @@ impl<'a> Builder<'a> {
     /// An exit at `pc` whose map is every slot live there.
     fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
         let mut map = self.f.map();
+        map.reserve(self.live(pc).len());
         for k in self.live(pc) {
             let r = self.shape.live[k];
             let x = self.get(r);
@@ -2457,8 +2459,7 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
             // Only this block's own analysis reads its parameters and the
             // arguments arriving at it, so they go at once.
             removed = true;
-            keep.clear();
-            keep.resize(b.params.len(), false);
+            crate::pool::refill(&mut keep, b.params.len(), false);
             kept.iter().for_each(|&k| keep[k] = true);
             let mut k = 0;
             f.blocks[bi].params.retain(|_| {
@@ -2671,8 +2672,7 @@ pub fn analyze(f: &mut Func) {
             }
         }
     }
-    f.idom.clear();
-    f.idom.resize(nb, None);
+    crate::pool::refill(&mut f.idom, nb, None);
     for (i, b) in order.iter().enumerate() {
         if idom[i] >= 0 {
             f.idom[b.0 as usize] = Some(order[idom[i] as usize]);
@@ -2788,8 +2788,7 @@ fn dom_spans(f: &mut Func) {
             next[d.0 as usize] += 1;
         }
     }
-    f.dom_span.clear();
-    f.dom_span.resize(nb, (0, 0));
+    crate::pool::refill(&mut f.dom_span, nb, (0, 0));
     let mut n = 0u32;
     let mut stack = crate::pool::empty::<(Block, usize)>();
     for root in 0..nb {

@@ -85,8 +85,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
 
         body.clear();
         body.extend_from_slice(&f.loops[l].blocks);
-        member.clear();
-        member.resize(f.blocks.len(), false);
+        crate::pool::refill(&mut member, f.blocks.len(), false);
         for b in body.iter() {
             member[b.0 as usize] = true;
         }
@@ -143,8 +142,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .enumerate()
             .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
-            inv.clear();
-            inv.resize(f.insts.len(), false);
+            crate::pool::refill(&mut inv, f.insts.len(), false);
             for &b in rpo.iter().filter(|b| member[b.0 as usize]) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
@@ -156,8 +154,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                         });
                 }
             }
-            read.clear();
-            read.resize(f.insts.len(), false);
+            crate::pool::refill(&mut read, f.insts.len(), false);
             for b in body.iter() {
                 let bd = &f.blocks[b.0 as usize];
                 for &v in &bd.insts {
@@ -295,8 +292,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
         }
         if !consts.is_empty() {
             // (`inv` is free again: it marks the constants that go.)
-            inv.clear();
-            inv.resize(f.insts.len(), false);
+            crate::pool::refill(&mut inv, f.insts.len(), false);
             consts.iter().for_each(|c| inv[c.0 as usize] = true);
             for b in body.iter() {
                 f.blocks[b.0 as usize].insts.retain(|x| !inv[x.0 as usize]);

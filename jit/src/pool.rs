@@ -105,8 +105,18 @@ pub fn empty<T: Pooled>() -> Buf<T> {
 /// `n` copies of `x`, in a vector from the pool.
 pub fn filled<T: Pooled + Clone>(n: usize, x: T) -> Buf<T> {
     let mut b = empty();
-    b.resize(n, x);
+    refill(&mut b, n, x);
     b
+}
+
+/// `v` emptied, then `n` copies of `x`. (A vector too small is replaced,
+/// not grown: growing would copy what it held, which is not wanted.)
+pub fn refill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    if v.capacity() < n {
+        *v = Vec::with_capacity(n);
+    }
+    v.resize(n, x);
 }
 
 #[cfg(test)]

@@ -120,11 +120,7 @@ pub fn recycle(a: Alloc) {
     })
 }
 
-/// `v` cleared and `n` long, filled with `x`.
-fn fill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
-}
+use crate::pool::refill as fill;
 
 fn number(f: &Func, n: &mut Numbering, seen: &mut Vec<bool>, stack: &mut Vec<(Block, u8)>) {
     // Reverse postorder from the entries keeps a loop's blocks together;
