@@ -52,6 +52,7 @@ pooled!(
     (Value, i64),
     (u32, u8),
     Option<(Value, i64)>,
+    (Value, Value, Value, Value, Value, ExitId),
     ExitId,
 );
 
