@@ -321,7 +321,7 @@ fn fuse(f: &Func, al: &Alloc) -> Vec<Fuse> {
                 _ => None,
             });
         for x in exits {
-            f.exit_reads(x).for_each(|v| exit_read[v.0 as usize] = true);
+            f.each_exit_read(x, |v| exit_read[v.0 as usize] = true);
         }
     }
     for &(j, g, w, i, n, x) in found.iter() {

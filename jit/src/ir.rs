@@ -2404,30 +2404,39 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
     // Which parameters the block being looked at keeps (reused).
     let mut kept = crate::pool::empty::<usize>();
     let mut keep = crate::pool::empty::<bool>();
+    // The blocks whose parameters stay until their call is inlined.
+    let mut held = crate::pool::filled(nb, false);
+    for x in &f.after {
+        held[x.next.0 as usize] = true;
+    }
+    let mut any = false;
     loop {
         let mut removed = false;
         for bi in 0..nb {
-            if f.after.iter().any(|x| x.next.0 as usize == bi) {
+            if held[bi] || f.blocks[bi].params.is_empty() {
                 continue;
             }
             let edges = &into[at[bi] as usize..at[bi + 1] as usize];
-            // The (resolved) argument arriving along edge `e` for
-            // parameter `k`.
+            // The arguments arriving along each edge (resolved as they are
+            // read: this block's own parameters may be forwarded below).
             let blocks = &f.blocks;
-            let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
-                let t = blocks[from as usize]
-                    .term
-                    .as_ref()
-                    .expect("an edge's block ends");
-                res(fwd, edge_args(t, ei)[k])
-            };
+            let ins: smallvec::SmallVec<[&[Value]; 4]> = edges
+                .iter()
+                .map(|&(from, ei)| {
+                    let t = blocks[from as usize]
+                        .term
+                        .as_ref()
+                        .expect("an edge's block ends");
+                    edge_args(t, ei)
+                })
+                .collect();
             let b = &f.blocks[bi];
             kept.clear();
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for e in edges {
-                    let v = arg(&fwd, e, k);
+                for args in &ins {
+                    let v = res(&fwd, args[k]);
                     if v == prm || Some(v) == only {
                         continue;
                     }
@@ -2442,8 +2451,8 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    edges.iter().all(|e| {
-                        let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
+                    ins.iter().all(|args| {
+                        let (x, x0) = (res(&fwd, args[k]), res(&fwd, args[k0]));
                         x == x0 || (x == prm && x0 == prm0)
                     })
                 });
@@ -2453,13 +2462,15 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                     _ => kept.push(k),
                 }
             }
-            if kept.len() == b.params.len() {
+            let np = b.params.len();
+            drop(ins);
+            if kept.len() == np {
                 continue;
             }
             // Only this block's own analysis reads its parameters and the
             // arguments arriving at it, so they go at once.
             removed = true;
-            crate::pool::refill(&mut keep, b.params.len(), false);
+            crate::pool::refill(&mut keep, np, false);
             kept.iter().for_each(|&k| keep[k] = true);
             let mut k = 0;
             f.blocks[bi].params.retain(|_| {
@@ -2478,9 +2489,14 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 });
             }
         }
+        any |= removed;
         if !removed {
             break;
         }
+    }
+    // (Nothing went: nothing is forwarded.)
+    if !any {
+        return;
     }
     let r = |v: Value| res(&fwd, v);
     for i in &mut f.insts {
@@ -2922,7 +2938,7 @@ impl Func {
             let i = &self.insts[v.0 as usize];
             i.args().into_iter().for_each(&mut u);
             if let Some(x) = i.exit() {
-                self.exit_reads(x).for_each(&mut u);
+                self.each_exit_read(x, &mut u);
             }
         }
         if let Some(t) = &bd.term {
@@ -2943,30 +2959,21 @@ impl Func {
                 e.args.iter().copied().for_each(&mut u);
             }
             if let Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } = t {
-                self.exit_reads(*x).for_each(&mut u);
+                self.each_exit_read(*x, &mut u);
             }
         }
     }
 
-    /// The values exit `x` reads to write its map back (an offset's
-    /// operand for the offset, a flag's for the flag).
-    pub fn exit_reads(&self, x: ExitId) -> impl Iterator<Item = Value> + '_ {
-        self.exits[x.0 as usize]
-            .map
-            .iter()
-            .flat_map(|&(_, v)| -> Args {
-                match &self.insts[v.0 as usize] {
-                    i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args(),
-                    _ => {
-                        let mut a = Args {
-                            n: 0,
-                            v: [Value(0); 4],
-                        };
-                        a.push(v);
-                        a
-                    }
-                }
-            })
+    /// Calls `u` with the values exit `x` reads to write its map back (an
+    /// offset's operand for the offset, a flag's for the flag).
+    #[inline]
+    pub fn each_exit_read(&self, x: ExitId, mut u: impl FnMut(Value)) {
+        for &(_, v) in &self.exits[x.0 as usize].map {
+            match &self.insts[v.0 as usize] {
+                i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args().into_iter().for_each(&mut u),
+                _ => u(v),
+            }
+        }
     }
 
     /// The block that defines each value (`None`: defined nowhere, or

@@ -198,18 +198,7 @@ fn number(f: &Func, n: &mut Numbering, seen: &mut Vec<bool>, stack: &mut Vec<(Bl
 fn inst_uses(f: &Func, i: &Inst, mut u: impl FnMut(Value)) {
     i.args().into_iter().for_each(&mut u);
     if let Some(x) = i.exit() {
-        exit_uses(f, x, u);
-    }
-}
-
-/// Calls `u` with what exit `x` reads (as `Func::exit_reads` lists them).
-#[inline]
-fn exit_uses(f: &Func, x: crate::ir::ExitId, mut u: impl FnMut(Value)) {
-    for &(_, v) in &f.exits[x.0 as usize].map {
-        match &f.insts[v.0 as usize] {
-            i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args().into_iter().for_each(&mut u),
-            _ => u(v),
-        }
+        f.each_exit_read(x, u);
     }
 }
 
@@ -227,7 +216,7 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
             a.args.iter().chain(&b.args).copied().for_each(u);
         }
         Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => {
-            exit_uses(f, *x, u)
+            f.each_exit_read(*x, u)
         }
     }
 }
