@@ -2530,11 +2530,9 @@ fn unstep(f: &mut Func) {
         let Inst::Bin(IOp::Add, i, Rhs::K(1)) = f.insts[x.0 as usize] else {
             continue;
         };
-        let before = f.blocks[no.0 as usize]
-            .insts
-            .iter()
-            .copied()
-            .find(|&v| f.insts[v.0 as usize] == Inst::Bin(IOp::Add, x, Rhs::K(-1)));
+        let before = f.blocks[no.0 as usize].insts.iter().copied().find(
+            |&v| matches!(f.insts[v.0 as usize], Inst::Bin(IOp::Add, y, Rhs::K(-1)) if y == x),
+        );
         let Some(before) = before else {
             continue;
         };
@@ -2559,7 +2557,7 @@ fn unstep(f: &mut Func) {
                 .map
                 .iter()
                 .map(|&(_, v)| v)
-                .find(|&v| f.insts[v.0 as usize] == Inst::Offset(x, -1));
+                .find(|&v| matches!(f.insts[v.0 as usize], Inst::Offset(y, -1) if y == x));
             let Some(off) = off else { continue };
             for (_, v) in f.exits[ex.0 as usize].map.iter_mut() {
                 if *v == i {
@@ -2590,7 +2588,7 @@ fn drop_clean_writes(f: &mut Func) {
     let insts = &f.insts;
     for x in &mut f.exits {
         x.map
-            .retain(|&(r, v)| insts[v.0 as usize] != Inst::LoadSlot(r));
+            .retain(|&(r, v)| !matches!(insts[v.0 as usize], Inst::LoadSlot(s) if s == r));
     }
 }
 

@@ -436,13 +436,16 @@ pub fn dce(f: &mut Func) -> usize {
         }
     }
     let mut dead = pool::filled(n, false);
+    // (What goes does not depend on the order values are looked at.)
     let mut work = pool::empty::<Value>();
-    work.extend(
-        (0..n as u32)
-            .map(Value)
-            .filter(|v| placed[v.0 as usize] && uses[v.0 as usize] == 0)
-            .filter(|v| removable(&f.insts[v.0 as usize])),
-    );
+    for bd in &f.blocks {
+        work.extend(
+            bd.insts
+                .iter()
+                .copied()
+                .filter(|v| uses[v.0 as usize] == 0 && removable(&f.insts[v.0 as usize])),
+        );
+    }
     let mut removed = 0;
     while let Some(v) = work.pop() {
         if dead[v.0 as usize] {

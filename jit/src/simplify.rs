@@ -170,9 +170,8 @@ pub fn fold(f: &mut Func) -> bool {
         for &v in &insts {
             let vi = v.0 as usize;
             f.insts[vi].map_args(&|x| res(&fwd, x));
-            let old = f.insts[vi].clone();
             let float = f.class[vi] == Class::F64;
-            let new = match old {
+            let new = match f.insts[vi] {
                 Inst::Bin(op, x, r) if !float => {
                     let r = match r {
                         Rhs::V(y) => konst(f, y).map_or(r, Rhs::K),
@@ -211,7 +210,7 @@ pub fn fold(f: &mut Func) -> bool {
                     (UnOp::Not, Some(a)) if !float => Inst::Const(!a as u64),
                     (UnOp::Abs, Some(a)) if !float => Inst::Const(a.wrapping_abs() as u64),
                     (UnOp::IToF, Some(a)) if float => Inst::Const((a as f64).to_bits()),
-                    _ => old.clone(),
+                    _ => Inst::Un(op, x),
                 },
                 Inst::Set(t) => {
                     let t = norm_test(f, t);
@@ -243,7 +242,11 @@ pub fn fold(f: &mut Func) -> bool {
                     }
                     Inst::Guard(t, e)
                 }
-                ref i => i.clone(),
+                // (Nothing else folds.)
+                _ => {
+                    keep.push(v);
+                    continue;
+                }
             };
             f.insts[vi] = new;
             keep.push(v);
