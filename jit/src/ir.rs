@@ -593,14 +593,22 @@ thread_local! {
 /// kept, and its blocks, edges' value lists and exits' maps emptied for
 /// reuse.
 pub fn recycle(mut f: Func) {
+    // (At most as many of each are kept as this function had: what the
+    // next one of its size needs, not what every function ever made.)
+    let (nb, nx) = (f.blocks.len(), f.exits.len());
     let sp = &mut f.spare;
+    let mut edges = 0;
     for mut b in f.blocks.drain(..) {
-        if let Some(t) = b.term.take() {
-            match t {
-                Term::Jump(e) => sp.vals.push(e.args),
-                Term::Branch(_, y, n) => sp.vals.extend([y.args, n.args]),
-                _ => {}
+        match b.term.take() {
+            Some(Term::Jump(e)) => {
+                edges += 1;
+                sp.vals.push(e.args);
             }
+            Some(Term::Branch(_, y, n)) => {
+                edges += 2;
+                sp.vals.extend([y.args, n.args]);
+            }
+            _ => {}
         }
         b.params.clear();
         b.insts.clear();
@@ -609,6 +617,14 @@ pub fn recycle(mut f: Func) {
     for x in f.exits.drain(..) {
         sp.maps.push(x.map);
     }
+    // (The newest are kept: the oldest go.)
+    fn keep_last<T>(v: &mut Vec<T>, n: usize) {
+        let extra = v.len().saturating_sub(n);
+        v.drain(..extra);
+    }
+    keep_last(&mut sp.blocks, nb);
+    keep_last(&mut sp.vals, edges);
+    keep_last(&mut sp.maps, nx);
     sp.vals.iter_mut().for_each(Vec::clear);
     sp.maps.iter_mut().for_each(Vec::clear);
     f.insts.clear();
@@ -3199,6 +3215,45 @@ pub(crate) mod tests {
             .find(|p| p.name == name)
             .expect("the function");
         build(p, &m.protos, &m.rtops).expect("IR")
+    }
+
+    /// A recycled function's memory serves the next one, and what is kept
+    /// does not grow from one function to the next (the loop passes make
+    /// blocks and edges the builder's spares do not supply).
+    #[test]
+    fn recycled_memory_is_reused_and_bounded() {
+        let m = module(
+            "import numpy as np\n\
+             def s(a, x, y):\n    for i in range(len(x)):\n        y[i] = a * x[i] + y[i]\n\
+             s(2.0, np.zeros(3), np.zeros(3))\n",
+        );
+        let regs = crate::regalloc::Regs {
+            gpr: &[1, 2, 6, 7, 8, 9],
+            gpr_saved: &[5, 14, 15],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        };
+        let spare = || {
+            SPARE_FUNC.with(|c| {
+                let f = c.take();
+                let n = f
+                    .as_ref()
+                    .map(|f| (f.spare.blocks.len(), f.spare.vals.len(), f.spare.maps.len()));
+                c.set(f);
+                n
+            })
+        };
+        let mut kept = Vec::new();
+        let mut listings = Vec::new();
+        for _ in 0..6 {
+            let mut f = func(&m, "s");
+            crate::opt::optimize(&mut f, &regs, 4);
+            listings.push(f.listing());
+            recycle(f);
+            kept.push(spare().expect("a spare function"));
+        }
+        // The same IR every time, from reused memory as from new.
+        assert!(listings.iter().all(|l| *l == listings[0]));
+        assert_eq!(kept[2], kept[5], "{kept:?}");
     }
 
     /// A function too long for the allocator's quadratic passes is left to
