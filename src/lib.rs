@@ -711,6 +711,7 @@ impl Vm {
         let jit = Rc::new(std::cell::Cell::new(JitStats::default()));
         let compiles = Rc::new(RefCell::new(Vec::new()));
         if config.tier != Tier::Interp {
+            jit::prepare();
             // One policy: `jit` is `auto` with nothing to wait for.
             let threshold = match config.tier {
                 Tier::Jit => 0,

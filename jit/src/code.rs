@@ -4,7 +4,7 @@
 //! more than compiling a small function.
 //!
 //! No page is writable and executable at once (W^X), and installing a
-//! function takes no system call: on Linux each mapping is a memory file
+//! function takes no system call: on Linux each mapping is shared memory
 //! mapped twice, readable and executable where code runs and writable
 //! elsewhere, where the region copies code in. Where that is not
 //! available, pages stay readable and executable and installing a
@@ -80,36 +80,36 @@ impl Chunk {
         }
     }
 
-    /// A memory file of `size` bytes mapped twice (executable, writable),
-    /// or `None` where the system refuses.
+    /// `size` bytes of shared memory mapped twice (executable, writable),
+    /// or `None` where the system refuses. Three system calls: a shared
+    /// anonymous mapping, a second mapping of the same pages (`mremap`
+    /// of a shared mapping from length 0), made executable; cheaper than
+    /// a named memory file, which needs a descriptor and a size first.
     #[cfg(target_os = "linux")]
     fn dual(size: usize) -> Option<Chunk> {
-        // SAFETY: the name is a NUL-terminated string; the descriptor is
-        // ours, sized before it is mapped, and closed once both mappings
-        // (which keep the file alive) exist or failed; the mappings are at
-        // addresses of the kernel's choosing and affect no existing memory.
+        // SAFETY: the mappings are new, at addresses of the kernel's
+        // choosing, and affect no existing memory; each is unmapped again
+        // if a later step fails.
         unsafe {
-            let fd = libc::memfd_create(c"kiln-code".as_ptr(), libc::MFD_CLOEXEC);
-            if fd < 0 {
+            let w = libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if w == libc::MAP_FAILED {
                 return None;
             }
-            let map = |prot| libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, fd, 0);
-            let ok = libc::ftruncate(fd, size as libc::off_t) == 0;
-            let x = if ok {
-                map(libc::PROT_READ | libc::PROT_EXEC)
-            } else {
-                libc::MAP_FAILED
-            };
-            let w = if x != libc::MAP_FAILED {
-                map(libc::PROT_READ | libc::PROT_WRITE)
-            } else {
-                libc::MAP_FAILED
-            };
-            libc::close(fd);
-            if w == libc::MAP_FAILED {
-                if x != libc::MAP_FAILED {
-                    libc::munmap(x, size);
-                }
+            let x = libc::mremap(w, 0, size, libc::MREMAP_MAYMOVE);
+            if x == libc::MAP_FAILED {
+                libc::munmap(w, size);
+                return None;
+            }
+            if libc::mprotect(x, size, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                libc::munmap(x, size);
+                libc::munmap(w, size);
                 return None;
             }
             Some(Chunk {
@@ -225,6 +225,18 @@ impl Code {
     }
 }
 
+/// Maps the thread's region if it has none yet: what a VM that compiles
+/// does when it is created (a few system calls, once per thread), so that
+/// its first compile does not.
+pub fn reserve() {
+    REGION.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.is_none() {
+            *r = Some(Rc::new(Chunk::new(CHUNK)));
+        }
+    })
+}
+
 /// Puts position-independent machine code into the region.
 pub fn install(bytes: &[u8]) -> Code {
     REGION.with(|r| {
@@ -275,6 +287,19 @@ mod tests {
             // returns 42, installed executable.
             let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(c.as_ptr()) };
             assert_eq!(f(), 42);
+        }
+    }
+
+    #[test]
+    fn the_two_views_share_their_pages() {
+        #[cfg(target_os = "linux")]
+        {
+            let c = Chunk::dual(CHUNK).expect("a dual mapping");
+            assert_ne!(c.base, c.write);
+            let p = c.install(&[5, 6, 7]).expect("room");
+            assert_eq!(p, c.base.cast_const());
+            // SAFETY: three bytes were installed at `p`, readable.
+            assert_eq!(unsafe { std::slice::from_raw_parts(p, 3) }, &[5, 6, 7]);
         }
     }
 

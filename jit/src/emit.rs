@@ -372,8 +372,34 @@ enum Fuse {
 /// together: no exit may read the index or the sum (an out-of-line wrap
 /// leaves before computing either).
 fn fuse(f: &Func, al: &Alloc) -> Vec<Fuse> {
-    let mut uses = vec![0u32; f.insts.len()];
-    let mut exit_read = vec![false; f.insts.len()];
+    // The pairs that look like one (j, the guard, the sum, i, n, the
+    // guard's exit), before the costlier look at who else reads them.
+    let mut found = crate::pool::empty::<(Value, Value, Value, Value, Value, ExitId)>();
+    for &b in &al.order {
+        let bd = &f.blocks[b.0 as usize];
+        for (&j, &g) in bd.insts.iter().zip(bd.insts.iter().skip(1)) {
+            let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
+                continue;
+            };
+            let Inst::Bin(IOp::Add, i3, Rhs::V(n)) = f.insts[w.0 as usize] else {
+                continue;
+            };
+            let Inst::Guard(Test::I(Cond::AboveEq, j2, Rhs::V(n2)), x) = f.insts[g.0 as usize]
+            else {
+                continue;
+            };
+            if i2 != i || i3 != i || j2 != j || n2 != n || f.class[i.0 as usize] == Class::F64 {
+                continue;
+            }
+            found.push((j, g, w, i, n, x));
+        }
+    }
+    let mut fuse = vec![Fuse::Alone; f.insts.len()];
+    if found.is_empty() {
+        return fuse;
+    }
+    let mut uses = crate::pool::filled(f.insts.len(), 0u32);
+    let mut exit_read = crate::pool::filled(f.insts.len(), false);
     for &b in &al.order {
         f.each_use(b, |v| uses[v.0 as usize] += 1);
         let bd = &f.blocks[b.0 as usize];
@@ -388,34 +414,17 @@ fn fuse(f: &Func, al: &Alloc) -> Vec<Fuse> {
                 _ => None,
             });
         for x in exits {
-            f.exit_reads(x).for_each(|v| exit_read[v.0 as usize] = true);
+            f.each_exit_read(x, |v| exit_read[v.0 as usize] = true);
         }
     }
-    let mut fuse = vec![Fuse::Alone; f.insts.len()];
-    for &b in &al.order {
-        let bd = &f.blocks[b.0 as usize];
-        for (&j, &g) in bd.insts.iter().zip(bd.insts.iter().skip(1)) {
-            let Inst::Select(Test::I(Cond::Lt, i, Rhs::K(0)), w, i2) = f.insts[j.0 as usize] else {
-                continue;
-            };
-            let Inst::Bin(IOp::Add, i3, Rhs::V(n)) = f.insts[w.0 as usize] else {
-                continue;
-            };
-            let Inst::Guard(Test::I(Cond::AboveEq, j2, Rhs::V(n2)), x) = f.insts[g.0 as usize]
-            else {
-                continue;
-            };
-            if i2 != i || i3 != i || j2 != j || n2 != n || exit_read[j.0 as usize] {
-                continue;
-            }
-            if exit_read[w.0 as usize] || f.class[i.0 as usize] == Class::F64 {
-                continue;
-            }
-            fuse[j.0 as usize] = Fuse::Index(i, n, x);
-            fuse[g.0 as usize] = Fuse::Skip;
-            if uses[w.0 as usize] == 1 {
-                fuse[w.0 as usize] = Fuse::Skip;
-            }
+    for &(j, g, w, i, n, x) in found.iter() {
+        if exit_read[j.0 as usize] || exit_read[w.0 as usize] {
+            continue;
+        }
+        fuse[j.0 as usize] = Fuse::Index(i, n, x);
+        fuse[g.0 as usize] = Fuse::Skip;
+        if uses[w.0 as usize] == 1 {
+            fuse[w.0 as usize] = Fuse::Skip;
         }
     }
     fuse
@@ -591,16 +600,12 @@ impl<'a, A: Asm> E<'a, A> {
             let i = &f.insts[v.0 as usize];
             // (A broadcast reads a scalar, which may come from memory.)
             let splat = matches!(i, Inst::Un(UnOp::Splat, _));
-            let mut vals: Vec<Value> = i
-                .args()
+            let in_reg = |x: Value| matches!(self.loc(x), Loc::Reg(_)) || self.loc(x) == Loc::Dead;
+            i.args()
                 .into_iter()
                 .filter(|&a| float(a) && !splat)
-                .collect();
-            if i.has_result() {
-                vals.push(v);
-            }
-            vals.iter()
-                .all(|&x| matches!(self.loc(x), Loc::Reg(_)) || self.loc(x) == Loc::Dead)
+                .all(in_reg)
+                && (!i.has_result() || in_reg(v))
         });
         if in_regs && lanes == self.a.lanes() {
             for &v in &bd.insts {
@@ -824,7 +829,10 @@ impl<'a, A: Asm> E<'a, A> {
                     CFn::SetElemI => scalar::set_elem_i as *const () as usize,
                     CFn::SetElemF => scalar::set_elem_f as *const () as usize,
                 };
-                let (mut g, mut fl) = (Vec::new(), Vec::new());
+                let (mut g, mut fl) = (
+                    smallvec::SmallVec::<[PReg; 4]>::new(),
+                    smallvec::SmallVec::<[PReg; 4]>::new(),
+                );
                 for &x in args {
                     if self.float(x) {
                         let k = fl.len();
@@ -1025,7 +1033,7 @@ impl<'a, A: Asm> E<'a, A> {
     }
 
     /// The moves of edge `e`'s arguments into its target's parameters.
-    fn edge_moves(&self, e: &Edge) -> Vec<(Place, Place)> {
+    fn edge_moves(&self, e: &Edge) -> smallvec::SmallVec<[(Place, Place); 8]> {
         let params = &self.f.blocks[e.to.0 as usize].params;
         params
             .iter()
@@ -1057,7 +1065,7 @@ impl<'a, A: Asm> E<'a, A> {
     /// written while a pending move still reads it; a cycle goes through a
     /// scratch register (`SCRATCH[1]`, `FSCRATCH[1]`; spill-to-spill moves
     /// use `SCRATCH[0]`).
-    fn par_moves(&mut self, mut todo: Vec<(Place, Place)>) {
+    fn par_moves(&mut self, mut todo: smallvec::SmallVec<[(Place, Place); 8]>) {
         todo.retain(|(to, from)| to != from);
         while !todo.is_empty() {
             let ready = (0..todo.len()).find(|&i| {
@@ -1273,7 +1281,7 @@ impl<'a, A: Asm> E<'a, A> {
             .collect();
         self.room(inlined, &args);
         let mut moved = vec![false; bd.insts.len()];
-        let mut todo = Vec::new();
+        let mut todo = smallvec::SmallVec::<[(Place, Place); 8]>::new();
         for (i, &v) in bd.insts.iter().enumerate() {
             if let Inst::LoadSlot(r) = f.insts[v.0 as usize] {
                 if let (Some(&Some(from)), Some(to)) = (regs.get(r as usize), self.place(v)) {

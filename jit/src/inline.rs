@@ -63,7 +63,7 @@ pub fn inline(f: &mut Func, me: usize, m: &Module) -> usize {
 /// the caller's values where no loop optimisation expects it.
 fn prune(f: &mut Func) {
     let mut seen = vec![false; f.blocks.len()];
-    for b in f.rpo() {
+    for &b in f.rpo().iter() {
         seen[b.0 as usize] = true;
     }
     let none = ExitId(f.exits.len() as u32);

@@ -40,6 +40,8 @@ use std::fmt::{self, Write};
 use vm::bytecode::{pfmt, Op};
 use vm::Proto;
 
+use crate::pool::{self, Buf};
+
 /// Conditions on an integer compare `a op b`: signed, except
 /// `Below`/`AboveEq` (unsigned).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -588,6 +590,10 @@ pub struct Func {
     pub preds: Vec<Vec<Block>>,
     /// Immediate dominators (`None`: an entry block).
     pub idom: Vec<Option<Block>>,
+    /// Each block's span in a preorder walk of the dominator tree, from
+    /// the same analysis as `idom`: `a` dominates `b` when `b`'s span is
+    /// inside `a`'s.
+    pub dom_span: Vec<(u32, u32)>,
     pub loops: Vec<Loop>,
     /// Bytecode instructions lowered to IR, and those left to the
     /// interpreter (exits in place of the instruction).
@@ -598,6 +604,108 @@ pub struct Func {
     /// after such a call is reached only once the call is inlined, so its
     /// block keeps every parameter until then.
     pub after: Vec<After>,
+    /// What the last function compiled on this thread left behind, for
+    /// this one's blocks, edges and exits to reuse (see [`recycle`]).
+    spare: Spare,
+}
+
+/// Emptied blocks, value lists and exit maps, their room kept.
+#[derive(Clone, Debug, Default)]
+struct Spare {
+    blocks: Vec<BlockData>,
+    vals: Vec<Vec<Value>>,
+    maps: Vec<Vec<(u16, Value)>>,
+    /// The last analysis's predecessor lists and loops (for the first
+    /// analysis of the next function).
+    preds: Vec<Vec<Block>>,
+    loops: Vec<Loop>,
+}
+
+thread_local! {
+    static SPARE_FUNC: std::cell::Cell<Option<Func>> = const { std::cell::Cell::new(None) };
+}
+
+/// Keeps `f`'s memory for the next function [`build`] or
+/// [`build_open`] makes on this thread: its lists emptied, their room
+/// kept, and its blocks, edges' value lists and exits' maps emptied for
+/// reuse.
+pub fn recycle(mut f: Func) {
+    // (At most as many of each are kept as this function had: what the
+    // next one of its size needs, not what every function ever made.)
+    let (nb, nx) = (f.blocks.len(), f.exits.len());
+    let sp = &mut f.spare;
+    let mut edges = 0;
+    for mut b in f.blocks.drain(..) {
+        match b.term.take() {
+            Some(Term::Jump(e)) => {
+                edges += 1;
+                sp.vals.push(e.args);
+            }
+            Some(Term::Branch(_, y, n)) => {
+                edges += 2;
+                sp.vals.extend([y.args, n.args]);
+            }
+            _ => {}
+        }
+        b.params.clear();
+        b.insts.clear();
+        sp.blocks.push(b);
+    }
+    for x in f.exits.drain(..) {
+        sp.maps.push(x.map);
+    }
+    // (The newest are kept: the oldest go.)
+    fn keep_last<T>(v: &mut Vec<T>, n: usize) {
+        let extra = v.len().saturating_sub(n);
+        v.drain(..extra);
+    }
+    keep_last(&mut sp.blocks, nb);
+    keep_last(&mut sp.vals, edges);
+    keep_last(&mut sp.maps, nx);
+    sp.vals.iter_mut().for_each(Vec::clear);
+    sp.maps.iter_mut().for_each(Vec::clear);
+    f.insts.clear();
+    f.class.clear();
+    f.entries.clear();
+    f.idom.clear();
+    f.dom_span.clear();
+    sp.preds = std::mem::take(&mut f.preds);
+    sp.loops = std::mem::take(&mut f.loops);
+    f.after.clear();
+    f.lowered = 0;
+    f.unlowered = 0;
+    SPARE_FUNC.with(|c| c.set(Some(f)));
+}
+
+impl Func {
+    /// An empty function: the last recycled one's memory when there is
+    /// one.
+    fn fresh() -> Func {
+        SPARE_FUNC.with(|c| c.take()).unwrap_or_default()
+    }
+
+    /// A new block starting at `pc`, its lists from the spare ones.
+    pub fn new_block(&mut self, pc: usize) -> Block {
+        let b = Block(self.blocks.len() as u32);
+        let mut bd = self.spare.blocks.pop().unwrap_or_default();
+        bd.pc = pc;
+        bd.entry = false;
+        bd.cold = false;
+        bd.lanes = 0;
+        bd.vend = false;
+        self.blocks.push(bd);
+        b
+    }
+
+    /// An empty value list (an edge's arguments), from the spare ones.
+    pub fn vals(&mut self) -> Vec<Value> {
+        self.spare.vals.pop().unwrap_or_default()
+    }
+
+    /// An empty exit map, from the spare ones.
+    fn map(&mut self) -> Vec<(u16, Value)> {
+        self.spare.maps.pop().unwrap_or_default()
+    }
 }
 
 /// A call of a loop whose resume entry goes into its side copy.
@@ -823,13 +931,13 @@ fn effects(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc], pc: usize, op:
 struct Shape {
     /// Constant registers no instruction writes: each holds its value
     /// (the caller's frame setup put it there) from entry on.
-    konst: Vec<Option<u64>>,
-    leader: Vec<bool>,
-    loop_head: Vec<bool>,
+    konst: Buf<Option<u64>>,
+    leader: Buf<bool>,
+    loop_head: Buf<bool>,
     /// The slots live into instruction `pc`, in increasing order:
     /// `live[live_at[pc]..live_at[pc + 1]]`.
-    live: Vec<u16>,
-    live_at: Vec<u32>,
+    live: Buf<u16>,
+    live_at: Buf<u32>,
 }
 
 /// Does native code run `op` on the frame (a script call, a runtime
@@ -838,6 +946,8 @@ struct Shape {
 fn on_frame(op: &Op) -> bool {
     matches!(op, Op::Call { .. } | Op::Rt { .. } | Op::Fmt { .. })
 }
+
+crate::pool::pooled!(Effects, Want);
 
 fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
     let mut s = Two::new();
@@ -853,8 +963,8 @@ fn successors(op: &Op, pc: usize, n: usize) -> Two<usize> {
 fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     let n = p.code.len();
     let nregs = p.nregs as usize;
-    let mut leader = vec![false; n];
-    let mut loop_head = vec![false; n];
+    let mut leader = pool::filled(n, false);
+    let mut loop_head = pool::filled(n, false);
     leader[0] = true;
     for (pc, op) in p.code.iter().enumerate() {
         if let Some(t) = op.target() {
@@ -871,19 +981,20 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
             leader[pc + 1] = true;
         }
     }
-    let fx: Vec<Effects> = p
-        .code
-        .iter()
-        .enumerate()
-        .map(|(pc, &op)| effects(p, protos, rtops, pc, op))
-        .collect();
-    let mut konst = vec![None; nregs];
+    let mut fx = pool::empty::<Effects>();
+    fx.extend(
+        p.code
+            .iter()
+            .enumerate()
+            .map(|(pc, &op)| effects(p, protos, rtops, pc, op)),
+    );
+    let mut konst = pool::filled(nregs, None);
     for (k, &bits) in p.kvals.iter().enumerate() {
         if let Some(c) = konst.get_mut(p.kbase as usize + k) {
             *c = Some(bits);
         }
     }
-    for e in &fx {
+    for e in fx.iter() {
         if e.all {
             konst.iter_mut().for_each(|c| *c = None);
         }
@@ -893,8 +1004,8 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
     }
     // Sets of slots, `words` words each, one per instruction.
     let words = nregs.div_ceil(64).max(1);
-    let mut live_in = vec![0u64; n * words];
-    let mut cur = vec![0u64; words];
+    let mut live_in = pool::filled(n * words, 0u64);
+    let mut cur = pool::filled(words, 0u64);
     // Backward to a fixpoint; instruction order is nearly reverse
     // postorder, so few rounds.
     let mut changed = true;
@@ -927,8 +1038,8 @@ fn shape(p: &Proto, protos: &[Proto], rtops: &[vm::rt::RtDesc]) -> Shape {
             }
         }
     }
-    let mut live = Vec::new();
-    let mut live_at = Vec::with_capacity(n + 1);
+    let mut live = pool::empty::<u16>();
+    let mut live_at = pool::empty::<u32>();
     for pc in 0..n {
         live_at.push(live.len() as u32);
         for (w, &bits) in live_in[pc * words..(pc + 1) * words].iter().enumerate() {
@@ -974,22 +1085,22 @@ struct Builder<'a> {
     f: Func,
     /// The block being filled and each slot's current value in it.
     cur: Block,
-    defs: Vec<Option<Value>>,
+    defs: Buf<Option<Value>>,
     /// IR block of each leader instruction.
-    at: Vec<Option<Block>>,
+    at: Buf<Option<Block>>,
     /// Preheader of each loop head.
-    pre: Vec<Option<Block>>,
+    pre: Buf<Option<Block>>,
     /// The same in the side copies of outermost loops (see [`build`]).
-    side_at: Vec<Option<Block>>,
-    side_pre: Vec<Option<Block>>,
+    side_at: Buf<Option<Block>>,
+    side_pre: Buf<Option<Block>>,
     /// The outermost loop (head, last instruction) whose side copy is being
     /// lowered.
     side: Option<(usize, usize)>,
     /// A loop head that a backward jump enters through its preheader: the
     /// test of a while loop, lowered again before the loop.
     into: Option<usize>,
-    uf: Vec<u32>,
-    want: Vec<Want>,
+    uf: Buf<u32>,
+    want: Buf<Want>,
     conflict: Option<String>,
 }
 
@@ -1048,12 +1159,7 @@ impl<'a> Builder<'a> {
     }
 
     fn new_block(&mut self, pc: usize) -> Block {
-        let b = Block(self.f.blocks.len() as u32);
-        self.f.blocks.push(BlockData {
-            pc,
-            ..Default::default()
-        });
-        b
+        self.f.new_block(pc)
     }
 
     /// Where the slots live at `pc` are in `shape.live`.
@@ -1063,12 +1169,14 @@ impl<'a> Builder<'a> {
 
     /// The current values of the slots live at `pc`.
     fn live_values(&mut self, pc: usize) -> Vec<Value> {
-        self.live(pc)
-            .map(|k| {
-                let r = self.shape.live[k];
-                self.get(r)
-            })
-            .collect()
+        let mut v = self.f.vals();
+        v.reserve(self.live(pc).len());
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
+            let x = self.get(r);
+            v.push(x);
+        }
+        v
     }
 
     /// Slot `r`'s current value (from the frame, if nothing in this block
@@ -1129,13 +1237,13 @@ impl<'a> Builder<'a> {
 
     /// An exit at `pc` whose map is every slot live there.
     fn exit(&mut self, pc: usize, raised: bool) -> ExitId {
-        let map = self
-            .live(pc)
-            .map(|k| {
-                let r = self.shape.live[k];
-                (r, self.get(r))
-            })
-            .collect();
+        let mut map = self.f.map();
+        map.reserve(self.live(pc).len());
+        for k in self.live(pc) {
+            let r = self.shape.live[k];
+            let x = self.get(r);
+            map.push((r, x));
+        }
         let id = ExitId(self.f.exits.len() as u32);
         self.f.exits.push(Exit {
             pc,
@@ -2059,7 +2167,7 @@ pub fn build_open(
     // Room for the values and blocks a function of this size usually
     // makes, so that the lists do not grow a step at a time.
     let values = 4 * n + 16;
-    let mut f = Func::default();
+    let mut f = Func::fresh();
     f.insts.reserve(values);
     f.class.reserve(values);
     f.blocks.reserve(n + 8);
@@ -2067,15 +2175,15 @@ pub fn build_open(
         p,
         f,
         cur: Block(0),
-        defs: vec![None; p.nregs as usize],
-        at: vec![None; n],
-        pre: vec![None; n],
-        side_at: vec![None; n],
-        side_pre: vec![None; n],
+        defs: pool::filled(p.nregs as usize, None),
+        at: pool::filled(n, None),
+        pre: pool::filled(n, None),
+        side_at: pool::filled(n, None),
+        side_pre: pool::filled(n, None),
         side: None,
         into: None,
-        uf: Vec::with_capacity(values),
-        want: Vec::with_capacity(values),
+        uf: pool::empty(),
+        want: pool::empty(),
         conflict: None,
         shape,
     };
@@ -2347,10 +2455,11 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
         v
     }
     let nb = f.blocks.len();
-    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let mut fwd = crate::pool::empty::<Value>();
+    fwd.extend((0..f.insts.len() as u32).map(Value));
     // The edges arriving at every block, (from, which of its edges), in
     // one list: block `b`'s are `into[at[b]..at[b + 1]]`.
-    let mut at = vec![0u32; nb + 1];
+    let mut at = crate::pool::filled(nb + 1, 0u32);
     for b in &f.blocks {
         for s in b.term.iter().flat_map(|t| t.succs()) {
             at[s.0 as usize + 1] += 1;
@@ -2359,8 +2468,9 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
     for b in 0..nb {
         at[b + 1] += at[b];
     }
-    let mut into = vec![(0u32, 0u8); at[nb] as usize];
-    let mut next = at.clone();
+    let mut into = crate::pool::filled(at[nb] as usize, (0u32, 0u8));
+    let mut next = crate::pool::empty::<u32>();
+    next.extend_from_slice(&at);
     for (bi, b) in f.blocks.iter().enumerate() {
         for (ei, s) in b.term.iter().flat_map(|t| t.succs()).enumerate() {
             into[next[s.0 as usize] as usize] = (bi as u32, ei as u8);
@@ -2374,32 +2484,41 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
         }
     }
     // Which parameters the block being looked at keeps (reused).
-    let mut kept: Vec<usize> = Vec::new();
-    let mut keep: Vec<bool> = Vec::new();
+    let mut kept = crate::pool::empty::<usize>();
+    let mut keep = crate::pool::empty::<bool>();
+    // The blocks whose parameters stay until their call is inlined.
+    let mut held = crate::pool::filled(nb, false);
+    for x in &f.after {
+        held[x.next.0 as usize] = true;
+    }
+    let mut any = false;
     loop {
         let mut removed = false;
         for bi in 0..nb {
-            if f.after.iter().any(|x| x.next.0 as usize == bi) {
+            if held[bi] || f.blocks[bi].params.is_empty() {
                 continue;
             }
             let edges = &into[at[bi] as usize..at[bi + 1] as usize];
-            // The (resolved) argument arriving along edge `e` for
-            // parameter `k`.
+            // The arguments arriving along each edge (resolved as they are
+            // read: this block's own parameters may be forwarded below).
             let blocks = &f.blocks;
-            let arg = |fwd: &[Value], &(from, ei): &(u32, u8), k: usize| {
-                let t = blocks[from as usize]
-                    .term
-                    .as_ref()
-                    .expect("an edge's block ends");
-                res(fwd, edge_args(t, ei)[k])
-            };
+            let ins: smallvec::SmallVec<[&[Value]; 4]> = edges
+                .iter()
+                .map(|&(from, ei)| {
+                    let t = blocks[from as usize]
+                        .term
+                        .as_ref()
+                        .expect("an edge's block ends");
+                    edge_args(t, ei)
+                })
+                .collect();
             let b = &f.blocks[bi];
             kept.clear();
             for (k, &prm) in b.params.iter().enumerate() {
                 let mut only = None;
                 let mut trivial = true;
-                for e in edges {
-                    let v = arg(&fwd, e, k);
+                for args in &ins {
+                    let v = res(&fwd, args[k]);
                     if v == prm || Some(v) == only {
                         continue;
                     }
@@ -2414,8 +2533,8 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 // a range loop) is that one.
                 let twin = kept.iter().copied().find(|&k0: &usize| {
                     let prm0 = b.params[k0];
-                    edges.iter().all(|e| {
-                        let (x, x0) = (arg(&fwd, e, k), arg(&fwd, e, k0));
+                    ins.iter().all(|args| {
+                        let (x, x0) = (res(&fwd, args[k]), res(&fwd, args[k0]));
                         x == x0 || (x == prm && x0 == prm0)
                     })
                 });
@@ -2425,14 +2544,15 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                     _ => kept.push(k),
                 }
             }
-            if kept.len() == b.params.len() {
+            let np = b.params.len();
+            drop(ins);
+            if kept.len() == np {
                 continue;
             }
             // Only this block's own analysis reads its parameters and the
             // arguments arriving at it, so they go at once.
             removed = true;
-            keep.clear();
-            keep.resize(b.params.len(), false);
+            crate::pool::refill(&mut keep, np, false);
             kept.iter().for_each(|&k| keep[k] = true);
             let mut k = 0;
             f.blocks[bi].params.retain(|_| {
@@ -2451,9 +2571,14 @@ pub(crate) fn remove_trivial_params(f: &mut Func) {
                 });
             }
         }
+        any |= removed;
         if !removed {
             break;
         }
+    }
+    // (Nothing went: nothing is forwarded.)
+    if !any {
+        return;
     }
     let r = |v: Value| res(&fwd, v);
     for i in &mut f.insts {
@@ -2487,11 +2612,9 @@ fn unstep(f: &mut Func) {
         let Inst::Bin(IOp::Add, i, Rhs::K(1)) = f.insts[x.0 as usize] else {
             continue;
         };
-        let before = f.blocks[no.0 as usize]
-            .insts
-            .iter()
-            .copied()
-            .find(|&v| f.insts[v.0 as usize] == Inst::Bin(IOp::Add, x, Rhs::K(-1)));
+        let before = f.blocks[no.0 as usize].insts.iter().copied().find(
+            |&v| matches!(f.insts[v.0 as usize], Inst::Bin(IOp::Add, y, Rhs::K(-1)) if y == x),
+        );
         let Some(before) = before else {
             continue;
         };
@@ -2516,7 +2639,7 @@ fn unstep(f: &mut Func) {
                 .map
                 .iter()
                 .map(|&(_, v)| v)
-                .find(|&v| f.insts[v.0 as usize] == Inst::Offset(x, -1));
+                .find(|&v| matches!(f.insts[v.0 as usize], Inst::Offset(y, -1) if y == x));
             let Some(off) = off else { continue };
             for (_, v) in f.exits[ex.0 as usize].map.iter_mut() {
                 if *v == i {
@@ -2555,8 +2678,9 @@ fn drop_clean_writes(f: &mut Func) {
             .for_each(|v| arg[v.0 as usize] = true);
     }
     for x in &mut f.exits {
-        x.map
-            .retain(|&(r, v)| insts[v.0 as usize] != Inst::LoadSlot(r) || arg[v.0 as usize]);
+        x.map.retain(|&(r, v)| {
+            !matches!(insts[v.0 as usize], Inst::LoadSlot(s) if s == r) || arg[v.0 as usize]
+        });
     }
 }
 
@@ -2564,7 +2688,10 @@ fn drop_clean_writes(f: &mut Func) {
 /// reverse postorder from the entries) and natural loops.
 pub fn analyze(f: &mut Func) {
     let nb = f.blocks.len();
-    // (The lists of the last analysis are reused.)
+    // (The lists of the last analysis are reused, or the last function's.)
+    if f.preds.is_empty() {
+        f.preds = std::mem::take(&mut f.spare.preds);
+    }
     f.preds.resize_with(nb, Vec::new);
     f.preds.iter_mut().for_each(Vec::clear);
     for (bi, b) in f.blocks.iter().enumerate() {
@@ -2573,9 +2700,9 @@ pub fn analyze(f: &mut Func) {
         }
     }
     // Reverse postorder from a virtual root above every entry.
-    let mut order = Vec::with_capacity(nb);
-    let mut seen = vec![false; nb];
-    let mut stack = Vec::new();
+    let mut order = crate::pool::empty::<Block>();
+    let mut seen = crate::pool::filled(nb, false);
+    let mut stack = crate::pool::empty::<(Block, usize)>();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
@@ -2602,13 +2729,13 @@ pub fn analyze(f: &mut Func) {
     }
     order.reverse();
     const UNSEEN: usize = usize::MAX;
-    let mut rpo = vec![UNSEEN; nb];
+    let mut rpo = crate::pool::filled(nb, UNSEEN);
     for (i, b) in order.iter().enumerate() {
         rpo[b.0 as usize] = i;
     }
     // Immediate dominators as rpo positions; -1 is the virtual root, -2
     // not yet known.
-    let mut idom: Vec<isize> = vec![-2; order.len()];
+    let mut idom = crate::pool::filled(order.len(), -2isize);
     for (i, b) in order.iter().enumerate() {
         if f.blocks[b.0 as usize].entry {
             idom[i] = -1;
@@ -2651,28 +2778,25 @@ pub fn analyze(f: &mut Func) {
             }
         }
     }
-    f.idom.clear();
-    f.idom.resize(nb, None);
+    crate::pool::refill(&mut f.idom, nb, None);
     for (i, b) in order.iter().enumerate() {
         if idom[i] >= 0 {
             f.idom[b.0 as usize] = Some(order[idom[i] as usize]);
         }
     }
+    dom_spans(f);
     // Natural loops: a back edge b -> h where h dominates b.
-    let dominates = |f: &Func, h: Block, mut b: Block| loop {
-        if b == h {
-            return true;
-        }
-        match f.idom[b.0 as usize] {
-            Some(d) => b = d,
-            None => return false,
-        }
-    };
-    let mut loops: Vec<Loop> = Vec::new();
+    let dominates = |f: &Func, h: Block, b: Block| f.dominates(h, b);
+    // (The last analysis's loops give their block lists to the new ones.)
+    let mut old = std::mem::take(&mut f.loops);
+    if old.is_empty() {
+        old = std::mem::take(&mut f.spare.loops);
+    }
+    let mut loops: Vec<Loop> = Vec::with_capacity(old.len());
     // (One membership mark per block, cleared after each loop.)
-    let mut member = vec![false; nb];
-    let mut stack: Vec<Block> = Vec::new();
-    for &h in &order {
+    let mut member = crate::pool::filled(nb, false);
+    let mut stack = crate::pool::empty::<Block>();
+    for &h in order.iter() {
         stack.clear();
         stack.extend(
             f.preds[h.0 as usize]
@@ -2684,7 +2808,9 @@ pub fn analyze(f: &mut Func) {
             continue;
         }
         member[h.0 as usize] = true;
-        let mut body = vec![h];
+        let mut body = old.pop().map(|l| l.blocks).unwrap_or_default();
+        body.clear();
+        body.push(h);
         while let Some(b) = stack.pop() {
             if !member[b.0 as usize] {
                 member[b.0 as usize] = true;
@@ -2742,6 +2868,56 @@ pub fn analyze(f: &mut Func) {
         loops[i].depth = d;
     }
     f.loops = loops;
+}
+
+/// `f.dom_span` from `f.idom`: every block is numbered in a preorder walk
+/// of the dominator tree (each root, an entry or an unreachable block,
+/// and the blocks it dominates), its span running past its last
+/// descendant.
+fn dom_spans(f: &mut Func) {
+    let nb = f.idom.len();
+    // The tree's children, in one list: block `b`'s are
+    // `kids[at[b]..at[b + 1]]`.
+    let mut at = crate::pool::filled(nb + 1, 0u32);
+    for d in f.idom.iter().flatten() {
+        at[d.0 as usize + 1] += 1;
+    }
+    for b in 0..nb {
+        at[b + 1] += at[b];
+    }
+    let mut next = crate::pool::empty::<u32>();
+    next.extend_from_slice(&at[..nb]);
+    let mut kids = crate::pool::filled(at[nb] as usize, Block(0));
+    for (b, d) in f.idom.iter().enumerate() {
+        if let Some(d) = d {
+            kids[next[d.0 as usize] as usize] = Block(b as u32);
+            next[d.0 as usize] += 1;
+        }
+    }
+    crate::pool::refill(&mut f.dom_span, nb, (0, 0));
+    let mut n = 0u32;
+    let mut stack = crate::pool::empty::<(Block, usize)>();
+    for root in 0..nb {
+        if f.idom[root].is_some() {
+            continue;
+        }
+        stack.push((Block(root as u32), 0));
+        f.dom_span[root].0 = n;
+        n += 1;
+        while let Some(&mut (b, ref mut k)) = stack.last_mut() {
+            let (lo, hi) = (at[b.0 as usize] as usize, at[b.0 as usize + 1] as usize);
+            if lo + *k < hi {
+                let c = kids[lo + *k];
+                *k += 1;
+                f.dom_span[c.0 as usize].0 = n;
+                n += 1;
+                stack.push((c, 0));
+            } else {
+                f.dom_span[b.0 as usize].1 = n;
+                stack.pop();
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2803,11 +2979,11 @@ fn edge(e: &Edge) -> String {
 impl Func {
     /// The blocks reachable from the entries, in reverse postorder (a
     /// block after its dominators, a loop's blocks together).
-    pub fn rpo(&self) -> Vec<Block> {
+    pub fn rpo(&self) -> crate::pool::Buf<Block> {
         let nb = self.blocks.len();
-        let mut seen = vec![false; nb];
-        let mut post = Vec::with_capacity(nb);
-        let mut stack = Vec::new();
+        let mut seen = crate::pool::filled(nb, false);
+        let mut post = crate::pool::empty();
+        let mut stack = crate::pool::empty::<(Block, usize)>();
         for &(_, e) in &self.entries {
             if seen[e.0 as usize] {
                 continue;
@@ -2852,7 +3028,7 @@ impl Func {
             let i = &self.insts[v.0 as usize];
             i.args().into_iter().for_each(&mut u);
             if let Some(x) = i.exit() {
-                self.exit_reads(x).for_each(&mut u);
+                self.each_exit_read(x, &mut u);
             }
         }
         if let Some(t) = &bd.term {
@@ -2873,36 +3049,27 @@ impl Func {
                 e.args.iter().copied().for_each(&mut u);
             }
             if let Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } = t {
-                self.exit_reads(*x).for_each(&mut u);
+                self.each_exit_read(*x, &mut u);
             }
         }
     }
 
-    /// The values exit `x` reads to write its map back (an offset's
-    /// operand for the offset, a flag's for the flag).
-    pub fn exit_reads(&self, x: ExitId) -> impl Iterator<Item = Value> + '_ {
-        self.exits[x.0 as usize]
-            .map
-            .iter()
-            .flat_map(|&(_, v)| -> Args {
-                match &self.insts[v.0 as usize] {
-                    i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args(),
-                    _ => {
-                        let mut a = Args {
-                            n: 0,
-                            v: [Value(0); 4],
-                        };
-                        a.push(v);
-                        a
-                    }
-                }
-            })
+    /// Calls `u` with the values exit `x` reads to write its map back (an
+    /// offset's operand for the offset, a flag's for the flag).
+    #[inline]
+    pub fn each_exit_read(&self, x: ExitId, mut u: impl FnMut(Value)) {
+        for &(_, v) in &self.exits[x.0 as usize].map {
+            match &self.insts[v.0 as usize] {
+                i @ (Inst::Offset(..) | Inst::Flag(_)) => i.args().into_iter().for_each(&mut u),
+                _ => u(v),
+            }
+        }
     }
 
     /// The block that defines each value (`None`: defined nowhere, or
     /// removed).
-    pub fn def_blocks(&self) -> Vec<Option<Block>> {
-        let mut d = vec![None; self.insts.len()];
+    pub fn def_blocks(&self) -> crate::pool::Buf<Option<Block>> {
+        let mut d = crate::pool::filled(self.insts.len(), None);
         for (bi, b) in self.blocks.iter().enumerate() {
             for &v in b.params.iter().chain(&b.insts) {
                 d[v.0 as usize] = Some(Block(bi as u32));
@@ -2911,16 +3078,18 @@ impl Func {
         d
     }
 
-    /// Does `a` dominate `b`?
-    pub fn dominates(&self, a: Block, mut b: Block) -> bool {
-        loop {
-            if a == b {
-                return true;
-            }
-            match self.idom.get(b.0 as usize).copied().flatten() {
-                Some(d) => b = d,
-                None => return false,
-            }
+    /// Does `a` dominate `b` (by the last analysis: a block made since
+    /// dominates only itself)?
+    pub fn dominates(&self, a: Block, b: Block) -> bool {
+        if a == b {
+            return true;
+        }
+        match (
+            self.dom_span.get(a.0 as usize),
+            self.dom_span.get(b.0 as usize),
+        ) {
+            (Some(&(a0, a1)), Some(&(b0, b1))) => a0 <= b0 && b1 <= a1,
+            _ => false,
         }
     }
 
@@ -3127,6 +3296,45 @@ pub(crate) mod tests {
             .find(|p| p.name == name)
             .expect("the function");
         build(p, &m.protos, &m.rtops).expect("IR")
+    }
+
+    /// A recycled function's memory serves the next one, and what is kept
+    /// does not grow from one function to the next (the loop passes make
+    /// blocks and edges the builder's spares do not supply).
+    #[test]
+    fn recycled_memory_is_reused_and_bounded() {
+        let m = module(
+            "import numpy as np\n\
+             def s(a, x, y):\n    for i in range(len(x)):\n        y[i] = a * x[i] + y[i]\n\
+             s(2.0, np.zeros(3), np.zeros(3))\n",
+        );
+        let regs = crate::regalloc::Regs {
+            gpr: &[1, 2, 6, 7, 8, 9],
+            gpr_saved: &[5, 14, 15],
+            fpr: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+        };
+        let spare = || {
+            SPARE_FUNC.with(|c| {
+                let f = c.take();
+                let n = f
+                    .as_ref()
+                    .map(|f| (f.spare.blocks.len(), f.spare.vals.len(), f.spare.maps.len()));
+                c.set(f);
+                n
+            })
+        };
+        let mut kept = Vec::new();
+        let mut listings = Vec::new();
+        for _ in 0..6 {
+            let mut f = func(&m, "s");
+            crate::opt::optimize(&mut f, &regs, 4);
+            listings.push(f.listing());
+            recycle(f);
+            kept.push(spare().expect("a spare function"));
+        }
+        // The same IR every time, from reused memory as from new.
+        assert!(listings.iter().all(|l| *l == listings[0]));
+        assert_eq!(kept[2], kept[5], "{kept:?}");
     }
 
     /// A function too long for the allocator's quadratic passes is left to

@@ -79,6 +79,7 @@ pub mod layout;
 pub mod levels;
 pub mod listing;
 pub mod opt;
+pub(crate) mod pool;
 pub mod regalloc;
 pub mod scalar;
 pub mod simplify;
@@ -88,6 +89,13 @@ pub mod version;
 pub mod x64;
 
 use vm::Module;
+
+/// Sets up what compiling needs once per thread (the executable code
+/// region): a VM that compiles calls it when it is created.
+pub fn prepare() {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    code::reserve();
+}
 
 /// Compiles every function of `m` that has no native code yet, on hosts
 /// with a backend; returns how many functions were compiled.
@@ -249,7 +257,9 @@ pub fn emit_ir<A: backend::Asm>(
     let al = regalloc::allocate_with(&f, &A::REGS, &prefs);
     t.regalloc += c.lap();
     // (`emit` checks first that it can take the function.)
-    let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops)?;
+    let e = emit::emit(a, p, &m.protos, &f, &al, &m.rtops);
+    regalloc::recycle(al);
+    let e = e?;
     t.emit += c.lap();
     Ok((f, e))
 }
@@ -317,6 +327,7 @@ pub fn compile_ir(
     let (f, e) = emit_ir(p, m, &mut a, t)?;
     c = Clock::start();
     let code = native(p, &f, &e, a.finish());
+    ir::recycle(f);
     t.emit += c.lap();
     Ok(code)
 }
@@ -335,6 +346,7 @@ pub fn compile_ir(
     let (f, e) = emit_ir(p, m, &mut a, t)?;
     c = Clock::start();
     let code = native(p, &f, &e, a.finish());
+    ir::recycle(f);
     t.emit += c.lap();
     Ok(code)
 }

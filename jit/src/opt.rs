@@ -19,6 +19,7 @@
 //! loop still exits before anything uses what was read.
 
 use crate::ir::{Block, Class, Cond, ExitId, FastMap, Func, IOp, Inst, Rhs, Test, Value};
+use crate::pool;
 use crate::regalloc::Regs;
 
 /// A header every hoisted load may read when its array is null: zeros,
@@ -60,34 +61,40 @@ const TEMPS: usize = 3;
 /// hoisted only to spill is read from the stack instead of from where it
 /// came from, no gain. Returns how many instructions moved.
 pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
-    let n = f.insts.len();
-    let mut def_block: Vec<Option<Block>> = vec![None; n];
-    for (bi, b) in f.blocks.iter().enumerate() {
-        for &v in b.params.iter().chain(&b.insts) {
-            def_block[v.0 as usize] = Some(Block(bi as u32));
-        }
-    }
+    let mut def_block = f.def_blocks();
     let rpo = f.rpo();
-    let mut loops: Vec<usize> = (0..f.loops.len()).collect();
+    let mut loops = pool::empty::<usize>();
+    loops.extend(0..f.loops.len());
     loops.sort_by_key(|&l| std::cmp::Reverse(f.loops[l].depth));
     let mut moved = 0;
-    // (Each block's list is rewritten into the last block's old one.)
-    let mut spare = Vec::new();
-    for l in loops {
+    // (Each block's list is rewritten through one work list.)
+    let mut keep = pool::empty::<Value>();
+    let mut member = pool::empty::<bool>();
+    let mut body = pool::empty::<Block>();
+    let mut long = pool::empty::<Value>();
+    let mut inv = pool::empty::<bool>();
+    let mut read = pool::empty::<bool>();
+    let mut out = pool::empty::<Value>();
+    let mut safe = pool::empty::<(Value, Value)>();
+    let mut scalar = pool::empty::<Block>();
+    let mut consts = pool::empty::<Value>();
+    for &l in loops.iter() {
         let Some(pre) = f.loops[l].preheader else {
             continue;
         };
 
-        let body = f.loops[l].blocks.clone();
-        let mut member = vec![false; f.blocks.len()];
-        for b in &body {
+        body.clear();
+        body.extend_from_slice(&f.loops[l].blocks);
+        crate::pool::refill(&mut member, f.blocks.len(), false);
+        for b in body.iter() {
             member[b.0 as usize] = true;
         }
         let inside = |b: Option<Block>| b.is_some_and(|b| member[b.0 as usize]);
         // Integer and float values live all through the loop: the
         // header's parameters and what the loop reads from outside it.
-        let mut long: Vec<Value> = f.blocks[f.loops[l].header.0 as usize].params.clone();
-        for b in &body {
+        long.clear();
+        long.extend_from_slice(&f.blocks[f.loops[l].header.0 as usize].params);
+        for b in body.iter() {
             let bd = &f.blocks[b.0 as usize];
             let outside = |a: &Value| !inside(def_block[a.0 as usize]);
             let used = bd.insts.iter().flat_map(|&v| f.insts[v.0 as usize].args());
@@ -132,7 +139,7 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             .enumerate()
             .any(|(o, lp)| o != l && member[lp.header.0 as usize]);
         let unbounded = outer || {
-            let mut inv = vec![false; f.insts.len()];
+            crate::pool::refill(&mut inv, f.insts.len(), false);
             for &b in rpo.iter().filter(|b| member[b.0 as usize]) {
                 for &v in &f.blocks[b.0 as usize].insts {
                     let i = &f.insts[v.0 as usize];
@@ -144,8 +151,8 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                         });
                 }
             }
-            let mut read = vec![false; f.insts.len()];
-            for b in &body {
+            crate::pool::refill(&mut read, f.insts.len(), false);
+            for b in body.iter() {
                 let bd = &f.blocks[b.0 as usize];
                 for &v in &bd.insts {
                     if !inv[v.0 as usize] {
@@ -166,13 +173,17 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                     }
                 }
             }
+            // (Only the loop's own instructions are invariant ones.)
             let (mut need_g, mut need_f) = (0, 0);
-            for v in 0..f.insts.len() {
-                if inv[v] && read[v] && !matches!(f.insts[v], Inst::Const(_)) {
-                    if f.class[v] == Class::F64 {
-                        need_f += 1;
-                    } else {
-                        need_g += 1;
+            for b in body.iter() {
+                for &v in &f.blocks[b.0 as usize].insts {
+                    let v = v.0 as usize;
+                    if inv[v] && read[v] && !matches!(f.insts[v], Inst::Const(_)) {
+                        if f.class[v] == Class::F64 {
+                            need_f += 1;
+                        } else {
+                            need_g += 1;
+                        }
                     }
                 }
             }
@@ -188,18 +199,18 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 room_f = usize::MAX;
             }
         }
-        let mut out: Vec<Value> = Vec::new();
+        out.clear();
         // A stand-in for each array whose header loads leave the loop.
-        let mut safe: Vec<(Value, Value)> = Vec::new();
+        safe.clear();
         // (A vector block's values are vectors: before it, scalars.)
-        let scalar: Vec<Block> = rpo
-            .iter()
-            .copied()
-            .filter(|b| member[b.0 as usize] && f.blocks[b.0 as usize].lanes == 0)
-            .collect();
-        for b in scalar {
-            let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-            let mut keep = std::mem::take(&mut spare);
+        scalar.clear();
+        scalar.extend(
+            rpo.iter()
+                .copied()
+                .filter(|b| member[b.0 as usize] && f.blocks[b.0 as usize].lanes == 0),
+        );
+        for &b in scalar.iter() {
+            let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
             keep.clear();
             for &v in &insts {
                 let i = &f.insts[v.0 as usize];
@@ -260,12 +271,13 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
                 def_block[v.0 as usize] = Some(pre);
                 moved += 1;
             }
-            f.blocks[b.0 as usize].insts = keep;
-            spare = insts;
+            insts.clear();
+            insts.extend_from_slice(&keep);
+            f.blocks[b.0 as usize].insts = insts;
         }
         // Integer constants the hoisted instructions use come along.
-        let mut consts = Vec::new();
-        for &v in &out {
+        consts.clear();
+        for &v in out.iter() {
             for a in f.insts[v.0 as usize].args() {
                 if inside(def_block[a.0 as usize])
                     && matches!(f.insts[a.0 as usize], Inst::Const(_))
@@ -276,15 +288,16 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
             }
         }
         if !consts.is_empty() {
-            let mut gone = vec![false; f.insts.len()];
-            consts.iter().for_each(|c| gone[c.0 as usize] = true);
-            for b in &body {
-                f.blocks[b.0 as usize].insts.retain(|x| !gone[x.0 as usize]);
+            // (`inv` is free again: it marks the constants that go.)
+            crate::pool::refill(&mut inv, f.insts.len(), false);
+            consts.iter().for_each(|c| inv[c.0 as usize] = true);
+            for b in body.iter() {
+                f.blocks[b.0 as usize].insts.retain(|x| !inv[x.0 as usize]);
             }
         }
         let p = &mut f.blocks[pre.0 as usize].insts;
-        p.extend(consts);
-        p.extend(out);
+        p.extend_from_slice(&consts);
+        p.extend_from_slice(&out);
     }
     moved
 }
@@ -298,24 +311,23 @@ pub fn hoist(f: &mut Func, regs: &Regs) -> usize {
 /// instructions went.
 pub fn cse(f: &mut Func) -> usize {
     let def = f.def_blocks();
-    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let mut fwd = pool::empty::<Value>();
+    fwd.extend((0..f.insts.len() as u32).map(Value));
     let res = |fwd: &[Value], mut v: Value| {
         while fwd[v.0 as usize] != v {
             v = fwd[v.0 as usize];
         }
         v
     };
-    // Instructions seen, by what they compute (a guard by its test alone).
-    // (Sized for a small function's instructions at once: growing step by
-    // step rehashes.)
-    let mut seen: FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>> =
-        FastMap::with_capacity_and_hasher(f.insts.len().min(256), Default::default());
+    // Instructions seen, by what they compute (a guard by its test alone):
+    // the map the last function used, emptied.
+    let mut seen = SEEN.with(|s| s.take());
+    seen.clear();
     let mut removed = 0;
-    // (Each block's list is rewritten into the last block's old one.)
-    let mut spare = Vec::new();
-    for b in f.rpo() {
-        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = std::mem::take(&mut spare);
+    // (Each block's list is rewritten through one work list.)
+    let mut keep = pool::empty::<Value>();
+    for &b in f.rpo().iter() {
+        let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         keep.clear();
         for &v in &insts {
             f.insts[v.0 as usize].map_args(&|x| res(&fwd, x));
@@ -329,29 +341,46 @@ pub fn cse(f: &mut Func) -> usize {
                 _ => None,
             };
             if let Some(key) = key {
-                let w = seen.get(&key).and_then(|ws| {
-                    ws.iter()
-                        .copied()
-                        .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)))
-                });
-                if let Some(w) = w {
-                    if f.insts[v.0 as usize].has_result() {
-                        fwd[v.0 as usize] = w;
+                use std::collections::hash_map::Entry;
+                match seen.entry(key) {
+                    Entry::Occupied(mut o) => {
+                        let w = o
+                            .get()
+                            .iter()
+                            .copied()
+                            .find(|w| def[w.0 as usize].is_some_and(|d| f.dominates(d, b)));
+                        if let Some(w) = w {
+                            if f.insts[v.0 as usize].has_result() {
+                                fwd[v.0 as usize] = w;
+                            }
+                            removed += 1;
+                            continue;
+                        }
+                        o.get_mut().push(v);
                     }
-                    removed += 1;
-                    continue;
+                    Entry::Vacant(e) => {
+                        e.insert(smallvec::smallvec![v]);
+                    }
                 }
-                seen.entry(key).or_default().push(v);
             }
             keep.push(v);
         }
-        f.blocks[b.0 as usize].insts = keep;
-        spare = insts;
+        insts.clear();
+        insts.extend_from_slice(&keep);
+        f.blocks[b.0 as usize].insts = insts;
     }
+    SEEN.with(|s| s.set(seen));
     if removed > 0 {
         replace_uses(f, &|x| res(&fwd, x));
     }
     removed
+}
+
+type Seen = FastMap<(Inst, Class), smallvec::SmallVec<[Value; 2]>>;
+
+thread_local! {
+    /// [`cse`]'s map, kept from one function to the next (with its room).
+    static SEEN: std::cell::Cell<Seen> = std::cell::Cell::new(Seen::default());
 }
 
 /// Rewrites every use of a value in `f` through `r`.
@@ -395,20 +424,25 @@ pub fn dce(f: &mut Func) -> usize {
     };
     // Readers of each value; an instruction that loses its last reader
     // goes, and its operands lose one each.
-    let mut uses = vec![0u32; n];
-    let mut placed = vec![false; n];
+    let mut uses = pool::filled(n, 0u32);
+    let mut placed = pool::filled(n, false);
     for b in 0..f.blocks.len() {
         f.each_use(Block(b as u32), |u| uses[u.0 as usize] += 1);
         for &v in &f.blocks[b].insts {
             placed[v.0 as usize] = true;
         }
     }
-    let mut dead = vec![false; n];
-    let mut work: Vec<Value> = (0..n as u32)
-        .map(Value)
-        .filter(|v| placed[v.0 as usize] && uses[v.0 as usize] == 0)
-        .filter(|v| removable(&f.insts[v.0 as usize]))
-        .collect();
+    let mut dead = pool::filled(n, false);
+    // (What goes does not depend on the order values are looked at.)
+    let mut work = pool::empty::<Value>();
+    for bd in &f.blocks {
+        work.extend(
+            bd.insts
+                .iter()
+                .copied()
+                .filter(|v| uses[v.0 as usize] == 0 && removable(&f.insts[v.0 as usize])),
+        );
+    }
     let mut removed = 0;
     while let Some(v) = work.pop() {
         if dead[v.0 as usize] {
@@ -438,7 +472,7 @@ pub fn dce(f: &mut Func) -> usize {
 /// many.
 pub fn sink_flags(f: &mut Func) -> usize {
     let n = f.insts.len();
-    let mut read = vec![false; n];
+    let mut read = pool::filled(n, false);
     for bd in &f.blocks {
         for &v in &bd.insts {
             f.insts[v.0 as usize]

@@ -49,6 +49,8 @@ pub struct Alloc {
 /// Positions: a block's parameters are defined at its first position; an
 /// instruction reads its operands at an even position and defines its
 /// value at the next; the terminator reads at the block's last position.
+/// (Vectors of [`Scratch`], kept from one function to the next.)
+#[derive(Default)]
 struct Numbering {
     order: Vec<Block>,
     start: Vec<u32>,
@@ -61,33 +63,106 @@ struct Numbering {
     inner: Vec<Option<usize>>,
 }
 
-fn number(f: &Func) -> Numbering {
+/// A value in a register during the scan.
+#[derive(Clone, Copy)]
+struct Active {
+    end: u32,
+    v: Value,
+    reg: PReg,
+    float: bool,
+    cost: u64,
+}
+
+/// Everything `allocate` works in, kept per thread from one function to
+/// the next: a function's allocation then makes no heap allocation once
+/// the vectors have grown to the sizes functions need.
+#[derive(Default)]
+struct Scratch {
+    n: Numbering,
+    seen: Vec<bool>,
+    stack: Vec<(Block, u8)>,
+    dense: Vec<u32>,
+    of_dense: Vec<Value>,
+    param_of: Vec<u32>,
+    gen: Sets,
+    kill: Sets,
+    live_in: Sets,
+    live: Vec<u64>,
+    cost: Vec<u64>,
+    depth: Vec<u32>,
+    spans: Vec<(usize, usize)>,
+    heads: Vec<usize>,
+    hint: Vec<Option<Value>>,
+    slot_end: Vec<u32>,
+    by_pos: Vec<u32>,
+    by_start: Vec<Value>,
+    active: Vec<Active>,
+    lo: Vec<u32>,
+    hi: Vec<u32>,
+    /// The last allocation's vectors, back from [`recycle`].
+    loc: Vec<Loc>,
+    interval: Vec<Option<(u32, u32)>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Hands an allocation's vectors back for the next one to reuse.
+pub fn recycle(a: Alloc) {
+    SCRATCH.with(|c| {
+        if let Some(mut s) = c.take() {
+            s.n.order = a.order;
+            s.loc = a.loc;
+            s.interval = a.interval;
+            c.set(Some(s));
+        }
+    })
+}
+
+use crate::pool::refill as fill;
+
+fn number(f: &Func, n: &mut Numbering, seen: &mut Vec<bool>, stack: &mut Vec<(Block, u8)>) {
     // Reverse postorder from the entries keeps a loop's blocks together;
     // a branch's successor that stays in the loop is visited last, so it
     // comes right after the branch and the way out is the jump.
     let nb = f.blocks.len();
-    let inner = f.loops_of();
-    let mut seen = vec![false; nb];
-    let mut post = Vec::with_capacity(nb);
-    let mut stack = Vec::new();
+    let inner = &mut n.inner;
+    fill(inner, nb, None);
+    for (l, lp) in f.loops.iter().enumerate() {
+        for b in &lp.blocks {
+            let cur = &mut inner[b.0 as usize];
+            match *cur {
+                Some(c) if f.loops[c].depth >= lp.depth => {}
+                _ => *cur = Some(l),
+            }
+        }
+    }
+    fill(seen, nb, false);
+    let post = &mut n.order;
+    post.clear();
+    stack.clear();
     for &(_, e) in &f.entries {
         if seen[e.0 as usize] {
             continue;
         }
         seen[e.0 as usize] = true;
-        stack.push((e, 0usize));
+        stack.push((e, 0));
         while let Some((b, i)) = stack.pop() {
             let mut succs = f.blocks[b.0 as usize]
                 .term
                 .as_ref()
                 .map(|t| t.succs())
                 .unwrap_or_default();
-            if let Some(l) = inner[b.0 as usize] {
-                succs.sort_by_key(|s| inner[s.0 as usize] == Some(l));
+            if let (Some(l), 2) = (inner[b.0 as usize], succs.len()) {
+                // (The sort by "stays in the loop", stable.)
+                if inner[succs[0].0 as usize] == Some(l) && inner[succs[1].0 as usize] != Some(l) {
+                    succs.swap(0, 1);
+                }
             }
-            if i < succs.len() {
+            if (i as usize) < succs.len() {
                 stack.push((b, i + 1));
-                let s = succs[i];
+                let s = succs[i as usize];
                 if !seen[s.0 as usize] {
                     seen[s.0 as usize] = true;
                     stack.push((s, 0));
@@ -98,14 +173,10 @@ fn number(f: &Func) -> Numbering {
         }
     }
     post.reverse();
-    let mut n = Numbering {
-        order: post,
-        start: vec![0; nb],
-        end: vec![0; nb],
-        at: vec![0; f.insts.len()],
-        calls: Vec::new(),
-        inner,
-    };
+    fill(&mut n.start, nb, 0);
+    fill(&mut n.end, nb, 0);
+    fill(&mut n.at, f.insts.len(), 0);
+    n.calls.clear();
     let mut pos = 0u32;
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
@@ -121,14 +192,13 @@ fn number(f: &Func) -> Numbering {
         n.end[b.0 as usize] = pos;
         pos += 2;
     }
-    n
 }
 
 /// Calls `u` with what an instruction reads, exits' write-backs included.
 fn inst_uses(f: &Func, i: &Inst, mut u: impl FnMut(Value)) {
     i.args().into_iter().for_each(&mut u);
     if let Some(x) = i.exit() {
-        f.exit_reads(x).for_each(u);
+        f.each_exit_read(x, u);
     }
 }
 
@@ -146,7 +216,7 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
             a.args.iter().chain(&b.args).copied().for_each(u);
         }
         Term::Exit(x) | Term::Return { exit: x, .. } | Term::Call { exit: x, .. } => {
-            f.exit_reads(*x).for_each(u)
+            f.each_exit_read(*x, u)
         }
     }
 }
@@ -154,17 +224,16 @@ fn term_uses(f: &Func, t: &Term, mut u: impl FnMut(Value)) {
 /// One set of values per block, by the values' dense numbers (see
 /// [`allocate`]), `words` words each in one flat array: no allocation per
 /// block.
+#[derive(Default)]
 struct Sets {
     words: usize,
     bits: Vec<u64>,
 }
 
 impl Sets {
-    fn new(n: usize, words: usize) -> Sets {
-        Sets {
-            words,
-            bits: vec![0; n * words],
-        }
+    fn reset(&mut self, n: usize, words: usize) {
+        self.words = words;
+        fill(&mut self.bits, n * words, 0);
     }
     fn row(&self, b: usize) -> &[u64] {
         &self.bits[b * self.words..(b + 1) * self.words]
@@ -205,9 +274,8 @@ fn each(row: &[u64], mut f: impl FnMut(u32)) {
 /// costs nothing (the exit stores it to the frame from the spill slot as
 /// well as from a register), so a value live in a loop only for its exits
 /// is the first to spill.
-fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
-    let mut cost = vec![0u64; f.insts.len()];
-    let depth = loop_depths(f, &n.inner);
+fn spill_costs(f: &Func, n: &Numbering, depth: &[u32], cost: &mut Vec<u64>) {
+    fill(cost, f.insts.len(), 0);
     for &b in &n.order {
         let w = 8u64.saturating_pow(depth[b.0 as usize].min(20));
         let bd = &f.blocks[b.0 as usize];
@@ -244,7 +312,6 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
             }
         }
     }
-    cost
 }
 
 /// How deeply each block is nested in the bytecode's loops, natural or
@@ -257,8 +324,14 @@ fn spill_costs(f: &Func, n: &Numbering) -> Vec<u64> {
 /// as outside every loop. An inlined callee's blocks carry the callee's
 /// instructions, whose positions say nothing of the caller's loops: a
 /// block is at least as deep as the natural loops around it.
-fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
-    let mut spans: Vec<(usize, usize)> = Vec::new();
+fn loop_depths(
+    f: &Func,
+    inner: &[Option<usize>],
+    spans: &mut Vec<(usize, usize)>,
+    heads: &mut Vec<usize>,
+    depth: &mut Vec<u32>,
+) {
+    spans.clear();
     for bd in &f.blocks {
         let Some(Term::Jump(e)) = &bd.term else {
             continue;
@@ -272,29 +345,24 @@ fn loop_depths(f: &Func, inner: &[Option<usize>]) -> Vec<u32> {
             spans.push((head, bd.pc));
         }
     }
-    let natural_heads: Vec<usize> = f
-        .loops
-        .iter()
-        .map(|l| f.blocks[l.header.0 as usize].pc)
-        .collect();
-    (0..f.blocks.len())
-        .map(|b| {
-            if f.blocks[b].cold {
-                return 0;
-            }
-            let blk = Block(b as u32);
-            let (pc, outside) = match inner[blk.0 as usize] {
-                Some(l) => (f.blocks[f.loops[l].header.0 as usize].pc, false),
-                None => (f.blocks[b].pc, natural_heads.contains(&f.blocks[b].pc)),
-            };
-            let natural = inner[blk.0 as usize].map_or(0, |l| f.loops[l].depth);
-            let by_pc = spans
-                .iter()
-                .filter(|&&(h, t)| h <= pc && pc <= t && !(outside && h == pc))
-                .count() as u32;
-            by_pc.max(natural)
-        })
-        .collect()
+    heads.clear();
+    heads.extend(f.loops.iter().map(|l| f.blocks[l.header.0 as usize].pc));
+    depth.clear();
+    depth.extend((0..f.blocks.len()).map(|b| {
+        if f.blocks[b].cold {
+            return 0;
+        }
+        let (pc, outside) = match inner[b] {
+            Some(l) => (f.blocks[f.loops[l].header.0 as usize].pc, false),
+            None => (f.blocks[b].pc, heads.contains(&f.blocks[b].pc)),
+        };
+        let natural = inner[b].map_or(0, |l| f.loops[l].depth);
+        let by_pc = spans
+            .iter()
+            .filter(|&&(h, t)| h <= pc && pc <= t && !(outside && h == pc))
+            .count() as u32;
+        by_pc.max(natural)
+    }));
 }
 
 /// Allocates registers for `f` from `regs`.
@@ -305,34 +373,69 @@ pub fn allocate(f: &Func, regs: &Regs) -> Alloc {
 /// As [`allocate`], with registers some values would best live in
 /// (`prefer`: where a native call passes an argument), taken when free.
 pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
-    let n = number(f);
+    let mut s = SCRATCH.with(|c| c.take()).unwrap_or_default();
+    let a = allocate_in(f, regs, prefer, &mut s);
+    SCRATCH.with(|c| c.set(Some(s)));
+    a
+}
+
+fn allocate_in(f: &Func, regs: &Regs, prefer: &[(Value, PReg)], s: &mut Scratch) -> Alloc {
+    let Scratch {
+        n,
+        seen,
+        stack,
+        dense,
+        of_dense,
+        param_of,
+        gen,
+        kill,
+        live_in,
+        live,
+        cost,
+        depth,
+        spans,
+        heads,
+        hint,
+        slot_end,
+        by_pos,
+        by_start,
+        active,
+        lo,
+        hi,
+        loc,
+        interval,
+    } = s;
+    number(f, n, seen, stack);
     let nv = f.insts.len();
     let nb = f.blocks.len();
     // Liveness is over the values defined in the blocks laid out (the
     // optimisations leave many behind), numbered densely.
     const NONE: u32 = u32::MAX;
-    let mut dense = vec![NONE; nv];
+    fill(dense, nv, NONE);
     // The value of each dense number, and the block it is a parameter of
     // (`NONE`: an instruction's).
-    let mut of_dense = Vec::with_capacity(nv);
-    let mut param_of = Vec::with_capacity(nv);
+    of_dense.clear();
+    param_of.clear();
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
-        for &v in bd.params.iter().chain(&bd.insts) {
+        for &p in &bd.params {
+            dense[p.0 as usize] = of_dense.len() as u32;
+            of_dense.push(p);
+            param_of.push(b.0);
+        }
+        for &v in &bd.insts {
             dense[v.0 as usize] = of_dense.len() as u32;
             of_dense.push(v);
             param_of.push(NONE);
         }
-        let first = of_dense.len() - bd.params.len() - bd.insts.len();
-        param_of[first..first + bd.params.len()].fill(b.0);
     }
     let ndense = of_dense.len() as u32;
     let words = (ndense as usize).div_ceil(64);
     // Block-level liveness: what each block reads before it defines it
     // (`gen`) and what it defines (`kill`, its parameters included), then
     // `live_in = gen | (live_out & !kill)` backward to a fixpoint.
-    let mut gen = Sets::new(nb, words);
-    let mut kill = Sets::new(nb, words);
+    gen.reset(nb, words);
+    kill.reset(nb, words);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         let (g, k) = (gen.row_mut(b.0 as usize), kill.row_mut(b.0 as usize));
@@ -349,8 +452,8 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
             set(k, dense[p.0 as usize]);
         }
     }
-    let mut live_in = Sets::new(nb, words);
-    let mut live = vec![0u64; words];
+    live_in.reset(nb, words);
+    fill(live, words, 0);
     let mut changed = true;
     while changed {
         changed = false;
@@ -367,7 +470,7 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
             let mut same = true;
             let (g, k) = (gen.row(bi), kill.row(bi));
             let row = &mut live_in.bits[bi * words..(bi + 1) * words];
-            for (((r, w), g), k) in row.iter_mut().zip(&live).zip(g).zip(k) {
+            for (((r, w), g), k) in row.iter_mut().zip(live.iter()).zip(g).zip(k) {
                 let x = g | (w & !k);
                 same &= *r == x;
                 *r = x;
@@ -377,13 +480,14 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
     }
     // Intervals: from a value's definition (or a block start where it is
     // live in) to its last use (or the end of a block it is live out of).
-    let mut iv: Vec<Option<(u32, u32)>> = vec![None; nv];
+    // (Each value's first and last position: `u32::MAX` and 0 while it
+    // has none.)
+    fill(lo, nv, u32::MAX);
+    fill(hi, nv, 0);
     let mut extend = |v: Value, p: u32| {
-        let e = &mut iv[v.0 as usize];
-        *e = Some(match *e {
-            None => (p, p),
-            Some((s, t)) => (s.min(p), t.max(p)),
-        });
+        let (l, h) = (&mut lo[v.0 as usize], &mut hi[v.0 as usize]);
+        *l = (*l).min(p);
+        *h = (*h).max(p);
     };
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
@@ -412,12 +516,20 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
             }
         }
     }
-    let cost = spill_costs(f, &n);
+    let iv = interval;
+    iv.clear();
+    iv.extend(
+        lo.iter()
+            .zip(hi.iter())
+            .map(|(&l, &h)| (l != u32::MAX).then_some((l, h))),
+    );
+    loop_depths(f, &n.inner, spans, heads, depth);
+    spill_costs(f, n, depth, cost);
     // The register each value would best share: the parameter an edge
     // passes it to (or the argument a parameter receives), so the edge
     // needs no move; else the first operand of an arithmetic instruction,
     // which a two-address machine overwrites.
-    let mut hint: Vec<Option<Value>> = vec![None; nv];
+    fill(hint, nv, None);
     for &b in &n.order {
         let bd = &f.blocks[b.0 as usize];
         for &v in &bd.insts {
@@ -437,10 +549,10 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
         }
     }
     // Linear scan, per class, in order of interval start.
-    let mut loc = vec![Loc::Dead; nv];
+    fill(loc, nv, Loc::Dead);
     // Each spill slot's last occupant's end: a value spilled for its whole
     // interval takes a slot whose occupant ended before it started.
-    let mut slot_end: Vec<u32> = Vec::new();
+    slot_end.clear();
     let mut slot_for = |start: u32, end: u32| -> u32 {
         let n = match slot_end.iter().position(|&e| e < start) {
             Some(n) => n,
@@ -460,14 +572,15 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
         .map(|&(s, _)| s as usize)
         .max()
         .unwrap_or(0);
-    let mut at = vec![0u32; last + 2];
+    let at = by_pos;
+    fill(at, last + 2, 0);
     for &(s, _) in iv.iter().flatten() {
         at[s as usize + 1] += 1;
     }
     for p in 0..=last {
         at[p + 1] += at[p];
     }
-    let mut by_start = vec![Value(0); at[last + 1] as usize];
+    fill(by_start, at[last + 1] as usize, Value(0));
     for (v, e) in iv.iter().enumerate() {
         if let Some((s, _)) = e {
             by_start[at[*s as usize] as usize] = Value(v as u32);
@@ -480,65 +593,105 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
         let k = n.calls.partition_point(|&c| c <= s);
         n.calls.get(k).is_some_and(|&c| e > c + 1)
     };
-    let all_gpr: Vec<PReg> = regs.gpr.iter().chain(regs.gpr_saved).copied().collect();
-    // Active values per class: (end, value, reg); the registers they
-    // hold, integer and float, as bit masks.
-    let mut active: Vec<(u32, Value, PReg)> = Vec::new();
+    let mut gprs = [0 as PReg; 32];
+    let ngpr = regs.gpr.len() + regs.gpr_saved.len();
+    for (d, &r) in gprs.iter_mut().zip(regs.gpr.iter().chain(regs.gpr_saved)) {
+        *d = r;
+    }
+    let all_gpr = &gprs[..ngpr.min(32)];
+    let mask = |pool: &[PReg]| pool.iter().fold(0u64, |m, &r| m | 1 << r);
+    let masks = [mask(regs.fpr), mask(all_gpr), mask(regs.gpr_saved)];
+    // Active values: their end, value, register, class (1: float) and
+    // spill cost; the registers they hold, integer and float, as bit
+    // masks; the earliest end among them (nothing expires before it).
+    active.clear();
     let mut busy = [0u64; 2];
-    let is_f = |a: Value| (f.class[a.0 as usize] == Class::F64) as usize;
-    for v in by_start {
+    let mut soonest = u32::MAX;
+    for &v in by_start.iter() {
         let (start, end) = iv[v.0 as usize].unwrap();
-        active.retain(|&(e, a, r)| {
-            if e < start {
-                busy[is_f(a)] &= !(1 << r);
-            }
-            e >= start
-        });
+        if soonest < start {
+            soonest = u32::MAX;
+            active.retain(|a| {
+                if a.end < start {
+                    busy[a.float as usize] &= !(1 << a.reg);
+                    return false;
+                }
+                soonest = soonest.min(a.end);
+                true
+            });
+        }
         let float = f.class[v.0 as usize] == Class::F64;
-        let pool: &[PReg] = match (float, crosses(v)) {
-            (true, false) => regs.fpr,
-            (true, true) => &[],
-            (false, false) => &all_gpr,
-            (false, true) => regs.gpr_saved,
+        let (pool, in_pool): (&[PReg], u64) = match (float, crosses(v)) {
+            (true, false) => (regs.fpr, masks[0]),
+            (true, true) => (&[], 0),
+            (false, false) => (all_gpr, masks[1]),
+            (false, true) => (regs.gpr_saved, masks[2]),
         };
         let cls = float as usize;
-        let taken = |r: PReg| busy[cls] >> r & 1 != 0;
+        let free = in_pool & !busy[cls];
         let fixed = prefer
             .iter()
-            .find(|&&(x, r)| x == v && pool.contains(&r) && !taken(r))
+            .find(|&&(x, r)| x == v && free >> r & 1 != 0)
             .map(|&(_, r)| r);
         let hinted = fixed.or_else(|| {
             hint[v.0 as usize].and_then(|h| match loc[h.0 as usize] {
-                Loc::Reg(r) if pool.contains(&r) && !taken(r) => Some(r),
+                Loc::Reg(r) if free >> r & 1 != 0 => Some(r),
                 _ => None,
             })
         });
-        if let Some(r) = hinted.or_else(|| pool.iter().copied().find(|&r| !taken(r))) {
+        let cv = cost[v.0 as usize];
+        let first_free = || {
+            (free != 0)
+                .then(|| pool.iter().copied().find(|&r| free >> r & 1 != 0))
+                .flatten()
+        };
+        if let Some(r) = hinted.or_else(first_free) {
             loc[v.0 as usize] = Loc::Reg(r);
-            active.push((end, v, r));
+            active.push(Active {
+                end,
+                v,
+                reg: r,
+                float,
+                cost: cv,
+            });
+            soonest = soonest.min(end);
             busy[cls] |= 1 << r;
             continue;
         }
         // Spill the cheapest: this value, or an active one of its class
-        // whose register it may take (the one that ends last among equals).
-        let victim = active
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, a, r))| {
-                (f.class[a.0 as usize] == Class::F64) == float && pool.contains(&r)
-            })
-            .min_by_key(|(_, &(e, a, _))| (cost[a.0 as usize], std::cmp::Reverse(e)))
-            .map(|(i, &x)| (i, x));
-        match victim {
-            Some((i, (e, a, r)))
-                if (cost[a.0 as usize], std::cmp::Reverse(e))
-                    < (cost[v.0 as usize], std::cmp::Reverse(end)) =>
-            {
-                let (sa, ea) = iv[a.0 as usize].unwrap();
-                loc[a.0 as usize] = Loc::Spill(slot_for(sa, ea));
+        // whose register it may take (the one that ends last among equals;
+        // the first of those).
+        let mut victim: Option<usize> = None;
+        for (i, a) in active.iter().enumerate() {
+            if a.float != float || in_pool >> a.reg & 1 == 0 {
+                continue;
+            }
+            let better = match victim {
+                None => true,
+                Some(j) => {
+                    let b = &active[j];
+                    (a.cost, std::cmp::Reverse(a.end)) < (b.cost, std::cmp::Reverse(b.end))
+                }
+            };
+            if better {
+                victim = Some(i);
+            }
+        }
+        match victim.map(|i| (i, active[i])) {
+            Some((i, a)) if (a.cost, std::cmp::Reverse(a.end)) < (cv, std::cmp::Reverse(end)) => {
+                let (sa, ea) = iv[a.v.0 as usize].unwrap();
+                loc[a.v.0 as usize] = Loc::Spill(slot_for(sa, ea));
                 active.swap_remove(i);
-                loc[v.0 as usize] = Loc::Reg(r);
-                active.push((end, v, r));
+                loc[v.0 as usize] = Loc::Reg(a.reg);
+                active.push(Active {
+                    end,
+                    v,
+                    reg: a.reg,
+                    float,
+                    cost: cv,
+                });
+                // (The earliest end is as before, or this one's.)
+                soonest = soonest.min(end);
                 // (The register changes hands within its class: still busy.)
             }
             _ => {
@@ -555,10 +708,10 @@ pub fn allocate_with(f: &Func, regs: &Regs, prefer: &[(Value, PReg)]) -> Alloc {
         .max()
         .unwrap_or(0);
     Alloc {
-        loc,
+        loc: std::mem::take(loc),
         spills,
-        order: n.order,
-        interval: iv,
+        order: std::mem::take(&mut n.order),
+        interval: std::mem::take(iv),
     }
 }
 
@@ -592,7 +745,8 @@ mod tests {
     /// No two values whose intervals overlap share a register of their
     /// class; nothing live across a call sits in a register it clobbers.
     fn check(f: &Func, a: &Alloc, regs: &Regs) {
-        let n = number(f);
+        let mut n = Numbering::default();
+        number(f, &mut n, &mut Vec::new(), &mut Vec::new());
         let live: Vec<Value> = (0..f.insts.len() as u32)
             .map(Value)
             .filter(|v| a.interval[v.0 as usize].is_some())

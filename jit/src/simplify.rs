@@ -150,7 +150,8 @@ fn decided(f: &Func, t: &Test) -> Option<bool> {
 /// Returns whether a branch went (the caller then analyses the function
 /// again).
 pub fn fold(f: &mut Func) -> bool {
-    let mut fwd: Vec<Value> = (0..f.insts.len() as u32).map(Value).collect();
+    let mut fwd = crate::pool::empty::<Value>();
+    fwd.extend((0..f.insts.len() as u32).map(Value));
     // (Values made here, past the end, stand for themselves.)
     let res = |fwd: &[Value], mut v: Value| {
         while fwd.get(v.0 as usize).is_some_and(|&w| w != v) {
@@ -160,19 +161,17 @@ pub fn fold(f: &mut Func) -> bool {
     };
     let mut forwarded = false;
     let mut jumps = false;
-    // Each block's list is rewritten into the one the last block left
-    // behind: no allocation per block.
-    let mut spare = Vec::new();
-    for b in f.rpo() {
-        let insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
-        let mut keep = std::mem::take(&mut spare);
+    // Each block's list is rewritten through one work list: no
+    // allocation per block.
+    let mut keep = crate::pool::empty::<Value>();
+    for &b in f.rpo().iter() {
+        let mut insts = std::mem::take(&mut f.blocks[b.0 as usize].insts);
         keep.clear();
         for &v in &insts {
             let vi = v.0 as usize;
             f.insts[vi].map_args(&|x| res(&fwd, x));
-            let old = f.insts[vi].clone();
             let float = f.class[vi] == Class::F64;
-            let new = match old {
+            let new = match f.insts[vi] {
                 Inst::Bin(op, x, r) if !float => {
                     let r = match r {
                         Rhs::V(y) => konst(f, y).map_or(r, Rhs::K),
@@ -211,7 +210,7 @@ pub fn fold(f: &mut Func) -> bool {
                     (UnOp::Not, Some(a)) if !float => Inst::Const(!a as u64),
                     (UnOp::Abs, Some(a)) if !float => Inst::Const(a.wrapping_abs() as u64),
                     (UnOp::IToF, Some(a)) if float => Inst::Const((a as f64).to_bits()),
-                    _ => old.clone(),
+                    _ => Inst::Un(op, x),
                 },
                 Inst::Set(t) => {
                     let t = norm_test(f, t);
@@ -243,13 +242,18 @@ pub fn fold(f: &mut Func) -> bool {
                     }
                     Inst::Guard(t, e)
                 }
-                ref i => i.clone(),
+                // (Nothing else folds.)
+                _ => {
+                    keep.push(v);
+                    continue;
+                }
             };
             f.insts[vi] = new;
             keep.push(v);
         }
-        f.blocks[b.0 as usize].insts = keep;
-        spare = insts;
+        insts.clear();
+        insts.extend_from_slice(&keep);
+        f.blocks[b.0 as usize].insts = insts;
         // The terminator's test.
         if let Some(Term::Branch(t, ..)) = &f.blocks[b.0 as usize].term {
             let mut t = *t;

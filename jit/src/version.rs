@@ -37,13 +37,12 @@
 //! one add per iteration replace the multiplications and additions of the
 //! index arithmetic, and the loop no longer needs the strides or shape.
 
-use std::collections::HashMap;
-
 use crate::ir::{
     Block, BlockData, Class, Cond, Edge, Exit, Func, IOp, Inst, Rhs, Term, Test, Value, Width,
 };
 use crate::layout::{ARRAY_DATA, ARRAY_SHAPE, ARRAY_STRIDES};
 use crate::opt::{null_header, push};
+use crate::pool;
 
 /// A loop's induction variable: a header parameter that every back edge
 /// passes on as `param + step` once `param + step` passed the test against
@@ -197,26 +196,29 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     let Some(pre) = f.loops[l].preheader else {
         return false;
     };
-    let body = f.loops[l].blocks.clone();
+    let mut body = pool::empty::<Block>();
+    body.extend_from_slice(&f.loops[l].blocks);
     let header = f.loops[l].header;
-    // The loop and the blocks only it leads to (the ways out of a range
-    // loop, which take the counter back from its step): copied together.
-    let mut region = body.clone();
-    for (b, preds) in f.preds.iter().enumerate() {
-        let b = Block(b as u32);
-        let within = |b: &Block| body.binary_search(b).is_ok();
-        if !within(&b) && !preds.is_empty() && preds.iter().all(within) {
-            region.push(b);
-        }
-    }
-    let def = f.def_blocks();
-    let mut member = vec![0u8; f.blocks.len()];
-    for b in &region {
-        member[b.0 as usize] = 1;
-    }
-    for b in &body {
+    let nb0 = f.blocks.len();
+    let mut member = pool::filled(nb0, 0u8);
+    for b in body.iter() {
         member[b.0 as usize] = 2;
     }
+    // The loop and the blocks only it leads to (the ways out of a range
+    // loop, which take the counter back from its step): copied together.
+    let mut region = pool::empty::<Block>();
+    region.extend_from_slice(&body);
+    for (b, preds) in f.preds.iter().enumerate() {
+        let within = |b: &Block| member[b.0 as usize] == 2;
+        if member[b] != 2 && !preds.is_empty() && preds.iter().all(within) {
+            region.push(Block(b as u32));
+        }
+    }
+    for b in region[body.len()..].iter() {
+        member[b.0 as usize] = 1;
+    }
+    let def = f.def_blocks();
+    let n0 = f.insts.len();
     let inside = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize] == 2);
     let in_region = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize] > 0);
     // (Every loop head is an entry, so a loop around another is entered
@@ -254,14 +256,15 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     }
     // Values the loop computes the same way on every iteration, from
     // values defined before it (integer arithmetic: no loads).
-    let mut memo: HashMap<Value, bool> = HashMap::new();
+    let mut memo = pool::filled(n0, 0u8);
     let mut invariant = |v: Value| invariant_in(f, &inside, &mut memo, v);
-    // The guards the copy goes without, and the wraps it skips.
+    // The guards the copy goes without (`drop`), and the wraps it skips
+    // (`unwrap`, each wrapped index's index).
     let mut checks: Vec<Check> = Vec::new();
     let mut arrays: Vec<Value> = Vec::new();
-    let mut drop: Vec<Value> = Vec::new();
-    let mut unwrap: HashMap<Value, Value> = HashMap::new();
-    for &b in &body {
+    let mut drop = pool::filled(n0, false);
+    let mut unwrap = pool::filled(n0, None::<Value>);
+    for &b in body.iter() {
         for &v in &f.blocks[b.0 as usize].insts {
             match f.insts[v.0 as usize] {
                 Inst::Guard(Test::I(Cond::Eq, a, Rhs::K(0)), _)
@@ -270,7 +273,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     if !arrays.contains(&a) {
                         arrays.push(a);
                     }
-                    drop.push(v);
+                    drop[v.0 as usize] = true;
                 }
                 Inst::Guard(Test::I(Cond::AboveEq, j, Rhs::V(n)), _) => {
                     let Some((c, i)) = bounds(f, &iv, &inside, &mut invariant, j, n) else {
@@ -283,10 +286,10 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                         checks.push(c);
                     }
                     if matches!(c.index, Index::Inv(_)) {
-                        unwrap.insert(j, i);
+                        unwrap[j.0 as usize] = Some(i);
                     }
                     if matches!(c.index, Index::Aff(_)) {
-                        unwrap.insert(j, i);
+                        unwrap[j.0 as usize] = Some(i);
                         // Without a bound, the copy checks the far end
                         // (the near one it checks before: the index is
                         // never negative after a step up, never past the
@@ -296,7 +299,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                             continue;
                         }
                     }
-                    drop.push(v);
+                    drop[v.0 as usize] = true;
                 }
                 _ => {}
             }
@@ -310,7 +313,9 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     // requires it), so that elements along a row are at known distances.
     let contiguous: Vec<(Value, i32, i64)> = arrays
         .iter()
-        .filter_map(|&a| last_axis(f, &body, &checks, a).map(|(axis, size)| (a, axis, size)))
+        .filter_map(|&a| {
+            last_axis(f, body.as_slice(), &checks, a).map(|(axis, size)| (a, axis, size))
+        })
         .collect();
 
     // The test, at the end of the preheader: `bad` is nonzero when the
@@ -323,7 +328,8 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         v
     };
     let mut flags = Vec::new();
-    let mut safe = HashMap::new();
+    // Each array's stand-in header, and each (array, axis)'s shape word.
+    let mut safe: Vec<(Value, Value)> = Vec::new();
     for &a in &arrays {
         flags.push(at(
             f,
@@ -336,18 +342,26 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             Inst::Select(Test::I(Cond::Eq, a, Rhs::K(0)), k, a),
             Class::Ptr,
         );
-        safe.insert(a, s);
+        safe.push((a, s));
     }
-    let mut shapes = HashMap::new();
-    let mut copies = HashMap::new();
+    let stand_in = |safe: &[(Value, Value)], a: Value| {
+        safe.iter()
+            .find(|&&(x, _)| x == a)
+            .map(|&(_, s)| s)
+            .expect("every checked array has a stand-in")
+    };
+    let mut shapes: Vec<((Value, i32), Value)> = Vec::new();
+    let mut copies = pool::filled(n0, None::<Value>);
     for c in &checks {
-        let n = *shapes.entry((c.arr, c.axis)).or_insert_with(|| {
-            at(
-                f,
-                Inst::Field(safe[&c.arr], ARRAY_SHAPE + 8 * c.axis),
-                Class::I64,
-            )
-        });
+        let n = match shapes.iter().find(|&&(k, _)| k == (c.arr, c.axis)) {
+            Some(&(_, n)) => n,
+            None => {
+                let s = stand_in(&safe, c.arr);
+                let n = at(f, Inst::Field(s, ARRAY_SHAPE + 8 * c.axis), Class::I64);
+                shapes.push(((c.arr, c.axis), n));
+                n
+            }
+        };
         match c.index {
             Index::Raw(i) => {
                 let i = before(f, pre, &inside, &mut copies, i);
@@ -424,7 +438,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     for &(a, axis, size) in &contiguous {
         let s = at(
             f,
-            Inst::Field(safe[&a], ARRAY_STRIDES + 8 * axis),
+            Inst::Field(stand_in(&safe, a), ARRAY_STRIDES + 8 * axis),
             Class::I64,
         );
         flags.push(at(
@@ -439,7 +453,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     let mut tests = Vec::new();
     if let Some(parent) = f.loops[l].parent {
         let outer = &f.loops[parent].blocks;
-        let mut memo = HashMap::new();
+        let mut memo = pool::filled(f.insts.len(), 0u8);
         let mut moves = |v: Value| varies(f, &def, outer, &mut memo, v);
         let (mut fixed, mut var) = (Vec::new(), Vec::new());
         for &x in &flags {
@@ -466,31 +480,42 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     let Some(Term::Jump(into)) = f.blocks[pre.0 as usize].term.clone() else {
         unreachable!("a preheader jumps to its header");
     };
-    let mut vmap: HashMap<Value, Value> = HashMap::new();
-    let mut bmap: HashMap<Block, Block> = HashMap::new();
-    for &b in &region {
+    // Each value's and block's copy (or what stands for it there).
+    let mut vmap = pool::filled(n0, None::<Value>);
+    let mut bmap = pool::filled(nb0, None::<Block>);
+    for &b in region.iter() {
         let nb = Block(f.blocks.len() as u32);
         let pc = f.blocks[b.0 as usize].pc;
         f.blocks.push(BlockData {
             pc,
             ..Default::default()
         });
-        bmap.insert(b, nb);
+        bmap[b.0 as usize] = Some(nb);
     }
-    for &b in &region {
-        let bd = f.blocks[b.0 as usize].clone();
-        for &v in bd.params.iter().chain(&bd.insts) {
-            if drop.contains(&v) || unwrap.contains_key(&v) {
+    let gone = |v: Value| drop[v.0 as usize] || unwrap[v.0 as usize].is_some();
+    for &b in region.iter() {
+        let (np, ni) = {
+            let bd = &f.blocks[b.0 as usize];
+            (bd.params.len(), bd.insts.len())
+        };
+        for k in 0..np + ni {
+            let bd = &f.blocks[b.0 as usize];
+            let v = if k < np {
+                bd.params[k]
+            } else {
+                bd.insts[k - np]
+            };
+            if gone(v) {
                 continue;
             }
             let c = f.class[v.0 as usize];
             let nv = push(f, f.insts[v.0 as usize].clone(), c);
-            vmap.insert(v, nv);
+            vmap[v.0 as usize] = Some(nv);
         }
     }
     // Strides the copy knows that the loop reads from before it.
     let mut known = Vec::new();
-    for &b in &body {
+    for &b in body.iter() {
         for k in 0..f.blocks[b.0 as usize].insts.len() {
             let v = f.blocks[b.0 as usize].insts[k];
             for x in f.insts[v.0 as usize].args() {
@@ -501,17 +526,18 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
                     .iter()
                     .find(|&&(y, axis, _)| y == a && off == ARRAY_STRIDES + 8 * axis)
                     .map(|c| c.2);
-                if let (Some(size), false, false) = (size, inside(x), vmap.contains_key(&x)) {
+                let copied = vmap.get(x.0 as usize).is_some_and(|c| c.is_some());
+                if let (Some(size), false, false) = (size, inside(x), copied) {
                     let k = push(f, Inst::Const(size as u64), Class::I64);
-                    vmap.insert(x, k);
+                    vmap[x.0 as usize] = Some(k);
                     known.push(k);
                 }
             }
         }
     }
     let m = |v: Value| -> Value {
-        let v = unwrap.get(&v).copied().unwrap_or(v);
-        vmap.get(&v).copied().unwrap_or(v)
+        let v = unwrap.get(v.0 as usize).copied().flatten().unwrap_or(v);
+        vmap.get(v.0 as usize).copied().flatten().unwrap_or(v)
     };
     let copy_exit = |f: &mut Func, x: &mut crate::ir::ExitId| {
         let mut e: Exit = f.exits[x.0 as usize].clone();
@@ -524,18 +550,24 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         *x = crate::ir::ExitId(f.exits.len() as u32);
         f.exits.push(e);
     };
-    for &b in &region {
-        let bd = f.blocks[b.0 as usize].clone();
+    for &b in region.iter() {
+        let ni = f.blocks[b.0 as usize].insts.len();
         let mut nd = BlockData {
-            pc: bd.pc,
+            pc: f.blocks[b.0 as usize].pc,
             ..Default::default()
         };
-        nd.params = bd.params.iter().map(|&v| m(v)).collect();
+        nd.params = f.blocks[b.0 as usize]
+            .params
+            .iter()
+            .map(|&v| m(v))
+            .collect();
         if b == header {
             nd.insts.extend(&known);
         }
-        for &v in &bd.insts {
-            if drop.contains(&v) || unwrap.contains_key(&v) {
+        nd.insts.reserve(ni);
+        for k in 0..ni {
+            let v = f.blocks[b.0 as usize].insts[k];
+            if gone(v) {
                 continue;
             }
             let nv = m(v);
@@ -555,13 +587,16 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             f.insts[nv.0 as usize] = i;
             nd.insts.push(nv);
         }
-        let mut t = bd.term.clone().expect("every block ends");
+        let mut t = f.blocks[b.0 as usize]
+            .term
+            .clone()
+            .expect("every block ends");
         if let Term::Branch(test, ..) = &mut t {
             crate::ir::map_test(test, &m);
         }
         for e in t.edges_mut() {
             e.args.iter_mut().for_each(|v| *v = m(*v));
-            if let Some(&nb) = bmap.get(&e.to) {
+            if let Some(&Some(nb)) = bmap.get(e.to.0 as usize) {
                 e.to = nb;
             }
         }
@@ -569,7 +604,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
             copy_exit(f, x);
         }
         nd.term = Some(t);
-        let nb = bmap[&b];
+        let nb = bmap[b.0 as usize].expect("a region block's copy");
         f.blocks[nb.0 as usize] = nd;
     }
 
@@ -583,7 +618,7 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
         ..Default::default()
     });
     let fast = Block(f.blocks.len() as u32);
-    let fast_header = bmap[&header];
+    let fast_header = bmap[header.0 as usize].expect("the header's copy");
     f.blocks.push(BlockData {
         pc,
         term: Some(Term::Jump(Edge {
@@ -622,15 +657,16 @@ fn version_loop(f: &mut Func, l: usize) -> bool {
     }
 
     // The checked loop runs only when the unchecked one cannot.
-    for &b in &region {
+    for &b in region.iter() {
         f.blocks[b.0 as usize].cold = true;
     }
     f.blocks[slow.0 as usize].cold = true;
-    let copy: Vec<Block> = body.iter().map(|b| bmap[b]).collect();
+    let copy_of = |b: &Block| bmap[b.0 as usize].expect("a loop block's copy");
+    let copy: Vec<Block> = body.iter().map(copy_of).collect();
     let latches: Vec<Block> = f.preds[header.0 as usize]
         .iter()
-        .filter(|b| body.contains(b))
-        .map(|b| bmap[b])
+        .filter(|b| member.get(b.0 as usize) == Some(&2))
+        .map(copy_of)
         .collect();
     reduce(
         f,
@@ -741,15 +777,11 @@ fn last_axis(f: &Func, body: &[Block], checks: &[Check], a: Value) -> Option<(i3
 
 /// Does `v` (of the versioning test, or from before it) depend on a value
 /// defined in blocks `outer`?
-fn varies(
-    f: &Func,
-    def: &[Option<Block>],
-    outer: &[Block],
-    memo: &mut HashMap<Value, bool>,
-    v: Value,
-) -> bool {
-    if let Some(&r) = memo.get(&v) {
-        return r;
+fn varies(f: &Func, def: &[Option<Block>], outer: &[Block], memo: &mut [u8], v: Value) -> bool {
+    // (memo: 0 not known yet, 1 no, 2 yes.)
+    match memo[v.0 as usize] {
+        0 => {}
+        m => return m == 2,
     }
     let r = match def.get(v.0 as usize).copied().flatten() {
         Some(b) => outer.contains(&b),
@@ -759,23 +791,20 @@ fn varies(
             .into_iter()
             .any(|a| varies(f, def, outer, memo, a)),
     };
-    memo.insert(v, r);
+    memo[v.0 as usize] = 1 + r as u8;
     r
 }
 
 /// Is `v` computed from values defined before the loop, by integer
 /// arithmetic that cannot trap?
-fn invariant_in(
-    f: &Func,
-    inside: &dyn Fn(Value) -> bool,
-    memo: &mut HashMap<Value, bool>,
-    v: Value,
-) -> bool {
+fn invariant_in(f: &Func, inside: &dyn Fn(Value) -> bool, memo: &mut [u8], v: Value) -> bool {
     if !inside(v) {
         return true;
     }
-    if let Some(&r) = memo.get(&v) {
-        return r;
+    // (memo: 0 not known yet, 1 no, 2 yes.)
+    match memo[v.0 as usize] {
+        0 => {}
+        m => return m == 2,
     }
     let i = &f.insts[v.0 as usize];
     let r = match i {
@@ -786,7 +815,7 @@ fn invariant_in(
             .all(|a| invariant_in(f, inside, memo, a)),
         _ => false,
     };
-    memo.insert(v, r);
+    memo[v.0 as usize] = 1 + r as u8;
     r
 }
 
@@ -797,13 +826,13 @@ fn before(
     f: &mut Func,
     pre: Block,
     inside: &dyn Fn(Value) -> bool,
-    copies: &mut HashMap<Value, Value>,
+    copies: &mut [Option<Value>],
     v: Value,
 ) -> Value {
     if !inside(v) {
         return v;
     }
-    if let Some(&w) = copies.get(&v) {
+    if let Some(w) = copies[v.0 as usize] {
         return w;
     }
     let mut i = f.insts[v.0 as usize].clone();
@@ -815,7 +844,7 @@ fn before(
     i.map_args(&|x| args.iter().find(|(y, _)| *y == x).map_or(x, |&(_, z)| z));
     let w = push(f, i, f.class[v.0 as usize]);
     f.blocks[pre.0 as usize].insts.push(w);
-    copies.insert(v, w);
+    copies[v.0 as usize] = Some(w);
     w
 }
 
@@ -832,6 +861,8 @@ struct Reduce<'a> {
     arrays: &'a [Value],
 }
 
+crate::pool::pooled!(Option<Option<Step>>);
+
 /// How a value changes from one iteration to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
@@ -845,15 +876,28 @@ enum Step {
 /// module's comment).
 fn reduce(f: &mut Func, r: &Reduce) {
     let def = f.def_blocks();
-    let mut member = vec![false; f.blocks.len()];
+    let n0 = f.insts.len();
+    let mut member = pool::filled(f.blocks.len(), false);
     for b in r.body {
         member[b.0 as usize] = true;
     }
     let inside = |v: Value| def[v.0 as usize].is_some_and(|b| member[b.0 as usize]);
-    // Element addresses, in order of first use.
-    let mut addrs: Vec<Value> = Vec::new();
+    // Element addresses, in order of first use; and the values the loop
+    // reads other than as an address (stored, computed on, tested,
+    // passed along an edge).
+    let mut addrs = pool::empty::<Value>();
+    let mut escapes = pool::filled(n0, false);
     for &b in r.body {
-        for &v in &f.blocks[b.0 as usize].insts {
+        let bd = &f.blocks[b.0 as usize];
+        for &v in &bd.insts {
+            match f.insts[v.0 as usize] {
+                Inst::Load(..) => {}
+                Inst::Store(_, _, _, y) => escapes[y.0 as usize] = true,
+                ref i => i
+                    .args()
+                    .into_iter()
+                    .for_each(|a| escapes[a.0 as usize] = true),
+            }
             let a = match f.insts[v.0 as usize] {
                 Inst::Load(_, a, 0) | Inst::Store(_, a, 0, _) => a,
                 _ => continue,
@@ -865,49 +909,55 @@ fn reduce(f: &mut Func, r: &Reduce) {
                 addrs.push(a);
             }
         }
+        if let Some(t) = &bd.term {
+            match t {
+                Term::Branch(Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y), ..) => {
+                    escapes[x.0 as usize] = true;
+                    escapes[y.0 as usize] = true;
+                }
+                Term::Branch(Test::I(_, x, Rhs::K(_)), ..) => escapes[x.0 as usize] = true,
+                _ => {}
+            }
+            for e in t.edges() {
+                e.args.iter().for_each(|a| escapes[a.0 as usize] = true);
+            }
+        }
     }
     // Addresses that differ by a constant (elements of one row, at
     // constant distances once the row's stride is known) share one
     // pointer: the others read at a displacement from it.
-    // (the terms, the first address, every address with its distance)
-    type Group = (Vec<(Value, i64)>, Value, Vec<(Value, i64)>);
+    struct Group {
+        terms: Vec<(Value, i64)>,
+        /// The first address, and its constant.
+        rep: Value,
+        c0: i64,
+        /// Every address with its distance.
+        members: Vec<(Value, i64)>,
+    }
     let mut groups: Vec<Group> = Vec::new();
-    for &a in &addrs {
+    for &a in addrs.iter() {
         let (terms, c) = linear(f, a, 0);
-        let only_memory = r.body.iter().all(|b| {
-            let bd = &f.blocks[b.0 as usize];
-            bd.insts.iter().all(|&v| match f.insts[v.0 as usize] {
-                Inst::Load(..) => true,
-                Inst::Store(_, _, _, y) => y != a,
-                ref i => !i.args().contains(&a),
-            }) && bd.term.as_ref().is_none_or(|t| {
-                let test = match t {
-                    Term::Branch(Test::I(_, x, Rhs::V(y)) | Test::F(_, x, y), ..) => [*x, *y],
-                    Term::Branch(Test::I(_, x, Rhs::K(_)), ..) => [*x, *x],
-                    _ => [Value(u32::MAX); 2],
-                };
-                !test.contains(&a) && t.edges().iter().all(|e| !e.args.contains(&a))
-            })
-        });
-        let group = groups.iter_mut().find(|(t, rep, _)| {
-            *t == terms && only_memory && {
-                let (_, c0) = linear(f, *rep, 0);
-                i32::try_from(c.wrapping_sub(c0)).is_ok()
-            }
+        let only_memory = !escapes[a.0 as usize];
+        let group = groups.iter_mut().find(|g| {
+            g.terms == terms && only_memory && i32::try_from(c.wrapping_sub(g.c0)).is_ok()
         });
         match group {
-            Some((_, rep, members)) => {
-                let (_, c0) = linear(f, *rep, 0);
-                members.push((a, c.wrapping_sub(c0)));
-            }
-            None => groups.push((terms, a, vec![(a, 0)])),
+            Some(g) => g.members.push((a, c.wrapping_sub(g.c0))),
+            None => groups.push(Group {
+                terms,
+                rep: a,
+                c0: c,
+                members: vec![(a, 0)],
+            }),
         }
     }
-    let mut memo = HashMap::new();
-    let mut at_init: HashMap<Value, Value> = HashMap::new();
+    let mut memo = pool::filled(n0, None::<Option<Step>>);
+    let mut at_init = pool::filled(n0, None::<Value>);
     // Each address: the pointer it reads through and at what distance.
-    let mut replace: HashMap<Value, (Value, i64)> = HashMap::new();
-    for (_, a, members) in groups {
+    let mut replace = pool::filled(n0, None::<(Value, i64)>);
+    let mut replaced = false;
+    for g in groups {
+        let a = g.rep;
         let step = match step(f, r, &inside, &mut memo, a) {
             None => continue,
             Some(s) => s,
@@ -931,8 +981,9 @@ fn reduce(f: &mut Func, r: &Reduce) {
             // An invariant address: one computed before the loop serves
             // the row.
             Step::Zero => {
-                for (x, d) in members {
-                    replace.insert(x, (q0, d));
+                for (x, d) in g.members {
+                    replace[x.0 as usize] = Some((q0, d));
+                    replaced = true;
                 }
                 continue;
             }
@@ -952,11 +1003,12 @@ fn reduce(f: &mut Func, r: &Reduce) {
                 e.args.push(next);
             }
         }
-        for (x, d) in members {
-            replace.insert(x, (q, d));
+        for (x, d) in g.members {
+            replace[x.0 as usize] = Some((q, d));
+            replaced = true;
         }
     }
-    if replace.is_empty() {
+    if !replaced {
         return;
     }
     let shift = |off: i32, d: i64| i32::try_from(off as i64 + d).ok();
@@ -966,7 +1018,7 @@ fn reduce(f: &mut Func, r: &Reduce) {
             let i = &mut f.insts[v.0 as usize];
             match i {
                 Inst::Load(_, a, off) | Inst::Store(_, a, off, _) => {
-                    if let Some(&(q, d)) = replace.get(a) {
+                    if let Some(&Some((q, d))) = replace.get(a.0 as usize) {
                         if let Some(o) = shift(*off, d) {
                             *a = q;
                             *off = o;
@@ -978,13 +1030,13 @@ fn reduce(f: &mut Func, r: &Reduce) {
         }
     }
     // Any other reader of an address (a group of one: no displacement).
-    let m = |v: Value| match replace.get(&v) {
-        Some(&(q, 0)) => q,
+    let m = |v: Value| match replace.get(v.0 as usize) {
+        Some(&Some((q, 0))) => q,
         _ => v,
     };
     for &b in r.body {
-        let bd = f.blocks[b.0 as usize].clone();
-        for &v in &bd.insts {
+        for k in 0..f.blocks[b.0 as usize].insts.len() {
+            let v = f.blocks[b.0 as usize].insts[k];
             f.insts[v.0 as usize].map_args(&m);
         }
         if let Some(t) = f.blocks[b.0 as usize].term.as_mut() {
@@ -1055,7 +1107,7 @@ fn step(
     f: &Func,
     r: &Reduce,
     inside: &dyn Fn(Value) -> bool,
-    memo: &mut HashMap<Value, Option<Step>>,
+    memo: &mut [Option<Option<Step>>],
     v: Value,
 ) -> Option<Step> {
     if !inside(v) {
@@ -1064,7 +1116,7 @@ fn step(
     if v == r.iv {
         return Some(r.step);
     }
-    if let Some(&s) = memo.get(&v) {
+    if let Some(s) = memo[v.0 as usize] {
         return s;
     }
     let i = f.insts[v.0 as usize].clone();
@@ -1125,7 +1177,7 @@ fn step(
         Some(Step::Scaled(y, _)) if sub(y) != Some(Step::Zero) => None,
         s => s,
     };
-    memo.insert(v, s);
+    memo[v.0 as usize] = Some(s);
     s
 }
 
@@ -1136,7 +1188,7 @@ fn materialize(
     f: &mut Func,
     r: &Reduce,
     inside: &dyn Fn(Value) -> bool,
-    memo: &mut HashMap<Value, Value>,
+    memo: &mut [Option<Value>],
     v: Value,
 ) -> Value {
     if v == r.iv {
@@ -1145,7 +1197,7 @@ fn materialize(
     if !inside(v) {
         return v;
     }
-    if let Some(&w) = memo.get(&v) {
+    if let Some(w) = memo[v.0 as usize] {
         return w;
     }
     let mut i = f.insts[v.0 as usize].clone();
@@ -1157,7 +1209,7 @@ fn materialize(
     i.map_args(&|x| mapped.iter().find(|(y, _)| *y == x).map_or(x, |&(_, z)| z));
     let w = push(f, i, f.class[v.0 as usize]);
     f.blocks[r.pre.0 as usize].insts.push(w);
-    memo.insert(v, w);
+    memo[v.0 as usize] = Some(w);
     w
 }
 

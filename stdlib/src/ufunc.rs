@@ -238,36 +238,15 @@ unsafe fn contiguous1<T: Copy>(n: usize, a: *const T, out: *mut T, f: impl Fn(T)
     }
 }
 
-/// The widest vector instructions this CPU has, detected once: contiguous
-/// loops are compiled for each and the widest runs, so one binary serves
-/// every x86-64 (SSE2 is its baseline). Only wider registers: no fused
-/// multiply-add (not enabled) and no reassociation (never done without
-/// fast-math), so results are the same at every width.
+/// The widest vector instructions this CPU has (`vm::cpu`, detected once
+/// per process): contiguous loops are compiled for each and the widest
+/// runs, so one binary serves every x86-64 (SSE2 is its baseline). Only
+/// wider registers: no fused multiply-add (not enabled) and no
+/// reassociation (never done without fast-math), so results are the same
+/// at every width.
 #[cfg(target_arch = "x86_64")]
 pub fn simd_level() -> u8 {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static LEVEL: AtomicU8 = AtomicU8::new(0);
-    match LEVEL.load(Ordering::Relaxed) {
-        0 => {
-            // x86-64-v4's AVX-512 (every AVX-512 CPU but the Xeon Phis):
-            // DQ has the 64-bit integer multiply, BW and VL the narrow
-            // lanes, which AVX-512F alone emulates in several instructions.
-            let l = if std::is_x86_feature_detected!("avx512f")
-                && std::is_x86_feature_detected!("avx512dq")
-                && std::is_x86_feature_detected!("avx512bw")
-                && std::is_x86_feature_detected!("avx512vl")
-            {
-                3
-            } else if std::is_x86_feature_detected!("avx2") {
-                2
-            } else {
-                1
-            };
-            LEVEL.store(l, Ordering::Relaxed);
-            l
-        }
-        l => l,
-    }
+    vm::cpu::simd() as u8
 }
 
 /// Elements before every operand of an AVX-512 loop is at a 64-byte

@@ -10,6 +10,7 @@ pub mod array;
 pub mod bytecode;
 pub mod classmethods;
 pub mod compile;
+pub mod cpu;
 pub mod dis;
 pub mod error;
 pub mod format;

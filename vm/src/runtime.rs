@@ -355,18 +355,23 @@ pub static RUNTIME: Table = Table(OnceLock::new());
 /// Installs the kernel library: the first call fills the table, later ones
 /// (the same library, from every VM a process creates) change nothing.
 pub fn install(k: Kernels) -> &'static Runtime {
-    RUNTIME.0.get_or_init(|| Runtime {
-        math1: k.math1,
-        atan2: k.atan2,
-        floordiv_f64: k.floordiv_f64,
-        mod_f64: k.mod_f64,
-        rt_exec,
-        retain: rt_retain,
-        release: rt_release,
-        print: crate::out::native_print,
-        print_k: crate::out::native_print_k,
-        fmt: crate::out::native_fmt,
-        kernels: k,
+    RUNTIME.0.get_or_init(|| {
+        // The kernels and native code pick their loops by it: detected
+        // here, once, with the rest of the process's setup.
+        crate::cpu::simd();
+        Runtime {
+            math1: k.math1,
+            atan2: k.atan2,
+            floordiv_f64: k.floordiv_f64,
+            mod_f64: k.mod_f64,
+            rt_exec,
+            retain: rt_retain,
+            release: rt_release,
+            print: crate::out::native_print,
+            print_k: crate::out::native_print_k,
+            fmt: crate::out::native_fmt,
+            kernels: k,
+        }
     })
 }
 

@@ -109,7 +109,7 @@ pub struct X64Asm {
 
 impl X64Asm {
     pub fn new() -> X64Asm {
-        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        let avx2 = vm::cpu::simd() >= vm::cpu::Simd::Avx2;
         X64Asm::with_lanes(if avx2 { 4 } else { 2 })
     }
 
