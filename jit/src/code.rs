@@ -81,12 +81,19 @@ impl Chunk {
     }
 
     /// `size` bytes of shared memory mapped twice (executable, writable),
-    /// or `None` where the system refuses. Three system calls: a shared
-    /// anonymous mapping, a second mapping of the same pages (`mremap`
-    /// of a shared mapping from length 0), made executable; cheaper than
-    /// a named memory file, which needs a descriptor and a size first.
+    /// or `None` where the system refuses both ways.
     #[cfg(target_os = "linux")]
     fn dual(size: usize) -> Option<Chunk> {
+        Chunk::dual_anon(size).or_else(|| Chunk::dual_file(size))
+    }
+
+    /// Three system calls: a shared anonymous mapping, a second mapping of
+    /// the same pages (`mremap` of a shared mapping from length 0), made
+    /// executable; cheaper than a named memory file, which needs a
+    /// descriptor and a size first. Not every system takes that `mremap`
+    /// (user-mode emulators refuse it).
+    #[cfg(target_os = "linux")]
+    fn dual_anon(size: usize) -> Option<Chunk> {
         // SAFETY: the mappings are new, at addresses of the kernel's
         // choosing, and affect no existing memory; each is unmapped again
         // if a later step fails.
@@ -110,6 +117,47 @@ impl Chunk {
             if libc::mprotect(x, size, libc::PROT_READ | libc::PROT_EXEC) != 0 {
                 libc::munmap(x, size);
                 libc::munmap(w, size);
+                return None;
+            }
+            Some(Chunk {
+                base: x.cast(),
+                write: w.cast(),
+                size,
+                used: Cell::new(0),
+            })
+        }
+    }
+
+    /// A memory file of `size` bytes mapped twice (executable, writable),
+    /// or `None` where the system refuses.
+    #[cfg(target_os = "linux")]
+    fn dual_file(size: usize) -> Option<Chunk> {
+        // SAFETY: the name is a NUL-terminated string; the descriptor is
+        // ours, sized before it is mapped, and closed once both mappings
+        // (which keep the file alive) exist or failed; the mappings are at
+        // addresses of the kernel's choosing and affect no existing memory.
+        unsafe {
+            let fd = libc::memfd_create(c"kiln-code".as_ptr(), libc::MFD_CLOEXEC);
+            if fd < 0 {
+                return None;
+            }
+            let map = |prot| libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED, fd, 0);
+            let ok = libc::ftruncate(fd, size as libc::off_t) == 0;
+            let x = if ok {
+                map(libc::PROT_READ | libc::PROT_EXEC)
+            } else {
+                libc::MAP_FAILED
+            };
+            let w = if x != libc::MAP_FAILED {
+                map(libc::PROT_READ | libc::PROT_WRITE)
+            } else {
+                libc::MAP_FAILED
+            };
+            libc::close(fd);
+            if w == libc::MAP_FAILED {
+                if x != libc::MAP_FAILED {
+                    libc::munmap(x, size);
+                }
                 return None;
             }
             Some(Chunk {
@@ -294,12 +342,19 @@ mod tests {
     fn the_two_views_share_their_pages() {
         #[cfg(target_os = "linux")]
         {
-            let c = Chunk::dual(CHUNK).expect("a dual mapping");
-            assert_ne!(c.base, c.write);
-            let p = c.install(&[5, 6, 7]).expect("room");
-            assert_eq!(p, c.base.cast_const());
-            // SAFETY: three bytes were installed at `p`, readable.
-            assert_eq!(unsafe { std::slice::from_raw_parts(p, 3) }, &[5, 6, 7]);
+            // The memory file works everywhere; the anonymous pages where
+            // the system takes them, and then they are the first choice.
+            let anon = Chunk::dual_anon(CHUNK);
+            let file = Chunk::dual_file(CHUNK).expect("a memory file mapped twice");
+            let first = Chunk::dual(CHUNK).expect("a dual mapping");
+            assert!(!first.write.is_null());
+            for c in anon.iter().chain([&file, &first]) {
+                assert_ne!(c.base, c.write);
+                let p = c.install(&[5, 6, 7]).expect("room");
+                assert_eq!(p, c.base.cast_const());
+                // SAFETY: three bytes were installed at `p`, readable.
+                assert_eq!(unsafe { std::slice::from_raw_parts(p, 3) }, &[5, 6, 7]);
+            }
         }
     }
 
