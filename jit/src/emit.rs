@@ -29,7 +29,7 @@ pub struct Emitted {
     /// (instruction, offset) of each entry.
     pub entries: Vec<(usize, usize)>,
     /// Where a native call enters (instruction 0's entry with the
-    /// arguments in registers: see [`arg_regs`]).
+    /// arguments in registers: see `arg_regs`).
     pub call: usize,
     /// The most frames an exit inside inlined calls makes.
     pub inlined: usize,
@@ -60,7 +60,7 @@ pub fn check(f: &Func, al: &Alloc, rtops: &[vm::rt::RtDesc]) -> Result<(), Unsup
 /// Registers that values of `f` (the code of `p`) would best be
 /// allocated to, so that native calls move no arguments: each argument
 /// instruction 0's entry takes, and each argument of a native call, in
-/// the register that passes it ([`arg_regs`]), where the classes agree.
+/// the register that passes it (`arg_regs`), where the classes agree.
 pub fn arg_prefs<A: Asm>(f: &Func, p: &Proto, protos: &[Proto]) -> Vec<(Value, PReg)> {
     let mut out = Vec::new();
     let mut push = |v: Value, at: Option<&Option<Place>>| match (at, f.class[v.0 as usize]) {
@@ -1159,7 +1159,7 @@ impl<'a, A: Asm> E<'a, A> {
     /// room), a callee without native code, the run's last unit of fuel.
     /// The code after it reloads the frame from its resume entry.
     ///
-    /// The arguments go in registers ([`arg_regs`]), to the callee's call
+    /// The arguments go in registers (`arg_regs`), to the callee's call
     /// entry ([`Self::call_entry_block`]): the frame gets the rest of the
     /// exit's map (the caller's own values, which its resume entry and
     /// any exit below read from there), and an argument in a register is
@@ -1266,7 +1266,7 @@ impl<'a, A: Asm> E<'a, A> {
 
     /// The native-call entry: instruction 0's entry block `b` (followed
     /// in code by `next`) with the arguments in their registers
-    /// ([`arg_regs`]) where it loads them from the frame, moved to where
+    /// (`arg_regs`) where it loads them from the frame, moved to where
     /// the allocation keeps them before the block's other work. With
     /// `inlined` the most frames an exit inside inlined calls makes: see
     /// [`Self::room`].
