@@ -12,7 +12,7 @@
 //! minus one, from starts below zero too, and rows fixed outside the loop)
 //! run up to and past the arrays' bounds, fuel that runs out inside loops, and reads of names
 //! that may not be assigned yet. Set `KILN_TIER_SEED` to run one seed, `KILN_TIER_CASES` for
-//! more cases, `KILN_TIER_SHOW=1` to print each program and its endings.
+//! more cases, `KILN_TIER_FIRST` for the first seed of them, `KILN_TIER_SHOW=1` to print each program and its endings.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -646,16 +646,21 @@ fn run_in_windows(src: &str, tier: Tier, fuel: Option<u64>, window: u64) -> (Str
     (out, end)
 }
 
-/// Runs the programs `gen` makes for seeds 1..=cases (or `KILN_TIER_SEED`)
+/// Runs the programs `gen` makes for `cases` seeds from `KILN_TIER_FIRST`
+/// (1 unless set), or for `KILN_TIER_SEED` alone,
 /// in every tier, with and without a fuel budget; they must agree.
 fn agree_across_tiers(gen: fn(u64) -> String) {
     let cases: u64 = std::env::var("KILN_TIER_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
+    let first: u64 = std::env::var("KILN_TIER_FIRST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let seeds: Vec<u64> = match std::env::var("KILN_TIER_SEED") {
         Ok(s) => vec![s.parse().expect("KILN_TIER_SEED is a number")],
-        Err(_) => (1..=cases).collect(),
+        Err(_) => (first..first + cases).collect(),
     };
     let (mut ran, mut raised, mut failures) = (0, 0, Vec::new());
     for seed in seeds {
