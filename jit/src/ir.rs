@@ -2700,34 +2700,7 @@ pub fn analyze(f: &mut Func) {
         }
     }
     // Reverse postorder from a virtual root above every entry.
-    let mut order = crate::pool::empty::<Block>();
-    let mut seen = crate::pool::filled(nb, false);
-    let mut stack = crate::pool::empty::<(Block, usize)>();
-    for &(_, e) in &f.entries {
-        if seen[e.0 as usize] {
-            continue;
-        }
-        seen[e.0 as usize] = true;
-        stack.push((e, 0usize));
-        while let Some((b, i)) = stack.pop() {
-            let succs = f.blocks[b.0 as usize]
-                .term
-                .as_ref()
-                .map(|t| t.succs())
-                .unwrap_or_default();
-            if i < succs.len() {
-                stack.push((b, i + 1));
-                let s = succs[i];
-                if !seen[s.0 as usize] {
-                    seen[s.0 as usize] = true;
-                    stack.push((s, 0));
-                }
-            } else {
-                order.push(b);
-            }
-        }
-    }
-    order.reverse();
+    let order = f.rpo();
     const UNSEEN: usize = usize::MAX;
     let mut rpo = crate::pool::filled(nb, UNSEEN);
     for (i, b) in order.iter().enumerate() {

@@ -977,6 +977,7 @@ impl Asm for X64Asm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::checks;
 
     /// Assembles `body` between the entry sequence and an exit, runs it on
     /// `slots` and returns them.
@@ -1225,155 +1226,9 @@ mod tests {
 
     #[test]
     fn shifts_unsigned_division_conversions_and_negated_float_branches() {
-        // Each register combination, the count's register among them.
-        let shl = |x: i64, n: i64| x.wrapping_shl((n & 63) as u32);
-        let sar = |x: i64, n: i64| x >> (n & 63);
-        for (x, n) in [(5i64, 3i64), (-40, 2), (1, 63), (-1, 64), (7, 65)] {
-            for (ra, rb, rd) in [
-                (1u8, 2u8, 6u8),
-                (2, 1, 1),
-                (6, 1, 2),
-                (1, 6, 6),
-                (7, 2, 1),
-                (1, 2, 9),
-            ] {
-                for op in [IOp::Shl, IOp::Sar] {
-                    let s = run(&[x as u64, n as u64, 0], |a| {
-                        a.load_slot(ra, 0);
-                        a.load_slot(rb, 1);
-                        a.alu(op, rd, ra, Src::R(rb));
-                        a.store_slot(2, rd);
-                    });
-                    let want = if op == IOp::Shl { shl(x, n) } else { sar(x, n) };
-                    if ra != rb {
-                        assert_eq!(s[2] as i64, want, "{op:?} {x} {n} in {ra},{rb} -> {rd}");
-                    }
-                }
-            }
-            let s = run(&[x as u64, 0, 0], |a| {
-                a.load_slot(6, 0);
-                a.alu(IOp::Shl, 6, 6, Src::K(n as i32));
-                a.store_slot(2, 6);
-            });
-            assert_eq!(s[2] as i64, shl(x, n));
-        }
-        for (x, y) in [
-            (u64::MAX, 1u64),
-            (u64::MAX, 3),
-            (10, 20),
-            (1 << 63, 1 << 62),
-        ] {
-            for (ra, rb, rd) in [
-                (1u8, 2u8, 6u8),
-                (2, 1, 1),
-                (6, 1, 2),
-                (1, 6, 6),
-                (7, 2, 1),
-                (1, 2, 9),
-            ] {
-                if ra == rb {
-                    continue;
-                }
-                let s = run(&[x, y, 0], |a| {
-                    a.load_slot(ra, 0);
-                    a.load_slot(rb, 1);
-                    a.alu(IOp::UDiv, rd, ra, Src::R(rb));
-                    a.store_slot(2, rd);
-                });
-                assert_eq!(s[2], x / y, "{x} / {y} in {ra},{rb} -> {rd}");
-            }
-        }
-        for x in [1.5f64, -2.75, 1e10, -0.0, -1e15 - 0.5, 1.0 + f64::EPSILON] {
-            let s = run(&[x.to_bits(), 0, 0], |a| {
-                a.fload_slot(1, 0);
-                a.ftoi(6, 1);
-                a.store_slot(1, 6);
-                a.fun(UnOp::F32, 2, 1);
-                a.fstore_slot(2, 2);
-            });
-            assert_eq!(s[1] as i64, x as i64);
-            assert_eq!(s[2], (x as f32 as f64).to_bits());
-        }
-        for (x, y) in [(1.0f64, 2.0f64), (f64::NAN, 1.0), (2.0, 2.0), (3.0, 1.0)] {
-            for (k, c) in [FCond::Lt, FCond::Le, FCond::Eq, FCond::Ne]
-                .into_iter()
-                .enumerate()
-            {
-                let s = run(&[x.to_bits(), y.to_bits(), 0], |a| {
-                    let l = a.new_label();
-                    a.fload_slot(1, 0);
-                    a.fload_slot(2, 1);
-                    a.movi(6, 0);
-                    a.fbranch_not(c, 1, 2, l);
-                    a.movi(6, 1);
-                    a.bind(l);
-                    a.store_slot(2, 6);
-                });
-                let want = [x < y, x <= y, x == y, x != y][k];
-                assert_eq!(s[2] == 1, want, "not {c:?} {x} {y}");
-            }
-        }
-    }
-
-    /// Runs a body of code on slots (see `run`).
-    type Runner = dyn Fn(&[u64], &dyn Fn(&mut X64Asm)) -> Vec<u64>;
-
-    /// Vector operations on `lanes` elements at once, each lane as the
-    /// scalar operation computes it, whichever registers alias.
-    fn vectors_compute_each_lane(lanes: usize, base: PReg, run: &Runner) {
-        let xs = [1.5f64, -2.25, 0.0, 9.0, 4.0, -0.5, 3.0, 1e300];
-        let ys = [0.5f64, 3.0, -7.0, 2.0, -4.0, 0.25, -0.0, 1e300];
-        let mut slots: Vec<u64> = xs.iter().chain(&ys).map(|x| x.to_bits()).collect();
-        slots.extend([0u64; 8]);
-        for (op, f) in [
-            (FOp::Add, (|a: f64, b: f64| a + b) as fn(f64, f64) -> f64),
-            (FOp::Sub, |a, b| a - b),
-            (FOp::Mul, |a, b| a * b),
-            (FOp::Div, |a, b| a / b),
-        ] {
-            for (ra, rb, rd) in [(1u8, 2u8, 6u8), (1, 2, 1), (1, 2, 2), (2, 2, 2)] {
-                let s = run(&slots, &|a| {
-                    a.vload(ra, base, 0);
-                    a.vload(rb, base, 64);
-                    a.vfalu(op, rd, ra, rb);
-                    a.vstore(base, 128, rd);
-                    a.vend();
-                });
-                for k in 0..lanes {
-                    let (x, y) = (if ra == rb { ys[k] } else { xs[k] }, ys[k]);
-                    assert_eq!(
-                        s[16 + k],
-                        f(x, y).to_bits(),
-                        "{op:?} lane {k} in {ra},{rb} -> {rd}"
-                    );
-                }
-                assert!(s[16 + lanes..].iter().all(|&w| w == 0), "past the lanes");
-            }
-        }
-        for (op, f) in [
-            (UnOp::FNeg, (|a: f64| -a) as fn(f64) -> f64),
-            (UnOp::FAbs, |a: f64| a.abs()),
-            (UnOp::FSqrt, |a: f64| a.sqrt()),
-        ] {
-            let s = run(&slots, &|a| {
-                a.vload(1, base, 0);
-                a.vfun(op, 2, 1);
-                a.vstore(base, 128, 2);
-                a.vend();
-            });
-            for k in 0..lanes {
-                assert_eq!(s[16 + k], f(xs[k]).to_bits(), "{op:?} lane {k}");
-            }
-        }
-        let s = run(&slots, &|a| {
-            a.fload_slot(3, 1);
-            a.splat(4, 3);
-            a.vstore(base, 128, 4);
-            a.vend();
-        });
-        for k in 0..lanes {
-            assert_eq!(s[16 + k], xs[1].to_bits(), "splat lane {k}");
-        }
+        checks::shifts_unsigned_division_conversions_and_negated_float_branches::<X64Asm>(
+            &|slots, body| run(slots, |a| body(a)),
+        );
     }
 
     #[test]
@@ -1383,7 +1238,7 @@ mod tests {
             widths.push(4);
         }
         for lanes in widths {
-            vectors_compute_each_lane(lanes, 3, &move |slots, body| {
+            checks::vectors_compute_each_lane(lanes, 3, &move |slots, body| {
                 run_lanes(lanes, slots, |a| body(a))
             });
         }
