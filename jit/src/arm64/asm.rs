@@ -1303,32 +1303,7 @@ mod run {
 
     #[test]
     fn runtime_calls_get_the_cx_their_constant_and_word() {
-        let regs = A64Asm::REGS.gpr.iter().chain(A64Asm::REGS.gpr_saved);
-        for &x in regs.chain(&A64Asm::SCRATCH) {
-            let mut want = [0; 4];
-            let s = run(&[0, 0, 30, 0], |a| {
-                want = crate::backend::checks::runtime_calls(a, x)
-            });
-            assert_eq!(s, want, "the word in x{x}");
-        }
-    }
-
-    fn floordiv(a: i64, b: i64) -> i64 {
-        let q = a.wrapping_div(b);
-        if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
-            q - 1
-        } else {
-            q
-        }
-    }
-
-    fn modulo(a: i64, b: i64) -> i64 {
-        let r = a.wrapping_rem(b);
-        if r != 0 && ((r < 0) != (b < 0)) {
-            r + b
-        } else {
-            r
-        }
+        checks::runtime_calls_from_every_register::<A64Asm>(&|slots, body| run(slots, |a| body(a)));
     }
 
     #[test]
@@ -1358,7 +1333,11 @@ mod run {
                         a.alu(op, rd, ra, Src::R(rb));
                         a.store_slot(2, rd);
                     });
-                    let want = if m { modulo(x, y) } else { floordiv(x, y) };
+                    let want = if m {
+                        checks::modulo(x, y)
+                    } else {
+                        checks::floordiv(x, y)
+                    };
                     let what = if m { "%" } else { "//" };
                     assert_eq!(s[2] as i64, want, "{x} {what} {y} in {ra},{rb} -> {rd}");
                 }

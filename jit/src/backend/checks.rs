@@ -85,6 +85,38 @@ pub fn native_calls<A: Asm>(a: &mut A) -> [u64; 5] {
     [11, 22, 42, 5, 0]
 }
 
+/// [`runtime_calls`] with the word in each register the allocator hands
+/// out and in each scratch register.
+pub(crate) fn runtime_calls_from_every_register<A: Asm>(run: &Runner<A>) {
+    let regs = A::REGS.gpr.iter().chain(A::REGS.gpr_saved);
+    for &x in regs.chain(&A::SCRATCH) {
+        let want = std::cell::Cell::new([0; 4]);
+        let s = run(&[0, 0, 30, 0], &|a| want.set(runtime_calls(a, x)));
+        assert_eq!(s, want.get(), "the word in register {x}");
+    }
+}
+
+/// Python's `//` on int64 (wrapping where the quotient overflows): what
+/// the backends' floor division must give.
+pub(crate) fn floordiv(a: i64, b: i64) -> i64 {
+    let q = a.wrapping_div(b);
+    if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// Python's `%` on int64: the remainder takes the divisor's sign.
+pub(crate) fn modulo(a: i64, b: i64) -> i64 {
+    let r = a.wrapping_rem(b);
+    if r != 0 && ((r < 0) != (b < 0)) {
+        r + b
+    } else {
+        r
+    }
+}
+
 /// Runs a body of code on slots and returns them: each backend's
 /// `run`, assembling the body between its entry sequence and an exit.
 pub(crate) type Runner<A> = dyn Fn(&[u64], &dyn Fn(&mut A)) -> Vec<u64>;

@@ -1013,32 +1013,7 @@ mod tests {
 
     #[test]
     fn runtime_calls_get_the_cx_their_constant_and_word() {
-        let regs = X64Asm::REGS.gpr.iter().chain(X64Asm::REGS.gpr_saved);
-        for &x in regs.chain(&X64Asm::SCRATCH) {
-            let mut want = [0; 4];
-            let s = run(&[0, 0, 30, 0], |a| {
-                want = crate::backend::checks::runtime_calls(a, x)
-            });
-            assert_eq!(s, want, "the word in r{x}");
-        }
-    }
-
-    fn floordiv(a: i64, b: i64) -> i64 {
-        let q = a.wrapping_div(b);
-        if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
-            q - 1
-        } else {
-            q
-        }
-    }
-
-    fn modulo(a: i64, b: i64) -> i64 {
-        let r = a.wrapping_rem(b);
-        if r != 0 && ((r < 0) != (b < 0)) {
-            r + b
-        } else {
-            r
-        }
+        checks::runtime_calls_from_every_register::<X64Asm>(&|slots, body| run(slots, |a| body(a)));
     }
 
     #[test]
@@ -1076,7 +1051,11 @@ mod tests {
                             a.store_slot(3, 2);
                         }
                     });
-                    let want = if m { modulo(x, y) } else { floordiv(x, y) };
+                    let want = if m {
+                        checks::modulo(x, y)
+                    } else {
+                        checks::floordiv(x, y)
+                    };
                     let what = if m { "%" } else { "//" };
                     assert_eq!(s[2] as i64, want, "{x} {what} {y} in {ra},{rb} -> {rd}");
                     assert_eq!(s[3], 77, "rdx kept");
