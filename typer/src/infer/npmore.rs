@@ -34,6 +34,13 @@ fn arr_of(at: &ArrayType, dtype: DType, ndim: u8, layout: Layout) -> Type {
     }))
 }
 
+/// What `var` and `std` were given besides the array.
+struct MomentArgs {
+    axis: Option<i64>,
+    dtype: Option<DType>,
+    ddof: i64,
+}
+
 impl Cx<'_> {
     /// Positional arguments then keywords, matched to `names` as a Python
     /// signature would; every name after `required` is optional.
@@ -327,11 +334,11 @@ impl Cx<'_> {
             "var" | "std" => {
                 let names = ["a", "axis", "dtype", "out", "ddof"];
                 let a = self.signature(&full, args, kwargs, &names, 1, span)?;
-                let ddof = self.moment_args(&full, &a[1..])?;
+                let m = self.moment_args(&full, &a[1..])?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
                     return Ok(Some(unknown(span)));
                 };
-                self.moment(name == "std", x, &at, ddof, span)
+                self.moment(name == "std", x, &at, m, span)?
             }
             "median" => {
                 let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
@@ -400,8 +407,8 @@ impl Cx<'_> {
             "var" | "std" => {
                 let names = ["axis", "dtype", "out", "ddof"];
                 let x = self.signature(&full, args, kwargs, &names, 0, span)?;
-                let ddof = self.moment_args(&full, &x)?;
-                return Ok(Some(self.moment(name == "std", a, &at, ddof, span)));
+                let m = self.moment_args(&full, &x)?;
+                return Ok(Some(self.moment(name == "std", a, &at, m, span)?));
             }
             "diagonal" | "trace" => {
                 self.signature(&full, args, kwargs, &[], 0, span)?;
@@ -544,30 +551,76 @@ impl Cx<'_> {
         )
     }
 
-    /// `var`'s and `std`'s `axis`, `dtype`, `out` (Kiln takes none of
-    /// them but as None) and `ddof`.
-    fn moment_args(&self, full: &str, a: &[Option<&Expr>]) -> Result<i64> {
-        for (e, what) in a.iter().zip(["axis", "dtype", "out"]) {
-            if let Some(e) = e.filter(|e| !matches!(e.kind, ExprKind::None)) {
-                return Err(Diagnostic::new(
-                    DiagKind::Unsupported,
-                    e.span,
-                    format!(
-                        "{full}() with {what}= is not supported in Kiln; it reduces every element"
-                    ),
-                ));
-            }
+    /// `var`'s and `std`'s `axis` (a constant, or None for every element),
+    /// `dtype` (the accumulator), `out` (only None in Kiln) and `ddof`.
+    fn moment_args(&mut self, full: &str, a: &[Option<&Expr>]) -> Result<MomentArgs> {
+        fn given(e: Option<&Expr>) -> Option<&Expr> {
+            e.filter(|e| !matches!(e.kind, ExprKind::None))
         }
-        self.const_int(a[3], 0, "ddof")
+        if let Some(e) = given(a[2]) {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                format!("{full}() with out= is not supported in Kiln; use the result it returns"),
+            ));
+        }
+        let axis = match given(a[0]) {
+            Some(e) => Some(self.const_int(Some(e), 0, "axis")?),
+            None => None,
+        };
+        let dtype = match given(a[1]) {
+            Some(e) => {
+                let d = self.dtype_expr(e)?;
+                if !d.is_float() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        e.span,
+                        format!(
+                            "{full}() with dtype {d} is not supported in Kiln; give float32 or float64"
+                        ),
+                    ));
+                }
+                Some(d)
+            }
+            None => None,
+        };
+        let ddof = self.const_int(a[3], 0, "ddof")?;
+        Ok(MomentArgs { axis, dtype, ddof })
     }
 
-    fn moment(&mut self, std: bool, x: TExpr, at: &ArrayType, ddof: i64, span: Span) -> TExpr {
-        let d = if at.dtype == DType::F32 {
+    /// `np.var` / `np.std`: a float of every element, or along an axis an
+    /// array of the others (a float for a 1-D array).
+    fn moment(
+        &mut self,
+        std: bool,
+        x: TExpr,
+        at: &ArrayType,
+        m: MomentArgs,
+        span: Span,
+    ) -> Result<TExpr> {
+        // NumPy accumulates integers and bools in float64.
+        let acc = m.dtype.unwrap_or(if at.dtype == DType::F32 {
             DType::F32
         } else {
             DType::F64
+        });
+        let dev = DType::promote(at.dtype, acc);
+        let axis = match m.axis {
+            Some(k) => Some(self.axis_of(k, at.ndim, span)?),
+            None => None,
         };
-        rt(RtOp::Var { std, ddof }, vec![x], Type::Scalar(d), span)
+        let (axis, ty) = match axis {
+            Some(k) if at.ndim > 1 => (Some(k), Type::array(acc, at.ndim - 1, Layout::C)),
+            _ => (None, Type::Scalar(acc)),
+        };
+        let op = RtOp::Var {
+            std,
+            ddof: m.ddof,
+            axis,
+            acc,
+            dev,
+        };
+        Ok(rt(op, vec![x], ty, span))
     }
 
     /// NumPy's rounding to `decimals` (`np.round`): of an array, a scale by
@@ -875,14 +928,19 @@ mod tests {
 
     #[test]
     fn reductions_take_axis_and_dtype_where_numpy_does() {
-        assert!(err("print(np.std(a, 0))").contains("axis= is not supported"));
-        assert!(err("print(a.var(dtype=np.float32))").contains("dtype= is not supported"));
+        assert!(err("print(np.std(a, 1))")
+            .contains("axis 1 is out of bounds for array of dimension 1"));
+        assert!(err("print(a.var(axis=-2))").contains("axis -2 is out of bounds"));
+        assert!(err("k = a[0]\nprint(a.var(axis=k))").contains("constant integer"));
+        assert!(err("print(a.var(dtype=np.int64))").contains("dtype int64 is not supported"));
+        assert!(err("print(np.std(a, out=a))").contains("out= is not supported"));
         assert!(err("print(np.sum(a, dtype=bool))").contains("dtype bool is not supported"));
         assert!(err("print(np.mean(a, dtype=np.int32))").contains("dtype int32 is not supported"));
         assert!(err("print(np.min(a, 0, np.float32))").contains("at most 2 positional"));
         assert!(err("print(np.linspace(0, 1, 5, retstep=True))").contains("retstep=True"));
         assert!(err("print(np.cumsum(a, dtype=bool))").contains("bool is not supported"));
-        let ok = "print(np.var(a, None, None, None, 1), np.sum(a, 0, np.int8), a.cumsum(0, np.float32))\n";
+        let ok = "print(np.var(a, None, None, None, 1), np.sum(a, 0, np.int8), a.cumsum(0, np.float32))\n\
+                  print(np.std(a, 0, np.float32), a.reshape(2, 2).var(-1, ddof=1))\n";
         crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 }
