@@ -451,6 +451,8 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Diff => format!("np.diff({args})"),
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),
+        RtOp::Frexp => format!("math.frexp({args})"),
+        RtOp::Modf => format!("math.modf({args})"),
         RtOp::Var {
             std,
             ddof,

@@ -463,6 +463,10 @@ pub enum RtOp {
     Eye,
     /// The main diagonal of a 2-D array, a view (`np.diagonal`).
     Diagonal,
+    /// `math.frexp(x)`: the tuple (mantissa, exponent), as CPython's.
+    Frexp,
+    /// `math.modf(x)`: the tuple (fractional part, integral part), as CPython's.
+    Modf,
     /// `np.var(a)` (or, `std`, its square root) of every element, or along
     /// `axis`, with `ddof` delta degrees of freedom: the mean and the sum of
     /// squares accumulate in `acc`, the deviations are of dtype `dev`.

@@ -709,6 +709,16 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 Some(k) => put_arr(regs, variance_axis(cx, a, *k as usize, m)?),
             }
         }
+        RtOp::Frexp => {
+            let (m, e) = frexp(scalar(&ops[0]).0.as_f64());
+            regs[0] = m.to_bits();
+            regs[1] = e as u64;
+        }
+        RtOp::Modf => {
+            let (f, i) = modf(scalar(&ops[0]).0.as_f64());
+            regs[0] = f.to_bits();
+            regs[1] = i.to_bits();
+        }
         RtOp::Median => {
             let a = arr(&ops[0]);
             let v = median(cx, a, out_dtype(&d.ret))?;
@@ -1503,6 +1513,35 @@ fn map_in_place(a: &Array, f: impl Fn(f64) -> f64) {
             store(a.dtype, p, Val::F(f(v)));
         }
     }
+}
+
+/// `math.frexp(x)`: `m` in [0.5, 1) and `e` with `x == m * 2**e`; as in
+/// CPython, zeros, infinities and NaNs come back unchanged with exponent 0.
+fn frexp(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    // A subnormal scaled into the normal range first.
+    let (x, shift) = if x.abs() < f64::MIN_POSITIVE {
+        (x * 2f64.powi(64), -64)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    // The exponent field of 0.5 (1022), keeping the sign and the fraction.
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, biased - 1022 + shift)
+}
+
+/// `math.modf(x)`: the fractional and integral parts, both with `x`'s
+/// sign; of an infinity (±0.0, x), of a NaN (x, x), as CPython gives them.
+fn modf(x: f64) -> (f64, f64) {
+    if x.is_infinite() {
+        return (0.0f64.copysign(x), x);
+    }
+    let i = x.trunc();
+    ((x - i).copysign(x), i)
 }
 
 /// `np.median` of every element: the middle of the sorted values, or the
