@@ -451,6 +451,11 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Diff => format!("np.diff({args})"),
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),
+        RtOp::Quantile { percent, axis } => {
+            let ax = axis.map_or(String::new(), |x| format!(", axis={x}"));
+            let f = if *percent { "percentile" } else { "quantile" };
+            format!("np.{f}({args}{ax})")
+        }
         RtOp::Frexp => format!("math.frexp({args})"),
         RtOp::Modf => format!("math.modf({args})"),
         RtOp::Var {

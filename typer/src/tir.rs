@@ -463,6 +463,10 @@ pub enum RtOp {
     Eye,
     /// The main diagonal of a 2-D array, a view (`np.diagonal`).
     Diagonal,
+    /// `np.quantile(a, q)` (or, `percent`, `np.percentile`) with the
+    /// linear method, of every element or along `axis`: the operands are
+    /// the array and `q`, a Python int or float.
+    Quantile { percent: bool, axis: Option<u8> },
     /// `math.frexp(x)`: the tuple (mantissa, exponent), as CPython's.
     Frexp,
     /// `math.modf(x)`: the tuple (fractional part, integral part), as CPython's.

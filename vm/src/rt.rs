@@ -20,6 +20,7 @@ use crate::runtime::{kernels, DrawArgs, Drawn, Elem, Fused, FusedNode, Generator
 mod fancy;
 mod hist;
 mod nditer;
+mod quantile;
 mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
@@ -707,6 +708,17 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             match axis {
                 None => regs[0] = variance(cx, a, m)?.to_bits(*acc),
                 Some(k) => put_arr(regs, variance_axis(cx, a, *k as usize, m)?),
+            }
+        }
+        RtOp::Quantile { percent, axis } => {
+            let q = quantile::Q {
+                percent: *percent,
+                q: scalar(&ops[1]).0,
+            };
+            let axis = axis.map(|k| k as usize);
+            match quantile::quantile(cx, arr(&ops[0]), q, axis, out_dtype(&d.ret))? {
+                Ok(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
+                Err(a) => put_arr(regs, a),
             }
         }
         RtOp::Frexp => {

@@ -340,6 +340,30 @@ impl Cx<'_> {
                 };
                 self.moment(name == "std", x, &at, m, span)?
             }
+            "percentile" | "quantile" => {
+                let names = [
+                    "a",
+                    "q",
+                    "axis",
+                    "out",
+                    "overwrite_input",
+                    "method",
+                    "keepdims",
+                    "weights",
+                    "interpolation",
+                ];
+                let a = self.signature(&full, args, kwargs, &names, 2, span)?;
+                self.quantile_options(&full, &a[3..])?;
+                let axis = match a[2].filter(|e| !matches!(e.kind, ExprKind::None)) {
+                    Some(e) => Some(self.const_int(Some(e), 0, "axis")?),
+                    None => None,
+                };
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let q = self.expr(a[1].unwrap())?;
+                self.quantile(name == "percentile", x, &at, q, axis, span)?
+            }
             "median" => {
                 let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
@@ -621,6 +645,86 @@ impl Cx<'_> {
             dev,
         };
         Ok(rt(op, vec![x], ty, span))
+    }
+
+    /// `percentile`'s and `quantile`'s options past `axis`: Kiln takes
+    /// them only as their defaults.
+    fn quantile_options(&mut self, full: &str, a: &[Option<&Expr>]) -> Result<()> {
+        let names = ["out", "overwrite_input", "method", "keepdims", "weights", "interpolation"];
+        for (e, what) in a.iter().zip(names) {
+            let Some(e) = *e else { continue };
+            let default = match (what, self.prog.const_eval(e)) {
+                (_, Some(Const::None)) => what != "overwrite_input" && what != "keepdims",
+                ("overwrite_input" | "keepdims", Some(Const::Bool(b))) => !b,
+                ("method", Some(Const::Str(m))) => m == "linear",
+                _ => false,
+            };
+            if !default {
+                let help = match what {
+                    "method" => "; only the default, method='linear'",
+                    "overwrite_input" | "keepdims" => "; only False",
+                    _ => "",
+                };
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    e.span,
+                    format!("{full}() with this {what}= is not supported in Kiln{help}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `np.percentile(a, q)` / `np.quantile(a, q)` with a Python number `q`:
+    /// a float (float32 for float32), or of `quantile` with an int `q` the
+    /// element itself, in the array's dtype; along an axis, an array of the
+    /// other axes.
+    fn quantile(
+        &mut self,
+        percent: bool,
+        x: TExpr,
+        at: &ArrayType,
+        q: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        let full = if percent { "np.percentile" } else { "np.quantile" };
+        if at.dtype == DType::Bool {
+            return Err(type_err(
+                x.span,
+                format!("{full}() of a bool array: NumPy cannot subtract booleans; convert with .astype(np.int64)"),
+            ));
+        }
+        let int_q = match &q.ty {
+            Type::Int => true,
+            Type::Float => false,
+            t if t.is_unknown() => return Ok(unknown(span)),
+            t => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    q.span,
+                    format!(
+                        "{full}() with q of type {t} is not supported in Kiln; give a Python int or float"
+                    ),
+                ))
+            }
+        };
+        let dt = if int_q && !percent {
+            at.dtype
+        } else if at.dtype == DType::F32 {
+            DType::F32
+        } else {
+            DType::F64
+        };
+        let axis = match axis {
+            Some(k) => Some(self.axis_of(k, at.ndim, span)?),
+            None => None,
+        };
+        let (axis, ty) = match axis {
+            Some(k) if at.ndim > 1 => (Some(k), Type::array(dt, at.ndim - 1, Layout::C)),
+            _ => (None, Type::Scalar(dt)),
+        };
+        Ok(rt(RtOp::Quantile { percent, axis }, vec![x, q], ty, span))
     }
 
     /// NumPy's rounding to `decimals` (`np.round`): of an array, a scale by
@@ -923,6 +1027,24 @@ mod tests {
         assert!(err("print(np.sort(a, order='x'))").contains("structured array"));
         assert!(err("k = a[0]\nprint(np.sort(a, axis=k))").contains("constant integer"));
         let ok = "print(np.sort(a, kind='Q'), a.argsort(axis=None), np.sort(a, stable=False))\n";
+        crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
+    }
+
+    #[test]
+    fn quantiles_take_what_kiln_computes() {
+        let m = "m = np.zeros((2, 3))\n";
+        assert!(err(&format!("{m}print(np.quantile(m, 0.5, axis=2))"))
+            .contains("axis 2 is out of bounds for array of dimension 2"));
+        assert!(err("print(np.percentile(np.zeros(()), 5, axis=0))").contains("dimension 0"));
+        assert!(err("print(np.quantile(a > 1, 0.5))").contains("subtract booleans"));
+        assert!(err("print(np.quantile(a, a))").contains("Python int or float"));
+        assert!(err("print(np.quantile(a, np.float32(0.5)))").contains("Python int or float"));
+        assert!(err("print(np.percentile(a, 5, method='lower'))").contains("method='linear'"));
+        assert!(err("print(np.percentile(a, 5, keepdims=True))").contains("keepdims="));
+        assert!(err("print(np.quantile(a, 0.5, out=a))").contains("out="));
+        assert!(err("print(np.quantile(a, 0.5, overwrite_input=True))").contains("only False"));
+        assert!(err("print(np.quantile(a))").contains("q"));
+        let ok = "print(np.quantile(a, 1, None, None, False, 'linear', False, None, None))\n";
         crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 
