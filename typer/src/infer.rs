@@ -2666,8 +2666,10 @@ mod tests {
         assert!(err(&format!("{m}print(math.modf(1.0, 2.0))\n")).contains("math.modf"));
         assert!(err(&format!("{m}print(math.modf())\n")).contains("math.modf"));
         assert!(err(&format!("{m}m, e, k = math.frexp(1.0)\n")).contains("unpack"));
-        crate::check(&format!("{m}m, e = math.frexp(3)\nprint(m + e, math.modf(True)[1])\n"))
-            .unwrap();
+        crate::check(&format!(
+            "{m}m, e = math.frexp(3)\nprint(m + e, math.modf(True)[1])\n"
+        ))
+        .unwrap();
     }
 
     #[test]

@@ -650,7 +650,14 @@ impl Cx<'_> {
     /// `percentile`'s and `quantile`'s options past `axis`: Kiln takes
     /// them only as their defaults.
     fn quantile_options(&mut self, full: &str, a: &[Option<&Expr>]) -> Result<()> {
-        let names = ["out", "overwrite_input", "method", "keepdims", "weights", "interpolation"];
+        let names = [
+            "out",
+            "overwrite_input",
+            "method",
+            "keepdims",
+            "weights",
+            "interpolation",
+        ];
         for (e, what) in a.iter().zip(names) {
             let Some(e) = *e else { continue };
             let default = match (what, self.prog.const_eval(e)) {
@@ -688,7 +695,11 @@ impl Cx<'_> {
         axis: Option<i64>,
         span: Span,
     ) -> Result<TExpr> {
-        let full = if percent { "np.percentile" } else { "np.quantile" };
+        let full = if percent {
+            "np.percentile"
+        } else {
+            "np.quantile"
+        };
         if at.dtype == DType::Bool {
             return Err(type_err(
                 x.span,
@@ -1050,8 +1061,9 @@ mod tests {
 
     #[test]
     fn reductions_take_axis_and_dtype_where_numpy_does() {
-        assert!(err("print(np.std(a, 1))")
-            .contains("axis 1 is out of bounds for array of dimension 1"));
+        assert!(
+            err("print(np.std(a, 1))").contains("axis 1 is out of bounds for array of dimension 1")
+        );
         assert!(err("print(a.var(axis=-2))").contains("axis -2 is out of bounds"));
         assert!(err("k = a[0]\nprint(a.var(axis=k))").contains("constant integer"));
         assert!(err("print(a.var(dtype=np.int64))").contains("dtype int64 is not supported"));
