@@ -1,8 +1,11 @@
 //! The `vm` command-line tool: run, check and inspect Kiln programs.
 //!
 //! Exit status: 0 on success, 1 when the script fails (a compile error or an
-//! uncaught exception), 2 on a usage error.
+//! uncaught exception), 2 on a usage error, 141 when standard output is
+//! closed early (`vm bench ... | head -1`), as a shell reports for `cat`
+//! stopped by SIGPIPE.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use kiln::{Config, Error, Tier, Vm};
@@ -118,6 +121,49 @@ Options:
                                  \"runs\": N, \"median_s\": x, \"min_s\": x, \"max_s\": x}]}
 ";
 
+/// The status a shell shows for a process stopped by SIGPIPE (128 + 13).
+const CLOSED_PIPE: i32 = 141;
+
+/// Standard output for everything the tool and its scripts print. Rust
+/// ignores SIGPIPE, so a reader that quits early (`head`) turns each later
+/// write into an error, which `print!` reports by panicking; instead the
+/// tool stops there, quietly, as `cat` would.
+struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        quiet(std::io::stdout().write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        quiet(std::io::stdout().flush())
+    }
+}
+
+/// `r`, unless it says the reader has gone: then the process ends.
+fn quiet<T>(r: std::io::Result<T>) -> std::io::Result<T> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(CLOSED_PIPE),
+        r => r,
+    }
+}
+
+/// `print!` through [`Stdout`].
+macro_rules! out {
+    ($($t:tt)*) => {{
+        // Other errors (a full disk) are dropped, as a script's own output
+        // drops them.
+        let _ = Stdout.write_fmt(format_args!($($t)*));
+    }};
+}
+
+/// `println!` through [`Stdout`].
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        out!($($t)*);
+        out!("\n");
+    }};
+}
+
 struct Usage(String);
 
 fn main() -> ExitCode {
@@ -134,17 +180,17 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode, Usage> {
     let mut args = std::env::args().skip(1);
     let Some(cmd) = args.next() else {
-        print!("{USAGE}");
+        out!("{USAGE}");
         return Ok(ExitCode::from(2));
     };
     let rest: Vec<String> = args.collect();
     match cmd.as_str() {
         "-h" | "--help" => {
-            print!("{USAGE}");
+            out!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         "-V" | "--version" => {
-            println!("vm (kiln) {}", env!("CARGO_PKG_VERSION"));
+            outln!("vm (kiln) {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
         "help" => {
@@ -157,7 +203,7 @@ fn real_main() -> Result<ExitCode, Usage> {
                 Some("bench") => BENCH_HELP,
                 Some(other) => return Err(Usage(format!("no command '{other}'"))),
             };
-            print!("{text}");
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         "run" => run(&rest),
@@ -190,7 +236,7 @@ fn parse_opts(args: &[String], help: &str, allow_run: bool) -> Result<Option<Opt
         };
         match a.as_str() {
             "-h" | "--help" => {
-                print!("{help}");
+                out!("{help}");
                 return Ok(None);
             }
             "--tier" if allow_run => {
@@ -271,13 +317,13 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
     let Some(opts) = parse_opts(args, RUN_HELP, true)? else {
         return Ok(ExitCode::SUCCESS);
     };
-    let mut vm = Vm::new(opts.config.clone());
+    let mut vm = Vm::with_output(opts.config.clone(), Box::new(Stdout));
     let m = match load(&opts, &mut vm) {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
     if opts.inspect {
-        print!("{}", m.inspect_types());
+        out!("{}", m.inspect_types());
     }
     let r = vm.run_main(&m);
     if let Err(e) = &r {
@@ -303,8 +349,7 @@ fn run(args: &[String]) -> Result<ExitCode, Usage> {
 }
 
 fn report(e: &Error) {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let _ = Stdout.flush();
     eprint!("{e}");
 }
 
@@ -315,7 +360,7 @@ fn check(args: &[String]) -> Result<ExitCode, Usage> {
     let mut vm = Vm::new(opts.config.clone());
     Ok(match load(&opts, &mut vm) {
         Ok(_) => {
-            println!("ok");
+            outln!("ok");
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -345,11 +390,11 @@ fn asm(args: &[String]) -> Result<ExitCode, Usage> {
     Ok(match load(&opts, &mut vm) {
         Ok(m) => {
             if ir {
-                print!("{}", m.low_ir());
+                out!("{}", m.low_ir());
             } else if let Some(arch) = arch {
-                print!("{}", m.machine_code_for(&arch).map_err(Usage)?);
+                out!("{}", m.machine_code_for(&arch).map_err(Usage)?);
             } else {
-                print!("{}", m.machine_code());
+                out!("{}", m.machine_code());
             }
             ExitCode::SUCCESS
         }
@@ -364,7 +409,7 @@ fn dis(args: &[String]) -> Result<ExitCode, Usage> {
     let mut vm = Vm::new(opts.config.clone());
     Ok(match load(&opts, &mut vm) {
         Ok(m) => {
-            print!("{}", m.disassemble());
+            out!("{}", m.disassemble());
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -395,7 +440,7 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "-h" | "--help" => {
-                print!("{BENCH_HELP}");
+                out!("{BENCH_HELP}");
                 return Ok(ExitCode::SUCCESS);
             }
             "--json" => json = true,
@@ -447,11 +492,11 @@ fn bench(args: &[String]) -> Result<ExitCode, Usage> {
         }
     }
     if files.len() > 1 && !json {
-        println!("all {} files", files.len());
+        outln!("all {} files", files.len());
         for ((name, _), c) in tiers.iter().zip(&all) {
             if !c.is_empty() {
-                println!("  {name:<6}  {}", jit_summary(c));
-                println!("          {}", phase_summary(c));
+                outln!("  {name:<6}  {}", jit_summary(c));
+                outln!("          {}", phase_summary(c));
             }
         }
     }
@@ -609,16 +654,16 @@ fn print_bench(file: &str, results: &[BenchResult], json: bool) {
                 )
             })
             .collect();
-        println!(
+        outln!(
             "{{\"file\": {:?}, \"tiers\": [{}]}}",
             file,
             items.join(", ")
         );
     } else {
-        println!("{file}");
+        outln!("{file}");
         for r in results {
             let (med, min, max) = stats(&r.times);
-            println!(
+            outln!(
                 "  {:<6}  first run {:>9.3} ms (compile {:.3} ms, JIT compile {:.3} ms)   median {:>9.3} ms   min {:>9.3} ms   max {:>9.3} ms   ({} runs)",
                 r.tier,
                 r.first_run_s * 1e3,
@@ -630,8 +675,8 @@ fn print_bench(file: &str, results: &[BenchResult], json: bool) {
                 r.times.len()
             );
             if !r.compiles.is_empty() {
-                println!("          {}", jit_summary(&r.compiles));
-                println!("          {}", phase_summary(&r.compiles));
+                outln!("          {}", jit_summary(&r.compiles));
+                outln!("          {}", phase_summary(&r.compiles));
             }
         }
     }

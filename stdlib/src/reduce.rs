@@ -139,7 +139,7 @@ fn reduce_values(f: Reduction, acc: DType, vals: &[Val], what: &str) -> Result<V
 
 /// The whole-array reduction kernel of the runtime table.
 pub fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
-    if let Some(v) = reduce_contiguous(f, a) {
+    if let Some(v) = reduce_contiguous(f, acc, a) {
         return Ok(v);
     }
     let mut vals = Vec::with_capacity(a.size());
@@ -157,9 +157,11 @@ pub fn reduce_all(f: Reduction, acc: DType, a: &Array) -> Result<Val, Raised> {
 
 /// Sums, means, minima and maxima of contiguous float64 and int64 arrays,
 /// read in place (the general path copies every element out first).
-fn reduce_contiguous(f: Reduction, a: &Array) -> Option<Val> {
+fn reduce_contiguous(f: Reduction, acc: DType, a: &Array) -> Option<Val> {
     let n = a.size();
-    if n == 0 || !a.is_c_contiguous() || !(a.data as usize).is_multiple_of(8) {
+    // Another accumulator (`np.sum(a, dtype=np.float32)`) rounds differently.
+    let other_acc = acc != a.dtype && matches!(f, Reduction::Sum | Reduction::Mean);
+    if n == 0 || other_acc || !a.is_c_contiguous() || !(a.data as usize).is_multiple_of(8) {
         return None;
     }
     match (a.dtype, f) {

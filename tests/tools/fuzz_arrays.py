@@ -95,28 +95,40 @@ BIN = ["+", "-", "*", "/", "//", "%", "<", "==", "!=", ">="] * 6 + ["&", "|", "^
 UFUNC1 = ["np.abs", "np.negative", "np.floor", "SQRT"]
 UFUNC2 = ["np.maximum", "np.minimum", "np.fmax", "np.add", "np.multiply"]
 
-# Without the divisions, which can make NaN or infinity: their conversion
-# to an integer dtype is undefined in C, and NumPy's result differs between
-# CPUs (INT_MIN on x86-64, 0 or saturation on aarch64); Kiln saturates.
+# Expressions stored into an integer array keep their floats inside int32's
+# range and finite: no divisions (NaN, infinity) and no products (a float
+# product of two uint16-sized values, 65528.0 * 65535.0, passes 2**31).
+# Converting a float outside that range to an integer dtype is undefined in
+# C, and NumPy's result depends on the CPU: on x86-64 the conversion to an
+# 8-, 16- or 32-bit integer goes through a 32-bit `cvttsd2si`, whose
+# out-of-range result 0x80000000 leaves 0 in a uint16 (and INT_MIN in an
+# int32), while aarch64 saturates. Kiln converts through int64 the same way
+# on both (so 4294377480.0 becomes 8 in a uint16). Inside int32's range
+# both CPUs and Kiln agree: truncation, then the low bits.
 NO_DIV = [op for op in BIN if op not in ("/", "//", "%")]
+# The product an integer destination's expression takes instead (chosen
+# after the random draw, so the programs are otherwise the same).
+BOUNDED = {"*": "+", "np.multiply": "np.add"}
 
-def fused_expr(leaves, depth, ops=BIN):
+def fused_expr(leaves, depth, ops=BIN, bounded=False):
+    pick = lambda xs: (lambda x: BOUNDED.get(x, x) if bounded else x)(R.choice(xs))
+    sub = lambda: fused_expr(leaves, depth - 1, ops, bounded)
     if depth == 0 or R.random() < 0.25:
         return R.choice(leaves) if R.random() < 0.85 else R.choice(SCALARS)
     k = R.random()
-    a = fused_expr(leaves, depth - 1, ops)
+    a = sub()
     if k < 0.55:
-        return f"({a} {R.choice(ops)} {fused_expr(leaves, depth - 1, ops)})"
+        return f"({a} {pick(ops)} {sub()})"
     if k < 0.7:
         f = R.choice(UFUNC1)
         return f"np.sqrt(np.abs({a}) + 0.5)" if f == "SQRT" else f"{f}({a})"
     if k < 0.85:
-        return f"{R.choice(UFUNC2)}({a}, {fused_expr(leaves, depth - 1, ops)})"
-    return f"np.where({a} > 1, {fused_expr(leaves, depth - 1, ops)}, {fused_expr(leaves, depth - 1, ops)})"
+        return f"{pick(UFUNC2)}({a}, {sub()})"
+    return f"np.where({a} > 1, {sub()}, {sub()})"
 
-def array_expr(leaves, depth, ops=BIN):
+def array_expr(leaves, depth, ops=BIN, bounded=False):
     while True:
-        e = fused_expr(leaves, depth, ops)
+        e = fused_expr(leaves, depth, ops, bounded)
         if any(x in e for x in leaves):
             return e
 
@@ -165,7 +177,7 @@ def fused_program():
                 ("::2", ["1::2", "::2"]),
             ])
             own = [c + last.format(v) for v in views]
-            e = array_expr(own, R.randint(1, 3), NO_DIV if int_dest else BIN)
+            e = array_expr(own, R.randint(1, 3), NO_DIV if int_dest else BIN, int_dest)
             lines.append(f"    {c}{last.format(dst)} = {e}")
             lines.append(f"    print({c})")
     lines += ["", "", "main()", ""]
@@ -241,8 +253,10 @@ ZERO = re.compile(r"^-(0\.?0*(e[+-]?0+)?)([,\]]*)$")
 def norm(out):
     # The sign of a zero from np.fmax/np.fmin of +0.0 and -0.0 is not
     # specified: NumPy's own result depends on the CPU and on where the
-    # element falls in its vector loop.
-    return [ZERO.sub(r"\1\3", t) for t in out.split()]
+    # element falls in its vector loop. Brackets are tokens of their own, as
+    # the minus sign of such a zero widens its column: `[[ 1. -0.]` against
+    # `[[1. 0.]`.
+    return [ZERO.sub(r"\1\3", t) for t in re.findall(r"[\[\]]|[^\s\[\]]+", out)]
 
 bad = agree = both_failed = 0
 for it in range(int(sys.argv[2]) if len(sys.argv) > 2 else 50):

@@ -2405,7 +2405,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp frexp modf floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2490,6 +2490,21 @@ impl Cx<'_> {
                     Type::Float,
                     span,
                 )));
+            }
+            "frexp" | "modf" => {
+                let a = self.args_exact(full, args, kwargs, 1..=1, span)?;
+                self.need_number(full, &a[0])?;
+                if a[0].ty.is_unknown() {
+                    return Ok(Some(unknown(span)));
+                }
+                let x = a.into_iter().next().unwrap().cast(&Type::Float);
+                let (op, second) = if name == "frexp" {
+                    (RtOp::Frexp, Type::Int)
+                } else {
+                    (RtOp::Modf, Type::Float)
+                };
+                let ty = Type::tuple(vec![Type::Float, second]);
+                return Ok(Some(texpr(TExprKind::Rt(op, vec![x]), ty, span)));
             }
             "degrees" | "radians" => {
                 // CPython multiplies by its constant 180/pi (or pi/180).
@@ -2642,6 +2657,19 @@ mod tests {
         assert!(e.notes[1].1.contains("f(int64)"));
         assert!(e.notes[2].1.contains("main()"));
         assert!(lines.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn frexp_and_modf_take_one_number() {
+        let m = "import math\n";
+        assert!(err(&format!("{m}print(math.frexp('a'))\n")).contains("math.frexp"));
+        assert!(err(&format!("{m}print(math.modf(1.0, 2.0))\n")).contains("math.modf"));
+        assert!(err(&format!("{m}print(math.modf())\n")).contains("math.modf"));
+        assert!(err(&format!("{m}m, e, k = math.frexp(1.0)\n")).contains("unpack"));
+        crate::check(&format!(
+            "{m}m, e = math.frexp(3)\nprint(m + e, math.modf(True)[1])\n"
+        ))
+        .unwrap();
     }
 
     #[test]

@@ -451,9 +451,23 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         RtOp::Diff => format!("np.diff({args})"),
         RtOp::Eye => format!("np.eye({args})"),
         RtOp::Diagonal => format!("np.diagonal({args})"),
-        RtOp::Var { std, ddof } => {
+        RtOp::Quantile { percent, axis } => {
+            let ax = axis.map_or(String::new(), |x| format!(", axis={x}"));
+            let f = if *percent { "percentile" } else { "quantile" };
+            format!("np.{f}({args}{ax})")
+        }
+        RtOp::Frexp => format!("math.frexp({args})"),
+        RtOp::Modf => format!("math.modf({args})"),
+        RtOp::Var {
+            std,
+            ddof,
+            axis,
+            acc,
+            ..
+        } => {
+            let ax = axis.map_or(String::new(), |x| format!(", axis={x}"));
             format!(
-                "np.{}({args}, ddof={ddof})",
+                "np.{}({args}{ax}, ddof={ddof}) [acc {acc}]",
                 if *std { "std" } else { "var" }
             )
         }

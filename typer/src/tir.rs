@@ -463,9 +463,24 @@ pub enum RtOp {
     Eye,
     /// The main diagonal of a 2-D array, a view (`np.diagonal`).
     Diagonal,
-    /// `np.var(a)` (or, `std`, its square root) of every element, with
-    /// `ddof` delta degrees of freedom.
-    Var { std: bool, ddof: i64 },
+    /// `np.quantile(a, q)` (or, `percent`, `np.percentile`) with the
+    /// linear method, of every element or along `axis`: the operands are
+    /// the array and `q`, a Python int or float.
+    Quantile { percent: bool, axis: Option<u8> },
+    /// `math.frexp(x)`: the tuple (mantissa, exponent), as CPython's.
+    Frexp,
+    /// `math.modf(x)`: the tuple (fractional part, integral part), as CPython's.
+    Modf,
+    /// `np.var(a)` (or, `std`, its square root) of every element, or along
+    /// `axis`, with `ddof` delta degrees of freedom: the mean and the sum of
+    /// squares accumulate in `acc`, the deviations are of dtype `dev`.
+    Var {
+        std: bool,
+        ddof: i64,
+        axis: Option<u8>,
+        acc: crate::types::DType,
+        dev: crate::types::DType,
+    },
     /// `np.median(a)` of every element.
     Median,
     /// `a.flat[i]`: element `i` in C order (negative from the end).

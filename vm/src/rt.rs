@@ -20,6 +20,7 @@ use crate::runtime::{kernels, DrawArgs, Drawn, Elem, Fused, FusedNode, Generator
 mod fancy;
 mod hist;
 mod nditer;
+mod quantile;
 mod search;
 
 /// One `Rt` call site: the operation and the types of its operands and result.
@@ -690,10 +691,45 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = unsafe { array::view(p, a.data, &[n], &[st]) };
             put_arr(regs, v);
         }
-        RtOp::Var { std, ddof } => {
+        RtOp::Var {
+            std,
+            ddof,
+            axis,
+            acc,
+            dev,
+        } => {
             let a = arr(&ops[0]);
-            let v = variance(cx, a, out_dtype(&d.ret), *ddof, *std)?;
-            regs[0] = v.to_bits(out_dtype(&d.ret));
+            let m = Moment {
+                std: *std,
+                ddof: *ddof,
+                acc: *acc,
+                dev: *dev,
+            };
+            match axis {
+                None => regs[0] = variance(cx, a, m)?.to_bits(*acc),
+                Some(k) => put_arr(regs, variance_axis(cx, a, *k as usize, m)?),
+            }
+        }
+        RtOp::Quantile { percent, axis } => {
+            let q = quantile::Q {
+                percent: *percent,
+                q: scalar(&ops[1]).0,
+            };
+            let axis = axis.map(|k| k as usize);
+            match quantile::quantile(cx, arr(&ops[0]), q, axis, out_dtype(&d.ret))? {
+                Ok(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
+                Err(a) => put_arr(regs, a),
+            }
+        }
+        RtOp::Frexp => {
+            let (m, e) = frexp(scalar(&ops[0]).0.as_f64());
+            regs[0] = m.to_bits();
+            regs[1] = e as u64;
+        }
+        RtOp::Modf => {
+            let (f, i) = modf(scalar(&ops[0]).0.as_f64());
+            regs[0] = f.to_bits();
+            regs[1] = i.to_bits();
         }
         RtOp::Median => {
             let a = arr(&ops[0]);
@@ -1375,43 +1411,149 @@ fn diff(cx: &RtCtx, a: &Array, dt: DType) -> Result<*mut Array, Raised> {
     Ok(out)
 }
 
-/// `np.var` (or `np.std`) of every element, as NumPy computes it: the
-/// mean (a sum in float64, or float32 for float32, divided by the count),
-/// the squared deviations, their sum, divided by `n - ddof`.
-fn variance(cx: &RtCtx, a: &Array, dt: DType, ddof: i64, std: bool) -> Result<Val, Raised> {
-    let n = a.size();
-    cx.charge(n.saturating_mul(3))?;
-    let f32_ = dt == DType::F32;
-    let narrow = |v: f64| if f32_ { v as f32 as f64 } else { v };
-    let sum = (kernels().reduce_all)(Reduction::Sum, dt, a)?.as_f64();
-    let mean = narrow(sum / n as f64);
-    // The deviations, in a temporary of the result's dtype as NumPy's.
-    let t = new_array(&cx.table, 0, dt, a.shape(), false)?;
-    // SAFETY: `new_array` returned a live header, owned here.
-    let tr = unsafe { &*t };
-    let r = (kernels().ufunc)(
-        Ufunc::Subtract,
-        dt,
-        &[Input::Arr(a), Input::Scalar(Val::F(mean))],
-        tr,
-        false,
-    )
-    .and_then(|()| {
+/// What `np.var` / `np.std` computes, as NumPy's `_var` does: the mean
+/// accumulated in `acc`, the deviations from it in `dev` (the array's dtype
+/// promoted with `acc`), their squares summed in `acc` and divided by
+/// `n - ddof` (at least 0), and for `std` the square root.
+#[derive(Clone, Copy)]
+struct Moment {
+    std: bool,
+    ddof: i64,
+    acc: DType,
+    dev: DType,
+}
+
+impl Moment {
+    /// A value of `acc` (float32 values are rounded to it, as NumPy stores them).
+    fn narrow(&self, v: f64) -> f64 {
+        if self.acc == DType::F32 {
+            v as f32 as f64
+        } else {
+            v
+        }
+    }
+
+    /// The result from the sum of squares of `n` deviations.
+    fn finish(&self, ss: f64, n: usize) -> f64 {
+        let div = (n as i64).saturating_sub(self.ddof).max(0) as f64;
+        let v = self.narrow(ss / div);
+        if self.std {
+            self.narrow(v.sqrt())
+        } else {
+            v
+        }
+    }
+
+    /// The squared deviations of `a` from `mean` (a scalar, or an array
+    /// broadcast to `a`'s shape) into `t`, an array of dtype `dev`.
+    fn squares(&self, a: &Array, mean: Input, t: &Array) -> Result<(), Raised> {
+        (kernels().ufunc)(Ufunc::Subtract, self.dev, &[Input::Arr(a), mean], t, false)?;
         (kernels().ufunc)(
             Ufunc::Multiply,
-            dt,
-            &[Input::Arr(tr), Input::Arr(tr)],
-            tr,
+            self.dev,
+            &[Input::Arr(t), Input::Arr(t)],
+            t,
             true,
         )
-    })
-    .and_then(|()| (kernels().reduce_all)(Reduction::Sum, dt, tr));
+    }
+}
+
+/// `np.var` / `np.std` of every element.
+fn variance(cx: &RtCtx, a: &Array, m: Moment) -> Result<Val, Raised> {
+    let n = a.size();
+    cx.charge(n.saturating_mul(3))?;
+    let sum = (kernels().reduce_all)(Reduction::Sum, m.acc, a)?.as_f64();
+    let mean = m.narrow(sum / n as f64);
+    let t = new_array(&cx.table, 0, m.dev, a.shape(), false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
+    let tr = unsafe { &*t };
+    let r = m
+        .squares(a, Input::Scalar(Val::F(mean)), tr)
+        .and_then(|()| (kernels().reduce_all)(Reduction::Sum, m.acc, tr));
     // SAFETY: the temporary's one reference is ours; not used again.
     unsafe { array::release(t) };
-    let ss = r?.as_f64();
-    let div = (n as i64 - ddof).max(0) as f64;
-    let v = narrow(ss / div);
-    Ok(Val::F(if std { narrow(v.sqrt()) } else { v }))
+    Ok(Val::F(m.finish(r?.as_f64(), n)))
+}
+
+/// `np.var` / `np.std` along `axis` of an array of two or more axes, into
+/// a new array of the others.
+fn variance_axis(cx: &RtCtx, a: &Array, axis: usize, m: Moment) -> Result<*mut Array, Raised> {
+    let n = a.shape[axis];
+    cx.charge(a.size().saturating_mul(3))?;
+    let mean = reduce_axis(cx, Reduction::Sum, m.acc, m.acc, a, axis)?;
+    // SAFETY: `reduce_axis` returned a live C-contiguous header, owned here.
+    let mr = unsafe { &*mean };
+    map_in_place(mr, |s| m.narrow(s / n as f64));
+    // The means seen with `a`'s shape: the same mean all along `axis`.
+    let mut spread = borrowed(mr, mr.data, a.shape());
+    spread.ndim = a.ndim;
+    let mut k = 0;
+    for (i, st) in spread.strides[..a.ndim as usize].iter_mut().enumerate() {
+        if i == axis {
+            *st = 0;
+        } else {
+            *st = mr.strides[k];
+            k += 1;
+        }
+    }
+    let r = new_array(&cx.table, 0, m.dev, a.shape(), false).and_then(|t| {
+        // SAFETY: `new_array` returned a live header, owned here.
+        let tr = unsafe { &*t };
+        let r = m
+            .squares(a, Input::Arr(&spread), tr)
+            .and_then(|()| reduce_axis(cx, Reduction::Sum, m.acc, m.acc, tr, axis));
+        // SAFETY: the temporary's one reference is ours; not used again.
+        unsafe { array::release(t) };
+        r
+    });
+    // SAFETY: the means' one reference is ours; `spread` is not used again.
+    unsafe { array::release(mean) };
+    let out = r?;
+    // SAFETY: `reduce_axis` returned a live C-contiguous header, owned here.
+    map_in_place(unsafe { &*out }, |ss| m.finish(ss, n));
+    Ok(out)
+}
+
+/// Replaces each float of a C-contiguous array `a` by `f` of it.
+fn map_in_place(a: &Array, f: impl Fn(f64) -> f64) {
+    let size = a.itemsize() as isize;
+    for i in 0..a.size() as isize {
+        // SAFETY: element i of a C-contiguous array of `a.size()` elements.
+        unsafe {
+            let p = a.data.offset(i * size);
+            let v = load(a.dtype, p).as_f64();
+            store(a.dtype, p, Val::F(f(v)));
+        }
+    }
+}
+
+/// `math.frexp(x)`: `m` in [0.5, 1) and `e` with `x == m * 2**e`; as in
+/// CPython, zeros, infinities and NaNs come back unchanged with exponent 0.
+fn frexp(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    // A subnormal scaled into the normal range first.
+    let (x, shift) = if x.abs() < f64::MIN_POSITIVE {
+        (x * 2f64.powi(64), -64)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    // The exponent field of 0.5 (1022), keeping the sign and the fraction.
+    let m = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (m, biased - 1022 + shift)
+}
+
+/// `math.modf(x)`: the fractional and integral parts, both with `x`'s
+/// sign; of an infinity (±0.0, x), of a NaN (x, x), as CPython gives them.
+fn modf(x: f64) -> (f64, f64) {
+    if x.is_infinite() {
+        return (0.0f64.copysign(x), x);
+    }
+    let i = x.trunc();
+    ((x - i).copysign(x), i)
 }
 
 /// `np.median` of every element: the middle of the sorted values, or the

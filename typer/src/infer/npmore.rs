@@ -34,6 +34,13 @@ fn arr_of(at: &ArrayType, dtype: DType, ndim: u8, layout: Layout) -> Type {
     }))
 }
 
+/// What `var` and `std` were given besides the array.
+struct MomentArgs {
+    axis: Option<i64>,
+    dtype: Option<DType>,
+    ddof: i64,
+}
+
 impl Cx<'_> {
     /// Positional arguments then keywords, matched to `names` as a Python
     /// signature would; every name after `required` is optional.
@@ -327,11 +334,35 @@ impl Cx<'_> {
             "var" | "std" => {
                 let names = ["a", "axis", "dtype", "out", "ddof"];
                 let a = self.signature(&full, args, kwargs, &names, 1, span)?;
-                let ddof = self.moment_args(&full, &a[1..])?;
+                let m = self.moment_args(&full, &a[1..])?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
                     return Ok(Some(unknown(span)));
                 };
-                self.moment(name == "std", x, &at, ddof, span)
+                self.moment(name == "std", x, &at, m, span)?
+            }
+            "percentile" | "quantile" => {
+                let names = [
+                    "a",
+                    "q",
+                    "axis",
+                    "out",
+                    "overwrite_input",
+                    "method",
+                    "keepdims",
+                    "weights",
+                    "interpolation",
+                ];
+                let a = self.signature(&full, args, kwargs, &names, 2, span)?;
+                self.quantile_options(&full, &a[3..])?;
+                let axis = match a[2].filter(|e| !matches!(e.kind, ExprKind::None)) {
+                    Some(e) => Some(self.const_int(Some(e), 0, "axis")?),
+                    None => None,
+                };
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let q = self.expr(a[1].unwrap())?;
+                self.quantile(name == "percentile", x, &at, q, axis, span)?
             }
             "median" => {
                 let a = self.signature(&full, args, kwargs, &["a"], 1, span)?;
@@ -400,8 +431,8 @@ impl Cx<'_> {
             "var" | "std" => {
                 let names = ["axis", "dtype", "out", "ddof"];
                 let x = self.signature(&full, args, kwargs, &names, 0, span)?;
-                let ddof = self.moment_args(&full, &x)?;
-                return Ok(Some(self.moment(name == "std", a, &at, ddof, span)));
+                let m = self.moment_args(&full, &x)?;
+                return Ok(Some(self.moment(name == "std", a, &at, m, span)?));
             }
             "diagonal" | "trace" => {
                 self.signature(&full, args, kwargs, &[], 0, span)?;
@@ -544,30 +575,167 @@ impl Cx<'_> {
         )
     }
 
-    /// `var`'s and `std`'s `axis`, `dtype`, `out` (Kiln takes none of
-    /// them but as None) and `ddof`.
-    fn moment_args(&self, full: &str, a: &[Option<&Expr>]) -> Result<i64> {
-        for (e, what) in a.iter().zip(["axis", "dtype", "out"]) {
-            if let Some(e) = e.filter(|e| !matches!(e.kind, ExprKind::None)) {
+    /// `var`'s and `std`'s `axis` (a constant, or None for every element),
+    /// `dtype` (the accumulator), `out` (only None in Kiln) and `ddof`.
+    fn moment_args(&mut self, full: &str, a: &[Option<&Expr>]) -> Result<MomentArgs> {
+        fn given(e: Option<&Expr>) -> Option<&Expr> {
+            e.filter(|e| !matches!(e.kind, ExprKind::None))
+        }
+        if let Some(e) = given(a[2]) {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                e.span,
+                format!("{full}() with out= is not supported in Kiln; use the result it returns"),
+            ));
+        }
+        let axis = match given(a[0]) {
+            Some(e) => Some(self.const_int(Some(e), 0, "axis")?),
+            None => None,
+        };
+        let dtype = match given(a[1]) {
+            Some(e) => {
+                let d = self.dtype_expr(e)?;
+                if !d.is_float() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        e.span,
+                        format!(
+                            "{full}() with dtype {d} is not supported in Kiln; give float32 or float64"
+                        ),
+                    ));
+                }
+                Some(d)
+            }
+            None => None,
+        };
+        let ddof = self.const_int(a[3], 0, "ddof")?;
+        Ok(MomentArgs { axis, dtype, ddof })
+    }
+
+    /// `np.var` / `np.std`: a float of every element, or along an axis an
+    /// array of the others (a float for a 1-D array).
+    fn moment(
+        &mut self,
+        std: bool,
+        x: TExpr,
+        at: &ArrayType,
+        m: MomentArgs,
+        span: Span,
+    ) -> Result<TExpr> {
+        // NumPy accumulates integers and bools in float64.
+        let acc = m.dtype.unwrap_or(if at.dtype == DType::F32 {
+            DType::F32
+        } else {
+            DType::F64
+        });
+        let dev = DType::promote(at.dtype, acc);
+        let axis = match m.axis {
+            Some(k) => Some(self.axis_of(k, at.ndim, span)?),
+            None => None,
+        };
+        let (axis, ty) = match axis {
+            Some(k) if at.ndim > 1 => (Some(k), Type::array(acc, at.ndim - 1, Layout::C)),
+            _ => (None, Type::Scalar(acc)),
+        };
+        let op = RtOp::Var {
+            std,
+            ddof: m.ddof,
+            axis,
+            acc,
+            dev,
+        };
+        Ok(rt(op, vec![x], ty, span))
+    }
+
+    /// `percentile`'s and `quantile`'s options past `axis`: Kiln takes
+    /// them only as their defaults.
+    fn quantile_options(&mut self, full: &str, a: &[Option<&Expr>]) -> Result<()> {
+        let names = [
+            "out",
+            "overwrite_input",
+            "method",
+            "keepdims",
+            "weights",
+            "interpolation",
+        ];
+        for (e, what) in a.iter().zip(names) {
+            let Some(e) = *e else { continue };
+            let default = match (what, self.prog.const_eval(e)) {
+                (_, Some(Const::None)) => what != "overwrite_input" && what != "keepdims",
+                ("overwrite_input" | "keepdims", Some(Const::Bool(b))) => !b,
+                ("method", Some(Const::Str(m))) => m == "linear",
+                _ => false,
+            };
+            if !default {
+                let help = match what {
+                    "method" => "; only the default, method='linear'",
+                    "overwrite_input" | "keepdims" => "; only False",
+                    _ => "",
+                };
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
                     e.span,
-                    format!(
-                        "{full}() with {what}= is not supported in Kiln; it reduces every element"
-                    ),
+                    format!("{full}() with this {what}= is not supported in Kiln{help}"),
                 ));
             }
         }
-        self.const_int(a[3], 0, "ddof")
+        Ok(())
     }
 
-    fn moment(&mut self, std: bool, x: TExpr, at: &ArrayType, ddof: i64, span: Span) -> TExpr {
-        let d = if at.dtype == DType::F32 {
+    /// `np.percentile(a, q)` / `np.quantile(a, q)` with a Python number `q`:
+    /// a float (float32 for float32), or of `quantile` with an int `q` the
+    /// element itself, in the array's dtype; along an axis, an array of the
+    /// other axes.
+    fn quantile(
+        &mut self,
+        percent: bool,
+        x: TExpr,
+        at: &ArrayType,
+        q: TExpr,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        let full = if percent {
+            "np.percentile"
+        } else {
+            "np.quantile"
+        };
+        if at.dtype == DType::Bool {
+            return Err(type_err(
+                x.span,
+                format!("{full}() of a bool array: NumPy cannot subtract booleans; convert with .astype(np.int64)"),
+            ));
+        }
+        let int_q = match &q.ty {
+            Type::Int => true,
+            Type::Float => false,
+            t if t.is_unknown() => return Ok(unknown(span)),
+            t => {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    q.span,
+                    format!(
+                        "{full}() with q of type {t} is not supported in Kiln; give a Python int or float"
+                    ),
+                ))
+            }
+        };
+        let dt = if int_q && !percent {
+            at.dtype
+        } else if at.dtype == DType::F32 {
             DType::F32
         } else {
             DType::F64
         };
-        rt(RtOp::Var { std, ddof }, vec![x], Type::Scalar(d), span)
+        let axis = match axis {
+            Some(k) => Some(self.axis_of(k, at.ndim, span)?),
+            None => None,
+        };
+        let (axis, ty) = match axis {
+            Some(k) if at.ndim > 1 => (Some(k), Type::array(dt, at.ndim - 1, Layout::C)),
+            _ => (None, Type::Scalar(dt)),
+        };
+        Ok(rt(RtOp::Quantile { percent, axis }, vec![x, q], ty, span))
     }
 
     /// NumPy's rounding to `decimals` (`np.round`): of an array, a scale by
@@ -874,15 +1042,39 @@ mod tests {
     }
 
     #[test]
+    fn quantiles_take_what_kiln_computes() {
+        let m = "m = np.zeros((2, 3))\n";
+        assert!(err(&format!("{m}print(np.quantile(m, 0.5, axis=2))"))
+            .contains("axis 2 is out of bounds for array of dimension 2"));
+        assert!(err("print(np.percentile(np.zeros(()), 5, axis=0))").contains("dimension 0"));
+        assert!(err("print(np.quantile(a > 1, 0.5))").contains("subtract booleans"));
+        assert!(err("print(np.quantile(a, a))").contains("Python int or float"));
+        assert!(err("print(np.quantile(a, np.float32(0.5)))").contains("Python int or float"));
+        assert!(err("print(np.percentile(a, 5, method='lower'))").contains("method='linear'"));
+        assert!(err("print(np.percentile(a, 5, keepdims=True))").contains("keepdims="));
+        assert!(err("print(np.quantile(a, 0.5, out=a))").contains("out="));
+        assert!(err("print(np.quantile(a, 0.5, overwrite_input=True))").contains("only False"));
+        assert!(err("print(np.quantile(a))").contains("q"));
+        let ok = "print(np.quantile(a, 1, None, None, False, 'linear', False, None, None))\n";
+        crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
+    }
+
+    #[test]
     fn reductions_take_axis_and_dtype_where_numpy_does() {
-        assert!(err("print(np.std(a, 0))").contains("axis= is not supported"));
-        assert!(err("print(a.var(dtype=np.float32))").contains("dtype= is not supported"));
+        assert!(
+            err("print(np.std(a, 1))").contains("axis 1 is out of bounds for array of dimension 1")
+        );
+        assert!(err("print(a.var(axis=-2))").contains("axis -2 is out of bounds"));
+        assert!(err("k = a[0]\nprint(a.var(axis=k))").contains("constant integer"));
+        assert!(err("print(a.var(dtype=np.int64))").contains("dtype int64 is not supported"));
+        assert!(err("print(np.std(a, out=a))").contains("out= is not supported"));
         assert!(err("print(np.sum(a, dtype=bool))").contains("dtype bool is not supported"));
         assert!(err("print(np.mean(a, dtype=np.int32))").contains("dtype int32 is not supported"));
         assert!(err("print(np.min(a, 0, np.float32))").contains("at most 2 positional"));
         assert!(err("print(np.linspace(0, 1, 5, retstep=True))").contains("retstep=True"));
         assert!(err("print(np.cumsum(a, dtype=bool))").contains("bool is not supported"));
-        let ok = "print(np.var(a, None, None, None, 1), np.sum(a, 0, np.int8), a.cumsum(0, np.float32))\n";
+        let ok = "print(np.var(a, None, None, None, 1), np.sum(a, 0, np.int8), a.cumsum(0, np.float32))\n\
+                  print(np.std(a, 0, np.float32), a.reshape(2, 2).var(-1, ddof=1))\n";
         crate::check(&format!("import numpy as np\na = np.arange(4)\n{ok}")).unwrap();
     }
 }
