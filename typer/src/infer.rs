@@ -53,6 +53,9 @@ pub struct Spec {
     /// The return type was never inferable (the function cannot return) and
     /// was defaulted; later rounds keep the default.
     defaulted: bool,
+    /// The specialisations that read its return type: inferred again when
+    /// it changes.
+    readers: Vec<SpecId>,
 }
 
 /// A whole program being typed: its definitions and all specialisations.
@@ -77,6 +80,8 @@ pub struct Program {
     /// Specialisations a host asked for ([`Program::specialise`]), whose
     /// results go back to it.
     host_calls: HashSet<SpecId>,
+    /// (callee, caller) pairs already in the callee's `readers`.
+    reads: HashSet<(SpecId, SpecId)>,
 }
 
 /// Most specialisations one program may create (runaway recursion on types).
@@ -87,7 +92,41 @@ const MAX_SPECS: usize = 4096;
 /// instead of making thousands of ever larger specialisations first.
 const MAX_ARG_DEPTH: usize = 32;
 const MAX_ARG_PARTS: usize = 1024;
+/// Passes over one function until its locals settle; also the inferences
+/// [`Program::solve`] may spend per specialisation on average.
 const MAX_ROUNDS: usize = 64;
+
+/// Specialisations waiting to be inferred, first in first out, each once.
+#[derive(Default)]
+struct Queue {
+    items: std::collections::VecDeque<usize>,
+    queued: Vec<bool>,
+}
+
+impl Queue {
+    fn push(&mut self, i: usize) {
+        if self.queued.len() <= i {
+            self.queued.resize(i + 1, false);
+        }
+        if !self.queued[i] {
+            self.queued[i] = true;
+            self.items.push_back(i);
+        }
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        let i = self.items.pop_front()?;
+        self.queued[i] = false;
+        Some(i)
+    }
+}
+
+/// Inferences one [`Program::solve`] has spent, and may spend per
+/// specialisation.
+struct Budget {
+    spent: usize,
+    per_spec: usize,
+}
 
 impl Program {
     /// Collects definitions, imports and module constants.
@@ -105,6 +144,7 @@ impl Program {
             untyped_from_aug: false,
             call_sites: HashMap::new(),
             host_calls: HashSet::new(),
+            reads: HashSet::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -243,51 +283,40 @@ impl Program {
             error: None,
             locals: Vec::new(),
             defaulted: false,
+            readers: Vec::new(),
         });
         id
     }
 
     /// Runs inference to its fixpoint over every specialisation requested so far
     /// (and those they reach). Returns the first error.
+    ///
+    /// A worklist: a specialisation is inferred again only when the return
+    /// type of one it calls has changed (or its own locals had not settled),
+    /// so a chain of calls of any length converges with a few inferences per
+    /// specialisation. The work is bounded all the same: at most
+    /// [`MAX_ROUNDS`] inferences per specialisation on average, and at most
+    /// [`MAX_SPECS`] specialisations.
     pub fn solve(&mut self) -> Result<()> {
+        self.solve_within(MAX_ROUNDS)
+    }
+
+    /// [`Program::solve`] with `per_spec` inferences per specialisation.
+    fn solve_within(&mut self, per_spec: usize) -> Result<()> {
+        let mut queue = Queue::default();
+        // Those not typed yet: the first call types all; a host's later
+        // request types only what it adds.
+        for i in 0..self.specs.len() {
+            if self.specs[i].body.is_none() {
+                queue.push(i);
+            }
+        }
+        let mut budget = Budget { spent: 0, per_spec };
         let mut defaulted = false;
         let mut typed_aug = false;
-        for _ in 0..MAX_ROUNDS {
-            let mut changed = false;
-            let mut i = 0;
-            while i < self.specs.len() {
-                let before = self.specs.len();
-                let (body, mut ret, locals, error) = self.infer_spec(i as SpecId);
-                let spec = &mut self.specs[i];
-                if spec.defaulted && ret.is_unknown() {
-                    ret = default_unknown(&ret);
-                }
-                if spec.ret != ret
-                    || spec
-                        .locals
-                        .iter()
-                        .map(|l| &l.ty)
-                        .ne(locals.iter().map(|l| &l.ty))
-                {
-                    changed = true;
-                }
-                spec.ret = ret;
-                spec.locals = locals;
-                spec.body = Some(body);
-                spec.error = error;
-                changed |= self.specs.len() != before;
-                if self.specs.len() > MAX_SPECS {
-                    return Err(Diagnostic::new(
-                        DiagKind::Limit,
-                        self.spec_span(i),
-                        "too many specialisations: argument types keep changing in recursive calls",
-                    ));
-                }
-                i += 1;
-            }
-            self.untyped_from_aug = false;
-            if changed {
-                continue;
+        loop {
+            while let Some(i) = queue.pop() {
+                self.step(i, &mut queue, &mut budget)?;
             }
             // Converged. A specialisation whose return type is still unknown
             // returns only what it returns itself: it can never return, so any
@@ -300,30 +329,43 @@ impl Program {
                 let e = self.specs[i].error.clone().unwrap();
                 return Err(self.with_call_chain(e, i as SpecId));
             }
-            let mut any = false;
-            for s in &mut self.specs {
-                if s.ret.is_unknown() {
-                    s.ret = default_unknown(&s.ret);
-                    s.defaulted = true;
-                    any = true;
+            if !defaulted {
+                for s in &mut self.specs {
+                    if s.ret.is_unknown() {
+                        s.ret = default_unknown(&s.ret);
+                        s.defaulted = true;
+                        defaulted = true;
+                        for &r in &s.readers {
+                            queue.push(r as usize);
+                        }
+                    }
                 }
-            }
-            if any && !defaulted {
-                defaulted = true;
-                continue;
+                if defaulted {
+                    continue;
+                }
             }
             // A local still untyped has only assignments that need its own
             // value first (`s += x` alone), so it is never assigned and
             // every read of it raises UnboundLocalError: any type is sound.
-            // For one round, an augmented assignment gives such a local the
-            // type of its right side; later rounds keep and widen it.
-            let untyped = self
-                .specs
-                .iter()
-                .any(|s| s.locals.iter().any(|l| l.ty == Type::Unknown));
-            if untyped && !typed_aug {
+            // For one pass, an augmented assignment gives such a local the
+            // type of its right side; later passes keep and widen it.
+            let untyped = |s: &Spec| s.locals.iter().any(|l| l.ty == Type::Unknown);
+            if !typed_aug && self.specs.iter().any(untyped) {
                 typed_aug = true;
                 self.untyped_from_aug = true;
+                // The pass also infers what it requests, as it goes.
+                let start = self.specs.len();
+                let mut i = 0;
+                while i < self.specs.len() {
+                    if i >= start || untyped(&self.specs[i]) {
+                        if let Err(e) = self.step(i, &mut queue, &mut budget) {
+                            self.untyped_from_aug = false;
+                            return Err(e);
+                        }
+                    }
+                    i += 1;
+                }
+                self.untyped_from_aug = false;
                 continue;
             }
             for (i, s) in self.specs.iter().enumerate() {
@@ -354,12 +396,50 @@ impl Program {
             }
             return Ok(());
         }
-        let sp = self.spec_span(0);
-        Err(Diagnostic::new(
-            DiagKind::Limit,
-            sp,
-            "type inference did not converge",
-        ))
+    }
+
+    /// Infers specialisation `i` once and queues what its result affects:
+    /// the callers that read its return type if that changed, itself if its
+    /// locals had not settled, and every specialisation its body requested.
+    fn step(&mut self, i: usize, queue: &mut Queue, budget: &mut Budget) -> Result<()> {
+        budget.spent += 1;
+        if budget.spent > budget.per_spec.saturating_mul(self.specs.len()) {
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                self.spec_span(i),
+                "type inference did not converge",
+            )
+            .help("the types of this function's locals or return value keep changing; annotate fewer paths with different types"));
+        }
+        let before = self.specs.len();
+        let (body, mut ret, locals, error, settled) = self.infer_spec(i as SpecId);
+        let spec = &mut self.specs[i];
+        if spec.defaulted && ret.is_unknown() {
+            ret = default_unknown(&ret);
+        }
+        if spec.ret != ret {
+            for &r in &spec.readers {
+                queue.push(r as usize);
+            }
+        }
+        spec.ret = ret;
+        spec.locals = locals;
+        spec.body = Some(body);
+        spec.error = error;
+        if !settled {
+            queue.push(i);
+        }
+        for n in before..self.specs.len() {
+            queue.push(n);
+        }
+        if self.specs.len() > MAX_SPECS {
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                self.spec_span(i),
+                "too many specialisations: argument types keep changing in recursive calls",
+            ));
+        }
+        Ok(())
     }
 
     /// Adds to an error in a specialisation the calls that reached it, from
@@ -401,7 +481,9 @@ impl Program {
             .expect("spec typed by solve()")
     }
 
-    fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>) {
+    /// Types one specialisation with the return types its callees have now;
+    /// also says whether its locals settled within [`MAX_ROUNDS`] passes.
+    fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>, bool) {
         let spec = &self.specs[id as usize];
         let func = spec.func;
         let args = spec.args.clone();
@@ -441,6 +523,7 @@ impl Program {
         // Local fixpoint: re-run until no local's type widens during a pass;
         // that pass saw only final types, so its output is the result.
         let mut result = None;
+        let mut settled = false;
         for _ in 0..MAX_ROUNDS {
             let mut cx = Cx {
                 id,
@@ -493,6 +576,7 @@ impl Program {
             locals = new_locals;
             result = Some((stmts, ret.map_or(Type::Unknown, |(t, _)| t), err));
             if stable {
+                settled = true;
                 break;
             }
         }
@@ -506,7 +590,7 @@ impl Program {
             body: stmts,
             span,
         };
-        (tf, ret_ty, locals, err)
+        (tf, ret_ty, locals, err, settled)
     }
 
     /// Evaluates a module-level constant expression.
@@ -2099,6 +2183,9 @@ impl Cx<'_> {
         if id != self.id {
             self.prog.call_sites.entry(id).or_insert((self.id, span));
         }
+        if self.prog.reads.insert((id, self.id)) {
+            self.prog.specs[id as usize].readers.push(self.id);
+        }
         let ret = self.prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
@@ -2586,6 +2673,39 @@ fn bad_raise(span: Span) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    use crate::diag::DiagKind;
+
+    /// `n` functions, each returning the next one's result plus one.
+    fn chain(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n - 1 {
+            s += &format!("def f{i}(x):\n    return f{}(x) + 1\n", i + 1);
+        }
+        s += &format!("def f{}(x):\n    return x\nprint(f0(5))\n", n - 1);
+        s
+    }
+
+    fn solve_within(src: &str, per_spec: usize) -> crate::diag::Result<super::Program> {
+        let mut p = super::Program::new(crate::parser::parse(src)?)?;
+        p.module_spec();
+        p.solve_within(per_spec)?;
+        Ok(p)
+    }
+
+    #[test]
+    fn a_long_chain_converges_in_a_few_inferences_per_function() {
+        let n = 1000;
+        let p = solve_within(&chain(n), 3).unwrap();
+        assert_eq!(p.specs.len(), n + 1);
+        assert!(p.specs[1..].iter().all(|s| s.ret == crate::Type::Int));
+        // Each function once with its callee's return type unknown, once
+        // more with it known: fewer than two inferences per function do not
+        // suffice, and the bound ends inference with a diagnostic.
+        let e = solve_within(&chain(n), 1).err().unwrap();
+        assert_eq!(e.kind, DiagKind::Limit);
+        assert!(e.message.contains("did not converge"), "{}", e.message);
+    }
+
     fn err(src: &str) -> String {
         match crate::check(src) {
             Ok(_) => panic!("accepted:\n{src}"),
