@@ -82,10 +82,17 @@ pub struct Program {
     host_calls: HashSet<SpecId>,
     /// (callee, caller) pairs already in the callee's `readers`.
     reads: HashSet<(SpecId, SpecId)>,
+    /// Specialisations of each function.
+    per_func: HashMap<FuncRef, usize>,
 }
 
-/// Most specialisations one program may create (runaway recursion on types).
-const MAX_SPECS: usize = 4096;
+/// Most specialisations of one function (runaway recursion on types: a
+/// program that calls each function with a few argument types stays far
+/// below it, however many functions it has).
+const MAX_SPECS_PER_FUNC: usize = 4096;
+/// Most specialisations of one module in all: calls name their callee with
+/// 16 bits.
+pub const MAX_SPECS: usize = 1 << 16;
 /// Largest argument types a call may specialise a function for: tuples at
 /// most this deep and of at most this many types in all. A recursive call
 /// whose argument grows (`f((t, 1))`) reaches them within a few calls,
@@ -145,6 +152,7 @@ impl Program {
             call_sites: HashMap::new(),
             host_calls: HashSet::new(),
             reads: HashSet::new(),
+            per_func: HashMap::new(),
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -274,6 +282,7 @@ impl Program {
             return id;
         }
         let id = self.specs.len() as SpecId;
+        *self.per_func.entry(func).or_default() += 1;
         self.spec_index.insert((func, args.clone()), id);
         self.specs.push(Spec {
             func,
@@ -295,8 +304,9 @@ impl Program {
     /// type of one it calls has changed (or its own locals had not settled),
     /// so a chain of calls of any length converges with a few inferences per
     /// specialisation. The work is bounded all the same: at most
-    /// [`MAX_ROUNDS`] inferences per specialisation on average, and at most
-    /// [`MAX_SPECS`] specialisations.
+    /// [`MAX_ROUNDS`] inferences per specialisation on average, at most
+    /// [`MAX_SPECS_PER_FUNC`] specialisations of a function and
+    /// [`MAX_SPECS`] in all.
     pub fn solve(&mut self) -> Result<()> {
         self.solve_within(MAX_ROUNDS)
     }
@@ -310,6 +320,9 @@ impl Program {
             if self.specs[i].body.is_none() {
                 queue.push(i);
             }
+        }
+        if let Some(first) = self.specs.iter().position(|s| s.body.is_none()) {
+            self.check_count(first)?;
         }
         let mut budget = Budget { spent: 0, per_spec };
         let mut defaulted = false;
@@ -432,11 +445,50 @@ impl Program {
         for n in before..self.specs.len() {
             queue.push(n);
         }
+        self.check_count(before)
+    }
+
+    /// Checks the specialisations from `from` on against the limits on
+    /// their number.
+    fn check_count(&self, from: usize) -> Result<()> {
+        for id in from..self.specs.len() {
+            let func = self.specs[id].func;
+            let FuncRef::Def(f) = func else { continue };
+            if self.per_func[&func] > MAX_SPECS_PER_FUNC {
+                let e = Diagnostic::new(
+                    DiagKind::Limit,
+                    self.spec_span(id),
+                    format!(
+                        "too many specialisations of '{}': it is called with more than \
+                         {MAX_SPECS_PER_FUNC} different combinations of argument types",
+                        self.funcs[f].name
+                    ),
+                )
+                .help(
+                    "a recursive call whose argument types change from call to call makes \
+                     a new specialisation each time; keep them the same",
+                );
+                return Err(match self.call_sites.get(&(id as SpecId)) {
+                    Some(&(_, sp)) => e.note(sp, "the call that needs one more"),
+                    None => e,
+                });
+            }
+        }
         if self.specs.len() > MAX_SPECS {
+            // The first that does not fit.
+            let id = MAX_SPECS;
             return Err(Diagnostic::new(
                 DiagKind::Limit,
-                self.spec_span(i),
-                "too many specialisations: argument types keep changing in recursive calls",
+                self.spec_span(id),
+                format!(
+                    "program too large: it needs more than {MAX_SPECS} specialisations \
+                     (one for each function and combination of argument types it is \
+                     called with), and a module holds at most {MAX_SPECS}"
+                ),
+            )
+            .help(
+                "split it into programs loaded one by one, or make functions that differ \
+                 only in constants one function with a parameter",
             ));
         }
         Ok(())
