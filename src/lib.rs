@@ -96,7 +96,8 @@
 //! # Limits and statistics
 //!
 //! [`Config::limits`] bounds the work of each call (fuel) and its
-//! recursion, [`Config::max_memory`] the array memory live at once; both
+//! recursion, [`Config::max_memory`] the array memory live at once (and
+//! the call stack, on its own); both
 //! stop a script with a Python exception, never the host. They can change
 //! between calls ([`Vm::set_limits`], [`Vm::set_max_memory`]).
 //! [`Vm::alloc_stats`] counts the allocations of every allocator,
@@ -193,7 +194,10 @@ pub struct Config {
     /// processes and per array element printed (see [`Limits::fuel`]).
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
-    /// an allocation beyond it is a `MemoryError`.
+    /// an allocation beyond it is a `MemoryError`. It also bounds the call
+    /// stack, counted on its own (its registers, and its frame records, each
+    /// at most this many bytes): a call that would need more raises
+    /// `MemoryError` at the same call in every tier.
     pub max_memory: Option<u64>,
 }
 
@@ -741,8 +745,8 @@ impl Vm {
         self.config.limits = limits;
     }
 
-    /// Replaces the cap on live array memory (`None`: no cap) for the next
-    /// allocations.
+    /// Replaces the cap on live array memory and on the call stack (`None`:
+    /// no cap) for the next allocations and calls.
     pub fn set_max_memory(&mut self, bytes: Option<u64>) {
         self.machine.rt.table.mem_limit = bytes;
         self.config.max_memory = bytes;
