@@ -43,6 +43,7 @@ pub enum FuncRef {
     Def(usize),
 }
 
+#[derive(Clone, Debug)]
 pub struct Spec {
     pub func: FuncRef,
     pub args: Vec<Type>,
@@ -84,7 +85,23 @@ pub struct Program {
     reads: HashSet<(SpecId, SpecId)>,
     /// Specialisations of each function.
     per_func: HashMap<FuncRef, usize>,
+    /// What changed since [`Program::mark`], to undo it.
+    journal: Option<Journal>,
 }
+
+/// The changes to a program since [`Program::mark`]: the specialisations
+/// then, a copy of each of them before it changed, and the links added
+/// between them.
+struct Journal {
+    len: usize,
+    saved: HashMap<usize, Spec>,
+    reads: Vec<(SpecId, SpecId)>,
+    sites: Vec<SpecId>,
+}
+
+/// The state [`Program::rollback`] goes back to.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark(usize);
 
 /// Most specialisations of one function (runaway recursion on types: a
 /// program that calls each function with a few argument types stays far
@@ -153,6 +170,7 @@ impl Program {
             host_calls: HashSet::new(),
             reads: HashSet::new(),
             per_func: HashMap::new(),
+            journal: None,
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -297,6 +315,66 @@ impl Program {
         id
     }
 
+    /// Starts recording changes, so that [`Program::rollback`] can undo a
+    /// request that fails (to type, or later to compile) without typing the
+    /// program again. Replaces an earlier mark.
+    pub fn mark(&mut self) -> Mark {
+        self.journal = Some(Journal {
+            len: self.specs.len(),
+            saved: HashMap::new(),
+            reads: Vec::new(),
+            sites: Vec::new(),
+        });
+        Mark(self.specs.len())
+    }
+
+    /// Keeps the changes since [`Program::mark`] and stops recording.
+    pub fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Puts the program back as it was at `mark`: the specialisations made
+    /// since are forgotten, the ones retyped since get their old types.
+    pub fn rollback(&mut self, mark: Mark) {
+        let Some(j) = self.journal.take() else {
+            return;
+        };
+        debug_assert_eq!(j.len, mark.0);
+        let n = j.len;
+        for (i, s) in j.saved {
+            self.specs[i] = s;
+        }
+        for s in self.specs.drain(n..) {
+            let count = self.per_func.get_mut(&s.func).expect("counted when made");
+            *count -= 1;
+            if *count == 0 {
+                self.per_func.remove(&s.func);
+            }
+            self.spec_index.remove(&(s.func, s.args));
+        }
+        for (callee, caller) in j.reads {
+            self.reads.remove(&(callee, caller));
+            if let Some(s) = self.specs.get_mut(callee as usize) {
+                s.readers.retain(|&r| r != caller);
+            }
+        }
+        for id in j.sites {
+            self.call_sites.remove(&id);
+        }
+        self.host_calls.retain(|&h| (h as usize) < n);
+        self.untyped_from_aug = false;
+    }
+
+    /// Keeps a copy of specialisation `i` as it was at the mark, before
+    /// its first change since.
+    fn save(&mut self, i: usize) {
+        if let Some(j) = &mut self.journal {
+            if i < j.len && !j.saved.contains_key(&i) {
+                j.saved.insert(i, self.specs[i].clone());
+            }
+        }
+    }
+
     /// Runs inference to its fixpoint over every specialisation requested so far
     /// (and those they reach). Returns the first error.
     ///
@@ -343,6 +421,11 @@ impl Program {
                 return Err(self.with_call_chain(e, i as SpecId));
             }
             if !defaulted {
+                for i in 0..self.specs.len() {
+                    if self.specs[i].ret.is_unknown() {
+                        self.save(i);
+                    }
+                }
                 for s in &mut self.specs {
                     if s.ret.is_unknown() {
                         s.ret = default_unknown(&s.ret);
@@ -426,6 +509,7 @@ impl Program {
         }
         let before = self.specs.len();
         let (body, mut ret, locals, error, settled) = self.infer_spec(i as SpecId);
+        self.save(i);
         let spec = &mut self.specs[i];
         if spec.defaulted && ret.is_unknown() {
             ret = default_unknown(&ret);
@@ -2232,11 +2316,20 @@ impl Cx<'_> {
             FuncRef::Def(f),
             targs.iter().map(|a| a.ty.clone()).collect(),
         );
+        let prog = &mut *self.prog;
         if id != self.id {
-            self.prog.call_sites.entry(id).or_insert((self.id, span));
+            if let hashbrown::hash_map::Entry::Vacant(v) = prog.call_sites.entry(id) {
+                v.insert((self.id, span));
+                if let Some(j) = &mut prog.journal {
+                    j.sites.push(id);
+                }
+            }
         }
-        if self.prog.reads.insert((id, self.id)) {
-            self.prog.specs[id as usize].readers.push(self.id);
+        if prog.reads.insert((id, self.id)) {
+            prog.specs[id as usize].readers.push(self.id);
+            if let Some(j) = &mut prog.journal {
+                j.reads.push((id, self.id));
+            }
         }
         let ret = self.prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
@@ -2756,6 +2849,62 @@ mod tests {
         let e = solve_within(&chain(n), 1).err().unwrap();
         assert_eq!(e.kind, DiagKind::Limit);
         assert!(e.message.contains("did not converge"), "{}", e.message);
+    }
+
+    /// Everything a rollback restores, in a fixed order.
+    fn dump(p: &super::Program) -> String {
+        fn sorted<T: std::fmt::Debug>(it: impl Iterator<Item = T>) -> Vec<String> {
+            let mut v: Vec<String> = it.map(|x| format!("{x:?}")).collect();
+            v.sort();
+            v
+        }
+        format!(
+            "{:#?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            p.specs,
+            sorted(p.call_sites.iter()),
+            sorted(p.reads.iter()),
+            sorted(p.host_calls.iter()),
+            sorted(p.spec_index.iter()),
+            sorted(p.per_func.iter()),
+        )
+    }
+
+    #[test]
+    fn a_failed_request_rolls_back_to_the_state_before_it() {
+        use crate::Type;
+        // bad(int) types new specialisations, reads h(int) (which the host
+        // made, so it gains a caller), then fails.
+        let src = "def g(x):\n    return x + 1\n\ndef h(x):\n    return g(x) * 2\n\n\
+                   def k(x):\n    return g(x) - 1\n\n\
+                   def bad(x):\n    y = h(1) + k(x)\n    return x.nope + y\n";
+        let new = || {
+            let mut p = super::Program::new(crate::parser::parse(src).unwrap()).unwrap();
+            p.module_spec();
+            p.solve().unwrap();
+            p.specialise("h", vec![Type::Int]).unwrap();
+            p.solve().unwrap();
+            p
+        };
+        let mut p = new();
+        let before = dump(&p);
+        for _ in 0..2 {
+            let mark = p.mark();
+            p.specialise("bad", vec![Type::Int]).unwrap();
+            let e = p.solve().err().unwrap();
+            assert!(e.message.contains("nope"), "{}", e.message);
+            p.rollback(mark);
+            assert_eq!(dump(&p), before);
+        }
+        // And it goes on as if the failed request had never been made.
+        let mut fresh = new();
+        for q in [&mut p, &mut fresh] {
+            let mark = q.mark();
+            q.specialise("k", vec![Type::Float]).unwrap();
+            q.solve().unwrap();
+            q.commit();
+            let _ = mark;
+        }
+        assert_eq!(dump(&p), dump(&fresh));
     }
 
     fn err(src: &str) -> String {
