@@ -1192,9 +1192,9 @@ impl Vm {
         }
     }
 
-    /// Types and compiles the specialisation of `name` for `tys`; also says
-    /// whether it is new. A request that fails leaves the module as it was
-    /// (a failed specialisation left in it would fail every later call).
+    /// Types and compiles the specialisation of `name` for `tys`. A request
+    /// that fails leaves the module as it was (a failed specialisation left
+    /// in it would fail every later call), without typing it again.
     fn specialise(&self, m: &Module, name: &str, tys: &[Type]) -> Result<u32, Error> {
         let mut prog = m.prog.borrow_mut();
         let before = prog.specs.len();

@@ -424,10 +424,7 @@ impl Program {
                 for i in 0..self.specs.len() {
                     if self.specs[i].ret.is_unknown() {
                         self.save(i);
-                    }
-                }
-                for s in &mut self.specs {
-                    if s.ret.is_unknown() {
+                        let s = &mut self.specs[i];
                         s.ret = default_unknown(&s.ret);
                         s.defaulted = true;
                         defaulted = true;
@@ -505,7 +502,10 @@ impl Program {
                 self.spec_span(i),
                 "type inference did not converge",
             )
-            .help("the types of this function's locals or return value keep changing; annotate fewer paths with different types"));
+            .help(
+                "the types of this function's variables or result kept changing as the \
+                 functions it calls were typed; give each variable a single type",
+            ));
         }
         let before = self.specs.len();
         let (body, mut ret, locals, error, settled) = self.infer_spec(i as SpecId);
@@ -2331,7 +2331,7 @@ impl Cx<'_> {
                 j.reads.push((id, self.id));
             }
         }
-        let ret = self.prog.specs[id as usize].ret.clone();
+        let ret = prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
 

@@ -1072,7 +1072,9 @@ impl Machine {
         let want = free.min(crate::tiering::MAX_LEVELS);
         // A call j levels deep has its frame at most j frames above this
         // one, and needs one more above that.
-        let need = st.fbase + (want + 1) * big;
+        // As much of that as the memory limit allows.
+        let cap = stack_cap(self.rt.table.mem_limit, std::mem::size_of::<u64>());
+        let need = (st.fbase + (want + 1) * big).min(cap);
         if need > self.stack.len() {
             let _ = self.grow(need);
         }
