@@ -133,7 +133,7 @@ typedef struct kiln_config {
                             stops with an error: a unit per loop iteration and call,
                             per 32 array elements an operation processes, per
                             element printed (README, "--fuel"); 0: no limit */
-    uint64_t max_memory; /* most bytes of array memory live at once; 0: no limit */
+    uint64_t max_memory; /* most bytes of array memory live at once, and of call stack; 0: no limit */
 } kiln_config;
 
 /* A VM with the default configuration, owned by the caller (kiln_vm_free);

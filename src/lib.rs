@@ -96,7 +96,8 @@
 //! # Limits and statistics
 //!
 //! [`Config::limits`] bounds the work of each call (fuel) and its
-//! recursion, [`Config::max_memory`] the array memory live at once; both
+//! recursion, [`Config::max_memory`] the array memory live at once (and
+//! the call stack, on its own); both
 //! stop a script with a Python exception, never the host. They can change
 //! between calls ([`Vm::set_limits`], [`Vm::set_max_memory`]).
 //! [`Vm::alloc_stats`] counts the allocations of every allocator,
@@ -193,7 +194,10 @@ pub struct Config {
     /// processes and per array element printed (see [`Limits::fuel`]).
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
-    /// an allocation beyond it is a `MemoryError`.
+    /// an allocation beyond it is a `MemoryError`. It also bounds the call
+    /// stack, counted on its own (its registers, and its frame records, each
+    /// at most this many bytes): a call that would need more raises
+    /// `MemoryError` at the same call in every tier.
     pub max_memory: Option<u64>,
 }
 
@@ -518,10 +522,6 @@ pub struct Module {
     source: Rc<Source>,
     /// The id of the VM that loaded it.
     owner: u64,
-    /// Every host specialisation that succeeded, in order: replayed onto a
-    /// fresh program when a call fails to type, so that the failure does not
-    /// stay in the module.
-    history: RefCell<Vec<(String, Vec<Type>)>>,
     /// The specialisations host calls reached, by name and argument types:
     /// a repeated call finds its code here without typing its arguments.
     calls: RefCell<Vec<CallSite>>,
@@ -531,6 +531,33 @@ struct CallSite {
     name: Box<str>,
     args: Vec<Type>,
     spec: u32,
+}
+
+/// How long a module's code and tables were: compiling more only appends
+/// to them, so cutting them back undoes a compile that failed part way.
+struct Kept {
+    protos: usize,
+    strings: usize,
+    rtops: usize,
+    formats: usize,
+}
+
+impl Kept {
+    fn of(code: &vm::Module) -> Kept {
+        Kept {
+            protos: code.protos.len(),
+            strings: code.strings.len(),
+            rtops: code.rtops.len(),
+            formats: code.formats.len(),
+        }
+    }
+
+    fn restore(&self, code: &mut vm::Module) {
+        code.protos.truncate(self.protos);
+        code.strings.truncate(self.strings);
+        code.rtops.truncate(self.rtops);
+        code.formats.truncate(self.formats);
+    }
 }
 
 /// The most call sites a module remembers; calls past them take the
@@ -741,8 +768,8 @@ impl Vm {
         self.config.limits = limits;
     }
 
-    /// Replaces the cap on live array memory (`None`: no cap) for the next
-    /// allocations.
+    /// Replaces the cap on live array memory and on the call stack (`None`:
+    /// no cap) for the next allocations and calls.
     pub fn set_max_memory(&mut self, bytes: Option<u64>) {
         self.machine.rt.table.mem_limit = bytes;
         self.config.max_memory = bytes;
@@ -1047,7 +1074,6 @@ impl Vm {
                     code: RefCell::new(code),
                     source,
                     owner: self.id,
-                    history: RefCell::new(Vec::new()),
                     calls: RefCell::new(Vec::new()),
                 })
             }
@@ -1120,18 +1146,7 @@ impl Vm {
             let classes = self.classes.borrow();
             args.iter().map(|a| a.ty(&classes)).collect()
         };
-        let id = match self.specialise(m, name, &tys) {
-            Ok((id, new)) => {
-                if new {
-                    m.history.borrow_mut().push((name.to_string(), tys.clone()));
-                }
-                id
-            }
-            Err(e) => {
-                self.rebuild(m)?;
-                return Err(e);
-            }
-        };
+        let id = self.specialise(m, name, &tys)?;
         let code = m.code.borrow();
         let p = &code.protos[id as usize];
         let want: usize = p.nargs as usize;
@@ -1177,39 +1192,39 @@ impl Vm {
         }
     }
 
-    /// Types and compiles the specialisation of `name` for `tys`; also says
-    /// whether it is new (a repeated call adds nothing to replay).
-    fn specialise(&self, m: &Module, name: &str, tys: &[Type]) -> Result<(u32, bool), Error> {
+    /// Types and compiles the specialisation of `name` for `tys`. A request
+    /// that fails leaves the module as it was (a failed specialisation left
+    /// in it would fail every later call), without typing it again.
+    fn specialise(&self, m: &Module, name: &str, tys: &[Type]) -> Result<u32, Error> {
         let mut prog = m.prog.borrow_mut();
         let before = prog.specs.len();
-        let id = prog.specialise(name, tys.to_vec()).map_err(Error::Call)?;
-        let new = prog.specs.len() != before;
-        if !new {
-            // Solved and compiled when it was made (a failure rebuilds the
-            // module): a repeated call need not type anything again.
-            return Ok((id, false));
+        let mark = prog.mark();
+        let id = match prog.specialise(name, tys.to_vec()) {
+            Ok(id) => id,
+            Err(e) => {
+                prog.rollback(mark);
+                return Err(Error::Call(e));
+            }
+        };
+        if prog.specs.len() == before {
+            // Solved and compiled when it was made: a repeated call need not
+            // type anything again.
+            prog.commit();
+            return Ok(id);
         }
-        prog.solve().map_err(|d| compile_error(d, &m.source))?;
         let mut code = m.code.borrow_mut();
-        vm::compile::compile_more(&prog, &mut code).map_err(|d| compile_error(d, &m.source))?;
-        self.tier_up(&mut code);
-        Ok((id, new))
-    }
-
-    /// Gives the module a fresh program with only the specialisations that
-    /// succeeded: a failed one stays in its program and would fail every
-    /// later call.
-    fn rebuild(&self, m: &Module) -> Result<(), Error> {
-        let (prog, mut code) = vm::load(m.source.clone(), self.classes.clone())
-            .map_err(|d| compile_error(d, &m.source))?;
-        self.tier_up(&mut code);
-        *m.prog.borrow_mut() = prog;
-        *m.code.borrow_mut() = code;
-        m.calls.borrow_mut().clear();
-        for (name, tys) in m.history.borrow().iter() {
-            self.specialise(m, name, tys)?;
+        let kept = Kept::of(&code);
+        let r = prog
+            .solve()
+            .and_then(|()| vm::compile::compile_more(&prog, &mut code));
+        if let Err(d) = r {
+            kept.restore(&mut code);
+            prog.rollback(mark);
+            return Err(compile_error(d, &m.source));
         }
-        Ok(())
+        prog.commit();
+        self.tier_up(&mut code);
+        Ok(id)
     }
 
     /// Allocation statistics of every allocator this VM routes arrays to,
@@ -1522,6 +1537,14 @@ def k(a):
             panic!()
         };
         assert_eq!(r.to_vec_f64(), vec![2.0, 4.0]);
+        let types = |m: &Module, n: usize| -> Vec<String> {
+            m.prog.borrow().specs[..n]
+                .iter()
+                .map(|s| format!("{:?} {:?} -> {:?}", s.func, s.args, s.ret))
+                .collect()
+        };
+        let n = m.prog.borrow().specs.len();
+        let before = types(&m, n);
         for _ in 0..2 {
             assert!(matches!(
                 vm.call(&m, "add", &[Value::None, Value::Int(3)]),
@@ -1544,10 +1567,36 @@ def k(a):
                 Value::Float(0.75)
             );
         }
-        // Repeated successful calls do not pile up replay history.
-        let before = m.history.borrow().len();
-        vm.call(&m, "add", &[Value::Int(2), Value::Int(3)]).unwrap();
-        assert_eq!(m.history.borrow().len(), before);
+        // A failed call leaves nothing behind: the module has what it had
+        // and what the successful calls since added (add(float, float)),
+        // typed as they were.
+        assert_eq!(m.prog.borrow().specs.len(), n + 1);
+        assert_eq!(m.code.borrow().protos.len(), n + 1);
+        assert_eq!(types(&m, n), before);
+    }
+
+    /// A failed call undoes only its own work: code compiled before it,
+    /// native code included, stays.
+    #[test]
+    fn a_failed_call_keeps_what_was_compiled() {
+        let mut vm = Vm::new(Config {
+            tier: Tier::Jit,
+            ..Config::default()
+        });
+        let src = "def add(a, b):\n    return a + b\n\ndef twice(x):\n    return add(x, x)\n";
+        let m = vm.load("t.py", src).unwrap();
+        assert_eq!(
+            vm.call(&m, "twice", &[Value::Int(4)]).unwrap(),
+            Value::Int(8)
+        );
+        let compiled = vm.jit_compiles().len();
+        assert!(compiled >= 1, "{compiled}");
+        assert!(vm.call(&m, "twice", &[Value::None]).is_err());
+        assert_eq!(
+            vm.call(&m, "twice", &[Value::Int(5)]).unwrap(),
+            Value::Int(10)
+        );
+        assert_eq!(vm.jit_compiles().len(), compiled);
     }
 
     #[test]
@@ -1612,10 +1661,9 @@ def k(a):
                 }
                 assert_eq!(m.calls.borrow().len(), 2, "{tier:?}");
                 if round == 1 {
-                    // A call that fails to type rebuilds the module and
-                    // forgets the call sites; they come back.
+                    // A call that fails to type leaves the call sites.
                     assert!(vm.call(&m, "s", &[Value::Int(3)]).is_err());
-                    assert!(m.calls.borrow().is_empty());
+                    assert_eq!(m.calls.borrow().len(), 2, "{tier:?}");
                 }
             }
             drop(odd);

@@ -43,6 +43,7 @@ pub enum FuncRef {
     Def(usize),
 }
 
+#[derive(Clone, Debug)]
 pub struct Spec {
     pub func: FuncRef,
     pub args: Vec<Type>,
@@ -53,6 +54,9 @@ pub struct Spec {
     /// The return type was never inferable (the function cannot return) and
     /// was defaulted; later rounds keep the default.
     defaulted: bool,
+    /// The specialisations that read its return type: inferred again when
+    /// it changes.
+    readers: Vec<SpecId>,
 }
 
 /// A whole program being typed: its definitions and all specialisations.
@@ -77,17 +81,76 @@ pub struct Program {
     /// Specialisations a host asked for ([`Program::specialise`]), whose
     /// results go back to it.
     host_calls: HashSet<SpecId>,
+    /// (callee, caller) pairs already in the callee's `readers`.
+    reads: HashSet<(SpecId, SpecId)>,
+    /// Specialisations of each function.
+    per_func: HashMap<FuncRef, usize>,
+    /// What changed since [`Program::mark`], to undo it.
+    journal: Option<Journal>,
 }
 
-/// Most specialisations one program may create (runaway recursion on types).
-const MAX_SPECS: usize = 4096;
+/// The changes to a program since [`Program::mark`]: the specialisations
+/// then, a copy of each of them before it changed, and the links added
+/// between them.
+struct Journal {
+    len: usize,
+    saved: HashMap<usize, Spec>,
+    reads: Vec<(SpecId, SpecId)>,
+    sites: Vec<SpecId>,
+}
+
+/// The state [`Program::rollback`] goes back to.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark(usize);
+
+/// Most specialisations of one function (runaway recursion on types: a
+/// program that calls each function with a few argument types stays far
+/// below it, however many functions it has).
+const MAX_SPECS_PER_FUNC: usize = 4096;
+/// Most specialisations of one module in all: calls name their callee with
+/// 16 bits.
+pub const MAX_SPECS: usize = 1 << 16;
 /// Largest argument types a call may specialise a function for: tuples at
 /// most this deep and of at most this many types in all. A recursive call
 /// whose argument grows (`f((t, 1))`) reaches them within a few calls,
 /// instead of making thousands of ever larger specialisations first.
 const MAX_ARG_DEPTH: usize = 32;
 const MAX_ARG_PARTS: usize = 1024;
+/// Passes over one function until its locals settle; also the inferences
+/// [`Program::solve`] may spend per specialisation on average.
 const MAX_ROUNDS: usize = 64;
+
+/// Specialisations waiting to be inferred, first in first out, each once.
+#[derive(Default)]
+struct Queue {
+    items: std::collections::VecDeque<usize>,
+    queued: Vec<bool>,
+}
+
+impl Queue {
+    fn push(&mut self, i: usize) {
+        if self.queued.len() <= i {
+            self.queued.resize(i + 1, false);
+        }
+        if !self.queued[i] {
+            self.queued[i] = true;
+            self.items.push_back(i);
+        }
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        let i = self.items.pop_front()?;
+        self.queued[i] = false;
+        Some(i)
+    }
+}
+
+/// Inferences one [`Program::solve`] has spent, and may spend per
+/// specialisation.
+struct Budget {
+    spent: usize,
+    per_spec: usize,
+}
 
 impl Program {
     /// Collects definitions, imports and module constants.
@@ -105,6 +168,9 @@ impl Program {
             untyped_from_aug: false,
             call_sites: HashMap::new(),
             host_calls: HashSet::new(),
+            reads: HashSet::new(),
+            per_func: HashMap::new(),
+            journal: None,
         };
         let mut assign_counts: HashMap<String, usize> = HashMap::new();
         count_assignments(&module.body, &mut assign_counts);
@@ -234,6 +300,7 @@ impl Program {
             return id;
         }
         let id = self.specs.len() as SpecId;
+        *self.per_func.entry(func).or_default() += 1;
         self.spec_index.insert((func, args.clone()), id);
         self.specs.push(Spec {
             func,
@@ -243,51 +310,104 @@ impl Program {
             error: None,
             locals: Vec::new(),
             defaulted: false,
+            readers: Vec::new(),
         });
         id
     }
 
+    /// Starts recording changes, so that [`Program::rollback`] can undo a
+    /// request that fails (to type, or later to compile) without typing the
+    /// program again. Replaces an earlier mark.
+    pub fn mark(&mut self) -> Mark {
+        self.journal = Some(Journal {
+            len: self.specs.len(),
+            saved: HashMap::new(),
+            reads: Vec::new(),
+            sites: Vec::new(),
+        });
+        Mark(self.specs.len())
+    }
+
+    /// Keeps the changes since [`Program::mark`] and stops recording.
+    pub fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Puts the program back as it was at `mark`: the specialisations made
+    /// since are forgotten, the ones retyped since get their old types.
+    pub fn rollback(&mut self, mark: Mark) {
+        let Some(j) = self.journal.take() else {
+            return;
+        };
+        debug_assert_eq!(j.len, mark.0);
+        let n = j.len;
+        for (i, s) in j.saved {
+            self.specs[i] = s;
+        }
+        for s in self.specs.drain(n..) {
+            let count = self.per_func.get_mut(&s.func).expect("counted when made");
+            *count -= 1;
+            if *count == 0 {
+                self.per_func.remove(&s.func);
+            }
+            self.spec_index.remove(&(s.func, s.args));
+        }
+        for (callee, caller) in j.reads {
+            self.reads.remove(&(callee, caller));
+            if let Some(s) = self.specs.get_mut(callee as usize) {
+                s.readers.retain(|&r| r != caller);
+            }
+        }
+        for id in j.sites {
+            self.call_sites.remove(&id);
+        }
+        self.host_calls.retain(|&h| (h as usize) < n);
+        self.untyped_from_aug = false;
+    }
+
+    /// Keeps a copy of specialisation `i` as it was at the mark, before
+    /// its first change since.
+    fn save(&mut self, i: usize) {
+        if let Some(j) = &mut self.journal {
+            if i < j.len && !j.saved.contains_key(&i) {
+                j.saved.insert(i, self.specs[i].clone());
+            }
+        }
+    }
+
     /// Runs inference to its fixpoint over every specialisation requested so far
     /// (and those they reach). Returns the first error.
+    ///
+    /// A worklist: a specialisation is inferred again only when the return
+    /// type of one it calls has changed (or its own locals had not settled),
+    /// so a chain of calls of any length converges with a few inferences per
+    /// specialisation. The work is bounded all the same: at most
+    /// [`MAX_ROUNDS`] inferences per specialisation on average, at most
+    /// [`MAX_SPECS_PER_FUNC`] specialisations of a function and
+    /// [`MAX_SPECS`] in all.
     pub fn solve(&mut self) -> Result<()> {
+        self.solve_within(MAX_ROUNDS)
+    }
+
+    /// [`Program::solve`] with `per_spec` inferences per specialisation.
+    fn solve_within(&mut self, per_spec: usize) -> Result<()> {
+        let mut queue = Queue::default();
+        // Those not typed yet: the first call types all; a host's later
+        // request types only what it adds.
+        for i in 0..self.specs.len() {
+            if self.specs[i].body.is_none() {
+                queue.push(i);
+            }
+        }
+        if let Some(first) = self.specs.iter().position(|s| s.body.is_none()) {
+            self.check_count(first)?;
+        }
+        let mut budget = Budget { spent: 0, per_spec };
         let mut defaulted = false;
         let mut typed_aug = false;
-        for _ in 0..MAX_ROUNDS {
-            let mut changed = false;
-            let mut i = 0;
-            while i < self.specs.len() {
-                let before = self.specs.len();
-                let (body, mut ret, locals, error) = self.infer_spec(i as SpecId);
-                let spec = &mut self.specs[i];
-                if spec.defaulted && ret.is_unknown() {
-                    ret = default_unknown(&ret);
-                }
-                if spec.ret != ret
-                    || spec
-                        .locals
-                        .iter()
-                        .map(|l| &l.ty)
-                        .ne(locals.iter().map(|l| &l.ty))
-                {
-                    changed = true;
-                }
-                spec.ret = ret;
-                spec.locals = locals;
-                spec.body = Some(body);
-                spec.error = error;
-                changed |= self.specs.len() != before;
-                if self.specs.len() > MAX_SPECS {
-                    return Err(Diagnostic::new(
-                        DiagKind::Limit,
-                        self.spec_span(i),
-                        "too many specialisations: argument types keep changing in recursive calls",
-                    ));
-                }
-                i += 1;
-            }
-            self.untyped_from_aug = false;
-            if changed {
-                continue;
+        loop {
+            while let Some(i) = queue.pop() {
+                self.step(i, &mut queue, &mut budget)?;
             }
             // Converged. A specialisation whose return type is still unknown
             // returns only what it returns itself: it can never return, so any
@@ -300,30 +420,45 @@ impl Program {
                 let e = self.specs[i].error.clone().unwrap();
                 return Err(self.with_call_chain(e, i as SpecId));
             }
-            let mut any = false;
-            for s in &mut self.specs {
-                if s.ret.is_unknown() {
-                    s.ret = default_unknown(&s.ret);
-                    s.defaulted = true;
-                    any = true;
+            if !defaulted {
+                for i in 0..self.specs.len() {
+                    if self.specs[i].ret.is_unknown() {
+                        self.save(i);
+                        let s = &mut self.specs[i];
+                        s.ret = default_unknown(&s.ret);
+                        s.defaulted = true;
+                        defaulted = true;
+                        for &r in &s.readers {
+                            queue.push(r as usize);
+                        }
+                    }
                 }
-            }
-            if any && !defaulted {
-                defaulted = true;
-                continue;
+                if defaulted {
+                    continue;
+                }
             }
             // A local still untyped has only assignments that need its own
             // value first (`s += x` alone), so it is never assigned and
             // every read of it raises UnboundLocalError: any type is sound.
-            // For one round, an augmented assignment gives such a local the
-            // type of its right side; later rounds keep and widen it.
-            let untyped = self
-                .specs
-                .iter()
-                .any(|s| s.locals.iter().any(|l| l.ty == Type::Unknown));
-            if untyped && !typed_aug {
+            // For one pass, an augmented assignment gives such a local the
+            // type of its right side; later passes keep and widen it.
+            let untyped = |s: &Spec| s.locals.iter().any(|l| l.ty == Type::Unknown);
+            if !typed_aug && self.specs.iter().any(untyped) {
                 typed_aug = true;
                 self.untyped_from_aug = true;
+                // The pass also infers what it requests, as it goes.
+                let start = self.specs.len();
+                let mut i = 0;
+                while i < self.specs.len() {
+                    if i >= start || untyped(&self.specs[i]) {
+                        if let Err(e) = self.step(i, &mut queue, &mut budget) {
+                            self.untyped_from_aug = false;
+                            return Err(e);
+                        }
+                    }
+                    i += 1;
+                }
+                self.untyped_from_aug = false;
                 continue;
             }
             for (i, s) in self.specs.iter().enumerate() {
@@ -354,12 +489,93 @@ impl Program {
             }
             return Ok(());
         }
-        let sp = self.spec_span(0);
-        Err(Diagnostic::new(
-            DiagKind::Limit,
-            sp,
-            "type inference did not converge",
-        ))
+    }
+
+    /// Infers specialisation `i` once and queues what its result affects:
+    /// the callers that read its return type if that changed, itself if its
+    /// locals had not settled, and every specialisation its body requested.
+    fn step(&mut self, i: usize, queue: &mut Queue, budget: &mut Budget) -> Result<()> {
+        budget.spent += 1;
+        if budget.spent > budget.per_spec.saturating_mul(self.specs.len()) {
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                self.spec_span(i),
+                "type inference did not converge",
+            )
+            .help(
+                "the types of this function's variables or result kept changing as the \
+                 functions it calls were typed; give each variable a single type",
+            ));
+        }
+        let before = self.specs.len();
+        let (body, mut ret, locals, error, settled) = self.infer_spec(i as SpecId);
+        self.save(i);
+        let spec = &mut self.specs[i];
+        if spec.defaulted && ret.is_unknown() {
+            ret = default_unknown(&ret);
+        }
+        if spec.ret != ret {
+            for &r in &spec.readers {
+                queue.push(r as usize);
+            }
+        }
+        spec.ret = ret;
+        spec.locals = locals;
+        spec.body = Some(body);
+        spec.error = error;
+        if !settled {
+            queue.push(i);
+        }
+        for n in before..self.specs.len() {
+            queue.push(n);
+        }
+        self.check_count(before)
+    }
+
+    /// Checks the specialisations from `from` on against the limits on
+    /// their number.
+    fn check_count(&self, from: usize) -> Result<()> {
+        for id in from..self.specs.len() {
+            let func = self.specs[id].func;
+            let FuncRef::Def(f) = func else { continue };
+            if self.per_func[&func] > MAX_SPECS_PER_FUNC {
+                let e = Diagnostic::new(
+                    DiagKind::Limit,
+                    self.spec_span(id),
+                    format!(
+                        "too many specialisations of '{}': it is called with more than \
+                         {MAX_SPECS_PER_FUNC} different combinations of argument types",
+                        self.funcs[f].name
+                    ),
+                )
+                .help(
+                    "a recursive call whose argument types change from call to call makes \
+                     a new specialisation each time; keep them the same",
+                );
+                return Err(match self.call_sites.get(&(id as SpecId)) {
+                    Some(&(_, sp)) => e.note(sp, "the call that needs one more"),
+                    None => e,
+                });
+            }
+        }
+        if self.specs.len() > MAX_SPECS {
+            // The first that does not fit.
+            let id = MAX_SPECS;
+            return Err(Diagnostic::new(
+                DiagKind::Limit,
+                self.spec_span(id),
+                format!(
+                    "program too large: it needs more than {MAX_SPECS} specialisations \
+                     (one for each function and combination of argument types it is \
+                     called with), and a module holds at most {MAX_SPECS}"
+                ),
+            )
+            .help(
+                "split it into programs loaded one by one, or make functions that differ \
+                 only in constants one function with a parameter",
+            ));
+        }
+        Ok(())
     }
 
     /// Adds to an error in a specialisation the calls that reached it, from
@@ -401,7 +617,9 @@ impl Program {
             .expect("spec typed by solve()")
     }
 
-    fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>) {
+    /// Types one specialisation with the return types its callees have now;
+    /// also says whether its locals settled within [`MAX_ROUNDS`] passes.
+    fn infer_spec(&mut self, id: SpecId) -> (TFunc, Type, Vec<Local>, Option<Diagnostic>, bool) {
         let spec = &self.specs[id as usize];
         let func = spec.func;
         let args = spec.args.clone();
@@ -441,6 +659,7 @@ impl Program {
         // Local fixpoint: re-run until no local's type widens during a pass;
         // that pass saw only final types, so its output is the result.
         let mut result = None;
+        let mut settled = false;
         for _ in 0..MAX_ROUNDS {
             let mut cx = Cx {
                 id,
@@ -493,6 +712,7 @@ impl Program {
             locals = new_locals;
             result = Some((stmts, ret.map_or(Type::Unknown, |(t, _)| t), err));
             if stable {
+                settled = true;
                 break;
             }
         }
@@ -506,7 +726,7 @@ impl Program {
             body: stmts,
             span,
         };
-        (tf, ret_ty, locals, err)
+        (tf, ret_ty, locals, err, settled)
     }
 
     /// Evaluates a module-level constant expression.
@@ -2096,10 +2316,22 @@ impl Cx<'_> {
             FuncRef::Def(f),
             targs.iter().map(|a| a.ty.clone()).collect(),
         );
+        let prog = &mut *self.prog;
         if id != self.id {
-            self.prog.call_sites.entry(id).or_insert((self.id, span));
+            if let hashbrown::hash_map::Entry::Vacant(v) = prog.call_sites.entry(id) {
+                v.insert((self.id, span));
+                if let Some(j) = &mut prog.journal {
+                    j.sites.push(id);
+                }
+            }
         }
-        let ret = self.prog.specs[id as usize].ret.clone();
+        if prog.reads.insert((id, self.id)) {
+            prog.specs[id as usize].readers.push(self.id);
+            if let Some(j) = &mut prog.journal {
+                j.reads.push((id, self.id));
+            }
+        }
+        let ret = prog.specs[id as usize].ret.clone();
         Ok(texpr(TExprKind::Call(id, targs), ret, span))
     }
 
@@ -2601,6 +2833,95 @@ fn bad_raise(span: Span) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    use crate::diag::DiagKind;
+
+    /// `n` functions, each returning the next one's result plus one.
+    fn chain(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n - 1 {
+            s += &format!("def f{i}(x):\n    return f{}(x) + 1\n", i + 1);
+        }
+        s += &format!("def f{}(x):\n    return x\nprint(f0(5))\n", n - 1);
+        s
+    }
+
+    fn solve_within(src: &str, per_spec: usize) -> crate::diag::Result<super::Program> {
+        let mut p = super::Program::new(crate::parser::parse(src)?)?;
+        p.module_spec();
+        p.solve_within(per_spec)?;
+        Ok(p)
+    }
+
+    #[test]
+    fn a_long_chain_converges_in_a_few_inferences_per_function() {
+        let n = 1000;
+        let p = solve_within(&chain(n), 3).unwrap();
+        assert_eq!(p.specs.len(), n + 1);
+        assert!(p.specs[1..].iter().all(|s| s.ret == crate::Type::Int));
+        // Each function once with its callee's return type unknown, once
+        // more with it known: fewer than two inferences per function do not
+        // suffice, and the bound ends inference with a diagnostic.
+        let e = solve_within(&chain(n), 1).err().unwrap();
+        assert_eq!(e.kind, DiagKind::Limit);
+        assert!(e.message.contains("did not converge"), "{}", e.message);
+    }
+
+    /// Everything a rollback restores, in a fixed order.
+    fn dump(p: &super::Program) -> String {
+        fn sorted<T: std::fmt::Debug>(it: impl Iterator<Item = T>) -> Vec<String> {
+            let mut v: Vec<String> = it.map(|x| format!("{x:?}")).collect();
+            v.sort();
+            v
+        }
+        format!(
+            "{:#?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            p.specs,
+            sorted(p.call_sites.iter()),
+            sorted(p.reads.iter()),
+            sorted(p.host_calls.iter()),
+            sorted(p.spec_index.iter()),
+            sorted(p.per_func.iter()),
+        )
+    }
+
+    #[test]
+    fn a_failed_request_rolls_back_to_the_state_before_it() {
+        use crate::Type;
+        // bad(int) types new specialisations, reads h(int) (which the host
+        // made, so it gains a caller), then fails.
+        let src = "def g(x):\n    return x + 1\n\ndef h(x):\n    return g(x) * 2\n\n\
+                   def k(x):\n    return g(x) - 1\n\n\
+                   def bad(x):\n    y = h(1) + k(x)\n    return x.nope + y\n";
+        let new = || {
+            let mut p = super::Program::new(crate::parser::parse(src).unwrap()).unwrap();
+            p.module_spec();
+            p.solve().unwrap();
+            p.specialise("h", vec![Type::Int]).unwrap();
+            p.solve().unwrap();
+            p
+        };
+        let mut p = new();
+        let before = dump(&p);
+        for _ in 0..2 {
+            let mark = p.mark();
+            p.specialise("bad", vec![Type::Int]).unwrap();
+            let e = p.solve().err().unwrap();
+            assert!(e.message.contains("nope"), "{}", e.message);
+            p.rollback(mark);
+            assert_eq!(dump(&p), before);
+        }
+        // And it goes on as if the failed request had never been made.
+        let mut fresh = new();
+        for q in [&mut p, &mut fresh] {
+            let mark = q.mark();
+            q.specialise("k", vec![Type::Float]).unwrap();
+            q.solve().unwrap();
+            q.commit();
+            let _ = mark;
+        }
+        assert_eq!(dump(&p), dump(&fresh));
+    }
+
     fn err(src: &str) -> String {
         match crate::check(src) {
             Ok(_) => panic!("accepted:\n{src}"),

@@ -142,6 +142,10 @@ impl Strings {
     }
 }
 
+// A call names its callee with 16 bits: the typer makes no more
+// specialisations than that.
+const _: () = assert!(typer::infer::MAX_SPECS <= u16::MAX as usize + 1);
+
 fn limit(span: Span, what: &str) -> Diagnostic {
     Diagnostic::new(DiagKind::Limit, span, format!("function too large: {what}"))
         .help("split it into smaller functions")

@@ -293,6 +293,7 @@ impl Machine {
         // through `st.fp`; `st.fend` is where the buffer (grown on demand up to
         // the depth limit) ends, so one compare covers both.
         let max_frames = self.limits.depth().saturating_sub(1);
+        let frame_cap = stack_cap(self.rt.table.mem_limit, std::mem::size_of::<Frame>());
         let fp: *mut Frame = frames.as_mut_ptr();
         // The control state calls and returns change. It is kept in memory
         // (its address is taken by the cold paths), which leaves the
@@ -826,7 +827,8 @@ impl Machine {
                                     self.refuse_call(p, base.add(a as usize), depth, false)
                                 };
                             }
-                            if st.fp == st.fend && grow_frames(frames, &mut st, max_frames).is_err()
+                            if st.fp == st.fend
+                                && !grow_frames(frames, &mut st, max_frames, frame_cap)
                             {
                                 // SAFETY: as above.
                                 break unsafe {
@@ -840,7 +842,7 @@ impl Machine {
                         let need = st.fbase
                             + a as usize
                             + unsafe { &*protos.add(callee as usize) }.nregs as usize;
-                        if need > self.stack.len() && self.grow(need).is_err() {
+                        if need > self.stack.len() && !self.grow(need) {
                             // SAFETY: st.fp lies in `frames` (or one past its end).
                             let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
                             // SAFETY: verify() checked the callee exists and that
@@ -1070,7 +1072,9 @@ impl Machine {
         let want = free.min(crate::tiering::MAX_LEVELS);
         // A call j levels deep has its frame at most j frames above this
         // one, and needs one more above that.
-        let need = st.fbase + (want + 1) * big;
+        // As much of that as the memory limit allows.
+        let cap = stack_cap(self.rt.table.mem_limit, std::mem::size_of::<u64>());
+        let need = (st.fbase + (want + 1) * big).min(cap);
         if need > self.stack.len() {
             let _ = self.grow(need);
         }
@@ -1079,15 +1083,22 @@ impl Machine {
             .min(want)
     }
 
-    /// Grows the register stack to at least `need` slots; an error when
-    /// there is no memory for it (a recursion limit set very high).
+    /// Grows the register stack to at least `need` slots; false when there
+    /// is no memory for it (a recursion limit set very high) or the memory
+    /// limit does not allow it (see [`stack_cap`]).
     #[cold]
     #[inline(never)]
-    fn grow(&mut self, need: usize) -> Result<(), std::collections::TryReserveError> {
-        let n = need.max(self.stack.len() * 2);
-        self.stack.try_reserve_exact(n - self.stack.len())?;
+    fn grow(&mut self, need: usize) -> bool {
+        let cap = stack_cap(self.rt.table.mem_limit, std::mem::size_of::<u64>());
+        if need > cap {
+            return false;
+        }
+        let n = need.max(self.stack.len() * 2).min(cap);
+        if self.stack.try_reserve_exact(n - self.stack.len()).is_err() {
+            return false;
+        }
         self.stack.resize(n, 0);
-        Ok(())
+        true
     }
 
     /// The error for a call refused by the depth limit or fuel. The callee
@@ -1295,27 +1306,42 @@ impl Machine {
     }
 }
 
-/// Grows the frame-record buffer, at most to `max` records, and moves
-/// `st`'s pointers to the new buffer.
+/// How many items of `size` bytes the call stack may hold under the memory
+/// limit: its registers and its frame records each stay within the limit.
+/// They are bounded on their own, not with arrays: native code grows the
+/// register stack ahead of its calls, and counted with arrays that would
+/// make an allocation fail in one tier and not in another. Growth is
+/// refused exactly when a call needs more than this, at the same call in
+/// every tier.
+fn stack_cap(limit: Option<u64>, size: usize) -> usize {
+    limit.map_or(usize::MAX, |b| {
+        usize::try_from(b / size as u64).unwrap_or(usize::MAX)
+    })
+}
+
+/// Grows the frame-record buffer, at most to `max` records (and `cap`, see
+/// [`stack_cap`]), and moves `st`'s pointers to the new buffer; false when
+/// it cannot.
 #[cold]
 #[inline(never)]
-fn grow_frames(
-    frames: &mut Vec<Frame>,
-    st: &mut Ctl,
-    max: usize,
-) -> Result<(), std::collections::TryReserveError> {
+fn grow_frames(frames: &mut Vec<Frame>, st: &mut Ctl, max: usize, cap: usize) -> bool {
     // SAFETY: st.fp lies in `frames` (or one past its end).
     let depth = unsafe { st.fp.offset_from(frames.as_ptr()) } as usize;
-    let n = (frames.len() * 2).clamp(frames.len() + 1, max);
+    if frames.len() >= cap {
+        return false;
+    }
+    let n = (frames.len() * 2).clamp(frames.len() + 1, max.min(cap));
     // Nothing moves when there is no memory: `st` stays valid.
-    frames.try_reserve_exact(n - frames.len())?;
+    if frames.try_reserve_exact(n - frames.len()).is_err() {
+        return false;
+    }
     frames.resize(n, Frame::NONE);
     // SAFETY: depth < frames.len() after growing.
     unsafe {
         st.fp = frames.as_mut_ptr().add(depth);
         st.fend = frames.as_mut_ptr().add(frames.len());
     }
-    Ok(())
+    true
 }
 
 /// Reads register `r` of the frame at `base`.
