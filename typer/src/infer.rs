@@ -382,8 +382,8 @@ impl Program {
     /// type of one it calls has changed (or its own locals had not settled),
     /// so a chain of calls of any length converges with a few inferences per
     /// specialisation. The work is bounded all the same: at most
-    /// [`MAX_ROUNDS`] inferences per specialisation on average, at most
-    /// [`MAX_SPECS_PER_FUNC`] specialisations of a function and
+    /// `MAX_ROUNDS` inferences per specialisation on average, at most
+    /// `MAX_SPECS_PER_FUNC` specialisations of a function and
     /// [`MAX_SPECS`] in all.
     pub fn solve(&mut self) -> Result<()> {
         self.solve_within(MAX_ROUNDS)
