@@ -21,6 +21,11 @@ pub fn prefix() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Do programs run under an emulator?
+pub fn emulated() -> bool {
+    !prefix().is_empty()
+}
+
 /// A command that runs `program` on the tests' target.
 pub fn command<S: AsRef<OsStr>>(program: S) -> Command {
     let pre = prefix();
@@ -38,7 +43,7 @@ pub fn command<S: AsRef<OsStr>>(program: S) -> Command {
 /// target: under an emulator, code runs several times slower (ten is
 /// what qemu-user on a loaded machine needs for the slowest inputs).
 pub fn time_limit(native: Duration) -> Duration {
-    if prefix().is_empty() {
+    if !emulated() {
         native
     } else {
         native * 10
