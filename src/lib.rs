@@ -1575,6 +1575,63 @@ def k(a):
         assert_eq!(types(&m, n), before);
     }
 
+    /// A call whose typing succeeds but whose bytecode does not fit (a
+    /// function of more than 65535 instructions) is undone as well: the
+    /// code and tables compiled part way are cut back with the types, and
+    /// the module goes on as before, the same call failing the same way.
+    #[test]
+    fn a_call_failing_in_the_bytecode_compiler_leaves_nothing_behind() {
+        // `wrapper` compiles (with a new string and format) before `big`
+        // fails: its code is cut back too.
+        let mut src = String::from(
+            "def small(x):\n    return x + 1\n\n\
+             def wrapper(x):\n    print('wrapping', f'{x:>6}')\n    return big(x)\n\n\
+             def big(x):\n    s = x\n",
+        );
+        for _ in 0..40_000 {
+            src.push_str("    s = s * 3 + x\n");
+        }
+        src.push_str("    return s\n");
+        for tier in [Tier::Interp, Tier::Jit] {
+            let mut vm = Vm::new(Config {
+                tier,
+                ..Config::default()
+            });
+            let m = vm.load("t.py", &src).unwrap();
+            assert_eq!(
+                vm.call(&m, "small", &[Value::Int(1)]).unwrap(),
+                Value::Int(2)
+            );
+            for x in [0.5, 1.5] {
+                let specs = m.prog.borrow().specs.len();
+                let code = Kept::of(&m.code.borrow());
+                let Err(Error::Compile {
+                    rendered: message, ..
+                }) = vm.call(&m, "wrapper", &[Value::Int(1)])
+                else {
+                    panic!("wrapper(1) should fail to compile")
+                };
+                assert!(message.contains("65535 instructions"), "{message}");
+                assert_eq!(m.prog.borrow().specs.len(), specs);
+                let now = Kept::of(&m.code.borrow());
+                assert_eq!(
+                    (now.protos, now.strings, now.rtops, now.formats),
+                    (code.protos, code.strings, code.rtops, code.formats)
+                );
+                // A specialisation made now gets the number (and code) the
+                // failed ones had.
+                assert_eq!(
+                    vm.call(&m, "small", &[Value::Float(x)]).unwrap(),
+                    Value::Float(x + 1.0)
+                );
+                assert_eq!(
+                    vm.call(&m, "small", &[Value::Int(2)]).unwrap(),
+                    Value::Int(3)
+                );
+            }
+        }
+    }
+
     /// A failed call undoes only its own work: code compiled before it,
     /// native code included, stays.
     #[test]
