@@ -1632,6 +1632,29 @@ def k(a):
         }
     }
 
+    /// A function is compiled with the functions its native code calls,
+    /// one after another: a callee the `auto` tier would never find hot
+    /// (called once) is compiled with its hot caller, and one the caller
+    /// inlined is not compiled on its own.
+    #[test]
+    fn callees_are_compiled_with_their_caller() {
+        let src = "def inlined(x):\n    return x + 1\n\n\
+                   def once(n):\n    if n < 2:\n        return n\n    return once(n - 1) + once(n - 2)\n\n\
+                   def hot(n):\n    s = 0\n    for i in range(n):\n        s += inlined(i)\n    return s + once(3)\n";
+        let mut vm = Vm::new(Config {
+            tier: Tier::Auto,
+            ..Config::default()
+        });
+        let m = vm.load("t.py", src).unwrap();
+        let n = (Hot::default().threshold as i64) * 4;
+        assert_eq!(
+            vm.call(&m, "hot", &[Value::Int(n)]).unwrap(),
+            Value::Int(n * (n + 1) / 2 + 2)
+        );
+        let names: Vec<String> = vm.jit_compiles().into_iter().map(|c| c.function).collect();
+        assert_eq!(names, ["hot", "once"]);
+    }
+
     /// A failed call undoes only its own work: code compiled before it,
     /// native code included, stays.
     #[test]

@@ -301,7 +301,18 @@ fn native(p: &vm::Proto, f: &ir::Func, e: &emit::Emitted, buf: code::Code) -> vm
     // `Native::code` lives.
     let enter: vm::tiering::Enter = unsafe { std::mem::transmute(at(0)) };
     let blocks = block_notes(f, e);
+    let mut calls: Vec<u16> = f
+        .blocks
+        .iter()
+        .filter_map(|b| match b.term {
+            Some(ir::Term::Call { f, .. }) => Some(f),
+            _ => None,
+        })
+        .collect();
+    calls.sort_unstable();
+    calls.dedup();
     vm::tiering::Native {
+        calls: calls.into(),
         enter,
         entries: entries.into(),
         call: at(e.call),

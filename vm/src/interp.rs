@@ -86,8 +86,9 @@ pub struct Machine {
 /// Compiling functions while they run: the interpreter counts each
 /// function's calls and the backward jumps it takes in it, and hands a
 /// function to `compile` at the first past `threshold` (0, the `jit`
-/// tier: before it first runs; `auto`: once it is hot). The next call,
-/// or the loop's head, enters the native code.
+/// tier: before it first runs; `auto`: once it is hot), with the
+/// functions its native code calls. The next call, or the loop's head,
+/// enters the native code.
 pub struct Tiering {
     /// Loop back-edges and calls per window of fuel: at a window's end a
     /// loop whose function has native code goes back to it.
@@ -1169,14 +1170,46 @@ impl Machine {
         }
     }
 
+    /// Compiles `p`, then the functions it calls and those they call
+    /// (the call tree, as Numba compiles it), each function once: one
+    /// after another, each compile finds the compiler's code and data in
+    /// the caches the last one filled, where a compile at each function's
+    /// first call would come after the caller had run, and found them
+    /// cold. A function tried here counts as past the threshold, so that
+    /// its own calls do not try it again.
     #[cold]
     #[inline(never)]
     fn compile(&mut self, p: &Proto, m: &Module) {
-        if let Some(t) = &self.tiering {
-            if p.native().is_none() {
-                if let Some(code) = (t.compile)(p, m) {
-                    p.set_native(code);
+        let Some(t) = &self.tiering else {
+            return;
+        };
+        let tried = t.threshold.saturating_add(1);
+        let mut work = vec![p];
+        let mut i = 0;
+        while let Some(&q) = work.get(i) {
+            i += 1;
+            if q.native().is_none() {
+                if let Some(code) = (t.compile)(q, m) {
+                    q.set_native(code);
                 }
+            }
+            // The callees its native code calls (an inlined one is not
+            // called), or, interpreted, every one.
+            let mut next = |f: u16| {
+                if let Some(c) = m.protos.get(f as usize) {
+                    if c.heat.get() < tried {
+                        c.heat.set(tried);
+                        work.push(c);
+                    }
+                }
+            };
+            match q.native() {
+                Some(n) => n.calls.iter().for_each(|&f| next(f)),
+                None => q.code.iter().for_each(|op| {
+                    if let Op::Call { f, .. } = *op {
+                        next(f)
+                    }
+                }),
             }
         }
     }

@@ -168,6 +168,9 @@ pub struct Native {
     /// more calls (its call entry leaves at instruction 0 otherwise, and
     /// the interpreter does not enter it), as the calls would have needed.
     pub inlined: usize,
+    /// The functions the code calls (by number in the module), those of
+    /// its script calls not inlined: what a native caller needs compiled.
+    pub calls: Box<[u16]>,
     /// The whole code: the entry sequence, the function's code from
     /// `entries[0]` to `exits`, then the out-of-line exits, up to `end`.
     pub start: *const u8,
