@@ -132,7 +132,8 @@ typedef struct kiln_config {
     uint64_t fuel;       /* work one kiln_call or kiln_run_main may do before it
                             stops with an error: a unit per loop iteration and call,
                             per 32 array elements an operation processes, per
-                            element printed (README, "--fuel"); 0: no limit */
+                            element printed, per 32 bytes of a string made or
+                            printed (README, "--fuel"); 0: no limit */
     uint64_t max_memory; /* most bytes of array memory live at once, and of call stack; 0: no limit */
 } kiln_config;
 

@@ -191,7 +191,8 @@ pub struct Config {
     pub hot: Hot,
     /// Recursion depth and fuel: `limits.fuel` bounds a run's work, one unit
     /// per loop iteration and call, per 32 elements an array operation
-    /// processes and per array element printed (see [`Limits::fuel`]).
+    /// processes, per array element printed and per 32 bytes of a string
+    /// made or printed (see [`Limits::fuel`]).
     pub limits: Limits,
     /// Most bytes of array memory live at once (all allocators together);
     /// an allocation beyond it is a `MemoryError`. It also bounds the call

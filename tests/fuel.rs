@@ -269,6 +269,18 @@ fn fuel_spent_is_the_documented_sum_in_every_tier() {
             "import numpy as np\n\nprint(np.arange(12).reshape(3, 4))\n",
             1 + 12,
         ),
+        // Strings cost a unit per 32 bytes made (a 100-byte field: 3, a
+        // short one nothing) and per 32 printed (3).
+        (
+            "s = f\"{7:>100}\"\nt = f\"{s}\"\nu = f\"{1}\"\nprint(s)\nprint(u)\n",
+            3 + 3 + 3,
+        ),
+        // A loop making longer and longer strings: sum over w < 100 of
+        // (w + 2) / 32, and 99 back-edges.
+        (
+            "def f():\n    for w in range(1, 100):\n        s = f\"[{w:>{w}}]\"\n\nf()\n",
+            1 + (1..100u64).map(|w| (w + 2) / 32).sum::<u64>() + 98,
+        ),
     ];
     for &(src, want) in programs {
         for (name, cfg) in configs() {
@@ -299,4 +311,26 @@ fn an_operation_out_of_fuel_does_no_work() {
             "{name}: {stats:?}"
         );
     }
+}
+
+/// A string doubled in a loop stops with a `MemoryError` at the same
+/// iteration in every tier, before it takes the host's memory; with a
+/// budget, its fuel runs out first.
+#[test]
+fn strings_are_bounded_by_fuel_and_size() {
+    let src = "def main():\n    s = \"ab\"\n    for i in range(80):\n        \
+               s = f\"{s}{s}\"\n        print(i)\n\nmain()\n";
+    let (out, end) = run_all(src, None);
+    // 2 << 27 bytes is the longest string that may be made.
+    assert_eq!(out.lines().count(), 27, "{out}");
+    assert!(
+        end.starts_with("MemoryError: a string longer than"),
+        "{end}"
+    );
+    assert!(end.ends_with("at <module>:7 < main:4"), "{end}");
+    let (_, end) = run_all(src, Some(1 << 20));
+    assert!(
+        end.starts_with("RuntimeError: instruction fuel exhausted"),
+        "{end}"
+    );
 }

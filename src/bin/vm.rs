@@ -53,7 +53,8 @@ Options:
     --recursion-limit N      Deepest call nesting before RecursionError (default 1000, at most 1000000)
     --fuel N                 Stop after N units of work (default: no limit): one per
                              loop iteration and call, per 32 elements an array
-                             operation processes, per array element printed
+                             operation processes, per array element printed,
+                             per 32 bytes of a string made or printed
     -h, --help               Show this help
 ";
 

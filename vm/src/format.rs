@@ -16,7 +16,7 @@ use typer::{DType, Type};
 
 use crate::array::{self, load, Array, Raised};
 use crate::compile::width;
-use crate::rt::{array_repr, array_str, print_cost, Fuel};
+use crate::rt::{array_repr, array_str, print_cost, Fuel, ELEMS_PER_FUEL};
 use crate::runtime::{kernels, Elem, Field};
 
 /// One `Fmt` site: its pieces and the types of its operands.
@@ -87,6 +87,26 @@ fn unbound() -> Raised {
     )
 }
 
+/// The longest string a program can make: a string doubled in a loop
+/// stops here with a `MemoryError`, not when the host's memory runs out.
+pub const MAX_TEXT: usize = 1 << 28;
+
+/// The fuel a string of `len` bytes costs to make or print, as array
+/// elements do: a unit per [`ELEMS_PER_FUEL`] (none for a shorter one,
+/// which costs what the instruction making it costs). Without it a loop
+/// could make or print ever longer strings within its budget, and its
+/// running time would not be bounded by its fuel.
+pub fn text_cost(len: usize) -> u64 {
+    (len / ELEMS_PER_FUEL) as u64
+}
+
+fn too_long() -> Raised {
+    (
+        "MemoryError",
+        format!("a string longer than {MAX_TEXT} bytes is too large for Kiln"),
+    )
+}
+
 /// Formats one `Fmt` site over its operand registers.
 pub fn run(d: &FmtDesc, regs: &[u64], strings: &[String], fuel: &Fuel) -> Result<String, Raised> {
     let mut offs = Vec::with_capacity(d.args.len());
@@ -104,6 +124,7 @@ pub fn run(d: &FmtDesc, regs: &[u64], strings: &[String], fuel: &Fuel) -> Result
     };
     let mut out = String::new();
     cx.pieces(&d.pieces, &mut out)?;
+    fuel.spend(text_cost(out.len()))?;
     Ok(out)
 }
 
@@ -163,6 +184,11 @@ impl Cx<'_> {
                     };
                     (kernels().format)(out, field, &sp)?;
                 }
+            }
+            // (A field is at most the format kernel's widest: the check
+            // after each piece bounds the work before it.)
+            if out.len() > MAX_TEXT {
+                return Err(too_long());
             }
         }
         Ok(())

@@ -30,8 +30,10 @@ pub struct Limits {
     /// loop iteration (backward jump) and each call costs one unit; an
     /// array operation costs one unit per [`crate::rt::ELEMS_PER_FUEL`]
     /// (32) elements it creates, reads or computes (rounded up per
-    /// operation; a dot product counts its multiply-adds), and printing an
-    /// array one unit per element it shows. Views, `len` and `shape` cost
+    /// operation; a dot product counts its multiply-adds), printing an
+    /// array one unit per element it shows, and making or printing a
+    /// string one unit per 32 bytes (rounded down; see
+    /// [`crate::format::text_cost`]). Views, `len` and `shape` cost
     /// nothing. The count is the same in every tier, so a budget bounds a
     /// script's running time and runs out at the same line everywhere.
     /// Each top-level call (`run_main`, `call`) gets the whole budget.

@@ -113,11 +113,15 @@ impl Out {
             }
             pfmt::STR_REPR => out.push_str(&(kernels().str_repr)(string(x))),
             // SAFETY: a string register holds null or a live string value.
-            pfmt::TEXT => out.push_str(unsafe { crate::format::text(x as *const Array) }?),
-            pfmt::TEXT_REPR => {
-                // SAFETY: as for `TEXT`.
+            pfmt::TEXT | pfmt::TEXT_REPR => {
+                // SAFETY: a string register holds null or a live string value.
                 let t = unsafe { crate::format::text(x as *const Array) }?;
-                out.push_str(&(kernels().str_repr)(t));
+                fuel.spend(crate::format::text_cost(t.len()))?;
+                if kind == pfmt::TEXT {
+                    out.push_str(t)
+                } else {
+                    out.push_str(&(kernels().str_repr)(t))
+                }
             }
             pfmt::INT | pfmt::BOOL => unreachable!("printed inline"),
             _ => out.push_str(string(x)),
