@@ -134,7 +134,8 @@ typedef struct kiln_config {
                             per 32 array elements an operation processes, per
                             element printed, per 32 bytes of a string made or
                             printed (README, "--fuel"); 0: no limit */
-    uint64_t max_memory; /* most bytes of array memory live at once, and of call stack; 0: no limit */
+    uint64_t max_memory; /* most bytes of array and string memory live at once,
+                            and of call stack; 0: no limit */
 } kiln_config;
 
 /* A VM with the default configuration, owned by the caller (kiln_vm_free);
@@ -145,7 +146,7 @@ kiln_vm *kiln_vm_new(void);
 kiln_vm *kiln_vm_new_config(const kiln_config *cfg);
 /* Fuel of each later call (0: no limit). KILN_OK, KILN_E_NULL, KILN_E_HANDLE. */
 int kiln_vm_set_fuel(kiln_vm *vm, uint64_t fuel);
-/* Cap on live array memory (0: no limit). KILN_OK, KILN_E_NULL, KILN_E_HANDLE. */
+/* Cap on live array and string memory (0: no limit). KILN_OK, KILN_E_NULL, KILN_E_HANDLE. */
 int kiln_vm_set_max_memory(kiln_vm *vm, uint64_t bytes);
 /* Frees a VM. Arrays the host holds stay valid; its modules can then only be
  * freed. KILN_OK, KILN_E_NULL, KILN_E_HANDLE (e.g. freed twice). */

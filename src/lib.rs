@@ -96,7 +96,7 @@
 //! # Limits and statistics
 //!
 //! [`Config::limits`] bounds the work of each call (fuel) and its
-//! recursion, [`Config::max_memory`] the array memory live at once (and
+//! recursion, [`Config::max_memory`] the array and string memory live at once (and
 //! the call stack, on its own); both
 //! stop a script with a Python exception, never the host. They can change
 //! between calls ([`Vm::set_limits`], [`Vm::set_max_memory`]).
@@ -194,8 +194,9 @@ pub struct Config {
     /// processes, per array element printed and per 32 bytes of a string
     /// made or printed (see [`Limits::fuel`]).
     pub limits: Limits,
-    /// Most bytes of array memory live at once (all allocators together);
-    /// an allocation beyond it is a `MemoryError`. It also bounds the call
+    /// Most bytes of array and string memory live at once (all allocators
+    /// together, and the strings the script made); an allocation or a
+    /// string beyond it is a `MemoryError`. It also bounds the call
     /// stack, counted on its own (its registers, and its frame records, each
     /// at most this many bytes): a call that would need more raises
     /// `MemoryError` at the same call in every tier.
@@ -769,7 +770,7 @@ impl Vm {
         self.config.limits = limits;
     }
 
-    /// Replaces the cap on live array memory and on the call stack (`None`:
+    /// Replaces the cap on live array and string memory and on the call stack (`None`:
     /// no cap) for the next allocations and calls.
     pub fn set_max_memory(&mut self, bytes: Option<u64>) {
         self.machine.rt.table.mem_limit = bytes;

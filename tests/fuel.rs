@@ -334,3 +334,40 @@ fn strings_are_bounded_by_fuel_and_size() {
         "{end}"
     );
 }
+
+/// Strings count against the memory limit with the arrays, in every tier:
+/// a string that would pass it is a `MemoryError`, and a string's bytes
+/// are given back when it is freed.
+#[test]
+fn strings_count_against_the_memory_limit() {
+    let limit = 1 << 20;
+    let cases: &[(&str, &str)] = &[
+        // 400 KB strings made over and over: at most two live at once.
+        (
+            "def main():\n    for i in range(20):\n        s = f\"{i:>{400000}}\"\n    print(1)\n\nmain()\n",
+            "ok",
+        ),
+        // One string past the limit.
+        (
+            "def main():\n    s = f\"{1:>{2000000}}\"\n    print(1)\n\nmain()\n",
+            "MemoryError: memory limit of 1048576 bytes exceeded (requested 2000000 bytes with 0 in use) at <module>:5 < main:2",
+        ),
+        // An array and a string that each fit, but not together.
+        (
+            "import numpy as np\n\ndef main():\n    a = np.zeros(100000)\n    s = f\"{1:>{300000}}\"\n    print(a.size)\n\nmain()\n",
+            "MemoryError: memory limit of 1048576 bytes exceeded (requested 300000 bytes with 800112 in use) at <module>:8 < main:5",
+        ),
+        // A string that fits, then an array that does not fit beside it.
+        (
+            "import numpy as np\n\ndef main():\n    s = f\"{1:>{300000}}\"\n    a = np.zeros(100000)\n    print(a.size)\n\nmain()\n",
+            "MemoryError: memory limit of 1048576 bytes exceeded (requested 800112 bytes with 300000 in use) at <module>:8 < main:5",
+        ),
+    ];
+    for &(src, want) in cases {
+        for (name, mut cfg) in configs() {
+            cfg.max_memory = Some(limit);
+            let (_, end) = run(src, &cfg, None);
+            assert_eq!(end, want, "{name}:\n{src}");
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! override registered after code was compiled (or ran) takes effect at the
 //! next allocation with nothing recompiled.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::rc::Rc;
 
@@ -74,6 +75,9 @@ pub struct ClassTable {
     allocators: Vec<Rc<Allocator>>,
     /// Cap on bytes live across all allocators, for embedded use.
     pub mem_limit: Option<u64>,
+    /// Bytes of the strings the VM's runs made that are alive: counted
+    /// with the arrays against `mem_limit`.
+    pub texts: Rc<Cell<u64>>,
 }
 
 impl ClassTable {
@@ -85,6 +89,7 @@ impl ClassTable {
             methods: Vec::new(),
             allocators: vec![system.clone()],
             mem_limit: None,
+            texts: Rc::default(),
         };
         t.set(0, "_allocate", Classmethod::External(system))
             .expect("ndarray is always registered");
@@ -135,6 +140,24 @@ impl ClassTable {
         &self.allocators
     }
 
+    /// The `MemoryError` of the memory limit if `want` more bytes would
+    /// pass it, with the arrays of every allocator and the strings live.
+    pub fn within_limit(&self, want: u64) -> Result<(), Raised> {
+        let Some(limit) = self.mem_limit else {
+            return Ok(());
+        };
+        let arrays: u64 = self
+            .allocators
+            .iter()
+            .map(|a| a.stats().bytes_allocated - a.stats().bytes_freed)
+            .sum();
+        let live = arrays.saturating_add(self.texts.get());
+        if live.saturating_add(want) > limit {
+            return Err(("MemoryError", format!("memory limit of {limit} bytes exceeded (requested {want} bytes with {live} in use)")));
+        }
+        Ok(())
+    }
+
     /// Allocates `size` data bytes for an array of `class` through its
     /// `_allocate`.
     pub fn allocate(
@@ -151,17 +174,7 @@ impl ClassTable {
                 format!("Requested allocation of {n} bytes failed."),
             )
         };
-        if let Some(limit) = self.mem_limit {
-            let live: u64 = self
-                .allocators
-                .iter()
-                .map(|a| a.stats().bytes_allocated - a.stats().bytes_freed)
-                .sum();
-            let want = meminfo::block_size(size, align).unwrap_or(usize::MAX) as u64;
-            if live.saturating_add(want) > limit {
-                return Err(("MemoryError", format!("memory limit of {limit} bytes exceeded (requested {want} bytes with {live} in use)")));
-            }
-        }
+        self.within_limit(meminfo::block_size(size, align).unwrap_or(usize::MAX) as u64)?;
         match self.lookup(class, "_allocate") {
             Some(Classmethod::External(a)) => meminfo::alloc(a, size, align).map_err(failed),
             Some(Classmethod::Native(NativeAllocator { f, user })) => {

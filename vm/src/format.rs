@@ -9,6 +9,7 @@
 //! code calls it through the runtime table), with the module's string
 //! table for the literals it shows.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use typer::tir::{Conv, FmtPiece};
@@ -47,22 +48,35 @@ pub fn live_texts() -> usize {
     LIVE.with(|n| n.get())
 }
 
-/// A string's bytes, counted in [`live_texts`] while they live.
-struct Bytes(#[allow(dead_code)] Box<[u8]>);
+/// A string's bytes, counted in [`live_texts`] and in their VM's live
+/// string bytes (`ClassTable::texts`) while they live.
+struct Bytes {
+    #[allow(dead_code)]
+    bytes: Box<[u8]>,
+    live: Rc<Cell<u64>>,
+}
 
 impl Drop for Bytes {
     fn drop(&mut self) {
         LIVE.with(|n| n.set(n.get().saturating_sub(1)));
+        let n = self.bytes.len() as u64;
+        self.live.set(self.live.get().saturating_sub(n));
     }
 }
 
-/// A new string value (an owned reference) holding `s`.
-pub fn new_text(s: String) -> *mut Array {
+/// A new string value (an owned reference) holding `s`, its bytes counted
+/// in `live` while it lives.
+pub fn new_text(s: String, live: &Rc<Cell<u64>>) -> *mut Array {
     let bytes: Box<[u8]> = s.into_bytes().into_boxed_slice();
     let (data, len) = (bytes.as_ptr() as *mut u8, bytes.len());
     LIVE.with(|n| n.set(n.get() + 1));
+    live.set(live.get() + len as u64);
+    let keeper = Bytes {
+        bytes,
+        live: live.clone(),
+    };
     // The bytes never move: the box is only moved, into the block's keeper.
-    array::from_host(data, DType::U8, &[len], 0, Box::new(Bytes(bytes)))
+    array::from_host(data, DType::U8, &[len], 0, Box::new(keeper))
 }
 
 /// The text of a string value.

@@ -1323,7 +1323,7 @@ impl Machine {
                 // verify() checked that the window is the format's and
                 // inside the frame.
                 let window = std::slice::from_raw_parts_mut(base.add(a as usize), n as usize);
-                crate::out::fmt(m, &self.rt.fuel, d, window)?
+                crate::out::fmt(m, &self.rt, d, window)?
             }
             Op::RaiseT { e, a } => {
                 let t = crate::format::text(reg!(a) as *const Array)?;

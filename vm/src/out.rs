@@ -10,7 +10,7 @@ use std::io::Write;
 use crate::array::{Array, Raised};
 use crate::bytecode::pfmt;
 use crate::module::Module;
-use crate::rt::Fuel;
+use crate::rt::{Fuel, RtCtx};
 use crate::runtime::{kernels, Elem};
 use crate::tiering::Cx;
 
@@ -164,10 +164,12 @@ fn push_int(out: &mut String, x: i64) {
 /// `Fmt`: format `d` of the module on its operand registers, `window`
 /// (verified to be the format's); the new string, an owned reference,
 /// goes to the window's first register.
-pub fn fmt(m: &Module, fuel: &Fuel, d: u16, window: &mut [u64]) -> Result<(), Raised> {
+pub fn fmt(m: &Module, rt: &RtCtx, d: u16, window: &mut [u64]) -> Result<(), Raised> {
     let desc = &m.formats[d as usize];
-    let s = crate::format::run(desc, window, &m.strings, fuel)?;
-    window[0] = crate::format::new_text(s) as u64;
+    let s = crate::format::run(desc, window, &m.strings, &rt.fuel)?;
+    // A string counts against the memory limit with the arrays.
+    rt.table.within_limit(s.len() as u64)?;
+    window[0] = crate::format::new_text(s, &rt.table.texts) as u64;
     Ok(())
 }
 
@@ -185,13 +187,13 @@ pub type IoFn = unsafe extern "C" fn(cx: *mut Cx, k: u64, x: u64) -> u64;
 /// `cx` is the `Cx` of a run in native code: its `out`, `module`, `rt`
 /// and `raised` are live, and nothing else refers to its output buffer
 /// while native code runs.
-unsafe fn io(cx: *mut Cx, f: impl FnOnce(&mut Out, &Module, &Fuel) -> Result<(), Raised>) -> u64 {
+unsafe fn io(cx: *mut Cx, f: impl FnOnce(&mut Out, &Module, &RtCtx) -> Result<(), Raised>) -> u64 {
     // SAFETY: live, per the contract; the buffer is this call's alone.
     let (out, m, rt, raised) = unsafe {
         let cx = &*cx;
         (&mut *cx.out, &*cx.module, &*cx.rt, cx.raised)
     };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(out, m, &rt.fuel)))
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(out, m, rt)))
         .unwrap_or_else(|_| Err(("SystemError", "printing failed unexpectedly".into())));
     match r {
         Ok(()) => 0,
@@ -208,9 +210,9 @@ unsafe fn io(cx: *mut Cx, f: impl FnOnce(&mut Out, &Module, &Fuel) -> Result<(),
 /// # Safety
 /// As for [`io`], and `x` is as [`Out::print`] requires.
 pub(crate) unsafe extern "C" fn native_print(cx: *mut Cx, kind: u64, x: u64) -> u64 {
-    let print = |out: &mut Out, m: &Module, fuel: &Fuel| {
+    let print = |out: &mut Out, m: &Module, rt: &RtCtx| {
         // SAFETY: `x` is as `print` requires (the caller's contract).
-        unsafe { out.print(m, fuel, x, kind as u16) }
+        unsafe { out.print(m, &rt.fuel, x, kind as u16) }
     };
     // SAFETY: the caller's contract.
     unsafe { io(cx, print) }
@@ -221,7 +223,7 @@ pub(crate) unsafe extern "C" fn native_print(cx: *mut Cx, kind: u64, x: u64) -> 
 /// # Safety
 /// As for [`io`].
 pub(crate) unsafe extern "C" fn native_print_k(cx: *mut Cx, s: u64, _: u64) -> u64 {
-    let print = |out: &mut Out, m: &Module, _: &Fuel| {
+    let print = |out: &mut Out, m: &Module, _: &RtCtx| {
         out.print_k(m, s as u16);
         Ok(())
     };
@@ -235,12 +237,12 @@ pub(crate) unsafe extern "C" fn native_print_k(cx: *mut Cx, s: u64, _: u64) -> u
 /// As for [`io`], and `regs` is the address of the instruction's first
 /// register in the running frame (the format's window is inside it).
 pub(crate) unsafe extern "C" fn native_fmt(cx: *mut Cx, d: u64, regs: u64) -> u64 {
-    let format = |_: &mut Out, m: &Module, fuel: &Fuel| {
+    let format = |_: &mut Out, m: &Module, rt: &RtCtx| {
         let n = m.formats[d as usize].window();
         // SAFETY: the window is in the frame (verified), which nothing
         // else refers to during the call.
         let window = unsafe { std::slice::from_raw_parts_mut(regs as *mut u64, n) };
-        fmt(m, fuel, d as u16, window)
+        fmt(m, rt, d as u16, window)
     };
     // SAFETY: the caller's contract.
     unsafe { io(cx, format) }
