@@ -330,7 +330,7 @@ impl Vm {
     }
 
     /// Bounds the next calls: `fuel` units of work, `max_memory` bytes of
-    /// live arrays (None: unbounded).
+    /// live arrays and strings (None: unbounded).
     #[pyo3(signature = (fuel = None, max_memory = None))]
     fn set_limits(&self, fuel: Option<u64>, max_memory: Option<u64>) -> PyResult<()> {
         let mut vm = self.vm()?;
