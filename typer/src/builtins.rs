@@ -120,6 +120,8 @@ pub const BUILTIN_FUNCS: &[&str] = &[
     "float",
     "bool",
     "round",
+    "sum",
+    "divmod",
     "enumerate",
     "zip",
 ];

@@ -23,6 +23,7 @@ mod consts;
 mod format;
 mod index;
 mod iter;
+mod npextra;
 mod npmore;
 mod npsearch;
 mod random;
@@ -1003,6 +1004,16 @@ fn unknown(span: Span) -> TExpr {
 
 /// The element of a 0-d array (`a[()]`), which converts and tests as the
 /// array does; any other value as it is.
+/// Can `e` be evaluated twice with the effect of once (no call, no draw)?
+fn simple(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Const(_) | TExprKind::Local(_) => true,
+        TExprKind::Neg(x) | TExprKind::Cast(x) | TExprKind::TupleGet(x, _) => simple(x),
+        TExprKind::Binary(_, x, y) => simple(x) && simple(y),
+        _ => false,
+    }
+}
+
 fn zero_d_item(x: TExpr) -> TExpr {
     match x.ty.as_array() {
         Some(at) if at.ndim == 0 => {
@@ -1171,7 +1182,23 @@ impl Cx<'_> {
                 let c = self.cond(test)?;
                 let m = match msg {
                     None => None,
-                    Some(m) => Some(self.str_literal(m, "an assert message")?),
+                    Some(m) => match self.str_literal(m, "an assert message") {
+                        Ok(s) => Some(s),
+                        Err(_) => {
+                            // A message made at run time, made only when the
+                            // test fails: `if not test: raise AssertionError(m)`.
+                            let m = self.message(m)?;
+                            let not = texpr(TExprKind::Not(Box::new(c)), Type::Bool, span);
+                            let raise = TStmt {
+                                kind: TStmtKind::RaiseText("AssertionError".into(), m),
+                                span,
+                            };
+                            return Ok(Some(TStmt {
+                                kind: TStmtKind::If(not, vec![raise], Vec::new()),
+                                span,
+                            }));
+                        }
+                    },
                 };
                 TStmtKind::Assert(c, m)
             }
@@ -1548,6 +1575,28 @@ impl Cx<'_> {
                         ))
                     }
                     Type::Unknown => vec![Type::Unknown; items.len()],
+                    Type::Array(at) if at.ndim > 0 && items.len() <= 64 => {
+                        // The items along the first axis, counted at run time.
+                        let item = if at.ndim == 1 {
+                            Type::Scalar(at.dtype)
+                        } else {
+                            let layout = match at.layout {
+                                crate::types::Layout::C => crate::types::Layout::C,
+                                _ => crate::types::Layout::A,
+                            };
+                            Type::Array(Rc::new(crate::types::ArrayType {
+                                ndim: at.ndim - 1,
+                                layout,
+                                ..(**at).clone()
+                            }))
+                        };
+                        let tys = vec![item; items.len()];
+                        let ty = Type::tuple(tys.clone());
+                        let sp = v.span;
+                        let op = RtOp::Unpack(items.len() as u8);
+                        let v = texpr(TExprKind::Rt(op, vec![v]), ty, sp);
+                        return self.bind(target, v);
+                    }
                     t => {
                         return Err(type_err(
                             v.span,
@@ -1731,6 +1780,13 @@ impl Cx<'_> {
                 ) = (&l.kind, &r.kind, op, rest.len() == 1)
                 {
                     // `__name__ == "__main__"` and other comparisons of literals.
+                    let v = (a == b) == (*op == CmpOp::Eq);
+                    return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
+                }
+                if let (Type::DTypeObj(a), Type::DTypeObj(b), CmpOp::Eq | CmpOp::Ne, true) =
+                    (&l.ty, &r.ty, op, rest.len() == 1)
+                {
+                    // `a.dtype == np.float64`: known for each specialisation.
                     let v = (a == b) == (*op == CmpOp::Eq);
                     return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
                 }
@@ -2160,6 +2216,9 @@ impl Cx<'_> {
                 if attr == "format" {
                     return self.str_format(m, args, kwargs, span);
                 }
+                if self.is_np_module(m, "linalg") {
+                    return self.call_linalg(attr, func.span, args, kwargs, span);
+                }
                 if self.is_np_random(m) {
                     return self.call_module(
                         ModuleKind::NpRandom,
@@ -2365,6 +2424,61 @@ impl Cx<'_> {
         args.iter().map(|a| self.expr(a)).collect()
     }
 
+    /// Python's `sum`, `min` or `max` of a 1-D array: its elements in
+    /// order, each a NumPy scalar of its dtype (a sum of bools counts in int64).
+    fn py_fold(&mut self, f: Reduction, x: TExpr, span: Span) -> Result<TExpr> {
+        let at = x.ty.as_array().cloned().unwrap();
+        let name = format!("{f:?}").to_lowercase();
+        if at.ndim != 1 {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                x.span,
+                format!("{name}() of a {}-D array is not supported in Kiln", at.ndim),
+            )
+            .help(format!(
+                "use np.{name}(a, axis=0), or a.{name}() for every element"
+            )));
+        }
+        let d = if f == Reduction::Sum && at.dtype == crate::types::DType::Bool {
+            crate::types::DType::I64
+        } else {
+            at.dtype
+        };
+        Ok(arrays::rt(RtOp::PyFold(f), vec![x], Type::Scalar(d), span))
+    }
+
+    /// The items of a tuple, for the builtins that iterate over one: a
+    /// tuple written out or held in a name.
+    fn tuple_items(&mut self, x: TExpr, name: &str) -> Result<Vec<TExpr>> {
+        let Type::Tuple(tys) = &x.ty else {
+            if x.ty.is_unknown() {
+                return Ok(vec![x]);
+            }
+            return Err(type_err(
+                x.span,
+                format!("{name}() needs an array or a tuple in Kiln, not {}", x.ty),
+            ));
+        };
+        let tys = tys.clone();
+        match x.kind {
+            TExprKind::Tuple(items) => Ok(items),
+            TExprKind::Local(_) => Ok(tys
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let sp = x.span;
+                    texpr(TExprKind::TupleGet(Box::new(x.clone()), i), t.clone(), sp)
+                })
+                .collect()),
+            _ => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                x.span,
+                format!("{name}() of a tuple that a call returns is not supported in Kiln"),
+            )
+            .help("assign the tuple to a name first")),
+        }
+    }
+
     fn need_number(&self, name: &str, a: &TExpr) -> Result<()> {
         if a.ty.is_number() || a.ty.is_unknown() {
             Ok(())
@@ -2426,13 +2540,67 @@ impl Cx<'_> {
                 let a = a.into_iter().map(|x| x.cast(&ty)).collect();
                 Ok(texpr(TExprKind::Intrinsic(Intrinsic::Abs, a), ty, span))
             }
+            "sum" => {
+                let mut a = self.args_exact(n, args, kwargs, 1..=2, span)?;
+                let start = (a.len() == 2).then(|| a.pop().unwrap());
+                let x = a.pop().unwrap();
+                if x.ty.as_array().is_some() {
+                    if let Some(s) = start {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            s.span,
+                            "sum() of an array with a start value is not supported in Kiln",
+                        )
+                        .help("add the start after: start + sum(a)"));
+                    }
+                    return self.py_fold(Reduction::Sum, x, span);
+                }
+                let start = start
+                    .unwrap_or_else(|| texpr(TExprKind::Const(Const::Int(0)), Type::Int, span));
+                let items = self.tuple_items(x, n)?;
+                let mut acc = start;
+                for it in items {
+                    acc = self.binary(BinOp::Add, acc, it, span)?;
+                }
+                Ok(acc)
+            }
+            "divmod" => {
+                let a = self.args_exact(n, args, kwargs, 2..=2, span)?;
+                for x in &a {
+                    self.need_number(n, x)?;
+                    if !simple(x) {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            x.span,
+                            "divmod() of an expression that calls a function is not supported in Kiln",
+                        )
+                        .help("assign it to a name first"));
+                    }
+                }
+                let q = self.binary(BinOp::FloorDiv, a[0].clone(), a[1].clone(), span)?;
+                let r = self.binary(BinOp::Mod, a[0].clone(), a[1].clone(), span)?;
+                let ty = Type::tuple(vec![q.ty.clone(), r.ty.clone()]);
+                Ok(texpr(TExprKind::Tuple(vec![q, r]), ty, span))
+            }
             "min" | "max" => {
-                let a = self.args_exact(n, args, kwargs, 1..=64, span)?;
+                let mut a = self.args_exact(n, args, kwargs, 1..=64, span)?;
                 if a.len() == 1 {
-                    return Err(type_err(
-                        a[0].span,
-                        format!("{n}() of one argument needs an array; give two or more numbers"),
-                    ));
+                    let x = a.pop().unwrap();
+                    if x.ty.as_array().is_some() {
+                        let f = if n == "min" {
+                            Reduction::Min
+                        } else {
+                            Reduction::Max
+                        };
+                        return self.py_fold(f, x, span);
+                    }
+                    a = self.tuple_items(x, n)?;
+                    if a.is_empty() {
+                        return Err(type_err(span, format!("{n}() arg is an empty sequence")));
+                    }
+                    if a.len() == 1 {
+                        return Ok(a.pop().unwrap());
+                    }
                 }
                 let mut ty = Type::Unknown;
                 for x in &a {

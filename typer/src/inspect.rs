@@ -456,6 +456,17 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
             let f = if *percent { "percentile" } else { "quantile" };
             format!("np.{f}({args}{ax})")
         }
+        RtOp::PyFold(f) => format!("{}({args})", format!("{f:?}").to_lowercase()),
+        RtOp::Diag => format!("np.diag({args})"),
+        RtOp::NanToNum { .. } => format!("np.nan_to_num({args})"),
+        RtOp::Interp { .. } => format!("np.interp({args})"),
+        RtOp::Bincount { .. } => format!("np.bincount({args})"),
+        RtOp::Convolve { mode, dt } => {
+            let m = format!("{mode:?}").to_lowercase();
+            format!("np.convolve({args}, mode='{m}') [loop {dt}]")
+        }
+        RtOp::Norm => format!("np.linalg.norm({args})"),
+        RtOp::Unpack(n) => format!("unpack({args}, {n})"),
         RtOp::Frexp => format!("math.frexp({args})"),
         RtOp::Modf => format!("math.modf({args})"),
         RtOp::Var {

@@ -497,9 +497,44 @@ pub enum RtOp {
     IterView { which: u8, order: IterOrder },
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
+    /// Python's `sum(a)`, `min(a)` or `max(a)` of a 1-D array: its elements
+    /// in order, as the builtins iterate (not NumPy's pairwise sum).
+    PyFold(Reduction),
+    /// `np.diag(v, k)`: the operands are the array (1-D or 2-D) and `k`.
+    Diag,
+    /// `np.nan_to_num(a, nan=, posinf=, neginf=)` of a float array (or
+    /// scalar): the operands are the array, then the replacements given
+    /// (floats), in that order, as the flags say.
+    NanToNum { given: [bool; 3] },
+    /// `np.interp(x, xp, fp, left=, right=)` in float64: the operands are
+    /// `x` (a number or an array), `xp`, `fp`, then the ends given.
+    Interp { given: [bool; 2] },
+    /// `np.bincount(x[, weights], minlength)`: the operands are `x`, the
+    /// weights if `weights`, and `minlength`.
+    Bincount { weights: bool },
+    /// `np.convolve(a, v, mode)` computing in `dt`.
+    Convolve {
+        mode: ConvolveMode,
+        dt: crate::types::DType,
+    },
+    /// `np.linalg.norm(a)`: the 2-norm of the flattened array.
+    Norm,
+    /// `x, y, ... = a`: the `n` items along the first axis (elements of a
+    /// 1-D array, views of the rows of more), as a tuple; Python's
+    /// `ValueError` when the array does not have `n`.
+    Unpack(u8),
     /// A draw from a random generator. It changes the generator's state:
     /// it is never reordered, merged with another or dropped.
     Random(RandFn),
+}
+
+/// The `mode` of `np.convolve`: every overlap, the middle `len(a)`
+/// outputs, or only full overlaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConvolveMode {
+    Full,
+    Same,
+    Valid,
 }
 
 /// The order `np.nditer` visits elements in: C's, Fortran's, Fortran's

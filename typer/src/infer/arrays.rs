@@ -461,6 +461,9 @@ impl Cx<'_> {
         if let Some(e) = self.call_numpy_search(name, args, kwargs, span)? {
             return Ok(e);
         }
+        if let Some(e) = self.call_numpy_extra(name, args, kwargs, span)? {
+            return Ok(e);
+        }
         let Some(f) = np_fn(name) else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
@@ -647,6 +650,22 @@ impl Cx<'_> {
                 self.dot(it.next().unwrap(), it.next().unwrap(), span, matmul)
             }
             NpFn::Where => {
+                // `np.where(c)` is NumPy's `np.nonzero(c)`.
+                if args.len() == 1 && kwargs.is_empty() {
+                    return self
+                        .call_numpy_search("nonzero", args, kwargs, span)?
+                        .ok_or_else(|| type_err(span, "np.where() needs an array"));
+                }
+                if args.len() != 3 || !kwargs.is_empty() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        format!(
+                            "np.where() takes 1 or 3 arguments ({} given)",
+                            args.len() + kwargs.len()
+                        ),
+                    ));
+                }
                 let mut a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
                 if a.iter().any(|x| x.ty.is_unknown()) {
                     return Ok(unknown(span));
@@ -1088,6 +1107,19 @@ impl Cx<'_> {
         Ok(rt(op, args, ty, span))
     }
 
+    /// Is `e` a call `np.nonzero(c)` or `np.where(c)`?
+    fn is_nonzero_call(&self, e: &Expr) -> bool {
+        let ExprKind::Call { func, args, kwargs } = &e.kind else {
+            return false;
+        };
+        let ExprKind::Attribute(m, f) = &func.kind else {
+            return false;
+        };
+        (f == "nonzero" || (f == "where" && args.len() == 1 && kwargs.is_empty()))
+            && matches!(&m.kind, ExprKind::Name(n) if !self.assigned.contains(n)
+                && matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy))))
+    }
+
     /// The items of a subscript: their kinds, the expressions they need
     /// (ints, slice bounds, index arrays) and the result's dimensions;
     /// `None` while an item's type is not inferred yet.
@@ -1096,7 +1128,27 @@ impl Cx<'_> {
         // np.ndindex or a.shape-like values, `a[np.nonzero(m)]` through a
         // name) indexes with each element.
         let mut from_tuple = None;
-        if let ExprKind::Name(_) = idx.kind {
+        if self.is_nonzero_call(idx) {
+            // `a[np.where(c)]`, `a[np.nonzero(c)]` of a 1-D `c`: the one
+            // index array, taken from the call, which runs once.
+            let t = self.expr(idx)?;
+            match &t.ty {
+                Type::Tuple(tys) if tys.len() == 1 => {
+                    let ty = tys[0].clone();
+                    let item = texpr(TExprKind::TupleGet(Box::new(t), 0), ty, idx.span);
+                    from_tuple = Some(vec![item]);
+                }
+                Type::Tuple(_) => {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        idx.span,
+                        "indexing with np.nonzero() of an array of several dimensions, written in the subscript, is not supported in Kiln",
+                    )
+                    .help("assign it to a name first: idx = np.nonzero(m); a[idx]"));
+                }
+                _ => {}
+            }
+        } else if let ExprKind::Name(_) = idx.kind {
             let t = self.expr(idx)?;
             if let Type::Tuple(tys) = &t.ty {
                 if !tys.iter().all(Type::is_intlike) {
