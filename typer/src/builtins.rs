@@ -122,6 +122,7 @@ pub const BUILTIN_FUNCS: &[&str] = &[
     "round",
     "sum",
     "divmod",
+    "str",
     "enumerate",
     "zip",
 ];

@@ -1710,6 +1710,11 @@ impl Cx<'_> {
     }
 
     fn expr_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        if op == BinOp::Mod {
+            if let Some(t) = self.str_constant(l) {
+                return self.percent_format(&t, r, span);
+            }
+        }
         let l = self.expr(l)?;
         let r = self.expr(r)?;
         self.binary(op, l, r, span)
@@ -2563,6 +2568,29 @@ impl Cx<'_> {
                     acc = self.binary(BinOp::Add, acc, it, span)?;
                 }
                 Ok(acc)
+            }
+            "str" => {
+                if let Some(k) = kwargs.first() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        k.name_span,
+                        "str() takes no keyword arguments in Kiln",
+                    ));
+                }
+                match args {
+                    [] => Ok(texpr(TExprKind::Const(Const::Str(String::new())), Type::Str, span)),
+                    // What print shows: the value's `str`, a new string.
+                    [x] => {
+                        let mut t = self.message(x)?;
+                        t.span = span;
+                        Ok(t)
+                    }
+                    _ => Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "str() of more than one argument (bytes and an encoding) is not supported in Kiln",
+                    )),
+                }
             }
             "divmod" => {
                 let a = self.args_exact(n, args, kwargs, 2..=2, span)?;
