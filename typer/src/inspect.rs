@@ -467,6 +467,7 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Norm => format!("np.linalg.norm({args})"),
         RtOp::Unpack(n) => format!("unpack({args}, {n})"),
+        RtOp::Map(f) => format!("np.{}({args})", format!("{f:?}").to_lowercase()),
         RtOp::Frexp => format!("math.frexp({args})"),
         RtOp::Modf => format!("math.modf({args})"),
         RtOp::Var {

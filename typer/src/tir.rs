@@ -519,6 +519,10 @@ pub enum RtOp {
     },
     /// `np.linalg.norm(a)`: the 2-norm of the flattened array.
     Norm,
+    /// A unary elementwise function computed by the runtime (not fused):
+    /// the operand is an array (a number as a 0-d array; the result is then
+    /// a number), the result of the node's dtype.
+    Map(MapFn),
     /// `x, y, ... = a`: the `n` items along the first axis (elements of a
     /// 1-D array, views of the rows of more), as a tuple; Python's
     /// `ValueError` when the array does not have `n`.
@@ -526,6 +530,24 @@ pub enum RtOp {
     /// A draw from a random generator. It changes the generator's state:
     /// it is never reordered, merged with another or dropped.
     Random(RandFn),
+}
+
+/// The elementwise functions of [`RtOp::Map`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MapFn {
+    /// `x * x` in the dtype.
+    Square,
+    /// -1, 0 or 1 in the dtype (a NaN stays).
+    Sign,
+    /// `1 / x` of a float.
+    Reciprocal,
+    Log1p,
+    Expm1,
+    Cbrt,
+    Exp2,
+    Deg2Rad,
+    Rad2Deg,
+    Fabs,
 }
 
 /// The `mode` of `np.convolve`: every overlap, the middle `len(a)`

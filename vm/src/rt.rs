@@ -779,6 +779,10 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = extra::norm(cx, arr(&ops[0]), out_dtype(&d.ret))?;
             regs[0] = v.to_bits(out_dtype(&d.ret));
         }
+        RtOp::Map(f) => {
+            let r = extra::map(cx, *f, arr(&ops[0]), out_dtype(&d.ret))?;
+            put_result(regs, &d.ret, r);
+        }
         RtOp::Unpack(n) => {
             let p = match ops[0] {
                 Opnd::Arr(p) => p,

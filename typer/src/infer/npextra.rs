@@ -16,6 +16,63 @@ impl Cx<'_> {
         span: Span,
     ) -> Result<Option<TExpr>> {
         let full = format!("np.{name}");
+        let map = match name {
+            "square" => Some(MapFn::Square),
+            "sign" => Some(MapFn::Sign),
+            "reciprocal" => Some(MapFn::Reciprocal),
+            "log1p" => Some(MapFn::Log1p),
+            "expm1" => Some(MapFn::Expm1),
+            "cbrt" => Some(MapFn::Cbrt),
+            "exp2" => Some(MapFn::Exp2),
+            "deg2rad" | "radians" => Some(MapFn::Deg2Rad),
+            "rad2deg" | "degrees" => Some(MapFn::Rad2Deg),
+            "fabs" => Some(MapFn::Fabs),
+            _ => None,
+        };
+        if let Some(f) = map {
+            let a = self.signature(&full, args, kwargs, &["x"], 1, span)?;
+            let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                return Ok(Some(unknown(span)));
+            };
+            let d = at.dtype;
+            let no_loop = || {
+                type_err(
+                    x.span,
+                    format!(
+                        "ufunc '{name}' did not contain a loop with signature matching types ({d})"
+                    ),
+                )
+            };
+            let out = match f {
+                MapFn::Square if d == DType::Bool => DType::I8,
+                MapFn::Square => d,
+                MapFn::Sign if d == DType::Bool => return Err(no_loop()),
+                MapFn::Sign => d,
+                MapFn::Reciprocal if !d.is_float() => return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    x.span,
+                    "np.reciprocal() of integers is not supported in Kiln (NumPy truncates 1 / x)",
+                )
+                .help("divide a float: 1.0 / x")),
+                _ if d.is_float() => d,
+                _ => match d {
+                    DType::I16 | DType::U16 => DType::F32,
+                    DType::Bool | DType::I8 | DType::U8 => return Err(type_err(
+                        x.span,
+                        format!(
+                            "np.{name}() of {d} would give float16, which Kiln does not support"
+                        ),
+                    )
+                    .help("convert with .astype(np.float32) first")),
+                    _ => DType::F64,
+                },
+            };
+            let ty = match at.ndim {
+                0 => Type::Scalar(out),
+                n => Type::array(out, n, Layout::C),
+            };
+            return Ok(Some(rt(RtOp::Map(f), vec![x], ty, span)));
+        }
         let e = match name {
             "diag" => {
                 let a = self.signature(&full, args, kwargs, &["v", "k"], 1, span)?;
@@ -322,6 +379,14 @@ mod tests {
         assert!(err("print(np.percentile(a, np.array([0.5], np.float32)))").contains("float32"));
         assert!(err("print(np.quantile(a, [0, 1]))").contains("float64 fractions"));
         assert!(err("print(np.percentile(a.astype(np.float32), [50.0]))").contains("float32 array"));
+    }
+
+    #[test]
+    fn elementwise_functions_refuse_what_numpy_or_kiln_cannot_compute() {
+        assert!(err("print(np.sign(a > 1))").contains("did not contain a loop"));
+        assert!(err("print(np.log1p(a.astype(np.int8)))").contains("float16"));
+        assert!(err("print(np.reciprocal(a))").contains("of integers is not supported"));
+        ok("print(np.square(a > 1), np.cbrt(a.astype(np.uint16)), np.sign(2.5), np.fabs(a))");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! computes it (the same order of operations, so the same rounding).
 
 use super::*;
-use typer::tir::ConvolveMode;
+use typer::tir::{ConvolveMode, MapFn};
 
 /// The element `i` of a 1-D array.
 fn at(a: &Array, i: usize) -> Val {
@@ -391,4 +391,74 @@ pub(super) fn norm(cx: &RtCtx, a: &Array, dt: DType) -> Result<Val, Raised> {
     } else {
         s.sqrt()
     }))
+}
+
+/// One element of [`MapFn`] `f` in dtype `dt`, as NumPy's loop computes it
+/// (float32 in float32, the C library's functions).
+fn map_one(f: MapFn, dt: DType, v: Val) -> Val {
+    let single = dt == DType::F32;
+    let float = |g: fn(f64) -> f64, h: fn(f32) -> f32| {
+        let x = v.as_f64();
+        Val::F(if single { h(x as f32) as f64 } else { g(x) })
+    };
+    match f {
+        MapFn::Square => match v.to(dt) {
+            Val::F(x) if single => Val::F((x as f32 * x as f32) as f64),
+            Val::F(x) => Val::F(x * x),
+            Val::U(x) => Val::U(x.wrapping_mul(x)),
+            Val::I(x) => Val::I(x.wrapping_mul(x)),
+        },
+        MapFn::Sign => match v.to(dt) {
+            Val::F(x) if x.is_nan() => Val::F(x),
+            Val::F(x) => Val::F(if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }),
+            Val::U(x) => Val::U((x > 0) as u64),
+            Val::I(x) => Val::I(x.signum()),
+        },
+        MapFn::Reciprocal => float(|x| 1.0 / x, |x| 1.0 / x),
+        MapFn::Log1p => float(f64::ln_1p, f32::ln_1p),
+        MapFn::Expm1 => float(f64::exp_m1, f32::exp_m1),
+        MapFn::Cbrt => float(f64::cbrt, f32::cbrt),
+        MapFn::Exp2 => float(f64::exp2, f32::exp2),
+        MapFn::Deg2Rad => float(
+            |x| x * (std::f64::consts::PI / 180.0),
+            |x| x * (std::f32::consts::PI / 180.0),
+        ),
+        MapFn::Rad2Deg => float(
+            |x| x * (180.0 / std::f64::consts::PI),
+            |x| x * (180.0 / std::f32::consts::PI),
+        ),
+        MapFn::Fabs => float(f64::abs, f32::abs),
+    }
+}
+
+/// [`MapFn`] `f` of every element of `a` into a new array of dtype `dt`, or
+/// of the one element of a 0-d `a` (a number).
+pub(super) fn map(
+    cx: &RtCtx,
+    f: MapFn,
+    a: &Array,
+    dt: DType,
+) -> Result<Result<Val, *mut Array>, Raised> {
+    if a.ndim == 0 {
+        // SAFETY: a 0-d array holds its one element at `data`.
+        return Ok(Ok(map_one(f, dt, unsafe { load(a.dtype, a.data) })));
+    }
+    cx.charge(a.size())?;
+    let out = new_array(&cx.table, 0, dt, a.shape(), false)?;
+    // SAFETY: `new_array` returned a live header, owned here.
+    let o = unsafe { &*out };
+    for_each_offset(a.shape(), [a.strides(), o.strides()], |_, [i, w]| {
+        // SAFETY: offsets inside `a` and the output, of one shape.
+        unsafe {
+            let v = load(a.dtype, a.data.offset(i));
+            store(dt, o.data.offset(w), map_one(f, dt, v));
+        }
+    });
+    Ok(Err(out))
 }
