@@ -67,6 +67,11 @@ pub struct Program {
     func_index: HashMap<String, usize>,
     /// Module-level constants with their types.
     consts: HashMap<String, (Const, Type)>,
+    /// Names assigned once at module level to a tuple of constants or an
+    /// array made from constants (`W = np.array([0.25, 0.5, 0.25])`):
+    /// functions read them as Numba does, frozen, each call making the
+    /// array anew from the expression.
+    frozen: HashMap<String, Rc<Expr>>,
     /// Names assigned at module level that are not constants.
     module_vars: HashSet<String>,
     imports: HashMap<String, Import>,
@@ -161,6 +166,7 @@ impl Program {
             funcs: Vec::new(),
             func_index: HashMap::new(),
             consts: HashMap::new(),
+            frozen: HashMap::new(),
             module_vars: HashSet::new(),
             imports: HashMap::new(),
             specs: Vec::new(),
@@ -231,6 +237,8 @@ impl Program {
                         if assign_counts.get(n) == Some(&1) {
                             if let Some(c) = p.const_value(value) {
                                 p.consts.insert(n.clone(), c);
+                            } else if p.frozen_value(value) {
+                                p.frozen.insert(n.clone(), Rc::new(value.clone()));
                             }
                         }
                     }
@@ -238,8 +246,17 @@ impl Program {
                 _ => {}
             }
         }
+        let changed: Vec<String> = p
+            .frozen
+            .keys()
+            .filter(|n| p.module_changes(&module.body, n))
+            .cloned()
+            .collect();
+        for n in changed {
+            p.frozen.remove(&n);
+        }
         for name in assign_counts.keys() {
-            if !p.consts.contains_key(name) {
+            if !p.consts.contains_key(name) && !p.frozen.contains_key(name) {
                 p.module_vars.insert(name.clone());
             }
         }
@@ -672,8 +689,13 @@ impl Program {
                 ret: None,
                 loops: 0,
                 readonly: Vec::new(),
+                prologue: Vec::new(),
             };
-            let r = cx.block(&body);
+            let r = cx.block(&body).map(|b| {
+                let mut p = std::mem::take(&mut cx.prologue);
+                p.extend(b);
+                p
+            });
             let (mut ret, new_locals) = (cx.ret.take(), cx.locals);
             let (stmts, mut err) = match r {
                 Ok(s) => (s, None),
@@ -983,6 +1005,9 @@ struct Cx<'a> {
     /// Names bound to the items of an `np.nditer` loop around the
     /// statement being typed: NumPy's items are read-only views.
     readonly: Vec<String>,
+    /// What runs at entry: the frozen module-level arrays the function
+    /// reads, made into hidden locals.
+    prologue: Vec<TStmt>,
 }
 
 /// The first position of each name (as a linear scan would find it).
@@ -1002,8 +1027,6 @@ fn unknown(span: Span) -> TExpr {
     texpr(TExprKind::Const(Const::None), Type::Unknown, span)
 }
 
-/// The element of a 0-d array (`a[()]`), which converts and tests as the
-/// array does; any other value as it is.
 /// Can `e` be evaluated twice with the effect of once (no call, no draw)?
 fn simple(e: &TExpr) -> bool {
     match &e.kind {
@@ -1014,6 +1037,8 @@ fn simple(e: &TExpr) -> bool {
     }
 }
 
+/// The element of a 0-d array (`a[()]`), which converts and tests as the
+/// array does; any other value as it is.
 fn zero_d_item(x: TExpr) -> TExpr {
     match x.ty.as_array() {
         Some(at) if at.ndim == 0 => {
@@ -1901,6 +1926,35 @@ impl Cx<'_> {
         Ok(texpr(TExprKind::Tuple(t), ty, span))
     }
 
+    /// A frozen module-level name read in a function: a tuple as its
+    /// expression; an array made at entry into a hidden local, once per call.
+    fn frozen(&mut self, n: &str, e: &Expr, span: Span) -> Result<TExpr> {
+        if let ExprKind::Tuple(_) = e.kind {
+            let mut t = self.expr(e)?;
+            t.span = span;
+            return Ok(t);
+        }
+        let hidden = format!("$global {n}");
+        if let Some(&id) = self.local_index.get(&hidden) {
+            let made = self
+                .prologue
+                .iter()
+                .any(|s| matches!(&s.kind, TStmtKind::Assign(Target::Local(i), _) if *i == id));
+            if made {
+                let ty = self.locals[id as usize].ty.clone();
+                return Ok(texpr(TExprKind::Local(id), ty, span));
+            }
+        }
+        let v = self.expr(e)?;
+        let id = self.assign_local(&hidden, &v.ty, e.span)?;
+        let ty = self.locals[id as usize].ty.clone();
+        self.prologue.push(TStmt {
+            kind: TStmtKind::Assign(Target::Local(id), v.cast(&ty)),
+            span: e.span,
+        });
+        Ok(texpr(TExprKind::Local(id), ty, span))
+    }
+
     fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {
         if self.assigned.contains(n) {
             let id = self.local(n, span);
@@ -1909,6 +1963,9 @@ impl Cx<'_> {
         }
         if let Some((c, ty)) = self.prog.consts.get(n) {
             return Ok(texpr(TExprKind::Const(c.clone()), ty.clone(), span));
+        }
+        if let Some(e) = self.prog.frozen.get(n).cloned() {
+            return self.frozen(n, &e, span);
         }
         if n == "__name__" {
             // Programs always run as the main module.

@@ -1329,6 +1329,14 @@ impl Cx<'_> {
             }
         }
         if let ExprKind::Name(n) = &base.kind {
+            if !self.assigned.contains(n) && self.prog.frozen.contains_key(n) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    target.span,
+                    format!("'{n}' is a module-level array, which functions read frozen (as Numba does): it cannot be assigned to"),
+                )
+                .help(format!("work on a copy: w = {n}.copy()")));
+            }
             if self.readonly.contains(n) {
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,

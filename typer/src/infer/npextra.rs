@@ -57,13 +57,15 @@ impl Cx<'_> {
                 _ if d.is_float() => d,
                 _ => match d {
                     DType::I16 | DType::U16 => DType::F32,
-                    DType::Bool | DType::I8 | DType::U8 => return Err(type_err(
-                        x.span,
-                        format!(
+                    DType::Bool | DType::I8 | DType::U8 => {
+                        return Err(type_err(
+                            x.span,
+                            format!(
                             "np.{name}() of {d} would give float16, which Kiln does not support"
                         ),
-                    )
-                    .help("convert with .astype(np.float32) first")),
+                        )
+                        .help("convert with .astype(np.float32) first"))
+                    }
                     _ => DType::F64,
                 },
             };
@@ -387,6 +389,8 @@ mod tests {
         assert!(err("print(np.log1p(a.astype(np.int8)))").contains("float16"));
         assert!(err("print(np.reciprocal(a))").contains("of integers is not supported"));
         ok("print(np.square(a > 1), np.cbrt(a.astype(np.uint16)), np.sign(2.5), np.fabs(a))");
+        assert!(err("print(np.fliplr(a))").contains("Input must be >= 2-d."));
+        assert!(err("print(np.flip(a, 1))").contains("axis 1 is out of bounds"));
     }
 
     #[test]

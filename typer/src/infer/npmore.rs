@@ -325,6 +325,57 @@ impl Cx<'_> {
                 };
                 self.array_attr(x, name, span)?
             }
+            "flip" | "fliplr" | "flipud" => {
+                let names: &[&str] = if name == "flip" {
+                    &["m", "axis"]
+                } else {
+                    &["m"]
+                };
+                let a = self.signature(&full, args, kwargs, names, 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let sp = x.span;
+                let all = Expr {
+                    kind: ExprKind::Slice(None, None, None),
+                    span: sp,
+                };
+                let minus_one = Box::new(Expr {
+                    kind: ExprKind::Int(-1),
+                    span: sp,
+                });
+                let back = Expr {
+                    kind: ExprKind::Slice(None, None, Some(minus_one)),
+                    span: sp,
+                };
+                // A view with the axes reversed: `a[::-1]`, `a[:, ::-1]`, ...
+                let items = match name {
+                    "fliplr" if at.ndim < 2 => return Err(type_err(sp, "Input must be >= 2-d.")),
+                    "flipud" if at.ndim < 1 => return Err(type_err(sp, "Input must be >= 1-d.")),
+                    "fliplr" => vec![all, back],
+                    "flipud" => vec![back],
+                    _ => match a
+                        .get(1)
+                        .copied()
+                        .flatten()
+                        .filter(|e| !matches!(e.kind, ExprKind::None))
+                    {
+                        Some(e) => {
+                            let k = self.const_int(Some(e), 0, "axis")?;
+                            let k = self.axis_of(k, at.ndim, e.span)?;
+                            let mut v = vec![all; k as usize];
+                            v.push(back);
+                            v
+                        }
+                        None => vec![back; at.ndim as usize],
+                    },
+                };
+                let idx = Expr {
+                    kind: ExprKind::Tuple(items),
+                    span: sp,
+                };
+                self.subscript_array(x, &idx, span)?
+            }
             "expand_dims" => {
                 let a = self.signature(&full, args, kwargs, &["a", "axis"], 2, span)?;
                 let k = self.const_int(a[1], 0, "axis")?;
