@@ -467,6 +467,16 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
         }
         RtOp::Norm => format!("np.linalg.norm({args})"),
         RtOp::Unpack(n) => format!("unpack({args}, {n})"),
+        RtOp::Tile => format!("np.tile({args})"),
+        RtOp::Tri { upper: true } => format!("np.triu({args})"),
+        RtOp::Tri { upper: false } => format!("np.tril({args})"),
+        RtOp::Roll { axis: Some(k) } => format!("np.roll({args}, axis={k})"),
+        RtOp::Roll { axis: None } => format!("np.roll({args})"),
+        RtOp::Repeat => format!("np.repeat({args})"),
+        RtOp::Meshgrid { ij } => {
+            let i = if *ij { "ij" } else { "xy" };
+            format!("np.meshgrid({args}, indexing='{i}')")
+        }
         RtOp::Map(f) => format!("np.{}({args})", format!("{f:?}").to_lowercase()),
         RtOp::Frexp => format!("math.frexp({args})"),
         RtOp::Modf => format!("math.modf({args})"),

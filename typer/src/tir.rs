@@ -519,6 +519,19 @@ pub enum RtOp {
     },
     /// `np.linalg.norm(a)`: the 2-norm of the flattened array.
     Norm,
+    /// `np.tile(a, reps)`: the operands are the array and `reps` (an int
+    /// or a tuple of ints).
+    Tile,
+    /// `np.triu(m, k)` (`upper`) or `np.tril(m, k)`: a copy with the
+    /// elements below (above) diagonal `k` of the last two axes zeroed.
+    Tri { upper: bool },
+    /// `np.roll(a, shift, axis)`: of the flattened array for no axis.
+    Roll { axis: Option<u8> },
+    /// `np.repeat(a, repeats)` of the flattened array, `repeats` an int.
+    Repeat,
+    /// `np.meshgrid(x, y, indexing=)`: a tuple of two arrays of the
+    /// flattened operands, `ij` for matrix indexing.
+    Meshgrid { ij: bool },
     /// A unary elementwise function computed by the runtime (not fused):
     /// the operand is an array (a number as a 0-d array; the result is then
     /// a number), the result of the node's dtype.

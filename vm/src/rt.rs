@@ -779,6 +779,34 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let v = extra::norm(cx, arr(&ops[0]), out_dtype(&d.ret))?;
             regs[0] = v.to_bits(out_dtype(&d.ret));
         }
+        RtOp::Tile => {
+            let out = extra::tile(cx, arr(&ops[0]), &ints(&ops[1]))?;
+            put_arr(regs, out);
+        }
+        RtOp::Tri { upper } => {
+            let k = scalar(&ops[1]).0.as_i64();
+            let out = extra::tri(cx, arr(&ops[0]), *upper, k)?;
+            put_arr(regs, out);
+        }
+        RtOp::Roll { axis } => {
+            let shift = scalar(&ops[1]).0.as_i64();
+            let out = extra::roll(cx, arr(&ops[0]), shift, axis.map(|k| k as usize))?;
+            put_arr(regs, out);
+        }
+        RtOp::Repeat => {
+            let r = scalar(&ops[1]).0.as_i64();
+            let out = extra::repeat(cx, arr(&ops[0]), r)?;
+            put_arr(regs, out);
+        }
+        RtOp::Meshgrid { ij } => {
+            if regs.len() < 2 {
+                return Err(mismatch("np.meshgrid"));
+            }
+            let (x, y) = (arr(&ops[0]), arr(&ops[1]));
+            let (a, b) = extra::meshgrid(cx, x, y, *ij)?;
+            regs[0] = a as u64;
+            regs[1] = b as u64;
+        }
         RtOp::Map(f) => {
             let r = extra::map(cx, *f, arr(&ops[0]), out_dtype(&d.ret))?;
             put_result(regs, &d.ret, r);

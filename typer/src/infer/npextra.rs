@@ -76,6 +76,157 @@ impl Cx<'_> {
             return Ok(Some(rt(RtOp::Map(f), vec![x], ty, span)));
         }
         let e = match name {
+            "tile" => {
+                let a = self.signature(&full, args, kwargs, &["A", "reps"], 2, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let r = self.expr(a[1].unwrap())?;
+                let n = match &r.ty {
+                    Type::Unknown => return Ok(Some(unknown(span))),
+                    t if t.is_intlike() => 1,
+                    Type::Tuple(items)
+                        if !items.is_empty() && items.iter().all(Type::is_intlike) =>
+                    {
+                        items.len()
+                    }
+                    t => {
+                        return Err(type_err(
+                            r.span,
+                            format!("np.tile() takes an int or a tuple of ints as reps, not {t}"),
+                        ))
+                    }
+                };
+                let r = if n == 1 && r.ty.is_intlike() {
+                    r.cast(&Type::Int)
+                } else {
+                    r.cast(&Type::tuple(vec![Type::Int; n]))
+                };
+                let nd = (n as u8).max(at.ndim);
+                if nd as usize > crate::types::MAX_NDIM {
+                    return Err(type_err(
+                        span,
+                        "np.tile() would give more dimensions than Kiln's arrays have",
+                    ));
+                }
+                rt(
+                    RtOp::Tile,
+                    vec![x, r],
+                    Type::array(at.dtype, nd, Layout::C),
+                    span,
+                )
+            }
+            "triu" | "tril" => {
+                let a = self.signature(&full, args, kwargs, &["m", "k"], 1, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                if at.ndim < 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        x.span,
+                        format!(
+                            "{full}() of a {}-D array is not supported in Kiln; it needs a 2-D one",
+                            at.ndim
+                        ),
+                    ));
+                }
+                let k = match a[1] {
+                    Some(e) => self.int_operand(&full, e, "an int k")?,
+                    None => texpr(TExprKind::Const(Const::Int(0)), Type::Int, span),
+                };
+                let ty = Type::array(at.dtype, at.ndim, Layout::C);
+                rt(
+                    RtOp::Tri {
+                        upper: name == "triu",
+                    },
+                    vec![x, k],
+                    ty,
+                    span,
+                )
+            }
+            "roll" => {
+                let a = self.signature(&full, args, kwargs, &["a", "shift", "axis"], 2, span)?;
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let shift = self.int_operand(&full, a[1].unwrap(), "an int shift")?;
+                let axis = match a[2].filter(|e| !matches!(e.kind, ExprKind::None)) {
+                    Some(e) => {
+                        let k = self.const_int(Some(e), 0, "axis")?;
+                        Some(self.axis_of(k, at.ndim, e.span)?)
+                    }
+                    None => None,
+                };
+                let ty = Type::array(at.dtype, at.ndim, Layout::C);
+                rt(RtOp::Roll { axis }, vec![x, shift], ty, span)
+            }
+            "repeat" => {
+                let a = self.signature(&full, args, kwargs, &["a", "repeats", "axis"], 2, span)?;
+                if let Some(e) = a[2].filter(|e| !matches!(e.kind, ExprKind::None)) {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        e.span,
+                        "np.repeat() along an axis is not supported in Kiln",
+                    )
+                    .help("repeat the flattened array, or use np.tile"));
+                }
+                let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
+                    return Ok(Some(unknown(span)));
+                };
+                let r = self.int_operand(&full, a[1].unwrap(), "an int number of repeats")?;
+                rt(
+                    RtOp::Repeat,
+                    vec![x, r],
+                    Type::array(at.dtype, 1, Layout::C),
+                    span,
+                )
+            }
+            "meshgrid" => {
+                if args.len() != 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        format!(
+                            "np.meshgrid() of {} arrays is not supported in Kiln; give two",
+                            args.len()
+                        ),
+                    ));
+                }
+                let mut ij = false;
+                for k in kwargs {
+                    match (k.name.as_str(), &k.value.kind) {
+                        ("indexing", ExprKind::Str(s)) if s == "xy" || s == "ij" => ij = s == "ij",
+                        ("indexing", _) => {
+                            return Err(type_err(
+                                k.value.span,
+                                "Valid values for `indexing` are 'xy' and 'ij'.",
+                            ))
+                        }
+                        _ => {
+                            return Err(Diagnostic::new(
+                                DiagKind::Arity,
+                                k.name_span,
+                                format!(
+                                    "np.meshgrid() got an unexpected keyword argument '{}' in Kiln",
+                                    k.name
+                                ),
+                            )
+                            .help("np.meshgrid() takes x, y and indexing"))
+                        }
+                    }
+                }
+                let mut ops = Vec::new();
+                for e in args {
+                    let Some((p, _)) = self.array_operand(e, &full)? else {
+                        return Ok(Some(unknown(span)));
+                    };
+                    ops.push(p);
+                }
+                let grid = |t: &Type| Type::array(t.as_array().unwrap().dtype, 2, Layout::C);
+                let ty = Type::tuple(vec![grid(&ops[0].ty), grid(&ops[1].ty)]);
+                rt(RtOp::Meshgrid { ij }, ops, ty, span)
+            }
             "diag" => {
                 let a = self.signature(&full, args, kwargs, &["v", "k"], 1, span)?;
                 let Some((x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
@@ -391,6 +542,17 @@ mod tests {
         ok("print(np.square(a > 1), np.cbrt(a.astype(np.uint16)), np.sign(2.5), np.fabs(a))");
         assert!(err("print(np.fliplr(a))").contains("Input must be >= 2-d."));
         assert!(err("print(np.flip(a, 1))").contains("axis 1 is out of bounds"));
+    }
+
+    #[test]
+    fn rearranging_functions_say_what_they_take() {
+        assert!(err("print(np.tile(a, 1.5))").contains("an int or a tuple of ints"));
+        assert!(err("print(np.triu(a))").contains("needs a 2-D one"));
+        assert!(err("print(np.repeat(a, 2, axis=0))").contains("along an axis"));
+        assert!(err("print(np.roll(a, 1, axis=1))").contains("axis 1 is out of bounds"));
+        assert!(err("print(np.meshgrid(a, a, a))").contains("give two"));
+        assert!(err("print(np.meshgrid(a, a, indexing='xx'))").contains("'xy' and 'ij'"));
+        assert!(err("print(np.meshgrid(a, a, sparse=True))").contains("unexpected keyword"));
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Cx<'_> {
     }
 
     /// A constant integer argument (`decimals`, `axis`, `ddof`, `k`).
-    fn const_int(&self, e: Option<&Expr>, default: i64, what: &str) -> Result<i64> {
+    pub(super) fn const_int(&self, e: Option<&Expr>, default: i64, what: &str) -> Result<i64> {
         match e {
             None => Ok(default),
             Some(e) => match self.prog.const_eval(e) {
@@ -145,7 +145,7 @@ impl Cx<'_> {
     }
 
     /// An axis of an array of `ndim` dimensions, normalised.
-    fn axis_of(&self, k: i64, ndim: u8, span: Span) -> Result<u8> {
+    pub(super) fn axis_of(&self, k: i64, ndim: u8, span: Span) -> Result<u8> {
         let n = ndim as i64;
         let j = if k < 0 { k + n } else { k };
         if !(0..n).contains(&j) {

@@ -462,3 +462,161 @@ pub(super) fn map(
     });
     Ok(Err(out))
 }
+
+/// The element of `a` at C-order position `k`.
+fn flat_at(a: &Array, k: usize) -> Val {
+    let mut off = 0isize;
+    let mut rest = k;
+    for d in (0..a.ndim as usize).rev() {
+        let n = a.shape[d].max(1);
+        off += (rest % n) as isize * a.strides[d];
+        rest /= n;
+    }
+    // SAFETY: k < a.size(): the offset is inside the array.
+    unsafe { load(a.dtype, a.data.offset(off)) }
+}
+
+/// A new array of `shape` and `a`'s dtype whose element at each C-order
+/// position is `f` of it: a position of `a` (C order) or zero.
+fn gather(
+    cx: &RtCtx,
+    a: &Array,
+    shape: &[usize],
+    f: impl Fn(usize) -> Option<usize>,
+) -> Result<*mut Array, Raised> {
+    let n = elems(shape);
+    cx.charge(n)?;
+    let out = new_array(&cx.table, 0, a.dtype, shape, true)?;
+    // SAFETY: `new_array` returned a live C-contiguous header, owned here.
+    let o = unsafe { &*out };
+    let isz = o.itemsize() as isize;
+    for k in 0..n {
+        if let Some(src) = f(k) {
+            // SAFETY: k < n: element k of the fresh C-contiguous output.
+            unsafe { store(a.dtype, o.data.offset(k as isize * isz), flat_at(a, src)) };
+        }
+    }
+    Ok(out)
+}
+
+/// The multi-index of C-order position `k` in `shape`.
+fn unflat(shape: &[usize], mut k: usize) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        let n = shape[d].max(1);
+        idx[d] = k % n;
+        k /= n;
+    }
+    idx
+}
+
+/// The C-order position of a multi-index in `shape`.
+fn flat(shape: &[usize], idx: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |p, (&i, &n)| p * n + i)
+}
+
+/// `np.tile(a, reps)`: `a` repeated `reps[i]` times along each axis
+/// (`reps` and the shape padded with leading ones to the same length).
+pub(super) fn tile(cx: &RtCtx, a: &Array, reps: &[i64]) -> Result<*mut Array, Raised> {
+    let nd = reps.len().max(a.ndim as usize);
+    if nd > MAX_NDIM {
+        return Err((
+            "ValueError",
+            format!("np.tile() would give more than {MAX_NDIM} dimensions"),
+        ));
+    }
+    let mut src = vec![1usize; nd - a.ndim as usize];
+    src.extend_from_slice(a.shape());
+    let mut r = vec![1usize; nd - reps.len()];
+    for &k in reps {
+        r.push(usize::try_from(k.max(0)).map_err(|_| too_big())?);
+    }
+    let shape: Vec<usize> = src
+        .iter()
+        .zip(&r)
+        .map(|(&s, &k)| s.checked_mul(k).ok_or_else(too_big))
+        .collect::<Result<_, _>>()?;
+    gather(cx, a, &shape, |k| {
+        let idx: Vec<usize> = unflat(&shape, k)
+            .iter()
+            .zip(&src)
+            .map(|(&i, &n)| i % n)
+            .collect();
+        Some(flat(&src, &idx))
+    })
+}
+
+/// `np.triu(m, k)` / `np.tril(m, k)`: zeros below (above) diagonal `k` of
+/// the last two axes.
+pub(super) fn tri(cx: &RtCtx, a: &Array, upper: bool, k: i64) -> Result<*mut Array, Raised> {
+    let shape = a.shape().to_vec();
+    let nd = shape.len();
+    gather(cx, a, &shape, |p| {
+        let idx = unflat(&shape, p);
+        let d = idx[nd - 1] as i64 - idx[nd - 2] as i64;
+        let keep = if upper { d >= k } else { d <= k };
+        keep.then_some(p)
+    })
+}
+
+/// `np.roll(a, shift, axis)`: elements moved `shift` places forward,
+/// those past the end coming round to the start.
+pub(super) fn roll(
+    cx: &RtCtx,
+    a: &Array,
+    shift: i64,
+    axis: Option<usize>,
+) -> Result<*mut Array, Raised> {
+    let shape = a.shape().to_vec();
+    let back = |i: usize, n: usize| -> usize {
+        let n = n as i64;
+        (i as i64 - shift).rem_euclid(n.max(1)) as usize
+    };
+    match axis {
+        None => {
+            let n = a.size();
+            gather(cx, a, &shape, |p| Some(back(p, n)))
+        }
+        Some(ax) => gather(cx, a, &shape, |p| {
+            let mut idx = unflat(&shape, p);
+            idx[ax] = back(idx[ax], shape[ax]);
+            Some(flat(&shape, &idx))
+        }),
+    }
+}
+
+/// `np.repeat(a, r)`: each element of the flattened array `r` times.
+pub(super) fn repeat(cx: &RtCtx, a: &Array, r: i64) -> Result<*mut Array, Raised> {
+    if r < 0 {
+        return Err(("ValueError", "negative dimensions are not allowed".into()));
+    }
+    let r = r as usize;
+    let n = a.size().checked_mul(r).ok_or_else(too_big)?;
+    gather(cx, a, &[n], |p| Some(p / r))
+}
+
+/// `np.meshgrid(x, y)`: `x` along the rows and `y` down the columns of two
+/// arrays of shape `(len(y), len(x))`, or with `ij` of `(len(x), len(y))`.
+pub(super) fn meshgrid(
+    cx: &RtCtx,
+    x: &Array,
+    y: &Array,
+    ij: bool,
+) -> Result<(*mut Array, *mut Array), Raised> {
+    let (nx, ny) = (x.size(), y.size());
+    let shape = if ij { [nx, ny] } else { [ny, nx] };
+    let cols = shape[1];
+    let gx = gather(cx, x, &shape, |p| {
+        Some(if ij { p / cols } else { p % cols })
+    })?;
+    match gather(cx, y, &shape, |p| {
+        Some(if ij { p % cols } else { p / cols })
+    }) {
+        Ok(gy) => Ok((gx, gy)),
+        Err(e) => {
+            // SAFETY: the first grid's one reference is ours; not handed out.
+            unsafe { array::release(gx) };
+            Err(e)
+        }
+    }
+}
