@@ -161,6 +161,9 @@ struct Budget {
 impl Program {
     /// Collects definitions, imports and module constants.
     pub fn new(module: Module) -> Result<Program> {
+        let module = Module {
+            body: crate::lift::lift_nested(module.body)?,
+        };
         let mut p = Program {
             module: Rc::new(Vec::new()),
             funcs: Vec::new(),
@@ -845,7 +848,7 @@ fn check_nested(body: &[Stmt], in_func: bool) -> Result<()> {
                     return Err(Diagnostic::new(
                         DiagKind::Unsupported,
                         f.span,
-                        "nested functions (closures) are not supported in Kiln",
+                        "a function nested in a nested function is not supported in Kiln (one level of nesting is)",
                     )
                     .help(
                         "define the function at module level and pass what it needs as arguments",
@@ -881,7 +884,7 @@ fn target_names<'a>(t: &'a Expr, out: &mut Vec<&'a str>) {
     }
 }
 
-fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
+pub(crate) fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
     let mut names = Vec::new();
     for s in body {
         names.clear();
