@@ -2893,7 +2893,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp frexp modf floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp frexp modf floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isqrt isclose isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2924,6 +2924,38 @@ impl Cx<'_> {
             "fmod" => (ScalarFn::Fmod, 2, false),
             "gcd" => (ScalarFn::Gcd, 2, true),
             "factorial" => (ScalarFn::Factorial, 1, true),
+            "isqrt" => (ScalarFn::Isqrt, 1, true),
+            "isclose" => {
+                let names = ["a", "b", "rel_tol", "abs_tol"];
+                let a = self.signature(full, args, kwargs, &names, 2, span)?;
+                if kwargs.is_empty() && args.len() > 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        format!(
+                            "isclose() takes exactly 2 positional arguments ({} given)",
+                            args.len()
+                        ),
+                    ));
+                }
+                let mut ops = Vec::new();
+                for (k, e) in a.iter().enumerate() {
+                    let x = match e {
+                        Some(e) => self.expr(e)?,
+                        None => {
+                            let d = if k == 2 { 1e-9 } else { 0.0 };
+                            texpr(TExprKind::Const(Const::Float(d)), Type::Float, span)
+                        }
+                    };
+                    self.need_number(full, &x)?;
+                    if x.ty.is_unknown() {
+                        return Ok(Some(unknown(span)));
+                    }
+                    ops.push(zero_d_item(x).cast(&Type::Float));
+                }
+                let op = RtOp::Scalar(ScalarFn::IsClose);
+                return Ok(Some(texpr(TExprKind::Rt(op, ops), Type::Bool, span)));
+            }
             "expm1" => (ScalarFn::Expm1, 1, false),
             "log1p" => (ScalarFn::Log1p, 1, false),
             "asinh" => (ScalarFn::Asinh, 1, false),

@@ -132,6 +132,10 @@ pub enum ScalarFn {
     Gcd,
     /// `math.factorial(n)` on an int.
     Factorial,
+    /// `math.isqrt(n)` on an int.
+    Isqrt,
+    /// `math.isclose(a, b, rel_tol, abs_tol)` on floats, a bool.
+    IsClose,
     /// `math.expm1`, `math.log1p`, `math.asinh`, `math.acosh`,
     /// `math.atanh`, `math.erf`, `math.erfc` (the C library's, as CPython's).
     Expm1,
@@ -163,6 +167,8 @@ impl ScalarFn {
             ScalarFn::Fmod => "math.fmod",
             ScalarFn::Gcd => "math.gcd",
             ScalarFn::Factorial => "math.factorial",
+            ScalarFn::Isqrt => "math.isqrt",
+            ScalarFn::IsClose => "math.isclose",
             ScalarFn::Expm1 => "math.expm1",
             ScalarFn::Log1p => "math.log1p",
             ScalarFn::Asinh => "math.asinh",
