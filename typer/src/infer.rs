@@ -1158,6 +1158,28 @@ impl Cx<'_> {
             {
                 self.stmt_setitem(&targets[0], value, span)?
             }
+            StmtKind::Assign { targets, value } if targets.iter().any(has_subscript) => {
+                // `a[i] = b[j] = v`: the value once, into a hidden local,
+                // then each target from left to right.
+                let v = self.expr(value)?;
+                let mut out = Vec::new();
+                let h = self.hidden_always(v, "chain", &mut out)?;
+                for t in targets {
+                    let kind = if has_subscript(t) {
+                        match &t.kind {
+                            ExprKind::Tuple(items) => {
+                                self.unpack_to_targets(items, h.clone(), span)?
+                            }
+                            _ => self.setitem(t, None, h.clone(), span)?,
+                        }
+                    } else {
+                        let (tt, vv) = self.bind(t, h.clone())?;
+                        TStmtKind::Assign(tt, vv)
+                    };
+                    out.push(TStmt { kind, span });
+                }
+                self.seq(out, span)
+            }
             StmtKind::Assign { targets, value } => self.stmt_assign(targets, value, span)?,
             StmtKind::AnnAssign { target, value, .. } => match value {
                 None => return Ok(None),
@@ -1843,7 +1865,15 @@ impl Cx<'_> {
             if ops.iter().any(|(_, t)| t.is_unknown()) {
                 return Ok(unknown(span));
             }
-            texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
+            // A comparison involving a NumPy scalar gives NumPy's bool.
+            let numpy = ops.len() == 1 && matches!(ops[0].1, Type::Scalar(_));
+            let c = texpr(TExprKind::Compare(operands, ops), Type::Bool, span);
+            if numpy {
+                let mut c = c.cast(&Type::Scalar(crate::types::DType::Bool));
+                c.span = span;
+                return Ok(c);
+            }
+            c
         })
     }
 
@@ -1958,6 +1988,118 @@ impl Cx<'_> {
         Ok(texpr(TExprKind::Local(id), ty, span))
     }
 
+    /// `np.finfo(dtype).eps` and `np.iinfo(dtype).max` and their kin: the
+    /// machine limits of a dtype known when the program compiles, as
+    /// NumPy gives them (float limits as scalars of the dtype, integer ones
+    /// and counts as Python ints). `None` when `m` is no such call.
+    fn machine_limit(&mut self, m: &Expr, attr: &str, span: Span) -> Result<Option<TExpr>> {
+        use crate::types::DType;
+        let ExprKind::Call { func, args, kwargs } = &m.kind else {
+            return Ok(None);
+        };
+        let ExprKind::Attribute(np, f) = &func.kind else {
+            return Ok(None);
+        };
+        let numpy = matches!(&np.kind, ExprKind::Name(n) if !self.assigned.contains(n)
+            && matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy))));
+        if !numpy || !matches!(f.as_str(), "finfo" | "iinfo") {
+            return Ok(None);
+        }
+        let [arg] = &args[..] else {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                m.span,
+                format!("np.{f}() takes one dtype"),
+            ));
+        };
+        if let Some(k) = kwargs.first() {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                k.name_span,
+                format!("np.{f}() takes one dtype"),
+            ));
+        }
+        let d = self.dtype_expr(arg)?;
+        let int = |v: i64| texpr(TExprKind::Const(Const::Int(v)), Type::Int, span);
+        let float = |v: f64| {
+            let mut e =
+                texpr(TExprKind::Const(Const::Float(v)), Type::Float, span).cast(&Type::Scalar(d));
+            e.span = span;
+            e
+        };
+        let unknown_attr = || {
+            type_err(span, format!("np.{f}() has no attribute '{attr}' in Kiln"))
+                .help(if f == "finfo" {
+                    "np.finfo() has eps, max, min, tiny, smallest_normal, resolution, precision and bits"
+                } else {
+                    "np.iinfo() has min, max and bits"
+                })
+        };
+        let bits = (d.itemsize() * 8) as i64;
+        let e = if f == "finfo" {
+            let single = match d {
+                DType::F32 => true,
+                DType::F64 => false,
+                _ => {
+                    return Err(type_err(
+                        arg.span,
+                        format!("data type <class 'numpy.{}'> not inexact", d.name()),
+                    ))
+                }
+            };
+            match attr {
+                "eps" if single => float(f32::EPSILON as f64),
+                "eps" => float(f64::EPSILON),
+                "max" if single => float(f32::MAX as f64),
+                "max" => float(f64::MAX),
+                "min" if single => float(f32::MIN as f64),
+                "min" => float(f64::MIN),
+                "tiny" | "smallest_normal" if single => float(f32::MIN_POSITIVE as f64),
+                "tiny" | "smallest_normal" => float(f64::MIN_POSITIVE),
+                "resolution" if single => float(1e-6_f32 as f64),
+                "resolution" => float(1e-15),
+                "precision" => int(if single { 6 } else { 15 }),
+                "bits" => int(bits),
+                _ => return Err(unknown_attr()),
+            }
+        } else {
+            if d.is_float() || d == DType::Bool {
+                return Err(type_err(
+                    arg.span,
+                    format!(
+                        "Invalid integer data type '{}'.",
+                        if d == DType::Bool { 'b' } else { 'f' }
+                    ),
+                ));
+            }
+            let unsigned = d.is_unsigned();
+            match attr {
+                "bits" => int(bits),
+                "min" if unsigned => int(0),
+                "min" => int(if bits == 64 {
+                    i64::MIN
+                } else {
+                    -(1i64 << (bits - 1))
+                }),
+                "max" if d == DType::U64 => {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "np.iinfo(np.uint64).max does not fit Kiln's int64 Python ints",
+                    ))
+                }
+                "max" if unsigned => int((1i64 << bits) - 1),
+                "max" => int(if bits == 64 {
+                    i64::MAX
+                } else {
+                    (1i64 << (bits - 1)) - 1
+                }),
+                _ => return Err(unknown_attr()),
+            }
+        };
+        Ok(Some(e))
+    }
+
     fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {
         if self.assigned.contains(n) {
             let id = self.local(n, span);
@@ -2025,6 +2167,9 @@ impl Cx<'_> {
     }
 
     fn attribute(&mut self, m: &Expr, attr: &str, span: Span) -> Result<TExpr> {
+        if let Some(e) = self.machine_limit(m, attr, span)? {
+            return Ok(e);
+        }
         if let ExprKind::Name(n) = &m.kind {
             if !self.assigned.contains(n) {
                 if let Some(Import::Module(kind)) = self.prog.imports.get(n) {

@@ -1653,7 +1653,12 @@ impl Cx<'_> {
         Ok(self.seq(pre, span))
     }
 
-    fn hidden_always(&mut self, v: TExpr, what: &str, pre: &mut Vec<TStmt>) -> Result<TExpr> {
+    pub(super) fn hidden_always(
+        &mut self,
+        v: TExpr,
+        what: &str,
+        pre: &mut Vec<TStmt>,
+    ) -> Result<TExpr> {
         if let TExprKind::Local(_) = v.kind {
             return Ok(v);
         }

@@ -556,6 +556,15 @@ mod tests {
     }
 
     #[test]
+    fn machine_limits_are_numpys() {
+        assert!(err("print(np.finfo(np.int64).eps)").contains("not inexact"));
+        assert!(err("print(np.iinfo(np.float32).max)").contains("Invalid integer data type 'f'"));
+        assert!(err("print(np.finfo(np.float64).epsneg)").contains("no attribute 'epsneg'"));
+        assert!(err("print(np.iinfo(np.uint64).max)").contains("does not fit"));
+        ok("print(np.finfo(np.float32).eps, np.iinfo(np.int8).min, np.finfo((a * 0.5).dtype).max)");
+    }
+
+    #[test]
     fn the_forms_ordinary_code_writes_are_accepted() {
         ok("print(np.diag(a), np.nan_to_num(a * 0.5), np.interp(a, a, a), np.bincount(a))");
         ok("print(np.convolve(a, a, 'same'), np.linalg.norm(a), sum(a), min(a), max(a))");
