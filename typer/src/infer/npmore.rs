@@ -407,11 +407,35 @@ impl Cx<'_> {
                 self.stack_as(name, a[0].unwrap(), span)?
             }
             "diff" => {
-                let a = self.signature(&full, args, kwargs, &["a", "n"], 1, span)?;
+                let a = self.signature(&full, args, kwargs, &["a", "n", "axis"], 1, span)?;
                 let n = self.const_int(a[1], 1, "n")?;
                 let Some((mut x, at)) = self.array_operand(a[0].unwrap(), &full)? else {
                     return Ok(Some(unknown(span)));
                 };
+                let axis = match a[2] {
+                    Some(e) => {
+                        let k = self.const_int(Some(e), -1, "axis")?;
+                        Some((self.axis_of(k, at.ndim.max(1), e.span)?, e.span))
+                    }
+                    None => None,
+                };
+                // Along the first axis of a 2-D array: the last axis of its
+                // transpose, transposed back.
+                let flip = match axis {
+                    Some((k, _)) if at.ndim == 2 && k == 0 => true,
+                    Some((k, sp)) if k + 1 != at.ndim => {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            sp,
+                            "np.diff() along an axis other than the last (or the first of a 2-D array) is not supported in Kiln",
+                        ))
+                    }
+                    _ => false,
+                };
+                if flip {
+                    let ty = arr_of(&at, at.dtype, 2, Layout::A);
+                    x = rt(RtOp::Transpose, vec![x], ty, span);
+                }
                 if n < 0 {
                     return Err(type_err(
                         span,
@@ -432,6 +456,10 @@ impl Cx<'_> {
                         arr_of(&at, at.dtype, at.ndim, Layout::C),
                         span,
                     );
+                }
+                if flip {
+                    let ty = arr_of(&at, at.dtype, 2, Layout::F);
+                    x = rt(RtOp::Transpose, vec![x], ty, span);
                 }
                 x
             }
