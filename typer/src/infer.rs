@@ -2297,8 +2297,9 @@ impl Cx<'_> {
         {
             return Ok(self.concat(l, r, span));
         }
+        let text = matches!(l.ty, Type::Str | Type::Text) || matches!(r.ty, Type::Str | Type::Text);
         let bad = || {
-            type_err(
+            let d = type_err(
                 span,
                 format!(
                     "unsupported operand type(s) for {}: '{}' and '{}'",
@@ -2306,7 +2307,12 @@ impl Cx<'_> {
                     py_name(&l.ty),
                     py_name(&r.ty)
                 ),
-            )
+            );
+            if text {
+                d.help("Kiln's strings are literals, formatting (f-strings, str.format, '%', str()) and +")
+            } else {
+                d
+            }
         };
         if !l.ty.is_number() || !r.ty.is_number() {
             return Err(bad());

@@ -1187,7 +1187,9 @@ impl Parser {
             items.push(self.expr()?);
             hmax = hmax.max(self.h);
             if self.is_p("for") {
-                return Err(unsupported(self.span(), "list comprehensions are"));
+                return Err(unsupported(self.span(), "list comprehensions are").help(
+                    "fill an array in a loop: out = np.empty(n); for i in range(n): out[i] = ...",
+                ));
             }
             if !self.eat_p(",") {
                 break;

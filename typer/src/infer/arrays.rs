@@ -1833,7 +1833,8 @@ impl Cx<'_> {
             _ => Err(type_err(
                 span,
                 format!("arrays have no method '{name}' in Kiln"),
-            )),
+            )
+            .help("array methods: copy astype reshape fill sum prod min max mean argmin argmax any all cumsum cumprod sort argsort ravel flatten clip round var std diagonal trace; many others are NumPy functions: np.name(a, ...)")),
         }
     }
 }
