@@ -640,9 +640,12 @@ impl Cx<'_> {
                 self.ufunc(u, a, span)
             }
             NpFn::Reduce(r) => {
-                let (a, axis, dtype) = self.reduce_args(r, &full, true, args, kwargs, span)?;
+                let (keep, kwargs) = self.keepdims(kwargs)?;
+                let (a, axis, dtype) = self.reduce_args(r, &full, true, args, &kwargs, span)?;
                 let a = self.expr(a.unwrap())?;
-                self.reduce_in(r, a, axis, dtype, span)
+                let nd = a.ty.as_array().map_or(0, |t| t.ndim);
+                let e = self.reduce_in(r, a, axis, dtype, span)?;
+                self.kept(e, keep, nd, axis, span)
             }
             NpFn::Dot(matmul) => {
                 let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
@@ -734,6 +737,98 @@ impl Cx<'_> {
     /// method's object), `axis` and (for `sum`, `prod` and `mean`) `dtype`,
     /// positional or keywords.
     #[allow(clippy::type_complexity)]
+    /// A reduction's `keepdims=` (a constant bool) and its other keywords.
+    fn keepdims(&self, kwargs: &[Keyword]) -> Result<(bool, Vec<Keyword>)> {
+        let mut keep = false;
+        let mut rest = Vec::new();
+        for k in kwargs {
+            if k.name == "keepdims" {
+                keep = match self.prog.const_eval(&k.value) {
+                    Some(Const::Bool(b)) => b,
+                    _ => {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            k.value.span,
+                            "keepdims must be True or False in Kiln",
+                        ))
+                    }
+                };
+            } else {
+                rest.push(k.clone());
+            }
+        }
+        Ok((keep, rest))
+    }
+
+    /// A reduction's result with `keepdims=True`: the reduced axis kept
+    /// with length 1 (a view), or every axis for a reduction of all.
+    fn kept(
+        &mut self,
+        e: TExpr,
+        keep: bool,
+        ndim: u8,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        if !keep || e.ty.is_unknown() || ndim == 0 {
+            return Ok(e);
+        }
+        let k = match axis {
+            Some(k) if e.ty.as_array().is_some() || ndim == 1 => {
+                let n = ndim as i64;
+                (if k < 0 { k + n } else { k }) as usize
+            }
+            _ => {
+                // Every axis reduced: an array of ones in its shape.
+                let Some(d) = e.ty.scalar_dtype() else {
+                    return Ok(e);
+                };
+                let one = texpr(TExprKind::Const(Const::Int(1)), Type::Int, span);
+                let shape = texpr(
+                    TExprKind::Tuple(vec![one; ndim as usize]),
+                    Type::tuple(vec![Type::Int; ndim as usize]),
+                    span,
+                );
+                return Ok(rt(
+                    RtOp::New(Fill::Value),
+                    vec![shape, e],
+                    Type::array(d, ndim, Layout::C),
+                    span,
+                ));
+            }
+        };
+        if e.ty.as_array().is_none() {
+            // A 1-D array reduced along its axis: a scalar made (1,).
+            let d = e.ty.scalar_dtype().unwrap_or(DType::F64);
+            let one = texpr(TExprKind::Const(Const::Int(1)), Type::Int, span);
+            let shape = texpr(
+                TExprKind::Tuple(vec![one]),
+                Type::tuple(vec![Type::Int]),
+                span,
+            );
+            return Ok(rt(
+                RtOp::New(Fill::Value),
+                vec![shape, e],
+                Type::array(d, 1, Layout::C),
+                span,
+            ));
+        }
+        let all = Expr {
+            kind: ExprKind::Slice(None, None, None),
+            span,
+        };
+        let mut items = vec![all; k];
+        items.push(Expr {
+            kind: ExprKind::None,
+            span,
+        });
+        let idx = Expr {
+            kind: ExprKind::Tuple(items),
+            span,
+        };
+        self.subscript_array(e, &idx, span)
+    }
+
     fn reduce_args<'e>(
         &mut self,
         r: Reduction,
@@ -1763,8 +1858,11 @@ impl Cx<'_> {
             _ => None,
         };
         if let Some(r) = red {
-            let (_, axis, dtype) = self.reduce_args(r, &full, false, args, kwargs, span)?;
-            return self.reduce_in(r, a, axis, dtype, span);
+            let (keep, kwargs) = self.keepdims(kwargs)?;
+            let (_, axis, dtype) = self.reduce_args(r, &full, false, args, &kwargs, span)?;
+            let nd = at.ndim;
+            let e = self.reduce_in(r, a, axis, dtype, span)?;
+            return self.kept(e, keep, nd, axis, span);
         }
         match name {
             "copy" => {
