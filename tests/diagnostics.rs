@@ -263,11 +263,12 @@ const CASES: &[Case] = &[
         other_line: None,
     },
     Case {
+        // one level of nesting is lifted; two are refused
         name: "unsup_nested_def",
-        src: "def outer(a):\n    def inner(b):\n        return b\n    return inner(a)\nprint(outer(1))\n",
+        src: "def outer(a):\n    def inner(b):\n        def deep(c):\n            return c\n        return deep(b)\n    return inner(a)\nprint(outer(1))\n",
         kind: "unsupported",
-        at: &[(2, 5), (2, 9)],
-        names: &[&["nested", "closure", "inner"]],
+        at: &[(3, 9), (3, 13)],
+        names: &[&["nested", "deep"]],
         other_line: None,
     },
     Case {

@@ -118,6 +118,40 @@ pub fn scalar_fn(f: ScalarFn, a: &[Val]) -> Result<Val, Raised> {
             // every other overflow.
             Val::I(p as i64)
         }
+        ScalarFn::Isqrt => {
+            let n = a[0].as_i64();
+            if n < 0 {
+                return Err(("ValueError", "isqrt() argument must be nonnegative".into()));
+            }
+            // The float root is within one of the answer; the products
+            // are exact in 128 bits.
+            let mut r = (n as f64).sqrt() as i128;
+            let n = n as i128;
+            while r * r > n {
+                r -= 1;
+            }
+            while (r + 1) * (r + 1) <= n {
+                r += 1;
+            }
+            Val::I(r as i64)
+        }
+        ScalarFn::IsClose => {
+            let (p, q, rel, abs) = (x(), y(), a[2].as_f64(), a[3].as_f64());
+            if rel < 0.0 || abs < 0.0 {
+                return Err(("ValueError", "tolerances must be non-negative".into()));
+            }
+            // CPython's order: equal (infinities too), then any infinity,
+            // then the tolerances.
+            let close = if p == q {
+                true
+            } else if p.is_infinite() || q.is_infinite() {
+                false
+            } else {
+                let diff = (q - p).abs();
+                diff <= (rel * q).abs() || diff <= (rel * p).abs() || diff <= abs
+            };
+            Val::I(close as i64)
+        }
         ScalarFn::Factorial => {
             let n = a[0].as_i64();
             if n < 0 {

@@ -120,6 +120,9 @@ pub const BUILTIN_FUNCS: &[&str] = &[
     "float",
     "bool",
     "round",
+    "sum",
+    "divmod",
+    "str",
     "enumerate",
     "zip",
 ];

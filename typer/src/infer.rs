@@ -23,6 +23,7 @@ mod consts;
 mod format;
 mod index;
 mod iter;
+mod npextra;
 mod npmore;
 mod npsearch;
 mod random;
@@ -66,6 +67,11 @@ pub struct Program {
     func_index: HashMap<String, usize>,
     /// Module-level constants with their types.
     consts: HashMap<String, (Const, Type)>,
+    /// Names assigned once at module level to a tuple of constants or an
+    /// array made from constants (`W = np.array([0.25, 0.5, 0.25])`):
+    /// functions read them as Numba does, frozen, each call making the
+    /// array anew from the expression.
+    frozen: HashMap<String, Rc<Expr>>,
     /// Names assigned at module level that are not constants.
     module_vars: HashSet<String>,
     imports: HashMap<String, Import>,
@@ -155,11 +161,15 @@ struct Budget {
 impl Program {
     /// Collects definitions, imports and module constants.
     pub fn new(module: Module) -> Result<Program> {
+        let module = Module {
+            body: crate::lift::lift_nested(module.body)?,
+        };
         let mut p = Program {
             module: Rc::new(Vec::new()),
             funcs: Vec::new(),
             func_index: HashMap::new(),
             consts: HashMap::new(),
+            frozen: HashMap::new(),
             module_vars: HashSet::new(),
             imports: HashMap::new(),
             specs: Vec::new(),
@@ -230,6 +240,8 @@ impl Program {
                         if assign_counts.get(n) == Some(&1) {
                             if let Some(c) = p.const_value(value) {
                                 p.consts.insert(n.clone(), c);
+                            } else if p.frozen_value(value) {
+                                p.frozen.insert(n.clone(), Rc::new(value.clone()));
                             }
                         }
                     }
@@ -237,8 +249,17 @@ impl Program {
                 _ => {}
             }
         }
+        let changed: Vec<String> = p
+            .frozen
+            .keys()
+            .filter(|n| p.module_changes(&module.body, n))
+            .cloned()
+            .collect();
+        for n in changed {
+            p.frozen.remove(&n);
+        }
         for name in assign_counts.keys() {
-            if !p.consts.contains_key(name) {
+            if !p.consts.contains_key(name) && !p.frozen.contains_key(name) {
                 p.module_vars.insert(name.clone());
             }
         }
@@ -671,8 +692,13 @@ impl Program {
                 ret: None,
                 loops: 0,
                 readonly: Vec::new(),
+                prologue: Vec::new(),
             };
-            let r = cx.block(&body);
+            let r = cx.block(&body).map(|b| {
+                let mut p = std::mem::take(&mut cx.prologue);
+                p.extend(b);
+                p
+            });
             let (mut ret, new_locals) = (cx.ret.take(), cx.locals);
             let (stmts, mut err) = match r {
                 Ok(s) => (s, None),
@@ -822,7 +848,7 @@ fn check_nested(body: &[Stmt], in_func: bool) -> Result<()> {
                     return Err(Diagnostic::new(
                         DiagKind::Unsupported,
                         f.span,
-                        "nested functions (closures) are not supported in Kiln",
+                        "a function nested in a nested function is not supported in Kiln (one level of nesting is)",
                     )
                     .help(
                         "define the function at module level and pass what it needs as arguments",
@@ -858,7 +884,7 @@ fn target_names<'a>(t: &'a Expr, out: &mut Vec<&'a str>) {
     }
 }
 
-fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
+pub(crate) fn count_assignments(body: &[Stmt], counts: &mut HashMap<String, usize>) {
     let mut names = Vec::new();
     for s in body {
         names.clear();
@@ -982,6 +1008,9 @@ struct Cx<'a> {
     /// Names bound to the items of an `np.nditer` loop around the
     /// statement being typed: NumPy's items are read-only views.
     readonly: Vec<String>,
+    /// What runs at entry: the frozen module-level arrays the function
+    /// reads, made into hidden locals.
+    prologue: Vec<TStmt>,
 }
 
 /// The first position of each name (as a linear scan would find it).
@@ -999,6 +1028,16 @@ fn texpr(kind: TExprKind, ty: Type, span: Span) -> TExpr {
 
 fn unknown(span: Span) -> TExpr {
     texpr(TExprKind::Const(Const::None), Type::Unknown, span)
+}
+
+/// Can `e` be evaluated twice with the effect of once (no call, no draw)?
+fn simple(e: &TExpr) -> bool {
+    match &e.kind {
+        TExprKind::Const(_) | TExprKind::Local(_) => true,
+        TExprKind::Neg(x) | TExprKind::Cast(x) | TExprKind::TupleGet(x, _) => simple(x),
+        TExprKind::Binary(_, x, y) => simple(x) && simple(y),
+        _ => false,
+    }
 }
 
 /// The element of a 0-d array (`a[()]`), which converts and tests as the
@@ -1119,6 +1158,28 @@ impl Cx<'_> {
             {
                 self.stmt_setitem(&targets[0], value, span)?
             }
+            StmtKind::Assign { targets, value } if targets.iter().any(has_subscript) => {
+                // `a[i] = b[j] = v`: the value once, into a hidden local,
+                // then each target from left to right.
+                let v = self.expr(value)?;
+                let mut out = Vec::new();
+                let h = self.hidden_always(v, "chain", &mut out)?;
+                for t in targets {
+                    let kind = if has_subscript(t) {
+                        match &t.kind {
+                            ExprKind::Tuple(items) => {
+                                self.unpack_to_targets(items, h.clone(), span)?
+                            }
+                            _ => self.setitem(t, None, h.clone(), span)?,
+                        }
+                    } else {
+                        let (tt, vv) = self.bind(t, h.clone())?;
+                        TStmtKind::Assign(tt, vv)
+                    };
+                    out.push(TStmt { kind, span });
+                }
+                self.seq(out, span)
+            }
             StmtKind::Assign { targets, value } => self.stmt_assign(targets, value, span)?,
             StmtKind::AnnAssign { target, value, .. } => match value {
                 None => return Ok(None),
@@ -1171,7 +1232,23 @@ impl Cx<'_> {
                 let c = self.cond(test)?;
                 let m = match msg {
                     None => None,
-                    Some(m) => Some(self.str_literal(m, "an assert message")?),
+                    Some(m) => match self.str_literal(m, "an assert message") {
+                        Ok(s) => Some(s),
+                        Err(_) => {
+                            // A message made at run time, made only when the
+                            // test fails: `if not test: raise AssertionError(m)`.
+                            let m = self.message(m)?;
+                            let not = texpr(TExprKind::Not(Box::new(c)), Type::Bool, span);
+                            let raise = TStmt {
+                                kind: TStmtKind::RaiseText("AssertionError".into(), m),
+                                span,
+                            };
+                            return Ok(Some(TStmt {
+                                kind: TStmtKind::If(not, vec![raise], Vec::new()),
+                                span,
+                            }));
+                        }
+                    },
                 };
                 TStmtKind::Assert(c, m)
             }
@@ -1548,6 +1625,28 @@ impl Cx<'_> {
                         ))
                     }
                     Type::Unknown => vec![Type::Unknown; items.len()],
+                    Type::Array(at) if at.ndim > 0 && items.len() <= 64 => {
+                        // The items along the first axis, counted at run time.
+                        let item = if at.ndim == 1 {
+                            Type::Scalar(at.dtype)
+                        } else {
+                            let layout = match at.layout {
+                                crate::types::Layout::C => crate::types::Layout::C,
+                                _ => crate::types::Layout::A,
+                            };
+                            Type::Array(Rc::new(crate::types::ArrayType {
+                                ndim: at.ndim - 1,
+                                layout,
+                                ..(**at).clone()
+                            }))
+                        };
+                        let tys = vec![item; items.len()];
+                        let ty = Type::tuple(tys.clone());
+                        let sp = v.span;
+                        let op = RtOp::Unpack(items.len() as u8);
+                        let v = texpr(TExprKind::Rt(op, vec![v]), ty, sp);
+                        return self.bind(target, v);
+                    }
                     t => {
                         return Err(type_err(
                             v.span,
@@ -1661,6 +1760,11 @@ impl Cx<'_> {
     }
 
     fn expr_binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Result<TExpr> {
+        if op == BinOp::Mod {
+            if let Some(t) = self.str_constant(l) {
+                return self.percent_format(&t, r, span);
+            }
+        }
         let l = self.expr(l)?;
         let r = self.expr(r)?;
         self.binary(op, l, r, span)
@@ -1734,6 +1838,13 @@ impl Cx<'_> {
                     let v = (a == b) == (*op == CmpOp::Eq);
                     return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
                 }
+                if let (Type::DTypeObj(a), Type::DTypeObj(b), CmpOp::Eq | CmpOp::Ne, true) =
+                    (&l.ty, &r.ty, op, rest.len() == 1)
+                {
+                    // `a.dtype == np.float64`: known for each specialisation.
+                    let v = (a == b) == (*op == CmpOp::Eq);
+                    return Ok(texpr(TExprKind::Const(Const::Bool(v)), Type::Bool, span));
+                }
                 if l.ty.is_unknown() || r.ty.is_unknown() {
                     ops.push((*op, Type::Unknown));
                 } else if l.ty.is_number() && r.ty.is_number() {
@@ -1754,7 +1865,15 @@ impl Cx<'_> {
             if ops.iter().any(|(_, t)| t.is_unknown()) {
                 return Ok(unknown(span));
             }
-            texpr(TExprKind::Compare(operands, ops), Type::Bool, span)
+            // A comparison involving a NumPy scalar gives NumPy's bool.
+            let numpy = ops.len() == 1 && matches!(ops[0].1, Type::Scalar(_));
+            let c = texpr(TExprKind::Compare(operands, ops), Type::Bool, span);
+            if numpy {
+                let mut c = c.cast(&Type::Scalar(crate::types::DType::Bool));
+                c.span = span;
+                return Ok(c);
+            }
+            c
         })
     }
 
@@ -1840,6 +1959,147 @@ impl Cx<'_> {
         Ok(texpr(TExprKind::Tuple(t), ty, span))
     }
 
+    /// A frozen module-level name read in a function: a tuple as its
+    /// expression; an array made at entry into a hidden local, once per call.
+    fn frozen(&mut self, n: &str, e: &Expr, span: Span) -> Result<TExpr> {
+        if let ExprKind::Tuple(_) = e.kind {
+            let mut t = self.expr(e)?;
+            t.span = span;
+            return Ok(t);
+        }
+        let hidden = format!("$global {n}");
+        if let Some(&id) = self.local_index.get(&hidden) {
+            let made = self
+                .prologue
+                .iter()
+                .any(|s| matches!(&s.kind, TStmtKind::Assign(Target::Local(i), _) if *i == id));
+            if made {
+                let ty = self.locals[id as usize].ty.clone();
+                return Ok(texpr(TExprKind::Local(id), ty, span));
+            }
+        }
+        let v = self.expr(e)?;
+        let id = self.assign_local(&hidden, &v.ty, e.span)?;
+        let ty = self.locals[id as usize].ty.clone();
+        self.prologue.push(TStmt {
+            kind: TStmtKind::Assign(Target::Local(id), v.cast(&ty)),
+            span: e.span,
+        });
+        Ok(texpr(TExprKind::Local(id), ty, span))
+    }
+
+    /// `np.finfo(dtype).eps` and `np.iinfo(dtype).max` and their kin: the
+    /// machine limits of a dtype known when the program compiles, as
+    /// NumPy gives them (float limits as scalars of the dtype, integer ones
+    /// and counts as Python ints). `None` when `m` is no such call.
+    fn machine_limit(&mut self, m: &Expr, attr: &str, span: Span) -> Result<Option<TExpr>> {
+        use crate::types::DType;
+        let ExprKind::Call { func, args, kwargs } = &m.kind else {
+            return Ok(None);
+        };
+        let ExprKind::Attribute(np, f) = &func.kind else {
+            return Ok(None);
+        };
+        let numpy = matches!(&np.kind, ExprKind::Name(n) if !self.assigned.contains(n)
+            && matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy))));
+        if !numpy || !matches!(f.as_str(), "finfo" | "iinfo") {
+            return Ok(None);
+        }
+        let [arg] = &args[..] else {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                m.span,
+                format!("np.{f}() takes one dtype"),
+            ));
+        };
+        if let Some(k) = kwargs.first() {
+            return Err(Diagnostic::new(
+                DiagKind::Arity,
+                k.name_span,
+                format!("np.{f}() takes one dtype"),
+            ));
+        }
+        let d = self.dtype_expr(arg)?;
+        let int = |v: i64| texpr(TExprKind::Const(Const::Int(v)), Type::Int, span);
+        let float = |v: f64| {
+            let mut e =
+                texpr(TExprKind::Const(Const::Float(v)), Type::Float, span).cast(&Type::Scalar(d));
+            e.span = span;
+            e
+        };
+        let unknown_attr = || {
+            type_err(span, format!("np.{f}() has no attribute '{attr}' in Kiln"))
+                .help(if f == "finfo" {
+                    "np.finfo() has eps, max, min, tiny, smallest_normal, resolution, precision and bits"
+                } else {
+                    "np.iinfo() has min, max and bits"
+                })
+        };
+        let bits = (d.itemsize() * 8) as i64;
+        let e = if f == "finfo" {
+            let single = match d {
+                DType::F32 => true,
+                DType::F64 => false,
+                _ => {
+                    return Err(type_err(
+                        arg.span,
+                        format!("data type <class 'numpy.{}'> not inexact", d.name()),
+                    ))
+                }
+            };
+            match attr {
+                "eps" if single => float(f32::EPSILON as f64),
+                "eps" => float(f64::EPSILON),
+                "max" if single => float(f32::MAX as f64),
+                "max" => float(f64::MAX),
+                "min" if single => float(f32::MIN as f64),
+                "min" => float(f64::MIN),
+                "tiny" | "smallest_normal" if single => float(f32::MIN_POSITIVE as f64),
+                "tiny" | "smallest_normal" => float(f64::MIN_POSITIVE),
+                "resolution" if single => float(1e-6_f32 as f64),
+                "resolution" => float(1e-15),
+                "precision" => int(if single { 6 } else { 15 }),
+                "bits" => int(bits),
+                _ => return Err(unknown_attr()),
+            }
+        } else {
+            if d.is_float() || d == DType::Bool {
+                return Err(type_err(
+                    arg.span,
+                    format!(
+                        "Invalid integer data type '{}'.",
+                        if d == DType::Bool { 'b' } else { 'f' }
+                    ),
+                ));
+            }
+            let unsigned = d.is_unsigned();
+            match attr {
+                "bits" => int(bits),
+                "min" if unsigned => int(0),
+                "min" => int(if bits == 64 {
+                    i64::MIN
+                } else {
+                    -(1i64 << (bits - 1))
+                }),
+                "max" if d == DType::U64 => {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "np.iinfo(np.uint64).max does not fit Kiln's int64 Python ints",
+                    ))
+                }
+                "max" if unsigned => int((1i64 << bits) - 1),
+                "max" => int(if bits == 64 {
+                    i64::MAX
+                } else {
+                    (1i64 << (bits - 1)) - 1
+                }),
+                _ => return Err(unknown_attr()),
+            }
+        };
+        Ok(Some(e))
+    }
+
     fn name(&mut self, n: &str, span: Span) -> Result<TExpr> {
         if self.assigned.contains(n) {
             let id = self.local(n, span);
@@ -1848,6 +2108,9 @@ impl Cx<'_> {
         }
         if let Some((c, ty)) = self.prog.consts.get(n) {
             return Ok(texpr(TExprKind::Const(c.clone()), ty.clone(), span));
+        }
+        if let Some(e) = self.prog.frozen.get(n).cloned() {
+            return self.frozen(n, &e, span);
         }
         if n == "__name__" {
             // Programs always run as the main module.
@@ -1904,6 +2167,9 @@ impl Cx<'_> {
     }
 
     fn attribute(&mut self, m: &Expr, attr: &str, span: Span) -> Result<TExpr> {
+        if let Some(e) = self.machine_limit(m, attr, span)? {
+            return Ok(e);
+        }
         if let ExprKind::Name(n) = &m.kind {
             if !self.assigned.contains(n) {
                 if let Some(Import::Module(kind)) = self.prog.imports.get(n) {
@@ -2031,8 +2297,9 @@ impl Cx<'_> {
         {
             return Ok(self.concat(l, r, span));
         }
+        let text = matches!(l.ty, Type::Str | Type::Text) || matches!(r.ty, Type::Str | Type::Text);
         let bad = || {
-            type_err(
+            let d = type_err(
                 span,
                 format!(
                     "unsupported operand type(s) for {}: '{}' and '{}'",
@@ -2040,7 +2307,12 @@ impl Cx<'_> {
                     py_name(&l.ty),
                     py_name(&r.ty)
                 ),
-            )
+            );
+            if text {
+                d.help("Kiln's strings are literals, formatting (f-strings, str.format, '%', str()) and +")
+            } else {
+                d
+            }
         };
         if !l.ty.is_number() || !r.ty.is_number() {
             return Err(bad());
@@ -2159,6 +2431,9 @@ impl Cx<'_> {
                 }
                 if attr == "format" {
                     return self.str_format(m, args, kwargs, span);
+                }
+                if self.is_np_module(m, "linalg") {
+                    return self.call_linalg(attr, func.span, args, kwargs, span);
                 }
                 if self.is_np_random(m) {
                     return self.call_module(
@@ -2365,6 +2640,61 @@ impl Cx<'_> {
         args.iter().map(|a| self.expr(a)).collect()
     }
 
+    /// Python's `sum`, `min` or `max` of a 1-D array: its elements in
+    /// order, each a NumPy scalar of its dtype (a sum of bools counts in int64).
+    fn py_fold(&mut self, f: Reduction, x: TExpr, span: Span) -> Result<TExpr> {
+        let at = x.ty.as_array().cloned().unwrap();
+        let name = format!("{f:?}").to_lowercase();
+        if at.ndim != 1 {
+            return Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                x.span,
+                format!("{name}() of a {}-D array is not supported in Kiln", at.ndim),
+            )
+            .help(format!(
+                "use np.{name}(a, axis=0), or a.{name}() for every element"
+            )));
+        }
+        let d = if f == Reduction::Sum && at.dtype == crate::types::DType::Bool {
+            crate::types::DType::I64
+        } else {
+            at.dtype
+        };
+        Ok(arrays::rt(RtOp::PyFold(f), vec![x], Type::Scalar(d), span))
+    }
+
+    /// The items of a tuple, for the builtins that iterate over one: a
+    /// tuple written out or held in a name.
+    fn tuple_items(&mut self, x: TExpr, name: &str) -> Result<Vec<TExpr>> {
+        let Type::Tuple(tys) = &x.ty else {
+            if x.ty.is_unknown() {
+                return Ok(vec![x]);
+            }
+            return Err(type_err(
+                x.span,
+                format!("{name}() needs an array or a tuple in Kiln, not {}", x.ty),
+            ));
+        };
+        let tys = tys.clone();
+        match x.kind {
+            TExprKind::Tuple(items) => Ok(items),
+            TExprKind::Local(_) => Ok(tys
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let sp = x.span;
+                    texpr(TExprKind::TupleGet(Box::new(x.clone()), i), t.clone(), sp)
+                })
+                .collect()),
+            _ => Err(Diagnostic::new(
+                DiagKind::Unsupported,
+                x.span,
+                format!("{name}() of a tuple that a call returns is not supported in Kiln"),
+            )
+            .help("assign the tuple to a name first")),
+        }
+    }
+
     fn need_number(&self, name: &str, a: &TExpr) -> Result<()> {
         if a.ty.is_number() || a.ty.is_unknown() {
             Ok(())
@@ -2426,13 +2756,90 @@ impl Cx<'_> {
                 let a = a.into_iter().map(|x| x.cast(&ty)).collect();
                 Ok(texpr(TExprKind::Intrinsic(Intrinsic::Abs, a), ty, span))
             }
-            "min" | "max" => {
-                let a = self.args_exact(n, args, kwargs, 1..=64, span)?;
-                if a.len() == 1 {
-                    return Err(type_err(
-                        a[0].span,
-                        format!("{n}() of one argument needs an array; give two or more numbers"),
+            "sum" => {
+                let mut a = self.args_exact(n, args, kwargs, 1..=2, span)?;
+                let start = (a.len() == 2).then(|| a.pop().unwrap());
+                let x = a.pop().unwrap();
+                if x.ty.as_array().is_some() {
+                    if let Some(s) = start {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            s.span,
+                            "sum() of an array with a start value is not supported in Kiln",
+                        )
+                        .help("add the start after: start + sum(a)"));
+                    }
+                    return self.py_fold(Reduction::Sum, x, span);
+                }
+                let start = start
+                    .unwrap_or_else(|| texpr(TExprKind::Const(Const::Int(0)), Type::Int, span));
+                let items = self.tuple_items(x, n)?;
+                let mut acc = start;
+                for it in items {
+                    acc = self.binary(BinOp::Add, acc, it, span)?;
+                }
+                Ok(acc)
+            }
+            "str" => {
+                if let Some(k) = kwargs.first() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        k.name_span,
+                        "str() takes no keyword arguments in Kiln",
                     ));
+                }
+                match args {
+                    [] => Ok(texpr(TExprKind::Const(Const::Str(String::new())), Type::Str, span)),
+                    // What print shows: the value's `str`, a new string.
+                    [x] => {
+                        let mut t = self.message(x)?;
+                        t.span = span;
+                        Ok(t)
+                    }
+                    _ => Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        span,
+                        "str() of more than one argument (bytes and an encoding) is not supported in Kiln",
+                    )),
+                }
+            }
+            "divmod" => {
+                let a = self.args_exact(n, args, kwargs, 2..=2, span)?;
+                for x in &a {
+                    self.need_number(n, x)?;
+                    if !simple(x) {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            x.span,
+                            "divmod() of an expression that calls a function is not supported in Kiln",
+                        )
+                        .help("assign it to a name first"));
+                    }
+                }
+                let q = self.binary(BinOp::FloorDiv, a[0].clone(), a[1].clone(), span)?;
+                let r = self.binary(BinOp::Mod, a[0].clone(), a[1].clone(), span)?;
+                let ty = Type::tuple(vec![q.ty.clone(), r.ty.clone()]);
+                Ok(texpr(TExprKind::Tuple(vec![q, r]), ty, span))
+            }
+            "min" | "max" => {
+                let mut a = self.args_exact(n, args, kwargs, 1..=64, span)?;
+                if a.len() == 1 {
+                    let x = a.pop().unwrap();
+                    if x.ty.as_array().is_some() {
+                        let f = if n == "min" {
+                            Reduction::Min
+                        } else {
+                            Reduction::Max
+                        };
+                        return self.py_fold(f, x, span);
+                    }
+                    a = self.tuple_items(x, n)?;
+                    if a.is_empty() {
+                        return Err(type_err(span, format!("{n}() arg is an empty sequence")));
+                    }
+                    if a.len() == 1 {
+                        return Ok(a.pop().unwrap());
+                    }
                 }
                 let mut ty = Type::Unknown;
                 for x in &a {
@@ -2637,7 +3044,7 @@ impl Cx<'_> {
             }
             _ => {
                 return Err(Diagnostic::new(DiagKind::Unsupported, fspan, format!("{full} is not supported in Kiln"))
-                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp frexp modf floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isnan isinf isfinite, and the constants pi e tau inf nan"))
+                    .help("supported: sqrt exp expm1 log (with a base too) log1p log2 log10 sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf erfc gamma lgamma ldexp frexp modf floor ceil fabs trunc pow hypot copysign fmod degrees radians gcd factorial isqrt isclose isnan isinf isfinite, and the constants pi e tau inf nan"))
             }
         };
         let a = self.args_exact(&full, args, kwargs, n..=n, span)?;
@@ -2668,6 +3075,38 @@ impl Cx<'_> {
             "fmod" => (ScalarFn::Fmod, 2, false),
             "gcd" => (ScalarFn::Gcd, 2, true),
             "factorial" => (ScalarFn::Factorial, 1, true),
+            "isqrt" => (ScalarFn::Isqrt, 1, true),
+            "isclose" => {
+                let names = ["a", "b", "rel_tol", "abs_tol"];
+                let a = self.signature(full, args, kwargs, &names, 2, span)?;
+                if kwargs.is_empty() && args.len() > 2 {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        format!(
+                            "isclose() takes exactly 2 positional arguments ({} given)",
+                            args.len()
+                        ),
+                    ));
+                }
+                let mut ops = Vec::new();
+                for (k, e) in a.iter().enumerate() {
+                    let x = match e {
+                        Some(e) => self.expr(e)?,
+                        None => {
+                            let d = if k == 2 { 1e-9 } else { 0.0 };
+                            texpr(TExprKind::Const(Const::Float(d)), Type::Float, span)
+                        }
+                    };
+                    self.need_number(full, &x)?;
+                    if x.ty.is_unknown() {
+                        return Ok(Some(unknown(span)));
+                    }
+                    ops.push(zero_d_item(x).cast(&Type::Float));
+                }
+                let op = RtOp::Scalar(ScalarFn::IsClose);
+                return Ok(Some(texpr(TExprKind::Rt(op, ops), Type::Bool, span)));
+            }
             "expm1" => (ScalarFn::Expm1, 1, false),
             "log1p" => (ScalarFn::Log1p, 1, false),
             "asinh" => (ScalarFn::Asinh, 1, false),

@@ -456,6 +456,28 @@ fn rt_text(op: &RtOp, a: &[String]) -> String {
             let f = if *percent { "percentile" } else { "quantile" };
             format!("np.{f}({args}{ax})")
         }
+        RtOp::PyFold(f) => format!("{}({args})", format!("{f:?}").to_lowercase()),
+        RtOp::Diag => format!("np.diag({args})"),
+        RtOp::NanToNum { .. } => format!("np.nan_to_num({args})"),
+        RtOp::Interp { .. } => format!("np.interp({args})"),
+        RtOp::Bincount { .. } => format!("np.bincount({args})"),
+        RtOp::Convolve { mode, dt } => {
+            let m = format!("{mode:?}").to_lowercase();
+            format!("np.convolve({args}, mode='{m}') [loop {dt}]")
+        }
+        RtOp::Norm => format!("np.linalg.norm({args})"),
+        RtOp::Unpack(n) => format!("unpack({args}, {n})"),
+        RtOp::Tile => format!("np.tile({args})"),
+        RtOp::Tri { upper: true } => format!("np.triu({args})"),
+        RtOp::Tri { upper: false } => format!("np.tril({args})"),
+        RtOp::Roll { axis: Some(k) } => format!("np.roll({args}, axis={k})"),
+        RtOp::Roll { axis: None } => format!("np.roll({args})"),
+        RtOp::Repeat => format!("np.repeat({args})"),
+        RtOp::Meshgrid { ij } => {
+            let i = if *ij { "ij" } else { "xy" };
+            format!("np.meshgrid({args}, indexing='{i}')")
+        }
+        RtOp::Map(f) => format!("np.{}({args})", format!("{f:?}").to_lowercase()),
         RtOp::Frexp => format!("math.frexp({args})"),
         RtOp::Modf => format!("math.modf({args})"),
         RtOp::Var {

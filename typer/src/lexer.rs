@@ -397,8 +397,9 @@ impl Lexer<'_> {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
                 Span::new(start, self.pos + 1),
-                "complex numbers are not supported",
-            ));
+                "complex numbers are not supported in Kiln",
+            )
+            .help("carry the real and imaginary parts as two floats"));
         }
         self.check_number_end(start)?;
         if is_float {

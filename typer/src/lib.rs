@@ -13,6 +13,7 @@ pub mod diag;
 pub mod infer;
 pub mod inspect;
 pub mod lexer;
+mod lift;
 pub mod parser;
 pub mod template;
 pub mod tir;

@@ -41,6 +41,7 @@ pub fn parse(text: &str) -> Result<Module> {
         pos: 0,
         depth: 0,
         h: 0,
+        more: Vec::new(),
     };
     let mut body = Vec::new();
     while !p.at_eof() {
@@ -48,6 +49,7 @@ pub fn parse(text: &str) -> Result<Module> {
             continue;
         }
         body.push(p.statement()?);
+        body.append(&mut p.more);
     }
     Ok(Module { body })
 }
@@ -62,6 +64,9 @@ struct Parser {
     /// bounded by `MAX_DEPTH` (the parser builds chains in loops, so its own
     /// recursion does not see how deep a chain makes the tree).
     h: usize,
+    /// The statements after the first of a line `a; b; c`, which the
+    /// block being parsed takes after it.
+    more: Vec<Stmt>,
 }
 
 fn unsupported(span: Span, what: &str) -> Diagnostic {
@@ -264,15 +269,15 @@ impl Parser {
             _ => {}
         }
         let s = self.simple_stmt()?;
-        if self.eat_p(";") && !matches!(self.tok(), Tok::Newline) {
-            return Err(Diagnostic::new(
-                DiagKind::Unsupported,
-                self.prev_span(),
-                "several statements on one line are not supported in Kiln",
-            )
-            .help("put each statement on its own line"));
+        let mut rest = Vec::new();
+        while self.eat_p(";") && !matches!(self.tok(), Tok::Newline) {
+            if matches!(self.tok(), Tok::P("if" | "for" | "while" | "def" | "@")) {
+                return Err(self.unexpected("a simple statement after ';'"));
+            }
+            rest.push(self.simple_stmt()?);
         }
         self.expect_p("\n", "at the end of the statement")?;
+        self.more.extend(rest);
         Ok(s)
     }
 
@@ -307,7 +312,9 @@ impl Parser {
     fn block(&mut self, ctx: &str) -> Result<Vec<Stmt>> {
         self.expect_p(":", ctx)?;
         if !self.eat_p("\n") {
-            return Ok(vec![self.statement()?]);
+            let mut body = vec![self.statement()?];
+            body.append(&mut self.more);
+            return Ok(body);
         }
         if !matches!(self.tok(), Tok::Indent) {
             return Err(Diagnostic::new(
@@ -323,6 +330,7 @@ impl Parser {
                 continue;
             }
             body.push(self.statement()?);
+            body.append(&mut self.more);
         }
         self.bump();
         Ok(body)
@@ -1097,6 +1105,7 @@ impl Parser {
                         pos: 0,
                         depth: self.depth,
                         h: 0,
+                        more: Vec::new(),
                     };
                     sub.enter()?;
                     let value = sub.expr_list()?;
@@ -1178,7 +1187,9 @@ impl Parser {
             items.push(self.expr()?);
             hmax = hmax.max(self.h);
             if self.is_p("for") {
-                return Err(unsupported(self.span(), "list comprehensions are"));
+                return Err(unsupported(self.span(), "list comprehensions are").help(
+                    "fill an array in a loop: out = np.empty(n); for i in range(n): out[i] = ...",
+                ));
             }
             if !self.eat_p(",") {
                 break;
@@ -1345,6 +1356,7 @@ mod tests {
                 pos: 0,
                 depth: 0,
                 h: 0,
+                more: Vec::new(),
             };
             let e = p.expr_list().unwrap();
             assert_eq!(p.h, height(&e), "{src}");

@@ -132,6 +132,10 @@ pub enum ScalarFn {
     Gcd,
     /// `math.factorial(n)` on an int.
     Factorial,
+    /// `math.isqrt(n)` on an int.
+    Isqrt,
+    /// `math.isclose(a, b, rel_tol, abs_tol)` on floats, a bool.
+    IsClose,
     /// `math.expm1`, `math.log1p`, `math.asinh`, `math.acosh`,
     /// `math.atanh`, `math.erf`, `math.erfc` (the C library's, as CPython's).
     Expm1,
@@ -163,6 +167,8 @@ impl ScalarFn {
             ScalarFn::Fmod => "math.fmod",
             ScalarFn::Gcd => "math.gcd",
             ScalarFn::Factorial => "math.factorial",
+            ScalarFn::Isqrt => "math.isqrt",
+            ScalarFn::IsClose => "math.isclose",
             ScalarFn::Expm1 => "math.expm1",
             ScalarFn::Log1p => "math.log1p",
             ScalarFn::Asinh => "math.asinh",
@@ -497,9 +503,79 @@ pub enum RtOp {
     IterView { which: u8, order: IterOrder },
     /// `a.flat[i] = v`: the last argument is the value, of the array's dtype.
     FlatSet,
+    /// Python's `sum(a)`, `min(a)` or `max(a)` of a 1-D array: its elements
+    /// in order, as the builtins iterate (not NumPy's pairwise sum).
+    PyFold(Reduction),
+    /// `np.diag(v, k)`: the operands are the array (1-D or 2-D) and `k`.
+    Diag,
+    /// `np.nan_to_num(a, nan=, posinf=, neginf=)` of a float array (or
+    /// scalar): the operands are the array, then the replacements given
+    /// (floats), in that order, as the flags say.
+    NanToNum { given: [bool; 3] },
+    /// `np.interp(x, xp, fp, left=, right=)` in float64: the operands are
+    /// `x` (a number or an array), `xp`, `fp`, then the ends given.
+    Interp { given: [bool; 2] },
+    /// `np.bincount(x[, weights], minlength)`: the operands are `x`, the
+    /// weights if `weights`, and `minlength`.
+    Bincount { weights: bool },
+    /// `np.convolve(a, v, mode)` computing in `dt`.
+    Convolve {
+        mode: ConvolveMode,
+        dt: crate::types::DType,
+    },
+    /// `np.linalg.norm(a)`: the 2-norm of the flattened array.
+    Norm,
+    /// `np.tile(a, reps)`: the operands are the array and `reps` (an int
+    /// or a tuple of ints).
+    Tile,
+    /// `np.triu(m, k)` (`upper`) or `np.tril(m, k)`: a copy with the
+    /// elements below (above) diagonal `k` of the last two axes zeroed.
+    Tri { upper: bool },
+    /// `np.roll(a, shift, axis)`: of the flattened array for no axis.
+    Roll { axis: Option<u8> },
+    /// `np.repeat(a, repeats)` of the flattened array, `repeats` an int.
+    Repeat,
+    /// `np.meshgrid(x, y, indexing=)`: a tuple of two arrays of the
+    /// flattened operands, `ij` for matrix indexing.
+    Meshgrid { ij: bool },
+    /// A unary elementwise function computed by the runtime (not fused):
+    /// the operand is an array (a number as a 0-d array; the result is then
+    /// a number), the result of the node's dtype.
+    Map(MapFn),
+    /// `x, y, ... = a`: the `n` items along the first axis (elements of a
+    /// 1-D array, views of the rows of more), as a tuple; Python's
+    /// `ValueError` when the array does not have `n`.
+    Unpack(u8),
     /// A draw from a random generator. It changes the generator's state:
     /// it is never reordered, merged with another or dropped.
     Random(RandFn),
+}
+
+/// The elementwise functions of [`RtOp::Map`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MapFn {
+    /// `x * x` in the dtype.
+    Square,
+    /// -1, 0 or 1 in the dtype (a NaN stays).
+    Sign,
+    /// `1 / x` of a float.
+    Reciprocal,
+    Log1p,
+    Expm1,
+    Cbrt,
+    Exp2,
+    Deg2Rad,
+    Rad2Deg,
+    Fabs,
+}
+
+/// The `mode` of `np.convolve`: every overlap, the middle `len(a)`
+/// outputs, or only full overlaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConvolveMode {
+    Full,
+    Same,
+    Valid,
 }
 
 /// The order `np.nditer` visits elements in: C's, Fortran's, Fortran's

@@ -866,6 +866,10 @@ impl Gen<'_> {
             Type::Scalar(_) => pfmt::INT,
             Type::Array(_) if in_tuple => pfmt::ARRAY_REPR,
             Type::Array(_) => pfmt::ARRAY,
+            Type::DTypeObj(d) if in_tuple => {
+                pending.push_str(&format!("dtype('{}')", d.name()));
+                return;
+            }
             Type::DTypeObj(d) => {
                 pending.push_str(d.name());
                 return;

@@ -17,6 +17,7 @@ use crate::classmethods::ClassTable;
 use crate::compile::width;
 use crate::runtime::{kernels, DrawArgs, Drawn, Elem, Fused, FusedNode, Generators, Input};
 
+mod extra;
 mod fancy;
 mod hist;
 mod nditer;
@@ -265,6 +266,15 @@ fn mismatch(what: &str) -> Raised {
 /// Writes an owned array result.
 fn put_arr(regs: &mut [u64], a: *mut Array) {
     regs[0] = a as u64;
+}
+
+/// Writes a result that is an owned array, or the one value of a scalar
+/// result.
+fn put_result(regs: &mut [u64], ret: &Type, out: Result<Val, *mut Array>) {
+    match out {
+        Ok(v) => regs[0] = v.to_bits(out_dtype(ret)),
+        Err(a) => put_arr(regs, a),
+    }
 }
 
 /// Runs one runtime operation on its register window. An operation that
@@ -710,16 +720,19 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
                 Some(k) => put_arr(regs, variance_axis(cx, a, *k as usize, m)?),
             }
         }
+        RtOp::Quantile { percent, axis } if d.args[1].as_array().is_some() => {
+            let axis = axis.map(|k| k as usize);
+            let out = quantile::quantiles(cx, arr(&ops[0]), arr(&ops[1]), *percent, axis)?;
+            put_arr(regs, out);
+        }
         RtOp::Quantile { percent, axis } => {
             let q = quantile::Q {
                 percent: *percent,
                 q: scalar(&ops[1]).0,
             };
             let axis = axis.map(|k| k as usize);
-            match quantile::quantile(cx, arr(&ops[0]), q, axis, out_dtype(&d.ret))? {
-                Ok(v) => regs[0] = v.to_bits(out_dtype(&d.ret)),
-                Err(a) => put_arr(regs, a),
-            }
+            let r = quantile::quantile(cx, arr(&ops[0]), q, axis, out_dtype(&d.ret))?;
+            put_result(regs, &d.ret, r);
         }
         RtOp::Frexp => {
             let (m, e) = frexp(scalar(&ops[0]).0.as_f64());
@@ -730,6 +743,108 @@ pub fn exec(cx: &RtCtx, d: &RtDesc, regs: &mut [u64]) -> Result<(), Raised> {
             let (f, i) = modf(scalar(&ops[0]).0.as_f64());
             regs[0] = f.to_bits();
             regs[1] = i.to_bits();
+        }
+        RtOp::PyFold(f) => {
+            let v = extra::py_fold(cx, *f, arr(&ops[0]), out_dtype(&d.ret))?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
+        RtOp::Diag => {
+            let k = scalar(&ops[1]).0.as_i64();
+            let out = extra::diag(cx, arr(&ops[0]), k, out_dtype(&d.ret))?;
+            put_arr(regs, out);
+        }
+        RtOp::NanToNum { given } => {
+            let mut rest = ops[1..].iter();
+            let with = given.map(|g| g.then(|| scalar(rest.next().unwrap()).0.as_f64()));
+            let r = extra::nan_to_num(cx, arr(&ops[0]), out_dtype(&d.ret), with)?;
+            put_result(regs, &d.ret, r);
+        }
+        RtOp::Interp { given } => {
+            let mut rest = ops[3..].iter();
+            let ends = given.map(|g| g.then(|| scalar(rest.next().unwrap()).0.as_f64()));
+            let r = extra::interp(cx, &ops[0], arr(&ops[1]), arr(&ops[2]), ends)?;
+            put_result(regs, &d.ret, r);
+        }
+        RtOp::Bincount { weights } => {
+            let w = weights.then(|| arr(&ops[1]));
+            let minlength = scalar(&ops[1 + *weights as usize]).0.as_i64();
+            let out = extra::bincount(cx, arr(&ops[0]), w, minlength)?;
+            put_arr(regs, out);
+        }
+        RtOp::Convolve { mode, dt } => {
+            let out = extra::convolve(cx, arr(&ops[0]), arr(&ops[1]), *mode, *dt)?;
+            put_arr(regs, out);
+        }
+        RtOp::Norm => {
+            let v = extra::norm(cx, arr(&ops[0]), out_dtype(&d.ret))?;
+            regs[0] = v.to_bits(out_dtype(&d.ret));
+        }
+        RtOp::Tile => {
+            let out = extra::tile(cx, arr(&ops[0]), &ints(&ops[1]))?;
+            put_arr(regs, out);
+        }
+        RtOp::Tri { upper } => {
+            let k = scalar(&ops[1]).0.as_i64();
+            let out = extra::tri(cx, arr(&ops[0]), *upper, k)?;
+            put_arr(regs, out);
+        }
+        RtOp::Roll { axis } => {
+            let shift = scalar(&ops[1]).0.as_i64();
+            let out = extra::roll(cx, arr(&ops[0]), shift, axis.map(|k| k as usize))?;
+            put_arr(regs, out);
+        }
+        RtOp::Repeat => {
+            let r = scalar(&ops[1]).0.as_i64();
+            let out = extra::repeat(cx, arr(&ops[0]), r)?;
+            put_arr(regs, out);
+        }
+        RtOp::Meshgrid { ij } => {
+            if regs.len() < 2 {
+                return Err(mismatch("np.meshgrid"));
+            }
+            let (x, y) = (arr(&ops[0]), arr(&ops[1]));
+            let (a, b) = extra::meshgrid(cx, x, y, *ij)?;
+            regs[0] = a as u64;
+            regs[1] = b as u64;
+        }
+        RtOp::Map(f) => {
+            let r = extra::map(cx, *f, arr(&ops[0]), out_dtype(&d.ret))?;
+            put_result(regs, &d.ret, r);
+        }
+        RtOp::Unpack(n) => {
+            let p = match ops[0] {
+                Opnd::Arr(p) => p,
+                _ => unreachable!(),
+            };
+            let a = arr(&ops[0]);
+            let (n, len) = (*n as usize, a.shape[0]);
+            if len > n {
+                return Err((
+                    "ValueError",
+                    format!("too many values to unpack (expected {n})"),
+                ));
+            }
+            if len < n {
+                return Err((
+                    "ValueError",
+                    format!("not enough values to unpack (expected {n}, got {len})"),
+                ));
+            }
+            if regs.len() < n {
+                return Err(mismatch("unpacking"));
+            }
+            let nd = a.ndim as usize;
+            for (i, r) in regs[..n].iter_mut().enumerate() {
+                // SAFETY: i < len: item i along the first axis is inside the array.
+                let at = unsafe { a.data.offset(i as isize * a.strides[0]) };
+                *r = if nd == 1 {
+                    // SAFETY: `at` is element i of the 1-D array.
+                    unsafe { load(a.dtype, at) }.to_bits(a.dtype)
+                } else {
+                    // SAFETY: row i of a live array, its other axes as they are.
+                    unsafe { array::view(p, at, &a.shape()[1..], &a.strides()[1..]) as u64 }
+                };
+            }
         }
         RtOp::Median => {
             let a = arr(&ops[0]);
@@ -1424,12 +1539,14 @@ struct Moment {
 }
 
 impl Moment {
-    /// A value of `acc` (float32 values are rounded to it, as NumPy stores them).
+    /// A value of `acc`, as NumPy stores it: float32 values rounded, and
+    /// for an integer `acc` truncated and wrapped (NumPy divides the sums
+    /// into integer arrays or scalars of `acc`).
     fn narrow(&self, v: f64) -> f64 {
-        if self.acc == DType::F32 {
-            v as f32 as f64
-        } else {
-            v
+        match self.acc {
+            DType::F32 => v as f32 as f64,
+            DType::F64 => v,
+            d => Val::from_bits(Val::F(v).to_bits(d), d).as_f64(),
         }
     }
 

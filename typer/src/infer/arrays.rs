@@ -461,6 +461,9 @@ impl Cx<'_> {
         if let Some(e) = self.call_numpy_search(name, args, kwargs, span)? {
             return Ok(e);
         }
+        if let Some(e) = self.call_numpy_extra(name, args, kwargs, span)? {
+            return Ok(e);
+        }
         let Some(f) = np_fn(name) else {
             return Err(Diagnostic::new(
                 DiagKind::Unsupported,
@@ -637,9 +640,12 @@ impl Cx<'_> {
                 self.ufunc(u, a, span)
             }
             NpFn::Reduce(r) => {
-                let (a, axis, dtype) = self.reduce_args(r, &full, true, args, kwargs, span)?;
+                let (keep, kwargs) = self.keepdims(kwargs)?;
+                let (a, axis, dtype) = self.reduce_args(r, &full, true, args, &kwargs, span)?;
                 let a = self.expr(a.unwrap())?;
-                self.reduce_in(r, a, axis, dtype, span)
+                let nd = a.ty.as_array().map_or(0, |t| t.ndim);
+                let e = self.reduce_in(r, a, axis, dtype, span)?;
+                self.kept(e, keep, nd, axis, span)
             }
             NpFn::Dot(matmul) => {
                 let a = self.args_exact(&full, args, kwargs, 2..=2, span)?;
@@ -647,6 +653,22 @@ impl Cx<'_> {
                 self.dot(it.next().unwrap(), it.next().unwrap(), span, matmul)
             }
             NpFn::Where => {
+                // `np.where(c)` is NumPy's `np.nonzero(c)`.
+                if args.len() == 1 && kwargs.is_empty() {
+                    return self
+                        .call_numpy_search("nonzero", args, kwargs, span)?
+                        .ok_or_else(|| type_err(span, "np.where() needs an array"));
+                }
+                if args.len() != 3 || !kwargs.is_empty() {
+                    return Err(Diagnostic::new(
+                        DiagKind::Arity,
+                        span,
+                        format!(
+                            "np.where() takes 1 or 3 arguments ({} given)",
+                            args.len() + kwargs.len()
+                        ),
+                    ));
+                }
                 let mut a = self.args_exact(&full, args, kwargs, 3..=3, span)?;
                 if a.iter().any(|x| x.ty.is_unknown()) {
                     return Ok(unknown(span));
@@ -715,6 +737,98 @@ impl Cx<'_> {
     /// method's object), `axis` and (for `sum`, `prod` and `mean`) `dtype`,
     /// positional or keywords.
     #[allow(clippy::type_complexity)]
+    /// A reduction's `keepdims=` (a constant bool) and its other keywords.
+    fn keepdims(&self, kwargs: &[Keyword]) -> Result<(bool, Vec<Keyword>)> {
+        let mut keep = false;
+        let mut rest = Vec::new();
+        for k in kwargs {
+            if k.name == "keepdims" {
+                keep = match self.prog.const_eval(&k.value) {
+                    Some(Const::Bool(b)) => b,
+                    _ => {
+                        return Err(Diagnostic::new(
+                            DiagKind::Unsupported,
+                            k.value.span,
+                            "keepdims must be True or False in Kiln",
+                        ))
+                    }
+                };
+            } else {
+                rest.push(k.clone());
+            }
+        }
+        Ok((keep, rest))
+    }
+
+    /// A reduction's result with `keepdims=True`: the reduced axis kept
+    /// with length 1 (a view), or every axis for a reduction of all.
+    fn kept(
+        &mut self,
+        e: TExpr,
+        keep: bool,
+        ndim: u8,
+        axis: Option<i64>,
+        span: Span,
+    ) -> Result<TExpr> {
+        if !keep || e.ty.is_unknown() || ndim == 0 {
+            return Ok(e);
+        }
+        let k = match axis {
+            Some(k) if e.ty.as_array().is_some() || ndim == 1 => {
+                let n = ndim as i64;
+                (if k < 0 { k + n } else { k }) as usize
+            }
+            _ => {
+                // Every axis reduced: an array of ones in its shape.
+                let Some(d) = e.ty.scalar_dtype() else {
+                    return Ok(e);
+                };
+                let one = texpr(TExprKind::Const(Const::Int(1)), Type::Int, span);
+                let shape = texpr(
+                    TExprKind::Tuple(vec![one; ndim as usize]),
+                    Type::tuple(vec![Type::Int; ndim as usize]),
+                    span,
+                );
+                return Ok(rt(
+                    RtOp::New(Fill::Value),
+                    vec![shape, e],
+                    Type::array(d, ndim, Layout::C),
+                    span,
+                ));
+            }
+        };
+        if e.ty.as_array().is_none() {
+            // A 1-D array reduced along its axis: a scalar made (1,).
+            let d = e.ty.scalar_dtype().unwrap_or(DType::F64);
+            let one = texpr(TExprKind::Const(Const::Int(1)), Type::Int, span);
+            let shape = texpr(
+                TExprKind::Tuple(vec![one]),
+                Type::tuple(vec![Type::Int]),
+                span,
+            );
+            return Ok(rt(
+                RtOp::New(Fill::Value),
+                vec![shape, e],
+                Type::array(d, 1, Layout::C),
+                span,
+            ));
+        }
+        let all = Expr {
+            kind: ExprKind::Slice(None, None, None),
+            span,
+        };
+        let mut items = vec![all; k];
+        items.push(Expr {
+            kind: ExprKind::None,
+            span,
+        });
+        let idx = Expr {
+            kind: ExprKind::Tuple(items),
+            span,
+        };
+        self.subscript_array(e, &idx, span)
+    }
+
     fn reduce_args<'e>(
         &mut self,
         r: Reduction,
@@ -1088,6 +1202,19 @@ impl Cx<'_> {
         Ok(rt(op, args, ty, span))
     }
 
+    /// Is `e` a call `np.nonzero(c)` or `np.where(c)`?
+    fn is_nonzero_call(&self, e: &Expr) -> bool {
+        let ExprKind::Call { func, args, kwargs } = &e.kind else {
+            return false;
+        };
+        let ExprKind::Attribute(m, f) = &func.kind else {
+            return false;
+        };
+        (f == "nonzero" || (f == "where" && args.len() == 1 && kwargs.is_empty()))
+            && matches!(&m.kind, ExprKind::Name(n) if !self.assigned.contains(n)
+                && matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy))))
+    }
+
     /// The items of a subscript: their kinds, the expressions they need
     /// (ints, slice bounds, index arrays) and the result's dimensions;
     /// `None` while an item's type is not inferred yet.
@@ -1096,7 +1223,27 @@ impl Cx<'_> {
         // np.ndindex or a.shape-like values, `a[np.nonzero(m)]` through a
         // name) indexes with each element.
         let mut from_tuple = None;
-        if let ExprKind::Name(_) = idx.kind {
+        if self.is_nonzero_call(idx) {
+            // `a[np.where(c)]`, `a[np.nonzero(c)]` of a 1-D `c`: the one
+            // index array, taken from the call, which runs once.
+            let t = self.expr(idx)?;
+            match &t.ty {
+                Type::Tuple(tys) if tys.len() == 1 => {
+                    let ty = tys[0].clone();
+                    let item = texpr(TExprKind::TupleGet(Box::new(t), 0), ty, idx.span);
+                    from_tuple = Some(vec![item]);
+                }
+                Type::Tuple(_) => {
+                    return Err(Diagnostic::new(
+                        DiagKind::Unsupported,
+                        idx.span,
+                        "indexing with np.nonzero() of an array of several dimensions, written in the subscript, is not supported in Kiln",
+                    )
+                    .help("assign it to a name first: idx = np.nonzero(m); a[idx]"));
+                }
+                _ => {}
+            }
+        } else if let ExprKind::Name(_) = idx.kind {
             let t = self.expr(idx)?;
             if let Type::Tuple(tys) = &t.ty {
                 if !tys.iter().all(Type::is_intlike) {
@@ -1277,6 +1424,14 @@ impl Cx<'_> {
             }
         }
         if let ExprKind::Name(n) = &base.kind {
+            if !self.assigned.contains(n) && self.prog.frozen.contains_key(n) {
+                return Err(Diagnostic::new(
+                    DiagKind::Unsupported,
+                    target.span,
+                    format!("'{n}' is a module-level array, which functions read frozen (as Numba does): it cannot be assigned to"),
+                )
+                .help(format!("work on a copy: w = {n}.copy()")));
+            }
             if self.readonly.contains(n) {
                 return Err(Diagnostic::new(
                     DiagKind::Unsupported,
@@ -1593,7 +1748,12 @@ impl Cx<'_> {
         Ok(self.seq(pre, span))
     }
 
-    fn hidden_always(&mut self, v: TExpr, what: &str, pre: &mut Vec<TStmt>) -> Result<TExpr> {
+    pub(super) fn hidden_always(
+        &mut self,
+        v: TExpr,
+        what: &str,
+        pre: &mut Vec<TStmt>,
+    ) -> Result<TExpr> {
         if let TExprKind::Local(_) = v.kind {
             return Ok(v);
         }
@@ -1698,8 +1858,11 @@ impl Cx<'_> {
             _ => None,
         };
         if let Some(r) = red {
-            let (_, axis, dtype) = self.reduce_args(r, &full, false, args, kwargs, span)?;
-            return self.reduce_in(r, a, axis, dtype, span);
+            let (keep, kwargs) = self.keepdims(kwargs)?;
+            let (_, axis, dtype) = self.reduce_args(r, &full, false, args, &kwargs, span)?;
+            let nd = at.ndim;
+            let e = self.reduce_in(r, a, axis, dtype, span)?;
+            return self.kept(e, keep, nd, axis, span);
         }
         match name {
             "copy" => {
@@ -1768,7 +1931,8 @@ impl Cx<'_> {
             _ => Err(type_err(
                 span,
                 format!("arrays have no method '{name}' in Kiln"),
-            )),
+            )
+            .help("array methods: copy astype reshape fill sum prod min max mean argmin argmax any all cumsum cumprod sort argsort ravel flatten clip round var std diagonal trace; many others are NumPy functions: np.name(a, ...)")),
         }
     }
 }

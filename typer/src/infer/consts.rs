@@ -96,6 +96,183 @@ fn float_to_int(x: f64) -> Option<i64> {
 
 impl Program {
     /// Evaluates a module-level constant expression to its value and type.
+    /// Is `e` what functions may read frozen from a module-level name: a
+    /// tuple of constants, or a NumPy constructor of constants (lists of
+    /// them too): `np.array([[1, 2], [3, 4]], np.int32)`,
+    /// `np.linspace(0, 1, 11)`?
+    pub(super) fn frozen_value(&self, e: &Expr) -> bool {
+        fn tree(p: &Program, e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().all(|i| tree(p, i)),
+                _ => p.const_value(e).is_some(),
+            }
+        }
+        // An operand of arithmetic on a frozen array.
+        let operand = |x: &Expr| self.const_value(x).is_some() || self.frozen_array(x);
+        match &e.kind {
+            ExprKind::Tuple(items) => !items.is_empty() && items.iter().all(|i| tree(self, i)),
+            ExprKind::Binary(_, a, b) => {
+                operand(a) && operand(b) && (self.frozen_array(a) || self.frozen_array(b))
+            }
+            ExprKind::Unary(_, a) => self.frozen_array(a),
+            _ => self.frozen_array(e),
+        }
+    }
+
+    /// Is `e` an array expression of constants that can be frozen?
+    fn frozen_array(&self, e: &Expr) -> bool {
+        fn tree(p: &Program, e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().all(|i| tree(p, i)),
+                _ => p.const_value(e).is_some(),
+            }
+        }
+        match &e.kind {
+            ExprKind::Binary(..) | ExprKind::Unary(..) => self.frozen_value(e),
+            ExprKind::Call { func, args, kwargs } => {
+                let ExprKind::Attribute(m, f) = &func.kind else {
+                    return false;
+                };
+                if matches!(f.as_str(), "reshape" | "astype" | "copy") && self.frozen_array(m) {
+                    return args.iter().all(|a| tree(self, a))
+                        && kwargs.iter().all(|k| tree(self, &k.value));
+                }
+                let numpy = matches!(&m.kind, ExprKind::Name(n)
+                    if matches!(self.imports.get(n), Some(Import::Module(ModuleKind::Numpy))));
+                numpy
+                    && matches!(
+                        f.as_str(),
+                        "array"
+                            | "asarray"
+                            | "zeros"
+                            | "ones"
+                            | "empty"
+                            | "full"
+                            | "arange"
+                            | "linspace"
+                            | "eye"
+                            | "identity"
+                    )
+                    && args.iter().all(|a| tree(self, a))
+                    && kwargs.iter().all(|k| tree(self, &k.value))
+            }
+            _ => false,
+        }
+    }
+
+    /// Can the module's own code change the array a frozen name holds (or
+    /// an alias or view of it)? Only reading it in place is safe: in
+    /// arithmetic, comparisons, `print`, `len` and NumPy's functions (but
+    /// `np.random`'s); binding it, passing it to a function or calling its
+    /// methods might change it, and then functions could not read it frozen.
+    pub(super) fn module_changes(&self, body: &[Stmt], name: &str) -> bool {
+        body.iter().any(|s| self.stmt_changes(s, name))
+    }
+
+    fn stmt_changes(&self, s: &Stmt, name: &str) -> bool {
+        let e = |x: &Expr, safe: bool| self.expr_changes(x, name, safe);
+        let target = |t: &Expr| match &t.kind {
+            ExprKind::Name(_) => false,
+            _ => e(t, false),
+        };
+        match &s.kind {
+            StmtKind::FunctionDef(_) | StmtKind::Import(_) | StmtKind::ImportFrom(..) => false,
+            StmtKind::Assign { targets, value } => {
+                let defining = targets.len() == 1
+                    && matches!(&targets[0].kind, ExprKind::Name(n) if n == name)
+                    && self.frozen_value(value);
+                targets.iter().any(target) || (!defining && e(value, false))
+            }
+            StmtKind::AugAssign {
+                target: t, value, ..
+            } => matches!(&t.kind, ExprKind::Name(n) if n == name) || target(t) || e(value, false),
+            StmtKind::AnnAssign {
+                target: t, value, ..
+            } => target(t) || value.as_ref().is_some_and(|v| e(v, false)),
+            StmtKind::Expr(x) | StmtKind::Return(Some(x)) | StmtKind::Raise(Some(x)) => e(x, false),
+            StmtKind::If { test, body, orelse } | StmtKind::While { test, body, orelse } => {
+                e(test, true)
+                    || self.module_changes(body, name)
+                    || self.module_changes(orelse, name)
+            }
+            StmtKind::For {
+                target: t,
+                iter,
+                body,
+                orelse,
+            } => {
+                target(t)
+                    || e(iter, false)
+                    || self.module_changes(body, name)
+                    || self.module_changes(orelse, name)
+            }
+            StmtKind::Assert { test, msg } => {
+                e(test, true) || msg.as_ref().is_some_and(|m| e(m, true))
+            }
+            _ => false,
+        }
+    }
+
+    /// Does `x` use the frozen `name` where it could be changed (`safe`:
+    /// the value at this position is only read)?
+    fn expr_changes(&self, x: &Expr, name: &str, safe: bool) -> bool {
+        let e = |y: &Expr, safe: bool| self.expr_changes(y, name, safe);
+        match &x.kind {
+            ExprKind::Name(n) => n == name && !safe,
+            ExprKind::Unary(_, a) => e(a, true),
+            ExprKind::Binary(_, a, b) | ExprKind::BoolOp(_, a, b) => e(a, true) || e(b, true),
+            ExprKind::Compare(a, rest) => e(a, true) || rest.iter().any(|(_, b)| e(b, true)),
+            ExprKind::IfExp { test, body, orelse } => {
+                e(test, true) || e(body, safe) || e(orelse, safe)
+            }
+            ExprKind::Subscript(v, idx) => e(v, safe) || e(idx, true),
+            ExprKind::Attribute(v, _) => e(v, safe),
+            ExprKind::Slice(a, b, c) => [a, b, c].into_iter().flatten().any(|y| e(y, true)),
+            ExprKind::Tuple(items) | ExprKind::List(items) => items.iter().any(|y| e(y, safe)),
+            ExprKind::FString(parts) => parts.iter().any(|p| match p {
+                FStrPart::Field { value, .. } => e(value, true),
+                FStrPart::Lit(_) => false,
+            }),
+            ExprKind::Call { func, args, kwargs } => {
+                let reads = match &func.kind {
+                    ExprKind::Name(f) => matches!(
+                        f.as_str(),
+                        "print"
+                            | "len"
+                            | "min"
+                            | "max"
+                            | "sum"
+                            | "abs"
+                            | "int"
+                            | "float"
+                            | "bool"
+                            | "str"
+                            | "round"
+                    ),
+                    ExprKind::Attribute(m, _) => matches!(&m.kind, ExprKind::Name(n)
+                        if matches!(self.imports.get(n), Some(Import::Module(ModuleKind::Numpy) | Import::Module(ModuleKind::Math)))),
+                    _ => false,
+                };
+                // Methods that only read (their results are new values).
+                let reading = matches!(&func.kind, ExprKind::Attribute(_, m) if matches!(
+                    m.as_str(),
+                    "copy" | "sum" | "prod" | "mean" | "min" | "max" | "std" | "var" | "argmin"
+                        | "argmax" | "any" | "all" | "astype" | "cumsum" | "cumprod" | "round"
+                ));
+                let method = matches!(&func.kind, ExprKind::Attribute(..)) && !reads;
+                if reading {
+                    return e(func, true)
+                        || args.iter().any(|a| e(a, true))
+                        || kwargs.iter().any(|k| e(&k.value, true));
+                }
+                (method && e(func, false))
+                    || args.iter().any(|a| e(a, reads))
+                    || kwargs.iter().any(|k| e(&k.value, reads))
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn const_value(&self, e: &Expr) -> Option<(Const, Type)> {
         Some(match &e.kind {
             ExprKind::Int(v) => (Const::Int(*v), Type::Int),
@@ -449,5 +626,38 @@ pub(super) fn ctor_name(d: DType) -> &'static str {
         "bool_"
     } else {
         d.name()
+    }
+}
+
+#[cfg(test)]
+mod frozen_tests {
+    fn check(src: &str) -> Result<(), String> {
+        crate::check(&format!("import numpy as np\n{src}\n"))
+            .map(|_| ())
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn functions_read_module_arrays_frozen_unless_the_module_changes_them() {
+        let f = "def f(i):\n    return W[i] + T[0]\nprint(f(1))";
+        let with = |defs: &str| check(&format!("{defs}\n{f}"));
+        with("W = np.array([1.0, 2.0])\nT = (1, 2)").unwrap();
+        with("W = np.arange(4).reshape(2, 2) * 2\nT = (1,)").unwrap();
+        with("W = np.zeros(3)\nT = (1, 2)\nprint(W.sum(), np.sum(W), W + 1)").unwrap();
+        for change in [
+            "W[0] = 5.0",
+            "W += 1",
+            "V = W",
+            "W.fill(0)",
+            "np.random.shuffle(W)",
+        ] {
+            let e = with(&format!("W = np.zeros(3)\nT = (1, 2)\n{change}")).unwrap_err();
+            assert!(e.contains("'W' is not a constant"), "{change}: {e}");
+        }
+        let e = with("W = np.array([1.0, 2.0])\nT = (1, 2)\ndef g():\n    W[0] = 1.0\ng()")
+            .unwrap_err();
+        assert!(e.contains("cannot be assigned to"), "{e}");
+        let e = with("n = 3\nn = 4\nW = np.zeros(n)\nT = (1, 2)").unwrap_err();
+        assert!(e.contains("'W' is not a constant"), "{e}");
     }
 }

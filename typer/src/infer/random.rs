@@ -16,8 +16,13 @@ const PY_NAMES: &str = "seed random uniform randint randrange choice shuffle gau
 impl Cx<'_> {
     /// Is `e` `np.random` (NumPy imported as a module under that name)?
     pub(super) fn is_np_random(&self, e: &Expr) -> bool {
+        self.is_np_module(e, "random")
+    }
+
+    /// Is `e` the submodule `np.<sub>` (NumPy imported as a module)?
+    pub(super) fn is_np_module(&self, e: &Expr, sub: &str) -> bool {
         match &e.kind {
-            ExprKind::Attribute(m, attr) if attr == "random" => matches!(
+            ExprKind::Attribute(m, attr) if attr == sub => matches!(
                 &m.kind,
                 ExprKind::Name(n) if !self.assigned.contains(n)
                     && matches!(self.prog.imports.get(n), Some(Import::Module(ModuleKind::Numpy)))
@@ -382,7 +387,7 @@ impl Cx<'_> {
     }
 
     /// An integer operand, as a Python int.
-    fn int_operand(&mut self, full: &str, e: &Expr, what: &str) -> Result<TExpr> {
+    pub(super) fn int_operand(&mut self, full: &str, e: &Expr, what: &str) -> Result<TExpr> {
         let x = self.expr(e)?;
         if x.ty.is_unknown() {
             return Ok(x);
@@ -397,7 +402,7 @@ impl Cx<'_> {
     }
 
     /// A float operand (any number), as a Python float.
-    fn float_operand(&mut self, full: &str, e: &Expr) -> Result<TExpr> {
+    pub(super) fn float_operand(&mut self, full: &str, e: &Expr) -> Result<TExpr> {
         let x = self.expr(e)?;
         if x.ty.is_unknown() {
             return Ok(x);

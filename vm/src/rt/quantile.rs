@@ -189,3 +189,73 @@ fn int_difference(dt: DType, a: Val, b: Val) -> f64 {
     let shift = 64 - dt.itemsize() as u32 * 8;
     ((d << shift) >> shift) as f64
 }
+
+/// The quantile for each `q` of the array `qs` (float64, C order): a
+/// float64 array of `qs`'s shape followed by the other axes of `a`.
+pub(super) fn quantiles(
+    cx: &RtCtx,
+    a: &Array,
+    qs: &Array,
+    percent: bool,
+    axis: Option<usize>,
+) -> Result<*mut Array, Raised> {
+    let mut shape = qs.shape().to_vec();
+    if let Some(k) = axis.filter(|_| a.ndim > 1) {
+        shape.extend(
+            a.shape()
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != k)
+                .map(|(_, &d)| d),
+        );
+    }
+    let mut values = Vec::new();
+    for_each_offset(qs.shape(), [qs.strides()], |_, [o]| {
+        // SAFETY: offsets inside `qs`.
+        values.push(unsafe { load(qs.dtype, qs.data.offset(o)) });
+    });
+    let out = new_array(&cx.table, 0, DType::F64, &shape, false)?;
+    // SAFETY: `new_array` returned a live C-contiguous header, owned here.
+    let o = unsafe { &*out };
+    let mut w = 0isize;
+    for q in values {
+        let one = Q {
+            percent,
+            q: Val::F(q.as_f64()),
+        };
+        let r = match quantile(cx, a, one, axis, DType::F64) {
+            Ok(r) => r,
+            Err(e) => {
+                // SAFETY: the output's one reference is ours; not handed out.
+                unsafe { array::release(out) };
+                return Err(e);
+            }
+        };
+        match r {
+            Ok(v) => {
+                // SAFETY: w counts the output's elements in C order.
+                unsafe { store(DType::F64, o.data.offset(w * 8), v) };
+                w += 1;
+            }
+            Err(part) => {
+                // SAFETY: `quantile` returned a live header, owned here.
+                let p = unsafe { &*part };
+                for_each_offset(p.shape(), [p.strides()], |_, [i]| {
+                    // SAFETY: offsets inside the part; w counts the
+                    // output's elements, of which the part fills its share.
+                    unsafe {
+                        store(
+                            DType::F64,
+                            o.data.offset(w * 8),
+                            load(p.dtype, p.data.offset(i)),
+                        )
+                    };
+                    w += 1;
+                });
+                // SAFETY: the part's one reference is ours; not used again.
+                unsafe { array::release(part) };
+            }
+        }
+    }
+    Ok(out)
+}
